@@ -1,0 +1,1 @@
+"""Pathways integration events: the public contract between services and with integrators."""

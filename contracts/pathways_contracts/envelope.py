@@ -1,0 +1,101 @@
+"""CloudEvents 1.0 attributes carried in NATS headers, around a JSON body.
+
+An integrator in any language reads these with a stock NATS client; nothing here needs our code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+SPEC_VERSION = "1.0"
+MSG_ID = "Nats-Msg-Id"
+CORRELATION_ID = "pathways-correlation-id"
+CAUSATION_ID = "pathways-causation-id"
+RECORDED_AT = "pathways-recorded-at"
+ACTOR_ID = "pathways-actor-id"
+ACTOR_ROLE = "pathways-actor-role"
+ACTOR_UNIT = "pathways-actor-unit"
+TRACEPARENT = "traceparent"
+
+
+class EnvelopeError(ValueError):
+    """A message lacks, or garbles, the CloudEvents attributes every event must carry."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Envelope:
+    id: str
+    source: str
+    type: str
+    time: datetime
+    subject: str
+    correlation_id: str
+    causation_id: str | None
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    actor_unit: str | None
+    traceparent: str
+
+    def to_headers(self) -> dict[str, str]:
+        headers = {
+            MSG_ID: self.id,
+            "ce-specversion": SPEC_VERSION,
+            "ce-id": self.id,
+            "ce-source": self.source,
+            "ce-type": self.type,
+            "ce-time": self.time.isoformat(),
+            "ce-subject": self.subject,
+            "ce-datacontenttype": "application/json",
+            CORRELATION_ID: self.correlation_id,
+            RECORDED_AT: self.recorded_at.isoformat(),
+            ACTOR_ID: self.actor_id,
+            ACTOR_ROLE: self.actor_role,
+            TRACEPARENT: self.traceparent,
+        }
+        if self.causation_id:
+            headers[CAUSATION_ID] = self.causation_id
+        if self.actor_unit:
+            headers[ACTOR_UNIT] = self.actor_unit
+        return headers
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str] | None) -> Envelope:
+        if not headers:
+            raise EnvelopeError("message has no headers; CloudEvents attributes (ce-*) are required")
+        missing = [name for name in _REQUIRED if not headers.get(name)]
+        if missing:
+            raise EnvelopeError(f"message lacks required headers: {', '.join(missing)}")
+        if headers["ce-specversion"] != SPEC_VERSION:
+            raise EnvelopeError(f"unsupported ce-specversion {headers['ce-specversion']!r}")
+        try:
+            time = datetime.fromisoformat(headers["ce-time"])
+            recorded_at = datetime.fromisoformat(headers[RECORDED_AT])
+        except ValueError as error:
+            raise EnvelopeError(f"bad timestamp header: {error}") from None
+        return cls(
+            id=headers["ce-id"],
+            source=headers["ce-source"],
+            type=headers["ce-type"],
+            time=time,
+            subject=headers["ce-subject"],
+            correlation_id=headers[CORRELATION_ID],
+            causation_id=headers.get(CAUSATION_ID),
+            recorded_at=recorded_at,
+            actor_id=headers[ACTOR_ID],
+            actor_role=headers[ACTOR_ROLE],
+            actor_unit=headers.get(ACTOR_UNIT),
+            traceparent=headers.get(TRACEPARENT, ""),
+        )
+
+
+_REQUIRED = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject", CORRELATION_ID, RECORDED_AT,
+             ACTOR_ID, ACTOR_ROLE)  # fmt: skip
+
+
+def traceparent_for(correlation_id: UUID, event_id: UUID) -> str:
+    """A W3C trace context: the correlation id is the trace, the event the span."""
+    return f"00-{correlation_id.hex}-{event_id.hex[:16]}-01"

@@ -1,0 +1,36 @@
+"""Integration events published by the training service (stream TRAINING)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from pathways_contracts.base import ParticipantEvent
+
+
+class _TrainingEvent(ParticipantEvent):
+    SOURCE_SERVICE: ClassVar[str] = "training"
+
+
+class TrainingOpenedV1(_TrainingEvent):
+    """A training record was opened for an enrollment (its id is the enrollment id)."""
+
+    SUBJECT: ClassVar[str] = "training.v1.training.opened"
+
+    enrollment_id: UUID
+    project_id: UUID
+
+
+class TrainingCompletedV1(_TrainingEvent):
+    """A participant completed their training."""
+
+    SUBJECT: ClassVar[str] = "training.v1.training.completed"
+
+    enrollment_id: UUID
+    project_id: UUID
+    attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
+
+
+EVENTS: tuple[type[_TrainingEvent], ...] = (TrainingOpenedV1, TrainingCompletedV1)

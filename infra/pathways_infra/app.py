@@ -1,0 +1,59 @@
+"""The FastAPI app around a service runtime: lifecycle, error handling, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from pathways_contracts.reference import UnknownProvinceError
+from pathways_infra.http import UNAUTHENTICATED_NOTE, install_error_handlers
+from pathways_infra.service import ServiceRuntime
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    router: APIRouter,
+    application: Callable[[], Any],
+    domain_errors: Sequence[type[Exception]],
+    manage_runtime: bool,
+) -> FastAPI:
+    """``manage_runtime``: start and stop the runtime with the app (False when a test owns it)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        app.state.application = application()
+        app.state.pool = runtime.pool
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    definition = runtime.definition
+    app = FastAPI(
+        title=f"Pathways {definition.name} service",
+        description=f"{definition.description}\n\n{UNAUTHENTICATED_NOTE}",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app, [*domain_errors, UnknownProvinceError])
+    app.include_router(router)
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, Any]:
+        """Liveness, and how far the relay and the consumers have got."""
+        relay = runtime.relay
+        return {
+            "service": definition.name,
+            "relay": None if relay is None else {"published": relay.published, "caught_up": relay.caught_up.is_set()},
+            "consumers": {c.name: {"processed": c.processed, "parked": c.parked} for c in runtime.consumers},
+            "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
+        }
+
+    return app

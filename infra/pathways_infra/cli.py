@@ -1,0 +1,179 @@
+"""``pathways``: run the system, a service, a relay; inspect and replay parked messages."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from pathways_infra.logs import configure_logging
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    return int(args.run(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pathways",
+        description=(
+            "Pathways: case management for community-based reskill/upskill programmes. Three event-sourced "
+            "services (enrollment, training, outcomes) on PostgreSQL and NATS JetStream. With no "
+            "PATHWAYS_DATABASE_URL / PATHWAYS_NATS_URL set, embedded servers are started under --data-dir."
+        ),
+        epilog="Configuration comes from PATHWAYS_* environment variables; see README.md.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    up = commands.add_parser("up", help="start embedded PostgreSQL and NATS (if needed) and all three services")
+    up.add_argument("--data-dir", type=Path, help="where embedded servers keep their data (default .pathways)")
+    up.set_defaults(run=_up)
+
+    serve = commands.add_parser("serve", help="run one service: HTTP API, relay and consumers")
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.add_argument("--port", type=int, help="HTTP port (default from PATHWAYS_<SERVICE>_PORT)")
+    serve.add_argument("--no-relay", action="store_true", help="do not run the outbox relay in this process")
+    serve.set_defaults(run=_serve)
+
+    relay = commands.add_parser("relay", help="run only a service's outbox relay (event store → JetStream)")
+    relay.add_argument("service", choices=SERVICE_NAMES)
+    relay.set_defaults(run=_relay)
+
+    servers = commands.add_parser("servers", help="start only the embedded PostgreSQL and NATS and print their URLs")
+    servers.add_argument("--data-dir", type=Path)
+    servers.set_defaults(run=_servers)
+
+    from pathways_infra import operator_cli
+
+    operator_cli.add_commands(commands)
+    return parser
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def _up(args: argparse.Namespace) -> int:
+    from pathways_infra.embedded import EmbeddedServers
+
+    settings = _settings(args.data_dir)
+    configure_logging(settings.log_level, "up")
+    servers = EmbeddedServers(
+        settings.data_dir, database_url=settings.database_url, nats_url=settings.nats_url,
+        nats_port=settings.embedded_nats_port,
+    )  # fmt: skip
+    urls = servers.start()
+    env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url}
+    children: dict[ServiceName, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def request_stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        for service in SERVICE_NAMES:
+            children[service] = subprocess.Popen([sys.executable, "-m", "pathways_infra", "serve", service], env=env)
+        print(f"NATS:       {urls.nats_url}", flush=True)
+        print(f"PostgreSQL: {urls.database_url}", flush=True)
+        for service in SERVICE_NAMES:
+            print(f"{service:<11} http://{settings.http_host}:{settings.port_of(service)}  (docs: /docs)", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not stopping:
+            for service, child in children.items():
+                if child.poll() is not None:
+                    print(f"{service} exited with {child.returncode}; stopping everything", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.2)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children.values():
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        servers.stop()
+        print("stopped", flush=True)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pathways_infra.services import build_app, build_runtime
+
+    service = cast(ServiceName, args.service)
+    settings = _settings()
+    configure_logging(settings.log_level, service)
+    runtime = build_runtime(service, settings, relay=not args.no_relay)
+    app = build_app(runtime)
+    port = args.port or settings.port_of(service)
+    config = uvicorn.Config(app, host=settings.http_host, port=port, log_config=None, access_log=False, lifespan="on")
+    uvicorn.Server(config).run()
+    return 0
+
+
+def _relay(args: argparse.Namespace) -> int:
+    from pathways_infra.services import build_runtime
+
+    service = cast(ServiceName, args.service)
+    settings = _settings()
+    configure_logging(settings.log_level, f"{service}-relay")
+
+    async def run() -> None:
+        runtime = build_runtime(service, settings, relay=True, consumers=False)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start()
+        try:
+            await stop.wait()
+        finally:
+            await runtime.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _servers(args: argparse.Namespace) -> int:
+    from pathways_infra.embedded import EmbeddedServers
+
+    settings = _settings(args.data_dir)
+    configure_logging(settings.log_level, "servers")
+    with EmbeddedServers(
+        settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port
+    ) as urls:
+        print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
+        print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'", flush=True)
+        stop = False
+
+        def request_stop(*_: Any) -> None:
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        while not stop:
+            time.sleep(0.2)
+    return 0

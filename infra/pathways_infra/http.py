@@ -1,0 +1,89 @@
+"""What every service's HTTP API shares: the caller's identity, and errors as 4xx with reasons."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from pathways_infra.commands import Appended, CommandContext, ConcurrencyError
+from pathways_infra.eventstore import Actor
+
+log = logging.getLogger(__name__)
+
+UNAUTHENTICATED_NOTE = (
+    "**Not authenticated yet.** The actor of every command is whatever the caller puts in the "
+    "`X-Actor-Id`, `X-Actor-Role` and `X-Actor-Unit` headers; it is recorded on every event as given."
+)
+
+
+class NotFoundError(LookupError):
+    """The command or query names something this service does not know."""
+
+
+class CommandAccepted(BaseModel):
+    """What a command answers: the aggregate's new version and the ids of the events it recorded."""
+
+    id: UUID
+    version: int
+    event_ids: list[UUID] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, appended: Appended[Any]) -> CommandAccepted:
+        return cls(id=appended.aggregate_id, version=appended.version, event_ids=appended.event_ids)
+
+
+def command_context(
+    x_actor_id: Annotated[str, Header(description="Who is acting (not authenticated).")] = "anonymous",
+    x_actor_role: Annotated[
+        str, Header(description="Their role, e.g. programme-officer, unit-staff, mentor.")
+    ] = "unknown",
+    x_actor_unit: Annotated[str | None, Header(description="Their career development unit, if any.")] = None,
+    x_correlation_id: Annotated[UUID | None, Header(description="Correlates a conversation across services.")] = None,
+) -> CommandContext:
+    return CommandContext(
+        actor=Actor(id=x_actor_id, role=x_actor_role, unit=x_actor_unit),
+        correlation_id=x_correlation_id or uuid4(),
+    )
+
+
+def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> CommandContext:
+    return CommandContext(
+        actor=context.actor,
+        occurred_at=occurred_at,
+        correlation_id=context.correlation_id,
+        causation_id=context.causation_id,
+    )
+
+
+def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]]) -> None:
+    async def invalid(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        fields = [
+            {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in error.errors()
+        ]
+        return JSONResponse(status_code=422, content={"error": "invalid request", "fields": fields})
+
+    async def broken_rule(_: Request, error: Exception) -> JSONResponse:
+        rule = getattr(error, "rule", type(error).__name__)
+        body: dict[str, Any] = {"error": str(error), "rule": rule}
+        if getattr(error, "retryable", False):
+            body["retryable"] = True
+        return JSONResponse(status_code=409, content=body)
+
+    async def not_found(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"error": str(error)})
+
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(NotFoundError, not_found)
+    app.add_exception_handler(ConcurrencyError, broken_rule)
+    for error_type in domain_errors:
+        app.add_exception_handler(error_type, broken_rule)

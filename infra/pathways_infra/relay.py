@@ -1,0 +1,243 @@
+"""The outbox relay: from a service's notification log to its JetStream stream, in order, once.
+
+The event store is the outbox. The relay tails the notification log (woken by LISTEN/NOTIFY,
+polling as a fallback), translates domain events into integration events, publishes them
+pipelined, waits for the acks and then stores its position.
+
+Exactly once, in order, without trusting the dedup window: the relay resumes from the last message
+*in the stream* (its ``Nats-Msg-Id`` names the notification it came from), and every publish
+carries ``Nats-Expected-Last-Sequence``, so a message lost in a pipeline makes every later one
+fail instead of landing out of order; the relay then re-reads the stream's tail and goes on from
+there. Only one relay per service publishes at a time (a PostgreSQL advisory lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from eventsourcing.persistence import StoredEvent
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+
+from pathways_contracts.base import IntegrationEvent
+from pathways_contracts.envelope import MSG_ID, Envelope, traceparent_for
+from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
+
+log = logging.getLogger(__name__)
+
+Translator = Callable[[RecordedEvent], IntegrationEvent | None]
+
+POSITION_TABLE_DDL = """
+CREATE TABLE IF NOT EXISTS relay_position (
+    stream text PRIMARY KEY,
+    scanned_through bigint NOT NULL,
+    published_through bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
+    notification_id: int
+
+
+def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent) -> OutboundMessage:
+    assert recorded.notification_id is not None
+    meta = recorded.metadata
+    envelope = Envelope(
+        id=f"{service}:{recorded.notification_id}",
+        source=f"/pathways/{service}",
+        type=event.cloudevent_type(),
+        time=meta.occurred_at,
+        subject=str(event.partition_key()),
+        correlation_id=str(meta.correlation_id),
+        causation_id=meta.causation_id,
+        recorded_at=recorded.recorded_at,
+        actor_id=meta.actor.id,
+        actor_role=meta.actor.role,
+        actor_unit=meta.actor.unit,
+        traceparent=traceparent_for(meta.correlation_id, meta.event_id),
+    )
+    return OutboundMessage(
+        subject=event.SUBJECT,
+        payload=event.model_dump_json().encode(),
+        headers=envelope.to_headers(),
+        notification_id=recorded.notification_id,
+    )
+
+
+@dataclass
+class StreamTail:
+    last_sequence: int
+    last_notification_id: int
+
+
+class PublishRejectedError(RuntimeError):
+    """JetStream did not take a message of the pipeline; the relay re-reads the stream's tail."""
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        stream: str,
+        database_url: str,
+        events_table: str,
+        mapper: RecordedEventMapper,
+        translate: Translator,
+        js: JetStreamContext,
+        batch_size: int = 2000,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.service = service
+        self.stream = stream
+        self._database_url = database_url
+        self._events_table = events_table
+        self._mapper = mapper
+        self._translate = translate
+        self._js = js
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self.published = 0
+        self.caught_up = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set. Waits as a standby while another relay holds the lock."""
+        conn = await asyncpg.connect(self._database_url)
+        try:
+            await conn.execute(POSITION_TABLE_DDL)
+            if not await self._become_leader(conn, stop):
+                return
+            await conn.add_listener(self._events_table, self._on_notify)
+            await self._relay_until(conn, stop)
+        finally:
+            await conn.close()
+
+    async def _become_leader(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
+        lock_key = zlib.crc32(f"pathways-relay:{self.stream}".encode())
+        while not stop.is_set():
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
+                log.info("relay %s: publishing to stream %s", self.service, self.stream)
+                return True
+            log.info("relay %s: another relay is publishing; standing by", self.service)
+            await _wait(stop, 2.0)
+        return False
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _relay_until(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        tail = await self._stream_tail()
+        position = await self._resume_position(conn, tail)
+        while not stop.is_set():
+            self._wake.clear()
+            rows = await conn.fetch(
+                f"SELECT notification_id, originator_id, originator_version, topic, state "
+                f'FROM "{self._events_table}" WHERE notification_id > $1 ORDER BY notification_id LIMIT $2',
+                position,
+                self._batch_size,
+            )
+            if not rows:
+                self.caught_up.set()
+                await _wait_any(stop, self._wake, self._poll_seconds)
+                continue
+            self.caught_up.clear()
+            messages = [m for m in (self._outbound(row) for row in rows) if m is not None]
+            try:
+                tail = await self._publish(messages, tail)
+            except PublishRejectedError as error:
+                log.warning("relay %s: %s; resuming from the stream's tail", self.service, error)
+                tail = await self._stream_tail()
+                position = tail.last_notification_id
+                continue
+            position = rows[-1]["notification_id"]
+            await self._store_position(conn, scanned=position, published=tail.last_notification_id)
+
+    def _outbound(self, row: asyncpg.Record) -> OutboundMessage | None:
+        stored = StoredEvent(
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
+        recorded = self._mapper.decode(stored, notification_id=row["notification_id"])
+        event = self._translate(recorded)
+        return None if event is None else build_message(self.service, recorded, event)
+
+    async def _publish(self, messages: Sequence[OutboundMessage], tail: StreamTail) -> StreamTail:
+        if not messages:
+            return tail
+        expected = tail.last_sequence
+        futures: list[asyncio.Future[PubAck]] = []
+        for message in messages:
+            headers = {**message.headers, "Nats-Expected-Last-Sequence": str(expected)}
+            futures.append(await self._js.publish_async(message.subject, message.payload, headers=headers))
+            expected += 1
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for message, result in zip(messages, results, strict=True):
+            if isinstance(result, BaseException):
+                raise PublishRejectedError(f"notification {message.notification_id} not published: {result}")
+        self.published += len(messages)
+        return StreamTail(last_sequence=expected, last_notification_id=messages[-1].notification_id)
+
+    async def _stream_tail(self) -> StreamTail:
+        info = await self._js.stream_info(self.stream)
+        last_sequence = info.state.last_seq
+        if last_sequence == 0:
+            return StreamTail(0, 0)
+        last = await self._js.get_msg(self.stream, seq=last_sequence)
+        msg_id = (last.headers or {}).get(MSG_ID, "")
+        source, _, notification = msg_id.partition(":")
+        if source != self.service or not notification.isdigit():
+            raise RuntimeError(f"stream {self.stream} ends with a message the relay did not publish: {msg_id!r}")
+        return StreamTail(last_sequence, int(notification))
+
+    async def _resume_position(self, conn: asyncpg.Connection, tail: StreamTail) -> int:
+        row = await conn.fetchrow(
+            "SELECT scanned_through, published_through FROM relay_position WHERE stream = $1", self.stream
+        )
+        if row is not None and row["published_through"] == tail.last_notification_id:
+            return max(int(row["scanned_through"]), tail.last_notification_id)
+        if row is not None and row["published_through"] > tail.last_notification_id:
+            log.warning(
+                "relay %s: stream %s lacks notifications after %d that were published before; republishing",
+                self.service, self.stream, tail.last_notification_id,
+            )  # fmt: skip
+        return tail.last_notification_id
+
+    async def _store_position(self, conn: asyncpg.Connection, *, scanned: int, published: int) -> None:
+        await conn.execute(
+            "INSERT INTO relay_position (stream, scanned_through, published_through) VALUES ($1, $2, $3) "
+            "ON CONFLICT (stream) DO UPDATE SET scanned_through = $2, published_through = $3, updated_at = now()",
+            self.stream,
+            scanned,
+            published,
+        )
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

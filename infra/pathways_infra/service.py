@@ -1,0 +1,179 @@
+"""Composition of one service's running parts: event store, command runner, relay, consumers, API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import nats
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from pathways_contracts.base import IntegrationEvent
+from pathways_contracts.registry import STREAMS
+from pathways_infra.commands import CommandRunner
+from pathways_infra.consumer import (
+    ApplicationHandler,
+    ApplicationSink,
+    BatchConsumer,
+    ProjectionHandler,
+    ProjectionSink,
+    RetryPolicy,
+)
+from pathways_infra.database import DatabaseAddress, ensure_database
+from pathways_infra.eventstore import EventStore
+from pathways_infra.relay import Relay, Translator
+from pathways_infra.settings import ServiceName, Settings
+from pathways_infra.streams import ensure_streams
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """A projection module: its tables, the events it handles, and the stream it reads."""
+
+    name: str
+    ddl: str
+    handlers: dict[type[IntegrationEvent], ProjectionHandler]
+    source_service: str
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """Commands this service runs when another service's events arrive."""
+
+    name: str
+    source_service: str
+    handlers: dict[type[IntegrationEvent], ApplicationHandler]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What a service's composition root hands to the runtime."""
+
+    name: ServiceName
+    translate: Translator
+    publishes: Sequence[type[IntegrationEvent]]
+    read_models: Sequence[ReadModel] = ()
+    reactions: Sequence[Reaction] = ()
+    description: str = ""
+
+
+@dataclass
+class ServiceRuntime:
+    """One service's running parts. ``start`` brings them up in order; ``stop`` in reverse."""
+
+    definition: ServiceDefinition
+    settings: Settings
+    run_relay: bool = True
+    run_consumers: bool = True
+    store: EventStore = field(init=False)
+    runner: CommandRunner = field(init=False)
+    pool: asyncpg.Pool = field(init=False)
+    broker: NatsBroker = field(init=False)
+    nc: NatsClient = field(init=False)
+    js: JetStreamContext = field(init=False)
+    relay: Relay | None = field(init=False, default=None)
+    consumers: list[BatchConsumer] = field(init=False, default_factory=list)
+    _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
+
+    @property
+    def name(self) -> ServiceName:
+        return self.definition.name
+
+    async def start(self) -> None:
+        settings = self.settings
+        if not settings.database_url or not settings.nats_url:
+            raise RuntimeError("PATHWAYS_DATABASE_URL and PATHWAYS_NATS_URL must be set (pathways up sets them)")
+        address = await ensure_database(DatabaseAddress.parse(settings.database_url), settings.database_name(self.name))
+        loop = asyncio.get_running_loop()
+        self.store = await loop.run_in_executor(None, lambda: EventStore(self.name, address.eventsourcing_env()))
+        self.runner = CommandRunner(self.store)
+        self.runner.start()
+        self.pool = await asyncpg.create_pool(address.url, min_size=1, max_size=8)
+        async with self.pool.acquire() as conn:
+            for read_model in self.definition.read_models:
+                await conn.execute(read_model.ddl)
+        self.nc = await nats.connect(servers=settings.nats_servers, name=f"pathways-{self.name}")
+        self.js = self.nc.jetstream(publish_async_max_pending=8000)
+        await ensure_streams(self.js, settings.stream_replicas)
+        self.broker = self.build_broker()
+        if self.run_consumers:
+            await self.broker.start()
+        if self.run_relay:
+            self.relay = self.build_relay(address.url)
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"relay-{self.name}"))
+        log.info("%s service started (database %s)", self.name, address.database)
+
+    def build_broker(self) -> NatsBroker:
+        settings = self.settings
+        broker = NatsBroker(settings.nats_servers, logger=logging.getLogger(f"faststream.{self.name}"))
+        retry = RetryPolicy(settings.consumer_max_deliveries, settings.consumer_backoff_seconds)
+        sinks: list[tuple[str, str, Any]] = [
+            (f"{self.name}-{rm.name}", rm.source_service, ProjectionSink(self.pool, rm.handlers))
+            for rm in self.definition.read_models
+        ]
+        sinks += [
+            (f"{self.name}-{reaction.name}", reaction.source_service, ApplicationSink(self.runner, reaction.handlers))
+            for reaction in self.definition.reactions
+        ]
+        for name, source, sink in sinks:
+            consumer = BatchConsumer(
+                name=name,
+                stream=STREAMS[source].name,
+                subjects=STREAMS[source].subjects[0],
+                sink=sink,
+                js=lambda: self.js,
+                retry=retry,
+            )
+            consumer.register(
+                broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds
+            )
+            self.consumers.append(consumer)
+        for event in self.definition.publishes:
+            broker.publisher(event.SUBJECT, schema=event, title=event.SUBJECT, description=event.__doc__)
+        return broker
+
+    def build_relay(self, database_url: str) -> Relay:
+        return Relay(
+            service=self.name,
+            stream=STREAMS[self.name].name,
+            database_url=database_url,
+            events_table=self.store.events_table,
+            mapper=self.store.mapper,  # type: ignore[arg-type]
+            translate=self.definition.translate,
+            js=self.js,
+            batch_size=self.settings.relay_batch_size,
+            poll_seconds=self.settings.relay_poll_seconds,
+        )
+
+    async def stop(self) -> None:
+        """Graceful: stop taking messages, let the relay finish its batch, drain, close."""
+        self._stop.set()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=10)
+        self._tasks.clear()
+        await asyncio.get_running_loop().run_in_executor(None, self.runner.stop)
+        with contextlib.suppress(Exception):
+            await self.nc.drain()
+        await self.pool.close()
+        self.store.close()
+        log.info("%s service stopped", self.name)
+
+
+def consumer_names(definition: ServiceDefinition) -> list[str]:
+    return [f"{definition.name}-{x.name}" for x in [*definition.read_models, *definition.reactions]]
+
+
+DefinitionFactory = Callable[[], ServiceDefinition]

@@ -1,0 +1,67 @@
+"""Runtime configuration, read from ``PATHWAYS_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["enrollment", "training", "outcomes"]
+SERVICE_NAMES: tuple[ServiceName, ...] = ("enrollment", "training", "outcomes")
+
+
+class Settings(BaseSettings):
+    """Everything a Pathways process can be told from its environment.
+
+    When ``database_url`` / ``nats_url`` are unset, ``pathways up`` starts embedded
+    servers under ``data_dir`` and fills them in for the services it launches.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PATHWAYS_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL server URL (any database on it); each service uses its own database.",
+    )
+    nats_url: str | None = Field(default=None, description="NATS server URL with JetStream enabled.")
+    data_dir: Path = Field(default=Path(".pathways"), description="Where embedded servers keep data.")
+    database_prefix: str = Field(
+        default="pathways_", description="Prefix of each service's database name, e.g. pathways_enrollment."
+    )
+    http_host: str = "127.0.0.1"
+    enrollment_port: int = 8001
+    training_port: int = 8002
+    outcomes_port: int = 8003
+    embedded_nats_port: int = 4222
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas per stream (3 in a cluster).")
+    consumer_max_deliveries: int = Field(
+        default=5, ge=1, description="Deliveries of a failing message before it is parked on the DLQ stream."
+    )
+    consumer_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First redelivery delay; doubles on each further attempt."
+    )
+    consumer_batch_size: int = Field(default=256, ge=1)
+    consumer_batch_timeout_seconds: float = Field(default=0.05, gt=0)
+    relay_batch_size: int = Field(default=2000, ge=1)
+    relay_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Relay polling interval when no LISTEN/NOTIFY wake-up arrives."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """``nats_url`` may list a cluster's nodes, comma-separated."""
+        return [url.strip() for url in (self.nats_url or "").split(",") if url.strip()]
+
+    def port_of(self, service: ServiceName) -> int:
+        ports: dict[ServiceName, int] = {
+            "enrollment": self.enrollment_port,
+            "training": self.training_port,
+            "outcomes": self.outcomes_port,
+        }
+        return ports[service]
+
+    def database_name(self, service: ServiceName) -> str:
+        return f"{self.database_prefix}{service}"

@@ -1,0 +1,72 @@
+"""Enrollment HTTP API: commands write through the application, queries read the read models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Depends, Query, Request
+
+from pathways_enrollment.application import (
+    EnrollmentApplication,
+    EnrollParticipant,
+    RegisterParticipant,
+    RegisterProject,
+)
+from pathways_enrollment.projections import enrollments
+from pathways_infra.commands import CommandContext
+from pathways_infra.http import CommandAccepted, NotFoundError, command_context
+
+router = APIRouter()
+
+
+def application(request: Request) -> EnrollmentApplication:
+    app: EnrollmentApplication = request.app.state.application
+    return app
+
+
+def pool(request: Request) -> asyncpg.Pool:
+    read_pool: asyncpg.Pool = request.app.state.pool
+    return read_pool
+
+
+App = Annotated[EnrollmentApplication, Depends(application)]
+Context = Annotated[CommandContext, Depends(command_context)]
+Pool = Annotated[asyncpg.Pool, Depends(pool)]
+
+
+@router.post("/projects", status_code=201, tags=["projects"])
+async def register_project(command: RegisterProject, app: App, context: Context) -> CommandAccepted:
+    """Register a project (a grant run by a career development unit in one province)."""
+    return await app.register_project(command, context)
+
+
+@router.post("/participants", status_code=201, tags=["participants"])
+async def register_participant(command: RegisterParticipant, app: App, context: Context) -> CommandAccepted:
+    """Register a participant in the pseudonymous registry."""
+    return await app.register_participant(command, context)
+
+
+@router.post("/enrollments", status_code=201, tags=["enrollments"])
+async def enroll_participant(command: EnrollParticipant, app: App, context: Context) -> CommandAccepted:
+    """Enroll a registered participant in a registered project."""
+    return await app.enroll_participant(command, context)
+
+
+@router.get("/enrollments/{enrollment_id}", tags=["enrollments"])
+async def get_enrollment(enrollment_id: UUID, read: Pool) -> dict[str, Any]:
+    found = await enrollments.get_enrollment(read, enrollment_id)
+    if found is None:
+        raise NotFoundError(f"enrollment {enrollment_id} is not known (yet: read models follow the events)")
+    return found
+
+
+@router.get("/enrollments", tags=["enrollments"])
+async def list_enrollments(
+    read: Pool,
+    participant_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await enrollments.list_enrollments(read, participant_id=participant_id, limit=limit, offset=offset)

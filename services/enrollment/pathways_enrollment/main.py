@@ -1,0 +1,34 @@
+"""Composition root of the enrollment service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pathways_contracts import enrollment as contracts
+from pathways_enrollment import api
+from pathways_enrollment.application import EnrollmentApplication
+from pathways_enrollment.domain.errors import EnrollmentRuleError
+from pathways_enrollment.outbound import translate
+from pathways_enrollment.projections import enrollments
+from pathways_infra.app import create_service_app
+from pathways_infra.service import ServiceDefinition, ServiceRuntime
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="enrollment",
+        translate=translate,
+        publishes=contracts.EVENTS,
+        read_models=[enrollments.READ_MODEL],
+        description="Projects, units, mentors, the participant registry with consent, and enrollment cases.",
+    )
+
+
+def create_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
+    return create_service_app(
+        runtime,
+        router=api.router,
+        application=lambda: EnrollmentApplication(runtime.runner),
+        domain_errors=[EnrollmentRuleError],
+        manage_runtime=manage_runtime,
+    )

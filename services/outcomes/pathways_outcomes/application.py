@@ -1,0 +1,65 @@
+"""Outcomes commands, one method each, and the reaction to completed training."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pathways_contracts.training import TrainingCompletedV1
+from pathways_infra.commands import CommandContext, CommandRunner, Session
+from pathways_infra.consumer import Inbound
+from pathways_infra.http import CommandAccepted
+from pathways_outcomes.domain.case import (
+    EmploymentType,
+    evolve_case,
+    record_employment,
+    schedule_follow_ups,
+)
+
+
+class RecordEmployment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    employment_type: EmploymentType
+    related_to_training: bool
+    monthly_income_thb: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    days_to_first_job: int | None = Field(default=None, ge=0)
+    occurred_at: datetime | None = Field(default=None, description="When the employment was observed.")
+
+
+def schedule_after_completion(session: Session, inbound: Inbound[TrainingCompletedV1]) -> None:
+    """Reaction: completed training schedules the 3/6/12-month follow-ups."""
+    event = inbound.event
+    state, _ = session.load(evolve_case, event.enrollment_id)
+    events = schedule_follow_ups(
+        state,
+        enrollment_id=event.enrollment_id,
+        participant_id=event.participant_id,
+        project_id=event.project_id,
+        completed_on=event.occurred_at.date(),
+    )
+    session.append(evolve_case, event.enrollment_id, events, inbound.context())
+
+
+class OutcomesApplication:
+    def __init__(self, runner: CommandRunner) -> None:
+        self._runner = runner
+
+    async def record_employment(
+        self, enrollment_id: UUID, command: RecordEmployment, context: CommandContext
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(evolve_case, enrollment_id)
+            events = record_employment(
+                state,
+                enrollment_id=enrollment_id,
+                employment_type=command.employment_type,
+                related_to_training=command.related_to_training,
+                monthly_income_thb=command.monthly_income_thb,
+                days_to_first_job=command.days_to_first_job,
+            )
+            return CommandAccepted.of(session.append(evolve_case, enrollment_id, events, context))
+
+        return await self._runner.run(job)

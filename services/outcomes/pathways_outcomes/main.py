@@ -1,0 +1,42 @@
+"""Composition root of the outcomes service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pathways_contracts import outcomes as contracts
+from pathways_contracts.training import TrainingCompletedV1
+from pathways_infra.app import create_service_app
+from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
+from pathways_outcomes import api
+from pathways_outcomes.application import OutcomesApplication, schedule_after_completion
+from pathways_outcomes.domain.case import OutcomesRuleError
+from pathways_outcomes.outbound import translate
+from pathways_outcomes.projections import cases
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="outcomes",
+        translate=translate,
+        publishes=contracts.EVENTS,
+        read_models=[cases.READ_MODEL],
+        reactions=[
+            Reaction(
+                name="from-training",
+                source_service="training",
+                handlers={TrainingCompletedV1: schedule_after_completion},
+            )
+        ],
+        description="Follow-ups at 3, 6 and 12 months, employment, enterprises, income; programme-wide indicators.",
+    )
+
+
+def create_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
+    return create_service_app(
+        runtime,
+        router=api.router,
+        application=lambda: OutcomesApplication(runtime.runner),
+        domain_errors=[OutcomesRuleError],
+        manage_runtime=manage_runtime,
+    )

@@ -1,0 +1,45 @@
+"""Training commands, one method each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_infra.commands import CommandContext, CommandRunner, Session
+from pathways_infra.consumer import Inbound
+from pathways_infra.http import CommandAccepted
+from pathways_training.domain.training import complete, evolve_record, open_record
+
+
+class CompleteTraining(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
+    occurred_at: datetime | None = Field(default=None, description="When training ended; defaults to now.")
+
+
+def open_training_record(session: Session, inbound: Inbound[ParticipantEnrolledV1]) -> None:
+    """Reaction: an enrollment elsewhere opens a training record here."""
+    event = inbound.event
+    state, _ = session.load(evolve_record, event.enrollment_id)
+    events = open_record(
+        state, enrollment_id=event.enrollment_id, participant_id=event.participant_id, project_id=event.project_id
+    )
+    session.append(evolve_record, event.enrollment_id, events, inbound.context())
+
+
+class TrainingApplication:
+    def __init__(self, runner: CommandRunner) -> None:
+        self._runner = runner
+
+    async def complete_training(
+        self, enrollment_id: UUID, command: CompleteTraining, context: CommandContext
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(evolve_record, enrollment_id)
+            events = complete(state, enrollment_id=enrollment_id, attendance_rate=command.attendance_rate)
+            return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
+
+        return await self._runner.run(job)

@@ -1,0 +1,30 @@
+"""Domain events → integration events for the training service."""
+
+from __future__ import annotations
+
+from pathways_contracts.base import IntegrationEvent
+from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1
+from pathways_infra.eventstore import RecordedEvent
+from pathways_training.domain.training import TrainingCompleted, TrainingRecordOpened
+
+
+def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
+    event = recorded.event
+    occurred_at = recorded.metadata.occurred_at
+    match event:
+        case TrainingRecordOpened():
+            return TrainingOpenedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+            )
+        case TrainingCompleted():
+            return TrainingCompletedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+                attendance_rate=event.attendance_rate,
+            )
+    return None
