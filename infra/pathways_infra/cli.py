@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     servers.add_argument("--data-dir", type=Path)
     servers.set_defaults(run=_servers)
 
+    contracts = commands.add_parser("contracts", help="write the JSON Schemas and AsyncAPI documents under contracts/")
+    contracts.add_argument("--check", action="store_true", help="only report documents that are out of date")
+    contracts.set_defaults(run=_contracts)
+
     from pathways_infra import operator_cli
 
     operator_cli.add_commands(commands)
@@ -176,4 +180,17 @@ def _servers(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, request_stop)
         while not stop:
             time.sleep(0.2)
+    return 0
+
+
+def _contracts(args: argparse.Namespace) -> int:
+    from pathways_infra.contracts_export import stale_documents, write_documents
+
+    if args.check:
+        stale = stale_documents()
+        for path in stale:
+            print(f"out of date: {path}")
+        return 1 if stale else 0
+    for path in write_documents():
+        print(f"wrote {path}")
     return 0

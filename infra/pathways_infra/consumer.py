@@ -287,12 +287,14 @@ ApplicationHandler = Callable[[Session, Inbound[Any]], None]
 class ProjectionSink:
     """Applies events to read-model tables with asyncpg; tracking rows in the same transaction."""
 
-    def __init__(self, pool: asyncpg.Pool, handlers: Mapping[type[IntegrationEvent], ProjectionHandler]) -> None:
+    def __init__(
+        self, pool: Callable[[], asyncpg.Pool], handlers: Mapping[type[IntegrationEvent], ProjectionHandler]
+    ) -> None:
         self._pool = pool
         self._handlers = handlers
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool().acquire() as conn, conn.transaction():
             fresh = await _unprocessed(conn, consumer, messages)
             for inbound in fresh:
                 handler = self._handlers.get(type(inbound.event))
@@ -323,14 +325,17 @@ async def _unprocessed(conn: asyncpg.Connection, consumer: str, messages: Sequen
 class ApplicationSink:
     """Turns events into commands on this service's aggregates; inbox rows commit with the events."""
 
-    def __init__(self, runner: CommandRunner, handlers: Mapping[type[IntegrationEvent], ApplicationHandler]) -> None:
+    def __init__(
+        self, runner: Callable[[], CommandRunner], handlers: Mapping[type[IntegrationEvent], ApplicationHandler]
+    ) -> None:
         self._runner = runner
         self._handlers = handlers
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
-        recorder = self._runner.store.pathways_recorder
+        runner = self._runner()
+        recorder = runner.store.pathways_recorder
         ids = [m.event_id for m in messages]
-        done = await self._runner.call(lambda: recorder.processed_event_ids(consumer, ids))
+        done = await runner.call(lambda: recorder.processed_event_ids(consumer, ids))
         fresh = list({m.event_id: m for m in messages if m.event_id not in done}.values())
         if not fresh:
             return
@@ -341,4 +346,4 @@ class ApplicationSink:
                 if handler is not None:
                     handler(session, inbound)
 
-        await self._runner.run(job, inbox=[(consumer, m.event_id) for m in fresh])
+        await runner.run(job, inbox=[(consumer, m.event_id) for m in fresh])

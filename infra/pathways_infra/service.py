@@ -115,14 +115,18 @@ class ServiceRuntime:
 
     def build_broker(self) -> NatsBroker:
         settings = self.settings
-        broker = NatsBroker(settings.nats_servers, logger=logging.getLogger(f"faststream.{self.name}"))
+        broker = NatsBroker(
+            settings.nats_servers or "nats://localhost:4222",
+            logger=logging.getLogger(f"faststream.{self.name}"),
+            log_level=logging.DEBUG,
+        )
         retry = RetryPolicy(settings.consumer_max_deliveries, settings.consumer_backoff_seconds)
         sinks: list[tuple[str, str, Any]] = [
-            (f"{self.name}-{rm.name}", rm.source_service, ProjectionSink(self.pool, rm.handlers))
+            (f"{self.name}-{rm.name}", rm.source_service, ProjectionSink(lambda: self.pool, rm.handlers))
             for rm in self.definition.read_models
         ]
         sinks += [
-            (f"{self.name}-{reaction.name}", reaction.source_service, ApplicationSink(self.runner, reaction.handlers))
+            (f"{self.name}-{reaction.name}", reaction.source_service, ApplicationSink(lambda: self.runner, reaction.handlers))
             for reaction in self.definition.reactions
         ]
         for name, source, sink in sinks:

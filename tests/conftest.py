@@ -1,0 +1,64 @@
+"""Real servers for every test that needs them.
+
+With ``PATHWAYS_DATABASE_URL`` / ``PATHWAYS_NATS_URL`` set, those servers are used; otherwise the
+suite starts embedded PostgreSQL and NATS JetStream once, in a temporary folder. Each test gets its
+own databases (a unique prefix) and empty streams.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+from pathways_infra.database import DatabaseAddress, drop_database
+from pathways_infra.embedded import EmbeddedServers, ServerUrls
+from pathways_infra.settings import SERVICE_NAMES, Settings
+
+
+@pytest.fixture(scope="session")
+def server_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerUrls]:
+    data_dir = Path(os.environ.get("PATHWAYS_TEST_DATA_DIR") or tmp_path_factory.mktemp("pathways"))
+    with EmbeddedServers(
+        data_dir,
+        database_url=os.environ.get("PATHWAYS_DATABASE_URL"),
+        nats_url=os.environ.get("PATHWAYS_NATS_URL"),
+        nats_port=0,
+    ) as urls:
+        yield urls
+
+
+async def _empty_jetstream(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for name in await js.streams_info():
+            try:
+                await js.delete_stream(name.config.name or "")
+            except NotFoundError:
+                pass
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
+    """Settings for one test: its own databases, empty streams, quick retries."""
+    await _empty_jetstream(server_urls.nats_url)
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    yield Settings(
+        database_url=server_urls.database_url,
+        nats_url=server_urls.nats_url,
+        database_prefix=prefix,
+        consumer_max_deliveries=3,
+        consumer_backoff_seconds=0.1,
+        consumer_batch_timeout_seconds=0.02,
+        relay_poll_seconds=0.2,
+    )
+    server = DatabaseAddress.parse(server_urls.database_url)
+    for service in SERVICE_NAMES:
+        await drop_database(server, f"{prefix}{service}")
