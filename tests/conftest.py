@@ -15,6 +15,7 @@ from pathlib import Path
 import nats
 import pytest
 from nats.js.errors import NotFoundError
+
 from pathways_infra.database import DatabaseAddress, drop_database
 from pathways_infra.embedded import EmbeddedServers, ServerUrls
 from pathways_infra.settings import SERVICE_NAMES, Settings

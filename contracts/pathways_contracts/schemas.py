@@ -23,4 +23,6 @@ def json_schema(event: type[IntegrationEvent]) -> dict[str, Any]:
 
 def rendered_schemas() -> dict[str, str]:
     """File name → text, for every integration event."""
-    return {f"{event.SUBJECT}.json": json.dumps(json_schema(event), indent=2, sort_keys=True) + "\n" for event in ALL_EVENTS}
+    return {
+        f"{event.SUBJECT}.json": json.dumps(json_schema(event), indent=2, sort_keys=True) + "\n" for event in ALL_EVENTS
+    }

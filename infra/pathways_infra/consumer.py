@@ -11,6 +11,7 @@ so a participant's events are never applied out of order.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
+import nats.errors
 from faststream import Context
 from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
@@ -266,7 +268,7 @@ class BatchConsumer:
                     ack_policy=JetStreamAckPolicy.EXPLICIT,
                     deliver_policy=DeliverPolicy.ALL,
                     max_deliver=-1,  # we park after our own limit; the server must never give up silently
-                    ack_wait=60,
+                    ack_wait=30,
                     max_ack_pending=20_000,
                 ),
                 ack_policy=AckPolicy.MANUAL,
@@ -274,6 +276,36 @@ class BatchConsumer:
                 title=f"{durable}:{subject}",
                 description=on_batch.__doc__,
             )(on_batch)
+
+
+_FETCH_FIX_MARK = "_pathways_timeout_fix"
+
+
+def install_fetch_timeout_fix() -> None:
+    """Make nats-py's ``fetch`` time out with its own ``nats.errors.TimeoutError``, always.
+
+    nats-py 2.16 raises a bare ``asyncio.TimeoutError`` when a fetch's deadline passes between its
+    two requests; FastStream 0.7.8's batch loop suppresses only ``nats.errors.TimeoutError``, so the
+    bare one kills the loop and drops the messages it had already fetched in that round: they sit
+    unacknowledged until ``ack_wait`` runs out. The nats error subclasses the asyncio one, so
+    anything that caught the old error still catches the new one.
+    """
+    pull_subscription = JetStreamContext.PullSubscription
+    if getattr(pull_subscription.fetch, _FETCH_FIX_MARK, False):
+        return
+    original = pull_subscription.fetch
+
+    @functools.wraps(original)
+    async def fetch(self: Any, *args: Any, **kwargs: Any) -> list[Msg]:
+        try:
+            return await original(self, *args, **kwargs)
+        except nats.errors.TimeoutError:
+            raise
+        except TimeoutError:
+            raise nats.errors.TimeoutError from None
+
+    setattr(fetch, _FETCH_FIX_MARK, True)
+    pull_subscription.fetch = fetch  # type: ignore[method-assign]
 
 
 def _key_of(msg: Msg) -> str:

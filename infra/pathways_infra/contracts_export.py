@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from faststream.specification import AsyncAPI
-from pathways_contracts.schemas import rendered_schemas
 
+from pathways_contracts.schemas import rendered_schemas
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.services import definition_of
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings

@@ -25,6 +25,7 @@ from pathways_infra.consumer import (
     ProjectionHandler,
     ProjectionSink,
     RetryPolicy,
+    install_fetch_timeout_fix,
 )
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import EventStore
@@ -107,6 +108,7 @@ class ServiceRuntime:
         await ensure_streams(self.js, settings.stream_replicas)
         self.broker = self.build_broker()
         if self.run_consumers:
+            install_fetch_timeout_fix()
             await self.broker.start()
         if self.run_relay:
             self.relay = self.build_relay(address.url)
@@ -126,7 +128,11 @@ class ServiceRuntime:
             for rm in self.definition.read_models
         ]
         sinks += [
-            (f"{self.name}-{reaction.name}", reaction.source_service, ApplicationSink(lambda: self.runner, reaction.handlers))
+            (
+                f"{self.name}-{reaction.name}",
+                reaction.source_service,
+                ApplicationSink(lambda: self.runner, reaction.handlers),
+            )
             for reaction in self.definition.reactions
         ]
         for name, source, sink in sinks:

@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 import jsonschema
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from pathways_infra.settings import Settings
 
+from pathways_infra.settings import Settings
 from tests.support.system import get_json_when_found, running_system
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"

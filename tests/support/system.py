@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.services import build_app, build_runtime
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings

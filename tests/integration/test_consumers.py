@@ -1,0 +1,71 @@
+"""Consumers on real NATS JetStream and PostgreSQL: exactly-once effects, parking poison messages."""
+
+from __future__ import annotations
+
+import json
+
+import nats
+
+from pathways_contracts.registry import DLQ_STREAM
+from pathways_infra.settings import Settings
+from tests.support.messages import enrolled_event, publish_event, publish_raw
+from tests.support.system import eventually, running_system
+
+READ_MODEL_CONSUMER = "enrollment-enrollments"
+
+
+async def test_a_message_delivered_twice_changes_the_read_model_once(settings: Settings) -> None:
+    assert settings.nats_url
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        event = enrolled_event()
+        # The same event twice in the stream (as after a republish outside the dedup window).
+        await publish_event(runtime.js, event, event_id="enrollment:1", msg_id="first-copy")
+        await publish_event(runtime.js, event, event_id="enrollment:1", msg_id="second-copy")
+        consumer = next(c for c in runtime.consumers if c.name == READ_MODEL_CONSUMER)
+
+        async def both_acked() -> bool | None:
+            info = await runtime.js.consumer_info("ENROLLMENT", READ_MODEL_CONSUMER)
+            return True if info.ack_floor.stream_seq == 2 else None
+
+        await eventually(both_acked, what="both copies acked")
+        rows = await runtime.pool.fetch("SELECT * FROM rm_enrollments WHERE participant_id = $1", event.participant_id)
+        inbox = await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", READ_MODEL_CONSUMER)
+        assert consumer.parked == 0
+    assert len(rows) == 1
+    assert inbox == 1
+
+
+async def test_a_poison_message_is_parked_with_its_reason_and_the_rest_is_processed(settings: Settings) -> None:
+    assert settings.nats_url
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        poison_seq = await publish_raw(
+            runtime.js,
+            "enrollment.v1.participant.enrolled",
+            b'{"participant_id": "not-a-uuid"',
+            event_id="enrollment:1",
+        )
+        unknown_seq = await publish_raw(
+            runtime.js, "enrollment.v1.participant.teleported", {"participant_id": "x"}, event_id="enrollment:2"
+        )
+        good = enrolled_event()
+        await publish_event(runtime.js, good, event_id="enrollment:3")
+
+        async def parked() -> list[nats.aio.msg.Msg] | None:
+            info = await runtime.js.stream_info(DLQ_STREAM)
+            if info.state.messages < 2:
+                return None
+            return [await runtime.js.get_msg(DLQ_STREAM, seq=seq) for seq in (1, 2)]
+
+        dead = await eventually(parked, timeout=30, what="two messages on the DLQ")
+        row = await runtime.pool.fetchrow("SELECT * FROM rm_enrollments WHERE participant_id = $1", good.participant_id)
+    assert row is not None, "the message after the poison ones was not processed"
+    by_sequence = {int((m.headers or {})["Pathways-Dlq-Original-Sequence"]): m for m in dead}
+    poison, unknown = by_sequence[poison_seq], by_sequence[unknown_seq]
+    assert poison.subject == f"dlq.{READ_MODEL_CONSUMER}.enrollment.v1.participant.enrolled"
+    assert "does not match ParticipantEnrolledV1" in (poison.headers or {})["Pathways-Dlq-Error"]
+    assert (poison.headers or {})["Pathways-Dlq-Deliveries"] == str(settings.consumer_max_deliveries)
+    assert poison.data == b'{"participant_id": "not-a-uuid"'
+    assert "no integration event is published on subject" in (unknown.headers or {})["Pathways-Dlq-Error"]
+    assert json.loads(unknown.data) == {"participant_id": "x"}
