@@ -189,6 +189,25 @@ class PathwaysRecorder(PostgresApplicationRecorder):
             "SELECT key, request_hash, status_code, body FROM {schema}.{table} WHERE key = %s"
         ).format(schema=schema, table=Identifier(self.idempotency_table))
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One transaction: inbox and idempotency rows, then the events under the table lock.
+
+        Not psycopg's pipeline mode, as the library uses: over a Unix socket (the embedded server)
+        a pipelined insert of about a thousand events never returned.
+        """
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return []
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            curs.execute(
+                self.insert_events_statement,
+                ([self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                  for e in stored_events],),
+            )  # fmt: skip
+            return [row["notification_id"] for row in curs.fetchall()]
+
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         inbox: Sequence[tuple[str, str]] = kwargs.get("inbox", ())
         if inbox:
