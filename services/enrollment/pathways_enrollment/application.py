@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pathways_contracts.reference import province_by_iso, region_of
+from pathways_contracts.reference import normalise_province_iso, province_by_iso, region_of
 from pathways_enrollment.domain.enrollment import enroll, evolve_enrollment
 from pathways_enrollment.domain.participant import (
     Sex,
@@ -26,6 +26,11 @@ class RegisterProject(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     province_code: str = Field(description="ISO 3166-2:TH code, e.g. TH-50 (Chiang Mai).", examples=["TH-50"])
     unit_id: UUID | None = None
+
+    @field_validator("province_code")
+    @classmethod
+    def known_province(cls, code: str) -> str:
+        return normalise_province_iso(code)
 
 
 class RegisterParticipant(BaseModel):

@@ -1,0 +1,91 @@
+"""Parked messages on the DLQ stream: what operators list, inspect and send back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import nats.errors
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pathways_contracts.registry import DLQ_STREAM
+
+from pathways_infra.consumer import (
+    DLQ_CONSUMER,
+    DLQ_DELIVERIES,
+    DLQ_ERROR,
+    DLQ_ORIGINAL_SEQUENCE,
+    DLQ_ORIGINAL_STREAM,
+    DLQ_ORIGINAL_SUBJECT,
+    DLQ_PARKED_AT,
+    REPLAY_OF,
+)
+
+
+@dataclass(frozen=True)
+class ParkedMessage:
+    sequence: int
+    consumer: str
+    original_subject: str
+    original_stream: str
+    original_sequence: int
+    deliveries: int
+    error: str
+    parked_at: str
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def of(cls, sequence: int, headers: dict[str, str] | None, body: bytes) -> ParkedMessage:
+        h = headers or {}
+        return cls(
+            sequence=sequence,
+            consumer=h.get(DLQ_CONSUMER, "?"),
+            original_subject=h.get(DLQ_ORIGINAL_SUBJECT, "?"),
+            original_stream=h.get(DLQ_ORIGINAL_STREAM, "?"),
+            original_sequence=int(h.get(DLQ_ORIGINAL_SEQUENCE, "0")),
+            deliveries=int(h.get(DLQ_DELIVERIES, "0")),
+            error=h.get(DLQ_ERROR, ""),
+            parked_at=h.get(DLQ_PARKED_AT, ""),
+            headers=dict(h),
+            body=body,
+        )
+
+
+async def list_parked(js: JetStreamContext, *, consumer: str | None = None) -> list[ParkedMessage]:
+    subject = f"dlq.{consumer}.>" if consumer else "dlq.>"
+    subscription = await js.pull_subscribe(
+        subject,
+        stream=DLQ_STREAM,
+        config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
+    )
+    parked: list[ParkedMessage] = []
+    try:
+        while True:
+            try:
+                batch = await subscription.fetch(500, timeout=0.5)
+            except nats.errors.TimeoutError:
+                break
+            parked += [ParkedMessage.of(m.metadata.sequence.stream, m.headers, m.data) for m in batch]
+    finally:
+        await subscription.unsubscribe()
+    return parked
+
+
+async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
+    message = await js.get_msg(DLQ_STREAM, seq=sequence)
+    return ParkedMessage.of(sequence, message.headers, message.data or b"")
+
+
+async def replay(js: JetStreamContext, sequence: int) -> int:
+    """Send a parked message back to the consumer that parked it (and only to it).
+
+    Other consumers of the original stream never see it again. Its event id is unchanged, so a
+    consumer that did process it after all skips it.
+    """
+    parked = await get_parked(js, sequence)
+    headers = {k: v for k, v in parked.headers.items() if not k.startswith("Pathways-Dlq-") or k == DLQ_ORIGINAL_SUBJECT}
+    headers[REPLAY_OF] = str(sequence)
+    headers["Nats-Msg-Id"] = f"replay:{sequence}:{datetime.now(UTC).timestamp()}"
+    ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", parked.body, headers=headers)
+    return int(ack.seq)

@@ -1,0 +1,56 @@
+"""An operator lists a parked message, fixes the cause, and replays it with the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from pathways_contracts.registry import DLQ_STREAM
+from pathways_infra.settings import Settings
+
+from tests.support.messages import enrolled_event, publish_event
+from tests.support.system import eventually, running_system
+
+
+def _pathways(settings: Settings, *args: str) -> str:
+    env = {**os.environ, "PATHWAYS_NATS_URL": settings.nats_url or ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "pathways_infra", *args], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        event = enrolled_event()
+        # A stray row makes the projection's insert fail: the message is parked after its retries.
+        await runtime.pool.execute(
+            "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, province_code, region, status, "
+            "enrolled_at) VALUES ($1, $2, $3, 'TH-10', 'CENTRAL', 'STRAY', now())",
+            event.enrollment_id, event.participant_id, event.project_id,
+        )  # fmt: skip
+        await publish_event(runtime.js, event, event_id="enrollment:1")
+
+        async def parked() -> int | None:
+            info = await runtime.js.stream_info(DLQ_STREAM)
+            return info.state.messages or None
+
+        await eventually(parked, timeout=30, what="the message to be parked")
+        listing = _pathways(settings, "dlq", "list")
+        assert "enrollment-enrollments" in listing
+        assert "UniqueViolationError" in listing
+        shown = _pathways(settings, "dlq", "show", "1")
+        assert str(event.enrollment_id) in shown
+
+        await runtime.pool.execute("DELETE FROM rm_enrollments WHERE status = 'STRAY'")
+        assert "sent back to its consumer" in _pathways(settings, "dlq", "replay", "1")
+
+        async def projected() -> str | None:
+            row = await runtime.pool.fetchrow(
+                "SELECT status FROM rm_enrollments WHERE enrollment_id = $1", event.enrollment_id
+            )
+            return row["status"] if row else None
+
+        assert await eventually(projected, what="the replayed message to be projected") == "ENROLLED"
