@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
@@ -28,6 +29,7 @@ class IntegrationEvent(BaseModel):
         return int(cls.SUBJECT.split(".")[1].removeprefix("v"))
 
     @classmethod
+    @functools.cache
     def cloudevent_type(cls) -> str:
         """``ce-type``: reverse-DNS style, version last (``org.pathways.outcomes.employment.recorded.v1``)."""
         service, version, *name = cls.SUBJECT.split(".")

@@ -52,14 +52,14 @@ class Envelope:
             "ce-datacontenttype": "application/json",
             CORRELATION_ID: self.correlation_id,
             RECORDED_AT: self.recorded_at.isoformat(),
-            ACTOR_ID: self.actor_id,
-            ACTOR_ROLE: self.actor_role,
+            ACTOR_ID: header_safe(self.actor_id),
+            ACTOR_ROLE: header_safe(self.actor_role),
             TRACEPARENT: self.traceparent,
         }
         if self.causation_id:
-            headers[CAUSATION_ID] = self.causation_id
+            headers[CAUSATION_ID] = header_safe(self.causation_id)
         if self.actor_unit:
-            headers[ACTOR_UNIT] = self.actor_unit
+            headers[ACTOR_UNIT] = header_safe(self.actor_unit)
         return headers
 
     @classmethod
@@ -94,6 +94,15 @@ class Envelope:
 
 _REQUIRED = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject", CORRELATION_ID, RECORDED_AT,
              ACTOR_ID, ACTOR_ROLE)  # fmt: skip
+
+
+def header_safe(value: str) -> str:
+    """Header values are single-line printable ASCII: anything else is percent-escaped."""
+    if value.isascii() and value.isprintable():
+        return value
+    return "".join(
+        c if c.isascii() and c.isprintable() else "%" + "%".join(f"{b:02X}" for b in c.encode()) for c in value
+    )
 
 
 def traceparent_for(correlation_id: UUID, event_id: UUID) -> str:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from pathways_contracts.registry import DLQ_STREAM
 
+from pathways_contracts.registry import DLQ_STREAM
 from pathways_infra.consumer import (
     DLQ_CONSUMER,
     DLQ_DELIVERIES,
@@ -84,7 +84,9 @@ async def replay(js: JetStreamContext, sequence: int) -> int:
     consumer that did process it after all skips it.
     """
     parked = await get_parked(js, sequence)
-    headers = {k: v for k, v in parked.headers.items() if not k.startswith("Pathways-Dlq-") or k == DLQ_ORIGINAL_SUBJECT}
+    headers = {
+        k: v for k, v in parked.headers.items() if not k.startswith("Pathways-Dlq-") or k == DLQ_ORIGINAL_SUBJECT
+    }
     headers[REPLAY_OF] = str(sequence)
     headers["Nats-Msg-Id"] = f"replay:{sequence}:{datetime.now(UTC).timestamp()}"
     ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", parked.body, headers=headers)

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from typing import Any, ClassVar
+from functools import cache, lru_cache
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -24,6 +24,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 from pydantic import TypeAdapter
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +70,21 @@ def _adapter(event_type: type[Any]) -> TypeAdapter[Any]:
     return TypeAdapter(event_type)
 
 
+@dataclass(frozen=True)
+class _StoredState(Generic[E]):
+    """The stored JSON of a current-version event, parsed in one pass by pydantic-core."""
+
+    v: int
+    data: E
+    meta: EventMetadata
+    recorded_at: datetime
+
+
+@cache
+def _stored_adapter(event_type: type[Any]) -> TypeAdapter[_StoredState[Any]]:
+    return TypeAdapter(_StoredState[event_type])  # type: ignore[valid-type]
+
+
 _metadata_adapter: TypeAdapter[EventMetadata] = TypeAdapter(EventMetadata)
 _datetime_adapter: TypeAdapter[datetime] = TypeAdapter(datetime)
 
@@ -100,8 +117,19 @@ class RecordedEventMapper(Mapper[UUID]):
         return self.decode(stored_event)
 
     def decode(self, stored_event: StoredEvent, notification_id: int | None = None) -> RecordedEvent:
-        state = json.loads(self._unseal(stored_event.state))
-        event_type = resolve_topic(stored_event.topic)
+        event_type = _resolve(stored_event.topic)
+        raw = self._unseal(stored_event.state)
+        if getattr(event_type, "schema_version", 1) == 1:
+            parsed = _stored_adapter(event_type).validate_json(raw)
+            return RecordedEvent(
+                originator_id=UUID(str(stored_event.originator_id)),
+                originator_version=stored_event.originator_version,
+                timestamp=parsed.recorded_at,
+                event=parsed.data,
+                metadata=parsed.meta,
+                notification_id=notification_id,
+            )
+        state = json.loads(raw)
         data = upcast(event_type, state["data"], state.get("v", 1))
         return RecordedEvent(
             originator_id=UUID(str(stored_event.originator_id)),
@@ -125,6 +153,12 @@ class RecordedEventMapper(Mapper[UUID]):
         if self.compressor:
             state = self.compressor.decompress(state)
         return state
+
+
+@lru_cache(maxsize=1024)
+def _resolve(topic: str) -> type[Any]:
+    resolved: type[Any] = resolve_topic(topic)
+    return resolved
 
 
 def upcast(event_type: type[Any], data: dict[str, Any], version: int) -> dict[str, Any]:

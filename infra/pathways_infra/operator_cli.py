@@ -75,7 +75,9 @@ def _show(args: argparse.Namespace) -> int:
         body: Any = json.loads(parked.body)
     except ValueError:
         body = parked.body.decode(errors="replace")
-    print(json.dumps({"sequence": parked.sequence, "headers": parked.headers, "body": body}, indent=2, ensure_ascii=False))
+    print(
+        json.dumps({"sequence": parked.sequence, "headers": parked.headers, "body": body}, indent=2, ensure_ascii=False)
+    )
     return 0
 
 

@@ -22,12 +22,24 @@ from typing import Any
 
 import asyncpg
 from eventsourcing.persistence import StoredEvent
-from nats.js import JetStreamContext
-from nats.js.api import PubAck
+from nats.aio.client import Client as NatsClient
 
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.envelope import MSG_ID, Envelope, traceparent_for
+from pathways_contracts.envelope import (
+    ACTOR_ID,
+    ACTOR_ROLE,
+    ACTOR_UNIT,
+    CAUSATION_ID,
+    CORRELATION_ID,
+    MSG_ID,
+    RECORDED_AT,
+    SPEC_VERSION,
+    TRACEPARENT,
+    header_safe,
+    traceparent_for,
+)
 from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
+from pathways_infra.publisher import Outgoing, PipelinedPublisher, PublishError
 
 log = logging.getLogger(__name__)
 
@@ -44,34 +56,37 @@ CREATE TABLE IF NOT EXISTS relay_position (
 
 
 @dataclass(frozen=True)
-class OutboundMessage:
-    subject: str
-    payload: bytes
-    headers: dict[str, str]
+class OutboundMessage(Outgoing):
     notification_id: int
 
 
 def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent) -> OutboundMessage:
     assert recorded.notification_id is not None
     meta = recorded.metadata
-    envelope = Envelope(
-        id=f"{service}:{recorded.notification_id}",
-        source=f"/pathways/{service}",
-        type=event.cloudevent_type(),
-        time=meta.occurred_at,
-        subject=str(event.partition_key()),
-        correlation_id=str(meta.correlation_id),
-        causation_id=meta.causation_id,
-        recorded_at=recorded.recorded_at,
-        actor_id=meta.actor.id,
-        actor_role=meta.actor.role,
-        actor_unit=meta.actor.unit,
-        traceparent=traceparent_for(meta.correlation_id, meta.event_id),
-    )
+    message_id = f"{service}:{recorded.notification_id}"
+    headers = {
+        MSG_ID: message_id,
+        "ce-specversion": SPEC_VERSION,
+        "ce-id": message_id,
+        "ce-source": f"/pathways/{service}",
+        "ce-type": event.cloudevent_type(),
+        "ce-time": meta.occurred_at.isoformat(),
+        "ce-subject": str(event.partition_key()),
+        "ce-datacontenttype": "application/json",
+        CORRELATION_ID: str(meta.correlation_id),
+        RECORDED_AT: recorded.recorded_at.isoformat(),
+        ACTOR_ID: header_safe(meta.actor.id),
+        ACTOR_ROLE: header_safe(meta.actor.role),
+        TRACEPARENT: traceparent_for(meta.correlation_id, meta.event_id),
+    }
+    if meta.causation_id:
+        headers[CAUSATION_ID] = header_safe(meta.causation_id)
+    if meta.actor.unit:
+        headers[ACTOR_UNIT] = header_safe(meta.actor.unit)
     return OutboundMessage(
         subject=event.SUBJECT,
-        payload=event.model_dump_json().encode(),
-        headers=envelope.to_headers(),
+        payload=event.__pydantic_serializer__.to_json(event),
+        headers=headers,
         notification_id=recorded.notification_id,
     )
 
@@ -80,10 +95,6 @@ def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent
 class StreamTail:
     last_sequence: int
     last_notification_id: int
-
-
-class PublishRejectedError(RuntimeError):
-    """JetStream did not take a message of the pipeline; the relay re-reads the stream's tail."""
 
 
 class Relay:
@@ -96,7 +107,7 @@ class Relay:
         events_table: str,
         mapper: RecordedEventMapper,
         translate: Translator,
-        js: JetStreamContext,
+        nc: NatsClient,
         batch_size: int = 2000,
         poll_seconds: float = 1.0,
     ) -> None:
@@ -106,7 +117,8 @@ class Relay:
         self._events_table = events_table
         self._mapper = mapper
         self._translate = translate
-        self._js = js
+        self._js = nc.jetstream()
+        self._publisher = PipelinedPublisher(nc)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
@@ -121,8 +133,10 @@ class Relay:
             if not await self._become_leader(conn, stop):
                 return
             await conn.add_listener(self._events_table, self._on_notify)
+            await self._publisher.start()
             await self._relay_until(conn, stop)
         finally:
+            await self._publisher.close()
             await conn.close()
 
     async def _become_leader(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
@@ -157,7 +171,7 @@ class Relay:
             messages = [m for m in (self._outbound(row) for row in rows) if m is not None]
             try:
                 tail = await self._publish(messages, tail)
-            except PublishRejectedError as error:
+            except PublishError as error:
                 log.warning("relay %s: %s; resuming from the stream's tail", self.service, error)
                 tail = await self._stream_tail()
                 position = tail.last_notification_id
@@ -180,17 +194,12 @@ class Relay:
         if not messages:
             return tail
         expected = tail.last_sequence
-        futures: list[asyncio.Future[PubAck]] = []
         for message in messages:
-            headers = {**message.headers, "Nats-Expected-Last-Sequence": str(expected)}
-            futures.append(await self._js.publish_async(message.subject, message.payload, headers=headers))
+            message.headers["Nats-Expected-Last-Sequence"] = str(expected)
             expected += 1
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        for message, result in zip(messages, results, strict=True):
-            if isinstance(result, BaseException):
-                raise PublishRejectedError(f"notification {message.notification_id} not published: {result}")
+        acks = await self._publisher.publish_all(messages)
         self.published += len(messages)
-        return StreamTail(last_sequence=expected, last_notification_id=messages[-1].notification_id)
+        return StreamTail(last_sequence=acks[-1].sequence, last_notification_id=messages[-1].notification_id)
 
     async def _stream_tail(self) -> StreamTail:
         info = await self._js.stream_info(self.stream)

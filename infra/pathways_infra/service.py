@@ -160,7 +160,7 @@ class ServiceRuntime:
             events_table=self.store.events_table,
             mapper=self.store.mapper,  # type: ignore[arg-type]
             translate=self.definition.translate,
-            js=self.js,
+            nc=self.nc,
             batch_size=self.settings.relay_batch_size,
             poll_seconds=self.settings.relay_poll_seconds,
         )

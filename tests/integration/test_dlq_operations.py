@@ -8,7 +8,6 @@ import sys
 
 from pathways_contracts.registry import DLQ_STREAM
 from pathways_infra.settings import Settings
-
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
 

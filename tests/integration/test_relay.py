@@ -14,6 +14,7 @@ from uuid import uuid4
 import nats
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
 from pathways_enrollment.domain.enrollment import ParticipantEnrolled
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
@@ -44,9 +45,7 @@ def _enrolled(now: datetime) -> RecordedEvent:
 
 async def _write_events(settings: Settings, count: int) -> None:
     assert settings.database_url
-    address = await ensure_database(
-        DatabaseAddress.parse(settings.database_url), settings.database_name("enrollment")
-    )
+    address = await ensure_database(DatabaseAddress.parse(settings.database_url), settings.database_name("enrollment"))
 
     def write() -> None:
         store = EventStore("enrollment", address.eventsourcing_env())

@@ -1,0 +1,114 @@
+"""Relay throughput: notification log → acked JetStream messages, beside raw nats-py publish_async.
+
+Usage: python -m bench.relay_throughput [--events N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime
+
+import nats
+
+from bench.support import row, servers
+from pathways_contracts.registry import STREAMS
+from pathways_enrollment.domain.enrollment import ParticipantEnrolled
+from pathways_enrollment.outbound import translate
+from pathways_infra.database import DatabaseAddress, ensure_database
+from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
+from pathways_infra.relay import Relay
+from pathways_infra.streams import ensure_streams
+
+
+def _event(now: datetime) -> RecordedEvent:
+    enrollment_id = uuid.uuid4()
+    return RecordedEvent(
+        originator_id=enrollment_id,
+        originator_version=1,
+        timestamp=now,
+        event=ParticipantEnrolled(
+            enrollment_id=enrollment_id,
+            participant_id=uuid.uuid4(),
+            project_id=uuid.uuid4(),
+            unit_id=None,
+            province_code="TH-40",
+            region="NORTHEAST",
+        ),  # fmt: skip
+        metadata=EventMetadata(
+            event_id=uuid.uuid4(),
+            occurred_at=now,
+            actor=Actor(id="bench", role="bench", unit="cdu-1"),
+            correlation_id=uuid.uuid4(),
+        ),  # fmt: skip
+    )
+
+
+async def raw_publish_rate(nats_url: str, count: int, payload: bytes, headers: dict[str, str] | None) -> float:
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream(publish_async_max_pending=8000)
+    name = f"RAW{uuid.uuid4().hex[:6].upper()}"
+    await js.add_stream(name=name, subjects=[f"{name.lower()}.>"])
+    started = time.perf_counter()
+    for i in range(count):
+        await js.publish_async(
+            f"{name.lower()}.x", payload, headers=None if headers is None else {**headers, "Nats-Msg-Id": str(i)}
+        )
+    await js.publish_async_completed()
+    elapsed = time.perf_counter() - started
+    await js.delete_stream(name)
+    await nc.close()
+    return count / elapsed
+
+
+async def relay_rate(database_url: str, nats_url: str, count: int) -> tuple[float, int, bytes, dict[str, str]]:
+    address = await ensure_database(DatabaseAddress.parse(database_url), f"bench_relay_{uuid.uuid4().hex[:8]}")
+    store = EventStore("enrollment", address.eventsourcing_env())
+    now = datetime.now(UTC)
+    for start in range(0, count, 2_000):
+        store.save(*(_event(now) for _ in range(min(2_000, count - start))))
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream(publish_async_max_pending=8000)
+    await ensure_streams(js)
+    await js.purge_stream(STREAMS["enrollment"].name)
+    relay = Relay(
+        service="enrollment", stream="ENROLLMENT", database_url=address.url, events_table=store.events_table,
+        mapper=store.mapper,  # type: ignore[arg-type]
+        translate=translate, nc=nc, batch_size=2_000,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    task = asyncio.create_task(relay.run(stop))
+    while relay.published < count:
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await task
+    sample = await js.get_msg("ENROLLMENT", seq=1)
+    in_stream = (await js.stream_info("ENROLLMENT")).state.messages
+    await nc.close()
+    store.close()
+    headers = {k: v for k, v in (sample.headers or {}).items() if k != "Nats-Expected-Last-Sequence"}
+    return count / elapsed, in_stream, sample.data or b"", headers
+
+
+async def main(count: int) -> None:
+    with servers() as urls:
+        rate, in_stream, payload, headers = await relay_rate(urls.database_url, urls.nats_url, count)
+        raw_plain = await raw_publish_rate(urls.nats_url, count, b"x" * len(payload), None)
+        raw_headers = await raw_publish_rate(urls.nats_url, count, payload, headers)
+    print(f"relay throughput, {count:,} events ({len(payload)} B body, {len(headers)} headers)")
+    row("raw nats-py publish_async, same body size, no headers", f"{raw_plain:>10,.0f} msg/s")
+    row("raw nats-py publish_async, same body and headers", f"{raw_headers:>10,.0f} msg/s")
+    row("relay: notification log → acked JetStream", f"{rate:>10,.0f} events/s")
+    row("relay / raw (no headers)   [target ≥ 0.70]", f"{rate / raw_plain:>10.2f}×")
+    row("relay / raw (same headers)", f"{rate / raw_headers:>10.2f}×")
+    row("messages in stream", f"{in_stream:>10,}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=50_000)
+    asyncio.run(main(parser.parse_args().events))
