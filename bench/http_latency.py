@@ -1,0 +1,105 @@
+"""HTTP command latency of "enroll participant" at a steady request rate, beside GET /health at the same rate.
+
+The enrollment service runs as its own process (``pathways serve enrollment``) on real PostgreSQL and NATS.
+Requests are sent open-loop on a fixed schedule and latency counts from the scheduled send time, so a
+slow response cannot hide the ones queued behind it.
+
+Usage: python -m bench.http_latency [--rate 200] [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import httpx
+
+from bench.support import percentile, row, servers
+from tests.support.system import free_port
+
+
+async def _wait_until_up(client: httpx.AsyncClient) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if (await client.get("/health")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the enrollment service did not come up")
+
+
+async def _steady(
+    rate: float, count: int, send: Callable[[int], Coroutine[Any, Any, httpx.Response]]
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    failures = 0
+    started = time.perf_counter()
+
+    async def one(index: int, scheduled: float) -> None:
+        nonlocal failures
+        response = await send(index)
+        latencies.append(time.perf_counter() - scheduled)
+        if response.status_code >= 300:
+            failures += 1
+
+    tasks = []
+    for index in range(count):
+        scheduled = started + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(index, scheduled)))
+    await asyncio.gather(*tasks)
+    return latencies, failures, count / (time.perf_counter() - started)
+
+
+async def main(rate: float, seconds: float) -> None:
+    count = int(rate * seconds)
+    with servers() as urls:
+        port = free_port()
+        env = {
+            **os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url,
+            "PATHWAYS_LOG_LEVEL": "WARNING",
+        }  # fmt: skip
+        service = subprocess.Popen([sys.executable, "-m", "pathways_infra", "serve", "enrollment", "--port", str(port)], env=env)
+        try:
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+                await _wait_until_up(client)
+                project = (await client.post("/projects", json={"name": "Bench", "province_code": "TH-50"})).json()["id"]
+                participants = []
+                for start in range(0, count, 200):
+                    batch = [
+                        client.post("/participants", json={"sex": "F", "birth_year": 1980})
+                        for _ in range(min(200, count - start))
+                    ]
+                    participants += [r.json()["id"] for r in await asyncio.gather(*batch)]
+                health, _, _ = await _steady(rate, count, lambda i: client.get("/health"))
+                enroll, failures, achieved = await _steady(
+                    rate,
+                    count,
+                    lambda i: client.post("/enrollments", json={"participant_id": participants[i], "project_id": project}),
+                )
+        finally:
+            service.terminate()
+            service.wait(timeout=30)
+    print(f"HTTP latency at a steady {rate:.0f} requests/s for {seconds:.0f}s ({count:,} requests each)")
+    row("baseline GET /health             p50 / p99", f"{percentile(health, 50) * 1e3:7.1f} / {percentile(health, 99) * 1e3:7.1f} ms")
+    row("POST /enrollments (enroll)       p50 / p99", f"{percentile(enroll, 50) * 1e3:7.1f} / {percentile(enroll, 99) * 1e3:7.1f} ms")
+    row("enroll: achieved rate, failures", f"{achieved:7.1f} req/s, {failures} failed")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.rate, arguments.seconds))
