@@ -69,12 +69,16 @@ async def main(rate: float, seconds: float) -> None:
             **os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url,
             "PATHWAYS_LOG_LEVEL": "WARNING",
         }  # fmt: skip
-        service = subprocess.Popen([sys.executable, "-m", "pathways_infra", "serve", "enrollment", "--port", str(port)], env=env)
+        service = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
+            [sys.executable, "-m", "pathways_infra", "serve", "enrollment", "--port", str(port)], env=env
+        )
         try:
             limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
                 await _wait_until_up(client)
-                project = (await client.post("/projects", json={"name": "Bench", "province_code": "TH-50"})).json()["id"]
+                project = (await client.post("/projects", json={"name": "Bench", "province_code": "TH-50"})).json()[
+                    "id"
+                ]
                 participants = []
                 for start in range(0, count, 200):
                     batch = [
@@ -86,14 +90,22 @@ async def main(rate: float, seconds: float) -> None:
                 enroll, failures, achieved = await _steady(
                     rate,
                     count,
-                    lambda i: client.post("/enrollments", json={"participant_id": participants[i], "project_id": project}),
+                    lambda i: client.post(
+                        "/enrollments", json={"participant_id": participants[i], "project_id": project}
+                    ),
                 )
         finally:
             service.terminate()
             service.wait(timeout=30)
     print(f"HTTP latency at a steady {rate:.0f} requests/s for {seconds:.0f}s ({count:,} requests each)")
-    row("baseline GET /health             p50 / p99", f"{percentile(health, 50) * 1e3:7.1f} / {percentile(health, 99) * 1e3:7.1f} ms")
-    row("POST /enrollments (enroll)       p50 / p99", f"{percentile(enroll, 50) * 1e3:7.1f} / {percentile(enroll, 99) * 1e3:7.1f} ms")
+    row(
+        "baseline GET /health             p50 / p99",
+        f"{percentile(health, 50) * 1e3:7.1f} / {percentile(health, 99) * 1e3:7.1f} ms",
+    )
+    row(
+        "POST /enrollments (enroll)       p50 / p99",
+        f"{percentile(enroll, 50) * 1e3:7.1f} / {percentile(enroll, 99) * 1e3:7.1f} ms",
+    )
     row("enroll: achieved rate, failures", f"{achieved:7.1f} req/s, {failures} failed")
 
 

@@ -36,13 +36,13 @@ def _event(now: datetime) -> RecordedEvent:
             unit_id=None,
             province_code="TH-40",
             region="NORTHEAST",
-        ),  # fmt: skip
+        ),
         metadata=EventMetadata(
             event_id=uuid.uuid4(),
             occurred_at=now,
             actor=Actor(id="bench", role="bench", unit="cdu-1"),
             correlation_id=uuid.uuid4(),
-        ),  # fmt: skip
+        ),
     )
 
 

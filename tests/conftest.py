@@ -7,6 +7,7 @@ own databases (a unique prefix) and empty streams.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -38,10 +39,8 @@ async def _empty_jetstream(nats_url: str) -> None:
     try:
         js = nc.jetstream()
         for name in await js.streams_info():
-            try:
+            with contextlib.suppress(NotFoundError):
                 await js.delete_stream(name.config.name or "")
-            except NotFoundError:
-                pass
     finally:
         await nc.close()
 

@@ -46,8 +46,14 @@ class ConcurrencyError(Exception):
 
     rule = "optimistic-concurrency"
 
-    def __init__(self, aggregate_id: UUID, expected: int | None, actual: int | None) -> None:
-        super().__init__(f"aggregate {aggregate_id} is at version {actual}, not {expected}; reload it and retry")
+    def __init__(
+        self, aggregate_id: UUID | None = None, expected: int | None = None, actual: int | None = None, detail: str = ""
+    ) -> None:
+        if aggregate_id is None:
+            message = f"a concurrent command changed the same aggregate; retry ({detail})"
+        else:
+            message = f"aggregate {aggregate_id} is at version {actual}, not {expected}; reload it and retry"
+        super().__init__(message)
         self.aggregate_id, self.expected, self.actual = aggregate_id, expected, actual
 
 
@@ -121,7 +127,9 @@ class Session:
         expected_version: int | None = None,
     ) -> Appended[S]:
         """Append events to an aggregate; with ``expected_version``, only if it is still there."""
-        state, version = self.load(evolve, aggregate_id)
+        current = self.load(evolve, aggregate_id)
+        state: S | None = current[0]
+        version = current[1]
         if expected_version is not None and expected_version != version:
             raise ConcurrencyError(aggregate_id, expected_version, version)
         event_ids: list[UUID] = []
@@ -310,10 +318,4 @@ def _conflict_error(error: IntegrityError) -> Exception:
     message = str(error)
     if "idempotency" in message:
         return AlreadyProcessedError(message)
-    return ConcurrencyErrorFromStore(message)
-
-
-class ConcurrencyErrorFromStore(ConcurrencyError):
-    def __init__(self, detail: str) -> None:
-        Exception.__init__(self, f"a concurrent command changed the same aggregate; retry ({detail.splitlines()[0]})")
-        self.aggregate_id, self.expected, self.actual = UUID(int=0), None, None
+    return ConcurrencyError(detail=message.splitlines()[0])

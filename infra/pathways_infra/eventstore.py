@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -65,9 +65,15 @@ class RecordedEvent:
         return self.timestamp
 
 
-@cache
+_adapters: dict[type[Any], TypeAdapter[Any]] = {}
+_stored_adapters: dict[type[Any], TypeAdapter[Any]] = {}
+
+
 def _adapter(event_type: type[Any]) -> TypeAdapter[Any]:
-    return TypeAdapter(event_type)
+    adapter = _adapters.get(event_type)
+    if adapter is None:
+        adapter = _adapters[event_type] = TypeAdapter(event_type)
+    return adapter
 
 
 @dataclass(frozen=True)
@@ -80,9 +86,11 @@ class _StoredState(Generic[E]):
     recorded_at: datetime
 
 
-@cache
-def _stored_adapter(event_type: type[Any]) -> TypeAdapter[_StoredState[Any]]:
-    return TypeAdapter(_StoredState[event_type])  # type: ignore[valid-type]
+def _stored_adapter(event_type: type[Any]) -> TypeAdapter[Any]:
+    adapter = _stored_adapters.get(event_type)
+    if adapter is None:
+        adapter = _stored_adapters[event_type] = TypeAdapter(_StoredState[event_type])  # type: ignore[valid-type]
+    return adapter
 
 
 _metadata_adapter: TypeAdapter[EventMetadata] = TypeAdapter(EventMetadata)

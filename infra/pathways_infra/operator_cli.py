@@ -84,7 +84,9 @@ def _show(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import replay
 
-    for sequence in args.sequence:
-        replayed = _with_jetstream(lambda js, s=sequence: replay(js, s))
+    async def replay_all(js: JetStreamContext) -> list[tuple[int, int]]:
+        return [(sequence, await replay(js, sequence)) for sequence in args.sequence]
+
+    for sequence, replayed in _with_jetstream(replay_all):
         print(f"DLQ #{sequence} sent back to its consumer (REPLAY #{replayed})")
     return 0

@@ -62,7 +62,7 @@ class PipelinedPublisher:
                 future.set_exception(PublishError("publisher closed before the server answered"))
         self._pending.clear()
 
-    async def publish_all(self, messages: Sequence[Outgoing], *, timeout: float = 30.0) -> list[Ack]:
+    async def publish_all(self, messages: Sequence[Outgoing], *, ack_timeout: float = 30.0) -> list[Ack]:
         """Publish in order without waiting in between; return the acks, or raise the first error."""
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[Ack]] = []
@@ -74,10 +74,10 @@ class PipelinedPublisher:
             await self._send(message, f"{self._prefix}.{token}")
         await self._flush()
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(ack_timeout):
                 return list(await asyncio.gather(*futures))
         except TimeoutError:
-            raise PublishError(f"JetStream did not acknowledge within {timeout:.0f}s") from None
+            raise PublishError(f"JetStream did not acknowledge within {ack_timeout:.0f}s") from None
         finally:
             for future in futures:
                 if not future.done():

@@ -182,8 +182,4 @@ class ServiceRuntime:
         log.info("%s service stopped", self.name)
 
 
-def consumer_names(definition: ServiceDefinition) -> list[str]:
-    return [f"{definition.name}-{x.name}" for x in [*definition.read_models, *definition.reactions]]
-
-
 DefinitionFactory = Callable[[], ServiceDefinition]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import nats
+from nats.js.api import RawStreamMsg as RawMessage
 
 from pathways_contracts.registry import DLQ_STREAM
 from pathways_infra.settings import Settings
@@ -52,7 +52,7 @@ async def test_a_poison_message_is_parked_with_its_reason_and_the_rest_is_proces
         good = enrolled_event()
         await publish_event(runtime.js, good, event_id="enrollment:3")
 
-        async def parked() -> list[nats.aio.msg.Msg] | None:
+        async def parked() -> list[RawMessage] | None:
             info = await runtime.js.stream_info(DLQ_STREAM)
             if info.state.messages < 2:
                 return None
@@ -68,4 +68,4 @@ async def test_a_poison_message_is_parked_with_its_reason_and_the_rest_is_proces
     assert (poison.headers or {})["Pathways-Dlq-Deliveries"] == str(settings.consumer_max_deliveries)
     assert poison.data == b'{"participant_id": "not-a-uuid"'
     assert "no integration event is published on subject" in (unknown.headers or {})["Pathways-Dlq-Error"]
-    assert json.loads(unknown.data) == {"participant_id": "x"}
+    assert json.loads(unknown.data or b"") == {"participant_id": "x"}

@@ -67,7 +67,6 @@ async def _start(name: ServiceName, settings: Settings, *, relay: bool) -> Runni
     port = free_port()
     config = uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port, log_config=None, lifespan="on")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 30
     while not server.started:
