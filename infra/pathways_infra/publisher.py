@@ -28,6 +28,7 @@ class Ack:
     stream: str
     sequence: int
     duplicate: bool
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,18 @@ class Outgoing:
 def encode_headers(headers: dict[str, str]) -> bytes:
     lines = "".join(f"{key}: {value}\r\n" for key, value in headers.items())
     return f"NATS/1.0\r\n{lines}\r\n".encode()
+
+
+async def _all_acks(futures: list[asyncio.Future[Ack]], ack_timeout: float) -> list[Ack]:
+    try:
+        async with asyncio.timeout(ack_timeout):
+            return list(await asyncio.gather(*futures))
+    except TimeoutError:
+        raise PublishError(f"JetStream did not acknowledge within {ack_timeout:.0f}s") from None
+    finally:
+        for future in futures:
+            if not future.done():
+                future.cancel()
 
 
 class PipelinedPublisher:
@@ -64,24 +77,28 @@ class PipelinedPublisher:
 
     async def publish_all(self, messages: Sequence[Outgoing], *, ack_timeout: float = 30.0) -> list[Ack]:
         """Publish in order without waiting in between; return the acks, or raise the first error."""
+        return await (await self.send_batches([[message] for message in messages], ack_timeout=ack_timeout))
+
+    async def send_batches(
+        self, batches: Sequence[Sequence[Outgoing]], *, ack_timeout: float = 30.0
+    ) -> asyncio.Future[list[Ack]]:
+        """Send batches in order now; the returned future gives one ack per batch, or the first error.
+
+        A batch of more than one message must be an atomic batch (``Nats-Batch-*`` headers): JetStream
+        then stores all of it or none of it, and answers only its commit, the last message.
+        """
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[Ack]] = []
-        for message in messages:
+        for batch in batches:
             token = str(next(self._tokens))
             future: asyncio.Future[Ack] = loop.create_future()
             self._pending[token] = future
             futures.append(future)
-            await self._send(message, f"{self._prefix}.{token}")
+            for message in batch[:-1]:
+                await self._send(message, "")
+            await self._send(batch[-1], f"{self._prefix}.{token}")
         await self._flush()
-        try:
-            async with asyncio.timeout(ack_timeout):
-                return list(await asyncio.gather(*futures))
-        except TimeoutError:
-            raise PublishError(f"JetStream did not acknowledge within {ack_timeout:.0f}s") from None
-        finally:
-            for future in futures:
-                if not future.done():
-                    future.cancel()
+        return asyncio.ensure_future(_all_acks(futures, ack_timeout))
 
     async def _send(self, message: Outgoing, reply: str) -> None:
         send_command = getattr(self._nc, "_send_command", None)
@@ -93,7 +110,8 @@ class PipelinedPublisher:
         # single-line ASCII (see pathways_contracts.envelope), so the frame is built directly.
         header = encode_headers(message.headers)
         size = len(header) + len(message.payload)
-        frame = f"HPUB {message.subject} {reply} {len(header)} {size}\r\n".encode() + header + message.payload + b"\r\n"
+        subject = f"{message.subject} {reply}" if reply else message.subject
+        frame = f"HPUB {subject} {len(header)} {size}\r\n".encode() + header + message.payload + b"\r\n"
         await send_command(frame)
 
     async def _flush(self) -> None:
@@ -118,5 +136,10 @@ class PipelinedPublisher:
             future.set_exception(PublishError(f"{error.get('description')} (code {error.get('err_code')})"))
             return
         future.set_result(
-            Ack(stream=reply["stream"], sequence=int(reply["seq"]), duplicate=bool(reply.get("duplicate")))
+            Ack(
+                stream=reply["stream"],
+                sequence=int(reply["seq"]),
+                duplicate=bool(reply.get("duplicate")),
+                count=int(reply.get("count", 1)),
+            )
         )

@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 import zlib
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +42,7 @@ from pathways_contracts.envelope import (
     traceparent_for,
 )
 from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
-from pathways_infra.publisher import Outgoing, PipelinedPublisher, PublishError
+from pathways_infra.publisher import Ack, Outgoing, PipelinedPublisher, PublishError
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,22 @@ def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent
         headers=headers,
         notification_id=recorded.notification_id,
     )
+
+
+ATOMIC_BATCH_LIMIT = 1000  # JetStream's default ceiling on an atomic batch
+
+
+def mark_atomic_batch(batch: Sequence[OutboundMessage], *, expected_last_sequence: int) -> None:
+    """Stored all or nothing, and only if the stream still ends where the relay thinks it does."""
+    batch_id = uuid.uuid4().hex
+    for index, message in enumerate(batch, start=1):
+        message.headers["Nats-Batch-Id"] = batch_id
+        message.headers["Nats-Batch-Sequence"] = str(index)
+    batch[0].headers["Nats-Expected-Last-Sequence"] = str(expected_last_sequence)
+    batch[-1].headers["Nats-Batch-Commit"] = "1"
+
+
+MAX_BATCHES_IN_FLIGHT = 3
 
 
 @dataclass
@@ -154,31 +172,93 @@ class Relay:
         self._wake.set()
 
     async def _relay_until(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
-        tail = await self._stream_tail()
-        position = await self._resume_position(conn, tail)
-        while not stop.is_set():
-            self._wake.clear()
-            rows = await conn.fetch(
-                f"SELECT notification_id, originator_id, originator_version, topic, state "
-                f'FROM "{self._events_table}" WHERE notification_id > $1 ORDER BY notification_id LIMIT $2',
-                position,
-                self._batch_size,
-            )
-            if not rows:
-                self.caught_up.set()
-                await _wait_any(stop, self._wake, self._poll_seconds)
-                continue
-            self.caught_up.clear()
-            messages = [m for m in (self._outbound(row) for row in rows) if m is not None]
-            try:
-                tail = await self._publish(messages, tail)
-            except PublishError as error:
-                log.warning("relay %s: %s; resuming from the stream's tail", self.service, error)
-                tail = await self._stream_tail()
-                position = tail.last_notification_id
-                continue
-            position = rows[-1]["notification_id"]
-            await self._store_position(conn, scanned=position, published=tail.last_notification_id)
+        """Fetching, translating, publishing and acknowledging overlap: while JetStream acks one
+        batch and PostgreSQL reads the next, this process translates the one in between."""
+        positions = await asyncpg.connect(self._database_url)
+        try:
+            tail = await self._stream_tail()
+            position = await self._resume_position(positions, tail)
+            while not stop.is_set():
+                try:
+                    position, tail = await self._pipeline(conn, positions, stop, position, tail)
+                except PublishError as error:
+                    log.warning("relay %s: %s; resuming from the stream's tail", self.service, error)
+                    tail = await self._stream_tail()
+                    position = tail.last_notification_id
+        finally:
+            await positions.close()
+
+    async def _pipeline(
+        self,
+        conn: asyncpg.Connection,
+        positions: asyncpg.Connection,
+        stop: asyncio.Event,
+        position: int,
+        tail: StreamTail,
+    ) -> tuple[int, StreamTail]:
+        in_flight: deque[InFlight] = deque()
+        predicted = tail
+        self._wake.clear()
+        fetch = asyncio.ensure_future(self._fetch(conn, position))
+        try:
+            while not stop.is_set():
+                rows = await fetch
+                if not rows:
+                    while in_flight:
+                        tail = await self._settle(positions, in_flight.popleft())
+                    self.caught_up.set()
+                    await _wait_any(stop, self._wake, self._poll_seconds)
+                    self._wake.clear()
+                    fetch = asyncio.ensure_future(self._fetch(conn, position))
+                    continue
+                self.caught_up.clear()
+                position = rows[-1]["notification_id"]
+                fetch = asyncio.ensure_future(self._fetch(conn, position))
+                messages = [m for m in (self._outbound(row) for row in rows) if m is not None]
+                sent, predicted = await self._send(messages, predicted)
+                in_flight.append(InFlight(sent, scanned=position, tail=predicted))
+                while len(in_flight) > MAX_BATCHES_IN_FLIGHT or (in_flight and in_flight[0].acks.done()):
+                    tail = await self._settle(positions, in_flight.popleft())
+            while in_flight:
+                tail = await self._settle(positions, in_flight.popleft())
+            return position, tail
+        finally:
+            fetch.cancel()
+            for pending in in_flight:
+                pending.acks.cancel()
+
+    async def _fetch(self, conn: asyncpg.Connection, after: int) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await conn.fetch(
+            f"SELECT notification_id, originator_id, originator_version, topic, state "
+            f'FROM "{self._events_table}" WHERE notification_id > $1 ORDER BY notification_id LIMIT $2',
+            after,
+            self._batch_size,
+        )
+        return rows
+
+    async def _send(
+        self, messages: Sequence[OutboundMessage], predicted: StreamTail
+    ) -> tuple[asyncio.Future[list[Ack]], StreamTail]:
+        if not messages:
+            done: asyncio.Future[list[Ack]] = asyncio.get_running_loop().create_future()
+            done.set_result([])
+            return done, predicted
+        batches = [messages[i : i + ATOMIC_BATCH_LIMIT] for i in range(0, len(messages), ATOMIC_BATCH_LIMIT)]
+        expected = predicted.last_sequence
+        for batch in batches:
+            mark_atomic_batch(batch, expected_last_sequence=expected)
+            expected += len(batch)
+        acks = await self._publisher.send_batches(batches)
+        return acks, StreamTail(last_sequence=expected, last_notification_id=messages[-1].notification_id)
+
+    async def _settle(self, positions: asyncpg.Connection, in_flight: InFlight) -> StreamTail:
+        acks = await in_flight.acks
+        if acks and acks[-1].sequence != in_flight.tail.last_sequence:
+            raise PublishError(f"stream sequence {acks[-1].sequence}, expected {in_flight.tail.last_sequence}")
+        self.published += sum(ack.count for ack in acks)
+        tail = in_flight.tail
+        await self._store_position(positions, scanned=in_flight.scanned, published=tail.last_notification_id)
+        return tail
 
     def _outbound(self, row: asyncpg.Record) -> OutboundMessage | None:
         stored = StoredEvent(
@@ -190,17 +270,6 @@ class Relay:
         recorded = self._mapper.decode(stored, notification_id=row["notification_id"])
         event = self._translate(recorded)
         return None if event is None else build_message(self.service, recorded, event)
-
-    async def _publish(self, messages: Sequence[OutboundMessage], tail: StreamTail) -> StreamTail:
-        if not messages:
-            return tail
-        expected = tail.last_sequence
-        for message in messages:
-            message.headers["Nats-Expected-Last-Sequence"] = str(expected)
-            expected += 1
-        acks = await self._publisher.publish_all(messages)
-        self.published += len(messages)
-        return StreamTail(last_sequence=acks[-1].sequence, last_notification_id=messages[-1].notification_id)
 
     async def _stream_tail(self) -> StreamTail:
         info = await self._js.stream_info(self.stream)
@@ -235,6 +304,15 @@ class Relay:
             scanned,
             published,
         )
+
+
+@dataclass
+class InFlight:
+    """Batches sent but not yet acknowledged, and where the stream will end once they are."""
+
+    acks: asyncio.Future[list[Ack]]
+    scanned: int
+    tail: StreamTail
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
