@@ -36,7 +36,7 @@ test: $(SYNCED)
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy contracts/pathways_contracts infra/pathways_infra services tests bench
+	$(VENV)/bin/mypy contracts/pathways_contracts infra/pathways_infra services bench tests
 
 bench: $(SYNCED)
 	$(VENV)/bin/python -m bench

@@ -39,7 +39,8 @@ def compose(compose_text: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return compose["services"]
+    found: dict[str, dict[str, Any]] = compose["services"]
+    return found
 
 
 # --- helpers -------------------------------------------------------------------------

@@ -1,22 +1,80 @@
-"""The enrollment case: one participant in one project."""
+"""The enrollment case: one participant in one project, from application to enrollment and beyond.
+
+Lifecycle: Applied → Screened → Enrolled, then Transferred (to another unit or project, any number
+of times) or Withdrawn (from any state but Withdrawn). Training, completion and dropout are facts of
+the training service. The case keeps where it has been as a list of placements.
+
+Rules: an application needs valid consent to programme participation (data is collected from then
+on); enrollment needs it again on the enrollment day, plus a passed screening of the current baseline,
+a project open for enrollment (Approved or Active), and a participant who is neither merged nor an
+unresolved potential duplicate. A participant has one case per project.
+
+Projects registered before the project lifecycle existed (``Project.direct_enrollment``) also accept
+:func:`enroll` without a case: the way enrollments were recorded then, without consent or screening
+records here. ``ParticipantEnrolled`` events from that path carry no ``enrolled_on``,
+``consent_notice_version`` or ``screened_on``, so they can be told apart.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from pathways_enrollment.domain.errors import EnrollmentRuleError, UnknownAggregateError
-from pathways_enrollment.domain.participant import Participant
-from pathways_enrollment.domain.project import Project
+from pathways_enrollment.domain.consent import ConsentPurpose
+from pathways_enrollment.domain.errors import (
+    EnrollmentRuleError,
+    TransitionNotAllowedError,
+    UnknownAggregateError,
+    require_existing,
+)
+from pathways_enrollment.domain.participant import Participant, ParticipantStatus
+from pathways_enrollment.domain.project import Project, require_open_project
+from pathways_enrollment.domain.screening import (
+    BaselineProfile,
+    EligibilityCriteria,
+    ScreeningReason,
+    check_profile,
+    evaluate,
+)
+from pathways_enrollment.domain.unit import CareerDevelopmentUnit, require_active_unit
 
 
 class EnrollmentStatus(StrEnum):
+    APPLIED = "APPLIED"
+    SCREENED = "SCREENED"
     ENROLLED = "ENROLLED"
+    TRANSFERRED = "TRANSFERRED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+BEFORE_ENROLLMENT = (EnrollmentStatus.APPLIED, EnrollmentStatus.SCREENED)
+IN_PROGRAMME = (EnrollmentStatus.ENROLLED, EnrollmentStatus.TRANSFERRED)
+
+
+class TransferReason(StrEnum):
+    RELOCATION = "RELOCATION"
+    BETTER_FIT = "BETTER_FIT"
+    PROJECT_ENDED = "PROJECT_ENDED"
+    OTHER = "OTHER"
+
+
+class WithdrawalReason(StrEnum):
+    PARTICIPANT_REQUEST = "PARTICIPANT_REQUEST"
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"
+    FOUND_EMPLOYMENT = "FOUND_EMPLOYMENT"
+    MOVED_AWAY = "MOVED_AWAY"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    DUPLICATE = "DUPLICATE"
+    OTHER = "OTHER"
 
 
 @dataclass(frozen=True, kw_only=True)
-class ParticipantEnrolled:
+class CaseEvent:
+    """What every case event carries: the case, its participant, and where the case is now."""
+
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
@@ -26,11 +84,226 @@ class ParticipantEnrolled:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EnrollmentApplied(CaseEvent):
+    applied_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineProfileRecorded(CaseEvent):
+    """The baseline; recording it again before enrollment replaces it and calls for a new screening."""
+
+    profile: BaselineProfile
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantScreened(CaseEvent):
+    screened_on: date
+    passed: bool
+    reasons: tuple[ScreeningReason, ...]
+    income_threshold_thb: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantEnrolled(CaseEvent):
+    enrolled_on: date | None = None
+    consent_notice_version: str | None = None
+    screened_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollmentTransferred(CaseEvent):
+    """The case moved; ``project_id`` … ``region`` say where to, ``from_*`` where from."""
+
+    from_project_id: UUID
+    from_unit_id: UUID | None
+    from_province_code: str
+    from_region: str
+    transferred_on: date
+    reason: TransferReason
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollmentWithdrawn(CaseEvent):
+    reason: WithdrawalReason
+    withdrawn_on: date
+    was_enrolled: bool
+
+
+EVENTS: tuple[type, ...] = (
+    EnrollmentApplied,
+    BaselineProfileRecorded,
+    ParticipantScreened,
+    ParticipantEnrolled,
+    EnrollmentTransferred,
+    EnrollmentWithdrawn,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placement:
+    """Where the case belonged from ``since`` until (not including) ``until``."""
+
+    project_id: UUID
+    unit_id: UUID | None
+    province_code: str
+    region: str
+    since: date | None
+    until: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Screening:
+    screened_on: date
+    passed: bool
+    reasons: tuple[ScreeningReason, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Enrollment:
     id: UUID
     participant_id: UUID
-    project_id: UUID
     status: EnrollmentStatus
+    placements: tuple[Placement, ...]
+    baseline: BaselineProfile | None = None
+    screening: Screening | None = None
+    enrolled_on: date | None = None
+    was_enrolled: bool = False
+    withdrawal_reason: WithdrawalReason | None = None
+
+    @property
+    def placement(self) -> Placement:
+        return self.placements[-1]
+
+    @property
+    def project_id(self) -> UUID:
+        return self.placement.project_id
+
+    @property
+    def unit_id(self) -> UUID | None:
+        return self.placement.unit_id
+
+
+def _placed(project: Project, *, unit_id: UUID | None = None, since: date | None) -> Placement:
+    return Placement(
+        project_id=project.id,
+        unit_id=project.unit_id if unit_id is None else unit_id,
+        province_code=project.province_code,
+        region=project.region,
+        since=since,
+    )
+
+
+def _refuse_merged(participant: Participant) -> None:
+    if participant.status == ParticipantStatus.MERGED:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} was merged into {participant.merged_into}; enroll that participant",
+            rule="merged-participant-cannot-enroll",
+        )
+
+
+def _require_consent(participant: Participant, on: date) -> str:
+    consent = participant.consent_for(ConsentPurpose.PROGRAMME_PARTICIPATION)
+    if consent is None or not consent.covers(on):
+        raise EnrollmentRuleError(
+            f"participant {participant.id} has no valid consent to {ConsentPurpose.PROGRAMME_PARTICIPATION.value} "
+            f"on {on}",
+            rule="consent-required",
+        )
+    return consent.notice_version
+
+
+def _case(state: Enrollment | None) -> Enrollment:
+    return require_existing(state, "this enrollment")
+
+
+def _only_from(case: Enrollment, action: str, allowed_from: tuple[EnrollmentStatus, ...]) -> None:
+    if case.status not in allowed_from:
+        raise TransitionNotAllowedError(
+            aggregate="enrollment", status=case.status, action=action, allowed_from=allowed_from
+        )
+
+
+def apply_for_enrollment(
+    state: Enrollment | None,
+    *,
+    enrollment_id: UUID,
+    participant: Participant | None,
+    participant_id: UUID,
+    project: Project | None,
+    project_id: UUID,
+    applied_on: date,
+    existing_case_in_project: UUID | None = None,
+) -> list[EnrollmentApplied]:
+    """Open the case. ``existing_case_in_project``: another case of this participant now in this project."""
+    found = require_existing(participant, f"participant {participant_id}")
+    open_project = require_existing(project, f"project {project_id}")
+    if state is not None or existing_case_in_project not in (None, enrollment_id):
+        raise EnrollmentRuleError(
+            f"participant {participant_id} already has a case in project {project_id}",
+            rule="enrolled-once-per-project",
+        )
+    _refuse_merged(found)
+    require_open_project(open_project, project_id)
+    _require_consent(found, applied_on)
+    where = _placed(open_project, since=applied_on)
+    return [
+        EnrollmentApplied(
+            enrollment_id=enrollment_id,
+            participant_id=found.id,
+            project_id=where.project_id,
+            unit_id=where.unit_id,
+            province_code=where.province_code,
+            region=where.region,
+            applied_on=applied_on,
+        )
+    ]
+
+
+def record_baseline(state: Enrollment | None, *, profile: BaselineProfile) -> list[BaselineProfileRecorded]:
+    case = _case(state)
+    if case.status not in BEFORE_ENROLLMENT:
+        raise EnrollmentRuleError(
+            f"the baseline of enrollment {case.id} is fixed once the case is {case.status.value}",
+            rule="baseline-only-before-enrollment",
+        )
+    where = case.placement
+    return [
+        BaselineProfileRecorded(
+            enrollment_id=case.id,
+            participant_id=case.participant_id,
+            project_id=where.project_id,
+            unit_id=where.unit_id,
+            province_code=where.province_code,
+            region=where.region,
+            profile=check_profile(profile),
+        )
+    ]
+
+
+def screen(
+    state: Enrollment | None, *, criteria: EligibilityCriteria, date_of_birth: date, screened_on: date
+) -> list[ParticipantScreened]:
+    """Screen the baseline against the project's criteria. ``date_of_birth`` comes from the vault; it is not kept."""
+    case = _case(state)
+    _only_from(case, "screen", BEFORE_ENROLLMENT)
+    if case.baseline is None:
+        raise EnrollmentRuleError(f"enrollment {case.id} has no baseline profile to screen", rule="baseline-required")
+    outcome = evaluate(case.baseline, criteria, date_of_birth=date_of_birth, on=screened_on)
+    where = case.placement
+    return [
+        ParticipantScreened(
+            enrollment_id=case.id,
+            participant_id=case.participant_id,
+            project_id=where.project_id,
+            unit_id=where.unit_id,
+            province_code=where.province_code,
+            region=where.region,
+            screened_on=screened_on,
+            passed=outcome.passed,
+            reasons=outcome.reasons,
+            income_threshold_thb=criteria.income_threshold_thb,
+        )
+    ]
 
 
 def enroll(
@@ -41,35 +314,184 @@ def enroll(
     participant_id: UUID,
     project: Project | None,
     project_id: UUID,
+    enrolled_on: date | None = None,
 ) -> list[ParticipantEnrolled]:
+    """Enroll the case's participant. ``state`` is the case (None only for direct enrollment, see above).
+
+    ``enrolled_on`` is required except for direct enrollment; it is checked against the consent.
+    """
     if participant is None:
         raise UnknownAggregateError(f"participant {participant_id} is not registered")
     if project is None:
         raise UnknownAggregateError(f"project {project_id} is not registered")
-    if state is not None:
+    if state is not None and (state.was_enrolled or state.status in IN_PROGRAMME):
         raise EnrollmentRuleError(
             f"participant {participant.id} is already enrolled in project {project.id}",
             rule="enrolled-once-per-project",
         )
+    if state is not None:
+        _only_from(state, "enroll", BEFORE_ENROLLMENT)
+        if (state.participant_id, state.project_id) != (participant.id, project.id):
+            raise EnrollmentRuleError(
+                f"enrollment {state.id} is for participant {state.participant_id} in project {state.project_id}",
+                rule="case-mismatch",
+            )
+    _refuse_merged(participant)
+    if participant.status == ParticipantStatus.POTENTIAL_DUPLICATE:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} may be a duplicate of {participant.duplicate_of}; resolve that first",
+            rule="potential-duplicate-unresolved",
+            retryable=True,
+        )
+    require_open_project(project, project_id)
+    where = _placed(project, since=enrolled_on) if state is None else state.placement
+
+    if state is None and project.direct_enrollment:
+        notice_version = None
+        screened_on = None
+    else:
+        if state is None or state.screening is None or not state.screening.passed:
+            raise EnrollmentRuleError(
+                f"participant {participant.id} has not passed screening for project {project.id}",
+                rule="passed-screening-required",
+            )
+        if enrolled_on is None:
+            raise ValueError("enrolled_on is required to enroll a screened case")
+        notice_version = _require_consent(participant, enrolled_on)
+        screened_on = state.screening.screened_on
     return [
         ParticipantEnrolled(
             enrollment_id=enrollment_id,
             participant_id=participant.id,
-            project_id=project.id,
-            unit_id=project.unit_id,
-            province_code=project.province_code,
-            region=project.region,
+            project_id=where.project_id,
+            unit_id=where.unit_id,
+            province_code=where.province_code,
+            region=where.region,
+            enrolled_on=enrolled_on,
+            consent_notice_version=notice_version,
+            screened_on=screened_on,
         )
     ]
 
 
+def transfer(
+    state: Enrollment | None,
+    *,
+    to_project: Project | None,
+    to_project_id: UUID,
+    transferred_on: date,
+    reason: TransferReason,
+    to_unit_id: UUID | None = None,
+    to_unit: CareerDevelopmentUnit | None = None,
+    existing_case_in_target_project: UUID | None = None,
+) -> list[EnrollmentTransferred]:
+    """Move an enrolled case to another project, or to another unit (``to_unit_id``; default: the project's).
+
+    ``existing_case_in_target_project``: another case of this participant now in the target project.
+    """
+    case = _case(state)
+    if case.status == EnrollmentStatus.WITHDRAWN:
+        raise EnrollmentRuleError(
+            f"enrollment {case.id} is withdrawn and cannot transfer", rule="withdrawn-case-cannot-transfer"
+        )
+    _only_from(case, "transfer", IN_PROGRAMME)
+    target = require_open_project(to_project, to_project_id)
+    if to_unit_id is not None:
+        require_active_unit(to_unit, to_unit_id, to="take over an enrollment")
+    current = case.placement
+    where = _placed(target, unit_id=to_unit_id, since=transferred_on)
+    if (where.project_id, where.unit_id) == (current.project_id, current.unit_id):
+        raise EnrollmentRuleError(
+            f"enrollment {case.id} is already with project {current.project_id} and unit {current.unit_id}",
+            rule="transfer-to-same-placement",
+        )
+    if where.project_id != current.project_id and existing_case_in_target_project not in (None, case.id):
+        raise EnrollmentRuleError(
+            f"participant {case.participant_id} already has a case in project {where.project_id}",
+            rule="enrolled-once-per-project",
+        )
+    if current.since is not None and transferred_on < current.since:
+        raise EnrollmentRuleError(
+            f"enrollment {case.id} is placed since {current.since}; it cannot transfer before, on {transferred_on}",
+            rule="transfer-before-placement-start",
+        )
+    return [
+        EnrollmentTransferred(
+            enrollment_id=case.id,
+            participant_id=case.participant_id,
+            project_id=where.project_id,
+            unit_id=where.unit_id,
+            province_code=where.province_code,
+            region=where.region,
+            from_project_id=current.project_id,
+            from_unit_id=current.unit_id,
+            from_province_code=current.province_code,
+            from_region=current.region,
+            transferred_on=transferred_on,
+            reason=reason,
+        )
+    ]
+
+
+def withdraw(state: Enrollment | None, *, reason: WithdrawalReason, withdrawn_on: date) -> list[EnrollmentWithdrawn]:
+    """Withdraw the case, before or after enrollment."""
+    case = _case(state)
+    _only_from(case, "withdraw", (*BEFORE_ENROLLMENT, *IN_PROGRAMME))
+    where = case.placement
+    return [
+        EnrollmentWithdrawn(
+            enrollment_id=case.id,
+            participant_id=case.participant_id,
+            project_id=where.project_id,
+            unit_id=where.unit_id,
+            province_code=where.province_code,
+            region=where.region,
+            reason=reason,
+            withdrawn_on=withdrawn_on,
+            was_enrolled=case.was_enrolled,
+        )
+    ]
+
+
+def _placement_of(event: CaseEvent, since: date | None) -> Placement:
+    return Placement(
+        project_id=event.project_id,
+        unit_id=event.unit_id,
+        province_code=event.province_code,
+        region=event.region,
+        since=since,
+    )
+
+
 def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
     match event:
-        case ParticipantEnrolled():
+        case EnrollmentApplied():
             return Enrollment(
                 id=event.enrollment_id,
                 participant_id=event.participant_id,
-                project_id=event.project_id,
-                status=EnrollmentStatus.ENROLLED,
+                status=EnrollmentStatus.APPLIED,
+                placements=(_placement_of(event, event.applied_on),),
             )
+        case ParticipantEnrolled() if state is None:
+            return Enrollment(
+                id=event.enrollment_id,
+                participant_id=event.participant_id,
+                status=EnrollmentStatus.ENROLLED,
+                placements=(_placement_of(event, event.enrolled_on),),
+                enrolled_on=event.enrolled_on,
+                was_enrolled=True,
+            )
+        case ParticipantEnrolled() if state is not None:
+            return replace(state, status=EnrollmentStatus.ENROLLED, enrolled_on=event.enrolled_on, was_enrolled=True)
+        case BaselineProfileRecorded() if state is not None:
+            return replace(state, status=EnrollmentStatus.APPLIED, baseline=event.profile, screening=None)
+        case ParticipantScreened() if state is not None:
+            screening = Screening(screened_on=event.screened_on, passed=event.passed, reasons=event.reasons)
+            return replace(state, status=EnrollmentStatus.SCREENED, screening=screening)
+        case EnrollmentTransferred() if state is not None:
+            left = replace(state.placement, until=event.transferred_on)
+            placements = (*state.placements[:-1], left, _placement_of(event, event.transferred_on))
+            return replace(state, status=EnrollmentStatus.TRANSFERRED, placements=placements)
+        case EnrollmentWithdrawn() if state is not None:
+            return replace(state, status=EnrollmentStatus.WITHDRAWN, withdrawal_reason=event.reason)
     raise TypeError(f"an enrollment does not follow from {type(event).__name__}")

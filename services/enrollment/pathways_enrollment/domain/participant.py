@@ -1,12 +1,33 @@
-"""Participants: pseudonymous registry entries. Personal data lives in the vault, never here."""
+"""Participants: pseudonymous registry entries. Personal data lives in the vault, never here.
+
+Events carry the random participant id and, for duplicate detection, a keyed hash of the national
+ID computed outside the domain (never the ID itself). Registering with a hash the registry already
+knows flags the newcomer as a potential duplicate of the participant holding it; a person resolves
+the flag by merging the newcomer into the other, or by declaring them different people. A merged
+participant is final: it cannot consent or enroll again (its history stays).
+
+Consent (PDPA) is recorded on the participant: see ``consent.py``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pathways_enrollment.domain.errors import EnrollmentRuleError
+from pathways_enrollment.domain.consent import (
+    Consent,
+    ConsentGranted,
+    ConsentPurpose,
+    ConsentWithdrawn,
+    consent_for,
+    with_grant,
+    with_withdrawal,
+)
+from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
+from pathways_enrollment.domain.national_id import is_valid_national_id
 
 
 class Sex(StrEnum):
@@ -15,11 +36,45 @@ class Sex(StrEnum):
     OTHER = "X"
 
 
+class ParticipantStatus(StrEnum):
+    REGISTERED = "REGISTERED"
+    POTENTIAL_DUPLICATE = "POTENTIAL_DUPLICATE"
+    MERGED = "MERGED"
+
+
+class DuplicateResolution(StrEnum):
+    MERGED = "MERGED"
+    NOT_A_DUPLICATE = "NOT_A_DUPLICATE"
+
+
 @dataclass(frozen=True, kw_only=True)
 class ParticipantRegistered:
     participant_id: UUID
     sex: Sex
     birth_year: int
+    national_id_hash: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantFlaggedAsPotentialDuplicate:
+    participant_id: UUID
+    duplicate_of: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantDuplicateResolved:
+    participant_id: UUID
+    duplicate_of: UUID
+    resolution: DuplicateResolution
+
+
+EVENTS: tuple[type, ...] = (
+    ParticipantRegistered,
+    ParticipantFlaggedAsPotentialDuplicate,
+    ParticipantDuplicateResolved,
+    ConsentGranted,
+    ConsentWithdrawn,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,20 +82,162 @@ class Participant:
     id: UUID
     sex: Sex
     birth_year: int
+    national_id_hash: str | None = None
+    status: ParticipantStatus = ParticipantStatus.REGISTERED
+    duplicate_of: UUID | None = None
+    merged_into: UUID | None = None
+    consents: tuple[Consent, ...] = ()
+
+    def consent_for(self, purpose: ConsentPurpose) -> Consent | None:
+        return consent_for(self.consents, purpose)
+
+    def consents_to(self, purpose: ConsentPurpose, *, on: date) -> bool:
+        consent = self.consent_for(purpose)
+        return consent is not None and consent.covers(on)
 
 
 def register_participant(
-    state: Participant | None, *, participant_id: UUID, sex: Sex, birth_year: int
-) -> list[ParticipantRegistered]:
+    state: Participant | None,
+    *,
+    participant_id: UUID,
+    sex: Sex,
+    birth_year: int,
+    national_id_hash: str | None = None,
+    existing_participant_id: UUID | None = None,
+) -> list[ParticipantRegistered | ParticipantFlaggedAsPotentialDuplicate]:
+    """Register a participant; ``existing_participant_id`` is whoever already holds ``national_id_hash``."""
     if state is not None:
         raise EnrollmentRuleError(
             f"participant {participant_id} is already registered", rule="participant-registered-once"
         )
-    return [ParticipantRegistered(participant_id=participant_id, sex=sex, birth_year=birth_year)]
+    if national_id_hash is not None and (not national_id_hash.strip() or is_valid_national_id(national_id_hash)):
+        raise EnrollmentRuleError(
+            "national_id_hash must be the keyed hash of the national ID, never the ID itself or blank",
+            rule="national-id-must-be-hashed",
+        )
+    events: list[ParticipantRegistered | ParticipantFlaggedAsPotentialDuplicate] = [
+        ParticipantRegistered(
+            participant_id=participant_id, sex=sex, birth_year=birth_year, national_id_hash=national_id_hash
+        )
+    ]
+    if existing_participant_id is not None and existing_participant_id != participant_id:
+        events.append(
+            ParticipantFlaggedAsPotentialDuplicate(participant_id=participant_id, duplicate_of=existing_participant_id)
+        )
+    return events
+
+
+def resolve_duplicate(
+    state: Participant | None,
+    *,
+    resolution: DuplicateResolution,
+    other: Participant | None = None,
+) -> list[ParticipantDuplicateResolved]:
+    """Settle a potential duplicate; merging needs ``other`` (the participant it duplicates), not merged itself."""
+    participant = require_existing(state, "this participant")
+    if participant.status != ParticipantStatus.POTENTIAL_DUPLICATE or participant.duplicate_of is None:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} is not flagged as a potential duplicate", rule="no-potential-duplicate"
+        )
+    if resolution == DuplicateResolution.MERGED:
+        survivor = require_existing(other, f"participant {participant.duplicate_of}")
+        if survivor.id != participant.duplicate_of:
+            raise EnrollmentRuleError(
+                f"participant {participant.id} is flagged as a duplicate of {participant.duplicate_of}, "
+                f"not of {survivor.id}",
+                rule="merge-target-mismatch",
+            )
+        if survivor.status == ParticipantStatus.MERGED:
+            raise EnrollmentRuleError(
+                f"participant {survivor.id} was itself merged into {survivor.merged_into}; merge into that one",
+                rule="merge-target-merged",
+            )
+    return [
+        ParticipantDuplicateResolved(
+            participant_id=participant.id, duplicate_of=participant.duplicate_of, resolution=resolution
+        )
+    ]
+
+
+def _purposes(purposes: Iterable[ConsentPurpose]) -> tuple[ConsentPurpose, ...]:
+    chosen = tuple(dict.fromkeys(purposes))
+    if not chosen:
+        raise EnrollmentRuleError("consent names at least one purpose", rule="consent-purpose-required")
+    return chosen
+
+
+def grant_consent(
+    state: Participant | None,
+    *,
+    purposes: Iterable[ConsentPurpose],
+    notice_version: str,
+    granted_at: datetime,
+    valid_until: date | None = None,
+) -> list[ConsentGranted]:
+    participant = require_existing(state, "this participant")
+    if participant.status == ParticipantStatus.MERGED:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} was merged into {participant.merged_into}; record consent there",
+            rule="participant-merged",
+        )
+    chosen = _purposes(purposes)
+    if not notice_version.strip():
+        raise EnrollmentRuleError("consent names the privacy notice version it was given for", rule="notice-required")
+    if valid_until is not None and valid_until < granted_at.date():
+        raise EnrollmentRuleError(
+            f"consent granted on {granted_at.date()} cannot expire before, on {valid_until}",
+            rule="consent-expires-before-granted",
+        )
+    return [
+        ConsentGranted(
+            participant_id=participant.id,
+            purposes=chosen,
+            notice_version=notice_version.strip(),
+            granted_at=granted_at,
+            valid_until=valid_until,
+        )
+    ]
+
+
+def withdraw_consent(
+    state: Participant | None, *, purposes: Iterable[ConsentPurpose], withdrawn_at: datetime
+) -> list[ConsentWithdrawn]:
+    """Withdraw consent for some purposes. Always possible for what was granted, merged or not (PDPA §19)."""
+    participant = require_existing(state, "this participant")
+    chosen = _purposes(purposes)
+    for purpose in chosen:
+        consent = participant.consent_for(purpose)
+        if consent is None or consent.withdrawn:
+            raise EnrollmentRuleError(
+                f"participant {participant.id} has no consent for {purpose.value} to withdraw",
+                rule="consent-not-granted",
+            )
+        if withdrawn_at < consent.granted_at:
+            raise EnrollmentRuleError(
+                f"consent for {purpose.value} was granted at {consent.granted_at.isoformat()}; "
+                f"it cannot be withdrawn before, at {withdrawn_at.isoformat()}",
+                rule="consent-withdrawn-before-granted",
+            )
+    return [ConsentWithdrawn(participant_id=participant.id, purposes=chosen, withdrawn_at=withdrawn_at)]
 
 
 def evolve_participant(state: Participant | None, event: object) -> Participant:
     match event:
         case ParticipantRegistered():
-            return Participant(id=event.participant_id, sex=event.sex, birth_year=event.birth_year)
+            return Participant(
+                id=event.participant_id,
+                sex=event.sex,
+                birth_year=event.birth_year,
+                national_id_hash=event.national_id_hash,
+            )
+        case ParticipantFlaggedAsPotentialDuplicate() if state is not None:
+            return replace(state, status=ParticipantStatus.POTENTIAL_DUPLICATE, duplicate_of=event.duplicate_of)
+        case ParticipantDuplicateResolved(resolution=DuplicateResolution.MERGED) if state is not None:
+            return replace(state, status=ParticipantStatus.MERGED, merged_into=event.duplicate_of)
+        case ParticipantDuplicateResolved() if state is not None:
+            return replace(state, status=ParticipantStatus.REGISTERED, duplicate_of=None)
+        case ConsentGranted() if state is not None:
+            return replace(state, consents=with_grant(state.consents, event))
+        case ConsentWithdrawn() if state is not None:
+            return replace(state, consents=with_withdrawal(state.consents, event))
     raise TypeError(f"a participant does not follow from {type(event).__name__}")

@@ -1,20 +1,138 @@
-"""Projects: a grant run by a career development unit in one province."""
+"""Projects: a grant run by a career development unit in one province.
+
+Lifecycle: Proposed → Approved → Active → Closed; a proposal may be Rejected, an approved or active
+project Terminated. A project starts from its area's problems and the community's capital: its
+community needs assessment (problems, community capital, opportunities) is drafted, then validated,
+and must be validated before the project becomes active. Participants may enroll while the project
+is Approved or Active.
+
+Mentors' assignments to projects are facts of the Mentor aggregate (one writer per fact).
+
+``register_project`` / :class:`ProjectRegistered` are how projects were recorded before this
+lifecycle existed. Such a project counts as Active and admits *direct enrollment* (no application,
+consent or screening recorded here); new projects are proposed with :func:`propose_project`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
 from uuid import UUID
 
-from pathways_enrollment.domain.errors import EnrollmentRuleError
+from pathways_enrollment.domain.errors import (
+    EnrollmentRuleError,
+    TransitionNotAllowedError,
+    require_existing,
+    require_reason,
+)
+from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, EligibilityCriteria
+from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus, require_active_unit
+
+
+class ProjectStatus(StrEnum):
+    PROPOSED = "PROPOSED"
+    APPROVED = "APPROVED"
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+    REJECTED = "REJECTED"
+    TERMINATED = "TERMINATED"
+
+
+OPEN_FOR_ENROLLMENT = frozenset({ProjectStatus.APPROVED, ProjectStatus.ACTIVE})
+ENDED = frozenset({ProjectStatus.CLOSED, ProjectStatus.REJECTED, ProjectStatus.TERMINATED})
 
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectRegistered:
+    """A project recorded before the project lifecycle existed: Active, with direct enrollment."""
+
     project_id: UUID
     name: str
     province_code: str
     region: str
     unit_id: UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectEvent:
+    """What every project event carries, so that other services need not look the project up."""
+
+    project_id: UUID
+    unit_id: UUID | None
+    province_code: str
+    region: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectProposed(ProjectEvent):
+    name: str
+    grant_thb: Decimal
+    income_threshold_thb: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectApproved(ProjectEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectRejected(ProjectEvent):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectActivated(ProjectEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectClosed(ProjectEvent):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectTerminated(ProjectEvent):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommunityNeedsAssessed(ProjectEvent):
+    """A draft of the assessment; a later draft replaces it until it is validated."""
+
+    problems: tuple[str, ...]
+    community_capital: tuple[str, ...]
+    opportunities: tuple[str, ...]
+    assessed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommunityNeedsAssessmentValidated(ProjectEvent):
+    pass
+
+
+EVENTS: tuple[type, ...] = (
+    ProjectRegistered,
+    ProjectProposed,
+    ProjectApproved,
+    ProjectRejected,
+    ProjectActivated,
+    ProjectClosed,
+    ProjectTerminated,
+    CommunityNeedsAssessed,
+    CommunityNeedsAssessmentValidated,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommunityNeedsAssessment:
+    problems: tuple[str, ...]
+    community_capital: tuple[str, ...]
+    opportunities: tuple[str, ...]
+    assessed_on: date
+    validated: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,15 +142,197 @@ class Project:
     province_code: str
     region: str
     unit_id: UUID | None
+    status: ProjectStatus = ProjectStatus.PROPOSED
+    grant_thb: Decimal | None = None
+    eligibility: EligibilityCriteria = field(default_factory=EligibilityCriteria)
+    needs_assessment: CommunityNeedsAssessment | None = None
+    direct_enrollment: bool = False
+
+    @property
+    def is_open_for_enrollment(self) -> bool:
+        return self.status in OPEN_FOR_ENROLLMENT
+
+
+def require_open_project(project: Project | None, project_id: UUID) -> Project:
+    """The project, if participants may enroll in it now. A project still proposed may be approved later."""
+    found = require_existing(project, f"project {project_id}")
+    if not found.is_open_for_enrollment:
+        raise EnrollmentRuleError(
+            f"project {project_id} is {found.status.value}; participants enroll only while it is APPROVED or ACTIVE",
+            rule="project-not-open-for-enrollment",
+            retryable=found.status == ProjectStatus.PROPOSED,
+        )
+    return found
+
+
+def _transition(state: Project | None, action: str, allowed_from: Iterable[ProjectStatus]) -> Project:
+    project = require_existing(state, "this project")
+    allowed = tuple(allowed_from)
+    if project.status not in allowed:
+        raise TransitionNotAllowedError(aggregate="project", status=project.status, action=action, allowed_from=allowed)
+    return project
 
 
 def register_project(
     state: Project | None, *, project_id: UUID, name: str, province_code: str, region: str, unit_id: UUID | None
 ) -> list[ProjectRegistered]:
+    """Record a project outside the lifecycle (the way projects were recorded before it existed)."""
     if state is not None:
         raise EnrollmentRuleError(f"project {project_id} is already registered", rule="project-registered-once")
     return [
         ProjectRegistered(project_id=project_id, name=name, province_code=province_code, region=region, unit_id=unit_id)
+    ]
+
+
+def propose_project(
+    state: Project | None,
+    *,
+    project_id: UUID,
+    name: str,
+    province_code: str,
+    region: str,
+    unit: CareerDevelopmentUnit | None,
+    unit_id: UUID,
+    grant_thb: Decimal,
+    income_threshold_thb: Decimal = DEFAULT_INCOME_THRESHOLD_THB,
+) -> list[ProjectProposed]:
+    if state is not None:
+        raise EnrollmentRuleError(f"project {project_id} is already registered", rule="project-registered-once")
+    if not name.strip():
+        raise EnrollmentRuleError("a project needs a name", rule="name-required")
+    found = require_existing(unit, f"career development unit {unit_id}")
+    if found.status not in (UnitStatus.REGISTERED, UnitStatus.ACTIVE):
+        raise EnrollmentRuleError(
+            f"career development unit {unit_id} is {found.status.value} and cannot propose projects",
+            rule="unit-cannot-propose-projects",
+            retryable=found.status == UnitStatus.SUSPENDED,
+        )
+    if not grant_thb.is_finite() or grant_thb <= 0:
+        raise EnrollmentRuleError("the grant must be a positive amount of baht", rule="grant-amount-positive")
+    if not income_threshold_thb.is_finite() or income_threshold_thb <= 0:
+        raise EnrollmentRuleError(
+            "the income threshold must be a positive amount of baht", rule="income-threshold-positive"
+        )
+    return [
+        ProjectProposed(
+            project_id=project_id,
+            unit_id=unit_id,
+            province_code=province_code,
+            region=region,
+            name=name.strip(),
+            grant_thb=grant_thb,
+            income_threshold_thb=income_threshold_thb,
+        )
+    ]
+
+
+def approve_project(state: Project | None) -> list[ProjectApproved]:
+    p = _transition(state, "approve", (ProjectStatus.PROPOSED,))
+    return [ProjectApproved(project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region)]
+
+
+def reject_project(state: Project | None, *, reason: str) -> list[ProjectRejected]:
+    p = _transition(state, "reject", (ProjectStatus.PROPOSED,))
+    return [
+        ProjectRejected(
+            project_id=p.id,
+            unit_id=p.unit_id,
+            province_code=p.province_code,
+            region=p.region,
+            reason=require_reason(reason, action="reject a project"),
+        )
+    ]
+
+
+def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | None) -> list[ProjectActivated]:
+    """Start the project: approved, its needs assessment validated, and its unit active."""
+    p = _transition(state, "activate", (ProjectStatus.APPROVED,))
+    if p.needs_assessment is None or not p.needs_assessment.validated:
+        raise EnrollmentRuleError(
+            f"project {p.id} needs a validated community needs assessment before it starts",
+            rule="needs-assessment-required",
+        )
+    if p.unit_id is not None:
+        require_active_unit(unit, p.unit_id, to="start a project")
+    return [ProjectActivated(project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region)]
+
+
+def close_project(state: Project | None) -> list[ProjectClosed]:
+    p = _transition(state, "close", (ProjectStatus.ACTIVE,))
+    return [ProjectClosed(project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region)]
+
+
+def terminate_project(state: Project | None, *, reason: str) -> list[ProjectTerminated]:
+    p = _transition(state, "terminate", (ProjectStatus.APPROVED, ProjectStatus.ACTIVE))
+    return [
+        ProjectTerminated(
+            project_id=p.id,
+            unit_id=p.unit_id,
+            province_code=p.province_code,
+            region=p.region,
+            reason=require_reason(reason, action="terminate a project"),
+        )
+    ]
+
+
+def _findings(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def assess_community_needs(
+    state: Project | None,
+    *,
+    problems: Iterable[str],
+    community_capital: Iterable[str],
+    opportunities: Iterable[str],
+    assessed_on: date,
+) -> list[CommunityNeedsAssessed]:
+    """Record (or redraft) the community needs assessment, before the project starts."""
+    p = _transition(state, "assess community needs for", (ProjectStatus.PROPOSED, ProjectStatus.APPROVED))
+    if p.needs_assessment is not None and p.needs_assessment.validated:
+        raise EnrollmentRuleError(
+            f"the community needs assessment of project {p.id} is validated and can no longer change",
+            rule="needs-assessment-validated",
+        )
+    found = {
+        "problems": _findings(problems),
+        "community capital": _findings(community_capital),
+        "opportunities": _findings(opportunities),
+    }
+    missing = [name for name, items in found.items() if not items]
+    if missing:
+        raise EnrollmentRuleError(
+            f"a community needs assessment names at least one of each; missing: {', '.join(missing)}",
+            rule="needs-assessment-incomplete",
+        )
+    return [
+        CommunityNeedsAssessed(
+            project_id=p.id,
+            unit_id=p.unit_id,
+            province_code=p.province_code,
+            region=p.region,
+            problems=found["problems"],
+            community_capital=found["community capital"],
+            opportunities=found["opportunities"],
+            assessed_on=assessed_on,
+        )
+    ]
+
+
+def validate_needs_assessment(state: Project | None) -> list[CommunityNeedsAssessmentValidated]:
+    p = _transition(state, "validate the needs assessment of", (ProjectStatus.PROPOSED, ProjectStatus.APPROVED))
+    if p.needs_assessment is None:
+        raise EnrollmentRuleError(
+            f"project {p.id} has no community needs assessment to validate", rule="needs-assessment-required"
+        )
+    if p.needs_assessment.validated:
+        raise EnrollmentRuleError(
+            f"the community needs assessment of project {p.id} is already validated", rule="needs-assessment-validated"
+        )
+    return [
+        CommunityNeedsAssessmentValidated(
+            project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region
+        )
     ]
 
 
@@ -45,5 +345,38 @@ def evolve_project(state: Project | None, event: object) -> Project:
                 province_code=event.province_code,
                 region=event.region,
                 unit_id=event.unit_id,
+                status=ProjectStatus.ACTIVE,
+                direct_enrollment=True,
             )
+        case ProjectProposed():
+            return Project(
+                id=event.project_id,
+                name=event.name,
+                province_code=event.province_code,
+                region=event.region,
+                unit_id=event.unit_id,
+                status=ProjectStatus.PROPOSED,
+                grant_thb=event.grant_thb,
+                eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),
+            )
+        case ProjectApproved() if state is not None:
+            return replace(state, status=ProjectStatus.APPROVED)
+        case ProjectRejected() if state is not None:
+            return replace(state, status=ProjectStatus.REJECTED)
+        case ProjectActivated() if state is not None:
+            return replace(state, status=ProjectStatus.ACTIVE)
+        case ProjectClosed() if state is not None:
+            return replace(state, status=ProjectStatus.CLOSED)
+        case ProjectTerminated() if state is not None:
+            return replace(state, status=ProjectStatus.TERMINATED)
+        case CommunityNeedsAssessed() if state is not None:
+            assessment = CommunityNeedsAssessment(
+                problems=event.problems,
+                community_capital=event.community_capital,
+                opportunities=event.opportunities,
+                assessed_on=event.assessed_on,
+            )
+            return replace(state, needs_assessment=assessment)
+        case CommunityNeedsAssessmentValidated() if state is not None and state.needs_assessment is not None:
+            return replace(state, needs_assessment=replace(state.needs_assessment, validated=True))
     raise TypeError(f"a project does not follow from {type(event).__name__}")

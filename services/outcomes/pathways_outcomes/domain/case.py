@@ -1,28 +1,78 @@
-"""A participant's outcomes case: follow-ups after training, employment and income."""
+"""A participant's outcomes case (id = enrollment id): follow-ups after training, employment, income.
+
+The case learns from other services' events: the baseline income and a withdrawal from enrollment,
+completion or dropout from training. Whichever arrives first creates the case; the 3/6/12-month
+follow-ups are scheduled when the training completion is learned.
+
+Decisions:
+- **Dropout means a case marked dropped**, not no case: a dropout learned from training is kept on
+  the case (programme indicators count dropouts in the completion rate), it never gets follow-ups
+  and accepts no outcome (rule ``training-must-be-completed``, not retryable: it will not complete).
+- **A withdrawn case** (withdrawal learned from enrollment) gets no new follow-ups; open ones become
+  missed (reason WITHDRAWN) and no new outcome is accepted (rule ``case-withdrawn``). A completion
+  learned after the withdrawal is kept (``TrainingCompletionNoted``) without scheduling follow-ups.
+- **A closed case** accepts no new outcome (rule ``case-closed``); follow-ups still open when it is
+  closed become missed (reason CASE_CLOSED).
+- **Baseline income**: the enrollment service's baseline (learned from its events) is the one
+  compared against. A baseline observation (month 0) may be recorded here only while enrollment
+  has not reported one (rule ``baseline-from-enrollment``); a later enrollment baseline wins.
+- Outcomes at a follow-up (employment, income) need that follow-up completed first.
+"""
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-FOLLOW_UP_MONTHS = (3, 6, 12)
+from pathways_outcomes.domain.errors import OutcomesRuleError
+from pathways_outcomes.domain.follow_ups import (
+    FOLLOW_UP_MONTHS,
+    FollowUp,
+    FollowUpStatus,
+    MissedReason,
+    add_months,
+    due_dates,
+)
 
+__all__ = [
+    "BASELINE_MONTH",
+    "FOLLOW_UP_MONTHS",
+    "BaselineIncomeNoted",
+    "Case",
+    "CaseClosed",
+    "CaseEvent",
+    "ClosureReason",
+    "EmploymentRecorded",
+    "EmploymentType",
+    "EnrollmentWithdrawalNoted",
+    "FollowUpCompleted",
+    "FollowUpMissed",
+    "FollowUpsScheduled",
+    "IncomeObservation",
+    "IncomeObserved",
+    "OutcomesRuleError",
+    "TrainingCompletionNoted",
+    "TrainingDropoutNoted",
+    "TrainingResult",
+    "accepting_outcomes",
+    "add_months",
+    "close_case",
+    "complete_follow_up",
+    "evolve_case",
+    "mark_follow_up_missed",
+    "note_baseline_income",
+    "note_dropout",
+    "note_withdrawal",
+    "observe_income",
+    "record_employment",
+    "schedule_follow_ups",
+]
 
-class OutcomesRuleError(Exception):
-    """A command would break a rule of the outcomes domain."""
-
-    rule = "outcomes-rule"
-    retryable = False
-
-    def __init__(self, message: str, *, rule: str | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        if rule is not None:
-            self.rule = rule
-        self.retryable = retryable
+BASELINE_MONTH = 0  # an income observation "at month 0" is the baseline
 
 
 class EmploymentType(StrEnum):
@@ -30,13 +80,81 @@ class EmploymentType(StrEnum):
     SELF_EMPLOYED = "SELF_EMPLOYED"
 
 
+class TrainingResult(StrEnum):
+    UNKNOWN = "UNKNOWN"  # not learned yet (still in training, or the event has not arrived)
+    COMPLETED = "COMPLETED"
+    DROPPED_OUT = "DROPPED_OUT"
+
+
+class ClosureReason(StrEnum):
+    FOLLOW_UP_FINISHED = "FOLLOW_UP_FINISHED"
+    LOST_CONTACT = "LOST_CONTACT"
+    WITHDRAWN = "WITHDRAWN"
+    DROPPED_OUT = "DROPPED_OUT"
+    OTHER = "OTHER"
+
+
 @dataclass(frozen=True, kw_only=True)
 class FollowUpsScheduled:
+    """Training completion was learned: the case follows up at 3, 6 and 12 months."""
+
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
     completed_on: date
     due_dates: tuple[date, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingCompletionNoted:
+    """Training completion learned for a withdrawn case: kept, with no follow-ups."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    completed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingDropoutNoted:
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    dropped_out_on: date
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollmentWithdrawalNoted:
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    withdrawn_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineIncomeNoted:
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    monthly_income_thb: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpCompleted:
+    enrollment_id: UUID
+    participant_id: UUID
+    month: int
+    completed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpMissed:
+    enrollment_id: UUID
+    participant_id: UUID
+    month: int
+    missed_on: date
+    reason: MissedReason = MissedReason.NO_RESPONSE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +165,46 @@ class EmploymentRecorded:
     related_to_training: bool
     monthly_income_thb: Decimal
     days_to_first_job: int | None
+    follow_up_month: int | None = None  # the follow-up it was learned at, if any
+    observed_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomeObserved:
+    enrollment_id: UUID
+    participant_id: UUID
+    at_month: int  # BASELINE_MONTH or a follow-up month
+    monthly_income_thb: Decimal
+    observed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseClosed:
+    enrollment_id: UUID
+    participant_id: UUID
+    closed_on: date
+    reason: ClosureReason
+
+
+CaseEvent = (
+    FollowUpsScheduled
+    | TrainingCompletionNoted
+    | TrainingDropoutNoted
+    | EnrollmentWithdrawalNoted
+    | BaselineIncomeNoted
+    | FollowUpCompleted
+    | FollowUpMissed
+    | EmploymentRecorded
+    | IncomeObserved
+    | CaseClosed
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomeObservation:
+    at_month: int
+    monthly_income_thb: Decimal
+    observed_on: date
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,29 +212,181 @@ class Case:
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
-    completed_on: date
-    due_dates: tuple[date, ...]
-    employment: EmploymentRecorded | None = None
+    training: TrainingResult = TrainingResult.UNKNOWN
+    completed_on: date | None = None
+    dropped_out_on: date | None = None
+    follow_ups: tuple[FollowUp, ...] = ()
+    withdrawn_on: date | None = None
+    closed_on: date | None = None
+    closure_reason: ClosureReason | None = None
+    baseline_income_thb: Decimal | None = None  # as learned from enrollment
+    employments: tuple[EmploymentRecorded, ...] = ()
+    incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
+
+    @property
+    def due_dates(self) -> tuple[date, ...]:
+        return tuple(f.due_on for f in self.follow_ups)
+
+    @property
+    def employment(self) -> EmploymentRecorded | None:
+        """The latest employment recorded."""
+        return self.employments[-1] if self.employments else None
+
+    def follow_up(self, month: int) -> FollowUp | None:
+        return next((f for f in self.follow_ups if f.month == month), None)
+
+    def follow_up_statuses(self, day: date) -> dict[int, FollowUpStatus]:
+        return {f.month: f.status_on(day) for f in self.follow_ups}
+
+    def income_at(self, month: int) -> Decimal | None:
+        return next((i.monthly_income_thb for i in self.incomes if i.at_month == month), None)
+
+    @property
+    def baseline_income(self) -> Decimal | None:
+        """The baseline compared against: enrollment's when known, else one observed here."""
+        return self.baseline_income_thb if self.baseline_income_thb is not None else self.income_at(BASELINE_MONTH)
+
+    def income_change(self, month: int) -> Decimal | None:
+        """Monthly income at a follow-up minus the baseline, when both are known."""
+        income, baseline = self.income_at(month), self.baseline_income
+        return None if income is None or baseline is None else income - baseline
+
+    def employed_at(self, month: int) -> EmploymentRecorded | None:
+        return next((e for e in reversed(self.employments) if e.follow_up_month == month), None)
 
 
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def accepting_outcomes(state: Case | None, enrollment_id: UUID) -> Case:
+    """The case, if it accepts a new outcome: training completed, not withdrawn, not closed."""
+    if state is None:
+        raise _training_must_be_completed(enrollment_id, retryable=True)
+    if state.closed_on is not None:
+        raise OutcomesRuleError(f"the case of enrollment {enrollment_id} is closed", rule="case-closed")
+    if state.withdrawn_on is not None:
+        raise OutcomesRuleError(f"enrollment {enrollment_id} was withdrawn", rule="case-withdrawn")
+    if state.training is TrainingResult.DROPPED_OUT:
+        raise _training_must_be_completed(enrollment_id, retryable=False)
+    if state.training is not TrainingResult.COMPLETED:
+        raise _training_must_be_completed(enrollment_id, retryable=True)
+    return state
 
 
 def schedule_follow_ups(
     state: Case | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID, completed_on: date
-) -> list[FollowUpsScheduled]:
+) -> list[FollowUpsScheduled | TrainingCompletionNoted]:
+    """Reaction to a training completion: schedule the follow-ups (idempotent)."""
     if state is not None:
-        return []  # completion was heard of before: scheduling is idempotent
+        if state.training is TrainingResult.COMPLETED:
+            return []  # completion was heard of before: scheduling is idempotent
+        if state.training is TrainingResult.DROPPED_OUT:
+            raise OutcomesRuleError(
+                f"training reported enrollment {enrollment_id} completed after it dropped out",
+                rule="completion-after-dropout",
+            )
+        if state.withdrawn_on is not None:
+            return [
+                TrainingCompletionNoted(
+                    enrollment_id=enrollment_id,
+                    participant_id=participant_id,
+                    project_id=project_id,
+                    completed_on=completed_on,
+                )
+            ]
     return [
         FollowUpsScheduled(
             enrollment_id=enrollment_id,
             participant_id=participant_id,
             project_id=project_id,
             completed_on=completed_on,
-            due_dates=tuple(add_months(completed_on, months) for months in FOLLOW_UP_MONTHS),
+            due_dates=due_dates(completed_on),
+        )
+    ]
+
+
+def note_dropout(
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    participant_id: UUID,
+    project_id: UUID,
+    dropped_out_on: date,
+    reason: str,
+) -> list[TrainingDropoutNoted]:
+    """Reaction to a dropout reported by training: the case is marked dropped (created if need be)."""
+    if state is not None:
+        if state.training is TrainingResult.DROPPED_OUT:
+            return []
+        if state.training is TrainingResult.COMPLETED:
+            raise OutcomesRuleError(
+                f"training reported enrollment {enrollment_id} dropped out after it completed",
+                rule="dropout-after-completion",
+            )
+    return [
+        TrainingDropoutNoted(
+            enrollment_id=enrollment_id,
+            participant_id=participant_id,
+            project_id=project_id,
+            dropped_out_on=dropped_out_on,
+            reason=reason,
+        )
+    ]
+
+
+def note_withdrawal(
+    state: Case | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID, withdrawn_on: date
+) -> list[EnrollmentWithdrawalNoted]:
+    """Reaction to a withdrawal reported by enrollment (idempotent; nothing changes on a closed case)."""
+    if state is not None and (state.withdrawn_on is not None or state.closed_on is not None):
+        return []
+    return [
+        EnrollmentWithdrawalNoted(
+            enrollment_id=enrollment_id, participant_id=participant_id, project_id=project_id, withdrawn_on=withdrawn_on
+        )
+    ]
+
+
+def note_baseline_income(
+    state: Case | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID, monthly_income_thb: Decimal
+) -> list[BaselineIncomeNoted]:
+    """Reaction to the baseline income reported by enrollment (kept on the case, created if need be)."""
+    if state is not None and state.baseline_income_thb == monthly_income_thb:
+        return []
+    return [
+        BaselineIncomeNoted(
+            enrollment_id=enrollment_id,
+            participant_id=participant_id,
+            project_id=project_id,
+            monthly_income_thb=monthly_income_thb,
+        )
+    ]
+
+
+def complete_follow_up(
+    state: Case | None, *, enrollment_id: UUID, month: int, completed_on: date
+) -> list[FollowUpCompleted]:
+    case = accepting_outcomes(state, enrollment_id)
+    follow_up = _answerable(case, month, day=completed_on)
+    return [
+        FollowUpCompleted(
+            enrollment_id=enrollment_id,
+            participant_id=case.participant_id,
+            month=follow_up.month,
+            completed_on=completed_on,
+        )
+    ]
+
+
+def mark_follow_up_missed(
+    state: Case | None, *, enrollment_id: UUID, month: int, missed_on: date
+) -> list[FollowUpMissed]:
+    case = accepting_outcomes(state, enrollment_id)
+    follow_up = _answerable(case, month, day=missed_on)
+    return [
+        FollowUpMissed(
+            enrollment_id=enrollment_id,
+            participant_id=case.participant_id,
+            month=follow_up.month,
+            missed_on=missed_on,
+            reason=MissedReason.NO_RESPONSE,
         )
     ]
 
@@ -89,43 +399,201 @@ def record_employment(
     related_to_training: bool,
     monthly_income_thb: Decimal,
     days_to_first_job: int | None,
+    follow_up_month: int | None = None,
+    observed_on: date | None = None,
 ) -> list[EmploymentRecorded]:
-    if state is None:
+    case = accepting_outcomes(state, enrollment_id)
+    _check_income(monthly_income_thb)
+    if days_to_first_job is not None and days_to_first_job < 0:
         raise OutcomesRuleError(
-            f"no completed training is known for enrollment {enrollment_id}; an outcome needs a completed training "
-            "(if training was just completed, retry shortly)",
-            rule="training-must-be-completed",
-            retryable=True,
+            f"days to first job cannot be negative ({days_to_first_job})", rule="days-to-first-job-not-negative"
         )
+    if follow_up_month is not None:
+        _completed_follow_up(case, follow_up_month)
     return [
         EmploymentRecorded(
             enrollment_id=enrollment_id,
-            participant_id=state.participant_id,
+            participant_id=case.participant_id,
             employment_type=employment_type,
             related_to_training=related_to_training,
             monthly_income_thb=monthly_income_thb,
             days_to_first_job=days_to_first_job,
+            follow_up_month=follow_up_month,
+            observed_on=observed_on,
         )
+    ]
+
+
+def observe_income(
+    state: Case | None, *, enrollment_id: UUID, at_month: int, monthly_income_thb: Decimal, observed_on: date
+) -> list[IncomeObserved]:
+    """Monthly income at a completed follow-up, or at baseline (month 0) when enrollment gave none."""
+    case = accepting_outcomes(state, enrollment_id)
+    _check_income(monthly_income_thb)
+    if at_month == BASELINE_MONTH:
+        if case.baseline_income_thb is not None:
+            raise OutcomesRuleError(
+                f"the baseline income of enrollment {enrollment_id} is known from enrollment",
+                rule="baseline-from-enrollment",
+            )
+    else:
+        _completed_follow_up(case, at_month)
+    return [
+        IncomeObserved(
+            enrollment_id=enrollment_id,
+            participant_id=case.participant_id,
+            at_month=at_month,
+            monthly_income_thb=monthly_income_thb,
+            observed_on=observed_on,
+        )
+    ]
+
+
+def close_case(state: Case | None, *, enrollment_id: UUID, closed_on: date, reason: ClosureReason) -> list[CaseClosed]:
+    """Close a case whose training is over (completed or dropped out) or which was withdrawn."""
+    if state is None:
+        raise _training_must_be_completed(enrollment_id, retryable=True)
+    if state.closed_on is not None:
+        raise OutcomesRuleError(f"the case of enrollment {enrollment_id} is closed", rule="case-closed")
+    if state.training is TrainingResult.UNKNOWN and state.withdrawn_on is None:
+        raise _training_must_be_completed(enrollment_id, retryable=True)
+    return [
+        CaseClosed(enrollment_id=enrollment_id, participant_id=state.participant_id, closed_on=closed_on, reason=reason)
     ]
 
 
 def evolve_case(state: Case | None, event: object) -> Case:
     match event:
         case FollowUpsScheduled():
-            return Case(
-                enrollment_id=event.enrollment_id,
-                participant_id=event.participant_id,
-                project_id=event.project_id,
-                completed_on=event.completed_on,
-                due_dates=event.due_dates,
+            follow_ups = tuple(
+                FollowUp(month=m, due_on=d) for m, d in zip(FOLLOW_UP_MONTHS, event.due_dates, strict=False)
             )
+            return replace(
+                _case(state, event.enrollment_id, event.participant_id, event.project_id),
+                training=TrainingResult.COMPLETED,
+                completed_on=event.completed_on,
+                follow_ups=follow_ups,
+            )
+        case TrainingCompletionNoted():
+            return replace(
+                _case(state, event.enrollment_id, event.participant_id, event.project_id),
+                training=TrainingResult.COMPLETED,
+                completed_on=event.completed_on,
+            )
+        case TrainingDropoutNoted():
+            return replace(
+                _case(state, event.enrollment_id, event.participant_id, event.project_id),
+                training=TrainingResult.DROPPED_OUT,
+                dropped_out_on=event.dropped_out_on,
+            )
+        case EnrollmentWithdrawalNoted():
+            case = _case(state, event.enrollment_id, event.participant_id, event.project_id)
+            return replace(
+                case,
+                withdrawn_on=event.withdrawn_on,
+                follow_ups=_miss_open(case.follow_ups, event.withdrawn_on, MissedReason.WITHDRAWN),
+            )
+        case BaselineIncomeNoted():
+            return replace(
+                _case(state, event.enrollment_id, event.participant_id, event.project_id),
+                baseline_income_thb=event.monthly_income_thb,
+            )
+        case FollowUpCompleted() if state is not None:
+            return _with_follow_up(state, event.month, completed_on=event.completed_on)
+        case FollowUpMissed() if state is not None:
+            return _with_follow_up(state, event.month, missed_on=event.missed_on, missed_reason=event.reason)
         case EmploymentRecorded() if state is not None:
-            return Case(
-                enrollment_id=state.enrollment_id,
-                participant_id=state.participant_id,
-                project_id=state.project_id,
-                completed_on=state.completed_on,
-                due_dates=state.due_dates,
-                employment=event,
+            return replace(state, employments=(*state.employments, event))
+        case IncomeObserved() if state is not None:
+            observation = IncomeObservation(
+                at_month=event.at_month, monthly_income_thb=event.monthly_income_thb, observed_on=event.observed_on
+            )
+            others = tuple(i for i in state.incomes if i.at_month != event.at_month)
+            return replace(state, incomes=(*others, observation))
+        case CaseClosed() if state is not None:
+            return replace(
+                state,
+                closed_on=event.closed_on,
+                closure_reason=event.reason,
+                follow_ups=_miss_open(state.follow_ups, event.closed_on, MissedReason.CASE_CLOSED),
             )
     raise TypeError(f"a case does not follow from {type(event).__name__} at {state}")
+
+
+def _training_must_be_completed(enrollment_id: UUID, *, retryable: bool) -> OutcomesRuleError:
+    if retryable:
+        message = (
+            f"no completed training is known for enrollment {enrollment_id}; an outcome needs a completed training "
+            "(if training was just completed, retry shortly)"
+        )
+    else:
+        message = f"enrollment {enrollment_id} dropped out of training; it has no outcomes"
+    return OutcomesRuleError(message, rule="training-must-be-completed", retryable=retryable)
+
+
+def _check_income(monthly_income_thb: Decimal) -> None:
+    if monthly_income_thb < 0:
+        raise OutcomesRuleError(
+            f"a monthly income cannot be negative ({monthly_income_thb})", rule="income-must-not-be-negative"
+        )
+
+
+def _follow_up(case: Case, month: int) -> FollowUp:
+    follow_up = case.follow_up(month)
+    if follow_up is None:
+        raise OutcomesRuleError(
+            f"there is no {month}-month follow-up for enrollment {case.enrollment_id}", rule="unknown-follow-up"
+        )
+    return follow_up
+
+
+def _answerable(case: Case, month: int, *, day: date) -> FollowUp:
+    """A follow-up that can be completed or marked missed on ``day``: due or overdue."""
+    follow_up = _follow_up(case, month)
+    status = follow_up.status_on(day)
+    if status is FollowUpStatus.COMPLETED:
+        raise OutcomesRuleError(f"the {month}-month follow-up is already completed", rule="follow-up-completed-once")
+    if status is FollowUpStatus.MISSED:
+        raise OutcomesRuleError(f"the {month}-month follow-up was missed", rule="follow-up-missed")
+    if status is FollowUpStatus.SCHEDULED:
+        raise OutcomesRuleError(
+            f"the {month}-month follow-up is due on {follow_up.due_on}, not on {day}", rule="follow-up-not-yet-due"
+        )
+    return follow_up
+
+
+def _completed_follow_up(case: Case, month: int) -> FollowUp:
+    follow_up = _follow_up(case, month)
+    if follow_up.completed_on is None:
+        raise OutcomesRuleError(
+            f"the {month}-month follow-up is not completed; complete it before recording what it found",
+            rule="follow-up-must-be-completed",
+        )
+    return follow_up
+
+
+def _case(state: Case | None, enrollment_id: UUID, participant_id: UUID, project_id: UUID) -> Case:
+    if state is not None:
+        return state
+    return Case(enrollment_id=enrollment_id, participant_id=participant_id, project_id=project_id)
+
+
+def _with_follow_up(
+    state: Case,
+    month: int,
+    *,
+    completed_on: date | None = None,
+    missed_on: date | None = None,
+    missed_reason: MissedReason | None = None,
+) -> Case:
+    follow_ups = tuple(
+        replace(f, completed_on=completed_on, missed_on=missed_on, missed_reason=missed_reason)
+        if f.month == month
+        else f
+        for f in state.follow_ups
+    )
+    return replace(state, follow_ups=follow_ups)
+
+
+def _miss_open(follow_ups: Sequence[FollowUp], day: date, reason: MissedReason) -> tuple[FollowUp, ...]:
+    return tuple(replace(f, missed_on=day, missed_reason=reason) if f.is_open else f for f in follow_ups)

@@ -1,30 +1,96 @@
-"""A participant's training record: opened on enrollment, completed or dropped out."""
+"""A participant's training record (id = enrollment id): opened on enrollment, completed or closed.
+
+The record is opened when the enrollment service reports an enrollment, joins a cohort, keeps the
+attendance per session and the pre/post skill assessments, and ends in one of three ways: completed
+(attendance over the sessions it was expected at meets the cohort's curriculum threshold), dropped
+out (with a reason), or withdrawn (learned from the enrollment service). A closed record takes no
+further change.
+
+Attendance is measured per *stint* in a cohort: the sessions a participant is expected at are those
+its cohort held from the day they joined. A transfer to another cohort ends the stint (keeping the
+sessions held there before the transfer day, and the attendance at them) and starts one in the new
+cohort from the transfer day, so the attendance history travels with the record.
+
+Rules that depend on another service are checked against what this service has learned from its
+events; a command that arrives before the event it depends on is refused with a retryable error.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-DEFAULT_ATTENDANCE_THRESHOLD = 0.8
+from pathways_training.domain.cohort import OPEN_COHORT, Cohort, CohortStatus
+from pathways_training.domain.curriculum import DEFAULT_ATTENDANCE_THRESHOLD
+from pathways_training.domain.errors import TrainingRuleError
 
+__all__ = [
+    "DEFAULT_ATTENDANCE_THRESHOLD",
+    "MAX_SCORE",
+    "AssessmentPhase",
+    "AssignedToCohort",
+    "AttendanceRecorded",
+    "CohortStint",
+    "CompetencyScore",
+    "DropoutReason",
+    "EnrollmentTransferNoted",
+    "ParticipantDroppedOut",
+    "SkillsAssessed",
+    "TrainingCompleted",
+    "TrainingRecord",
+    "TrainingRecordEvent",
+    "TrainingRecordOpened",
+    "TrainingRecordWithdrawn",
+    "TrainingRuleError",
+    "TrainingStatus",
+    "TransferredToCohort",
+    "assess_skills",
+    "assign_to_cohort",
+    "complete",
+    "drop_out",
+    "evolve_record",
+    "expected_sessions",
+    "measured_attendance",
+    "note_enrollment_transfer",
+    "open_record",
+    "record_attendance",
+    "transfer_to_cohort",
+    "withdraw_record",
+]
 
-class TrainingRuleError(Exception):
-    """A command would break a rule of the training domain."""
-
-    rule = "training-rule"
-    retryable = False
-
-    def __init__(self, message: str, *, rule: str | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        if rule is not None:
-            self.rule = rule
-        self.retryable = retryable
+MAX_SCORE = Decimal(100)
 
 
 class TrainingStatus(StrEnum):
     IN_TRAINING = "IN_TRAINING"
     COMPLETED = "COMPLETED"
+    DROPPED_OUT = "DROPPED_OUT"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class AssessmentPhase(StrEnum):
+    PRE = "PRE"
+    POST = "POST"
+
+
+class DropoutReason(StrEnum):
+    FOUND_WORK = "FOUND_WORK"
+    HEALTH = "HEALTH"
+    FAMILY_DUTIES = "FAMILY_DUTIES"
+    MOVED_AWAY = "MOVED_AWAY"
+    LOST_CONTACT = "LOST_CONTACT"
+    NOT_SUITABLE = "NOT_SUITABLE"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompetencyScore:
+    competency: str
+    score: Decimal  # 0 to 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,11 +101,103 @@ class TrainingRecordOpened:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EnrollmentTransferNoted:
+    """The enrollment service moved the enrollment to another project."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    from_project_id: UUID
+    to_project_id: UUID
+    transferred_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignedToCohort:
+    enrollment_id: UUID
+    participant_id: UUID
+    cohort_id: UUID
+    assigned_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferredToCohort:
+    enrollment_id: UUID
+    participant_id: UUID
+    from_cohort_id: UUID
+    to_cohort_id: UUID
+    transferred_on: date
+    sessions_expected_in_previous_cohort: tuple[UUID, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttendanceRecorded:
+    enrollment_id: UUID
+    participant_id: UUID
+    cohort_id: UUID
+    session_id: UUID
+    attended: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillsAssessed:
+    enrollment_id: UUID
+    participant_id: UUID
+    cohort_id: UUID
+    phase: AssessmentPhase
+    scores: tuple[CompetencyScore, ...]
+    assessed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainingCompleted:
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
     attendance_rate: float
+    cohort_id: UUID | None = None
+    completed_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantDroppedOut:
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    reason: DropoutReason
+    dropped_out_on: date
+    cohort_id: UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingRecordWithdrawn:
+    """The enrollment service reported the enrollment withdrawn: the record is closed."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    withdrawn_on: date
+
+
+TrainingRecordEvent = (
+    TrainingRecordOpened
+    | EnrollmentTransferNoted
+    | AssignedToCohort
+    | TransferredToCohort
+    | AttendanceRecorded
+    | SkillsAssessed
+    | TrainingCompleted
+    | ParticipantDroppedOut
+    | TrainingRecordWithdrawn
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortStint:
+    """Time spent in a cohort the participant has left: the sessions they were expected at there."""
+
+    cohort_id: UUID
+    joined_on: date
+    left_on: date
+    expected_sessions: frozenset[UUID]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,42 +207,284 @@ class TrainingRecord:
     project_id: UUID
     status: TrainingStatus
     attendance_rate: float | None = None
+    cohort_id: UUID | None = None
+    joined_on: date | None = None
+    past_stints: tuple[CohortStint, ...] = ()
+    attendance: Mapping[UUID, bool] = field(default_factory=dict)
+    assessments: Mapping[AssessmentPhase, tuple[CompetencyScore, ...]] = field(default_factory=dict)
+    completed_on: date | None = None
+    dropout_reason: DropoutReason | None = None
+    closed_on: date | None = None
+
+
+def expected_sessions(state: TrainingRecord, cohort: Cohort | None) -> frozenset[UUID]:
+    """Sessions the participant was expected at: past stints, and the current cohort's since joining."""
+    expected = frozenset[UUID]().union(*(stint.expected_sessions for stint in state.past_stints))
+    if cohort is not None and cohort.cohort_id == state.cohort_id:
+        expected |= cohort.sessions_held(from_day=state.joined_on)
+    return expected
+
+
+def measured_attendance(state: TrainingRecord, cohort: Cohort | None) -> float | None:
+    """Share of expected sessions attended (across transfers), or None when no session was held."""
+    expected = expected_sessions(state, cohort)
+    if not expected:
+        return None
+    attended = sum(1 for session_id in expected if state.attendance.get(session_id, False))
+    return attended / len(expected)
 
 
 def open_record(
     state: TrainingRecord | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID
 ) -> list[TrainingRecordOpened]:
+    """Reaction to an enrollment reported by the enrollment service."""
     if state is not None:
         return []  # the enrollment was heard of before: opening is idempotent
     return [TrainingRecordOpened(enrollment_id=enrollment_id, participant_id=participant_id, project_id=project_id)]
+
+
+def note_enrollment_transfer(
+    state: TrainingRecord | None, *, enrollment_id: UUID, to_project_id: UUID, transferred_on: date
+) -> list[EnrollmentTransferNoted]:
+    """Reaction to an enrollment moved to another project; the record then accepts that project's cohorts."""
+    record = _known(state, enrollment_id)
+    if record.project_id == to_project_id or record.status is not TrainingStatus.IN_TRAINING:
+        return []  # already known, or training is over: nothing moves
+    return [
+        EnrollmentTransferNoted(
+            enrollment_id=enrollment_id,
+            participant_id=record.participant_id,
+            from_project_id=record.project_id,
+            to_project_id=to_project_id,
+            transferred_on=transferred_on,
+        )
+    ]
+
+
+def assign_to_cohort(
+    state: TrainingRecord | None, *, enrollment_id: UUID, cohort: Cohort, assigned_on: date
+) -> list[AssignedToCohort]:
+    record = _open(state, enrollment_id)
+    if record.cohort_id == cohort.cohort_id:
+        return []
+    if record.cohort_id is not None:
+        raise TrainingRuleError(
+            f"enrollment {enrollment_id} is already in cohort {record.cohort_id}; transfer it instead",
+            rule="already-in-a-cohort",
+        )
+    _check_can_join(record, cohort)
+    return [
+        AssignedToCohort(
+            enrollment_id=enrollment_id,
+            participant_id=record.participant_id,
+            cohort_id=cohort.cohort_id,
+            assigned_on=assigned_on,
+        )
+    ]
+
+
+def transfer_to_cohort(
+    state: TrainingRecord | None,
+    *,
+    enrollment_id: UUID,
+    from_cohort: Cohort,
+    to_cohort: Cohort,
+    transferred_on: date,
+) -> list[TransferredToCohort]:
+    """Move the record to another cohort mid-training, keeping its attendance history."""
+    record = _open(state, enrollment_id)
+    if record.cohort_id is None:
+        raise TrainingRuleError(
+            f"enrollment {enrollment_id} is in no cohort; assign it to one instead", rule="not-in-a-cohort"
+        )
+    _check_current_cohort(record, from_cohort)
+    if to_cohort.cohort_id == record.cohort_id:
+        return []
+    _check_can_join(record, to_cohort)
+    expected = from_cohort.sessions_held(from_day=record.joined_on, before=transferred_on)
+    return [
+        TransferredToCohort(
+            enrollment_id=enrollment_id,
+            participant_id=record.participant_id,
+            from_cohort_id=from_cohort.cohort_id,
+            to_cohort_id=to_cohort.cohort_id,
+            transferred_on=transferred_on,
+            sessions_expected_in_previous_cohort=tuple(sorted(expected)),
+        )
+    ]
+
+
+def record_attendance(
+    state: TrainingRecord | None, *, enrollment_id: UUID, cohort: Cohort, session_id: UUID, attended: bool = True
+) -> list[AttendanceRecorded]:
+    """Mark a participant present or absent at a session; marking again corrects the earlier mark."""
+    record = _open(state, enrollment_id)
+    _check_current_cohort(record, cohort)
+    session = cohort.session(session_id)
+    if session is None:
+        raise TrainingRuleError(
+            f"cohort {cohort.cohort_id} has held no session {session_id}", rule="session-must-be-held"
+        )
+    if record.joined_on is not None and session.held_on < record.joined_on:
+        raise TrainingRuleError(
+            f"session {session_id} on {session.held_on} was before the participant joined on {record.joined_on}",
+            rule="session-before-joining",
+        )
+    if record.attendance.get(session_id) == attended:
+        return []
+    return [
+        AttendanceRecorded(
+            enrollment_id=enrollment_id,
+            participant_id=record.participant_id,
+            cohort_id=cohort.cohort_id,
+            session_id=session_id,
+            attended=attended,
+        )
+    ]
+
+
+def assess_skills(
+    state: TrainingRecord | None,
+    *,
+    enrollment_id: UUID,
+    cohort: Cohort,
+    phase: AssessmentPhase,
+    scores: Mapping[str, Decimal],
+    assessed_on: date,
+) -> list[SkillsAssessed]:
+    """A pre- or post-training assessment: a score from 0 to 100 per competency of the curriculum."""
+    record = _open(state, enrollment_id)
+    _check_current_cohort(record, cohort)
+    if not scores:
+        raise TrainingRuleError("an assessment scores at least one competency", rule="scores-required")
+    unknown = sorted(set(scores) - set(cohort.competencies))
+    if unknown:
+        raise TrainingRuleError(
+            f"{', '.join(unknown)} not among the curriculum's competencies", rule="unknown-competency"
+        )
+    out_of_range = sorted(name for name, score in scores.items() if not 0 <= score <= MAX_SCORE)
+    if out_of_range:
+        raise TrainingRuleError(
+            f"scores for {', '.join(out_of_range)} are outside 0 to {MAX_SCORE}", rule="score-out-of-range"
+        )
+    if phase in record.assessments:
+        raise TrainingRuleError(
+            f"the {phase} assessment of enrollment {enrollment_id} was already recorded",
+            rule="assessment-already-recorded",
+        )
+    if phase is AssessmentPhase.POST and AssessmentPhase.PRE not in record.assessments:
+        raise TrainingRuleError("a post-training assessment follows a pre-training one", rule="pre-assessment-first")
+    return [
+        SkillsAssessed(
+            enrollment_id=enrollment_id,
+            participant_id=record.participant_id,
+            cohort_id=cohort.cohort_id,
+            phase=phase,
+            scores=tuple(CompetencyScore(competency=name, score=score) for name, score in sorted(scores.items())),
+            assessed_on=assessed_on,
+        )
+    ]
 
 
 def complete(
     state: TrainingRecord | None,
     *,
     enrollment_id: UUID,
-    attendance_rate: float,
+    attendance_rate: float | None = None,
+    cohort: Cohort | None = None,
     threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
+    completed_on: date | None = None,
 ) -> list[TrainingCompleted]:
-    if state is None:
-        raise TrainingRuleError(
-            f"no training record for enrollment {enrollment_id}: the enrollment has not reached training yet",
-            rule="enrollment-must-be-known",
-            retryable=True,
-        )
-    if state.status is TrainingStatus.COMPLETED:
+    """Complete training if attendance meets the threshold.
+
+    A record in a cohort is measured against that cohort: pass ``cohort`` and no ``attendance_rate``
+    (it is computed over the sessions held, across transfers, against the curriculum's threshold).
+    A record never assigned to a cohort (the first release's flow) takes a reported
+    ``attendance_rate`` and ``threshold``.
+    """
+    record = _known(state, enrollment_id)
+    if record.status is TrainingStatus.COMPLETED:
         raise TrainingRuleError(f"training of enrollment {enrollment_id} is already completed", rule="complete-once")
-    if attendance_rate < threshold:
+    _check_not_closed(record)
+    if record.cohort_id is None:
+        if cohort is not None:
+            _check_current_cohort(record, cohort)  # refuses: the record is in no cohort
+        if attendance_rate is None:
+            raise TrainingRuleError(
+                f"enrollment {enrollment_id} is in no cohort: its attendance rate must be reported",
+                rule="attendance-rate-required",
+            )
+        rate = attendance_rate
+    else:
+        if cohort is None:
+            raise TrainingRuleError(
+                f"enrollment {enrollment_id} is in cohort {record.cohort_id}: completion is measured against it",
+                rule="not-in-this-cohort",
+            )
+        _check_current_cohort(record, cohort)
+        if attendance_rate is not None:
+            raise TrainingRuleError(
+                "the attendance rate of a participant in a cohort is computed from the sessions, not reported",
+                rule="attendance-is-computed",
+            )
+        if cohort.status is CohortStatus.CANCELLED:
+            raise TrainingRuleError(
+                f"cohort {cohort.cohort_id} was cancelled; transfer the participant to another cohort",
+                rule="cohort-cancelled",
+            )
+        computed = measured_attendance(record, cohort)
+        if computed is None:
+            raise TrainingRuleError(
+                f"no session was held for enrollment {enrollment_id} to attend", rule="no-sessions-held"
+            )
+        rate, threshold = computed, cohort.attendance_threshold
+    if rate < threshold:
         raise TrainingRuleError(
-            f"attendance {attendance_rate:.0%} is below the curriculum's threshold of {threshold:.0%}",
+            f"attendance {rate:.0%} is below the curriculum's threshold of {threshold:.0%}",
             rule="attendance-threshold",
         )
     return [
         TrainingCompleted(
             enrollment_id=enrollment_id,
-            participant_id=state.participant_id,
-            project_id=state.project_id,
-            attendance_rate=attendance_rate,
+            participant_id=record.participant_id,
+            project_id=record.project_id,
+            attendance_rate=rate,
+            cohort_id=record.cohort_id,
+            completed_on=completed_on,
+        )
+    ]
+
+
+def drop_out(
+    state: TrainingRecord | None, *, enrollment_id: UUID, reason: DropoutReason, dropped_out_on: date
+) -> list[ParticipantDroppedOut]:
+    record = _open(state, enrollment_id)
+    return [
+        ParticipantDroppedOut(
+            enrollment_id=enrollment_id,
+            participant_id=record.participant_id,
+            project_id=record.project_id,
+            reason=reason,
+            dropped_out_on=dropped_out_on,
+            cohort_id=record.cohort_id,
+        )
+    ]
+
+
+def withdraw_record(
+    state: TrainingRecord | None, *, enrollment_id: UUID, withdrawn_on: date
+) -> list[TrainingRecordWithdrawn]:
+    """Reaction to a withdrawal reported by the enrollment service: closes an open record.
+
+    A record already closed (completed, dropped out, withdrawn) stays as it is: training is over and
+    the withdrawal does not undo it.
+    """
+    record = _known(state, enrollment_id)
+    if record.status is not TrainingStatus.IN_TRAINING:
+        return []
+    return [
+        TrainingRecordWithdrawn(
+            enrollment_id=enrollment_id, participant_id=record.participant_id, withdrawn_on=withdrawn_on
         )
     ]
 
@@ -98,12 +498,91 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
                 project_id=event.project_id,
                 status=TrainingStatus.IN_TRAINING,
             )
+        case EnrollmentTransferNoted() if state is not None:
+            return replace(state, project_id=event.to_project_id)
+        case AssignedToCohort() if state is not None:
+            return replace(state, cohort_id=event.cohort_id, joined_on=event.assigned_on)
+        case TransferredToCohort() if state is not None and state.joined_on is not None:
+            stint = CohortStint(
+                cohort_id=event.from_cohort_id,
+                joined_on=state.joined_on,
+                left_on=event.transferred_on,
+                expected_sessions=frozenset(event.sessions_expected_in_previous_cohort),
+            )
+            return replace(
+                state,
+                cohort_id=event.to_cohort_id,
+                joined_on=event.transferred_on,
+                past_stints=(*state.past_stints, stint),
+            )
+        case AttendanceRecorded() if state is not None:
+            return replace(state, attendance={**state.attendance, event.session_id: event.attended})
+        case SkillsAssessed() if state is not None:
+            return replace(state, assessments={**state.assessments, event.phase: event.scores})
         case TrainingCompleted() if state is not None:
-            return TrainingRecord(
-                enrollment_id=state.enrollment_id,
-                participant_id=state.participant_id,
-                project_id=state.project_id,
+            return replace(
+                state,
                 status=TrainingStatus.COMPLETED,
                 attendance_rate=event.attendance_rate,
+                completed_on=event.completed_on,
+                closed_on=event.completed_on,
             )
+        case ParticipantDroppedOut() if state is not None:
+            return replace(
+                state,
+                status=TrainingStatus.DROPPED_OUT,
+                dropout_reason=event.reason,
+                closed_on=event.dropped_out_on,
+            )
+        case TrainingRecordWithdrawn() if state is not None:
+            return replace(state, status=TrainingStatus.WITHDRAWN, closed_on=event.withdrawn_on)
     raise TypeError(f"a training record does not follow from {type(event).__name__} at {state}")
+
+
+def _known(state: TrainingRecord | None, enrollment_id: UUID) -> TrainingRecord:
+    if state is None:
+        raise TrainingRuleError(
+            f"no training record for enrollment {enrollment_id}: the enrollment has not reached training yet",
+            rule="enrollment-must-be-known",
+            retryable=True,
+        )
+    return state
+
+
+def _check_not_closed(record: TrainingRecord) -> None:
+    match record.status:
+        case TrainingStatus.COMPLETED:
+            raise TrainingRuleError(
+                f"training of enrollment {record.enrollment_id} is completed", rule="training-already-completed"
+            )
+        case TrainingStatus.DROPPED_OUT:
+            raise TrainingRuleError(
+                f"enrollment {record.enrollment_id} dropped out of training", rule="training-dropped-out"
+            )
+        case TrainingStatus.WITHDRAWN:
+            raise TrainingRuleError(f"enrollment {record.enrollment_id} was withdrawn", rule="enrollment-withdrawn")
+
+
+def _open(state: TrainingRecord | None, enrollment_id: UUID) -> TrainingRecord:
+    record = _known(state, enrollment_id)
+    _check_not_closed(record)
+    return record
+
+
+def _check_current_cohort(record: TrainingRecord, cohort: Cohort) -> None:
+    if cohort.cohort_id != record.cohort_id:
+        raise TrainingRuleError(
+            f"enrollment {record.enrollment_id} is not in cohort {cohort.cohort_id}", rule="not-in-this-cohort"
+        )
+
+
+def _check_can_join(record: TrainingRecord, cohort: Cohort) -> None:
+    if cohort.status not in OPEN_COHORT:
+        raise TrainingRuleError(f"cohort {cohort.cohort_id} is {cohort.status}", rule="cohort-not-open")
+    if cohort.project_id != record.project_id:
+        raise TrainingRuleError(
+            f"cohort {cohort.cohort_id} belongs to project {cohort.project_id}, but enrollment {record.enrollment_id} "
+            f"is in project {record.project_id} (if the enrollment was transferred there, retry once that is known)",
+            rule="cohort-in-another-project",
+            retryable=True,
+        )

@@ -1,0 +1,303 @@
+"""Mentors: coach the career development units and their projects, spread over the country.
+
+A mentor is Active or Inactive. Assignments, to a unit or to a project, run from a first day to a
+last day (both included; open-ended until ended). Coaching visits are logged against an assignment
+and must fall within it. Deactivating a mentor ends their open assignments on that day.
+Mentors are identified by id only; their names and contacts live with personal data, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from pathways_enrollment.domain.errors import (
+    EnrollmentRuleError,
+    TransitionNotAllowedError,
+    require_existing,
+)
+from pathways_enrollment.domain.project import ENDED as PROJECT_ENDED
+from pathways_enrollment.domain.project import Project
+from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus
+
+
+class MentorStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorRegistered:
+    mentor_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorAssigned:
+    """Assigned to a project when ``project_id`` is set, otherwise to the unit ``unit_id``."""
+
+    mentor_id: UUID
+    assignment_id: UUID
+    unit_id: UUID | None
+    project_id: UUID | None
+    province_code: str
+    region: str
+    from_date: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorAssignmentEnded:
+    mentor_id: UUID
+    assignment_id: UUID
+    to_date: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorCoachingVisitLogged:
+    mentor_id: UUID
+    visit_id: UUID
+    assignment_id: UUID
+    unit_id: UUID | None
+    project_id: UUID | None
+    province_code: str
+    region: str
+    visited_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorDeactivated:
+    mentor_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorReactivated:
+    mentor_id: UUID
+
+
+EVENTS: tuple[type, ...] = (
+    MentorRegistered,
+    MentorAssigned,
+    MentorAssignmentEnded,
+    MentorCoachingVisitLogged,
+    MentorDeactivated,
+    MentorReactivated,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorAssignment:
+    id: UUID
+    unit_id: UUID | None
+    project_id: UUID | None
+    province_code: str
+    region: str
+    from_date: date
+    to_date: date | None = None
+
+    @property
+    def target(self) -> tuple[str, UUID | None]:
+        return ("project", self.project_id) if self.project_id is not None else ("unit", self.unit_id)
+
+    def covers(self, day: date) -> bool:
+        return self.from_date <= day and (self.to_date is None or day <= self.to_date)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mentor:
+    id: UUID
+    status: MentorStatus = MentorStatus.ACTIVE
+    assignments: tuple[MentorAssignment, ...] = ()
+    visit_ids: frozenset[UUID] = frozenset()
+
+    @property
+    def open_assignments(self) -> tuple[MentorAssignment, ...]:
+        return tuple(a for a in self.assignments if a.to_date is None)
+
+    def assignment(self, assignment_id: UUID) -> MentorAssignment:
+        for found in self.assignments:
+            if found.id == assignment_id:
+                return found
+        raise EnrollmentRuleError(f"mentor {self.id} has no assignment {assignment_id}", rule="assignment-not-found")
+
+
+def register_mentor(state: Mentor | None, *, mentor_id: UUID) -> list[MentorRegistered]:
+    if state is not None:
+        raise EnrollmentRuleError(f"mentor {mentor_id} is already registered", rule="mentor-registered-once")
+    return [MentorRegistered(mentor_id=mentor_id)]
+
+
+def _assign(mentor: Mentor, candidate: MentorAssignment) -> list[MentorAssigned]:
+    if mentor.status != MentorStatus.ACTIVE:
+        raise EnrollmentRuleError(f"mentor {mentor.id} is inactive and cannot be assigned", rule="mentor-not-active")
+    if any(a.id == candidate.id for a in mentor.assignments):
+        raise EnrollmentRuleError(f"assignment {candidate.id} is already recorded", rule="assignment-recorded-once")
+    for existing in mentor.assignments:
+        if existing.target == candidate.target and (
+            existing.to_date is None or existing.to_date >= candidate.from_date
+        ):
+            kind, target_id = candidate.target
+            raise EnrollmentRuleError(
+                f"mentor {mentor.id} is already assigned to {kind} {target_id} from {existing.from_date}",
+                rule="assignment-overlaps",
+            )
+    return [
+        MentorAssigned(
+            mentor_id=mentor.id,
+            assignment_id=candidate.id,
+            unit_id=candidate.unit_id,
+            project_id=candidate.project_id,
+            province_code=candidate.province_code,
+            region=candidate.region,
+            from_date=candidate.from_date,
+        )
+    ]
+
+
+def assign_mentor_to_unit(
+    state: Mentor | None,
+    *,
+    assignment_id: UUID,
+    unit: CareerDevelopmentUnit | None,
+    unit_id: UUID,
+    from_date: date,
+) -> list[MentorAssigned]:
+    mentor = require_existing(state, "this mentor")
+    found = require_existing(unit, f"career development unit {unit_id}")
+    if found.status == UnitStatus.DEACTIVATED:
+        raise EnrollmentRuleError(
+            f"career development unit {unit_id} is deactivated; mentors are no longer assigned to it",
+            rule="assignment-target-ended",
+        )
+    return _assign(
+        mentor,
+        MentorAssignment(
+            id=assignment_id,
+            unit_id=found.id,
+            project_id=None,
+            province_code=found.province_code,
+            region=found.region,
+            from_date=from_date,
+        ),
+    )
+
+
+def assign_mentor_to_project(
+    state: Mentor | None,
+    *,
+    assignment_id: UUID,
+    project: Project | None,
+    project_id: UUID,
+    from_date: date,
+) -> list[MentorAssigned]:
+    mentor = require_existing(state, "this mentor")
+    found = require_existing(project, f"project {project_id}")
+    if found.status in PROJECT_ENDED:
+        raise EnrollmentRuleError(
+            f"project {project_id} is {found.status.value}; mentors are no longer assigned to it",
+            rule="assignment-target-ended",
+        )
+    return _assign(
+        mentor,
+        MentorAssignment(
+            id=assignment_id,
+            unit_id=found.unit_id,
+            project_id=found.id,
+            province_code=found.province_code,
+            region=found.region,
+            from_date=from_date,
+        ),
+    )
+
+
+def _end(mentor: Mentor, assignment: MentorAssignment, to_date: date) -> MentorAssignmentEnded:
+    if assignment.to_date is not None:
+        raise EnrollmentRuleError(
+            f"assignment {assignment.id} already ended on {assignment.to_date}", rule="assignment-already-ended"
+        )
+    if to_date < assignment.from_date:
+        raise EnrollmentRuleError(
+            f"assignment {assignment.id} starts on {assignment.from_date} and cannot end before it, on {to_date}",
+            rule="assignment-ends-before-it-starts",
+        )
+    return MentorAssignmentEnded(mentor_id=mentor.id, assignment_id=assignment.id, to_date=to_date)
+
+
+def end_mentor_assignment(state: Mentor | None, *, assignment_id: UUID, to_date: date) -> list[MentorAssignmentEnded]:
+    mentor = require_existing(state, "this mentor")
+    return [_end(mentor, mentor.assignment(assignment_id), to_date)]
+
+
+def log_coaching_visit(
+    state: Mentor | None, *, visit_id: UUID, assignment_id: UUID, visited_on: date
+) -> list[MentorCoachingVisitLogged]:
+    mentor = require_existing(state, "this mentor")
+    if visit_id in mentor.visit_ids:
+        raise EnrollmentRuleError(f"coaching visit {visit_id} is already logged", rule="coaching-visit-logged-once")
+    assignment = mentor.assignment(assignment_id)
+    if not assignment.covers(visited_on):
+        kind, target_id = assignment.target
+        raise EnrollmentRuleError(
+            f"mentor {mentor.id} was not assigned to {kind} {target_id} on {visited_on}",
+            rule="visit-outside-assignment",
+        )
+    return [
+        MentorCoachingVisitLogged(
+            mentor_id=mentor.id,
+            visit_id=visit_id,
+            assignment_id=assignment.id,
+            unit_id=assignment.unit_id,
+            project_id=assignment.project_id,
+            province_code=assignment.province_code,
+            region=assignment.region,
+            visited_on=visited_on,
+        )
+    ]
+
+
+def deactivate_mentor(state: Mentor | None, *, on: date) -> list[MentorAssignmentEnded | MentorDeactivated]:
+    """Make the mentor inactive, ending each open assignment on ``on``."""
+    mentor = require_existing(state, "this mentor")
+    if mentor.status != MentorStatus.ACTIVE:
+        raise TransitionNotAllowedError(
+            aggregate="mentor", status=mentor.status, action="deactivate", allowed_from=(MentorStatus.ACTIVE,)
+        )
+    ended: list[MentorAssignmentEnded | MentorDeactivated] = [_end(mentor, a, on) for a in mentor.open_assignments]
+    return [*ended, MentorDeactivated(mentor_id=mentor.id)]
+
+
+def reactivate_mentor(state: Mentor | None) -> list[MentorReactivated]:
+    mentor = require_existing(state, "this mentor")
+    if mentor.status != MentorStatus.INACTIVE:
+        raise TransitionNotAllowedError(
+            aggregate="mentor", status=mentor.status, action="reactivate", allowed_from=(MentorStatus.INACTIVE,)
+        )
+    return [MentorReactivated(mentor_id=mentor.id)]
+
+
+def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
+    match event:
+        case MentorRegistered():
+            return Mentor(id=event.mentor_id)
+        case MentorAssigned() if state is not None:
+            assignment = MentorAssignment(
+                id=event.assignment_id,
+                unit_id=event.unit_id,
+                project_id=event.project_id,
+                province_code=event.province_code,
+                region=event.region,
+                from_date=event.from_date,
+            )
+            return replace(state, assignments=(*state.assignments, assignment))
+        case MentorAssignmentEnded() if state is not None:
+            assignments = tuple(
+                replace(a, to_date=event.to_date) if a.id == event.assignment_id else a for a in state.assignments
+            )
+            return replace(state, assignments=assignments)
+        case MentorCoachingVisitLogged() if state is not None:
+            return replace(state, visit_ids=state.visit_ids | {event.visit_id})
+        case MentorDeactivated() if state is not None:
+            return replace(state, status=MentorStatus.INACTIVE)
+        case MentorReactivated() if state is not None:
+            return replace(state, status=MentorStatus.ACTIVE)
+    raise TypeError(f"a mentor does not follow from {type(event).__name__}")

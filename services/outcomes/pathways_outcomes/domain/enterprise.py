@@ -1,0 +1,326 @@
+"""An enterprise or community enterprise of participants: Forming → Registered → Operating → Dormant / Dissolved.
+
+An enterprise is an outcome of the participants in it: each participant's case must accept outcomes
+(training completed, not withdrawn, not closed) when the enterprise starts with them or they join.
+``members_count`` counts everyone in it, programme participants or not. A community enterprise
+(วิสาหกิจชุมชน) registers with at least seven members. A dormant enterprise may operate again; a
+dissolved one takes no further change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from pathways_outcomes.domain.case import Case, accepting_outcomes
+from pathways_outcomes.domain.errors import OutcomesRuleError
+
+COMMUNITY_ENTERPRISE_MIN_MEMBERS = 7
+
+
+class EnterpriseKind(StrEnum):
+    ENTERPRISE = "ENTERPRISE"
+    COMMUNITY_ENTERPRISE = "COMMUNITY_ENTERPRISE"
+
+
+class EnterpriseStatus(StrEnum):
+    FORMING = "FORMING"
+    REGISTERED = "REGISTERED"
+    OPERATING = "OPERATING"
+    DORMANT = "DORMANT"
+    DISSOLVED = "DISSOLVED"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseStarted:
+    enterprise_id: UUID
+    kind: EnterpriseKind
+    name: str
+    project_id: UUID
+    participant_enrollment_ids: tuple[UUID, ...]
+    members_count: int
+    products: tuple[str, ...]
+    started_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseMemberJoined:
+    enterprise_id: UUID
+    enrollment_id: UUID
+    joined_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseMembersCounted:
+    enterprise_id: UUID
+    members_count: int
+    counted_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseProductAdded:
+    enterprise_id: UUID
+    product: str
+    added_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnlineSalesChannelOpened:
+    enterprise_id: UUID
+    channel: str
+    opened_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseRegistered:
+    enterprise_id: UUID
+    registration_number: str
+    registered_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseBeganOperating:
+    enterprise_id: UUID
+    began_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseWentDormant:
+    enterprise_id: UUID
+    dormant_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseDissolved:
+    enterprise_id: UUID
+    dissolved_on: date
+    reason: str
+
+
+EnterpriseEvent = (
+    EnterpriseStarted
+    | EnterpriseMemberJoined
+    | EnterpriseMembersCounted
+    | EnterpriseProductAdded
+    | OnlineSalesChannelOpened
+    | EnterpriseRegistered
+    | EnterpriseBeganOperating
+    | EnterpriseWentDormant
+    | EnterpriseDissolved
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enterprise:
+    enterprise_id: UUID
+    kind: EnterpriseKind
+    name: str
+    project_id: UUID
+    participant_enrollment_ids: tuple[UUID, ...]
+    members_count: int
+    products: tuple[str, ...]
+    started_on: date
+    status: EnterpriseStatus = EnterpriseStatus.FORMING
+    registration_number: str | None = None
+    online_channels: tuple[str, ...] = ()
+    online_sales_since: date | None = None
+
+    @property
+    def sells_online(self) -> bool:
+        return bool(self.online_channels)
+
+
+def start_enterprise(
+    state: Enterprise | None,
+    *,
+    enterprise_id: UUID,
+    kind: EnterpriseKind,
+    name: str,
+    project_id: UUID,
+    participant_cases: Sequence[tuple[UUID, Case | None]],
+    members_count: int,
+    started_on: date,
+    products: Sequence[str] = (),
+) -> list[EnterpriseStarted]:
+    """Start an enterprise with the participants in it: ``(enrollment_id, case state)`` pairs."""
+    if state is not None:
+        raise OutcomesRuleError(f"enterprise {enterprise_id} already exists", rule="enterprise-already-exists")
+    if not participant_cases:
+        raise OutcomesRuleError("an enterprise is started by at least one participant", rule="participant-required")
+    for enrollment_id, case in participant_cases:
+        accepting_outcomes(case, enrollment_id)
+    enrollment_ids = tuple(dict.fromkeys(enrollment_id for enrollment_id, _ in participant_cases))
+    _check_members_count(members_count, participants=len(enrollment_ids))
+    return [
+        EnterpriseStarted(
+            enterprise_id=enterprise_id,
+            kind=kind,
+            name=name,
+            project_id=project_id,
+            participant_enrollment_ids=enrollment_ids,
+            members_count=members_count,
+            products=tuple(dict.fromkeys(products)),
+            started_on=started_on,
+        )
+    ]
+
+
+def join_enterprise(
+    state: Enterprise | None, *, enterprise_id: UUID, enrollment_id: UUID, case: Case | None, joined_on: date
+) -> list[EnterpriseMemberJoined]:
+    """A participant joins (members count grows by one)."""
+    enterprise = _active(state, enterprise_id)
+    if enrollment_id in enterprise.participant_enrollment_ids:
+        return []
+    accepting_outcomes(case, enrollment_id)
+    return [EnterpriseMemberJoined(enterprise_id=enterprise_id, enrollment_id=enrollment_id, joined_on=joined_on)]
+
+
+def count_members(
+    state: Enterprise | None, *, enterprise_id: UUID, members_count: int, counted_on: date
+) -> list[EnterpriseMembersCounted]:
+    enterprise = _active(state, enterprise_id)
+    if members_count == enterprise.members_count:
+        return []
+    _check_members_count(members_count, participants=len(enterprise.participant_enrollment_ids))
+    if (
+        enterprise.kind is EnterpriseKind.COMMUNITY_ENTERPRISE
+        and enterprise.status is not EnterpriseStatus.FORMING
+        and members_count < COMMUNITY_ENTERPRISE_MIN_MEMBERS
+    ):
+        raise _too_few_members(members_count)
+    return [EnterpriseMembersCounted(enterprise_id=enterprise_id, members_count=members_count, counted_on=counted_on)]
+
+
+def add_product(
+    state: Enterprise | None, *, enterprise_id: UUID, product: str, added_on: date
+) -> list[EnterpriseProductAdded]:
+    enterprise = _active(state, enterprise_id)
+    if product in enterprise.products:
+        return []
+    return [EnterpriseProductAdded(enterprise_id=enterprise_id, product=product, added_on=added_on)]
+
+
+def open_online_sales_channel(
+    state: Enterprise | None, *, enterprise_id: UUID, channel: str, opened_on: date
+) -> list[OnlineSalesChannelOpened]:
+    enterprise = _active(state, enterprise_id)
+    if channel in enterprise.online_channels:
+        return []
+    return [OnlineSalesChannelOpened(enterprise_id=enterprise_id, channel=channel, opened_on=opened_on)]
+
+
+def register_enterprise(
+    state: Enterprise | None, *, enterprise_id: UUID, registration_number: str, registered_on: date
+) -> list[EnterpriseRegistered]:
+    enterprise = _active(state, enterprise_id)
+    if enterprise.status is not EnterpriseStatus.FORMING:
+        raise OutcomesRuleError(
+            f"enterprise {enterprise_id} is {enterprise.status}; only a forming enterprise registers",
+            rule="enterprise-must-be-forming",
+        )
+    if (
+        enterprise.kind is EnterpriseKind.COMMUNITY_ENTERPRISE
+        and enterprise.members_count < COMMUNITY_ENTERPRISE_MIN_MEMBERS
+    ):
+        raise _too_few_members(enterprise.members_count)
+    return [
+        EnterpriseRegistered(
+            enterprise_id=enterprise_id, registration_number=registration_number, registered_on=registered_on
+        )
+    ]
+
+
+def begin_operating(state: Enterprise | None, *, enterprise_id: UUID, began_on: date) -> list[EnterpriseBeganOperating]:
+    """A registered enterprise begins operating; a dormant one operates again."""
+    enterprise = _active(state, enterprise_id)
+    if enterprise.status not in (EnterpriseStatus.REGISTERED, EnterpriseStatus.DORMANT):
+        raise OutcomesRuleError(
+            f"enterprise {enterprise_id} is {enterprise.status}; it operates once registered (or again when dormant)",
+            rule="enterprise-must-be-registered",
+        )
+    return [EnterpriseBeganOperating(enterprise_id=enterprise_id, began_on=began_on)]
+
+
+def go_dormant(state: Enterprise | None, *, enterprise_id: UUID, dormant_on: date) -> list[EnterpriseWentDormant]:
+    enterprise = _active(state, enterprise_id)
+    if enterprise.status is not EnterpriseStatus.OPERATING:
+        raise OutcomesRuleError(
+            f"enterprise {enterprise_id} is {enterprise.status}; only an operating enterprise goes dormant",
+            rule="enterprise-must-be-operating",
+        )
+    return [EnterpriseWentDormant(enterprise_id=enterprise_id, dormant_on=dormant_on)]
+
+
+def dissolve_enterprise(
+    state: Enterprise | None, *, enterprise_id: UUID, dissolved_on: date, reason: str
+) -> list[EnterpriseDissolved]:
+    _active(state, enterprise_id)
+    return [EnterpriseDissolved(enterprise_id=enterprise_id, dissolved_on=dissolved_on, reason=reason)]
+
+
+def evolve_enterprise(state: Enterprise | None, event: object) -> Enterprise:
+    match event:
+        case EnterpriseStarted():
+            return Enterprise(
+                enterprise_id=event.enterprise_id,
+                kind=event.kind,
+                name=event.name,
+                project_id=event.project_id,
+                participant_enrollment_ids=event.participant_enrollment_ids,
+                members_count=event.members_count,
+                products=event.products,
+                started_on=event.started_on,
+            )
+        case EnterpriseMemberJoined() if state is not None:
+            return replace(
+                state,
+                participant_enrollment_ids=(*state.participant_enrollment_ids, event.enrollment_id),
+                members_count=state.members_count + 1,
+            )
+        case EnterpriseMembersCounted() if state is not None:
+            return replace(state, members_count=event.members_count)
+        case EnterpriseProductAdded() if state is not None:
+            return replace(state, products=(*state.products, event.product))
+        case OnlineSalesChannelOpened() if state is not None:
+            return replace(
+                state,
+                online_channels=(*state.online_channels, event.channel),
+                online_sales_since=state.online_sales_since or event.opened_on,
+            )
+        case EnterpriseRegistered() if state is not None:
+            return replace(state, status=EnterpriseStatus.REGISTERED, registration_number=event.registration_number)
+        case EnterpriseBeganOperating() if state is not None:
+            return replace(state, status=EnterpriseStatus.OPERATING)
+        case EnterpriseWentDormant() if state is not None:
+            return replace(state, status=EnterpriseStatus.DORMANT)
+        case EnterpriseDissolved() if state is not None:
+            return replace(state, status=EnterpriseStatus.DISSOLVED)
+    raise TypeError(f"an enterprise does not follow from {type(event).__name__} at {state}")
+
+
+def _active(state: Enterprise | None, enterprise_id: UUID) -> Enterprise:
+    if state is None:
+        raise OutcomesRuleError(f"there is no enterprise {enterprise_id}", rule="enterprise-must-exist")
+    if state.status is EnterpriseStatus.DISSOLVED:
+        raise OutcomesRuleError(f"enterprise {enterprise_id} is dissolved", rule="enterprise-dissolved")
+    return state
+
+
+def _check_members_count(members_count: int, *, participants: int) -> None:
+    if members_count < participants:
+        raise OutcomesRuleError(
+            f"{members_count} members is fewer than the {participants} participants in the enterprise",
+            rule="members-count-below-participants",
+        )
+
+
+def _too_few_members(members_count: int) -> OutcomesRuleError:
+    return OutcomesRuleError(
+        f"a registered community enterprise has at least {COMMUNITY_ENTERPRISE_MIN_MEMBERS} members, "
+        f"not {members_count}",
+        rule="community-enterprise-min-members",
+    )

@@ -1,0 +1,65 @@
+"""Follow-ups at 3, 6 and 12 months after training: Scheduled → Due → Overdue → Completed / Missed.
+
+Completed and Missed are facts (events). Scheduled, Due and Overdue follow from the date asked
+about: a follow-up is due from its due date and overdue from 30 days after it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+FOLLOW_UP_MONTHS = (3, 6, 12)
+OVERDUE_AFTER = timedelta(days=30)
+
+
+class FollowUpStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    DUE = "DUE"
+    OVERDUE = "OVERDUE"
+    COMPLETED = "COMPLETED"
+    MISSED = "MISSED"
+
+
+class MissedReason(StrEnum):
+    NO_RESPONSE = "NO_RESPONSE"  # marked missed by staff
+    CASE_CLOSED = "CASE_CLOSED"  # the case was closed before it was answered
+    WITHDRAWN = "WITHDRAWN"  # the enrollment was withdrawn before it was answered
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUp:
+    month: int
+    due_on: date
+    completed_on: date | None = None
+    missed_on: date | None = None
+    missed_reason: MissedReason | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Neither completed nor missed."""
+        return self.completed_on is None and self.missed_on is None
+
+    def status_on(self, day: date) -> FollowUpStatus:
+        if self.completed_on is not None:
+            return FollowUpStatus.COMPLETED
+        if self.missed_on is not None:
+            return FollowUpStatus.MISSED
+        if day < self.due_on:
+            return FollowUpStatus.SCHEDULED
+        if day < self.due_on + OVERDUE_AFTER:
+            return FollowUpStatus.DUE
+        return FollowUpStatus.OVERDUE
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the last day of that month when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_dates(completed_on: date) -> tuple[date, ...]:
+    return tuple(add_months(completed_on, months) for months in FOLLOW_UP_MONTHS)

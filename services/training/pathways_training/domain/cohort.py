@@ -1,0 +1,214 @@
+"""A cohort follows one approved curriculum version: Planned → InProgress → Completed / Cancelled.
+
+The cohort keeps what its participants' training records are measured against: the sessions held
+(date, hours), the curriculum's competencies and its attendance threshold (copied from the approved
+version when the cohort is planned, so a later revision of the curriculum does not change the rules
+for a cohort under way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from pathways_training.domain.curriculum import Curriculum, approved_version
+from pathways_training.domain.errors import TrainingRuleError
+
+
+class CohortStatus(StrEnum):
+    PLANNED = "PLANNED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+OPEN_COHORT = (CohortStatus.PLANNED, CohortStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortPlanned:
+    cohort_id: UUID
+    project_id: UUID
+    curriculum_id: UUID
+    curriculum_version: int
+    competencies: tuple[str, ...]
+    attendance_threshold: float
+    starts_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortStarted:
+    cohort_id: UUID
+    started_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingSessionHeld:
+    cohort_id: UUID
+    session_id: UUID
+    held_on: date
+    hours: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortCompleted:
+    cohort_id: UUID
+    completed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortCancelled:
+    cohort_id: UUID
+    cancelled_on: date
+    reason: str
+
+
+CohortEvent = CohortPlanned | CohortStarted | TrainingSessionHeld | CohortCompleted | CohortCancelled
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeldSession:
+    session_id: UUID
+    held_on: date
+    hours: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cohort:
+    cohort_id: UUID
+    project_id: UUID
+    curriculum_id: UUID
+    curriculum_version: int
+    competencies: tuple[str, ...]
+    attendance_threshold: float
+    starts_on: date
+    status: CohortStatus = CohortStatus.PLANNED
+    sessions: tuple[HeldSession, ...] = ()
+    started_on: date | None = None
+    ended_on: date | None = None
+    cancellation_reason: str | None = None
+
+    def session(self, session_id: UUID) -> HeldSession | None:
+        return next((s for s in self.sessions if s.session_id == session_id), None)
+
+    def sessions_held(self, *, from_day: date | None = None, before: date | None = None) -> frozenset[UUID]:
+        """Ids of the sessions held from ``from_day`` (inclusive) and before ``before`` (exclusive)."""
+        return frozenset(
+            s.session_id
+            for s in self.sessions
+            if (from_day is None or s.held_on >= from_day) and (before is None or s.held_on < before)
+        )
+
+
+def plan_cohort(
+    state: Cohort | None,
+    *,
+    cohort_id: UUID,
+    project_id: UUID,
+    curriculum: Curriculum | None,
+    curriculum_id: UUID,
+    curriculum_version: int,
+    starts_on: date,
+) -> list[CohortPlanned]:
+    if state is not None:
+        raise TrainingRuleError(f"cohort {cohort_id} already exists", rule="cohort-already-exists")
+    version = approved_version(curriculum, curriculum_id=curriculum_id, version=curriculum_version)
+    if curriculum is not None and curriculum.project_id != project_id:
+        raise TrainingRuleError(
+            f"curriculum {curriculum_id} was co-designed for project {curriculum.project_id}, not {project_id}",
+            rule="curriculum-belongs-to-another-project",
+        )
+    return [
+        CohortPlanned(
+            cohort_id=cohort_id,
+            project_id=project_id,
+            curriculum_id=curriculum_id,
+            curriculum_version=curriculum_version,
+            competencies=version.content.competencies,
+            attendance_threshold=version.content.attendance_threshold,
+            starts_on=starts_on,
+        )
+    ]
+
+
+def start_cohort(state: Cohort | None, *, cohort_id: UUID, started_on: date) -> list[CohortStarted]:
+    cohort = _existing(state, cohort_id)
+    if cohort.status is not CohortStatus.PLANNED:
+        raise TrainingRuleError(f"cohort {cohort_id} is {cohort.status}, not planned", rule="cohort-must-be-planned")
+    return [CohortStarted(cohort_id=cohort_id, started_on=started_on)]
+
+
+def hold_session(
+    state: Cohort | None, *, cohort_id: UUID, session_id: UUID, held_on: date, hours: Decimal
+) -> list[TrainingSessionHeld]:
+    cohort = _in_progress(state, cohort_id)
+    if cohort.session(session_id) is not None:
+        raise TrainingRuleError(f"session {session_id} was already held", rule="session-already-held")
+    if hours <= 0:
+        raise TrainingRuleError(
+            f"a session lasts a positive number of hours, not {hours}", rule="session-hours-positive"
+        )
+    if cohort.started_on is not None and held_on < cohort.started_on:
+        raise TrainingRuleError(
+            f"session on {held_on} is before cohort {cohort_id} started on {cohort.started_on}",
+            rule="session-before-cohort-start",
+        )
+    return [TrainingSessionHeld(cohort_id=cohort_id, session_id=session_id, held_on=held_on, hours=hours)]
+
+
+def complete_cohort(state: Cohort | None, *, cohort_id: UUID, completed_on: date) -> list[CohortCompleted]:
+    cohort = _in_progress(state, cohort_id)
+    if not cohort.sessions:
+        raise TrainingRuleError(f"cohort {cohort_id} has held no session", rule="cohort-needs-sessions")
+    return [CohortCompleted(cohort_id=cohort_id, completed_on=completed_on)]
+
+
+def cancel_cohort(state: Cohort | None, *, cohort_id: UUID, cancelled_on: date, reason: str) -> list[CohortCancelled]:
+    cohort = _existing(state, cohort_id)
+    if cohort.status not in OPEN_COHORT:
+        raise TrainingRuleError(f"cohort {cohort_id} is already {cohort.status}", rule="cohort-already-closed")
+    return [CohortCancelled(cohort_id=cohort_id, cancelled_on=cancelled_on, reason=reason)]
+
+
+def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
+    match event:
+        case CohortPlanned():
+            return Cohort(
+                cohort_id=event.cohort_id,
+                project_id=event.project_id,
+                curriculum_id=event.curriculum_id,
+                curriculum_version=event.curriculum_version,
+                competencies=event.competencies,
+                attendance_threshold=event.attendance_threshold,
+                starts_on=event.starts_on,
+            )
+        case CohortStarted() if state is not None:
+            return replace(state, status=CohortStatus.IN_PROGRESS, started_on=event.started_on)
+        case TrainingSessionHeld() if state is not None:
+            held = HeldSession(session_id=event.session_id, held_on=event.held_on, hours=event.hours)
+            return replace(state, sessions=(*state.sessions, held))
+        case CohortCompleted() if state is not None:
+            return replace(state, status=CohortStatus.COMPLETED, ended_on=event.completed_on)
+        case CohortCancelled() if state is not None:
+            return replace(
+                state, status=CohortStatus.CANCELLED, ended_on=event.cancelled_on, cancellation_reason=event.reason
+            )
+    raise TypeError(f"a cohort does not follow from {type(event).__name__} at {state}")
+
+
+def _existing(state: Cohort | None, cohort_id: UUID) -> Cohort:
+    if state is None:
+        raise TrainingRuleError(f"there is no cohort {cohort_id}", rule="cohort-must-exist")
+    return state
+
+
+def _in_progress(state: Cohort | None, cohort_id: UUID) -> Cohort:
+    cohort = _existing(state, cohort_id)
+    if cohort.status is not CohortStatus.IN_PROGRESS:
+        raise TrainingRuleError(
+            f"cohort {cohort_id} is {cohort.status}, not in progress", rule="cohort-must-be-in-progress"
+        )
+    return cohort

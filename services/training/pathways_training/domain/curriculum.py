@@ -1,0 +1,309 @@
+"""A curriculum, co-designed with a community, in versions: Draft → CoDesigned → Approved → Retired.
+
+Each version has its own lifecycle. Only the newest version can be changed: revising a Draft or
+CoDesigned version replaces its content and makes it a Draft again (it has to be co-designed again);
+revising when the newest version is Approved or Retired opens the next version as a Draft. Approved
+versions stay usable by cohorts until they are retired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from pathways_training.domain.errors import TrainingRuleError
+
+DEFAULT_ATTENDANCE_THRESHOLD = 0.8
+
+
+class Track(StrEnum):
+    RESKILL = "RESKILL"  # new skills for new work
+    UPSKILL = "UPSKILL"  # better skills in a new context
+
+
+class CurriculumStatus(StrEnum):
+    DRAFT = "DRAFT"
+    CO_DESIGNED = "CO_DESIGNED"
+    APPROVED = "APPROVED"
+    RETIRED = "RETIRED"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumContent:
+    title: str
+    track: Track
+    competencies: tuple[str, ...]
+    hours: Decimal
+    attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumDrafted:
+    curriculum_id: UUID
+    project_id: UUID
+    content: CurriculumContent
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumRevised:
+    curriculum_id: UUID
+    version: int
+    content: CurriculumContent
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumCoDesigned:
+    curriculum_id: UUID
+    version: int
+    community: str
+    co_designed_on: date
+    needs_assessment_id: UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumApproved:
+    curriculum_id: UUID
+    version: int
+    approved_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumRetired:
+    curriculum_id: UUID
+    version: int
+    retired_on: date
+
+
+CurriculumEvent = CurriculumDrafted | CurriculumRevised | CurriculumCoDesigned | CurriculumApproved | CurriculumRetired
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurriculumVersion:
+    version: int
+    content: CurriculumContent
+    status: CurriculumStatus = CurriculumStatus.DRAFT
+    co_designed_with: str | None = None
+    co_designed_on: date | None = None
+    approved_on: date | None = None
+    retired_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Curriculum:
+    curriculum_id: UUID
+    project_id: UUID
+    versions: tuple[CurriculumVersion, ...]
+
+    @property
+    def latest(self) -> CurriculumVersion:
+        return self.versions[-1]
+
+    def version(self, number: int) -> CurriculumVersion | None:
+        return next((v for v in self.versions if v.version == number), None)
+
+
+def curriculum_content(
+    *,
+    title: str,
+    track: Track,
+    competencies: Sequence[str],
+    hours: Decimal,
+    attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
+) -> CurriculumContent:
+    """Checked curriculum content (the rules every version's content follows)."""
+    if not competencies:
+        raise TrainingRuleError("a curriculum needs at least one competency", rule="competencies-required")
+    if len(set(competencies)) != len(competencies):
+        raise TrainingRuleError("a curriculum lists each competency once", rule="competencies-must-be-unique")
+    if hours <= 0:
+        raise TrainingRuleError(
+            f"a curriculum needs a positive number of hours, not {hours}", rule="hours-must-be-positive"
+        )
+    if not 0 < attendance_threshold <= 1:
+        raise TrainingRuleError(
+            f"an attendance threshold is a share above 0 and at most 1, not {attendance_threshold}",
+            rule="attendance-threshold-out-of-range",
+        )
+    return CurriculumContent(
+        title=title,
+        track=track,
+        competencies=tuple(competencies),
+        hours=hours,
+        attendance_threshold=attendance_threshold,
+    )
+
+
+def draft_curriculum(
+    state: Curriculum | None,
+    *,
+    curriculum_id: UUID,
+    project_id: UUID,
+    title: str,
+    track: Track,
+    competencies: Sequence[str],
+    hours: Decimal,
+    attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
+) -> list[CurriculumDrafted]:
+    if state is not None:
+        raise TrainingRuleError(f"curriculum {curriculum_id} already exists", rule="curriculum-already-exists")
+    checked = curriculum_content(
+        title=title, track=track, competencies=competencies, hours=hours, attendance_threshold=attendance_threshold
+    )
+    return [CurriculumDrafted(curriculum_id=curriculum_id, project_id=project_id, content=checked)]
+
+
+def revise_curriculum(
+    state: Curriculum | None,
+    *,
+    curriculum_id: UUID,
+    title: str,
+    track: Track,
+    competencies: Sequence[str],
+    hours: Decimal,
+    attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
+) -> list[CurriculumRevised]:
+    existing = _existing(state, curriculum_id)
+    checked = curriculum_content(
+        title=title, track=track, competencies=competencies, hours=hours, attendance_threshold=attendance_threshold
+    )
+    latest = existing.latest
+    if latest.status in (CurriculumStatus.DRAFT, CurriculumStatus.CO_DESIGNED):
+        if latest.content == checked:
+            return []
+        return [CurriculumRevised(curriculum_id=curriculum_id, version=latest.version, content=checked)]
+    return [CurriculumRevised(curriculum_id=curriculum_id, version=latest.version + 1, content=checked)]
+
+
+def co_design(
+    state: Curriculum | None,
+    *,
+    curriculum_id: UUID,
+    version: int,
+    community: str,
+    co_designed_on: date,
+    needs_assessment_id: UUID | None = None,
+) -> list[CurriculumCoDesigned]:
+    current = _version(_existing(state, curriculum_id), version)
+    if current.status is not CurriculumStatus.DRAFT:
+        raise TrainingRuleError(
+            f"version {version} of curriculum {curriculum_id} is {current.status}; only a draft is co-designed",
+            rule="curriculum-must-be-draft",
+        )
+    return [
+        CurriculumCoDesigned(
+            curriculum_id=curriculum_id,
+            version=version,
+            community=community,
+            co_designed_on=co_designed_on,
+            needs_assessment_id=needs_assessment_id,
+        )
+    ]
+
+
+def approve_curriculum(
+    state: Curriculum | None, *, curriculum_id: UUID, version: int, approved_on: date
+) -> list[CurriculumApproved]:
+    current = _version(_existing(state, curriculum_id), version)
+    if current.status is not CurriculumStatus.CO_DESIGNED:
+        raise TrainingRuleError(
+            f"version {version} of curriculum {curriculum_id} is {current.status}; "
+            "only a version co-designed with the community is approved",
+            rule="curriculum-must-be-co-designed",
+        )
+    return [CurriculumApproved(curriculum_id=curriculum_id, version=version, approved_on=approved_on)]
+
+
+def retire_curriculum(
+    state: Curriculum | None, *, curriculum_id: UUID, version: int, retired_on: date
+) -> list[CurriculumRetired]:
+    current = _version(_existing(state, curriculum_id), version)
+    if current.status is not CurriculumStatus.APPROVED:
+        raise TrainingRuleError(
+            f"version {version} of curriculum {curriculum_id} is {current.status}; only an approved version retires",
+            rule="curriculum-must-be-approved",
+        )
+    return [CurriculumRetired(curriculum_id=curriculum_id, version=version, retired_on=retired_on)]
+
+
+def approved_version(state: Curriculum | None, *, curriculum_id: UUID, version: int) -> CurriculumVersion:
+    """The version a cohort may follow: it exists and is approved (not draft, not retired)."""
+    current = _version(_existing(state, curriculum_id), version)
+    if current.status is not CurriculumStatus.APPROVED:
+        raise TrainingRuleError(
+            f"version {version} of curriculum {curriculum_id} is {current.status}; "
+            "a cohort follows an approved version",
+            rule="curriculum-must-be-approved",
+        )
+    return current
+
+
+def evolve_curriculum(state: Curriculum | None, event: object) -> Curriculum:
+    match event:
+        case CurriculumDrafted():
+            return Curriculum(
+                curriculum_id=event.curriculum_id,
+                project_id=event.project_id,
+                versions=(CurriculumVersion(version=1, content=event.content),),
+            )
+        case CurriculumRevised() if state is not None:
+            draft = CurriculumVersion(version=event.version, content=event.content)
+            if event.version == state.latest.version:
+                return replace(state, versions=(*state.versions[:-1], draft))
+            return replace(state, versions=(*state.versions, draft))
+        case CurriculumCoDesigned() if state is not None:
+            return _with_version(
+                state,
+                event.version,
+                status=CurriculumStatus.CO_DESIGNED,
+                co_designed_with=event.community,
+                co_designed_on=event.co_designed_on,
+            )
+        case CurriculumApproved() if state is not None:
+            return _with_version(state, event.version, status=CurriculumStatus.APPROVED, approved_on=event.approved_on)
+        case CurriculumRetired() if state is not None:
+            return _with_version(state, event.version, status=CurriculumStatus.RETIRED, retired_on=event.retired_on)
+    raise TypeError(f"a curriculum does not follow from {type(event).__name__} at {state}")
+
+
+def _existing(state: Curriculum | None, curriculum_id: UUID) -> Curriculum:
+    if state is None:
+        raise TrainingRuleError(f"there is no curriculum {curriculum_id}", rule="curriculum-must-exist")
+    return state
+
+
+def _version(state: Curriculum, version: int) -> CurriculumVersion:
+    found = state.version(version)
+    if found is None:
+        raise TrainingRuleError(
+            f"curriculum {state.curriculum_id} has no version {version}", rule="unknown-curriculum-version"
+        )
+    return found
+
+
+def _with_version(
+    state: Curriculum,
+    version: int,
+    *,
+    status: CurriculumStatus,
+    co_designed_with: str | None = None,
+    co_designed_on: date | None = None,
+    approved_on: date | None = None,
+    retired_on: date | None = None,
+) -> Curriculum:
+    def changed(v: CurriculumVersion) -> CurriculumVersion:
+        if v.version != version:
+            return v
+        return replace(
+            v,
+            status=status,
+            co_designed_with=co_designed_with or v.co_designed_with,
+            co_designed_on=co_designed_on or v.co_designed_on,
+            approved_on=approved_on or v.approved_on,
+            retired_on=retired_on or v.retired_on,
+        )
+
+    return replace(state, versions=tuple(changed(v) for v in state.versions))

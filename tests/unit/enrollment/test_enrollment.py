@@ -1,0 +1,455 @@
+"""The enrollment case up to enrollment: Applied → Screened → Enrolled, and the rules on the way."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
+from pathways_enrollment.domain.enrollment import (
+    BaselineProfileRecorded,
+    EnrollmentApplied,
+    EnrollmentStatus,
+    EnrollmentTransferred,
+    EnrollmentWithdrawn,
+    ParticipantEnrolled,
+    ParticipantScreened,
+    TransferReason,
+    WithdrawalReason,
+    apply_for_enrollment,
+    enroll,
+    evolve_enrollment,
+    record_baseline,
+    screen,
+)
+from pathways_enrollment.domain.participant import (
+    DuplicateResolution,
+    ParticipantDuplicateResolved,
+    ParticipantFlaggedAsPotentialDuplicate,
+    evolve_participant,
+)
+from pathways_enrollment.domain.project import (
+    ProjectClosed,
+    ProjectRejected,
+    ProjectTerminated,
+    evolve_project,
+)
+from pathways_enrollment.domain.screening import EligibilityCriteria, EmploymentStatus, ScreeningReason
+from tests.unit.enrollment.facts import (
+    APPLIED_ON,
+    BORN,
+    CASE,
+    CONSENTED_AT,
+    ENROLLED_ON,
+    NOTICE,
+    OTHER_PARTICIPANT,
+    OTHER_PROJECT,
+    PARTICIPANT,
+    PROJECT,
+    SCREENED_ON,
+    active_project,
+    applied,
+    approved_project,
+    at,
+    case_at,
+    consented,
+    consenting_participant,
+    enrolled,
+    profile,
+    proposed_project,
+    registered,
+    screened,
+    uid,
+    with_baseline,
+)
+from tests.unit.enrollment.given import fold, given
+
+ACTIVE_PROJECT = fold(evolve_project, active_project())
+PARTICIPANT_STATE = fold(evolve_participant, consenting_participant())
+FLAG = ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT)
+MERGE = ParticipantDuplicateResolved(
+    participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.MERGED
+)
+WITHDRAW_PARTICIPATION = ConsentWithdrawn(
+    participant_id=PARTICIPANT,
+    purposes=(ConsentPurpose.PROGRAMME_PARTICIPATION,),
+    withdrawn_at=CONSENTED_AT + timedelta(days=5),
+)
+
+
+def participant(*events: object) -> object:
+    return fold(evolve_participant, events)
+
+
+def project(*events: object) -> object:
+    return fold(evolve_project, events)
+
+
+def application(**overrides: Any) -> dict[str, Any]:
+    command = {
+        "enrollment_id": CASE,
+        "participant": PARTICIPANT_STATE,
+        "participant_id": PARTICIPANT,
+        "project": ACTIVE_PROJECT,
+        "project_id": PROJECT,
+        "applied_on": APPLIED_ON,
+    }
+    return {**command, **overrides}
+
+
+def enrollment(**overrides: Any) -> dict[str, Any]:
+    command = {
+        "enrollment_id": CASE,
+        "participant": PARTICIPANT_STATE,
+        "participant_id": PARTICIPANT,
+        "project": ACTIVE_PROJECT,
+        "project_id": PROJECT,
+        "enrolled_on": ENROLLED_ON,
+    }
+    return {**command, **overrides}
+
+
+def screening(**overrides: Any) -> dict[str, Any]:
+    return {"criteria": EligibilityCriteria(), "date_of_birth": BORN, "screened_on": SCREENED_ON, **overrides}
+
+
+CLOSED = project(*active_project(), ProjectClosed(**at()))
+REJECTED = project(*proposed_project(), ProjectRejected(**at(), reason="x"))
+TERMINATED = project(*active_project(), ProjectTerminated(**at(), reason="x"))
+PROPOSED = project(*proposed_project())
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+def test_apply_opens_a_case_where_the_project_is() -> None:
+    then = given(evolve_enrollment).when(apply_for_enrollment, **application())
+    assert then.events == [EnrollmentApplied(**case_at(), applied_on=APPLIED_ON)]
+    assert then.state is not None
+    assert then.state.status == EnrollmentStatus.APPLIED
+    assert then.state.placement.since == APPLIED_ON
+
+
+def test_apply_to_an_approved_project_not_yet_started() -> None:
+    assert (
+        given(evolve_enrollment).when(apply_for_enrollment, **application(project=project(*approved_project()))).events
+    )
+
+
+def test_a_potential_duplicate_may_apply_while_it_is_checked() -> None:
+    flagged = participant(*consenting_participant(), FLAG)
+    assert given(evolve_enrollment).when(apply_for_enrollment, **application(participant=flagged)).events
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule", "retryable"),
+    [
+        ({"participant": None}, "must-exist", False),
+        ({"project": None}, "must-exist", False),
+        (
+            {"participant": participant(*consenting_participant(), FLAG, MERGE)},
+            "merged-participant-cannot-enroll",
+            False,
+        ),
+        ({"project": PROPOSED}, "project-not-open-for-enrollment", True),
+        ({"project": CLOSED}, "project-not-open-for-enrollment", False),
+        ({"project": REJECTED}, "project-not-open-for-enrollment", False),
+        ({"project": TERMINATED}, "project-not-open-for-enrollment", False),
+        ({"participant": participant(registered())}, "consent-required", False),
+        ({"participant": participant(*consenting_participant(), WITHDRAW_PARTICIPATION)}, "consent-required", False),
+        (
+            {"participant": participant(registered(), consented(purposes=(ConsentPurpose.OUTCOME_FOLLOW_UP,)))},
+            "consent-required",
+            False,
+        ),
+        (
+            {"participant": participant(registered(), consented(valid_until=date(2025, 6, 1)))},
+            "consent-required",
+            False,
+        ),
+        ({"applied_on": date(2025, 5, 29)}, "consent-required", False),
+        ({"existing_case_in_project": uid("case transferred in")}, "enrolled-once-per-project", False),
+    ],
+    ids=[
+        "unknown-participant",
+        "unknown-project",
+        "merged-participant",
+        "project-proposed",
+        "project-closed",
+        "project-rejected",
+        "project-terminated",
+        "no-consent",
+        "consent-withdrawn",
+        "consent-for-another-purpose",
+        "consent-expired",
+        "applied-before-consent",
+        "participant-has-a-case-in-the-project",
+    ],
+)
+def test_applications_that_break_a_rule(overrides: dict[str, Any], rule: str, retryable: bool) -> None:
+    given(evolve_enrollment).rejects(apply_for_enrollment, rule=rule, retryable=retryable, **application(**overrides))
+
+
+def test_one_case_per_participant_and_project() -> None:
+    given(evolve_enrollment, *applied()).rejects(
+        apply_for_enrollment, rule="enrolled-once-per-project", **application()
+    )
+
+
+# --- baseline and screening ----------------------------------------------------------------------
+
+
+def test_record_the_baseline_profile() -> None:
+    then = given(evolve_enrollment, *applied()).when(record_baseline, profile=profile())
+    assert then.events == [BaselineProfileRecorded(**case_at(), profile=profile())]
+    assert then.state is not None and then.state.baseline == profile()
+
+
+def test_a_corrected_baseline_calls_for_a_new_screening() -> None:
+    then = given(evolve_enrollment, *screened()).when(
+        record_baseline, profile=profile(monthly_income_thb=Decimal(7000))
+    )
+    assert then.state is not None
+    assert (then.state.status, then.state.screening) == (EnrollmentStatus.APPLIED, None)
+
+
+@pytest.mark.parametrize("income", ["-1", "NaN"], ids=["negative", "not-a-number"])
+def test_income_is_an_amount_of_baht(income: str) -> None:
+    given(evolve_enrollment, *applied()).rejects(
+        record_baseline, rule="monthly-income-invalid", profile=profile(monthly_income_thb=Decimal(income))
+    )
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        enrolled(),
+        [
+            *applied(),
+            EnrollmentWithdrawn(
+                **case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=APPLIED_ON, was_enrolled=False
+            ),
+        ],
+    ],
+    ids=["enrolled", "withdrawn"],
+)
+def test_the_baseline_is_fixed_once_enrolled(history: list[object]) -> None:
+    given(evolve_enrollment, *history).rejects(
+        record_baseline, rule="baseline-only-before-enrollment", profile=profile()
+    )
+
+
+def test_screening_passes_and_records_the_threshold_used() -> None:
+    then = given(evolve_enrollment, *with_baseline()).when(screen, **screening())
+    assert then.events == [
+        ParticipantScreened(
+            **case_at(), screened_on=SCREENED_ON, passed=True, reasons=(), income_threshold_thb=Decimal("15000")
+        )
+    ]
+    assert then.state is not None and then.state.status == EnrollmentStatus.SCREENED
+
+
+def test_screening_fails_with_its_reasons() -> None:
+    history = with_baseline(
+        monthly_income_thb=Decimal("20000"), employment_status=EmploymentStatus.EMPLOYED, informal_worker=False
+    )
+    then = given(evolve_enrollment, *history).when(screen, **screening())
+    assert then.events == [
+        ParticipantScreened(
+            **case_at(),
+            screened_on=SCREENED_ON,
+            passed=False,
+            reasons=(ScreeningReason.INCOME_ABOVE_THRESHOLD, ScreeningReason.NOT_IN_TARGET_GROUP),
+            income_threshold_thb=Decimal("15000"),
+        )
+    ]
+
+
+def test_screening_uses_the_projects_threshold() -> None:
+    then = given(evolve_enrollment, *with_baseline()).when(
+        screen, **screening(criteria=EligibilityCriteria(income_threshold_thb=Decimal("6000")))
+    )
+    event = then.events[0]
+    assert isinstance(event, ParticipantScreened)
+    assert (event.passed, event.reasons, event.income_threshold_thb) == (
+        False,
+        (ScreeningReason.INCOME_ABOVE_THRESHOLD,),
+        Decimal("6000"),
+    )
+
+
+def test_screening_again_after_a_failed_screening() -> None:
+    then = given(evolve_enrollment, *screened(passed=False)).when(screen, **screening())
+    assert then.state is not None and then.state.screening is not None and then.state.screening.passed
+
+
+def test_screening_needs_a_baseline() -> None:
+    given(evolve_enrollment, *applied()).rejects(screen, rule="baseline-required", **screening())
+
+
+def test_an_enrolled_case_is_not_screened_again() -> None:
+    given(evolve_enrollment, *enrolled()).rejects(screen, rule="enrollment-transition-not-allowed", **screening())
+
+
+@pytest.mark.parametrize(
+    ("decision", "command"),
+    [(record_baseline, {"profile": profile()}), (screen, screening())],
+    ids=["baseline", "screen"],
+)
+def test_commands_for_an_unknown_case(decision: Any, command: dict[str, Any]) -> None:
+    given(evolve_enrollment).rejects(decision, rule="must-exist", **command)
+
+
+# --- enrolling -----------------------------------------------------------------------------------
+
+
+def test_enroll_a_screened_participant_with_consent() -> None:
+    then = given(evolve_enrollment, *screened()).when(enroll, **enrollment())
+    assert then.events == [
+        ParticipantEnrolled(
+            **case_at(), enrolled_on=ENROLLED_ON, consent_notice_version=NOTICE, screened_on=SCREENED_ON
+        )
+    ]
+    assert then.state is not None
+    assert (then.state.status, then.state.enrolled_on) == (EnrollmentStatus.ENROLLED, ENROLLED_ON)
+    assert then.state.placements[0].since == APPLIED_ON
+
+
+def test_enroll_in_an_approved_project_not_yet_started() -> None:
+    approved = project(*approved_project())
+    assert given(evolve_enrollment, *screened()).when(enroll, **enrollment(project=approved)).events
+
+
+def test_a_resolved_potential_duplicate_may_enroll() -> None:
+    cleared = participant(
+        *consenting_participant(),
+        FLAG,
+        ParticipantDuplicateResolved(
+            participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.NOT_A_DUPLICATE
+        ),
+    )
+    assert given(evolve_enrollment, *screened()).when(enroll, **enrollment(participant=cleared)).events
+
+
+@pytest.mark.parametrize(
+    ("history", "overrides", "rule", "retryable"),
+    [
+        (screened(), {"participant": None}, "must-exist", False),
+        (screened(), {"project": None}, "must-exist", False),
+        (
+            screened(),
+            {"participant": participant(*consenting_participant(), FLAG, MERGE)},
+            "merged-participant-cannot-enroll",
+            False,
+        ),
+        (
+            screened(),
+            {"participant": participant(*consenting_participant(), FLAG)},
+            "potential-duplicate-unresolved",
+            True,
+        ),
+        (screened(), {"project": PROPOSED}, "project-not-open-for-enrollment", True),
+        (screened(), {"project": CLOSED}, "project-not-open-for-enrollment", False),
+        (screened(), {"project": TERMINATED}, "project-not-open-for-enrollment", False),
+        ([], {}, "passed-screening-required", False),
+        (applied(), {}, "passed-screening-required", False),
+        (with_baseline(), {}, "passed-screening-required", False),
+        (screened(passed=False), {}, "passed-screening-required", False),
+        (
+            [*screened(), BaselineProfileRecorded(**case_at(), profile=profile())],
+            {},
+            "passed-screening-required",
+            False,
+        ),
+        (
+            screened(),
+            {"participant": participant(*consenting_participant(), WITHDRAW_PARTICIPATION)},
+            "consent-required",
+            False,
+        ),
+        (
+            screened(),
+            {"participant": participant(registered(), consented(valid_until=date(2025, 6, 8)))},
+            "consent-required",
+            False,
+        ),
+        (
+            screened(),
+            {"project_id": OTHER_PROJECT, "project": project(*active_project(OTHER_PROJECT))},
+            "case-mismatch",
+            False,
+        ),
+    ],
+    ids=[
+        "unknown-participant",
+        "unknown-project",
+        "merged-participant",
+        "unresolved-potential-duplicate",
+        "project-proposed",
+        "project-closed",
+        "project-terminated",
+        "no-case",
+        "not-screened",
+        "baseline-but-not-screened",
+        "failed-screening",
+        "baseline-changed-after-screening",
+        "consent-withdrawn-since-application",
+        "consent-expired-by-enrollment-day",
+        "case-of-another-project",
+    ],
+)
+def test_enrollments_that_break_a_rule(
+    history: list[object], overrides: dict[str, Any], rule: str, retryable: bool
+) -> None:
+    given(evolve_enrollment, *history).rejects(enroll, rule=rule, retryable=retryable, **enrollment(**overrides))
+
+
+def test_unknown_participants_and_projects_are_named() -> None:
+    error = given(evolve_enrollment, *screened()).rejects(enroll, rule="must-exist", **enrollment(participant=None))
+    assert f"participant {PARTICIPANT} is not registered" in str(error)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        enrolled(),
+        [
+            *enrolled(),
+            EnrollmentTransferred(
+                **case_at(),
+                from_project_id=PROJECT,
+                from_unit_id=None,
+                from_province_code="TH-50",
+                from_region="NORTH",
+                transferred_on=date(2025, 7, 1),
+                reason=TransferReason.OTHER,
+            ),
+        ],
+        [
+            *enrolled(),
+            EnrollmentWithdrawn(
+                **case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 7, 1), was_enrolled=True
+            ),
+        ],
+    ],
+    ids=["enrolled", "transferred", "withdrawn-after-enrollment"],
+)
+def test_enrolled_once_per_project(history: list[object]) -> None:
+    given(evolve_enrollment, *history).rejects(enroll, rule="enrolled-once-per-project", **enrollment())
+
+
+def test_an_application_withdrawn_before_enrollment_is_not_enrolled() -> None:
+    withdrawn = EnrollmentWithdrawn(
+        **case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=APPLIED_ON, was_enrolled=False
+    )
+    given(evolve_enrollment, *screened(), withdrawn).rejects(
+        enroll, rule="enrollment-transition-not-allowed", **enrollment()
+    )
+
+
+def test_a_screened_case_needs_an_enrollment_day() -> None:
+    with pytest.raises(ValueError, match="enrolled_on"):
+        enroll(fold(evolve_enrollment, screened()), **enrollment(enrolled_on=None))

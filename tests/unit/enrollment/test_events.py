@@ -1,0 +1,214 @@
+"""Domain events as stored: every one round-trips through the event store's mapper, old shapes still read,
+and every case event says where the case is for other services."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from eventsourcing.utils import get_topic
+
+from pathways_enrollment.domain import enrollment, mentor, participant, project, unit
+from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
+from pathways_enrollment.domain.enrollment import (
+    EnrollmentTransferred,
+    EnrollmentWithdrawn,
+    ParticipantEnrolled,
+    TransferReason,
+    WithdrawalReason,
+)
+from pathways_enrollment.domain.mentor import (
+    MentorAssigned,
+    MentorAssignmentEnded,
+    MentorCoachingVisitLogged,
+    MentorDeactivated,
+    MentorReactivated,
+    MentorRegistered,
+)
+from pathways_enrollment.domain.participant import (
+    DuplicateResolution,
+    ParticipantDuplicateResolved,
+    ParticipantFlaggedAsPotentialDuplicate,
+    ParticipantRegistered,
+    Sex,
+)
+from pathways_enrollment.domain.project import (
+    ProjectClosed,
+    ProjectRegistered,
+    ProjectRejected,
+    ProjectTerminated,
+)
+from pathways_enrollment.domain.unit import (
+    CareerDevelopmentUnitDeactivated,
+    CareerDevelopmentUnitReinstated,
+    CareerDevelopmentUnitSuspended,
+)
+from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent, RecordedEventMapper
+from tests.unit.enrollment.facts import (
+    CONSENTED_AT,
+    MENTOR,
+    OTHER_PARTICIPANT,
+    PARTICIPANT,
+    PROJECT,
+    PROVINCE,
+    REGION,
+    UNIT,
+    active_project,
+    active_unit,
+    at,
+    case_at,
+    consented,
+    enrolled,
+    registered,
+    uid,
+)
+
+SAMPLES: list[object] = [
+    *active_unit(),
+    CareerDevelopmentUnitSuspended(unit_id=UNIT, reason="audit"),
+    CareerDevelopmentUnitReinstated(unit_id=UNIT),
+    CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="dissolved"),
+    ProjectRegistered(project_id=PROJECT, name="Batik", province_code=PROVINCE, region=REGION, unit_id=None),
+    *active_project(),
+    ProjectRejected(**at(), reason="x"),
+    ProjectClosed(**at()),
+    ProjectTerminated(**at(), reason="x"),
+    MentorRegistered(mentor_id=MENTOR),
+    MentorAssigned(mentor_id=MENTOR, assignment_id=uid("a"), from_date=date(2025, 1, 1), **at()),
+    MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=uid("a"), to_date=date(2025, 2, 1)),
+    MentorCoachingVisitLogged(
+        mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
+    ),
+    MentorDeactivated(mentor_id=MENTOR),
+    MentorReactivated(mentor_id=MENTOR),
+    registered(),
+    ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT),
+    ParticipantDuplicateResolved(
+        participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.MERGED
+    ),
+    consented(valid_until=date(2026, 5, 30)),
+    ConsentWithdrawn(
+        participant_id=PARTICIPANT, purposes=(ConsentPurpose.OUTCOME_FOLLOW_UP,), withdrawn_at=CONSENTED_AT
+    ),
+    *enrolled(),
+    EnrollmentTransferred(
+        **case_at(),
+        from_project_id=uid("p0"),
+        from_unit_id=None,
+        from_province_code="TH-10",
+        from_region="CENTRAL",
+        transferred_on=date(2025, 8, 1),
+        reason=TransferReason.BETTER_FIT,
+    ),
+    EnrollmentWithdrawn(**case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 9, 1), was_enrolled=True),
+]
+ALL_EVENTS = {*unit.EVENTS, *project.EVENTS, *mentor.EVENTS, *participant.EVENTS, *enrollment.EVENTS}
+MAPPER = RecordedEventMapper(transcoder=JSONTranscoder())
+META = EventMetadata(
+    event_id=uuid4(),
+    occurred_at=datetime(2025, 6, 9, 3, 0, tzinfo=UTC),
+    actor=Actor(id="officer-7", role="programme-officer"),
+    correlation_id=uuid4(),
+)
+
+
+def name_of(event_type: type) -> str:
+    return event_type.__name__
+
+
+def stored(event: object) -> RecordedEvent:
+    recorded = RecordedEvent(
+        originator_id=uuid4(), originator_version=1, timestamp=META.occurred_at, event=event, metadata=META
+    )
+    return MAPPER.to_domain_event(MAPPER.to_stored_event(recorded))
+
+
+def test_the_samples_cover_every_event() -> None:
+    assert {type(sample) for sample in SAMPLES} == ALL_EVENTS
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda event: name_of(type(event)))
+def test_every_event_round_trips_through_the_event_store_mapper(event: object) -> None:
+    assert stored(event).event == event
+
+
+def test_decimals_stay_exact() -> None:
+    baseline = enrolled()[1]
+    assert stored(baseline).event.profile.monthly_income_thb == Decimal("6500.00")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "old_data", "expected"),
+    [
+        (
+            ParticipantRegistered,
+            {"participant_id": str(PARTICIPANT), "sex": "F", "birth_year": 1984},
+            ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.FEMALE, birth_year=1984),
+        ),
+        (
+            ParticipantEnrolled,
+            {
+                "enrollment_id": str(uid("case")),
+                "participant_id": str(PARTICIPANT),
+                "project_id": str(PROJECT),
+                "unit_id": None,
+                "province_code": PROVINCE,
+                "region": REGION,
+            },
+            ParticipantEnrolled(**{**case_at(unit_id=None), "enrollment_id": uid("case")}),
+        ),
+    ],
+    ids=["participant-registered", "participant-enrolled"],
+)
+def test_events_stored_before_the_richer_domain_still_read(
+    event_type: type, old_data: dict[str, object], expected: object
+) -> None:
+    state = {
+        "v": 1,
+        "data": old_data,
+        "meta": json.loads(json.dumps(dataclasses.asdict(META), default=str)),
+        "recorded_at": META.occurred_at.isoformat(),
+    }
+    old = StoredEvent(
+        originator_id=uuid4(), originator_version=1, topic=get_topic(event_type), state=json.dumps(state).encode()
+    )
+    assert MAPPER.to_domain_event(old).event == expected
+
+
+@pytest.mark.parametrize("event_type", enrollment.EVENTS, ids=name_of)
+def test_every_case_event_says_who_and_where(event_type: type) -> None:
+    names = {f.name for f in dataclasses.fields(event_type)}
+    assert {"enrollment_id", "participant_id", "project_id", "unit_id", "province_code", "region"} <= names
+
+
+@pytest.mark.parametrize("event_type", project.EVENTS, ids=name_of)
+def test_every_project_event_says_where_the_project_is(event_type: type) -> None:
+    names = {f.name for f in dataclasses.fields(event_type)}
+    assert {"project_id", "unit_id", "province_code", "region"} <= names
+
+
+def test_no_event_carries_personal_data() -> None:
+    personal = {"name", "first_name", "last_name", "national_id", "phone", "address", "date_of_birth"}
+    for event_type in ALL_EVENTS - {unit.CareerDevelopmentUnitRegistered, ProjectRegistered, project.ProjectProposed}:
+        assert not personal & {f.name for f in dataclasses.fields(event_type)}, event_type.__name__
+
+
+@pytest.mark.parametrize(
+    "evolve",
+    [
+        unit.evolve_unit,
+        project.evolve_project,
+        mentor.evolve_mentor,
+        participant.evolve_participant,
+        enrollment.evolve_enrollment,
+    ],
+)
+def test_evolve_refuses_events_of_other_aggregates(evolve: Callable[[object, object], object]) -> None:
+    with pytest.raises(TypeError, match="does not follow from"):
+        evolve(None, object())

@@ -1,0 +1,295 @@
+"""Mentors: Active / Inactive, assignments to units and projects over time, coaching visits."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from pathways_enrollment.domain.mentor import (
+    MentorAssigned,
+    MentorAssignmentEnded,
+    MentorCoachingVisitLogged,
+    MentorDeactivated,
+    MentorReactivated,
+    MentorRegistered,
+    MentorStatus,
+    assign_mentor_to_project,
+    assign_mentor_to_unit,
+    deactivate_mentor,
+    end_mentor_assignment,
+    evolve_mentor,
+    log_coaching_visit,
+    reactivate_mentor,
+    register_mentor,
+)
+from pathways_enrollment.domain.project import ProjectClosed, ProjectRejected, ProjectTerminated, evolve_project
+from pathways_enrollment.domain.unit import CareerDevelopmentUnitDeactivated, evolve_unit
+from tests.unit.enrollment.facts import (
+    MENTOR,
+    OTHER_PROVINCE,
+    OTHER_REGION,
+    OTHER_UNIT,
+    PROJECT,
+    PROVINCE,
+    REGION,
+    UNIT,
+    active_project,
+    active_unit,
+    at,
+    proposed_project,
+    uid,
+    unit_registered,
+)
+from tests.unit.enrollment.given import Decide, fold, given
+
+UNIT_STATE = fold(evolve_unit, active_unit())
+OTHER_UNIT_STATE = fold(evolve_unit, active_unit(OTHER_UNIT, OTHER_PROVINCE, OTHER_REGION))
+PROJECT_STATE = fold(evolve_project, active_project())
+JAN, FEB, MAR, APR = date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)
+A1, A2, VISIT = uid("assignment 1"), uid("assignment 2"), uid("visit 1")
+
+REGISTERED = [MentorRegistered(mentor_id=MENTOR)]
+TO_UNIT = MentorAssigned(
+    mentor_id=MENTOR,
+    assignment_id=A1,
+    unit_id=UNIT,
+    project_id=None,
+    province_code=PROVINCE,
+    region=REGION,
+    from_date=JAN,
+)
+TO_PROJECT = MentorAssigned(mentor_id=MENTOR, assignment_id=A2, from_date=FEB, **{**at(), "project_id": PROJECT})
+ASSIGNED = [*REGISTERED, TO_UNIT]
+ENDED = [*ASSIGNED, MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=MAR)]
+INACTIVE = [*REGISTERED, MentorDeactivated(mentor_id=MENTOR)]
+
+
+def to_unit(**overrides: Any) -> dict[str, Any]:
+    return {"assignment_id": A1, "unit": UNIT_STATE, "unit_id": UNIT, "from_date": JAN, **overrides}
+
+
+def to_project(**overrides: Any) -> dict[str, Any]:
+    return {"assignment_id": A2, "project": PROJECT_STATE, "project_id": PROJECT, "from_date": FEB, **overrides}
+
+
+def test_register_a_mentor() -> None:
+    then = given(evolve_mentor).when(register_mentor, mentor_id=MENTOR)
+    assert then.events == REGISTERED
+    assert then.state is not None and then.state.status == MentorStatus.ACTIVE
+
+
+def test_a_mentor_is_registered_once() -> None:
+    given(evolve_mentor, *REGISTERED).rejects(register_mentor, rule="mentor-registered-once", mentor_id=MENTOR)
+
+
+def test_assign_a_mentor_to_a_unit() -> None:
+    then = given(evolve_mentor, *REGISTERED).when(assign_mentor_to_unit, **to_unit())
+    assert then.events == [TO_UNIT]
+    assert then.state is not None and [a.id for a in then.state.open_assignments] == [A1]
+
+
+def test_assign_a_mentor_to_a_project_carrying_its_unit_and_province() -> None:
+    then = given(evolve_mentor, *ASSIGNED).when(assign_mentor_to_project, **to_project())
+    assert then.events == [TO_PROJECT]
+
+
+def test_a_mentor_coaches_several_units_at_once() -> None:
+    then = given(evolve_mentor, *ASSIGNED).when(
+        assign_mentor_to_unit, **to_unit(assignment_id=A2, unit=OTHER_UNIT_STATE, unit_id=OTHER_UNIT)
+    )
+    assert then.state is not None and len(then.state.open_assignments) == 2
+
+
+def test_an_inactive_mentor_is_not_assigned() -> None:
+    given(evolve_mentor, *INACTIVE).rejects(assign_mentor_to_unit, rule="mentor-not-active", **to_unit())
+
+
+def test_an_assignment_is_recorded_once() -> None:
+    given(evolve_mentor, *ASSIGNED).rejects(
+        assign_mentor_to_unit,
+        rule="assignment-recorded-once",
+        **to_unit(unit=OTHER_UNIT_STATE, unit_id=OTHER_UNIT),
+    )
+
+
+@pytest.mark.parametrize(
+    ("history", "from_date"),
+    [(ASSIGNED, FEB), (ENDED, MAR), (ENDED, FEB), (ASSIGNED, date(2024, 12, 1))],
+    ids=["still-open", "ends-on-the-new-first-day", "ends-after-it", "new-one-earlier-and-open"],
+)
+def test_assignments_to_the_same_unit_do_not_overlap(history: list[object], from_date: date) -> None:
+    given(evolve_mentor, *history).rejects(
+        assign_mentor_to_unit, rule="assignment-overlaps", **to_unit(assignment_id=A2, from_date=from_date)
+    )
+
+
+def test_a_mentor_returns_to_a_unit_after_the_last_assignment_ended() -> None:
+    then = given(evolve_mentor, *ENDED).when(assign_mentor_to_unit, **to_unit(assignment_id=A2, from_date=APR))
+    assert then.events[0] == MentorAssigned(
+        mentor_id=MENTOR,
+        assignment_id=A2,
+        unit_id=UNIT,
+        project_id=None,
+        province_code=PROVINCE,
+        region=REGION,
+        from_date=APR,
+    )
+
+
+def test_a_deactivated_unit_gets_no_mentor() -> None:
+    gone = fold(evolve_unit, [unit_registered(), CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="x")])
+    given(evolve_mentor, *REGISTERED).rejects(
+        assign_mentor_to_unit, rule="assignment-target-ended", **to_unit(unit=gone)
+    )
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [ProjectClosed(**at()), ProjectTerminated(**at(), reason="x")],
+    ids=["closed", "terminated"],
+)
+def test_an_ended_project_gets_no_mentor(ending: object) -> None:
+    project = fold(evolve_project, [*active_project(), ending])
+    given(evolve_mentor, *REGISTERED).rejects(
+        assign_mentor_to_project, rule="assignment-target-ended", **to_project(project=project)
+    )
+
+
+def test_a_rejected_project_gets_no_mentor() -> None:
+    project = fold(evolve_project, [*proposed_project(), ProjectRejected(**at(), reason="x")])
+    given(evolve_mentor, *REGISTERED).rejects(
+        assign_mentor_to_project, rule="assignment-target-ended", **to_project(project=project)
+    )
+
+
+def test_a_proposed_project_may_get_a_mentor_to_prepare_it() -> None:
+    project = fold(evolve_project, proposed_project())
+    assert given(evolve_mentor, *REGISTERED).when(assign_mentor_to_project, **to_project(project=project)).events
+
+
+@pytest.mark.parametrize(
+    ("decision", "command"),
+    [(assign_mentor_to_unit, to_unit(unit=None)), (assign_mentor_to_project, to_project(project=None))],
+    ids=["unit", "project"],
+)
+def test_assignment_targets_must_exist(decision: Decide, command: dict[str, Any]) -> None:
+    given(evolve_mentor, *REGISTERED).rejects(decision, rule="must-exist", **command)
+
+
+def test_end_an_assignment() -> None:
+    then = given(evolve_mentor, *ASSIGNED).when(end_mentor_assignment, assignment_id=A1, to_date=MAR)
+    assert then.events == [MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=MAR)]
+    assert then.state is not None and then.state.open_assignments == ()
+
+
+def test_an_assignment_may_end_on_its_first_day() -> None:
+    assert given(evolve_mentor, *ASSIGNED).when(end_mentor_assignment, assignment_id=A1, to_date=JAN).events
+
+
+@pytest.mark.parametrize(
+    ("history", "assignment_id", "to_date", "rule"),
+    [
+        (REGISTERED, A1, MAR, "assignment-not-found"),
+        (ENDED, A1, APR, "assignment-already-ended"),
+        (ASSIGNED, A1, date(2024, 12, 31), "assignment-ends-before-it-starts"),
+    ],
+    ids=["unknown", "already-ended", "before-start"],
+)
+def test_ending_an_assignment_that_breaks_a_rule(
+    history: list[object], assignment_id: object, to_date: date, rule: str
+) -> None:
+    given(evolve_mentor, *history).rejects(
+        end_mentor_assignment, rule=rule, assignment_id=assignment_id, to_date=to_date
+    )
+
+
+@pytest.mark.parametrize("visited_on", [JAN, FEB, MAR], ids=["first-day", "during", "last-day"])
+def test_log_a_coaching_visit_within_the_assignment(visited_on: date) -> None:
+    then = given(evolve_mentor, *ENDED).when(
+        log_coaching_visit, visit_id=VISIT, assignment_id=A1, visited_on=visited_on
+    )
+    assert then.events == [
+        MentorCoachingVisitLogged(
+            mentor_id=MENTOR,
+            visit_id=VISIT,
+            assignment_id=A1,
+            unit_id=UNIT,
+            project_id=None,
+            province_code=PROVINCE,
+            region=REGION,
+            visited_on=visited_on,
+        )
+    ]
+
+
+@pytest.mark.parametrize("visited_on", [date(2024, 12, 31), date(2025, 3, 2)], ids=["before", "after"])
+def test_a_coaching_visit_falls_within_an_assignment(visited_on: date) -> None:
+    given(evolve_mentor, *ENDED).rejects(
+        log_coaching_visit, rule="visit-outside-assignment", visit_id=VISIT, assignment_id=A1, visited_on=visited_on
+    )
+
+
+def test_a_coaching_visit_is_logged_once() -> None:
+    visited = MentorCoachingVisitLogged(
+        mentor_id=MENTOR,
+        visit_id=VISIT,
+        assignment_id=A1,
+        unit_id=UNIT,
+        project_id=None,
+        province_code=PROVINCE,
+        region=REGION,
+        visited_on=FEB,
+    )
+    given(evolve_mentor, *ASSIGNED, visited).rejects(
+        log_coaching_visit, rule="coaching-visit-logged-once", visit_id=VISIT, assignment_id=A1, visited_on=FEB
+    )
+
+
+def test_a_coaching_visit_names_an_assignment_of_the_mentor() -> None:
+    given(evolve_mentor, *ASSIGNED).rejects(
+        log_coaching_visit, rule="assignment-not-found", visit_id=VISIT, assignment_id=A2, visited_on=FEB
+    )
+
+
+def test_deactivating_a_mentor_ends_the_open_assignments() -> None:
+    then = given(evolve_mentor, *ASSIGNED, TO_PROJECT).when(deactivate_mentor, on=APR)
+    assert then.events == [
+        MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=APR),
+        MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A2, to_date=APR),
+        MentorDeactivated(mentor_id=MENTOR),
+    ]
+    assert then.state is not None
+    assert (then.state.status, then.state.open_assignments) == (MentorStatus.INACTIVE, ())
+
+
+def test_deactivation_cannot_end_an_assignment_before_it_starts() -> None:
+    given(evolve_mentor, *ASSIGNED).rejects(
+        deactivate_mentor, rule="assignment-ends-before-it-starts", on=date(2024, 1, 1)
+    )
+
+
+def test_reactivate_an_inactive_mentor() -> None:
+    then = given(evolve_mentor, *INACTIVE).when(reactivate_mentor)
+    assert then.events == [MentorReactivated(mentor_id=MENTOR)]
+    assert then.state is not None and then.state.status == MentorStatus.ACTIVE
+
+
+def test_mentor_transitions_that_are_not_allowed() -> None:
+    given(evolve_mentor, *INACTIVE).rejects(deactivate_mentor, rule="mentor-transition-not-allowed", on=APR)
+    given(evolve_mentor, *REGISTERED).rejects(reactivate_mentor, rule="mentor-transition-not-allowed")
+
+
+@pytest.mark.parametrize(
+    ("decision", "command"),
+    [
+        (reactivate_mentor, {}),
+        (deactivate_mentor, {"on": APR}),
+        (assign_mentor_to_unit, to_unit()),
+        (log_coaching_visit, {"visit_id": VISIT, "assignment_id": A1, "visited_on": FEB}),
+    ],
+    ids=["reactivate", "deactivate", "assign", "visit"],
+)
+def test_commands_for_an_unknown_mentor(decision: Decide, command: dict[str, Any]) -> None:
+    given(evolve_mentor).rejects(decision, rule="must-exist", **command)

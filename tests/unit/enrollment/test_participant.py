@@ -1,0 +1,156 @@
+"""The pseudonymous registry: registration, duplicate detection by national ID hash, resolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from pathways_enrollment.domain.participant import (
+    DuplicateResolution,
+    ParticipantDuplicateResolved,
+    ParticipantFlaggedAsPotentialDuplicate,
+    ParticipantRegistered,
+    ParticipantStatus,
+    Sex,
+    evolve_participant,
+    register_participant,
+    resolve_duplicate,
+)
+from tests.unit.enrollment.facts import NATIONAL_ID_HASH, OTHER_PARTICIPANT, PARTICIPANT, registered, uid
+from tests.unit.enrollment.given import fold, given
+
+FLAGGED = [
+    registered(),
+    ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT),
+]
+THE_OTHER = fold(evolve_participant, [registered(OTHER_PARTICIPANT)])
+
+
+def test_register_a_participant_with_only_a_hash_of_the_national_id() -> None:
+    then = given(evolve_participant).when(
+        register_participant,
+        participant_id=PARTICIPANT,
+        sex=Sex.FEMALE,
+        birth_year=1984,
+        national_id_hash=NATIONAL_ID_HASH,
+    )
+    assert then.events == [registered()]
+    assert then.state is not None and then.state.status == ParticipantStatus.REGISTERED
+
+
+def test_registering_without_a_hash_still_works_as_before() -> None:
+    then = given(evolve_participant).when(
+        register_participant, participant_id=PARTICIPANT, sex=Sex.MALE, birth_year=1979
+    )
+    assert then.events == [ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.MALE, birth_year=1979)]
+
+
+def test_a_known_hash_flags_the_newcomer_as_a_potential_duplicate() -> None:
+    then = given(evolve_participant).when(
+        register_participant,
+        participant_id=PARTICIPANT,
+        sex=Sex.FEMALE,
+        birth_year=1984,
+        national_id_hash=NATIONAL_ID_HASH,
+        existing_participant_id=OTHER_PARTICIPANT,
+    )
+    assert then.events == FLAGGED
+    assert then.state is not None
+    assert (then.state.status, then.state.duplicate_of) == (ParticipantStatus.POTENTIAL_DUPLICATE, OTHER_PARTICIPANT)
+
+
+def test_a_participant_is_registered_once() -> None:
+    given(evolve_participant, registered()).rejects(
+        register_participant,
+        rule="participant-registered-once",
+        participant_id=PARTICIPANT,
+        sex=Sex.FEMALE,
+        birth_year=1984,
+    )
+
+
+@pytest.mark.parametrize("clear", ["3100600445635", "3-1006-00445-63-5", " "], ids=["digits", "formatted", "blank"])
+def test_the_national_id_itself_is_never_recorded(clear: str) -> None:
+    error = given(evolve_participant).rejects(
+        register_participant,
+        rule="national-id-must-be-hashed",
+        participant_id=PARTICIPANT,
+        sex=Sex.FEMALE,
+        birth_year=1984,
+        national_id_hash=clear,
+    )
+    assert "3100600445635" not in str(error)
+
+
+def test_resolve_as_not_a_duplicate() -> None:
+    then = given(evolve_participant, *FLAGGED).when(resolve_duplicate, resolution=DuplicateResolution.NOT_A_DUPLICATE)
+    assert then.events == [
+        ParticipantDuplicateResolved(
+            participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.NOT_A_DUPLICATE
+        )
+    ]
+    assert then.state is not None
+    assert (then.state.status, then.state.duplicate_of) == (ParticipantStatus.REGISTERED, None)
+
+
+def test_resolve_by_merging_into_the_other() -> None:
+    then = given(evolve_participant, *FLAGGED).when(
+        resolve_duplicate, resolution=DuplicateResolution.MERGED, other=THE_OTHER
+    )
+    assert then.events == [
+        ParticipantDuplicateResolved(
+            participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.MERGED
+        )
+    ]
+    assert then.state is not None
+    assert (then.state.status, then.state.merged_into) == (ParticipantStatus.MERGED, OTHER_PARTICIPANT)
+
+
+def test_only_a_flagged_participant_is_resolved() -> None:
+    given(evolve_participant, registered()).rejects(
+        resolve_duplicate, rule="no-potential-duplicate", resolution=DuplicateResolution.NOT_A_DUPLICATE
+    )
+
+
+def test_a_merge_is_final() -> None:
+    merged = ParticipantDuplicateResolved(
+        participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.MERGED
+    )
+    given(evolve_participant, *FLAGGED, merged).rejects(
+        resolve_duplicate, rule="no-potential-duplicate", resolution=DuplicateResolution.NOT_A_DUPLICATE
+    )
+
+
+def test_merging_needs_the_other_participant() -> None:
+    given(evolve_participant, *FLAGGED).rejects(
+        resolve_duplicate, rule="must-exist", resolution=DuplicateResolution.MERGED
+    )
+
+
+def test_merging_goes_into_the_participant_it_duplicates() -> None:
+    stranger = fold(evolve_participant, [registered(uid("stranger"))])
+    given(evolve_participant, *FLAGGED).rejects(
+        resolve_duplicate, rule="merge-target-mismatch", resolution=DuplicateResolution.MERGED, other=stranger
+    )
+
+
+def test_no_merging_into_a_participant_that_was_itself_merged() -> None:
+    third = uid("third")
+    other_merged = fold(
+        evolve_participant,
+        [
+            registered(OTHER_PARTICIPANT),
+            ParticipantFlaggedAsPotentialDuplicate(participant_id=OTHER_PARTICIPANT, duplicate_of=third),
+            ParticipantDuplicateResolved(
+                participant_id=OTHER_PARTICIPANT, duplicate_of=third, resolution=DuplicateResolution.MERGED
+            ),
+        ],
+    )
+    given(evolve_participant, *FLAGGED).rejects(
+        resolve_duplicate, rule="merge-target-merged", resolution=DuplicateResolution.MERGED, other=other_merged
+    )
+
+
+def test_resolving_an_unknown_participant() -> None:
+    given(evolve_participant).rejects(
+        resolve_duplicate, rule="must-exist", resolution=DuplicateResolution.NOT_A_DUPLICATE
+    )

@@ -1,0 +1,239 @@
+"""After enrollment: transfers to another unit or project (placements kept), and withdrawal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from pathways_enrollment.domain.enrollment import (
+    EnrollmentStatus,
+    EnrollmentTransferred,
+    EnrollmentWithdrawn,
+    Placement,
+    TransferReason,
+    WithdrawalReason,
+    evolve_enrollment,
+    transfer,
+    withdraw,
+)
+from pathways_enrollment.domain.project import ProjectClosed, evolve_project
+from pathways_enrollment.domain.unit import CareerDevelopmentUnitSuspended, evolve_unit
+from tests.unit.enrollment.facts import (
+    APPLIED_ON,
+    CASE,
+    OTHER_PROJECT,
+    OTHER_PROVINCE,
+    OTHER_REGION,
+    OTHER_UNIT,
+    PROJECT,
+    PROVINCE,
+    REGION,
+    TRANSFERRED_ON,
+    UNIT,
+    active_project,
+    active_unit,
+    applied,
+    at,
+    case_at,
+    enrolled,
+    proposed_project,
+    screened,
+    uid,
+    unit_registered,
+)
+from tests.unit.enrollment.given import fold, given
+
+OTHER_WHERE: dict[str, Any] = {"unit_id": OTHER_UNIT, "province_code": OTHER_PROVINCE, "region": OTHER_REGION}
+OTHER_PROJECT_STATE = fold(evolve_project, active_project(OTHER_PROJECT, **OTHER_WHERE))
+SAME_PROJECT_STATE = fold(evolve_project, active_project())
+OTHER_UNIT_STATE = fold(evolve_unit, active_unit(OTHER_UNIT))
+TO_OTHER_PROJECT = EnrollmentTransferred(
+    **case_at(OTHER_PROJECT, **OTHER_WHERE),
+    from_project_id=PROJECT,
+    from_unit_id=UNIT,
+    from_province_code=PROVINCE,
+    from_region=REGION,
+    transferred_on=TRANSFERRED_ON,
+    reason=TransferReason.RELOCATION,
+)
+TRANSFERRED = [*enrolled(), TO_OTHER_PROJECT]
+
+
+def moving(**overrides: Any) -> dict[str, Any]:
+    command = {
+        "to_project": OTHER_PROJECT_STATE,
+        "to_project_id": OTHER_PROJECT,
+        "transferred_on": TRANSFERRED_ON,
+        "reason": TransferReason.RELOCATION,
+    }
+    return {**command, **overrides}
+
+
+def withdrawn(*, was_enrolled: bool = True) -> EnrollmentWithdrawn:
+    return EnrollmentWithdrawn(
+        **case_at(), reason=WithdrawalReason.FOUND_EMPLOYMENT, withdrawn_on=date(2025, 7, 1), was_enrolled=was_enrolled
+    )
+
+
+def test_transfer_to_another_project_keeps_the_placement_history() -> None:
+    then = given(evolve_enrollment, *enrolled()).when(transfer, **moving())
+    assert then.events == [TO_OTHER_PROJECT]
+    assert then.state is not None
+    assert then.state.status == EnrollmentStatus.TRANSFERRED
+    assert then.state.placements == (
+        Placement(
+            project_id=PROJECT,
+            unit_id=UNIT,
+            province_code=PROVINCE,
+            region=REGION,
+            since=APPLIED_ON,
+            until=TRANSFERRED_ON,
+        ),
+        Placement(project_id=OTHER_PROJECT, **OTHER_WHERE, since=TRANSFERRED_ON),
+    )
+
+
+def test_transfer_to_another_unit_within_the_project() -> None:
+    then = given(evolve_enrollment, *enrolled()).when(
+        transfer,
+        **moving(to_project=SAME_PROJECT_STATE, to_project_id=PROJECT, to_unit_id=OTHER_UNIT, to_unit=OTHER_UNIT_STATE),
+    )
+    event = then.events[0]
+    assert isinstance(event, EnrollmentTransferred)
+    assert (event.project_id, event.unit_id, event.from_unit_id) == (PROJECT, OTHER_UNIT, UNIT)
+
+
+def test_a_transferred_case_transfers_again_and_back() -> None:
+    then = given(evolve_enrollment, *TRANSFERRED).when(
+        transfer,
+        **moving(
+            to_project=SAME_PROJECT_STATE,
+            to_project_id=PROJECT,
+            transferred_on=date(2025, 9, 1),
+            existing_case_in_target_project=CASE,
+        ),
+    )
+    assert then.state is not None
+    assert [p.project_id for p in then.state.placements] == [PROJECT, OTHER_PROJECT, PROJECT]
+
+
+def test_a_withdrawn_case_cannot_transfer() -> None:
+    given(evolve_enrollment, *enrolled(), withdrawn()).rejects(
+        transfer, rule="withdrawn-case-cannot-transfer", **moving()
+    )
+
+
+@pytest.mark.parametrize("history", [applied(), screened()], ids=["applied", "screened"])
+def test_only_an_enrolled_case_transfers(history: list[object]) -> None:
+    given(evolve_enrollment, *history).rejects(transfer, rule="enrollment-transition-not-allowed", **moving())
+
+
+def test_a_transfer_goes_somewhere_else() -> None:
+    given(evolve_enrollment, *enrolled()).rejects(
+        transfer, rule="transfer-to-same-placement", **moving(to_project=SAME_PROJECT_STATE, to_project_id=PROJECT)
+    )
+    given(evolve_enrollment, *enrolled()).rejects(
+        transfer,
+        rule="transfer-to-same-placement",
+        **moving(
+            to_project=SAME_PROJECT_STATE,
+            to_project_id=PROJECT,
+            to_unit_id=UNIT,
+            to_unit=fold(evolve_unit, active_unit()),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule", "retryable"),
+    [
+        ({"to_project": None}, "must-exist", False),
+        (
+            {"to_project": fold(evolve_project, proposed_project(OTHER_PROJECT))},
+            "project-not-open-for-enrollment",
+            True,
+        ),
+        (
+            {"to_project": fold(evolve_project, [*active_project(OTHER_PROJECT), ProjectClosed(**at(OTHER_PROJECT))])},
+            "project-not-open-for-enrollment",
+            False,
+        ),
+        ({"to_unit_id": OTHER_UNIT, "to_unit": None}, "must-exist", False),
+        (
+            {"to_unit_id": OTHER_UNIT, "to_unit": fold(evolve_unit, [unit_registered(OTHER_UNIT)])},
+            "unit-not-active",
+            True,
+        ),
+        (
+            {
+                "to_unit_id": OTHER_UNIT,
+                "to_unit": fold(
+                    evolve_unit,
+                    [*active_unit(OTHER_UNIT), CareerDevelopmentUnitSuspended(unit_id=OTHER_UNIT, reason="x")],
+                ),
+            },
+            "unit-not-active",
+            True,
+        ),
+        ({"existing_case_in_target_project": uid("another case")}, "enrolled-once-per-project", False),
+        ({"transferred_on": date(2025, 6, 1)}, "transfer-before-placement-start", False),
+    ],
+    ids=[
+        "unknown-project",
+        "project-proposed",
+        "project-closed",
+        "unknown-unit",
+        "unit-not-yet-active",
+        "unit-suspended",
+        "already-has-a-case-there",
+        "before-the-placement-began",
+    ],
+)
+def test_transfers_that_break_a_rule(overrides: dict[str, Any], rule: str, retryable: bool) -> None:
+    given(evolve_enrollment, *enrolled()).rejects(transfer, rule=rule, retryable=retryable, **moving(**overrides))
+
+
+@pytest.mark.parametrize(
+    ("history", "was_enrolled"),
+    [(applied(), False), (screened(), False), (enrolled(), True)],
+    ids=["applied", "screened", "enrolled"],
+)
+def test_withdraw_a_case_with_a_reason(history: list[object], was_enrolled: bool) -> None:
+    then = given(evolve_enrollment, *history).when(
+        withdraw, reason=WithdrawalReason.FOUND_EMPLOYMENT, withdrawn_on=date(2025, 7, 1)
+    )
+    assert then.events == [withdrawn(was_enrolled=was_enrolled)]
+    assert then.state is not None
+    assert (then.state.status, then.state.withdrawal_reason) == (
+        EnrollmentStatus.WITHDRAWN,
+        WithdrawalReason.FOUND_EMPLOYMENT,
+    )
+
+
+def test_withdrawing_a_transferred_case_says_where_it_was() -> None:
+    then = given(evolve_enrollment, *TRANSFERRED).when(
+        withdraw, reason=WithdrawalReason.MOVED_AWAY, withdrawn_on=date(2025, 9, 1)
+    )
+    event = then.events[0]
+    assert isinstance(event, EnrollmentWithdrawn)
+    assert (event.project_id, event.unit_id, event.province_code, event.region) == (
+        OTHER_PROJECT,
+        OTHER_UNIT,
+        OTHER_PROVINCE,
+        OTHER_REGION,
+    )
+
+
+def test_a_case_is_withdrawn_once() -> None:
+    given(evolve_enrollment, *enrolled(), withdrawn()).rejects(
+        withdraw, rule="enrollment-transition-not-allowed", reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 8, 1)
+    )
+
+
+def test_transfer_or_withdraw_an_unknown_case() -> None:
+    given(evolve_enrollment).rejects(transfer, rule="must-exist", **moving())
+    given(evolve_enrollment).rejects(
+        withdraw, rule="must-exist", reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 8, 1)
+    )

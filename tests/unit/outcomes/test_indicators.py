@@ -1,0 +1,136 @@
+"""Programme indicators from case and enterprise states."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from pathways_outcomes.domain.case import Case, FollowUpMissed, evolve_case
+from pathways_outcomes.domain.enterprise import (
+    Enterprise,
+    EnterpriseKind,
+    EnterpriseStarted,
+    OnlineSalesChannelOpened,
+    evolve_enterprise,
+)
+from pathways_outcomes.domain.indicators import (
+    Rate,
+    employment_rate,
+    programme_indicators,
+    training_completion_rate,
+)
+from tests.unit.outcomes.given import (
+    PARTICIPANT,
+    PROJECT,
+    baseline,
+    dropped,
+    employed,
+    follow_up_completed,
+    given,
+    income,
+    scheduled,
+    withdrawn,
+)
+
+A, B, C, D, E, F = (uuid4() for _ in range(6))
+ON = date(2025, 2, 20)  # every follow-up is due by then
+
+
+def case(*events: object) -> Case:
+    state = given(evolve_case, *events)
+    assert state is not None
+    return state
+
+
+CASES = [
+    # A: answered every follow-up, employed at each, income up
+    case(
+        baseline(6500, A),
+        scheduled(A),
+        *(follow_up_completed(m, A) for m in (3, 6, 12)),
+        *(employed(m, A, days=30) for m in (3, 6, 12)),
+        income(3, 7000, A),
+        income(6, 8000, A),
+    ),
+    # B: answered at 3 months (not employed then), missed at 6, found an unrelated job in between
+    case(
+        baseline(6000, B),
+        scheduled(B),
+        follow_up_completed(3, B),
+        income(3, 6000, B),
+        FollowUpMissed(enrollment_id=B, participant_id=PARTICIPANT, month=6, missed_on=date(2024, 9, 1)),
+        employed(None, B, days=90, related=False),
+    ),
+    case(scheduled(C)),  # C: never answered
+    case(dropped(D)),  # D: dropped out of training
+    case(withdrawn(E, on=date(2023, 12, 1))),  # E: withdrawn before completing
+    case(baseline(5000, F)),  # F: still in training
+]
+
+
+def enterprise(kind: EnterpriseKind, *members: UUID, online: bool = False) -> Enterprise:
+    enterprise_id = uuid4()
+    started = EnterpriseStarted(
+        enterprise_id=enterprise_id,
+        kind=kind,
+        name="x",
+        project_id=PROJECT,
+        participant_enrollment_ids=members,
+        members_count=max(len(members), 7),
+        products=(),
+        started_on=date(2024, 5, 1),
+    )
+    channel = OnlineSalesChannelOpened(enterprise_id=enterprise_id, channel="Facebook", opened_on=date(2024, 6, 1))
+    state = given(evolve_enterprise, started, *([channel] if online else []))
+    assert state is not None
+    return state
+
+
+ENTERPRISES = [
+    enterprise(EnterpriseKind.COMMUNITY_ENTERPRISE, A, online=True),
+    enterprise(EnterpriseKind.ENTERPRISE, B),
+    enterprise(EnterpriseKind.ENTERPRISE, uuid4(), online=True),  # not among the cases reported on
+]
+
+
+def test_programme_indicators() -> None:
+    indicators = programme_indicators(CASES, on=ON, enterprises=ENTERPRISES)
+
+    assert indicators.cases == 6
+    assert indicators.training_completion == Rate(numerator=3, denominator=5)  # A, B, C of A..E; F in training
+    assert indicators.follow_up_completion == {
+        3: Rate(numerator=2, denominator=3),
+        6: Rate(numerator=1, denominator=3),
+        12: Rate(numerator=1, denominator=3),
+    }
+    assert indicators.employment == {
+        3: Rate(numerator=1, denominator=2),
+        6: Rate(numerator=1, denominator=1),
+        12: Rate(numerator=1, denominator=1),
+    }
+    assert indicators.median_income_change_thb == {3: Decimal(250), 6: Decimal(1500), 12: None}
+    assert indicators.median_days_to_first_job == 60.0
+    assert indicators.employment_related_to_training == Rate(numerator=1, denominator=2)
+    assert indicators.enterprises_started == {EnterpriseKind.ENTERPRISE: 1, EnterpriseKind.COMMUNITY_ENTERPRISE: 1}
+    assert indicators.online_sales_adoption == Rate(numerator=1, denominator=2)
+
+
+def test_follow_ups_not_yet_due_are_left_out_of_the_response_rate() -> None:
+    indicators = programme_indicators(CASES, on=date(2024, 5, 1))
+
+    assert indicators.follow_up_completion[3] == Rate(numerator=2, denominator=3)
+    assert indicators.follow_up_completion[12] == Rate(numerator=1, denominator=1)  # A answered; B and C not due
+
+
+def test_the_panel_keeps_the_same_people_each_round() -> None:
+    assert employment_rate(CASES, 3, panel=True) == Rate(numerator=1, denominator=1)  # only A answered all three
+
+
+def test_rates_keep_numerator_and_denominator_and_have_no_value_when_empty() -> None:
+    assert Rate(numerator=1, denominator=4).value == 0.25
+    assert training_completion_rate([]).value is None
+    empty = programme_indicators([], on=ON)
+    assert empty.median_income_change_thb == {3: None, 6: None, 12: None}
+    assert empty.median_days_to_first_job is None
+    assert empty.enterprises_started == {EnterpriseKind.ENTERPRISE: 0, EnterpriseKind.COMMUNITY_ENTERPRISE: 0}

@@ -1,0 +1,100 @@
+"""Given events, when a command, then events or a rule error — for the training domain.
+
+``given(evolve, *events)`` folds a history into a state; a test calls the decision function on it and
+compares the events it returns, or uses ``then_rejected`` to check the rule it breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import pytest
+
+from pathways_training.domain.cohort import CohortPlanned, CohortStarted, TrainingSessionHeld
+from pathways_training.domain.curriculum import (
+    CurriculumApproved,
+    CurriculumCoDesigned,
+    CurriculumContent,
+    CurriculumDrafted,
+    Track,
+)
+from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.training import AssignedToCohort, TrainingRecordOpened
+
+S = TypeVar("S")
+
+
+def given(evolve: Callable[[S | None, Any], S], *events: object) -> S | None:
+    state: S | None = None
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def then_rejected(when: Callable[[], object], *, rule: str, retryable: bool = False) -> TrainingRuleError:
+    with pytest.raises(TrainingRuleError) as caught:
+        when()
+    assert caught.value.rule == rule, str(caught.value)
+    assert caught.value.retryable is retryable
+    return caught.value
+
+
+# A small world: one project, one approved curriculum, a cohort that follows it, one enrollment.
+
+PROJECT = uuid4()
+OTHER_PROJECT = uuid4()
+CURRICULUM = uuid4()
+COHORT = uuid4()
+OTHER_COHORT = uuid4()
+ENROLLMENT = uuid4()
+PARTICIPANT = uuid4()
+COMPETENCIES = ("weaving", "natural-dyeing", "online-selling")
+
+CONTENT = CurriculumContent(
+    title="Community weaving for online markets",
+    track=Track.RESKILL,
+    competencies=COMPETENCIES,
+    hours=Decimal(60),
+    attendance_threshold=0.8,
+)
+CURRICULUM_DRAFTED = CurriculumDrafted(curriculum_id=CURRICULUM, project_id=PROJECT, content=CONTENT)
+CURRICULUM_CO_DESIGNED = CurriculumCoDesigned(
+    curriculum_id=CURRICULUM, version=1, community="Ban Na weavers group", co_designed_on=date(2024, 1, 10)
+)
+CURRICULUM_APPROVED = CurriculumApproved(curriculum_id=CURRICULUM, version=1, approved_on=date(2024, 1, 20))
+APPROVED_CURRICULUM = (CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED, CURRICULUM_APPROVED)
+
+
+def cohort_planned(
+    cohort_id: UUID = COHORT, *, project_id: UUID = PROJECT, attendance_threshold: float = 0.8
+) -> CohortPlanned:
+    return CohortPlanned(
+        cohort_id=cohort_id,
+        project_id=project_id,
+        curriculum_id=CURRICULUM,
+        curriculum_version=1,
+        competencies=COMPETENCIES,
+        attendance_threshold=attendance_threshold,
+        starts_on=date(2024, 2, 1),
+    )
+
+
+def cohort_started(cohort_id: UUID = COHORT, started_on: date = date(2024, 2, 1)) -> CohortStarted:
+    return CohortStarted(cohort_id=cohort_id, started_on=started_on)
+
+
+def session_held(held_on: date, *, cohort_id: UUID = COHORT, session_id: UUID | None = None) -> TrainingSessionHeld:
+    return TrainingSessionHeld(cohort_id=cohort_id, session_id=session_id or uuid4(), held_on=held_on, hours=Decimal(3))
+
+
+RECORD_OPENED = TrainingRecordOpened(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT)
+
+
+def assigned(cohort_id: UUID = COHORT, assigned_on: date = date(2024, 1, 25)) -> AssignedToCohort:
+    return AssignedToCohort(
+        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=cohort_id, assigned_on=assigned_on
+    )

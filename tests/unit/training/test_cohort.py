@@ -1,0 +1,268 @@
+"""Cohort: Planned → InProgress → Completed / Cancelled, following one approved curriculum version."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from pathways_training.domain.cohort import (
+    CohortCancelled,
+    CohortCompleted,
+    CohortStatus,
+    TrainingSessionHeld,
+    cancel_cohort,
+    complete_cohort,
+    evolve_cohort,
+    hold_session,
+    plan_cohort,
+    start_cohort,
+)
+from pathways_training.domain.curriculum import CurriculumRetired, evolve_curriculum
+from tests.unit.training.given import (
+    APPROVED_CURRICULUM,
+    COHORT,
+    CURRICULUM,
+    CURRICULUM_CO_DESIGNED,
+    CURRICULUM_DRAFTED,
+    OTHER_PROJECT,
+    PROJECT,
+    cohort_planned,
+    cohort_started,
+    given,
+    session_held,
+    then_rejected,
+)
+
+CANCELLED = CohortCancelled(cohort_id=COHORT, cancelled_on=date(2024, 2, 5), reason="flooding")
+COMPLETED = CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 4, 30))
+
+
+def _plan(curriculum_history: tuple[object, ...], **overrides: Any) -> list[Any]:
+    args: dict[str, Any] = {
+        "cohort_id": COHORT,
+        "project_id": PROJECT,
+        "curriculum": given(evolve_curriculum, *curriculum_history),
+        "curriculum_id": CURRICULUM,
+        "curriculum_version": 1,
+        "starts_on": date(2024, 2, 1),
+    }
+    return list(plan_cohort(None, **(args | overrides)))
+
+
+# --- planning ---
+
+
+def test_a_cohort_is_planned_on_an_approved_curriculum_version_and_copies_its_rules() -> None:
+    events = _plan(APPROVED_CURRICULUM)
+
+    assert events == [cohort_planned()]
+    cohort = given(evolve_cohort, *events)
+    assert cohort is not None
+    assert cohort.status is CohortStatus.PLANNED
+    assert cohort.attendance_threshold == 0.8
+    assert cohort.competencies == ("weaving", "natural-dyeing", "online-selling")
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        (CURRICULUM_DRAFTED,),
+        (CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED),
+        (*APPROVED_CURRICULUM, CurriculumRetired(curriculum_id=CURRICULUM, version=1, retired_on=date(2024, 1, 30))),
+    ],
+)
+def test_a_cohort_follows_only_an_approved_version(history: tuple[object, ...]) -> None:
+    then_rejected(lambda: _plan(history), rule="curriculum-must-be-approved")
+
+
+def test_a_cohort_needs_an_existing_curriculum_and_version() -> None:
+    then_rejected(lambda: _plan(()), rule="curriculum-must-exist")
+    then_rejected(lambda: _plan(APPROVED_CURRICULUM, curriculum_version=2), rule="unknown-curriculum-version")
+
+
+def test_a_cohort_follows_a_curriculum_of_its_own_project() -> None:
+    then_rejected(
+        lambda: _plan(APPROVED_CURRICULUM, project_id=OTHER_PROJECT), rule="curriculum-belongs-to-another-project"
+    )
+
+
+def test_a_cohort_is_planned_once() -> None:
+    state = given(evolve_cohort, cohort_planned())
+    curriculum = given(evolve_curriculum, *APPROVED_CURRICULUM)
+
+    then_rejected(
+        lambda: plan_cohort(
+            state,
+            cohort_id=COHORT,
+            project_id=PROJECT,
+            curriculum=curriculum,
+            curriculum_id=CURRICULUM,
+            curriculum_version=1,
+            starts_on=date(2024, 2, 1),
+        ),
+        rule="cohort-already-exists",
+    )
+
+
+# --- starting ---
+
+
+def test_a_planned_cohort_starts() -> None:
+    state = given(evolve_cohort, cohort_planned())
+
+    events = start_cohort(state, cohort_id=COHORT, started_on=date(2024, 2, 1))
+
+    assert events == [cohort_started()]
+    started = given(evolve_cohort, cohort_planned(), *events)
+    assert started is not None
+    assert started.status is CohortStatus.IN_PROGRESS
+
+
+@pytest.mark.parametrize("after", [(cohort_started(),), (CANCELLED,)])
+def test_only_a_planned_cohort_starts(after: tuple[object, ...]) -> None:
+    state = given(evolve_cohort, cohort_planned(), *after)
+
+    then_rejected(
+        lambda: start_cohort(state, cohort_id=COHORT, started_on=date(2024, 2, 2)), rule="cohort-must-be-planned"
+    )
+
+
+# --- sessions ---
+
+
+def test_a_cohort_in_progress_holds_sessions() -> None:
+    state = given(evolve_cohort, cohort_planned(), cohort_started())
+    session = uuid4()
+
+    events = hold_session(state, cohort_id=COHORT, session_id=session, held_on=date(2024, 2, 3), hours=Decimal("2.5"))
+
+    assert events == [
+        TrainingSessionHeld(cohort_id=COHORT, session_id=session, held_on=date(2024, 2, 3), hours=Decimal("2.5"))
+    ]
+    held = given(evolve_cohort, cohort_planned(), cohort_started(), *events)
+    assert held is not None
+    assert held.sessions_held() == {session}
+
+
+@pytest.mark.parametrize("history", [(cohort_planned(),), (cohort_planned(), CANCELLED)])
+def test_sessions_are_held_only_while_in_progress(history: tuple[object, ...]) -> None:
+    state = given(evolve_cohort, *history)
+
+    then_rejected(
+        lambda: hold_session(state, cohort_id=COHORT, session_id=uuid4(), held_on=date(2024, 2, 3), hours=Decimal(3)),
+        rule="cohort-must-be-in-progress",
+    )
+
+
+def test_a_session_is_held_once() -> None:
+    held = session_held(date(2024, 2, 3))
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), held)
+
+    then_rejected(
+        lambda: hold_session(
+            state, cohort_id=COHORT, session_id=held.session_id, held_on=date(2024, 2, 3), hours=Decimal(3)
+        ),
+        rule="session-already-held",
+    )
+
+
+def test_a_session_lasts_some_hours() -> None:
+    state = given(evolve_cohort, cohort_planned(), cohort_started())
+
+    then_rejected(
+        lambda: hold_session(state, cohort_id=COHORT, session_id=uuid4(), held_on=date(2024, 2, 3), hours=Decimal(0)),
+        rule="session-hours-positive",
+    )
+
+
+def test_a_session_is_not_held_before_the_cohort_started() -> None:
+    state = given(evolve_cohort, cohort_planned(), cohort_started())
+
+    then_rejected(
+        lambda: hold_session(state, cohort_id=COHORT, session_id=uuid4(), held_on=date(2024, 1, 31), hours=Decimal(3)),
+        rule="session-before-cohort-start",
+    )
+
+
+# --- completing and cancelling ---
+
+
+def test_a_cohort_in_progress_that_held_sessions_completes() -> None:
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), session_held(date(2024, 2, 3)))
+
+    events = complete_cohort(state, cohort_id=COHORT, completed_on=date(2024, 4, 30))
+
+    assert events == [COMPLETED]
+    done = given(evolve_cohort, cohort_planned(), cohort_started(), session_held(date(2024, 2, 3)), *events)
+    assert done is not None
+    assert done.status is CohortStatus.COMPLETED
+
+
+def test_a_cohort_without_sessions_does_not_complete() -> None:
+    state = given(evolve_cohort, cohort_planned(), cohort_started())
+
+    then_rejected(
+        lambda: complete_cohort(state, cohort_id=COHORT, completed_on=date(2024, 4, 30)), rule="cohort-needs-sessions"
+    )
+
+
+@pytest.mark.parametrize("history", [(cohort_planned(),), (cohort_planned(), CANCELLED)])
+def test_only_a_cohort_in_progress_completes(history: tuple[object, ...]) -> None:
+    state = given(evolve_cohort, *history)
+
+    then_rejected(
+        lambda: complete_cohort(state, cohort_id=COHORT, completed_on=date(2024, 4, 30)),
+        rule="cohort-must-be-in-progress",
+    )
+
+
+@pytest.mark.parametrize("history", [(cohort_planned(),), (cohort_planned(), cohort_started())])
+def test_a_planned_or_running_cohort_is_cancelled(history: tuple[object, ...]) -> None:
+    state = given(evolve_cohort, *history)
+
+    events = cancel_cohort(state, cohort_id=COHORT, cancelled_on=date(2024, 2, 5), reason="flooding")
+
+    assert events == [CANCELLED]
+    cancelled = given(evolve_cohort, *history, *events)
+    assert cancelled is not None
+    assert cancelled.status is CohortStatus.CANCELLED
+    assert cancelled.cancellation_reason == "flooding"
+
+
+@pytest.mark.parametrize(
+    "history",
+    [(cohort_planned(), CANCELLED), (cohort_planned(), cohort_started(), session_held(date(2024, 2, 3)), COMPLETED)],
+)
+def test_a_closed_cohort_is_not_cancelled(history: tuple[object, ...]) -> None:
+    state = given(evolve_cohort, *history)
+
+    then_rejected(
+        lambda: cancel_cohort(state, cohort_id=COHORT, cancelled_on=date(2024, 5, 1), reason="late"),
+        rule="cohort-already-closed",
+    )
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        lambda: start_cohort(None, cohort_id=COHORT, started_on=date(2024, 2, 1)),
+        lambda: hold_session(None, cohort_id=COHORT, session_id=uuid4(), held_on=date(2024, 2, 1), hours=Decimal(1)),
+        lambda: complete_cohort(None, cohort_id=COHORT, completed_on=date(2024, 2, 1)),
+        lambda: cancel_cohort(None, cohort_id=COHORT, cancelled_on=date(2024, 2, 1), reason="x"),
+    ],
+)
+def test_commands_need_an_existing_cohort(when: Any) -> None:
+    then_rejected(when, rule="cohort-must-exist")
+
+
+def test_sessions_held_filters_by_day() -> None:
+    early, late = session_held(date(2024, 2, 3)), session_held(date(2024, 3, 3))
+    cohort = given(evolve_cohort, cohort_planned(), cohort_started(), early, late)
+    assert cohort is not None
+
+    assert cohort.sessions_held(from_day=date(2024, 3, 1)) == {late.session_id}
+    assert cohort.sessions_held(before=date(2024, 3, 1)) == {early.session_id}

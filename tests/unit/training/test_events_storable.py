@@ -1,0 +1,113 @@
+"""Every training domain event survives the event store's JSON round trip (pydantic, as in pathways_infra)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from pydantic import TypeAdapter
+
+from pathways_training.domain.cohort import CohortCancelled, CohortCompleted
+from pathways_training.domain.curriculum import CurriculumRetired, CurriculumRevised
+from pathways_training.domain.training import (
+    AssessmentPhase,
+    AttendanceRecorded,
+    CompetencyScore,
+    DropoutReason,
+    EnrollmentTransferNoted,
+    ParticipantDroppedOut,
+    SkillsAssessed,
+    TrainingCompleted,
+    TrainingRecordWithdrawn,
+    TransferredToCohort,
+)
+from tests.unit.training.given import (
+    APPROVED_CURRICULUM,
+    COHORT,
+    CONTENT,
+    CURRICULUM,
+    ENROLLMENT,
+    PARTICIPANT,
+    PROJECT,
+    RECORD_OPENED,
+    assigned,
+    cohort_planned,
+    cohort_started,
+    session_held,
+)
+
+EVENTS: list[object] = [
+    *APPROVED_CURRICULUM,
+    CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=CONTENT),
+    CurriculumRetired(curriculum_id=CURRICULUM, version=1, retired_on=date(2025, 1, 1)),
+    cohort_planned(),
+    cohort_started(),
+    session_held(date(2024, 2, 5)),
+    CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 4, 1)),
+    CohortCancelled(cohort_id=COHORT, cancelled_on=date(2024, 4, 1), reason="flood"),
+    RECORD_OPENED,
+    EnrollmentTransferNoted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        from_project_id=PROJECT,
+        to_project_id=uuid4(),
+        transferred_on=date(2024, 2, 1),
+    ),
+    assigned(),
+    TransferredToCohort(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        from_cohort_id=COHORT,
+        to_cohort_id=uuid4(),
+        transferred_on=date(2024, 2, 10),
+        sessions_expected_in_previous_cohort=(uuid4(), uuid4()),
+    ),
+    AttendanceRecorded(
+        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=COHORT, session_id=uuid4(), attended=False
+    ),
+    SkillsAssessed(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        cohort_id=COHORT,
+        phase=AssessmentPhase.POST,
+        scores=(CompetencyScore(competency="weaving", score=Decimal("72.5")),),
+        assessed_on=date(2024, 4, 1),
+    ),
+    TrainingCompleted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        project_id=PROJECT,
+        attendance_rate=0.85,
+        cohort_id=COHORT,
+        completed_on=date(2024, 4, 1),
+    ),
+    ParticipantDroppedOut(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        project_id=PROJECT,
+        reason=DropoutReason.MOVED_AWAY,
+        dropped_out_on=date(2024, 3, 1),
+        cohort_id=COHORT,
+    ),
+    TrainingRecordWithdrawn(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, withdrawn_on=date(2024, 3, 1)),
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
+def test_event_round_trips_through_json(event: object) -> None:
+    adapter: TypeAdapter[object] = TypeAdapter(type(event))
+
+    stored = json.dumps(adapter.dump_python(event, mode="json"))
+
+    assert adapter.validate_python(json.loads(stored)) == event
+
+
+def test_a_completion_stored_before_the_new_fields_still_reads() -> None:
+    old = {"enrollment_id": str(ENROLLMENT), "participant_id": str(PARTICIPANT), "project_id": str(PROJECT)}
+
+    event = TypeAdapter(TrainingCompleted).validate_python(old | {"attendance_rate": 0.9})
+
+    assert (event.cohort_id, event.completed_on) == (None, None)

@@ -1,0 +1,563 @@
+"""Training record: opened on enrollment, joins a cohort, moves between cohorts, attendance, assessments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from pathways_training.domain.cohort import Cohort, CohortCancelled, CohortCompleted, evolve_cohort
+from pathways_training.domain.training import (
+    AssessmentPhase,
+    AssignedToCohort,
+    AttendanceRecorded,
+    CompetencyScore,
+    DropoutReason,
+    EnrollmentTransferNoted,
+    ParticipantDroppedOut,
+    SkillsAssessed,
+    TrainingCompleted,
+    TrainingRecordWithdrawn,
+    TrainingStatus,
+    TransferredToCohort,
+    assess_skills,
+    assign_to_cohort,
+    evolve_record,
+    expected_sessions,
+    measured_attendance,
+    note_enrollment_transfer,
+    open_record,
+    record_attendance,
+    transfer_to_cohort,
+)
+from tests.unit.training.given import (
+    COHORT,
+    ENROLLMENT,
+    OTHER_COHORT,
+    OTHER_PROJECT,
+    PARTICIPANT,
+    PROJECT,
+    RECORD_OPENED,
+    assigned,
+    cohort_planned,
+    cohort_started,
+    given,
+    session_held,
+    then_rejected,
+)
+
+S1 = session_held(date(2024, 2, 5))
+S2 = session_held(date(2024, 2, 12))
+S3 = session_held(date(2024, 2, 19))
+O1 = session_held(date(2024, 2, 6), cohort_id=OTHER_COHORT)
+O2 = session_held(date(2024, 2, 20), cohort_id=OTHER_COHORT)
+
+COMPLETED = TrainingCompleted(
+    enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT, attendance_rate=0.9
+)
+DROPPED = ParticipantDroppedOut(
+    enrollment_id=ENROLLMENT,
+    participant_id=PARTICIPANT,
+    project_id=PROJECT,
+    reason=DropoutReason.FOUND_WORK,
+    dropped_out_on=date(2024, 2, 15),
+)
+WITHDRAWN = TrainingRecordWithdrawn(
+    enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, withdrawn_on=date(2024, 2, 15)
+)
+CLOSING = [
+    (COMPLETED, "training-already-completed"),
+    (DROPPED, "training-dropped-out"),
+    (WITHDRAWN, "enrollment-withdrawn"),
+]
+
+
+def cohort(*events: object, cohort_id: Any = COHORT, project_id: Any = PROJECT, started: bool = True) -> Cohort:
+    history = [cohort_planned(cohort_id, project_id=project_id), *([cohort_started(cohort_id)] if started else [])]
+    state = given(evolve_cohort, *history, *events)
+    assert state is not None
+    return state
+
+
+def attended(session: Any, *, cohort_id: Any = COHORT, present: bool = True) -> AttendanceRecorded:
+    return AttendanceRecorded(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        cohort_id=cohort_id,
+        session_id=session.session_id,
+        attended=present,
+    )
+
+
+# --- opening (reaction to an enrollment) ---
+
+
+def test_an_enrollment_opens_a_record_in_training() -> None:
+    events = open_record(None, enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT)
+
+    assert events == [RECORD_OPENED]
+    record = given(evolve_record, *events)
+    assert record is not None
+    assert record.status is TrainingStatus.IN_TRAINING
+
+
+def test_opening_is_idempotent() -> None:
+    state = given(evolve_record, RECORD_OPENED)
+
+    assert open_record(state, enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT) == []
+
+
+# --- enrollment transfers (learned from enrollment) ---
+
+
+def test_an_enrollment_transfer_moves_the_record_to_the_new_project() -> None:
+    state = given(evolve_record, RECORD_OPENED)
+
+    events = note_enrollment_transfer(
+        state, enrollment_id=ENROLLMENT, to_project_id=OTHER_PROJECT, transferred_on=date(2024, 2, 1)
+    )
+
+    assert events == [
+        EnrollmentTransferNoted(
+            enrollment_id=ENROLLMENT,
+            participant_id=PARTICIPANT,
+            from_project_id=PROJECT,
+            to_project_id=OTHER_PROJECT,
+            transferred_on=date(2024, 2, 1),
+        )
+    ]
+    record = given(evolve_record, RECORD_OPENED, *events)
+    assert record is not None
+    assert record.project_id == OTHER_PROJECT
+
+
+def test_an_enrollment_transfer_is_idempotent_and_ignored_once_training_is_over() -> None:
+    moved = given(
+        evolve_record,
+        RECORD_OPENED,
+        EnrollmentTransferNoted(
+            enrollment_id=ENROLLMENT,
+            participant_id=PARTICIPANT,
+            from_project_id=PROJECT,
+            to_project_id=OTHER_PROJECT,
+            transferred_on=date(2024, 2, 1),
+        ),
+    )
+    done = given(evolve_record, RECORD_OPENED, COMPLETED)
+
+    for state in (moved, done):
+        assert (
+            note_enrollment_transfer(
+                state, enrollment_id=ENROLLMENT, to_project_id=OTHER_PROJECT, transferred_on=date(2024, 2, 1)
+            )
+            == []
+        )
+
+
+def test_an_enrollment_transfer_before_the_enrollment_is_retryable() -> None:
+    then_rejected(
+        lambda: note_enrollment_transfer(
+            None, enrollment_id=ENROLLMENT, to_project_id=OTHER_PROJECT, transferred_on=date(2024, 2, 1)
+        ),
+        rule="enrollment-must-be-known",
+        retryable=True,
+    )
+
+
+# --- assignment to a cohort ---
+
+
+@pytest.mark.parametrize("started", [False, True])
+def test_a_record_is_assigned_to_a_planned_or_running_cohort_of_its_project(started: bool) -> None:
+    state = given(evolve_record, RECORD_OPENED)
+
+    events = assign_to_cohort(
+        state, enrollment_id=ENROLLMENT, cohort=cohort(started=started), assigned_on=date(2024, 1, 25)
+    )
+
+    assert events == [assigned()]
+    record = given(evolve_record, RECORD_OPENED, *events)
+    assert record is not None
+    assert (record.cohort_id, record.joined_on) == (COHORT, date(2024, 1, 25))
+
+
+def test_assigning_to_the_same_cohort_again_changes_nothing() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    assert assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=cohort(), assigned_on=date(2024, 1, 26)) == []
+
+
+def test_a_record_in_a_cohort_is_transferred_not_assigned() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    then_rejected(
+        lambda: assign_to_cohort(
+            state, enrollment_id=ENROLLMENT, cohort=cohort(cohort_id=OTHER_COHORT), assigned_on=date(2024, 2, 1)
+        ),
+        rule="already-in-a-cohort",
+    )
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        CohortCancelled(cohort_id=COHORT, cancelled_on=date(2024, 2, 2), reason="x"),
+        CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 2, 2)),
+    ],
+)
+def test_a_closed_cohort_takes_no_one(closing: object) -> None:
+    state = given(evolve_record, RECORD_OPENED)
+    closed = cohort(S1, closing)
+
+    then_rejected(
+        lambda: assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=closed, assigned_on=date(2024, 2, 3)),
+        rule="cohort-not-open",
+    )
+
+
+def test_a_cohort_of_another_project_waits_for_the_enrollment_transfer() -> None:
+    state = given(evolve_record, RECORD_OPENED)
+    elsewhere = cohort(cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+
+    then_rejected(
+        lambda: assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=elsewhere, assigned_on=date(2024, 2, 1)),
+        rule="cohort-in-another-project",
+        retryable=True,
+    )
+
+
+def test_assignment_before_the_enrollment_is_retryable() -> None:
+    then_rejected(
+        lambda: assign_to_cohort(None, enrollment_id=ENROLLMENT, cohort=cohort(), assigned_on=date(2024, 2, 1)),
+        rule="enrollment-must-be-known",
+        retryable=True,
+    )
+
+
+# --- transfer between cohorts ---
+
+
+def test_a_transfer_moves_the_record_to_another_cohort_keeping_its_attendance() -> None:
+    history = (RECORD_OPENED, assigned(), attended(S1), attended(S2, present=False))
+    state = given(evolve_record, *history)
+    old = cohort(S1, S2, S3)  # S3 is held on the transfer day or later: not the participant's any more
+    new = cohort(O1, O2, cohort_id=OTHER_COHORT)
+
+    events = transfer_to_cohort(
+        state, enrollment_id=ENROLLMENT, from_cohort=old, to_cohort=new, transferred_on=date(2024, 2, 19)
+    )
+
+    assert events == [
+        TransferredToCohort(
+            enrollment_id=ENROLLMENT,
+            participant_id=PARTICIPANT,
+            from_cohort_id=COHORT,
+            to_cohort_id=OTHER_COHORT,
+            transferred_on=date(2024, 2, 19),
+            sessions_expected_in_previous_cohort=tuple(sorted([S1.session_id, S2.session_id])),
+        )
+    ]
+    record = given(evolve_record, *history, *events, attended(O2, cohort_id=OTHER_COHORT))
+    assert record is not None
+    assert record.cohort_id == OTHER_COHORT
+    assert record.attendance[S1.session_id] is True
+    # expected: S1, S2 (old cohort, before the transfer) and O2 (new cohort, from the transfer): 2 of 3 attended
+    assert expected_sessions(record, new) == {S1.session_id, S2.session_id, O2.session_id}
+    assert measured_attendance(record, new) == pytest.approx(2 / 3)
+
+
+def test_transferring_to_the_current_cohort_changes_nothing() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    assert (
+        transfer_to_cohort(
+            state, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=cohort(), transferred_on=date(2024, 2, 1)
+        )
+        == []
+    )
+
+
+def test_a_record_in_no_cohort_is_assigned_not_transferred() -> None:
+    state = given(evolve_record, RECORD_OPENED)
+
+    then_rejected(
+        lambda: transfer_to_cohort(
+            state,
+            enrollment_id=ENROLLMENT,
+            from_cohort=cohort(),
+            to_cohort=cohort(cohort_id=OTHER_COHORT),
+            transferred_on=date(2024, 2, 1),
+        ),
+        rule="not-in-a-cohort",
+    )
+
+
+def test_a_transfer_names_the_cohort_the_record_is_in() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+    third = cohort(cohort_id=uuid4())
+
+    then_rejected(
+        lambda: transfer_to_cohort(
+            state,
+            enrollment_id=ENROLLMENT,
+            from_cohort=third,
+            to_cohort=cohort(cohort_id=OTHER_COHORT),
+            transferred_on=date(2024, 2, 1),
+        ),
+        rule="not-in-this-cohort",
+    )
+
+
+def test_a_transfer_goes_to_an_open_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+    cancelled = cohort(
+        CohortCancelled(cohort_id=OTHER_COHORT, cancelled_on=date(2024, 2, 2), reason="x"), cohort_id=OTHER_COHORT
+    )
+
+    then_rejected(
+        lambda: transfer_to_cohort(
+            state, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=cancelled, transferred_on=date(2024, 2, 3)
+        ),
+        rule="cohort-not-open",
+    )
+
+
+def test_a_transfer_to_another_project_needs_the_enrollment_transfer_first() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+    elsewhere = cohort(cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+
+    then_rejected(
+        lambda: transfer_to_cohort(
+            state, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=elsewhere, transferred_on=date(2024, 2, 3)
+        ),
+        rule="cohort-in-another-project",
+        retryable=True,
+    )
+
+    transferred = EnrollmentTransferNoted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        from_project_id=PROJECT,
+        to_project_id=OTHER_PROJECT,
+        transferred_on=date(2024, 2, 2),
+    )
+    known = given(evolve_record, RECORD_OPENED, assigned(), transferred)
+    [event] = transfer_to_cohort(
+        known, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=elsewhere, transferred_on=date(2024, 2, 3)
+    )
+    assert event.to_cohort_id == OTHER_COHORT
+
+
+# --- attendance ---
+
+
+def test_attendance_is_recorded_per_session_of_the_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    events = record_attendance(state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id)
+
+    assert events == [attended(S1)]
+
+
+def test_an_absence_is_recorded_and_a_later_mark_corrects_it() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    absent = record_attendance(
+        state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id, attended=False
+    )
+    assert absent == [attended(S1, present=False)]
+
+    after_absence = given(evolve_record, RECORD_OPENED, assigned(), *absent)
+    corrected = record_attendance(after_absence, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id)
+    assert corrected == [attended(S1)]
+    record = given(evolve_record, RECORD_OPENED, assigned(), *absent, *corrected)
+    assert record is not None
+    assert record.attendance == {S1.session_id: True}
+
+
+def test_recording_the_same_mark_again_changes_nothing() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), attended(S1))
+
+    assert record_attendance(state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id) == []
+
+
+def test_attendance_is_for_a_session_the_cohort_held() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    then_rejected(
+        lambda: record_attendance(state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=uuid4()),
+        rule="session-must-be-held",
+    )
+
+
+def test_attendance_is_for_the_record_s_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+    other = cohort(O1, cohort_id=OTHER_COHORT)
+
+    then_rejected(
+        lambda: record_attendance(state, enrollment_id=ENROLLMENT, cohort=other, session_id=O1.session_id),
+        rule="not-in-this-cohort",
+    )
+
+
+def test_attendance_is_not_recorded_for_a_session_before_joining() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(assigned_on=date(2024, 2, 10)))
+
+    then_rejected(
+        lambda: record_attendance(state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id),
+        rule="session-before-joining",
+    )
+
+
+def test_attendance_before_the_enrollment_is_retryable() -> None:
+    then_rejected(
+        lambda: record_attendance(None, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id),
+        rule="enrollment-must-be-known",
+        retryable=True,
+    )
+
+
+# --- skill assessments ---
+
+PRE = SkillsAssessed(
+    enrollment_id=ENROLLMENT,
+    participant_id=PARTICIPANT,
+    cohort_id=COHORT,
+    phase=AssessmentPhase.PRE,
+    scores=(CompetencyScore(competency="weaving", score=Decimal(40)),),
+    assessed_on=date(2024, 2, 1),
+)
+
+
+def test_a_pre_assessment_scores_competencies_of_the_curriculum() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    events = assess_skills(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=cohort(),
+        phase=AssessmentPhase.PRE,
+        scores={"weaving": Decimal(40)},
+        assessed_on=date(2024, 2, 1),
+    )
+
+    assert events == [PRE]
+
+
+def test_a_post_assessment_follows_the_pre_assessment() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE)
+    scores = {"weaving": Decimal(80), "online-selling": Decimal("72.5")}
+
+    events = assess_skills(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=cohort(),
+        phase=AssessmentPhase.POST,
+        scores=scores,
+        assessed_on=date(2024, 4, 30),
+    )
+
+    assert events == [
+        SkillsAssessed(
+            enrollment_id=ENROLLMENT,
+            participant_id=PARTICIPANT,
+            cohort_id=COHORT,
+            phase=AssessmentPhase.POST,
+            scores=(
+                CompetencyScore(competency="online-selling", score=Decimal("72.5")),
+                CompetencyScore(competency="weaving", score=Decimal(80)),
+            ),
+            assessed_on=date(2024, 4, 30),
+        )
+    ]
+    record = given(evolve_record, RECORD_OPENED, assigned(), PRE, *events)
+    assert record is not None
+    assert set(record.assessments) == {AssessmentPhase.PRE, AssessmentPhase.POST}
+
+
+@pytest.mark.parametrize(
+    ("history", "phase", "scores", "rule"),
+    [
+        ((), AssessmentPhase.PRE, {}, "scores-required"),
+        ((), AssessmentPhase.PRE, {"pottery": Decimal(50)}, "unknown-competency"),
+        ((), AssessmentPhase.PRE, {"weaving": Decimal(101)}, "score-out-of-range"),
+        ((), AssessmentPhase.PRE, {"weaving": Decimal(-1)}, "score-out-of-range"),
+        ((PRE,), AssessmentPhase.PRE, {"weaving": Decimal(50)}, "assessment-already-recorded"),
+        ((), AssessmentPhase.POST, {"weaving": Decimal(50)}, "pre-assessment-first"),
+    ],
+)
+def test_assessment_rules(
+    history: tuple[object, ...], phase: AssessmentPhase, scores: dict[str, Decimal], rule: str
+) -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *history)
+
+    then_rejected(
+        lambda: assess_skills(
+            state, enrollment_id=ENROLLMENT, cohort=cohort(), phase=phase, scores=scores, assessed_on=date(2024, 2, 1)
+        ),
+        rule=rule,
+    )
+
+
+def test_an_assessment_is_made_in_the_record_s_cohort() -> None:
+    not_in_cohort = given(evolve_record, RECORD_OPENED)
+
+    then_rejected(
+        lambda: assess_skills(
+            not_in_cohort,
+            enrollment_id=ENROLLMENT,
+            cohort=cohort(),
+            phase=AssessmentPhase.PRE,
+            scores={"weaving": Decimal(1)},
+            assessed_on=date(2024, 2, 1),
+        ),
+        rule="not-in-this-cohort",
+    )
+
+
+# --- a closed record takes no change ---
+
+
+@pytest.mark.parametrize(("closing", "rule"), CLOSING)
+def test_a_closed_record_takes_no_change(closing: object, rule: str) -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), closing)
+    current, other = cohort(S1), cohort(cohort_id=OTHER_COHORT)
+
+    then_rejected(
+        lambda: record_attendance(state, enrollment_id=ENROLLMENT, cohort=current, session_id=S1.session_id), rule=rule
+    )
+    then_rejected(
+        lambda: transfer_to_cohort(
+            state, enrollment_id=ENROLLMENT, from_cohort=current, to_cohort=other, transferred_on=date(2024, 3, 1)
+        ),
+        rule=rule,
+    )
+    then_rejected(
+        lambda: assess_skills(
+            state,
+            enrollment_id=ENROLLMENT,
+            cohort=current,
+            phase=AssessmentPhase.PRE,
+            scores={"weaving": Decimal(1)},
+            assessed_on=date(2024, 3, 1),
+        ),
+        rule=rule,
+    )
+    fresh = given(evolve_record, RECORD_OPENED, closing)
+    then_rejected(
+        lambda: assign_to_cohort(fresh, enrollment_id=ENROLLMENT, cohort=current, assigned_on=date(2024, 3, 1)),
+        rule=rule,
+    )
+
+
+def test_a_record_does_not_follow_from_an_event_before_it_is_opened() -> None:
+    with pytest.raises(TypeError):
+        evolve_record(
+            None,
+            AssignedToCohort(
+                enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=COHORT, assigned_on=date(2024, 1, 1)
+            ),
+        )
