@@ -20,6 +20,7 @@ from pathways_enrollment.outbound import translate
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
 from pathways_infra.relay import Relay
+from pathways_infra.settings import Settings
 from pathways_infra.streams import ensure_streams
 
 
@@ -76,11 +77,12 @@ async def relay_rate(database_url: str, nats_url: str, count: int) -> tuple[floa
     relay = Relay(
         service="enrollment", stream="ENROLLMENT", database_url=address.url, events_table=store.events_table,
         mapper=store.mapper,  # type: ignore[arg-type]
-        translate=translate, nc=nc, batch_size=2_000,
+        translate=translate, nc=nc, batch_size=Settings().relay_batch_size,
     )  # fmt: skip
     stop = asyncio.Event()
-    started = time.perf_counter()
     task = asyncio.create_task(relay.run(stop))
+    await relay.ready.wait()  # leader lock taken, publisher subscribed: steady state from here
+    started = time.perf_counter()
     while relay.published < count:
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - started

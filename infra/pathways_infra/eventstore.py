@@ -130,7 +130,7 @@ class RecordedEventMapper(Mapper[UUID]):
         if getattr(event_type, "schema_version", 1) == 1:
             parsed = _stored_adapter(event_type).validate_json(raw)
             return RecordedEvent(
-                originator_id=UUID(str(stored_event.originator_id)),
+                originator_id=_uuid(stored_event.originator_id),
                 originator_version=stored_event.originator_version,
                 timestamp=parsed.recorded_at,
                 event=parsed.data,
@@ -140,7 +140,7 @@ class RecordedEventMapper(Mapper[UUID]):
         state = json.loads(raw)
         data = upcast(event_type, state["data"], state.get("v", 1))
         return RecordedEvent(
-            originator_id=UUID(str(stored_event.originator_id)),
+            originator_id=_uuid(stored_event.originator_id),
             originator_version=stored_event.originator_version,
             timestamp=_datetime_adapter.validate_python(state["recorded_at"]),
             event=_adapter(event_type).validate_python(data),
@@ -167,6 +167,11 @@ class RecordedEventMapper(Mapper[UUID]):
 def _resolve(topic: str) -> type[Any]:
     resolved: type[Any] = resolve_topic(topic)
     return resolved
+
+
+def _uuid(value: Any) -> UUID:
+    # asyncpg and psycopg hand back UUID subclasses already; only strings need parsing.
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def upcast(event_type: type[Any], data: dict[str, Any], version: int) -> dict[str, Any]:

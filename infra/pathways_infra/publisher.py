@@ -36,11 +36,15 @@ class Outgoing:
     subject: str
     payload: bytes
     headers: dict[str, str]
+    encoded_headers: bytes = b""  # header lines encoded ahead of time ("Key: value\r\n"...)
 
 
-def encode_headers(headers: dict[str, str]) -> bytes:
-    lines = "".join(f"{key}: {value}\r\n" for key, value in headers.items())
-    return f"NATS/1.0\r\n{lines}\r\n".encode()
+def header_lines(headers: dict[str, str]) -> bytes:
+    return "".join([f"{key}: {value}\r\n" for key, value in headers.items()]).encode()
+
+
+def encode_headers(message: Outgoing) -> bytes:
+    return b"NATS/1.0\r\n" + message.encoded_headers + header_lines(message.headers) + b"\r\n"
 
 
 async def _all_acks(futures: list[asyncio.Future[Ack]], ack_timeout: float) -> list[Ack]:
@@ -108,7 +112,7 @@ class PipelinedPublisher:
         # nats-py re-validates and re-encodes every header of every message with a regex and
         # str.translate; that was most of the relay's time. Our header values are known to be
         # single-line ASCII (see pathways_contracts.envelope), so the frame is built directly.
-        header = encode_headers(message.headers)
+        header = encode_headers(message)
         size = len(header) + len(message.payload)
         subject = f"{message.subject} {reply}" if reply else message.subject
         frame = f"HPUB {subject} {len(header)} {size}\r\n".encode() + header + message.payload + b"\r\n"

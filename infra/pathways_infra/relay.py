@@ -19,34 +19,23 @@ import logging
 import uuid
 import zlib
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from eventsourcing.persistence import StoredEvent
 from nats.aio.client import Client as NatsClient
 
-from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.envelope import (
-    ACTOR_ID,
-    ACTOR_ROLE,
-    ACTOR_UNIT,
-    CAUSATION_ID,
-    CORRELATION_ID,
     MSG_ID,
-    RECORDED_AT,
-    SPEC_VERSION,
-    TRACEPARENT,
-    header_safe,
-    traceparent_for,
 )
-from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
-from pathways_infra.publisher import Ack, Outgoing, PipelinedPublisher, PublishError
+from pathways_infra.eventstore import RecordedEventMapper
+from pathways_infra.outbound_message import OutboundMessage
+from pathways_infra.publisher import Ack, PipelinedPublisher, PublishError
+from pathways_infra.relay_encoding import Encoder, Translator
 
 log = logging.getLogger(__name__)
 
-Translator = Callable[[RecordedEvent], IntegrationEvent | None]
 
 POSITION_TABLE_DDL = """
 CREATE TABLE IF NOT EXISTS relay_position (
@@ -56,42 +45,6 @@ CREATE TABLE IF NOT EXISTS relay_position (
     updated_at timestamptz NOT NULL DEFAULT now()
 )
 """
-
-
-@dataclass(frozen=True)
-class OutboundMessage(Outgoing):
-    notification_id: int
-
-
-def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent) -> OutboundMessage:
-    assert recorded.notification_id is not None
-    meta = recorded.metadata
-    message_id = f"{service}:{recorded.notification_id}"
-    headers = {
-        MSG_ID: message_id,
-        "ce-specversion": SPEC_VERSION,
-        "ce-id": message_id,
-        "ce-source": f"/pathways/{service}",
-        "ce-type": event.cloudevent_type(),
-        "ce-time": meta.occurred_at.isoformat(),
-        "ce-subject": str(event.partition_key()),
-        "ce-datacontenttype": "application/json",
-        CORRELATION_ID: str(meta.correlation_id),
-        RECORDED_AT: recorded.recorded_at.isoformat(),
-        ACTOR_ID: header_safe(meta.actor.id),
-        ACTOR_ROLE: header_safe(meta.actor.role),
-        TRACEPARENT: traceparent_for(meta.correlation_id, meta.event_id),
-    }
-    if meta.causation_id:
-        headers[CAUSATION_ID] = header_safe(meta.causation_id)
-    if meta.actor.unit:
-        headers[ACTOR_UNIT] = header_safe(meta.actor.unit)
-    return OutboundMessage(
-        subject=event.SUBJECT,
-        payload=event.__pydantic_serializer__.to_json(event),
-        headers=headers,
-        notification_id=recorded.notification_id,
-    )
 
 
 ATOMIC_BATCH_LIMIT = 1000  # JetStream's default ceiling on an atomic batch
@@ -138,11 +91,13 @@ class Relay:
         self._translate = translate
         self._js = nc.jetstream()
         self._publisher = PipelinedPublisher(nc)
+        self._encoder = Encoder(service, mapper, translate)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self.published = 0
         self.caught_up = asyncio.Event()
+        self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set. Waits as a standby while another relay holds the lock."""
@@ -153,6 +108,7 @@ class Relay:
                 return
             await conn.add_listener(self._events_table, self._on_notify)
             await self._publisher.start()
+            self.ready.set()
             await self._relay_until(conn, stop)
         finally:
             await self._publisher.close()
@@ -198,24 +154,22 @@ class Relay:
     ) -> tuple[int, StreamTail]:
         in_flight: deque[InFlight] = deque()
         predicted = tail
-        self._wake.clear()
-        fetch = asyncio.ensure_future(self._fetch(conn, position))
+        batches: asyncio.Queue[Fetched] = asyncio.Queue(maxsize=2)
+        producer = asyncio.create_task(self._produce(conn, position, batches))
         try:
             while not stop.is_set():
-                rows = await fetch
-                if not rows:
+                fetched = await _first(batches.get(), stop)
+                if fetched is None:
+                    break
+                if fetched.rows is None:
                     while in_flight:
                         tail = await self._settle(positions, in_flight.popleft())
                     self.caught_up.set()
-                    await _wait_any(stop, self._wake, self._poll_seconds)
-                    self._wake.clear()
-                    fetch = asyncio.ensure_future(self._fetch(conn, position))
                     continue
                 self.caught_up.clear()
-                position = rows[-1]["notification_id"]
-                fetch = asyncio.ensure_future(self._fetch(conn, position))
-                messages = [m for m in (self._outbound(row) for row in rows) if m is not None]
+                messages = self._encoder.encode(fetched.rows)
                 sent, predicted = await self._send(messages, predicted)
+                position = fetched.scanned
                 in_flight.append(InFlight(sent, scanned=position, tail=predicted))
                 while len(in_flight) > MAX_BATCHES_IN_FLIGHT or (in_flight and in_flight[0].acks.done()):
                     tail = await self._settle(positions, in_flight.popleft())
@@ -223,9 +177,21 @@ class Relay:
                 tail = await self._settle(positions, in_flight.popleft())
             return position, tail
         finally:
-            fetch.cancel()
+            producer.cancel()
             for pending in in_flight:
                 pending.acks.cancel()
+
+    async def _produce(self, conn: asyncpg.Connection, position: int, batches: asyncio.Queue[Fetched]) -> None:
+        """Read ahead: PostgreSQL reads the next batch while this process translates and sends."""
+        while True:
+            self._wake.clear()
+            rows = await self._fetch(conn, position)
+            if not rows:
+                await batches.put(Fetched(scanned=position, rows=None))
+                await _wait_any(asyncio.Event(), self._wake, self._poll_seconds)
+                continue
+            position = rows[-1]["notification_id"]
+            await batches.put(Fetched(scanned=position, rows=rows))
 
     async def _fetch(self, conn: asyncpg.Connection, after: int) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await conn.fetch(
@@ -260,17 +226,6 @@ class Relay:
         await self._store_position(positions, scanned=in_flight.scanned, published=tail.last_notification_id)
         return tail
 
-    def _outbound(self, row: asyncpg.Record) -> OutboundMessage | None:
-        stored = StoredEvent(
-            originator_id=row["originator_id"],
-            originator_version=row["originator_version"],
-            topic=row["topic"],
-            state=bytes(row["state"]),
-        )
-        recorded = self._mapper.decode(stored, notification_id=row["notification_id"])
-        event = self._translate(recorded)
-        return None if event is None else build_message(self.service, recorded, event)
-
     async def _stream_tail(self) -> StreamTail:
         info = await self._js.stream_info(self.stream)
         last_sequence = info.state.last_seq
@@ -304,6 +259,28 @@ class Relay:
             scanned,
             published,
         )
+
+
+@dataclass
+class Fetched:
+    """A batch read from the notification log; ``rows`` is None when there was nothing new."""
+
+    scanned: int
+    rows: list[asyncpg.Record] | None
+
+
+async def _first(item: Awaitable[Fetched], stop: asyncio.Event) -> Fetched | None:
+    """The next batch, or None once ``stop`` is set."""
+    getter = asyncio.ensure_future(item)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([getter, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if getter.done():
+        return getter.result()
+    getter.cancel()
+    return None
 
 
 @dataclass

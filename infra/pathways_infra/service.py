@@ -29,7 +29,8 @@ from pathways_infra.consumer import (
 )
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import EventStore
-from pathways_infra.relay import Relay, Translator
+from pathways_infra.relay import Relay
+from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
 from pathways_infra.streams import ensure_streams
 

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     )
     consumer_batch_size: int = Field(default=256, ge=1)
     consumer_batch_timeout_seconds: float = Field(default=0.05, gt=0)
-    relay_batch_size: int = Field(default=2000, ge=1)
+    relay_batch_size: int = Field(default=5000, ge=1, le=20_000)
     relay_poll_seconds: float = Field(
         default=1.0, gt=0, description="Relay polling interval when no LISTEN/NOTIFY wake-up arrives."
     )
