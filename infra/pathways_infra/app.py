@@ -29,6 +29,7 @@ def create_service_app(
             await runtime.start()
         app.state.application = application()
         app.state.pool = runtime.pool
+        app.state.runner = runtime.runner
         try:
             yield
         finally:

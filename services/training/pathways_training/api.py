@@ -15,6 +15,7 @@ from pathways_infra.http import (
     command_context,
     with_occurred_at,
 )
+from pathways_infra.idempotency import Idempotent
 from pathways_training.application import CompleteTraining, TrainingApplication
 from pathways_training.projections import training_records
 
@@ -34,14 +35,18 @@ def pool(request: Request) -> asyncpg.Pool:
 App = Annotated[TrainingApplication, Depends(application)]
 Context = Annotated[CommandContext, Depends(command_context)]
 Pool = Annotated[asyncpg.Pool, Depends(pool)]
+Once = Annotated[Idempotent, Depends()]
 
 
-@router.post("/training-records/{enrollment_id}/completion", status_code=201, tags=["training"])
+@router.post(
+    "/training-records/{enrollment_id}/completion", status_code=201, tags=["training"], response_model=CommandAccepted
+)
 async def complete_training(
-    enrollment_id: UUID, command: CompleteTraining, app: App, context: Context
-) -> CommandAccepted:
+    enrollment_id: UUID, command: CompleteTraining, app: App, context: Context, once: Once
+) -> Any:
     """Record that the participant completed training (attendance must meet the threshold)."""
-    return await app.complete_training(enrollment_id, command, with_occurred_at(context, command.occurred_at))
+    occurred = with_occurred_at(context, command.occurred_at)
+    return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))
 
 
 @router.get("/training-records/{enrollment_id}", tags=["training"])

@@ -11,6 +11,7 @@ from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.http import CommandAccepted
+from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 from pathways_training.domain.training import complete, evolve_record, open_record
 
 
@@ -35,11 +36,15 @@ class TrainingApplication:
         self._runner = runner
 
     async def complete_training(
-        self, enrollment_id: UUID, command: CompleteTraining, context: CommandContext
+        self,
+        enrollment_id: UUID,
+        command: CompleteTraining,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(evolve_record, enrollment_id)
             events = complete(state, enrollment_id=enrollment_id, attendance_rate=command.attendance_rate)
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
-        return await self._runner.run(job)
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))

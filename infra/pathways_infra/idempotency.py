@@ -1,0 +1,101 @@
+"""``Idempotency-Key``: a retried POST returns the first answer instead of acting twice.
+
+The answer is stored in the same transaction as the events the request caused, so a request
+either did everything and left its answer, or did nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from pathways_infra.commands import AlreadyProcessedError, CommandRunner
+from pathways_infra.eventstore import IdempotentResponse
+
+T = TypeVar("T", bound=BaseModel)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Send the same key with a retried request and get the first answer, without acting twice.",
+    ),
+]
+
+
+class IdempotencyKeyReusedError(ValueError):
+    """The key came with a different request before."""
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    key: str
+    request_hash: str
+    status_code: int = 201
+
+    def answer(self, result: BaseModel) -> IdempotentResponse:
+        return IdempotentResponse(
+            key=self.key,
+            request_hash=self.request_hash,
+            status_code=self.status_code,
+            body=result.model_dump(mode="json"),
+        )
+
+
+async def claim_for(request: Request, key: str | None) -> IdempotencyClaim | None:
+    if not key:
+        return None
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), await request.body()):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return IdempotencyClaim(key=key, request_hash=digest.hexdigest())
+
+
+async def once(
+    runner: CommandRunner, claim: IdempotencyClaim | None, run: Callable[[IdempotencyClaim | None], Awaitable[T]]
+) -> T | JSONResponse:
+    """Run the command once per key; a repeat gets the stored answer (marked ``Idempotent-Replayed``)."""
+    if claim is None:
+        return await run(None)
+    stored = await _stored(runner, claim.key)
+    if stored is None:
+        try:
+            return await run(claim)
+        except AlreadyProcessedError:  # the same key, committed by a concurrent request first
+            stored = await _stored(runner, claim.key)
+    if stored is None:
+        raise RuntimeError(f"idempotency key {claim.key!r} was taken but has no stored answer")
+    if stored.request_hash != claim.request_hash:
+        raise IdempotencyKeyReusedError(
+            f"Idempotency-Key {claim.key!r} was already used for a different request; use a new key"
+        )
+    return JSONResponse(status_code=stored.status_code, content=stored.body, headers={"Idempotent-Replayed": "true"})
+
+
+async def _stored(runner: CommandRunner, key: str) -> IdempotentResponse | None:
+    recorder = runner.store.pathways_recorder
+    found: IdempotentResponse | None = await runner.call(lambda: recorder.idempotent_response(key))
+    return found
+
+
+def recorder_of(claim: IdempotencyClaim | None) -> Callable[[Any], IdempotentResponse] | None:
+    return None if claim is None else claim.answer
+
+
+class Idempotent:
+    """A FastAPI dependency: ``await idempotent(lambda claim: app.command(..., idempotency=claim))``."""
+
+    def __init__(self, request: Request, key: IdempotencyKey = None) -> None:
+        self._request = request
+        self._key = key
+
+    async def __call__(self, run: Callable[[IdempotencyClaim | None], Awaitable[T]]) -> T | JSONResponse:
+        runner: CommandRunner = self._request.app.state.runner
+        return await once(runner, await claim_for(self._request, self._key), run)

@@ -1,0 +1,48 @@
+"""A POST retried with the same Idempotency-Key acts once and answers the same."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pathways_infra.settings import Settings
+
+from tests.support.system import running_system
+
+
+async def test_the_same_post_twice_with_one_key_acts_once(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        body = {"sex": "F", "birth_year": 1990}
+        first = await client.post("/participants", json=body, headers={"Idempotency-Key": "retry-1"})
+        again = await client.post("/participants", json=body, headers={"Idempotency-Key": "retry-1"})
+        other = await client.post("/participants", json=body, headers={"Idempotency-Key": "retry-2"})
+        stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert other.json()["id"] != first.json()["id"]
+    assert stored == 2, "the retried request recorded a second participant"
+
+
+async def test_concurrent_retries_with_one_key_act_once(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        project = {"name": "Community rice mill", "province_code": "TH-30"}
+        responses = await asyncio.gather(
+            *(client.post("/projects", json=project, headers={"Idempotency-Key": "same"}) for _ in range(8))
+        )
+        stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert stored == 1
+
+
+async def test_a_key_reused_for_a_different_request_is_refused(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        await client.post("/participants", json={"sex": "F", "birth_year": 1990}, headers={"Idempotency-Key": "k"})
+        reused = await client.post(
+            "/participants", json={"sex": "M", "birth_year": 1970}, headers={"Idempotency-Key": "k"}
+        )
+    assert reused.status_code == 422
+    assert reused.json()["fields"][0]["field"] == "header.Idempotency-Key"
