@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from pathways_infra.settings import Settings
-
 from tests.support.system import running_system
 
 
