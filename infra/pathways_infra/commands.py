@@ -69,6 +69,7 @@ class CommandContext:
     occurred_at: datetime | None = None
     correlation_id: UUID = field(default_factory=uuid4)
     causation_id: str | None = None
+    expected_version: int | None = None  # If-Match: act only if the aggregate is still at this version
 
     def metadata(self, recorded_at: datetime) -> EventMetadata:
         return EventMetadata(
@@ -127,6 +128,8 @@ class Session:
         expected_version: int | None = None,
     ) -> Appended[S]:
         """Append events to an aggregate; with ``expected_version``, only if it is still there."""
+        if expected_version is None:
+            expected_version = context.expected_version
         current = self.load(evolve, aggregate_id)
         state: S | None = current[0]
         version = current[1]

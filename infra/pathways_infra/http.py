@@ -48,11 +48,36 @@ def command_context(
     ] = "unknown",
     x_actor_unit: Annotated[str | None, Header(description="Their career development unit, if any.")] = None,
     x_correlation_id: Annotated[UUID | None, Header(description="Correlates a conversation across services.")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='Act only if the aggregate is still at this version (from the last command), e.g. "3".',
+        ),
+    ] = None,
 ) -> CommandContext:
     return CommandContext(
         actor=Actor(id=x_actor_id, role=x_actor_role, unit=x_actor_unit),
         correlation_id=x_correlation_id or uuid4(),
+        expected_version=_version_in(if_match),
     )
+
+
+def _version_in(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("header", "If-Match"),
+                    "msg": f'expected an aggregate version such as "3", got {if_match!r}',
+                    "type": "value_error",
+                }
+            ]
+        )
+    return int(tag)
 
 
 def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> CommandContext:
@@ -61,6 +86,7 @@ def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> C
         occurred_at=occurred_at,
         correlation_id=context.correlation_id,
         causation_id=context.causation_id,
+        expected_version=context.expected_version,
     )
 
 
