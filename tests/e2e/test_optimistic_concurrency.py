@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathways_infra.settings import Settings
-
 from tests.support.system import get_json_when_found, running_system
 
 
