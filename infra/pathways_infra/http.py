@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import FastAPI, Header, Request
+import asyncpg
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -39,6 +40,17 @@ class CommandAccepted(BaseModel):
     @classmethod
     def of(cls, appended: Appended[Any]) -> CommandAccepted:
         return cls(id=appended.aggregate_id, version=appended.version, event_ids=appended.event_ids)
+
+
+def read_pool(request: Request) -> asyncpg.Pool:
+    """The pool the service's queries read its read models with."""
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+def application_of(request: Request) -> Any:
+    """The service's application object (one method per command)."""
+    return request.app.state.application
 
 
 def command_context(
@@ -126,3 +138,7 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
     app.add_exception_handler(ConcurrencyError, broken_rule)
     for error_type in domain_errors:
         app.add_exception_handler(error_type, broken_rule)
+
+
+ReadPool = Annotated[asyncpg.Pool, Depends(read_pool)]
+Context = Annotated[CommandContext, Depends(command_context)]

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -99,3 +99,6 @@ class Idempotent:
     async def __call__(self, run: Callable[[IdempotencyClaim | None], Awaitable[T]]) -> T | JSONResponse:
         runner: CommandRunner = self._request.app.state.runner
         return await once(runner, await claim_for(self._request, self._key), run)
+
+
+Once = Annotated[Idempotent, Depends()]

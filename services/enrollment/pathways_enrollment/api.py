@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from pathways_enrollment.application import (
     EnrollmentApplication,
@@ -15,27 +14,13 @@ from pathways_enrollment.application import (
     RegisterProject,
 )
 from pathways_enrollment.projections import enrollments
-from pathways_infra.commands import CommandContext
-from pathways_infra.http import CommandAccepted, NotFoundError, command_context
-from pathways_infra.idempotency import Idempotent
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of
+from pathways_infra.idempotency import Once
 
 router = APIRouter()
 
 
-def application(request: Request) -> EnrollmentApplication:
-    app: EnrollmentApplication = request.app.state.application
-    return app
-
-
-def pool(request: Request) -> asyncpg.Pool:
-    read_pool: asyncpg.Pool = request.app.state.pool
-    return read_pool
-
-
-App = Annotated[EnrollmentApplication, Depends(application)]
-Context = Annotated[CommandContext, Depends(command_context)]
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
-Once = Annotated[Idempotent, Depends()]
+App = Annotated[EnrollmentApplication, Depends(application_of)]
 
 
 @router.post("/projects", status_code=201, tags=["projects"], response_model=CommandAccepted)
@@ -57,7 +42,7 @@ async def enroll_participant(command: EnrollParticipant, app: App, context: Cont
 
 
 @router.get("/enrollments/{enrollment_id}", tags=["enrollments"])
-async def get_enrollment(enrollment_id: UUID, read: Pool) -> dict[str, Any]:
+async def get_enrollment(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
     found = await enrollments.get_enrollment(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"enrollment {enrollment_id} is not known (yet: read models follow the events)")
@@ -66,7 +51,7 @@ async def get_enrollment(enrollment_id: UUID, read: Pool) -> dict[str, Any]:
 
 @router.get("/enrollments", tags=["enrollments"])
 async def list_enrollments(
-    read: Pool,
+    read: ReadPool,
     participant_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,

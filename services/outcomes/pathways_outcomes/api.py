@@ -5,37 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
-from pathways_infra.commands import CommandContext
-from pathways_infra.http import (
-    CommandAccepted,
-    NotFoundError,
-    command_context,
-    with_occurred_at,
-)
-from pathways_infra.idempotency import Idempotent
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
+from pathways_infra.idempotency import Once
 from pathways_outcomes.application import OutcomesApplication, RecordEmployment
 from pathways_outcomes.projections import cases
 
 router = APIRouter()
 
 
-def application(request: Request) -> OutcomesApplication:
-    app: OutcomesApplication = request.app.state.application
-    return app
-
-
-def pool(request: Request) -> asyncpg.Pool:
-    read_pool: asyncpg.Pool = request.app.state.pool
-    return read_pool
-
-
-App = Annotated[OutcomesApplication, Depends(application)]
-Context = Annotated[CommandContext, Depends(command_context)]
-Pool = Annotated[asyncpg.Pool, Depends(pool)]
-Once = Annotated[Idempotent, Depends()]
+App = Annotated[OutcomesApplication, Depends(application_of)]
 
 
 @router.post("/cases/{enrollment_id}/employment", status_code=201, tags=["outcomes"], response_model=CommandAccepted)
@@ -48,7 +28,7 @@ async def record_employment(
 
 
 @router.get("/cases/{enrollment_id}", tags=["outcomes"])
-async def get_case(enrollment_id: UUID, read: Pool) -> dict[str, Any]:
+async def get_case(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
     found = await cases.get_case(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"no outcomes case for enrollment {enrollment_id} (yet: read models follow the events)")

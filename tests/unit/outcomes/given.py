@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
 from uuid import UUID, uuid4
-
-import pytest
 
 from pathways_outcomes.domain.case import (
     BaselineIncomeNoted,
@@ -28,23 +25,14 @@ from pathways_outcomes.domain.case import (
 )
 from pathways_outcomes.domain.errors import OutcomesRuleError
 from pathways_outcomes.domain.follow_ups import due_dates
+from tests.support.given import given
+from tests.support.given import then_rejected as _then_rejected
 
-S = TypeVar("S")
-
-
-def given(evolve: Callable[[S | None, Any], S], *events: object) -> S | None:
-    state: S | None = None
-    for event in events:
-        state = evolve(state, event)
-    return state
+__all__ = ["given", "then_rejected"]
 
 
 def then_rejected(when: Callable[[], object], *, rule: str, retryable: bool = False) -> OutcomesRuleError:
-    with pytest.raises(OutcomesRuleError) as caught:
-        when()
-    assert caught.value.rule == rule, str(caught.value)
-    assert caught.value.retryable is retryable
-    return caught.value
+    return _then_rejected(OutcomesRuleError, when, rule=rule, retryable=retryable)
 
 
 # One enrollment that completed training on 15 January 2024: follow-ups due 15 April, 15 July 2024, 15 January 2025.

@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
 from uuid import UUID, uuid4
-
-import pytest
 
 from pathways_training.domain.cohort import CohortPlanned, CohortStarted, TrainingSessionHeld
 from pathways_training.domain.curriculum import (
@@ -24,23 +21,14 @@ from pathways_training.domain.curriculum import (
 )
 from pathways_training.domain.errors import TrainingRuleError
 from pathways_training.domain.training import AssignedToCohort, TrainingRecordOpened
+from tests.support.given import given
+from tests.support.given import then_rejected as _then_rejected
 
-S = TypeVar("S")
-
-
-def given(evolve: Callable[[S | None, Any], S], *events: object) -> S | None:
-    state: S | None = None
-    for event in events:
-        state = evolve(state, event)
-    return state
+__all__ = ["given", "then_rejected"]
 
 
 def then_rejected(when: Callable[[], object], *, rule: str, retryable: bool = False) -> TrainingRuleError:
-    with pytest.raises(TrainingRuleError) as caught:
-        when()
-    assert caught.value.rule == rule, str(caught.value)
-    assert caught.value.retryable is retryable
-    return caught.value
+    return _then_rejected(TrainingRuleError, when, rule=rule, retryable=retryable)
 
 
 # A small world: one project, one approved curriculum, a cohort that follows it, one enrollment.
