@@ -116,7 +116,9 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
         body: dict[str, Any] = {"error": str(error), "rule": rule}
         if getattr(error, "retryable", False):
             body["retryable"] = True
-        return JSONResponse(status_code=409, content=body)
+        # A rule that something must exist, broken, is an unknown id: 404, still naming the rule.
+        status = 404 if rule == "must-exist" else 409
+        return JSONResponse(status_code=status, content=body)
 
     async def not_found(_: Request, error: Exception) -> JSONResponse:
         return JSONResponse(status_code=404, content={"error": str(error)})

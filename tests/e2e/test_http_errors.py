@@ -42,5 +42,6 @@ async def test_a_broken_rule_is_409_naming_the_rule(settings: Settings) -> None:
     assert first.status_code == 201
     assert second.status_code == 409
     assert second.json()["rule"] == "enrolled-once-per-project"
-    assert unknown.status_code in (404, 409)
+    assert unknown.status_code == 404
+    assert unknown.json()["rule"] == "must-exist"
     assert "is not registered" in unknown.json()["error"]
