@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,14 +24,18 @@ from pathways_infra.settings import SERVICE_NAMES, Settings
 
 
 @pytest.fixture(scope="session")
-def server_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerUrls]:
-    data_dir = Path(os.environ.get("PATHWAYS_TEST_DATA_DIR") or tmp_path_factory.mktemp("pathways"))
-    with EmbeddedServers(
-        data_dir,
-        database_url=os.environ.get("PATHWAYS_DATABASE_URL"),
-        nats_url=os.environ.get("PATHWAYS_NATS_URL"),
-        nats_port=0,
-    ) as urls:
+def server_urls() -> Iterator[ServerUrls]:
+    # Not pytest's tmp_path: a second pytest run prunes old base folders, data directories of
+    # servers still running included.
+    with (
+        tempfile.TemporaryDirectory(prefix="pathways-test-") as folder,
+        EmbeddedServers(
+            Path(os.environ.get("PATHWAYS_TEST_DATA_DIR") or folder),
+            database_url=os.environ.get("PATHWAYS_DATABASE_URL"),
+            nats_url=os.environ.get("PATHWAYS_NATS_URL"),
+            nats_port=0,
+        ) as urls,
+    ):
         yield urls
 
 

@@ -105,7 +105,16 @@ class Session:
         self._shared = shared
         self._mine: dict[UUID, _Loaded[Any]] = {}
         self.new_events: list[RecordedEvent] = []
+        self.processed: list[tuple[str, str]] = []
         self.now = now
+
+    def already_processed(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        """Which of these inbound events the consumer has processed (committed) before."""
+        return self._store.pathways_recorder.processed_event_ids(consumer, event_ids)
+
+    def mark_processed(self, consumer: str, event_id: str) -> None:
+        """Record, in the same transaction as the job's events, that the consumer processed this event."""
+        self.processed.append((consumer, event_id))
 
     def load(self, evolve: Evolver[S], aggregate_id: UUID) -> tuple[S | None, int]:
         loaded = self._mine.get(aggregate_id) or self._shared.get(aggregate_id)
@@ -166,7 +175,6 @@ class _Pending(Generic[T]):
     job: Job[T]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
-    inbox: tuple[tuple[str, str], ...] = ()
     idempotent: Callable[[T], IdempotentResponse] | None = None
     settled: bool = False
 
@@ -221,14 +229,13 @@ class CommandRunner:
         self,
         job: Job[T],
         *,
-        inbox: Sequence[tuple[str, str]] = (),
         idempotent: Callable[[T], IdempotentResponse] | None = None,
     ) -> T:
         if self._thread is None:
             raise RuntimeError("the command runner is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Pending(job, loop, future, tuple(inbox), idempotent))
+        self._queue.put(_Pending(job, loop, future, idempotent))
         return await future
 
     async def call(self, function: Callable[[], T]) -> T:
@@ -294,7 +301,7 @@ class CommandRunner:
 
     def _commit(self, outcomes: list[_Outcome[Any]]) -> None:
         events = [event for outcome in outcomes for event in outcome.session.new_events]
-        inbox = [entry for outcome in outcomes for entry in outcome.pending.inbox]
+        inbox = [entry for outcome in outcomes for entry in outcome.session.processed]
         idempotent = [o.pending.idempotent(o.result) for o in outcomes if o.pending.idempotent is not None]
         if events or inbox or idempotent:
             self.store.save(*events, inbox=inbox, idempotent=idempotent)

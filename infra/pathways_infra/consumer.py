@@ -367,18 +367,15 @@ class ApplicationSink:
         self._handlers = handlers
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
-        runner = self._runner()
-        recorder = runner.store.pathways_recorder
-        ids = [m.event_id for m in messages]
-        done = await runner.call(lambda: recorder.processed_event_ids(consumer, ids))
-        fresh = list({m.event_id: m for m in messages if m.event_id not in done}.values())
-        if not fresh:
-            return
-
         def job(session: Session) -> None:
-            for inbound in fresh:
+            done = session.already_processed(consumer, [m.event_id for m in messages])
+            for inbound in messages:
+                if inbound.event_id in done:
+                    continue
+                done.add(inbound.event_id)
                 handler = self._handlers.get(type(inbound.event))
                 if handler is not None:
                     handler(session, inbound)
+                session.mark_processed(consumer, inbound.event_id)
 
-        await runner.run(job, inbox=[(consumer, m.event_id) for m in fresh])
+        await self._runner().run(job)

@@ -9,7 +9,7 @@ messages were processed (the inbox) and what an idempotent HTTP request answered
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -272,7 +272,7 @@ class PathwaysRecorder(PostgresApplicationRecorder):
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def processed_event_ids(self, consumer: str, event_ids: Iterable[str]) -> set[str]:
+    def processed_event_ids(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_inbox, (consumer, list(event_ids)))
             return {row["event_id"] for row in curs.fetchall()}

@@ -5,10 +5,11 @@ polling as a fallback), translates domain events into integration events, publis
 pipelined, waits for the acks and then stores its position.
 
 Exactly once, in order, without trusting the dedup window: the relay resumes from the last message
-*in the stream* (its ``Nats-Msg-Id`` names the notification it came from), and every publish
-carries ``Nats-Expected-Last-Sequence``, so a message lost in a pipeline makes every later one
-fail instead of landing out of order; the relay then re-reads the stream's tail and goes on from
-there. Only one relay per service publishes at a time (a PostgreSQL advisory lock).
+*in the stream* (its ``Nats-Msg-Id`` names the notification it came from). Messages go out as
+JetStream atomic batches (all of a batch stored, or none) whose first message carries
+``Nats-Expected-Last-Sequence``, so if a batch is lost every later one fails instead of landing out
+of order; the relay then re-reads the stream's tail and goes on from there. Only one relay per
+service publishes at a time (a PostgreSQL advisory lock).
 """
 
 from __future__ import annotations
