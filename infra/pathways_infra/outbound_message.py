@@ -30,32 +30,36 @@ class OutboundMessage(Outgoing):
 
 
 def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent) -> OutboundMessage:
+    """The message, its header lines encoded once here (this runs for every event the relay sends)."""
     assert recorded.notification_id is not None
     meta = recorded.metadata
     message_id = f"{service}:{recorded.notification_id}"
-    headers = {
-        MSG_ID: message_id,
-        "ce-specversion": SPEC_VERSION,
-        "ce-id": message_id,
-        "ce-source": f"/pathways/{service}",
-        "ce-type": event.cloudevent_type(),
-        "ce-time": _iso(meta.occurred_at),
-        "ce-subject": str(event.partition_key()),
-        "ce-datacontenttype": "application/json",
-        CORRELATION_ID: str(meta.correlation_id),
-        RECORDED_AT: _iso(recorded.recorded_at),
-        ACTOR_ID: header_safe(meta.actor.id),
-        ACTOR_ROLE: header_safe(meta.actor.role),
-        TRACEPARENT: traceparent_for(meta.correlation_id, meta.event_id),
-    }
+    optional = ""
     if meta.causation_id:
-        headers[CAUSATION_ID] = header_safe(meta.causation_id)
+        optional += f"{CAUSATION_ID}: {header_safe(meta.causation_id)}\r\n"
     if meta.actor.unit:
-        headers[ACTOR_UNIT] = header_safe(meta.actor.unit)
+        optional += f"{ACTOR_UNIT}: {header_safe(meta.actor.unit)}\r\n"
+    lines = (
+        f"{MSG_ID}: {message_id}\r\n"
+        f"ce-specversion: {SPEC_VERSION}\r\n"
+        f"ce-id: {message_id}\r\n"
+        f"ce-source: /pathways/{service}\r\n"
+        f"ce-type: {event.cloudevent_type()}\r\n"
+        f"ce-time: {_iso(meta.occurred_at)}\r\n"
+        f"ce-subject: {event.partition_key()}\r\n"
+        f"ce-datacontenttype: application/json\r\n"
+        f"{CORRELATION_ID}: {meta.correlation_id}\r\n"
+        f"{RECORDED_AT}: {_iso(recorded.recorded_at)}\r\n"
+        f"{ACTOR_ID}: {header_safe(meta.actor.id)}\r\n"
+        f"{ACTOR_ROLE}: {header_safe(meta.actor.role)}\r\n"
+        f"{TRACEPARENT}: {traceparent_for(meta.correlation_id, meta.event_id)}\r\n"
+        f"{optional}"
+    )
     return OutboundMessage(
         subject=event.SUBJECT,
         payload=event.__pydantic_serializer__.to_json(event),
-        headers=headers,
+        headers={},
+        encoded_headers=lines.encode(),
         notification_id=recorded.notification_id,
     )
 

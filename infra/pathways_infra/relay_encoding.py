@@ -1,4 +1,4 @@
-"""Stored events → outbound messages with their header lines encoded once, ahead of publishing.
+"""Stored events → outbound messages, their header lines encoded once, ahead of publishing.
 
 (Translating in a worker process was tried: on two cores shared with NATS and PostgreSQL it
 gained nothing measurable, so the relay translates inline.)
@@ -14,7 +14,6 @@ from eventsourcing.persistence import StoredEvent
 from pathways_contracts.base import IntegrationEvent
 from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
 from pathways_infra.outbound_message import OutboundMessage, build_message
-from pathways_infra.publisher import header_lines
 
 Translator = Callable[[RecordedEvent], IntegrationEvent | None]
 
@@ -39,14 +38,5 @@ class Encoder:
             event = self._translate(recorded)
             if event is None:
                 continue
-            message = build_message(self._service, recorded, event)
-            messages.append(
-                OutboundMessage(
-                    subject=message.subject,
-                    payload=message.payload,
-                    headers={},
-                    encoded_headers=header_lines(message.headers),
-                    notification_id=message.notification_id,
-                )
-            )
+            messages.append(build_message(self._service, recorded, event))
         return messages
