@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypedDict
 from uuid import UUID
 
 from pathways_enrollment.domain.consent import ConsentPurpose
@@ -183,6 +184,31 @@ class Enrollment:
         return self.placement.unit_id
 
 
+class _CaseEventFields(TypedDict):
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    unit_id: UUID | None
+    province_code: str
+    region: str
+
+
+def _event_fields(enrollment_id: UUID, participant_id: UUID, where: Placement) -> _CaseEventFields:
+    """What every case event carries (see :class:`CaseEvent`), for a case placed at ``where``."""
+    return _CaseEventFields(
+        enrollment_id=enrollment_id,
+        participant_id=participant_id,
+        project_id=where.project_id,
+        unit_id=where.unit_id,
+        province_code=where.province_code,
+        region=where.region,
+    )
+
+
+def _case_event_fields(case: Enrollment) -> _CaseEventFields:
+    return _event_fields(case.id, case.participant_id, case.placement)
+
+
 def _placed(project: Project, *, unit_id: UUID | None = None, since: date | None) -> Placement:
     return Placement(
         project_id=project.id,
@@ -246,17 +272,7 @@ def apply_for_enrollment(
     require_open_project(open_project, project_id)
     _require_consent(found, applied_on)
     where = _placed(open_project, since=applied_on)
-    return [
-        EnrollmentApplied(
-            enrollment_id=enrollment_id,
-            participant_id=found.id,
-            project_id=where.project_id,
-            unit_id=where.unit_id,
-            province_code=where.province_code,
-            region=where.region,
-            applied_on=applied_on,
-        )
-    ]
+    return [EnrollmentApplied(**_event_fields(enrollment_id, found.id, where), applied_on=applied_on)]
 
 
 def record_baseline(state: Enrollment | None, *, profile: BaselineProfile) -> list[BaselineProfileRecorded]:
@@ -266,18 +282,7 @@ def record_baseline(state: Enrollment | None, *, profile: BaselineProfile) -> li
             f"the baseline of enrollment {case.id} is fixed once the case is {case.status.value}",
             rule="baseline-only-before-enrollment",
         )
-    where = case.placement
-    return [
-        BaselineProfileRecorded(
-            enrollment_id=case.id,
-            participant_id=case.participant_id,
-            project_id=where.project_id,
-            unit_id=where.unit_id,
-            province_code=where.province_code,
-            region=where.region,
-            profile=check_profile(profile),
-        )
-    ]
+    return [BaselineProfileRecorded(**_case_event_fields(case), profile=check_profile(profile))]
 
 
 def screen(
@@ -289,15 +294,9 @@ def screen(
     if case.baseline is None:
         raise EnrollmentRuleError(f"enrollment {case.id} has no baseline profile to screen", rule="baseline-required")
     outcome = evaluate(case.baseline, criteria, date_of_birth=date_of_birth, on=screened_on)
-    where = case.placement
     return [
         ParticipantScreened(
-            enrollment_id=case.id,
-            participant_id=case.participant_id,
-            project_id=where.project_id,
-            unit_id=where.unit_id,
-            province_code=where.province_code,
-            region=where.region,
+            **_case_event_fields(case),
             screened_on=screened_on,
             passed=outcome.passed,
             reasons=outcome.reasons,
@@ -361,12 +360,7 @@ def enroll(
         screened_on = state.screening.screened_on
     return [
         ParticipantEnrolled(
-            enrollment_id=enrollment_id,
-            participant_id=participant.id,
-            project_id=where.project_id,
-            unit_id=where.unit_id,
-            province_code=where.province_code,
-            region=where.region,
+            **_event_fields(enrollment_id, participant.id, where),
             enrolled_on=enrolled_on,
             consent_notice_version=notice_version,
             screened_on=screened_on,
@@ -417,12 +411,7 @@ def transfer(
         )
     return [
         EnrollmentTransferred(
-            enrollment_id=case.id,
-            participant_id=case.participant_id,
-            project_id=where.project_id,
-            unit_id=where.unit_id,
-            province_code=where.province_code,
-            region=where.region,
+            **_event_fields(case.id, case.participant_id, where),
             from_project_id=current.project_id,
             from_unit_id=current.unit_id,
             from_province_code=current.province_code,
@@ -437,15 +426,9 @@ def withdraw(state: Enrollment | None, *, reason: WithdrawalReason, withdrawn_on
     """Withdraw the case, before or after enrollment."""
     case = _case(state)
     _only_from(case, "withdraw", (*BEFORE_ENROLLMENT, *IN_PROGRAMME))
-    where = case.placement
     return [
         EnrollmentWithdrawn(
-            enrollment_id=case.id,
-            participant_id=case.participant_id,
-            project_id=where.project_id,
-            unit_id=where.unit_id,
-            province_code=where.province_code,
-            region=where.region,
+            **_case_event_fields(case),
             reason=reason,
             withdrawn_on=withdrawn_on,
             was_enrolled=case.was_enrolled,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from typing import TypedDict
 from uuid import UUID
 
 from pathways_enrollment.domain.errors import (
@@ -121,6 +122,18 @@ class Mentor:
         raise EnrollmentRuleError(f"mentor {self.id} has no assignment {assignment_id}", rule="assignment-not-found")
 
 
+class _WhereFields(TypedDict):
+    unit_id: UUID | None
+    project_id: UUID | None
+    province_code: str
+    region: str
+
+
+def _where(of: MentorAssignment | MentorAssigned) -> _WhereFields:
+    """Where an assignment (or its event) has the mentor: the unit or project, and its province and region."""
+    return _WhereFields(unit_id=of.unit_id, project_id=of.project_id, province_code=of.province_code, region=of.region)
+
+
 def register_mentor(state: Mentor | None, *, mentor_id: UUID) -> list[MentorRegistered]:
     if state is not None:
         raise EnrollmentRuleError(f"mentor {mentor_id} is already registered", rule="mentor-registered-once")
@@ -143,15 +156,15 @@ def _assign(mentor: Mentor, candidate: MentorAssignment) -> list[MentorAssigned]
             )
     return [
         MentorAssigned(
-            mentor_id=mentor.id,
-            assignment_id=candidate.id,
-            unit_id=candidate.unit_id,
-            project_id=candidate.project_id,
-            province_code=candidate.province_code,
-            region=candidate.region,
-            from_date=candidate.from_date,
+            mentor_id=mentor.id, assignment_id=candidate.id, **_where(candidate), from_date=candidate.from_date
         )
     ]
+
+
+def _target_ended(target: str, status: str) -> EnrollmentRuleError:
+    return EnrollmentRuleError(
+        f"{target} is {status}; mentors are no longer assigned to it", rule="assignment-target-ended"
+    )
 
 
 def assign_mentor_to_unit(
@@ -165,10 +178,7 @@ def assign_mentor_to_unit(
     mentor = require_existing(state, "this mentor")
     found = require_existing(unit, f"career development unit {unit_id}")
     if found.status == UnitStatus.DEACTIVATED:
-        raise EnrollmentRuleError(
-            f"career development unit {unit_id} is deactivated; mentors are no longer assigned to it",
-            rule="assignment-target-ended",
-        )
+        raise _target_ended(f"career development unit {unit_id}", "deactivated")
     return _assign(
         mentor,
         MentorAssignment(
@@ -193,10 +203,7 @@ def assign_mentor_to_project(
     mentor = require_existing(state, "this mentor")
     found = require_existing(project, f"project {project_id}")
     if found.status in PROJECT_ENDED:
-        raise EnrollmentRuleError(
-            f"project {project_id} is {found.status.value}; mentors are no longer assigned to it",
-            rule="assignment-target-ended",
-        )
+        raise _target_ended(f"project {project_id}", found.status.value)
     return _assign(
         mentor,
         MentorAssignment(
@@ -246,10 +253,7 @@ def log_coaching_visit(
             mentor_id=mentor.id,
             visit_id=visit_id,
             assignment_id=assignment.id,
-            unit_id=assignment.unit_id,
-            project_id=assignment.project_id,
-            province_code=assignment.province_code,
-            region=assignment.region,
+            **_where(assignment),
             visited_on=visited_on,
         )
     ]
@@ -280,14 +284,7 @@ def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
         case MentorRegistered():
             return Mentor(id=event.mentor_id)
         case MentorAssigned() if state is not None:
-            assignment = MentorAssignment(
-                id=event.assignment_id,
-                unit_id=event.unit_id,
-                project_id=event.project_id,
-                province_code=event.province_code,
-                region=event.region,
-                from_date=event.from_date,
-            )
+            assignment = MentorAssignment(id=event.assignment_id, **_where(event), from_date=event.from_date)
             return replace(state, assignments=(*state.assignments, assignment))
         case MentorAssignmentEnded() if state is not None:
             assignments = tuple(

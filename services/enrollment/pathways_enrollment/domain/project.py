@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypedDict
 from uuid import UUID
 
 from pathways_enrollment.domain.errors import (
@@ -165,6 +166,20 @@ def require_open_project(project: Project | None, project_id: UUID) -> Project:
     return found
 
 
+class _ProjectEventFields(TypedDict):
+    project_id: UUID
+    unit_id: UUID | None
+    province_code: str
+    region: str
+
+
+def _event_fields(project: Project) -> _ProjectEventFields:
+    """What every project event carries (see :class:`ProjectEvent`)."""
+    return _ProjectEventFields(
+        project_id=project.id, unit_id=project.unit_id, province_code=project.province_code, region=project.region
+    )
+
+
 def _transition(state: Project | None, action: str, allowed_from: Iterable[ProjectStatus]) -> Project:
     project = require_existing(state, "this project")
     allowed = tuple(allowed_from)
@@ -228,20 +243,12 @@ def propose_project(
 
 def approve_project(state: Project | None) -> list[ProjectApproved]:
     p = _transition(state, "approve", (ProjectStatus.PROPOSED,))
-    return [ProjectApproved(project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region)]
+    return [ProjectApproved(**_event_fields(p))]
 
 
 def reject_project(state: Project | None, *, reason: str) -> list[ProjectRejected]:
     p = _transition(state, "reject", (ProjectStatus.PROPOSED,))
-    return [
-        ProjectRejected(
-            project_id=p.id,
-            unit_id=p.unit_id,
-            province_code=p.province_code,
-            region=p.region,
-            reason=require_reason(reason, action="reject a project"),
-        )
-    ]
+    return [ProjectRejected(**_event_fields(p), reason=require_reason(reason, action="reject a project"))]
 
 
 def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | None) -> list[ProjectActivated]:
@@ -254,25 +261,17 @@ def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | Non
         )
     if p.unit_id is not None:
         require_active_unit(unit, p.unit_id, to="start a project")
-    return [ProjectActivated(project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region)]
+    return [ProjectActivated(**_event_fields(p))]
 
 
 def close_project(state: Project | None) -> list[ProjectClosed]:
     p = _transition(state, "close", (ProjectStatus.ACTIVE,))
-    return [ProjectClosed(project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region)]
+    return [ProjectClosed(**_event_fields(p))]
 
 
 def terminate_project(state: Project | None, *, reason: str) -> list[ProjectTerminated]:
     p = _transition(state, "terminate", (ProjectStatus.APPROVED, ProjectStatus.ACTIVE))
-    return [
-        ProjectTerminated(
-            project_id=p.id,
-            unit_id=p.unit_id,
-            province_code=p.province_code,
-            region=p.region,
-            reason=require_reason(reason, action="terminate a project"),
-        )
-    ]
+    return [ProjectTerminated(**_event_fields(p), reason=require_reason(reason, action="terminate a project"))]
 
 
 def _findings(items: Iterable[str]) -> tuple[str, ...]:
@@ -307,10 +306,7 @@ def assess_community_needs(
         )
     return [
         CommunityNeedsAssessed(
-            project_id=p.id,
-            unit_id=p.unit_id,
-            province_code=p.province_code,
-            region=p.region,
+            **_event_fields(p),
             problems=found["problems"],
             community_capital=found["community capital"],
             opportunities=found["opportunities"],
@@ -329,32 +325,26 @@ def validate_needs_assessment(state: Project | None) -> list[CommunityNeedsAsses
         raise EnrollmentRuleError(
             f"the community needs assessment of project {p.id} is already validated", rule="needs-assessment-validated"
         )
-    return [
-        CommunityNeedsAssessmentValidated(
-            project_id=p.id, unit_id=p.unit_id, province_code=p.province_code, region=p.region
-        )
-    ]
+    return [CommunityNeedsAssessmentValidated(**_event_fields(p))]
+
+
+def _new_project(event: ProjectRegistered | ProjectProposed) -> Project:
+    return Project(
+        id=event.project_id,
+        name=event.name,
+        province_code=event.province_code,
+        region=event.region,
+        unit_id=event.unit_id,
+    )
 
 
 def evolve_project(state: Project | None, event: object) -> Project:
     match event:
         case ProjectRegistered():
-            return Project(
-                id=event.project_id,
-                name=event.name,
-                province_code=event.province_code,
-                region=event.region,
-                unit_id=event.unit_id,
-                status=ProjectStatus.ACTIVE,
-                direct_enrollment=True,
-            )
+            return replace(_new_project(event), status=ProjectStatus.ACTIVE, direct_enrollment=True)
         case ProjectProposed():
-            return Project(
-                id=event.project_id,
-                name=event.name,
-                province_code=event.province_code,
-                region=event.region,
-                unit_id=event.unit_id,
+            return replace(
+                _new_project(event),
                 status=ProjectStatus.PROPOSED,
                 grant_thb=event.grant_thb,
                 eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),

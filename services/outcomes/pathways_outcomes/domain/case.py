@@ -257,10 +257,7 @@ class Case:
 
 def accepting_outcomes(state: Case | None, enrollment_id: UUID) -> Case:
     """The case, if it accepts a new outcome: training completed, not withdrawn, not closed."""
-    if state is None:
-        raise _training_must_be_completed(enrollment_id, retryable=True)
-    if state.closed_on is not None:
-        raise OutcomesRuleError(f"the case of enrollment {enrollment_id} is closed", rule="case-closed")
+    state = _open_case(state, enrollment_id)
     if state.withdrawn_on is not None:
         raise OutcomesRuleError(f"enrollment {enrollment_id} was withdrawn", rule="case-withdrawn")
     if state.training is TrainingResult.DROPPED_OUT:
@@ -451,10 +448,7 @@ def observe_income(
 
 def close_case(state: Case | None, *, enrollment_id: UUID, closed_on: date, reason: ClosureReason) -> list[CaseClosed]:
     """Close a case whose training is over (completed or dropped out) or which was withdrawn."""
-    if state is None:
-        raise _training_must_be_completed(enrollment_id, retryable=True)
-    if state.closed_on is not None:
-        raise OutcomesRuleError(f"the case of enrollment {enrollment_id} is closed", rule="case-closed")
+    state = _open_case(state, enrollment_id)
     if state.training is TrainingResult.UNKNOWN and state.withdrawn_on is None:
         raise _training_must_be_completed(enrollment_id, retryable=True)
     return [
@@ -469,35 +463,26 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 FollowUp(month=m, due_on=d) for m, d in zip(FOLLOW_UP_MONTHS, event.due_dates, strict=False)
             )
             return replace(
-                _case(state, event.enrollment_id, event.participant_id, event.project_id),
+                _case(state, event),
                 training=TrainingResult.COMPLETED,
                 completed_on=event.completed_on,
                 follow_ups=follow_ups,
             )
         case TrainingCompletionNoted():
-            return replace(
-                _case(state, event.enrollment_id, event.participant_id, event.project_id),
-                training=TrainingResult.COMPLETED,
-                completed_on=event.completed_on,
-            )
+            return replace(_case(state, event), training=TrainingResult.COMPLETED, completed_on=event.completed_on)
         case TrainingDropoutNoted():
             return replace(
-                _case(state, event.enrollment_id, event.participant_id, event.project_id),
-                training=TrainingResult.DROPPED_OUT,
-                dropped_out_on=event.dropped_out_on,
+                _case(state, event), training=TrainingResult.DROPPED_OUT, dropped_out_on=event.dropped_out_on
             )
         case EnrollmentWithdrawalNoted():
-            case = _case(state, event.enrollment_id, event.participant_id, event.project_id)
+            case = _case(state, event)
             return replace(
                 case,
                 withdrawn_on=event.withdrawn_on,
                 follow_ups=_miss_open(case.follow_ups, event.withdrawn_on, MissedReason.WITHDRAWN),
             )
         case BaselineIncomeNoted():
-            return replace(
-                _case(state, event.enrollment_id, event.participant_id, event.project_id),
-                baseline_income_thb=event.monthly_income_thb,
-            )
+            return replace(_case(state, event), baseline_income_thb=event.monthly_income_thb)
         case FollowUpCompleted() if state is not None:
             return _with_follow_up(state, event.month, completed_on=event.completed_on)
         case FollowUpMissed() if state is not None:
@@ -518,6 +503,15 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 follow_ups=_miss_open(state.follow_ups, event.closed_on, MissedReason.CASE_CLOSED),
             )
     raise TypeError(f"a case does not follow from {type(event).__name__} at {state}")
+
+
+def _open_case(state: Case | None, enrollment_id: UUID) -> Case:
+    """The case, if it exists and is not closed."""
+    if state is None:
+        raise _training_must_be_completed(enrollment_id, retryable=True)
+    if state.closed_on is not None:
+        raise OutcomesRuleError(f"the case of enrollment {enrollment_id} is closed", rule="case-closed")
+    return state
 
 
 def _training_must_be_completed(enrollment_id: UUID, *, retryable: bool) -> OutcomesRuleError:
@@ -572,10 +566,18 @@ def _completed_follow_up(case: Case, month: int) -> FollowUp:
     return follow_up
 
 
-def _case(state: Case | None, enrollment_id: UUID, participant_id: UUID, project_id: UUID) -> Case:
+def _case(
+    state: Case | None,
+    event: FollowUpsScheduled
+    | TrainingCompletionNoted
+    | TrainingDropoutNoted
+    | EnrollmentWithdrawalNoted
+    | BaselineIncomeNoted,
+) -> Case:
+    """The case, or a new one for the participant's enrollment when ``event`` is the first heard of it."""
     if state is not None:
         return state
-    return Case(enrollment_id=enrollment_id, participant_id=participant_id, project_id=project_id)
+    return Case(enrollment_id=event.enrollment_id, participant_id=event.participant_id, project_id=event.project_id)
 
 
 def _with_follow_up(

@@ -216,12 +216,13 @@ def open_online_sales_channel(
 def register_enterprise(
     state: Enterprise | None, *, enterprise_id: UUID, registration_number: str, registered_on: date
 ) -> list[EnterpriseRegistered]:
-    enterprise = _active(state, enterprise_id)
-    if enterprise.status is not EnterpriseStatus.FORMING:
-        raise OutcomesRuleError(
-            f"enterprise {enterprise_id} is {enterprise.status}; only a forming enterprise registers",
-            rule="enterprise-must-be-forming",
-        )
+    enterprise = _active_in(
+        state,
+        enterprise_id,
+        (EnterpriseStatus.FORMING,),
+        "only a forming enterprise registers",
+        "enterprise-must-be-forming",
+    )
     if (
         enterprise.kind is EnterpriseKind.COMMUNITY_ENTERPRISE
         and enterprise.members_count < COMMUNITY_ENTERPRISE_MIN_MEMBERS
@@ -236,22 +237,24 @@ def register_enterprise(
 
 def begin_operating(state: Enterprise | None, *, enterprise_id: UUID, began_on: date) -> list[EnterpriseBeganOperating]:
     """A registered enterprise begins operating; a dormant one operates again."""
-    enterprise = _active(state, enterprise_id)
-    if enterprise.status not in (EnterpriseStatus.REGISTERED, EnterpriseStatus.DORMANT):
-        raise OutcomesRuleError(
-            f"enterprise {enterprise_id} is {enterprise.status}; it operates once registered (or again when dormant)",
-            rule="enterprise-must-be-registered",
-        )
+    _active_in(
+        state,
+        enterprise_id,
+        (EnterpriseStatus.REGISTERED, EnterpriseStatus.DORMANT),
+        "it operates once registered (or again when dormant)",
+        "enterprise-must-be-registered",
+    )
     return [EnterpriseBeganOperating(enterprise_id=enterprise_id, began_on=began_on)]
 
 
 def go_dormant(state: Enterprise | None, *, enterprise_id: UUID, dormant_on: date) -> list[EnterpriseWentDormant]:
-    enterprise = _active(state, enterprise_id)
-    if enterprise.status is not EnterpriseStatus.OPERATING:
-        raise OutcomesRuleError(
-            f"enterprise {enterprise_id} is {enterprise.status}; only an operating enterprise goes dormant",
-            rule="enterprise-must-be-operating",
-        )
+    _active_in(
+        state,
+        enterprise_id,
+        (EnterpriseStatus.OPERATING,),
+        "only an operating enterprise goes dormant",
+        "enterprise-must-be-operating",
+    )
     return [EnterpriseWentDormant(enterprise_id=enterprise_id, dormant_on=dormant_on)]
 
 
@@ -308,6 +311,16 @@ def _active(state: Enterprise | None, enterprise_id: UUID) -> Enterprise:
     if state.status is EnterpriseStatus.DISSOLVED:
         raise OutcomesRuleError(f"enterprise {enterprise_id} is dissolved", rule="enterprise-dissolved")
     return state
+
+
+def _active_in(
+    state: Enterprise | None, enterprise_id: UUID, allowed: tuple[EnterpriseStatus, ...], refusal: str, rule: str
+) -> Enterprise:
+    """The enterprise, if it exists, is not dissolved and is in one of the ``allowed`` statuses."""
+    enterprise = _active(state, enterprise_id)
+    if enterprise.status not in allowed:
+        raise OutcomesRuleError(f"enterprise {enterprise_id} is {enterprise.status}; {refusal}", rule=rule)
+    return enterprise
 
 
 def _check_members_count(members_count: int, *, participants: int) -> None:

@@ -187,12 +187,9 @@ def co_design(
     co_designed_on: date,
     needs_assessment_id: UUID | None = None,
 ) -> list[CurriculumCoDesigned]:
-    current = _version(_existing(state, curriculum_id), version)
-    if current.status is not CurriculumStatus.DRAFT:
-        raise TrainingRuleError(
-            f"version {version} of curriculum {curriculum_id} is {current.status}; only a draft is co-designed",
-            rule="curriculum-must-be-draft",
-        )
+    _version_in(
+        state, curriculum_id, version, CurriculumStatus.DRAFT, "only a draft is co-designed", "curriculum-must-be-draft"
+    )
     return [
         CurriculumCoDesigned(
             curriculum_id=curriculum_id,
@@ -207,38 +204,41 @@ def co_design(
 def approve_curriculum(
     state: Curriculum | None, *, curriculum_id: UUID, version: int, approved_on: date
 ) -> list[CurriculumApproved]:
-    current = _version(_existing(state, curriculum_id), version)
-    if current.status is not CurriculumStatus.CO_DESIGNED:
-        raise TrainingRuleError(
-            f"version {version} of curriculum {curriculum_id} is {current.status}; "
-            "only a version co-designed with the community is approved",
-            rule="curriculum-must-be-co-designed",
-        )
+    _version_in(
+        state,
+        curriculum_id,
+        version,
+        CurriculumStatus.CO_DESIGNED,
+        "only a version co-designed with the community is approved",
+        "curriculum-must-be-co-designed",
+    )
     return [CurriculumApproved(curriculum_id=curriculum_id, version=version, approved_on=approved_on)]
 
 
 def retire_curriculum(
     state: Curriculum | None, *, curriculum_id: UUID, version: int, retired_on: date
 ) -> list[CurriculumRetired]:
-    current = _version(_existing(state, curriculum_id), version)
-    if current.status is not CurriculumStatus.APPROVED:
-        raise TrainingRuleError(
-            f"version {version} of curriculum {curriculum_id} is {current.status}; only an approved version retires",
-            rule="curriculum-must-be-approved",
-        )
+    _version_in(
+        state,
+        curriculum_id,
+        version,
+        CurriculumStatus.APPROVED,
+        "only an approved version retires",
+        "curriculum-must-be-approved",
+    )
     return [CurriculumRetired(curriculum_id=curriculum_id, version=version, retired_on=retired_on)]
 
 
 def approved_version(state: Curriculum | None, *, curriculum_id: UUID, version: int) -> CurriculumVersion:
     """The version a cohort may follow: it exists and is approved (not draft, not retired)."""
-    current = _version(_existing(state, curriculum_id), version)
-    if current.status is not CurriculumStatus.APPROVED:
-        raise TrainingRuleError(
-            f"version {version} of curriculum {curriculum_id} is {current.status}; "
-            "a cohort follows an approved version",
-            rule="curriculum-must-be-approved",
-        )
-    return current
+    return _version_in(
+        state,
+        curriculum_id,
+        version,
+        CurriculumStatus.APPROVED,
+        "a cohort follows an approved version",
+        "curriculum-must-be-approved",
+    )
 
 
 def evolve_curriculum(state: Curriculum | None, event: object) -> Curriculum:
@@ -282,6 +282,18 @@ def _version(state: Curriculum, version: int) -> CurriculumVersion:
             f"curriculum {state.curriculum_id} has no version {version}", rule="unknown-curriculum-version"
         )
     return found
+
+
+def _version_in(
+    state: Curriculum | None, curriculum_id: UUID, version: int, status: CurriculumStatus, refusal: str, rule: str
+) -> CurriculumVersion:
+    """The version, if it exists and is in ``status``; otherwise the ``rule`` is broken (``refusal`` says why)."""
+    current = _version(_existing(state, curriculum_id), version)
+    if current.status is not status:
+        raise TrainingRuleError(
+            f"version {version} of curriculum {curriculum_id} is {current.status}; {refusal}", rule=rule
+        )
+    return current
 
 
 def _with_version(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypedDict
 from uuid import UUID
 
 from pathways_training.domain.cohort import OPEN_COHORT, Cohort, CohortStatus
@@ -252,8 +253,7 @@ def note_enrollment_transfer(
         return []  # already known, or training is over: nothing moves
     return [
         EnrollmentTransferNoted(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             from_project_id=record.project_id,
             to_project_id=to_project_id,
             transferred_on=transferred_on,
@@ -275,8 +275,7 @@ def assign_to_cohort(
     _check_can_join(record, cohort)
     return [
         AssignedToCohort(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             cohort_id=cohort.cohort_id,
             assigned_on=assigned_on,
         )
@@ -304,8 +303,7 @@ def transfer_to_cohort(
     expected = from_cohort.sessions_held(from_day=record.joined_on, before=transferred_on)
     return [
         TransferredToCohort(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             from_cohort_id=from_cohort.cohort_id,
             to_cohort_id=to_cohort.cohort_id,
             transferred_on=transferred_on,
@@ -334,8 +332,7 @@ def record_attendance(
         return []
     return [
         AttendanceRecorded(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             cohort_id=cohort.cohort_id,
             session_id=session_id,
             attended=attended,
@@ -376,8 +373,7 @@ def assess_skills(
         raise TrainingRuleError("a post-training assessment follows a pre-training one", rule="pre-assessment-first")
     return [
         SkillsAssessed(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             cohort_id=cohort.cohort_id,
             phase=phase,
             scores=tuple(CompetencyScore(competency=name, score=score) for name, score in sorted(scores.items())),
@@ -445,8 +441,7 @@ def complete(
         )
     return [
         TrainingCompleted(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             project_id=record.project_id,
             attendance_rate=rate,
             cohort_id=record.cohort_id,
@@ -461,8 +456,7 @@ def drop_out(
     record = _open(state, enrollment_id)
     return [
         ParticipantDroppedOut(
-            enrollment_id=enrollment_id,
-            participant_id=record.participant_id,
+            **_ids(enrollment_id, record),
             project_id=record.project_id,
             reason=reason,
             dropped_out_on=dropped_out_on,
@@ -537,6 +531,16 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
         case TrainingRecordWithdrawn() if state is not None:
             return replace(state, status=TrainingStatus.WITHDRAWN, closed_on=event.withdrawn_on)
     raise TypeError(f"a training record does not follow from {type(event).__name__} at {state}")
+
+
+class _RecordIds(TypedDict):
+    enrollment_id: UUID
+    participant_id: UUID
+
+
+def _ids(enrollment_id: UUID, record: TrainingRecord) -> _RecordIds:
+    """What every training record event carries: the enrollment and its participant."""
+    return _RecordIds(enrollment_id=enrollment_id, participant_id=record.participant_id)
 
 
 def _known(state: TrainingRecord | None, enrollment_id: UUID) -> TrainingRecord:
