@@ -135,11 +135,16 @@ class Relay:
         try:
             tail = await self._stream_tail()
             position = await self._resume_position(positions, tail)
+            failures = 0
             while not stop.is_set():
                 try:
                     position, tail = await self._pipeline(conn, positions, stop, position, tail)
+                    failures = 0
                 except PublishError as error:
-                    log.warning("relay %s: %s; resuming from the stream's tail", self.service, error)
+                    failures += 1
+                    delay = min(0.1 * 2**failures, 10.0)
+                    log.warning("relay %s: %s; resuming from the stream's tail in %.1fs", self.service, error, delay)
+                    await _wait(stop, delay)
                     tail = await self._stream_tail()
                     position = tail.last_notification_id
         finally:
@@ -230,8 +235,9 @@ class Relay:
     async def _stream_tail(self) -> StreamTail:
         info = await self._js.stream_info(self.stream)
         last_sequence = info.state.last_seq
-        if last_sequence == 0:
-            return StreamTail(0, 0)
+        if info.state.messages == 0:
+            # Empty, or purged by an operator: everything is republished from the event store.
+            return StreamTail(last_sequence, 0)
         last = await self._js.get_msg(self.stream, seq=last_sequence)
         msg_id = (last.headers or {}).get(MSG_ID, "")
         source, _, notification = msg_id.partition(":")

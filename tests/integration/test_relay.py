@@ -128,3 +128,35 @@ async def test_relay_killed_mid_publish_leaves_every_event_once_in_order(setting
         await nc.close()
     assert len(ids) == EVENTS, f"{len(ids)} messages for {EVENTS} events"
     assert ids == [f"enrollment:{n}" for n in range(1, EVENTS + 1)], "messages are duplicated, missing or out of order"
+
+
+async def test_a_purged_stream_is_refilled_from_the_event_store(settings: Settings) -> None:
+    assert settings.nats_url
+    await _write_events(settings, 50)
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    relay = _start_relay(settings)
+    try:
+        await _wait_for_count(js, lambda n: n >= 50, timeout=60)
+        relay.send_signal(signal.SIGTERM)
+        relay.wait(timeout=30)
+        # An operator empties the copy; the event store still has it all. Message ids stay taken for
+        # the dedup window after a purge, so the test shortens the window rather than wait two minutes.
+        info = await js.stream_info("ENROLLMENT")
+        info.config.duplicate_window = 0.5
+        await js.update_stream(info.config)
+        await js.purge_stream("ENROLLMENT")
+        await asyncio.sleep(1.0)
+        relay = _start_relay(settings)
+        await _wait_for_count(js, lambda n: n >= 50, timeout=60)
+        relay.send_signal(signal.SIGTERM)
+        assert relay.wait(timeout=30) == 0
+        subscription = await js.pull_subscribe(
+            "enrollment.v1.>", stream="ENROLLMENT", config=ConsumerConfig(ack_policy=AckPolicy.NONE)
+        )
+        ids = [(m.headers or {})["Nats-Msg-Id"] for m in await subscription.fetch(100, timeout=2)]
+    finally:
+        if relay.poll() is None:
+            relay.kill()
+        await nc.close()
+    assert ids == [f"enrollment:{n}" for n in range(1, 51)]
