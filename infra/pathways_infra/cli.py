@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--port", type=int, help="HTTP port (default from PATHWAYS_<SERVICE>_PORT)")
     serve.add_argument("--no-relay", action="store_true", help="do not run the outbox relay in this process")
+    serve.add_argument("--no-consumers", action="store_true", help="do not consume streams (an API-only replica)")
     serve.set_defaults(run=_serve)
 
     relay = commands.add_parser("relay", help="run only a service's outbox relay (event store → JetStream)")
@@ -129,7 +130,7 @@ def _serve(args: argparse.Namespace) -> int:
     service = cast(ServiceName, args.service)
     settings = _settings()
     configure_logging(settings.log_level, service)
-    runtime = build_runtime(service, settings, relay=not args.no_relay)
+    runtime = build_runtime(service, settings, relay=not args.no_relay, consumers=not args.no_consumers)
     app = build_app(runtime)
     port = args.port or settings.port_of(service)
     config = uvicorn.Config(

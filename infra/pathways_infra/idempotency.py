@@ -90,9 +90,9 @@ def recorder_of(claim: IdempotencyClaim | None) -> Callable[[Any], IdempotentRes
 
 
 class Idempotent:
-    """A FastAPI dependency: ``await idempotent(lambda claim: app.command(..., idempotency=claim))``."""
+    """Runs a command once per ``Idempotency-Key``: ``await once(lambda claim: app.cmd(..., idempotency=claim))``."""
 
-    def __init__(self, request: Request, key: IdempotencyKey = None) -> None:
+    def __init__(self, request: Request, key: str | None) -> None:
         self._request = request
         self._key = key
 
@@ -101,4 +101,8 @@ class Idempotent:
         return await once(runner, await claim_for(self._request, self._key), run)
 
 
-Once = Annotated[Idempotent, Depends()]
+async def idempotent(request: Request, key: IdempotencyKey = None) -> Idempotent:
+    return Idempotent(request, key)
+
+
+Once = Annotated[Idempotent, Depends(idempotent)]
