@@ -18,26 +18,25 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import httpx
-
+from bench.http_client import LeanClient, Response
 from bench.support import percentile, row, servers
 from tests.support.system import free_port
 
 
-async def _wait_until_up(client: httpx.AsyncClient) -> None:
+async def _wait_until_up(port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if (await client.get("/health")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
     raise TimeoutError("the enrollment service did not come up")
 
 
 async def _steady(
-    rate: float, count: int, send: Callable[[int], Coroutine[Any, Any, httpx.Response]]
+    rate: float, count: int, send: Callable[[int], Coroutine[Any, Any, Response]]
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     failures = 0
@@ -73,26 +72,18 @@ async def main(rate: float, seconds: float) -> None:
             [sys.executable, "-m", "pathways_infra", "serve", "enrollment", "--port", str(port)], env=env
         )
         try:
-            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
-                await _wait_until_up(client)
-                project = (await client.post("/projects", json={"name": "Bench", "province_code": "TH-50"})).json()[
-                    "id"
-                ]
-                participants = []
-                for start in range(0, count, 200):
-                    batch = [
-                        client.post("/participants", json={"sex": "F", "birth_year": 1980})
-                        for _ in range(min(200, count - start))
-                    ]
-                    participants += [r.json()["id"] for r in await asyncio.gather(*batch)]
+            await _wait_until_up(port)
+            async with LeanClient("127.0.0.1", port) as client:
+                project = (await client.post("/projects", {"name": "Bench", "province_code": "TH-50"})).json()["id"]
+                registered = await asyncio.gather(
+                    *(client.post("/participants", {"sex": "F", "birth_year": 1980}) for _ in range(count))
+                )
+                participants = [r.json()["id"] for r in registered]
                 health, _, _ = await _steady(rate, count, lambda i: client.get("/health"))
                 enroll, failures, achieved = await _steady(
                     rate,
                     count,
-                    lambda i: client.post(
-                        "/enrollments", json={"participant_id": participants[i], "project_id": project}
-                    ),
+                    lambda i: client.post("/enrollments", {"participant_id": participants[i], "project_id": project}),
                 )
         finally:
             service.terminate()
