@@ -79,10 +79,6 @@ class PipelinedPublisher:
                 future.set_exception(PublishError("publisher closed before the server answered"))
         self._pending.clear()
 
-    async def publish_all(self, messages: Sequence[Outgoing], *, ack_timeout: float = 30.0) -> list[Ack]:
-        """Publish in order without waiting in between; return the acks, or raise the first error."""
-        return await (await self.send_batches([[message] for message in messages], ack_timeout=ack_timeout))
-
     async def send_batches(
         self, batches: Sequence[Sequence[Outgoing]], *, ack_timeout: float = 30.0
     ) -> asyncio.Future[list[Ack]]:
