@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 help:
 	@echo "make up         create the virtualenv from uv.lock and run 'pathways up' (embedded PostgreSQL + NATS, 3 services)"
-	@echo "make test       create the virtualenv and run the whole suite (unit, integration, e2e) on real servers"
+	@echo "make test       create the virtualenv, lint (ruff, mypy) and run the whole suite (unit, integration, e2e) on real servers"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      run the benchmarks in bench/"
 	@echo "make contracts  regenerate JSON Schemas and AsyncAPI documents under contracts/"
@@ -30,7 +30,7 @@ $(SYNCED): uv.lock pyproject.toml | $(UV)
 up: $(SYNCED)
 	$(VENV)/bin/pathways up
 
-test: $(SYNCED)
+test: lint
 	$(VENV)/bin/pytest
 
 lint: $(SYNCED)
