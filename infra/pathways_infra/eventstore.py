@@ -125,26 +125,38 @@ class RecordedEventMapper(Mapper[UUID]):
         return self.decode(stored_event)
 
     def decode(self, stored_event: StoredEvent, notification_id: int | None = None) -> RecordedEvent:
-        event_type = _resolve(stored_event.topic)
-        raw = self._unseal(stored_event.state)
+        return self.decode_row(
+            stored_event.originator_id,
+            stored_event.originator_version,
+            stored_event.topic,
+            stored_event.state,
+            notification_id,
+        )
+
+    def decode_row(
+        self, originator_id: Any, originator_version: int, topic: str, state: bytes, notification_id: int | None
+    ) -> RecordedEvent:
+        """As :meth:`decode`, from a row's columns (the relay's hot path: no StoredEvent in between)."""
+        event_type = _resolve(topic)
+        raw = self._unseal(state) if self.cipher or self.compressor else state
         if getattr(event_type, "schema_version", 1) == 1:
             parsed = _stored_adapter(event_type).validate_json(raw)
             return RecordedEvent(
-                originator_id=_uuid(stored_event.originator_id),
-                originator_version=stored_event.originator_version,
+                originator_id=_uuid(originator_id),
+                originator_version=originator_version,
                 timestamp=parsed.recorded_at,
                 event=parsed.data,
                 metadata=parsed.meta,
                 notification_id=notification_id,
             )
-        state = json.loads(raw)
-        data = upcast(event_type, state["data"], state.get("v", 1))
+        stored = json.loads(raw)
+        data = upcast(event_type, stored["data"], stored.get("v", 1))
         return RecordedEvent(
-            originator_id=_uuid(stored_event.originator_id),
-            originator_version=stored_event.originator_version,
-            timestamp=_datetime_adapter.validate_python(state["recorded_at"]),
+            originator_id=_uuid(originator_id),
+            originator_version=originator_version,
+            timestamp=_datetime_adapter.validate_python(stored["recorded_at"]),
             event=_adapter(event_type).validate_python(data),
-            metadata=_metadata_adapter.validate_python(state["meta"]),
+            metadata=_metadata_adapter.validate_python(stored["meta"]),
             notification_id=notification_id,
         )
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
-
 from pathways_contracts.base import IntegrationEvent
 from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
 from pathways_infra.outbound_message import OutboundMessage, build_message
@@ -27,14 +25,9 @@ class Encoder:
     def encode(self, rows: Sequence[Any]) -> list[OutboundMessage]:
         """Rows of the events table, in notification order → messages for the events that are public."""
         messages: list[OutboundMessage] = []
-        for row in rows:
-            stored = StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            recorded = self._mapper.decode(stored, notification_id=row["notification_id"])
+        decode = self._mapper.decode_row
+        for notification_id, originator_id, originator_version, topic, state in rows:
+            recorded = decode(originator_id, originator_version, topic, state, notification_id)
             event = self._translate(recorded)
             if event is None:
                 continue
