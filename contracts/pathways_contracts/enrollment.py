@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -26,4 +27,16 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     region: str = Field(description="Region of the province in the programme's 4-region scheme.")
 
 
-EVENTS: tuple[type[_EnrollmentEvent], ...] = (ParticipantEnrolledV1,)
+class ParticipantWithdrawnV1(_EnrollmentEvent):
+    """A participant's case was withdrawn (before or after enrollment); it gets no further training or follow-ups."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.participant.withdrawn"
+
+    enrollment_id: UUID
+    project_id: UUID
+    reason: str = Field(description="PARTICIPANT_REQUEST, CONSENT_WITHDRAWN, FOUND_EMPLOYMENT, MOVED_AWAY, ...")
+    withdrawn_on: date
+    was_enrolled: bool
+
+
+EVENTS: tuple[type[_EnrollmentEvent], ...] = (ParticipantEnrolledV1, ParticipantWithdrawnV1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -33,4 +34,13 @@ class TrainingCompletedV1(_TrainingEvent):
     attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
 
 
-EVENTS: tuple[type[_TrainingEvent], ...] = (TrainingOpenedV1, TrainingCompletedV1)
+class TrainingWithdrawnV1(_TrainingEvent):
+    """An open training record was closed because the enrollment was withdrawn."""
+
+    SUBJECT: ClassVar[str] = "training.v1.training.withdrawn"
+
+    enrollment_id: UUID
+    withdrawn_on: date
+
+
+EVENTS: tuple[type[_TrainingEvent], ...] = (TrainingOpenedV1, TrainingCompletedV1, TrainingWithdrawnV1)

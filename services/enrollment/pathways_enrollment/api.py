@@ -12,6 +12,7 @@ from pathways_enrollment.application import (
     EnrollParticipant,
     RegisterParticipant,
     RegisterProject,
+    WithdrawEnrollment,
 )
 from pathways_enrollment.projections import enrollments
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of
@@ -39,6 +40,16 @@ async def register_participant(command: RegisterParticipant, app: App, context: 
 async def enroll_participant(command: EnrollParticipant, app: App, context: Context, once: Once) -> Any:
     """Enroll a registered participant in a registered project."""
     return await once(lambda claim: app.enroll_participant(command, context, idempotency=claim))
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/withdrawal", status_code=201, tags=["enrollments"], response_model=CommandAccepted
+)
+async def withdraw_enrollment(
+    enrollment_id: UUID, command: WithdrawEnrollment, app: App, context: Context, once: Once
+) -> Any:
+    """Withdraw a case: training closes an open record, and outcomes schedules no further follow-ups."""
+    return await once(lambda claim: app.withdraw_enrollment(enrollment_id, command, context, idempotency=claim))
 
 
 @router.get("/enrollments/{enrollment_id}", tags=["enrollments"])

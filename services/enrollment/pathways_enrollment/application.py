@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID, uuid4, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pathways_contracts.reference import normalise_province_iso, province_by_iso, region_of
-from pathways_enrollment.domain.enrollment import enroll, evolve_enrollment
+from pathways_enrollment.domain.enrollment import WithdrawalReason, enroll, evolve_enrollment, withdraw
+from pathways_enrollment.domain.errors import UnknownAggregateError
 from pathways_enrollment.domain.participant import (
     Sex,
     evolve_participant,
@@ -39,6 +41,12 @@ class RegisterParticipant(BaseModel):
     participant_id: UUID = Field(default_factory=uuid4)
     sex: Sex
     birth_year: int = Field(ge=1900, le=2100)
+
+
+class WithdrawEnrollment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: WithdrawalReason
+    withdrawn_on: date | None = Field(default=None, description="When the case was withdrawn; defaults to today.")
 
 
 class EnrollParticipant(BaseModel):
@@ -104,6 +112,23 @@ class EnrollmentApplication:
                 project=project,
                 project_id=command.project_id,
             )
+            return CommandAccepted.of(session.append(evolve_enrollment, enrollment_id, events, context))
+
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+
+    async def withdraw_enrollment(
+        self,
+        enrollment_id: UUID,
+        command: WithdrawEnrollment,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(evolve_enrollment, enrollment_id)
+            if state is None:
+                raise UnknownAggregateError(f"enrollment {enrollment_id} is not known")
+            withdrawn_on = command.withdrawn_on or session.now.date()
+            events = withdraw(state, reason=command.reason, withdrawn_on=withdrawn_on)
             return CommandAccepted.of(session.append(evolve_enrollment, enrollment_id, events, context))
 
         return await self._runner.run(job, idempotent=recorder_of(idempotency))

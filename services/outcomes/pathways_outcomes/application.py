@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pathways_contracts.enrollment import ParticipantWithdrawnV1
 from pathways_contracts.training import TrainingCompletedV1
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
@@ -16,6 +17,7 @@ from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 from pathways_outcomes.domain.case import (
     EmploymentType,
     evolve_case,
+    note_withdrawal,
     record_employment,
     schedule_follow_ups,
 )
@@ -40,6 +42,20 @@ def schedule_after_completion(session: Session, inbound: Inbound[TrainingComplet
         participant_id=event.participant_id,
         project_id=event.project_id,
         completed_on=event.occurred_at.date(),
+    )
+    session.append(evolve_case, event.enrollment_id, events, inbound.context())
+
+
+def note_withdrawn_enrollment(session: Session, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
+    """Reaction: a withdrawn case gets no new follow-ups, and its open ones are missed."""
+    event = inbound.event
+    state, _ = session.load(evolve_case, event.enrollment_id)
+    events = note_withdrawal(
+        state,
+        enrollment_id=event.enrollment_id,
+        participant_id=event.participant_id,
+        project_id=event.project_id,
+        withdrawn_on=event.withdrawn_on,
     )
     session.append(evolve_case, event.enrollment_id, events, inbound.context())
 

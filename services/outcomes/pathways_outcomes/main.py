@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pathways_contracts import outcomes as contracts
+from pathways_contracts.enrollment import ParticipantWithdrawnV1
 from pathways_contracts.training import TrainingCompletedV1
 from pathways_infra.app import create_service_app
 from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
 from pathways_outcomes import api
-from pathways_outcomes.application import OutcomesApplication, schedule_after_completion
+from pathways_outcomes.application import OutcomesApplication, note_withdrawn_enrollment, schedule_after_completion
 from pathways_outcomes.domain.case import OutcomesRuleError
 from pathways_outcomes.outbound import translate
 from pathways_outcomes.projections import cases
@@ -26,7 +27,12 @@ def definition() -> ServiceDefinition:
                 name="from-training",
                 source_service="training",
                 handlers={TrainingCompletedV1: schedule_after_completion},
-            )
+            ),
+            Reaction(
+                name="from-enrollment",
+                source_service="enrollment",
+                handlers={ParticipantWithdrawnV1: note_withdrawn_enrollment},
+            ),
         ],
         description="Follow-ups at 3, 6 and 12 months, employment, enterprises, income; programme-wide indicators.",
     )

@@ -7,12 +7,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.http import CommandAccepted
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
-from pathways_training.domain.training import complete, evolve_record, open_record
+from pathways_training.domain.training import complete, evolve_record, open_record, withdraw_record
 
 
 class CompleteTraining(BaseModel):
@@ -28,6 +28,16 @@ def open_training_record(session: Session, inbound: Inbound[ParticipantEnrolledV
     events = open_record(
         state, enrollment_id=event.enrollment_id, participant_id=event.participant_id, project_id=event.project_id
     )
+    session.append(evolve_record, event.enrollment_id, events, inbound.context())
+
+
+def close_on_withdrawal(session: Session, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
+    """Reaction: a withdrawn enrollment closes its open training record (none if it never reached training)."""
+    event = inbound.event
+    state, _ = session.load(evolve_record, event.enrollment_id)
+    if state is None:
+        return
+    events = withdraw_record(state, enrollment_id=event.enrollment_id, withdrawn_on=event.withdrawn_on)
     session.append(evolve_record, event.enrollment_id, events, inbound.context())
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pathways_contracts import training as contracts
-from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_infra.app import create_service_app
 from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
 from pathways_training import api
-from pathways_training.application import TrainingApplication, open_training_record
+from pathways_training.application import TrainingApplication, close_on_withdrawal, open_training_record
 from pathways_training.domain.training import TrainingRuleError
 from pathways_training.outbound import translate
 from pathways_training.projections import training_records
@@ -25,7 +25,7 @@ def definition() -> ServiceDefinition:
             Reaction(
                 name="from-enrollment",
                 source_service="enrollment",
-                handlers={ParticipantEnrolledV1: open_training_record},
+                handlers={ParticipantEnrolledV1: open_training_record, ParticipantWithdrawnV1: close_on_withdrawal},
             )
         ],
         description="Curricula co-designed with communities, cohorts, attendance, assessments, completion.",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1
+from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1, TrainingWithdrawnV1
 from pathways_infra.eventstore import RecordedEvent
-from pathways_training.domain.training import TrainingCompleted, TrainingRecordOpened
+from pathways_training.domain.training import TrainingCompleted, TrainingRecordOpened, TrainingRecordWithdrawn
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
@@ -26,5 +26,12 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 enrollment_id=event.enrollment_id,
                 project_id=event.project_id,
                 attendance_rate=event.attendance_rate,
+            )
+        case TrainingRecordWithdrawn():
+            return TrainingWithdrawnV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                withdrawn_on=event.withdrawn_on,
             )
     return None

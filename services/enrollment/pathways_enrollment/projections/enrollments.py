@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 
@@ -37,10 +37,18 @@ async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnro
     )  # fmt: skip
 
 
+async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_enrollments SET status = 'WITHDRAWN', updated_at = now() WHERE enrollment_id = $1",
+        event.enrollment_id,
+    )
+
+
 READ_MODEL = ReadModel(
     name="enrollments",
     ddl=DDL,
-    handlers={ParticipantEnrolledV1: on_enrolled},
+    handlers={ParticipantEnrolledV1: on_enrolled, ParticipantWithdrawnV1: on_withdrawn},
     source_service="enrollment",
 )
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1
+from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1, TrainingWithdrawnV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 
@@ -43,10 +43,16 @@ async def on_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingComple
     )  # fmt: skip
 
 
+async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdrawnV1]) -> None:
+    await conn.execute(
+        "UPDATE rm_training_records SET status = 'WITHDRAWN' WHERE enrollment_id = $1", inbound.event.enrollment_id
+    )
+
+
 READ_MODEL = ReadModel(
     name="training-records",
     ddl=DDL,
-    handlers={TrainingOpenedV1: on_opened, TrainingCompletedV1: on_completed},
+    handlers={TrainingOpenedV1: on_opened, TrainingCompletedV1: on_completed, TrainingWithdrawnV1: on_withdrawn},
     source_service="training",
 )
 

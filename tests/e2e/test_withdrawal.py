@@ -1,0 +1,41 @@
+"""Withdrawal across the services: enrollment withdraws the case, training closes the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pathways_infra.settings import Settings
+from tests.support.system import eventually, get_json_when_found, running_system
+
+
+async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        enrollment = system.client("enrollment")
+        training = system.client("training")
+        project = (
+            await enrollment.post("/projects", json={"name": "Coffee roasting", "province_code": "TH-57"})
+        ).json()
+        person = (await enrollment.post("/participants", json={"sex": "M", "birth_year": 1988})).json()
+        body = {"participant_id": person["id"], "project_id": project["id"]}
+        enrollment_id = (await enrollment.post("/enrollments", json=body)).json()["id"]
+        await get_json_when_found(training, f"/training-records/{enrollment_id}")
+
+        withdrawn = await enrollment.post(
+            f"/enrollments/{enrollment_id}/withdrawal",
+            json={"reason": "FOUND_EMPLOYMENT", "withdrawn_on": "2026-03-01"},
+        )
+        again = await enrollment.post(f"/enrollments/{enrollment_id}/withdrawal", json={"reason": "OTHER"})
+
+        async def status(path: str, client: Any, expected: str) -> str | None:
+            found = (await client.get(path)).json()
+            return found["status"] if found.get("status") == expected else None
+
+        await eventually(lambda: status(f"/enrollments/{enrollment_id}", enrollment, "WITHDRAWN"), what="withdrawn")
+        await eventually(lambda: status(f"/training-records/{enrollment_id}", training, "WITHDRAWN"), what="closed")
+        completion = await training.post(f"/training-records/{enrollment_id}/completion", json={"attendance_rate": 0.9})
+        case = await system.client("outcomes").get(f"/cases/{enrollment_id}")
+    assert withdrawn.status_code == 201, withdrawn.text
+    assert again.status_code == 409
+    assert completion.status_code == 409
+    assert "withdrawn" in completion.json()["rule"]
+    assert case.status_code == 404, "a withdrawn case never completed training, so outcomes has no case for it"
