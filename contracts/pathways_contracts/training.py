@@ -43,4 +43,20 @@ class TrainingWithdrawnV1(_TrainingEvent):
     withdrawn_on: date
 
 
-EVENTS: tuple[type[_TrainingEvent], ...] = (TrainingOpenedV1, TrainingCompletedV1, TrainingWithdrawnV1)
+class TrainingDroppedOutV1(_TrainingEvent):
+    """A participant dropped out of training; the case gets no outcomes follow-ups."""
+
+    SUBJECT: ClassVar[str] = "training.v1.training.dropped_out"
+
+    enrollment_id: UUID
+    project_id: UUID
+    reason: str = Field(description="FOUND_WORK, HEALTH, FAMILY_DUTIES, MOVED_AWAY, LOST_CONTACT, NOT_SUITABLE, OTHER")
+    dropped_out_on: date
+
+
+EVENTS: tuple[type[_TrainingEvent], ...] = (
+    TrainingOpenedV1,
+    TrainingCompletedV1,
+    TrainingDroppedOutV1,
+    TrainingWithdrawnV1,
+)

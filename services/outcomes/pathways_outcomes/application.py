@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathways_contracts.enrollment import ParticipantWithdrawnV1
-from pathways_contracts.training import TrainingCompletedV1
+from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.http import CommandAccepted
@@ -17,6 +17,7 @@ from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 from pathways_outcomes.domain.case import (
     EmploymentType,
     evolve_case,
+    note_dropout,
     note_withdrawal,
     record_employment,
     schedule_follow_ups,
@@ -42,6 +43,21 @@ def schedule_after_completion(session: Session, inbound: Inbound[TrainingComplet
         participant_id=event.participant_id,
         project_id=event.project_id,
         completed_on=event.occurred_at.date(),
+    )
+    session.append(evolve_case, event.enrollment_id, events, inbound.context())
+
+
+def note_dropped_out(session: Session, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    """Reaction: a dropout marks the case dropped; it gets no follow-ups and no outcomes."""
+    event = inbound.event
+    state, _ = session.load(evolve_case, event.enrollment_id)
+    events = note_dropout(
+        state,
+        enrollment_id=event.enrollment_id,
+        participant_id=event.participant_id,
+        project_id=event.project_id,
+        dropped_out_on=event.dropped_out_on,
+        reason=event.reason,
     )
     session.append(evolve_case, event.enrollment_id, events, inbound.context())
 

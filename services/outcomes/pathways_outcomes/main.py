@@ -6,11 +6,16 @@ from fastapi import FastAPI
 
 from pathways_contracts import outcomes as contracts
 from pathways_contracts.enrollment import ParticipantWithdrawnV1
-from pathways_contracts.training import TrainingCompletedV1
+from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.app import create_service_app
 from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
 from pathways_outcomes import api
-from pathways_outcomes.application import OutcomesApplication, note_withdrawn_enrollment, schedule_after_completion
+from pathways_outcomes.application import (
+    OutcomesApplication,
+    note_dropped_out,
+    note_withdrawn_enrollment,
+    schedule_after_completion,
+)
 from pathways_outcomes.domain.case import OutcomesRuleError
 from pathways_outcomes.outbound import translate
 from pathways_outcomes.projections import cases
@@ -26,7 +31,7 @@ def definition() -> ServiceDefinition:
             Reaction(
                 name="from-training",
                 source_service="training",
-                handlers={TrainingCompletedV1: schedule_after_completion},
+                handlers={TrainingCompletedV1: schedule_after_completion, TrainingDroppedOutV1: note_dropped_out},
             ),
             Reaction(
                 name="from-enrollment",

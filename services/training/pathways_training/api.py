@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
 from pathways_infra.idempotency import Once
-from pathways_training.application import CompleteTraining, TrainingApplication
+from pathways_training.application import CompleteTraining, DropOut, TrainingApplication
 from pathways_training.projections import training_records
 
 router = APIRouter()
@@ -27,6 +27,14 @@ async def complete_training(
     """Record that the participant completed training (attendance must meet the threshold)."""
     occurred = with_occurred_at(context, command.occurred_at)
     return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))
+
+
+@router.post(
+    "/training-records/{enrollment_id}/dropout", status_code=201, tags=["training"], response_model=CommandAccepted
+)
+async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Context, once: Once) -> Any:
+    """Record that the participant dropped out of training (with a reason)."""
+    return await once(lambda claim: app.drop_out(enrollment_id, command, context, idempotency=claim))
 
 
 @router.get("/training-records/{enrollment_id}", tags=["training"])

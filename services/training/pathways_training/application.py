@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,13 +12,26 @@ from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.http import CommandAccepted
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
-from pathways_training.domain.training import complete, evolve_record, open_record, withdraw_record
+from pathways_training.domain.training import (
+    DropoutReason,
+    complete,
+    drop_out,
+    evolve_record,
+    open_record,
+    withdraw_record,
+)
 
 
 class CompleteTraining(BaseModel):
     model_config = ConfigDict(extra="forbid")
     attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
     occurred_at: datetime | None = Field(default=None, description="When training ended; defaults to now.")
+
+
+class DropOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: DropoutReason
+    dropped_out_on: date | None = Field(default=None, description="When the participant left; defaults to today.")
 
 
 def open_training_record(session: Session, inbound: Inbound[ParticipantEnrolledV1]) -> None:
@@ -55,6 +68,21 @@ class TrainingApplication:
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(evolve_record, enrollment_id)
             events = complete(state, enrollment_id=enrollment_id, attendance_rate=command.attendance_rate)
+            return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
+
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+
+    async def drop_out(
+        self,
+        enrollment_id: UUID,
+        command: DropOut,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(evolve_record, enrollment_id)
+            left_on = command.dropped_out_on or session.now.date()
+            events = drop_out(state, enrollment_id=enrollment_id, reason=command.reason, dropped_out_on=left_on)
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
         return await self._runner.run(job, idempotent=recorder_of(idempotency))

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1, TrainingWithdrawnV1
+from pathways_contracts.training import (
+    TrainingCompletedV1,
+    TrainingDroppedOutV1,
+    TrainingOpenedV1,
+    TrainingWithdrawnV1,
+)
 from pathways_infra.eventstore import RecordedEvent
-from pathways_training.domain.training import TrainingCompleted, TrainingRecordOpened, TrainingRecordWithdrawn
+from pathways_training.domain.training import (
+    ParticipantDroppedOut,
+    TrainingCompleted,
+    TrainingRecordOpened,
+    TrainingRecordWithdrawn,
+)
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
@@ -26,6 +36,15 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 enrollment_id=event.enrollment_id,
                 project_id=event.project_id,
                 attendance_rate=event.attendance_rate,
+            )
+        case ParticipantDroppedOut():
+            return TrainingDroppedOutV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+                reason=event.reason.value,
+                dropped_out_on=event.dropped_out_on,
             )
         case TrainingRecordWithdrawn():
             return TrainingWithdrawnV1(

@@ -7,7 +7,12 @@ from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.training import TrainingCompletedV1, TrainingOpenedV1, TrainingWithdrawnV1
+from pathways_contracts.training import (
+    TrainingCompletedV1,
+    TrainingDroppedOutV1,
+    TrainingOpenedV1,
+    TrainingWithdrawnV1,
+)
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 
@@ -43,6 +48,12 @@ async def on_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingComple
     )  # fmt: skip
 
 
+async def on_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    await conn.execute(
+        "UPDATE rm_training_records SET status = 'DROPPED_OUT' WHERE enrollment_id = $1", inbound.event.enrollment_id
+    )
+
+
 async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdrawnV1]) -> None:
     await conn.execute(
         "UPDATE rm_training_records SET status = 'WITHDRAWN' WHERE enrollment_id = $1", inbound.event.enrollment_id
@@ -52,7 +63,12 @@ async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdr
 READ_MODEL = ReadModel(
     name="training-records",
     ddl=DDL,
-    handlers={TrainingOpenedV1: on_opened, TrainingCompletedV1: on_completed, TrainingWithdrawnV1: on_withdrawn},
+    handlers={
+        TrainingOpenedV1: on_opened,
+        TrainingCompletedV1: on_completed,
+        TrainingWithdrawnV1: on_withdrawn,
+        TrainingDroppedOutV1: on_dropped_out,
+    },
     source_service="training",
 )
 
