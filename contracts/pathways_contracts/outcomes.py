@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from pathways_contracts.base import ParticipantEvent
+from pathways_contracts.base import IntegrationEvent, ParticipantEvent
 
 
 class _OutcomesEvent(ParticipantEvent):
@@ -44,4 +44,28 @@ class EmploymentRecordedV1(_OutcomesEvent):
     days_to_first_job: int | None = Field(default=None, ge=0)
 
 
-EVENTS: tuple[type[_OutcomesEvent], ...] = (FollowUpsScheduledV1, EmploymentRecordedV1)
+class EnterpriseKind(StrEnum):
+    ENTERPRISE = "ENTERPRISE"
+    COMMUNITY_ENTERPRISE = "COMMUNITY_ENTERPRISE"
+
+
+class EnterpriseStartedV1(IntegrationEvent):
+    """Participants who completed training started an enterprise or a community enterprise."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.started"
+    SOURCE_SERVICE: ClassVar[str] = "outcomes"
+
+    enterprise_id: UUID
+    kind: EnterpriseKind
+    name: str
+    project_id: UUID
+    enrollment_ids: list[UUID] = Field(description="The participants' enrollments (pseudonymous).")
+    members_count: int = Field(ge=1, description="Members in all, participants of the programme or not.")
+    products: list[str]
+    started_on: date
+
+    def partition_key(self) -> UUID:
+        return self.enterprise_id
+
+
+EVENTS: tuple[type[IntegrationEvent], ...] = (FollowUpsScheduledV1, EmploymentRecordedV1, EnterpriseStartedV1)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ from pathways_outcomes.domain.case import (
     record_employment,
     schedule_follow_ups,
 )
+from pathways_outcomes.domain.enterprise import EnterpriseKind, evolve_enterprise, start_enterprise
 
 
 class RecordEmployment(BaseModel):
@@ -31,6 +32,18 @@ class RecordEmployment(BaseModel):
     monthly_income_thb: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
     days_to_first_job: int | None = Field(default=None, ge=0)
     occurred_at: datetime | None = Field(default=None, description="When the employment was observed.")
+
+
+class StartEnterprise(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enterprise_id: UUID = Field(default_factory=uuid4)
+    kind: EnterpriseKind
+    name: str = Field(min_length=1, max_length=200)
+    project_id: UUID
+    enrollment_ids: list[UUID] = Field(min_length=1, description="Enrollments of the participants who start it.")
+    members_count: int = Field(ge=1, description="Members in all; a community enterprise needs at least 7.")
+    products: list[str] = Field(default_factory=list)
+    started_on: date | None = None
 
 
 def schedule_after_completion(session: Session, inbound: Inbound[TrainingCompletedV1]) -> None:
@@ -98,5 +111,28 @@ class OutcomesApplication:
                 days_to_first_job=command.days_to_first_job,
             )
             return CommandAccepted.of(session.append(evolve_case, enrollment_id, events, context))
+
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+
+    async def start_enterprise(
+        self, command: StartEnterprise, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            cases = [
+                (enrollment_id, session.load(evolve_case, enrollment_id)[0]) for enrollment_id in command.enrollment_ids
+            ]
+            state, _ = session.load(evolve_enterprise, command.enterprise_id)
+            events = start_enterprise(
+                state,
+                enterprise_id=command.enterprise_id,
+                kind=command.kind,
+                name=command.name,
+                project_id=command.project_id,
+                participant_cases=cases,
+                members_count=command.members_count,
+                started_on=command.started_on or session.now.date(),
+                products=command.products,
+            )
+            return CommandAccepted.of(session.append(evolve_enterprise, command.enterprise_id, events, context))
 
         return await self._runner.run(job, idempotent=recorder_of(idempotency))

@@ -18,7 +18,7 @@ from pathways_outcomes.application import (
 )
 from pathways_outcomes.domain.case import OutcomesRuleError
 from pathways_outcomes.outbound import translate
-from pathways_outcomes.projections import cases
+from pathways_outcomes.projections import cases, enterprises
 
 
 def definition() -> ServiceDefinition:
@@ -26,7 +26,7 @@ def definition() -> ServiceDefinition:
         name="outcomes",
         translate=translate,
         publishes=contracts.EVENTS,
-        read_models=[cases.READ_MODEL],
+        read_models=[cases.READ_MODEL, enterprises.READ_MODEL],
         reactions=[
             Reaction(
                 name="from-training",

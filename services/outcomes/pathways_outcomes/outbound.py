@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.outcomes import (
-    EmploymentRecordedV1,
-    EmploymentType,
-    FollowUpsScheduledV1,
-)
+from pathways_contracts.outcomes import EmploymentRecordedV1, EmploymentType, EnterpriseStartedV1, FollowUpsScheduledV1
+from pathways_contracts.outcomes import EnterpriseKind as EnterpriseKindV1
 from pathways_infra.eventstore import RecordedEvent
 from pathways_outcomes.domain.case import EmploymentRecorded, FollowUpsScheduled
+from pathways_outcomes.domain.enterprise import EnterpriseStarted
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
@@ -33,5 +31,17 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 related_to_training=event.related_to_training,
                 monthly_income_thb=event.monthly_income_thb,
                 days_to_first_job=event.days_to_first_job,
+            )
+        case EnterpriseStarted():
+            return EnterpriseStartedV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                kind=EnterpriseKindV1(event.kind.value),
+                name=event.name,
+                project_id=event.project_id,
+                enrollment_ids=list(event.participant_enrollment_ids),
+                members_count=event.members_count,
+                products=list(event.products),
+                started_on=event.started_on,
             )
     return None
