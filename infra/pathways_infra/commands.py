@@ -162,6 +162,17 @@ class Session:
         self._mine[aggregate_id] = _Loaded(state, version)
         return Appended(aggregate_id=aggregate_id, state=state, version=version, event_ids=event_ids)
 
+    def decide(
+        self,
+        evolve: Evolver[S],
+        aggregate_id: UUID,
+        decision: Callable[[S | None], Sequence[Any]],
+        context: CommandContext,
+    ) -> Appended[S]:
+        """Load the aggregate, let the domain decide on its state, and append what it decided."""
+        state: S | None = self.load(evolve, aggregate_id)[0]
+        return self.append(evolve, aggregate_id, decision(state), context)
+
     def keep(self) -> None:
         """The job succeeded: later jobs of the group see what it did."""
         self._shared.update(self._mine)

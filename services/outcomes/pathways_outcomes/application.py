@@ -49,44 +49,53 @@ class StartEnterprise(BaseModel):
 def schedule_after_completion(session: Session, inbound: Inbound[TrainingCompletedV1]) -> None:
     """Reaction: completed training schedules the 3/6/12-month follow-ups."""
     event = inbound.event
-    state, _ = session.load(evolve_case, event.enrollment_id)
-    events = schedule_follow_ups(
-        state,
-        enrollment_id=event.enrollment_id,
-        participant_id=event.participant_id,
-        project_id=event.project_id,
-        completed_on=event.occurred_at.date(),
+    session.decide(
+        evolve_case,
+        event.enrollment_id,
+        lambda state: schedule_follow_ups(
+            state,
+            enrollment_id=event.enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            completed_on=event.occurred_at.date(),
+        ),
+        inbound.context(),
     )
-    session.append(evolve_case, event.enrollment_id, events, inbound.context())
 
 
 def note_dropped_out(session: Session, inbound: Inbound[TrainingDroppedOutV1]) -> None:
     """Reaction: a dropout marks the case dropped; it gets no follow-ups and no outcomes."""
     event = inbound.event
-    state, _ = session.load(evolve_case, event.enrollment_id)
-    events = note_dropout(
-        state,
-        enrollment_id=event.enrollment_id,
-        participant_id=event.participant_id,
-        project_id=event.project_id,
-        dropped_out_on=event.dropped_out_on,
-        reason=event.reason,
+    session.decide(
+        evolve_case,
+        event.enrollment_id,
+        lambda state: note_dropout(
+            state,
+            enrollment_id=event.enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            dropped_out_on=event.dropped_out_on,
+            reason=event.reason,
+        ),
+        inbound.context(),
     )
-    session.append(evolve_case, event.enrollment_id, events, inbound.context())
 
 
 def note_withdrawn_enrollment(session: Session, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
     """Reaction: a withdrawn case gets no new follow-ups, and its open ones are missed."""
     event = inbound.event
-    state, _ = session.load(evolve_case, event.enrollment_id)
-    events = note_withdrawal(
-        state,
-        enrollment_id=event.enrollment_id,
-        participant_id=event.participant_id,
-        project_id=event.project_id,
-        withdrawn_on=event.withdrawn_on,
+    session.decide(
+        evolve_case,
+        event.enrollment_id,
+        lambda state: note_withdrawal(
+            state,
+            enrollment_id=event.enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            withdrawn_on=event.withdrawn_on,
+        ),
+        inbound.context(),
     )
-    session.append(evolve_case, event.enrollment_id, events, inbound.context())
 
 
 class OutcomesApplication:
