@@ -39,12 +39,27 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ReadModel:
-    """A projection module: its tables, the events it handles, and the stream it reads."""
+    """A projection module: its tables and the events it handles, from one stream or several.
+
+    Each source stream gets its own durable consumer; handlers must not depend on the order of
+    events from different streams (each writes its own columns, or is otherwise commutative).
+    """
 
     name: str
     ddl: str
     handlers: dict[type[IntegrationEvent], ProjectionHandler]
-    source_service: str
+
+    def consumers(self, service: str) -> list[tuple[str, str, dict[type[IntegrationEvent], ProjectionHandler]]]:
+        """(durable consumer name, source service, handlers) for each stream this read model reads."""
+        sources = sorted({event.SOURCE_SERVICE for event in self.handlers})
+        return [
+            (
+                f"{service}-{self.name}" if len(sources) == 1 else f"{service}-{self.name}-from-{source}",
+                source,
+                {event: handler for event, handler in self.handlers.items() if event.SOURCE_SERVICE == source},
+            )
+            for source in sources
+        ]
 
 
 @dataclass(frozen=True)
@@ -125,8 +140,9 @@ class ServiceRuntime:
         )
         retry = RetryPolicy(settings.consumer_max_deliveries, settings.consumer_backoff_seconds)
         sinks: list[tuple[str, str, Any]] = [
-            (f"{self.name}-{rm.name}", rm.source_service, ProjectionSink(lambda: self.pool, rm.handlers))
+            (name, source, ProjectionSink(lambda: self.pool, handlers))
             for rm in self.definition.read_models
+            for name, source, handlers in rm.consumers(self.name)
         ]
         sinks += [
             (

@@ -49,7 +49,6 @@ READ_MODEL = ReadModel(
     name="enrollments",
     ddl=DDL,
     handlers={ParticipantEnrolledV1: on_enrolled, ParticipantWithdrawnV1: on_withdrawn},
-    source_service="enrollment",
 )
 
 

@@ -49,7 +49,6 @@ READ_MODEL = ReadModel(
     name="cases",
     ddl=DDL,
     handlers={FollowUpsScheduledV1: on_scheduled, EmploymentRecordedV1: on_employment},
-    source_service="outcomes",
 )
 
 

@@ -39,7 +39,6 @@ READ_MODEL = ReadModel(
     name="enterprises",
     ddl=DDL,
     handlers={EnterpriseStartedV1: on_started},
-    source_service="outcomes",
 )
 
 

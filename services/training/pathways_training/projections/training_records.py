@@ -69,7 +69,6 @@ READ_MODEL = ReadModel(
         TrainingWithdrawnV1: on_withdrawn,
         TrainingDroppedOutV1: on_dropped_out,
     },
-    source_service="training",
 )
 
 
