@@ -56,7 +56,7 @@ class ReadModel:
             (
                 f"{service}-{self.name}" if len(sources) == 1 else f"{service}-{self.name}-from-{source}",
                 source,
-                {event: handler for event, handler in self.handlers.items() if event.SOURCE_SERVICE == source},
+                {event: handler for event, handler in self.handlers.items() if source == event.SOURCE_SERVICE},
             )
             for source in sources
         ]

@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from pathways_infra.settings import Settings
-from tests.support.system import eventually, get_json_when_found, running_system
+from tests.support.journeys import enroll, in_training, open_project
+from tests.support.system import eventually, running_system
 
 
 async def test_a_dropout_closes_training_and_the_case_takes_no_outcome(settings: Settings) -> None:
     async with running_system(settings) as system:
-        enrollment, training = system.client("enrollment"), system.client("training")
+        training = system.client("training")
         outcomes = system.client("outcomes")
-        project = (await enrollment.post("/projects", json={"name": "Solar repair", "province_code": "TH-34"})).json()
-        person = (await enrollment.post("/participants", json={"sex": "F", "birth_year": 1992})).json()
-        body = {"participant_id": person["id"], "project_id": project["id"]}
-        enrollment_id = (await enrollment.post("/enrollments", json=body)).json()["id"]
-        await get_json_when_found(training, f"/training-records/{enrollment_id}")
+        project = await open_project(system, name="Solar repair", province_code="TH-34")
+        enrolled = await enroll(system, project, birth_year=1992)
+        await in_training(system, enrolled)
+        enrollment_id = enrolled.enrollment_id
 
         dropped = await training.post(f"/training-records/{enrollment_id}/dropout", json={"reason": "FAMILY_DUTIES"})
         twice = await training.post(f"/training-records/{enrollment_id}/dropout", json={"reason": "OTHER"})

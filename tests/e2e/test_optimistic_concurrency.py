@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathways_infra.settings import Settings
-from tests.support.system import get_json_when_found, running_system
+from tests.support.journeys import enroll, in_training, open_project
+from tests.support.system import running_system
 
 
 async def test_a_stale_if_match_is_refused_and_the_current_one_accepted(settings: Settings) -> None:
     async with running_system(settings) as system:
-        enrollment = system.client("enrollment")
-        project = (await enrollment.post("/projects", json={"name": "Herbal soap", "province_code": "TH-57"})).json()
-        person = (await enrollment.post("/participants", json={"sex": "F", "birth_year": 1975})).json()
-        body = {"participant_id": person["id"], "project_id": project["id"]}
-        enrollment_id = (await enrollment.post("/enrollments", json=body)).json()["id"]
-        await get_json_when_found(system.client("training"), f"/training-records/{enrollment_id}")
+        project = await open_project(system, name="Herbal soap", province_code="TH-57")
+        enrolled = await enroll(system, project, birth_year=1975)
+        await in_training(system, enrolled)
+        enrollment_id = enrolled.enrollment_id
         path = f"/training-records/{enrollment_id}/completion"
         training = system.client("training")
         stale = await training.post(path, json={"attendance_rate": 0.9}, headers={"If-Match": '"7"'})

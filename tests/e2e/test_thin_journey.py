@@ -11,6 +11,7 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from pathways_infra.settings import Settings
+from tests.support.journeys import complete_training, enroll, in_training, open_project
 from tests.support.system import get_json_when_found, running_system
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
@@ -29,27 +30,12 @@ async def test_enrollment_to_employment_reaches_an_integrator(settings: Settings
             stream="OUTCOMES",
             config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL),
         )
-        enrollment = system.client("enrollment")
-        project = await enrollment.post(
-            "/projects", json={"name": "Weaving co-op, Mae Chaem", "province_code": "TH-50"}, headers=ACTOR
-        )
-        assert project.status_code == 201, project.text
-        participant = await enrollment.post("/participants", json={"sex": "F", "birth_year": 1984}, headers=ACTOR)
-        assert participant.status_code == 201, participant.text
-        enrolled = await enrollment.post(
-            "/enrollments",
-            json={"participant_id": participant.json()["id"], "project_id": project.json()["id"]},
-            headers=ACTOR,
-        )
-        assert enrolled.status_code == 201, enrolled.text
-        enrollment_id = enrolled.json()["id"]
-
-        record = await get_json_when_found(system.client("training"), f"/training-records/{enrollment_id}")
+        project = await open_project(system, name="Weaving co-op, Mae Chaem", province_code="TH-50")
+        enrolled = await enroll(system, project, birth_year=1984, headers=ACTOR)
+        enrollment_id = enrolled.enrollment_id
+        record = await in_training(system, enrolled)
         assert record["status"] == "IN_TRAINING"
-        completed = await system.client("training").post(
-            f"/training-records/{enrollment_id}/completion", json={"attendance_rate": 0.92}, headers=ACTOR
-        )
-        assert completed.status_code == 201, completed.text
+        await complete_training(system, enrolled, headers=ACTOR)
 
         case = await get_json_when_found(system.client("outcomes"), f"/cases/{enrollment_id}")
         assert len(case["follow_ups_due"]) == 3
@@ -72,7 +58,7 @@ async def test_enrollment_to_employment_reaches_an_integrator(settings: Settings
     assert headers["ce-specversion"] == "1.0"
     assert headers["ce-type"] == "org.pathways.outcomes.employment.recorded.v1"
     assert headers["ce-source"] == "/pathways/outcomes"
-    assert headers["ce-subject"] == participant.json()["id"]
+    assert headers["ce-subject"] == enrolled.participant_id
     assert headers["ce-id"] == headers["Nats-Msg-Id"]
     assert headers["pathways-actor-id"] == "officer-7"
     body = json.loads(message.data)

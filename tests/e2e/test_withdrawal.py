@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from pathways_infra.settings import Settings
-from tests.support.system import eventually, get_json_when_found, running_system
+from tests.support.journeys import enroll, in_training, open_project
+from tests.support.system import eventually, running_system
 
 
 async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings: Settings) -> None:
     async with running_system(settings) as system:
         enrollment = system.client("enrollment")
         training = system.client("training")
-        project = (
-            await enrollment.post("/projects", json={"name": "Coffee roasting", "province_code": "TH-57"})
-        ).json()
-        person = (await enrollment.post("/participants", json={"sex": "M", "birth_year": 1988})).json()
-        body = {"participant_id": person["id"], "project_id": project["id"]}
-        enrollment_id = (await enrollment.post("/enrollments", json=body)).json()["id"]
-        await get_json_when_found(training, f"/training-records/{enrollment_id}")
+        project = await open_project(system, name="Coffee roasting", province_code="TH-57")
+        enrolled = await enroll(system, project, sex="M", birth_year=1988)
+        await in_training(system, enrolled)
+        enrollment_id = enrolled.enrollment_id
 
         withdrawn = await enrollment.post(
             f"/enrollments/{enrollment_id}/withdrawal",
