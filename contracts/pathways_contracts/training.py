@@ -32,6 +32,10 @@ class TrainingCompletedV1(_TrainingEvent):
     enrollment_id: UUID
     project_id: UUID
     attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
+    completed_on: date | None = Field(default=None, description="The day training ended; follow-ups count from it.")
+    cohort_id: UUID | None = None
+    curriculum_id: UUID | None = None
+    track: str | None = Field(default=None, description="RESKILL or UPSKILL, from the cohort's curriculum.")
 
 
 class TrainingWithdrawnV1(_TrainingEvent):
