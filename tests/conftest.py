@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -52,10 +53,12 @@ async def _empty_jetstream(nats_url: str) -> None:
 
 @pytest.fixture
 async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
-    """Settings for one test: its own databases, empty streams, quick retries."""
+    """Settings for one test: its own databases, data folder (vault keys), empty streams, quick retries."""
     await _empty_jetstream(server_urls.nats_url)
     prefix = f"t{uuid.uuid4().hex[:10]}_"
+    data_dir = Path(tempfile.mkdtemp(prefix="pathways-test-data-"))
     yield Settings(
+        data_dir=data_dir,
         database_url=server_urls.database_url,
         nats_url=server_urls.nats_url,
         database_prefix=prefix,
@@ -67,3 +70,4 @@ async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
     server = DatabaseAddress.parse(server_urls.database_url)
     for service in SERVICE_NAMES:
         await drop_database(server, f"{prefix}{service}")
+    shutil.rmtree(data_dir, ignore_errors=True)

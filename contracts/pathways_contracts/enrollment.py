@@ -26,7 +26,7 @@ class ProjectOpenedV1(IntegrationEvent):
     SOURCE_SERVICE: ClassVar[str] = "enrollment"
 
     project_id: UUID
-    name: str
+    name: str | None = Field(default=None, description="Not always known to the event that opened it.")
     unit_id: UUID | None = None
     province_code: ProvinceCode
     region: Region

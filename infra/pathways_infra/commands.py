@@ -27,6 +27,7 @@ from pathways_infra.eventstore import (
     EventStore,
     IdempotentResponse,
     RecordedEvent,
+    Statement,
 )
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,16 @@ class Session:
         self._mine: dict[UUID, _Loaded[Any]] = {}
         self.new_events: list[RecordedEvent] = []
         self.processed: list[tuple[str, str]] = []
+        self.statements: list[Statement] = []
         self.now = now
+
+    def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Read the service's own tables (committed state; not what earlier jobs of this group wrote)."""
+        return [dict(row) for row in self._store.pathways_recorder.select(sql, params)]
+
+    def also(self, sql: str, *params: Any) -> None:
+        """Write to the service's own tables in the same transaction as the job's events."""
+        self.statements.append(Statement(sql, params))
 
     def already_processed(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
         """Which of these inbound events the consumer has processed (committed) before."""
@@ -314,8 +324,9 @@ class CommandRunner:
         events = [event for outcome in outcomes for event in outcome.session.new_events]
         inbox = [entry for outcome in outcomes for entry in outcome.session.processed]
         idempotent = [o.pending.idempotent(o.result) for o in outcomes if o.pending.idempotent is not None]
-        if events or inbox or idempotent:
-            self.store.save(*events, inbox=inbox, idempotent=idempotent)
+        statements = [statement for outcome in outcomes for statement in outcome.session.statements]
+        if events or inbox or idempotent or statements:
+            self.store.save(*events, inbox=inbox, idempotent=idempotent, statements=statements)
             self.commits += 1
         self.jobs += len(outcomes)
 

@@ -205,6 +205,14 @@ class IdempotentResponse:
     body: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A write to one of the service's own tables, committed in the same transaction as a command's events."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
 class PathwaysRecorder(PostgresApplicationRecorder):
     """The events table plus, in the same transaction, the inbox and idempotency records.
 
@@ -268,6 +276,9 @@ class PathwaysRecorder(PostgresApplicationRecorder):
             return [row["notification_id"] for row in curs.fetchall()]
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        statements: Sequence[Statement] = kwargs.get("statements", ())
+        for statement in statements:
+            curs.execute(statement.sql, statement.params)
         inbox: Sequence[tuple[str, str]] = kwargs.get("inbox", ())
         if inbox:
             curs.execute(self._insert_inbox, ([c for c, _ in inbox], [e for _, e in inbox]))
@@ -283,6 +294,12 @@ class PathwaysRecorder(PostgresApplicationRecorder):
                 ),
             )
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def select(self, sql: str, params: Sequence[Any]) -> list[DictRow]:
+        """Rows of a query on the service's own tables, outside any command's transaction."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, params)
+            return curs.fetchall()
 
     def processed_event_ids(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -80,6 +80,7 @@ class ServiceDefinition:
     publishes: Sequence[type[IntegrationEvent]]
     read_models: Sequence[ReadModel] = ()
     reactions: Sequence[Reaction] = ()
+    tables: Sequence[str] = ()  # DDL of the service's own tables besides events and read models
     description: str = ""
 
 
@@ -117,8 +118,8 @@ class ServiceRuntime:
         self.runner.start()
         self.pool = await asyncpg.create_pool(address.url, min_size=1, max_size=8)
         async with self.pool.acquire() as conn:
-            for read_model in self.definition.read_models:
-                await conn.execute(read_model.ddl)
+            for ddl in [*self.definition.tables, *(read_model.ddl for read_model in self.definition.read_models)]:
+                await conn.execute(ddl)
         self.nc = await nats.connect(servers=settings.nats_servers, name=f"pathways-{self.name}")
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
         await ensure_streams(self.js, settings.stream_replicas)

@@ -11,7 +11,7 @@ from tests.support.system import running_system
 async def test_the_same_post_twice_with_one_key_acts_once(settings: Settings) -> None:
     async with running_system(settings, ["enrollment"]) as system:
         client = system.client("enrollment")
-        body = {"sex": "F", "birth_year": 1990}
+        body = {"sex": "F", "birth_year": 1990, "personal_data": {"full_name": "Malee Srisuk"}}
         first = await client.post("/participants", json=body, headers={"Idempotency-Key": "retry-1"})
         again = await client.post("/participants", json=body, headers={"Idempotency-Key": "retry-1"})
         other = await client.post("/participants", json=body, headers={"Idempotency-Key": "retry-2"})
@@ -26,9 +26,9 @@ async def test_the_same_post_twice_with_one_key_acts_once(settings: Settings) ->
 async def test_concurrent_retries_with_one_key_act_once(settings: Settings) -> None:
     async with running_system(settings, ["enrollment"]) as system:
         client = system.client("enrollment")
-        project = {"name": "Community rice mill", "province_code": "TH-30"}
+        unit = {"name": "Nakhon Ratchasima CDU", "province_code": "TH-30"}
         responses = await asyncio.gather(
-            *(client.post("/projects", json=project, headers={"Idempotency-Key": "same"}) for _ in range(8))
+            *(client.post("/units", json=unit, headers={"Idempotency-Key": "same"}) for _ in range(8))
         )
         stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
     assert {r.status_code for r in responses} == {201}
@@ -39,9 +39,9 @@ async def test_concurrent_retries_with_one_key_act_once(settings: Settings) -> N
 async def test_a_key_reused_for_a_different_request_is_refused(settings: Settings) -> None:
     async with running_system(settings, ["enrollment"]) as system:
         client = system.client("enrollment")
-        await client.post("/participants", json={"sex": "F", "birth_year": 1990}, headers={"Idempotency-Key": "k"})
-        reused = await client.post(
-            "/participants", json={"sex": "M", "birth_year": 1970}, headers={"Idempotency-Key": "k"}
-        )
+        person = {"full_name": "Malee Srisuk"}
+        body = {"sex": "F", "birth_year": 1990, "personal_data": person}
+        await client.post("/participants", json=body, headers={"Idempotency-Key": "k"})
+        reused = await client.post("/participants", json={**body, "birth_year": 1970}, headers={"Idempotency-Key": "k"})
     assert reused.status_code == 422
     assert reused.json()["fields"][0]["field"] == "header.Idempotency-Key"

@@ -22,7 +22,9 @@ async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings:
             f"/enrollments/{enrollment_id}/withdrawal",
             json={"reason": "FOUND_EMPLOYMENT", "withdrawn_on": "2026-03-01"},
         )
-        again = await enrollment.post(f"/enrollments/{enrollment_id}/withdrawal", json={"reason": "OTHER"})
+        again = await enrollment.post(
+            f"/enrollments/{enrollment_id}/withdrawal", json={"reason": "OTHER", "withdrawn_on": "2026-03-02"}
+        )
 
         async def status(path: str, client: Any, expected: str) -> str | None:
             found = (await client.get(path)).json()

@@ -30,11 +30,47 @@ def created(response: httpx.Response) -> dict[str, Any]:
 async def open_project(
     system: RunningSystem, *, name: str = "Community weaving", province_code: str = "TH-50", **extra: Any
 ) -> str:
-    """A project open for enrollment."""
+    """A project open for enrollment: its unit registered and active, the proposal approved."""
     enrollment = system.client("enrollment")
-    project = created(await enrollment.post("/projects", json={"name": name, "province_code": province_code, **extra}))
-    project_id: str = project["id"]
+    unit = created(
+        await enrollment.post("/units", json={"name": f"CDU {province_code}", "province_code": province_code})
+    )
+    created(await enrollment.post(f"/units/{unit['id']}/activation"))
+    proposal = {"name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000", **extra}
+    project_id: str = created(await enrollment.post("/projects", json=proposal))["id"]
+    created(await enrollment.post(f"/projects/{project_id}/approval"))
     return project_id
+
+
+PERSON = {"full_name": "Somsri Jaidee", "phone": "+66 81 234 5678", "address": "12 Moo 3, Mae Chaem"}
+CONSENT = {"purposes": ["programme-participation", "outcome-follow-up"], "notice_version": "2025-01"}
+BASELINE = {
+    "employment_status": "SELF_EMPLOYED",
+    "occupation": "street vendor",
+    "monthly_income_thb": "6500",
+    "informal_worker": True,
+    "covid_affected": True,
+}
+
+
+async def register(
+    system: RunningSystem,
+    *,
+    sex: str = "F",
+    birth_year: int = 1985,
+    headers: dict[str, str] | None = None,
+    **personal_data: Any,
+) -> str:
+    """Register a participant with their personal data and consent to take part and be followed up."""
+    body = {
+        "personal_data": {**PERSON, "date_of_birth": f"{birth_year}-04-01", **personal_data},
+        "sex": sex,
+        "consent": {**CONSENT, "granted_at": "2025-05-01T09:00:00+07:00"},
+    }
+    participant_id: str = created(await system.client("enrollment").post("/participants", json=body, headers=headers))[
+        "id"
+    ]
+    return participant_id
 
 
 async def enroll(
@@ -44,15 +80,21 @@ async def enroll(
     sex: str = "F",
     birth_year: int = 1985,
     headers: dict[str, str] | None = None,
+    participant_id: str | None = None,
 ) -> Enrolled:
-    """Register a participant and enroll them in the project."""
+    """Register a participant (unless given), apply with a baseline, pass screening, enroll."""
     enrollment = system.client("enrollment")
-    person = created(
-        await enrollment.post("/participants", json={"sex": sex, "birth_year": birth_year}, headers=headers)
+    person = participant_id or await register(system, sex=sex, birth_year=birth_year, headers=headers)
+    application = {"participant_id": person, "project_id": project_id, "applied_on": "2025-05-02", "baseline": BASELINE}
+    case_id: str = created(await enrollment.post("/enrollments", json=application, headers=headers))["id"]
+    screening = await enrollment.post(
+        f"/enrollments/{case_id}/screening", json={"screened_on": "2025-05-03"}, headers=headers
     )
-    body = {"participant_id": person["id"], "project_id": project_id}
-    case = created(await enrollment.post("/enrollments", json=body, headers=headers))
-    return Enrolled(participant_id=person["id"], enrollment_id=case["id"], project_id=project_id)
+    created(screening)
+    created(
+        await enrollment.post(f"/enrollments/{case_id}/enrollment", json={"enrolled_on": "2025-05-05"}, headers=headers)
+    )
+    return Enrolled(participant_id=person, enrollment_id=case_id, project_id=project_id)
 
 
 async def in_training(system: RunningSystem, enrolled: Enrolled) -> dict[str, Any]:

@@ -1,55 +1,262 @@
-"""Enrollment HTTP API: commands write through the application, queries read the read models."""
+"""Enrollment HTTP API: commands write through the application; queries read the read models.
+
+Single-aggregate lookups (a unit, a project, a mentor, a participant) answer from the event store,
+so a caller reads its own writes; lists and journeys come from the read models.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
-from pathways_enrollment.application import (
-    EnrollmentApplication,
-    EnrollParticipant,
-    RegisterParticipant,
-    RegisterProject,
-    WithdrawEnrollment,
-)
+from pathways_enrollment import commands as c
+from pathways_enrollment.application import EnrollmentApplication
+from pathways_enrollment.domain.enrollment import evolve_enrollment
+from pathways_enrollment.domain.mentor import evolve_mentor
+from pathways_enrollment.domain.participant import evolve_participant
+from pathways_enrollment.domain.project import evolve_project
+from pathways_enrollment.domain.unit import evolve_unit
 from pathways_enrollment.projections import enrollments
+from pathways_enrollment.vault import Vault
+from pathways_infra.commands import CommandRunner, Evolver
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of
 from pathways_infra.idempotency import Once
 
 router = APIRouter()
-
-
 App = Annotated[EnrollmentApplication, Depends(application_of)]
+Accepted: dict[str, Any] = {"status_code": 201, "response_model": CommandAccepted}
 
 
-@router.post("/projects", status_code=201, tags=["projects"], response_model=CommandAccepted)
-async def register_project(command: RegisterProject, app: App, context: Context, once: Once) -> Any:
-    """Register a project (a grant run by a career development unit in one province)."""
-    return await once(lambda claim: app.register_project(command, context, idempotency=claim))
+async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> Any:
+    runner: CommandRunner = request.app.state.runner
+    state = await runner.run(lambda session: session.load(evolve, aggregate_id)[0])
+    if state is None:
+        raise NotFoundError(f"{what} {aggregate_id} is not known")
+    return state
 
 
-@router.post("/participants", status_code=201, tags=["participants"], response_model=CommandAccepted)
-async def register_participant(command: RegisterParticipant, app: App, context: Context, once: Once) -> Any:
-    """Register a participant in the pseudonymous registry."""
-    return await once(lambda claim: app.register_participant(command, context, idempotency=claim))
+# --- career development units ------------------------------------------------------------------
 
 
-@router.post("/enrollments", status_code=201, tags=["enrollments"], response_model=CommandAccepted)
-async def enroll_participant(command: EnrollParticipant, app: App, context: Context, once: Once) -> Any:
-    """Enroll a registered participant in a registered project."""
-    return await once(lambda claim: app.enroll_participant(command, context, idempotency=claim))
+@router.post("/units", tags=["units"], **Accepted)
+async def register_unit(command: c.RegisterUnit, app: App, context: Context, once: Once) -> Any:
+    """Register a career development unit (it runs projects in its province)."""
+    return await once(lambda claim: app.register_unit(command, context, claim))
 
 
-@router.post(
-    "/enrollments/{enrollment_id}/withdrawal", status_code=201, tags=["enrollments"], response_model=CommandAccepted
-)
-async def withdraw_enrollment(
-    enrollment_id: UUID, command: WithdrawEnrollment, app: App, context: Context, once: Once
+@router.post("/units/{unit_id}/activation", tags=["units"], **Accepted)
+async def activate_unit(unit_id: UUID, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.activate_unit(unit_id, context, claim))
+
+
+@router.post("/units/{unit_id}/suspension", tags=["units"], **Accepted)
+async def suspend_unit(unit_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.suspend_unit(unit_id, command, context, claim))
+
+
+@router.post("/units/{unit_id}/reinstatement", tags=["units"], **Accepted)
+async def reinstate_unit(unit_id: UUID, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.reinstate_unit(unit_id, context, claim))
+
+
+@router.post("/units/{unit_id}/deactivation", tags=["units"], **Accepted)
+async def deactivate_unit(unit_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.deactivate_unit(unit_id, command, context, claim))
+
+
+@router.get("/units/{unit_id}", tags=["units"])
+async def get_unit(unit_id: UUID, request: Request) -> Any:
+    return await _current(request, evolve_unit, unit_id, "career development unit")
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+@router.post("/projects", tags=["projects"], **Accepted)
+async def propose_project(command: c.ProposeProject, app: App, context: Context, once: Once) -> Any:
+    """Propose a project: a grant for a career development unit in one province."""
+    return await once(lambda claim: app.propose_project(command, context, claim))
+
+
+@router.post("/projects/{project_id}/needs-assessment", tags=["projects"], **Accepted)
+async def assess_community_needs(
+    project_id: UUID, command: c.AssessCommunityNeeds, app: App, context: Context, once: Once
 ) -> Any:
+    """Record (or redraft) the community needs assessment: problems, community capital, opportunities."""
+    return await once(lambda claim: app.assess_community_needs(project_id, command, context, claim))
+
+
+@router.post("/projects/{project_id}/needs-assessment/validation", tags=["projects"], **Accepted)
+async def validate_needs_assessment(project_id: UUID, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.validate_needs_assessment(project_id, context, claim))
+
+
+@router.post("/projects/{project_id}/approval", tags=["projects"], **Accepted)
+async def approve_project(project_id: UUID, app: App, context: Context, once: Once) -> Any:
+    """Approve the proposal: the project opens for enrollment (published as enrollment.v1.project.opened)."""
+    return await once(lambda claim: app.approve_project(project_id, context, claim))
+
+
+@router.post("/projects/{project_id}/rejection", tags=["projects"], **Accepted)
+async def reject_project(project_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.reject_project(project_id, command, context, claim))
+
+
+@router.post("/projects/{project_id}/activation", tags=["projects"], **Accepted)
+async def activate_project(project_id: UUID, app: App, context: Context, once: Once) -> Any:
+    """Start the project: needs a validated needs assessment and an active unit."""
+    return await once(lambda claim: app.activate_project(project_id, context, claim))
+
+
+@router.post("/projects/{project_id}/closure", tags=["projects"], **Accepted)
+async def close_project(project_id: UUID, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.close_project(project_id, context, claim))
+
+
+@router.post("/projects/{project_id}/termination", tags=["projects"], **Accepted)
+async def terminate_project(project_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.terminate_project(project_id, command, context, claim))
+
+
+@router.get("/projects/{project_id}", tags=["projects"])
+async def get_project(project_id: UUID, request: Request) -> Any:
+    return await _current(request, evolve_project, project_id, "project")
+
+
+# --- mentors -----------------------------------------------------------------------------------
+
+
+@router.post("/mentors", tags=["mentors"], **Accepted)
+async def register_mentor(command: c.RegisterMentor, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.register_mentor(command, context, claim))
+
+
+@router.post("/mentors/{mentor_id}/assignments", tags=["mentors"], **Accepted)
+async def assign_mentor(mentor_id: UUID, command: c.AssignMentor, app: App, context: Context, once: Once) -> Any:
+    """Assign the mentor to coach a unit or a project from a date (assignments over time are kept)."""
+    return await once(lambda claim: app.assign_mentor(mentor_id, command, context, claim))
+
+
+@router.post("/mentors/{mentor_id}/assignments/{assignment_id}/end", tags=["mentors"], **Accepted)
+async def end_mentor_assignment(
+    mentor_id: UUID, assignment_id: UUID, command: c.EndMentorAssignment, app: App, context: Context, once: Once
+) -> Any:
+    return await once(lambda claim: app.end_mentor_assignment(mentor_id, assignment_id, command, context, claim))
+
+
+@router.post("/mentors/{mentor_id}/coaching-visits", tags=["mentors"], **Accepted)
+async def log_coaching_visit(
+    mentor_id: UUID, command: c.LogCoachingVisit, app: App, context: Context, once: Once
+) -> Any:
+    return await once(lambda claim: app.log_coaching_visit(mentor_id, command, context, claim))
+
+
+@router.get("/mentors/{mentor_id}", tags=["mentors"])
+async def get_mentor(mentor_id: UUID, request: Request) -> Any:
+    return await _current(request, evolve_mentor, mentor_id, "mentor")
+
+
+# --- participants ------------------------------------------------------------------------------
+
+
+@router.post("/participants", tags=["participants"], **Accepted)
+async def register_participant(command: c.RegisterParticipant, app: App, context: Context, once: Once) -> Any:
+    """Register a participant. Personal data is encrypted in the vault; events carry only a random id.
+
+    A national ID already registered flags the newcomer as a potential duplicate, to be resolved.
+    """
+    return await once(lambda claim: app.register_participant(command, context, claim))
+
+
+@router.post("/participants/{participant_id}/consents", tags=["participants"], **Accepted)
+async def grant_consent(participant_id: UUID, command: c.GrantConsent, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.grant_consent(participant_id, command, context, claim))
+
+
+@router.post("/participants/{participant_id}/consents/withdrawal", tags=["participants"], **Accepted)
+async def withdraw_consent(
+    participant_id: UUID, command: c.WithdrawConsent, app: App, context: Context, once: Once
+) -> Any:
+    return await once(lambda claim: app.withdraw_consent(participant_id, command, context, claim))
+
+
+@router.post("/participants/{participant_id}/duplicate-resolution", tags=["participants"], **Accepted)
+async def resolve_duplicate(
+    participant_id: UUID, command: c.ResolveDuplicate, app: App, context: Context, once: Once
+) -> Any:
+    """Settle a potential duplicate: MERGED into the participant it duplicates, or NOT_A_DUPLICATE."""
+    return await once(lambda claim: app.resolve_duplicate(participant_id, command, context, claim))
+
+
+@router.post("/participants/{participant_id}/erasure", tags=["participants"], **Accepted)
+async def erase_participant(participant_id: UUID, command: c.Erase, app: App, context: Context, once: Once) -> Any:
+    """Erase the participant's personal data (PDPA): the key is destroyed; the pseudonymous journey stays."""
+    return await once(lambda claim: app.erase_participant(participant_id, command, context, claim))
+
+
+@router.get("/participants/{participant_id}", tags=["participants"])
+async def get_participant(participant_id: UUID, request: Request) -> Any:
+    """The pseudonymous registry entry: status, duplicate flag, consents, erasure. No personal data."""
+    return await _current(request, evolve_participant, participant_id, "participant")
+
+
+@router.get("/participants/{participant_id}/personal-data", tags=["participants"])
+async def get_personal_data(participant_id: UUID, request: Request, read: ReadPool) -> Any:
+    """The participant's personal data, decrypted from the vault; 410 once erased."""
+    vault: Vault = request.app.state.vault
+    data = await vault.get(read, participant_id)
+    if data is not None:
+        return data.model_dump(mode="json")
+    if await vault.is_erased(read, participant_id):
+        return JSONResponse(status_code=410, content={"error": f"participant {participant_id} was erased"})
+    raise NotFoundError(f"no personal data is held for participant {participant_id}")
+
+
+# --- enrollment cases --------------------------------------------------------------------------
+
+
+@router.post("/enrollments", tags=["enrollments"], **Accepted)
+async def apply(command: c.Apply, app: App, context: Context, once: Once) -> Any:
+    """Open a case: a participant with valid consent applies to a project open for enrollment."""
+    return await once(lambda claim: app.apply(command, context, claim))
+
+
+@router.post("/enrollments/{enrollment_id}/baseline", tags=["enrollments"], **Accepted)
+async def record_baseline(enrollment_id: UUID, command: c.Baseline, app: App, context: Context, once: Once) -> Any:
+    return await once(lambda claim: app.record_baseline(enrollment_id, command, context, claim))
+
+
+@router.post("/enrollments/{enrollment_id}/screening", tags=["enrollments"], **Accepted)
+async def screen(enrollment_id: UUID, command: c.Screen, app: App, context: Context, once: Once) -> Any:
+    """Screen the baseline against the project's eligibility criteria (age from the vault's date of birth)."""
+    return await once(lambda claim: app.screen(enrollment_id, command, context, claim))
+
+
+@router.post("/enrollments/{enrollment_id}/enrollment", tags=["enrollments"], **Accepted)
+async def enroll(enrollment_id: UUID, command: c.Enroll, app: App, context: Context, once: Once) -> Any:
+    """Enroll a screened case; needs valid consent on the day and a passed screening."""
+    return await once(lambda claim: app.enroll(enrollment_id, command, context, claim))
+
+
+@router.post("/enrollments/{enrollment_id}/transfer", tags=["enrollments"], **Accepted)
+async def transfer(enrollment_id: UUID, command: c.Transfer, app: App, context: Context, once: Once) -> Any:
+    """Move an enrolled case to another project or unit; its history stays with it."""
+    return await once(lambda claim: app.transfer(enrollment_id, command, context, claim))
+
+
+@router.post("/enrollments/{enrollment_id}/withdrawal", tags=["enrollments"], **Accepted)
+async def withdraw(enrollment_id: UUID, command: c.Withdraw, app: App, context: Context, once: Once) -> Any:
     """Withdraw a case: training closes an open record, and outcomes schedules no further follow-ups."""
-    return await once(lambda claim: app.withdraw_enrollment(enrollment_id, command, context, idempotency=claim))
+    return await once(lambda claim: app.withdraw(enrollment_id, command, context, claim))
+
+
+@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"])
+async def get_case(enrollment_id: UUID, request: Request) -> Any:
+    """The case as recorded: status, placements over time, baseline and screening."""
+    return await _current(request, evolve_enrollment, enrollment_id, "enrollment")
 
 
 @router.get("/enrollments/{enrollment_id}", tags=["enrollments"])
@@ -64,7 +271,11 @@ async def get_enrollment(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
 async def list_enrollments(
     read: ReadPool,
     participant_id: UUID | None = None,
+    project_id: UUID | None = None,
+    status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return await enrollments.list_enrollments(read, participant_id=participant_id, limit=limit, offset=offset)
+    return await enrollments.list_enrollments(
+        read, participant_id=participant_id, project_id=project_id, status=status, limit=limit, offset=offset
+    )

@@ -1,134 +1,442 @@
-"""Enrollment commands, one method each. Runs domain decisions through the command runner."""
+"""Enrollment commands, one method each: load what the rule needs, let the domain decide, append.
+
+Every method runs as one job on the command runner (group commit), so its events, its personal-data
+rows and its idempotency record commit in one transaction.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from uuid import UUID, uuid4, uuid5
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any, TypeVar
+from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from pathways_contracts.reference import normalise_province_iso, province_by_iso, region_of
-from pathways_enrollment.domain.enrollment import WithdrawalReason, enroll, evolve_enrollment, withdraw
-from pathways_enrollment.domain.errors import UnknownAggregateError
-from pathways_enrollment.domain.participant import (
-    Sex,
-    evolve_participant,
-    register_participant,
-)
-from pathways_enrollment.domain.project import evolve_project, register_project
-from pathways_infra.commands import CommandContext, CommandRunner, Session
-from pathways_infra.http import CommandAccepted
+from pathways_contracts.reference import province_by_iso, region_of
+from pathways_enrollment import commands as c
+from pathways_enrollment.domain import enrollment as case
+from pathways_enrollment.domain import mentor, participant, project, unit
+from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
+from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
+from pathways_enrollment.personal_data import PersonalDataInCommands
+from pathways_enrollment.vault import VaultKeys
+from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
+from pathways_infra.http import CommandAccepted, with_occurred_at
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 
+S = TypeVar("S")
 ENROLLMENT_IDS = UUID("6f1f8a52-3c8e-4c43-9d8e-2f0a7b1c5e11")
-
-
-class RegisterProject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    project_id: UUID = Field(default_factory=uuid4)
-    name: str = Field(min_length=1, max_length=200)
-    province_code: str = Field(description="ISO 3166-2:TH code, e.g. TH-50 (Chiang Mai).", examples=["TH-50"])
-    unit_id: UUID | None = None
-
-    @field_validator("province_code")
-    @classmethod
-    def known_province(cls, code: str) -> str:
-        return normalise_province_iso(code)
-
-
-class RegisterParticipant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    participant_id: UUID = Field(default_factory=uuid4)
-    sex: Sex
-    birth_year: int = Field(ge=1900, le=2100)
-
-
-class WithdrawEnrollment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: WithdrawalReason
-    withdrawn_on: date | None = Field(default=None, description="When the case was withdrawn; defaults to today.")
-
-
-class EnrollParticipant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    participant_id: UUID
-    project_id: UUID
+Claim = IdempotencyClaim | None
 
 
 def enrollment_id_for(participant_id: UUID, project_id: UUID) -> UUID:
-    """One enrollment per participant and project, so a retried enroll cannot enroll twice."""
+    """One case per participant and project, so a retried application cannot open a second one."""
     return uuid5(ENROLLMENT_IDS, f"{participant_id}:{project_id}")
 
 
-class EnrollmentApplication:
-    def __init__(self, runner: CommandRunner) -> None:
-        self._runner = runner
+def on(context: CommandContext, day: date | datetime) -> CommandContext:
+    """The fact happened on ``day`` (unless the caller said exactly when)."""
+    if context.occurred_at is not None:
+        return context
+    moment = day if isinstance(day, datetime) else datetime.combine(day, time(), UTC)
+    return with_occurred_at(context, moment)
 
-    async def register_project(
-        self, command: RegisterProject, context: CommandContext, idempotency: IdempotencyClaim | None = None
+
+def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
+    return BaselineProfile(**baseline.model_dump())
+
+
+class EnrollmentApplication:
+    def __init__(self, runner: CommandRunner, vault_keys: VaultKeys) -> None:
+        self._runner = runner
+        self._vault = PersonalDataInCommands(vault_keys)
+
+    async def _run(self, job: Callable[[Session], CommandAccepted], claim: Claim) -> CommandAccepted:
+        return await self._runner.run(job, idempotent=recorder_of(claim))
+
+    async def _decide(
+        self,
+        evolve: Evolver[S],
+        aggregate_id: UUID,
+        decision: Callable[[S | None], Sequence[Any]],
+        context: CommandContext,
+        claim: Claim,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            return CommandAccepted.of(session.decide(evolve, aggregate_id, decision, context))
+
+        return await self._run(job, claim)
+
+    # --- career development units ------------------------------------------------------------
+
+    async def register_unit(self, command: c.RegisterUnit, context: CommandContext, claim: Claim) -> CommandAccepted:
+        province = province_by_iso(command.province_code)
+        return await self._decide(
+            unit.evolve_unit,
+            command.unit_id,
+            lambda state: unit.register_unit(
+                state,
+                unit_id=command.unit_id,
+                name=command.name,
+                province_code=province.iso,
+                region=region_of(province.iso),
+            ),
+            context,
+            claim,
+        )
+
+    async def activate_unit(self, unit_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
+        return await self._decide(unit.evolve_unit, unit_id, unit.activate_unit, context, claim)
+
+    async def suspend_unit(
+        self, unit_id: UUID, command: c.Reason, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            unit.evolve_unit, unit_id, lambda state: unit.suspend_unit(state, reason=command.reason), context, claim
+        )
+
+    async def reinstate_unit(self, unit_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
+        return await self._decide(unit.evolve_unit, unit_id, unit.reinstate_unit, context, claim)
+
+    async def deactivate_unit(
+        self, unit_id: UUID, command: c.Reason, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            unit.evolve_unit, unit_id, lambda state: unit.deactivate_unit(state, reason=command.reason), context, claim
+        )
+
+    # --- projects ------------------------------------------------------------------------------
+
+    async def propose_project(
+        self, command: c.ProposeProject, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
         province = province_by_iso(command.province_code)
 
         def job(session: Session) -> CommandAccepted:
-            state, _ = session.load(evolve_project, command.project_id)
-            events = register_project(
-                state,
+            runs_it, _ = session.load(unit.evolve_unit, command.unit_id)
+            events = project.propose_project(
+                session.load(project.evolve_project, command.project_id)[0],
                 project_id=command.project_id,
                 name=command.name,
                 province_code=province.iso,
                 region=region_of(province.iso),
+                unit=runs_it,
                 unit_id=command.unit_id,
+                grant_thb=command.grant_thb,
+                income_threshold_thb=command.income_threshold_thb or DEFAULT_INCOME_THRESHOLD_THB,
             )
-            return CommandAccepted.of(session.append(evolve_project, command.project_id, events, context))
+            return CommandAccepted.of(session.append(project.evolve_project, command.project_id, events, context))
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._run(job, claim)
 
-    async def register_participant(
-        self, command: RegisterParticipant, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    async def assess_community_needs(
+        self, project_id: UUID, command: c.AssessCommunityNeeds, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            project.evolve_project,
+            project_id,
+            lambda state: project.assess_community_needs(
+                state,
+                problems=command.problems,
+                community_capital=command.community_capital,
+                opportunities=command.opportunities,
+                assessed_on=command.assessed_on,
+            ),
+            on(context, command.assessed_on),
+            claim,
+        )
+
+    async def validate_needs_assessment(
+        self, project_id: UUID, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(project.evolve_project, project_id, project.validate_needs_assessment, context, claim)
+
+    async def approve_project(self, project_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
+        return await self._decide(project.evolve_project, project_id, project.approve_project, context, claim)
+
+    async def reject_project(
+        self, project_id: UUID, command: c.Reason, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            project.evolve_project,
+            project_id,
+            lambda state: project.reject_project(state, reason=command.reason),
+            context,
+            claim,
+        )
+
+    async def activate_project(self, project_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(project.evolve_project, project_id)
+            runs_it = (
+                None if state is None or state.unit_id is None else session.load(unit.evolve_unit, state.unit_id)[0]
+            )
+            events = project.activate_project(state, unit=runs_it)
+            return CommandAccepted.of(session.append(project.evolve_project, project_id, events, context))
+
+        return await self._run(job, claim)
+
+    async def close_project(self, project_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
+        return await self._decide(project.evolve_project, project_id, project.close_project, context, claim)
+
+    async def terminate_project(
+        self, project_id: UUID, command: c.Reason, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            project.evolve_project,
+            project_id,
+            lambda state: project.terminate_project(state, reason=command.reason),
+            context,
+            claim,
+        )
+
+    # --- mentors -------------------------------------------------------------------------------
+
+    async def register_mentor(
+        self, command: c.RegisterMentor, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            mentor.evolve_mentor,
+            command.mentor_id,
+            lambda state: mentor.register_mentor(state, mentor_id=command.mentor_id),
+            context,
+            claim,
+        )
+
+    async def assign_mentor(
+        self, mentor_id: UUID, command: c.AssignMentor, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
-            state, _ = session.load(evolve_participant, command.participant_id)
-            events = register_participant(
-                state, participant_id=command.participant_id, sex=command.sex, birth_year=command.birth_year
+            state, _ = session.load(mentor.evolve_mentor, mentor_id)
+            if command.unit_id is not None:
+                events = mentor.assign_mentor_to_unit(
+                    state,
+                    assignment_id=command.assignment_id,
+                    unit=session.load(unit.evolve_unit, command.unit_id)[0],
+                    unit_id=command.unit_id,
+                    from_date=command.from_date,
+                )
+            else:
+                assert command.project_id is not None  # the command's validator guarantees one target
+                events = mentor.assign_mentor_to_project(
+                    state,
+                    assignment_id=command.assignment_id,
+                    project=session.load(project.evolve_project, command.project_id)[0],
+                    project_id=command.project_id,
+                    from_date=command.from_date,
+                )
+            return CommandAccepted.of(
+                session.append(mentor.evolve_mentor, mentor_id, events, on(context, command.from_date))
             )
-            return CommandAccepted.of(session.append(evolve_participant, command.participant_id, events, context))
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._run(job, claim)
 
-    async def enroll_participant(
-        self, command: EnrollParticipant, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    async def end_mentor_assignment(
+        self,
+        mentor_id: UUID,
+        assignment_id: UUID,
+        command: c.EndMentorAssignment,
+        context: CommandContext,
+        claim: Claim,
     ) -> CommandAccepted:
+        return await self._decide(
+            mentor.evolve_mentor,
+            mentor_id,
+            lambda state: mentor.end_mentor_assignment(state, assignment_id=assignment_id, to_date=command.to_date),
+            on(context, command.to_date),
+            claim,
+        )
+
+    async def log_coaching_visit(
+        self, mentor_id: UUID, command: c.LogCoachingVisit, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            mentor.evolve_mentor,
+            mentor_id,
+            lambda state: mentor.log_coaching_visit(
+                state, visit_id=command.visit_id, assignment_id=command.assignment_id, visited_on=command.visited_on
+            ),
+            on(context, command.visited_on),
+            claim,
+        )
+
+    # --- participants --------------------------------------------------------------------------
+
+    async def register_participant(
+        self, command: c.RegisterParticipant, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Personal data into the vault, the pseudonymous registration (flagged if the national ID is known)."""
+        data = command.personal_data
+
+        def job(session: Session) -> CommandAccepted:
+            participant_id = command.participant_id
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            holder = None if data.national_id is None else self._vault.holder_of_national_id(session, data.national_id)
+            # The national ID's hash stays out of the events: erasure could not remove it from there.
+            events: list[Any] = participant.register_participant(
+                state,
+                participant_id=participant_id,
+                sex=command.sex,
+                birth_year=command.year_of_birth,
+                existing_participant_id=holder,
+            )
+            if command.consent is not None:
+                registered = participant.evolve_participant(None, events[0])
+                events += participant.grant_consent(registered, **command.consent.model_dump())
+            self._vault.store_new(session, participant_id, data, index_national_id=holder is None)
+            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, context))
+
+        return await self._run(job, claim)
+
+    async def grant_consent(
+        self, participant_id: UUID, command: c.GrantConsent, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            participant.evolve_participant,
+            participant_id,
+            lambda state: participant.grant_consent(state, **command.model_dump()),
+            on(context, command.granted_at),
+            claim,
+        )
+
+    async def withdraw_consent(
+        self, participant_id: UUID, command: c.WithdrawConsent, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            participant.evolve_participant,
+            participant_id,
+            lambda state: participant.withdraw_consent(state, **command.model_dump()),
+            on(context, command.withdrawn_at),
+            claim,
+        )
+
+    async def resolve_duplicate(
+        self, participant_id: UUID, command: c.ResolveDuplicate, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            other_id = None if state is None else state.duplicate_of
+            other = None if other_id is None else session.load(participant.evolve_participant, other_id)[0]
+            events = participant.resolve_duplicate(state, resolution=command.resolution, other=other)
+            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, context))
+
+        return await self._run(job, claim)
+
+    async def erase_participant(
+        self, participant_id: UUID, command: c.Erase, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Destroy the participant's key and personal data and record the erasure, in one transaction."""
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            events = participant.erase_participant(state, erased_on=command.erased_on)
+            self._vault.erase(session, participant_id)
+            return CommandAccepted.of(
+                session.append(participant.evolve_participant, participant_id, events, on(context, command.erased_on))
+            )
+
+        return await self._run(job, claim)
+
+    # --- enrollment cases ----------------------------------------------------------------------
+
+    async def apply(self, command: c.Apply, context: CommandContext, claim: Claim) -> CommandAccepted:
         enrollment_id = enrollment_id_for(command.participant_id, command.project_id)
 
         def job(session: Session) -> CommandAccepted:
-            participant, _ = session.load(evolve_participant, command.participant_id)
-            project, _ = session.load(evolve_project, command.project_id)
-            state, _ = session.load(evolve_enrollment, enrollment_id)
-            events = enroll(
-                state,
+            events: list[Any] = case.apply_for_enrollment(
+                session.load(case.evolve_enrollment, enrollment_id)[0],
                 enrollment_id=enrollment_id,
-                participant=participant,
+                participant=session.load(participant.evolve_participant, command.participant_id)[0],
                 participant_id=command.participant_id,
-                project=project,
+                project=session.load(project.evolve_project, command.project_id)[0],
                 project_id=command.project_id,
+                applied_on=command.applied_on,
             )
-            return CommandAccepted.of(session.append(evolve_enrollment, enrollment_id, events, context))
+            if command.baseline is not None:
+                applied = case.evolve_enrollment(None, events[0])
+                events += case.record_baseline(applied, profile=baseline_profile(command.baseline))
+            when = on(context, command.applied_on)
+            return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._run(job, claim)
 
-    async def withdraw_enrollment(
-        self,
-        enrollment_id: UUID,
-        command: WithdrawEnrollment,
-        context: CommandContext,
-        idempotency: IdempotencyClaim | None = None,
+    async def record_baseline(
+        self, enrollment_id: UUID, command: c.Baseline, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            case.evolve_enrollment,
+            enrollment_id,
+            lambda state: case.record_baseline(state, profile=baseline_profile(command)),
+            context,
+            claim,
+        )
+
+    async def screen(
+        self, enrollment_id: UUID, command: c.Screen, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Screen against the project's criteria; the date of birth is read from the vault, never stored."""
+
+        def job(session: Session) -> CommandAccepted:
+            state = require_existing(
+                session.load(case.evolve_enrollment, enrollment_id)[0], f"enrollment {enrollment_id}"
+            )
+            the_project, _ = session.load(project.evolve_project, state.project_id)
+            born = self._vault.date_of_birth(session, state.participant_id)
+            if born is None:
+                raise EnrollmentRuleError(
+                    f"participant {state.participant_id} has no date of birth in the vault (never given, or erased)",
+                    rule="date-of-birth-required",
+                )
+            criteria = EligibilityCriteria() if the_project is None else the_project.eligibility
+            events = case.screen(state, criteria=criteria, date_of_birth=born, screened_on=command.screened_on)
+            when = on(context, command.screened_on)
+            return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
+
+        return await self._run(job, claim)
+
+    async def enroll(
+        self, enrollment_id: UUID, command: c.Enroll, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
-            state, _ = session.load(evolve_enrollment, enrollment_id)
-            if state is None:
-                raise UnknownAggregateError(f"enrollment {enrollment_id} is not known")
-            withdrawn_on = command.withdrawn_on or session.now.date()
-            events = withdraw(state, reason=command.reason, withdrawn_on=withdrawn_on)
-            return CommandAccepted.of(session.append(evolve_enrollment, enrollment_id, events, context))
+            state, _ = session.load(case.evolve_enrollment, enrollment_id)
+            found = None if state is None else session.load(participant.evolve_participant, state.participant_id)[0]
+            open_project = None if state is None else session.load(project.evolve_project, state.project_id)[0]
+            events = case.enroll(state, participant=found, project=open_project, enrolled_on=command.enrolled_on)
+            when = on(context, command.enrolled_on)
+            return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._run(job, claim)
+
+    async def transfer(
+        self, enrollment_id: UUID, command: c.Transfer, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(case.evolve_enrollment, enrollment_id)
+            other_case = None
+            if state is not None:
+                candidate = enrollment_id_for(state.participant_id, command.to_project_id)
+                other_case = candidate if session.load(case.evolve_enrollment, candidate)[0] is not None else None
+            events = case.transfer(
+                state,
+                to_project=session.load(project.evolve_project, command.to_project_id)[0],
+                to_project_id=command.to_project_id,
+                transferred_on=command.transferred_on,
+                reason=command.reason,
+                to_unit_id=command.to_unit_id,
+                to_unit=None if command.to_unit_id is None else session.load(unit.evolve_unit, command.to_unit_id)[0],
+                existing_case_in_target_project=other_case,
+            )
+            when = on(context, command.transferred_on)
+            return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
+
+        return await self._run(job, claim)
+
+    async def withdraw(
+        self, enrollment_id: UUID, command: c.Withdraw, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            case.evolve_enrollment,
+            enrollment_id,
+            lambda state: case.withdraw(state, reason=command.reason, withdrawn_on=command.withdrawn_on),
+            on(context, command.withdrawn_on),
+            claim,
+        )

@@ -10,6 +10,7 @@ from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.errors import EnrollmentRuleError
 from pathways_enrollment.outbound import translate
 from pathways_enrollment.projections import enrollments
+from pathways_enrollment.vault import TABLES_DDL, Vault, keys_for
 from pathways_infra.app import create_service_app
 from pathways_infra.service import ServiceDefinition, ServiceRuntime
 
@@ -20,15 +21,23 @@ def definition() -> ServiceDefinition:
         translate=translate,
         publishes=contracts.EVENTS,
         read_models=[enrollments.READ_MODEL],
+        tables=[TABLES_DDL],
         description="Projects, units, mentors, the participant registry with consent, and enrollment cases.",
     )
 
 
 def create_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
-    return create_service_app(
+    keys = keys_for(runtime.settings.data_dir)
+
+    def application() -> EnrollmentApplication:
+        return EnrollmentApplication(runtime.runner, keys)
+
+    app = create_service_app(
         runtime,
         router=api.router,
-        application=lambda: EnrollmentApplication(runtime.runner),
+        application=application,
         domain_errors=[EnrollmentRuleError],
         manage_runtime=manage_runtime,
     )
+    app.state.vault = Vault(keys)
+    return app

@@ -49,6 +49,7 @@ from pathways_enrollment.domain.national_id import normalise_national_id
 
 __all__ = [
     "KEY_VERSION",
+    "TABLES_DDL",
     "Database",
     "EncryptedRecord",
     "NationalIdAlreadyRegisteredError",
@@ -64,6 +65,7 @@ __all__ = [
     "decrypt_record",
     "dev_keys",
     "encrypt_record",
+    "keys_for",
     "national_id_hash",
     "new_data_key",
     "unwrap_data_key",
@@ -239,6 +241,12 @@ def dev_keys(data_dir: Path) -> VaultKeys:
         raise VaultConfigurationError(f"{path} does not hold vault keys") from None
 
 
+def keys_for(data_dir: Path) -> VaultKeys:
+    """The configured keys; for the embedded/dev setup (none configured), the data folder's."""
+    settings = VaultSettings()
+    return settings.keys() if settings.configured else dev_keys(data_dir)
+
+
 # --- crypto (no I/O) --------------------------------------------------------------------------
 
 
@@ -300,7 +308,7 @@ def national_id_hash(pepper: bytes, national_id: str) -> str:
 
 # --- storage (asyncpg) ------------------------------------------------------------------------
 
-_DDL = """
+TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS vault_keys (
     participant_id uuid PRIMARY KEY,
     wrapped_key bytea NULL,
@@ -337,7 +345,7 @@ async def create_tables(db: Database) -> None:
     """Create the vault's tables unless they exist (safe to run concurrently)."""
     async with _transaction(db) as conn:
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('pathways_enrollment.vault.create_tables'))")
-        await conn.execute(_DDL)
+        await conn.execute(TABLES_DDL)
 
 
 class Vault:

@@ -46,7 +46,6 @@ from tests.unit.enrollment.facts import (
     ENROLLED_ON,
     NOTICE,
     OTHER_PARTICIPANT,
-    OTHER_PROJECT,
     PARTICIPANT,
     PROJECT,
     SCREENED_ON,
@@ -101,14 +100,7 @@ def application(**overrides: Any) -> dict[str, Any]:
 
 
 def enrollment(**overrides: Any) -> dict[str, Any]:
-    command = {
-        "enrollment_id": CASE,
-        "participant": PARTICIPANT_STATE,
-        "participant_id": PARTICIPANT,
-        "project": ACTIVE_PROJECT,
-        "project_id": PROJECT,
-        "enrolled_on": ENROLLED_ON,
-    }
+    command = {"participant": PARTICIPANT_STATE, "project": ACTIVE_PROJECT, "enrolled_on": ENROLLED_ON}
     return {**command, **overrides}
 
 
@@ -310,7 +302,11 @@ def test_enroll_a_screened_participant_with_consent() -> None:
     then = given(evolve_enrollment, *screened()).when(enroll, **enrollment())
     assert then.events == [
         ParticipantEnrolled(
-            **case_at(), enrolled_on=ENROLLED_ON, consent_notice_version=NOTICE, screened_on=SCREENED_ON
+            **case_at(),
+            enrolled_on=ENROLLED_ON,
+            consent_notice_version=NOTICE,
+            screened_on=SCREENED_ON,
+            baseline=profile(),
         )
     ]
     assert then.state is not None
@@ -354,7 +350,7 @@ def test_a_resolved_potential_duplicate_may_enroll() -> None:
         (screened(), {"project": PROPOSED}, "project-not-open-for-enrollment", True),
         (screened(), {"project": CLOSED}, "project-not-open-for-enrollment", False),
         (screened(), {"project": TERMINATED}, "project-not-open-for-enrollment", False),
-        ([], {}, "passed-screening-required", False),
+        ([], {}, "must-exist", False),
         (applied(), {}, "passed-screening-required", False),
         (with_baseline(), {}, "passed-screening-required", False),
         (screened(passed=False), {}, "passed-screening-required", False),
@@ -376,12 +372,6 @@ def test_a_resolved_potential_duplicate_may_enroll() -> None:
             "consent-required",
             False,
         ),
-        (
-            screened(),
-            {"project_id": OTHER_PROJECT, "project": project(*active_project(OTHER_PROJECT))},
-            "case-mismatch",
-            False,
-        ),
     ],
     ids=[
         "unknown-participant",
@@ -398,7 +388,6 @@ def test_a_resolved_potential_duplicate_may_enroll() -> None:
         "baseline-changed-after-screening",
         "consent-withdrawn-since-application",
         "consent-expired-by-enrollment-day",
-        "case-of-another-project",
     ],
 )
 def test_enrollments_that_break_a_rule(
@@ -449,7 +438,3 @@ def test_an_application_withdrawn_before_enrollment_is_not_enrolled() -> None:
         enroll, rule="enrollment-transition-not-allowed", **enrollment()
     )
 
-
-def test_a_screened_case_needs_an_enrollment_day() -> None:
-    with pytest.raises(ValueError, match="enrolled_on"):
-        enroll(fold(evolve_enrollment, screened()), **enrollment(enrolled_on=None))

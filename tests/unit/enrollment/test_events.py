@@ -19,7 +19,6 @@ from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
 from pathways_enrollment.domain.enrollment import (
     EnrollmentTransferred,
     EnrollmentWithdrawn,
-    ParticipantEnrolled,
     TransferReason,
     WithdrawalReason,
 )
@@ -40,7 +39,6 @@ from pathways_enrollment.domain.participant import (
 )
 from pathways_enrollment.domain.project import (
     ProjectClosed,
-    ProjectRegistered,
     ProjectRejected,
     ProjectTerminated,
 )
@@ -55,9 +53,6 @@ from tests.unit.enrollment.facts import (
     MENTOR,
     OTHER_PARTICIPANT,
     PARTICIPANT,
-    PROJECT,
-    PROVINCE,
-    REGION,
     UNIT,
     active_project,
     active_unit,
@@ -74,7 +69,6 @@ SAMPLES: list[object] = [
     CareerDevelopmentUnitSuspended(unit_id=UNIT, reason="audit"),
     CareerDevelopmentUnitReinstated(unit_id=UNIT),
     CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="dissolved"),
-    ProjectRegistered(project_id=PROJECT, name="Batik", province_code=PROVINCE, region=REGION, unit_id=None),
     *active_project(),
     ProjectRejected(**at(), reason="x"),
     ProjectClosed(**at()),
@@ -107,6 +101,7 @@ SAMPLES: list[object] = [
         reason=TransferReason.BETTER_FIT,
     ),
     EnrollmentWithdrawn(**case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 9, 1), was_enrolled=True),
+    participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1)),
 ]
 ALL_EVENTS = {*unit.EVENTS, *project.EVENTS, *mentor.EVENTS, *participant.EVENTS, *enrollment.EVENTS}
 MAPPER = RecordedEventMapper(transcoder=JSONTranscoder())
@@ -151,20 +146,8 @@ def test_decimals_stay_exact() -> None:
             {"participant_id": str(PARTICIPANT), "sex": "F", "birth_year": 1984},
             ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.FEMALE, birth_year=1984),
         ),
-        (
-            ParticipantEnrolled,
-            {
-                "enrollment_id": str(uid("case")),
-                "participant_id": str(PARTICIPANT),
-                "project_id": str(PROJECT),
-                "unit_id": None,
-                "province_code": PROVINCE,
-                "region": REGION,
-            },
-            ParticipantEnrolled(**{**case_at(unit_id=None), "enrollment_id": uid("case")}),
-        ),
     ],
-    ids=["participant-registered", "participant-enrolled"],
+    ids=["participant-registered"],
 )
 def test_events_stored_before_the_richer_domain_still_read(
     event_type: type, old_data: dict[str, object], expected: object
@@ -195,7 +178,7 @@ def test_every_project_event_says_where_the_project_is(event_type: type) -> None
 
 def test_no_event_carries_personal_data() -> None:
     personal = {"name", "first_name", "last_name", "national_id", "phone", "address", "date_of_birth"}
-    for event_type in ALL_EVENTS - {unit.CareerDevelopmentUnitRegistered, ProjectRegistered, project.ProjectProposed}:
+    for event_type in ALL_EVENTS - {unit.CareerDevelopmentUnitRegistered, project.ProjectProposed}:
         assert not personal & {f.name for f in dataclasses.fields(event_type)}, event_type.__name__
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
+from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.participant import (
     DuplicateResolution,
     ParticipantDuplicateResolved,
+    ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
     ParticipantRegistered,
     ParticipantStatus,
     Sex,
+    erase_participant,
     evolve_participant,
+    grant_consent,
     register_participant,
     resolve_duplicate,
 )
@@ -154,3 +160,23 @@ def test_resolving_an_unknown_participant() -> None:
     given(evolve_participant).rejects(
         resolve_duplicate, rule="must-exist", resolution=DuplicateResolution.NOT_A_DUPLICATE
     )
+
+
+def test_erasure_is_recorded_once_and_stops_new_consent() -> None:
+    erased_on = date(2026, 1, 5)
+    then = given(evolve_participant, registered()).when(erase_participant, erased_on=erased_on)
+    assert then.events == [ParticipantErased(participant_id=PARTICIPANT, erased_on=erased_on)]
+    given(evolve_participant, registered(), *then.events).rejects(
+        erase_participant, rule="participant-erased", erased_on=erased_on
+    )
+    given(evolve_participant, registered(), *then.events).rejects(
+        grant_consent,
+        rule="participant-erased",
+        purposes=[ConsentPurpose.PROGRAMME_PARTICIPATION],
+        notice_version="v1",
+        granted_at=datetime(2026, 1, 6, tzinfo=UTC),
+    )
+
+
+def test_an_unknown_participant_cannot_be_erased() -> None:
+    given(evolve_participant).rejects(erase_participant, rule="must-exist", erased_on=date(2026, 1, 5))

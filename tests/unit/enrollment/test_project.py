@@ -15,7 +15,6 @@ from pathways_enrollment.domain.project import (
     ProjectApproved,
     ProjectClosed,
     ProjectProposed,
-    ProjectRegistered,
     ProjectRejected,
     ProjectStatus,
     ProjectTerminated,
@@ -25,7 +24,6 @@ from pathways_enrollment.domain.project import (
     close_project,
     evolve_project,
     propose_project,
-    register_project,
     reject_project,
     terminate_project,
     validate_needs_assessment,
@@ -78,29 +76,6 @@ def propose(**overrides: Any) -> dict[str, Any]:
     return {**command, **overrides}
 
 
-def test_a_legacy_registered_project_is_active_and_takes_direct_enrollment() -> None:
-    then = given(evolve_project).when(
-        register_project, project_id=PROJECT, name="Batik", province_code=PROVINCE, region=REGION, unit_id=None
-    )
-    assert then.events == [
-        ProjectRegistered(project_id=PROJECT, name="Batik", province_code=PROVINCE, region=REGION, unit_id=None)
-    ]
-    assert then.state is not None
-    assert (then.state.status, then.state.direct_enrollment) == (ProjectStatus.ACTIVE, True)
-
-
-def test_a_legacy_project_is_registered_once() -> None:
-    given(evolve_project, *PROPOSED).rejects(
-        register_project,
-        rule="project-registered-once",
-        project_id=PROJECT,
-        name="x",
-        province_code=PROVINCE,
-        region=REGION,
-        unit_id=None,
-    )
-
-
 def test_propose_a_project_with_the_default_income_threshold() -> None:
     then = given(evolve_project).when(propose_project, **propose())
     assert then.events == [
@@ -110,7 +85,6 @@ def test_propose_a_project_with_the_default_income_threshold() -> None:
     ]
     assert then.state is not None
     assert then.state.status == ProjectStatus.PROPOSED
-    assert not then.state.direct_enrollment
     assert then.state.eligibility == EligibilityCriteria(income_threshold_thb=Decimal("15000"))
 
 

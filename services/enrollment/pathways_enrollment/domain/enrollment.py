@@ -8,11 +8,6 @@ Rules: an application needs valid consent to programme participation (data is co
 on); enrollment needs it again on the enrollment day, plus a passed screening of the current baseline,
 a project open for enrollment (Approved or Active), and a participant who is neither merged nor an
 unresolved potential duplicate. A participant has one case per project.
-
-Projects registered before the project lifecycle existed (``Project.direct_enrollment``) also accept
-:func:`enroll` without a case: the way enrollments were recorded then, without consent or screening
-records here. ``ParticipantEnrolled`` events from that path carry no ``enrolled_on``,
-``consent_notice_version`` or ``screened_on``, so they can be told apart.
 """
 
 from __future__ import annotations
@@ -28,7 +23,6 @@ from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.errors import (
     EnrollmentRuleError,
     TransitionNotAllowedError,
-    UnknownAggregateError,
     require_existing,
 )
 from pathways_enrollment.domain.participant import Participant, ParticipantStatus
@@ -106,9 +100,12 @@ class ParticipantScreened(CaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ParticipantEnrolled(CaseEvent):
-    enrolled_on: date | None = None
-    consent_notice_version: str | None = None
-    screened_on: date | None = None
+    """The case is enrolled; it carries the baseline it was screened on, for the services that measure against it."""
+
+    enrolled_on: date
+    consent_notice_version: str
+    screened_on: date
+    baseline: BaselineProfile | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -308,62 +305,41 @@ def screen(
 def enroll(
     state: Enrollment | None,
     *,
-    enrollment_id: UUID,
     participant: Participant | None,
-    participant_id: UUID,
     project: Project | None,
-    project_id: UUID,
-    enrolled_on: date | None = None,
+    enrolled_on: date,
 ) -> list[ParticipantEnrolled]:
-    """Enroll the case's participant. ``state`` is the case (None only for direct enrollment, see above).
-
-    ``enrolled_on`` is required except for direct enrollment; it is checked against the consent.
-    """
-    if participant is None:
-        raise UnknownAggregateError(f"participant {participant_id} is not registered")
-    if project is None:
-        raise UnknownAggregateError(f"project {project_id} is not registered")
-    if state is not None and (state.was_enrolled or state.status in IN_PROGRAMME):
+    """Enroll the case's participant: consent valid on ``enrolled_on``, screening passed, project open."""
+    case = _case(state)
+    if case.was_enrolled or case.status in IN_PROGRAMME:
         raise EnrollmentRuleError(
-            f"participant {participant.id} is already enrolled in project {project.id}",
+            f"participant {case.participant_id} is already enrolled in project {case.project_id}",
             rule="enrolled-once-per-project",
         )
-    if state is not None:
-        _only_from(state, "enroll", BEFORE_ENROLLMENT)
-        if (state.participant_id, state.project_id) != (participant.id, project.id):
-            raise EnrollmentRuleError(
-                f"enrollment {state.id} is for participant {state.participant_id} in project {state.project_id}",
-                rule="case-mismatch",
-            )
-    _refuse_merged(participant)
-    if participant.status == ParticipantStatus.POTENTIAL_DUPLICATE:
+    _only_from(case, "enroll", BEFORE_ENROLLMENT)
+    found = require_existing(participant, f"participant {case.participant_id}")
+    open_project = require_existing(project, f"project {case.project_id}")
+    _refuse_merged(found)
+    if found.status == ParticipantStatus.POTENTIAL_DUPLICATE:
         raise EnrollmentRuleError(
-            f"participant {participant.id} may be a duplicate of {participant.duplicate_of}; resolve that first",
+            f"participant {found.id} may be a duplicate of {found.duplicate_of}; resolve that first",
             rule="potential-duplicate-unresolved",
             retryable=True,
         )
-    require_open_project(project, project_id)
-    where = _placed(project, since=enrolled_on) if state is None else state.placement
-
-    if state is None and project.direct_enrollment:
-        notice_version = None
-        screened_on = None
-    else:
-        if state is None or state.screening is None or not state.screening.passed:
-            raise EnrollmentRuleError(
-                f"participant {participant.id} has not passed screening for project {project.id}",
-                rule="passed-screening-required",
-            )
-        if enrolled_on is None:
-            raise ValueError("enrolled_on is required to enroll a screened case")
-        notice_version = _require_consent(participant, enrolled_on)
-        screened_on = state.screening.screened_on
+    require_open_project(open_project, case.project_id)
+    if case.screening is None or not case.screening.passed:
+        raise EnrollmentRuleError(
+            f"participant {found.id} has not passed screening for project {open_project.id}",
+            rule="passed-screening-required",
+        )
+    notice_version = _require_consent(found, enrolled_on)
     return [
         ParticipantEnrolled(
-            **_event_fields(enrollment_id, participant.id, where),
+            **_case_event_fields(case),
             enrolled_on=enrolled_on,
             consent_notice_version=notice_version,
-            screened_on=screened_on,
+            screened_on=case.screening.screened_on,
+            baseline=case.baseline,
         )
     ]
 
@@ -454,15 +430,6 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
                 participant_id=event.participant_id,
                 status=EnrollmentStatus.APPLIED,
                 placements=(_placement_of(event, event.applied_on),),
-            )
-        case ParticipantEnrolled() if state is None:
-            return Enrollment(
-                id=event.enrollment_id,
-                participant_id=event.participant_id,
-                status=EnrollmentStatus.ENROLLED,
-                placements=(_placement_of(event, event.enrolled_on),),
-                enrolled_on=event.enrolled_on,
-                was_enrolled=True,
             )
         case ParticipantEnrolled() if state is not None:
             return replace(state, status=EnrollmentStatus.ENROLLED, enrolled_on=event.enrolled_on, was_enrolled=True)

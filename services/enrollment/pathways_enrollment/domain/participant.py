@@ -68,8 +68,17 @@ class ParticipantDuplicateResolved:
     resolution: DuplicateResolution
 
 
+@dataclass(frozen=True, kw_only=True)
+class ParticipantErased:
+    """The participant's personal data was destroyed (PDPA); the pseudonymous history stays."""
+
+    participant_id: UUID
+    erased_on: date
+
+
 EVENTS: tuple[type, ...] = (
     ParticipantRegistered,
+    ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
     ParticipantDuplicateResolved,
     ConsentGranted,
@@ -87,6 +96,7 @@ class Participant:
     duplicate_of: UUID | None = None
     merged_into: UUID | None = None
     consents: tuple[Consent, ...] = ()
+    erased_on: date | None = None
 
     def consent_for(self, purpose: ConsentPurpose) -> Consent | None:
         return consent_for(self.consents, purpose)
@@ -180,6 +190,7 @@ def grant_consent(
             f"participant {participant.id} was merged into {participant.merged_into}; record consent there",
             rule="participant-merged",
         )
+    _refuse_erased(participant, "consent")
     chosen = _purposes(purposes)
     if not notice_version.strip():
         raise EnrollmentRuleError("consent names the privacy notice version it was given for", rule="notice-required")
@@ -221,6 +232,21 @@ def withdraw_consent(
     return [ConsentWithdrawn(participant_id=participant.id, purposes=chosen, withdrawn_at=withdrawn_at)]
 
 
+def _refuse_erased(participant: Participant, action: str) -> None:
+    if participant.erased_on is not None:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} was erased on {participant.erased_on} and cannot {action} again",
+            rule="participant-erased",
+        )
+
+
+def erase_participant(state: Participant | None, *, erased_on: date) -> list[ParticipantErased]:
+    """Record that the participant's personal data is destroyed. Cases and counts stay, pseudonymous."""
+    participant = require_existing(state, "this participant")
+    _refuse_erased(participant, "be erased")
+    return [ParticipantErased(participant_id=participant.id, erased_on=erased_on)]
+
+
 def evolve_participant(state: Participant | None, event: object) -> Participant:
     match event:
         case ParticipantRegistered():
@@ -240,4 +266,6 @@ def evolve_participant(state: Participant | None, event: object) -> Participant:
             return replace(state, consents=with_grant(state.consents, event))
         case ConsentWithdrawn() if state is not None:
             return replace(state, consents=with_withdrawal(state.consents, event))
+        case ParticipantErased() if state is not None:
+            return replace(state, erased_on=event.erased_on)
     raise TypeError(f"a participant does not follow from {type(event).__name__}")

@@ -7,10 +7,6 @@ and must be validated before the project becomes active. Participants may enroll
 is Approved or Active.
 
 Mentors' assignments to projects are facts of the Mentor aggregate (one writer per fact).
-
-``register_project`` / :class:`ProjectRegistered` are how projects were recorded before this
-lifecycle existed. Such a project counts as Active and admits *direct enrollment* (no application,
-consent or screening recorded here); new projects are proposed with :func:`propose_project`.
 """
 
 from __future__ import annotations
@@ -44,17 +40,6 @@ class ProjectStatus(StrEnum):
 
 OPEN_FOR_ENROLLMENT = frozenset({ProjectStatus.APPROVED, ProjectStatus.ACTIVE})
 ENDED = frozenset({ProjectStatus.CLOSED, ProjectStatus.REJECTED, ProjectStatus.TERMINATED})
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProjectRegistered:
-    """A project recorded before the project lifecycle existed: Active, with direct enrollment."""
-
-    project_id: UUID
-    name: str
-    province_code: str
-    region: str
-    unit_id: UUID | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +100,6 @@ class CommunityNeedsAssessmentValidated(ProjectEvent):
 
 
 EVENTS: tuple[type, ...] = (
-    ProjectRegistered,
     ProjectProposed,
     ProjectApproved,
     ProjectRejected,
@@ -147,7 +131,6 @@ class Project:
     grant_thb: Decimal | None = None
     eligibility: EligibilityCriteria = field(default_factory=EligibilityCriteria)
     needs_assessment: CommunityNeedsAssessment | None = None
-    direct_enrollment: bool = False
 
     @property
     def is_open_for_enrollment(self) -> bool:
@@ -186,17 +169,6 @@ def _transition(state: Project | None, action: str, allowed_from: Iterable[Proje
     if project.status not in allowed:
         raise TransitionNotAllowedError(aggregate="project", status=project.status, action=action, allowed_from=allowed)
     return project
-
-
-def register_project(
-    state: Project | None, *, project_id: UUID, name: str, province_code: str, region: str, unit_id: UUID | None
-) -> list[ProjectRegistered]:
-    """Record a project outside the lifecycle (the way projects were recorded before it existed)."""
-    if state is not None:
-        raise EnrollmentRuleError(f"project {project_id} is already registered", rule="project-registered-once")
-    return [
-        ProjectRegistered(project_id=project_id, name=name, province_code=province_code, region=region, unit_id=unit_id)
-    ]
 
 
 def propose_project(
@@ -328,24 +300,15 @@ def validate_needs_assessment(state: Project | None) -> list[CommunityNeedsAsses
     return [CommunityNeedsAssessmentValidated(**_event_fields(p))]
 
 
-def _new_project(event: ProjectRegistered | ProjectProposed) -> Project:
-    return Project(
-        id=event.project_id,
-        name=event.name,
-        province_code=event.province_code,
-        region=event.region,
-        unit_id=event.unit_id,
-    )
-
-
 def evolve_project(state: Project | None, event: object) -> Project:
     match event:
-        case ProjectRegistered():
-            return replace(_new_project(event), status=ProjectStatus.ACTIVE, direct_enrollment=True)
         case ProjectProposed():
-            return replace(
-                _new_project(event),
-                status=ProjectStatus.PROPOSED,
+            return Project(
+                id=event.project_id,
+                name=event.name,
+                province_code=event.province_code,
+                region=event.region,
+                unit_id=event.unit_id,
                 grant_thb=event.grant_thb,
                 eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),
             )

@@ -1,4 +1,4 @@
-"""Read model: enrollments, as published on the ENROLLMENT stream."""
+"""Read model: enrollment cases as published on the ENROLLMENT stream (screened out, enrolled, moved, withdrawn)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import (
+    ApplicationScreenedOutV1,
+    ParticipantEnrolledV1,
+    ParticipantTransferredV1,
+    ParticipantWithdrawnV1,
+)
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 
@@ -20,35 +25,66 @@ CREATE TABLE IF NOT EXISTS rm_enrollments (
     province_code text NOT NULL,
     region text NOT NULL,
     status text NOT NULL,
-    enrolled_at timestamptz NOT NULL,
+    enrolled_on date,
+    screened_out_reasons text[],
+    transfers int NOT NULL DEFAULT 0,
+    withdrawal_reason text,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS rm_enrollments_participant ON rm_enrollments (participant_id);
+CREATE INDEX IF NOT EXISTS rm_enrollments_project ON rm_enrollments (project_id, status);
 """
+
+
+async def on_screened_out(conn: asyncpg.Connection, inbound: Inbound[ApplicationScreenedOutV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, province_code, region, status, "
+        "screened_out_reasons) VALUES ($1, $2, $3, $4, $5, 'SCREENED_OUT', $6) "
+        "ON CONFLICT (enrollment_id) DO UPDATE SET status = 'SCREENED_OUT', screened_out_reasons = $6, "
+        "updated_at = now()",
+        event.enrollment_id, event.participant_id, event.project_id, event.province_code, event.region, event.reasons,
+    )  # fmt: skip
 
 
 async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
     event = inbound.event
     await conn.execute(
         "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, unit_id, province_code, region, "
-        "status, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, 'ENROLLED', $7)",
+        "status, enrolled_on) VALUES ($1, $2, $3, $4, $5, $6, 'ENROLLED', $7) "
+        "ON CONFLICT (enrollment_id) DO UPDATE SET status = 'ENROLLED', enrolled_on = $7, updated_at = now()",
         event.enrollment_id, event.participant_id, event.project_id, event.unit_id, event.province_code,
-        event.region, event.occurred_at,
+        event.region, event.enrolled_on,
+    )  # fmt: skip
+
+
+async def on_transferred(conn: asyncpg.Connection, inbound: Inbound[ParticipantTransferredV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_enrollments SET status = 'TRANSFERRED', project_id = $2, unit_id = $3, province_code = $4, "
+        "region = $5, transfers = transfers + 1, updated_at = now() WHERE enrollment_id = $1",
+        event.enrollment_id, event.project_id, event.unit_id, event.province_code, event.region,
     )  # fmt: skip
 
 
 async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "UPDATE rm_enrollments SET status = 'WITHDRAWN', updated_at = now() WHERE enrollment_id = $1",
-        event.enrollment_id,
-    )
+        "UPDATE rm_enrollments SET status = 'WITHDRAWN', withdrawal_reason = $2, updated_at = now() "
+        "WHERE enrollment_id = $1",
+        event.enrollment_id, event.reason,
+    )  # fmt: skip
 
 
 READ_MODEL = ReadModel(
     name="enrollments",
     ddl=DDL,
-    handlers={ParticipantEnrolledV1: on_enrolled, ParticipantWithdrawnV1: on_withdrawn},
+    handlers={
+        ApplicationScreenedOutV1: on_screened_out,
+        ParticipantEnrolledV1: on_enrolled,
+        ParticipantTransferredV1: on_transferred,
+        ParticipantWithdrawnV1: on_withdrawn,
+    },
 )
 
 
@@ -58,11 +94,18 @@ async def get_enrollment(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, A
 
 
 async def list_enrollments(
-    pool: asyncpg.Pool, *, participant_id: UUID | None, limit: int, offset: int
+    pool: asyncpg.Pool,
+    *,
+    participant_id: UUID | None,
+    project_id: UUID | None,
+    status: str | None,
+    limit: int,
+    offset: int,
 ) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT * FROM rm_enrollments WHERE ($1::uuid IS NULL OR participant_id = $1) "
-        "ORDER BY enrolled_at, enrollment_id LIMIT $2 OFFSET $3",
-        participant_id, limit, offset,
+        "AND ($2::uuid IS NULL OR project_id = $2) AND ($3::text IS NULL OR status = $3) "
+        "ORDER BY enrolled_on NULLS LAST, enrollment_id LIMIT $4 OFFSET $5",
+        participant_id, project_id, status, limit, offset,
     )  # fmt: skip
     return [dict(row) for row in rows]

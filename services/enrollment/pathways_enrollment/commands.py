@@ -1,0 +1,165 @@
+"""What enrollment's users send: one pydantic model per command, validated before anything is stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Self
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pathways_contracts.reference import normalise_province_iso
+from pathways_enrollment.domain.consent import ConsentPurpose
+from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReason
+from pathways_enrollment.domain.participant import DuplicateResolution, Sex
+from pathways_enrollment.domain.screening import EmploymentStatus
+from pathways_enrollment.vault import PersonalData
+
+Baht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Findings = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(min_length=1)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProvinceCommand(Command):
+    province_code: str = Field(description="ISO 3166-2:TH code, e.g. TH-50 (Chiang Mai).", examples=["TH-50"])
+
+    @field_validator("province_code")
+    @classmethod
+    def known_province(cls, code: str) -> str:
+        return normalise_province_iso(code)
+
+
+class RegisterUnit(ProvinceCommand):
+    unit_id: UUID = Field(default_factory=uuid4)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Reason(Command):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ProposeProject(ProvinceCommand):
+    project_id: UUID = Field(default_factory=uuid4)
+    name: str = Field(min_length=1, max_length=200)
+    unit_id: UUID = Field(description="The career development unit that runs the project.")
+    grant_thb: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    income_threshold_thb: Decimal | None = Field(
+        default=None, gt=0, max_digits=12, decimal_places=2, description="Screening threshold; default 15,000."
+    )
+
+
+class AssessCommunityNeeds(Command):
+    problems: Findings
+    community_capital: Findings
+    opportunities: Findings
+    assessed_on: date
+
+
+class RegisterMentor(Command):
+    mentor_id: UUID = Field(default_factory=uuid4)
+
+
+class AssignMentor(Command):
+    assignment_id: UUID = Field(default_factory=uuid4)
+    unit_id: UUID | None = None
+    project_id: UUID | None = None
+    from_date: date
+
+    @model_validator(mode="after")
+    def one_target(self) -> Self:
+        if (self.unit_id is None) == (self.project_id is None):
+            raise ValueError("assign a mentor to a unit_id or to a project_id, not both or neither")
+        return self
+
+
+class EndMentorAssignment(Command):
+    to_date: date
+
+
+class LogCoachingVisit(Command):
+    visit_id: UUID = Field(default_factory=uuid4)
+    assignment_id: UUID
+    visited_on: date
+
+
+class GrantConsent(Command):
+    purposes: list[ConsentPurpose] = Field(min_length=1)
+    notice_version: str = Field(min_length=1, max_length=50, description="Version of the privacy notice shown.")
+    granted_at: datetime
+    valid_until: date | None = None
+
+
+class WithdrawConsent(Command):
+    purposes: list[ConsentPurpose] = Field(min_length=1)
+    withdrawn_at: datetime
+
+
+class RegisterParticipant(Command):
+    """Personal data goes to the vault, encrypted; events carry only the random participant id."""
+
+    participant_id: UUID = Field(default_factory=uuid4)
+    personal_data: PersonalData
+    sex: Sex
+    birth_year: int | None = Field(default=None, ge=1900, le=2100, description="Needed when no date of birth.")
+    consent: GrantConsent | None = Field(default=None, description="Consent given at registration, if any.")
+
+    @model_validator(mode="after")
+    def birth_year_known(self) -> Self:
+        born = self.personal_data.date_of_birth
+        if born is None and self.birth_year is None:
+            raise ValueError("give personal_data.date_of_birth or birth_year")
+        if born is not None and self.birth_year not in (None, born.year):
+            raise ValueError("birth_year differs from the year of personal_data.date_of_birth")
+        return self
+
+    @property
+    def year_of_birth(self) -> int:
+        born = self.personal_data.date_of_birth
+        return born.year if born is not None else int(self.birth_year or 0)
+
+
+class ResolveDuplicate(Command):
+    resolution: DuplicateResolution
+
+
+class Erase(Command):
+    erased_on: date
+
+
+class Baseline(Command):
+    employment_status: EmploymentStatus
+    occupation: str | None = Field(default=None, max_length=200)
+    monthly_income_thb: Baht
+    informal_worker: bool
+    covid_affected: bool
+
+
+class Apply(Command):
+    participant_id: UUID
+    project_id: UUID
+    applied_on: date
+    baseline: Baseline | None = Field(default=None, description="The baseline profile, if taken with the application.")
+
+
+class Screen(Command):
+    screened_on: date
+
+
+class Enroll(Command):
+    enrolled_on: date
+
+
+class Transfer(Command):
+    to_project_id: UUID
+    to_unit_id: UUID | None = Field(default=None, description="Another unit; default: the project's own.")
+    transferred_on: date
+    reason: TransferReason
+
+
+class Withdraw(Command):
+    reason: WithdrawalReason
+    withdrawn_on: date
