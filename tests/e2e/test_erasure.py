@@ -1,0 +1,129 @@
+"""Erasure (PDPA): after it, nothing personal can be read back from any database or stream; the journey stays."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import nats
+
+from pathways_enrollment.vault import PersonalData
+from pathways_infra.database import DatabaseAddress
+from pathways_infra.settings import SERVICE_NAMES, Settings
+from tests.support.journeys import BASELINE, CONSENT, Enrolled, complete_training, created, enroll, open_project
+from tests.support.leaks import found, pg_dump, raw_contents, secrets_of, stream_contents
+from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
+
+ARUNEE = PersonalData(
+    full_name="Arunee Thongdee",
+    national_id="3-1006-00445-63-5",
+    phone="+66 84 555 0199",
+    address="45 Moo 2, Tambon Ban Luang, Nan 55000",
+    date_of_birth=date(1983, 7, 14),
+)
+
+
+async def _register(system: RunningSystem, person: PersonalData) -> str:
+    body = {
+        "personal_data": person.model_dump(mode="json"),
+        "sex": "F",
+        "consent": {**CONSENT, "granted_at": "2025-05-01T09:00:00+07:00"},
+    }
+    participant_id: str = created(await system.client("enrollment").post("/participants", json=body))["id"]
+    return participant_id
+
+
+async def _everything_stored(system: RunningSystem, settings: Settings) -> dict[str, bytes]:
+    assert settings.database_url and settings.nats_url
+    server = DatabaseAddress.parse(settings.database_url)
+    stored: dict[str, bytes] = {}
+    for service in SERVICE_NAMES:
+        stored[f"pg_dump of {service}"] = await pg_dump(server.with_database(settings.database_name(service)))
+        stored[f"tables of {service}"] = (await raw_contents(system.runtime(service).pool))[0]
+    nc = await nats.connect(settings.nats_url)
+    try:
+        stored["every stream"] = await stream_contents(nc.jetstream())
+    finally:
+        await nc.close()
+    return stored
+
+
+async def test_after_erasure_no_database_or_stream_holds_the_participants_personal_data(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        project = await open_project(system, name="Nan silverwork", province_code="TH-55")
+        participant_id = await _register(system, ARUNEE)
+        enrolled = await enroll(system, project, participant_id=participant_id)
+        await complete_training(system, enrolled)
+        await get_json_when_found(outcomes, f"/cases/{enrolled.enrollment_id}")
+        employment = {"employment_type": "SELF_EMPLOYED", "related_to_training": True, "monthly_income_thb": "9000"}
+        created(await outcomes.post(f"/cases/{enrolled.enrollment_id}/employment", json=employment))
+        before = (await enrollment.get(f"/participants/{participant_id}/personal-data")).json()
+
+        erased = await enrollment.post(f"/participants/{participant_id}/erasure", json={"erased_on": "2026-02-01"})
+        again = await enrollment.post(f"/participants/{participant_id}/erasure", json={"erased_on": "2026-02-02"})
+        after = await enrollment.get(f"/participants/{participant_id}/personal-data")
+        await _erasure_published(system, enrolled)
+        stored = await _everything_stored(system, settings)
+        journey = await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
+        case = await get_json_when_found(outcomes, f"/cases/{enrolled.enrollment_id}")
+
+    assert PersonalData.model_validate(before) == ARUNEE, "the vault did not give the personal data back before"
+    assert erased.status_code == 201, erased.text
+    assert again.status_code == 409 and again.json()["rule"] == "participant-erased"
+    assert after.status_code == 410
+    for where, haystack in stored.items():
+        assert found(haystack, secrets_of(ARUNEE)) == [], f"personal data left in the {where}"
+    assert participant_id.encode() in stored["tables of enrollment"], "the pseudonymous registry entry is gone"
+    assert found(stored["every stream"], [participant_id, "enrollment.v1.participant.erased"]) == [
+        participant_id,
+        "enrollment.v1.participant.erased",
+    ]
+    assert journey["status"] == "ENROLLED" and journey["participant_id"] == participant_id
+    assert case["participant_id"] == participant_id, "the pseudonymous outcome is gone"
+
+
+async def _erasure_published(system: RunningSystem, enrolled: Enrolled) -> None:
+    runtime = system.runtime("enrollment")
+
+    async def published() -> bool | None:
+        relay = runtime.relay
+        assert relay is not None
+        return True if relay.caught_up.is_set() and await _erased_on_stream(runtime.js) else None
+
+    await eventually(published, what="the erasure to reach the ENROLLMENT stream")
+
+
+async def _erased_on_stream(js: Any) -> bool:
+    info = await js.stream_info("ENROLLMENT")
+    last = await js.get_msg("ENROLLMENT", info.state.last_seq)
+    return bool(last.subject == "enrollment.v1.participant.erased")
+
+
+async def test_a_second_registration_with_the_same_national_id_is_flagged_and_resolved_by_merge(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        project = await open_project(system)
+        first = await _register(system, ARUNEE)
+        second = await _register(system, ARUNEE.model_copy(update={"phone": "+66 84 555 0100"}))
+        flagged = (await enrollment.get(f"/participants/{second}")).json()
+        application = {
+            "participant_id": second,
+            "project_id": project,
+            "applied_on": "2025-05-02",
+            "baseline": BASELINE,
+        }
+        case_id = created(await enrollment.post("/enrollments", json=application))["id"]
+        created(await enrollment.post(f"/enrollments/{case_id}/screening", json={"screened_on": "2025-05-03"}))
+        blocked = await enrollment.post(f"/enrollments/{case_id}/enrollment", json={"enrolled_on": "2025-05-05"})
+        merged = await enrollment.post(f"/participants/{second}/duplicate-resolution", json={"resolution": "MERGED"})
+        after_merge = await enrollment.post(f"/enrollments/{case_id}/enrollment", json={"enrolled_on": "2025-05-05"})
+        original = (await enrollment.get(f"/participants/{first}")).json()
+    assert flagged["status"] == "POTENTIAL_DUPLICATE" and flagged["duplicate_of"] == first
+    assert blocked.status_code == 409
+    assert blocked.json() == {**blocked.json(), "rule": "potential-duplicate-unresolved", "retryable": True}
+    assert merged.status_code == 201, merged.text
+    assert after_merge.status_code == 409 and after_merge.json()["rule"] == "merged-participant-cannot-enroll"
+    assert original["status"] == "REGISTERED"
