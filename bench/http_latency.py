@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bench.http_client import LeanClient, Response
 from bench.support import percentile, row, servers
+from pathways_infra.http_client import LeanClient, Response
 from tests.support.system import free_port
 
 

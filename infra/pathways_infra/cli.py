@@ -62,7 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     contracts.set_defaults(run=_contracts)
 
     from pathways_infra import operator_cli
+    from pathways_infra.demo import cli as demo_cli
 
+    demo_cli.add_command(commands)
     operator_cli.add_commands(commands)
     return parser
 

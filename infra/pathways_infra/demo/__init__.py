@@ -1,0 +1,1 @@
+"""``pathways demo``: the programme the founding article describes, generated and driven through the HTTP APIs."""

@@ -1,0 +1,116 @@
+"""Drives a planned programme through the running services' HTTP APIs, phase by phase.
+
+Every command carries an ``Idempotency-Key`` derived from the seed, so a demo interrupted and run
+again continues where it stopped instead of acting twice. A command refused because the event it
+depends on has not reached its service yet (a retryable 409, or a 404 for a record another service
+is about to open) is retried with backoff; anything else that is not 201 stops the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pathways_infra.http_client import LeanClient, Response
+
+RETRY_FOR_SECONDS = 120.0
+
+
+class DemoError(RuntimeError):
+    """A command the demo sent was refused for a reason waiting cannot fix."""
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    retries: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def commands(self) -> int:
+        return len(self.latencies)
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+@dataclass(frozen=True)
+class Command:
+    service: str
+    path: str
+    body: Mapping[str, Any]
+    key: str
+    waits_for_events: bool = False  # a 404 may mean "not there yet", not "wrong id"
+
+
+class Driver:
+    def __init__(self, clients: Mapping[str, LeanClient], progress: Progress, stats: Stats, *, run_id: str) -> None:
+        self._clients = clients
+        self._progress = progress
+        self.stats = stats
+        self._run_id = run_id
+
+    def command(self, service: str, path: str, body: Mapping[str, Any], key: str, *, waits: bool = False) -> Command:
+        return Command(service, path, body, f"demo-{self._run_id}-{key}", waits)
+
+    async def send(self, command: Command) -> dict[str, Any]:
+        client = self._clients[command.service]
+        headers = {"Idempotency-Key": command.key, "X-Actor-Id": "pathways-demo", "X-Actor-Role": "programme-officer"}
+        deadline = time.monotonic() + RETRY_FOR_SECONDS
+        delay = 0.05
+        while True:
+            began = time.perf_counter()
+            response = await client.post(command.path, command.body, headers)
+            if response.status_code == 201:
+                self.stats.latencies.append(time.perf_counter() - began)
+                answer: dict[str, Any] = response.json()
+                return answer
+            if not self._worth_waiting(command, response) or time.monotonic() > deadline:
+                raise DemoError(f"{command.service} POST {command.path}: {response.status_code} {response.text}")
+            self.stats.retries += 1
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    @staticmethod
+    def _worth_waiting(command: Command, response: Response) -> bool:
+        if response.status_code == 409:
+            return bool(response.json().get("retryable"))
+        return response.status_code == 404 and command.waits_for_events
+
+    async def get(self, service: str, path: str) -> Response:
+        return await self._clients[service].get(path)
+
+    async def phase(
+        self, title: str, steps: Iterable[Callable[[], Awaitable[None]]], *, total: int, concurrency: int = 96
+    ) -> None:
+        """Run the steps (each a sequence of commands for one subject), ``concurrency`` at a time."""
+        task = self._progress.add_task(title, total=total)
+        began = time.perf_counter()
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(step: Callable[[], Awaitable[None]]) -> None:
+            async with limit:
+                await step()
+            self._progress.advance(task)
+
+        await asyncio.gather(*(one(step) for step in steps))
+        self.stats.phases[title] = time.perf_counter() - began
+
+
+def progress_bar() -> Progress:
+    """On stderr, so that ``--json`` output on stdout stays parseable."""
+    return Progress(
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
