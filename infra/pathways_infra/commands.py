@@ -13,7 +13,8 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -98,12 +99,46 @@ class _Loaded(Generic[S]):
     version: int
 
 
+class StateCache:
+    """Aggregates as this runner last committed them, so most commands read nothing from the database.
+
+    Only this runner's successful commits fill it. Another writer (a second replica) can make an
+    entry stale; the commit of a decision taken on it then fails on the events table's unique
+    version, and the runner evicts what the group touched before running its jobs again.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[UUID, _Loaded[Any]] = OrderedDict()
+
+    def get(self, aggregate_id: UUID) -> _Loaded[Any] | None:
+        loaded = self._entries.get(aggregate_id)
+        if loaded is not None:
+            self._entries.move_to_end(aggregate_id)
+        return loaded
+
+    def keep(self, aggregates: dict[UUID, _Loaded[Any]]) -> None:
+        self._entries.update(aggregates)
+        for aggregate_id in aggregates:
+            self._entries.move_to_end(aggregate_id)
+        while len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+    def evict(self, aggregate_ids: Iterable[UUID]) -> None:
+        for aggregate_id in aggregate_ids:
+            self._entries.pop(aggregate_id, None)
+
+
 class Session:
     """What a job sees: aggregates as of this group, and where its new events go."""
 
-    def __init__(self, store: EventStore, shared: dict[UUID, _Loaded[Any]], now: datetime) -> None:
+    def __init__(
+        self, store: EventStore, shared: dict[UUID, _Loaded[Any]], now: datetime, cache: StateCache | None = None
+    ) -> None:
         self._store = store
         self._shared = shared
+        self._cache = cache
+        self._cached: set[UUID] = set()
         self._mine: dict[UUID, _Loaded[Any]] = {}
         self.new_events: list[RecordedEvent] = []
         self.processed: list[tuple[str, str]] = []
@@ -128,14 +163,31 @@ class Session:
 
     def load(self, evolve: Evolver[S], aggregate_id: UUID) -> tuple[S | None, int]:
         loaded = self._mine.get(aggregate_id) or self._shared.get(aggregate_id)
+        if loaded is None and self._cache is not None:
+            loaded = self._cache.get(aggregate_id)
+            if loaded is not None:
+                self._cached.add(aggregate_id)
+                self._shared[aggregate_id] = loaded
         if loaded is None:
-            state: S | None = None
-            version = 0
-            for recorded in self._store.history(aggregate_id):
-                state, version = evolve(state, recorded.event), recorded.originator_version
-            loaded = _Loaded(state, version)
-            self._shared[aggregate_id] = loaded
+            loaded = self._load_stored(evolve, aggregate_id)
         return loaded.state, loaded.version
+
+    def _load_stored(self, evolve: Evolver[S], aggregate_id: UUID) -> _Loaded[S]:
+        state: S | None = None
+        version = 0
+        for recorded in self._store.history(aggregate_id):
+            state, version = evolve(state, recorded.event), recorded.originator_version
+        loaded = _Loaded(state, version)
+        self._shared[aggregate_id] = loaded
+        self._cached.discard(aggregate_id)
+        return loaded
+
+    def _check_version(self, evolve: Evolver[S], aggregate_id: UUID, expected: int, version: int) -> None:
+        """If-Match: a cached version may be stale (another replica wrote); only the store can refuse."""
+        if expected != version and aggregate_id in self._cached and aggregate_id not in self._mine:
+            version = self._load_stored(evolve, aggregate_id).version
+        if expected != version:
+            raise ConcurrencyError(aggregate_id, expected, version)
 
     def append(
         self,
@@ -149,11 +201,11 @@ class Session:
         """Append events to an aggregate; with ``expected_version``, only if it is still there."""
         if expected_version is None:
             expected_version = context.expected_version
+        if expected_version is not None:
+            self._check_version(evolve, aggregate_id, expected_version, self.load(evolve, aggregate_id)[1])
         current = self.load(evolve, aggregate_id)
         state: S | None = current[0]
         version = current[1]
-        if expected_version is not None and expected_version != version:
-            raise ConcurrencyError(aggregate_id, expected_version, version)
         event_ids: list[UUID] = []
         for event in events:
             version += 1
@@ -226,8 +278,11 @@ _STOP = object()
 class CommandRunner:
     """Runs jobs on one worker thread, committing every group of waiting jobs together."""
 
-    def __init__(self, store: EventStore, *, max_group: int = 512, conflict_retries: int = 3) -> None:
+    def __init__(
+        self, store: EventStore, *, max_group: int = 512, conflict_retries: int = 3, cache_size: int = 200_000
+    ) -> None:
         self.store = store
+        self.cache = StateCache(cache_size)
         self._max_group = max_group
         self._conflict_retries = conflict_retries
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -284,11 +339,11 @@ class CommandRunner:
                 return
 
     def _run_group(self, group: list[_Pending[Any]]) -> None:
-        outcomes = self._execute(group)
+        outcomes, touched = self._execute(group)
         if not outcomes:
             return
         try:
-            self._commit(outcomes)
+            self._commit(outcomes, touched)
         except IntegrityError as error:
             if len(group) == 1:
                 self._resolve_conflict(group[0], error)
@@ -305,12 +360,13 @@ class CommandRunner:
         for outcome in outcomes:
             outcome.pending.settle(result=outcome.result)
 
-    def _execute(self, group: list[_Pending[Any]]) -> list[_Outcome[Any]]:
+    def _execute(self, group: list[_Pending[Any]]) -> tuple[list[_Outcome[Any]], dict[UUID, _Loaded[Any]]]:
+        """Run the group's jobs in turn; also returns every aggregate they loaded or changed."""
         shared: dict[UUID, _Loaded[Any]] = {}
         now = datetime.now(UTC)
         outcomes: list[_Outcome[Any]] = []
         for pending in group:
-            session = Session(self.store, shared, now)
+            session = Session(self.store, shared, now, self.cache)
             try:
                 result = pending.job(session)
             except Exception as error:
@@ -318,16 +374,22 @@ class CommandRunner:
                 continue
             session.keep()
             outcomes.append(_Outcome(pending, result, session))
-        return outcomes
+        return outcomes, shared
 
-    def _commit(self, outcomes: list[_Outcome[Any]]) -> None:
+    def _commit(self, outcomes: list[_Outcome[Any]], touched: dict[UUID, _Loaded[Any]]) -> None:
+        """Save the group in one transaction; then its aggregates, as saved, are what the cache holds."""
         events = [event for outcome in outcomes for event in outcome.session.new_events]
         inbox = [entry for outcome in outcomes for entry in outcome.session.processed]
         idempotent = [o.pending.idempotent(o.result) for o in outcomes if o.pending.idempotent is not None]
         statements = [statement for outcome in outcomes for statement in outcome.session.statements]
         if events or inbox or idempotent or statements:
-            self.store.save(*events, inbox=inbox, idempotent=idempotent, statements=statements)
+            try:
+                self.store.save(*events, inbox=inbox, idempotent=idempotent, statements=statements)
+            except Exception:
+                self.cache.evict(touched)
+                raise
             self.commits += 1
+        self.cache.keep(touched)
         self.jobs += len(outcomes)
 
     def _resolve_conflict(self, pending: _Pending[Any], error: IntegrityError) -> None:
@@ -336,11 +398,11 @@ class CommandRunner:
             pending.settle(error=AlreadyProcessedError(message))
             return
         for _ in range(self._conflict_retries):
-            outcomes = self._execute([pending])
+            outcomes, touched = self._execute([pending])
             if not outcomes:
                 return
             try:
-                self._commit(outcomes)
+                self._commit(outcomes, touched)
             except IntegrityError as again:
                 error = again
                 continue

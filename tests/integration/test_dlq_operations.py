@@ -24,12 +24,10 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
     async with running_system(settings, ["enrollment"], relay=False) as system:
         runtime = system.runtime("enrollment")
         event = enrolled_event()
-        # A stray row makes the projection's insert fail: the message is parked after its retries.
+        # A constraint an operator added by mistake makes the projection fail: the message is parked.
         await runtime.pool.execute(
-            "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, province_code, region, status, "
-            "enrolled_at) VALUES ($1, $2, $3, 'TH-10', 'CENTRAL', 'STRAY', now())",
-            event.enrollment_id, event.participant_id, event.project_id,
-        )  # fmt: skip
+            "ALTER TABLE rm_enrollments ADD CONSTRAINT mistaken CHECK (status <> 'ENROLLED') NOT VALID"
+        )
         await publish_event(runtime.js, event, event_id="enrollment:1")
 
         async def parked() -> int | None:
@@ -39,11 +37,11 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
         await eventually(parked, timeout=30, what="the message to be parked")
         listing = _pathways(settings, "dlq", "list")
         assert "enrollment-enrollments" in listing
-        assert "UniqueViolationError" in listing
+        assert "CheckViolationError" in listing
         shown = _pathways(settings, "dlq", "show", "1")
         assert str(event.enrollment_id) in shown
 
-        await runtime.pool.execute("DELETE FROM rm_enrollments WHERE status = 'STRAY'")
+        await runtime.pool.execute("ALTER TABLE rm_enrollments DROP CONSTRAINT mistaken")
         assert "sent back to its consumer" in _pathways(settings, "dlq", "replay", "1")
 
         async def projected() -> str | None:

@@ -36,6 +36,9 @@ def _enrolled(now: datetime) -> RecordedEvent:
             unit_id=None,
             province_code="TH-40",
             region="NORTHEAST",
+            enrolled_on=now.date(),
+            consent_notice_version="2025-01",
+            screened_on=now.date(),
         ),
         metadata=EventMetadata(
             event_id=uuid4(), occurred_at=now, actor=Actor(id="seed", role="test"), correlation_id=uuid4()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
@@ -55,7 +56,7 @@ def run_demo(args: argparse.Namespace) -> int:
         args.seed, participants=args.participants, projects=args.projects, provinces=args.provinces
     )
     settings = Settings()
-    addresses = {service: (args.host, settings.port_of(service)) for service in SERVICE_NAMES}
+    addresses: dict[str, tuple[str, int]] = {s: (args.host, settings.port_of(s)) for s in SERVICE_NAMES}
     summary = asyncio.run(load(programme, addresses, args.concurrency))
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
@@ -64,7 +65,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0 if summary["totals_match"] else 1
 
 
-async def load(programme: Programme, addresses: dict[str, tuple[str, int]], concurrency: int = 96) -> dict[str, Any]:
+async def load(programme: Programme, addresses: Mapping[str, tuple[str, int]], concurrency: int = 96) -> dict[str, Any]:
     """Send the whole programme, then wait for the programme totals to match; the figures of the run."""
     stats = Stats()
     clients = {service: LeanClient(host, port, connections=concurrency) for service, (host, port) in addresses.items()}
