@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
@@ -30,6 +30,7 @@ from pathways_infra.eventstore import (
     RecordedEvent,
     Statement,
 )
+from pathways_infra.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +64,36 @@ class AlreadyProcessedError(Exception):
     """The inbound message was processed by a concurrent worker; nothing to do."""
 
 
+class AnsweredBeforeError(Exception):
+    """The request's idempotency key already has a stored answer: the command did not run again."""
+
+    def __init__(self, answer: IdempotentResponse) -> None:
+        super().__init__(f"idempotency key {answer.key!r} was answered before")
+        self.answer = answer
+
+
+class IdempotentRequest(Protocol):
+    """A command sent with an idempotency key: its answer is stored with its events."""
+
+    @property
+    def key(self) -> str: ...
+
+    def answer(self, result: Any, /) -> IdempotentResponse: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class CommandContext:
     """Who asked, when the fact happened, and which conversation it belongs to."""
 
     actor: Actor
     occurred_at: datetime | None = None
-    correlation_id: UUID = field(default_factory=uuid4)
+    correlation_id: UUID = field(default_factory=new_id)
     causation_id: str | None = None
     expected_version: int | None = None  # If-Match: act only if the aggregate is still at this version
 
     def metadata(self, recorded_at: datetime) -> EventMetadata:
         return EventMetadata(
-            event_id=uuid4(),
+            event_id=new_id(),
             occurred_at=self.occurred_at or recorded_at,
             actor=self.actor,
             correlation_id=self.correlation_id,
@@ -102,31 +120,46 @@ class _Loaded(Generic[S]):
 class StateCache:
     """Aggregates as this runner last committed them, so most commands read nothing from the database.
 
+    It also knows which aggregates exist at all (their ids, read once at start and kept up to date
+    by commits), so a command creating one does not have to ask the database that it is new.
+
     Only this runner's successful commits fill it. Another writer (a second replica) can make an
     entry stale; the commit of a decision taken on it then fails on the events table's unique
-    version, and the runner evicts what the group touched before running its jobs again.
+    version, and the runner evicts what the group touched (to be read from the store) before
+    running its jobs again.
     """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
         self._entries: OrderedDict[UUID, _Loaded[Any]] = OrderedDict()
+        self._existing: set[UUID] | None = None  # None: not known, ask the store
+
+    def know_existing(self, aggregate_ids: Iterable[UUID]) -> None:
+        self._existing = set(aggregate_ids)
 
     def get(self, aggregate_id: UUID) -> _Loaded[Any] | None:
         loaded = self._entries.get(aggregate_id)
         if loaded is not None:
             self._entries.move_to_end(aggregate_id)
-        return loaded
+            return loaded
+        if self._existing is not None and aggregate_id not in self._existing:
+            return _Loaded(None, 0)
+        return None
 
     def keep(self, aggregates: dict[UUID, _Loaded[Any]]) -> None:
         self._entries.update(aggregates)
-        for aggregate_id in aggregates:
+        for aggregate_id, loaded in aggregates.items():
             self._entries.move_to_end(aggregate_id)
+            if self._existing is not None and loaded.version:
+                self._existing.add(aggregate_id)
         while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
     def evict(self, aggregate_ids: Iterable[UUID]) -> None:
         for aggregate_id in aggregate_ids:
             self._entries.pop(aggregate_id, None)
+            if self._existing is not None:
+                self._existing.add(aggregate_id)  # may exist after all: read it from the store
 
 
 class Session:
@@ -248,7 +281,7 @@ class _Pending(Generic[T]):
     job: Job[T]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
-    idempotent: Callable[[T], IdempotentResponse] | None = None
+    idempotent: IdempotentRequest | None = None
     settled: bool = False
 
     def settle(self, result: T | None = None, error: BaseException | None = None) -> None:
@@ -305,7 +338,7 @@ class CommandRunner:
         self,
         job: Job[T],
         *,
-        idempotent: Callable[[T], IdempotentResponse] | None = None,
+        idempotent: IdempotentRequest | None = None,
     ) -> T:
         if self._thread is None:
             raise RuntimeError("the command runner is not started")
@@ -319,6 +352,11 @@ class CommandRunner:
         return await self.run(lambda _session: function())
 
     def _work(self) -> None:
+        recorder = self.store.pathways_recorder
+        table = recorder.events_table_name
+        self.cache.know_existing(
+            row["originator_id"] for row in recorder.select(f"SELECT DISTINCT originator_id FROM {table}", ())
+        )
         while True:
             item = self._queue.get()
             if item is _STOP:
@@ -339,6 +377,7 @@ class CommandRunner:
                 return
 
     def _run_group(self, group: list[_Pending[Any]]) -> None:
+        group = self._without_answered(group)
         outcomes, touched = self._execute(group)
         if not outcomes:
             return
@@ -360,6 +399,19 @@ class CommandRunner:
         for outcome in outcomes:
             outcome.pending.settle(result=outcome.result)
 
+    def _without_answered(self, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
+        """Settle the repeats of requests answered before (one query for the group); the rest run."""
+        keys = [pending.idempotent.key for pending in group if pending.idempotent is not None]
+        if not keys:
+            return group
+        answered = self.store.pathways_recorder.idempotent_responses(keys)
+        if not answered:
+            return group
+        for pending in group:
+            if pending.idempotent is not None and pending.idempotent.key in answered:
+                pending.settle(error=AnsweredBeforeError(answered[pending.idempotent.key]))
+        return [pending for pending in group if not pending.settled]
+
     def _execute(self, group: list[_Pending[Any]]) -> tuple[list[_Outcome[Any]], dict[UUID, _Loaded[Any]]]:
         """Run the group's jobs in turn; also returns every aggregate they loaded or changed."""
         shared: dict[UUID, _Loaded[Any]] = {}
@@ -380,7 +432,7 @@ class CommandRunner:
         """Save the group in one transaction; then its aggregates, as saved, are what the cache holds."""
         events = [event for outcome in outcomes for event in outcome.session.new_events]
         inbox = [entry for outcome in outcomes for entry in outcome.session.processed]
-        idempotent = [o.pending.idempotent(o.result) for o in outcomes if o.pending.idempotent is not None]
+        idempotent = [o.pending.idempotent.answer(o.result) for o in outcomes if o.pending.idempotent is not None]
         statements = [statement for outcome in outcomes for statement in outcome.session.statements]
         if events or inbox or idempotent or statements:
             try:

@@ -253,7 +253,7 @@ class PathwaysRecorder(PostgresApplicationRecorder):
             "SELECT event_id FROM {schema}.{table} WHERE consumer = %s AND event_id = ANY(%s)"
         ).format(schema=schema, table=Identifier(self.inbox_table))
         self._select_idempotency = SQL(
-            "SELECT key, request_hash, status_code, body FROM {schema}.{table} WHERE key = %s"
+            "SELECT key, request_hash, status_code, body FROM {schema}.{table} WHERE key = ANY(%s)"
         ).format(schema=schema, table=Identifier(self.idempotency_table))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -306,15 +306,17 @@ class PathwaysRecorder(PostgresApplicationRecorder):
             curs.execute(self._select_inbox, (consumer, list(event_ids)))
             return {row["event_id"] for row in curs.fetchall()}
 
-    def idempotent_response(self, key: str) -> IdempotentResponse | None:
+    def idempotent_responses(self, keys: Sequence[str]) -> dict[str, IdempotentResponse]:
+        """The stored answers of those keys that have one (one query for a whole group of commands)."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_idempotency, (key,))
-            row = curs.fetchone()
-        if row is None:
-            return None
-        return IdempotentResponse(
-            key=row["key"], request_hash=row["request_hash"], status_code=row["status_code"], body=row["body"]
-        )
+            curs.execute(self._select_idempotency, (list(keys),))
+            rows = curs.fetchall()
+        return {
+            row["key"]: IdempotentResponse(
+                key=row["key"], request_hash=row["request_hash"], status_code=row["status_code"], body=row["body"]
+            )
+            for row in rows
+        }
 
 
 class PathwaysFactory(PostgresFactory):

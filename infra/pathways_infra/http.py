@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from fastapi import Depends, FastAPI, Header, Request
@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError
 from pathways_infra.eventstore import Actor
 from pathways_infra.idempotency import IdempotencyKeyReusedError
+from pathways_infra.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ async def command_context(
 ) -> CommandContext:
     return CommandContext(
         actor=Actor(id=x_actor_id, role=x_actor_role, unit=x_actor_unit),
-        correlation_id=x_correlation_id or uuid4(),
+        correlation_id=x_correlation_id or new_id(),
         expected_version=_version_in(if_match),
     )
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from pathways_infra.commands import AlreadyProcessedError, CommandRunner
+from pathways_infra.commands import AlreadyProcessedError, AnsweredBeforeError, CommandRunner, IdempotentRequest
 from pathways_infra.eventstore import IdempotentResponse
 
 T = TypeVar("T", bound=BaseModel)
@@ -61,15 +61,18 @@ async def claim_for(request: Request, key: str | None) -> IdempotencyClaim | Non
 async def once(
     runner: CommandRunner, claim: IdempotencyClaim | None, run: Callable[[IdempotencyClaim | None], Awaitable[T]]
 ) -> T | JSONResponse:
-    """Run the command once per key; a repeat gets the stored answer (marked ``Idempotent-Replayed``)."""
+    """Run the command once per key; a repeat gets the stored answer (marked ``Idempotent-Replayed``).
+
+    The command runner looks the key up with the rest of its group and refuses to run a repeat.
+    """
     if claim is None:
         return await run(None)
-    stored = await _stored(runner, claim.key)
-    if stored is None:
-        try:
-            return await run(claim)
-        except AlreadyProcessedError:  # the same key, committed by a concurrent request first
-            stored = await _stored(runner, claim.key)
+    try:
+        return await run(claim)
+    except AnsweredBeforeError as answered:
+        stored: IdempotentResponse | None = answered.answer
+    except AlreadyProcessedError:  # the same key, committed by a concurrent request of the same group first
+        stored = await _stored(runner, claim.key)
     if stored is None:
         raise RuntimeError(f"idempotency key {claim.key!r} was taken but has no stored answer")
     if stored.request_hash != claim.request_hash:
@@ -81,12 +84,12 @@ async def once(
 
 async def _stored(runner: CommandRunner, key: str) -> IdempotentResponse | None:
     recorder = runner.store.pathways_recorder
-    found: IdempotentResponse | None = await runner.call(lambda: recorder.idempotent_response(key))
-    return found
+    found = await runner.call(lambda: recorder.idempotent_responses([key]))
+    return found.get(key)
 
 
-def recorder_of(claim: IdempotencyClaim | None) -> Callable[[Any], IdempotentResponse] | None:
-    return None if claim is None else claim.answer
+def recorder_of(claim: IdempotencyClaim | None) -> IdempotentRequest | None:
+    return claim
 
 
 class Idempotent:

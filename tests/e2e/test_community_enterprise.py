@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from pathways_infra.settings import Settings
-from tests.support.journeys import complete_training, enroll, in_training, open_project
-from tests.support.system import get_json_when_found, running_system
+from tests.support.journeys import complete_training, created, enroll, in_training, open_project
+from tests.support.system import eventually, get_json_when_found, running_system
 
 
 async def test_participants_who_completed_training_start_a_community_enterprise(settings: Settings) -> None:
@@ -46,3 +47,66 @@ async def test_participants_who_completed_training_start_a_community_enterprise(
     assert shown["kind"] == "COMMUNITY_ENTERPRISE"
     assert sorted(shown["enrollment_ids"]) == sorted(member_ids)
     assert shown["members_count"] == 9
+
+
+async def test_a_community_enterprise_grows_registers_sells_online_operates_and_is_dissolved(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        project = await open_project(system, name="Silk weaving", province_code="TH-32")
+        founder, joiner = [await enroll(system, project, birth_year=1979) for _ in range(2)]
+        for member in (founder, joiner):
+            await complete_training(system, member)
+            await get_json_when_found(outcomes, f"/cases/{member.enrollment_id}")
+        start = {
+            "kind": "COMMUNITY_ENTERPRISE",
+            "name": "Surin silk group",
+            "project_id": project,
+            "enrollment_ids": [founder.enrollment_id],
+            "members_count": 5,
+            "products": ["silk scarf"],
+        }
+        enterprise_id = created(await outcomes.post("/enterprises", json=start))["id"]
+        path = f"/enterprises/{enterprise_id}"
+
+        too_few = await outcomes.post(f"{path}/registration", json={"registration_number": "CE-3201-0001"})
+        steps = [
+            (f"{path}/members", {"enrollment_id": joiner.enrollment_id}),
+            (f"{path}/members-count", {"members_count": 8}),
+            (f"{path}/products", {"product": "silk tote"}),
+            (f"{path}/online-sales-channel", {"channel": "Shopee", "opened_on": "2025-11-01"}),
+            (f"{path}/registration", {"registration_number": "CE-3201-0001", "registered_on": "2025-11-15"}),
+            (f"{path}/operating", {}),
+            (f"{path}/dormancy", {}),
+            (f"{path}/operating", {}),
+        ]
+        for step, body in steps:
+            created(await outcomes.post(step, json=body))
+        same_product_again = created(await outcomes.post(f"{path}/products", json={"product": "silk tote"}))
+
+        async def shown_when(status: str) -> dict[str, Any] | None:
+            found: dict[str, Any] = (await outcomes.get(path)).json()
+            return found if found.get("status") == status and len(found["enrollment_ids"]) == 2 else None
+
+        operating = await eventually(lambda: shown_when("OPERATING"), what="the enterprise operating again")
+        created(await outcomes.post(f"{path}/dissolution", json={"reason": "MEMBERS_LEFT"}))
+        dissolved = await eventually(lambda: shown_when("DISSOLVED"), what="the enterprise dissolved")
+        after = await outcomes.post(f"{path}/products", json={"product": "silk bag"})
+        unknown = await outcomes.post(f"/enterprises/{uuid4()}/products", json={"product": "silk bag"})
+    assert too_few.status_code == 409
+    assert too_few.json()["rule"] == "community-enterprise-min-members"
+    assert same_product_again["event_ids"] == []
+    assert sorted(operating["enrollment_ids"]) == sorted([founder.enrollment_id, joiner.enrollment_id])
+    assert (operating["members_count"], operating["products"]) == (8, ["silk scarf", "silk tote"])
+    assert (operating["online_channels"], operating["online_sales_since"], operating["sells_online"]) == (
+        ["Shopee"],
+        "2025-11-01",
+        True,
+    )
+    assert (operating["registration_number"], operating["registered_on"]) == ("CE-3201-0001", "2025-11-15")
+    assert dissolved["dissolution_reason"] == "MEMBERS_LEFT"
+    assert after.status_code == 409
+    assert after.json()["rule"] == "enterprise-dissolved"
+    assert unknown.status_code == 404
+    assert unknown.json()["rule"] == "must-exist"

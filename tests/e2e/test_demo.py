@@ -33,7 +33,9 @@ def test_the_article_scale_plan() -> None:
 
 async def _demo(settings: Settings, **scale: int) -> dict[str, object]:
     async with running_system(settings) as system:
-        addresses = {s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES}
+        addresses: dict[str, tuple[str, int]] = {
+            s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
+        }
         return await load(plan_programme(1, **scale), addresses, concurrency=48)
 
 

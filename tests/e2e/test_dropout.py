@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pathways_infra.settings import Settings
+from tests.support import training_steps
 from tests.support.journeys import enroll, in_training, open_project
 from tests.support.system import eventually, running_system
 
@@ -36,7 +37,7 @@ async def test_a_dropout_closes_training_and_the_case_takes_no_outcome(settings:
             return refusal if response.status_code == 409 and not refusal.get("retryable") else None
 
         refusal = await eventually(refused_for_good, what="outcomes to learn of the dropout")
-        completion = await training.post(f"/training-records/{enrollment_id}/completion", json={"attendance_rate": 0.9})
+        completion = await training_steps.complete(system, enrolled)
     assert dropped.status_code == 201, dropped.text
     assert twice.status_code == 409
     assert refusal["rule"] == "training-must-be-completed"

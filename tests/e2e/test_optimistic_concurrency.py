@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathways_infra.settings import Settings
+from tests.support import training_steps
 from tests.support.journeys import enroll, in_training, open_project
 from tests.support.system import running_system
 
@@ -12,15 +13,13 @@ async def test_a_stale_if_match_is_refused_and_the_current_one_accepted(settings
         project = await open_project(system, name="Herbal soap", province_code="TH-57")
         enrolled = await enroll(system, project, birth_year=1975)
         await in_training(system, enrolled)
-        enrollment_id = enrolled.enrollment_id
-        path = f"/training-records/{enrollment_id}/completion"
-        training = system.client("training")
-        stale = await training.post(path, json={"attendance_rate": 0.9}, headers={"If-Match": '"7"'})
-        garbled = await training.post(path, json={"attendance_rate": 0.9}, headers={"If-Match": "yesterday"})
-        current = await training.post(path, json={"attendance_rate": 0.9}, headers={"If-Match": '"1"'})
+        version = await training_steps.ready_to_complete(system, enrolled)
+        stale = await training_steps.complete(system, enrolled, headers={"If-Match": f'"{version + 5}"'})
+        garbled = await training_steps.complete(system, enrolled, headers={"If-Match": "yesterday"})
+        current = await training_steps.complete(system, enrolled, headers={"If-Match": f'"{version}"'})
     assert stale.status_code == 409
     assert stale.json()["rule"] == "optimistic-concurrency"
     assert garbled.status_code == 422
     assert garbled.json()["fields"][0]["field"] == "header.If-Match"
     assert current.status_code == 201
-    assert current.json()["version"] == 2
+    assert current.json()["version"] == version + 1

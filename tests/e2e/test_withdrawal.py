@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pathways_infra.settings import Settings
+from tests.support import training_steps
 from tests.support.journeys import enroll, in_training, open_project
 from tests.support.system import eventually, running_system
 
@@ -32,7 +33,7 @@ async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings:
 
         await eventually(lambda: status(f"/enrollments/{enrollment_id}", enrollment, "WITHDRAWN"), what="withdrawn")
         await eventually(lambda: status(f"/training-records/{enrollment_id}", training, "WITHDRAWN"), what="closed")
-        completion = await training.post(f"/training-records/{enrollment_id}/completion", json={"attendance_rate": 0.9})
+        completion = await training_steps.complete(system, enrolled)
         case = await system.client("outcomes").get(f"/cases/{enrollment_id}")
     assert withdrawn.status_code == 201, withdrawn.text
     assert again.status_code == 409

@@ -105,8 +105,12 @@ async def in_training(system: RunningSystem, enrolled: Enrolled) -> dict[str, An
 async def complete_training(
     system: RunningSystem, enrolled: Enrolled, *, headers: dict[str, str] | None = None
 ) -> None:
-    """Take the participant through training to completion."""
+    """Take the participant through training to completion.
+
+    An approved curriculum, a cohort started on it, the participant assigned, a session attended, completed.
+    """
+    from tests.support import training_steps  # it builds on the steps above
+
     await in_training(system, enrolled)
-    training = system.client("training")
-    path = f"/training-records/{enrolled.enrollment_id}/completion"
-    created(await training.post(path, json={"attendance_rate": 0.95}, headers=headers))
+    await training_steps.ready_to_complete(system, enrolled, headers=headers)
+    created(await training_steps.complete(system, enrolled, headers=headers))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import asyncpg
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from pathways_enrollment.vault import PersonalData
 from pathways_infra.database import DatabaseAddress
@@ -91,10 +92,15 @@ async def stream_contents(js: JetStreamContext) -> bytes:
     chunks: list[bytes] = []
     for info in await js.streams_info():
         name = info.config.name or ""
+        if not info.state.messages:
+            continue
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
-            message = await js.get_msg(name, sequence)
+            try:
+                message = await js.get_msg(name, sequence)
+            except NotFoundError:  # deleted from the middle of the stream
+                continue
             headers = message.headers or {}
-            chunks.append(message.subject.encode())
+            chunks.append((message.subject or "").encode())
             chunks += [f"{key}: {value}".encode() for key, value in headers.items()]
             chunks.append(message.data or b"")
     return b"\n".join(chunks)

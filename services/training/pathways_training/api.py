@@ -1,45 +1,261 @@
-"""Training HTTP API."""
+"""Training HTTP API: curricula, cohorts and training records (commands and their read models)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+from enum import Enum
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
+from pathways_infra.commands import CommandContext
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
 from pathways_infra.idempotency import Once
-from pathways_training.application import CompleteTraining, DropOut, TrainingApplication
-from pathways_training.projections import training_records
+from pathways_training.application import (
+    ApproveCurriculum,
+    AssessSkills,
+    AssignMembers,
+    AssignToCohort,
+    CancelCohort,
+    CoDesignCurriculum,
+    CompleteCohort,
+    CompleteTraining,
+    DraftCurriculum,
+    DropOut,
+    HoldSession,
+    MembersAssigned,
+    PlanCohort,
+    RecordAttendance,
+    RetireCurriculum,
+    ReviseCurriculum,
+    SessionRecorded,
+    StartCohort,
+    TrainingApplication,
+    TransferToCohort,
+)
+from pathways_training.projections import cohorts, curricula, training_records
 
 router = APIRouter()
 
-
 App = Annotated[TrainingApplication, Depends(application_of)]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+THAI_TIME = timezone(timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving time
 
 
-@router.post(
-    "/training-records/{enrollment_id}/completion", status_code=201, tags=["training"], response_model=CommandAccepted
-)
+def on_day(context: CommandContext, day: date | None) -> CommandContext:
+    """A fact the user dates happened on that day (taken at its start, Thai time), however late it is recorded."""
+    if day is None:
+        return context
+    return with_occurred_at(context, datetime.combine(day, time(), THAI_TIME))
+
+
+def _accepted(
+    path: str, *, tags: list[str | Enum], response_model: type[CommandAccepted] = CommandAccepted
+) -> Callable[[Endpoint], Endpoint]:
+    """A command's route: 201 with what the command recorded."""
+    return router.post(path, status_code=201, tags=tags, response_model=response_model)
+
+
+# --- curricula ---
+
+
+@_accepted("/curricula", tags=["curricula"])
+async def draft_curriculum(command: DraftCurriculum, app: App, context: Context, once: Once) -> Any:
+    """Draft a curriculum (version 1) for a project; it is then co-designed with the community and approved.
+
+    The project must have opened in the enrollment service: until training has heard of it, the draft
+    is refused with a retryable `409 project-must-be-known`.
+    """
+    return await once(lambda claim: app.draft_curriculum(command, context, idempotency=claim))
+
+
+@_accepted("/curricula/{curriculum_id}/revision", tags=["curricula"])
+async def revise_curriculum(
+    curriculum_id: UUID, command: ReviseCurriculum, app: App, context: Context, once: Once
+) -> Any:
+    """Revise the content: a draft or co-designed version is replaced (and is a draft again); after approval
+    the revision opens the next version."""
+    return await once(lambda claim: app.revise_curriculum(curriculum_id, command, context, idempotency=claim))
+
+
+@_accepted("/curricula/{curriculum_id}/co-design", tags=["curricula"])
+async def co_design_curriculum(
+    curriculum_id: UUID, command: CoDesignCurriculum, app: App, context: Context, once: Once
+) -> Any:
+    """Record that a draft version was co-designed with the community (who, when, which needs assessment)."""
+    occurred = on_day(context, command.co_designed_on)
+    return await once(lambda claim: app.co_design_curriculum(curriculum_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/curricula/{curriculum_id}/approval", tags=["curricula"])
+async def approve_curriculum(
+    curriculum_id: UUID, command: ApproveCurriculum, app: App, context: Context, once: Once
+) -> Any:
+    """Approve a co-designed version: cohorts may then follow it."""
+    occurred = on_day(context, command.approved_on)
+    return await once(lambda claim: app.approve_curriculum(curriculum_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/curricula/{curriculum_id}/retirement", tags=["curricula"])
+async def retire_curriculum(
+    curriculum_id: UUID, command: RetireCurriculum, app: App, context: Context, once: Once
+) -> Any:
+    """Retire an approved version: no new cohort follows it (cohorts under way keep its rules)."""
+    occurred = on_day(context, command.retired_on)
+    return await once(lambda claim: app.retire_curriculum(curriculum_id, command, occurred, idempotency=claim))
+
+
+@router.get("/curricula/{curriculum_id}", tags=["curricula"])
+async def get_curriculum(curriculum_id: UUID, read: ReadPool) -> dict[str, Any]:
+    """A curriculum with all its versions (content, status, co-design, approval, retirement)."""
+    found = await curricula.get_curriculum(read, curriculum_id)
+    if found is None:
+        raise NotFoundError(f"curriculum {curriculum_id} is not known (yet: read models follow the events)")
+    return found
+
+
+# --- cohorts ---
+
+
+@_accepted("/cohorts", tags=["cohorts"])
+async def plan_cohort(command: PlanCohort, app: App, context: Context, once: Once) -> Any:
+    """Plan a cohort of a project on an approved curriculum version (it keeps that version's competencies
+    and attendance threshold)."""
+    return await once(lambda claim: app.plan_cohort(command, context, idempotency=claim))
+
+
+@_accepted("/cohorts/{cohort_id}/start", tags=["cohorts"])
+async def start_cohort(cohort_id: UUID, command: StartCohort, app: App, context: Context, once: Once) -> Any:
+    """Start a planned cohort: it then holds sessions."""
+    occurred = on_day(context, command.started_on)
+    return await once(lambda claim: app.start_cohort(cohort_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/cohorts/{cohort_id}/sessions", tags=["cohorts"], response_model=SessionRecorded)
+async def hold_session(cohort_id: UUID, command: HoldSession, app: App, context: Context, once: Once) -> Any:
+    """Record a session the cohort held and who attended it, in one transaction.
+
+    `attended` lists the enrollment ids of the members present; members not listed were absent. If any
+    listed participant is not in the cohort (or the session breaks a rule) nothing is recorded. `If-Match`
+    applies to the cohort.
+    """
+    occurred = on_day(context, command.held_on)
+    return await once(lambda claim: app.hold_session(cohort_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/cohorts/{cohort_id}/members", tags=["cohorts"], response_model=MembersAssigned)
+async def assign_members(cohort_id: UUID, command: AssignMembers, app: App, context: Context, once: Once) -> Any:
+    """Assign many participants (enrollment ids) to the cohort in one transaction: all of them, or none.
+
+    Participants already in this cohort are left as they are; one in another cohort is refused
+    (`409 already-in-a-cohort`: transfer them instead).
+    """
+    occurred = on_day(context, command.assigned_on)
+    return await once(lambda claim: app.assign_members(cohort_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/cohorts/{cohort_id}/completion", tags=["cohorts"])
+async def complete_cohort(cohort_id: UUID, command: CompleteCohort, app: App, context: Context, once: Once) -> Any:
+    """Record that a cohort in progress finished its training (it must have held a session)."""
+    occurred = on_day(context, command.completed_on)
+    return await once(lambda claim: app.complete_cohort(cohort_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/cohorts/{cohort_id}/cancellation", tags=["cohorts"])
+async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, context: Context, once: Once) -> Any:
+    """Cancel a planned or running cohort (with a reason); its participants can transfer to another cohort."""
+    occurred = on_day(context, command.cancelled_on)
+    return await once(lambda claim: app.cancel_cohort(cohort_id, command, occurred, idempotency=claim))
+
+
+@router.get("/cohorts/{cohort_id}", tags=["cohorts"])
+async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
+    """A cohort: its curriculum, status, the sessions held (with how many attended) and its members."""
+    found = await cohorts.get_cohort(read, cohort_id)
+    if found is None:
+        raise NotFoundError(f"cohort {cohort_id} is not known (yet: read models follow the events)")
+    return found
+
+
+# --- training records (id = enrollment id) ---
+
+
+@_accepted("/training-records/{enrollment_id}/cohort", tags=["training"])
+async def assign_to_cohort(enrollment_id: UUID, command: AssignToCohort, app: App, context: Context, once: Once) -> Any:
+    """Assign the participant to a cohort of their project; sessions held from `assigned_on` count."""
+    occurred = on_day(context, command.assigned_on)
+    return await once(lambda claim: app.assign_to_cohort(enrollment_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/training-records/{enrollment_id}/cohort-transfer", tags=["training"])
+async def transfer_to_cohort(
+    enrollment_id: UUID, command: TransferToCohort, app: App, context: Context, once: Once
+) -> Any:
+    """Move the participant to another cohort of their project, keeping their attendance history."""
+    occurred = on_day(context, command.transferred_on)
+    return await once(lambda claim: app.transfer_to_cohort(enrollment_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/training-records/{enrollment_id}/attendance", tags=["training"])
+async def record_attendance(
+    enrollment_id: UUID, command: RecordAttendance, app: App, context: Context, once: Once
+) -> Any:
+    """Mark the participant present or absent at one session of their cohort (a new mark corrects the old)."""
+    return await once(lambda claim: app.record_attendance(enrollment_id, command, context, idempotency=claim))
+
+
+@_accepted("/training-records/{enrollment_id}/assessments", tags=["training"])
+async def assess_skills(enrollment_id: UUID, command: AssessSkills, app: App, context: Context, once: Once) -> Any:
+    """Record a pre- or post-training skills assessment: a score from 0 to 100 per competency."""
+    occurred = on_day(context, command.assessed_on)
+    return await once(lambda claim: app.assess_skills(enrollment_id, command, occurred, idempotency=claim))
+
+
+@_accepted("/training-records/{enrollment_id}/completion", tags=["training"])
 async def complete_training(
     enrollment_id: UUID, command: CompleteTraining, app: App, context: Context, once: Once
 ) -> Any:
-    """Record that the participant completed training (attendance must meet the threshold)."""
-    occurred = with_occurred_at(context, command.occurred_at)
+    """Record that the participant completed training.
+
+    In a cohort, attendance is measured over the sessions they were expected at (across cohort transfers)
+    and must meet the curriculum's threshold, else `409 attendance-threshold`.
+    """
+    if command.occurred_at is not None:
+        occurred = with_occurred_at(context, command.occurred_at)
+    else:
+        occurred = on_day(context, command.completed_on)
     return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))
 
 
-@router.post(
-    "/training-records/{enrollment_id}/dropout", status_code=201, tags=["training"], response_model=CommandAccepted
-)
+@_accepted("/training-records/{enrollment_id}/dropout", tags=["training"])
 async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Context, once: Once) -> Any:
     """Record that the participant dropped out of training (with a reason)."""
-    return await once(lambda claim: app.drop_out(enrollment_id, command, context, idempotency=claim))
+    occurred = on_day(context, command.dropped_out_on)
+    return await once(lambda claim: app.drop_out(enrollment_id, command, occurred, idempotency=claim))
 
 
 @router.get("/training-records/{enrollment_id}", tags=["training"])
 async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
+    """A participant's training: status, project, cohort, sessions expected and attended, attendance rate,
+    pre/post assessments, completion or dropout."""
     found = await training_records.get_record(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"no training record for enrollment {enrollment_id} (yet: read models follow the events)")
     return found
+
+
+@router.get("/training-records", tags=["training"])
+async def list_training_records(
+    read: ReadPool,
+    project_id: UUID | None = None,
+    cohort_id: UUID | None = None,
+    after: Annotated[UUID | None, Query(description="Page on: the last enrollment id of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[dict[str, Any]]:
+    """Training records of a project and/or a cohort, ordered by enrollment id."""
+    return await training_records.list_records(
+        read, project_id=project_id, cohort_id=cohort_id, after=after, limit=limit
+    )

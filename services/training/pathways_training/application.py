@@ -1,62 +1,572 @@
-"""Training commands, one method each."""
+"""Training commands, one method each: curricula, cohorts and participants' training records.
+
+Each command is a job on the command runner: it loads the aggregates it needs, lets the domain
+decide, and appends what was decided. A job may change several aggregates (a session held and the
+attendance at it); they commit together or not at all. Days the user gives (``..._on``) default to
+today and may be in the past.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
-from uuid import UUID
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
-from pathways_infra.commands import CommandContext, CommandRunner, Session
-from pathways_infra.consumer import Inbound
+from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
 from pathways_infra.http import CommandAccepted
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
+from pathways_training.domain.cohort import (
+    Cohort,
+    cancel_cohort,
+    complete_cohort,
+    evolve_cohort,
+    existing_cohort,
+    hold_session,
+    plan_cohort,
+    start_cohort,
+)
+from pathways_training.domain.curriculum import (
+    DEFAULT_ATTENDANCE_THRESHOLD,
+    Track,
+    approve_curriculum,
+    co_design,
+    draft_curriculum,
+    evolve_curriculum,
+    retire_curriculum,
+    revise_curriculum,
+)
+from pathways_training.domain.project import evolve_project
 from pathways_training.domain.training import (
+    AssessmentPhase,
     DropoutReason,
+    TrainingRecord,
+    assess_skills,
+    assign_to_cohort,
     complete,
+    current_cohort_id,
     drop_out,
     evolve_record,
-    open_record,
-    withdraw_record,
+    record_attendance,
+    transfer_to_cohort,
 )
 
+A = TypeVar("A", bound=CommandAccepted)
 
-class CompleteTraining(BaseModel):
+Day = Annotated[date | None, Field(description="The day it happened; defaults to today. May be in the past.")]
+
+
+class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
-    occurred_at: datetime | None = Field(default=None, description="When training ended; defaults to now.")
 
 
-class DropOut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# --- curricula ---
+
+
+class CurriculumContentFields(_Command):
+    title: str = Field(min_length=1, max_length=200)
+    track: Track
+    competencies: list[str] = Field(
+        min_length=1, description="What participants learn; each listed once (pre/post assessments score them)."
+    )
+    hours: Decimal = Field(gt=0, max_digits=7, decimal_places=2, description="Hours of training in all.")
+    attendance_threshold: float = Field(
+        default=DEFAULT_ATTENDANCE_THRESHOLD,
+        gt=0,
+        le=1,
+        description="Share of its sessions a participant must attend to complete; 0.8 unless given.",
+    )
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "track": self.track,
+            "competencies": self.competencies,
+            "hours": self.hours,
+            "attendance_threshold": self.attendance_threshold,
+        }
+
+
+class DraftCurriculum(CurriculumContentFields):
+    curriculum_id: UUID = Field(default_factory=uuid4)
+    project_id: UUID = Field(description="A project opened in the enrollment service.")
+
+
+class ReviseCurriculum(CurriculumContentFields):
+    """The whole content of the revised version (it replaces the draft, or opens the next version)."""
+
+
+class CoDesignCurriculum(_Command):
+    version: int = Field(ge=1, description="The draft version that was co-designed.")
+    community: str = Field(min_length=1, max_length=200, description="Who co-designed it, e.g. a community group.")
+    co_designed_on: Day = None
+    needs_assessment_id: UUID | None = Field(default=None, description="The community needs assessment it answers.")
+
+
+class ApproveCurriculum(_Command):
+    version: int = Field(ge=1, description="The co-designed version approved.")
+    approved_on: Day = None
+
+
+class RetireCurriculum(_Command):
+    version: int = Field(ge=1, description="The approved version retired.")
+    retired_on: Day = None
+
+
+# --- cohorts ---
+
+
+class PlanCohort(_Command):
+    cohort_id: UUID = Field(default_factory=uuid4)
+    project_id: UUID
+    curriculum_id: UUID
+    curriculum_version: int = Field(ge=1, description="An approved version; the cohort keeps its rules.")
+    starts_on: date
+
+
+class StartCohort(_Command):
+    started_on: Day = None
+
+
+class HoldSession(_Command):
+    session_id: UUID = Field(default_factory=uuid4)
+    held_on: date = Field(description="The day the session was held (not before the cohort started).")
+    hours: Decimal = Field(gt=0, max_digits=5, decimal_places=2)
+    attended: list[UUID] = Field(
+        default_factory=list,
+        max_length=5000,
+        description="Enrollment ids of the members present; members not listed were absent.",
+    )
+
+
+class AssignMembers(_Command):
+    enrollment_ids: list[UUID] = Field(min_length=1, max_length=5000)
+    assigned_on: Day = None
+
+
+class CompleteCohort(_Command):
+    completed_on: Day = None
+
+
+class CancelCohort(_Command):
+    reason: str = Field(min_length=1, max_length=500)
+    cancelled_on: Day = None
+
+
+# --- training records ---
+
+
+class AssignToCohort(_Command):
+    cohort_id: UUID
+    assigned_on: Day = None
+
+
+class TransferToCohort(_Command):
+    to_cohort_id: UUID
+    transferred_on: Day = None
+
+
+class RecordAttendance(_Command):
+    session_id: UUID = Field(description="A session the participant's cohort held.")
+    attended: bool = Field(default=True, description="Present (true) or absent (false); a new mark corrects.")
+
+
+class AssessSkills(_Command):
+    phase: AssessmentPhase = Field(description="PRE before training, POST after (a POST needs a PRE).")
+    scores: dict[str, Decimal] = Field(
+        min_length=1, description="Score from 0 to 100 per competency of the cohort's curriculum."
+    )
+    assessed_on: Day = None
+
+
+class CompleteTraining(_Command):
+    completed_on: Day = None
+    attendance_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Only for a participant in no cohort (the first release's flow). In a cohort, attendance is "
+            "measured from the sessions held and checked against the curriculum's threshold."
+        ),
+    )
+    occurred_at: datetime | None = Field(default=None, description="When training ended; defaults to the day's start.")
+
+
+class DropOut(_Command):
     reason: DropoutReason
     dropped_out_on: date | None = Field(default=None, description="When the participant left; defaults to today.")
 
 
-def open_training_record(session: Session, inbound: Inbound[ParticipantEnrolledV1]) -> None:
-    """Reaction: an enrollment elsewhere opens a training record here."""
-    event = inbound.event
-    state, _ = session.load(evolve_record, event.enrollment_id)
-    events = open_record(
-        state, enrollment_id=event.enrollment_id, participant_id=event.participant_id, project_id=event.project_id
-    )
-    session.append(evolve_record, event.enrollment_id, events, inbound.context())
+# --- answers of commands that change several aggregates ---
 
 
-def close_on_withdrawal(session: Session, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
-    """Reaction: a withdrawn enrollment closes its open training record (none if it never reached training)."""
-    event = inbound.event
-    state, _ = session.load(evolve_record, event.enrollment_id)
-    if state is None:
-        return
-    events = withdraw_record(state, enrollment_id=event.enrollment_id, withdrawn_on=event.withdrawn_on)
-    session.append(evolve_record, event.enrollment_id, events, inbound.context())
+class SessionRecorded(CommandAccepted):
+    """The cohort's new version; ``event_ids`` are the session's and every attendance mark's."""
+
+    session_id: UUID
+    attended: int = Field(description="Members marked present.")
+
+
+class MembersAssigned(CommandAccepted):
+    """The cohort's version; ``event_ids`` are the assignments recorded (members already in it add none)."""
+
+    assigned: int = Field(description="Participants who joined the cohort with this command.")
 
 
 class TrainingApplication:
     def __init__(self, runner: CommandRunner) -> None:
         self._runner = runner
+
+    async def _run(self, job: Job[A], idempotency: IdempotencyClaim | None) -> A:
+        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+
+    # --- curricula ---
+
+    async def draft_curriculum(
+        self, command: DraftCurriculum, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            project, _ = session.load(evolve_project, command.project_id)
+            decision = session.decide(
+                evolve_curriculum,
+                command.curriculum_id,
+                lambda state: draft_curriculum(
+                    state,
+                    curriculum_id=command.curriculum_id,
+                    project=project,
+                    project_id=command.project_id,
+                    **command.content(),
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def revise_curriculum(
+        self,
+        curriculum_id: UUID,
+        command: ReviseCurriculum,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_curriculum,
+                curriculum_id,
+                lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def co_design_curriculum(
+        self,
+        curriculum_id: UUID,
+        command: CoDesignCurriculum,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_curriculum,
+                curriculum_id,
+                lambda state: co_design(
+                    state,
+                    curriculum_id=curriculum_id,
+                    version=command.version,
+                    community=command.community,
+                    co_designed_on=command.co_designed_on or session.now.date(),
+                    needs_assessment_id=command.needs_assessment_id,
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def approve_curriculum(
+        self,
+        curriculum_id: UUID,
+        command: ApproveCurriculum,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_curriculum,
+                curriculum_id,
+                lambda state: approve_curriculum(
+                    state,
+                    curriculum_id=curriculum_id,
+                    version=command.version,
+                    approved_on=command.approved_on or session.now.date(),
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def retire_curriculum(
+        self,
+        curriculum_id: UUID,
+        command: RetireCurriculum,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_curriculum,
+                curriculum_id,
+                lambda state: retire_curriculum(
+                    state,
+                    curriculum_id=curriculum_id,
+                    version=command.version,
+                    retired_on=command.retired_on or session.now.date(),
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    # --- cohorts ---
+
+    async def plan_cohort(
+        self, command: PlanCohort, context: CommandContext, idempotency: IdempotencyClaim | None = None
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            project, _ = session.load(evolve_project, command.project_id)
+            curriculum, _ = session.load(evolve_curriculum, command.curriculum_id)
+            decision = session.decide(
+                evolve_cohort,
+                command.cohort_id,
+                lambda state: plan_cohort(
+                    state,
+                    cohort_id=command.cohort_id,
+                    project=project,
+                    project_id=command.project_id,
+                    curriculum=curriculum,
+                    curriculum_id=command.curriculum_id,
+                    curriculum_version=command.curriculum_version,
+                    starts_on=command.starts_on,
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def start_cohort(
+        self,
+        cohort_id: UUID,
+        command: StartCohort,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_cohort,
+                cohort_id,
+                lambda state: start_cohort(
+                    state, cohort_id=cohort_id, started_on=command.started_on or session.now.date()
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def hold_session(
+        self,
+        cohort_id: UUID,
+        command: HoldSession,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> SessionRecorded:
+        """The session and the attendance of every member present, in one transaction."""
+
+        def job(session: Session) -> SessionRecorded:
+            held = session.decide(
+                evolve_cohort,
+                cohort_id,
+                lambda state: hold_session(
+                    state,
+                    cohort_id=cohort_id,
+                    session_id=command.session_id,
+                    held_on=command.held_on,
+                    hours=command.hours,
+                ),
+                context,
+            )
+            cohort = existing_cohort(held.state, cohort_id)
+            present = list(dict.fromkeys(command.attended))
+            marks = [
+                _mark_present(session, enrollment_id, cohort, command.session_id, _members_of(context))
+                for enrollment_id in present
+            ]
+            return SessionRecorded(
+                id=cohort_id,
+                version=held.version,
+                event_ids=[*held.event_ids, *(event_id for mark in marks for event_id in mark.event_ids)],
+                session_id=command.session_id,
+                attended=len(present),
+            )
+
+        return await self._run(job, idempotency)
+
+    async def assign_members(
+        self,
+        cohort_id: UUID,
+        command: AssignMembers,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> MembersAssigned:
+        """Many participants join the cohort at once: all of them, or (a rule broken) none."""
+
+        def job(session: Session) -> MembersAssigned:
+            checked = session.append(evolve_cohort, cohort_id, [], context)  # If-Match applies to the cohort
+            cohort = existing_cohort(checked.state, cohort_id)
+            assigned_on = command.assigned_on or session.now.date()
+            assignments = [
+                _assign(session, enrollment_id, cohort, assigned_on, _members_of(context))
+                for enrollment_id in dict.fromkeys(command.enrollment_ids)
+            ]
+            return MembersAssigned(
+                id=cohort_id,
+                version=checked.version,
+                event_ids=[event_id for assignment in assignments for event_id in assignment.event_ids],
+                assigned=sum(1 for assignment in assignments if assignment.event_ids),
+            )
+
+        return await self._run(job, idempotency)
+
+    async def complete_cohort(
+        self,
+        cohort_id: UUID,
+        command: CompleteCohort,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_cohort,
+                cohort_id,
+                lambda state: complete_cohort(
+                    state, cohort_id=cohort_id, completed_on=command.completed_on or session.now.date()
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    async def cancel_cohort(
+        self,
+        cohort_id: UUID,
+        command: CancelCohort,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            decision = session.decide(
+                evolve_cohort,
+                cohort_id,
+                lambda state: cancel_cohort(
+                    state,
+                    cohort_id=cohort_id,
+                    cancelled_on=command.cancelled_on or session.now.date(),
+                    reason=command.reason,
+                ),
+                context,
+            )
+            return CommandAccepted.of(decision)
+
+        return await self._run(job, idempotency)
+
+    # --- training records ---
+
+    async def assign_to_cohort(
+        self,
+        enrollment_id: UUID,
+        command: AssignToCohort,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            cohort = _cohort(session, command.cohort_id)
+            assigned_on = command.assigned_on or session.now.date()
+            return CommandAccepted.of(_assign(session, enrollment_id, cohort, assigned_on, context))
+
+        return await self._run(job, idempotency)
+
+    async def transfer_to_cohort(
+        self,
+        enrollment_id: UUID,
+        command: TransferToCohort,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            record, from_cohort = _record_in_cohort(session, enrollment_id)
+            to_cohort = _cohort(session, command.to_cohort_id)
+            events = transfer_to_cohort(
+                record,
+                enrollment_id=enrollment_id,
+                from_cohort=from_cohort,
+                to_cohort=to_cohort,
+                transferred_on=command.transferred_on or session.now.date(),
+            )
+            return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
+
+        return await self._run(job, idempotency)
+
+    async def record_attendance(
+        self,
+        enrollment_id: UUID,
+        command: RecordAttendance,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            record, cohort = _record_in_cohort(session, enrollment_id)
+            events = record_attendance(
+                record,
+                enrollment_id=enrollment_id,
+                cohort=cohort,
+                session_id=command.session_id,
+                attended=command.attended,
+            )
+            return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
+
+        return await self._run(job, idempotency)
+
+    async def assess_skills(
+        self,
+        enrollment_id: UUID,
+        command: AssessSkills,
+        context: CommandContext,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> CommandAccepted:
+        def job(session: Session) -> CommandAccepted:
+            record, cohort = _record_in_cohort(session, enrollment_id)
+            events = assess_skills(
+                record,
+                enrollment_id=enrollment_id,
+                cohort=cohort,
+                phase=command.phase,
+                scores=command.scores,
+                assessed_on=command.assessed_on or session.now.date(),
+            )
+            return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
+
+        return await self._run(job, idempotency)
 
     async def complete_training(
         self,
@@ -66,11 +576,17 @@ class TrainingApplication:
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
-            state, _ = session.load(evolve_record, enrollment_id)
-            events = complete(state, enrollment_id=enrollment_id, attendance_rate=command.attendance_rate)
+            record, _ = session.load(evolve_record, enrollment_id)
+            events = complete(
+                record,
+                enrollment_id=enrollment_id,
+                attendance_rate=command.attendance_rate,
+                cohort=_cohort_of(session, record),
+                completed_on=command.completed_on or session.now.date(),
+            )
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._run(job, idempotency)
 
     async def drop_out(
         self,
@@ -85,4 +601,48 @@ class TrainingApplication:
             events = drop_out(state, enrollment_id=enrollment_id, reason=command.reason, dropped_out_on=left_on)
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._run(job, idempotency)
+
+
+def _cohort(session: Session, cohort_id: UUID) -> Cohort:
+    return existing_cohort(session.load(evolve_cohort, cohort_id)[0], cohort_id)
+
+
+def _cohort_of(session: Session, record: TrainingRecord | None) -> Cohort | None:
+    """The cohort the record is in, if any."""
+    if record is None or record.cohort_id is None:
+        return None
+    return _cohort(session, record.cohort_id)
+
+
+def _record_in_cohort(session: Session, enrollment_id: UUID) -> tuple[TrainingRecord | None, Cohort]:
+    """An open record and the cohort it is in (its attendance and assessments are measured against it)."""
+    record, _ = session.load(evolve_record, enrollment_id)
+    return record, _cohort(session, current_cohort_id(record, enrollment_id=enrollment_id))
+
+
+def _members_of(context: CommandContext) -> CommandContext:
+    """A cohort command's context for its members' records: If-Match was about the cohort, not them."""
+    return replace(context, expected_version=None)
+
+
+def _assign(
+    session: Session, enrollment_id: UUID, cohort: Cohort, assigned_on: date, context: CommandContext
+) -> Appended[TrainingRecord]:
+    return session.decide(
+        evolve_record,
+        enrollment_id,
+        lambda record: assign_to_cohort(record, enrollment_id=enrollment_id, cohort=cohort, assigned_on=assigned_on),
+        context,
+    )
+
+
+def _mark_present(
+    session: Session, enrollment_id: UUID, cohort: Cohort, session_id: UUID, context: CommandContext
+) -> Appended[TrainingRecord]:
+    return session.decide(
+        evolve_record,
+        enrollment_id,
+        lambda record: record_attendance(record, enrollment_id=enrollment_id, cohort=cohort, session_id=session_id),
+        context,
+    )

@@ -437,4 +437,3 @@ def test_an_application_withdrawn_before_enrollment_is_not_enrolled() -> None:
     given(evolve_enrollment, *screened(), withdrawn).rejects(
         enroll, rule="enrollment-transition-not-allowed", **enrollment()
     )
-

@@ -20,6 +20,7 @@ from pathways_training.domain.curriculum import (
     Track,
 )
 from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.project import KnownProject, ProjectLearned, evolve_project
 from pathways_training.domain.training import AssignedToCohort, TrainingRecordOpened
 from tests.support.given import given
 from tests.support.given import then_rejected as _then_rejected
@@ -41,6 +42,9 @@ OTHER_COHORT = uuid4()
 ENROLLMENT = uuid4()
 PARTICIPANT = uuid4()
 COMPETENCIES = ("weaving", "natural-dyeing", "online-selling")
+
+PROJECT_LEARNED = ProjectLearned(project_id=PROJECT, name="Ban Na weaving", province_code="TH-50", region="NORTH")
+KNOWN_PROJECT: KnownProject | None = given(evolve_project, PROJECT_LEARNED)
 
 CONTENT = CurriculumContent(
     title="Community weaving for online markets",
@@ -68,6 +72,7 @@ def cohort_planned(
         competencies=COMPETENCIES,
         attendance_threshold=attendance_threshold,
         starts_on=date(2024, 2, 1),
+        track=Track.RESKILL,
     )
 
 

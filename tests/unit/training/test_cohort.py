@@ -21,13 +21,14 @@ from pathways_training.domain.cohort import (
     plan_cohort,
     start_cohort,
 )
-from pathways_training.domain.curriculum import CurriculumRetired, evolve_curriculum
+from pathways_training.domain.curriculum import CurriculumRetired, Track, evolve_curriculum
 from tests.unit.training.given import (
     APPROVED_CURRICULUM,
     COHORT,
     CURRICULUM,
     CURRICULUM_CO_DESIGNED,
     CURRICULUM_DRAFTED,
+    KNOWN_PROJECT,
     OTHER_PROJECT,
     PROJECT,
     cohort_planned,
@@ -44,6 +45,7 @@ COMPLETED = CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 4, 30))
 def _plan(curriculum_history: tuple[object, ...], **overrides: Any) -> list[Any]:
     args: dict[str, Any] = {
         "cohort_id": COHORT,
+        "project": KNOWN_PROJECT,
         "project_id": PROJECT,
         "curriculum": given(evolve_curriculum, *curriculum_history),
         "curriculum_id": CURRICULUM,
@@ -64,6 +66,7 @@ def test_a_cohort_is_planned_on_an_approved_curriculum_version_and_copies_its_ru
     assert cohort is not None
     assert cohort.status is CohortStatus.PLANNED
     assert cohort.attendance_threshold == 0.8
+    assert cohort.track is Track.RESKILL
     assert cohort.competencies == ("weaving", "natural-dyeing", "online-selling")
 
 
@@ -80,7 +83,7 @@ def test_a_cohort_follows_only_an_approved_version(history: tuple[object, ...]) 
 
 
 def test_a_cohort_needs_an_existing_curriculum_and_version() -> None:
-    then_rejected(lambda: _plan(()), rule="curriculum-must-exist")
+    then_rejected(lambda: _plan(()), rule="must-exist")
     then_rejected(lambda: _plan(APPROVED_CURRICULUM, curriculum_version=2), rule="unknown-curriculum-version")
 
 
@@ -98,6 +101,7 @@ def test_a_cohort_is_planned_once() -> None:
         lambda: plan_cohort(
             state,
             cohort_id=COHORT,
+            project=KNOWN_PROJECT,
             project_id=PROJECT,
             curriculum=curriculum,
             curriculum_id=CURRICULUM,
@@ -256,7 +260,7 @@ def test_a_closed_cohort_is_not_cancelled(history: tuple[object, ...]) -> None:
     ],
 )
 def test_commands_need_an_existing_cohort(when: Any) -> None:
-    then_rejected(when, rule="cohort-must-exist")
+    then_rejected(when, rule="must-exist")
 
 
 def test_sessions_held_filters_by_day() -> None:

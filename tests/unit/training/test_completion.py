@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pathways_training.domain.cohort import Cohort, CohortCancelled, CohortCompleted, evolve_cohort
+from pathways_training.domain.curriculum import Track
 from pathways_training.domain.training import (
     AttendanceRecorded,
     DropoutReason,
@@ -23,6 +24,7 @@ from pathways_training.domain.training import (
 )
 from tests.unit.training.given import (
     COHORT,
+    CURRICULUM,
     ENROLLMENT,
     OTHER_COHORT,
     PARTICIPANT,
@@ -92,6 +94,8 @@ def test_attendance_at_the_threshold_completes_training() -> None:
             attendance_rate=0.8,
             cohort_id=COHORT,
             completed_on=date(2024, 3, 1),
+            curriculum_id=CURRICULUM,
+            track=Track.RESKILL,
         )
     ]
     record = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS[:4]), *events)

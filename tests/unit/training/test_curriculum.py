@@ -32,6 +32,7 @@ from tests.unit.training.given import (
     CURRICULUM_APPROVED,
     CURRICULUM_CO_DESIGNED,
     CURRICULUM_DRAFTED,
+    KNOWN_PROJECT,
     PROJECT,
     given,
     then_rejected,
@@ -55,7 +56,9 @@ def _content_args(**overrides: Any) -> dict[str, Any]:
 
 
 def test_drafting_a_curriculum_makes_version_1_a_draft() -> None:
-    events = draft_curriculum(None, curriculum_id=CURRICULUM, project_id=PROJECT, **_content_args())
+    events = draft_curriculum(
+        None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **_content_args()
+    )
 
     assert events == [CURRICULUM_DRAFTED]
     state = given(evolve_curriculum, *events)
@@ -68,7 +71,7 @@ def test_the_attendance_threshold_defaults_to_80_percent() -> None:
     args = _content_args()
     del args["attendance_threshold"]
 
-    [event] = draft_curriculum(None, curriculum_id=CURRICULUM, project_id=PROJECT, **args)
+    [event] = draft_curriculum(None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **args)
 
     assert event.content.attendance_threshold == DEFAULT_ATTENDANCE_THRESHOLD == 0.8
 
@@ -77,7 +80,9 @@ def test_a_curriculum_is_drafted_once() -> None:
     state = given(evolve_curriculum, CURRICULUM_DRAFTED)
 
     then_rejected(
-        lambda: draft_curriculum(state, curriculum_id=CURRICULUM, project_id=PROJECT, **_content_args()),
+        lambda: draft_curriculum(
+            state, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **_content_args()
+        ),
         rule="curriculum-already-exists",
     )
 
@@ -94,7 +99,9 @@ def test_a_curriculum_is_drafted_once() -> None:
 )
 def test_curriculum_content_is_checked(overrides: dict[str, Any], rule: str) -> None:
     then_rejected(
-        lambda: draft_curriculum(None, curriculum_id=CURRICULUM, project_id=PROJECT, **_content_args(**overrides)),
+        lambda: draft_curriculum(
+            None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **_content_args(**overrides)
+        ),
         rule=rule,
     )
     state = given(evolve_curriculum, CURRICULUM_DRAFTED)
@@ -103,7 +110,11 @@ def test_curriculum_content_is_checked(overrides: dict[str, Any], rule: str) -> 
 
 def test_a_threshold_of_100_percent_is_allowed() -> None:
     [event] = draft_curriculum(
-        None, curriculum_id=CURRICULUM, project_id=PROJECT, **_content_args(attendance_threshold=1.0)
+        None,
+        curriculum_id=CURRICULUM,
+        project=KNOWN_PROJECT,
+        project_id=PROJECT,
+        **_content_args(attendance_threshold=1.0),
     )
     assert event.content.attendance_threshold == 1.0
 
@@ -174,9 +185,7 @@ def test_revising_an_approved_or_retired_version_opens_the_next_version(
 
 
 def test_a_curriculum_must_exist_to_be_revised() -> None:
-    then_rejected(
-        lambda: revise_curriculum(None, curriculum_id=CURRICULUM, **_content_args()), rule="curriculum-must-exist"
-    )
+    then_rejected(lambda: revise_curriculum(None, curriculum_id=CURRICULUM, **_content_args()), rule="must-exist")
 
 
 # --- co-design, approval, retirement ---
@@ -299,7 +308,7 @@ def test_commands_name_an_existing_version(when: Any) -> None:
     ],
 )
 def test_commands_need_an_existing_curriculum(when: Any) -> None:
-    then_rejected(when, rule="curriculum-must-exist")
+    then_rejected(when, rule="must-exist")
 
 
 def test_a_curriculum_does_not_follow_from_an_unknown_event() -> None:

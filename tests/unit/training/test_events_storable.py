@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 from pydantic import TypeAdapter
 
-from pathways_training.domain.cohort import CohortCancelled, CohortCompleted
-from pathways_training.domain.curriculum import CurriculumRetired, CurriculumRevised
+from pathways_training.domain.cohort import CohortCancelled, CohortCompleted, CohortPlanned
+from pathways_training.domain.curriculum import CurriculumRetired, CurriculumRevised, Track
 from pathways_training.domain.training import (
     AssessmentPhase,
     AttendanceRecorded,
@@ -32,6 +32,7 @@ from tests.unit.training.given import (
     ENROLLMENT,
     PARTICIPANT,
     PROJECT,
+    PROJECT_LEARNED,
     RECORD_OPENED,
     assigned,
     cohort_planned,
@@ -40,6 +41,7 @@ from tests.unit.training.given import (
 )
 
 EVENTS: list[object] = [
+    PROJECT_LEARNED,
     *APPROVED_CURRICULUM,
     CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=CONTENT),
     CurriculumRetired(curriculum_id=CURRICULUM, version=1, retired_on=date(2025, 1, 1)),
@@ -83,6 +85,8 @@ EVENTS: list[object] = [
         attendance_rate=0.85,
         cohort_id=COHORT,
         completed_on=date(2024, 4, 1),
+        curriculum_id=CURRICULUM,
+        track=Track.UPSKILL,
     ),
     ParticipantDroppedOut(
         enrollment_id=ENROLLMENT,
@@ -111,3 +115,10 @@ def test_a_completion_stored_before_the_new_fields_still_reads() -> None:
     event = TypeAdapter(TrainingCompleted).validate_python(old | {"attendance_rate": 0.9})
 
     assert (event.cohort_id, event.completed_on) == (None, None)
+
+
+def test_a_cohort_planned_before_the_track_was_copied_still_reads() -> None:
+    stored = TypeAdapter(CohortPlanned).dump_python(cohort_planned(), mode="json")
+    del stored["track"]
+
+    assert TypeAdapter(CohortPlanned).validate_python(stored).track is None

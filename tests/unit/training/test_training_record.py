@@ -25,6 +25,7 @@ from pathways_training.domain.training import (
     TransferredToCohort,
     assess_skills,
     assign_to_cohort,
+    current_cohort_id,
     evolve_record,
     expected_sessions,
     measured_attendance,
@@ -561,3 +562,27 @@ def test_a_record_does_not_follow_from_an_event_before_it_is_opened() -> None:
                 enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=COHORT, assigned_on=date(2024, 1, 1)
             ),
         )
+
+
+# --- the cohort a record's commands are measured against ---
+
+
+def test_the_current_cohort_is_the_one_the_record_is_in() -> None:
+    assert current_cohort_id(given(evolve_record, RECORD_OPENED, assigned()), enrollment_id=ENROLLMENT) == COHORT
+
+
+def test_a_record_in_no_cohort_has_no_current_cohort() -> None:
+    then_rejected(
+        lambda: current_cohort_id(given(evolve_record, RECORD_OPENED), enrollment_id=ENROLLMENT),
+        rule="not-in-a-cohort",
+    )
+    then_rejected(
+        lambda: current_cohort_id(None, enrollment_id=ENROLLMENT), rule="enrollment-must-be-known", retryable=True
+    )
+
+
+@pytest.mark.parametrize(("ending", "rule"), CLOSING)
+def test_a_closed_record_has_no_current_cohort(ending: object, rule: str) -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), ending)
+
+    then_rejected(lambda: current_cohort_id(state, enrollment_id=ENROLLMENT), rule=rule)

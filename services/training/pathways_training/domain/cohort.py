@@ -14,8 +14,9 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from pathways_training.domain.curriculum import Curriculum, approved_version
+from pathways_training.domain.curriculum import Curriculum, Track, approved_version
 from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.project import KnownProject, require_known_project
 
 
 class CohortStatus(StrEnum):
@@ -37,6 +38,7 @@ class CohortPlanned:
     competencies: tuple[str, ...]
     attendance_threshold: float
     starts_on: date
+    track: Track | None = None  # None in cohorts planned before the track was copied
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +87,7 @@ class Cohort:
     competencies: tuple[str, ...]
     attendance_threshold: float
     starts_on: date
+    track: Track | None = None
     status: CohortStatus = CohortStatus.PLANNED
     sessions: tuple[HeldSession, ...] = ()
     started_on: date | None = None
@@ -107,6 +110,7 @@ def plan_cohort(
     state: Cohort | None,
     *,
     cohort_id: UUID,
+    project: KnownProject | None,
     project_id: UUID,
     curriculum: Curriculum | None,
     curriculum_id: UUID,
@@ -115,6 +119,7 @@ def plan_cohort(
 ) -> list[CohortPlanned]:
     if state is not None:
         raise TrainingRuleError(f"cohort {cohort_id} already exists", rule="cohort-already-exists")
+    require_known_project(project, project_id)
     version = approved_version(curriculum, curriculum_id=curriculum_id, version=curriculum_version)
     if curriculum is not None and curriculum.project_id != project_id:
         raise TrainingRuleError(
@@ -130,12 +135,13 @@ def plan_cohort(
             competencies=version.content.competencies,
             attendance_threshold=version.content.attendance_threshold,
             starts_on=starts_on,
+            track=version.content.track,
         )
     ]
 
 
 def start_cohort(state: Cohort | None, *, cohort_id: UUID, started_on: date) -> list[CohortStarted]:
-    cohort = _existing(state, cohort_id)
+    cohort = existing_cohort(state, cohort_id)
     if cohort.status is not CohortStatus.PLANNED:
         raise TrainingRuleError(f"cohort {cohort_id} is {cohort.status}, not planned", rule="cohort-must-be-planned")
     return [CohortStarted(cohort_id=cohort_id, started_on=started_on)]
@@ -167,7 +173,7 @@ def complete_cohort(state: Cohort | None, *, cohort_id: UUID, completed_on: date
 
 
 def cancel_cohort(state: Cohort | None, *, cohort_id: UUID, cancelled_on: date, reason: str) -> list[CohortCancelled]:
-    cohort = _existing(state, cohort_id)
+    cohort = existing_cohort(state, cohort_id)
     if cohort.status not in OPEN_COHORT:
         raise TrainingRuleError(f"cohort {cohort_id} is already {cohort.status}", rule="cohort-already-closed")
     return [CohortCancelled(cohort_id=cohort_id, cancelled_on=cancelled_on, reason=reason)]
@@ -184,6 +190,7 @@ def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
                 competencies=event.competencies,
                 attendance_threshold=event.attendance_threshold,
                 starts_on=event.starts_on,
+                track=event.track,
             )
         case CohortStarted() if state is not None:
             return replace(state, status=CohortStatus.IN_PROGRESS, started_on=event.started_on)
@@ -199,14 +206,15 @@ def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
     raise TypeError(f"a cohort does not follow from {type(event).__name__} at {state}")
 
 
-def _existing(state: Cohort | None, cohort_id: UUID) -> Cohort:
+def existing_cohort(state: Cohort | None, cohort_id: UUID) -> Cohort:
+    """The cohort, which must exist (commands on a training record name one)."""
     if state is None:
-        raise TrainingRuleError(f"there is no cohort {cohort_id}", rule="cohort-must-exist")
+        raise TrainingRuleError(f"there is no cohort {cohort_id}", rule="must-exist")
     return state
 
 
 def _in_progress(state: Cohort | None, cohort_id: UUID) -> Cohort:
-    cohort = _existing(state, cohort_id)
+    cohort = existing_cohort(state, cohort_id)
     if cohort.status is not CohortStatus.IN_PROGRESS:
         raise TrainingRuleError(
             f"cohort {cohort_id} is {cohort.status}, not in progress", rule="cohort-must-be-in-progress"

@@ -16,6 +16,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.project import KnownProject, require_known_project
 
 DEFAULT_ATTENDANCE_THRESHOLD = 0.8
 
@@ -141,6 +142,7 @@ def draft_curriculum(
     state: Curriculum | None,
     *,
     curriculum_id: UUID,
+    project: KnownProject | None,
     project_id: UUID,
     title: str,
     track: Track,
@@ -148,8 +150,10 @@ def draft_curriculum(
     hours: Decimal,
     attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
 ) -> list[CurriculumDrafted]:
+    """A curriculum for a project training has learned of; ``project`` is that project, if known."""
     if state is not None:
         raise TrainingRuleError(f"curriculum {curriculum_id} already exists", rule="curriculum-already-exists")
+    require_known_project(project, project_id)
     checked = curriculum_content(
         title=title, track=track, competencies=competencies, hours=hours, attendance_threshold=attendance_threshold
     )
@@ -271,7 +275,7 @@ def evolve_curriculum(state: Curriculum | None, event: object) -> Curriculum:
 
 def _existing(state: Curriculum | None, curriculum_id: UUID) -> Curriculum:
     if state is None:
-        raise TrainingRuleError(f"there is no curriculum {curriculum_id}", rule="curriculum-must-exist")
+        raise TrainingRuleError(f"there is no curriculum {curriculum_id}", rule="must-exist")
     return state
 
 

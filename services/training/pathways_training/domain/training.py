@@ -26,7 +26,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from pathways_training.domain.cohort import OPEN_COHORT, Cohort, CohortStatus
-from pathways_training.domain.curriculum import DEFAULT_ATTENDANCE_THRESHOLD
+from pathways_training.domain.curriculum import DEFAULT_ATTENDANCE_THRESHOLD, Track
 from pathways_training.domain.errors import TrainingRuleError
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "assess_skills",
     "assign_to_cohort",
     "complete",
+    "current_cohort_id",
     "drop_out",
     "evolve_record",
     "expected_sessions",
@@ -157,6 +158,8 @@ class TrainingCompleted:
     attendance_rate: float
     cohort_id: UUID | None = None
     completed_on: date | None = None
+    curriculum_id: UUID | None = None
+    track: Track | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +236,16 @@ def measured_attendance(state: TrainingRecord, cohort: Cohort | None) -> float |
         return None
     attended = sum(1 for session_id in expected if state.attendance.get(session_id, False))
     return attended / len(expected)
+
+
+def current_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID) -> UUID:
+    """The cohort an open record is in: attendance, assessments and transfers are measured against it."""
+    record = _open(state, enrollment_id)
+    if record.cohort_id is None:
+        raise TrainingRuleError(
+            f"enrollment {enrollment_id} is in no cohort; assign it to one first", rule="not-in-a-cohort"
+        )
+    return record.cohort_id
 
 
 def open_record(
@@ -446,6 +459,8 @@ def complete(
             attendance_rate=rate,
             cohort_id=record.cohort_id,
             completed_on=completed_on,
+            curriculum_id=None if cohort is None else cohort.curriculum_id,
+            track=None if cohort is None else cohort.track,
         )
     ]
 

@@ -1,16 +1,27 @@
-"""Read model: training records, as published on the TRAINING stream."""
+"""Read model: participants' training records, as published on the TRAINING stream.
+
+Attendance is shown as the domain measures it: the sessions a participant was expected at are those
+of previous cohorts they were expected at (kept on transfer) and those their cohort held from the day
+they joined (until the record closed); sessions come from the cohorts read model's table.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from pathways_contracts.training import (
+    AttendanceRecordedV1,
+    CohortAssignedV1,
+    CohortTransferredV1,
+    SkillsAssessedV1,
     TrainingCompletedV1,
     TrainingDroppedOutV1,
     TrainingOpenedV1,
+    TrainingProjectChangedV1,
     TrainingWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
@@ -26,7 +37,35 @@ CREATE TABLE IF NOT EXISTS rm_training_records (
     opened_at timestamptz NOT NULL,
     completed_at timestamptz
 );
+-- Added after the first release (tables created then lack them).
+ALTER TABLE rm_training_records
+    ADD COLUMN IF NOT EXISTS cohort_id uuid,
+    ADD COLUMN IF NOT EXISTS joined_on date,
+    ADD COLUMN IF NOT EXISTS previous_sessions_expected uuid[] NOT NULL DEFAULT '{}',
+    ADD COLUMN IF NOT EXISTS completed_on date,
+    ADD COLUMN IF NOT EXISTS dropout_reason text,
+    ADD COLUMN IF NOT EXISTS closed_on date;
 CREATE INDEX IF NOT EXISTS rm_training_records_participant ON rm_training_records (participant_id);
+CREATE INDEX IF NOT EXISTS rm_training_records_project ON rm_training_records (project_id, enrollment_id);
+CREATE INDEX IF NOT EXISTS rm_training_records_cohort ON rm_training_records (cohort_id, enrollment_id);
+
+CREATE TABLE IF NOT EXISTS rm_training_attendance (
+    enrollment_id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    cohort_id uuid NOT NULL,
+    attended boolean NOT NULL,
+    PRIMARY KEY (enrollment_id, session_id)
+);
+CREATE INDEX IF NOT EXISTS rm_training_attendance_session ON rm_training_attendance (session_id);
+
+CREATE TABLE IF NOT EXISTS rm_training_assessments (
+    enrollment_id uuid NOT NULL,
+    phase text NOT NULL,
+    competency text NOT NULL,
+    score numeric NOT NULL,
+    assessed_on date NOT NULL,
+    PRIMARY KEY (enrollment_id, phase, competency)
+);
 """
 
 
@@ -39,25 +78,76 @@ async def on_opened(conn: asyncpg.Connection, inbound: Inbound[TrainingOpenedV1]
     )  # fmt: skip
 
 
-async def on_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
+async def on_project_changed(conn: asyncpg.Connection, inbound: Inbound[TrainingProjectChangedV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "UPDATE rm_training_records SET status = 'COMPLETED', attendance_rate = $2, completed_at = $3 "
-        "WHERE enrollment_id = $1",
-        event.enrollment_id, event.attendance_rate, event.occurred_at,
+        "UPDATE rm_training_records SET project_id = $2 WHERE enrollment_id = $1", event.enrollment_id, event.project_id
+    )
+
+
+async def on_cohort_assigned(conn: asyncpg.Connection, inbound: Inbound[CohortAssignedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_training_records SET cohort_id = $2, joined_on = $3 WHERE enrollment_id = $1",
+        event.enrollment_id, event.cohort_id, event.assigned_on,
+    )  # fmt: skip
+
+
+async def on_cohort_transferred(conn: asyncpg.Connection, inbound: Inbound[CohortTransferredV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_training_records SET cohort_id = $2, joined_on = $3, "
+        "previous_sessions_expected = previous_sessions_expected || $4::uuid[] WHERE enrollment_id = $1",
+        event.enrollment_id, event.to_cohort_id, event.transferred_on, event.sessions_expected_in_previous_cohort,
+    )  # fmt: skip
+
+
+async def on_attendance(conn: asyncpg.Connection, inbound: Inbound[AttendanceRecordedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_training_attendance (enrollment_id, session_id, cohort_id, attended) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (enrollment_id, session_id) DO UPDATE SET attended = EXCLUDED.attended",
+        event.enrollment_id, event.session_id, event.cohort_id, event.attended,
+    )  # fmt: skip
+
+
+async def on_assessed(conn: asyncpg.Connection, inbound: Inbound[SkillsAssessedV1]) -> None:
+    event = inbound.event
+    await conn.executemany(
+        "INSERT INTO rm_training_assessments (enrollment_id, phase, competency, score, assessed_on) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        [
+            (event.enrollment_id, event.phase, competency, score, event.assessed_on)
+            for competency, score in event.scores.items()
+        ],
+    )
+
+
+async def on_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
+    event = inbound.event
+    completed_on = event.completed_on or event.occurred_at.date()
+    await conn.execute(
+        "UPDATE rm_training_records SET status = 'COMPLETED', attendance_rate = $2, completed_at = $3, "
+        "completed_on = $4, closed_on = $4 WHERE enrollment_id = $1",
+        event.enrollment_id, event.attendance_rate, event.occurred_at, completed_on,
     )  # fmt: skip
 
 
 async def on_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    event = inbound.event
     await conn.execute(
-        "UPDATE rm_training_records SET status = 'DROPPED_OUT' WHERE enrollment_id = $1", inbound.event.enrollment_id
-    )
+        "UPDATE rm_training_records SET status = 'DROPPED_OUT', dropout_reason = $2, closed_on = $3 "
+        "WHERE enrollment_id = $1",
+        event.enrollment_id, event.reason, event.dropped_out_on,
+    )  # fmt: skip
 
 
 async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdrawnV1]) -> None:
+    event = inbound.event
     await conn.execute(
-        "UPDATE rm_training_records SET status = 'WITHDRAWN' WHERE enrollment_id = $1", inbound.event.enrollment_id
-    )
+        "UPDATE rm_training_records SET status = 'WITHDRAWN', closed_on = $2 WHERE enrollment_id = $1",
+        event.enrollment_id, event.withdrawn_on,
+    )  # fmt: skip
 
 
 READ_MODEL = ReadModel(
@@ -65,13 +155,75 @@ READ_MODEL = ReadModel(
     ddl=DDL,
     handlers={
         TrainingOpenedV1: on_opened,
+        TrainingProjectChangedV1: on_project_changed,
+        CohortAssignedV1: on_cohort_assigned,
+        CohortTransferredV1: on_cohort_transferred,
+        AttendanceRecordedV1: on_attendance,
+        SkillsAssessedV1: on_assessed,
         TrainingCompletedV1: on_completed,
         TrainingWithdrawnV1: on_withdrawn,
         TrainingDroppedOutV1: on_dropped_out,
     },
 )
 
+# Sessions expected: kept from previous cohorts, plus the current cohort's from joining until closing.
+_RECORDS = """
+SELECT r.enrollment_id, r.participant_id, r.project_id, r.status, r.cohort_id, r.joined_on, r.attendance_rate,
+       r.opened_at, r.completed_on, r.dropout_reason, r.closed_on,
+       sessions.expected AS sessions_expected, sessions.attended AS sessions_attended
+FROM rm_training_records r
+CROSS JOIN LATERAL (
+    SELECT count(*) AS expected, count(*) FILTER (WHERE a.attended) AS attended
+    FROM (
+        SELECT unnest(r.previous_sessions_expected) AS session_id
+        UNION
+        SELECT s.session_id FROM rm_cohort_sessions s
+        WHERE s.cohort_id = r.cohort_id AND s.held_on >= r.joined_on
+          AND (r.closed_on IS NULL OR s.held_on <= r.closed_on)
+    ) expected
+    LEFT JOIN rm_training_attendance a ON a.enrollment_id = r.enrollment_id AND a.session_id = expected.session_id
+) sessions
+"""
+
 
 async def get_record(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM rm_training_records WHERE enrollment_id = $1", enrollment_id)
-    return dict(row) if row else None
+    row = await pool.fetchrow(f"{_RECORDS} WHERE r.enrollment_id = $1", enrollment_id)
+    if row is None:
+        return None
+    [record] = await _with_assessments(pool, [row])
+    return record
+
+
+async def list_records(
+    pool: asyncpg.Pool, *, project_id: UUID | None, cohort_id: UUID | None, after: UUID | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        f"{_RECORDS} WHERE ($1::uuid IS NULL OR r.project_id = $1) AND ($2::uuid IS NULL OR r.cohort_id = $2) "
+        "AND ($3::uuid IS NULL OR r.enrollment_id > $3) ORDER BY r.enrollment_id LIMIT $4",
+        project_id, cohort_id, after, limit,
+    )  # fmt: skip
+    return await _with_assessments(pool, rows)
+
+
+async def _with_assessments(pool: asyncpg.Pool, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
+    scored = await pool.fetch(
+        "SELECT enrollment_id, phase, competency, score, assessed_on FROM rm_training_assessments "
+        "WHERE enrollment_id = ANY($1::uuid[]) ORDER BY competency",
+        [row["enrollment_id"] for row in rows],
+    )
+    assessments: dict[UUID, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for score in scored:
+        phase = assessments[score["enrollment_id"]].setdefault(
+            score["phase"], {"assessed_on": score["assessed_on"], "scores": {}}
+        )
+        phase["scores"][score["competency"]] = float(score["score"])
+    return [_record(row, assessments.get(row["enrollment_id"], {})) for row in rows]
+
+
+def _record(row: asyncpg.Record, assessments: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    record = dict(row)
+    expected, attended = record["sessions_expected"], record["sessions_attended"]
+    if record["status"] != "COMPLETED":  # once completed, the rate measured at completion stands
+        record["attendance_rate"] = attended / expected if expected else None
+    record["assessments"] = assessments
+    return record

@@ -1,0 +1,105 @@
+"""Demo load: commands/s and p50/p99 of `pathways demo` through HTTP, beside the raw PostgreSQL rate.
+
+Starts embedded PostgreSQL and NATS (or uses PATHWAYS_DATABASE_URL / PATHWAYS_NATS_URL), measures the
+raw rate of one-row-per-transaction INSERTs on that PostgreSQL (as many connections as the demo has
+commands in flight), then starts the three services as separate processes, as `pathways up` does,
+loads the generated programme through their HTTP APIs, and waits until every read model has caught up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+
+from bench.support import row, servers
+from pathways_infra.demo.cli import load
+from pathways_infra.demo.plan import ARTICLE_PARTICIPANTS, plan_programme
+from pathways_infra.settings import SERVICE_NAMES
+from tests.support.system import free_port
+
+
+async def raw_insert_rate(database_url: str, *, rows: int, connections: int) -> float:
+    """Rows/s, each INSERT its own transaction (autocommit), ``connections`` at once."""
+    pool = await asyncpg.create_pool(database_url, min_size=connections, max_size=connections)
+    try:
+        await pool.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, body jsonb NOT NULL)")
+        body = '{"event": "ParticipantEnrolled", "padding": "' + "x" * 400 + '"}'
+        per_connection = rows // connections
+
+        async def writer() -> None:
+            async with pool.acquire() as conn:
+                for _ in range(per_connection):
+                    await conn.execute("INSERT INTO bench_raw (body) VALUES ($1)", body)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(writer() for _ in range(connections)))
+        return per_connection * connections / (time.perf_counter() - started)
+    finally:
+        await pool.execute("DROP TABLE IF EXISTS bench_raw")
+        await pool.close()
+
+
+async def _wait_until_up(ports: list[int]) -> None:
+    deadline = time.monotonic() + 90
+    for port in ports:
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no service came up on port {port}") from None
+                await asyncio.sleep(0.2)
+
+
+async def main(participants: int, concurrency: int) -> None:
+    with servers() as urls, tempfile.TemporaryDirectory(prefix="pathways-bench-data-") as data_dir:
+        raw = await raw_insert_rate(urls.database_url, rows=20_000, connections=concurrency)
+        ports = {service: free_port() for service in SERVICE_NAMES}
+        env = {
+            **os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url,
+            "PATHWAYS_DATA_DIR": str(Path(data_dir)), "PATHWAYS_LOG_LEVEL": "WARNING",
+            **{f"PATHWAYS_{service.upper()}_PORT": str(port) for service, port in ports.items()},
+        }  # fmt: skip
+        children = [
+            subprocess.Popen([sys.executable, "-m", "pathways_infra", "serve", service], env=env)  # noqa: ASYNC220
+            for service in SERVICE_NAMES
+        ]
+        try:
+            await _wait_until_up(list(ports.values()))
+            scale = {"participants": participants} if participants != ARTICLE_PARTICIPANTS else {}
+            programme = plan_programme(1, **scale)
+            summary = await load(programme, {s: ("127.0.0.1", p) for s, p in ports.items()}, concurrency)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=60)
+    print(f"Demo load, seed 1: {len(programme.enrolled):,} participants, {len(programme.projects)} projects")
+    row("raw PostgreSQL: one-row INSERT per transaction", f"{raw:9,.0f} rows/s ({concurrency} connections)")
+    row("demo through HTTP: commands", f"{summary['commands']:9,}")
+    row("demo through HTTP: commands/s", f"{summary['commands_per_second']:9,.0f} ({concurrency} in flight)")
+    row("demo through HTTP: command latency p50 / p99", f"{summary['p50_ms']:7.1f} / {summary['p99_ms']:7.1f} ms")
+    row("demo: commands/s ÷ raw insert rate", f"{summary['commands_per_second'] / raw:9.2f}×")
+    row("time to load the demo", f"{summary['load_seconds']:9.1f} s")
+    row("time until every read model caught up (totals match)", f"{summary['caught_up_seconds']:9.1f} s")
+    row("programme totals match the generator", str(summary["totals_match"]))
+    for phase, seconds in summary["phases"].items():
+        row(f"  phase: {phase}", f"{seconds:9.1f} s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--participants", type=int, default=ARTICLE_PARTICIPANTS)
+    parser.add_argument("--concurrency", type=int, default=96)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.participants, arguments.concurrency))

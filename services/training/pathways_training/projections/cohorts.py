@@ -1,0 +1,169 @@
+"""Read model: cohorts, the sessions they held and their members, from the TRAINING stream.
+
+Cohort events are ordered per cohort and membership events per participant; each writes its own
+table, so the order between the two does not matter. How many attended a session is counted from
+the training records read model's attendance table when asked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from pathways_contracts.training import (
+    CohortAssignedV1,
+    CohortCancelledV1,
+    CohortCompletedV1,
+    CohortPlannedV1,
+    CohortStartedV1,
+    CohortTransferredV1,
+    TrainingSessionHeldV1,
+)
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_cohorts (
+    cohort_id uuid PRIMARY KEY,
+    project_id uuid NOT NULL,
+    curriculum_id uuid NOT NULL,
+    curriculum_version int NOT NULL,
+    track text,
+    competencies text[] NOT NULL,
+    attendance_threshold double precision NOT NULL,
+    starts_on date NOT NULL,
+    status text NOT NULL,
+    started_on date,
+    ended_on date,
+    cancellation_reason text
+);
+CREATE INDEX IF NOT EXISTS rm_cohorts_project ON rm_cohorts (project_id);
+
+CREATE TABLE IF NOT EXISTS rm_cohort_sessions (
+    cohort_id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    held_on date NOT NULL,
+    hours numeric NOT NULL,
+    PRIMARY KEY (cohort_id, session_id)
+);
+
+CREATE TABLE IF NOT EXISTS rm_cohort_members (
+    cohort_id uuid NOT NULL,
+    enrollment_id uuid NOT NULL,
+    participant_id uuid NOT NULL,
+    joined_on date NOT NULL,
+    left_on date,
+    PRIMARY KEY (cohort_id, enrollment_id)
+);
+"""
+
+
+async def on_planned(conn: asyncpg.Connection, inbound: Inbound[CohortPlannedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_cohorts (cohort_id, project_id, curriculum_id, curriculum_version, track, competencies, "
+        "attendance_threshold, starts_on, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PLANNED') "
+        "ON CONFLICT (cohort_id) DO NOTHING",
+        event.cohort_id, event.project_id, event.curriculum_id, event.curriculum_version, event.track,
+        event.competencies, event.attendance_threshold, event.starts_on,
+    )  # fmt: skip
+
+
+async def on_started(conn: asyncpg.Connection, inbound: Inbound[CohortStartedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_cohorts SET status = 'IN_PROGRESS', started_on = $2 WHERE cohort_id = $1",
+        event.cohort_id, event.started_on,
+    )  # fmt: skip
+
+
+async def on_session_held(conn: asyncpg.Connection, inbound: Inbound[TrainingSessionHeldV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_cohort_sessions (cohort_id, session_id, held_on, hours) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING",
+        event.cohort_id, event.session_id, event.held_on, event.hours,
+    )  # fmt: skip
+
+
+async def on_completed(conn: asyncpg.Connection, inbound: Inbound[CohortCompletedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_cohorts SET status = 'COMPLETED', ended_on = $2 WHERE cohort_id = $1",
+        event.cohort_id, event.completed_on,
+    )  # fmt: skip
+
+
+async def on_cancelled(conn: asyncpg.Connection, inbound: Inbound[CohortCancelledV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_cohorts SET status = 'CANCELLED', ended_on = $2, cancellation_reason = $3 WHERE cohort_id = $1",
+        event.cohort_id, event.cancelled_on, event.reason,
+    )  # fmt: skip
+
+
+async def on_assigned(conn: asyncpg.Connection, inbound: Inbound[CohortAssignedV1]) -> None:
+    event = inbound.event
+    await _joined(conn, event.cohort_id, event.enrollment_id, event.participant_id, event.assigned_on)
+
+
+async def on_transferred(conn: asyncpg.Connection, inbound: Inbound[CohortTransferredV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_cohort_members SET left_on = $3 WHERE cohort_id = $1 AND enrollment_id = $2",
+        event.from_cohort_id, event.enrollment_id, event.transferred_on,
+    )  # fmt: skip
+    await _joined(conn, event.to_cohort_id, event.enrollment_id, event.participant_id, event.transferred_on)
+
+
+async def _joined(
+    conn: asyncpg.Connection, cohort_id: UUID, enrollment_id: UUID, participant_id: UUID, joined_on: date
+) -> None:
+    await conn.execute(
+        "INSERT INTO rm_cohort_members (cohort_id, enrollment_id, participant_id, joined_on) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING",
+        cohort_id, enrollment_id, participant_id, joined_on,
+    )  # fmt: skip
+
+
+READ_MODEL = ReadModel(
+    name="cohorts",
+    ddl=DDL,
+    handlers={
+        CohortPlannedV1: on_planned,
+        CohortStartedV1: on_started,
+        TrainingSessionHeldV1: on_session_held,
+        CohortCompletedV1: on_completed,
+        CohortCancelledV1: on_cancelled,
+        CohortAssignedV1: on_assigned,
+        CohortTransferredV1: on_transferred,
+    },
+)
+
+
+async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM rm_cohorts WHERE cohort_id = $1", cohort_id)
+    if row is None:
+        return None
+    sessions = await pool.fetch(
+        "SELECT s.session_id, s.held_on, s.hours, "
+        "(SELECT count(*) FROM rm_training_attendance a WHERE a.session_id = s.session_id AND a.attended) AS attended "
+        "FROM rm_cohort_sessions s WHERE s.cohort_id = $1 ORDER BY s.held_on, s.session_id",
+        cohort_id,
+    )
+    members = await pool.fetch(
+        "SELECT enrollment_id, participant_id, joined_on, left_on FROM rm_cohort_members WHERE cohort_id = $1 "
+        "ORDER BY joined_on, enrollment_id",
+        cohort_id,
+    )
+    return {
+        **dict(row),
+        "sessions_held": len(sessions),
+        "hours_held": sum(session["hours"] for session in sessions),
+        "sessions": [dict(session) for session in sessions],
+        "members_count": sum(1 for member in members if member["left_on"] is None),
+        "members": [dict(member) for member in members],
+    }

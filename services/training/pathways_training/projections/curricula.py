@@ -1,0 +1,142 @@
+"""Read model: curricula and their versions, from the TRAINING stream (events ordered per curriculum)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from pathways_contracts.training import (
+    CurriculumApprovedV1,
+    CurriculumCoDesignedV1,
+    CurriculumDraftedV1,
+    CurriculumRetiredV1,
+    CurriculumRevisedV1,
+)
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_curricula (
+    curriculum_id uuid PRIMARY KEY,
+    project_id uuid NOT NULL,
+    drafted_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rm_curricula_project ON rm_curricula (project_id);
+
+CREATE TABLE IF NOT EXISTS rm_curriculum_versions (
+    curriculum_id uuid NOT NULL,
+    version int NOT NULL,
+    title text NOT NULL,
+    track text NOT NULL,
+    competencies text[] NOT NULL,
+    hours numeric NOT NULL,
+    attendance_threshold double precision NOT NULL,
+    status text NOT NULL,
+    co_designed_with text,
+    co_designed_on date,
+    needs_assessment_id uuid,
+    approved_on date,
+    retired_on date,
+    PRIMARY KEY (curriculum_id, version)
+);
+"""
+
+_UPSERT_DRAFT = """
+INSERT INTO rm_curriculum_versions
+    (curriculum_id, version, title, track, competencies, hours, attendance_threshold, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'DRAFT')
+ON CONFLICT (curriculum_id, version) DO UPDATE SET
+    title = EXCLUDED.title, track = EXCLUDED.track, competencies = EXCLUDED.competencies, hours = EXCLUDED.hours,
+    attendance_threshold = EXCLUDED.attendance_threshold, status = 'DRAFT',
+    co_designed_with = NULL, co_designed_on = NULL, needs_assessment_id = NULL
+"""
+
+
+async def on_drafted(conn: asyncpg.Connection, inbound: Inbound[CurriculumDraftedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_curricula (curriculum_id, project_id, drafted_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        event.curriculum_id, event.project_id, event.occurred_at,
+    )  # fmt: skip
+    await conn.execute(
+        _UPSERT_DRAFT,
+        event.curriculum_id, event.curriculum_version, event.title, event.track, event.competencies, event.hours,
+        event.attendance_threshold,
+    )  # fmt: skip
+
+
+async def on_revised(conn: asyncpg.Connection, inbound: Inbound[CurriculumRevisedV1]) -> None:
+    """A revision of the draft replaces it (a draft again); after approval it is the next version."""
+    event = inbound.event
+    await conn.execute(
+        _UPSERT_DRAFT,
+        event.curriculum_id, event.curriculum_version, event.title, event.track, event.competencies, event.hours,
+        event.attendance_threshold,
+    )  # fmt: skip
+
+
+async def on_co_designed(conn: asyncpg.Connection, inbound: Inbound[CurriculumCoDesignedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_curriculum_versions SET status = 'CO_DESIGNED', co_designed_with = $3, co_designed_on = $4, "
+        "needs_assessment_id = $5 WHERE curriculum_id = $1 AND version = $2",
+        event.curriculum_id, event.curriculum_version, event.community, event.co_designed_on,
+        event.needs_assessment_id,
+    )  # fmt: skip
+
+
+async def on_approved(conn: asyncpg.Connection, inbound: Inbound[CurriculumApprovedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_curriculum_versions SET status = 'APPROVED', approved_on = $3 "
+        "WHERE curriculum_id = $1 AND version = $2",
+        event.curriculum_id, event.curriculum_version, event.approved_on,
+    )  # fmt: skip
+
+
+async def on_retired(conn: asyncpg.Connection, inbound: Inbound[CurriculumRetiredV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_curriculum_versions SET status = 'RETIRED', retired_on = $3 "
+        "WHERE curriculum_id = $1 AND version = $2",
+        event.curriculum_id, event.curriculum_version, event.retired_on,
+    )  # fmt: skip
+
+
+READ_MODEL = ReadModel(
+    name="curricula",
+    ddl=DDL,
+    handlers={
+        CurriculumDraftedV1: on_drafted,
+        CurriculumRevisedV1: on_revised,
+        CurriculumCoDesignedV1: on_co_designed,
+        CurriculumApprovedV1: on_approved,
+        CurriculumRetiredV1: on_retired,
+    },
+)
+
+
+async def get_curriculum(pool: asyncpg.Pool, curriculum_id: UUID) -> dict[str, Any] | None:
+    """The curriculum, its newest version's title, track and status, and every version."""
+    curriculum = await pool.fetchrow("SELECT * FROM rm_curricula WHERE curriculum_id = $1", curriculum_id)
+    if curriculum is None:
+        return None
+    versions = [
+        dict(row)
+        for row in await pool.fetch(
+            "SELECT * FROM rm_curriculum_versions WHERE curriculum_id = $1 ORDER BY version", curriculum_id
+        )
+    ]
+    for version in versions:
+        del version["curriculum_id"]
+    latest = versions[-1] if versions else {}
+    return {
+        **dict(curriculum),
+        "latest_version": latest.get("version"),
+        "title": latest.get("title"),
+        "track": latest.get("track"),
+        "status": latest.get("status"),
+        "versions": versions,
+    }

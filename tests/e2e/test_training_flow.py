@@ -1,0 +1,118 @@
+"""Training end to end: a co-designed curriculum, a cohort, sessions with attendance, assessments, completion.
+
+Attendance is measured from the sessions held: one participant attends enough and completes (and reaches
+outcomes); the other is refused completion below the curriculum's threshold.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+from pathways_infra.settings import Settings
+from tests.support import training_steps
+from tests.support.journeys import Enrolled, created, enroll, in_training, open_project
+from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
+from tests.support.training_steps import COMPETENCIES, FIRST_SESSION_ON, STARTS_ON, iso
+
+SESSION_DAYS = [FIRST_SESSION_ON + timedelta(weeks=week) for week in range(5)]
+
+
+async def assess(system: RunningSystem, enrolled: Enrolled, phase: str, score: int) -> None:
+    body = {"phase": phase, "scores": dict.fromkeys(COMPETENCIES, score), "assessed_on": iso(STARTS_ON)}
+    path = f"/training-records/{enrolled.enrollment_id}/assessments"
+    created(await system.client("training").post(path, json=body))
+
+
+async def when_read(system: RunningSystem, path: str, field: str, value: object) -> dict[str, Any]:
+    """GET until the read model has caught up: ``field`` of the body has ``value``."""
+
+    async def probe() -> dict[str, Any] | None:
+        found = await get_json_when_found(system.client("training"), path)
+        return found if found.get(field) == value else None
+
+    return await eventually(probe, what=f"{path} with {field} {value!r}")
+
+
+async def test_a_cohort_trains_and_attendance_decides_completion(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        training = system.client("training")
+        project = await open_project(system, name="Natural-dye weaving", province_code="TH-58")
+        keen, busy = [await enroll(system, project, birth_year=year) for year in (1986, 1979)]
+        await in_training(system, keen)
+        await in_training(system, busy)
+
+        curriculum_id = await training_steps.approved_curriculum(system, project)
+        cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
+        members = {"enrollment_ids": [keen.enrollment_id, busy.enrollment_id], "assigned_on": iso(STARTS_ON)}
+        joined = created(await training.post(f"/cohorts/{cohort_id}/members", json=members))
+        for enrolled in (keen, busy):
+            await assess(system, enrolled, "PRE", 40)
+        for week, day in enumerate(SESSION_DAYS):
+            present = [keen] if week in (1, 3) else [keen, busy]  # busy misses two of five: 60% < 80%
+            await training_steps.hold_session(system, cohort_id, day, attended=present)
+        await assess(system, keen, "POST", 75)
+
+        completed = await training_steps.complete(system, keen)
+        refused = await training_steps.complete(system, busy)
+
+        case = await get_json_when_found(system.client("outcomes"), f"/cases/{keen.enrollment_id}")
+        keen_record = await when_read(system, f"/training-records/{keen.enrollment_id}", "status", "COMPLETED")
+        busy_record = await when_read(system, f"/training-records/{busy.enrollment_id}", "sessions_expected", 5)
+        cohort = await when_read(system, f"/cohorts/{cohort_id}", "sessions_held", 5)
+        curriculum = await when_read(system, f"/curricula/{curriculum_id}", "status", "APPROVED")
+        listed = (await training.get("/training-records", params={"cohort_id": cohort_id})).json()
+        no_case = await system.client("outcomes").get(f"/cases/{busy.enrollment_id}")
+
+    assert joined["assigned"] == 2
+    assert completed.status_code == 201, completed.text
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "attendance-threshold"
+    assert "60%" in refused.json()["error"]
+    assert not refused.json().get("retryable")
+    assert case["enrollment_id"] == keen.enrollment_id
+    assert no_case.status_code == 404
+
+    assert keen_record["attendance_rate"] == 1.0
+    assert keen_record["cohort_id"] == cohort_id
+    assert keen_record["completed_on"] == iso(training_steps.COMPLETED_ON)
+    assert keen_record["assessments"]["PRE"]["scores"] == dict.fromkeys(COMPETENCIES, 40.0)
+    assert keen_record["assessments"]["POST"]["scores"] == dict.fromkeys(COMPETENCIES, 75.0)
+    assert (busy_record["status"], busy_record["sessions_attended"], busy_record["attendance_rate"]) == (
+        "IN_TRAINING",
+        3,
+        0.6,
+    )
+    assert [session["attended"] for session in cohort["sessions"]] == [2, 1, 2, 1, 2]
+    assert (cohort["status"], cohort["members_count"], cohort["track"]) == ("IN_PROGRESS", 2, "RESKILL")
+    assert (curriculum["latest_version"], curriculum["versions"][0]["co_designed_with"]) == (1, "Ban Na weavers group")
+    assert sorted(record["enrollment_id"] for record in listed) == sorted([keen.enrollment_id, busy.enrollment_id])
+
+
+async def test_unknown_projects_cohorts_and_records_are_refused_clearly(settings: Settings) -> None:
+    async with running_system(settings, ["training"]) as system:
+        training = system.client("training")
+        unknown_project = await training.post(
+            "/curricula",
+            json={"project_id": str(uuid4()), "title": "Weaving", "track": "UPSKILL", "competencies": ["weaving"]}
+            | {"hours": "20"},
+        )
+        unknown_cohort = await training.post(f"/cohorts/{uuid4()}/start", json={})
+        unknown_curriculum = await training.get(f"/curricula/{uuid4()}")
+        unknown_record = await training.get(f"/training-records/{uuid4()}")
+        not_yet_enrolled = await training.post(f"/training-records/{uuid4()}/cohort", json={"cohort_id": str(uuid4())})
+        bad_threshold = await training.post(
+            "/curricula",
+            json={"project_id": str(uuid4()), "title": "W", "track": "RESKILL", "competencies": ["w"], "hours": "5"}
+            | {"attendance_threshold": 1.5},
+        )
+
+    assert unknown_project.status_code == 409
+    assert unknown_project.json() | {"error": ""} == {"error": "", "rule": "project-must-be-known", "retryable": True}
+    assert unknown_cohort.status_code == 404
+    assert unknown_cohort.json()["rule"] == "must-exist"
+    assert unknown_curriculum.status_code == unknown_record.status_code == 404
+    assert not_yet_enrolled.status_code == 404, "the cohort is looked up first, and it does not exist"
+    assert bad_threshold.status_code == 422
+    assert bad_threshold.json()["fields"][0]["field"] == "body.attendance_threshold"

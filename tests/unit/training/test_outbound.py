@@ -1,0 +1,64 @@
+"""Every training domain event but the private ones is published as a valid integration event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from pathways_contracts.training import EVENTS, CohortPlannedV1, TrainingCompletedV1
+from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
+from pathways_training.domain.project import ProjectLearned
+from pathways_training.domain.training import TrainingCompleted
+from pathways_training.outbound import translate
+from tests.unit.training.test_events_storable import EVENTS as DOMAIN_EVENTS
+
+OCCURRED = datetime(2024, 4, 1, 9, tzinfo=UTC)
+
+
+def recorded(event: object) -> RecordedEvent:
+    metadata = EventMetadata(
+        event_id=uuid4(), occurred_at=OCCURRED, actor=Actor(id="t", role="tester"), correlation_id=uuid4()
+    )
+    return RecordedEvent(
+        originator_id=uuid4(), originator_version=1, timestamp=OCCURRED, event=event, metadata=metadata
+    )
+
+
+PUBLISHED = [event for event in DOMAIN_EVENTS if not isinstance(event, ProjectLearned)]
+
+
+@pytest.mark.parametrize("event", PUBLISHED, ids=lambda e: type(e).__name__)
+def test_a_domain_event_is_published_as_a_contract_event(event: object) -> None:
+    published = translate(recorded(event))
+
+    assert published is not None
+    assert type(published) in EVENTS
+    assert published.occurred_at == OCCURRED
+    assert type(published).model_validate_json(published.model_dump_json()) == published
+
+
+def test_what_training_learned_of_projects_stays_private() -> None:
+    assert not [event for event in DOMAIN_EVENTS if isinstance(event, ProjectLearned) and translate(recorded(event))]
+
+
+def test_a_completion_tells_its_day_cohort_curriculum_and_track() -> None:
+    [completed] = [event for event in DOMAIN_EVENTS if isinstance(event, TrainingCompleted)]
+
+    published = translate(recorded(completed))
+
+    assert isinstance(published, TrainingCompletedV1)
+    assert (published.completed_on, published.cohort_id, published.curriculum_id, published.track) == (
+        completed.completed_on,
+        completed.cohort_id,
+        completed.curriculum_id,
+        "UPSKILL",
+    )
+
+
+def test_a_planned_cohort_tells_its_track() -> None:
+    [planned] = [translate(recorded(e)) for e in DOMAIN_EVENTS if type(e).__name__ == "CohortPlanned"]
+
+    assert isinstance(planned, CohortPlannedV1)
+    assert planned.track == "RESKILL"
