@@ -329,16 +329,22 @@ class ProjectionSink:
         self._handlers = handlers
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+        handled = _handled(self._handlers, messages)
+        if not handled:
+            return
         async with self._pool().acquire() as conn, conn.transaction():
-            fresh = await _unprocessed(conn, consumer, messages)
+            fresh = await _unprocessed(conn, consumer, handled)
             for inbound in fresh:
-                handler = self._handlers.get(type(inbound.event))
-                if handler is not None:
-                    await handler(conn, inbound)
+                await self._handlers[type(inbound.event)](conn, inbound)
             await conn.executemany(
                 "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)",
                 [(consumer, inbound.event_id) for inbound in fresh],
             )
+
+
+def _handled(handlers: Mapping[type[IntegrationEvent], Any], messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
+    """The messages a sink acts on. The others change nothing, so they need no inbox row: just an ack."""
+    return [inbound for inbound in messages if type(inbound.event) in handlers]
 
 
 async def _unprocessed(conn: Any, consumer: str, messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
@@ -367,15 +373,17 @@ class ApplicationSink:
         self._handlers = handlers
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+        handled = _handled(self._handlers, messages)
+        if not handled:
+            return
+
         def job(session: Session) -> None:
-            done = session.already_processed(consumer, [m.event_id for m in messages])
-            for inbound in messages:
+            done = session.already_processed(consumer, [m.event_id for m in handled])
+            for inbound in handled:
                 if inbound.event_id in done:
                     continue
                 done.add(inbound.event_id)
-                handler = self._handlers.get(type(inbound.event))
-                if handler is not None:
-                    handler(session, inbound)
+                self._handlers[type(inbound.event)](session, inbound)
                 session.mark_processed(consumer, inbound.event_id)
 
         await self._runner().run(job)

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
+import asyncpg
+
 from pathways_contracts.reference import province_by_iso, region_of
 from pathways_enrollment import commands as c
 from pathways_enrollment.domain import enrollment as case
@@ -18,7 +20,7 @@ from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
 from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
 from pathways_enrollment.personal_data import PersonalDataInCommands
-from pathways_enrollment.vault import VaultKeys
+from pathways_enrollment.vault import Vault, VaultKeys
 from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
 from pathways_infra.http import CommandAccepted, with_occurred_at
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
@@ -46,9 +48,11 @@ def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
 
 
 class EnrollmentApplication:
-    def __init__(self, runner: CommandRunner, vault_keys: VaultKeys) -> None:
+    def __init__(self, runner: CommandRunner, vault_keys: VaultKeys, pool: asyncpg.Pool) -> None:
         self._runner = runner
         self._vault = PersonalDataInCommands(vault_keys)
+        self._reader = Vault(vault_keys)
+        self._pool = pool
 
     async def _run(self, job: Callable[[Session], CommandAccepted], claim: Claim) -> CommandAccepted:
         return await self._runner.run(job, idempotent=recorder_of(claim))
@@ -264,13 +268,18 @@ class EnrollmentApplication:
     async def register_participant(
         self, command: c.RegisterParticipant, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        """Personal data into the vault, the pseudonymous registration (flagged if the national ID is known)."""
+        """Personal data into the vault, the pseudonymous registration (flagged if the national ID is known).
+
+        The national ID is looked up before the command runs, so lookups run side by side. Two first
+        registrations of one national ID at once both find no holder: the vault's unique index refuses
+        the second at commit, which then answers 409 (retry it, and it is flagged).
+        """
         data = command.personal_data
+        holder = await self._holder_of(data.national_id)
 
         def job(session: Session) -> CommandAccepted:
             participant_id = command.participant_id
             state, _ = session.load(participant.evolve_participant, participant_id)
-            holder = None if data.national_id is None else self._vault.holder_of_national_id(session, data.national_id)
             # The national ID's hash stays out of the events: erasure could not remove it from there.
             events: list[Any] = participant.register_participant(
                 state,
@@ -286,6 +295,11 @@ class EnrollmentApplication:
             return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, context))
 
         return await self._run(job, claim)
+
+    async def _holder_of(self, national_id: str | None) -> UUID | None:
+        if national_id is None:
+            return None
+        return await self._reader.find_by_national_id_hash(self._pool, self._reader.national_id_hash(national_id))
 
     async def grant_consent(
         self, participant_id: UUID, command: c.GrantConsent, context: CommandContext, claim: Claim
@@ -373,14 +387,19 @@ class EnrollmentApplication:
     async def screen(
         self, enrollment_id: UUID, command: c.Screen, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        """Screen against the project's criteria; the date of birth is read from the vault, never stored."""
+        """Screen against the project's criteria; the date of birth is read from the vault, never stored.
+
+        The vault is read before the command runs: reads run side by side, the command runner is one thread.
+        """
+        found = await self._runner.run(lambda session: session.load(case.evolve_enrollment, enrollment_id)[0])
+        person = None if found is None else await self._reader.get(self._pool, found.participant_id)
 
         def job(session: Session) -> CommandAccepted:
             state = require_existing(
                 session.load(case.evolve_enrollment, enrollment_id)[0], f"enrollment {enrollment_id}"
             )
             the_project, _ = session.load(project.evolve_project, state.project_id)
-            born = self._vault.date_of_birth(session, state.participant_id)
+            born = person.date_of_birth if person is not None and found is not None else None
             if born is None:
                 raise EnrollmentRuleError(
                     f"participant {state.participant_id} has no date of birth in the vault (never given, or erased)",

@@ -30,7 +30,7 @@ def create_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastA
     keys = keys_for(runtime.settings.data_dir)
 
     def application() -> EnrollmentApplication:
-        return EnrollmentApplication(runtime.runner, keys)
+        return EnrollmentApplication(runtime.runner, keys, runtime.pool)
 
     app = create_service_app(
         runtime,
