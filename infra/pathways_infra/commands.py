@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 
 from pathways_infra.eventstore import (
     Actor,
+    BulkInsert,
     EventMetadata,
     EventStore,
     IdempotentResponse,
@@ -176,6 +177,7 @@ class Session:
         self.new_events: list[RecordedEvent] = []
         self.processed: list[tuple[str, str]] = []
         self.statements: list[Statement] = []
+        self.bulk_rows: list[tuple[BulkInsert, tuple[Any, ...]]] = []
         self.now = now
 
     def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -185,6 +187,10 @@ class Session:
     def also(self, sql: str, *params: Any) -> None:
         """Write to the service's own tables in the same transaction as the job's events."""
         self.statements.append(Statement(sql, params))
+
+    def also_insert(self, insert: BulkInsert, *row: Any) -> None:
+        """Insert a row in the same transaction as the job's events, with the group's other rows for ``insert``."""
+        self.bulk_rows.append((insert, row))
 
     def already_processed(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
         """Which of these inbound events the consumer has processed (committed) before."""
@@ -433,7 +439,8 @@ class CommandRunner:
         events = [event for outcome in outcomes for event in outcome.session.new_events]
         inbox = [entry for outcome in outcomes for entry in outcome.session.processed]
         idempotent = [o.pending.idempotent.answer(o.result) for o in outcomes if o.pending.idempotent is not None]
-        statements = [statement for outcome in outcomes for statement in outcome.session.statements]
+        statements = _bulk([row for outcome in outcomes for row in outcome.session.bulk_rows])
+        statements += [statement for outcome in outcomes for statement in outcome.session.statements]
         if events or inbox or idempotent or statements:
             try:
                 self.store.save(*events, inbox=inbox, idempotent=idempotent, statements=statements)
@@ -461,6 +468,14 @@ class CommandRunner:
             pending.settle(result=outcomes[0].result)
             return
         pending.settle(error=_conflict_error(error))
+
+
+def _bulk(rows: Sequence[tuple[BulkInsert, tuple[Any, ...]]]) -> list[Statement]:
+    """One statement per kind of insert, in the order each kind first appeared (parents before children)."""
+    by_insert: dict[BulkInsert, list[tuple[Any, ...]]] = {}
+    for insert, row in rows:
+        by_insert.setdefault(insert, []).append(row)
+    return [insert.of(same) for insert, same in by_insert.items()]
 
 
 def _conflict_error(error: IntegrityError) -> Exception:

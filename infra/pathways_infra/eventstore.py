@@ -213,6 +213,19 @@ class Statement:
     params: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class BulkInsert:
+    """An INSERT that takes its rows as one array per column (``unnest``): a group's rows in one round trip.
+
+    ``sql`` example: ``INSERT INTO t (a, b) SELECT * FROM unnest(%s::uuid[], %s::bytea[])``.
+    """
+
+    sql: str
+
+    def of(self, rows: Sequence[tuple[Any, ...]]) -> Statement:
+        return Statement(self.sql, tuple(list(column) for column in zip(*rows, strict=True)))
+
+
 class PathwaysRecorder(PostgresApplicationRecorder):
     """The events table plus, in the same transaction, the inbox and idempotency records.
 

@@ -18,6 +18,16 @@ from pathways_enrollment.vault import (
     wrap_data_key,
 )
 from pathways_infra.commands import Session
+from pathways_infra.eventstore import BulkInsert
+
+KEYS = BulkInsert("INSERT INTO vault_keys (participant_id, wrapped_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])")
+RECORDS = BulkInsert(
+    "INSERT INTO vault_records (participant_id, ciphertext, nonce, key_version) "
+    "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::bytea[], %s::int[])"
+)
+NATIONAL_IDS = BulkInsert(
+    "INSERT INTO vault_national_ids (national_id_hash, participant_id) SELECT * FROM unnest(%s::text[], %s::uuid[])"
+)
 
 
 class PersonalDataInCommands:
@@ -28,24 +38,10 @@ class PersonalDataInCommands:
         """Store a new participant's data under a fresh key; index the national ID unless another holds it."""
         data_key = new_data_key()
         record = encrypt_record(data_key, participant_id, data)
-        session.also(
-            "INSERT INTO vault_keys (participant_id, wrapped_key) VALUES (%s, %s)",
-            participant_id,
-            wrap_data_key(self._keys.master_key, participant_id, data_key),
-        )
-        session.also(
-            "INSERT INTO vault_records (participant_id, ciphertext, nonce, key_version) VALUES (%s, %s, %s, %s)",
-            participant_id,
-            record.ciphertext,
-            record.nonce,
-            record.key_version,
-        )
+        session.also_insert(KEYS, participant_id, wrap_data_key(self._keys.master_key, participant_id, data_key))
+        session.also_insert(RECORDS, participant_id, record.ciphertext, record.nonce, record.key_version)
         if index_national_id and data.national_id is not None:
-            session.also(
-                "INSERT INTO vault_national_ids (national_id_hash, participant_id) VALUES (%s, %s)",
-                national_id_hash(self._keys.pepper, data.national_id),
-                participant_id,
-            )
+            session.also_insert(NATIONAL_IDS, national_id_hash(self._keys.pepper, data.national_id), participant_id)
 
     @staticmethod
     def erase(session: Session, participant_id: UUID) -> None:
