@@ -1,0 +1,70 @@
+"""Transfer mid-training: the case moves to another project, training moves the record to a cohort
+there, and the attendance history travels with it; outcomes follow the case to its new project."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pathways_infra.settings import Settings
+from tests.support.journeys import created, enroll, in_training, open_project
+from tests.support.system import eventually, get_json_when_found, running_system
+from tests.support.training_steps import accepted_once_known, approved_curriculum, hold_session, iso, started_cohort
+
+
+async def test_a_participant_transferred_mid_training_completes_in_the_new_project(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        enrollment, training, outcomes = (system.client(s) for s in ("enrollment", "training", "outcomes"))
+        origin = await open_project(system, name="Nan weaving", province_code="TH-55")
+        destination = await open_project(system, name="Bangkok online shops", province_code="TH-10")
+        cohorts = {}
+        for project in (origin, destination):
+            cohorts[project] = await started_cohort(system, project, await approved_curriculum(system, project))
+        moving = await enroll(system, origin)
+        staying = await enroll(system, origin)
+        for enrolled in (moving, staying):
+            await in_training(system, enrolled)
+            body = {"cohort_id": cohorts[origin], "assigned_on": "2025-05-12"}
+            await accepted_once_known(training, f"/training-records/{enrolled.enrollment_id}/cohort", body)
+        await hold_session(system, cohorts[origin], date(2025, 5, 13), attended=[moving, staying])
+
+        transfer = {"to_project_id": destination, "transferred_on": "2025-05-20", "reason": "RELOCATION"}
+        moved = await enrollment.post(f"/enrollments/{moving.enrollment_id}/transfer", json=transfer)
+        same_place = await enrollment.post(
+            f"/enrollments/{staying.enrollment_id}/transfer", json={**transfer, "to_project_id": origin}
+        )
+        record_path = f"/training-records/{moving.enrollment_id}"
+
+        async def record_moved() -> dict[str, Any] | None:
+            record: dict[str, Any] = (await training.get(record_path)).json()
+            return record if record.get("project_id") == destination else None
+
+        await eventually(record_moved, what="training to learn of the transfer")
+        cohort_move = {"to_cohort_id": cohorts[destination], "transferred_on": "2025-05-20"}
+        created(await training.post(f"{record_path}/cohort-transfer", json=cohort_move))
+        await hold_session(system, cohorts[destination], date(2025, 5, 21), attended=[moving])
+        await hold_session(system, cohorts[destination], date(2025, 5, 28), attended=[moving])
+        completed = await training.post(f"{record_path}/completion", json={"completed_on": iso(date(2025, 6, 30))})
+
+        async def record_completed() -> dict[str, Any] | None:
+            found: dict[str, Any] = (await training.get(record_path)).json()
+            return found if found.get("status") == "COMPLETED" else None
+
+        record = await eventually(record_completed, what="the training record to show the completion")
+        case = await get_json_when_found(outcomes, f"/cases/{moving.enrollment_id}")
+
+        async def listed_as_moved() -> dict[str, Any] | None:
+            found: dict[str, Any] = (await enrollment.get(f"/enrollments/{moving.enrollment_id}")).json()
+            return found if found.get("status") == "TRANSFERRED" else None
+
+        listed = await eventually(listed_as_moved, what="the enrollments read model to show the transfer")
+        history = (await enrollment.get(f"/enrollments/{moving.enrollment_id}/case")).json()
+
+    assert moved.status_code == 201, moved.text
+    assert same_place.status_code == 409 and same_place.json()["rule"] == "transfer-to-same-placement"
+    assert completed.status_code == 201, completed.text
+    assert (record["sessions_attended"], record["sessions_expected"]) == (3, 3), "attendance did not travel"
+    assert case["project_id"] == destination
+    assert listed["project_id"] == destination and listed["province_code"] == "TH-10"
+    assert [p["project_id"] for p in history["placements"]] == [origin, destination]
+    assert history["placements"][0]["until"] == "2025-05-20"
