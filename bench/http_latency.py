@@ -14,6 +14,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -60,13 +61,47 @@ async def _steady(
     return latencies, failures, count / (time.perf_counter() - started)
 
 
+async def _created(client: LeanClient, path: str, body: dict[str, Any]) -> str:
+    response = await client.post(path, body)
+    if response.status_code != 201:
+        raise RuntimeError(f"POST {path}: {response.status_code} {response.text}")
+    created: str = response.json()["id"]
+    return created
+
+
+async def _screened_cases(client: LeanClient, count: int) -> list[str]:
+    """An open project and ``count`` participants with consent, applied and screened: ready to enroll."""
+    unit = await _created(client, "/units", {"name": "Bench CDU", "province_code": "TH-50"})
+    await client.post(f"/units/{unit}/activation", {})
+    proposal = {"name": "Bench", "province_code": "TH-50", "unit_id": unit, "grant_thb": "100000"}
+    project = await _created(client, "/projects", proposal)
+    await client.post(f"/projects/{project}/approval", {})
+    consent = {"purposes": ["programme-participation"], "notice_version": "1", "granted_at": "2025-05-01T00:00:00Z"}
+    baseline = {
+        "employment_status": "UNEMPLOYED", "monthly_income_thb": "5000", "informal_worker": True,
+        "covid_affected": True,
+    }  # fmt: skip
+
+    async def screened(index: int) -> str:
+        person = {"full_name": f"Bench {index}", "date_of_birth": "1985-01-01"}
+        registration = {"sex": "F", "personal_data": person, "consent": consent}
+        participant = await _created(client, "/participants", registration)
+        application = {"participant_id": participant, "project_id": project, "applied_on": "2025-05-02",
+                       "baseline": baseline}  # fmt: skip
+        case = await _created(client, "/enrollments", application)
+        await _created(client, f"/enrollments/{case}/screening", {"screened_on": "2025-05-03"})
+        return case
+
+    return list(await asyncio.gather(*(screened(i) for i in range(count))))
+
+
 async def main(rate: float, seconds: float) -> None:
     count = int(rate * seconds)
-    with servers() as urls:
+    with servers() as urls, tempfile.TemporaryDirectory(prefix="pathways-bench-data-") as data_dir:
         port = free_port()
         env = {
             **os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url,
-            "PATHWAYS_LOG_LEVEL": "WARNING",
+            "PATHWAYS_LOG_LEVEL": "WARNING", "PATHWAYS_DATA_DIR": data_dir,
         }  # fmt: skip
         service = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
             [sys.executable, "-m", "pathways_infra", "serve", "enrollment", "--port", str(port)], env=env
@@ -74,16 +109,12 @@ async def main(rate: float, seconds: float) -> None:
         try:
             await _wait_until_up(port)
             async with LeanClient("127.0.0.1", port) as client:
-                project = (await client.post("/projects", {"name": "Bench", "province_code": "TH-50"})).json()["id"]
-                registered = await asyncio.gather(
-                    *(client.post("/participants", {"sex": "F", "birth_year": 1980}) for _ in range(count))
-                )
-                participants = [r.json()["id"] for r in registered]
+                cases = await _screened_cases(client, count)
                 health, _, _ = await _steady(rate, count, lambda i: client.get("/health"))
                 enroll, failures, achieved = await _steady(
                     rate,
                     count,
-                    lambda i: client.post("/enrollments", {"participant_id": participants[i], "project_id": project}),
+                    lambda i: client.post(f"/enrollments/{cases[i]}/enrollment", {"enrolled_on": "2025-05-05"}),
                 )
         finally:
             service.terminate()
