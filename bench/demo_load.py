@@ -47,6 +47,20 @@ async def raw_insert_rate(database_url: str, *, rows: int, connections: int) -> 
         await pool.close()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU time all cores spent not idle, so far (from /proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 async def _wait_until_up(ports: list[int]) -> None:
     deadline = time.monotonic() + 90
     for port in ports:
@@ -78,7 +92,14 @@ async def main(participants: int, concurrency: int) -> None:
             await _wait_until_up(list(ports.values()))
             scale = {"participants": participants} if participants != ARTICLE_PARTICIPANTS else {}
             programme = plan_programme(1, **scale)
+            before = {s: _cpu_seconds(c.pid) for s, c in zip(SERVICE_NAMES, children, strict=True)}
+            busy_before, client_before = _machine_busy_seconds(), time.process_time()
             summary = await load(programme, {s: ("127.0.0.1", p) for s, p in ports.items()}, concurrency)
+            cpu: dict[str, float] = {
+                s: _cpu_seconds(c.pid) - before[s] for s, c in zip(SERVICE_NAMES, children, strict=True)
+            }
+            cpu["demo client"] = time.process_time() - client_before
+            cpu["whole machine (all processes)"] = _machine_busy_seconds() - busy_before
         finally:
             for child in children:
                 child.terminate()
@@ -95,6 +116,8 @@ async def main(participants: int, concurrency: int) -> None:
     row("programme totals match the generator", str(summary["totals_match"]))
     for phase, seconds in summary["phases"].items():
         row(f"  phase: {phase}", f"{seconds:9.1f} s")
+    for who, seconds in cpu.items():
+        row(f"  CPU: {who}", f"{seconds:9.1f} s ({seconds * 1e3 / summary['commands']:.2f} ms per command)")
 
 
 if __name__ == "__main__":
