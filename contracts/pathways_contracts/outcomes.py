@@ -30,6 +30,7 @@ class FollowUpsScheduledV1(_OutcomesEvent):
     enrollment_id: UUID
     project_id: UUID
     due_dates: list[date] = Field(description="Due dates of the 3-, 6- and 12-month follow-ups.")
+    completed_on: date | None = Field(default=None, description="The training completion they count from.")
 
 
 class EmploymentRecordedV1(_OutcomesEvent):
@@ -42,6 +43,8 @@ class EmploymentRecordedV1(_OutcomesEvent):
     related_to_training: bool
     monthly_income_thb: Decimal = Field(ge=0, decimal_places=2)
     days_to_first_job: int | None = Field(default=None, ge=0)
+    follow_up_month: int | None = Field(default=None, description="The follow-up (3, 6 or 12) it was learned at.")
+    observed_on: date | None = None
 
 
 class EnterpriseKind(StrEnum):
@@ -68,4 +71,155 @@ class EnterpriseStartedV1(IntegrationEvent):
         return self.enterprise_id
 
 
-EVENTS: tuple[type[IntegrationEvent], ...] = (FollowUpsScheduledV1, EmploymentRecordedV1, EnterpriseStartedV1)
+class FollowUpCompletedV1(_OutcomesEvent):
+    """A participant answered a follow-up (3, 6 or 12 months after completing training)."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.followup.completed"
+
+    enrollment_id: UUID
+    month: int = Field(description="3, 6 or 12: months after training completion.")
+    completed_on: date
+
+
+class FollowUpMissedV1(_OutcomesEvent):
+    """A follow-up was not answered and will not be."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.followup.missed"
+
+    enrollment_id: UUID
+    month: int = Field(description="3, 6 or 12: months after training completion.")
+    missed_on: date
+    reason: str = Field(description="NO_RESPONSE, REFUSED, UNREACHABLE or MOVED_AWAY")
+
+
+class IncomeObservedV1(_OutcomesEvent):
+    """A participant's monthly income at a follow-up (or at baseline, month 0, when enrollment had none)."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.income.observed"
+
+    enrollment_id: UUID
+    at_month: int = Field(description="0 (baseline), 3, 6 or 12.")
+    monthly_income_thb: Decimal = Field(ge=0, decimal_places=2)
+    observed_on: date
+    source: str | None = Field(default=None, description="How it was learned: SELF_REPORTED, EMPLOYER, ...")
+    baseline_monthly_income_thb: Decimal | None = Field(
+        default=None, ge=0, decimal_places=2, description="The baseline it is compared with, as known when observed."
+    )
+
+
+class CaseWithdrawnV1(_OutcomesEvent):
+    """Outcomes learned the enrollment was withdrawn: no new outcome; open follow-ups are missed (WITHDRAWN)."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.case.withdrawn"
+
+    enrollment_id: UUID
+    withdrawn_on: date
+
+
+class CaseClosedV1(_OutcomesEvent):
+    """A case was closed: no new outcome; open follow-ups are missed (CASE_CLOSED)."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.case.closed"
+
+    enrollment_id: UUID
+    closed_on: date
+    reason: str = Field(description="FOLLOW_UP_FINISHED, LOST_CONTACT, WITHDRAWN, DROPPED_OUT or OTHER")
+
+
+class _EnterpriseEvent(IntegrationEvent):
+    SOURCE_SERVICE: ClassVar[str] = "outcomes"
+
+    enterprise_id: UUID
+
+    def partition_key(self) -> UUID:
+        return self.enterprise_id
+
+
+class EnterpriseMemberJoinedV1(_EnterpriseEvent):
+    """A participant who completed training joined an enterprise; its members count grew by one."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.member_joined"
+
+    enrollment_id: UUID = Field(description="The participant's enrollment (pseudonymous).")
+    joined_on: date
+
+
+class EnterpriseMembersCountedV1(_EnterpriseEvent):
+    """An enterprise's members, participants of the programme or not, were counted again."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.members_counted"
+
+    members_count: int = Field(ge=1)
+    counted_on: date
+
+
+class EnterpriseProductAddedV1(_EnterpriseEvent):
+    """An enterprise makes or sells a new product or service."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.product_added"
+
+    product: str
+    added_on: date
+
+
+class EnterpriseOnlineSalesOpenedV1(_EnterpriseEvent):
+    """An enterprise opened an online sales channel (a marketplace, a shop page, a chat shop)."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.online_sales_opened"
+
+    channel: str
+    opened_on: date
+
+
+class EnterpriseRegisteredV1(_EnterpriseEvent):
+    """An enterprise was registered (a community enterprise with at least 7 members)."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.registered"
+
+    registration_number: str
+    registered_on: date
+
+
+class EnterpriseBeganOperatingV1(_EnterpriseEvent):
+    """A registered enterprise began operating, or a dormant one operates again."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.began_operating"
+
+    began_on: date
+
+
+class EnterpriseWentDormantV1(_EnterpriseEvent):
+    """An operating enterprise went dormant."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.went_dormant"
+
+    dormant_on: date
+
+
+class EnterpriseDissolvedV1(_EnterpriseEvent):
+    """An enterprise was dissolved; it takes no further change."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.enterprise.dissolved"
+
+    dissolved_on: date
+    reason: str
+
+
+EVENTS: tuple[type[IntegrationEvent], ...] = (
+    FollowUpsScheduledV1,
+    EmploymentRecordedV1,
+    EnterpriseStartedV1,
+    FollowUpCompletedV1,
+    FollowUpMissedV1,
+    IncomeObservedV1,
+    CaseWithdrawnV1,
+    CaseClosedV1,
+    EnterpriseMemberJoinedV1,
+    EnterpriseMembersCountedV1,
+    EnterpriseProductAddedV1,
+    EnterpriseOnlineSalesOpenedV1,
+    EnterpriseRegisteredV1,
+    EnterpriseBeganOperatingV1,
+    EnterpriseWentDormantV1,
+    EnterpriseDissolvedV1,
+)

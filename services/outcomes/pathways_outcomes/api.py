@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from enum import IntEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
 from pathways_infra.idempotency import Once
-from pathways_outcomes.application import OutcomesApplication, RecordEmployment, StartEnterprise
-from pathways_outcomes.projections import cases, enterprises
+from pathways_outcomes.application import (
+    AddProduct,
+    BeginOperating,
+    CloseCase,
+    CompleteFollowUp,
+    CountMembers,
+    DissolveEnterprise,
+    GoDormant,
+    JoinEnterprise,
+    MissFollowUp,
+    ObserveIncome,
+    OpenOnlineSalesChannel,
+    OutcomesApplication,
+    RecordEmployment,
+    RegisterEnterprise,
+    StartEnterprise,
+)
+from pathways_outcomes.domain.enterprise import EnterpriseKind, EnterpriseStatus
+from pathways_outcomes.projections import cases, enterprises, programme
 
 router = APIRouter()
 
 
 App = Annotated[OutcomesApplication, Depends(application_of)]
+ACCEPTED: dict[str, Any] = {"status_code": 201, "response_model": CommandAccepted}
 
 
-@router.post("/cases/{enrollment_id}/employment", status_code=201, tags=["outcomes"], response_model=CommandAccepted)
+class FollowUpMonth(IntEnum):
+    THREE = 3
+    SIX = 6
+    TWELVE = 12
+
+
+# --- cases ---
+
+
+@router.post("/cases/{enrollment_id}/employment", tags=["outcomes"], **ACCEPTED)
 async def record_employment(
     enrollment_id: UUID, command: RecordEmployment, app: App, context: Context, once: Once
 ) -> Any:
@@ -27,10 +56,115 @@ async def record_employment(
     return await once(lambda claim: app.record_employment(enrollment_id, command, occurred, idempotency=claim))
 
 
-@router.post("/enterprises", status_code=201, tags=["enterprises"], response_model=CommandAccepted)
+@router.post("/cases/{enrollment_id}/follow-ups/{month}", tags=["outcomes"], **ACCEPTED)
+async def complete_follow_up(
+    enrollment_id: UUID, month: FollowUpMonth, command: CompleteFollowUp, app: App, context: Context, once: Once
+) -> Any:
+    """Complete a due (or overdue) follow-up with the participant's answers.
+
+    A working participant's employment is recorded with it, and a monthly income is recorded as the
+    income observed at this follow-up, all in one step.
+    """
+    occurred = with_occurred_at(context, command.occurred_at)
+    return await once(
+        lambda claim: app.complete_follow_up(enrollment_id, int(month), command, occurred, idempotency=claim)
+    )
+
+
+@router.post("/cases/{enrollment_id}/follow-ups/{month}/missed", tags=["outcomes"], **ACCEPTED)
+async def miss_follow_up(
+    enrollment_id: UUID, month: FollowUpMonth, command: MissFollowUp, app: App, context: Context, once: Once
+) -> Any:
+    """Mark a due (or overdue) follow-up missed, with the reason."""
+    return await once(lambda claim: app.miss_follow_up(enrollment_id, int(month), command, context, idempotency=claim))
+
+
+@router.post("/cases/{enrollment_id}/income", tags=["outcomes"], **ACCEPTED)
+async def observe_income(enrollment_id: UUID, command: ObserveIncome, app: App, context: Context, once: Once) -> Any:
+    """Record a monthly income observed at a completed follow-up (by default the latest one)."""
+    return await once(lambda claim: app.observe_income(enrollment_id, command, context, idempotency=claim))
+
+
+@router.post("/cases/{enrollment_id}/closure", tags=["outcomes"], **ACCEPTED)
+async def close_case(enrollment_id: UUID, command: CloseCase, app: App, context: Context, once: Once) -> Any:
+    """Close a case whose training is over; its unanswered follow-ups become missed."""
+    return await once(lambda claim: app.close_case(enrollment_id, command, context, idempotency=claim))
+
+
+@router.get("/cases/{enrollment_id}", tags=["outcomes"])
+async def get_case(
+    enrollment_id: UUID,
+    read: ReadPool,
+    as_of: Annotated[date | None, Query(description="Follow-up statuses as of this day; defaults to today.")] = None,
+) -> dict[str, Any]:
+    """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline."""
+    found = await cases.get_case(read, enrollment_id, as_of=as_of or datetime.now(UTC).date())
+    if found is None:
+        raise NotFoundError(f"no outcomes case for enrollment {enrollment_id} (yet: read models follow the events)")
+    return found
+
+
+# --- enterprises ---
+
+
+@router.post("/enterprises", tags=["enterprises"], **ACCEPTED)
 async def start_enterprise(command: StartEnterprise, app: App, context: Context, once: Once) -> Any:
     """Participants who completed training start an enterprise or a community enterprise (7 members or more)."""
     return await once(lambda claim: app.start_enterprise(command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/members", tags=["enterprises"], **ACCEPTED)
+async def join_enterprise(enterprise_id: UUID, command: JoinEnterprise, app: App, context: Context, once: Once) -> Any:
+    """A participant who completed training joins; the members count grows by one."""
+    return await once(lambda claim: app.join_enterprise(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/members-count", tags=["enterprises"], **ACCEPTED)
+async def count_members(enterprise_id: UUID, command: CountMembers, app: App, context: Context, once: Once) -> Any:
+    """Members counted again, participants of the programme or not."""
+    return await once(lambda claim: app.count_members(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/products", tags=["enterprises"], **ACCEPTED)
+async def add_product(enterprise_id: UUID, command: AddProduct, app: App, context: Context, once: Once) -> Any:
+    """A new product or service."""
+    return await once(lambda claim: app.add_product(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/online-sales-channel", tags=["enterprises"], **ACCEPTED)
+async def open_online_sales_channel(
+    enterprise_id: UUID, command: OpenOnlineSalesChannel, app: App, context: Context, once: Once
+) -> Any:
+    """It sells online from now on, through this channel."""
+    return await once(lambda claim: app.open_online_sales_channel(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/registration", tags=["enterprises"], **ACCEPTED)
+async def register_enterprise(
+    enterprise_id: UUID, command: RegisterEnterprise, app: App, context: Context, once: Once
+) -> Any:
+    """A forming enterprise is registered (a community enterprise needs 7 members or more)."""
+    return await once(lambda claim: app.register_enterprise(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/operating", tags=["enterprises"], **ACCEPTED)
+async def begin_operating(enterprise_id: UUID, command: BeginOperating, app: App, context: Context, once: Once) -> Any:
+    """A registered enterprise begins operating, or a dormant one operates again."""
+    return await once(lambda claim: app.begin_operating(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/dormancy", tags=["enterprises"], **ACCEPTED)
+async def go_dormant(enterprise_id: UUID, command: GoDormant, app: App, context: Context, once: Once) -> Any:
+    """An operating enterprise goes dormant."""
+    return await once(lambda claim: app.go_dormant(enterprise_id, command, context, idempotency=claim))
+
+
+@router.post("/enterprises/{enterprise_id}/dissolution", tags=["enterprises"], **ACCEPTED)
+async def dissolve_enterprise(
+    enterprise_id: UUID, command: DissolveEnterprise, app: App, context: Context, once: Once
+) -> Any:
+    """The enterprise is dissolved; it takes no further change."""
+    return await once(lambda claim: app.dissolve_enterprise(enterprise_id, command, context, idempotency=claim))
 
 
 @router.get("/enterprises/{enterprise_id}", tags=["enterprises"])
@@ -41,9 +175,29 @@ async def get_enterprise(enterprise_id: UUID, read: ReadPool) -> dict[str, Any]:
     return found
 
 
-@router.get("/cases/{enrollment_id}", tags=["outcomes"])
-async def get_case(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
-    found = await cases.get_case(read, enrollment_id)
-    if found is None:
-        raise NotFoundError(f"no outcomes case for enrollment {enrollment_id} (yet: read models follow the events)")
-    return found
+@router.get("/enterprises", tags=["enterprises"])
+async def list_enterprises(
+    read: ReadPool,
+    project_id: UUID | None = None,
+    kind: EnterpriseKind | None = None,
+    status: EnterpriseStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await enterprises.list_enterprises(
+        read,
+        project_id=project_id,
+        kind=None if kind is None else kind.value,
+        status=None if status is None else status.value,
+        limit=limit,
+        offset=offset,
+    )
+
+
+# --- programme ---
+
+
+@router.get("/programme/totals", tags=["programme"])
+async def programme_totals(read: ReadPool) -> dict[str, Any]:
+    """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region."""
+    return await programme.totals(read)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pathways_contracts import outcomes as contracts
-from pathways_contracts.enrollment import ParticipantWithdrawnV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.app import create_service_app
 from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
@@ -13,12 +13,13 @@ from pathways_outcomes import api
 from pathways_outcomes.application import (
     OutcomesApplication,
     note_dropped_out,
+    note_enrollment_baseline,
     note_withdrawn_enrollment,
     schedule_after_completion,
 )
 from pathways_outcomes.domain.case import OutcomesRuleError
 from pathways_outcomes.outbound import translate
-from pathways_outcomes.projections import cases, enterprises
+from pathways_outcomes.projections import cases, enterprises, programme
 
 
 def definition() -> ServiceDefinition:
@@ -26,7 +27,7 @@ def definition() -> ServiceDefinition:
         name="outcomes",
         translate=translate,
         publishes=contracts.EVENTS,
-        read_models=[cases.READ_MODEL, enterprises.READ_MODEL],
+        read_models=[cases.READ_MODEL, enterprises.READ_MODEL, programme.READ_MODEL],
         reactions=[
             Reaction(
                 name="from-training",
@@ -36,7 +37,10 @@ def definition() -> ServiceDefinition:
             Reaction(
                 name="from-enrollment",
                 source_service="enrollment",
-                handlers={ParticipantWithdrawnV1: note_withdrawn_enrollment},
+                handlers={
+                    ParticipantEnrolledV1: note_enrollment_baseline,
+                    ParticipantWithdrawnV1: note_withdrawn_enrollment,
+                },
             ),
         ],
         description="Follow-ups at 3, 6 and 12 months, employment, enterprises, income; programme-wide indicators.",

@@ -1,42 +1,126 @@
-"""Domain events → integration events for the outcomes service (what integrators receive)."""
+"""Domain events → integration events for the outcomes service (what integrators receive).
+
+Facts learned from other services (a baseline, a completion or dropout) are theirs to publish; only
+what they change here is told again (a withdrawn case stops its follow-ups).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pathways_contracts import outcomes as v1
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.outcomes import EmploymentRecordedV1, EmploymentType, EnterpriseStartedV1, FollowUpsScheduledV1
-from pathways_contracts.outcomes import EnterpriseKind as EnterpriseKindV1
 from pathways_infra.eventstore import RecordedEvent
-from pathways_outcomes.domain.case import EmploymentRecorded, FollowUpsScheduled
-from pathways_outcomes.domain.enterprise import EnterpriseStarted
+from pathways_outcomes.domain.case import (
+    CaseClosed,
+    CaseEvent,
+    EmploymentRecorded,
+    EnrollmentWithdrawalNoted,
+    FollowUpCompleted,
+    FollowUpMissed,
+    FollowUpsScheduled,
+    IncomeObserved,
+)
+from pathways_outcomes.domain.enterprise import (
+    EnterpriseBeganOperating,
+    EnterpriseDissolved,
+    EnterpriseEvent,
+    EnterpriseMemberJoined,
+    EnterpriseMembersCounted,
+    EnterpriseProductAdded,
+    EnterpriseRegistered,
+    EnterpriseStarted,
+    EnterpriseWentDormant,
+    OnlineSalesChannelOpened,
+)
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
     event = recorded.event
     occurred_at = recorded.metadata.occurred_at
+    if isinstance(event, CaseEvent):
+        return _case_event(event, occurred_at)
+    if isinstance(event, EnterpriseEvent):
+        return _enterprise_event(event, occurred_at)
+    return None
+
+
+def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | None:
     match event:
         case FollowUpsScheduled():
-            return FollowUpsScheduledV1(
+            return v1.FollowUpsScheduledV1(
                 occurred_at=occurred_at,
                 participant_id=event.participant_id,
                 enrollment_id=event.enrollment_id,
                 project_id=event.project_id,
                 due_dates=list(event.due_dates),
+                completed_on=event.completed_on,
             )
         case EmploymentRecorded():
-            return EmploymentRecordedV1(
+            return v1.EmploymentRecordedV1(
                 occurred_at=occurred_at,
                 participant_id=event.participant_id,
                 enrollment_id=event.enrollment_id,
-                employment_type=EmploymentType(event.employment_type.value),
+                employment_type=v1.EmploymentType(event.employment_type.value),
                 related_to_training=event.related_to_training,
                 monthly_income_thb=event.monthly_income_thb,
                 days_to_first_job=event.days_to_first_job,
+                follow_up_month=event.follow_up_month,
+                observed_on=event.observed_on,
             )
+        case FollowUpCompleted():
+            return v1.FollowUpCompletedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                month=event.month,
+                completed_on=event.completed_on,
+            )
+        case FollowUpMissed():
+            return v1.FollowUpMissedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                month=event.month,
+                missed_on=event.missed_on,
+                reason=event.reason.value,
+            )
+        case IncomeObserved():
+            return v1.IncomeObservedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                at_month=event.at_month,
+                monthly_income_thb=event.monthly_income_thb,
+                observed_on=event.observed_on,
+                source=event.source,
+                baseline_monthly_income_thb=event.baseline_monthly_income_thb,
+            )
+        case EnrollmentWithdrawalNoted():
+            return v1.CaseWithdrawnV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                withdrawn_on=event.withdrawn_on,
+            )
+        case CaseClosed():
+            return v1.CaseClosedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                closed_on=event.closed_on,
+                reason=event.reason.value,
+            )
+    return None
+
+
+def _enterprise_event(event: EnterpriseEvent, occurred_at: datetime) -> IntegrationEvent:
+    match event:
         case EnterpriseStarted():
-            return EnterpriseStartedV1(
+            return v1.EnterpriseStartedV1(
                 occurred_at=occurred_at,
                 enterprise_id=event.enterprise_id,
-                kind=EnterpriseKindV1(event.kind.value),
+                kind=v1.EnterpriseKind(event.kind.value),
                 name=event.name,
                 project_id=event.project_id,
                 enrollment_ids=list(event.participant_enrollment_ids),
@@ -44,4 +128,53 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 products=list(event.products),
                 started_on=event.started_on,
             )
-    return None
+        case EnterpriseMemberJoined():
+            return v1.EnterpriseMemberJoinedV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                enrollment_id=event.enrollment_id,
+                joined_on=event.joined_on,
+            )
+        case EnterpriseMembersCounted():
+            return v1.EnterpriseMembersCountedV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                members_count=event.members_count,
+                counted_on=event.counted_on,
+            )
+        case EnterpriseProductAdded():
+            return v1.EnterpriseProductAddedV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                product=event.product,
+                added_on=event.added_on,
+            )
+        case OnlineSalesChannelOpened():
+            return v1.EnterpriseOnlineSalesOpenedV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                channel=event.channel,
+                opened_on=event.opened_on,
+            )
+        case EnterpriseRegistered():
+            return v1.EnterpriseRegisteredV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                registration_number=event.registration_number,
+                registered_on=event.registered_on,
+            )
+        case EnterpriseBeganOperating():
+            return v1.EnterpriseBeganOperatingV1(
+                occurred_at=occurred_at, enterprise_id=event.enterprise_id, began_on=event.began_on
+            )
+        case EnterpriseWentDormant():
+            return v1.EnterpriseWentDormantV1(
+                occurred_at=occurred_at, enterprise_id=event.enterprise_id, dormant_on=event.dormant_on
+            )
+        case EnterpriseDissolved():
+            return v1.EnterpriseDissolvedV1(
+                occurred_at=occurred_at,
+                enterprise_id=event.enterprise_id,
+                dissolved_on=event.dissolved_on,
+                reason=event.reason,
+            )

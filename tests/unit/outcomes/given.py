@@ -75,13 +75,17 @@ def employed(
     )
 
 
-def income(month: int, amount: int, enrollment_id: UUID = ENROLLMENT) -> IncomeObserved:
+def income(
+    month: int, amount: int, enrollment_id: UUID = ENROLLMENT, *, baseline: int | None = None, source: str | None = None
+) -> IncomeObserved:
     return IncomeObserved(
         enrollment_id=enrollment_id,
         participant_id=PARTICIPANT,
         at_month=month,
         monthly_income_thb=Decimal(amount),
         observed_on=DUE.get(month, date(2023, 10, 1)),
+        source=source,
+        baseline_monthly_income_thb=None if baseline is None else Decimal(baseline),
     )
 
 

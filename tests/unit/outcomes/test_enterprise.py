@@ -341,4 +341,4 @@ def test_a_dissolved_enterprise_takes_no_change(when: Callable[[Enterprise | Non
 
 @pytest.mark.parametrize("when", COMMANDS)
 def test_commands_need_an_existing_enterprise(when: Callable[[Enterprise | None], object]) -> None:
-    then_rejected(lambda: when(None), rule="enterprise-must-exist")
+    then_rejected(lambda: when(None), rule="must-exist")

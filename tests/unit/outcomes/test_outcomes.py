@@ -112,7 +112,7 @@ def test_income_at_a_completed_follow_up_is_observed_and_compared_with_the_enrol
         state, enrollment_id=ENROLLMENT, at_month=6, monthly_income_thb=Decimal(8000), observed_on=DUE[6]
     )
 
-    assert events == [income(6, 8000)]
+    assert events == [income(6, 8000, baseline=6500)]
     case = given(evolve_case, *history, *events)
     assert case is not None
     assert case.income_change(6) == Decimal(1500)

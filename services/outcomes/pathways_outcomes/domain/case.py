@@ -13,10 +13,15 @@ Decisions:
   learned after the withdrawal is kept (``TrainingCompletionNoted``) without scheduling follow-ups.
 - **A closed case** accepts no new outcome (rule ``case-closed``); follow-ups still open when it is
   closed become missed (reason CASE_CLOSED).
-- **Baseline income**: the enrollment service's baseline (learned from its events) is the one
-  compared against. A baseline observation (month 0) may be recorded here only while enrollment
-  has not reported one (rule ``baseline-from-enrollment``); a later enrollment baseline wins.
-- Outcomes at a follow-up (employment, income) need that follow-up completed first.
+- **Baseline**: the enrollment service's baseline (income, employment status, informal work,
+  COVID-19 impact; learned from its events, before or after the case opens) is the one compared
+  against. A baseline observation (month 0) may be recorded here only while enrollment has not
+  reported an income (rule ``baseline-from-enrollment``); a later enrollment baseline wins.
+- Outcomes at a follow-up (employment, income) need that follow-up completed first. An income
+  observed without naming its month belongs to the latest completed follow-up. Each observation
+  carries the baseline it is compared with, as known when observed.
+- Staff mark a follow-up missed for a reason of theirs; WITHDRAWN and CASE_CLOSED are the case's own
+  (rule ``missed-reason-reserved``).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from pathways_outcomes.domain.follow_ups import (
 __all__ = [
     "BASELINE_MONTH",
     "FOLLOW_UP_MONTHS",
+    "RESERVED_MISSED_REASONS",
     "BaselineIncomeNoted",
     "Case",
     "CaseClosed",
@@ -73,6 +79,7 @@ __all__ = [
 ]
 
 BASELINE_MONTH = 0  # an income observation "at month 0" is the baseline
+RESERVED_MISSED_REASONS = frozenset({MissedReason.CASE_CLOSED, MissedReason.WITHDRAWN})
 
 
 class EmploymentType(StrEnum):
@@ -134,10 +141,15 @@ class EnrollmentWithdrawalNoted:
 
 @dataclass(frozen=True, kw_only=True)
 class BaselineIncomeNoted:
+    """The baseline enrollment reported (its income may be unknown while the rest is known)."""
+
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
-    monthly_income_thb: Decimal
+    monthly_income_thb: Decimal | None
+    employment_status: str | None = None  # enrollment's vocabulary: EMPLOYED, UNEMPLOYED, ...
+    informal_worker: bool | None = None
+    covid_affected: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +188,8 @@ class IncomeObserved:
     at_month: int  # BASELINE_MONTH or a follow-up month
     monthly_income_thb: Decimal
     observed_on: date
+    source: str | None = None  # how it was learned: SELF_REPORTED, EMPLOYER, ...
+    baseline_monthly_income_thb: Decimal | None = None  # compared with, as known when observed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,6 +219,7 @@ class IncomeObservation:
     at_month: int
     monthly_income_thb: Decimal
     observed_on: date
+    source: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,6 +235,9 @@ class Case:
     closed_on: date | None = None
     closure_reason: ClosureReason | None = None
     baseline_income_thb: Decimal | None = None  # as learned from enrollment
+    baseline_employment_status: str | None = None
+    informal_worker: bool | None = None
+    covid_affected: bool | None = None
     employments: tuple[EmploymentRecorded, ...] = ()
     incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
 
@@ -342,19 +360,47 @@ def note_withdrawal(
 
 
 def note_baseline_income(
-    state: Case | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID, monthly_income_thb: Decimal
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    participant_id: UUID,
+    project_id: UUID,
+    monthly_income_thb: Decimal | None,
+    employment_status: str | None = None,
+    informal_worker: bool | None = None,
+    covid_affected: bool | None = None,
 ) -> list[BaselineIncomeNoted]:
-    """Reaction to the baseline income reported by enrollment (kept on the case, created if need be)."""
-    if state is not None and state.baseline_income_thb == monthly_income_thb:
+    """Reaction to the baseline reported by enrollment (kept on the case, created if need be).
+
+    Nothing is noted when enrollment reported no baseline, or the same one again.
+    """
+    noted = BaselineIncomeNoted(
+        enrollment_id=enrollment_id,
+        participant_id=participant_id,
+        project_id=project_id,
+        monthly_income_thb=monthly_income_thb,
+        employment_status=employment_status,
+        informal_worker=informal_worker,
+        covid_affected=covid_affected,
+    )
+    if _baseline_of(noted) == (None, None, None, None):
         return []
-    return [
-        BaselineIncomeNoted(
-            enrollment_id=enrollment_id,
-            participant_id=participant_id,
-            project_id=project_id,
-            monthly_income_thb=monthly_income_thb,
+    if state is not None and _baseline_of(state) == _baseline_of(noted):
+        return []
+    return [noted]
+
+
+def _baseline_of(
+    source: Case | BaselineIncomeNoted,
+) -> tuple[Decimal | None, str | None, bool | None, bool | None]:
+    if isinstance(source, Case):
+        return (
+            source.baseline_income_thb,
+            source.baseline_employment_status,
+            source.informal_worker,
+            source.covid_affected,
         )
-    ]
+    return (source.monthly_income_thb, source.employment_status, source.informal_worker, source.covid_affected)
 
 
 def complete_follow_up(
@@ -373,9 +419,19 @@ def complete_follow_up(
 
 
 def mark_follow_up_missed(
-    state: Case | None, *, enrollment_id: UUID, month: int, missed_on: date
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    month: int,
+    missed_on: date,
+    reason: MissedReason = MissedReason.NO_RESPONSE,
 ) -> list[FollowUpMissed]:
     case = accepting_outcomes(state, enrollment_id)
+    if reason in RESERVED_MISSED_REASONS:
+        raise OutcomesRuleError(
+            f"a follow-up is missed for {reason} only when the case is withdrawn or closed",
+            rule="missed-reason-reserved",
+        )
     follow_up = _answerable(case, month, day=missed_on)
     return [
         FollowUpMissed(
@@ -383,7 +439,7 @@ def mark_follow_up_missed(
             participant_id=case.participant_id,
             month=follow_up.month,
             missed_on=missed_on,
-            reason=MissedReason.NO_RESPONSE,
+            reason=reason,
         )
     ]
 
@@ -422,11 +478,22 @@ def record_employment(
 
 
 def observe_income(
-    state: Case | None, *, enrollment_id: UUID, at_month: int, monthly_income_thb: Decimal, observed_on: date
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    at_month: int | None,
+    monthly_income_thb: Decimal,
+    observed_on: date,
+    source: str | None = None,
 ) -> list[IncomeObserved]:
-    """Monthly income at a completed follow-up, or at baseline (month 0) when enrollment gave none."""
+    """Monthly income at a completed follow-up, or at baseline (month 0) when enrollment gave none.
+
+    ``at_month`` None: at the latest completed follow-up.
+    """
     case = accepting_outcomes(state, enrollment_id)
     _check_income(monthly_income_thb)
+    if at_month is None:
+        at_month = _latest_completed_month(case)
     if at_month == BASELINE_MONTH:
         if case.baseline_income_thb is not None:
             raise OutcomesRuleError(
@@ -442,6 +509,8 @@ def observe_income(
             at_month=at_month,
             monthly_income_thb=monthly_income_thb,
             observed_on=observed_on,
+            source=source,
+            baseline_monthly_income_thb=None if at_month == BASELINE_MONTH else case.baseline_income,
         )
     ]
 
@@ -482,7 +551,13 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 follow_ups=_miss_open(case.follow_ups, event.withdrawn_on, MissedReason.WITHDRAWN),
             )
         case BaselineIncomeNoted():
-            return replace(_case(state, event), baseline_income_thb=event.monthly_income_thb)
+            return replace(
+                _case(state, event),
+                baseline_income_thb=event.monthly_income_thb,
+                baseline_employment_status=event.employment_status,
+                informal_worker=event.informal_worker,
+                covid_affected=event.covid_affected,
+            )
         case FollowUpCompleted() if state is not None:
             return _with_follow_up(state, event.month, completed_on=event.completed_on)
         case FollowUpMissed() if state is not None:
@@ -491,7 +566,10 @@ def evolve_case(state: Case | None, event: object) -> Case:
             return replace(state, employments=(*state.employments, event))
         case IncomeObserved() if state is not None:
             observation = IncomeObservation(
-                at_month=event.at_month, monthly_income_thb=event.monthly_income_thb, observed_on=event.observed_on
+                at_month=event.at_month,
+                monthly_income_thb=event.monthly_income_thb,
+                observed_on=event.observed_on,
+                source=event.source,
             )
             others = tuple(i for i in state.incomes if i.at_month != event.at_month)
             return replace(state, incomes=(*others, observation))
@@ -564,6 +642,16 @@ def _completed_follow_up(case: Case, month: int) -> FollowUp:
             rule="follow-up-must-be-completed",
         )
     return follow_up
+
+
+def _latest_completed_month(case: Case) -> int:
+    completed = [f.month for f in case.follow_ups if f.completed_on is not None]
+    if not completed:
+        raise OutcomesRuleError(
+            f"no follow-up of enrollment {case.enrollment_id} is completed; complete one before recording its income",
+            rule="follow-up-must-be-completed",
+        )
+    return max(completed)
 
 
 def _case(

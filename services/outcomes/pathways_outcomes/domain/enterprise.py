@@ -307,7 +307,7 @@ def evolve_enterprise(state: Enterprise | None, event: object) -> Enterprise:
 
 def _active(state: Enterprise | None, enterprise_id: UUID) -> Enterprise:
     if state is None:
-        raise OutcomesRuleError(f"there is no enterprise {enterprise_id}", rule="enterprise-must-exist")
+        raise OutcomesRuleError(f"there is no enterprise {enterprise_id}", rule="must-exist")
     if state.status is EnterpriseStatus.DISSOLVED:
         raise OutcomesRuleError(f"enterprise {enterprise_id} is dissolved", rule="enterprise-dissolved")
     return state

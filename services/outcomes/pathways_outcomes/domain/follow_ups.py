@@ -24,7 +24,10 @@ class FollowUpStatus(StrEnum):
 
 
 class MissedReason(StrEnum):
-    NO_RESPONSE = "NO_RESPONSE"  # marked missed by staff
+    NO_RESPONSE = "NO_RESPONSE"  # marked missed by staff, as the next three
+    REFUSED = "REFUSED"  # the participant declined to answer
+    UNREACHABLE = "UNREACHABLE"  # the contact details no longer reach them
+    MOVED_AWAY = "MOVED_AWAY"
     CASE_CLOSED = "CASE_CLOSED"  # the case was closed before it was answered
     WITHDRAWN = "WITHDRAWN"  # the enrollment was withdrawn before it was answered
 

@@ -1,15 +1,34 @@
-"""Read model: outcomes cases (follow-ups and employment), from the OUTCOMES stream."""
+"""Read model: outcomes cases: follow-ups, employment, income against the baseline, withdrawal, closure.
+
+Fed by the OUTCOMES stream, and by ENROLLMENT for the baseline (its own table: a baseline may come
+before or after the case opens, and a case shows only once its follow-ups are scheduled). Whether a
+follow-up is scheduled, due or overdue depends on the day asked about, so it is worked out when
+queried, by the domain's own rule; the tables keep only facts.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.outcomes import EmploymentRecordedV1, FollowUpsScheduledV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.outcomes import (
+    CaseClosedV1,
+    CaseWithdrawnV1,
+    EmploymentRecordedV1,
+    FollowUpCompletedV1,
+    FollowUpMissedV1,
+    FollowUpsScheduledV1,
+    IncomeObservedV1,
+)
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
+from pathways_outcomes.domain.case import BASELINE_MONTH
+from pathways_outcomes.domain.follow_ups import FOLLOW_UP_MONTHS, FollowUp, MissedReason
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_cases (
@@ -23,15 +42,48 @@ CREATE TABLE IF NOT EXISTS rm_cases (
     days_to_first_job int,
     employment_recorded_at timestamptz
 );
+ALTER TABLE rm_cases
+    ADD COLUMN IF NOT EXISTS completed_on date,
+    ADD COLUMN IF NOT EXISTS employment_follow_up_month int,
+    ADD COLUMN IF NOT EXISTS withdrawn_on date,
+    ADD COLUMN IF NOT EXISTS closed_on date,
+    ADD COLUMN IF NOT EXISTS closure_reason text;
+CREATE TABLE IF NOT EXISTS rm_case_follow_ups (
+    enrollment_id uuid NOT NULL,
+    month int NOT NULL,
+    due_on date NOT NULL,
+    completed_on date,
+    missed_on date,
+    missed_reason text,
+    PRIMARY KEY (enrollment_id, month)
+);
+CREATE TABLE IF NOT EXISTS rm_case_incomes (
+    enrollment_id uuid NOT NULL,
+    at_month int NOT NULL,
+    monthly_income_thb numeric(12, 2) NOT NULL,
+    observed_on date NOT NULL,
+    source text,
+    PRIMARY KEY (enrollment_id, at_month)
+);
+CREATE TABLE IF NOT EXISTS rm_case_baselines (
+    enrollment_id uuid PRIMARY KEY,
+    monthly_income_thb numeric(12, 2),
+    employment_status text,
+    informal_worker boolean,
+    covid_affected boolean
+);
 """
 
 
 async def on_scheduled(conn: asyncpg.Connection, inbound: Inbound[FollowUpsScheduledV1]) -> None:
     event = inbound.event
+    months = list(FOLLOW_UP_MONTHS[: len(event.due_dates)])
     await conn.execute(
-        "INSERT INTO rm_cases (enrollment_id, participant_id, project_id, follow_ups_due) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (enrollment_id) DO NOTHING",
-        event.enrollment_id, event.participant_id, event.project_id, event.due_dates,
+        "WITH opened AS (INSERT INTO rm_cases (enrollment_id, participant_id, project_id, follow_ups_due, "
+        "completed_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO NOTHING) "
+        "INSERT INTO rm_case_follow_ups (enrollment_id, month, due_on) SELECT $1, month, due_on "
+        "FROM unnest($6::int[], $4::date[]) AS f (month, due_on) ON CONFLICT (enrollment_id, month) DO NOTHING",
+        event.enrollment_id, event.participant_id, event.project_id, event.due_dates, event.completed_on, months,
     )  # fmt: skip
 
 
@@ -39,19 +91,157 @@ async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRec
     event = inbound.event
     await conn.execute(
         "UPDATE rm_cases SET employment_type = $2, related_to_training = $3, monthly_income_thb = $4, "
-        "days_to_first_job = $5, employment_recorded_at = $6 WHERE enrollment_id = $1",
+        "days_to_first_job = $5, employment_recorded_at = $6, employment_follow_up_month = $7 WHERE enrollment_id = $1",
         event.enrollment_id, event.employment_type.value, event.related_to_training, event.monthly_income_thb,
-        event.days_to_first_job, event.occurred_at,
+        event.days_to_first_job, event.occurred_at, event.follow_up_month,
+    )  # fmt: skip
+
+
+async def on_follow_up_completed(conn: asyncpg.Connection, inbound: Inbound[FollowUpCompletedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_case_follow_ups SET completed_on = $3 WHERE enrollment_id = $1 AND month = $2",
+        event.enrollment_id, event.month, event.completed_on,
+    )  # fmt: skip
+
+
+async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowUpMissedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "UPDATE rm_case_follow_ups SET missed_on = $3, missed_reason = $4 WHERE enrollment_id = $1 AND month = $2",
+        event.enrollment_id, event.month, event.missed_on, event.reason,
+    )  # fmt: skip
+
+
+async def on_income(conn: asyncpg.Connection, inbound: Inbound[IncomeObservedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_case_incomes (enrollment_id, at_month, monthly_income_thb, observed_on, source) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id, at_month) DO UPDATE SET "
+        "monthly_income_thb = EXCLUDED.monthly_income_thb, observed_on = EXCLUDED.observed_on, "
+        "source = EXCLUDED.source",
+        event.enrollment_id, event.at_month, event.monthly_income_thb, event.observed_on, event.source,
+    )  # fmt: skip
+
+
+async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[CaseWithdrawnV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        f"WITH case_row AS (UPDATE rm_cases SET withdrawn_on = $2 WHERE enrollment_id = $1) {_MISS_OPEN_FOLLOW_UPS}",
+        event.enrollment_id, event.withdrawn_on, MissedReason.WITHDRAWN.value,
+    )  # fmt: skip
+
+
+async def on_closed(conn: asyncpg.Connection, inbound: Inbound[CaseClosedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "WITH case_row AS (UPDATE rm_cases SET closed_on = $2, closure_reason = $4 WHERE enrollment_id = $1) "
+        f"{_MISS_OPEN_FOLLOW_UPS}",
+        event.enrollment_id, event.closed_on, MissedReason.CASE_CLOSED.value, event.reason,
+    )  # fmt: skip
+
+
+# Follow-ups unanswered when a case is withdrawn or closed are missed: $1 enrollment, $2 day, $3 reason.
+_MISS_OPEN_FOLLOW_UPS = (
+    "UPDATE rm_case_follow_ups SET missed_on = $2, missed_reason = $3 "
+    "WHERE enrollment_id = $1 AND completed_on IS NULL AND missed_on IS NULL"
+)
+
+
+async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_case_baselines (enrollment_id, monthly_income_thb, employment_status, informal_worker, "
+        "covid_affected) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "monthly_income_thb = EXCLUDED.monthly_income_thb, employment_status = EXCLUDED.employment_status, "
+        "informal_worker = EXCLUDED.informal_worker, covid_affected = EXCLUDED.covid_affected",
+        event.enrollment_id, event.baseline_monthly_income_thb, event.baseline_employment_status,
+        event.informal_worker, event.covid_affected,
     )  # fmt: skip
 
 
 READ_MODEL = ReadModel(
     name="cases",
     ddl=DDL,
-    handlers={FollowUpsScheduledV1: on_scheduled, EmploymentRecordedV1: on_employment},
+    handlers={
+        FollowUpsScheduledV1: on_scheduled,
+        EmploymentRecordedV1: on_employment,
+        FollowUpCompletedV1: on_follow_up_completed,
+        FollowUpMissedV1: on_follow_up_missed,
+        IncomeObservedV1: on_income,
+        CaseWithdrawnV1: on_withdrawn,
+        CaseClosedV1: on_closed,
+        ParticipantEnrolledV1: on_enrolled,
+    },
 )
 
 
-async def get_case(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM rm_cases WHERE enrollment_id = $1", enrollment_id)
-    return dict(row) if row else None
+async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> dict[str, Any] | None:
+    """The case with its follow-ups' status as of a day, and its incomes against the baseline."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT * FROM rm_cases WHERE enrollment_id = $1", enrollment_id)
+        if row is None:
+            return None
+        follow_ups = await conn.fetch(
+            "SELECT * FROM rm_case_follow_ups WHERE enrollment_id = $1 ORDER BY month", enrollment_id
+        )
+        incomes = await conn.fetch(
+            "SELECT * FROM rm_case_incomes WHERE enrollment_id = $1 ORDER BY at_month", enrollment_id
+        )
+        baseline = await conn.fetchrow("SELECT * FROM rm_case_baselines WHERE enrollment_id = $1", enrollment_id)
+    case = dict(row)
+    case["status"] = _status(case)
+    case["as_of"] = as_of
+    case["follow_ups"] = [_follow_up(dict(f), as_of) for f in follow_ups]
+    case["baseline"] = _baseline(baseline)
+    case["incomes"] = _incomes([dict(i) for i in incomes], baseline)
+    return case
+
+
+def _status(case: dict[str, Any]) -> str:
+    if case["closed_on"] is not None:
+        return "CLOSED"
+    if case["withdrawn_on"] is not None:
+        return "WITHDRAWN"
+    return "OPEN"
+
+
+def _follow_up(row: dict[str, Any], as_of: date) -> dict[str, Any]:
+    follow_up = FollowUp(
+        month=row["month"],
+        due_on=row["due_on"],
+        completed_on=row["completed_on"],
+        missed_on=row["missed_on"],
+        missed_reason=MissedReason(row["missed_reason"]) if row["missed_reason"] else None,
+    )
+    return {
+        "month": follow_up.month,
+        "due_on": follow_up.due_on,
+        "status": follow_up.status_on(as_of),
+        "completed_on": follow_up.completed_on,
+        "missed_on": follow_up.missed_on,
+        "missed_reason": follow_up.missed_reason,
+    }
+
+
+def _baseline(row: asyncpg.Record | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {key: row[key] for key in ("monthly_income_thb", "employment_status", "informal_worker", "covid_affected")}
+
+
+def _incomes(rows: list[dict[str, Any]], baseline: asyncpg.Record | None) -> list[dict[str, Any]]:
+    """Each observation with its change from the baseline: enrollment's, else one observed here (month 0)."""
+    enrollment_baseline: Decimal | None = baseline["monthly_income_thb"] if baseline is not None else None
+    own_baseline = next((r["monthly_income_thb"] for r in rows if r["at_month"] == BASELINE_MONTH), None)
+    compared_with = enrollment_baseline if enrollment_baseline is not None else own_baseline
+    return [
+        {
+            **{key: row[key] for key in ("at_month", "monthly_income_thb", "observed_on", "source")},
+            "baseline_monthly_income_thb": compared_with,
+            "change_from_baseline_thb": None
+            if compared_with is None or row["at_month"] == BASELINE_MONTH
+            else row["monthly_income_thb"] - compared_with,
+        }
+        for row in rows
+    ]

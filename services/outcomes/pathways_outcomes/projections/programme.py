@@ -1,0 +1,297 @@
+"""Read model: programme-wide totals, from the ENROLLMENT, TRAINING and OUTCOMES streams.
+
+A table per source stream, one row per enrollment in each (whatever fact tells of it first creates
+it, every handler upserts): the three consumers never write the same row, so they may run in any
+order relative to each other and never wait for each other's locks. Facts that may be superseded
+(the latest transfer, employment or income) are kept only when they are later than what the row
+holds. The tables are joined, and stages and outcomes derived, when queried, with these precedences:
+
+- stage of an enrolled enrollment: WITHDRAWN (withdrawn while enrolled, or withdrawn from training)
+  > DROPPED_OUT > COMPLETED > IN_TRAINING;
+- outcome of a completed one: COMMUNITY_ENTERPRISE > ENTERPRISE (named when one was started)
+  > the type of the latest employment recorded (by occurred_at, then stream order) > NONE;
+- region: of the latest transfer (by transferred_on, then stream order), else of the enrollment.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from pathways_contracts.enrollment import (
+    ApplicationScreenedOutV1,
+    ParticipantEnrolledV1,
+    ParticipantTransferredV1,
+    ParticipantWithdrawnV1,
+    ProjectOpenedV1,
+)
+from pathways_contracts.outcomes import EmploymentRecordedV1, EnterpriseKind, EnterpriseStartedV1, IncomeObservedV1
+from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+STAGES = ("IN_TRAINING", "COMPLETED", "DROPPED_OUT", "WITHDRAWN")
+OUTCOMES = ("WAGE", "SELF_EMPLOYED", "ENTERPRISE", "COMMUNITY_ENTERPRISE", "NONE")
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_programme_projects (
+    project_id uuid PRIMARY KEY,
+    province_code text NOT NULL,
+    region text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rm_programme_enrollment_facts (
+    enrollment_id uuid PRIMARY KEY,
+    enrolled boolean NOT NULL DEFAULT false,
+    participant_id uuid,
+    enrolled_region text,
+    baseline_monthly_income_thb numeric(12, 2),
+    screened_out boolean NOT NULL DEFAULT false,
+    transferred boolean NOT NULL DEFAULT false,
+    transfer_on date,
+    transfer_sequence bigint,
+    transfer_region text,
+    withdrawn_while_enrolled boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS rm_programme_training_facts (
+    enrollment_id uuid PRIMARY KEY,
+    completed boolean NOT NULL DEFAULT false,
+    dropped_out boolean NOT NULL DEFAULT false,
+    withdrawn boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS rm_programme_outcome_facts (
+    enrollment_id uuid PRIMARY KEY,
+    in_enterprise boolean NOT NULL DEFAULT false,
+    in_community_enterprise boolean NOT NULL DEFAULT false,
+    employment_type text,
+    employment_at timestamptz,
+    employment_sequence bigint,
+    income_thb numeric(12, 2),
+    income_observed_on date,
+    income_at_month int,
+    income_sequence bigint
+);
+"""
+
+# Table and column names put into SQL text are these constants, never input.
+ENROLLMENT_FACTS, TRAINING_FACTS, OUTCOME_FACTS = (
+    "rm_programme_enrollment_facts",
+    "rm_programme_training_facts",
+    "rm_programme_outcome_facts",
+)
+
+
+async def _set_flag(conn: asyncpg.Connection, table: str, column: str, enrollment_ids: list[UUID]) -> None:
+    """Upsert one boolean fact about enrollments."""
+    await conn.execute(
+        f"INSERT INTO {table} (enrollment_id, {column}) SELECT unnest($1::uuid[]), true "
+        f"ON CONFLICT (enrollment_id) DO UPDATE SET {column} = true",
+        enrollment_ids,
+    )
+
+
+async def on_project_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOpenedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_projects (project_id, province_code, region) VALUES ($1, $2, $3) "
+        "ON CONFLICT (project_id) DO UPDATE SET province_code = EXCLUDED.province_code, region = EXCLUDED.region",
+        event.project_id, event.province_code, event.region,
+    )  # fmt: skip
+
+
+async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_enrollment_facts (enrollment_id, enrolled, participant_id, enrolled_region, "
+        "baseline_monthly_income_thb) VALUES ($1, true, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "enrolled = true, participant_id = EXCLUDED.participant_id, enrolled_region = EXCLUDED.enrolled_region, "
+        "baseline_monthly_income_thb = EXCLUDED.baseline_monthly_income_thb",
+        event.enrollment_id, event.participant_id, event.region, event.baseline_monthly_income_thb,
+    )  # fmt: skip
+
+
+async def on_screened_out(conn: asyncpg.Connection, inbound: Inbound[ApplicationScreenedOutV1]) -> None:
+    await _set_flag(conn, ENROLLMENT_FACTS, "screened_out", [inbound.event.enrollment_id])
+
+
+async def on_transferred(conn: asyncpg.Connection, inbound: Inbound[ParticipantTransferredV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_enrollment_facts AS e (enrollment_id, transferred, transfer_on, transfer_sequence, "
+        "transfer_region) VALUES ($1, true, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET transferred = true, "
+        "transfer_on = EXCLUDED.transfer_on, transfer_sequence = EXCLUDED.transfer_sequence, "
+        "transfer_region = EXCLUDED.transfer_region "
+        "WHERE e.transfer_on IS NULL "
+        "OR (EXCLUDED.transfer_on, EXCLUDED.transfer_sequence) >= (e.transfer_on, e.transfer_sequence)",
+        event.enrollment_id, event.transferred_on, inbound.stream_sequence, event.region,
+    )  # fmt: skip
+
+
+async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
+    if inbound.event.was_enrolled:  # an applicant withdrawn before enrollment has no stage
+        await _set_flag(conn, ENROLLMENT_FACTS, "withdrawn_while_enrolled", [inbound.event.enrollment_id])
+
+
+async def on_training_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
+    await _set_flag(conn, TRAINING_FACTS, "completed", [inbound.event.enrollment_id])
+
+
+async def on_training_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    await _set_flag(conn, TRAINING_FACTS, "dropped_out", [inbound.event.enrollment_id])
+
+
+async def on_training_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdrawnV1]) -> None:
+    await _set_flag(conn, TRAINING_FACTS, "withdrawn", [inbound.event.enrollment_id])
+
+
+_ENTERPRISE_FLAG = {
+    EnterpriseKind.ENTERPRISE: "in_enterprise",
+    EnterpriseKind.COMMUNITY_ENTERPRISE: "in_community_enterprise",
+}
+
+
+async def on_enterprise_started(conn: asyncpg.Connection, inbound: Inbound[EnterpriseStartedV1]) -> None:
+    event = inbound.event
+    await _set_flag(conn, OUTCOME_FACTS, _ENTERPRISE_FLAG[event.kind], event.enrollment_ids)
+
+
+async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRecordedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_outcome_facts AS o (enrollment_id, employment_type, employment_at, "
+        "employment_sequence) VALUES ($1, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "employment_type = EXCLUDED.employment_type, "
+        "employment_at = EXCLUDED.employment_at, employment_sequence = EXCLUDED.employment_sequence "
+        "WHERE o.employment_at IS NULL "
+        "OR (EXCLUDED.employment_at, EXCLUDED.employment_sequence) >= (o.employment_at, o.employment_sequence)",
+        event.enrollment_id, event.employment_type.value, event.occurred_at, inbound.stream_sequence,
+    )  # fmt: skip
+
+
+async def on_income(conn: asyncpg.Connection, inbound: Inbound[IncomeObservedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_outcome_facts AS o (enrollment_id, income_thb, income_observed_on, income_at_month, "
+        "income_sequence) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "income_thb = EXCLUDED.income_thb, income_observed_on = EXCLUDED.income_observed_on, "
+        "income_at_month = EXCLUDED.income_at_month, income_sequence = EXCLUDED.income_sequence "
+        "WHERE o.income_observed_on IS NULL OR (EXCLUDED.income_observed_on, EXCLUDED.income_at_month, "
+        "EXCLUDED.income_sequence) >= (o.income_observed_on, o.income_at_month, o.income_sequence)",
+        event.enrollment_id, event.monthly_income_thb, event.observed_on, event.at_month, inbound.stream_sequence,
+    )  # fmt: skip
+
+
+READ_MODEL = ReadModel(
+    name="programme",
+    ddl=DDL,
+    handlers={
+        ProjectOpenedV1: on_project_opened,
+        ParticipantEnrolledV1: on_enrolled,
+        ApplicationScreenedOutV1: on_screened_out,
+        ParticipantTransferredV1: on_transferred,
+        ParticipantWithdrawnV1: on_withdrawn,
+        TrainingCompletedV1: on_training_completed,
+        TrainingDroppedOutV1: on_training_dropped_out,
+        TrainingWithdrawnV1: on_training_withdrawn,
+        EnterpriseStartedV1: on_enterprise_started,
+        EmploymentRecordedV1: on_employment,
+        IncomeObservedV1: on_income,
+    },
+)
+
+# One scan of the enrollments, the other streams' facts joined: per-person figures in one aggregate,
+# the rest from a few dozen cells (region x stage x outcome). percentile_disc at 0.5 and just above
+# gives the two middle values of an even count (the middle one twice of an odd count) from one sort:
+# their mean is the exact median.
+_TOTALS = """
+WITH facts AS (
+    SELECT
+        e.enrolled,
+        e.screened_out,
+        e.participant_id,
+        e.transferred,
+        e.baseline_monthly_income_thb AS baseline,
+        o.income_thb AS income,
+        COALESCE(e.transfer_region, e.enrolled_region) AS region,
+        CASE
+            WHEN e.withdrawn_while_enrolled OR t.withdrawn THEN 'WITHDRAWN'
+            WHEN t.dropped_out THEN 'DROPPED_OUT'
+            WHEN t.completed THEN 'COMPLETED'
+            ELSE 'IN_TRAINING'
+        END AS stage,
+        CASE
+            WHEN o.in_community_enterprise THEN 'COMMUNITY_ENTERPRISE'
+            WHEN o.in_enterprise THEN 'ENTERPRISE'
+            ELSE COALESCE(o.employment_type, 'NONE')
+        END AS outcome
+    FROM rm_programme_enrollment_facts e
+    LEFT JOIN rm_programme_training_facts t USING (enrollment_id)
+    LEFT JOIN rm_programme_outcome_facts o USING (enrollment_id)
+),
+people AS (
+    SELECT
+        count(DISTINCT participant_id) FILTER (WHERE enrolled) AS participants,
+        count(*) FILTER (WHERE screened_out AND NOT enrolled) AS screened_out,
+        count(baseline) FILTER (WHERE enrolled) AS with_baseline,
+        count(income) FILTER (WHERE enrolled) AS with_income_observed,
+        percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY baseline) FILTER (WHERE enrolled)
+            AS baseline_middles,
+        percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY income) FILTER (WHERE enrolled)
+            AS income_middles
+    FROM facts
+),
+cells AS (
+    SELECT region, stage, outcome, count(*) AS n, count(*) FILTER (WHERE transferred) AS transferred
+    FROM facts
+    WHERE enrolled
+    GROUP BY region, stage, outcome
+)
+SELECT
+    people.participants,
+    (SELECT COALESCE(sum(n), 0)::bigint FROM cells) AS enrollments,
+    (SELECT count(*) FROM rm_programme_projects) AS projects,
+    (SELECT count(DISTINCT province_code) FROM rm_programme_projects) AS provinces,
+    (SELECT count(DISTINCT region) FROM rm_programme_projects) AS regions,
+    people.screened_out,
+    (SELECT COALESCE(sum(transferred), 0)::bigint FROM cells) AS transferred,
+    (SELECT json_object_agg(stage, n) FROM (SELECT stage, sum(n) AS n FROM cells GROUP BY stage) s) AS by_stage,
+    (SELECT json_object_agg(outcome, n) FROM (
+        SELECT outcome, sum(n) AS n FROM cells WHERE stage = 'COMPLETED' GROUP BY outcome
+    ) o) AS by_outcome,
+    (SELECT json_object_agg(region, n) FROM (SELECT region, sum(n) AS n FROM cells GROUP BY region) r) AS by_region,
+    people.with_baseline,
+    people.with_income_observed,
+    (people.baseline_middles[1] + people.baseline_middles[2]) / 2 AS baseline_median_thb,
+    (people.income_middles[1] + people.income_middles[2]) / 2 AS latest_median_thb
+FROM people
+"""
+
+
+async def totals(pool: asyncpg.Pool) -> dict[str, Any]:
+    """Programme totals, as the module docstring defines them; every stage and outcome is always present."""
+    (row,) = await pool.fetch(_TOTALS)  # an aggregate: always one row
+    return {
+        **{key: row[key] for key in ("participants", "enrollments", "projects", "provinces", "regions")},
+        **{key: row[key] for key in ("screened_out", "transferred")},
+        "by_stage": _counts(row["by_stage"], STAGES),
+        "by_outcome": _counts(row["by_outcome"], OUTCOMES),
+        "by_region": _counts(row["by_region"], ()),
+        "income": {
+            "baseline_median_thb": _money(row["baseline_median_thb"]),
+            "latest_median_thb": _money(row["latest_median_thb"]),
+            "with_baseline": row["with_baseline"],
+            "with_income_observed": row["with_income_observed"],
+        },
+    }
+
+
+def _counts(aggregated: str | None, always: tuple[str, ...]) -> dict[str, int]:
+    counted: dict[str, int] = json.loads(aggregated) if aggregated else {}
+    return {**dict.fromkeys(always, 0), **counted}
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount.quantize(Decimal("0.01")))

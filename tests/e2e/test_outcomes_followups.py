@@ -1,0 +1,137 @@
+"""Follow-ups after training across the services: answered with income against the baseline, missed, closed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from pathways_infra.settings import Settings
+from tests.support.journeys import Enrolled, complete_training, created, enroll, open_project
+from tests.support.system import RunningSystem, eventually, running_system
+
+
+async def case_when(
+    outcomes: httpx.AsyncClient, enrolled: Enrolled, ready: Any, *, what: str, as_of: date | None = None
+) -> dict[str, Any]:
+    """The case, once ``ready(case)`` holds (read models follow the events)."""
+    params = {} if as_of is None else {"as_of": as_of.isoformat()}
+
+    async def probe() -> dict[str, Any] | None:
+        response = await outcomes.get(f"/cases/{enrolled.enrollment_id}", params=params)
+        if response.status_code == 404:
+            return None
+        case: dict[str, Any] = response.json()
+        return case if ready(case) else None
+
+    return await eventually(probe, what=what)
+
+
+def follow_ups(case: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    return {f["month"]: f for f in case["follow_ups"]}
+
+
+def due_on(case: dict[str, Any], month: int) -> date:
+    return date.fromisoformat(follow_ups(case)[month]["due_on"])
+
+
+async def completed_case(system: RunningSystem, province_code: str) -> tuple[Enrolled, dict[str, Any]]:
+    project = await open_project(system, name="Herbal soap", province_code=province_code)
+    enrolled = await enroll(system, project)
+    await complete_training(system, enrolled)
+    case = await case_when(
+        system.client("outcomes"),
+        enrolled,
+        lambda c: len(c["follow_ups"]) == 3 and c["baseline"] is not None,
+        what="follow-ups scheduled and the enrollment baseline learned",
+    )
+    return enrolled, case
+
+
+async def test_follow_ups_record_income_against_the_baseline_then_the_case_closes(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-50")
+        path = f"/cases/{enrolled.enrollment_id}"
+        baseline = Decimal(scheduled["baseline"]["monthly_income_thb"])
+        not_due_yet = await outcomes.post(
+            f"{path}/follow-ups/3", json={"completed_on": (due_on(scheduled, 3) - timedelta(days=1)).isoformat()}
+        )
+
+        answered = await outcomes.post(
+            f"{path}/follow-ups/3",
+            json={
+                "completed_on": due_on(scheduled, 3).isoformat(),
+                "employment_type": "WAGE",
+                "related_to_training": True,
+                "days_to_first_job": 21,
+                "monthly_income_thb": "9000.00",
+            },
+        )
+        missed = await outcomes.post(
+            f"{path}/follow-ups/6/missed", json={"reason": "UNREACHABLE", "missed_on": due_on(scheduled, 6).isoformat()}
+        )
+        twelve = due_on(scheduled, 12)
+        before = await case_when(
+            outcomes,
+            enrolled,
+            lambda c: follow_ups(c)[3]["status"] == "COMPLETED" and follow_ups(c)[6]["status"] == "MISSED",
+            what="the answered and the missed follow-up",
+            as_of=twelve - timedelta(days=1),
+        )
+        overdue = (await outcomes.get(path, params={"as_of": (twelve + timedelta(days=31)).isoformat()})).json()
+
+        closed = await outcomes.post(
+            f"{path}/closure", json={"reason": "FOLLOW_UP_FINISHED", "closed_on": twelve.isoformat()}
+        )
+        after = await case_when(outcomes, enrolled, lambda c: c["status"] == "CLOSED", what="the case closed")
+        too_late = await outcomes.post(f"{path}/income", json={"monthly_income_thb": "9500", "source": "EMPLOYER"})
+    assert not_due_yet.status_code == 409
+    assert not_due_yet.json()["rule"] == "follow-up-not-yet-due"
+    assert answered.status_code == 201, answered.text
+    assert len(answered.json()["event_ids"]) == 3, "completed, employment and income, in one step"
+    assert missed.status_code == 201, missed.text
+    assert follow_ups(before)[6]["missed_reason"] == "UNREACHABLE"
+    assert follow_ups(before)[12]["status"] == "SCHEDULED"
+    assert follow_ups(overdue)[12]["status"] == "OVERDUE"
+    assert (before["employment_type"], before["employment_follow_up_month"]) == ("WAGE", 3)
+    [observed] = before["incomes"]
+    assert (observed["at_month"], Decimal(observed["monthly_income_thb"])) == (3, Decimal(9000))
+    assert Decimal(observed["baseline_monthly_income_thb"]) == baseline
+    assert Decimal(observed["change_from_baseline_thb"]) == Decimal(9000) - baseline
+    assert closed.status_code == 201, closed.text
+    assert (after["closure_reason"], follow_ups(after)[12]["status"]) == ("FOLLOW_UP_FINISHED", "MISSED")
+    assert follow_ups(after)[12]["missed_reason"] == "CASE_CLOSED"
+    assert too_late.status_code == 409
+    assert too_late.json()["rule"] == "case-closed"
+
+
+async def test_a_withdrawn_case_takes_no_follow_up(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-57")
+        today = datetime.now(UTC).date().isoformat()
+        withdrawal = await system.client("enrollment").post(
+            f"/enrollments/{enrolled.enrollment_id}/withdrawal",
+            json={"reason": "FOUND_EMPLOYMENT", "withdrawn_on": today},
+        )
+        created(withdrawal)
+        withdrawn = await case_when(outcomes, enrolled, lambda c: c["status"] == "WITHDRAWN", what="the withdrawal")
+        refused = await outcomes.post(
+            f"/cases/{enrolled.enrollment_id}/follow-ups/3", json={"completed_on": due_on(scheduled, 3).isoformat()}
+        )
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "case-withdrawn"
+    assert {f["status"] for f in withdrawn["follow_ups"]} == {"MISSED"}
+    assert {f["missed_reason"] for f in withdrawn["follow_ups"]} == {"WITHDRAWN"}
+
+
+async def test_a_follow_up_month_other_than_3_6_or_12_is_invalid(settings: Settings) -> None:
+    async with running_system(settings, ["outcomes"]) as system:
+        response = await system.client("outcomes").post(
+            "/cases/00000000-0000-0000-0000-000000000001/follow-ups/4", json={}
+        )
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "path.month"

@@ -1,0 +1,55 @@
+"""What integrators receive: each outcomes domain event on its subject; facts learned from others are not told again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
+from pathways_outcomes.outbound import translate
+from tests.unit.outcomes.given import baseline, dropped
+from tests.unit.outcomes.test_events_storable import EVENTS
+
+AT = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
+SUBJECTS = {
+    "FollowUpsScheduled": "outcomes.v1.followups.scheduled",
+    "TrainingCompletionNoted": None,
+    "TrainingDropoutNoted": None,
+    "EnrollmentWithdrawalNoted": "outcomes.v1.case.withdrawn",
+    "BaselineIncomeNoted": None,
+    "FollowUpCompleted": "outcomes.v1.followup.completed",
+    "FollowUpMissed": "outcomes.v1.followup.missed",
+    "EmploymentRecorded": "outcomes.v1.employment.recorded",
+    "IncomeObserved": "outcomes.v1.income.observed",
+    "CaseClosed": "outcomes.v1.case.closed",
+    "EnterpriseStarted": "outcomes.v1.enterprise.started",
+    "EnterpriseMemberJoined": "outcomes.v1.enterprise.member_joined",
+    "EnterpriseMembersCounted": "outcomes.v1.enterprise.members_counted",
+    "EnterpriseProductAdded": "outcomes.v1.enterprise.product_added",
+    "OnlineSalesChannelOpened": "outcomes.v1.enterprise.online_sales_opened",
+    "EnterpriseRegistered": "outcomes.v1.enterprise.registered",
+    "EnterpriseBeganOperating": "outcomes.v1.enterprise.began_operating",
+    "EnterpriseWentDormant": "outcomes.v1.enterprise.went_dormant",
+    "EnterpriseDissolved": "outcomes.v1.enterprise.dissolved",
+}
+
+
+def recorded(event: object) -> RecordedEvent:
+    metadata = EventMetadata(event_id=uuid4(), occurred_at=AT, actor=Actor(id="t", role="r"), correlation_id=uuid4())
+    return RecordedEvent(originator_id=uuid4(), originator_version=1, timestamp=AT, event=event, metadata=metadata)
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
+def test_each_domain_event_goes_out_on_its_subject_or_not_at_all(event: object) -> None:
+    translated = translate(recorded(event))
+
+    assert (translated.SUBJECT if translated else None) == SUBJECTS[type(event).__name__]
+    if translated is not None:
+        assert translated.occurred_at == AT
+
+
+def test_facts_learned_from_enrollment_and_training_are_not_published_again() -> None:
+    assert translate(recorded(baseline(6500))) is None
+    assert translate(recorded(dropped())) is None
