@@ -14,7 +14,11 @@ from tests.support.training_steps import accepted_once_known, approved_curriculu
 
 async def test_a_participant_transferred_mid_training_completes_in_the_new_project(settings: Settings) -> None:
     async with running_system(settings) as system:
-        enrollment, training, outcomes = (system.client(s) for s in ("enrollment", "training", "outcomes"))
+        enrollment, training, outcomes = (
+            system.client("enrollment"),
+            system.client("training"),
+            system.client("outcomes"),
+        )
         origin = await open_project(system, name="Nan weaving", province_code="TH-55")
         destination = await open_project(system, name="Bangkok online shops", province_code="TH-10")
         cohorts = {}
