@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.envelope import Envelope, EnvelopeError
 from pathways_contracts.registry import (
+    BY_SUBJECT,
     REPLAY_STREAM,
     UnknownSubjectError,
     event_type_for,
@@ -83,10 +84,14 @@ class Inbound(Generic[E]):
 
 
 class Sink(Protocol):
+    @property
+    def subjects(self) -> frozenset[str]:
+        """The subjects of the events the sink acts on."""
+
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
         """Apply the effects of ``messages`` and record them as processed, in one transaction.
 
-        Already processed messages are skipped; events the sink does not handle are recorded only.
+        Already processed messages are skipped; events the sink does not handle are only acknowledged.
         """
 
 
@@ -162,7 +167,7 @@ class BatchConsumer:
     async def handle(self, messages: Sequence[Msg]) -> None:
         parsed: list[tuple[Msg, Inbound[Any]]] = []
         failed: list[tuple[Msg, Exception]] = []
-        for msg in messages:
+        for msg in await self._without_others(messages):
             try:
                 parsed.append((msg, parse(msg)))
             except MessageRejectedError as error:
@@ -185,6 +190,22 @@ class BatchConsumer:
             await self._retry_or_park(msg, reason)
         for msg in held:
             await msg.nak(delay=self._retry.backoff_seconds)
+
+    async def _without_others(self, messages: Sequence[Msg]) -> list[Msg]:
+        """Acknowledge, unread, the known events this consumer has nothing to do with (most of a busy stream).
+
+        Unknown subjects stay: they are parked, so that an operator sees them.
+        """
+        wanted = self._sink.subjects
+        mine: list[Msg] = []
+        for msg in messages:
+            subject = original_subject(msg)
+            if subject in wanted or subject not in BY_SUBJECT:
+                mine.append(msg)
+            else:
+                await msg.ack()
+        self.processed += len(messages) - len(mine)
+        return mine
 
     async def _one_by_one(
         self, ready: list[tuple[Msg, Inbound[Any]]]
@@ -328,6 +349,10 @@ class ProjectionSink:
         self._pool = pool
         self._handlers = handlers
 
+    @property
+    def subjects(self) -> frozenset[str]:
+        return frozenset(event.SUBJECT for event in self._handlers)
+
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
         handled = _handled(self._handlers, messages)
         if not handled:
@@ -371,6 +396,10 @@ class ApplicationSink:
     ) -> None:
         self._runner = runner
         self._handlers = handlers
+
+    @property
+    def subjects(self) -> frozenset[str]:
+        return frozenset(event.SUBJECT for event in self._handlers)
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
         handled = _handled(self._handlers, messages)
