@@ -45,6 +45,7 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
     assert summary["totals_match"]
 
 
+@pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 110,000 HTTP commands
 @pytest.mark.skipif(os.environ.get("PATHWAYS_SKIP_FULL_DEMO") == "1", reason="PATHWAYS_SKIP_FULL_DEMO=1")
 async def test_pathways_demo_seed_1_is_counted_exactly_at_the_articles_scale(settings: Settings) -> None:
     summary = await _demo(settings)
