@@ -22,6 +22,7 @@ from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, B
 from pathways_enrollment.personal_data import PersonalDataInCommands
 from pathways_enrollment.vault import Vault, VaultKeys
 from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
+from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, with_occurred_at
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 
@@ -65,10 +66,7 @@ class EnrollmentApplication:
         context: CommandContext,
         claim: Claim,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            return CommandAccepted.of(session.decide(evolve, aggregate_id, decision, context))
-
-        return await self._run(job, claim)
+        return await decide(self._runner, evolve, aggregate_id, lambda _: decision, context, recorder_of(claim))
 
     # --- career development units ------------------------------------------------------------
 

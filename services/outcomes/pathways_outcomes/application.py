@@ -15,6 +15,7 @@ from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWith
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
+from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 from pathways_outcomes.domain.case import (
@@ -272,11 +273,7 @@ class OutcomesApplication:
         idempotency: IdempotencyClaim | None,
     ) -> CommandAccepted:
         """One command on one case: ``decision(session)`` is what the domain decides on its state."""
-
-        def job(session: Session) -> CommandAccepted:
-            return CommandAccepted.of(session.decide(evolve_case, enrollment_id, decision(session), context))
-
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await decide(self._runner, evolve_case, enrollment_id, decision, context, recorder_of(idempotency))
 
     async def _decide_enterprise(
         self,
@@ -285,10 +282,7 @@ class OutcomesApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            return CommandAccepted.of(session.decide(evolve_enterprise, enterprise_id, decision(session), context))
-
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await decide(self._runner, evolve_enterprise, enterprise_id, decision, context, recorder_of(idempotency))
 
     async def record_employment(
         self,

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field
 
 from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
+from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
 from pathways_infra.idempotency import IdempotencyClaim, recorder_of
 from pathways_training.domain.cohort import (
@@ -254,16 +255,14 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_curriculum,
-                curriculum_id,
-                lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_curriculum,
+            curriculum_id,
+            lambda session: lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
+            context,
+            recorder_of(idempotency),
+        )
 
     async def co_design_curriculum(
         self,
@@ -272,23 +271,21 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_curriculum,
-                curriculum_id,
-                lambda state: co_design(
-                    state,
-                    curriculum_id=curriculum_id,
-                    version=command.version,
-                    community=command.community,
-                    co_designed_on=command.co_designed_on or session.now.date(),
-                    needs_assessment_id=command.needs_assessment_id,
-                ),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_curriculum,
+            curriculum_id,
+            lambda session: lambda state: co_design(
+                state,
+                curriculum_id=curriculum_id,
+                version=command.version,
+                community=command.community,
+                co_designed_on=command.co_designed_on or session.now.date(),
+                needs_assessment_id=command.needs_assessment_id,
+            ),
+            context,
+            recorder_of(idempotency),
+        )
 
     async def approve_curriculum(
         self,
@@ -297,21 +294,19 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_curriculum,
-                curriculum_id,
-                lambda state: approve_curriculum(
-                    state,
-                    curriculum_id=curriculum_id,
-                    version=command.version,
-                    approved_on=command.approved_on or session.now.date(),
-                ),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_curriculum,
+            curriculum_id,
+            lambda session: lambda state: approve_curriculum(
+                state,
+                curriculum_id=curriculum_id,
+                version=command.version,
+                approved_on=command.approved_on or session.now.date(),
+            ),
+            context,
+            recorder_of(idempotency),
+        )
 
     async def retire_curriculum(
         self,
@@ -320,21 +315,19 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_curriculum,
-                curriculum_id,
-                lambda state: retire_curriculum(
-                    state,
-                    curriculum_id=curriculum_id,
-                    version=command.version,
-                    retired_on=command.retired_on or session.now.date(),
-                ),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_curriculum,
+            curriculum_id,
+            lambda session: lambda state: retire_curriculum(
+                state,
+                curriculum_id=curriculum_id,
+                version=command.version,
+                retired_on=command.retired_on or session.now.date(),
+            ),
+            context,
+            recorder_of(idempotency),
+        )
 
     # --- cohorts ---
 
@@ -370,18 +363,16 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_cohort,
-                cohort_id,
-                lambda state: start_cohort(
-                    state, cohort_id=cohort_id, started_on=command.started_on or session.now.date()
-                ),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_cohort,
+            cohort_id,
+            lambda session: lambda state: start_cohort(
+                state, cohort_id=cohort_id, started_on=command.started_on or session.now.date()
+            ),
+            context,
+            recorder_of(idempotency),
+        )
 
     async def hold_session(
         self,
@@ -454,18 +445,16 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_cohort,
-                cohort_id,
-                lambda state: complete_cohort(
-                    state, cohort_id=cohort_id, completed_on=command.completed_on or session.now.date()
-                ),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_cohort,
+            cohort_id,
+            lambda session: lambda state: complete_cohort(
+                state, cohort_id=cohort_id, completed_on=command.completed_on or session.now.date()
+            ),
+            context,
+            recorder_of(idempotency),
+        )
 
     async def cancel_cohort(
         self,
@@ -474,21 +463,19 @@ class TrainingApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            decision = session.decide(
-                evolve_cohort,
-                cohort_id,
-                lambda state: cancel_cohort(
-                    state,
-                    cohort_id=cohort_id,
-                    cancelled_on=command.cancelled_on or session.now.date(),
-                    reason=command.reason,
-                ),
-                context,
-            )
-            return CommandAccepted.of(decision)
-
-        return await self._run(job, idempotency)
+        return await decide(
+            self._runner,
+            evolve_cohort,
+            cohort_id,
+            lambda session: lambda state: cancel_cohort(
+                state,
+                cohort_id=cohort_id,
+                cancelled_on=command.cancelled_on or session.now.date(),
+                reason=command.reason,
+            ),
+            context,
+            recorder_of(idempotency),
+        )
 
     # --- training records ---
 
