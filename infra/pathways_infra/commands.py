@@ -180,10 +180,6 @@ class Session:
         self.bulk_rows: list[tuple[BulkInsert, tuple[Any, ...]]] = []
         self.now = now
 
-    def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        """Read the service's own tables (committed state; not what earlier jobs of this group wrote)."""
-        return [dict(row) for row in self._store.pathways_recorder.select(sql, params)]
-
     def also(self, sql: str, *params: Any) -> None:
         """Write to the service's own tables in the same transaction as the job's events."""
         self.statements.append(Statement(sql, params))
