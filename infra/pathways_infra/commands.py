@@ -217,12 +217,14 @@ class Session:
         self._cached.discard(aggregate_id)
         return loaded
 
-    def _check_version(self, evolve: Evolver[S], aggregate_id: UUID, expected: int, version: int) -> None:
-        """If-Match: a cached version may be stale (another replica wrote); only the store can refuse."""
-        if expected != version and aggregate_id in self._cached and aggregate_id not in self._mine:
-            version = self._load_stored(evolve, aggregate_id).version
-        if expected != version:
-            raise ConcurrencyError(aggregate_id, expected, version)
+    def _check_version(self, evolve: Evolver[S], aggregate_id: UUID, expected: int) -> _Loaded[S]:
+        """If-Match disagreed: a cached version may be stale (another replica wrote); only the store can refuse."""
+        loaded = self._mine.get(aggregate_id) or self._shared[aggregate_id]
+        if aggregate_id in self._cached and aggregate_id not in self._mine:
+            loaded = self._load_stored(evolve, aggregate_id)
+        if expected != loaded.version:
+            raise ConcurrencyError(aggregate_id, expected, loaded.version)
+        return loaded
 
     def append(
         self,
@@ -236,9 +238,10 @@ class Session:
         """Append events to an aggregate; with ``expected_version``, only if it is still there."""
         if expected_version is None:
             expected_version = context.expected_version
-        if expected_version is not None:
-            self._check_version(evolve, aggregate_id, expected_version, self.load(evolve, aggregate_id)[1])
         current = self.load(evolve, aggregate_id)
+        if expected_version is not None and expected_version != current[1]:
+            checked = self._check_version(evolve, aggregate_id, expected_version)
+            current = checked.state, checked.version
         state: S | None = current[0]
         version = current[1]
         event_ids: list[UUID] = []

@@ -15,7 +15,7 @@ from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from pathways_infra.commands import AlreadyProcessedError, AnsweredBeforeError, CommandRunner, IdempotentRequest
+from pathways_infra.commands import AlreadyProcessedError, AnsweredBeforeError, CommandRunner
 from pathways_infra.eventstore import IdempotentResponse
 
 T = TypeVar("T", bound=BaseModel)
@@ -86,10 +86,6 @@ async def _stored(runner: CommandRunner, key: str) -> IdempotentResponse | None:
     recorder = runner.store.pathways_recorder
     found = await runner.call(lambda: recorder.idempotent_responses([key]))
     return found.get(key)
-
-
-def recorder_of(claim: IdempotencyClaim | None) -> IdempotentRequest | None:
-    return claim
 
 
 class Idempotent:

@@ -24,7 +24,7 @@ from pathways_enrollment.vault import Vault, VaultKeys
 from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, with_occurred_at
-from pathways_infra.idempotency import IdempotencyClaim, recorder_of
+from pathways_infra.idempotency import IdempotencyClaim
 
 S = TypeVar("S")
 ENROLLMENT_IDS = UUID("6f1f8a52-3c8e-4c43-9d8e-2f0a7b1c5e11")
@@ -56,7 +56,7 @@ class EnrollmentApplication:
         self._pool = pool
 
     async def _run(self, job: Callable[[Session], CommandAccepted], claim: Claim) -> CommandAccepted:
-        return await self._runner.run(job, idempotent=recorder_of(claim))
+        return await self._runner.run(job, idempotent=claim)
 
     async def _decide(
         self,
@@ -66,7 +66,7 @@ class EnrollmentApplication:
         context: CommandContext,
         claim: Claim,
     ) -> CommandAccepted:
-        return await decide(self._runner, evolve, aggregate_id, lambda _: decision, context, recorder_of(claim))
+        return await decide(self._runner, evolve, aggregate_id, lambda _: decision, context, claim)
 
     # --- career development units ------------------------------------------------------------
 
@@ -397,7 +397,7 @@ class EnrollmentApplication:
                 session.load(case.evolve_enrollment, enrollment_id)[0], f"enrollment {enrollment_id}"
             )
             the_project, _ = session.load(project.evolve_project, state.project_id)
-            born = person.date_of_birth if person is not None and found is not None else None
+            born = None if person is None else person.date_of_birth
             if born is None:
                 raise EnrollmentRuleError(
                     f"participant {state.participant_id} has no date of birth in the vault (never given, or erased)",

@@ -17,7 +17,7 @@ from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
-from pathways_infra.idempotency import IdempotencyClaim, recorder_of
+from pathways_infra.idempotency import IdempotencyClaim
 from pathways_outcomes.domain.case import (
     Case,
     ClosureReason,
@@ -273,7 +273,7 @@ class OutcomesApplication:
         idempotency: IdempotencyClaim | None,
     ) -> CommandAccepted:
         """One command on one case: ``decision(session)`` is what the domain decides on its state."""
-        return await decide(self._runner, evolve_case, enrollment_id, decision, context, recorder_of(idempotency))
+        return await decide(self._runner, evolve_case, enrollment_id, decision, context, idempotency)
 
     async def _decide_enterprise(
         self,
@@ -282,7 +282,7 @@ class OutcomesApplication:
         context: CommandContext,
         idempotency: IdempotencyClaim | None,
     ) -> CommandAccepted:
-        return await decide(self._runner, evolve_enterprise, enterprise_id, decision, context, recorder_of(idempotency))
+        return await decide(self._runner, evolve_enterprise, enterprise_id, decision, context, idempotency)
 
     async def record_employment(
         self,
@@ -331,7 +331,7 @@ class OutcomesApplication:
                 event_ids += appended.event_ids
             return CommandAccepted(id=enrollment_id, version=appended.version, event_ids=event_ids)
 
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._runner.run(job, idempotent=idempotency)
 
     async def miss_follow_up(
         self,

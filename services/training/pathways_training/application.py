@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
-from pathways_infra.idempotency import IdempotencyClaim, recorder_of
+from pathways_infra.idempotency import IdempotencyClaim
 from pathways_training.domain.cohort import (
     Cohort,
     cancel_cohort,
@@ -223,7 +223,7 @@ class TrainingApplication:
         self._runner = runner
 
     async def _run(self, job: Job[A], idempotency: IdempotencyClaim | None) -> A:
-        return await self._runner.run(job, idempotent=recorder_of(idempotency))
+        return await self._runner.run(job, idempotent=idempotency)
 
     # --- curricula ---
 
@@ -261,7 +261,7 @@ class TrainingApplication:
             curriculum_id,
             lambda session: lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     async def co_design_curriculum(
@@ -284,7 +284,7 @@ class TrainingApplication:
                 needs_assessment_id=command.needs_assessment_id,
             ),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     async def approve_curriculum(
@@ -305,7 +305,7 @@ class TrainingApplication:
                 approved_on=command.approved_on or session.now.date(),
             ),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     async def retire_curriculum(
@@ -326,7 +326,7 @@ class TrainingApplication:
                 retired_on=command.retired_on or session.now.date(),
             ),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     # --- cohorts ---
@@ -371,7 +371,7 @@ class TrainingApplication:
                 state, cohort_id=cohort_id, started_on=command.started_on or session.now.date()
             ),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     async def hold_session(
@@ -453,7 +453,7 @@ class TrainingApplication:
                 state, cohort_id=cohort_id, completed_on=command.completed_on or session.now.date()
             ),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     async def cancel_cohort(
@@ -474,7 +474,7 @@ class TrainingApplication:
                 reason=command.reason,
             ),
             context,
-            recorder_of(idempotency),
+            idempotency,
         )
 
     # --- training records ---
