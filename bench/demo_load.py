@@ -16,12 +16,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import asyncpg
 
 from bench.support import row, servers
 from pathways_infra.demo.cli import load
 from pathways_infra.demo.plan import ARTICLE_PARTICIPANTS, plan_programme
+from pathways_infra.http_client import LeanClient
 from pathways_infra.settings import SERVICE_NAMES
 from tests.support.system import free_port
 
@@ -75,6 +77,22 @@ async def _wait_until_up(ports: list[int]) -> None:
                 await asyncio.sleep(0.2)
 
 
+async def _health(port: int) -> dict[str, Any]:
+    async with LeanClient("127.0.0.1", port, connections=1) as client:
+        return cast(dict[str, Any], (await client.get("/health")).json())
+
+
+def _print_work(health: dict[str, dict[str, Any]]) -> None:
+    """What the services did: events relayed, commands per commit, messages each consumer read."""
+    for service, figures in health.items():
+        commands = figures["commands"]
+        row(f"  {service}: events relayed", f"{figures['relay']['published']:9,}")
+        row(f"  {service}: jobs / commits", f"{commands['jobs']:,} / {commands['commits']:,} "
+            f"({commands['jobs'] / max(commands['commits'], 1):.1f} jobs per commit)")  # fmt: skip
+        for consumer, counts in figures["consumers"].items():
+            row(f"    consumer {consumer}: messages", f"{counts['processed']:9,}")
+
+
 async def main(participants: int, concurrency: int) -> None:
     with servers() as urls, tempfile.TemporaryDirectory(prefix="pathways-bench-data-") as data_dir:
         raw = await raw_insert_rate(urls.database_url, rows=20_000, connections=concurrency)
@@ -100,6 +118,7 @@ async def main(participants: int, concurrency: int) -> None:
             }
             cpu["demo client"] = time.process_time() - client_before
             cpu["whole machine (all processes)"] = _machine_busy_seconds() - busy_before
+            health: dict[str, dict[str, Any]] = {s: await _health(p) for s, p in ports.items()}
         finally:
             for child in children:
                 child.terminate()
@@ -118,6 +137,7 @@ async def main(participants: int, concurrency: int) -> None:
         row(f"  phase: {phase}", f"{seconds:9.1f} s")
     for who, seconds in cpu.items():
         row(f"  CPU: {who}", f"{seconds:9.1f} s ({seconds * 1e3 / summary['commands']:.2f} ms per command)")
+    _print_work(health)
 
 
 if __name__ == "__main__":

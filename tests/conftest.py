@@ -64,7 +64,6 @@ async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
         database_prefix=prefix,
         consumer_max_deliveries=3,
         consumer_backoff_seconds=0.1,
-        consumer_batch_timeout_seconds=0.02,
         relay_poll_seconds=0.2,
     )
     server = DatabaseAddress.parse(server_urls.database_url)

@@ -1,12 +1,16 @@
 """Durable JetStream consumers with exactly-once effects and a dead-letter stream.
 
-FastStream pulls batches from a durable consumer (explicit ack). A batch is parsed, then handed
+FastStream pulls batches from a durable consumer (explicit ack) whose filter is exactly the subjects
+its sink handles, so the server never sends it the rest of a busy stream. A batch is parsed, then handed
 to a *sink*, which applies its effects and records every processed event id in one transaction;
 only after that commit are the messages acked. A failing batch is retried message by message to
 find the culprit; the culprit is NAKed with exponential backoff and, after a bounded number of
 deliveries, parked on the ``DLQ`` stream with its error and origin, then acked so the consumer
 moves on. Messages of the same participant that follow a failed one in the batch are NAKed too,
 so a participant's events are never applied out of order.
+
+Messages on subjects no contract knows are caught by one *guard* per stream, run by the service that
+owns the stream: it sees every message, parks the unknown ones, and acknowledges a whole batch at once.
 """
 
 from __future__ import annotations
@@ -150,14 +154,13 @@ class BatchConsumer:
         *,
         name: str,
         stream: str,
-        subjects: str,
         sink: Sink,
         js: Callable[[], JetStreamContext],
         retry: RetryPolicy,
     ) -> None:
         self.name = name
         self.stream = stream
-        self.subjects = subjects
+        self.subjects = sorted(sink.subjects)
         self._sink = sink
         self._js = js
         self._retry = retry
@@ -244,59 +247,147 @@ class BatchConsumer:
         await msg.ack_sync()
 
     async def park(self, msg: Msg, error: Exception) -> None:
-        metadata = msg.metadata
-        reason = f"{type(error).__name__}: {error}"[:2000]
-        headers = {
-            **(msg.headers or {}),
-            DLQ_ERROR: reason.replace("\r", " ").replace("\n", " "),
-            DLQ_CONSUMER: self.name,
-            DLQ_ORIGINAL_SUBJECT: original_subject(msg),
-            DLQ_ORIGINAL_STREAM: metadata.stream,
-            DLQ_ORIGINAL_SEQUENCE: str(metadata.sequence.stream),
-            DLQ_DELIVERIES: str(metadata.num_delivered),
-            DLQ_PARKED_AT: datetime.now(UTC).isoformat(),
-            "Nats-Msg-Id": f"dlq:{self.name}:{metadata.stream}:{metadata.sequence.stream}",
-        }
-        await self._js().publish(f"dlq.{self.name}.{original_subject(msg)}", msg.data, headers=headers)
+        await park(self._js(), self.name, msg, error)
         self.parked += 1
-        log.error(
-            "consumer %s: parked %s seq %s on DLQ after %d deliveries: %s",
-            self.name, msg.subject, metadata.sequence.stream, metadata.num_delivered, reason,
-        )  # fmt: skip
+
+    def consumer_configs(self) -> list[tuple[str, ConsumerConfig]]:
+        """(stream, config) of the durable consumers: the stream itself, and operator replays to this one."""
+        return [
+            (self.stream, _durable_config(self.name, filter_subjects=self.subjects)),
+            (REPLAY_STREAM, _durable_config(f"{self.name}-replay", filter_subjects=[f"replay.{self.name}.>"])),
+        ]
 
     def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
-        """Subscribe on the service's broker: the stream itself, and operator replays for this consumer."""
-
-        async def keep_raw(message: Any) -> Any:
-            # The sink parses; FastStream must not fail on a garbled body before we can park it.
-            return message.raw_message
+        """Subscribe on the service's broker to the consumers of ``consumer_configs``."""
 
         async def on_batch(body: Any, message: Any = CURRENT_MESSAGE) -> None:
             await self.handle(message.raw_message)
 
-        on_batch.__name__ = f"consume_{self.name.replace('-', '_')}"
-        on_batch.__doc__ = f"Durable consumer {self.name} of {self.subjects}."
-        for subject, stream, durable in (
-            (self.subjects, self.stream, self.name),
-            (f"replay.{self.name}.>", REPLAY_STREAM, f"{self.name}-replay"),
-        ):
-            broker.subscriber(
-                subject,
-                stream=JStream(stream, declare=False),
-                durable=durable,
-                pull_sub=PullSub(batch_size=batch_size, timeout=batch_timeout, batch=True),
-                config=ConsumerConfig(
-                    ack_policy=JetStreamAckPolicy.EXPLICIT,
-                    deliver_policy=DeliverPolicy.ALL,
-                    max_deliver=-1,  # we park after our own limit; the server must never give up silently
-                    ack_wait=30,
-                    max_ack_pending=20_000,
+        _subscribe(broker, self, on_batch, f"Durable consumer {self.name} of {', '.join(self.subjects)}.",
+                   batch_size=batch_size, batch_timeout=batch_timeout)  # fmt: skip
+
+
+class StreamGuard:
+    """Parks the messages of a stream that are on subjects no contract knows; acks the rest unread.
+
+    Consumers filter on the subjects they handle, so an event no contract knows would reach none of
+    them and sit unseen. The guard reads the whole stream (acknowledging each batch with one ack) and
+    parks those, so that an operator sees them.
+    """
+
+    def __init__(self, *, name: str, stream: str, subjects: str, js: Callable[[], JetStreamContext]) -> None:
+        self.name = name
+        self.stream = stream
+        self.subjects = [subjects]
+        self._js = js
+        self.processed = 0
+        self.parked = 0
+
+    async def handle(self, messages: Sequence[Msg]) -> None:
+        for msg in messages:
+            subject = original_subject(msg)
+            if subject not in BY_SUBJECT:
+                await park(self._js(), self.name, msg, MessageRejectedError(str(UnknownSubjectError(subject))))
+                self.parked += 1
+        if messages:
+            await messages[-1].ack_sync()  # acknowledges the whole batch (AckPolicy.ALL)
+        self.processed += len(messages)
+
+    def consumer_configs(self) -> list[tuple[str, ConsumerConfig]]:
+        return [
+            (self.stream, _durable_config(self.name, filter_subjects=self.subjects, ack=JetStreamAckPolicy.ALL)),
+            (
+                REPLAY_STREAM,
+                _durable_config(
+                    f"{self.name}-replay", filter_subjects=[f"replay.{self.name}.>"], ack=JetStreamAckPolicy.ALL
                 ),
-                ack_policy=AckPolicy.MANUAL,
-                decoder=keep_raw,
-                title=f"{durable}:{subject}",
-                description=on_batch.__doc__,
-            )(on_batch)
+            ),
+        ]
+
+    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
+        async def on_batch(body: Any, message: Any = CURRENT_MESSAGE) -> None:
+            await self.handle(message.raw_message)
+
+        _subscribe(broker, self, on_batch, f"Guard of {self.stream}: parks messages on subjects no contract knows.",
+                   batch_size=batch_size, batch_timeout=batch_timeout)  # fmt: skip
+
+
+class _Subscribable(Protocol):
+    name: str
+
+    def consumer_configs(self) -> list[tuple[str, ConsumerConfig]]: ...
+
+
+def _subscribe(
+    broker: NatsBroker,
+    consumer: _Subscribable,
+    on_batch: Callable[..., Awaitable[None]],
+    description: str,
+    *,
+    batch_size: int,
+    batch_timeout: float,
+) -> None:
+    async def keep_raw(message: Any) -> Any:
+        # The sink parses; FastStream must not fail on a garbled body before we can park it.
+        return message.raw_message
+
+    on_batch.__name__ = f"consume_{consumer.name.replace('-', '_')}"
+    on_batch.__doc__ = description
+    for stream, config in consumer.consumer_configs():
+        broker.subscriber(
+            stream=JStream(stream, declare=False),
+            durable=config.durable_name,
+            pull_sub=PullSub(batch_size=batch_size, timeout=batch_timeout, batch=True),
+            config=config,
+            ack_policy=AckPolicy.MANUAL,
+            decoder=keep_raw,
+            title=config.durable_name,
+            description=description,
+        )(on_batch)
+
+
+def _durable_config(
+    name: str, *, filter_subjects: list[str], ack: JetStreamAckPolicy = JetStreamAckPolicy.EXPLICIT
+) -> ConsumerConfig:
+    return ConsumerConfig(
+        name=name,
+        durable_name=name,
+        filter_subjects=filter_subjects,
+        ack_policy=ack,
+        deliver_policy=DeliverPolicy.ALL,
+        max_deliver=-1,  # we park after our own limit; the server must never give up silently
+        ack_wait=30,
+        max_ack_pending=20_000,
+    )
+
+
+async def ensure_consumers(js: JetStreamContext, consumers: Sequence[_Subscribable]) -> None:
+    """Create each durable consumer, or bring an existing one's filter up to date (contracts change)."""
+    for consumer in consumers:
+        for stream, config in consumer.consumer_configs():
+            await js.add_consumer(stream, config=config)
+
+
+async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) -> None:
+    """Put ``msg`` on the DLQ stream with its error and origin, for an operator to see and replay."""
+    metadata = msg.metadata
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    headers = {
+        **(msg.headers or {}),
+        DLQ_ERROR: reason.replace("\r", " ").replace("\n", " "),
+        DLQ_CONSUMER: consumer,
+        DLQ_ORIGINAL_SUBJECT: original_subject(msg),
+        DLQ_ORIGINAL_STREAM: metadata.stream,
+        DLQ_ORIGINAL_SEQUENCE: str(metadata.sequence.stream),
+        DLQ_DELIVERIES: str(metadata.num_delivered),
+        DLQ_PARKED_AT: datetime.now(UTC).isoformat(),
+        "Nats-Msg-Id": f"dlq:{consumer}:{metadata.stream}:{metadata.sequence.stream}",
+    }
+    await js.publish(f"dlq.{consumer}.{original_subject(msg)}", msg.data, headers=headers)
+    log.error(
+        "consumer %s: parked %s seq %s on DLQ after %d deliveries: %s",
+        consumer, msg.subject, metadata.sequence.stream, metadata.num_delivered, reason,
+    )  # fmt: skip
 
 
 _FETCH_FIX_MARK = "_pathways_timeout_fix"

@@ -25,6 +25,8 @@ from pathways_infra.consumer import (
     ProjectionHandler,
     ProjectionSink,
     RetryPolicy,
+    StreamGuard,
+    ensure_consumers,
     install_fetch_timeout_fix,
 )
 from pathways_infra.database import DatabaseAddress, ensure_database
@@ -99,7 +101,7 @@ class ServiceRuntime:
     nc: NatsClient = field(init=False)
     js: JetStreamContext = field(init=False)
     relay: Relay | None = field(init=False, default=None)
-    consumers: list[BatchConsumer] = field(init=False, default_factory=list)
+    consumers: list[BatchConsumer | StreamGuard] = field(init=False, default_factory=list)
     _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
 
@@ -126,6 +128,7 @@ class ServiceRuntime:
         self.broker = self.build_broker()
         if self.run_consumers:
             install_fetch_timeout_fix()
+            await ensure_consumers(self.js, self.consumers)
             await self.broker.start()
         if self.run_relay:
             self.relay = self.build_relay(address.url)
@@ -154,18 +157,17 @@ class ServiceRuntime:
             for reaction in self.definition.reactions
         ]
         for name, source, sink in sinks:
-            consumer = BatchConsumer(
-                name=name,
-                stream=STREAMS[source].name,
-                subjects=STREAMS[source].subjects[0],
-                sink=sink,
-                js=lambda: self.js,
-                retry=retry,
+            self.consumers.append(
+                BatchConsumer(name=name, stream=STREAMS[source].name, sink=sink, js=lambda: self.js, retry=retry)
             )
+        own = STREAMS[self.name]
+        self.consumers.append(
+            StreamGuard(name=f"{self.name}-guard", stream=own.name, subjects=own.subjects[0], js=lambda: self.js)
+        )
+        for consumer in self.consumers:
             consumer.register(
                 broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds
             )
-            self.consumers.append(consumer)
         for event in self.definition.publishes:
             broker.publisher(event.SUBJECT, schema=event, title=event.SUBJECT, description=event.__doc__)
         return broker

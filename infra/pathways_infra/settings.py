@@ -43,7 +43,12 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="First redelivery delay; doubles on each further attempt."
     )
     consumer_batch_size: int = Field(default=256, ge=1)
-    consumer_batch_timeout_seconds: float = Field(default=0.05, gt=0)
+    consumer_batch_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Longest wait of one pull on a quiet stream. A pull returns as soon as a message arrives, "
+        "so this costs no latency; a short one makes every idle consumer poll the server many times a second.",
+    )
     relay_batch_size: int = Field(default=5000, ge=1, le=20_000)
     relay_poll_seconds: float = Field(
         default=1.0, gt=0, description="Relay polling interval when no LISTEN/NOTIFY wake-up arrives."
