@@ -9,7 +9,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from pathways_contracts.reference import UnknownProvinceError
-from pathways_infra.http import UNAUTHENTICATED_NOTE, install_error_handlers
+from pathways_infra.http import (
+    COMMAND_HEADERS,
+    UNAUTHENTICATED_NOTE,
+    command_context,
+    document_headers,
+    install_error_handlers,
+)
+from pathways_infra.idempotency import IDEMPOTENCY_HEADERS, idempotent
 from pathways_infra.service import ServiceRuntime
 
 
@@ -45,6 +52,7 @@ def create_service_app(
     )
     install_error_handlers(app, [*domain_errors, UnknownProvinceError])
     app.include_router(router)
+    document_headers(app, {command_context: COMMAND_HEADERS, idempotent: IDEMPOTENCY_HEADERS})
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:

@@ -136,8 +136,9 @@ def _serve(args: argparse.Namespace) -> int:
     app = build_app(runtime)
     port = args.port or settings.port_of(service)
     config = uvicorn.Config(
-        app, host=settings.http_host, port=port, log_config=None, access_log=False, lifespan="on", ws="none"
-    )
+        app, host=settings.http_host, port=port, log_config=None, access_log=False, lifespan="on", ws="none",
+        proxy_headers=False,  # no proxy in front; its middleware parsed the client address on every request
+    )  # fmt: skip
     uvicorn.Server(config).run()
     return 0
 

@@ -382,8 +382,8 @@ class CommandRunner:
                 return
 
     def _run_group(self, group: list[_Pending[Any]]) -> None:
-        group = self._without_answered(group)
-        outcomes, touched = self._execute(group)
+        outcomes, failures, touched = self._execute(group)
+        self._settle_failures(failures)
         if not outcomes:
             return
         try:
@@ -404,34 +404,36 @@ class CommandRunner:
         for outcome in outcomes:
             outcome.pending.settle(result=outcome.result)
 
-    def _without_answered(self, group: list[_Pending[Any]]) -> list[_Pending[Any]]:
-        """Settle the repeats of requests answered before (one query for the group); the rest run."""
-        keys = [pending.idempotent.key for pending in group if pending.idempotent is not None]
-        if not keys:
-            return group
-        answered = self.store.pathways_recorder.idempotent_responses(keys)
-        if not answered:
-            return group
-        for pending in group:
-            if pending.idempotent is not None and pending.idempotent.key in answered:
-                pending.settle(error=AnsweredBeforeError(answered[pending.idempotent.key]))
-        return [pending for pending in group if not pending.settled]
+    def _settle_failures(self, failures: list[tuple[_Pending[Any], Exception]]) -> None:
+        """A job that failed may be the repeat of a request answered before: then the answer is its result.
 
-    def _execute(self, group: list[_Pending[Any]]) -> tuple[list[_Outcome[Any]], dict[UUID, _Loaded[Any]]]:
-        """Run the group's jobs in turn; also returns every aggregate they loaded or changed."""
+        Keys are looked up only here, not for every group: a repeat whose job succeeds again is caught
+        by the idempotency table's key when the group commits (and then re-run alone).
+        """
+        keys = [pending.idempotent.key for pending, _ in failures if pending.idempotent is not None]
+        answered = self.store.pathways_recorder.idempotent_responses(keys) if keys else {}
+        for pending, error in failures:
+            stored = answered.get(pending.idempotent.key) if pending.idempotent is not None else None
+            pending.settle(error=AnsweredBeforeError(stored) if stored is not None else error)
+
+    def _execute(
+        self, group: list[_Pending[Any]]
+    ) -> tuple[list[_Outcome[Any]], list[tuple[_Pending[Any], Exception]], dict[UUID, _Loaded[Any]]]:
+        """Run the group's jobs in turn: what succeeded, what failed, and every aggregate loaded or changed."""
         shared: dict[UUID, _Loaded[Any]] = {}
         now = datetime.now(UTC)
         outcomes: list[_Outcome[Any]] = []
+        failures: list[tuple[_Pending[Any], Exception]] = []
         for pending in group:
             session = Session(self.store, shared, now, self.cache)
             try:
                 result = pending.job(session)
             except Exception as error:
-                pending.settle(error=error)
+                failures.append((pending, error))
                 continue
             session.keep()
             outcomes.append(_Outcome(pending, result, session))
-        return outcomes, shared
+        return outcomes, failures, shared
 
     def _commit(self, outcomes: list[_Outcome[Any]], touched: dict[UUID, _Loaded[Any]]) -> None:
         """Save the group in one transaction; then its aggregates, as saved, are what the cache holds."""
@@ -456,8 +458,9 @@ class CommandRunner:
             pending.settle(error=AlreadyProcessedError(message))
             return
         for _ in range(self._conflict_retries):
-            outcomes, touched = self._execute([pending])
+            outcomes, failures, touched = self._execute([pending])
             if not outcomes:
+                self._settle_failures(failures)
                 return
             try:
                 self._commit(outcomes, touched)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError
 from pathways_infra.eventstore import Actor
 from pathways_infra.idempotency import IdempotencyKeyReusedError
 from pathways_infra.ids import new_id
+from pathways_infra.request_errors import invalid_header
 
 log = logging.getLogger(__name__)
 
@@ -58,26 +61,31 @@ async def application_of(request: Request) -> Any:
     return request.app.state.application
 
 
-async def command_context(
-    x_actor_id: Annotated[str, Header(description="Who is acting (not authenticated).")] = "anonymous",
-    x_actor_role: Annotated[
-        str, Header(description="Their role, e.g. programme-officer, unit-staff, mentor.")
-    ] = "unknown",
-    x_actor_unit: Annotated[str | None, Header(description="Their career development unit, if any.")] = None,
-    x_correlation_id: Annotated[UUID | None, Header(description="Correlates a conversation across services.")] = None,
-    if_match: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description='Act only if the aggregate is still at this version (from the last command), e.g. "3".',
-        ),
-    ] = None,
-) -> CommandContext:
+async def command_context(request: Request) -> CommandContext:
+    """The caller's identity and conditions, from the headers ``COMMAND_HEADERS`` documents.
+
+    Read from the request as a whole: declared one by one as FastAPI header parameters, they cost
+    about 0.2 ms a request, as much as the rest of FastAPI's work on a command.
+    """
+    headers = request.headers
     return CommandContext(
-        actor=Actor(id=x_actor_id, role=x_actor_role, unit=x_actor_unit),
-        correlation_id=x_correlation_id or new_id(),
-        expected_version=_version_in(if_match),
+        actor=Actor(
+            id=headers.get("x-actor-id", "anonymous"),
+            role=headers.get("x-actor-role", "unknown"),
+            unit=headers.get("x-actor-unit"),
+        ),
+        correlation_id=_correlation_id_in(headers.get("x-correlation-id")) or new_id(),
+        expected_version=_version_in(headers.get("if-match")),
     )
+
+
+def _correlation_id_in(value: str | None) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise invalid_header("X-Correlation-Id", f"expected a UUID, got {value!r}") from None
 
 
 def _version_in(if_match: str | None) -> int | None:
@@ -85,16 +93,55 @@ def _version_in(if_match: str | None) -> int | None:
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("header", "If-Match"),
-                    "msg": f'expected an aggregate version such as "3", got {if_match!r}',
-                    "type": "value_error",
-                }
-            ]
-        )
+        raise invalid_header("If-Match", f'expected an aggregate version such as "3", got {if_match!r}')
     return int(tag)
+
+
+def _header(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}  # fmt: skip
+
+
+COMMAND_HEADERS = [
+    _header("X-Actor-Id", "Who is acting (not authenticated). Default: anonymous."),
+    _header("X-Actor-Role", "Their role, e.g. programme-officer, unit-staff, mentor. Default: unknown."),
+    _header("X-Actor-Unit", "Their career development unit, if any."),
+    _header("X-Correlation-Id", "Correlates a conversation across services.", {"type": "string", "format": "uuid"}),
+    _header("If-Match", 'Act only if the aggregate is still at this version (from the last command), e.g. "3".'),
+]
+
+
+def document_headers(app: FastAPI, headers_of: Mapping[Callable[..., Any], Sequence[dict[str, Any]]]) -> None:
+    """Declare in the OpenAPI document the headers that dependencies read straight from the request.
+
+    ``headers_of`` maps a dependency to the header parameters it reads; every operation that
+    depends on it, directly or through another dependency, lists them.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for route in app.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            calls = _dependency_calls(route.dependant)
+            extra = [header for call, headers in headers_of.items() if call in calls for header in headers]
+            for method in route.methods:
+                operation = schema["paths"][route.path_format][method.lower()]
+                operation.setdefault("parameters", []).extend(extra)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _dependency_calls(dependant: Dependant) -> set[Any]:
+    calls = set()
+    for dependency in dependant.dependencies:
+        calls.add(dependency.call)
+        calls |= _dependency_calls(dependency)
+    return calls
 
 
 def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> CommandContext:

@@ -11,23 +11,26 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from pathways_infra.commands import AlreadyProcessedError, AnsweredBeforeError, CommandRunner
 from pathways_infra.eventstore import IdempotentResponse
+from pathways_infra.request_errors import invalid_header
 
 T = TypeVar("T", bound=BaseModel)
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Send the same key with a retried request and get the first answer, without acting twice.",
-    ),
+IDEMPOTENCY_HEADERS = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "Send the same key with a retried request and get the first answer, without acting twice.",
+        "schema": {"type": "string", "maxLength": 200},
+    }
 ]
+MAX_KEY_LENGTH = 200
 
 
 class IdempotencyKeyReusedError(ValueError):
@@ -63,7 +66,8 @@ async def once(
 ) -> T | JSONResponse:
     """Run the command once per key; a repeat gets the stored answer (marked ``Idempotent-Replayed``).
 
-    The command runner looks the key up with the rest of its group and refuses to run a repeat.
+    A repeat shows itself in the command runner: its commit collides with the stored key, or its
+    job fails where the first one succeeded and the runner then finds the key answered.
     """
     if claim is None:
         return await run(None)
@@ -71,7 +75,7 @@ async def once(
         return await run(claim)
     except AnsweredBeforeError as answered:
         stored: IdempotentResponse | None = answered.answer
-    except AlreadyProcessedError:  # the same key, committed by a concurrent request of the same group first
+    except AlreadyProcessedError:  # its commit collided with the key, committed before
         stored = await _stored(runner, claim.key)
     if stored is None:
         raise RuntimeError(f"idempotency key {claim.key!r} was taken but has no stored answer")
@@ -100,7 +104,11 @@ class Idempotent:
         return await once(runner, await claim_for(self._request, self._key), run)
 
 
-async def idempotent(request: Request, key: IdempotencyKey = None) -> Idempotent:
+async def idempotent(request: Request) -> Idempotent:
+    """Reads ``Idempotency-Key`` from the request (documented by ``IDEMPOTENCY_HEADERS``; see ``command_context``)."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and len(key) > MAX_KEY_LENGTH:
+        raise invalid_header("Idempotency-Key", f"at most {MAX_KEY_LENGTH} characters, got {len(key)}")
     return Idempotent(request, key)
 
 

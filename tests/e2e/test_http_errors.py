@@ -26,9 +26,14 @@ async def test_malformed_commands_get_422_naming_the_field_and_store_nothing(set
             json={"sex": "F", "birth_year": 1990, "personal_data": {**person, "national_id": "1-1018-00001-00-1"}},
         )
         not_json = await client.post("/units", content=b"{", headers={"content-type": "application/json"})
+        unit = {"name": "Fishing gear CDU", "province_code": "TH-80"}
+        bad_correlation = await client.post("/units", json=unit, headers={"X-Correlation-Id": "yesterday"})
+        long_key = await client.post("/units", json=unit, headers={"Idempotency-Key": "k" * 201})
         stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
 
-    for response in (bad_enrollment, unknown_province, bad_year, extra_field, bad_national_id, not_json):
+    for response in (
+        bad_enrollment, unknown_province, bad_year, extra_field, bad_national_id, not_json, bad_correlation, long_key
+    ):  # fmt: skip
         assert response.status_code == 422, response.text
     fields = {f["field"] for f in bad_enrollment.json()["fields"]}
     assert fields == {"body.participant_id", "body.project_id"}
@@ -39,6 +44,8 @@ async def test_malformed_commands_get_422_naming_the_field_and_store_nothing(set
     assert extra_field.json()["fields"][0]["field"] == "body.name"
     assert bad_national_id.json()["fields"][0]["field"] == "body.personal_data.national_id"
     assert "1018" not in bad_national_id.text, "the rejected national ID is echoed back"
+    assert bad_correlation.json()["fields"][0]["field"] == "header.X-Correlation-Id"
+    assert long_key.json()["fields"][0]["field"] == "header.Idempotency-Key"
     assert stored == 0
 
 

@@ -45,3 +45,17 @@ async def test_a_key_reused_for_a_different_request_is_refused(settings: Setting
         reused = await client.post("/participants", json={**body, "birth_year": 1970}, headers={"Idempotency-Key": "k"})
     assert reused.status_code == 422
     assert reused.json()["fields"][0]["field"] == "header.Idempotency-Key"
+
+
+async def test_a_retry_that_would_now_break_a_rule_gets_the_first_answer(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        unit = await client.post("/units", json={"name": "Khon Kaen CDU", "province_code": "TH-40"})
+        path = f"/units/{unit.json()['id']}/activation"
+        first = await client.post(path, json=None, headers={"Idempotency-Key": "activate-1"})
+        retried = await client.post(path, json=None, headers={"Idempotency-Key": "activate-1"})
+        fresh = await client.post(path, json=None, headers={"Idempotency-Key": "activate-2"})
+    assert first.status_code == retried.status_code == 201
+    assert retried.json() == first.json()
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert fresh.status_code == 409, "a second activation under a new key should break the unit's lifecycle rule"
