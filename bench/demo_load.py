@@ -51,8 +51,29 @@ async def raw_insert_rate(database_url: str, *, rows: int, connections: int) -> 
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _cpu_in_stat(Path(f"/proc/{pid}/stat").read_text())
+
+
+def _cpu_in_stat(stat: str) -> float:
+    fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_program(names: tuple[str, ...]) -> dict[str, float]:
+    """CPU seconds so far of every running process of each named program (e.g. all PostgreSQL backends)."""
+    totals = dict.fromkeys(names, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        program = text[text.index("(") + 1 : text.rindex(")")]
+        if program in totals:
+            totals[program] += _cpu_in_stat(text)
+    return totals
+
+
+SERVERS = ("postgres", "nats-server")
 
 
 def _machine_busy_seconds() -> float:
@@ -112,11 +133,14 @@ async def main(participants: int, concurrency: int) -> None:
             programme = plan_programme(1, **scale)
             before = {s: _cpu_seconds(c.pid) for s, c in zip(SERVICE_NAMES, children, strict=True)}
             busy_before, client_before = _machine_busy_seconds(), time.process_time()
+            servers_before = _cpu_by_program(SERVERS)
             summary = await load(programme, {s: ("127.0.0.1", p) for s, p in ports.items()}, concurrency)
             cpu: dict[str, float] = {
                 s: _cpu_seconds(c.pid) - before[s] for s, c in zip(SERVICE_NAMES, children, strict=True)
             }
             cpu["demo client"] = time.process_time() - client_before
+            servers_after = _cpu_by_program(SERVERS)
+            cpu |= {f"{name} (all its processes)": servers_after[name] - servers_before[name] for name in SERVERS}
             cpu["whole machine (all processes)"] = _machine_busy_seconds() - busy_before
             health: dict[str, dict[str, Any]] = {s: await _health(p) for s, p in ports.items()}
         finally:

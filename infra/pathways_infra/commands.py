@@ -444,7 +444,7 @@ class CommandRunner:
         statements += [statement for outcome in outcomes for statement in outcome.session.statements]
         if events or inbox or idempotent or statements:
             try:
-                self.store.save(*events, inbox=inbox, idempotent=idempotent, statements=statements)
+                self.store.append(events, inbox=inbox, idempotent=idempotent, statements=statements)
             except Exception:
                 self.cache.evict(touched)
                 raise

@@ -401,5 +401,14 @@ class EventStore(Application[UUID]):
     def events_table(self) -> str:
         return self.pathways_recorder.events_table_name
 
+    def append(self, events: Sequence[RecordedEvent], **kwargs: Any) -> None:
+        """Store events, and what commits with them (``kwargs`` of ``PathwaysRecorder.insert_events``).
+
+        Straight to the recorder: ``Application.save`` would add, per event, isinstance checks
+        against runtime protocols (slow in Python 3.11) and hooks this store does not use.
+        """
+        mapper = self.mapper
+        self.pathways_recorder.insert_events([mapper.to_stored_event(event) for event in events], **kwargs)
+
     def history(self, aggregate_id: UUID) -> list[RecordedEvent]:
         return list(self.events.get(aggregate_id))  # type: ignore[arg-type]
