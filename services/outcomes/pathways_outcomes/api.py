@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import IntEnum
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
 from pathways_infra.idempotency import Once
 from pathways_outcomes.application import (
@@ -29,7 +33,7 @@ from pathways_outcomes.application import (
     StartEnterprise,
 )
 from pathways_outcomes.domain.enterprise import EnterpriseKind, EnterpriseStatus
-from pathways_outcomes.projections import cases, enterprises, programme
+from pathways_outcomes.projections import cases, enterprises, indicators, programme
 
 router = APIRouter()
 
@@ -201,3 +205,92 @@ async def list_enterprises(
 async def programme_totals(read: ReadPool) -> dict[str, Any]:
     """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region."""
     return await programme.totals(read)
+
+
+def _programme_region(region: str) -> str:
+    return PROGRAMME_REGIONS.region(region.strip().upper()).id
+
+
+Region = Annotated[str, AfterValidator(_programme_region)]
+ProvinceCode = Annotated[str, AfterValidator(normalise_province_iso)]
+Baht = Annotated[Decimal, PlainSerializer(lambda amount: str(amount.quantize(Decimal("0.01"))), return_type=str)]
+
+
+class RateAnswer(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    numerator: int
+    denominator: int
+    value: float | None = Field(description="numerator / denominator; null when the denominator is 0.")
+
+
+class IndicatorsAnswer(BaseModel):
+    """The slice asked about, then the indicators; months (3, 6, 12) key the per-follow-up ones."""
+
+    as_of: date
+    region: str | None
+    province_code: str | None
+    project_id: UUID | None
+    panel: bool
+    cases: int
+    training_completion: RateAnswer
+    follow_up_completion: dict[int, RateAnswer]
+    employment: dict[int, RateAnswer]
+    median_income_change_thb: dict[int, Baht | None]
+    median_days_to_first_job: float | None
+    employment_related_to_training: RateAnswer
+    enterprises_started: dict[EnterpriseKind, int]
+    online_sales_adoption: RateAnswer
+
+
+@router.get("/programme/indicators", tags=["programme"])
+async def programme_indicators(
+    read: ReadPool,
+    region: Annotated[
+        Region | None, Query(description=f"Cases now in this region: {', '.join(PROGRAMME_REGIONS.region_ids)}.")
+    ] = None,
+    province_code: Annotated[
+        ProvinceCode | None, Query(description="Cases now in this province: ISO 3166-2:TH code, e.g. TH-50.")
+    ] = None,
+    project_id: Annotated[UUID | None, Query(description="Cases now in this project.")] = None,
+    as_of: Annotated[date | None, Query(description="Follow-ups due by this day count; defaults to today.")] = None,
+    panel: Annotated[
+        bool, Query(description="Employment rates over the same people each round: those who answered all three.")
+    ] = False,
+) -> IndicatorsAnswer:
+    """Outcome indicators (tracer-study style) of the whole programme, or of the cases now in a region,
+    province and/or project (filters combine; a case transferred counts where it moved to).
+
+    The cases are the enrolled participants' enrollments. Each rate gives its `numerator`,
+    `denominator` and `value` (null when the denominator is 0); per-follow-up indicators are keyed
+    by month after training completion (3, 6, 12). Read models follow the events: a fact recorded
+    a moment ago may not show yet.
+
+    - **cases**: enrollments enrolled (whatever happened to them since).
+    - **training_completion**: completed / (completed + dropped out + withdrawn before completing);
+      cases still in training are left out.
+    - **follow_up_completion**: follow-ups completed / follow-ups due by `as_of` (due, overdue,
+      completed or missed; those still open when their case was withdrawn or closed are missed).
+    - **employment**: cases with an employment (wage or self-employed) recorded at that follow-up /
+      cases that completed it. With `panel=true`, only cases that completed all three follow-ups.
+    - **median_income_change_thb**: median of (monthly income observed at that follow-up − baseline)
+      over cases with both; the baseline is enrollment's, else an income observed at month 0.
+    - **median_days_to_first_job**: median, over cases that reported it, of the days to first job
+      given with their first employment that gave one.
+    - **employment_related_to_training**: cases whose latest employment is related to the training /
+      cases with an employment recorded.
+    - **enterprises_started**: enterprises and community enterprises with at least one participant
+      among the cases.
+    - **online_sales_adoption**: those enterprises that opened an online sales channel / all of them.
+    """
+    day = as_of or datetime.now(UTC).date()
+    of = indicators.Slice(region=region, province_code=province_code, project_id=project_id)
+    found = await indicators.programme_indicators(read, of, on=day, panel=panel)
+    return IndicatorsAnswer(
+        as_of=day,
+        region=region,
+        province_code=province_code,
+        project_id=project_id,
+        panel=panel,
+        **{field.name: getattr(found, field.name) for field in fields(found)},
+    )

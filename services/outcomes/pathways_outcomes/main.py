@@ -19,7 +19,7 @@ from pathways_outcomes.application import (
 )
 from pathways_outcomes.domain.case import OutcomesRuleError
 from pathways_outcomes.outbound import translate
-from pathways_outcomes.projections import cases, enterprises, programme
+from pathways_outcomes.projections import cases, enterprises, indicators, programme
 
 
 def definition() -> ServiceDefinition:
@@ -27,7 +27,7 @@ def definition() -> ServiceDefinition:
         name="outcomes",
         translate=translate,
         publishes=contracts.EVENTS,
-        read_models=[cases.READ_MODEL, enterprises.READ_MODEL, programme.READ_MODEL],
+        read_models=[cases.READ_MODEL, enterprises.READ_MODEL, programme.READ_MODEL, indicators.READ_MODEL],
         reactions=[
             Reaction(
                 name="from-training",

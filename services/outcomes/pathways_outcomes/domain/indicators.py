@@ -4,6 +4,9 @@ Pass the cases of whatever slice is reported on (a project, a province, a track.
 is computed over those cases, and enterprise indicators over the enterprises with at least one of
 their participants. Rates keep their numerator and denominator so a report can show both.
 
+These are the reference definitions: ``projections/indicators.py`` answers the same indicators in
+SQL for the HTTP API, and a test checks that both agree on the same cases.
+
 - Training completion: completed / (completed + dropped out + withdrawn before completion). Cases
   still in training are left out.
 - Follow-up completion at m months: completed / follow-ups at m that were due by the given date
@@ -11,7 +14,12 @@ their participants. Rates keep their numerator and denominator so a report can s
 - Employment at m months: cases with an employment recorded at the m-month follow-up / cases whose
   m-month follow-up was completed. ``panel=True`` keeps the same people each round: only cases
   that completed all three follow-ups.
-- Income change at m months: median of (income at m months − baseline), over cases with both.
+- Income change at m months: median of (income at m months − baseline), over cases with both; the
+  baseline is enrollment's, else an income observed at month 0.
+- Days to first job: median, over cases that gave one, of the days to first job of their first
+  employment that gave it.
+- Employment related to training: cases whose latest employment is related / cases with an employment.
+- Enterprises started, by kind; online sales adoption: those selling online / enterprises started.
 """
 
 from __future__ import annotations

@@ -1,0 +1,341 @@
+"""Programme indicators over HTTP: six participants driven to known outcomes, the programme and slices of it.
+
+Every baseline income is 6,500 baht and every training completes on 2025-08-29, so follow-ups are
+due on 2025-11-29, 2026-02-28 and 2026-08-29 (all due today).
+
+- answered_all (Chiang Mai): a wage job at each follow-up, found in 21 days and unrelated to the training
+  at 3 months (9,000 baht), related at 6 (9,500) and at 12 (10,000; "400 days" given again then).
+- lost_after_six (Chiang Mai): not working at 3 months (6,000); self-employed at 6, unrelated, after
+  150 days (7,000); then the case is closed, so the 12-month follow-up is missed.
+- dropped (Chiang Mai): dropped out of training.
+- self_employed (Bangkok): 3-month follow-up missed; self-employed (unrelated, 60 days) in an
+  enterprise of their own that sells online; the 6- and 12-month follow-ups are left open.
+- withdrawn (Bangkok): withdrawn during training.
+- moved (Chiang Mai, then Bangkok): transferred, still in training.
+
+answered_all and lost_after_six start a community enterprise together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from pathways_infra.settings import Settings
+from pathways_outcomes.domain.case import Case, evolve_case
+from pathways_outcomes.domain.enterprise import Enterprise, evolve_enterprise
+from pathways_outcomes.domain.indicators import ProgrammeIndicators, programme_indicators
+from pathways_outcomes.projections import indicators
+from tests.support.given import given
+from tests.support.journeys import Enrolled, complete_training, created, enroll, in_training, open_project
+from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
+
+PATH = "/programme/indicators"
+ECHOED = ("as_of", "region", "province_code", "project_id", "panel")
+BEFORE_TWELVE_MONTHS_DUE = date(2026, 8, 28)
+
+
+def rate(numerator: int, denominator: int) -> dict[str, Any]:
+    return {
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": numerator / denominator if denominator else None,
+    }
+
+
+def per_month(three: Any, six: Any, twelve: Any) -> dict[str, Any]:
+    return {"3": three, "6": six, "12": twelve}
+
+
+WHOLE = {
+    "cases": 6,
+    "training_completion": rate(3, 5),  # moved, still in training, is left out
+    "follow_up_completion": per_month(rate(2, 3), rate(2, 3), rate(1, 3)),
+    "employment": per_month(rate(1, 2), rate(2, 2), rate(1, 1)),
+    "median_income_change_thb": per_month("1000.00", "1750.00", "3500.00"),
+    "median_days_to_first_job": 60.0,  # 21 (the first given), 60 and 150
+    "employment_related_to_training": rate(1, 3),  # the latest employment of each
+    "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 1},
+    "online_sales_adoption": rate(1, 2),
+}
+BEFORE_TWELVE_MONTHS = {**WHOLE, "follow_up_completion": per_month(rate(2, 3), rate(2, 3), rate(1, 2))}
+PANEL = {**WHOLE, "employment": per_month(rate(1, 1), rate(1, 1), rate(1, 1))}  # only answered_all answered all
+CHIANG_MAI = {
+    "cases": 3,
+    "training_completion": rate(2, 3),
+    "follow_up_completion": per_month(rate(2, 2), rate(2, 2), rate(1, 2)),
+    "employment": per_month(rate(1, 2), rate(2, 2), rate(1, 1)),
+    "median_income_change_thb": per_month("1000.00", "1750.00", "3500.00"),
+    "median_days_to_first_job": 85.5,
+    "employment_related_to_training": rate(1, 2),
+    "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 1},
+    "online_sales_adoption": rate(0, 1),
+}
+CENTRAL = {
+    "cases": 3,  # moved counts where it moved to
+    "training_completion": rate(1, 2),
+    "follow_up_completion": per_month(rate(0, 1), rate(0, 1), rate(0, 1)),
+    "employment": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
+    "median_income_change_thb": per_month(None, None, None),
+    "median_days_to_first_job": 60.0,
+    "employment_related_to_training": rate(0, 1),
+    "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 0},
+    "online_sales_adoption": rate(1, 1),
+}
+NOBODY = {
+    "cases": 0,
+    "training_completion": rate(0, 0),
+    "follow_up_completion": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
+    "employment": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
+    "median_income_change_thb": per_month(None, None, None),
+    "median_days_to_first_job": None,
+    "employment_related_to_training": rate(0, 0),
+    "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 0},
+    "online_sales_adoption": rate(0, 0),
+}
+
+
+@dataclass(frozen=True)
+class Programme:
+    chiang_mai: str
+    bangkok: str
+    answered_all: Enrolled
+    lost_after_six: Enrolled
+    dropped: Enrolled
+    self_employed: Enrolled
+    withdrawn: Enrolled
+    moved: Enrolled
+    enterprise_ids: tuple[str, ...]
+
+    @property
+    def enrollments(self) -> list[Enrolled]:
+        return [self.answered_all, self.lost_after_six, self.dropped, self.self_employed, self.withdrawn, self.moved]
+
+
+def indicators_in(answer: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answer.items() if key not in ECHOED}
+
+
+async def follow_ups_scheduled(system: RunningSystem, enrolled: Enrolled) -> None:
+    async def scheduled() -> bool | None:
+        case = await get_json_when_found(system.client("outcomes"), f"/cases/{enrolled.enrollment_id}")
+        return True if len(case["follow_ups"]) == 3 else None
+
+    await eventually(scheduled, what="follow-ups scheduled")
+
+
+async def completed(system: RunningSystem, project_id: str) -> Enrolled:
+    enrolled = await enroll(system, project_id)
+    await complete_training(system, enrolled)
+    await follow_ups_scheduled(system, enrolled)
+    return enrolled
+
+
+async def answer(outcomes: httpx.AsyncClient, enrolled: Enrolled, month: int, on: str, **employment: Any) -> None:
+    body = {"completed_on": on, **employment}
+    created(await outcomes.post(f"/cases/{enrolled.enrollment_id}/follow-ups/{month}", json=body))
+
+
+def wage(*, related: bool, days: int | None = None) -> dict[str, Any]:
+    return {"employment_type": "WAGE", "related_to_training": related, "days_to_first_job": days}
+
+
+async def answered_all_three(system: RunningSystem, project_id: str) -> Enrolled:
+    enrolled = await completed(system, project_id)
+    outcomes = system.client("outcomes")
+    await answer(outcomes, enrolled, 3, "2025-12-01", **wage(related=False, days=21), monthly_income_thb="9000")
+    await answer(outcomes, enrolled, 6, "2026-03-02", **wage(related=True), monthly_income_thb="9500")
+    await answer(outcomes, enrolled, 12, "2026-09-01", **wage(related=True, days=400), monthly_income_thb="10000")
+    return enrolled
+
+
+async def answered_three_and_six(system: RunningSystem, project_id: str) -> Enrolled:
+    enrolled = await completed(system, project_id)
+    outcomes = system.client("outcomes")
+    await answer(outcomes, enrolled, 3, "2025-12-01", monthly_income_thb="6000")
+    self_employed = {"employment_type": "SELF_EMPLOYED", "related_to_training": False, "days_to_first_job": 150}
+    await answer(outcomes, enrolled, 6, "2026-03-02", **self_employed, monthly_income_thb="7000")
+    return enrolled
+
+
+async def self_employed_online(system: RunningSystem, project_id: str) -> tuple[Enrolled, str]:
+    enrolled = await completed(system, project_id)
+    outcomes, path = system.client("outcomes"), f"/cases/{enrolled.enrollment_id}"
+    missed = {"reason": "NO_RESPONSE", "missed_on": "2025-12-15"}
+    created(await outcomes.post(f"{path}/follow-ups/3/missed", json=missed))
+    employment = {
+        "employment_type": "SELF_EMPLOYED",
+        "related_to_training": False,
+        "monthly_income_thb": "8000",
+        "days_to_first_job": 60,
+    }
+    created(await outcomes.post(f"{path}/employment", json=employment))
+    shop = {
+        "kind": "ENTERPRISE",
+        "name": "Bangkok gift boxes",
+        "project_id": project_id,
+        "enrollment_ids": [enrolled.enrollment_id],
+        "members_count": 2,
+    }
+    enterprise_id: str = created(await outcomes.post("/enterprises", json=shop))["id"]
+    channel = {"channel": "Shopee", "opened_on": "2026-01-10"}
+    created(await outcomes.post(f"/enterprises/{enterprise_id}/online-sales-channel", json=channel))
+    return enrolled, enterprise_id
+
+
+async def community_enterprise(system: RunningSystem, project_id: str, *members: Enrolled) -> str:
+    start = {
+        "kind": "COMMUNITY_ENTERPRISE",
+        "name": "Mae Rim herbal soap group",
+        "project_id": project_id,
+        "enrollment_ids": [m.enrollment_id for m in members],
+        "members_count": 9,
+    }
+    enterprise_id: str = created(await system.client("outcomes").post("/enterprises", json=start))["id"]
+    return enterprise_id
+
+
+async def dropped_out(system: RunningSystem, project_id: str) -> Enrolled:
+    enrolled = await enroll(system, project_id)
+    await in_training(system, enrolled)
+    dropout = {"reason": "FAMILY_DUTIES"}
+    created(await system.client("training").post(f"/training-records/{enrolled.enrollment_id}/dropout", json=dropout))
+    return enrolled
+
+
+async def withdrawn_in_training(system: RunningSystem, project_id: str) -> Enrolled:
+    enrolled = await enroll(system, project_id)
+    await in_training(system, enrolled)
+    withdrawal = {"reason": "PARTICIPANT_REQUEST", "withdrawn_on": "2025-06-01"}
+    created(
+        await system.client("enrollment").post(f"/enrollments/{enrolled.enrollment_id}/withdrawal", json=withdrawal)
+    )
+    return enrolled
+
+
+async def moved_in_training(system: RunningSystem, origin: str, destination: str) -> Enrolled:
+    enrolled = await enroll(system, origin)
+    await in_training(system, enrolled)
+    transfer = {"to_project_id": destination, "transferred_on": "2025-05-20", "reason": "RELOCATION"}
+    created(await system.client("enrollment").post(f"/enrollments/{enrolled.enrollment_id}/transfer", json=transfer))
+    return enrolled
+
+
+async def drive(system: RunningSystem) -> Programme:
+    chiang_mai = await open_project(system, name="Herbal soap", province_code="TH-50")
+    bangkok = await open_project(system, name="Gift boxes", province_code="TH-10")
+    answered_all = await answered_all_three(system, chiang_mai)
+    lost_after_six = await answered_three_and_six(system, chiang_mai)
+    community = await community_enterprise(system, chiang_mai, answered_all, lost_after_six)
+    closure = {"reason": "LOST_CONTACT", "closed_on": "2026-04-01"}
+    created(await system.client("outcomes").post(f"/cases/{lost_after_six.enrollment_id}/closure", json=closure))
+    self_employed, shop = await self_employed_online(system, bangkok)
+    return Programme(
+        chiang_mai=chiang_mai,
+        bangkok=bangkok,
+        answered_all=answered_all,
+        lost_after_six=lost_after_six,
+        dropped=await dropped_out(system, chiang_mai),
+        self_employed=self_employed,
+        withdrawn=await withdrawn_in_training(system, bangkok),
+        moved=await moved_in_training(system, chiang_mai, bangkok),
+        enterprise_ids=(community, shop),
+    )
+
+
+async def settled(outcomes: httpx.AsyncClient, expected: dict[str, Any], **params: Any) -> dict[str, Any]:
+    """The answer once it shows what is expected (read models follow the events), else the last one."""
+    last: dict[str, Any] = {}
+
+    async def probe() -> dict[str, Any] | None:
+        nonlocal last
+        last = (await outcomes.get(PATH, params=params)).json()  # an error's body shows in the caller's diff
+        return last if indicators_in(last) == expected else None
+
+    with contextlib.suppress(AssertionError):  # the caller's assertion shows how the last answer differs
+        await eventually(probe, timeout=30, what="the indicators to show every event")
+    return last
+
+
+async def reference(
+    system: RunningSystem, cases_of: list[Enrolled], enterprise_ids: tuple[str, ...], *, on: date, panel: bool = False
+) -> ProgrammeIndicators:
+    """The domain's definitions, applied to the cases and enterprises as the outcomes event store holds them."""
+    store = system.runtime("outcomes").store
+
+    def replayed() -> ProgrammeIndicators:
+        cases = [given(evolve_case, *(r.event for r in store.history(UUID(e.enrollment_id)))) for e in cases_of]
+        enterprises = [given(evolve_enterprise, *(r.event for r in store.history(UUID(i)))) for i in enterprise_ids]
+        return programme_indicators(
+            [c for c in cases if isinstance(c, Case)],
+            on=on,
+            enterprises=[e for e in enterprises if isinstance(e, Enterprise)],
+            panel=panel,
+        )
+
+    return await asyncio.to_thread(replayed)
+
+
+async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        programme = await drive(system)
+        today = datetime.now(UTC).date()
+        whole = await settled(outcomes, WHOLE)
+        before_twelve = await settled(outcomes, BEFORE_TWELVE_MONTHS, as_of=BEFORE_TWELVE_MONTHS_DUE.isoformat())
+        panel = await settled(outcomes, PANEL, panel="true")
+        chiang_mai = await settled(outcomes, CHIANG_MAI, province_code="TH-50")
+        central = await settled(outcomes, CENTRAL, region="central")
+        bangkok = await settled(outcomes, CENTRAL, project_id=programme.bangkok)
+        nobody = await settled(outcomes, NOBODY, project_id=programme.chiang_mai, region="CENTRAL")
+
+        pool, everyone = system.runtime("outcomes").pool, programme.enrollments
+        in_chiang_mai = [programme.answered_all, programme.lost_after_six, programme.dropped]
+        cross_checks = [
+            (everyone, indicators.Slice(), today, False),
+            (everyone, indicators.Slice(), BEFORE_TWELVE_MONTHS_DUE, True),
+            (in_chiang_mai, indicators.Slice(province_code="TH-50"), today, False),
+        ]
+        compared = [
+            (
+                await indicators.programme_indicators(pool, of, on=on, panel=panel_only),
+                await reference(system, cases, programme.enterprise_ids, on=on, panel=panel_only),
+            )
+            for cases, of, on, panel_only in cross_checks
+        ]
+    assert indicators_in(whole) == WHOLE
+    asked = {"as_of": today.isoformat(), "region": None, "province_code": None, "project_id": None, "panel": False}
+    assert {key: whole[key] for key in ECHOED} == asked
+    assert indicators_in(before_twelve) == BEFORE_TWELVE_MONTHS
+    assert indicators_in(panel) == PANEL
+    assert indicators_in(chiang_mai) == CHIANG_MAI
+    assert indicators_in(central) == CENTRAL
+    assert central["region"] == "CENTRAL"
+    assert indicators_in(bangkok) == CENTRAL
+    assert indicators_in(nobody) == NOBODY
+    for answered_in_sql, defined_by_the_domain in compared:
+        assert answered_in_sql == defined_by_the_domain
+
+
+async def test_an_unknown_province_or_region_is_refused_naming_the_parameter(settings: Settings) -> None:
+    async with running_system(settings, ["outcomes"]) as system:
+        outcomes = system.client("outcomes")
+        province = await outcomes.get(PATH, params={"province_code": "TH-99"})
+        region = await outcomes.get(PATH, params={"region": "MIDWEST"})
+        bare_code = await outcomes.get(PATH, params={"province_code": "50"})
+    assert province.status_code == 422
+    [province_error] = province.json()["fields"]
+    assert province_error["field"] == "query.province_code"
+    assert "TH-99" in province_error["message"]
+    assert region.status_code == 422
+    [region_error] = region.json()["fields"]
+    assert region_error["field"] == "query.region"
+    assert "MIDWEST" in region_error["message"]
+    assert bare_code.status_code == 200, bare_code.text
+    assert bare_code.json()["province_code"] == "TH-50"

@@ -1,0 +1,263 @@
+"""Programme indicators from the three streams, whatever order the streams are read in.
+
+Hand-written contract events are published straight onto OUTCOMES, TRAINING and ENROLLMENT, in that
+order (each stream's facts before the facts they follow from in the others), some of them twice;
+only the outcomes service runs.
+
+- A (Chiang Mai, baseline 5,000): completed; answered at 3 months, a wage job related to the
+  training after 30 days, income 7,000 then corrected to 7,600; in a community enterprise that sells
+  online; the case closed before its 6- and 12-month follow-ups.
+- B (Chiang Mai, then Khon Kaen; no baseline from enrollment, 4,000 observed at month 0): completed;
+  answered at 3 months, not working, income 4,500. Transferred to Khon Kaen on 1 March and to
+  Bangkok on 1 February, the later transfer published first.
+- C (Bangkok): dropped out of training. D (Bangkok): withdrawn while enrolled.
+- E (Khon Kaen): an applicant withdrawn before enrollment, not a case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from nats.js import JetStreamContext
+
+from pathways_contracts.base import IntegrationEvent
+from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantTransferredV1, ParticipantWithdrawnV1
+from pathways_contracts.outcomes import (
+    CaseClosedV1,
+    EmploymentRecordedV1,
+    EmploymentType,
+    EnterpriseKind,
+    EnterpriseOnlineSalesOpenedV1,
+    EnterpriseStartedV1,
+    FollowUpCompletedV1,
+    FollowUpsScheduledV1,
+    IncomeObservedV1,
+)
+from pathways_contracts.registry import STREAMS
+from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
+from pathways_infra.service import ServiceRuntime
+from pathways_infra.settings import Settings
+from tests.support.messages import publish_event
+from tests.support.system import eventually, running_system
+
+AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+COMPLETED_ON = date(2025, 6, 1)
+DUE = [date(2025, 9, 1), date(2025, 12, 1), date(2026, 6, 1)]
+AS_OF = date(2025, 11, 30)  # the 3-month follow-ups are due, the 6-month ones not yet
+
+
+@dataclass(frozen=True)
+class Project:
+    province_code: str
+    region: str
+    project_id: UUID = field(default_factory=uuid4)
+
+
+CHIANG_MAI, BANGKOK, KHON_KAEN = Project("TH-50", "NORTH"), Project("TH-10", "CENTRAL"), Project("TH-40", "NORTHEAST")
+
+
+@dataclass(frozen=True)
+class Case:
+    project: Project
+    participant_id: UUID = field(default_factory=uuid4)
+    enrollment_id: UUID = field(default_factory=uuid4)
+
+    def ids(self) -> dict[str, Any]:
+        return {"occurred_at": AT, "participant_id": self.participant_id, "enrollment_id": self.enrollment_id}
+
+
+A, B, C, D, E = Case(CHIANG_MAI), Case(CHIANG_MAI), Case(BANGKOK), Case(BANGKOK), Case(KHON_KAEN)
+BASELINES = {A: Decimal(5000)}
+
+
+def rate(numerator: int, denominator: int) -> dict[str, Any]:
+    return {
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": numerator / denominator if denominator else None,
+    }
+
+
+def per_month(three: Any, six: Any, twelve: Any) -> dict[str, Any]:
+    return {"3": three, "6": six, "12": twelve}
+
+
+WHOLE = {
+    "cases": 4,
+    "training_completion": rate(2, 4),
+    "follow_up_completion": per_month(rate(2, 2), rate(0, 1), rate(0, 1)),  # A's left open at closure: missed
+    "employment": per_month(rate(1, 2), rate(0, 0), rate(0, 0)),
+    "median_income_change_thb": per_month("1550.00", None, None),  # 2,600 and 500
+    "median_days_to_first_job": 30.0,
+    "employment_related_to_training": rate(1, 1),
+    "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 1},
+    "online_sales_adoption": rate(1, 1),
+}
+NORTHEAST = {
+    "cases": 1,
+    "training_completion": rate(1, 1),
+    "follow_up_completion": per_month(rate(1, 1), rate(0, 0), rate(0, 0)),
+    "employment": per_month(rate(0, 1), rate(0, 0), rate(0, 0)),
+    "median_income_change_thb": per_month("500.00", None, None),
+    "median_days_to_first_job": None,
+    "employment_related_to_training": rate(0, 0),
+    "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 0},
+    "online_sales_adoption": rate(0, 0),
+}
+
+
+def income(case: Case, at_month: int, amount: int) -> IncomeObservedV1:
+    return IncomeObservedV1(
+        **case.ids(), at_month=at_month, monthly_income_thb=Decimal(amount), observed_on=date(2025, 9, 2)
+    )
+
+
+def outcomes_stream() -> list[IntegrationEvent]:
+    employed = EmploymentRecordedV1(
+        **A.ids(),
+        employment_type=EmploymentType.WAGE,
+        related_to_training=True,
+        monthly_income_thb=Decimal(7600),
+        days_to_first_job=30,
+        follow_up_month=3,
+    )
+    community = EnterpriseStartedV1(
+        occurred_at=AT,
+        enterprise_id=uuid4(),
+        kind=EnterpriseKind.COMMUNITY_ENTERPRISE,
+        name="Ban Don weavers",
+        project_id=CHIANG_MAI.project_id,
+        enrollment_ids=[A.enrollment_id],
+        members_count=9,
+        products=["indigo scarf"],
+        started_on=date(2025, 9, 10),
+    )
+    online = EnterpriseOnlineSalesOpenedV1(
+        occurred_at=AT, enterprise_id=community.enterprise_id, channel="Shopee", opened_on=date(2025, 10, 1)
+    )
+    return [
+        *(
+            FollowUpsScheduledV1(
+                **case.ids(), project_id=CHIANG_MAI.project_id, due_dates=DUE, completed_on=COMPLETED_ON
+            )
+            for case in (A, B)
+        ),
+        *(FollowUpCompletedV1(**case.ids(), month=3, completed_on=date(2025, 9, 2)) for case in (A, B)),
+        employed,
+        employed,  # a second copy of the same event
+        income(A, 3, 7000),
+        income(A, 3, 7600),  # corrected: the later observation counts
+        income(B, 0, 4000),
+        income(B, 3, 4500),
+        community,
+        online,
+        CaseClosedV1(**A.ids(), closed_on=date(2025, 10, 15), reason="LOST_CONTACT"),
+    ]
+
+
+def training_stream() -> list[IntegrationEvent]:
+    completed = [
+        TrainingCompletedV1(**c.ids(), project_id=c.project.project_id, attendance_rate=0.9, completed_on=COMPLETED_ON)
+        for c in (A, B)
+    ]
+    return [
+        *completed,
+        completed[0],  # a second copy of the same event
+        TrainingDroppedOutV1(
+            **C.ids(), project_id=BANGKOK.project_id, reason="HEALTH", dropped_out_on=date(2025, 4, 1)
+        ),
+        TrainingWithdrawnV1(**D.ids(), withdrawn_on=date(2025, 4, 1)),
+    ]
+
+
+def enrolled(case: Case) -> ParticipantEnrolledV1:
+    return ParticipantEnrolledV1(
+        **case.ids(),
+        project_id=case.project.project_id,
+        province_code=case.project.province_code,
+        region=case.project.region,
+        baseline_monthly_income_thb=BASELINES.get(case),
+    )
+
+
+def transferred(case: Case, to: Project, on: date) -> ParticipantTransferredV1:
+    return ParticipantTransferredV1(
+        **case.ids(),
+        project_id=to.project_id,
+        province_code=to.province_code,
+        region=to.region,
+        from_project_id=case.project.project_id,
+        from_province_code=case.project.province_code,
+        from_region=case.project.region,
+        transferred_on=on,
+        reason="RELOCATION",
+    )
+
+
+def withdrawn(case: Case, *, was_enrolled: bool) -> ParticipantWithdrawnV1:
+    return ParticipantWithdrawnV1(
+        **case.ids(),
+        project_id=case.project.project_id,
+        reason="PARTICIPANT_REQUEST",
+        withdrawn_on=date(2025, 4, 1),
+        was_enrolled=was_enrolled,
+    )
+
+
+def enrollment_stream() -> list[IntegrationEvent]:
+    return [
+        *(enrolled(case) for case in (A, B, C, D)),
+        transferred(B, KHON_KAEN, date(2025, 3, 1)),
+        transferred(B, BANGKOK, date(2025, 2, 1)),  # published later, happened earlier
+        enrolled(B),  # the same enrollment told again (a new event): B stays where it moved to
+        withdrawn(D, was_enrolled=True),
+        withdrawn(E, was_enrolled=False),
+    ]
+
+
+async def publish_all(js: JetStreamContext, events: list[IntegrationEvent]) -> None:
+    """Publish each event; a repeated event object goes out again as a redelivery (same event id)."""
+    ids: dict[int, str] = {}
+    for event in events:
+        event_id = ids.setdefault(id(event), f"test:{uuid4()}")
+        await publish_event(js, event, event_id=event_id, msg_id=str(uuid4()))
+
+
+async def caught_up(runtime: ServiceRuntime) -> bool | None:
+    """Every indicators consumer acknowledged everything of its stream it takes (filtered: no ack floor check)."""
+    for source in ("enrollment", "training", "outcomes"):
+        info = await runtime.js.consumer_info(STREAMS[source].name, f"outcomes-indicators-from-{source}")
+        if info.num_pending or info.num_ack_pending:
+            return None
+    return True
+
+
+def indicators_in(answer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in answer.items()
+        if key not in ("as_of", "region", "province_code", "project_id", "panel")
+    }
+
+
+async def test_indicators_count_each_fact_once_whatever_order_the_streams_are_read_in(settings: Settings) -> None:
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        runtime, outcomes = system.runtime("outcomes"), system.client("outcomes")
+        for events in (outcomes_stream(), training_stream(), enrollment_stream()):
+            await publish_all(runtime.js, events)
+        await eventually(lambda: caught_up(runtime), what="the indicators consumers to catch up")
+        whole = await outcomes.get("/programme/indicators", params={"as_of": AS_OF.isoformat()})
+        northeast = await outcomes.get(
+            "/programme/indicators", params={"as_of": AS_OF.isoformat(), "region": "NORTHEAST"}
+        )
+        north = await outcomes.get(
+            "/programme/indicators", params={"as_of": AS_OF.isoformat(), "province_code": "TH-50"}
+        )
+    assert whole.status_code == 200, whole.text
+    assert indicators_in(whole.json()) == WHOLE
+    assert indicators_in(northeast.json()) == NORTHEAST
+    assert north.json()["cases"] == 1, "B moved away from Chiang Mai"
