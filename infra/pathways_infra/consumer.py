@@ -390,27 +390,47 @@ async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) 
     )  # fmt: skip
 
 
-_FETCH_FIX_MARK = "_pathways_timeout_fix"
+_FETCH_FIX_MARK = "_pathways_fetch_fixes"
+_FULL_BATCH = "_pathways_full_batch"
+QUICK_FETCH_SECONDS = 0.02
 
 
-def install_fetch_timeout_fix() -> None:
-    """Make nats-py's ``fetch`` time out with its own ``nats.errors.TimeoutError``, always.
+def install_fetch_fixes() -> None:
+    """Two fixes to nats-py 2.16's ``PullSubscription.fetch`` under FastStream 0.7.8, installed once.
 
-    nats-py 2.16 raises a bare ``asyncio.TimeoutError`` when a fetch's deadline passes between its
-    two requests; FastStream 0.7.8's batch loop suppresses only ``nats.errors.TimeoutError``, so the
-    bare one kills the loop and drops the messages it had already fetched in that round: they sit
-    unacknowledged until ``ack_wait`` runs out. The nats error subclasses the asyncio one, so
-    anything that caught the old error still catches the new one.
+    - **Latency without polling.** FastStream's batch loop tops a partial batch up until the batch is
+      full or its timeout passes, and nats-py's own batch fetch, once a first message arrives, waits
+      for the rest likewise: a lone event waited the whole timeout at every hop. A short timeout
+      fixed that but made every idle consumer poll the server many times a second. Here a new batch
+      waits (up to the timeout) for its first message only, then takes what else is there; a
+      top-up (a smaller batch than the subscription's full one) takes only what is already there,
+      and times out after ``QUICK_FETCH_SECONDS`` otherwise, which ends FastStream's loop.
+    - **Timeouts.** A fetch whose deadline passes between its two requests raises a bare
+      ``asyncio.TimeoutError``; FastStream's loop suppresses only ``nats.errors.TimeoutError`` there,
+      so the bare one killed the loop and dropped the messages it had already fetched (unacked until
+      ``ack_wait``). Here every timeout is ``nats.errors.TimeoutError`` (a subclass of the asyncio one).
     """
     pull_subscription = JetStreamContext.PullSubscription
     if getattr(pull_subscription.fetch, _FETCH_FIX_MARK, False):
         return
     original = pull_subscription.fetch
 
-    @functools.wraps(original)
-    async def fetch(self: Any, *args: Any, **kwargs: Any) -> list[Msg]:
+    async def fetch_batch(subscription: Any, batch: int, timeout: float | None, heartbeat: float | None) -> list[Msg]:
+        if batch == 1 or timeout is None:
+            return await original(subscription, batch, timeout, heartbeat)
+        if batch < getattr(subscription, _FULL_BATCH, 0):
+            return await original(subscription, batch, min(timeout, QUICK_FETCH_SECONDS), heartbeat)
+        setattr(subscription, _FULL_BATCH, batch)
+        first = await original(subscription, 1, timeout, heartbeat)
         try:
-            return await original(self, *args, **kwargs)
+            return first + await original(subscription, batch - 1, QUICK_FETCH_SECONDS, heartbeat)
+        except TimeoutError:
+            return first
+
+    @functools.wraps(original)
+    async def fetch(self: Any, batch: int = 1, timeout: float | None = 5, heartbeat: float | None = None) -> list[Msg]:
+        try:
+            return await fetch_batch(self, batch, timeout, heartbeat)
         except nats.errors.TimeoutError:
             raise
         except TimeoutError:

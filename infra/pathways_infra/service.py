@@ -27,7 +27,7 @@ from pathways_infra.consumer import (
     RetryPolicy,
     StreamGuard,
     ensure_consumers,
-    install_fetch_timeout_fix,
+    install_fetch_fixes,
 )
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import EventStore
@@ -127,7 +127,7 @@ class ServiceRuntime:
         await ensure_streams(self.js, settings.stream_replicas)
         self.broker = self.build_broker()
         if self.run_consumers:
-            install_fetch_timeout_fix()
+            install_fetch_fixes()
             await ensure_consumers(self.js, self.consumers)
             await self.broker.start()
         if self.run_relay:
