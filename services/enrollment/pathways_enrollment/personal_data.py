@@ -1,4 +1,4 @@
-"""The vault inside commands: personal data written and erased in the same transaction as the events.
+"""The vault inside commands: the only place personal data is written and erased, with the events.
 
 The vault's crypto (``vault.py``) does no I/O; here its rows go through the command's session, so a
 registration stores its personal data exactly when it stores its events, and an erasure destroys the

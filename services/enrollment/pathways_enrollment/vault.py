@@ -13,10 +13,13 @@ the ciphertext made earlier cannot be opened without the destroyed key.
 National IDs are de-duplicated by a keyed hash, HMAC-SHA256 under a separate *pepper*, of the
 normalised 13 digits; the clear ID is only ever inside the encrypted record.
 
-The crypto part (:class:`VaultKeys`, ``wrap_data_key`` … ``national_id_hash``) does no I/O;
-:class:`Vault` adds the asyncpg storage. Nothing happens at import time: keys come from
-:class:`VaultSettings` (``PATHWAYS_VAULT_MASTER_KEY`` / ``PATHWAYS_VAULT_PEPPER``, base64) or,
-for the embedded/dev setup, from :func:`dev_keys`.
+The crypto part (:class:`VaultKeys`, ``wrap_data_key`` … ``national_id_hash``) does no I/O.
+Rows are written and erased only inside commands, in the transaction of their events
+(:mod:`pathways_enrollment.personal_data`); :class:`Vault` reads them.
+
+Nothing happens at import time: keys come from :class:`VaultSettings`
+(``PATHWAYS_VAULT_MASTER_KEY`` / ``PATHWAYS_VAULT_PEPPER``, base64) or, for the embedded/dev
+setup, from :func:`dev_keys`.
 
 Error messages and reprs never contain personal data or key material.
 """
@@ -31,7 +34,6 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -52,8 +54,6 @@ __all__ = [
     "TABLES_DDL",
     "Database",
     "EncryptedRecord",
-    "NationalIdAlreadyRegisteredError",
-    "ParticipantErasedError",
     "PersonalData",
     "Vault",
     "VaultConfigurationError",
@@ -61,7 +61,6 @@ __all__ = [
     "VaultIntegrityError",
     "VaultKeys",
     "VaultSettings",
-    "create_tables",
     "decrypt_record",
     "dev_keys",
     "encrypt_record",
@@ -83,7 +82,7 @@ _AAD_DATA_KEY = b"pathways.vault.v1\x00data_key\x00"
 _AAD_RECORD = b"pathways.vault.v1\x00personal_data\x00"
 
 Database: TypeAlias = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
-"""What the storage functions accept: a pool, or a connection (perhaps inside the caller's transaction)."""
+"""What the reads accept: a pool, or a connection."""
 
 
 class VaultError(Exception):
@@ -96,22 +95,6 @@ class VaultConfigurationError(VaultError):
 
 class VaultIntegrityError(VaultError):
     """A wrapped key or record failed authentication: wrong master key, tampering, or rows moved."""
-
-
-class ParticipantErasedError(VaultError):
-    """The participant's personal data was erased; nothing can be stored for them again."""
-
-    def __init__(self, participant_id: UUID) -> None:
-        self.participant_id = participant_id
-        super().__init__(f"personal data of participant {participant_id} has been erased")
-
-
-class NationalIdAlreadyRegisteredError(VaultError):
-    """Another participant is stored with the same national ID."""
-
-    def __init__(self, existing_participant_id: UUID) -> None:
-        self.existing_participant_id = existing_participant_id
-        super().__init__(f"national ID already registered for participant {existing_participant_id}")
 
 
 # --- the data ---------------------------------------------------------------------------------
@@ -306,7 +289,7 @@ def national_id_hash(pepper: bytes, national_id: str) -> str:
     return hmac.new(pepper, digits.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-# --- storage (asyncpg) ------------------------------------------------------------------------
+# --- tables and reads (asyncpg) ---------------------------------------------------------------
 
 TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS vault_keys (
@@ -330,88 +313,18 @@ CREATE TABLE IF NOT EXISTS vault_national_ids (
 """
 
 
-@contextlib.asynccontextmanager
-async def _transaction(db: Database) -> AsyncIterator[asyncpg.Connection | PoolConnectionProxy]:
-    """A transaction on ``db``: a savepoint when the caller's connection is already in one."""
-    if isinstance(db, asyncpg.Pool):
-        async with db.acquire() as conn, conn.transaction():
-            yield conn
-    else:
-        async with db.transaction():
-            yield db
-
-
-async def create_tables(db: Database) -> None:
-    """Create the vault's tables unless they exist (safe to run concurrently)."""
-    async with _transaction(db) as conn:
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('pathways_enrollment.vault.create_tables'))")
-        await conn.execute(TABLES_DDL)
-
-
 class Vault:
-    """Stores, reads and erases participants' personal data. Methods take a pool or a connection."""
+    """Reads participants' personal data. Methods take a pool or a connection.
+
+    Writing and erasing happen in commands, with :class:`~pathways_enrollment.personal_data.PersonalDataInCommands`.
+    """
 
     def __init__(self, keys: VaultKeys) -> None:
         self._keys = keys
 
-    create_tables = staticmethod(create_tables)
-
     def national_id_hash(self, national_id: str) -> str:
         """The keyed hash the vault indexes national IDs by (any accepted format; invalid IDs raise)."""
         return national_id_hash(self._keys.pepper, national_id)
-
-    async def put(self, db: Database, participant_id: UUID, data: PersonalData) -> None:
-        """Store (or replace) a participant's personal data.
-
-        Raises :class:`NationalIdAlreadyRegisteredError` when another participant holds the same
-        national ID and :class:`ParticipantErasedError` after erasure.
-        """
-        async with _transaction(db) as conn:
-            await conn.execute(
-                "INSERT INTO vault_keys (participant_id, wrapped_key) VALUES ($1, $2) "
-                "ON CONFLICT (participant_id) DO NOTHING",
-                participant_id,
-                wrap_data_key(self._keys.master_key, participant_id, new_data_key()),
-            )
-            wrapped = await conn.fetchval(
-                "SELECT wrapped_key FROM vault_keys WHERE participant_id = $1 FOR UPDATE", participant_id
-            )
-            if wrapped is None:
-                raise ParticipantErasedError(participant_id)
-            record = encrypt_record(self._unwrap(participant_id, wrapped), participant_id, data)
-            await conn.execute(
-                "INSERT INTO vault_records (participant_id, ciphertext, nonce, key_version) VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT (participant_id) DO UPDATE SET ciphertext = excluded.ciphertext, "
-                "nonce = excluded.nonce, key_version = excluded.key_version, updated_at = now()",
-                participant_id,
-                record.ciphertext,
-                record.nonce,
-                record.key_version,
-            )
-            await self._index_national_id(conn, participant_id, data.national_id)
-
-    async def _index_national_id(
-        self, conn: asyncpg.Connection | PoolConnectionProxy, participant_id: UUID, national_id: str | None
-    ) -> None:
-        digest = None if national_id is None else self.national_id_hash(national_id)
-        await conn.execute(
-            "DELETE FROM vault_national_ids WHERE participant_id = $1 AND national_id_hash IS DISTINCT FROM $2",
-            participant_id,
-            digest,
-        )
-        if digest is None:
-            return
-        await conn.execute(
-            "INSERT INTO vault_national_ids (national_id_hash, participant_id) VALUES ($1, $2) "
-            "ON CONFLICT (national_id_hash) DO NOTHING",
-            digest,
-            participant_id,
-        )
-        owner: UUID = await conn.fetchval(
-            "SELECT participant_id FROM vault_national_ids WHERE national_id_hash = $1", digest
-        )
-        if owner != participant_id:
-            raise NationalIdAlreadyRegisteredError(owner)
 
     async def get(self, db: Database, participant_id: UUID) -> PersonalData | None:
         """The participant's personal data; ``None`` if never stored or erased.
@@ -434,26 +347,6 @@ class Vault:
             "SELECT participant_id FROM vault_national_ids WHERE national_id_hash = $1", digest
         )
         return participant_id
-
-    async def erase(self, db: Database, participant_id: UUID) -> bool:
-        """Crypto-shred a participant: destroy their data key, record and national-ID hash.
-
-        Leaves a tombstone (also for a participant never stored, so nothing can be stored later).
-        Returns ``True`` if personal data was destroyed by this call, ``False`` if there was none.
-        """
-        async with _transaction(db) as conn:
-            wrapped = await conn.fetchval(
-                "SELECT wrapped_key FROM vault_keys WHERE participant_id = $1 FOR UPDATE", participant_id
-            )
-            await conn.execute(
-                "INSERT INTO vault_keys (participant_id, wrapped_key, erased_at) VALUES ($1, NULL, now()) "
-                "ON CONFLICT (participant_id) DO UPDATE "
-                "SET wrapped_key = NULL, erased_at = coalesce(vault_keys.erased_at, excluded.erased_at)",
-                participant_id,
-            )
-            records = await conn.execute("DELETE FROM vault_records WHERE participant_id = $1", participant_id)
-            await conn.execute("DELETE FROM vault_national_ids WHERE participant_id = $1", participant_id)
-        return wrapped is not None or records != "DELETE 0"
 
     async def is_erased(self, db: Database, participant_id: UUID) -> bool:
         erased: bool | None = await db.fetchval(
