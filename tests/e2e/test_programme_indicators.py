@@ -33,24 +33,13 @@ from pathways_outcomes.domain.enterprise import Enterprise, evolve_enterprise
 from pathways_outcomes.domain.indicators import ProgrammeIndicators, programme_indicators
 from pathways_outcomes.projections import indicators
 from tests.support.given import given
+from tests.support.indicators import per_month, rate
 from tests.support.journeys import Enrolled, complete_training, created, enroll, in_training, open_project
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
 PATH = "/programme/indicators"
 ECHOED = ("as_of", "region", "province_code", "project_id", "panel")
 BEFORE_TWELVE_MONTHS_DUE = date(2026, 8, 28)
-
-
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    return {
-        "numerator": numerator,
-        "denominator": denominator,
-        "value": numerator / denominator if denominator else None,
-    }
-
-
-def per_month(three: Any, six: Any, twelve: Any) -> dict[str, Any]:
-    return {"3": three, "6": six, "12": twelve}
 
 
 WHOLE = {

@@ -22,8 +22,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from nats.js import JetStreamContext
-
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantTransferredV1, ParticipantWithdrawnV1
 from pathways_contracts.outcomes import (
@@ -41,7 +39,8 @@ from pathways_contracts.registry import STREAMS
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.settings import Settings
-from tests.support.messages import publish_event
+from tests.support.indicators import per_month, rate
+from tests.support.messages import publish_all
 from tests.support.system import eventually, running_system
 
 AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
@@ -72,18 +71,6 @@ class Case:
 
 A, B, C, D, E = Case(CHIANG_MAI), Case(CHIANG_MAI), Case(BANGKOK), Case(BANGKOK), Case(KHON_KAEN)
 BASELINES = {A: Decimal(5000)}
-
-
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    return {
-        "numerator": numerator,
-        "denominator": denominator,
-        "value": numerator / denominator if denominator else None,
-    }
-
-
-def per_month(three: Any, six: Any, twelve: Any) -> dict[str, Any]:
-    return {"3": three, "6": six, "12": twelve}
 
 
 WHOLE = {
@@ -217,14 +204,6 @@ def enrollment_stream() -> list[IntegrationEvent]:
         withdrawn(D, was_enrolled=True),
         withdrawn(E, was_enrolled=False),
     ]
-
-
-async def publish_all(js: JetStreamContext, events: list[IntegrationEvent]) -> None:
-    """Publish each event; a repeated event object goes out again as a redelivery (same event id)."""
-    ids: dict[int, str] = {}
-    for event in events:
-        event_id = ids.setdefault(id(event), f"test:{uuid4()}")
-        await publish_event(js, event, event_id=event_id, msg_id=str(uuid4()))
 
 
 async def caught_up(runtime: ServiceRuntime) -> bool | None:

@@ -13,8 +13,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from nats.js import JetStreamContext
-
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
@@ -34,7 +32,7 @@ from pathways_contracts.registry import STREAMS
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.settings import Settings
-from tests.support.messages import publish_event
+from tests.support.messages import publish_all
 from tests.support.system import eventually, running_system
 
 AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
@@ -236,14 +234,6 @@ def enrollment_stream() -> list[IntegrationEvent]:
         transferred(DROPPED_AND_MOVED, CHIANG_MAI, date(2025, 2, 1)),  # published later, happened earlier
         withdrawn(WITHDRAWN_AFTER_COMPLETION, was_enrolled=True),
     ]
-
-
-async def publish_all(js: JetStreamContext, events: list[IntegrationEvent]) -> None:
-    """Publish each event; a repeated event object goes out again as a redelivery (same event id)."""
-    ids: dict[int, str] = {}
-    for event in events:
-        event_id = ids.setdefault(id(event), f"test:{uuid4()}")
-        await publish_event(js, event, event_id=event_id, msg_id=str(uuid4()))
 
 
 async def caught_up(runtime: ServiceRuntime) -> bool | None:

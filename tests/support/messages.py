@@ -58,3 +58,11 @@ async def publish_raw(js: JetStreamContext, subject: str, body: bytes | dict[str
     headers = envelope_headers(event_id, subject=str(uuid4()))
     ack = await js.publish(subject, payload, headers=headers)
     return int(ack.seq)
+
+
+async def publish_all(js: JetStreamContext, events: list[IntegrationEvent]) -> None:
+    """Publish each event; a repeated event object goes out again as a redelivery (same event id)."""
+    ids: dict[int, str] = {}
+    for event in events:
+        event_id = ids.setdefault(id(event), f"test:{uuid4()}")
+        await publish_event(js, event, event_id=event_id, msg_id=str(uuid4()))
