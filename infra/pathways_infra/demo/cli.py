@@ -73,7 +73,7 @@ async def load(programme: Programme, addresses: Mapping[str, tuple[str, int]], c
         await client.__aenter__()
     try:
         with progress_bar() as progress:
-            driver = Driver(clients, progress, stats, run_id=programme.run_id)
+            driver = Driver(clients, progress, stats, run_id=programme.run_id, concurrency=concurrency)
             await ProgrammeRun(driver, programme).everything()
         loaded = time.perf_counter() - stats.started
         expected = expected_totals(programme)

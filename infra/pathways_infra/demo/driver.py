@@ -52,11 +52,20 @@ class Command:
 
 
 class Driver:
-    def __init__(self, clients: Mapping[str, LeanClient], progress: Progress, stats: Stats, *, run_id: str) -> None:
+    def __init__(
+        self,
+        clients: Mapping[str, LeanClient],
+        progress: Progress,
+        stats: Stats,
+        *,
+        run_id: str,
+        concurrency: int = 96,
+    ) -> None:
         self._clients = clients
         self._progress = progress
         self.stats = stats
         self._run_id = run_id
+        self._concurrency = concurrency
 
     def command(self, service: str, path: str, body: Mapping[str, Any], key: str, *, waits: bool = False) -> Command:
         return Command(service, path, body, f"demo-{self._run_id}-{key}", waits)
@@ -88,13 +97,11 @@ class Driver:
     async def get(self, service: str, path: str) -> Response:
         return await self._clients[service].get(path)
 
-    async def phase(
-        self, title: str, steps: Iterable[Callable[[], Awaitable[None]]], *, total: int, concurrency: int = 96
-    ) -> None:
-        """Run the steps (each a sequence of commands for one subject), ``concurrency`` at a time."""
+    async def phase(self, title: str, steps: Iterable[Callable[[], Awaitable[None]]], *, total: int) -> None:
+        """Run the steps (each a sequence of commands for one subject), the driver's concurrency at a time."""
         task = self._progress.add_task(title, total=total)
         began = time.perf_counter()
-        limit = asyncio.Semaphore(concurrency)
+        limit = asyncio.Semaphore(self._concurrency)
 
         async def one(step: Callable[[], Awaitable[None]]) -> None:
             async with limit:
