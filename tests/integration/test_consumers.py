@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.api import RawStreamMsg as RawMessage
 
-from pathways_contracts.registry import DLQ_STREAM
+from pathways_contracts.registry import DLQ_STREAM, STREAMS
 from pathways_infra.settings import Settings
+from pathways_infra.streams import ensure_streams
 from tests.support.messages import enrolled_event, publish_event, publish_raw
 from tests.support.system import eventually, running_system
 
@@ -67,5 +71,47 @@ async def test_a_poison_message_is_parked_with_its_reason_and_the_rest_is_proces
     assert "does not match ParticipantEnrolledV1" in (poison.headers or {})["Pathways-Dlq-Error"]
     assert (poison.headers or {})["Pathways-Dlq-Deliveries"] == str(settings.consumer_max_deliveries)
     assert poison.data == b'{"participant_id": "not-a-uuid"'
+    assert unknown.subject == "dlq.enrollment-guard.enrollment.v1.participant.teleported", (
+        "not parked once, by the guard"
+    )
     assert "no integration event is published on subject" in (unknown.headers or {})["Pathways-Dlq-Error"]
     assert json.loads(unknown.data or b"") == {"participant_id": "x"}
+
+
+async def test_a_consumer_left_by_an_older_version_is_narrowed_to_its_subjects_at_start_up(settings: Settings) -> None:
+    """An upgrade keeps the durable consumer's position and stops it reading what it does not handle."""
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js)
+        await js.add_consumer(
+            STREAMS["enrollment"].name,
+            config=ConsumerConfig(
+                name=READ_MODEL_CONSUMER, durable_name=READ_MODEL_CONSUMER, filter_subject="enrollment.v1.>",
+                ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+            ),
+        )  # fmt: skip
+        before = await publish_event(js, enrolled_event(), event_id="enrollment:1")
+    finally:
+        await nc.close()
+    after = enrolled_event()
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        await publish_event(runtime.js, after, event_id="enrollment:2")
+
+        async def projected() -> int | None:
+            return await runtime.pool.fetchval("SELECT count(*) FROM rm_enrollments") or None
+
+        rows = await eventually(lambda: _at_least(projected, 2), what="both enrollments to be projected")
+        info = await runtime.js.consumer_info(STREAMS["enrollment"].name, READ_MODEL_CONSUMER)
+    assert before == 1
+    assert rows == 2
+    assert info.config.filter_subject in (None, "")
+    assert "enrollment.v1.participant.enrolled" in (info.config.filter_subjects or [])
+    assert "enrollment.v1.project.opened" not in (info.config.filter_subjects or [])
+
+
+async def _at_least(count: Callable[[], Awaitable[int | None]], wanted: int) -> int | None:
+    found = await count()
+    return found if found is not None and found >= wanted else None
