@@ -21,16 +21,16 @@ from pathways_infra.request_errors import invalid_header
 
 T = TypeVar("T", bound=BaseModel)
 
+MAX_KEY_LENGTH = 200
 IDEMPOTENCY_HEADERS = [
     {
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
         "description": "Send the same key with a retried request and get the first answer, without acting twice.",
-        "schema": {"type": "string", "maxLength": 200},
+        "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
     }
 ]
-MAX_KEY_LENGTH = 200
 
 
 class IdempotencyKeyReusedError(ValueError):
