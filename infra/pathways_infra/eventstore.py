@@ -285,6 +285,8 @@ class PathwaysRecorder(PostgresApplicationRecorder):
         never returned.
         """
         with self.datastore.get_connection() as conn, ClientCursor(conn) as curs:
+            if not conn.autocommit:  # else the query's statements would join a transaction left open
+                raise RuntimeError("the event store's connections must be in autocommit mode")
             statements = self._side_statements(curs, **kwargs)
             if stored_events:
                 statements += self._events_statements(curs, stored_events)
