@@ -314,8 +314,12 @@ class ProgrammeRun:
         async def step() -> None:
             case = self._case(journey)
             income = journey.income_after_thb or journey.person.monthly_income_thb
-            answer = {"completed_on": str(journey.current_project.ends_on + timedelta(days=92)),
-                      "monthly_income_thb": str(income)}  # fmt: skip
+            answer: dict[str, Any] = {"completed_on": str(journey.current_project.ends_on + timedelta(days=92)),
+                                      "monthly_income_thb": str(income)}  # fmt: skip
+            if journey.outcome in (Outcome.WAGE, Outcome.SELF_EMPLOYED):
+                assert journey.outcome is not None
+                # Still in the job found after training: what the employment indicator at 3 months counts.
+                answer |= {"employment_type": journey.outcome.value, "related_to_training": True}
             path = f"/cases/{case}/follow-ups/3"
             await self.d.send(self.d.command("outcomes", path, answer, f"follow-up-3-{case}", waits=True))
 
