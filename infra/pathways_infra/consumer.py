@@ -170,7 +170,7 @@ class BatchConsumer:
     async def handle(self, messages: Sequence[Msg]) -> None:
         parsed: list[tuple[Msg, Inbound[Any]]] = []
         failed: list[tuple[Msg, Exception]] = []
-        for msg in await self._without_others(messages):
+        for msg in messages:
             try:
                 parsed.append((msg, parse(msg)))
             except MessageRejectedError as error:
@@ -193,22 +193,6 @@ class BatchConsumer:
             await self._retry_or_park(msg, reason)
         for msg in held:
             await msg.nak(delay=self._retry.backoff_seconds)
-
-    async def _without_others(self, messages: Sequence[Msg]) -> list[Msg]:
-        """Acknowledge, unread, the known events this consumer has nothing to do with (most of a busy stream).
-
-        Unknown subjects stay: they are parked, so that an operator sees them.
-        """
-        wanted = self._sink.subjects
-        mine: list[Msg] = []
-        for msg in messages:
-            subject = original_subject(msg)
-            if subject in wanted or subject not in BY_SUBJECT:
-                mine.append(msg)
-            else:
-                await msg.ack()
-        self.processed += len(messages) - len(mine)
-        return mine
 
     async def _one_by_one(
         self, ready: list[tuple[Msg, Inbound[Any]]]
