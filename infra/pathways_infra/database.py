@@ -91,3 +91,9 @@ def _identifier(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"unsafe database name: {name!r}")
     return name
+
+
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """Pool ``reset`` that sends nothing: asyncpg's default costs a round trip per release
+    (unlock advisory locks, CLOSE ALL, UNLISTEN *, RESET ALL), and no pooled connection here
+    changes session state. asyncpg still rolls back an open transaction before calling this."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from pathways_infra.commands import AlreadyProcessedError, AnsweredBeforeError, CommandRunner
@@ -63,16 +63,16 @@ async def claim_for(request: Request, key: str | None) -> IdempotencyClaim | Non
 
 async def once(
     runner: CommandRunner, claim: IdempotencyClaim | None, run: Callable[[IdempotencyClaim | None], Awaitable[T]]
-) -> T | JSONResponse:
+) -> Response:
     """Run the command once per key; a repeat gets the stored answer (marked ``Idempotent-Replayed``).
 
     A repeat shows itself in the command runner: its commit collides with the stored key, or its
     job fails where the first one succeeded and the runner then finds the key answered.
     """
     if claim is None:
-        return await run(None)
+        return _created(await run(None))
     try:
-        return await run(claim)
+        return _created(await run(claim))
     except AnsweredBeforeError as answered:
         stored: IdempotentResponse | None = answered.answer
     except AlreadyProcessedError:  # its commit collided with the key, committed before
@@ -84,6 +84,12 @@ async def once(
             f"Idempotency-Key {claim.key!r} was already used for a different request; use a new key"
         )
     return JSONResponse(status_code=stored.status_code, content=stored.body, headers={"Idempotent-Replayed": "true"})
+
+
+def _created(result: BaseModel) -> Response:
+    # Answered as a ready response: FastAPI would otherwise validate and serialise the model a
+    # second time against the route's response_model (which still documents it).
+    return Response(content=result.model_dump_json(), status_code=201, media_type="application/json")
 
 
 async def _stored(runner: CommandRunner, key: str) -> IdempotentResponse | None:
@@ -99,7 +105,7 @@ class Idempotent:
         self._request = request
         self._key = key
 
-    async def __call__(self, run: Callable[[IdempotencyClaim | None], Awaitable[T]]) -> T | JSONResponse:
+    async def __call__(self, run: Callable[[IdempotencyClaim | None], Awaitable[T]]) -> Response:
         runner: CommandRunner = self._request.app.state.runner
         return await once(runner, await claim_for(self._request, self._key), run)
 

@@ -29,7 +29,7 @@ from pathways_infra.consumer import (
     ensure_consumers,
     install_fetch_fixes,
 )
-from pathways_infra.database import DatabaseAddress, ensure_database
+from pathways_infra.database import DatabaseAddress, ensure_database, keep_session
 from pathways_infra.eventstore import EventStore
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
@@ -118,7 +118,7 @@ class ServiceRuntime:
         self.store = await loop.run_in_executor(None, lambda: EventStore(self.name, address.eventsourcing_env()))
         self.runner = CommandRunner(self.store)
         self.runner.start()
-        self.pool = await asyncpg.create_pool(address.url, min_size=1, max_size=8)
+        self.pool = await asyncpg.create_pool(address.url, min_size=1, max_size=8, reset=keep_session)
         async with self.pool.acquire() as conn:
             for ddl in [*self.definition.tables, *(read_model.ddl for read_model in self.definition.read_models)]:
                 await conn.execute(ddl)
