@@ -122,15 +122,25 @@ def parse(msg: Msg) -> Inbound[Any]:
     except ValidationError as error:
         raise MessageRejectedError(f"body does not match {event_type.__name__}: {_brief(error)}") from None
     metadata = msg.metadata
+    stream, sequence = _original_position(msg)
     return Inbound(
         event_id=envelope.id,
         subject=subject,
         event=event,
         envelope=envelope,
-        stream=metadata.stream,
-        stream_sequence=metadata.sequence.stream,
+        stream=stream,
+        stream_sequence=sequence,
         deliveries=metadata.num_delivered,
     )
+
+
+def _original_position(msg: Msg) -> tuple[str, int]:
+    """Where the event sits in its own stream. A replay carries that position in its headers:
+    read models order facts by it, and the replay stream's sequence would put the event last."""
+    headers = msg.headers or {}
+    if msg.subject.startswith("replay.") and DLQ_ORIGINAL_SEQUENCE in headers:
+        return headers[DLQ_ORIGINAL_STREAM], int(headers[DLQ_ORIGINAL_SEQUENCE])
+    return msg.metadata.stream, msg.metadata.sequence.stream
 
 
 def _brief(error: ValidationError) -> str:

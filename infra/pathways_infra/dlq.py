@@ -21,6 +21,9 @@ from pathways_infra.consumer import (
     REPLAY_OF,
 )
 
+# The consumer reads the event under its own subject and at its own place in its stream.
+_KEPT_ON_REPLAY = frozenset({DLQ_ORIGINAL_SUBJECT, DLQ_ORIGINAL_STREAM, DLQ_ORIGINAL_SEQUENCE})
+
 
 @dataclass(frozen=True)
 class ParkedMessage:
@@ -84,9 +87,7 @@ async def replay(js: JetStreamContext, sequence: int) -> int:
     consumer that did process it after all skips it.
     """
     parked = await get_parked(js, sequence)
-    headers = {
-        k: v for k, v in parked.headers.items() if not k.startswith("Pathways-Dlq-") or k == DLQ_ORIGINAL_SUBJECT
-    }
+    headers = {k: v for k, v in parked.headers.items() if not k.startswith("Pathways-Dlq-") or k in _KEPT_ON_REPLAY}
     headers[REPLAY_OF] = str(sequence)
     headers["Nats-Msg-Id"] = f"replay:{sequence}:{datetime.now(UTC).timestamp()}"
     ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", parked.body, headers=headers)

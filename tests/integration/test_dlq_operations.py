@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 
-from pathways_contracts.registry import DLQ_STREAM
+from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM
+from pathways_infra.consumer import DLQ_ORIGINAL_SEQUENCE
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
@@ -28,7 +29,7 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
         await runtime.pool.execute(
             "ALTER TABLE rm_enrollments ADD CONSTRAINT mistaken CHECK (status <> 'ENROLLED') NOT VALID"
         )
-        await publish_event(runtime.js, event, event_id="enrollment:1")
+        sequence = await publish_event(runtime.js, event, event_id="enrollment:1")
 
         async def parked() -> int | None:
             info = await runtime.js.stream_info(DLQ_STREAM)
@@ -43,6 +44,8 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
 
         await runtime.pool.execute("ALTER TABLE rm_enrollments DROP CONSTRAINT mistaken")
         assert "sent back to its consumer" in _pathways(settings, "dlq", "replay", "1")
+        sent_back = await runtime.js.get_msg(REPLAY_STREAM, seq=1)
+        assert (sent_back.headers or {})[DLQ_ORIGINAL_SEQUENCE] == str(sequence)  # read models order by it
 
         async def projected() -> str | None:
             row = await runtime.pool.fetchrow(
