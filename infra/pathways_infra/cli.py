@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from pathways_infra.gc_tuning import tune_for_service
 from pathways_infra.logs import configure_logging
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
@@ -139,6 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
         app, host=settings.http_host, port=port, log_config=None, access_log=False, lifespan="on", ws="none",
         proxy_headers=False,  # no proxy in front; its middleware parsed the client address on every request
     )  # fmt: skip
+    tune_for_service()
     uvicorn.Server(config).run()
     return 0
 
@@ -157,6 +159,7 @@ def _relay(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await runtime.start()
+        tune_for_service()
         try:
             await stop.wait()
         finally:
