@@ -112,6 +112,8 @@ def _print_work(health: dict[str, dict[str, Any]]) -> None:
             f"({commands['jobs'] / max(commands['commits'], 1):.1f} jobs per commit)")  # fmt: skip
         for consumer, counts in figures["consumers"].items():
             row(f"    consumer {consumer}: messages", f"{counts['processed']:9,}")
+        if figures["guard"]:
+            row(f"    guard {figures['guard']['name']}: stray messages read", f"{figures['guard']['read']:9,}")
 
 
 async def main(participants: int, concurrency: int) -> None:

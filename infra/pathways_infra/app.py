@@ -57,11 +57,12 @@ def create_service_app(
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
         """Liveness, and how far the relay and the consumers have got."""
-        relay = runtime.relay
+        relay, guard = runtime.relay, runtime.guard
         return {
             "service": definition.name,
             "relay": None if relay is None else {"published": relay.published, "caught_up": relay.caught_up.is_set()},
             "consumers": {c.name: {"processed": c.processed, "parked": c.parked} for c in runtime.consumers},
+            "guard": None if guard is None else {"name": guard.name, "read": guard.processed, "parked": guard.parked},
             "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
         }
 

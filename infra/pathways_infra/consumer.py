@@ -9,8 +9,8 @@ deliveries, parked on the ``DLQ`` stream with its error and origin, then acked s
 moves on. Messages of the same participant that follow a failed one in the batch are NAKed too,
 so a participant's events are never applied out of order.
 
-Messages on subjects no contract knows are caught by one *guard* per stream, run by the service that
-owns the stream: it sees every message, parks the unknown ones, and acknowledges a whole batch at once.
+Messages on subjects no contract knows reach none of these consumers; the stream's guard parks them
+(``guard.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from pydantic import ValidationError
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.envelope import Envelope, EnvelopeError
 from pathways_contracts.registry import (
-    BY_SUBJECT,
     REPLAY_STREAM,
     UnknownSubjectError,
     event_type_for,
@@ -258,51 +257,6 @@ class BatchConsumer:
             await self.handle(message.raw_message)
 
         _subscribe(broker, self, on_batch, f"Durable consumer {self.name} of {', '.join(self.subjects)}.",
-                   batch_size=batch_size, batch_timeout=batch_timeout)  # fmt: skip
-
-
-class StreamGuard:
-    """Parks the messages of a stream that are on subjects no contract knows; acks the rest unread.
-
-    Consumers filter on the subjects they handle, so an event no contract knows would reach none of
-    them and sit unseen. The guard reads the whole stream (acknowledging each batch with one ack) and
-    parks those, so that an operator sees them.
-    """
-
-    def __init__(self, *, name: str, stream: str, subjects: str, js: Callable[[], JetStreamContext]) -> None:
-        self.name = name
-        self.stream = stream
-        self.subjects = [subjects]
-        self._js = js
-        self.processed = 0
-        self.parked = 0
-
-    async def handle(self, messages: Sequence[Msg]) -> None:
-        for msg in messages:
-            subject = original_subject(msg)
-            if subject not in BY_SUBJECT:
-                await park(self._js(), self.name, msg, MessageRejectedError(str(UnknownSubjectError(subject))))
-                self.parked += 1
-        if messages:
-            await messages[-1].ack_sync()  # acknowledges the whole batch (AckPolicy.ALL)
-        self.processed += len(messages)
-
-    def consumer_configs(self) -> list[tuple[str, ConsumerConfig]]:
-        return [
-            (self.stream, _durable_config(self.name, filter_subjects=self.subjects, ack=JetStreamAckPolicy.ALL)),
-            (
-                REPLAY_STREAM,
-                _durable_config(
-                    f"{self.name}-replay", filter_subjects=[f"replay.{self.name}.>"], ack=JetStreamAckPolicy.ALL
-                ),
-            ),
-        ]
-
-    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
-        async def on_batch(body: Any, message: Any = CURRENT_MESSAGE) -> None:
-            await self.handle(message.raw_message)
-
-        _subscribe(broker, self, on_batch, f"Guard of {self.stream}: parks messages on subjects no contract knows.",
                    batch_size=batch_size, batch_timeout=batch_timeout)  # fmt: skip
 
 

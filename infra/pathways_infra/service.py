@@ -25,12 +25,12 @@ from pathways_infra.consumer import (
     ProjectionHandler,
     ProjectionSink,
     RetryPolicy,
-    StreamGuard,
     ensure_consumers,
     install_fetch_fixes,
 )
 from pathways_infra.database import DatabaseAddress, ensure_database, keep_session
 from pathways_infra.eventstore import EventStore
+from pathways_infra.guard import StreamGuard, retire_full_stream_guard
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
@@ -101,7 +101,8 @@ class ServiceRuntime:
     nc: NatsClient = field(init=False)
     js: JetStreamContext = field(init=False)
     relay: Relay | None = field(init=False, default=None)
-    consumers: list[BatchConsumer | StreamGuard] = field(init=False, default_factory=list)
+    consumers: list[BatchConsumer] = field(init=False, default_factory=list)
+    guard: StreamGuard | None = field(init=False, default=None)
     _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
 
@@ -130,10 +131,28 @@ class ServiceRuntime:
             install_fetch_fixes()
             await ensure_consumers(self.js, self.consumers)
             await self.broker.start()
+            self._start_guard()
         if self.run_relay:
             self.relay = self.build_relay(address.url)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"relay-{self.name}"))
         log.info("%s service started (database %s)", self.name, address.database)
+
+    def _start_guard(self) -> None:
+        own = STREAMS[self.name]
+        self.guard = StreamGuard(
+            name=f"{self.name}-guard",
+            stream=own.name,
+            subjects=own.subjects[0],
+            js=lambda: self.js,
+            poll_seconds=self.settings.guard_poll_seconds,
+        )
+        guard = self.guard
+
+        async def guard_stream() -> None:
+            await retire_full_stream_guard(self.js, guard.stream, guard.name)
+            await guard.run(self._stop)
+
+        self._tasks.append(asyncio.create_task(guard_stream(), name=f"guard-{self.name}"))
 
     def build_broker(self) -> NatsBroker:
         settings = self.settings
@@ -160,10 +179,6 @@ class ServiceRuntime:
             self.consumers.append(
                 BatchConsumer(name=name, stream=STREAMS[source].name, sink=sink, js=lambda: self.js, retry=retry)
             )
-        own = STREAMS[self.name]
-        self.consumers.append(
-            StreamGuard(name=f"{self.name}-guard", stream=own.name, subjects=own.subjects[0], js=lambda: self.js)
-        )
         for consumer in self.consumers:
             consumer.register(
                 broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds

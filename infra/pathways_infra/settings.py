@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="Longest wait of one pull on a quiet stream. A pull returns as soon as a message arrives, "
         "so this costs no latency; a short one makes every idle consumer poll the server many times a second.",
     )
+    guard_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often each stream's guard looks for messages on subjects no contract knows (to park them).",
+    )
     relay_batch_size: int = Field(default=5000, ge=1, le=20_000)
     relay_poll_seconds: float = Field(
         default=1.0, gt=0, description="Relay polling interval when no LISTEN/NOTIFY wake-up arrives."

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.api import RawStreamMsg as RawMessage
+from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM, STREAMS
 from pathways_infra.settings import Settings
@@ -115,3 +116,57 @@ async def test_a_consumer_left_by_an_older_version_is_narrowed_to_its_subjects_a
 async def _at_least(count: Callable[[], Awaitable[int | None]], wanted: int) -> int | None:
     found = await count()
     return found if found is not None and found >= wanted else None
+
+
+async def test_the_guard_parks_each_stray_message_once_and_reads_nothing_else(settings: Settings) -> None:
+    """It finds unknown subjects from the stream's subject counts; known events are never delivered to it."""
+    assert settings.nats_url
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        guard = runtime.guard
+        assert guard is not None
+        for n in range(3):
+            await publish_event(runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+        await publish_raw(runtime.js, "enrollment.v1.participant.teleported", {"n": 1}, event_id="stray:1")
+        await guard.sweep()
+        await publish_raw(runtime.js, "enrollment.v1.participant.levitated", {"n": 2}, event_id="stray:2")
+        await publish_raw(runtime.js, "enrollment.v1.participant.teleported", {"n": 3}, event_id="stray:3")
+        await guard.sweep()
+        expected = {
+            "dlq.enrollment-guard.enrollment.v1.participant.teleported": 2,
+            "dlq.enrollment-guard.enrollment.v1.participant.levitated": 1,
+        }
+
+        async def parked() -> dict[str, int] | None:
+            # The guard's own background sweep may hold a batch at this moment.
+            dlq = await runtime.js.stream_info(DLQ_STREAM, subjects_filter="dlq.enrollment-guard.>")
+            return dlq.state.subjects if dlq.state.subjects == expected else None
+
+        await eventually(parked, what="the three stray messages to be parked")
+        await guard.sweep()
+        assert await parked() == expected, "a stray message was parked twice"
+    assert (guard.processed, guard.parked) == (3, 3)
+
+
+async def test_the_full_stream_guard_of_an_older_version_is_removed_at_start_up(settings: Settings) -> None:
+    """Left in place, it would keep every message of the stream pending for a reader that never comes."""
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js)
+        old = "enrollment-guard"
+        config = ConsumerConfig(name=old, durable_name=old, filter_subject="enrollment.>", ack_policy=AckPolicy.ALL)
+        await js.add_consumer(STREAMS["enrollment"].name, config=config)
+        async with running_system(settings, ["enrollment"], relay=False):
+
+            async def removed() -> bool | None:
+                try:
+                    await js.consumer_info(STREAMS["enrollment"].name, old)
+                except NotFoundError:
+                    return True
+                return None
+
+            await eventually(removed, what="the old guard consumer to be deleted")
+    finally:
+        await nc.close()
