@@ -2,52 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
-
-import httpx
 
 from pathways_infra.settings import Settings
-from tests.support.journeys import Enrolled, complete_training, created, enroll, open_project
-from tests.support.system import RunningSystem, eventually, running_system
-
-
-async def case_when(
-    outcomes: httpx.AsyncClient, enrolled: Enrolled, ready: Any, *, what: str, as_of: date | None = None
-) -> dict[str, Any]:
-    """The case, once ``ready(case)`` holds (read models follow the events)."""
-    params = {} if as_of is None else {"as_of": as_of.isoformat()}
-
-    async def probe() -> dict[str, Any] | None:
-        response = await outcomes.get(f"/cases/{enrolled.enrollment_id}", params=params)
-        if response.status_code == 404:
-            return None
-        case: dict[str, Any] = response.json()
-        return case if ready(case) else None
-
-    return await eventually(probe, what=what)
-
-
-def follow_ups(case: dict[str, Any]) -> dict[int, dict[str, Any]]:
-    return {f["month"]: f for f in case["follow_ups"]}
-
-
-def due_on(case: dict[str, Any], month: int) -> date:
-    return date.fromisoformat(follow_ups(case)[month]["due_on"])
-
-
-async def completed_case(system: RunningSystem, province_code: str) -> tuple[Enrolled, dict[str, Any]]:
-    project = await open_project(system, name="Herbal soap", province_code=province_code)
-    enrolled = await enroll(system, project)
-    await complete_training(system, enrolled)
-    case = await case_when(
-        system.client("outcomes"),
-        enrolled,
-        lambda c: len(c["follow_ups"]) == 3 and c["baseline"] is not None,
-        what="follow-ups scheduled and the enrollment baseline learned",
-    )
-    return enrolled, case
+from tests.support.journeys import created
+from tests.support.outcomes_steps import case_when, completed_case, due_on, follow_ups
+from tests.support.system import running_system
 
 
 async def test_follow_ups_record_income_against_the_baseline_then_the_case_closes(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
@@ -33,6 +34,7 @@ from pathways_outcomes.application import (
     StartEnterprise,
 )
 from pathways_outcomes.domain.enterprise import EnterpriseKind, EnterpriseStatus
+from pathways_outcomes.domain.follow_ups import FollowUpStatus
 from pathways_outcomes.projections import cases, enterprises, indicators, programme
 
 router = APIRouter()
@@ -40,6 +42,10 @@ router = APIRouter()
 
 App = Annotated[OutcomesApplication, Depends(application_of)]
 ACCEPTED: dict[str, Any] = {"status_code": 201, "response_model": CommandAccepted}
+
+
+# Days a worklist may be asked about: the status rule's arithmetic stays within the calendar.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class FollowUpMonth(IntEnum):
@@ -106,6 +112,42 @@ async def get_case(
     if found is None:
         raise NotFoundError(f"no outcomes case for enrollment {enrollment_id} (yet: read models follow the events)")
     return found
+
+
+@router.get("/follow-ups", tags=["outcomes"])
+async def list_follow_ups(
+    read: ReadPool,
+    as_of: Annotated[
+        date | None, Query(ge=EARLIEST_DAY, le=LATEST_DAY, description="Statuses as of this day; defaults to today.")
+    ] = None,
+    status: Annotated[FollowUpStatus | None, Query(description="Only follow-ups in this status on `as_of`.")] = None,
+    project_id: Annotated[UUID | None, Query(description="Only cases of this project.")] = None,
+    month: Annotated[FollowUpMonth | None, Query(description="Only the 3-, 6- or 12-month follow-ups.")] = None,
+    due_from: Annotated[date | None, Query(description="Only follow-ups due on or after this day.")] = None,
+    due_to: Annotated[date | None, Query(description="Only follow-ups due on or before this day.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Follow-ups across cases, by due date: the worklist of who to call.
+
+    A follow-up is SCHEDULED before its due date, DUE from it, OVERDUE 30 days after it, or
+    COMPLETED or MISSED whatever the day. Those unanswered when their case was withdrawn or closed
+    are MISSED (reason WITHDRAWN or CASE_CLOSED): they are no longer work to do. `project_id` is the
+    project the case was in when its training was completed. Read models follow the events: a fact
+    recorded a moment ago may not show yet.
+    """
+    if due_from is not None and due_to is not None and due_from > due_to:
+        raise RequestValidationError(
+            [{"loc": ("query", "due_to"), "msg": f"{due_to} is before due_from {due_from}", "type": "value_error"}]
+        )
+    of = cases.FollowUpFilter(
+        status=status,
+        project_id=project_id,
+        month=None if month is None else int(month),
+        due_from=due_from,
+        due_to=due_to,
+    )
+    return await cases.list_follow_ups(read, of, as_of=as_of or datetime.now(UTC).date(), limit=limit, offset=offset)
 
 
 # --- enterprises ---

@@ -35,6 +35,8 @@ from pathways_training.application import (
     TrainingApplication,
     TransferToCohort,
 )
+from pathways_training.domain.cohort import CohortStatus
+from pathways_training.domain.curriculum import CurriculumStatus, Track
 from pathways_training.projections import cohorts, curricula, training_records
 
 router = APIRouter()
@@ -117,6 +119,42 @@ async def get_curriculum(curriculum_id: UUID, read: ReadPool) -> dict[str, Any]:
     return found
 
 
+@router.get("/curricula", tags=["curricula"])
+async def list_curricula(
+    read: ReadPool,
+    project_id: Annotated[UUID | None, Query(description="Only curricula of this project.")] = None,
+    status: Annotated[
+        CurriculumStatus | None, Query(description="Only curricula with a version in this status.")
+    ] = None,
+    track: Annotated[Track | None, Query(description="Only curricula with a version on this track.")] = None,
+    community: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Only curricula with a version co-designed with a community whose name contains this.",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Curricula in the order drafted, each with all its versions.
+
+    `status`, `track` and `community` (matched in any case) select curricula with one version
+    matching all of those given: a curriculum whose newest version is a draft is still listed under
+    APPROVED while an earlier version is approved (its `status` is its newest version's).
+    """
+    return await curricula.list_curricula(
+        read,
+        project_id=project_id,
+        status=None if status is None else status.value,
+        track=None if track is None else track.value,
+        community=community,
+        limit=limit,
+        offset=offset,
+    )
+
+
 # --- cohorts ---
 
 
@@ -178,6 +216,26 @@ async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     if found is None:
         raise NotFoundError(f"cohort {cohort_id} is not known (yet: read models follow the events)")
     return found
+
+
+@router.get("/cohorts", tags=["cohorts"])
+async def list_cohorts(
+    read: ReadPool,
+    project_id: Annotated[UUID | None, Query(description="Only cohorts of this project.")] = None,
+    curriculum_id: Annotated[UUID | None, Query(description="Only cohorts following this curriculum.")] = None,
+    status: Annotated[CohortStatus | None, Query(description="Only cohorts in this status.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Cohorts by the day they start, with how many sessions they held and members they have now."""
+    return await cohorts.list_cohorts(
+        read,
+        project_id=project_id,
+        curriculum_id=curriculum_id,
+        status=None if status is None else status.value,
+        limit=limit,
+        offset=offset,
+    )
 
 
 # --- training records (id = enrollment id) ---

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 FOLLOW_UP_MONTHS = (3, 6, 12)
 OVERDUE_AFTER = timedelta(days=30)
+_ONE_DAY = timedelta(days=1)
 
 
 class FollowUpStatus(StrEnum):
@@ -55,6 +56,32 @@ class FollowUp:
         if day < self.due_on + OVERDUE_AFTER:
             return FollowUpStatus.DUE
         return FollowUpStatus.OVERDUE
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusSelection:
+    """The stored facts of the follow-ups that have one status on a day.
+
+    ``answered`` COMPLETED: completed; MISSED: missed and not completed; None: neither, and due from
+    ``due_from`` to ``due_to`` (inclusive; None: unbounded).
+    """
+
+    answered: FollowUpStatus | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+
+def selecting(status: FollowUpStatus, day: date) -> StatusSelection:
+    """Which follow-ups ``FollowUp.status_on(day)`` gives ``status``, for a query to select them."""
+    match status:
+        case FollowUpStatus.COMPLETED | FollowUpStatus.MISSED:
+            return StatusSelection(answered=status)
+        case FollowUpStatus.SCHEDULED:
+            return StatusSelection(due_from=day + _ONE_DAY)
+        case FollowUpStatus.DUE:
+            return StatusSelection(due_from=day - OVERDUE_AFTER + _ONE_DAY, due_to=day)
+        case FollowUpStatus.OVERDUE:
+            return StatusSelection(due_to=day - OVERDUE_AFTER)
 
 
 def add_months(day: date, months: int) -> date:

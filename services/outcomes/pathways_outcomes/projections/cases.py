@@ -3,11 +3,13 @@
 Fed by the OUTCOMES stream, and by ENROLLMENT for the baseline (its own table: a baseline may come
 before or after the case opens, and a case shows only once its follow-ups are scheduled). Whether a
 follow-up is scheduled, due or overdue depends on the day asked about, so it is worked out when
-queried, by the domain's own rule; the tables keep only facts.
+queried, by the domain's own rule (turned into due-date bounds to select follow-ups by status across
+cases); the tables keep only facts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,7 +30,13 @@ from pathways_contracts.outcomes import (
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 from pathways_outcomes.domain.case import BASELINE_MONTH
-from pathways_outcomes.domain.follow_ups import FOLLOW_UP_MONTHS, FollowUp, MissedReason
+from pathways_outcomes.domain.follow_ups import (
+    FOLLOW_UP_MONTHS,
+    FollowUp,
+    FollowUpStatus,
+    MissedReason,
+    selecting,
+)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_cases (
@@ -57,6 +65,8 @@ CREATE TABLE IF NOT EXISTS rm_case_follow_ups (
     missed_reason text,
     PRIMARY KEY (enrollment_id, month)
 );
+CREATE INDEX IF NOT EXISTS rm_case_follow_ups_worklist ON rm_case_follow_ups (due_on, enrollment_id, month);
+CREATE INDEX IF NOT EXISTS rm_cases_project ON rm_cases (project_id);
 CREATE TABLE IF NOT EXISTS rm_case_incomes (
     enrollment_id uuid NOT NULL,
     at_month int NOT NULL,
@@ -196,6 +206,70 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
     case["baseline"] = _baseline(baseline)
     case["incomes"] = _incomes([dict(i) for i in incomes], baseline)
     return case
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpFilter:
+    """Which follow-ups a worklist shows; None: any."""
+
+    status: FollowUpStatus | None = None
+    project_id: UUID | None = None
+    month: int | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+
+# $1 answered: COMPLETED, MISSED, OPEN (neither) or NULL (any); $2 and $3 the due dates' bounds.
+_FOLLOW_UPS = """
+SELECT f.*, c.participant_id, c.project_id, c.withdrawn_on, c.closed_on
+FROM rm_case_follow_ups f
+JOIN rm_cases c USING (enrollment_id)
+WHERE ($1::text IS NULL
+        OR ($1 = 'COMPLETED' AND f.completed_on IS NOT NULL)
+        OR ($1 = 'MISSED' AND f.completed_on IS NULL AND f.missed_on IS NOT NULL)
+        OR ($1 = 'OPEN' AND f.completed_on IS NULL AND f.missed_on IS NULL))
+    AND ($2::date IS NULL OR f.due_on >= $2)
+    AND ($3::date IS NULL OR f.due_on <= $3)
+    AND ($4::uuid IS NULL OR c.project_id = $4)
+    AND ($5::int IS NULL OR f.month = $5)
+ORDER BY f.due_on, f.enrollment_id, f.month
+LIMIT $6 OFFSET $7
+"""
+
+
+async def list_follow_ups(
+    pool: asyncpg.Pool, of: FollowUpFilter, *, as_of: date, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """Follow-ups across cases by due date, each with its status as of a day.
+
+    A withdrawn or closed case's follow-ups left unanswered are missed (as the domain marks them),
+    so they never show as work to do.
+    """
+    answered, due_from, due_to = None, of.due_from, of.due_to
+    if of.status is not None:
+        selection = selecting(of.status, as_of)
+        answered = "OPEN" if selection.answered is None else selection.answered.value
+        due_from, due_to = _latest(selection.due_from, due_from), _earliest(selection.due_to, due_to)
+    rows = await pool.fetch(_FOLLOW_UPS, answered, due_from, due_to, of.project_id, of.month, limit, offset)
+    return [_worklist_entry(dict(row), as_of) for row in rows]
+
+
+def _worklist_entry(row: dict[str, Any], as_of: date) -> dict[str, Any]:
+    return {
+        "enrollment_id": row["enrollment_id"],
+        "participant_id": row["participant_id"],
+        "project_id": row["project_id"],
+        **_follow_up(row, as_of),
+        "case_status": _status(row),
+    }
+
+
+def _latest(*days: date | None) -> date | None:
+    return max((day for day in days if day is not None), default=None)
+
+
+def _earliest(*days: date | None) -> date | None:
+    return min((day for day in days if day is not None), default=None)
 
 
 def _status(case: dict[str, Any]) -> str:

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS rm_cohorts (
     cancellation_reason text
 );
 CREATE INDEX IF NOT EXISTS rm_cohorts_project ON rm_cohorts (project_id);
+CREATE INDEX IF NOT EXISTS rm_cohorts_curriculum ON rm_cohorts (curriculum_id);
 
 CREATE TABLE IF NOT EXISTS rm_cohort_sessions (
     cohort_id uuid NOT NULL,
@@ -167,3 +168,30 @@ async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | No
         "members_count": sum(1 for member in members if member["left_on"] is None),
         "members": [dict(member) for member in members],
     }
+
+
+_LIST = """
+SELECT c.*,
+    (SELECT count(*) FROM rm_cohort_sessions s WHERE s.cohort_id = c.cohort_id) AS sessions_held,
+    (SELECT count(*) FROM rm_cohort_members m WHERE m.cohort_id = c.cohort_id AND m.left_on IS NULL) AS members_count
+FROM rm_cohorts c
+WHERE ($1::uuid IS NULL OR c.project_id = $1)
+    AND ($2::uuid IS NULL OR c.curriculum_id = $2)
+    AND ($3::text IS NULL OR c.status = $3)
+ORDER BY c.starts_on, c.cohort_id
+LIMIT $4 OFFSET $5
+"""
+
+
+async def list_cohorts(
+    pool: asyncpg.Pool,
+    *,
+    project_id: UUID | None,
+    curriculum_id: UUID | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Cohorts by start day, with how many sessions they held and members they have (not the lists)."""
+    rows = await pool.fetch(_LIST, project_id, curriculum_id, status, limit, offset)
+    return [dict(row) for row in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
@@ -123,14 +124,57 @@ async def get_curriculum(pool: asyncpg.Pool, curriculum_id: UUID) -> dict[str, A
     curriculum = await pool.fetchrow("SELECT * FROM rm_curricula WHERE curriculum_id = $1", curriculum_id)
     if curriculum is None:
         return None
-    versions = [
-        dict(row)
-        for row in await pool.fetch(
-            "SELECT * FROM rm_curriculum_versions WHERE curriculum_id = $1 ORDER BY version", curriculum_id
-        )
-    ]
-    for version in versions:
-        del version["curriculum_id"]
+    [shown] = await _with_versions(pool, [curriculum])
+    return shown
+
+
+# A curriculum is listed when one of its versions matches every filter given (None: any).
+_LIST = """
+SELECT c.* FROM rm_curricula c
+WHERE ($1::uuid IS NULL OR c.project_id = $1)
+    AND EXISTS (
+        SELECT 1 FROM rm_curriculum_versions v
+        WHERE v.curriculum_id = c.curriculum_id
+            AND ($2::text IS NULL OR v.status = $2)
+            AND ($3::text IS NULL OR v.track = $3)
+            AND ($4::text IS NULL OR strpos(lower(v.co_designed_with), lower($4)) > 0)
+    )
+ORDER BY c.drafted_at, c.curriculum_id
+LIMIT $5 OFFSET $6
+"""
+
+
+async def list_curricula(
+    pool: asyncpg.Pool,
+    *,
+    project_id: UUID | None,
+    status: str | None,
+    track: str | None,
+    community: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Curricula in the order drafted, each as ``get_curriculum`` shows it.
+
+    ``status``, ``track`` and ``community`` (part of the name of the community it was co-designed
+    with, in any case) select curricula with a version matching all of them.
+    """
+    rows = await pool.fetch(_LIST, project_id, status, track, community, limit, offset)
+    return await _with_versions(pool, rows)
+
+
+async def _with_versions(pool: asyncpg.Pool, curricula: list[asyncpg.Record]) -> list[dict[str, Any]]:
+    versions: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in await pool.fetch(
+        "SELECT * FROM rm_curriculum_versions WHERE curriculum_id = ANY($1::uuid[]) ORDER BY curriculum_id, version",
+        [curriculum["curriculum_id"] for curriculum in curricula],
+    ):
+        version = dict(row)
+        versions[version.pop("curriculum_id")].append(version)
+    return [_shown(curriculum, versions[curriculum["curriculum_id"]]) for curriculum in curricula]
+
+
+def _shown(curriculum: asyncpg.Record, versions: list[dict[str, Any]]) -> dict[str, Any]:
     latest = versions[-1] if versions else {}
     return {
         **dict(curriculum),

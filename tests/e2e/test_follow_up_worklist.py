@@ -1,0 +1,134 @@
+"""The follow-up worklist across cases: statuses as of a day, filters, paging; withdrawn cases are no work."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from pathways_infra.settings import Settings
+from tests.support.journeys import Enrolled, created, open_project
+from tests.support.outcomes_steps import completed_case, due_on
+from tests.support.system import RunningSystem, eventually, running_system
+
+FAR_FUTURE = date(2030, 1, 1)  # every follow-up still open is overdue by then
+Named = dict[tuple[str, int], Any]  # (participant's name in the test, month) → a field of the follow-up
+
+
+async def worklist(outcomes: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
+    response = await outcomes.get("/follow-ups", params={k: str(v) for k, v in params.items()})
+    assert response.status_code == 200, response.text
+    rows: list[dict[str, Any]] = response.json()
+    return rows
+
+
+def named(rows: list[dict[str, Any]], names: dict[str, str], field: str = "status") -> Named:
+    return {(names[r["enrollment_id"]], r["month"]): r[field] for r in rows}
+
+
+async def answer_miss_and_withdraw(
+    system: RunningSystem, *, answers: Enrolled, unreachable: Enrolled, withdraws: Enrolled, due: date
+) -> None:
+    """The 3-month follow-up answered 2 days after it is due, another missed after 6; a third case withdrawn."""
+    outcomes = system.client("outcomes")
+    completion = {"completed_on": (due + timedelta(days=2)).isoformat()}
+    created(await outcomes.post(f"/cases/{answers.enrollment_id}/follow-ups/3", json=completion))
+    missing = {"reason": "UNREACHABLE", "missed_on": (due + timedelta(days=6)).isoformat()}
+    created(await outcomes.post(f"/cases/{unreachable.enrollment_id}/follow-ups/3/missed", json=missing))
+    withdrawal = {"reason": "FOUND_EMPLOYMENT", "withdrawn_on": datetime.now(UTC).date().isoformat()}
+    path = f"/enrollments/{withdraws.enrollment_id}/withdrawal"
+    created(await system.client("enrollment").post(path, json=withdrawal))
+
+
+async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        soap, dye = await asyncio.gather(
+            open_project(system, name="Herbal soap", province_code="TH-50"),
+            open_project(system, name="Indigo dye", province_code="TH-47"),
+        )
+        cases = await asyncio.gather(*(completed_case(system, project_id=p) for p in (soap, soap, soap, dye)))
+        (answers, _), (unreachable, _), (withdraws, _), (waiting, scheduled) = cases
+        names = {enrolled.enrollment_id: name for name, (enrolled, _) in zip("auwd", cases, strict=True)}
+        three, six = due_on(scheduled, 3), due_on(scheduled, 6)  # one completion day: the same due dates
+        await answer_miss_and_withdraw(system, answers=answers, unreachable=unreachable, withdraws=withdraws, due=three)
+
+        async def settled() -> list[dict[str, Any]] | None:
+            rows = await worklist(outcomes, as_of=three + timedelta(days=10))
+            now = named(rows, names)
+            done = (now.get(("a", 3)), now.get(("u", 3)), now.get(("w", 12))) == ("COMPLETED", "MISSED", "MISSED")
+            return rows if done else None
+
+        everything = await eventually(settled, what="the answer, the missed follow-up and the withdrawal")
+        pages = [await worklist(outcomes, as_of=three + timedelta(days=10), limit=5, offset=o) for o in (0, 5, 10)]
+        d_three = [
+            (await worklist(outcomes, project_id=dye, month=3, as_of=day))[0]["status"]
+            for day in (three - timedelta(days=1), three, three + timedelta(days=29), three + timedelta(days=30))
+        ]
+        scheduled_in_soap = await worklist(
+            outcomes, project_id=soap, status="SCHEDULED", as_of=three - timedelta(days=1)
+        )
+        due = await worklist(outcomes, status="DUE", as_of=three + timedelta(days=10))
+        overdue = await worklist(outcomes, status="OVERDUE", as_of=FAR_FUTURE)
+        completed = await worklist(outcomes, status="COMPLETED")
+        missed = await worklist(outcomes, status="MISSED", as_of=three)
+        sixes = await worklist(outcomes, due_from=six, due_to=six)
+        overdue_by_then = await worklist(outcomes, status="OVERDUE", as_of=FAR_FUTURE, due_to=three)
+
+    assert len(everything) == 12
+    order = [(r["due_on"], r["enrollment_id"], r["month"]) for r in everything]
+    assert order == sorted(order)
+    assert [r for page in pages for r in page] == everything
+    assert [len(page) for page in pages] == [5, 5, 2]
+    waiting_row = next(r for r in everything if r["enrollment_id"] == waiting.enrollment_id and r["month"] == 3)
+    assert waiting_row == {
+        "enrollment_id": waiting.enrollment_id,
+        "participant_id": waiting.participant_id,
+        "project_id": dye,
+        "month": 3,
+        "due_on": three.isoformat(),
+        "status": "DUE",
+        "completed_on": None,
+        "missed_on": None,
+        "missed_reason": None,
+        "case_status": "OPEN",
+    }
+
+    assert d_three == ["SCHEDULED", "DUE", "DUE", "OVERDUE"]
+    assert named(scheduled_in_soap, names) == dict.fromkeys([("a", 6), ("u", 6), ("a", 12), ("u", 12)], "SCHEDULED")
+    assert named(due, names) == {("d", 3): "DUE"}
+    assert set(named(overdue, names)) == {("a", 6), ("a", 12), ("u", 6), ("u", 12), ("d", 3), ("d", 6), ("d", 12)}
+    assert named(completed, names, "completed_on") == {("a", 3): (three + timedelta(days=2)).isoformat()}
+    assert named(missed, names, "missed_reason") == {("u", 3): "UNREACHABLE"} | dict.fromkeys(
+        [("w", 3), ("w", 6), ("w", 12)], "WITHDRAWN"
+    )
+    assert {r["case_status"] for r in missed if r["enrollment_id"] == withdraws.enrollment_id} == {"WITHDRAWN"}
+    assert set(named(sixes, names)) == {("a", 6), ("u", 6), ("w", 6), ("d", 6)}
+    assert named(overdue_by_then, names) == {("d", 3): "OVERDUE"}
+
+
+async def test_bad_worklist_filters_get_422_naming_the_parameter(settings: Settings) -> None:
+    async with running_system(settings, ["outcomes"]) as system:
+        outcomes = system.client("outcomes")
+        answers = [
+            (field, await outcomes.get("/follow-ups", params=params))
+            for field, params in [
+                ("query.status", {"status": "LATE"}),
+                ("query.month", {"month": "4"}),
+                ("query.as_of", {"as_of": "next week"}),
+                ("query.as_of", {"as_of": "0001-01-01", "status": "DUE"}),  # before any programme
+                ("query.project_id", {"project_id": "soap"}),
+                ("query.due_to", {"due_from": "2026-03-01", "due_to": "2026-02-01"}),
+                ("query.limit", {"limit": "0"}),
+            ]
+        ]
+        nothing_yet = await outcomes.get("/follow-ups", params={"status": "DUE"})
+
+    for field, response in answers:
+        assert response.status_code == 422, (field, response.text)
+        assert [f["field"] for f in response.json()["fields"]] == [field]
+    status_message = answers[0][1].json()["fields"][0]["message"]
+    assert all(status in status_message for status in ("SCHEDULED", "DUE", "OVERDUE", "COMPLETED", "MISSED"))
+    assert (nothing_yet.status_code, nothing_yet.json()) == (200, [])
