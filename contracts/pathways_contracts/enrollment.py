@@ -1,4 +1,10 @@
-"""Integration events published by the enrollment service (stream ENROLLMENT)."""
+"""Integration events published by the enrollment service (stream ENROLLMENT).
+
+Four kinds: a participant's case and registry entry (``enrollment.v1.participant.*``,
+``…application.*``; ordered per participant), projects (``enrollment.v1.project.*``; ordered per
+project), career development units (``enrollment.v1.unit.*``; ordered per unit) and mentors
+(``enrollment.v1.mentor.*``; ordered per mentor).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,116 @@ class ProjectOpenedV1(IntegrationEvent):
 
     def partition_key(self) -> UUID:
         return self.project_id
+
+
+class _ProjectEvent(IntegrationEvent):
+    SOURCE_SERVICE: ClassVar[str] = "enrollment"
+
+    project_id: UUID
+    unit_id: UUID | None = None
+    province_code: ProvinceCode
+    region: Region
+
+    def partition_key(self) -> UUID:
+        return self.project_id
+
+
+class ProjectProposedV1(_ProjectEvent):
+    """A career development unit proposed a project: a grant to run in one province."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.project.proposed"
+
+    name: str
+    grant_thb: Decimal = Field(gt=0, decimal_places=2)
+
+
+class ProjectStatusChangedV1(_ProjectEvent):
+    """A project moved on in its lifecycle (approval is published as ``enrollment.v1.project.opened``)."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.project.status_changed"
+
+    status: str = Field(description="The project's status from now on: ACTIVE, REJECTED, CLOSED or TERMINATED.")
+
+
+class ProjectNeedsAssessmentChangedV1(_ProjectEvent):
+    """The project's community needs assessment was drafted (again) or validated."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.project.needs_assessment_changed"
+
+    needs_assessment_status: str = Field(description="DRAFTED (may be redrafted) or VALIDATED (final).")
+    assessed_on: date | None = Field(default=None, description="The day of the draft; absent on validation.")
+
+
+class _UnitEvent(IntegrationEvent):
+    SOURCE_SERVICE: ClassVar[str] = "enrollment"
+
+    unit_id: UUID
+
+    def partition_key(self) -> UUID:
+        return self.unit_id
+
+
+class UnitRegisteredV1(_UnitEvent):
+    """A career development unit (a local organisation that runs projects) was registered."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.unit.registered"
+
+    name: str
+    province_code: ProvinceCode
+    region: Region
+
+
+class UnitStatusChangedV1(_UnitEvent):
+    """A career development unit was activated, suspended, reinstated or deactivated."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.unit.status_changed"
+
+    status: str = Field(description="The unit's status from now on: ACTIVE, SUSPENDED or DEACTIVATED (final).")
+
+
+class _MentorEvent(IntegrationEvent):
+    SOURCE_SERVICE: ClassVar[str] = "enrollment"
+
+    mentor_id: UUID = Field(description="Mentors are identified by id only; no personal data.")
+
+    def partition_key(self) -> UUID:
+        return self.mentor_id
+
+
+class MentorRegisteredV1(_MentorEvent):
+    """A mentor was registered (active)."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.mentor.registered"
+
+
+class MentorStatusChangedV1(_MentorEvent):
+    """A mentor was deactivated (their open assignments end first) or reactivated."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.mentor.status_changed"
+
+    status: str = Field(description="The mentor's status from now on: ACTIVE or INACTIVE.")
+
+
+class MentorAssignedV1(_MentorEvent):
+    """A mentor was assigned to coach a project (``project_id`` set) or a career development unit."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.mentor.assigned"
+
+    assignment_id: UUID
+    unit_id: UUID | None = None
+    project_id: UUID | None = None
+    province_code: ProvinceCode
+    region: Region
+    from_date: date
+
+
+class MentorAssignmentEndedV1(_MentorEvent):
+    """A mentor's assignment ended on ``to_date`` (included)."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.mentor.assignment_ended"
+
+    assignment_id: UUID
+    to_date: date
 
 
 class ParticipantEnrolledV1(_EnrollmentEvent):
@@ -112,6 +228,26 @@ class ParticipantErasedV1(_EnrollmentEvent):
     erased_on: date
 
 
+class PotentialDuplicateFlaggedV1(_EnrollmentEvent):
+    """A new registration's national ID is already registered: it may be the same person, to be resolved.
+
+    Only the two pseudonymous ids; the national ID and its hash stay in the vault.
+    """
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.participant.potential_duplicate_flagged"
+
+    duplicate_of: UUID = Field(description="The participant who already holds the national ID.")
+
+
+class DuplicateResolvedV1(_EnrollmentEvent):
+    """A potential duplicate was resolved."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.participant.duplicate_resolved"
+
+    duplicate_of: UUID
+    resolution: str = Field(description="MERGED (into duplicate_of) or NOT_A_DUPLICATE.")
+
+
 EVENTS: tuple[type[IntegrationEvent], ...] = (
     ProjectOpenedV1,
     ParticipantEnrolledV1,
@@ -119,4 +255,15 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
     ParticipantErasedV1,
+    ProjectProposedV1,
+    ProjectStatusChangedV1,
+    ProjectNeedsAssessmentChangedV1,
+    UnitRegisteredV1,
+    UnitStatusChangedV1,
+    MentorRegisteredV1,
+    MentorStatusChangedV1,
+    MentorAssignedV1,
+    MentorAssignmentEndedV1,
+    PotentialDuplicateFlaggedV1,
+    DuplicateResolvedV1,
 )

@@ -1,25 +1,29 @@
 """Enrollment HTTP API: commands write through the application; queries read the read models.
 
 Single-aggregate lookups (a unit, a project, a mentor, a participant) answer from the event store,
-so a caller reads its own writes; lists and journeys come from the read models.
+so a caller reads its own writes; lists and journeys come from the read models, which follow the
+events a moment later.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
+from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
 from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.enrollment import evolve_enrollment
-from pathways_enrollment.domain.mentor import evolve_mentor
+from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
 from pathways_enrollment.domain.participant import evolve_participant
-from pathways_enrollment.domain.project import evolve_project
-from pathways_enrollment.domain.unit import evolve_unit
-from pathways_enrollment.projections import enrollments
+from pathways_enrollment.domain.project import ProjectStatus, evolve_project
+from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
+from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
 from pathways_enrollment.vault import Vault
 from pathways_infra.commands import CommandRunner, Evolver
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of
@@ -28,6 +32,18 @@ from pathways_infra.idempotency import Once
 router = APIRouter()
 App = Annotated[EnrollmentApplication, Depends(application_of)]
 Accepted: dict[str, Any] = {"status_code": 201, "response_model": CommandAccepted}
+
+
+def _programme_region(region: str) -> str:
+    return PROGRAMME_REGIONS.region(region.strip().upper()).id
+
+
+Region = Annotated[str, AfterValidator(_programme_region)]
+ProvinceCode = Annotated[str, AfterValidator(normalise_province_iso)]
+RegionFilter = Annotated[Region | None, Query(description=f"One of {', '.join(PROGRAMME_REGIONS.region_ids)}.")]
+ProvinceFilter = Annotated[ProvinceCode | None, Query(description="ISO 3166-2:TH code, e.g. TH-50 (or the bare 50).")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
 
 
 async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> Any:
@@ -65,6 +81,21 @@ async def reinstate_unit(unit_id: UUID, app: App, context: Context, once: Once) 
 @router.post("/units/{unit_id}/deactivation", tags=["units"], **Accepted)
 async def deactivate_unit(unit_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
     return await once(lambda claim: app.deactivate_unit(unit_id, command, context, claim))
+
+
+@router.get("/units", tags=["units"])
+async def list_units(
+    read: ReadPool,
+    region: RegionFilter = None,
+    province_code: ProvinceFilter = None,
+    status: UnitStatus | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[units.UnitListed]:
+    """Career development units by name (a read model: a unit registered a moment ago may not show yet)."""
+    return await units.list_units(
+        read, region=region, province_code=province_code, status=status, limit=limit, offset=offset
+    )
 
 
 @router.get("/units/{unit_id}", tags=["units"])
@@ -121,6 +152,31 @@ async def terminate_project(project_id: UUID, command: c.Reason, app: App, conte
     return await once(lambda claim: app.terminate_project(project_id, command, context, claim))
 
 
+@router.get("/projects", tags=["projects"])
+async def list_projects(
+    read: ReadPool,
+    region: RegionFilter = None,
+    province_code: ProvinceFilter = None,
+    unit_id: UUID | None = None,
+    mentor_id: Annotated[UUID | None, Query(description="Projects this mentor is assigned to today.")] = None,
+    status: ProjectStatus | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[projects.ProjectListed]:
+    """Projects by name, with their needs assessment's status and their mentors (a read model)."""
+    return await projects.list_projects(
+        read,
+        region=region,
+        province_code=province_code,
+        unit_id=unit_id,
+        mentor_id=mentor_id,
+        status=status,
+        on=_today(),
+        limit=limit,
+        offset=offset,
+    )
+
+
 @router.get("/projects/{project_id}", tags=["projects"])
 async def get_project(project_id: UUID, request: Request) -> Any:
     return await _current(request, evolve_project, project_id, "project")
@@ -152,6 +208,29 @@ async def log_coaching_visit(
     mentor_id: UUID, command: c.LogCoachingVisit, app: App, context: Context, once: Once
 ) -> Any:
     return await once(lambda claim: app.log_coaching_visit(mentor_id, command, context, claim))
+
+
+@router.get("/mentors", tags=["mentors"])
+async def list_mentors(
+    read: ReadPool,
+    project_id: Annotated[UUID | None, Query(description="Mentors assigned to this project today.")] = None,
+    region: RegionFilter = None,
+    province_code: ProvinceFilter = None,
+    status: MentorStatus | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[mentors.MentorListed]:
+    """Mentors with the projects and units they coach today; `region` and `province_code` are theirs (a read model)."""
+    return await mentors.list_mentors(
+        read,
+        project_id=project_id,
+        region=region,
+        province_code=province_code,
+        status=status,
+        on=_today(),
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/mentors/{mentor_id}", tags=["mentors"])
@@ -195,6 +274,17 @@ async def resolve_duplicate(
 async def erase_participant(participant_id: UUID, command: c.Erase, app: App, context: Context, once: Once) -> Any:
     """Erase the participant's personal data (PDPA): the key is destroyed; the pseudonymous journey stays."""
     return await once(lambda claim: app.erase_participant(participant_id, command, context, claim))
+
+
+@router.get("/participants/potential-duplicates", tags=["participants"])
+async def list_potential_duplicates(
+    read: ReadPool, limit: Limit = 100, offset: Offset = 0
+) -> list[potential_duplicates.PotentialDuplicateListed]:
+    """Registrations flagged as potential duplicates and not yet resolved, oldest first: an officer's worklist.
+
+    Pseudonymous ids only; resolve each with `POST /participants/{id}/duplicate-resolution` (a read model).
+    """
+    return await potential_duplicates.list_unresolved(read, limit=limit, offset=offset)
 
 
 @router.get("/participants/{participant_id}", tags=["participants"])
@@ -279,3 +369,7 @@ async def list_enrollments(
     return await enrollments.list_enrollments(
         read, participant_id=participant_id, project_id=project_id, status=status, limit=limit, offset=offset
     )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

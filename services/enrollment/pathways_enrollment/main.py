@@ -9,7 +9,7 @@ from pathways_enrollment import api
 from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.errors import EnrollmentRuleError
 from pathways_enrollment.outbound import translate
-from pathways_enrollment.projections import enrollments
+from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
 from pathways_enrollment.vault import TABLES_DDL, Vault, keys_for
 from pathways_infra.app import create_service_app
 from pathways_infra.service import ServiceDefinition, ServiceRuntime
@@ -20,7 +20,13 @@ def definition() -> ServiceDefinition:
         name="enrollment",
         translate=translate,
         publishes=contracts.EVENTS,
-        read_models=[enrollments.READ_MODEL],
+        read_models=[
+            enrollments.READ_MODEL,
+            units.READ_MODEL,
+            projects.READ_MODEL,
+            mentors.READ_MODEL,
+            potential_duplicates.READ_MODEL,
+        ],
         tables=[TABLES_DDL],
         description="Projects, units, mentors, the participant registry with consent, and enrollment cases.",
     )

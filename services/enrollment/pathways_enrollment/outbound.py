@@ -1,18 +1,36 @@
-"""Domain events → integration events. The only place enrollment decides what it tells the world."""
+"""Domain events → integration events. The only place enrollment decides what it tells the world.
+
+Participants' registrations, consents and coaching visits stay private; of the registry, only a
+potential duplicate and its resolution are told (rare, and pseudonymous).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
+from uuid import UUID
 
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
+    DuplicateResolvedV1,
+    MentorAssignedV1,
+    MentorAssignmentEndedV1,
+    MentorRegisteredV1,
+    MentorStatusChangedV1,
     ParticipantEnrolledV1,
     ParticipantErasedV1,
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
+    PotentialDuplicateFlaggedV1,
+    ProjectNeedsAssessmentChangedV1,
     ProjectOpenedV1,
+    ProjectProposedV1,
+    ProjectStatusChangedV1,
+    UnitRegisteredV1,
+    UnitStatusChangedV1,
 )
+from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.enrollment import (
     EnrollmentTransferred,
     EnrollmentWithdrawn,
@@ -22,6 +40,23 @@ from pathways_enrollment.domain.enrollment import (
 from pathways_enrollment.domain.participant import ParticipantErased
 from pathways_enrollment.domain.project import ProjectApproved
 from pathways_infra.eventstore import RecordedEvent
+
+_PROJECT_STATUS_AFTER: dict[type, project.ProjectStatus] = {
+    project.ProjectRejected: project.ProjectStatus.REJECTED,
+    project.ProjectActivated: project.ProjectStatus.ACTIVE,
+    project.ProjectClosed: project.ProjectStatus.CLOSED,
+    project.ProjectTerminated: project.ProjectStatus.TERMINATED,
+}
+_UNIT_STATUS_AFTER: dict[type, unit.UnitStatus] = {
+    unit.CareerDevelopmentUnitActivated: unit.UnitStatus.ACTIVE,
+    unit.CareerDevelopmentUnitSuspended: unit.UnitStatus.SUSPENDED,
+    unit.CareerDevelopmentUnitReinstated: unit.UnitStatus.ACTIVE,
+    unit.CareerDevelopmentUnitDeactivated: unit.UnitStatus.DEACTIVATED,
+}
+_MENTOR_STATUS_AFTER: dict[type, mentor.MentorStatus] = {
+    mentor.MentorDeactivated: mentor.MentorStatus.INACTIVE,
+    mentor.MentorReactivated: mentor.MentorStatus.ACTIVE,
+}
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
@@ -78,6 +113,105 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
         case ParticipantErased():
             return ParticipantErasedV1(
                 occurred_at=occurred_at, participant_id=event.participant_id, erased_on=event.erased_on
+            )
+    organisation = _organisation(event, occurred_at)
+    return organisation if organisation is not None else _registry(event, occurred_at)
+
+
+def _organisation(event: object, occurred_at: datetime) -> IntegrationEvent | None:
+    """Projects, units and mentors: what exists, its status, and who coaches where."""
+    match event:
+        case project.ProjectEvent():
+            return _project(event, occurred_at)
+        case unit.CareerDevelopmentUnitRegistered():
+            return UnitRegisteredV1(
+                occurred_at=occurred_at,
+                unit_id=event.unit_id,
+                name=event.name,
+                province_code=event.province_code,
+                region=event.region,
+            )
+        case (
+            unit.CareerDevelopmentUnitActivated()
+            | unit.CareerDevelopmentUnitSuspended()
+            | unit.CareerDevelopmentUnitReinstated()
+            | unit.CareerDevelopmentUnitDeactivated()
+        ):
+            status = _UNIT_STATUS_AFTER[type(event)]
+            return UnitStatusChangedV1(occurred_at=occurred_at, unit_id=event.unit_id, status=status.value)
+    return _mentor(event, occurred_at)
+
+
+class _ProjectFields(TypedDict):
+    occurred_at: datetime
+    project_id: UUID
+    unit_id: UUID | None
+    province_code: str
+    region: str
+
+
+def _project(event: project.ProjectEvent, occurred_at: datetime) -> IntegrationEvent | None:
+    where = _ProjectFields(
+        occurred_at=occurred_at,
+        project_id=event.project_id,
+        unit_id=event.unit_id,
+        province_code=event.province_code,
+        region=event.region,
+    )
+    match event:
+        case project.ProjectProposed():
+            return ProjectProposedV1(**where, name=event.name, grant_thb=event.grant_thb)
+        case project.CommunityNeedsAssessed():
+            return ProjectNeedsAssessmentChangedV1(
+                **where, needs_assessment_status="DRAFTED", assessed_on=event.assessed_on
+            )
+        case project.CommunityNeedsAssessmentValidated():
+            return ProjectNeedsAssessmentChangedV1(**where, needs_assessment_status="VALIDATED")
+    status = _PROJECT_STATUS_AFTER.get(type(event))
+    return None if status is None else ProjectStatusChangedV1(**where, status=status.value)
+
+
+def _mentor(event: object, occurred_at: datetime) -> IntegrationEvent | None:
+    match event:
+        case mentor.MentorRegistered():
+            return MentorRegisteredV1(occurred_at=occurred_at, mentor_id=event.mentor_id)
+        case mentor.MentorAssigned():
+            return MentorAssignedV1(
+                occurred_at=occurred_at,
+                mentor_id=event.mentor_id,
+                assignment_id=event.assignment_id,
+                unit_id=event.unit_id,
+                project_id=event.project_id,
+                province_code=event.province_code,
+                region=event.region,
+                from_date=event.from_date,
+            )
+        case mentor.MentorAssignmentEnded():
+            return MentorAssignmentEndedV1(
+                occurred_at=occurred_at,
+                mentor_id=event.mentor_id,
+                assignment_id=event.assignment_id,
+                to_date=event.to_date,
+            )
+        case mentor.MentorDeactivated() | mentor.MentorReactivated():
+            return MentorStatusChangedV1(
+                occurred_at=occurred_at, mentor_id=event.mentor_id, status=_MENTOR_STATUS_AFTER[type(event)].value
+            )
+    return None
+
+
+def _registry(event: object, occurred_at: datetime) -> IntegrationEvent | None:
+    match event:
+        case participant.ParticipantFlaggedAsPotentialDuplicate():
+            return PotentialDuplicateFlaggedV1(
+                occurred_at=occurred_at, participant_id=event.participant_id, duplicate_of=event.duplicate_of
+            )
+        case participant.ParticipantDuplicateResolved():
+            return DuplicateResolvedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                duplicate_of=event.duplicate_of,
+                resolution=event.resolution.value,
             )
     return None
 

@@ -1,0 +1,158 @@
+"""Read model: mentors, their status, and the projects and units they coach, from the ENROLLMENT stream.
+
+A mentor's events are ordered per mentor, but a parked and replayed one arrives late: the status
+remembers the stream position of the fact that set it, and only a later fact replaces it; an
+assignment's start and end are upserted by assignment, whichever comes first.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from pathways_contracts.enrollment import (
+    MentorAssignedV1,
+    MentorAssignmentEndedV1,
+    MentorRegisteredV1,
+    MentorStatusChangedV1,
+)
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_mentors (
+    mentor_id uuid PRIMARY KEY,
+    status text NOT NULL,
+    status_position bigint NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rm_mentor_assignments (
+    assignment_id uuid PRIMARY KEY,
+    mentor_id uuid NOT NULL,
+    unit_id uuid,
+    project_id uuid,
+    province_code text,
+    region text,
+    from_date date,
+    to_date date
+);
+CREATE INDEX IF NOT EXISTS rm_mentor_assignments_mentor ON rm_mentor_assignments (mentor_id);
+"""
+
+_STATUS = """
+INSERT INTO rm_mentors AS m (mentor_id, status, status_position) VALUES ($1, $2, $3)
+ON CONFLICT (mentor_id) DO UPDATE SET status = EXCLUDED.status, status_position = EXCLUDED.status_position
+WHERE EXCLUDED.status_position > m.status_position
+"""
+
+
+async def on_registered(conn: asyncpg.Connection, inbound: Inbound[MentorRegisteredV1]) -> None:
+    await conn.execute(_STATUS, inbound.event.mentor_id, "ACTIVE", inbound.stream_sequence)
+
+
+async def on_status_changed(conn: asyncpg.Connection, inbound: Inbound[MentorStatusChangedV1]) -> None:
+    await conn.execute(_STATUS, inbound.event.mentor_id, inbound.event.status, inbound.stream_sequence)
+
+
+async def on_assigned(conn: asyncpg.Connection, inbound: Inbound[MentorAssignedV1]) -> None:
+    event = inbound.event
+    # Only an active mentor is assigned; position 0 lets any status fact, arriving in any order, win.
+    await conn.execute(_STATUS, event.mentor_id, "ACTIVE", 0)
+    await conn.execute(
+        "INSERT INTO rm_mentor_assignments (assignment_id, mentor_id, unit_id, project_id, province_code, region, "
+        "from_date) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (assignment_id) DO UPDATE SET "
+        "unit_id = EXCLUDED.unit_id, project_id = EXCLUDED.project_id, province_code = EXCLUDED.province_code, "
+        "region = EXCLUDED.region, from_date = EXCLUDED.from_date",
+        event.assignment_id, event.mentor_id, event.unit_id, event.project_id, event.province_code, event.region,
+        event.from_date,
+    )  # fmt: skip
+
+
+async def on_assignment_ended(conn: asyncpg.Connection, inbound: Inbound[MentorAssignmentEndedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_mentor_assignments (assignment_id, mentor_id, to_date) VALUES ($1, $2, $3) "
+        "ON CONFLICT (assignment_id) DO UPDATE SET to_date = EXCLUDED.to_date",
+        event.assignment_id, event.mentor_id, event.to_date,
+    )  # fmt: skip
+
+
+READ_MODEL = ReadModel(
+    name="mentors",
+    ddl=DDL,
+    handlers={
+        MentorRegisteredV1: on_registered,
+        MentorStatusChangedV1: on_status_changed,
+        MentorAssignedV1: on_assigned,
+        MentorAssignmentEndedV1: on_assignment_ended,
+    },
+)
+
+# Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
+_ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"
+
+
+class Coaching(BaseModel):
+    """An assignment of the mentor: to a project (``project_id`` set) or to a career development unit."""
+
+    assignment_id: UUID
+    project_id: UUID | None
+    unit_id: UUID | None
+    province_code: str
+    region: str
+    from_date: date
+    to_date: date | None = Field(description="The last day (included); null while open-ended.")
+
+
+class MentorListed(BaseModel):
+    id: UUID
+    status: str = Field(description="ACTIVE or INACTIVE.")
+    projects: list[Coaching] = Field(description="The projects the mentor coaches today.")
+    units: list[Coaching] = Field(description="The career development units the mentor coaches today.")
+
+
+async def list_mentors(
+    pool: asyncpg.Pool,
+    *,
+    project_id: UUID | None,
+    region: str | None,
+    province_code: str | None,
+    status: str | None,
+    on: date,
+    limit: int,
+    offset: int,
+) -> list[MentorListed]:
+    """Mentors with the projects and units they coach on ``on``; the filters are on those assignments."""
+    rows = await pool.fetch(
+        "SELECT mentor_id AS id, status FROM rm_mentors m WHERE ($5::text IS NULL OR status = $5) "
+        "AND (($2::uuid IS NULL AND $3::text IS NULL AND $4::text IS NULL) OR EXISTS ("
+        "SELECT 1 FROM rm_mentor_assignments a WHERE a.mentor_id = m.mentor_id AND "
+        f"{_ON_THE_DAY} AND ($2::uuid IS NULL OR a.project_id = $2) "
+        "AND ($3::text IS NULL OR a.region = $3) AND ($4::text IS NULL OR a.province_code = $4))) "
+        "ORDER BY mentor_id LIMIT $6 OFFSET $7",
+        on, project_id, region, province_code, status, limit, offset,
+    )  # fmt: skip
+    coaching = await _coaching(pool, [row["id"] for row in rows], on)
+    listed = []
+    for row in rows:
+        now = coaching.get(row["id"], [])
+        projects = [c for c in now if c.project_id is not None]
+        units = [c for c in now if c.project_id is None]
+        listed.append(MentorListed(id=row["id"], status=row["status"], projects=projects, units=units))
+    return listed
+
+
+async def _coaching(pool: asyncpg.Pool, mentor_ids: list[UUID], on: date) -> dict[UUID, list[Coaching]]:
+    rows = await pool.fetch(
+        "SELECT mentor_id, assignment_id, project_id, unit_id, province_code, region, from_date, to_date "
+        f"FROM rm_mentor_assignments a WHERE mentor_id = ANY($2::uuid[]) AND {_ON_THE_DAY} "
+        "ORDER BY from_date, assignment_id",
+        on, mentor_ids,
+    )  # fmt: skip
+    found: dict[UUID, list[Coaching]] = {}
+    for row in rows:
+        found.setdefault(row["mentor_id"], []).append(Coaching.model_validate(dict(row)))
+    return found

@@ -1,0 +1,86 @@
+"""Read model: registrations flagged as potential duplicates, and how they were resolved.
+
+Only the two pseudonymous participant ids: the national ID that matched stays in the vault. The
+resolution remembers the stream position of the fact that set it, so a flag replayed after its
+resolution does not put the participant back on the worklist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from pathways_contracts.enrollment import DuplicateResolvedV1, PotentialDuplicateFlaggedV1
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_potential_duplicates (
+    participant_id uuid PRIMARY KEY,
+    duplicate_of uuid NOT NULL,
+    flagged_at timestamptz,
+    resolution text,
+    resolved_at timestamptz,
+    position bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rm_potential_duplicates_open ON rm_potential_duplicates (flagged_at, participant_id)
+    WHERE resolution IS NULL;
+"""
+
+_UPSERT = """
+INSERT INTO rm_potential_duplicates AS d (participant_id, duplicate_of, flagged_at, resolution, resolved_at, position)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (participant_id) DO UPDATE SET
+    duplicate_of = EXCLUDED.duplicate_of,
+    flagged_at = COALESCE(EXCLUDED.flagged_at, d.flagged_at),
+    resolution = CASE WHEN EXCLUDED.position > d.position THEN EXCLUDED.resolution ELSE d.resolution END,
+    resolved_at = CASE WHEN EXCLUDED.position > d.position THEN EXCLUDED.resolved_at ELSE d.resolved_at END,
+    position = GREATEST(EXCLUDED.position, d.position)
+"""
+
+
+async def _upsert(
+    conn: asyncpg.Connection,
+    event: PotentialDuplicateFlaggedV1 | DuplicateResolvedV1,
+    position: int,
+    *,
+    flagged_at: datetime | None,
+    resolution: str | None,
+) -> None:
+    resolved_at = None if resolution is None else event.occurred_at
+    await conn.execute(_UPSERT, event.participant_id, event.duplicate_of, flagged_at, resolution, resolved_at, position)
+
+
+async def on_flagged(conn: asyncpg.Connection, inbound: Inbound[PotentialDuplicateFlaggedV1]) -> None:
+    await _upsert(conn, inbound.event, inbound.stream_sequence, flagged_at=inbound.event.occurred_at, resolution=None)
+
+
+async def on_resolved(conn: asyncpg.Connection, inbound: Inbound[DuplicateResolvedV1]) -> None:
+    event = inbound.event
+    await _upsert(conn, event, inbound.stream_sequence, flagged_at=None, resolution=event.resolution)
+
+
+READ_MODEL = ReadModel(
+    name="potential-duplicates",
+    ddl=DDL,
+    handlers={PotentialDuplicateFlaggedV1: on_flagged, DuplicateResolvedV1: on_resolved},
+)
+
+
+class PotentialDuplicateListed(BaseModel):
+    participant_id: UUID = Field(description="The newer registration, flagged.")
+    duplicate_of: UUID = Field(description="The participant who already held its national ID.")
+    flagged_at: datetime
+
+
+async def list_unresolved(pool: asyncpg.Pool, *, limit: int, offset: int) -> list[PotentialDuplicateListed]:
+    """The worklist: flagged and not yet resolved, oldest flag first."""
+    rows = await pool.fetch(
+        "SELECT participant_id, duplicate_of, flagged_at FROM rm_potential_duplicates "
+        "WHERE resolution IS NULL AND flagged_at IS NOT NULL ORDER BY flagged_at, participant_id LIMIT $1 OFFSET $2",
+        limit, offset,
+    )  # fmt: skip
+    return [PotentialDuplicateListed.model_validate(dict(row)) for row in rows]

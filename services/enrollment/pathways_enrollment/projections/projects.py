@@ -1,0 +1,215 @@
+"""Read model: projects, their status and needs assessment, and the mentors assigned to them.
+
+Project events are ordered per project and mentor events per mentor, so the two arrive in any order
+relative to each other: assignments have their own table, keyed by assignment, and are joined when
+asked. Every project event says where the project is, so any of them makes its row; a status (and
+the needs assessment's) remembers the stream position of the fact that set it, and only a later
+fact replaces it (a parked and replayed event arrives late).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from pathways_contracts.enrollment import (
+    MentorAssignedV1,
+    MentorAssignmentEndedV1,
+    ProjectNeedsAssessmentChangedV1,
+    ProjectOpenedV1,
+    ProjectProposedV1,
+    ProjectStatusChangedV1,
+)
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_projects (
+    project_id uuid PRIMARY KEY,
+    name text,
+    unit_id uuid,
+    province_code text NOT NULL,
+    region text NOT NULL,
+    grant_thb numeric(14, 2),
+    status text,
+    status_position bigint NOT NULL DEFAULT 0,
+    needs_assessment_status text,
+    needs_assessment_position bigint NOT NULL DEFAULT 0,
+    assessed_on date
+);
+CREATE INDEX IF NOT EXISTS rm_projects_by_name ON rm_projects (name, project_id);
+
+CREATE TABLE IF NOT EXISTS rm_project_mentors (
+    assignment_id uuid PRIMARY KEY,
+    mentor_id uuid NOT NULL,
+    project_id uuid,
+    from_date date,
+    to_date date
+);
+CREATE INDEX IF NOT EXISTS rm_project_mentors_project ON rm_project_mentors (project_id);
+"""
+
+_UPSERT = """
+INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, name, grant_thb, status, status_position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (project_id) DO UPDATE SET
+    unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id),
+    province_code = EXCLUDED.province_code,
+    region = EXCLUDED.region,
+    name = COALESCE(EXCLUDED.name, p.name),
+    grant_thb = COALESCE(EXCLUDED.grant_thb, p.grant_thb),
+    status = CASE WHEN EXCLUDED.status_position > p.status_position THEN EXCLUDED.status ELSE p.status END,
+    status_position = GREATEST(EXCLUDED.status_position, p.status_position)
+"""
+
+
+async def _upsert(
+    conn: asyncpg.Connection,
+    event: ProjectProposedV1 | ProjectOpenedV1 | ProjectStatusChangedV1,
+    position: int,
+    *,
+    status: str,
+    name: str | None = None,
+    grant_thb: Decimal | None = None,
+) -> None:
+    await conn.execute(
+        _UPSERT, event.project_id, event.unit_id, event.province_code, event.region, name, grant_thb, status, position
+    )
+
+
+async def on_proposed(conn: asyncpg.Connection, inbound: Inbound[ProjectProposedV1]) -> None:
+    event = inbound.event
+    await _upsert(conn, event, inbound.stream_sequence, status="PROPOSED", name=event.name, grant_thb=event.grant_thb)
+
+
+async def on_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOpenedV1]) -> None:
+    await _upsert(conn, inbound.event, inbound.stream_sequence, status="APPROVED", name=inbound.event.name)
+
+
+async def on_status_changed(conn: asyncpg.Connection, inbound: Inbound[ProjectStatusChangedV1]) -> None:
+    await _upsert(conn, inbound.event, inbound.stream_sequence, status=inbound.event.status)
+
+
+async def on_needs_assessment_changed(
+    conn: asyncpg.Connection, inbound: Inbound[ProjectNeedsAssessmentChangedV1]
+) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, needs_assessment_status, "
+        "needs_assessment_position, assessed_on) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (project_id) DO UPDATE SET "
+        "needs_assessment_status = EXCLUDED.needs_assessment_status, "
+        "needs_assessment_position = EXCLUDED.needs_assessment_position, "
+        "assessed_on = COALESCE(EXCLUDED.assessed_on, p.assessed_on) "
+        "WHERE EXCLUDED.needs_assessment_position > p.needs_assessment_position",
+        event.project_id, event.unit_id, event.province_code, event.region, event.needs_assessment_status,
+        inbound.stream_sequence, event.assessed_on,
+    )  # fmt: skip
+
+
+async def on_mentor_assigned(conn: asyncpg.Connection, inbound: Inbound[MentorAssignedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_project_mentors (assignment_id, mentor_id, project_id, from_date) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (assignment_id) DO UPDATE SET project_id = EXCLUDED.project_id, from_date = EXCLUDED.from_date",
+        event.assignment_id, event.mentor_id, event.project_id, event.from_date,
+    )  # fmt: skip
+
+
+async def on_mentor_assignment_ended(conn: asyncpg.Connection, inbound: Inbound[MentorAssignmentEndedV1]) -> None:
+    # Unit assignments end here too (the event does not say which kind): their rows have no project.
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_project_mentors (assignment_id, mentor_id, to_date) VALUES ($1, $2, $3) "
+        "ON CONFLICT (assignment_id) DO UPDATE SET to_date = EXCLUDED.to_date",
+        event.assignment_id, event.mentor_id, event.to_date,
+    )  # fmt: skip
+
+
+READ_MODEL = ReadModel(
+    name="projects",
+    ddl=DDL,
+    handlers={
+        ProjectProposedV1: on_proposed,
+        ProjectOpenedV1: on_opened,
+        ProjectStatusChangedV1: on_status_changed,
+        ProjectNeedsAssessmentChangedV1: on_needs_assessment_changed,
+        MentorAssignedV1: on_mentor_assigned,
+        MentorAssignmentEndedV1: on_mentor_assignment_ended,
+    },
+)
+
+# Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
+_ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"
+
+
+class MentorAssignmentListed(BaseModel):
+    assignment_id: UUID
+    mentor_id: UUID
+    from_date: date
+    to_date: date | None = Field(description="The last day (included); null while open-ended.")
+
+    def covers(self, day: date) -> bool:
+        return self.from_date <= day and (self.to_date is None or day <= self.to_date)
+
+
+class ProjectListed(BaseModel):
+    id: UUID
+    name: str | None = Field(description="Null for a project known only from an event that does not name it.")
+    unit_id: UUID | None
+    province_code: str
+    region: str
+    grant_thb: Decimal | None
+    status: str = Field(description="PROPOSED, APPROVED, ACTIVE, CLOSED, REJECTED or TERMINATED.")
+    needs_assessment_status: str | None = Field(description="DRAFTED, VALIDATED, or null before any draft.")
+    assessed_on: date | None = Field(description="The day of the latest draft of the needs assessment.")
+    mentor_ids: list[UUID] = Field(description="The mentors assigned to the project today.")
+    mentor_assignments: list[MentorAssignmentListed] = Field(description="Every assignment, past ones included.")
+
+
+async def list_projects(
+    pool: asyncpg.Pool,
+    *,
+    region: str | None,
+    province_code: str | None,
+    unit_id: UUID | None,
+    mentor_id: UUID | None,
+    status: str | None,
+    on: date,
+    limit: int,
+    offset: int,
+) -> list[ProjectListed]:
+    """Projects with the mentors assigned to them on ``on`` (``mentor_id`` filters by those) and all assignments."""
+    rows = await pool.fetch(
+        "SELECT project_id AS id, name, unit_id, province_code, region, grant_thb, status, needs_assessment_status, "
+        "assessed_on FROM rm_projects p WHERE status IS NOT NULL "
+        "AND ($2::text IS NULL OR region = $2) AND ($3::text IS NULL OR province_code = $3) "
+        "AND ($4::uuid IS NULL OR unit_id = $4) AND ($5::text IS NULL OR status = $5) "
+        "AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM rm_project_mentors a WHERE a.project_id = p.project_id "
+        f"AND a.mentor_id = $6 AND {_ON_THE_DAY})) "
+        "ORDER BY name NULLS LAST, project_id LIMIT $7 OFFSET $8",
+        on, region, province_code, unit_id, status, mentor_id, limit, offset,
+    )  # fmt: skip
+    assignments = await _assignments(pool, [row["id"] for row in rows])
+    listed = []
+    for row in rows:
+        history = assignments.get(row["id"], [])
+        mentor_ids = [a.mentor_id for a in history if a.covers(on)]
+        listed.append(ProjectListed(**dict(row), mentor_ids=mentor_ids, mentor_assignments=history))
+    return listed
+
+
+async def _assignments(pool: asyncpg.Pool, project_ids: list[UUID]) -> dict[UUID, list[MentorAssignmentListed]]:
+    rows = await pool.fetch(
+        "SELECT project_id, assignment_id, mentor_id, from_date, to_date FROM rm_project_mentors "
+        "WHERE project_id = ANY($1::uuid[]) AND from_date IS NOT NULL ORDER BY from_date, assignment_id",
+        project_ids,
+    )
+    found: dict[UUID, list[MentorAssignmentListed]] = {}
+    for row in rows:
+        found.setdefault(row["project_id"], []).append(MentorAssignmentListed.model_validate(dict(row)))
+    return found

@@ -1,0 +1,85 @@
+"""Read model: career development units and their status, from the ENROLLMENT stream.
+
+A unit's events are ordered per unit, but a parked and replayed one arrives late: each status
+remembers the stream position of the fact that set it, and only a later fact replaces it. A status
+change seen before the registration keeps a row without a name, left out of lists until it comes.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+from pathways_contracts.enrollment import UnitRegisteredV1, UnitStatusChangedV1
+from pathways_infra.consumer import Inbound
+from pathways_infra.service import ReadModel
+
+DDL = """
+CREATE TABLE IF NOT EXISTS rm_units (
+    unit_id uuid PRIMARY KEY,
+    name text,
+    province_code text,
+    region text,
+    status text NOT NULL,
+    status_position bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rm_units_by_name ON rm_units (name, unit_id);
+"""
+
+_UPSERT = """
+INSERT INTO rm_units AS u (unit_id, name, province_code, region, status, status_position)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (unit_id) DO UPDATE SET
+    name = COALESCE(EXCLUDED.name, u.name),
+    province_code = COALESCE(EXCLUDED.province_code, u.province_code),
+    region = COALESCE(EXCLUDED.region, u.region),
+    status = CASE WHEN EXCLUDED.status_position > u.status_position THEN EXCLUDED.status ELSE u.status END,
+    status_position = GREATEST(EXCLUDED.status_position, u.status_position)
+"""
+
+
+async def on_registered(conn: asyncpg.Connection, inbound: Inbound[UnitRegisteredV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        _UPSERT, event.unit_id, event.name, event.province_code, event.region, "REGISTERED", inbound.stream_sequence
+    )
+
+
+async def on_status_changed(conn: asyncpg.Connection, inbound: Inbound[UnitStatusChangedV1]) -> None:
+    event = inbound.event
+    await conn.execute(_UPSERT, event.unit_id, None, None, None, event.status, inbound.stream_sequence)
+
+
+READ_MODEL = ReadModel(
+    name="units",
+    ddl=DDL,
+    handlers={UnitRegisteredV1: on_registered, UnitStatusChangedV1: on_status_changed},
+)
+
+
+class UnitListed(BaseModel):
+    id: UUID
+    name: str
+    province_code: str
+    region: str
+    status: str = Field(description="REGISTERED, ACTIVE, SUSPENDED or DEACTIVATED.")
+
+
+async def list_units(
+    pool: asyncpg.Pool,
+    *,
+    region: str | None,
+    province_code: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[UnitListed]:
+    rows = await pool.fetch(
+        "SELECT unit_id AS id, name, province_code, region, status FROM rm_units WHERE name IS NOT NULL "
+        "AND ($1::text IS NULL OR region = $1) AND ($2::text IS NULL OR province_code = $2) "
+        "AND ($3::text IS NULL OR status = $3) ORDER BY name, unit_id LIMIT $4 OFFSET $5",
+        region, province_code, status, limit, offset,
+    )  # fmt: skip
+    return [UnitListed.model_validate(dict(row)) for row in rows]

@@ -1,0 +1,181 @@
+"""What a programme officer and a mentor see: units, projects, mentors and the duplicates worklist, over HTTP.
+
+Everything is created and moved through its lifecycle with the enrollment API; the lists follow
+once the read models have caught up with the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from pathways_infra.settings import Settings
+from tests.support.journeys import created, register
+from tests.support.system import RunningSystem, eventually, running_system
+
+NEEDS = {
+    "problems": ["low farm income"],
+    "community_capital": ["hand-loom skills"],
+    "opportunities": ["online craft market"],
+    "assessed_on": "2025-03-01",
+}
+NATIONAL_ID = "3-1006-00445-63-5"
+
+Listed = list[dict[str, Any]]
+
+
+async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None) -> str:
+    answer: str = created(await client.post(path, json=body or {}))["id"]
+    return answer
+
+
+async def listed(system: RunningSystem, path: str, until: Callable[[Listed], bool], **params: Any) -> Listed:
+    """GET the list until the read model shows what ``until`` waits for (read models follow the events)."""
+
+    async def probe() -> Listed | None:
+        response = await system.client("enrollment").get(path, params=params)
+        assert response.status_code == 200, response.text
+        body: Listed = response.json()
+        return body if until(body) else None
+
+    return await eventually(probe, what=f"GET {path} {params}")
+
+
+async def get(system: RunningSystem, path: str, **params: Any) -> Listed:
+    response = await system.client("enrollment").get(path, params=params)
+    assert response.status_code == 200, response.text
+    body: Listed = response.json()
+    return body
+
+
+def ids(items: Listed, key: str = "id") -> list[str]:
+    return [item[key] for item in items]
+
+
+async def unit(client: httpx.AsyncClient, name: str, province_code: str) -> str:
+    return await post(client, "/units", {"name": name, "province_code": province_code})
+
+
+async def project(client: httpx.AsyncClient, name: str, unit_id: str, province_code: str) -> str:
+    proposal = {"name": name, "province_code": province_code, "unit_id": unit_id, "grant_thb": "450000"}
+    return await post(client, "/projects", proposal)
+
+
+async def test_officers_list_units_projects_and_mentors_by_region_province_and_status(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        chiang_mai = await unit(client, "CDU Chiang Mai", "TH-50")
+        songkhla = await unit(client, "CDU Songkhla", "TH-90")
+        khon_kaen = await unit(client, "CDU Khon Kaen", "TH-40")
+        for active in (chiang_mai, songkhla):
+            await post(client, f"/units/{active}/activation")
+        weaving = await project(client, "Weaving co-op", chiang_mai, "TH-50")
+        batik = await project(client, "Batik studio", songkhla, "TH-90")
+        rice = await project(client, "Rice mill", khon_kaen, "TH-40")
+        await post(client, f"/projects/{weaving}/needs-assessment", NEEDS)
+        await post(client, f"/projects/{weaving}/needs-assessment/validation")
+        await post(client, f"/projects/{batik}/needs-assessment", NEEDS)
+        for step in ("approval", "activation"):
+            await post(client, f"/projects/{weaving}/{step}")
+        await post(client, f"/projects/{batik}/approval")
+        await post(client, f"/projects/{batik}/termination", {"reason": "grant withdrawn"})
+        await post(client, f"/units/{songkhla}/suspension", {"reason": "audit"})
+
+        coach, former = await post(client, "/mentors"), await post(client, "/mentors")
+        ended = str(uuid4())
+        await post(client, f"/mentors/{former}/assignments", {"assignment_id": ended, "project_id": weaving,
+                                                              "from_date": "2024-06-01"})  # fmt: skip
+        await post(client, f"/mentors/{former}/assignments/{ended}/end", {"to_date": "2024-12-31"})
+        await post(client, f"/mentors/{coach}/assignments", {"project_id": weaving, "from_date": "2025-01-01"})
+        await post(client, f"/mentors/{coach}/assignments", {"unit_id": songkhla, "from_date": "2025-02-01"})
+
+        units = await listed(system, "/units", lambda found: "SUSPENDED" in {u["status"] for u in found})
+        projects = await listed(system, "/projects", lambda found: any(p["mentor_ids"] == [coach] for p in found))
+        mentors = await listed(system, "/mentors", lambda found: sum(len(m["units"]) for m in found) == 1)
+        north = await get(system, "/units", region="NORTH")
+        songkhla_units = await get(system, "/units", province_code="90")
+        registered = await get(system, "/units", status="REGISTERED")
+        second_page = await get(system, "/units", limit=2, offset=1)
+        in_north = await get(system, "/projects", region="north", status="ACTIVE")
+        of_songkhla_unit = await get(system, "/projects", unit_id=songkhla)
+        coached = await get(system, "/projects", mentor_id=coach)
+        once_coached = await get(system, "/projects", mentor_id=former)
+        proposed_page = await get(system, "/projects", status="PROPOSED", limit=1, offset=0)
+        on_weaving = await get(system, "/mentors", project_id=weaving)
+        in_south = await get(system, "/mentors", region="SOUTH")
+        in_central = await get(system, "/mentors", region="CENTRAL")
+
+    assert [(u["name"], u["province_code"], u["region"], u["status"]) for u in units] == [
+        ("CDU Chiang Mai", "TH-50", "NORTH", "ACTIVE"),
+        ("CDU Khon Kaen", "TH-40", "NORTHEAST", "REGISTERED"),
+        ("CDU Songkhla", "TH-90", "SOUTH", "SUSPENDED"),
+    ]
+    assert ids(units) == [chiang_mai, khon_kaen, songkhla]
+    assert (ids(north), ids(songkhla_units), ids(registered)) == ([chiang_mai], [songkhla], [khon_kaen])
+    assert ids(second_page) == [khon_kaen, songkhla]
+
+    by_id = {p["id"]: p for p in projects}
+    assert [p["name"] for p in projects] == ["Batik studio", "Rice mill", "Weaving co-op"]
+    assert {p: (by_id[p]["status"], by_id[p]["needs_assessment_status"]) for p in by_id} == {
+        weaving: ("ACTIVE", "VALIDATED"),
+        batik: ("TERMINATED", "DRAFTED"),
+        rice: ("PROPOSED", None),
+    }
+    assert (by_id[weaving]["unit_id"], by_id[weaving]["region"], by_id[weaving]["grant_thb"]) == (
+        chiang_mai,
+        "NORTH",
+        "450000.00",
+    )
+    assert by_id[weaving]["mentor_ids"] == [coach]
+    assert [(a["mentor_id"], a["to_date"]) for a in by_id[weaving]["mentor_assignments"]] == [
+        (former, "2024-12-31"),
+        (coach, None),
+    ]
+    assert (ids(in_north), ids(of_songkhla_unit), ids(coached)) == ([weaving], [batik], [weaving])
+    assert (once_coached, ids(proposed_page)) == ([], [rice])
+
+    by_mentor = {m["id"]: m for m in mentors}
+    assert set(by_mentor) == {coach, former}
+    assert [(p["project_id"], p["region"]) for p in by_mentor[coach]["projects"]] == [(weaving, "NORTH")]
+    assert [(u["unit_id"], u["province_code"]) for u in by_mentor[coach]["units"]] == [(songkhla, "TH-90")]
+    assert (by_mentor[former]["status"], by_mentor[former]["projects"]) == ("ACTIVE", [])
+    assert (ids(on_weaving), ids(in_south), in_central) == ([coach], [coach], [])
+
+
+async def test_unknown_regions_provinces_and_statuses_are_refused_naming_the_parameter(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        client = system.client("enrollment")
+        answers = {
+            (path, name): await client.get(path, params={name: value})
+            for path in ("/units", "/projects", "/mentors")
+            for name, value in (("region", "MIDWEST"), ("province_code", "TH-99"), ("status", "DORMANT"))
+        }
+        paging = await client.get("/participants/potential-duplicates", params={"limit": 0})
+    for (path, name), response in answers.items():
+        assert response.status_code == 422, (path, name, response.text)
+        [error] = response.json()["fields"]
+        assert error["field"] == f"query.{name}"
+    assert "MIDWEST" in answers[("/units", "region")].json()["fields"][0]["message"]
+    assert "TH-99" in answers[("/projects", "province_code")].json()["fields"][0]["message"]
+    assert paging.status_code == 422
+
+
+async def test_potential_duplicates_stay_on_the_worklist_until_resolved(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        holder = await register(system, national_id=NATIONAL_ID)
+        kept_apart = await register(system, national_id=NATIONAL_ID)
+        to_merge = await register(system, national_id=NATIONAL_ID)
+        await register(system)  # no national ID: never flagged
+        both = await listed(system, "/participants/potential-duplicates", lambda found: len(found) == 2)
+        await post(client, f"/participants/{kept_apart}/duplicate-resolution", {"resolution": "NOT_A_DUPLICATE"})
+        left = await listed(system, "/participants/potential-duplicates", lambda found: len(found) == 1)
+        await post(client, f"/participants/{to_merge}/duplicate-resolution", {"resolution": "MERGED"})
+        empty = await listed(system, "/participants/potential-duplicates", lambda found: found == [])
+    assert [(d["participant_id"], d["duplicate_of"]) for d in both] == [(kept_apart, holder), (to_merge, holder)]
+    assert set(both[0]) == {"participant_id", "duplicate_of", "flagged_at"}, "pseudonymous ids only"
+    assert ids(left, "participant_id") == [to_merge]
+    assert empty == []

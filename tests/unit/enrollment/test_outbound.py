@@ -1,0 +1,167 @@
+"""What enrollment tells the world: each domain event's integration event, or nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from pathways_contracts.base import IntegrationEvent
+from pathways_contracts.enrollment import (
+    MentorAssignedV1,
+    ProjectNeedsAssessmentChangedV1,
+    ProjectProposedV1,
+    ProjectStatusChangedV1,
+    UnitStatusChangedV1,
+)
+from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
+from pathways_enrollment.domain.mentor import (
+    MentorAssigned,
+    MentorAssignmentEnded,
+    MentorCoachingVisitLogged,
+    MentorDeactivated,
+    MentorReactivated,
+    MentorRegistered,
+)
+from pathways_enrollment.domain.participant import (
+    DuplicateResolution,
+    ParticipantDuplicateResolved,
+    ParticipantFlaggedAsPotentialDuplicate,
+)
+from pathways_enrollment.domain.project import ProjectClosed, ProjectRejected, ProjectTerminated
+from pathways_enrollment.domain.unit import (
+    CareerDevelopmentUnitDeactivated,
+    CareerDevelopmentUnitReinstated,
+    CareerDevelopmentUnitSuspended,
+)
+from pathways_enrollment.outbound import translate
+from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
+from tests.unit.enrollment.facts import (
+    CONSENTED_AT,
+    MENTOR,
+    OTHER_PARTICIPANT,
+    PARTICIPANT,
+    UNIT,
+    active_project,
+    active_unit,
+    at,
+    consented,
+    enrolled,
+    registered,
+    uid,
+)
+
+OCCURRED_AT = datetime(2025, 6, 9, 3, 0, tzinfo=UTC)
+ASSIGNED = MentorAssigned(mentor_id=MENTOR, assignment_id=uid("a"), from_date=date(2025, 1, 1), **at())
+
+PUBLISHED: list[tuple[object, str]] = [
+    *zip(
+        active_unit(),
+        ["enrollment.v1.unit.registered", "enrollment.v1.unit.status_changed"],
+        strict=True,
+    ),
+    (CareerDevelopmentUnitSuspended(unit_id=UNIT, reason="audit"), "enrollment.v1.unit.status_changed"),
+    (CareerDevelopmentUnitReinstated(unit_id=UNIT), "enrollment.v1.unit.status_changed"),
+    (CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="dissolved"), "enrollment.v1.unit.status_changed"),
+    *zip(
+        active_project(),
+        [
+            "enrollment.v1.project.proposed",
+            "enrollment.v1.project.needs_assessment_changed",
+            "enrollment.v1.project.needs_assessment_changed",
+            "enrollment.v1.project.opened",
+            "enrollment.v1.project.status_changed",
+        ],
+        strict=True,
+    ),
+    (ProjectRejected(**at(), reason="x"), "enrollment.v1.project.status_changed"),
+    (ProjectClosed(**at()), "enrollment.v1.project.status_changed"),
+    (ProjectTerminated(**at(), reason="x"), "enrollment.v1.project.status_changed"),
+    (MentorRegistered(mentor_id=MENTOR), "enrollment.v1.mentor.registered"),
+    (ASSIGNED, "enrollment.v1.mentor.assigned"),
+    (
+        MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=uid("a"), to_date=date(2025, 2, 1)),
+        "enrollment.v1.mentor.assignment_ended",
+    ),
+    (MentorDeactivated(mentor_id=MENTOR), "enrollment.v1.mentor.status_changed"),
+    (MentorReactivated(mentor_id=MENTOR), "enrollment.v1.mentor.status_changed"),
+    (
+        ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT),
+        "enrollment.v1.participant.potential_duplicate_flagged",
+    ),
+    (
+        ParticipantDuplicateResolved(
+            participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.MERGED
+        ),
+        "enrollment.v1.participant.duplicate_resolved",
+    ),
+]
+PRIVATE: list[object] = [
+    registered(),
+    consented(),
+    ConsentWithdrawn(
+        participant_id=PARTICIPANT, purposes=(ConsentPurpose.OUTCOME_FOLLOW_UP,), withdrawn_at=CONSENTED_AT
+    ),
+    *enrolled()[:-1],  # applied, baseline, screened (passed): the enrollment itself is published
+    MentorCoachingVisitLogged(
+        mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
+    ),
+]
+
+
+def published(event: object) -> IntegrationEvent | None:
+    metadata = EventMetadata(
+        event_id=uuid4(),
+        occurred_at=OCCURRED_AT,
+        actor=Actor(id="officer-7", role="programme-officer"),
+        correlation_id=uuid4(),
+    )
+    return translate(
+        RecordedEvent(
+            originator_id=uuid4(), originator_version=1, timestamp=OCCURRED_AT, event=event, metadata=metadata
+        )
+    )
+
+
+@pytest.mark.parametrize(("event", "subject"), PUBLISHED, ids=lambda value: type(value).__name__)
+def test_organisations_and_duplicate_flags_are_published(event: object, subject: str) -> None:
+    found = published(event)
+    assert found is not None
+    assert (found.SUBJECT, found.occurred_at) == (subject, OCCURRED_AT)
+
+
+@pytest.mark.parametrize("event", PRIVATE, ids=lambda value: type(value).__name__)
+def test_a_participants_registration_consents_and_steps_before_enrollment_stay_private(event: object) -> None:
+    assert published(event) is None
+
+
+def test_status_changes_name_the_domains_status() -> None:
+    statuses = [published(event) for event in [*active_unit(), *active_project()]]
+    assert [s.status for s in statuses if isinstance(s, UnitStatusChangedV1 | ProjectStatusChangedV1)] == [
+        "ACTIVE",
+        "ACTIVE",
+    ]
+    assessments = [s for s in statuses if isinstance(s, ProjectNeedsAssessmentChangedV1)]
+    assert [(a.needs_assessment_status, a.assessed_on) for a in assessments] == [
+        ("DRAFTED", date(2025, 3, 1)),
+        ("VALIDATED", None),
+    ]
+    closed = published(ProjectClosed(**at()))
+    assert isinstance(closed, ProjectStatusChangedV1)
+    assert closed.status == "CLOSED"
+
+
+def test_a_proposal_and_an_assignment_say_where() -> None:
+    proposal = published(active_project()[0])
+    assert isinstance(proposal, ProjectProposedV1)
+    assert (proposal.name, proposal.province_code, proposal.region, proposal.unit_id) == (
+        "Weaving co-op",
+        "TH-50",
+        "NORTH",
+        UNIT,
+    )
+    assignment = published(ASSIGNED)
+    assert isinstance(assignment, MentorAssignedV1)
+    assert (assignment.project_id, assignment.unit_id, assignment.region) == (ASSIGNED.project_id, UNIT, "NORTH")
+    assert assignment.partition_key() == MENTOR
