@@ -12,11 +12,14 @@ from pathways_contracts.reference import UnknownProvinceError
 from pathways_infra.http import (
     COMMAND_HEADERS,
     UNAUTHENTICATED_NOTE,
+    application_of,
     command_context,
     document_headers,
     install_error_handlers,
+    read_pool,
 )
 from pathways_infra.idempotency import IDEMPOTENCY_HEADERS, idempotent
+from pathways_infra.lean_routes import make_lean
 from pathways_infra.service import ServiceRuntime
 
 
@@ -66,4 +69,5 @@ def create_service_app(
             "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
         }
 
+    make_lean(app, request_only=[application_of, command_context, idempotent, read_pool])
     return app

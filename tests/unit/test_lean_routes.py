@@ -1,0 +1,125 @@
+"""Lean routes answer exactly as FastAPI's own handling does: same statuses, bodies and errors.
+
+The enrollment service's real routes and error handlers run twice, in process, over a fake
+application: once as FastAPI handles them, once with ``make_lean``. Every request below must get
+the same answer from both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from pathways_enrollment import api
+from pathways_enrollment.domain.errors import EnrollmentRuleError, UnknownAggregateError
+from pathways_infra.http import CommandAccepted, application_of, command_context, install_error_handlers, read_pool
+from pathways_infra.idempotency import idempotent
+from pathways_infra.lean_routes import make_lean
+
+ANSWER = CommandAccepted(id=UUID(int=7), version=3, event_ids=[UUID(int=8)])
+REQUEST_ONLY = [application_of, command_context, idempotent, read_pool]
+
+
+class FakeApplication:
+    """Answers every command at once; a few ids stand for broken rules."""
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[CommandAccepted]]:
+        async def command(*args: Any, **_: Any) -> CommandAccepted:
+            if UUID(int=409) in args:
+                raise EnrollmentRuleError("the case is not screened", rule="screened-before-enrollment")
+            if UUID(int=404) in args:
+                raise UnknownAggregateError("enrollment is not known")
+            return ANSWER
+
+        return command
+
+
+def _app(*, lean: bool) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app, [EnrollmentRuleError])
+    app.include_router(api.router)
+    app.state.application = FakeApplication()
+    app.state.runner = SimpleNamespace()
+    if lean:
+        assert make_lean(app, request_only=REQUEST_ONLY) > 0
+    return app
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    def client(app: FastAPI) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+    async with client(_app(lean=False)) as stock, client(_app(lean=True)) as lean:
+        yield stock, lean
+
+
+CASE = uuid4()
+JSON = {"content-type": "application/json"}
+ENROLLED = b'{"enrolled_on": "2024-01-09"}'
+REQUESTS: list[tuple[str, str, str, dict[str, str] | None, bytes | None]] = [
+    ("accepted", "POST", f"/enrollments/{CASE}/enrollment", JSON, ENROLLED),
+    ("accepted, no content type", "POST", f"/enrollments/{CASE}/enrollment", {}, ENROLLED),
+    ("accepted, json charset", "POST", f"/enrollments/{CASE}/enrollment",
+     {"content-type": "application/json; charset=utf-8"}, ENROLLED),
+    ("invalid field", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": "soon"}'),
+    ("extra field", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": "2024-01-09", "x": 1}'),
+    ("missing body", "POST", f"/enrollments/{CASE}/enrollment", JSON, None),
+    ("garbled JSON", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": '),
+    ("not JSON", "POST", f"/enrollments/{CASE}/enrollment", {"content-type": "text/plain"}, b"enrolled"),
+    ("body is a list", "POST", f"/enrollments/{CASE}/enrollment", JSON, b"[1, 2]"),
+    ("bad path id", "POST", "/enrollments/not-a-uuid/enrollment", JSON, ENROLLED),
+    ("bad path id and body", "POST", "/enrollments/not-a-uuid/enrollment", JSON, b'{"enrolled_on": "x"}'),
+    ("bad correlation header", "POST", f"/enrollments/{CASE}/enrollment",
+     {**JSON, "x-correlation-id": "nope"}, ENROLLED),
+    ("bad If-Match", "POST", f"/enrollments/{CASE}/enrollment", {**JSON, "if-match": '"v3"'}, ENROLLED),
+    ("broken rule", "POST", f"/enrollments/{UUID(int=409)}/enrollment", JSON, ENROLLED),
+    ("unknown id", "POST", f"/enrollments/{UUID(int=404)}/enrollment", JSON, ENROLLED),
+    ("no body needed", "POST", f"/units/{CASE}/activation", {}, None),
+    ("unknown path", "POST", "/nowhere/at/all", JSON, b"{}"),
+    ("unknown sub-path", "POST", f"/enrollments/{CASE}/teleportation", JSON, b"{}"),
+    ("wrong method", "DELETE", f"/enrollments/{CASE}/enrollment", None, None),
+    ("trailing slash", "POST", "/units/", JSON, b'{"name": "Unit", "province_code": "TH-50"}'),
+    ("unknown province", "POST", "/units", JSON, b'{"name": "Unit", "province_code": "TH-99"}'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "method", "path", "headers", "body"), REQUESTS, ids=[r[0] for r in REQUESTS])
+async def test_lean_routes_answer_as_fastapi_does(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    what: str,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None,
+    body: bytes | None,
+) -> None:
+    stock, lean = clients
+    expected = await stock.request(method, path, headers=headers, content=body)
+    got = await lean.request(method, path, headers=headers, content=body)
+
+    assert (got.status_code, got.content) == (expected.status_code, expected.content), what
+    assert got.headers.get("content-type") == expected.headers.get("content-type")
+    assert got.headers.get("location") == expected.headers.get("location")
+
+
+async def test_a_command_gets_its_answer_from_the_lean_route(clients: tuple[httpx.AsyncClient, ...]) -> None:
+    _, lean = clients
+    answer = await lean.post(f"/enrollments/{CASE}/enrollment", json={"enrolled_on": "2024-01-09"})
+
+    assert answer.status_code == 201
+    assert answer.json() == ANSWER.model_dump(mode="json")
+
+
+def test_routes_with_query_parameters_keep_fastapis_handler() -> None:
+    app = _app(lean=False)
+    lean = make_lean(app, request_only=REQUEST_ONLY)
+    listing = [r for r in app.routes if getattr(r, "path", "") == "/enrollments" and "GET" in getattr(r, "methods", ())]
+
+    assert listing, "the enrollment list route"
+    assert lean < sum(1 for r in app.routes if hasattr(r, "dependant"))
