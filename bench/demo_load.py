@@ -59,18 +59,41 @@ def _cpu_in_stat(stat: str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_by_program(names: tuple[str, ...]) -> dict[str, float]:
-    """CPU seconds so far of every running process of each named program (e.g. all PostgreSQL backends)."""
-    totals = dict.fromkeys(names, 0.0)
+def _server_processes(names: tuple[str, ...]) -> dict[int, tuple[str, float]]:
+    """pid → (program, CPU seconds so far) of each process of the named programs (e.g. every
+    PostgreSQL backend). Only those this bench started, when it started them: other servers on the
+    machine (another test run) are not ours to count."""
+    found: dict[int, tuple[str, float]] = {}
+    parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:
             continue  # it ended meanwhile
+        pid, parent = int(stat.parent.name), int(text.rsplit(")", 1)[1].split()[1])
+        parents[pid] = parent
         program = text[text.index("(") + 1 : text.rindex(")")]
-        if program in totals:
-            totals[program] += _cpu_in_stat(text)
-    return totals
+        if program in names:
+            found[pid] = (program, _cpu_in_stat(text))
+    ours = {pid: figures for pid, figures in found.items() if _descends_from(pid, os.getpid(), parents)}
+    return ours or found
+
+
+def _descends_from(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+    while pid > 1:
+        pid = parents.get(pid, 0)
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _server_cpu(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU each program used between two snapshots, process by process (one that ended meanwhile is
+    left out rather than subtracted)."""
+    used = dict.fromkeys(SERVERS, 0.0)
+    for pid, (program, cpu) in after.items():
+        used[program] += cpu - before.get(pid, (program, 0.0))[1]
+    return used
 
 
 SERVERS = ("postgres", "nats-server")
@@ -136,14 +159,14 @@ async def main(participants: int, concurrency: int) -> None:
             programme = plan_programme(1, **scale)
             before = {s: _cpu_seconds(c.pid) for s, c in zip(SERVICE_NAMES, children, strict=True)}
             busy_before, client_before = _machine_busy_seconds(), time.process_time()
-            servers_before = _cpu_by_program(SERVERS)
+            servers_before = _server_processes(SERVERS)
             summary = await load(programme, {s: ("127.0.0.1", p) for s, p in ports.items()}, concurrency)
             cpu: dict[str, float] = {
                 s: _cpu_seconds(c.pid) - before[s] for s, c in zip(SERVICE_NAMES, children, strict=True)
             }
             cpu["demo client"] = time.process_time() - client_before
-            servers_after = _cpu_by_program(SERVERS)
-            cpu |= {f"{name} (all its processes)": servers_after[name] - servers_before[name] for name in SERVERS}
+            server_cpu = _server_cpu(servers_before, _server_processes(SERVERS))
+            cpu |= {f"{name} (all its processes)": seconds for name, seconds in server_cpu.items()}
             cpu["whole machine (all processes)"] = _machine_busy_seconds() - busy_before
             health: dict[str, dict[str, Any]] = {s: await _health(p) for s, p in ports.items()}
         finally:
