@@ -78,7 +78,7 @@ def _adapter(event_type: type[Any]) -> TypeAdapter[Any]:
 
 @dataclass(frozen=True)
 class _StoredState(Generic[E]):
-    """The stored JSON of a current-version event, parsed in one pass by pydantic-core."""
+    """The stored JSON of a current-version event, written and parsed in one pass by pydantic-core."""
 
     v: int
     data: E
@@ -108,17 +108,17 @@ class RecordedEventMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         recorded: RecordedEvent = domain_event
         event_type = type(recorded.event)
-        state = {
-            "v": getattr(event_type, "schema_version", 1),
-            "data": _adapter(event_type).dump_python(recorded.event, mode="json"),
-            "meta": _metadata_adapter.dump_python(recorded.metadata, mode="json"),
-            "recorded_at": recorded.timestamp.isoformat(),
-        }
+        state = _StoredState(
+            v=getattr(event_type, "schema_version", 1),
+            data=recorded.event,
+            meta=recorded.metadata,
+            recorded_at=recorded.timestamp,
+        )
         return StoredEvent(
             originator_id=recorded.originator_id,
             originator_version=recorded.originator_version,
             topic=get_topic(event_type),
-            state=self._seal(json.dumps(state, separators=(",", ":")).encode()),
+            state=self._seal(_stored_adapter(event_type).dump_json(state)),  # one pass in pydantic-core
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> RecordedEvent:
