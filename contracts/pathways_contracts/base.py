@@ -15,9 +15,12 @@ class IntegrationEvent(BaseModel):
 
     ``SUBJECT`` is the NATS subject, versioned (``outcomes.v1.employment.recorded``). A breaking
     change is a new class with a new version in its subject, published alongside the old one.
+    Adding an optional field is not breaking: readers ignore fields they do not know (a consumer
+    still on the older contract keeps working while producers move on), while a field they know
+    must still be valid.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     SUBJECT: ClassVar[str]
     SOURCE_SERVICE: ClassVar[str]

@@ -16,6 +16,10 @@ from uuid import UUID
 from pydantic import Field
 
 from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.reference.age_bands import AGE_BAND_IDS
+
+SEXES: tuple[str, ...] = ("F", "M", "X")
+"""Sex as given at registration: F (female), M (male), X (another, or not said)."""
 
 ProvinceCode = Annotated[str, Field(pattern=r"^TH-\d{2}$", description="ISO 3166-2:TH code of the province.")]
 Region = Annotated[str, Field(description="Region of the province in the programme's 4-region scheme.")]
@@ -155,7 +159,9 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     """A screened participant, with consent, was enrolled in a project.
 
     The baseline fields are the situation the participant applied in (absent for enrollments made
-    before screening was recorded); outcomes measure income against them.
+    before screening was recorded); outcomes measure income against them. ``sex`` and ``age_band``
+    are for equity breakdowns (absent for enrollments published before they were added); neither
+    identifies anyone on its own, and no date of birth or birth year is ever published.
     """
 
     SUBJECT: ClassVar[str] = "enrollment.v1.participant.enrolled"
@@ -172,6 +178,12 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     baseline_monthly_income_thb: Decimal | None = Field(default=None, ge=0, decimal_places=2)
     informal_worker: bool | None = None
     covid_affected: bool | None = None
+    sex: str | None = Field(default=None, description=f"As given at registration: {', '.join(SEXES)} (X: another).")
+    age_band: str | None = Field(
+        default=None,
+        description=f"Age band on the day the participant registered: {', '.join(AGE_BAND_IDS)}; "
+        "absent when only a birth year was given and it could be either of two bands.",
+    )
 
 
 class ApplicationScreenedOutV1(_EnrollmentEvent):

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from pathways_contracts.base import IntegrationEvent, ParticipantEvent
 
+TRACKS: tuple[str, ...] = ("RESKILL", "UPSKILL")
 Track = Annotated[str, Field(description="RESKILL (new skills for new work) or UPSKILL (better skills, new context).")]
 Hours = Annotated[Decimal, Field(gt=0, description="Hours of training.")]
 AttendanceThreshold = Annotated[
@@ -90,6 +91,9 @@ class CohortAssignedV1(_TrainingEvent):
     enrollment_id: UUID
     cohort_id: UUID
     assigned_on: date
+    track: Track | None = Field(
+        default=None, description="RESKILL or UPSKILL, from the cohort's curriculum (absent in older events)."
+    )
 
 
 class CohortTransferredV1(_TrainingEvent):
@@ -103,6 +107,9 @@ class CohortTransferredV1(_TrainingEvent):
     transferred_on: date
     sessions_expected_in_previous_cohort: list[UUID] = Field(
         description="Sessions of the previous cohort the participant was expected at; they still count."
+    )
+    track: Track | None = Field(
+        default=None, description="RESKILL or UPSKILL, from the new cohort's curriculum (absent in older events)."
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pathways_infra.demo.cli import load
-from pathways_infra.demo.plan import expected_totals, plan_programme
+from pathways_infra.demo.plan import expected_groups, expected_totals, plan_programme
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from tests.support.system import eventually, running_system
 
@@ -32,8 +32,11 @@ def test_the_article_scale_plan() -> None:
     assert min(totals["by_outcome"].values()) > 0 and totals["screened_out"] > 0 and totals["transferred"] > 0
 
 
+BREAKDOWNS = ("sex", "age_band", "track")
+
+
 async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The demo's summary, and the programme indicators once they count every completed follow-up."""
+    """The demo's summary, and the programme indicators (by each breakdown) once they count every follow-up."""
     async with running_system(settings) as system:
         addresses: dict[str, tuple[str, int]] = {
             s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
@@ -45,7 +48,10 @@ async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[
             answer: dict[str, Any] = (await system.client("outcomes").get("/programme/indicators")).json()
             return answer if answer["follow_up_completion"]["3"]["numerator"] == completed else None
 
-        return summary, await eventually(indicators, timeout=120, what="indicators to count every follow-up")
+        found = await eventually(indicators, timeout=120, what="indicators to count every follow-up")
+        for by in BREAKDOWNS:
+            found[by] = (await system.client("outcomes").get("/programme/indicators", params={"by": by})).json()
+        return summary, found
 
 
 async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> None:
@@ -59,6 +65,12 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
         "denominator": completed,
         "value": working / completed,
     }
+    planned = expected_groups(plan_programme(1, participants=240, projects=12, provinces=8))
+    for by in BREAKDOWNS:
+        cases = {group: found["cases"] for group, found in indicators[by]["groups"].items()}
+        assert sum(cases.values()) == indicators[by]["cases"] == summary["expected"]["participants"], by
+        assert {group: count for group, count in cases.items() if count} == planned[by], by
+        assert cases["UNKNOWN"] == 0, f"every demo participant's {by} is known"
 
 
 @pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 110,000 HTTP commands

@@ -179,3 +179,53 @@ async def test_potential_duplicates_stay_on_the_worklist_until_resolved(settings
     assert set(both[0]) == {"participant_id", "duplicate_of", "flagged_at"}, "pseudonymous ids only"
     assert ids(left, "participant_id") == [to_merge]
     assert empty == []
+
+
+async def test_a_deactivated_mentor_is_listed_inactive_coaching_nothing_until_reactivated(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        chiang_mai = await unit(client, "CDU Chiang Mai", "TH-50")
+        weaving = await project(client, "Weaving co-op", chiang_mai, "TH-50")
+        coach = await post(client, "/mentors")
+        await post(client, f"/mentors/{coach}/assignments", {"project_id": weaving, "from_date": "2025-01-01"})
+        await post(client, f"/mentors/{coach}/assignments", {"unit_id": chiang_mai, "from_date": "2025-02-01"})
+        coaching = await listed(system, "/mentors", lambda found: bool(found and found[0]["units"]))
+
+        path, ended_on = f"/mentors/{coach}/deactivation", {"deactivated_on": "2025-06-30"}
+        keyed = {"Idempotency-Key": f"deactivate-{coach}"}
+        deactivated = await client.post(path, json=ended_on, headers=keyed)
+        retried = await client.post(path, json=ended_on, headers=keyed)
+        again = await client.post(path, json={"deactivated_on": "2025-07-01"})
+        inactive = await listed(system, "/mentors", lambda found: found[0]["status"] == "INACTIVE")
+        inactive_only = await get(system, "/mentors", status="INACTIVE")
+        coached_projects = await get(system, "/projects", mentor_id=coach)
+        as_recorded = (await client.get(f"/mentors/{coach}")).json()
+
+        reactivated = await client.post(f"/mentors/{coach}/reactivation")
+        reactivated_again = await client.post(f"/mentors/{coach}/reactivation")
+        active = await listed(system, "/mentors", lambda found: found[0]["status"] == "ACTIVE")
+        unknown = await client.post(f"/mentors/{uuid4()}/deactivation", json=ended_on)
+        no_day = await client.post(path, json={})
+
+    assert [(m["id"], m["status"], len(m["projects"]), len(m["units"])) for m in coaching] == [(coach, "ACTIVE", 1, 1)]
+    assert deactivated.status_code == 201, deactivated.text
+    assert len(deactivated.json()["event_ids"]) == 3, "two assignments ended, then the mentor deactivated"
+    assert (retried.status_code, retried.json(), retried.headers.get("Idempotent-Replayed")) == (
+        201,
+        deactivated.json(),
+        "true",
+    )
+    assert again.status_code == 409
+    assert again.json()["rule"] == "mentor-transition-not-allowed"
+    assert "INACTIVE" in again.json()["error"]
+    assert [(m["id"], m["status"], m["projects"], m["units"]) for m in inactive] == [(coach, "INACTIVE", [], [])]
+    assert ids(inactive_only) == [coach]
+    assert coached_projects == []
+    assert {a["to_date"] for a in as_recorded["assignments"]} == {"2025-06-30"}
+    assert reactivated.status_code == 201, reactivated.text
+    assert reactivated_again.status_code == 409
+    assert reactivated_again.json()["rule"] == "mentor-transition-not-allowed"
+    assert [(m["status"], m["projects"]) for m in active] == [("ACTIVE", [])], "reactivation assigns nothing anew"
+    assert unknown.status_code == 404
+    assert no_day.status_code == 422
+    assert no_day.json()["fields"][0]["field"] == "body.deactivated_on"

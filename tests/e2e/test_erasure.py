@@ -27,6 +27,7 @@ async def _register(system: RunningSystem, person: PersonalData) -> str:
     body = {
         "personal_data": person.model_dump(mode="json"),
         "sex": "F",
+        "registered_on": "2025-05-01",  # aged 41: in the 35-44 band
         "consent": {**CONSENT, "granted_at": "2025-05-01T09:00:00+07:00"},
     }
     participant_id: str = created(await system.client("enrollment").post("/participants", json=body))["id"]
@@ -74,6 +75,10 @@ async def test_after_erasure_no_database_or_stream_holds_the_participants_person
     assert after.status_code == 410
     for where, haystack in stored.items():
         assert found(haystack, secrets_of(ARUNEE)) == [], f"personal data left in the {where}"
+        assert b"birth_year" not in haystack, f"a birth year field in the {where}"
+    assert b'"sex":"F"' in stored["every stream"] and b'"age_band":"35-44"' in stored["every stream"], (
+        "the sex and age band, not personal data on their own, stay for the breakdowns"
+    )
     assert participant_id.encode() in stored["tables of enrollment"], "the pseudonymous registry entry is gone"
     assert found(stored["every stream"], [participant_id, "enrollment.v1.participant.erased"]) == [
         participant_id,

@@ -14,6 +14,12 @@ due on 2025-11-29, 2026-02-28 and 2026-08-29 (all due today).
 - moved (Chiang Mai, then Bangkok): transferred, still in training.
 
 answered_all and lost_after_six start a community enterprise together.
+
+For the breakdowns (everyone registered on 2025-05-01, born on 1 April): answered_all is a woman born
+in 1985 (35-44), lost_after_six a man born in 1995 (25-34), dropped a participant of another sex born
+in 2003 (15-24), self_employed a woman born in 1962 (60+), withdrawn a man born in 1975 (45-59), moved
+a woman born in 1985. answered_all and lost_after_six trained on a RESKILL curriculum, self_employed
+on an UPSKILL one; the other three were never in a cohort, so their track is not known.
 """
 
 from __future__ import annotations
@@ -30,7 +36,12 @@ import httpx
 from pathways_infra.settings import Settings
 from pathways_outcomes.domain.case import Case, evolve_case
 from pathways_outcomes.domain.enterprise import Enterprise, evolve_enterprise
-from pathways_outcomes.domain.indicators import ProgrammeIndicators, programme_indicators
+from pathways_outcomes.domain.indicators import (
+    IndicatorsByGroup,
+    ProgrammeIndicators,
+    indicators_by_group,
+    programme_indicators,
+)
 from pathways_outcomes.projections import indicators
 from tests.support.given import given
 from tests.support.indicators import per_month, rate
@@ -38,8 +49,9 @@ from tests.support.journeys import Enrolled, complete_training, created, enroll,
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
 PATH = "/programme/indicators"
-ECHOED = ("as_of", "region", "province_code", "project_id", "panel")
+ECHOED = ("as_of", "region", "province_code", "project_id", "panel", "by")
 BEFORE_TWELVE_MONTHS_DUE = date(2026, 8, 28)
+REGISTERED_ON = "2025-05-01"  # the day everyone's age band is taken on
 
 
 WHOLE = {
@@ -77,6 +89,12 @@ CENTRAL = {
     "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 0},
     "online_sales_adoption": rate(1, 1),
 }
+UPSKILL = {**CENTRAL, "cases": 1, "training_completion": rate(1, 1)}  # self_employed alone
+CASES_BY = {
+    "sex": {"F": 3, "M": 2, "X": 1, "UNKNOWN": 0},
+    "age_band": {"0-14": 0, "15-24": 1, "25-34": 1, "35-44": 2, "45-59": 1, "60+": 1, "UNKNOWN": 0},
+    "track": {"RESKILL": 2, "UPSKILL": 1, "UNKNOWN": 3},
+}
 NOBODY = {
     "cases": 0,
     "training_completion": rate(0, 0),
@@ -106,9 +124,27 @@ class Programme:
     def enrollments(self) -> list[Enrolled]:
         return [self.answered_all, self.lost_after_six, self.dropped, self.self_employed, self.withdrawn, self.moved]
 
+    def groups(self, by: indicators.Breakdown) -> dict[UUID, str]:
+        """Each case's group as the module docstring tells (None: not known)."""
+        groups: dict[indicators.Breakdown, list[str | None]] = {
+            indicators.Breakdown.SEX: ["F", "M", "X", "F", "M", "F"],
+            indicators.Breakdown.AGE_BAND: ["35-44", "25-34", "15-24", "60+", "45-59", "35-44"],
+            indicators.Breakdown.TRACK: ["RESKILL", "RESKILL", None, "UPSKILL", None, None],
+        }
+        return {
+            UUID(e.enrollment_id): group
+            for e, group in zip(self.enrollments, groups[by], strict=True)
+            if group is not None
+        }
+
 
 def indicators_in(answer: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in answer.items() if key not in ECHOED}
+    return {key: value for key, value in answer.items() if key not in (*ECHOED, "groups")}
+
+
+def cases_by_group(answer: dict[str, Any]) -> dict[str, int] | None:
+    groups = answer.get("groups")
+    return None if groups is None else {group: found["cases"] for group, found in groups.items()}
 
 
 async def follow_ups_scheduled(system: RunningSystem, enrolled: Enrolled) -> None:
@@ -119,9 +155,9 @@ async def follow_ups_scheduled(system: RunningSystem, enrolled: Enrolled) -> Non
     await eventually(scheduled, what="follow-ups scheduled")
 
 
-async def completed(system: RunningSystem, project_id: str) -> Enrolled:
-    enrolled = await enroll(system, project_id)
-    await complete_training(system, enrolled)
+async def completed(system: RunningSystem, project_id: str, *, track: str = "RESKILL", **person: Any) -> Enrolled:
+    enrolled = await enroll(system, project_id, registered_on=REGISTERED_ON, **person)
+    await complete_training(system, enrolled, track=track)
     await follow_ups_scheduled(system, enrolled)
     return enrolled
 
@@ -136,7 +172,7 @@ def wage(*, related: bool, days: int | None = None) -> dict[str, Any]:
 
 
 async def answered_all_three(system: RunningSystem, project_id: str) -> Enrolled:
-    enrolled = await completed(system, project_id)
+    enrolled = await completed(system, project_id, sex="F", birth_year=1985)
     outcomes = system.client("outcomes")
     await answer(outcomes, enrolled, 3, "2025-12-01", **wage(related=False, days=21), monthly_income_thb="9000")
     await answer(outcomes, enrolled, 6, "2026-03-02", **wage(related=True), monthly_income_thb="9500")
@@ -145,7 +181,7 @@ async def answered_all_three(system: RunningSystem, project_id: str) -> Enrolled
 
 
 async def answered_three_and_six(system: RunningSystem, project_id: str) -> Enrolled:
-    enrolled = await completed(system, project_id)
+    enrolled = await completed(system, project_id, sex="M", birth_year=1995)
     outcomes = system.client("outcomes")
     await answer(outcomes, enrolled, 3, "2025-12-01", monthly_income_thb="6000")
     self_employed = {"employment_type": "SELF_EMPLOYED", "related_to_training": False, "days_to_first_job": 150}
@@ -154,7 +190,7 @@ async def answered_three_and_six(system: RunningSystem, project_id: str) -> Enro
 
 
 async def self_employed_online(system: RunningSystem, project_id: str) -> tuple[Enrolled, str]:
-    enrolled = await completed(system, project_id)
+    enrolled = await completed(system, project_id, track="UPSKILL", sex="F", birth_year=1962)
     outcomes, path = system.client("outcomes"), f"/cases/{enrolled.enrollment_id}"
     missed = {"reason": "NO_RESPONSE", "missed_on": "2025-12-15"}
     created(await outcomes.post(f"{path}/follow-ups/3/missed", json=missed))
@@ -191,7 +227,7 @@ async def community_enterprise(system: RunningSystem, project_id: str, *members:
 
 
 async def dropped_out(system: RunningSystem, project_id: str) -> Enrolled:
-    enrolled = await enroll(system, project_id)
+    enrolled = await enroll(system, project_id, sex="X", birth_year=2003, registered_on=REGISTERED_ON)
     await in_training(system, enrolled)
     dropout = {"reason": "FAMILY_DUTIES"}
     created(await system.client("training").post(f"/training-records/{enrolled.enrollment_id}/dropout", json=dropout))
@@ -199,7 +235,7 @@ async def dropped_out(system: RunningSystem, project_id: str) -> Enrolled:
 
 
 async def withdrawn_in_training(system: RunningSystem, project_id: str) -> Enrolled:
-    enrolled = await enroll(system, project_id)
+    enrolled = await enroll(system, project_id, sex="M", birth_year=1975, registered_on=REGISTERED_ON)
     await in_training(system, enrolled)
     withdrawal = {"reason": "PARTICIPANT_REQUEST", "withdrawn_on": "2025-06-01"}
     created(
@@ -209,7 +245,7 @@ async def withdrawn_in_training(system: RunningSystem, project_id: str) -> Enrol
 
 
 async def moved_in_training(system: RunningSystem, origin: str, destination: str) -> Enrolled:
-    enrolled = await enroll(system, origin)
+    enrolled = await enroll(system, origin, sex="F", birth_year=1985, registered_on=REGISTERED_ON)
     await in_training(system, enrolled)
     transfer = {"to_project_id": destination, "transferred_on": "2025-05-20", "reason": "RELOCATION"}
     created(await system.client("enrollment").post(f"/enrollments/{enrolled.enrollment_id}/transfer", json=transfer))
@@ -252,23 +288,53 @@ async def settled(outcomes: httpx.AsyncClient, expected: dict[str, Any], **param
     return last
 
 
+async def settled_groups(outcomes: httpx.AsyncClient, by: str, expected: dict[str, int]) -> dict[str, Any]:
+    """The breakdown once its groups hold the cases expected, else the last answer."""
+    last: dict[str, Any] = {}
+
+    async def probe() -> dict[str, Any] | None:
+        nonlocal last
+        last = (await outcomes.get(PATH, params={"by": by})).json()
+        return last if cases_by_group(last) == expected else None
+
+    with contextlib.suppress(AssertionError):
+        await eventually(probe, timeout=30, what=f"the indicators by {by} to show every event")
+    return last
+
+
+async def replayed(
+    system: RunningSystem, cases_of: list[Enrolled], enterprise_ids: tuple[str, ...]
+) -> tuple[list[Case], list[Enterprise]]:
+    """The cases and enterprises as the outcomes event store holds them."""
+    store = system.runtime("outcomes").store
+
+    def replay() -> tuple[list[Case], list[Enterprise]]:
+        cases = [given(evolve_case, *(r.event for r in store.history(UUID(e.enrollment_id)))) for e in cases_of]
+        enterprises = [given(evolve_enterprise, *(r.event for r in store.history(UUID(i)))) for i in enterprise_ids]
+        return [c for c in cases if isinstance(c, Case)], [e for e in enterprises if isinstance(e, Enterprise)]
+
+    return await asyncio.to_thread(replay)
+
+
 async def reference(
     system: RunningSystem, cases_of: list[Enrolled], enterprise_ids: tuple[str, ...], *, on: date, panel: bool = False
 ) -> ProgrammeIndicators:
     """The domain's definitions, applied to the cases and enterprises as the outcomes event store holds them."""
-    store = system.runtime("outcomes").store
+    cases, enterprises = await replayed(system, cases_of, enterprise_ids)
+    return programme_indicators(cases, on=on, enterprises=enterprises, panel=panel)
 
-    def replayed() -> ProgrammeIndicators:
-        cases = [given(evolve_case, *(r.event for r in store.history(UUID(e.enrollment_id)))) for e in cases_of]
-        enterprises = [given(evolve_enterprise, *(r.event for r in store.history(UUID(i)))) for i in enterprise_ids]
-        return programme_indicators(
-            [c for c in cases if isinstance(c, Case)],
-            on=on,
-            enterprises=[e for e in enterprises if isinstance(e, Enterprise)],
-            panel=panel,
-        )
 
-    return await asyncio.to_thread(replayed)
+async def both_ways(
+    system: RunningSystem, programme: Programme, by: indicators.Breakdown, *, on: date
+) -> tuple[IndicatorsByGroup, IndicatorsByGroup]:
+    """The breakdown answered in SQL, and by the domain's definitions over the cases grouped as the test knows them."""
+    in_sql = await indicators.indicators_by_group(system.runtime("outcomes").pool, indicators.Slice(), by, on=on)
+    cases, enterprises = await replayed(system, programme.enrollments, programme.enterprise_ids)
+    group = programme.groups(by)
+    by_the_domain = indicators_by_group(
+        cases, lambda c: group.get(c.enrollment_id), known=indicators.KNOWN_GROUPS[by], on=on, enterprises=enterprises
+    )
+    return in_sql, by_the_domain
 
 
 async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened(settings: Settings) -> None:
@@ -283,6 +349,7 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
         central = await settled(outcomes, CENTRAL, region="central")
         bangkok = await settled(outcomes, CENTRAL, project_id=programme.bangkok)
         nobody = await settled(outcomes, NOBODY, project_id=programme.chiang_mai, region="CENTRAL")
+        broken_down = {name: await settled_groups(outcomes, name, expected) for name, expected in CASES_BY.items()}
 
         pool, everyone = system.runtime("outcomes").pool, programme.enrollments
         in_chiang_mai = [programme.answered_all, programme.lost_after_six, programme.dropped]
@@ -298,8 +365,10 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
             )
             for cases, of, on, panel_only in cross_checks
         ]
+        compared_by_group = [await both_ways(system, programme, by, on=today) for by in indicators.Breakdown]
     assert indicators_in(whole) == WHOLE
-    asked = {"as_of": today.isoformat(), "region": None, "province_code": None, "project_id": None, "panel": False}
+    nothing_else = {"region": None, "province_code": None, "project_id": None, "panel": False, "by": None}
+    asked = {"as_of": today.isoformat(), **nothing_else}
     assert {key: whole[key] for key in ECHOED} == asked
     assert indicators_in(before_twelve) == BEFORE_TWELVE_MONTHS
     assert indicators_in(panel) == PANEL
@@ -310,14 +379,22 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
     assert indicators_in(nobody) == NOBODY
     for answered_in_sql, defined_by_the_domain in compared:
         assert answered_in_sql == defined_by_the_domain
+    for name, answer in broken_down.items():
+        assert (answer["by"], indicators_in(answer), cases_by_group(answer)) == (name, WHOLE, CASES_BY[name])
+    assert broken_down["track"]["groups"]["UPSKILL"] == UPSKILL
+    assert whole["groups"] is None
+    for grouped_in_sql, grouped_by_the_domain in compared_by_group:
+        assert grouped_in_sql == grouped_by_the_domain
 
 
-async def test_an_unknown_province_or_region_is_refused_naming_the_parameter(settings: Settings) -> None:
+async def test_an_unknown_province_region_or_breakdown_is_refused_naming_the_parameter(settings: Settings) -> None:
     async with running_system(settings, ["outcomes"]) as system:
         outcomes = system.client("outcomes")
         province = await outcomes.get(PATH, params={"province_code": "TH-99"})
         region = await outcomes.get(PATH, params={"region": "MIDWEST"})
         bare_code = await outcomes.get(PATH, params={"province_code": "50"})
+        breakdown = await outcomes.get(PATH, params={"by": "religion"})
+        nobody_by_sex = await outcomes.get(PATH, params={"by": "sex"})
     assert province.status_code == 422
     [province_error] = province.json()["fields"]
     assert province_error["field"] == "query.province_code"
@@ -328,3 +405,11 @@ async def test_an_unknown_province_or_region_is_refused_naming_the_parameter(set
     assert "MIDWEST" in region_error["message"]
     assert bare_code.status_code == 200, bare_code.text
     assert bare_code.json()["province_code"] == "TH-50"
+    assert breakdown.status_code == 422
+    [breakdown_error] = breakdown.json()["fields"]
+    assert breakdown_error["field"] == "query.by"
+    assert all(allowed in breakdown_error["message"] for allowed in ("'sex'", "'age_band'", "'track'"))
+    assert nobody_by_sex.status_code == 200, nobody_by_sex.text
+    assert {group: indicators_in(found) for group, found in nobody_by_sex.json()["groups"].items()} == {
+        group: NOBODY for group in ("F", "M", "X", "UNKNOWN")
+    }

@@ -12,6 +12,12 @@ only the outcomes service runs.
   Bangkok on 1 February, the later transfer published first.
 - C (Bangkok): dropped out of training. D (Bangkok): withdrawn while enrolled.
 - E (Khon Kaen): an applicant withdrawn before enrollment, not a case.
+
+For the breakdowns: A is a woman aged 35-44, assigned to a RESKILL cohort then moved to an UPSKILL
+one (completed without a track: it stays UPSKILL); B a man aged 25-34 (his enrollment told again
+without them, as an older event would be), assigned by an event without a track, completed RESKILL;
+C a woman whose age band is not known, in an UPSKILL cohort; D's enrollment carries neither (as
+before they were published) and D was never in a cohort.
 """
 
 from __future__ import annotations
@@ -36,7 +42,13 @@ from pathways_contracts.outcomes import (
     IncomeObservedV1,
 )
 from pathways_contracts.registry import STREAMS
-from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
+from pathways_contracts.training import (
+    CohortAssignedV1,
+    CohortTransferredV1,
+    TrainingCompletedV1,
+    TrainingDroppedOutV1,
+    TrainingWithdrawnV1,
+)
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.settings import Settings
 from tests.support.indicators import per_month, rate
@@ -148,10 +160,25 @@ def outcomes_stream() -> list[IntegrationEvent]:
 
 def training_stream() -> list[IntegrationEvent]:
     completed = [
-        TrainingCompletedV1(**c.ids(), project_id=c.project.project_id, attendance_rate=0.9, completed_on=COMPLETED_ON)
-        for c in (A, B)
+        TrainingCompletedV1(
+            **c.ids(), project_id=c.project.project_id, attendance_rate=0.9, completed_on=COMPLETED_ON, track=track
+        )
+        for c, track in ((A, None), (B, "RESKILL"))
     ]
+    first_cohort, second_cohort = uuid4(), uuid4()
+    joined = date(2025, 3, 1)
     return [
+        CohortAssignedV1(**A.ids(), cohort_id=first_cohort, assigned_on=joined, track="RESKILL"),
+        CohortAssignedV1(**B.ids(), cohort_id=first_cohort, assigned_on=joined),
+        CohortAssignedV1(**C.ids(), cohort_id=second_cohort, assigned_on=joined, track="UPSKILL"),
+        CohortTransferredV1(
+            **A.ids(),
+            from_cohort_id=first_cohort,
+            to_cohort_id=second_cohort,
+            transferred_on=date(2025, 3, 8),
+            sessions_expected_in_previous_cohort=[],
+            track="UPSKILL",
+        ),
         *completed,
         completed[0],  # a second copy of the same event
         TrainingDroppedOutV1(
@@ -161,13 +188,15 @@ def training_stream() -> list[IntegrationEvent]:
     ]
 
 
-def enrolled(case: Case) -> ParticipantEnrolledV1:
+def enrolled(case: Case, *, sex: str | None = None, age_band: str | None = None) -> ParticipantEnrolledV1:
     return ParticipantEnrolledV1(
         **case.ids(),
         project_id=case.project.project_id,
         province_code=case.project.province_code,
         region=case.project.region,
         baseline_monthly_income_thb=BASELINES.get(case),
+        sex=sex,
+        age_band=age_band,
     )
 
 
@@ -197,10 +226,13 @@ def withdrawn(case: Case, *, was_enrolled: bool) -> ParticipantWithdrawnV1:
 
 def enrollment_stream() -> list[IntegrationEvent]:
     return [
-        *(enrolled(case) for case in (A, B, C, D)),
+        enrolled(A, sex="F", age_band="35-44"),
+        enrolled(B, sex="M", age_band="25-34"),
+        enrolled(C, sex="F"),
+        enrolled(D),
         transferred(B, KHON_KAEN, date(2025, 3, 1)),
         transferred(B, BANGKOK, date(2025, 2, 1)),  # published later, happened earlier
-        enrolled(B),  # the same enrollment told again (a new event): B stays where it moved to
+        enrolled(B),  # told again (a new event, as an older one without sex or age band): B stays moved, keeps them
         withdrawn(D, was_enrolled=True),
         withdrawn(E, was_enrolled=False),
     ]
@@ -219,7 +251,7 @@ def indicators_in(answer: dict[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in answer.items()
-        if key not in ("as_of", "region", "province_code", "project_id", "panel")
+        if key not in ("as_of", "region", "province_code", "project_id", "panel", "by", "groups")
     }
 
 
@@ -236,7 +268,31 @@ async def test_indicators_count_each_fact_once_whatever_order_the_streams_are_re
         north = await outcomes.get(
             "/programme/indicators", params={"as_of": AS_OF.isoformat(), "province_code": "TH-50"}
         )
+        by = {
+            breakdown: (
+                await outcomes.get("/programme/indicators", params={"as_of": AS_OF.isoformat(), "by": breakdown})
+            ).json()
+            for breakdown in ("sex", "age_band", "track")
+        }
     assert whole.status_code == 200, whole.text
     assert indicators_in(whole.json()) == WHOLE
     assert indicators_in(northeast.json()) == NORTHEAST
     assert north.json()["cases"] == 1, "B moved away from Chiang Mai"
+    for breakdown, answer in by.items():
+        assert (answer["by"], indicators_in(answer)) == (breakdown, WHOLE)
+    assert cases_by_group(by["sex"]) == {"F": 2, "M": 1, "X": 0, "UNKNOWN": 1}
+    assert cases_by_group(by["age_band"]) == {
+        "0-14": 0, "15-24": 0, "25-34": 1, "35-44": 1, "45-59": 0, "60+": 0, "UNKNOWN": 2,
+    }  # fmt: skip
+    assert cases_by_group(by["track"]) == {"RESKILL": 1, "UPSKILL": 2, "UNKNOWN": 1}
+    for only_b in (by["sex"]["groups"]["M"], by["age_band"]["groups"]["25-34"], by["track"]["groups"]["RESKILL"]):
+        assert only_b == NORTHEAST
+    upskill = by["track"]["groups"]["UPSKILL"]  # A completed, C dropped out
+    assert (upskill["training_completion"], upskill["enterprises_started"]) == (
+        rate(1, 2),
+        {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 1},
+    )
+
+
+def cases_by_group(answer: dict[str, Any]) -> dict[str, int]:
+    return {group: found["cases"] for group, found in answer["groups"].items()}

@@ -59,13 +59,16 @@ async def register(
     sex: str = "F",
     birth_year: int = 1985,
     headers: dict[str, str] | None = None,
+    registered_on: str | None = None,
     **personal_data: Any,
 ) -> str:
-    """Register a participant with their personal data and consent to take part and be followed up."""
+    """Register a participant, born on 1 April of ``birth_year``, with their personal data and consent to take
+    part and be followed up; their age band is of their age on ``registered_on`` (default: today)."""
     body = {
         "personal_data": {**PERSON, "date_of_birth": f"{birth_year}-04-01", **personal_data},
         "sex": sex,
         "consent": {**CONSENT, "granted_at": "2025-05-01T09:00:00+07:00"},
+        **({} if registered_on is None else {"registered_on": registered_on}),
     }
     participant_id: str = created(await system.client("enrollment").post("/participants", json=body, headers=headers))[
         "id"
@@ -81,10 +84,13 @@ async def enroll(
     birth_year: int = 1985,
     headers: dict[str, str] | None = None,
     participant_id: str | None = None,
+    registered_on: str | None = None,
 ) -> Enrolled:
     """Register a participant (unless given), apply with a baseline, pass screening, enroll."""
     enrollment = system.client("enrollment")
-    person = participant_id or await register(system, sex=sex, birth_year=birth_year, headers=headers)
+    person = participant_id or await register(
+        system, sex=sex, birth_year=birth_year, headers=headers, registered_on=registered_on
+    )
     application = {"participant_id": person, "project_id": project_id, "applied_on": "2025-05-02", "baseline": BASELINE}
     case_id: str = created(await enrollment.post("/enrollments", json=application, headers=headers))["id"]
     screening = await enrollment.post(
@@ -103,7 +109,7 @@ async def in_training(system: RunningSystem, enrolled: Enrolled) -> dict[str, An
 
 
 async def complete_training(
-    system: RunningSystem, enrolled: Enrolled, *, headers: dict[str, str] | None = None
+    system: RunningSystem, enrolled: Enrolled, *, headers: dict[str, str] | None = None, track: str = "RESKILL"
 ) -> None:
     """Take the participant through training to completion.
 
@@ -112,5 +118,5 @@ async def complete_training(
     from tests.support import training_steps  # it builds on the steps above
 
     await in_training(system, enrolled)
-    await training_steps.ready_to_complete(system, enrolled, headers=headers)
+    await training_steps.ready_to_complete(system, enrolled, headers=headers, track=track)
     created(await training_steps.complete(system, enrolled, headers=headers))

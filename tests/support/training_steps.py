@@ -42,13 +42,14 @@ async def approved_curriculum(
     *,
     attendance_threshold: float = 0.8,
     headers: dict[str, str] | None = None,
+    track: str = "RESKILL",
 ) -> str:
     """A curriculum drafted for the project, co-designed with its community and approved (version 1)."""
     training = system.client("training")
     body = {
         "project_id": project_id,
         "title": "Community weaving for online markets",
-        "track": "RESKILL",
+        "track": track,
         "competencies": COMPETENCIES,
         "hours": "60",
         "attendance_threshold": attendance_threshold,
@@ -93,10 +94,12 @@ async def hold_session(
     return session_id
 
 
-async def ready_to_complete(system: RunningSystem, enrolled: Enrolled, *, headers: dict[str, str] | None = None) -> int:
+async def ready_to_complete(
+    system: RunningSystem, enrolled: Enrolled, *, headers: dict[str, str] | None = None, track: str = "RESKILL"
+) -> int:
     """Take an enrolled participant through a cohort's only session; the training record's version."""
     training = system.client("training")
-    curriculum_id = await approved_curriculum(system, enrolled.project_id, headers=headers)
+    curriculum_id = await approved_curriculum(system, enrolled.project_id, headers=headers, track=track)
     cohort_id = await started_cohort(system, enrolled.project_id, curriculum_id, headers=headers)
     record = f"/training-records/{enrolled.enrollment_id}"
     joining = {"cohort_id": cohort_id, "assigned_on": iso(STARTS_ON)}

@@ -1,5 +1,6 @@
 """Reference data shared across Pathways services (pure Python, no I/O)."""
 
+from pathways_contracts.reference.age_bands import AGE_BAND_IDS, AGE_BANDS, AgeBand, age_band_of
 from pathways_contracts.reference.provinces import (
     CENTRAL,
     EAST,
@@ -23,6 +24,8 @@ from pathways_contracts.reference.provinces import (
 )
 
 __all__ = [
+    "AGE_BANDS",
+    "AGE_BAND_IDS",
     "CENTRAL",
     "EAST",
     "NORTH",
@@ -33,11 +36,13 @@ __all__ = [
     "REGIONS",
     "SOUTH",
     "WEST",
+    "AgeBand",
     "Province",
     "Region",
     "RegionScheme",
     "UnknownProvinceError",
     "UnknownRegionError",
+    "age_band_of",
     "normalise_province_iso",
     "province_by_iso",
     "provinces_in_region",

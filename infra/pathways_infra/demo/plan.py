@@ -4,7 +4,8 @@
 14,414 enrolled participants, plus applicants screened out. Each enrolled participant gets a fate:
 withdrawn, dropped out, or completed, and a completer an outcome: wage employment, self-employment,
 an enterprise, a community enterprise, or none yet. Some transfer to another project mid-training.
-:func:`expected_totals` says what the outcomes service's programme totals must then show.
+:func:`expected_totals` says what the outcomes service's programme totals must then show, and
+:func:`expected_groups` how many cases its indicators count in each group of their breakdowns.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pathways_contracts.reference import PROGRAMME_REGIONS
+from pathways_contracts.reference import PROGRAMME_REGIONS, age_band_of
 from pathways_enrollment.domain.national_id import check_digit
+from pathways_enrollment.domain.screening import age_on
 
 ARTICLE_PROJECTS = 194
 ARTICLE_PROVINCES = 51
@@ -117,8 +119,17 @@ class JourneyPlan:
         return self.transfer_to or self.project
 
     @property
+    def registered_on(self) -> date:
+        """The day the participant registered and consented, just before applying."""
+        return self.applied_on - timedelta(days=1)
+
+    @property
     def applied_on(self) -> date:
         return self.project.starts_on - timedelta(days=21)
+
+    @property
+    def age_band(self) -> str | None:
+        return age_band_of(age_on(self.person.date_of_birth, self.registered_on))
 
     @property
     def enrolled_on(self) -> date:
@@ -315,4 +326,14 @@ def expected_totals(programme: Programme) -> dict[str, Any]:
         "by_stage": {"IN_TRAINING": 0, **{fate.value: stages[fate.value] for fate in Fate}},
         "by_outcome": {outcome.value: outcomes[outcome.value] for outcome in Outcome},
         "by_region": dict(sorted(Counter(journey.current_project.region for journey in enrolled).items())),
+    }
+
+
+def expected_groups(programme: Programme) -> dict[str, dict[str, int]]:
+    """Enrolled cases per sex, age band (on registering) and track (of the cohort they ended in)."""
+    enrolled = programme.enrolled
+    return {
+        "sex": dict(Counter(journey.person.sex for journey in enrolled)),
+        "age_band": dict(Counter(journey.age_band or "UNKNOWN" for journey in enrolled)),
+        "track": dict(Counter(journey.current_project.track for journey in enrolled)),
     }

@@ -159,10 +159,10 @@ class ProgrammeRun:
                     "address": f"{person.address}, {journey.project.province_code}",
                     "date_of_birth": str(person.date_of_birth),
                 },
-                "sex": person.sex,
+                "sex": person.sex, "registered_on": str(journey.registered_on),
                 "consent": {
                     "purposes": ["programme-participation", "outcome-follow-up"], "notice_version": "2021-06",
-                    "granted_at": _at(journey.applied_on - timedelta(days=1)),
+                    "granted_at": _at(journey.registered_on),
                 },
             }  # fmt: skip
             application = {

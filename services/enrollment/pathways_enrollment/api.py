@@ -203,6 +203,20 @@ async def end_mentor_assignment(
     return await once(lambda claim: app.end_mentor_assignment(mentor_id, assignment_id, command, context, claim))
 
 
+@router.post("/mentors/{mentor_id}/deactivation", tags=["mentors"], **Accepted)
+async def deactivate_mentor(
+    mentor_id: UUID, command: c.DeactivateMentor, app: App, context: Context, once: Once
+) -> Any:
+    """Make an active mentor inactive; their open assignments end on `deactivated_on`."""
+    return await once(lambda claim: app.deactivate_mentor(mentor_id, command, context, claim))
+
+
+@router.post("/mentors/{mentor_id}/reactivation", tags=["mentors"], **Accepted)
+async def reactivate_mentor(mentor_id: UUID, app: App, context: Context, once: Once) -> Any:
+    """Make an inactive mentor active again (with no assignment: assign them anew)."""
+    return await once(lambda claim: app.reactivate_mentor(mentor_id, context, claim))
+
+
 @router.post("/mentors/{mentor_id}/coaching-visits", tags=["mentors"], **Accepted)
 async def log_coaching_visit(
     mentor_id: UUID, command: c.LogCoachingVisit, app: App, context: Context, once: Once

@@ -248,6 +248,20 @@ class EnrollmentApplication:
             claim,
         )
 
+    async def deactivate_mentor(
+        self, mentor_id: UUID, command: c.DeactivateMentor, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._decide(
+            mentor.evolve_mentor,
+            mentor_id,
+            lambda state: mentor.deactivate_mentor(state, on=command.deactivated_on),
+            on(context, command.deactivated_on),
+            claim,
+        )
+
+    async def reactivate_mentor(self, mentor_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
+        return await self._decide(mentor.evolve_mentor, mentor_id, mentor.reactivate_mentor, context, claim)
+
     async def log_coaching_visit(
         self, mentor_id: UUID, command: c.LogCoachingVisit, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
@@ -274,23 +288,25 @@ class EnrollmentApplication:
         """
         data = command.personal_data
         holder = await self._holder_of(data.national_id)
+        when = context if command.registered_on is None else on(context, command.registered_on)
 
         def job(session: Session) -> CommandAccepted:
             participant_id = command.participant_id
             state, _ = session.load(participant.evolve_participant, participant_id)
-            # The national ID's hash stays out of the events: erasure could not remove it from there.
+            # The national ID's hash and the date of birth (or birth year) stay out of the events: erasure
+            # could not remove them from there. An age band is kept instead, for equity breakdowns.
             events: list[Any] = participant.register_participant(
                 state,
                 participant_id=participant_id,
                 sex=command.sex,
-                birth_year=command.year_of_birth,
+                age_band=command.age_band_on(command.registered_on or session.now.date()),
                 existing_participant_id=holder,
             )
             if command.consent is not None:
                 registered = participant.evolve_participant(None, events[0])
                 events += participant.grant_consent(registered, **command.consent.model_dump())
             self._vault.store_new(session, participant_id, data, index_national_id=holder is None)
-            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, context))
+            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, when))
 
         return await self._run(job, claim)
 

@@ -9,11 +9,11 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pathways_contracts.reference import normalise_province_iso
+from pathways_contracts.reference import age_band_of, normalise_province_iso
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReason
 from pathways_enrollment.domain.participant import DuplicateResolution, Sex
-from pathways_enrollment.domain.screening import EmploymentStatus
+from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
 
 Baht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
@@ -80,6 +80,10 @@ class EndMentorAssignment(Command):
     to_date: date
 
 
+class DeactivateMentor(Command):
+    deactivated_on: date = Field(description="The mentor's open assignments end on this day (included).")
+
+
 class LogCoachingVisit(Command):
     visit_id: UUID = Field(default_factory=uuid4)
     assignment_id: UUID
@@ -99,12 +103,15 @@ class WithdrawConsent(Command):
 
 
 class RegisterParticipant(Command):
-    """Personal data goes to the vault, encrypted; events carry only the random participant id."""
+    """Personal data goes to the vault, encrypted; events carry the random participant id, the sex and an age band."""
 
     participant_id: UUID = Field(default_factory=uuid4)
     personal_data: PersonalData
     sex: Sex
     birth_year: int | None = Field(default=None, ge=1900, le=2100, description="Needed when no date of birth.")
+    registered_on: date | None = Field(
+        default=None, description="The day the participant registered (default: today); the age band is taken on it."
+    )
     consent: GrantConsent | None = Field(default=None, description="Consent given at registration, if any.")
 
     @model_validator(mode="after")
@@ -116,10 +123,14 @@ class RegisterParticipant(Command):
             raise ValueError("birth_year differs from the year of personal_data.date_of_birth")
         return self
 
-    @property
-    def year_of_birth(self) -> int:
+    def age_band_on(self, day: date) -> str | None:
+        """The band of the participant's age on ``day``; from a birth year alone, only if it allows one band."""
         born = self.personal_data.date_of_birth
-        return born.year if born is not None else int(self.birth_year or 0)
+        if born is not None:
+            return age_band_of(age_on(born, day))
+        turning = day.year - int(self.birth_year or 0)  # the age reached this year; one less before the birthday
+        bands = {age_band_of(turning - 1), age_band_of(turning)}
+        return bands.pop() if len(bands) == 1 else None
 
 
 class ResolveDuplicate(Command):

@@ -1,7 +1,8 @@
 """Domain events → integration events. The only place enrollment decides what it tells the world.
 
 Participants' registrations, consents and coaching visits stay private; of the registry, only a
-potential duplicate and its resolution are told (rare, and pseudonymous).
+potential duplicate and its resolution are told (rare, and pseudonymous). An enrollment tells the
+participant's sex and age band (for equity breakdowns), never a date of birth or birth year.
 """
 
 from __future__ import annotations
@@ -231,4 +232,6 @@ def _enrolled(event: ParticipantEnrolled, occurred_at: datetime) -> ParticipantE
         baseline_monthly_income_thb=None if baseline is None else baseline.monthly_income_thb,
         informal_worker=None if baseline is None else baseline.informal_worker,
         covid_affected=None if baseline is None else baseline.covid_affected,
+        sex=None if event.sex is None else event.sex.value,
+        age_band=event.age_band,
     )

@@ -35,6 +35,7 @@ from pathways_outcomes.application import (
 )
 from pathways_outcomes.domain.enterprise import EnterpriseKind, EnterpriseStatus
 from pathways_outcomes.domain.follow_ups import FollowUpStatus
+from pathways_outcomes.domain.indicators import ProgrammeIndicators
 from pathways_outcomes.projections import cases, enterprises, indicators, programme
 
 router = APIRouter()
@@ -266,14 +267,20 @@ class RateAnswer(BaseModel):
     value: float | None = Field(description="numerator / denominator; null when the denominator is 0.")
 
 
-class IndicatorsAnswer(BaseModel):
-    """The slice asked about, then the indicators; months (3, 6, 12) key the per-follow-up ones."""
-
+class IndicatorsAsked(BaseModel):
     as_of: date
     region: str | None
     province_code: str | None
     project_id: UUID | None
     panel: bool
+    by: indicators.Breakdown | None
+
+
+class Indicators(BaseModel):
+    """The indicators of a set of cases; months (3, 6, 12) key the per-follow-up ones."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     cases: int
     training_completion: RateAnswer
     follow_up_completion: dict[int, RateAnswer]
@@ -283,6 +290,17 @@ class IndicatorsAnswer(BaseModel):
     employment_related_to_training: RateAnswer
     enterprises_started: dict[EnterpriseKind, int]
     online_sales_adoption: RateAnswer
+
+
+class IndicatorsAnswer(Indicators, IndicatorsAsked):
+    """The slice asked about, then its indicators, then (with `by`) those of each group of its cases."""
+
+    groups: dict[str, Indicators] | None = Field(
+        default=None, description="With `by`: each group's indicators; their `cases` add up to the slice's."
+    )
+
+
+GROUPS_DOC = "; ".join(f"`{by.value}`: {', '.join(groups)}" for by, groups in indicators.KNOWN_GROUPS.items())
 
 
 @router.get("/programme/indicators", tags=["programme"])
@@ -299,6 +317,10 @@ async def programme_indicators(
     panel: Annotated[
         bool, Query(description="Employment rates over the same people each round: those who answered all three.")
     ] = False,
+    by: Annotated[
+        indicators.Breakdown | None,
+        Query(description=f"Also give the indicators of each group of the cases. Groups: {GROUPS_DOC}, UNKNOWN."),
+    ] = None,
 ) -> IndicatorsAnswer:
     """Outcome indicators (tracer-study style) of the whole programme, or of the cases now in a region,
     province and/or project (filters combine; a case transferred counts where it moved to).
@@ -324,15 +346,29 @@ async def programme_indicators(
     - **enterprises_started**: enterprises and community enterprises with at least one participant
       among the cases.
     - **online_sales_adoption**: those enterprises that opened an online sales channel / all of them.
+
+    With `by`, `groups` gives the same indicators for each group of the cases: `sex` (as given at
+    registration), `age_band` (the participant's age when registering) or `track` (RESKILL or
+    UPSKILL, of the latest cohort the participant was in). Every group is listed, with cases or not
+    (see `by`); cases whose group is not known (enrolled before it was recorded, or never in a cohort)
+    are in `UNKNOWN`, so the groups' `cases` always add up to `cases`. An enterprise counts in every
+    group one of its participants is in.
     """
     day = as_of or datetime.now(UTC).date()
     of = indicators.Slice(region=region, province_code=province_code, project_id=project_id)
-    found = await indicators.programme_indicators(read, of, on=day, panel=panel)
-    return IndicatorsAnswer(
-        as_of=day,
-        region=region,
-        province_code=province_code,
-        project_id=project_id,
-        panel=panel,
-        **{field.name: getattr(found, field.name) for field in fields(found)},
+    asked = IndicatorsAsked(
+        as_of=day, region=region, province_code=province_code, project_id=project_id, panel=panel, by=by
     )
+    if by is None:
+        found = await indicators.programme_indicators(read, of, on=day, panel=panel)
+        return IndicatorsAnswer(**dict(asked), **_indicators_of(found))
+    grouped = await indicators.indicators_by_group(read, of, by, on=day, panel=panel)
+    return IndicatorsAnswer(
+        **dict(asked),
+        **_indicators_of(grouped.overall),
+        groups={name: Indicators.model_validate(found) for name, found in grouped.groups.items()},
+    )
+
+
+def _indicators_of(found: ProgrammeIndicators) -> dict[str, Any]:
+    return {field.name: getattr(found, field.name) for field in fields(found)}

@@ -40,6 +40,7 @@ from pathways_training.domain.curriculum import (
     CurriculumDrafted,
     CurriculumRetired,
     CurriculumRevised,
+    Track,
 )
 from pathways_training.domain.training import (
     AssignedToCohort,
@@ -91,6 +92,7 @@ def _record_event(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 enrollment_id=event.enrollment_id,
                 cohort_id=event.cohort_id,
                 assigned_on=event.assigned_on,
+                track=_track(event.track),
             )
         case TransferredToCohort():
             return CohortTransferredV1(
@@ -101,6 +103,7 @@ def _record_event(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 to_cohort_id=event.to_cohort_id,
                 transferred_on=event.transferred_on,
                 sessions_expected_in_previous_cohort=list(event.sessions_expected_in_previous_cohort),
+                track=_track(event.track),
             )
         case AttendanceRecorded():
             return AttendanceRecordedV1(
@@ -136,7 +139,7 @@ def _record_ending(event: object, occurred_at: datetime) -> IntegrationEvent | N
                 completed_on=event.completed_on,
                 cohort_id=event.cohort_id,
                 curriculum_id=event.curriculum_id,
-                track=None if event.track is None else event.track.value,
+                track=_track(event.track),
             )
         case ParticipantDroppedOut():
             return TrainingDroppedOutV1(
@@ -219,7 +222,7 @@ def _cohort_event(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 project_id=event.project_id,
                 curriculum_id=event.curriculum_id,
                 curriculum_version=event.curriculum_version,
-                track=None if event.track is None else event.track.value,
+                track=_track(event.track),
                 competencies=list(event.competencies),
                 attendance_threshold=event.attendance_threshold,
                 starts_on=event.starts_on,
@@ -243,3 +246,7 @@ def _cohort_event(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 occurred_at=occurred_at, cohort_id=event.cohort_id, cancelled_on=event.cancelled_on, reason=event.reason
             )
     return None
+
+
+def _track(track: Track | None) -> str | None:
+    return None if track is None else track.value

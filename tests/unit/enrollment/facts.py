@@ -51,6 +51,7 @@ SCREENED_ON = date(2025, 6, 3)
 ENROLLED_ON = date(2025, 6, 9)
 TRANSFERRED_ON = date(2025, 8, 1)
 BORN = date(1984, 3, 15)
+AGE_BAND = "35-44"  # of someone born on BORN, registering in 2025
 NOTICE = "privacy-notice-2025-01"
 
 
@@ -109,9 +110,9 @@ def active_project(project_id: UUID = PROJECT, unit_id: UUID = UNIT, **where: An
     return [*approved_project(project_id, unit_id, **where), ProjectActivated(**at(project_id, unit_id, **where))]
 
 
-def registered(participant_id: UUID = PARTICIPANT) -> ParticipantRegistered:
+def registered(participant_id: UUID = PARTICIPANT, age_band: str | None = AGE_BAND) -> ParticipantRegistered:
     return ParticipantRegistered(
-        participant_id=participant_id, sex=Sex.FEMALE, birth_year=1984, national_id_hash=NATIONAL_ID_HASH
+        participant_id=participant_id, sex=Sex.FEMALE, age_band=age_band, national_id_hash=NATIONAL_ID_HASH
     )
 
 

@@ -29,6 +29,7 @@ from pathways_enrollment.domain.participant import (
     DuplicateResolution,
     ParticipantDuplicateResolved,
     ParticipantFlaggedAsPotentialDuplicate,
+    Sex,
     evolve_participant,
 )
 from pathways_enrollment.domain.project import (
@@ -39,6 +40,7 @@ from pathways_enrollment.domain.project import (
 )
 from pathways_enrollment.domain.screening import EligibilityCriteria, EmploymentStatus, ScreeningReason
 from tests.unit.enrollment.facts import (
+    AGE_BAND,
     APPLIED_ON,
     BORN,
     CASE,
@@ -307,11 +309,21 @@ def test_enroll_a_screened_participant_with_consent() -> None:
             consent_notice_version=NOTICE,
             screened_on=SCREENED_ON,
             baseline=profile(),
+            sex=Sex.FEMALE,
+            age_band=AGE_BAND,
         )
     ]
     assert then.state is not None
     assert (then.state.status, then.state.enrolled_on) == (EnrollmentStatus.ENROLLED, ENROLLED_ON)
     assert then.state.placements[0].since == APPLIED_ON
+
+
+def test_a_participant_registered_without_an_age_band_enrolls_with_none() -> None:
+    unbanded = participant(registered(age_band=None), consented())
+    then = given(evolve_enrollment, *screened()).when(enroll, **enrollment(participant=unbanded))
+    [enrolled_event] = then.events
+    assert isinstance(enrolled_event, ParticipantEnrolled)
+    assert (enrolled_event.sex, enrolled_event.age_band) == (Sex.FEMALE, None)
 
 
 def test_enroll_in_an_approved_project_not_yet_started() -> None:

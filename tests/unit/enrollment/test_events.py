@@ -144,10 +144,25 @@ def test_decimals_stay_exact() -> None:
         (
             ParticipantRegistered,
             {"participant_id": str(PARTICIPANT), "sex": "F", "birth_year": 1984},
-            ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.FEMALE, birth_year=1984),
+            ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.FEMALE, age_band=None),
+        ),
+        (
+            enrollment.ParticipantEnrolled,
+            {
+                **{key: str(value) for key, value in case_at().items()},
+                "enrolled_on": "2025-06-09",
+                "consent_notice_version": "2025-01",
+                "screened_on": "2025-06-03",
+            },
+            enrollment.ParticipantEnrolled(
+                **case_at(),
+                enrolled_on=date(2025, 6, 9),
+                consent_notice_version="2025-01",
+                screened_on=date(2025, 6, 3),
+            ),
         ),
     ],
-    ids=["participant-registered"],
+    ids=["participant-registered-with-a-birth-year-no-longer-read", "participant-enrolled-without-sex-or-age-band"],
 )
 def test_events_stored_before_the_richer_domain_still_read(
     event_type: type, old_data: dict[str, object], expected: object
@@ -177,7 +192,9 @@ def test_every_project_event_says_where_the_project_is(event_type: type) -> None
 
 
 def test_no_event_carries_personal_data() -> None:
-    personal = {"name", "first_name", "last_name", "national_id", "phone", "address", "date_of_birth"}
+    personal = {
+        "name", "first_name", "last_name", "national_id", "phone", "address", "date_of_birth", "birth_year",
+    }  # fmt: skip
     for event_type in ALL_EVENTS - {unit.CareerDevelopmentUnitRegistered, project.ProjectProposed}:
         assert not personal & {f.name for f in dataclasses.fields(event_type)}, event_type.__name__
 

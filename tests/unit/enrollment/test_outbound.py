@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -10,12 +11,14 @@ import pytest
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
     MentorAssignedV1,
+    ParticipantEnrolledV1,
     ProjectNeedsAssessmentChangedV1,
     ProjectProposedV1,
     ProjectStatusChangedV1,
     UnitStatusChangedV1,
 )
 from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
+from pathways_enrollment.domain.enrollment import ParticipantEnrolled
 from pathways_enrollment.domain.mentor import (
     MentorAssigned,
     MentorAssignmentEnded,
@@ -28,6 +31,7 @@ from pathways_enrollment.domain.participant import (
     DuplicateResolution,
     ParticipantDuplicateResolved,
     ParticipantFlaggedAsPotentialDuplicate,
+    Sex,
 )
 from pathways_enrollment.domain.project import ProjectClosed, ProjectRejected, ProjectTerminated
 from pathways_enrollment.domain.unit import (
@@ -165,3 +169,14 @@ def test_a_proposal_and_an_assignment_say_where() -> None:
     assert isinstance(assignment, MentorAssignedV1)
     assert (assignment.project_id, assignment.unit_id, assignment.region) == (ASSIGNED.project_id, UNIT, "NORTH")
     assert assignment.partition_key() == MENTOR
+
+
+def test_an_enrollment_tells_the_participants_sex_and_age_band_and_nothing_older() -> None:
+    enrollment = enrolled()[-1]
+    assert isinstance(enrollment, ParticipantEnrolled)
+    told = published(replace(enrollment, sex=Sex.OTHER, age_band="15-24"))
+    before_bands = published(enrollment)
+    assert isinstance(told, ParticipantEnrolledV1) and isinstance(before_bands, ParticipantEnrolledV1)
+    assert (told.sex, told.age_band) == ("X", "15-24")
+    assert (before_bands.sex, before_bands.age_band) == (None, None)
+    assert not {"birth_year", "date_of_birth"} & set(told.model_dump())

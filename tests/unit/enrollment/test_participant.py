@@ -21,7 +21,7 @@ from pathways_enrollment.domain.participant import (
     register_participant,
     resolve_duplicate,
 )
-from tests.unit.enrollment.facts import NATIONAL_ID_HASH, OTHER_PARTICIPANT, PARTICIPANT, registered, uid
+from tests.unit.enrollment.facts import AGE_BAND, NATIONAL_ID_HASH, OTHER_PARTICIPANT, PARTICIPANT, registered, uid
 from tests.unit.enrollment.given import fold, given
 
 FLAGGED = [
@@ -36,7 +36,7 @@ def test_register_a_participant_with_only_a_hash_of_the_national_id() -> None:
         register_participant,
         participant_id=PARTICIPANT,
         sex=Sex.FEMALE,
-        birth_year=1984,
+        age_band=AGE_BAND,
         national_id_hash=NATIONAL_ID_HASH,
     )
     assert then.events == [registered()]
@@ -45,9 +45,21 @@ def test_register_a_participant_with_only_a_hash_of_the_national_id() -> None:
 
 def test_registering_without_a_hash_still_works_as_before() -> None:
     then = given(evolve_participant).when(
-        register_participant, participant_id=PARTICIPANT, sex=Sex.MALE, birth_year=1979
+        register_participant, participant_id=PARTICIPANT, sex=Sex.MALE, age_band="45-59"
     )
-    assert then.events == [ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.MALE, birth_year=1979)]
+    assert then.events == [ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.MALE, age_band="45-59")]
+
+
+def test_the_sex_and_age_band_are_kept_and_an_unknown_band_too() -> None:
+    known = given(evolve_participant).when(
+        register_participant, participant_id=PARTICIPANT, sex=Sex.OTHER, age_band="15-24"
+    )
+    unknown = given(evolve_participant).when(
+        register_participant, participant_id=PARTICIPANT, sex=Sex.FEMALE, age_band=None
+    )
+    assert known.state is not None and (known.state.sex, known.state.age_band) == (Sex.OTHER, "15-24")
+    assert unknown.events == [ParticipantRegistered(participant_id=PARTICIPANT, sex=Sex.FEMALE, age_band=None)]
+    assert unknown.state is not None and unknown.state.age_band is None
 
 
 def test_a_known_hash_flags_the_newcomer_as_a_potential_duplicate() -> None:
@@ -55,7 +67,7 @@ def test_a_known_hash_flags_the_newcomer_as_a_potential_duplicate() -> None:
         register_participant,
         participant_id=PARTICIPANT,
         sex=Sex.FEMALE,
-        birth_year=1984,
+        age_band=AGE_BAND,
         national_id_hash=NATIONAL_ID_HASH,
         existing_participant_id=OTHER_PARTICIPANT,
     )
@@ -70,7 +82,7 @@ def test_a_participant_is_registered_once() -> None:
         rule="participant-registered-once",
         participant_id=PARTICIPANT,
         sex=Sex.FEMALE,
-        birth_year=1984,
+        age_band=AGE_BAND,
     )
 
 
@@ -81,7 +93,7 @@ def test_the_national_id_itself_is_never_recorded(clear: str) -> None:
         rule="national-id-must-be-hashed",
         participant_id=PARTICIPANT,
         sex=Sex.FEMALE,
-        birth_year=1984,
+        age_band=AGE_BAND,
         national_id_hash=clear,
     )
     assert "3100600445635" not in str(error)

@@ -15,8 +15,11 @@ from pathways_outcomes.domain.enterprise import (
     evolve_enterprise,
 )
 from pathways_outcomes.domain.indicators import (
+    UNKNOWN_GROUP,
     Rate,
     employment_rate,
+    groups_in_order,
+    indicators_by_group,
     programme_indicators,
     training_completion_rate,
 )
@@ -134,3 +137,43 @@ def test_rates_keep_numerator_and_denominator_and_have_no_value_when_empty() -> 
     assert empty.median_income_change_thb == {3: None, 6: None, 12: None}
     assert empty.median_days_to_first_job is None
     assert empty.enterprises_started == {EnterpriseKind.ENTERPRISE: 0, EnterpriseKind.COMMUNITY_ENTERPRISE: 0}
+
+
+def test_groups_partition_the_cases_with_the_unknown_ones_in_their_own_group() -> None:
+    sex = {A: "F", B: "M", C: "F", D: "M", E: "Q"}  # F: not known; E: a group no one expected
+
+    by_sex = indicators_by_group(
+        CASES, lambda c: sex.get(c.enrollment_id), known=("F", "M", "X"), on=ON, enterprises=ENTERPRISES
+    )
+
+    assert list(by_sex.groups) == ["F", "M", "X", "Q", UNKNOWN_GROUP]
+    assert {name: found.cases for name, found in by_sex.groups.items()} == {
+        "F": 2,
+        "M": 2,
+        "X": 0,
+        "Q": 1,
+        UNKNOWN_GROUP: 1,
+    }
+    assert sum(found.cases for found in by_sex.groups.values()) == by_sex.overall.cases == len(CASES)
+    assert by_sex.overall == programme_indicators(CASES, on=ON, enterprises=ENTERPRISES)
+    women = [c for c in CASES if c.enrollment_id in (A, C)]
+    assert by_sex.groups["F"] == programme_indicators(women, on=ON, enterprises=ENTERPRISES)
+    assert by_sex.groups["X"] == programme_indicators([], on=ON, enterprises=ENTERPRISES)
+
+
+def test_an_enterprise_counts_in_each_group_of_its_participants() -> None:
+    shared = [enterprise(EnterpriseKind.COMMUNITY_ENTERPRISE, A, B)]
+    sex = {A: "F", B: "M"}
+
+    by_sex = indicators_by_group(CASES[:2], lambda c: sex[c.enrollment_id], known=("F", "M"), on=ON, enterprises=shared)
+
+    started = {
+        name: found.enterprises_started[EnterpriseKind.COMMUNITY_ENTERPRISE] for name, found in by_sex.groups.items()
+    }
+    assert started == {"F": 1, "M": 1, UNKNOWN_GROUP: 0}
+    assert by_sex.overall.enterprises_started[EnterpriseKind.COMMUNITY_ENTERPRISE] == 1
+
+
+def test_unknown_comes_last_and_known_groups_are_listed_even_when_empty() -> None:
+    assert groups_in_order(("F", "M"), ["UNKNOWN", "Z", "F", "A"]) == ["F", "M", "A", "Z", UNKNOWN_GROUP]
+    assert groups_in_order((), []) == [UNKNOWN_GROUP]

@@ -62,7 +62,11 @@ APPROVED_CURRICULUM = (CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED, CURRICULUM_AP
 
 
 def cohort_planned(
-    cohort_id: UUID = COHORT, *, project_id: UUID = PROJECT, attendance_threshold: float = 0.8
+    cohort_id: UUID = COHORT,
+    *,
+    project_id: UUID = PROJECT,
+    attendance_threshold: float = 0.8,
+    track: Track | None = Track.RESKILL,
 ) -> CohortPlanned:
     return CohortPlanned(
         cohort_id=cohort_id,
@@ -72,7 +76,7 @@ def cohort_planned(
         competencies=COMPETENCIES,
         attendance_threshold=attendance_threshold,
         starts_on=date(2024, 2, 1),
-        track=Track.RESKILL,
+        track=track,
     )
 
 
@@ -87,7 +91,9 @@ def session_held(held_on: date, *, cohort_id: UUID = COHORT, session_id: UUID | 
 RECORD_OPENED = TrainingRecordOpened(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT)
 
 
-def assigned(cohort_id: UUID = COHORT, assigned_on: date = date(2024, 1, 25)) -> AssignedToCohort:
+def assigned(
+    cohort_id: UUID = COHORT, assigned_on: date = date(2024, 1, 25), track: Track | None = Track.RESKILL
+) -> AssignedToCohort:
     return AssignedToCohort(
-        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=cohort_id, assigned_on=assigned_on
+        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=cohort_id, assigned_on=assigned_on, track=track
     )

@@ -14,6 +14,7 @@ from pathways_training.domain.cohort import CohortCancelled, CohortCompleted, Co
 from pathways_training.domain.curriculum import CurriculumRetired, CurriculumRevised, Track
 from pathways_training.domain.training import (
     AssessmentPhase,
+    AssignedToCohort,
     AttendanceRecorded,
     CompetencyScore,
     DropoutReason,
@@ -40,6 +41,15 @@ from tests.unit.training.given import (
     session_held,
 )
 
+MOVED = TransferredToCohort(
+    enrollment_id=ENROLLMENT,
+    participant_id=PARTICIPANT,
+    from_cohort_id=COHORT,
+    to_cohort_id=uuid4(),
+    transferred_on=date(2024, 2, 10),
+    sessions_expected_in_previous_cohort=(uuid4(), uuid4()),
+    track=Track.UPSKILL,
+)
 EVENTS: list[object] = [
     PROJECT_LEARNED,
     *APPROVED_CURRICULUM,
@@ -59,14 +69,7 @@ EVENTS: list[object] = [
         transferred_on=date(2024, 2, 1),
     ),
     assigned(),
-    TransferredToCohort(
-        enrollment_id=ENROLLMENT,
-        participant_id=PARTICIPANT,
-        from_cohort_id=COHORT,
-        to_cohort_id=uuid4(),
-        transferred_on=date(2024, 2, 10),
-        sessions_expected_in_previous_cohort=(uuid4(), uuid4()),
-    ),
+    MOVED,
     AttendanceRecorded(
         enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=COHORT, session_id=uuid4(), attended=False
     ),
@@ -122,3 +125,14 @@ def test_a_cohort_planned_before_the_track_was_copied_still_reads() -> None:
     del stored["track"]
 
     assert TypeAdapter(CohortPlanned).validate_python(stored).track is None
+
+
+@pytest.mark.parametrize("event", [assigned(), MOVED], ids=["assigned", "transferred"])
+def test_a_cohort_move_stored_before_the_track_was_copied_still_reads(
+    event: AssignedToCohort | TransferredToCohort,
+) -> None:
+    adapter: TypeAdapter[AssignedToCohort | TransferredToCohort] = TypeAdapter(type(event))
+    stored = adapter.dump_python(event, mode="json")
+    del stored["track"]
+
+    assert adapter.validate_python(stored).track is None

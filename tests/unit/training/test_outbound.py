@@ -7,10 +7,16 @@ from uuid import uuid4
 
 import pytest
 
-from pathways_contracts.training import EVENTS, CohortPlannedV1, TrainingCompletedV1
+from pathways_contracts.training import (
+    EVENTS,
+    CohortAssignedV1,
+    CohortPlannedV1,
+    CohortTransferredV1,
+    TrainingCompletedV1,
+)
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
 from pathways_training.domain.project import ProjectLearned
-from pathways_training.domain.training import TrainingCompleted
+from pathways_training.domain.training import AssignedToCohort, TrainingCompleted, TransferredToCohort
 from pathways_training.outbound import translate
 from tests.unit.training.test_events_storable import EVENTS as DOMAIN_EVENTS
 
@@ -62,3 +68,12 @@ def test_a_planned_cohort_tells_its_track() -> None:
 
     assert isinstance(planned, CohortPlannedV1)
     assert planned.track == "RESKILL"
+
+
+def test_joining_or_moving_to_a_cohort_tells_its_track() -> None:
+    moves = [translate(recorded(e)) for e in DOMAIN_EVENTS if isinstance(e, AssignedToCohort | TransferredToCohort)]
+
+    assert [(type(m), getattr(m, "track", None)) for m in moves] == [
+        (CohortAssignedV1, "RESKILL"),
+        (CohortTransferredV1, "UPSKILL"),
+    ]

@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from pathways_training.domain.cohort import Cohort, CohortCancelled, CohortCompleted, evolve_cohort
+from pathways_training.domain.curriculum import Track
 from pathways_training.domain.training import (
     AssessmentPhase,
     AssignedToCohort,
@@ -76,8 +77,15 @@ CLOSING = [
 ]
 
 
-def cohort(*events: object, cohort_id: Any = COHORT, project_id: Any = PROJECT, started: bool = True) -> Cohort:
-    history = [cohort_planned(cohort_id, project_id=project_id), *([cohort_started(cohort_id)] if started else [])]
+def cohort(
+    *events: object,
+    cohort_id: Any = COHORT,
+    project_id: Any = PROJECT,
+    started: bool = True,
+    track: Track | None = Track.RESKILL,
+) -> Cohort:
+    planned = cohort_planned(cohort_id, project_id=project_id, track=track)
+    history = [planned, *([cohort_started(cohort_id)] if started else [])]
     state = given(evolve_cohort, *history, *events)
     assert state is not None
     return state
@@ -185,6 +193,28 @@ def test_a_record_is_assigned_to_a_planned_or_running_cohort_of_its_project(star
     assert (record.cohort_id, record.joined_on) == (COHORT, date(2024, 1, 25))
 
 
+@pytest.mark.parametrize("track", [Track.UPSKILL, None], ids=["upskill", "cohort-without-a-track"])
+def test_an_assignment_tells_the_cohorts_track(track: Track | None) -> None:
+    state = given(evolve_record, RECORD_OPENED)
+
+    events = assign_to_cohort(
+        state, enrollment_id=ENROLLMENT, cohort=cohort(track=track), assigned_on=date(2024, 1, 25)
+    )
+
+    assert events == [assigned(track=track)]
+
+
+def test_a_transfer_tells_the_new_cohorts_track() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+    new = cohort(cohort_id=OTHER_COHORT, track=Track.UPSKILL)
+
+    [moved] = transfer_to_cohort(
+        state, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=new, transferred_on=date(2024, 2, 1)
+    )
+
+    assert isinstance(moved, TransferredToCohort) and moved.track is Track.UPSKILL
+
+
 def test_assigning_to_the_same_cohort_again_changes_nothing() -> None:
     state = given(evolve_record, RECORD_OPENED, assigned())
 
@@ -259,6 +289,7 @@ def test_a_transfer_moves_the_record_to_another_cohort_keeping_its_attendance() 
             to_cohort_id=OTHER_COHORT,
             transferred_on=date(2024, 2, 19),
             sessions_expected_in_previous_cohort=tuple(sorted([S1.session_id, S2.session_id])),
+            track=Track.RESKILL,
         )
     ]
     record = given(evolve_record, *history, *events, attended(O2, cohort_id=OTHER_COHORT))

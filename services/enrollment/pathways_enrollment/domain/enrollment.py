@@ -25,7 +25,7 @@ from pathways_enrollment.domain.errors import (
     TransitionNotAllowedError,
     require_existing,
 )
-from pathways_enrollment.domain.participant import Participant, ParticipantStatus
+from pathways_enrollment.domain.participant import Participant, ParticipantStatus, Sex
 from pathways_enrollment.domain.project import Project, require_open_project
 from pathways_enrollment.domain.screening import (
     BaselineProfile,
@@ -100,12 +100,15 @@ class ParticipantScreened(CaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ParticipantEnrolled(CaseEvent):
-    """The case is enrolled; it carries the baseline it was screened on, for the services that measure against it."""
+    """The case is enrolled; it carries the baseline it was screened on, for the services that measure against it,
+    and the participant's sex and age band, for the breakdowns they report (None in events enrolled before)."""
 
     enrolled_on: date
     consent_notice_version: str
     screened_on: date
     baseline: BaselineProfile | None = None
+    sex: Sex | None = None
+    age_band: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -340,6 +343,8 @@ def enroll(
             consent_notice_version=notice_version,
             screened_on=case.screening.screened_on,
             baseline=case.baseline,
+            sex=found.sex,
+            age_band=found.age_band,
         )
     ]
 

@@ -1,7 +1,9 @@
 """Participants: pseudonymous registry entries. Personal data lives in the vault, never here.
 
-Events carry the random participant id and, for duplicate detection, a keyed hash of the national
-ID computed outside the domain (never the ID itself). Registering with a hash the registry already
+Events carry the random participant id, the sex given and the band of the participant's age when
+registering (for equity breakdowns; never the date of birth or the birth year, which stay in the
+vault) and, for duplicate detection, a keyed hash of the national ID computed outside the domain
+(never the ID itself). Registering with a hash the registry already
 knows flags the newcomer as a potential duplicate of the participant holding it; a person resolves
 the flag by merging the newcomer into the other, or by declaring them different people. A merged
 participant is final: it cannot consent or enroll again (its history stays).
@@ -49,9 +51,12 @@ class DuplicateResolution(StrEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class ParticipantRegistered:
+    """``age_band`` is None when unknown: registered before bands were kept (those events held a birth
+    year, which is no longer read), or only a birth year was given and it spans two bands."""
+
     participant_id: UUID
     sex: Sex
-    birth_year: int
+    age_band: str | None = None
     national_id_hash: str | None = None
 
 
@@ -90,7 +95,7 @@ EVENTS: tuple[type, ...] = (
 class Participant:
     id: UUID
     sex: Sex
-    birth_year: int
+    age_band: str | None = None
     national_id_hash: str | None = None
     status: ParticipantStatus = ParticipantStatus.REGISTERED
     duplicate_of: UUID | None = None
@@ -111,11 +116,14 @@ def register_participant(
     *,
     participant_id: UUID,
     sex: Sex,
-    birth_year: int,
+    age_band: str | None,
     national_id_hash: str | None = None,
     existing_participant_id: UUID | None = None,
 ) -> list[ParticipantRegistered | ParticipantFlaggedAsPotentialDuplicate]:
-    """Register a participant; ``existing_participant_id`` is whoever already holds ``national_id_hash``."""
+    """Register a participant; ``existing_participant_id`` is whoever already holds ``national_id_hash``.
+
+    ``age_band`` is worked out by the caller from the date of birth, which the domain never sees.
+    """
     if state is not None:
         raise EnrollmentRuleError(
             f"participant {participant_id} is already registered", rule="participant-registered-once"
@@ -127,7 +135,7 @@ def register_participant(
         )
     events: list[ParticipantRegistered | ParticipantFlaggedAsPotentialDuplicate] = [
         ParticipantRegistered(
-            participant_id=participant_id, sex=sex, birth_year=birth_year, national_id_hash=national_id_hash
+            participant_id=participant_id, sex=sex, age_band=age_band, national_id_hash=national_id_hash
         )
     ]
     if existing_participant_id is not None and existing_participant_id != participant_id:
@@ -253,7 +261,7 @@ def evolve_participant(state: Participant | None, event: object) -> Participant:
             return Participant(
                 id=event.participant_id,
                 sex=event.sex,
-                birth_year=event.birth_year,
+                age_band=event.age_band,
                 national_id_hash=event.national_id_hash,
             )
         case ParticipantFlaggedAsPotentialDuplicate() if state is not None:

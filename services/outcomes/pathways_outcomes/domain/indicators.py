@@ -20,11 +20,16 @@ SQL for the HTTP API, and a test checks that both agree on the same cases.
   employment that gave it.
 - Employment related to training: cases whose latest employment is related / cases with an employment.
 - Enterprises started, by kind; online sales adoption: those selling online / enterprises started.
+
+Broken down by a grouping of the cases (sex, age band, track...), the groups partition the cases:
+each case is in exactly one group, those whose group is not known in ``UNKNOWN_GROUP``, so the
+groups' cases add up to the whole. Each group's indicators are the indicators of its cases; an
+enterprise counts in every group one of its participants is in (so not in a sum over groups).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -120,6 +125,45 @@ def programme_indicators(
         employment_related_to_training=employment_related_to_training_rate(cases),
         enterprises_started=enterprises_started(enterprises, cases),
         online_sales_adoption=online_sales_adoption(enterprises, cases),
+    )
+
+
+UNKNOWN_GROUP = "UNKNOWN"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndicatorsByGroup:
+    """The indicators of all the cases, and of each group of them (in :func:`groups_in_order`)."""
+
+    overall: ProgrammeIndicators
+    groups: dict[str, ProgrammeIndicators]
+
+
+def groups_in_order(known: Sequence[str], found: Iterable[str]) -> list[str]:
+    """Every known group (shown even with no case), then any other group found, then ``UNKNOWN_GROUP``."""
+    others = sorted(set(found) - {*known, UNKNOWN_GROUP})
+    return [*known, *others, UNKNOWN_GROUP]
+
+
+def indicators_by_group(
+    cases: Sequence[Case],
+    group_of: Callable[[Case], str | None],
+    *,
+    known: Sequence[str] = (),
+    on: date,
+    enterprises: Sequence[Enterprise] = (),
+    panel: bool = False,
+) -> IndicatorsByGroup:
+    """The indicators of the cases and of each group; a case whose ``group_of`` is None is in ``UNKNOWN_GROUP``."""
+    group = {c.enrollment_id: group_of(c) or UNKNOWN_GROUP for c in cases}
+    names = groups_in_order(known, group.values())
+    members = {name: [c for c in cases if group[c.enrollment_id] == name] for name in names}
+    return IndicatorsByGroup(
+        overall=programme_indicators(cases, on=on, enterprises=enterprises, panel=panel),
+        groups={
+            name: programme_indicators(of_group, on=on, enterprises=enterprises, panel=panel)
+            for name, of_group in members.items()
+        },
     )
 
 

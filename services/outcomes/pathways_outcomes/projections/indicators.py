@@ -16,18 +16,33 @@ open when a case was withdrawn or closed count as missed, as the domain marks th
 
 This module is its own read model, not more columns on the programme totals: new durable consumers
 start from stream sequence 1, so it fills in from the streams' whole history on a running system.
+
+Breakdowns group the cases of a slice by the participant's sex or age band (from their enrollment)
+or by their training track (the latest cohort assignment, cohort transfer or completion that gives
+one). A case whose group no event told (enrolled before these were published, never in a cohort)
+is in the UNKNOWN group: the groups always add up to the slice. On tables that predate the
+breakdowns their columns are added empty, and facts read before are not read again: those cases
+stay UNKNOWN (even the tracks completions told) until the read model is rebuilt from the streams.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantTransferredV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import (
+    SEXES,
+    ParticipantEnrolledV1,
+    ParticipantTransferredV1,
+    ParticipantWithdrawnV1,
+)
 from pathways_contracts.outcomes import (
     CaseClosedV1,
     CaseWithdrawnV1,
@@ -40,13 +55,26 @@ from pathways_contracts.outcomes import (
     FollowUpsScheduledV1,
     IncomeObservedV1,
 )
-from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
+from pathways_contracts.reference import AGE_BAND_IDS
+from pathways_contracts.training import (
+    TRACKS,
+    CohortAssignedV1,
+    CohortTransferredV1,
+    TrainingCompletedV1,
+    TrainingDroppedOutV1,
+)
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 from pathways_outcomes.domain.case import BASELINE_MONTH
 from pathways_outcomes.domain.enterprise import EnterpriseKind
 from pathways_outcomes.domain.follow_ups import FOLLOW_UP_MONTHS
-from pathways_outcomes.domain.indicators import ProgrammeIndicators, Rate
+from pathways_outcomes.domain.indicators import (
+    UNKNOWN_GROUP,
+    IndicatorsByGroup,
+    ProgrammeIndicators,
+    Rate,
+    groups_in_order,
+)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_indicators_enrollments (
@@ -58,13 +86,20 @@ CREATE TABLE IF NOT EXISTS rm_indicators_enrollments (
     province_code text,
     region text,
     placed_on date,
-    placed_sequence bigint
+    placed_sequence bigint,
+    sex text,
+    age_band text
 );
 CREATE TABLE IF NOT EXISTS rm_indicators_training (
     enrollment_id uuid PRIMARY KEY,
     completed boolean NOT NULL DEFAULT false,
-    dropped_out boolean NOT NULL DEFAULT false
+    dropped_out boolean NOT NULL DEFAULT false,
+    track text,
+    track_sequence bigint
 );
+-- Tables created before the breakdowns lack their columns.
+ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS sex text, ADD COLUMN IF NOT EXISTS age_band text;
+ALTER TABLE rm_indicators_training ADD COLUMN IF NOT EXISTS track text, ADD COLUMN IF NOT EXISTS track_sequence bigint;
 CREATE TABLE IF NOT EXISTS rm_indicators_cases (
     enrollment_id uuid PRIMARY KEY,
     ended boolean NOT NULL DEFAULT false,
@@ -150,9 +185,11 @@ async def _place(
 async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_indicators_enrollments (enrollment_id, enrolled, baseline_income_thb) VALUES ($1, true, $2) "
-        "ON CONFLICT (enrollment_id) DO UPDATE SET enrolled = true, baseline_income_thb = EXCLUDED.baseline_income_thb",
-        event.enrollment_id, event.baseline_monthly_income_thb,
+        "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, enrolled, baseline_income_thb, sex, age_band) "
+        "VALUES ($1, true, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET enrolled = true, "
+        "baseline_income_thb = EXCLUDED.baseline_income_thb, sex = COALESCE(EXCLUDED.sex, e.sex), "
+        "age_band = COALESCE(EXCLUDED.age_band, e.age_band)",
+        event.enrollment_id, event.baseline_monthly_income_thb, event.sex, event.age_band,
     )  # fmt: skip
     await _place(conn, inbound, ENROLLED_PLACE_ON)
 
@@ -165,8 +202,39 @@ async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWit
     await _set_flag(conn, ENROLLMENTS, "withdrawn", inbound.event.enrollment_id)
 
 
+_LATER_TRACK = (
+    "EXCLUDED.track IS NOT NULL AND (t.track_sequence IS NULL OR EXCLUDED.track_sequence >= t.track_sequence)"
+)
+
+
+async def _track(
+    conn: asyncpg.Connection,
+    inbound: Inbound[CohortAssignedV1] | Inbound[CohortTransferredV1] | Inbound[TrainingCompletedV1],
+    *,
+    completed: bool = False,
+) -> None:
+    """Keep the event's track if it gives one and is later (in stream order) than the one held."""
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_indicators_training AS t (enrollment_id, completed, track, track_sequence) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "completed = t.completed OR EXCLUDED.completed, "
+        f"track = CASE WHEN {_LATER_TRACK} THEN EXCLUDED.track ELSE t.track END, "
+        f"track_sequence = CASE WHEN {_LATER_TRACK} THEN EXCLUDED.track_sequence ELSE t.track_sequence END",
+        event.enrollment_id, completed, event.track, None if event.track is None else inbound.stream_sequence,
+    )  # fmt: skip
+
+
+async def on_cohort_assigned(conn: asyncpg.Connection, inbound: Inbound[CohortAssignedV1]) -> None:
+    await _track(conn, inbound)
+
+
+async def on_cohort_transferred(conn: asyncpg.Connection, inbound: Inbound[CohortTransferredV1]) -> None:
+    await _track(conn, inbound)
+
+
 async def on_training_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
-    await _set_flag(conn, TRAINING, "completed", inbound.event.enrollment_id)
+    await _track(conn, inbound, completed=True)
 
 
 async def on_training_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
@@ -265,6 +333,8 @@ READ_MODEL = ReadModel(
         ParticipantWithdrawnV1: on_withdrawn,
         TrainingCompletedV1: on_training_completed,
         TrainingDroppedOutV1: on_training_dropped_out,
+        CohortAssignedV1: on_cohort_assigned,
+        CohortTransferredV1: on_cohort_transferred,
         FollowUpsScheduledV1: on_scheduled,
         FollowUpCompletedV1: on_follow_up_completed,
         FollowUpMissedV1: on_follow_up_missed,
@@ -291,19 +361,39 @@ class Slice:
         return self.region, self.province_code, self.project_id
 
 
+class Breakdown(StrEnum):
+    """What the cases of a slice can be grouped by."""
+
+    SEX = "sex"
+    AGE_BAND = "age_band"
+    TRACK = "track"
+
+
+# The group of a case, in SQL over the slice's tables (e: enrollments, tr: training); constants, never input.
+_GROUP_OF = {Breakdown.SEX: "e.sex", Breakdown.AGE_BAND: "e.age_band", Breakdown.TRACK: "tr.track"}
+_WHOLE = "NULL::text"  # one group: the whole slice
+KNOWN_GROUPS: dict[Breakdown, tuple[str, ...]] = {
+    Breakdown.SEX: SEXES,
+    Breakdown.AGE_BAND: AGE_BAND_IDS,
+    Breakdown.TRACK: TRACKS,
+}
+
+# Each query is grouped by the slice's `grp` ({group} filled in from _GROUP_OF or _WHOLE).
 # $1 region, $2 province code, $3 project id; each query adds its own parameters after these.
 _SLICE = """
 WITH slice AS (
-    SELECT enrollment_id, baseline_income_thb, withdrawn
-    FROM rm_indicators_enrollments
-    WHERE enrolled
-        AND ($1::text IS NULL OR region = $1)
-        AND ($2::text IS NULL OR province_code = $2)
-        AND ($3::uuid IS NULL OR project_id = $3)
+    SELECT e.enrollment_id, e.baseline_income_thb, e.withdrawn, {group} AS grp
+    FROM rm_indicators_enrollments e
+    LEFT JOIN rm_indicators_training tr USING (enrollment_id)
+    WHERE e.enrolled
+        AND ($1::text IS NULL OR e.region = $1)
+        AND ($2::text IS NULL OR e.province_code = $2)
+        AND ($3::uuid IS NULL OR e.project_id = $3)
 )"""
 
 _CASES = f"""{_SLICE}
 SELECT
+    s.grp,
     count(*) AS cases,
     count(*) FILTER (WHERE t.completed) AS completed,
     count(*) FILTER (WHERE t.completed OR t.dropped_out OR s.withdrawn) AS training_over,
@@ -313,12 +403,14 @@ SELECT
 FROM slice s
 LEFT JOIN rm_indicators_training t USING (enrollment_id)
 LEFT JOIN rm_indicators_cases c USING (enrollment_id)
+GROUP BY s.grp
 """
 
 # $4 the day asked about, $5 how many follow-ups the panel answered (all of them).
 _FOLLOW_UPS = f"""{_SLICE},
 follow_ups AS (
     SELECT
+        slice.grp,
         f.enrollment_id,
         f.month,
         f.completed,
@@ -332,6 +424,7 @@ panel AS (
     SELECT enrollment_id FROM follow_ups GROUP BY enrollment_id HAVING count(*) FILTER (WHERE completed) = $5
 )
 SELECT
+    f.grp,
     f.month,
     count(*) FILTER (WHERE f.due) AS due,
     count(*) FILTER (WHERE f.completed) AS completed,
@@ -340,63 +433,116 @@ SELECT
     count(*) FILTER (WHERE f.completed AND f.employed AND p.enrollment_id IS NOT NULL) AS panel_employed
 FROM follow_ups f
 LEFT JOIN panel p USING (enrollment_id)
-GROUP BY f.month
+GROUP BY f.grp, f.month
 """
 
 # percentile_disc at 0.5 and just above gives the two middle values of an even count (the middle one
 # twice of an odd count) from one sort: their mean is the exact median, in numeric.
 _INCOME_CHANGES = f"""{_SLICE},
 changes AS (
-    SELECT i.at_month AS month, i.income_thb - COALESCE(s.baseline_income_thb, b.income_thb) AS change
+    SELECT s.grp, i.at_month AS month, i.income_thb - COALESCE(s.baseline_income_thb, b.income_thb) AS change
     FROM slice s
     JOIN rm_indicators_incomes i ON i.enrollment_id = s.enrollment_id AND i.at_month <> {BASELINE_MONTH}
     LEFT JOIN rm_indicators_incomes b ON b.enrollment_id = s.enrollment_id AND b.at_month = {BASELINE_MONTH}
 )
-SELECT month, (middles[1] + middles[2]) / 2 AS median
+SELECT grp, month, (middles[1] + middles[2]) / 2 AS median
 FROM (
-    SELECT month, percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY change) AS middles
+    SELECT grp, month, percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY change) AS middles
     FROM changes
     WHERE change IS NOT NULL
-    GROUP BY month
+    GROUP BY grp, month
 ) m
 """
 
 _ENTERPRISES = f"""{_SLICE},
 started AS (
-    SELECT DISTINCT e.enterprise_id, e.kind, e.sells_online
+    SELECT DISTINCT slice.grp, e.enterprise_id, e.kind, e.sells_online
     FROM rm_indicators_enterprises e
     JOIN rm_indicators_enterprise_members m USING (enterprise_id)
     JOIN slice USING (enrollment_id)
     WHERE e.kind IS NOT NULL
 )
-SELECT kind, count(*) AS started, count(*) FILTER (WHERE sells_online) AS online
+SELECT grp, kind, count(*) AS started, count(*) FILTER (WHERE sells_online) AS online
 FROM started
-GROUP BY kind
+GROUP BY grp, kind
 """
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What the queries answered, every row tagged with its group (None: the whole slice)."""
+
+    cases: list[asyncpg.Record]
+    follow_ups: list[asyncpg.Record]
+    changes: list[asyncpg.Record]
+    enterprises: list[asyncpg.Record]
+
+    def of(self, group: str | None) -> _Rows:
+        def mine(rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
+            return [row for row in rows if row["grp"] == group]
+
+        return _Rows(mine(self.cases), mine(self.follow_ups), mine(self.changes), mine(self.enterprises))
 
 
 async def programme_indicators(pool: asyncpg.Pool, of: Slice, *, on: date, panel: bool = False) -> ProgrammeIndicators:
     """The indicators of the cases in a slice, with follow-ups due as of ``on``, as the domain defines them."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        (cases,) = await conn.fetch(_CASES, *of.parameters())  # an aggregate: always one row
-        follow_ups = await conn.fetch(_FOLLOW_UPS, *of.parameters(), on, len(FOLLOW_UP_MONTHS))
-        changes = await conn.fetch(_INCOME_CHANGES, *of.parameters())
-        enterprises = await conn.fetch(_ENTERPRISES, *of.parameters())
-    by_month = {row["month"]: row for row in follow_ups}
+        rows = await _fetch(conn, of, _WHOLE, on=on)
+    return _indicators(rows, panel=panel)
+
+
+async def indicators_by_group(
+    pool: asyncpg.Pool, of: Slice, by: Breakdown, *, on: date, panel: bool = False
+) -> IndicatorsByGroup:
+    """The slice's indicators and those of each group of its cases, read in one snapshot so the groups add up."""
+    group = f"COALESCE({_GROUP_OF[by]}, '{UNKNOWN_GROUP}')"
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        whole = await _fetch(conn, of, _WHOLE, on=on)
+        grouped = await _fetch(conn, of, group, on=on)
+    names = groups_in_order(KNOWN_GROUPS[by], (row["grp"] for row in grouped.cases))
+    return IndicatorsByGroup(
+        overall=_indicators(whole, panel=panel),
+        groups={name: _indicators(grouped.of(name), panel=panel) for name in names},
+    )
+
+
+async def _fetch(conn: PoolConnectionProxy, of: Slice, group: str, *, on: date) -> _Rows:
+    def grouped(query: str) -> str:
+        return query.replace("{group}", group)
+
+    return _Rows(
+        cases=await conn.fetch(grouped(_CASES), *of.parameters()),
+        follow_ups=await conn.fetch(grouped(_FOLLOW_UPS), *of.parameters(), on, len(FOLLOW_UP_MONTHS)),
+        changes=await conn.fetch(grouped(_INCOME_CHANGES), *of.parameters()),
+        enterprises=await conn.fetch(grouped(_ENTERPRISES), *of.parameters()),
+    )
+
+
+def _indicators(rows: _Rows, *, panel: bool) -> ProgrammeIndicators:
+    """The indicators of one group's rows (none: a group, or a slice, with no case)."""
+    cases = rows.cases[0] if rows.cases else None
+    by_month = {row["month"]: row for row in rows.follow_ups}
     respondents, employed = ("panel_completed", "panel_employed") if panel else ("completed", "employed")
     return ProgrammeIndicators(
-        cases=cases["cases"],
-        training_completion=Rate(numerator=cases["completed"], denominator=cases["training_over"]),
+        cases=_count(cases, "cases"),
+        training_completion=Rate(numerator=_count(cases, "completed"), denominator=_count(cases, "training_over")),
         follow_up_completion={m: _rate(by_month.get(m), "completed", "due") for m in FOLLOW_UP_MONTHS},
         employment={m: _rate(by_month.get(m), employed, respondents) for m in FOLLOW_UP_MONTHS},
-        median_income_change_thb=_medians(changes),
-        median_days_to_first_job=cases["median_days_to_first_job"],
-        employment_related_to_training=Rate(numerator=cases["related_to_training"], denominator=cases["employed"]),
-        enterprises_started={kind: _started(enterprises, kind) for kind in EnterpriseKind},
+        median_income_change_thb=_medians(rows.changes),
+        median_days_to_first_job=None if cases is None else cases["median_days_to_first_job"],
+        employment_related_to_training=Rate(
+            numerator=_count(cases, "related_to_training"), denominator=_count(cases, "employed")
+        ),
+        enterprises_started={kind: _started(rows.enterprises, kind) for kind in EnterpriseKind},
         online_sales_adoption=Rate(
-            numerator=sum(row["online"] for row in enterprises), denominator=sum(row["started"] for row in enterprises)
+            numerator=sum(row["online"] for row in rows.enterprises),
+            denominator=sum(row["started"] for row in rows.enterprises),
         ),
     )
+
+
+def _count(row: asyncpg.Record | None, column: str) -> int:
+    return 0 if row is None else int(row[column])
 
 
 def _rate(row: asyncpg.Record | None, numerator: str, denominator: str) -> Rate:
@@ -405,10 +551,10 @@ def _rate(row: asyncpg.Record | None, numerator: str, denominator: str) -> Rate:
     return Rate(numerator=row[numerator], denominator=row[denominator])
 
 
-def _medians(rows: list[asyncpg.Record]) -> dict[int, Decimal | None]:
+def _medians(rows: Sequence[asyncpg.Record]) -> dict[int, Decimal | None]:
     found: dict[int, Decimal] = {row["month"]: row["median"] for row in rows}
     return {month: found.get(month) for month in FOLLOW_UP_MONTHS}
 
 
-def _started(rows: list[asyncpg.Record], kind: EnterpriseKind) -> int:
+def _started(rows: Sequence[asyncpg.Record], kind: EnterpriseKind) -> int:
     return sum(row["started"] for row in rows if row["kind"] == kind.value)

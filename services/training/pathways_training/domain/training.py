@@ -115,20 +115,26 @@ class EnrollmentTransferNoted:
 
 @dataclass(frozen=True, kw_only=True)
 class AssignedToCohort:
+    """``track`` is the cohort's (None in events recorded before it was copied, or for a cohort without one)."""
+
     enrollment_id: UUID
     participant_id: UUID
     cohort_id: UUID
     assigned_on: date
+    track: Track | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class TransferredToCohort:
+    """``track`` is the new cohort's (None in events recorded before it was copied, or for a cohort without one)."""
+
     enrollment_id: UUID
     participant_id: UUID
     from_cohort_id: UUID
     to_cohort_id: UUID
     transferred_on: date
     sessions_expected_in_previous_cohort: tuple[UUID, ...]
+    track: Track | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,6 +297,7 @@ def assign_to_cohort(
             **_ids(enrollment_id, record),
             cohort_id=cohort.cohort_id,
             assigned_on=assigned_on,
+            track=cohort.track,
         )
     ]
 
@@ -321,6 +328,7 @@ def transfer_to_cohort(
             to_cohort_id=to_cohort.cohort_id,
             transferred_on=transferred_on,
             sessions_expected_in_previous_cohort=tuple(sorted(expected)),
+            track=to_cohort.track,
         )
     ]
 
