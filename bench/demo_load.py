@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import asyncpg
 
-from bench.support import row, servers
+from bench.support import BENCH_FOLDER, row, servers
 from pathways_infra.demo.cli import load
 from pathways_infra.demo.plan import ARTICLE_PARTICIPANTS, plan_programme
 from pathways_infra.http_client import LeanClient
@@ -61,28 +61,35 @@ def _cpu_in_stat(stat: str) -> float:
 
 def _server_processes(names: tuple[str, ...]) -> dict[int, tuple[str, float]]:
     """pid → (program, CPU seconds so far) of each process of the named programs (e.g. every
-    PostgreSQL backend). Only those this bench started, when it started them: other servers on the
-    machine (another test run) are not ours to count."""
+    PostgreSQL backend). Only those this bench started, when it started them (its NATS is its child;
+    pg_ctl detaches PostgreSQL, found by its data folder): other servers on the machine, another test
+    run's, are not ours to count."""
     found: dict[int, tuple[str, float]] = {}
     parents: dict[int, int] = {}
+    roots = {os.getpid()}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
+            pid = int(stat.parent.name)
+            program = text[text.index("(") + 1 : text.rindex(")")]
+            if program == "postgres" and BENCH_FOLDER.encode() in (stat.parent / "cmdline").read_bytes():
+                roots.add(pid)
         except OSError:
             continue  # it ended meanwhile
-        pid, parent = int(stat.parent.name), int(text.rsplit(")", 1)[1].split()[1])
-        parents[pid] = parent
-        program = text[text.index("(") + 1 : text.rindex(")")]
+        parents[pid] = int(text.rsplit(")", 1)[1].split()[1])
         if program in names:
             found[pid] = (program, _cpu_in_stat(text))
-    ours = {pid: figures for pid, figures in found.items() if _descends_from(pid, os.getpid(), parents)}
-    return ours or found
+    ours = {pid: figures for pid, figures in found.items() if pid in roots or _descends_from(pid, roots, parents)}
+    for name in names:  # servers given by PATHWAYS_* URLs: count every process of the program
+        if not any(program == name for program, _ in ours.values()):
+            ours |= {pid: figures for pid, figures in found.items() if figures[0] == name}
+    return ours
 
 
-def _descends_from(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+def _descends_from(pid: int, ancestors: set[int], parents: dict[int, int]) -> bool:
     while pid > 1:
         pid = parents.get(pid, 0)
-        if pid == ancestor:
+        if pid in ancestors:
             return True
     return False
 

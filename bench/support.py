@@ -11,11 +11,13 @@ from statistics import quantiles
 
 from pathways_infra.embedded import EmbeddedServers, ServerUrls
 
+BENCH_FOLDER = "pathways-bench-"  # prefix of the embedded servers' temporary folder
+
 
 @contextmanager
 def servers() -> Iterator[ServerUrls]:
     with (
-        tempfile.TemporaryDirectory(prefix="pathways-bench-") as folder,
+        tempfile.TemporaryDirectory(prefix=BENCH_FOLDER) as folder,
         EmbeddedServers(
             Path(folder),
             database_url=os.environ.get("PATHWAYS_DATABASE_URL"),
