@@ -192,6 +192,9 @@ async def main(participants: int, concurrency: int) -> None:
     row("programme totals match the generator", str(summary["totals_match"]))
     for phase, seconds in summary["phases"].items():
         row(f"  phase: {phase}", f"{seconds:9.1f} s")
+    row("  commands with the highest p99: p50 / p99 (count)", "")
+    for kind in summary["slowest_commands"]:
+        row(f"    {kind['p50_ms']:7.1f} / {kind['p99_ms']:7.1f} ms ({kind['count']:,})", kind["command"])
     for who, seconds in cpu.items():
         row(f"  CPU: {who}", f"{seconds:9.1f} s ({seconds * 1e3 / summary['commands']:.2f} ms per command)")
     _print_work(health)

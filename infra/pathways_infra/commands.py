@@ -147,6 +147,12 @@ class StateCache:
             return _Loaded(None, 0)
         return None
 
+    def peek(self, aggregate_id: UUID) -> Any | None:
+        """The state last committed, if cached; safe from any thread (one lookup, order untouched).
+        It may be stale: only for what never changes once recorded."""
+        loaded = self._entries.get(aggregate_id)
+        return None if loaded is None else loaded.state
+
     def keep(self, aggregates: dict[UUID, _Loaded[Any]]) -> None:
         self._entries.update(aggregates)
         for aggregate_id, loaded in aggregates.items():
@@ -351,6 +357,10 @@ class CommandRunner:
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Pending(job, loop, future, idempotent))
         return await future
+
+    def peek(self, aggregate_id: UUID) -> Any | None:
+        """An aggregate's state as cached, without waiting for the worker (see ``StateCache.peek``)."""
+        return self.cache.peek(aggregate_id)
 
     async def call(self, function: Callable[[], T]) -> T:
         """Run a read on the worker (it owns the event store's connections' thread)."""

@@ -92,6 +92,7 @@ async def load(programme: Programme, addresses: Mapping[str, tuple[str, int]], c
         "p99_ms": round(stats.percentile(0.99) * 1000, 1),
         "caught_up_seconds": round(caught_up, 1),
         "phases": {name: round(seconds, 1) for name, seconds in stats.phases.items()},
+        "slowest_commands": stats.slowest_kinds(5),
         "expected": expected,
         "reported": reported,
         "totals_match": _matches(expected, reported),

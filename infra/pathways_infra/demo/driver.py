@@ -9,7 +9,9 @@ is about to open) is retried with backoff; anything else that is not 201 stops t
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,20 +28,41 @@ class DemoError(RuntimeError):
     """A command the demo sent was refused for a reason waiting cannot fix."""
 
 
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
     retries: int = 0
     started: float = field(default_factory=time.perf_counter)
     phases: dict[str, float] = field(default_factory=dict)
+    by_kind: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def commands(self) -> int:
         return len(self.latencies)
 
+    def record(self, service: str, path: str, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self.by_kind[f"{service} POST {_ID.sub('{id}', path)}"].append(seconds)
+
     def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+        return _percentile(self.latencies, share)
+
+    def slowest_kinds(self, count: int) -> list[dict[str, Any]]:
+        """The kinds of command with the highest p99: where a latency tail comes from."""
+        by_p99 = sorted(self.by_kind.items(), key=lambda kind: _percentile(kind[1], 0.99), reverse=True)
+        return [
+            {"command": kind, "count": len(seconds), "p50_ms": round(_percentile(seconds, 0.50) * 1000, 1),
+             "p99_ms": round(_percentile(seconds, 0.99) * 1000, 1)}
+            for kind, seconds in by_p99[:count]
+        ]  # fmt: skip
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,7 @@ class Driver:
             began = time.perf_counter()
             response = await client.post(command.path, command.body, headers)
             if response.status_code == 201:
-                self.stats.latencies.append(time.perf_counter() - began)
+                self.stats.record(command.service, command.path, time.perf_counter() - began)
                 answer: dict[str, Any] = response.json()
                 return answer
             if not self._worth_waiting(command, response) or time.monotonic() > deadline:
