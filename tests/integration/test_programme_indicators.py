@@ -22,14 +22,13 @@ before they were published) and D was never in a cohort.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantTransferredV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.outcomes import (
     CaseClosedV1,
     EmploymentRecordedV1,
@@ -53,32 +52,16 @@ from pathways_infra.service import ServiceRuntime
 from pathways_infra.settings import Settings
 from tests.support.indicators import per_month, rate
 from tests.support.messages import publish_all
+from tests.support.stream_cases import AT, Case, Project, transferred, withdrawn
 from tests.support.system import eventually, running_system
 
-AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+WITHDRAWN_ON = date(2025, 4, 1)
 COMPLETED_ON = date(2025, 6, 1)
 DUE = [date(2025, 9, 1), date(2025, 12, 1), date(2026, 6, 1)]
 AS_OF = date(2025, 11, 30)  # the 3-month follow-ups are due, the 6-month ones not yet
 
 
-@dataclass(frozen=True)
-class Project:
-    province_code: str
-    region: str
-    project_id: UUID = field(default_factory=uuid4)
-
-
 CHIANG_MAI, BANGKOK, KHON_KAEN = Project("TH-50", "NORTH"), Project("TH-10", "CENTRAL"), Project("TH-40", "NORTHEAST")
-
-
-@dataclass(frozen=True)
-class Case:
-    project: Project
-    participant_id: UUID = field(default_factory=uuid4)
-    enrollment_id: UUID = field(default_factory=uuid4)
-
-    def ids(self) -> dict[str, Any]:
-        return {"occurred_at": AT, "participant_id": self.participant_id, "enrollment_id": self.enrollment_id}
 
 
 A, B, C, D, E = Case(CHIANG_MAI), Case(CHIANG_MAI), Case(BANGKOK), Case(BANGKOK), Case(KHON_KAEN)
@@ -200,30 +183,6 @@ def enrolled(case: Case, *, sex: str | None = None, age_band: str | None = None)
     )
 
 
-def transferred(case: Case, to: Project, on: date) -> ParticipantTransferredV1:
-    return ParticipantTransferredV1(
-        **case.ids(),
-        project_id=to.project_id,
-        province_code=to.province_code,
-        region=to.region,
-        from_project_id=case.project.project_id,
-        from_province_code=case.project.province_code,
-        from_region=case.project.region,
-        transferred_on=on,
-        reason="RELOCATION",
-    )
-
-
-def withdrawn(case: Case, *, was_enrolled: bool) -> ParticipantWithdrawnV1:
-    return ParticipantWithdrawnV1(
-        **case.ids(),
-        project_id=case.project.project_id,
-        reason="PARTICIPANT_REQUEST",
-        withdrawn_on=date(2025, 4, 1),
-        was_enrolled=was_enrolled,
-    )
-
-
 def enrollment_stream() -> list[IntegrationEvent]:
     return [
         enrolled(A, sex="F", age_band="35-44"),
@@ -233,8 +192,8 @@ def enrollment_stream() -> list[IntegrationEvent]:
         transferred(B, KHON_KAEN, date(2025, 3, 1)),
         transferred(B, BANGKOK, date(2025, 2, 1)),  # published later, happened earlier
         enrolled(B),  # told again (a new event, as an older one without sex or age band): B stays moved, keeps them
-        withdrawn(D, was_enrolled=True),
-        withdrawn(E, was_enrolled=False),
+        withdrawn(D, was_enrolled=True, on=WITHDRAWN_ON),
+        withdrawn(E, was_enrolled=False, on=WITHDRAWN_ON),
     ]
 
 

@@ -7,18 +7,14 @@ with a duplicate copy of some; only the outcomes service runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
     ParticipantEnrolledV1,
-    ParticipantTransferredV1,
-    ParticipantWithdrawnV1,
     ProjectOpenedV1,
 )
 from pathways_contracts.outcomes import (
@@ -33,33 +29,16 @@ from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.settings import Settings
 from tests.support.messages import publish_all
+from tests.support.stream_cases import AT, Case, Project, transferred, withdrawn
 from tests.support.system import eventually, running_system
 
-AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+WITHDRAWN_ON = date(2025, 7, 1)
 PROVINCES = {"TH-50": "NORTH", "TH-10": "CENTRAL", "TH-40": "NORTHEAST"}
 
 
-@dataclass(frozen=True)
-class Project:
-    province_code: str
-    project_id: UUID = field(default_factory=uuid4)
-
-    @property
-    def region(self) -> str:
-        return PROVINCES[self.province_code]
-
-
-@dataclass(frozen=True)
-class Case:
-    project: Project
-    participant_id: UUID = field(default_factory=uuid4)
-    enrollment_id: UUID = field(default_factory=uuid4)
-
-    def ids(self) -> dict[str, Any]:
-        return {"occurred_at": AT, "participant_id": self.participant_id, "enrollment_id": self.enrollment_id}
-
-
-CHIANG_MAI, BANGKOK, KHON_KAEN, CHIANG_MAI_TOO = (Project(c) for c in ("TH-50", "TH-10", "TH-40", "TH-50"))
+CHIANG_MAI, BANGKOK, KHON_KAEN, CHIANG_MAI_TOO = (
+    Project(c, PROVINCES[c]) for c in ("TH-50", "TH-10", "TH-40", "TH-50")
+)
 
 WAGE_LATEST = Case(CHIANG_MAI)  # employed twice: the later (by occurred_at) one counts
 COMMUNITY = Case(CHIANG_MAI)  # employed, and in a community enterprise and an enterprise
@@ -180,20 +159,6 @@ def enrolled(case: Case) -> ParticipantEnrolledV1:
     )
 
 
-def transferred(case: Case, to: Project, on: date) -> ParticipantTransferredV1:
-    return ParticipantTransferredV1(
-        **case.ids(),
-        project_id=to.project_id,
-        province_code=to.province_code,
-        region=to.region,
-        from_project_id=case.project.project_id,
-        from_province_code=case.project.province_code,
-        from_region=case.project.region,
-        transferred_on=on,
-        reason="RELOCATION",
-    )
-
-
 def screened_out(case: Case) -> ApplicationScreenedOutV1:
     project = case.project
     return ApplicationScreenedOutV1(
@@ -203,16 +168,6 @@ def screened_out(case: Case) -> ApplicationScreenedOutV1:
         region=project.region,
         screened_on=date(2025, 1, 10),
         reasons=["income-above-threshold"],
-    )
-
-
-def withdrawn(case: Case, *, was_enrolled: bool) -> ParticipantWithdrawnV1:
-    return ParticipantWithdrawnV1(
-        **case.ids(),
-        project_id=case.project.project_id,
-        reason="PARTICIPANT_REQUEST",
-        withdrawn_on=date(2025, 7, 1),
-        was_enrolled=was_enrolled,
     )
 
 
@@ -226,13 +181,13 @@ def enrollment_stream() -> list[IntegrationEvent]:
     return [
         *projects,
         screened_out(SCREENED_OUT),
-        withdrawn(SCREENED_OUT, was_enrolled=False),
+        withdrawn(SCREENED_OUT, was_enrolled=False, on=WITHDRAWN_ON),
         screened_out(NO_OUTCOME),
         *(enrolled(case) for case in ENROLLED),
         enrolled(WAGE_LATEST),  # the same enrollment told twice (a new event): still one
         transferred(DROPPED_AND_MOVED, KHON_KAEN, date(2025, 3, 1)),
         transferred(DROPPED_AND_MOVED, CHIANG_MAI, date(2025, 2, 1)),  # published later, happened earlier
-        withdrawn(WITHDRAWN_AFTER_COMPLETION, was_enrolled=True),
+        withdrawn(WITHDRAWN_AFTER_COMPLETION, was_enrolled=True, on=WITHDRAWN_ON),
     ]
 
 
