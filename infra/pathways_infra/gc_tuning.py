@@ -16,7 +16,7 @@ YOUNG_THRESHOLD = 20_000
 
 
 def tune_for_service() -> None:
-    """Call once start-up is done: what exists then lives as long as the process."""
+    """Call once the process has loaded what it keeps (modules, the app): frozen, it is never scanned again."""
     gc.collect()
     gc.freeze()
     _, middle, old = gc.get_threshold()
