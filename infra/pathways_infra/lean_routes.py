@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import email.message
 import json
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, params
+from fastapi._compat import lenient_issubclass
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.dependencies.utils import request_body_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, serialize_response
 from fastapi.utils import is_body_allowed_for_status_code
+from pydantic import BaseModel
 from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette._utils import get_route_path
 from starlette.responses import Response
@@ -107,6 +109,7 @@ def _fits(route: APIRoute, request_only: Collection[RequestOnly]) -> bool:
         and not (dependant.websocket_param_name or dependant.http_connection_param_name)
         and not dependant.security_scopes_param_name
         and all(_request_only(sub, request_only) for sub in dependant.dependencies)
+        and not any(lenient_issubclass(field.type_, BaseModel) for field in dependant.path_params)
     )
 
 
@@ -127,8 +130,7 @@ def lean_handler(route: APIRoute) -> Callable[[Request], Awaitable[Response]]:
         values: dict[str, Any] = {name: await call(request) for name, call in calls}  # type: ignore[misc]
         if dependant.request_param_name:
             values[dependant.request_param_name] = request
-        path_values, errors = request_params_to_args(dependant.path_params, request.path_params)
-        values.update(path_values)
+        errors = _path_parameters(dependant, request.path_params, values)
         if has_body:
             body_values, body_errors = await request_body_to_args(
                 body_fields=dependant.body_params, received_body=body, embed_body_fields=route._embed_body_fields
@@ -141,6 +143,19 @@ def lean_handler(route: APIRoute) -> Callable[[Request], Awaitable[Response]]:
         return answer if isinstance(answer, Response) else await _serialised(route, answer)
 
     return handle
+
+
+def _path_parameters(dependant: Dependant, received: Mapping[str, Any], values: dict[str, Any]) -> list[Any]:
+    """As FastAPI's ``request_params_to_args`` for path parameters, which are always there and
+    scalar (``_fits`` refuses a model as one): each validated by its own field, errors at ("path", name)."""
+    errors: list[Any] = []
+    for field in dependant.path_params:
+        value, field_errors = field.validate(received.get(field.alias), values, loc=("path", field.alias))
+        if field_errors:
+            errors += field_errors
+        else:
+            values[field.name] = value
+    return errors
 
 
 async def _json_body(request: Request) -> Any:
