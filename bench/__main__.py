@@ -7,4 +7,4 @@ from pathways_infra.demo.plan import ARTICLE_PARTICIPANTS
 
 asyncio.run(relay_throughput.main(50_000))
 asyncio.run(http_latency.main(200.0, 15.0))
-asyncio.run(demo_load.main(ARTICLE_PARTICIPANTS, 96))
+asyncio.run(demo_load.main(ARTICLE_PARTICIPANTS, 96, 20_000))
