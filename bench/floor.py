@@ -41,7 +41,7 @@ from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.envelope import Envelope
 from pathways_enrollment.commands import Apply
 from pathways_infra.http_client import LeanClient
-from pathways_infra.nats_headers import install_fast_header_parser
+from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.outbound_message import OutboundMessage
 from pathways_infra.publisher import PipelinedPublisher
 from pathways_infra.relay import mark_atomic_batch
@@ -213,7 +213,7 @@ def _envelope_headers(number: int) -> dict[str, str]:
 async def jetstream_costs(nats_url: str, *, events: int, consumers: int, batch: int = 50) -> tuple[Cost, Cost]:
     """(publish per event, deliver per delivery): atomic batches as the relay sends them; pull
     consumers fetching batches and acking each message, as ours do."""
-    install_fast_header_parser()  # as the services do
+    install_nats_fast_paths()  # as the services do
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     name = f"FLOOR{uuid.uuid4().hex[:6].upper()}"

@@ -31,7 +31,7 @@ from pathways_infra.consumer import (
 from pathways_infra.database import DatabaseAddress, ensure_database, keep_session
 from pathways_infra.eventstore import EventStore
 from pathways_infra.guard import StreamGuard, retire_full_stream_guard
-from pathways_infra.nats_headers import install_fast_header_parser
+from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
@@ -124,7 +124,7 @@ class ServiceRuntime:
         async with self.pool.acquire() as conn:
             for ddl in [*self.definition.tables, *(read_model.ddl for read_model in self.definition.read_models)]:
                 await conn.execute(ddl)
-        install_fast_header_parser()
+        install_nats_fast_paths()
         self.nc = await nats.connect(servers=settings.nats_servers, name=f"pathways-{self.name}")
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
         await ensure_streams(self.js, settings.stream_replicas)
