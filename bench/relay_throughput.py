@@ -98,7 +98,7 @@ async def relay_rate(database_url: str, nats_url: str, count: int) -> tuple[floa
     in_stream = (await js.stream_info("ENROLLMENT")).state.messages
     await nc.close()
     store.close()
-    relay_only = ("Nats-Expected-Last-Sequence", "Nats-Batch-Id", "Nats-Batch-Sequence", "Nats-Batch-Commit")
+    relay_only = ("Nats-Expected-Last-Sequence",)
     headers = {k: v for k, v in (sample.headers or {}).items() if k not in relay_only}
     return count / elapsed, in_stream, sample.data or b"", headers
 

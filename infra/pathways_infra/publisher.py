@@ -28,7 +28,14 @@ class Ack:
     stream: str
     sequence: int
     duplicate: bool
-    count: int = 1
+
+
+@dataclass(frozen=True)
+class Acks:
+    """JetStream's answer to messages sent together: how many it acknowledged, and the last ack."""
+
+    count: int
+    last: Ack
 
 
 @dataclass(frozen=True)
@@ -47,16 +54,13 @@ def encode_headers(message: Outgoing) -> bytes:
     return b"NATS/1.0\r\n" + message.encoded_headers + header_lines(message.headers) + b"\r\n"
 
 
-async def _all_acks(futures: list[asyncio.Future[Ack]], ack_timeout: float) -> list[Ack]:
-    try:
-        async with asyncio.timeout(ack_timeout):
-            return list(await asyncio.gather(*futures))
-    except TimeoutError:
-        raise PublishError(f"JetStream did not acknowledge within {ack_timeout:.0f}s") from None
-    finally:
-        for future in futures:
-            if not future.done():
-                future.cancel()
+@dataclass
+class _Group:
+    """Messages sent with one reply subject: JetStream answers each, in order."""
+
+    size: int
+    future: asyncio.Future[Acks]
+    answered: int = 0
 
 
 class PipelinedPublisher:
@@ -64,7 +68,7 @@ class PipelinedPublisher:
         self._nc = nc
         self._prefix = ""
         self._tokens = itertools.count()
-        self._pending: dict[str, asyncio.Future[Ack]] = {}
+        self._pending: dict[str, _Group] = {}
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
@@ -74,31 +78,33 @@ class PipelinedPublisher:
     async def close(self) -> None:
         if self._subscription is not None:
             await self._subscription.unsubscribe()
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(PublishError("publisher closed before the server answered"))
+        for group in self._pending.values():
+            if not group.future.done():
+                group.future.set_exception(PublishError("publisher closed before the server answered"))
         self._pending.clear()
 
-    async def send_batches(
-        self, batches: Sequence[Sequence[Outgoing]], *, ack_timeout: float = 30.0
-    ) -> asyncio.Future[list[Ack]]:
-        """Send batches in order now; the returned future gives one ack per batch, or the first error.
-
-        A batch of more than one message must be an atomic batch (``Nats-Batch-*`` headers): JetStream
-        then stores all of it or none of it, and answers only its commit, the last message.
-        """
-        loop = asyncio.get_running_loop()
-        futures: list[asyncio.Future[Ack]] = []
-        for batch in batches:
-            token = str(next(self._tokens))
-            future: asyncio.Future[Ack] = loop.create_future()
-            self._pending[token] = future
-            futures.append(future)
-            for message in batch[:-1]:
-                await self._send(message, "")
-            await self._send(batch[-1], f"{self._prefix}.{token}")
+    async def send_each(self, messages: Sequence[Outgoing], *, ack_timeout: float = 30.0) -> asyncio.Future[Acks]:
+        """Send the (one or more) messages in order now, each a publish of its own; the returned
+        future gives their acks once every one is in, or the first error."""
+        if not messages:
+            raise ValueError("nothing to send")
+        token = str(next(self._tokens))
+        group = _Group(len(messages), asyncio.get_running_loop().create_future())
+        self._pending[token] = group
+        reply = f"{self._prefix}.{token}"
+        for message in messages:
+            await self._send(message, reply)
         await self._flush()
-        return asyncio.ensure_future(_all_acks(futures, ack_timeout))
+        return asyncio.ensure_future(self._answer(token, group, ack_timeout))
+
+    async def _answer(self, token: str, group: _Group, ack_timeout: float) -> Acks:
+        try:
+            async with asyncio.timeout(ack_timeout):
+                return await group.future
+        except TimeoutError:
+            raise PublishError(f"JetStream did not acknowledge within {ack_timeout:.0f}s") from None
+        finally:
+            self._pending.pop(token, None)
 
     async def _send(self, message: Outgoing, reply: str) -> None:
         send_command = getattr(self._nc, "_send_command", None)
@@ -110,8 +116,7 @@ class PipelinedPublisher:
         # single-line ASCII (see pathways_contracts.envelope), so the frame is built directly.
         header = encode_headers(message)
         size = len(header) + len(message.payload)
-        subject = f"{message.subject} {reply}" if reply else message.subject
-        frame = f"HPUB {subject} {len(header)} {size}\r\n".encode() + header + message.payload + b"\r\n"
+        frame = f"HPUB {message.subject} {reply} {len(header)} {size}\r\n".encode() + header + message.payload + b"\r\n"
         await send_command(frame)
 
     async def _flush(self) -> None:
@@ -120,26 +125,32 @@ class PipelinedPublisher:
             await flush_pending()
 
     async def _on_reply(self, msg: Msg) -> None:
-        future = self._pending.pop(msg.subject.rsplit(".", 1)[1], None)
-        if future is None or future.done():
+        token = msg.subject.rsplit(".", 1)[1]
+        group = self._pending.get(token)
+        if group is None or group.future.done():
             return
-        if msg.headers and msg.headers.get("Status") == "503":
-            future.set_exception(PublishError("no stream takes this subject (503 no responders)"))
+        group.answered += 1
+        last = group.answered == group.size
+        # Only the last ack's sequence is needed; the others are read only if they are not plain acks.
+        if not (last or msg.headers or msg.data[:1] != b"{" or b'"error"' in msg.data):
             return
+        del self._pending[token]
         try:
-            reply = json.loads(msg.data)
-        except ValueError:
-            future.set_exception(PublishError(f"unreadable reply from JetStream: {msg.data[:200]!r}"))
+            ack = _ack_in(msg)
+        except PublishError as error:
+            group.future.set_exception(error)
             return
-        if "error" in reply:
-            error = reply["error"]
-            future.set_exception(PublishError(f"{error.get('description')} (code {error.get('err_code')})"))
-            return
-        future.set_result(
-            Ack(
-                stream=reply["stream"],
-                sequence=int(reply["seq"]),
-                duplicate=bool(reply.get("duplicate")),
-                count=int(reply.get("count", 1)),
-            )
-        )
+        group.future.set_result(Acks(count=group.size, last=ack))
+
+
+def _ack_in(msg: Msg) -> Ack:
+    if msg.headers and msg.headers.get("Status") == "503":
+        raise PublishError("no stream takes this subject (503 no responders)")
+    try:
+        reply = json.loads(msg.data)
+    except ValueError:
+        raise PublishError(f"unreadable reply from JetStream: {msg.data[:200]!r}") from None
+    if "error" in reply:
+        error = reply["error"]
+        raise PublishError(f"{error.get('description')} (code {error.get('err_code')})")
+    return Ack(stream=reply["stream"], sequence=int(reply["seq"]), duplicate=bool(reply.get("duplicate")))

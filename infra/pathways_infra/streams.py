@@ -30,7 +30,6 @@ def stream_configs(replicas: int) -> list[StreamConfig]:
             num_replicas=replicas,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
             allow_direct=True,
-            allow_atomic=True,  # the relay publishes atomic batches
         )
 
     configs = [
@@ -45,12 +44,7 @@ def stream_configs(replicas: int) -> list[StreamConfig]:
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
     for config in stream_configs(replicas):
         try:
-            info = await js.stream_info(config.name or "")
+            await js.stream_info(config.name or "")
         except NotFoundError:
             await js.add_stream(config)
             log.info("created stream %s on %s", config.name, ", ".join(config.subjects or []))
-            continue
-        if not info.config.allow_atomic:
-            info.config.allow_atomic = True
-            await js.update_stream(info.config)
-            log.info("stream %s now accepts atomic batches", config.name)
