@@ -27,7 +27,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -127,16 +128,32 @@ async def http_cost(*, requests: int, concurrency: int) -> tuple[Cost, Cost]:
         server.wait(timeout=30)
 
 
+@asynccontextmanager
+async def _scratch_tables(
+    database_url: str, *, create: str, drop: str, connections: int
+) -> AsyncIterator[tuple[asyncpg.Connection, asyncpg.Pool]]:
+    """A connection and a pool on tables made for one measurement, dropped after it."""
+    conn = await asyncpg.connect(database_url)
+    pool = await asyncpg.create_pool(database_url, min_size=connections, max_size=connections)
+    try:
+        await conn.execute(create)
+        yield conn, pool
+    finally:
+        await conn.execute(drop)
+        await pool.close()
+        await conn.close()
+
+
 async def store_cost(database_url: str, *, events: int, per_commit: int, writers: int = 3) -> Cost:
     """Events written ``per_commit`` to a commit by ``writers`` connections, then read back in pages."""
-    conn = await asyncpg.connect(database_url)
-    pool = await asyncpg.create_pool(database_url, min_size=writers, max_size=writers)
-    try:
-        await conn.execute(
-            "CREATE TABLE floor_events (notification_id bigserial PRIMARY KEY, originator_id uuid NOT NULL,"
-            " originator_version int NOT NULL, topic text NOT NULL, state bytea NOT NULL,"
-            " UNIQUE (originator_id, originator_version))"
-        )
+    create = (
+        "CREATE TABLE floor_events (notification_id bigserial PRIMARY KEY, originator_id uuid NOT NULL,"
+        " originator_version int NOT NULL, topic text NOT NULL, state bytea NOT NULL,"
+        " UNIQUE (originator_id, originator_version))"
+    )
+    async with _scratch_tables(
+        database_url, create=create, drop="DROP TABLE IF EXISTS floor_events", connections=writers
+    ) as (conn, pool):
         state = b"x" * EVENT_BYTES
         commits = events // per_commit // writers
 
@@ -160,21 +177,17 @@ async def store_cost(database_url: str, *, events: int, per_commit: int, writers
                 position = rows[-1]["notification_id"]
 
         return await _measured(commits * per_commit * writers, write_then_read, pids=_pids_of("postgres"))
-    finally:
-        await conn.execute("DROP TABLE IF EXISTS floor_events")
-        await pool.close()
-        await conn.close()
 
 
 async def effect_cost(database_url: str, *, deliveries: int, batch: int = 50, consumers: int = 6) -> Cost:
     """Each delivery: an inbox row and a read-model row upserted, one commit per batch, per consumer."""
-    conn = await asyncpg.connect(database_url)
-    pool = await asyncpg.create_pool(database_url, min_size=consumers, max_size=consumers)
-    try:
-        await conn.execute(
-            "CREATE TABLE floor_inbox (consumer text, event_id text, PRIMARY KEY (consumer, event_id));"
-            "CREATE TABLE floor_read (id uuid PRIMARY KEY, events int NOT NULL)"
-        )
+    async with _scratch_tables(
+        database_url,
+        create="CREATE TABLE floor_inbox (consumer text, event_id text, PRIMARY KEY (consumer, event_id));"
+        "CREATE TABLE floor_read (id uuid PRIMARY KEY, events int NOT NULL)",
+        drop="DROP TABLE IF EXISTS floor_inbox; DROP TABLE IF EXISTS floor_read",
+        connections=consumers,
+    ) as (_, pool):
         batches = deliveries // batch // consumers
 
         async def consume(name: str) -> None:
@@ -194,10 +207,6 @@ async def effect_cost(database_url: str, *, deliveries: int, batch: int = 50, co
             await asyncio.gather(*(consume(f"floor-{n}") for n in range(consumers)))
 
         return await _measured(batches * batch * consumers, all_consumers, pids=_pids_of("postgres"))
-    finally:
-        await conn.execute("DROP TABLE IF EXISTS floor_inbox; DROP TABLE IF EXISTS floor_read")
-        await pool.close()
-        await conn.close()
 
 
 def _envelope_headers(number: int) -> dict[str, str]:
