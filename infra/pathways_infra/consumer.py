@@ -166,10 +166,13 @@ class BatchConsumer:
         sink: Sink,
         js: Callable[[], JetStreamContext],
         retry: RetryPolicy,
+        replays_for: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.stream = stream
         self.subjects = sorted(sink.subjects)
+        # Consumers this one took over from: what operators replay to them comes here.
+        self._replays_for = [name, *replays_for]
         self._sink = sink
         self._js = js
         self._retry = retry
@@ -247,7 +250,10 @@ class BatchConsumer:
         """(stream, config) of the durable consumers: the stream itself, and operator replays to this one."""
         return [
             (self.stream, _durable_config(self.name, filter_subjects=self.subjects)),
-            (REPLAY_STREAM, _durable_config(f"{self.name}-replay", filter_subjects=[f"replay.{self.name}.>"])),
+            (
+                REPLAY_STREAM,
+                _durable_config(f"{self.name}-replay", filter_subjects=[f"replay.{n}.>" for n in self._replays_for]),
+            ),
         ]
 
     def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
@@ -400,30 +406,41 @@ ApplicationHandler = Callable[[Session, Inbound[Any]], None]
 
 
 class ProjectionSink:
-    """Applies events to read-model tables with asyncpg; tracking rows in the same transaction."""
+    """Applies events to the tables of one or more read models with asyncpg, in one transaction with
+    their tracking rows.
+
+    Each read model keeps its own tracking name (``members``: tracking name → handlers), so a read
+    model never applies an event twice, whichever consumer delivers it and however often.
+    """
 
     def __init__(
-        self, pool: Callable[[], asyncpg.Pool], handlers: Mapping[type[IntegrationEvent], ProjectionHandler]
+        self,
+        pool: Callable[[], asyncpg.Pool],
+        members: Mapping[str, Mapping[type[IntegrationEvent], ProjectionHandler]],
     ) -> None:
         self._pool = pool
-        self._handlers = handlers
+        self._members = members
 
     @property
     def subjects(self) -> frozenset[str]:
-        return frozenset(event.SUBJECT for event in self._handlers)
+        return frozenset(event.SUBJECT for handlers in self._members.values() for event in handlers)
 
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
-        handled = _handled(self._handlers, messages)
-        if not handled:
+        handled = {name: _handled(handlers, messages) for name, handlers in self._members.items()}
+        if not any(handled.values()):
             return
         async with self._pool().acquire() as conn, conn.transaction():
-            fresh = await _unprocessed(conn, consumer, handled)
-            for inbound in fresh:
-                await self._handlers[type(inbound.event)](conn, inbound)
-            await conn.executemany(
-                "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)",
-                [(consumer, inbound.event_id) for inbound in fresh],
-            )
+            done = await _processed(conn, handled)
+            inbox: list[tuple[str, str]] = []
+            for inbound in messages:
+                for name, handlers in self._members.items():
+                    handler = handlers.get(type(inbound.event))
+                    if handler is None or (name, inbound.event_id) in done:
+                        continue
+                    done.add((name, inbound.event_id))
+                    await handler(conn, inbound)
+                    inbox.append((name, inbound.event_id))
+            await conn.executemany("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", inbox)
 
 
 def _handled(handlers: Mapping[type[IntegrationEvent], Any], messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
@@ -431,20 +448,14 @@ def _handled(handlers: Mapping[type[IntegrationEvent], Any], messages: Sequence[
     return [inbound for inbound in messages if type(inbound.event) in handlers]
 
 
-async def _unprocessed(conn: Any, consumer: str, messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
+async def _processed(conn: Any, handled: Mapping[str, Sequence[Inbound[Any]]]) -> set[tuple[str, str]]:
+    """(tracking name, event id) of the handled messages already applied, in one query."""
     rows = await conn.fetch(
-        "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])",
-        consumer,
-        [m.event_id for m in messages],
+        "SELECT consumer, event_id FROM inbox WHERE consumer = ANY($1::text[]) AND event_id = ANY($2::text[])",
+        [name for name, messages in handled.items() if messages],
+        list({m.event_id for messages in handled.values() for m in messages}),
     )
-    done = {row["event_id"] for row in rows}
-    seen: set[str] = set()
-    fresh = []
-    for inbound in messages:
-        if inbound.event_id not in done and inbound.event_id not in seen:
-            seen.add(inbound.event_id)
-            fresh.append(inbound)
-    return fresh
+    return {(row["consumer"], row["event_id"]) for row in rows}
 
 
 class ApplicationSink:

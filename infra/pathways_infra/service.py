@@ -14,9 +14,10 @@ import nats
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from pathways_contracts.base import IntegrationEvent
-from pathways_contracts.registry import STREAMS
+from pathways_contracts.registry import REPLAY_STREAM, STREAMS
 from pathways_infra.commands import CommandRunner
 from pathways_infra.consumer import (
     ApplicationHandler,
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 class ReadModel:
     """A projection module: its tables and the events it handles, from one stream or several.
 
-    Each source stream gets its own durable consumer; handlers must not depend on the order of
+    A service's read models share one durable consumer per source stream, and apply each batch in
+    one transaction; each keeps its own tracking name. Handlers must not depend on the order of
     events from different streams (each writes its own columns, or is otherwise commutative).
     """
 
@@ -52,17 +54,41 @@ class ReadModel:
     ddl: str
     handlers: dict[type[IntegrationEvent], ProjectionHandler]
 
-    def consumers(self, service: str) -> list[tuple[str, str, dict[type[IntegrationEvent], ProjectionHandler]]]:
-        """(durable consumer name, source service, handlers) for each stream this read model reads."""
-        sources = sorted({event.SOURCE_SERVICE for event in self.handlers})
-        return [
-            (
-                f"{service}-{self.name}" if len(sources) == 1 else f"{service}-{self.name}-from-{source}",
-                source,
-                {event: handler for event, handler in self.handlers.items() if source == event.SOURCE_SERVICE},
-            )
-            for source in sources
-        ]
+    def sources(self) -> list[str]:
+        return sorted({event.SOURCE_SERVICE for event in self.handlers})
+
+    def tracking_name(self, service: str, source: str) -> str:
+        """Its name in the inbox for events of ``source``: the durable consumer's name when each read
+        model had its own, so inbox rows written then still count."""
+        return f"{service}-{self.name}" if len(self.sources()) == 1 else f"{service}-{self.name}-from-{source}"
+
+    def handlers_from(self, source: str) -> dict[type[IntegrationEvent], ProjectionHandler]:
+        return {event: handler for event, handler in self.handlers.items() if source == event.SOURCE_SERVICE}
+
+
+@dataclass(frozen=True)
+class ReadModelsConsumer:
+    """The durable consumer a service's read models share for one source stream."""
+
+    name: str
+    source: str
+    members: dict[str, dict[type[IntegrationEvent], ProjectionHandler]]  # tracking name → handlers
+
+
+def read_models_consumers(service: str, read_models: Sequence[ReadModel]) -> list[ReadModelsConsumer]:
+    sources = sorted({source for read_model in read_models for source in read_model.sources()})
+    return [
+        ReadModelsConsumer(
+            name=f"{service}-read-models-from-{source}",
+            source=source,
+            members={
+                read_model.tracking_name(service, source): read_model.handlers_from(source)
+                for read_model in read_models
+                if source in read_model.sources()
+            },
+        )
+        for source in sources
+    ]
 
 
 @dataclass(frozen=True)
@@ -132,12 +158,25 @@ class ServiceRuntime:
         if self.run_consumers:
             install_fetch_fixes()
             await ensure_consumers(self.js, self.consumers)
+            await self._retire_per_read_model_consumers()
             await self.broker.start()
             self._start_guard()
         if self.run_relay:
             self.relay = self.build_relay(address.url)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"relay-{self.name}"))
         log.info("%s service started (database %s)", self.name, address.database)
+
+    async def _retire_per_read_model_consumers(self) -> None:
+        """Earlier versions gave each read model durable consumers of its own (named as its tracking
+        name is now); left behind, the server would keep every new message pending for them."""
+        current = {consumer.name for consumer in self.consumers}
+        for group in read_models_consumers(self.name, self.definition.read_models):
+            for old in set(group.members) - current:
+                for stream, name in ((STREAMS[group.source].name, old), (REPLAY_STREAM, f"{old}-replay")):
+                    with contextlib.suppress(NotFoundError):
+                        await self.js.delete_consumer(stream, name)
+                        log.info("%s: retired durable consumer %s (its read model now shares %s)", self.name, name,
+                                 group.name)  # fmt: skip
 
     def _start_guard(self) -> None:
         own = STREAMS[self.name]
@@ -164,22 +203,26 @@ class ServiceRuntime:
             log_level=logging.DEBUG,
         )
         retry = RetryPolicy(settings.consumer_max_deliveries, settings.consumer_backoff_seconds)
-        sinks: list[tuple[str, str, Any]] = [
-            (name, source, ProjectionSink(lambda: self.pool, handlers))
-            for rm in self.definition.read_models
-            for name, source, handlers in rm.consumers(self.name)
-        ]
-        sinks += [
-            (
-                f"{self.name}-{reaction.name}",
-                reaction.source_service,
-                ApplicationSink(lambda: self.runner, reaction.handlers),
-            )
-            for reaction in self.definition.reactions
-        ]
-        for name, source, sink in sinks:
+        for group in read_models_consumers(self.name, self.definition.read_models):
             self.consumers.append(
-                BatchConsumer(name=name, stream=STREAMS[source].name, sink=sink, js=lambda: self.js, retry=retry)
+                BatchConsumer(
+                    name=group.name,
+                    stream=STREAMS[group.source].name,
+                    sink=ProjectionSink(lambda: self.pool, group.members),
+                    js=lambda: self.js,
+                    retry=retry,
+                    replays_for=list(group.members),
+                )
+            )
+        for reaction in self.definition.reactions:
+            self.consumers.append(
+                BatchConsumer(
+                    name=f"{self.name}-{reaction.name}",
+                    stream=STREAMS[reaction.source_service].name,
+                    sink=ApplicationSink(lambda: self.runner, reaction.handlers),
+                    js=lambda: self.js,
+                    retry=retry,
+                )
             )
         for consumer in self.consumers:
             consumer.register(

@@ -16,7 +16,8 @@ from pathways_infra.streams import ensure_streams
 from tests.support.messages import enrolled_event, publish_event, publish_raw
 from tests.support.system import eventually, running_system
 
-READ_MODEL_CONSUMER = "enrollment-enrollments"
+READ_MODEL_CONSUMER = "enrollment-read-models-from-enrollment"  # the durable consumer the read models share
+TRACKING_NAME = "enrollment-enrollments"  # the enrollments read model's name in the inbox
 
 
 async def test_a_message_delivered_twice_changes_the_read_model_once(settings: Settings) -> None:
@@ -35,7 +36,7 @@ async def test_a_message_delivered_twice_changes_the_read_model_once(settings: S
 
         await eventually(both_acked, what="both copies acked")
         rows = await runtime.pool.fetch("SELECT * FROM rm_enrollments WHERE participant_id = $1", event.participant_id)
-        inbox = await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", READ_MODEL_CONSUMER)
+        inbox = await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", TRACKING_NAME)
         assert consumer.parked == 0
     assert len(rows) == 1
     assert inbox == 1
@@ -110,7 +111,48 @@ async def test_a_consumer_left_by_an_older_version_is_narrowed_to_its_subjects_a
     assert rows == 2
     assert info.config.filter_subject in (None, "")
     assert "enrollment.v1.participant.enrolled" in (info.config.filter_subjects or [])
-    assert "enrollment.v1.project.opened" not in (info.config.filter_subjects or [])
+    assert "enrollment.v1.participant.teleported" not in (info.config.filter_subjects or [])
+
+
+async def test_an_older_versions_per_read_model_consumer_is_retired_and_nothing_is_applied_twice(
+    settings: Settings,
+) -> None:
+    """Each read model had durable consumers of its own; they now share one per stream. The shared
+    one starts from the beginning of the stream, and the inbox rows written before keep every read
+    model from applying an event twice."""
+    first, second = enrolled_event(), enrolled_event()
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        await publish_event(runtime.js, first, event_id="enrollment:1")
+
+        async def projected() -> int | None:
+            return await runtime.pool.fetchval("SELECT count(*) FROM rm_enrollments") or None
+
+        await eventually(projected, what="the first enrollment to be projected")
+    nc = await nats.connect(settings.nats_url or "")
+    try:  # as an upgrade finds it: the old consumer, and no shared one yet
+        js = nc.jetstream()
+        await js.delete_consumer(STREAMS["enrollment"].name, READ_MODEL_CONSUMER)
+        await js.add_consumer(
+            STREAMS["enrollment"].name,
+            config=ConsumerConfig(durable_name=TRACKING_NAME, ack_policy=AckPolicy.EXPLICIT),
+        )
+    finally:
+        await nc.close()
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        await publish_event(runtime.js, second, event_id="enrollment:2")
+
+        async def both_acked() -> bool | None:
+            info = await runtime.js.consumer_info(STREAMS["enrollment"].name, READ_MODEL_CONSUMER)
+            return True if info.ack_floor.stream_seq == 2 else None
+
+        await eventually(both_acked, what="the shared consumer to read the whole stream")
+        names = [info.name for info in await runtime.js.consumers_info(STREAMS["enrollment"].name)]
+        rows = await runtime.pool.fetchval("SELECT count(*) FROM rm_enrollments")
+        inbox = await runtime.pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", TRACKING_NAME)
+    assert TRACKING_NAME not in names
+    assert (rows, inbox) == (2, 2)
 
 
 async def _at_least(count: Callable[[], Awaitable[int | None]], wanted: int) -> int | None:

@@ -37,7 +37,7 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
 
         await eventually(parked, timeout=30, what="the message to be parked")
         listing = _pathways(settings, "dlq", "list")
-        assert "enrollment-enrollments" in listing
+        assert "enrollment-read-models-from-enrollment" in listing
         assert "CheckViolationError" in listing
         shown = _pathways(settings, "dlq", "show", "1")
         assert str(event.enrollment_id) in shown

@@ -198,9 +198,9 @@ def enrollment_stream() -> list[IntegrationEvent]:
 
 
 async def caught_up(runtime: ServiceRuntime) -> bool | None:
-    """Every indicators consumer acknowledged everything of its stream it takes (filtered: no ack floor check)."""
+    """Every read-models consumer acknowledged everything of its stream it takes (filtered: no ack floor check)."""
     for source in ("enrollment", "training", "outcomes"):
-        info = await runtime.js.consumer_info(STREAMS[source].name, f"outcomes-indicators-from-{source}")
+        info = await runtime.js.consumer_info(STREAMS[source].name, f"outcomes-read-models-from-{source}")
         if info.num_pending or info.num_ack_pending:
             return None
     return True

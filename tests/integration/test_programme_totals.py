@@ -192,11 +192,11 @@ def enrollment_stream() -> list[IntegrationEvent]:
 
 
 async def caught_up(runtime: ServiceRuntime) -> bool | None:
-    """Every programme consumer acknowledged everything in its stream."""
+    """Every read-models consumer acknowledged everything in its stream."""
     for source in ("enrollment", "training", "outcomes"):
         stream = STREAMS[source].name
         last = (await runtime.js.stream_info(stream)).state.last_seq
-        info = await runtime.js.consumer_info(stream, f"outcomes-programme-from-{source}")
+        info = await runtime.js.consumer_info(stream, f"outcomes-read-models-from-{source}")
         if info.ack_floor.stream_seq < last:
             return None
     return True

@@ -1,0 +1,42 @@
+"""A service's read models share one durable consumer per source stream, each keeping its inbox name."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.registry import REPLAY_STREAM
+from pathways_infra.consumer import BatchConsumer, ProjectionSink, RetryPolicy
+from pathways_infra.service import read_models_consumers
+from pathways_outcomes.main import definition
+
+
+def test_outcomes_read_models_share_one_consumer_per_stream_and_keep_their_inbox_names() -> None:
+    groups = {group.name: group for group in read_models_consumers("outcomes", definition().read_models)}
+
+    assert sorted(groups) == [
+        "outcomes-read-models-from-enrollment",
+        "outcomes-read-models-from-outcomes",
+        "outcomes-read-models-from-training",
+    ]
+    from_enrollment = groups["outcomes-read-models-from-enrollment"].members
+    assert sorted(from_enrollment) == [
+        "outcomes-cases-from-enrollment",
+        "outcomes-indicators-from-enrollment",
+        "outcomes-programme-from-enrollment",
+    ]
+    assert all(ParticipantEnrolledV1 in handlers for handlers in from_enrollment.values())
+    assert "outcomes-enterprises" in groups["outcomes-read-models-from-outcomes"].members
+
+
+def test_messages_replayed_to_a_read_models_old_consumer_reach_the_shared_one() -> None:
+    group = read_models_consumers("outcomes", definition().read_models)[0]
+    never_used = cast(Any, None)  # reading its configuration touches neither the pool nor NATS
+    consumer = BatchConsumer(
+        name=group.name, stream="ENROLLMENT", sink=ProjectionSink(lambda: never_used, group.members),
+        js=lambda: never_used, retry=RetryPolicy(), replays_for=list(group.members),
+    )  # fmt: skip
+
+    replays = dict(consumer.consumer_configs())[REPLAY_STREAM]
+
+    assert sorted(replays.filter_subjects or []) == sorted(f"replay.{name}.>" for name in [group.name, *group.members])
