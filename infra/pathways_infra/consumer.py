@@ -4,10 +4,11 @@ FastStream pulls batches from a durable consumer (explicit ack) whose filter is 
 its sink handles, so the server never sends it the rest of a busy stream. A batch is parsed, then handed
 to a *sink*, which applies its effects and records every processed event id in one transaction;
 only after that commit are the messages acked. A failing batch is retried message by message to
-find the culprit; the culprit is NAKed with exponential backoff and, after a bounded number of
-deliveries, parked on the ``DLQ`` stream with its error and origin, then acked so the consumer
-moves on. Messages of the same participant that follow a failed one in the batch are NAKed too,
-so a participant's events are never applied out of order.
+find the culprit (on its own, a message is applied to each read model under a savepoint, so one
+read model's failure holds back that read model only); the culprit is NAKed with exponential
+backoff and, after a bounded number of deliveries, parked on the ``DLQ`` stream with its error and
+origin, then acked so the consumer moves on. Messages of the same participant that follow a failed
+one in the batch are NAKed too, so a participant's events are never applied out of order.
 
 Messages on subjects no contract knows reach none of these consumers; the stream's guard parks them
 (``guard.py``).
@@ -91,10 +92,12 @@ class Sink(Protocol):
     def subjects(self) -> frozenset[str]:
         """The subjects of the events the sink acts on."""
 
-    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]], *, isolate: bool = False) -> None:
         """Apply the effects of ``messages`` and record them as processed, in one transaction.
 
         Already processed messages are skipped; events the sink does not handle are only acknowledged.
+        With ``isolate`` (one message, retried after its batch failed), a sink made of parts may keep
+        the effects of the parts that succeeded and raise for the rest.
         """
 
 
@@ -219,7 +222,7 @@ class BatchConsumer:
                 held.append(msg)
                 continue
             try:
-                await self._sink.apply(self.name, [inbound])
+                await self._sink.apply(self.name, [inbound], isolate=True)
                 done.append(msg)
             except AlreadyProcessedError:
                 done.append(msg)
@@ -405,12 +408,22 @@ ProjectionHandler = Callable[[Any, Inbound[Any]], Awaitable[None]]
 ApplicationHandler = Callable[[Session, Inbound[Any]], None]
 
 
+class ReadModelFailedError(Exception):
+    """Some read models could not apply an event; the others' effects were kept."""
+
+    def __init__(self, failures: Sequence[tuple[str, Exception]]) -> None:
+        super().__init__("; ".join(f"{name}: {type(error).__name__}: {error}" for name, error in failures))
+
+
 class ProjectionSink:
     """Applies events to the tables of one or more read models with asyncpg, in one transaction with
     their tracking rows.
 
     Each read model keeps its own tracking name (``members``: tracking name → handlers), so a read
-    model never applies an event twice, whichever consumer delivers it and however often.
+    model never applies an event twice, whichever consumer delivers it and however often. A message
+    retried on its own after its batch failed is applied to each read model under a savepoint: one
+    read model's failure then holds back only that read model, and the message is retried (and in
+    the end parked) for it alone, since the others have it in their inbox.
     """
 
     def __init__(
@@ -425,10 +438,11 @@ class ProjectionSink:
     def subjects(self) -> frozenset[str]:
         return frozenset(event.SUBJECT for handlers in self._members.values() for event in handlers)
 
-    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]], *, isolate: bool = False) -> None:
         handled = {name: _handled(handlers, messages) for name, handlers in self._members.items()}
         if not any(handled.values()):
             return
+        failures: list[tuple[str, Exception]] = []
         async with self._pool().acquire() as conn, conn.transaction():
             done = await _processed(conn, handled)
             inbox: list[tuple[str, str]] = []
@@ -438,9 +452,25 @@ class ProjectionSink:
                     if handler is None or (name, inbound.event_id) in done:
                         continue
                     done.add((name, inbound.event_id))
-                    await handler(conn, inbound)
+                    try:
+                        await _apply_one(conn, handler, inbound, isolate=isolate)
+                    except Exception as error:
+                        if not isolate:
+                            raise
+                        failures.append((name, error))
+                        continue
                     inbox.append((name, inbound.event_id))
             await conn.executemany("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", inbox)
+        if failures:
+            raise ReadModelFailedError(failures)
+
+
+async def _apply_one(conn: Any, handler: ProjectionHandler, inbound: Inbound[Any], *, isolate: bool) -> None:
+    if not isolate:
+        await handler(conn, inbound)
+        return
+    async with conn.transaction():  # a savepoint: a failure undoes this read model's part only
+        await handler(conn, inbound)
 
 
 def _handled(handlers: Mapping[type[IntegrationEvent], Any], messages: Sequence[Inbound[Any]]) -> list[Inbound[Any]]:
@@ -471,7 +501,7 @@ class ApplicationSink:
     def subjects(self) -> frozenset[str]:
         return frozenset(event.SUBJECT for event in self._handlers)
 
-    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]]) -> None:
+    async def apply(self, consumer: str, messages: Sequence[Inbound[Any]], *, isolate: bool = False) -> None:
         handled = _handled(self._handlers, messages)
         if not handled:
             return
