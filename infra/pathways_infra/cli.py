@@ -1,4 +1,4 @@
-"""``pathways``: run the system, a service, a relay; inspect and replay parked messages."""
+"""``pathways``: run the system, a service, a relay; inspect and replay parked messages; check the streams."""
 
 from __future__ import annotations
 
