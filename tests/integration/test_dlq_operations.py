@@ -13,12 +13,15 @@ from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
 
 
-def _pathways(settings: Settings, *args: str) -> str:
+def _run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATHWAYS_NATS_URL": settings.nats_url or ""}
-    done = subprocess.run(
-        [sys.executable, "-m", "pathways_infra", *args], env=env, capture_output=True, text=True, check=True
+    return subprocess.run(
+        [sys.executable, "-m", "pathways_infra", *args], env=env, capture_output=True, text=True, check=check
     )
-    return done.stdout
+
+
+def _pathways(settings: Settings, *args: str) -> str:
+    return _run(settings, *args).stdout
 
 
 async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings: Settings) -> None:
@@ -54,3 +57,13 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
             return row["status"] if row else None
 
         assert await eventually(projected, what="the replayed message to be projected") == "ENROLLED"
+
+
+async def test_with_nothing_ever_parked_the_operator_is_told_so_not_shown_a_traceback(settings: Settings) -> None:
+    listing = _pathways(settings, "dlq", "list")
+    shown = _run(settings, "dlq", "show", "7", check=False)
+
+    assert listing.strip() == "no parked messages"
+    assert shown.returncode == 1
+    assert "no message is parked at DLQ sequence 7" in shown.stderr
+    assert "Traceback" not in shown.stderr
