@@ -28,6 +28,11 @@ its event store (the source of truth). For each service it reports:
   foreign/unknown  messages whose Nats-Msg-Id is not <service>:<notification id> of a stored
                    public event (published by hand, or by something else)
   wrong subject    messages on another subject than their stored event translates to
+  republished      messages republished from the store after later ones (not an error)
+  store unaltered  each message carries the hash chain over the whole notification log up to
+                   its event (Pathways-Log-Digest); the check recomputes the chain from the
+                   store and names every span of notification ids where a stored event, public
+                   or private, was changed, removed or slipped in after it was published
 
 It only reads: it creates no database, table, stream or durable consumer, and it is safe to run
 while the services and relays are running.
@@ -39,6 +44,7 @@ NATS: PATHWAYS_NATS_URL, else the embedded server running there.
 _CHECK_EPILOG = """\
 exit status: 0 every stream is an exact copy (events not yet relayed are fine),
              1 something is missing, duplicated, out of order, foreign or on a wrong subject,
+               or the store was altered after publishing,
              2 the check could not run (no server to talk to, or a server refused)
 """
 

@@ -21,15 +21,23 @@ from pathways_contracts.envelope import (
     traceparent_for,
 )
 from pathways_infra.eventstore import RecordedEvent
+from pathways_infra.log_digest import LOG_DIGEST
 from pathways_infra.publisher import Outgoing
+
+REPUBLISHED = "Pathways-Republished"
+"""On a message republished from the event store after the stream lost it: when that was done.
+It stands after later messages, so it is neither the stream's tail for the relay nor out of order."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class OutboundMessage(Outgoing):
     notification_id: int
+    log_digest: bytes | None = None
 
 
-def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent) -> OutboundMessage:
+def build_message(
+    service: str, recorded: RecordedEvent, event: IntegrationEvent, *, log_digest: bytes | None = None
+) -> OutboundMessage:
     """The message, its header lines encoded once here (this runs for every event the relay sends)."""
     assert recorded.notification_id is not None
     meta = recorded.metadata
@@ -39,6 +47,8 @@ def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent
         optional += f"{CAUSATION_ID}: {header_safe(meta.causation_id)}\r\n"
     if meta.actor.unit:
         optional += f"{ACTOR_UNIT}: {header_safe(meta.actor.unit)}\r\n"
+    if log_digest is not None:
+        optional += f"{LOG_DIGEST}: {log_digest.hex()}\r\n"
     lines = (
         f"{MSG_ID}: {message_id}\r\n"
         f"ce-specversion: {SPEC_VERSION}\r\n"
@@ -61,6 +71,7 @@ def build_message(service: str, recorded: RecordedEvent, event: IntegrationEvent
         headers={},
         encoded_headers=lines.encode(),
         notification_id=recorded.notification_id,
+        log_digest=log_digest,
     )
 
 

@@ -6,8 +6,14 @@ lacks or holds wrongly: it compares what the relay would publish from the store 
 and subject of each public event) with what the stream holds (sequence, message id and subject of
 each message). It only reads: no database, table, stream or durable consumer is created.
 
-The comparison, :func:`compare`, does no I/O. The readers keep ids and subjects only, never bodies,
-in compact arrays: about fifty bytes per event, so a million events take some fifty megabytes.
+It also proves the store unaltered since publishing: each message carries the hash chain over the
+whole notification log up to its event (:mod:`pathways_infra.log_digest`). Reading the store, the
+check recomputes the chain from each message's digest to the next and names every span of
+notifications where the store no longer gives the digest that was published (an event changed,
+removed or slipped in).
+
+The comparison, :func:`compare`, does no I/O. The readers keep ids, subjects and digests only,
+never bodies: a couple of hundred bytes per event, so a million events take some 200 megabytes.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from pathways_contracts.envelope import MSG_ID
 from pathways_contracts.registry import STREAMS
 from pathways_infra.database import DatabaseAddress
 from pathways_infra.eventstore import RecordedEventMapper
+from pathways_infra.log_digest import LOG_DIGEST, LogChain, parse_digest
+from pathways_infra.outbound_message import REPUBLISHED
 from pathways_infra.relay_encoding import Encoder, Translator
 from pathways_infra.settings import ServiceName
 
@@ -63,6 +71,52 @@ class StreamEntry(NamedTuple):
     sequence: int
     msg_id: str
     subject: str
+    republished: bool = False
+
+
+@dataclass(frozen=True)
+class LogCheck:
+    """The store's hash chain against the digests the stream's messages carry.
+
+    ``altered`` spans are (after, through): the stored events with notification ids in that span
+    no longer hash to the digest published with notification ``through``.
+    """
+
+    checked: int = 0
+    altered: tuple[tuple[int, int], ...] = ()
+
+
+NOTHING_CHECKED = LogCheck()
+
+
+class ChainVerifier:
+    """Recomputes the store's chain, checking it at every notification the stream has a digest for.
+
+    After each checked message the chain goes on from the digest the stream holds, so each span
+    is judged on its own and one change does not make every later message look altered."""
+
+    def __init__(self, published: dict[int, bytes]) -> None:
+        self._published = published
+        self._chain = LogChain()
+        self._anchor = 0
+        self.checked = 0
+        self.altered: list[tuple[int, int]] = []
+
+    def add_rows(self, rows: Iterable[Any]) -> None:
+        published, chain = self._published, self._chain
+        for notification_id, originator_id, version, topic, state in rows:
+            digest = chain.add(notification_id, originator_id, version, topic, state)
+            expected = published.get(notification_id)
+            if expected is None:
+                continue
+            self.checked += 1
+            if digest != expected:
+                self.altered.append((self._anchor, notification_id))
+                chain.digest = expected
+            self._anchor = notification_id
+
+    def result(self) -> LogCheck:
+        return LogCheck(self.checked, tuple(self.altered))
 
 
 @dataclass(frozen=True)
@@ -129,6 +183,10 @@ class StreamAudit:
     out_of_order: Sample[int]
     foreign: Sample[Foreign]
     wrong_subject: Sample[WrongSubject]
+    republished: int = 0
+    log_check: LogCheck = NOTHING_CHECKED
+    unverified: int = 0
+    """Messages that stand for stored events but carry no digest (published before digests were kept)."""
     notes: tuple[str, ...] = ()
 
     @property
@@ -144,6 +202,7 @@ class StreamAudit:
             or self.out_of_order.count
             or self.foreign.count
             or self.wrong_subject.count
+            or self.log_check.altered
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,6 +223,12 @@ class StreamAudit:
             "out_of_order": {"count": self.out_of_order.count, "first_sequences": list(self.out_of_order.first)},
             "foreign": _sample_dict(self.foreign),
             "wrong_subject": _sample_dict(self.wrong_subject),
+            "republished": self.republished,
+            "log_digests": {
+                "checked": self.log_check.checked,
+                "unverified": self.unverified,
+                "altered": [{"after": after, "through": through} for after, through in self.log_check.altered],
+            },
             "notes": list(self.notes),
         }
 
@@ -222,11 +287,20 @@ class StreamCopy:
         self._other_ids: dict[int, str] = {}
         self._subjects: list[str] = []
         self._known_subjects: dict[str, str] = {}
+        self._republished: set[int] = set()
+        self.digests: dict[int, bytes] = {}
+        """The log digest published with each notification (messages in order only, first one wins)."""
 
-    def add(self, sequence: int, msg_id: str, subject: str) -> None:
+    def add(
+        self, sequence: int, msg_id: str, subject: str, *, log_digest: bytes | None = None, republished: bool = False
+    ) -> None:
         notification_id = notification_id_of(msg_id, self._prefix)
         if notification_id is None:
             self._other_ids[len(self._ids)] = msg_id
+        if republished:
+            self._republished.add(len(self._ids))
+        elif notification_id is not None and log_digest is not None:
+            self.digests.setdefault(notification_id, log_digest)
         self._sequences.append(sequence)
         self._ids.append(notification_id or 0)
         self._subjects.append(self._known_subjects.setdefault(subject, subject))
@@ -239,7 +313,7 @@ class StreamCopy:
             zip(self._sequences, self._ids, self._subjects, strict=True)
         ):
             msg_id = f"{self._prefix}{notification_id}" if notification_id else self._other_ids[at]
-            yield StreamEntry(sequence, msg_id, subject)
+            yield StreamEntry(sequence, msg_id, subject, at in self._republished)
 
 
 def notification_id_of(msg_id: str, prefix: str) -> int | None:
@@ -294,6 +368,7 @@ def compare(
     messages: Iterable[StreamEntry],
     published_through: int,
     *,
+    log_check: LogCheck = NOTHING_CHECKED,
     examples: int = EXAMPLES,
 ) -> StreamAudit:
     """Compare the store (notification order) with the stream (stream order).
@@ -301,6 +376,7 @@ def compare(
     A public event after ``published_through`` that the stream lacks is pending, not missing: the
     relay has not got to it. A message repeating an earlier one counts as a duplicate only, not
     also as out of order; a message that stands for no stored public event counts as foreign only.
+    A republished message stands after later ones by design: it is not out of order.
     """
     index = StoreIndex.of(stored)
     prefix = f"{service}:"
@@ -311,7 +387,8 @@ def compare(
     wrong_subject: _Collector[WrongSubject] = _Collector(examples)
     highest = 0
     count = 0
-    for sequence, msg_id, subject in messages:
+    republished = 0
+    for sequence, msg_id, subject, was_republished in messages:
         count += 1
         at = index.position(notification_id_of(msg_id, prefix))
         if at is None:
@@ -322,9 +399,12 @@ def compare(
             continue
         seen_at[at] = sequence
         notification_id = index.ids[at]
-        if notification_id < highest:
+        if was_republished:
+            republished += 1
+        elif notification_id < highest:
             out_of_order.add(sequence)
-        highest = max(highest, notification_id)
+        else:
+            highest = notification_id
         if subject != index.subjects[at]:
             wrong_subject.add(WrongSubject(sequence, msg_id, subject, index.subjects[at]))
     missing, pending = _absent(index, seen_at, published_through)
@@ -340,6 +420,9 @@ def compare(
         out_of_order=out_of_order.sample(),
         foreign=foreign.sample(),
         wrong_subject=wrong_subject.sample(),
+        republished=republished,
+        log_check=log_check,
+        unverified=max(count - foreign.count - duplicated.count - republished - log_check.checked, 0),
     )
 
 
@@ -423,7 +506,14 @@ async def _fetch_all(
             sequence = msg.metadata.sequence.stream
             if sequence > last:
                 return
-            copy.add(sequence, (msg.headers or {}).get(MSG_ID, ""), msg.subject)
+            headers = msg.headers or {}
+            copy.add(
+                sequence,
+                headers.get(MSG_ID, ""),
+                msg.subject,
+                log_digest=parse_digest(headers.get(LOG_DIGEST)),
+                republished=REPUBLISHED in headers,
+            )
             remaining = 0 if sequence == last else msg.metadata.num_pending
         report(len(copy))
 
@@ -442,9 +532,11 @@ async def read_store(
     *,
     page_size: int = PAGE_SIZE,
     on_progress: ProgressReport | None = None,
+    verifier: ChainVerifier | None = None,
 ) -> StoreIndex:
     """The stored events, public or not, read in pages and put through the relay's own encoder,
-    so that "public" and each subject are exactly what the relay publishes."""
+    so that "public" and each subject are exactly what the relay publishes; with ``verifier``,
+    also through the log's hash chain."""
     index = StoreIndex()
     query = (
         f"SELECT notification_id, originator_id, originator_version, topic, state "
@@ -456,6 +548,8 @@ async def read_store(
         position = 0
         while rows := await conn.fetch(query, position, page_size):
             index.extend(_entries(rows, encoder))
+            if verifier is not None:
+                verifier.add_rows(rows)
             position = rows[-1]["notification_id"]
             report(position)
     return index
@@ -518,8 +612,9 @@ async def audit_stream(
         published_through = 0 if conn is None else await read_published_through(conn, stream)
         copy = await read_stream(js, stream, service, on_progress)
         stored = None
+        verifier = ChainVerifier({} if copy is None else copy.digests)
         if conn is not None:
-            stored = await _read_events(conn, database_url, service, translate, page_size, on_progress)
+            stored = await _read_events(conn, database_url, service, translate, page_size, on_progress, verifier)
     finally:
         if conn is not None:
             await conn.close()
@@ -533,6 +628,7 @@ async def audit_stream(
         StoreIndex() if stored is None else stored,
         StreamCopy(service) if copy is None else copy,
         published_through,
+        log_check=verifier.result(),
     )
     return replace(audit, notes=tuple(notes))
 
@@ -544,6 +640,7 @@ async def _read_events(
     translate: Translator | None,
     page_size: int,
     on_progress: ProgressReport | None,
+    verifier: ChainVerifier,
 ) -> StoreIndex | None:
     """The store through the service's own mapper and translation; None if it has no events table."""
     events_table, mapper = await _store_codec(database_url, service)
@@ -554,7 +651,9 @@ async def _read_events(
 
         translate = definition_of(service).translate
     encoder = Encoder(service, mapper, translate)
-    return await read_store(conn, events_table, encoder, page_size=page_size, on_progress=on_progress)
+    return await read_store(
+        conn, events_table, encoder, page_size=page_size, on_progress=on_progress, verifier=verifier
+    )
 
 
 # --- for people ----------------------------------------------------------------------------------
@@ -577,9 +676,28 @@ def describe(audit: StreamAudit) -> str:
         _line("out of order", _sample(audit.out_of_order, lambda s: f"#{s}", "at stream sequences ")),
         _line("foreign/unknown", _sample(audit.foreign, _foreign)),
         _line("wrong subject", _sample(audit.wrong_subject, _wrong_subject)),
+        _line("republished", _republished(audit.republished)),
+        _line("store unaltered", _log_check(audit)),
     ]
     lines += [f"  note: {note}" for note in audit.notes]
     return "\n".join(lines)
+
+
+def _republished(count: int) -> str:
+    return f"{count:,}  (from the store, after later ones)" if count else "none"
+
+
+def _log_check(audit: StreamAudit) -> str:
+    check = audit.log_check
+    unverified = f"; {audit.unverified:,} published before digests were kept" if audit.unverified else ""
+    if not check.altered:
+        return f"yes, by {check.checked:,} published digests{unverified}"
+    spans = ", ".join(f"{after + 1}-{through}" for after, through in check.altered[:_RANGES_SHOWN])
+    more = f", … and {len(check.altered) - _RANGES_SHOWN} more" if len(check.altered) > _RANGES_SHOWN else ""
+    return (
+        f"NO: {len(check.altered):,} of {check.checked:,} published digests differ; stored events were "
+        f"changed, removed or added within notifications {spans}{more}"
+    )
 
 
 def _line(label: str, value: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import asyncpg
 import nats
 import pytest
 from nats.aio.client import Client as NatsClient
@@ -24,7 +25,7 @@ from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
 from pathways_infra.relay import Relay
 from pathways_infra.settings import Settings
-from pathways_infra.stream_audit import StreamAudit, audit_stream
+from pathways_infra.stream_audit import StreamAudit, audit_stream, describe
 from pathways_infra.streams import ensure_streams
 
 CASES = 40  # each: a private application, then a public enrollment (the even notification ids)
@@ -68,36 +69,60 @@ class Relayed:
 
     settings: Settings
     database_url: str
-    js: JetStreamContext
+    events_table: str
+    nc: NatsClient
+
+    @property
+    def js(self) -> JetStreamContext:
+        return self.nc.jetstream()
 
 
-async def _store_and_relay(settings: Settings, nc: NatsClient) -> str:
+async def _store_and_relay(settings: Settings, nc: NatsClient) -> tuple[str, str]:
+    """The database's url and events table, once the store holds ``CASES`` cases and the stream their events."""
     js = nc.jetstream()
     assert settings.database_url
     address = await ensure_database(DatabaseAddress.parse(settings.database_url), settings.database_name("enrollment"))
+    now = datetime.now(UTC)
+    events_table = await _save(address.url, [e for _ in range(CASES) for e in _case(now)])
+    await ensure_streams(js)
+    await _relay_until(address.url, nc, published=CASES)
+    assert (await js.stream_info("ENROLLMENT")).state.messages == CASES
+    return address.url, events_table
+
+
+async def _save(database_url: str, events: list[RecordedEvent]) -> str:
+    def save() -> str:
+        store = EventStore("enrollment", DatabaseAddress.parse(database_url).eventsourcing_env())
+        try:
+            store.save(*events)
+            return store.events_table
+        finally:
+            store.close()
+
+    return await asyncio.get_running_loop().run_in_executor(None, save)
+
+
+async def _relay_until(database_url: str, nc: NatsClient, *, published: int) -> None:
+    """Runs a relay until it has published ``published`` messages and stored its position."""
     loop = asyncio.get_running_loop()
-    store = await loop.run_in_executor(None, lambda: EventStore("enrollment", address.eventsourcing_env()))
+    env = DatabaseAddress.parse(database_url).eventsourcing_env()
+    store = await loop.run_in_executor(None, lambda: EventStore("enrollment", env))
     try:
-        now = datetime.now(UTC)
-        await loop.run_in_executor(None, lambda: store.save(*(e for _ in range(CASES) for e in _case(now))))
-        await ensure_streams(js)
         relay = Relay(
-            service="enrollment", stream="ENROLLMENT", database_url=address.url, events_table=store.events_table,
+            service="enrollment", stream="ENROLLMENT", database_url=database_url, events_table=store.events_table,
             mapper=store.mapper,  # type: ignore[arg-type]
             translate=translate, nc=nc, poll_seconds=0.2,
         )  # fmt: skip
         stop = asyncio.Event()
         task = asyncio.create_task(relay.run(stop))
         deadline = time.monotonic() + 30
-        while relay.published < CASES:
-            assert time.monotonic() < deadline, f"the relay published only {relay.published} of {CASES}"
+        while relay.published < published or not relay.caught_up.is_set():
+            assert time.monotonic() < deadline, f"the relay published only {relay.published} of {published}"
             await asyncio.sleep(0.02)
         stop.set()
         await task  # stores the relay's position on the way out
     finally:
         store.close()
-    assert (await js.stream_info("ENROLLMENT")).state.messages == CASES
-    return address.url
 
 
 @pytest.fixture
@@ -105,7 +130,7 @@ async def relayed(settings: Settings) -> AsyncIterator[Relayed]:
     assert settings.nats_url
     nc = await nats.connect(settings.nats_url)
     try:
-        yield Relayed(settings, await _store_and_relay(settings, nc), nc.jetstream())
+        yield Relayed(settings, *await _store_and_relay(settings, nc), nc)
     finally:
         await nc.close()
 
@@ -165,3 +190,59 @@ async def test_the_cli_exits_0_on_an_intact_stream_and_1_naming_the_missing_ids(
     assert damaged.returncode == 1, damaged.stdout + damaged.stderr
     assert "enrollment (stream ENROLLMENT): NOT AN EXACT COPY" in damaged.stdout
     assert "missing                  1: 10\n" in damaged.stdout
+
+
+async def test_the_published_digests_prove_the_store_unaltered_and_name_where_it_was_changed(
+    relayed: Relayed,
+) -> None:
+    intact = await _audit(relayed)
+    assert intact.log_check.checked == CASES
+    assert intact.log_check.altered == ()
+    assert intact.unverified == 0
+
+    # Notification 2n-1 is case n's private application, 2n its public enrollment.
+    conn = await asyncpg.connect(relayed.database_url)
+    try:
+        table = f'"{relayed.events_table}"'
+        state = await conn.fetchval(f"SELECT state FROM {table} WHERE notification_id = 21")
+        assert b"TH-40" in state
+        await conn.execute(
+            f"UPDATE {table} SET state = $1 WHERE notification_id = 21", state.replace(b"TH-40", b"TH-41")
+        )
+        await conn.execute(f"DELETE FROM {table} WHERE notification_id = 61")
+    finally:
+        await conn.close()
+
+    tampered = await _audit(relayed)
+    assert not tampered.ok
+    assert tampered.log_check.altered == ((20, 22), (60, 62)), "each change is named in the span around it alone"
+    assert tampered.missing.count == tampered.foreign.count == 0, "the stream itself is intact"
+
+    shown = await asyncio.to_thread(_check, relayed.settings, "enrollment")
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert "store unaltered          NO: 2 of 40 published digests differ" in shown.stdout
+    assert "within notifications 21-22, 61-62" in shown.stdout
+
+
+async def test_a_restarted_relay_goes_on_with_the_chain_even_without_its_stored_digest(relayed: Relayed) -> None:
+    now = datetime.now(UTC)
+    applied, enrolled = _case(now)
+    await _save(relayed.database_url, [applied])  # private: scanned past, nothing published
+    await _relay_until(relayed.database_url, relayed.nc, published=0)
+    conn = await asyncpg.connect(relayed.database_url)
+    try:
+        position = await conn.fetchrow("SELECT scanned_through, published_through, log_digest FROM relay_position")
+        assert (position["scanned_through"], position["published_through"]) == (2 * CASES + 1, 2 * CASES)
+        assert position["log_digest"] is not None
+        # As after an upgrade from a relay that kept no digest: it must compute the chain from the store.
+        await conn.execute("UPDATE relay_position SET log_digest = NULL")
+    finally:
+        await conn.close()
+
+    await _save(relayed.database_url, [enrolled])
+    await _relay_until(relayed.database_url, relayed.nc, published=1)
+
+    audit = await _audit(relayed)
+    assert audit.ok, describe(audit)
+    assert audit.log_check.checked == CASES + 1
+    assert audit.stream_messages == CASES + 1

@@ -160,7 +160,7 @@ def test_the_compact_stream_copy_gives_back_what_it_was_given() -> None:
     ]
     copy = StreamCopy("enrollment")
     for entry in given:
-        copy.add(*entry)
+        copy.add(entry.sequence, entry.msg_id, entry.subject, republished=entry.republished)
     assert list(copy) == given
     assert len(copy) == 4
 
@@ -173,3 +173,22 @@ def test_the_json_form_names_the_problems() -> None:
     assert document["stream"] == "ENROLLMENT"
     assert document["missing"] == {"count": 1, "ranges": [[2, 2]], "text": "2"}
     assert document["stream_messages"] == 3
+
+
+def test_a_republished_message_behind_later_ones_fills_its_gap_and_is_not_out_of_order() -> None:
+    stored = _stored(*range(1, 11))
+    copy = [m for m in _copy_of(stored) if m.msg_id != "enrollment:4"]
+    copy.append(StreamEntry(10, "enrollment:4", ENROLLED, republished=True))
+    audit = compare("enrollment", stored, copy, published_through=10)
+    assert audit.ok, describe(audit)
+    assert audit.republished == 1
+    assert audit.out_of_order.count == audit.missing.count == 0
+    assert "republished              1" in describe(audit)
+
+
+def test_a_republished_copy_of_a_message_still_there_is_a_duplicate() -> None:
+    stored = _stored(*range(1, 6))
+    copy = [*_copy_of(stored), StreamEntry(6, "enrollment:2", ENROLLED, republished=True)]
+    audit = compare("enrollment", stored, copy, published_through=5)
+    assert not audit.ok
+    assert audit.duplicated.first == (Duplicate("enrollment:2", 2, 6),)
