@@ -1,4 +1,4 @@
-"""Operator commands: parked (dead-letter) messages — list, show, replay; streams — check."""
+"""Operator commands: parked (dead-letter) messages — list, show, replay; streams — check, republish."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+
+if TYPE_CHECKING:
+    from pathways_infra.republish import Republished
+
+ProgressReport = Callable[[str, int, int], None]
 
 T = TypeVar("T")
 
@@ -49,6 +55,28 @@ exit status: 0 every stream is an exact copy (events not yet relayed are fine),
 """
 
 
+_REPUBLISH_DESCRIPTION = """\
+Republish, from the service's event store (the source of truth), exactly the public events that
+'pathways streams check' reports missing from its stream: events the relay published that the
+stream no longer holds (JetStream acknowledges before it syncs to disk, so a power loss can drop
+acknowledged messages).
+
+Each is translated as the relay translates it and sent with its own Nats-Msg-Id and a
+Pathways-Republished header. It lands after later messages: consumers apply it if they never
+did (they deduplicate by event id), the relay does not take it for the stream's tail, and the
+check counts it as republished, not out of order. Nothing the stream still holds is sent again,
+and events the relay has not reached yet are left to it. Safe while the system runs.
+
+After republishing it checks the stream again and prints the verdict.
+"""
+
+_REPUBLISH_EPILOG = """\
+exit status: 0 the stream now holds every event the relay published,
+             1 something is still missing (see the check's report), or JetStream refused some,
+             2 it could not run (no server to talk to, or a server refused)
+"""
+
+
 def add_commands(commands: Any) -> None:
     dlq = commands.add_parser("dlq", help="list, inspect and replay messages parked on the DLQ stream")
     verbs = dlq.add_subparsers(title="dlq commands", metavar="VERB")
@@ -80,6 +108,24 @@ def add_commands(commands: Any) -> None:
     )
     check.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     check.set_defaults(run=_check)
+
+    republish = stream_verbs.add_parser(
+        "republish",
+        help="republish from the event store the public events a stream lost",
+        description=_REPUBLISH_DESCRIPTION,
+        epilog=_REPUBLISH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    republish.add_argument("service", type=_service_name, metavar="SERVICE", help=", ".join(SERVICE_NAMES))
+    republish.add_argument(
+        "--ids",
+        type=_id_ranges,
+        metavar="RANGES",
+        help="only missing events within these notification ids, written as the check prints them: 41-57,90",
+    )
+    republish.add_argument("--dry-run", action="store_true", help="only say what would be republished")
+    republish.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
+    republish.set_defaults(run=_republish)
 
 
 def _nats_url() -> str:
@@ -115,10 +161,22 @@ def _service_name(name: str) -> ServiceName:
     raise argparse.ArgumentTypeError(f"no service {name!r} (choose from {', '.join(SERVICE_NAMES)})")
 
 
+def _id_ranges(text: str) -> list[tuple[int, int]]:
+    from pathways_infra.republish import parse_ranges
+
+    try:
+        return parse_ranges(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
     """Run ``action`` on a JetStream connection that gives up in seconds, not minutes, when NATS is
     unreachable (exits with that reason)."""
+    return _with_nats(lambda nc: action(nc.jetstream()))
 
+
+def _with_nats(action: Callable[[NatsClient], Awaitable[T]]) -> T:
     async def run() -> T:
         url = _nats_url()
         try:
@@ -126,7 +184,7 @@ def _with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
         except (OSError, nats.errors.Error) as error:
             raise SystemExit(f"cannot reach NATS at {url}: {type(error).__name__}: {error}") from None
         try:
-            return await action(nc.jetstream())
+            return await action(nc)
         finally:
             await nc.close()
 
@@ -180,19 +238,88 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from pathways_infra.stream_audit import StreamAudit, audit_stream, describe
+
+    services: list[ServiceName] = list(dict.fromkeys(args.service)) or list(SERVICE_NAMES)
+
+    async def audit_all(nc: NatsClient, progress: ProgressReport) -> list[StreamAudit]:
+        js = nc.jetstream()
+        return [
+            await audit_stream(service, database_url=_service_database(service), js=js, on_progress=progress)
+            for service in services
+        ]
+
+    audits = _operate(audit_all)
+    if audits is None:
+        return 2
+    ok = all(audit.ok for audit in audits)
+    if args.json:
+        print(json.dumps({"ok": ok, "services": [audit.as_dict() for audit in audits]}, indent=2, ensure_ascii=False))
+    else:
+        print("\n\n".join(describe(audit) for audit in audits))
+    return 0 if ok else 1
+
+
+def _republish(args: argparse.Namespace) -> int:
+    from pathways_infra.republish import republish_missing
+    from pathways_infra.stream_audit import StreamAudit, audit_stream, describe
+
+    service: ServiceName = args.service
+
+    async def run(nc: NatsClient, progress: ProgressReport) -> tuple[Republished, StreamAudit]:
+        database_url = _service_database(service)
+        before, done = await republish_missing(
+            service, database_url=database_url, nc=nc, only=args.ids, dry_run=args.dry_run, on_progress=progress
+        )
+        if args.dry_run or not done.chosen.count:
+            return done, before
+        return done, await audit_stream(service, database_url=database_url, js=nc.jetstream(), on_progress=progress)
+
+    outcome = _operate(run)
+    if outcome is None:
+        return 2
+    done, after = outcome
+    if args.json:
+        print(json.dumps({**done.as_dict(), "dry_run": args.dry_run, "check": after.as_dict()}, indent=2))
+    else:
+        print(_republish_summary(done, dry_run=args.dry_run))
+        print(describe(after))
+    return 0 if not after.missing.count and not done.refused_as_duplicates else 1
+
+
+def _republish_summary(done: Republished, *, dry_run: bool) -> str:
+    if not done.chosen.count:
+        return f"{done.service}: nothing to republish"
+    chosen = f"{done.chosen.count:,} missing public events ({done.chosen.text(20)})"
+    if dry_run:
+        return f"{done.service}: would republish {chosen}"
+    refused = ""
+    if done.refused_as_duplicates:
+        refused = (
+            f"; JetStream refused {done.refused_as_duplicates:,} as duplicates of messages stored within its "
+            "dedup window (2 minutes): run again once it has passed"
+        )
+    return f"{done.service}: republished {chosen}: {done.stored:,} stored{refused}\n"
+
+
+def _service_database(service: ServiceName) -> str:
+    from pathways_infra.database import DatabaseAddress
+
+    return DatabaseAddress.parse(_database_url()).with_database(Settings().database_name(service)).url
+
+
+def _operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T | None:
+    """Run a stream operation with progress bars; None (after one line on stderr) if it could not run."""
     import asyncpg
     from rich.progress import TaskID
 
-    from pathways_infra.database import DatabaseAddress
     from pathways_infra.demo.driver import progress_bar
     from pathways_infra.nats_fast_paths import install_nats_fast_paths
-    from pathways_infra.stream_audit import AuditError, StreamAudit, audit_stream, describe
+    from pathways_infra.stream_audit import AuditError
 
-    services: list[ServiceName] = list(dict.fromkeys(args.service)) or list(SERVICE_NAMES)
-    settings = Settings()
-    install_nats_fast_paths()  # reading every message's headers is most of the check's work
+    install_nats_fast_paths()  # reading every message's headers is most of the work
 
-    async def audit_all(server: DatabaseAddress, js: JetStreamContext) -> list[StreamAudit]:
+    async def run(nc: NatsClient) -> T:
         with progress_bar() as progress:
             tasks: dict[str, TaskID] = {}
 
@@ -201,33 +328,19 @@ def _check(args: argparse.Namespace) -> int:
                     tasks[what] = progress.add_task(what, total=total)
                 progress.update(tasks[what], completed=done, total=total)
 
-            return [
-                await audit_stream(
-                    service,
-                    database_url=server.with_database(settings.database_name(service)).url,
-                    js=js,
-                    on_progress=report,
-                )
-                for service in services
-            ]
+            return await action(nc, report)
 
     try:
-        server = DatabaseAddress.parse(_database_url())
-        audits = _with_jetstream(lambda js: audit_all(server, js))
+        _database_url()  # fail before connecting to NATS when there is no PostgreSQL
+        return _with_nats(run)
     except SystemExit as unreachable:
         if not isinstance(unreachable.code, str):
             raise
         print(unreachable.code, file=sys.stderr)
-        return 2
+        return None
     except (OSError, asyncpg.PostgresError, nats.errors.Error, AuditError) as error:
-        print(f"the check could not run: {type(error).__name__}: {error}", file=sys.stderr)
-        return 2
-    ok = all(audit.ok for audit in audits)
-    if args.json:
-        print(json.dumps({"ok": ok, "services": [audit.as_dict() for audit in audits]}, indent=2, ensure_ascii=False))
-    else:
-        print("\n\n".join(describe(audit) for audit in audits))
-    return 0 if ok else 1
+        print(f"could not run: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
 
 
 async def _no_report(_error: Exception) -> None:

@@ -560,7 +560,7 @@ def _entries(rows: Sequence[asyncpg.Record], encoder: Encoder) -> Iterator[Store
     return (StoredEntry(row["notification_id"], public.get(row["notification_id"])) for row in rows)
 
 
-async def _store_codec(database_url: str, service: ServiceName) -> tuple[str, RecordedEventMapper]:
+async def store_codec(database_url: str, service: ServiceName) -> tuple[str, RecordedEventMapper]:
     """The events table and mapper exactly as the service builds them, without creating tables."""
     from pathways_infra.eventstore import EventStore
 
@@ -643,7 +643,7 @@ async def _read_events(
     verifier: ChainVerifier,
 ) -> StoreIndex | None:
     """The store through the service's own mapper and translation; None if it has no events table."""
-    events_table, mapper = await _store_codec(database_url, service)
+    events_table, mapper = await store_codec(database_url, service)
     if await conn.fetchval("SELECT to_regclass($1)", f'"{events_table}"') is None:
         return None
     if translate is None:

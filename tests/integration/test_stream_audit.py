@@ -140,6 +140,10 @@ async def _audit(relayed: Relayed) -> StreamAudit:
 
 
 def _check(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return _run_cli(settings, "streams", "check", *args)
+
+
+def _run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PATHWAYS_DATABASE_URL": settings.database_url or "",
@@ -147,7 +151,7 @@ def _check(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
     }
     return subprocess.run(
-        [sys.executable, "-m", "pathways_infra", "streams", "check", *args],
+        [sys.executable, "-m", "pathways_infra", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -232,6 +236,7 @@ async def test_a_restarted_relay_goes_on_with_the_chain_even_without_its_stored_
     conn = await asyncpg.connect(relayed.database_url)
     try:
         position = await conn.fetchrow("SELECT scanned_through, published_through, log_digest FROM relay_position")
+        assert position is not None
         assert (position["scanned_through"], position["published_through"]) == (2 * CASES + 1, 2 * CASES)
         assert position["log_digest"] is not None
         # As after an upgrade from a relay that kept no digest: it must compute the chain from the store.
@@ -246,3 +251,56 @@ async def test_a_restarted_relay_goes_on_with_the_chain_even_without_its_stored_
     assert audit.ok, describe(audit)
     assert audit.log_check.checked == CASES + 1
     assert audit.stream_messages == CASES + 1
+
+
+async def _shorten_dedup_window(js: JetStreamContext, seconds: float) -> None:
+    """As if the messages had been published longer ago than the dedup window: a republish must not
+    then rely on JetStream to drop what it sends twice."""
+    config = (await js.stream_info("ENROLLMENT")).config
+    config.duplicate_window = seconds
+    await js.update_stream(config)
+    await asyncio.sleep(seconds + 0.5)
+
+
+async def test_republish_sends_exactly_what_the_stream_lost_and_the_relay_goes_on_after_it(
+    relayed: Relayed,
+) -> None:
+    await _shorten_dedup_window(relayed.js, 1.0)
+    for sequence in (11, 12, 30):  # the public events of notifications 22, 24 and 60
+        await relayed.js.delete_msg("ENROLLMENT", sequence)
+
+    dry = await asyncio.to_thread(_republish, relayed.settings, "enrollment", "--dry-run")
+    assert dry.returncode == 1, "the stream is still not whole"
+    assert "enrollment: would republish 3 missing public events (22-24, 60)" in dry.stdout
+    assert (await relayed.js.stream_info("ENROLLMENT")).state.messages == CASES - 3
+
+    only = await asyncio.to_thread(_republish, relayed.settings, "enrollment", "--ids", "50-70")
+    assert only.returncode == 1, "22 and 24 are still missing"
+    assert "republished 1 missing public events (60): 1 stored" in only.stdout
+
+    rest = await asyncio.to_thread(_republish, relayed.settings, "enrollment", "--json")
+    assert rest.returncode == 0, rest.stdout + rest.stderr
+    document = json.loads(rest.stdout)
+    assert (document["chosen"]["text"], document["stored"], document["refused_as_duplicates"]) == ("22-24", 2, 0)
+    assert document["check"]["ok"] is True
+    assert document["check"]["republished"] == 3
+
+    again = await asyncio.to_thread(_republish, relayed.settings, "enrollment")
+    assert again.returncode == 0
+    assert "enrollment: nothing to republish" in again.stdout
+    assert (await relayed.js.stream_info("ENROLLMENT")).state.messages == CASES
+
+    # The stream now ends with republished messages; a relay must go on after the last one it
+    # published in order (notification 80), not after them.
+    now = datetime.now(UTC)
+    await _save(relayed.database_url, [event for _ in range(3) for event in _case(now)])
+    await _relay_until(relayed.database_url, relayed.nc, published=3)
+    audit = await _audit(relayed)
+    assert audit.ok, describe(audit)
+    assert (audit.stream_messages, audit.republished, audit.duplicated.count) == (CASES + 3, 3, 0)
+    assert audit.log_check.checked == CASES - 3 + 3
+    assert audit.log_check.altered == ()
+
+
+def _republish(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return _run_cli(settings, "streams", "republish", *args)
