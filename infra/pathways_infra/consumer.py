@@ -415,6 +415,11 @@ class ReadModelFailedError(Exception):
         super().__init__("; ".join(f"{name}: {type(error).__name__}: {error}" for name, error in failures))
 
 
+READ_MODELS_SWITCH_LOCK = 0x5EAD_0DE1
+"""Advisory lock of a service's read-model tables: every live transaction on them holds it shared; a
+rebuild holds it exclusively while it catches up with the stream and switches to the new tables."""
+
+
 class ProjectionSink:
     """Applies events to the tables of one or more read models with asyncpg, in one transaction with
     their tracking rows.
@@ -424,15 +429,21 @@ class ProjectionSink:
     retried on its own after its batch failed is applied to each read model under a savepoint: one
     read model's failure then holds back only that read model, and the message is retried (and in
     the end parked) for it alone, since the others have it in their inbox.
+
+    A live sink's transactions share :data:`READ_MODELS_SWITCH_LOCK`, so a rebuild never switches
+    tables under one of them (``switch_lock=False`` for the sink that fills a rebuild's own tables).
     """
 
     def __init__(
         self,
         pool: Callable[[], asyncpg.Pool],
         members: Mapping[str, Mapping[type[IntegrationEvent], ProjectionHandler]],
+        *,
+        switch_lock: bool = True,
     ) -> None:
         self._pool = pool
         self._members = members
+        self._lock = READ_MODELS_SWITCH_LOCK if switch_lock else None
 
     @property
     def subjects(self) -> frozenset[str]:
@@ -442,27 +453,42 @@ class ProjectionSink:
         handled = {name: _handled(handlers, messages) for name, handlers in self._members.items()}
         if not any(handled.values()):
             return
-        failures: list[tuple[str, Exception]] = []
         async with self._pool().acquire() as conn, conn.transaction():
-            done = await _processed(conn, handled)
-            inbox: list[tuple[str, str]] = []
-            for inbound in messages:
-                for name, handlers in self._members.items():
-                    handler = handlers.get(type(inbound.event))
-                    if handler is None or (name, inbound.event_id) in done:
-                        continue
-                    done.add((name, inbound.event_id))
-                    try:
-                        await _apply_one(conn, handler, inbound, isolate=isolate)
-                    except Exception as error:
-                        if not isolate:
-                            raise
-                        failures.append((name, error))
-                        continue
-                    inbox.append((name, inbound.event_id))
-            await conn.executemany("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", inbox)
-        if failures:
+            failures = await self.apply_in(conn, messages, handled=handled, isolate=isolate)
+        if failures:  # after the commit: the read models that did apply the message keep it
             raise ReadModelFailedError(failures)
+
+    async def apply_in(
+        self,
+        conn: Any,
+        messages: Sequence[Inbound[Any]],
+        *,
+        handled: Mapping[str, Sequence[Inbound[Any]]] | None = None,
+        isolate: bool = False,
+    ) -> list[tuple[str, Exception]]:
+        """As :meth:`apply`, within the caller's transaction on ``conn``; returns the read models
+        that failed (only with ``isolate``: else the first failure is raised)."""
+        if handled is None:
+            handled = {name: _handled(handlers, messages) for name, handlers in self._members.items()}
+        failures: list[tuple[str, Exception]] = []
+        done = await _processed(conn, handled, self._lock)
+        inbox: list[tuple[str, str]] = []
+        for inbound in messages:
+            for name, handlers in self._members.items():
+                handler = handlers.get(type(inbound.event))
+                if handler is None or (name, inbound.event_id) in done:
+                    continue
+                done.add((name, inbound.event_id))
+                try:
+                    await _apply_one(conn, handler, inbound, isolate=isolate)
+                except Exception as error:
+                    if not isolate:
+                        raise
+                    failures.append((name, error))
+                    continue
+                inbox.append((name, inbound.event_id))
+        await conn.executemany("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", inbox)
+        return failures
 
 
 async def _apply_one(conn: Any, handler: ProjectionHandler, inbound: Inbound[Any], *, isolate: bool) -> None:
@@ -478,14 +504,25 @@ def _handled(handlers: Mapping[type[IntegrationEvent], Any], messages: Sequence[
     return [inbound for inbound in messages if type(inbound.event) in handlers]
 
 
-async def _processed(conn: Any, handled: Mapping[str, Sequence[Inbound[Any]]]) -> set[tuple[str, str]]:
-    """(tracking name, event id) of the handled messages already applied, in one query."""
-    rows = await conn.fetch(
-        "SELECT consumer, event_id FROM inbox WHERE consumer = ANY($1::text[]) AND event_id = ANY($2::text[])",
-        [name for name, messages in handled.items() if messages],
-        list({m.event_id for messages in handled.values() for m in messages}),
-    )
-    return {(row["consumer"], row["event_id"]) for row in rows}
+async def _processed(
+    conn: Any, handled: Mapping[str, Sequence[Inbound[Any]]], lock: int | None
+) -> set[tuple[str, str]]:
+    """(tracking name, event id) of the handled messages already applied, in one query that first
+    takes the switch lock shared (the one-row side of the outer join is always read, so it always runs)."""
+    names = [name for name, messages in handled.items() if messages]
+    event_ids = list({m.event_id for messages in handled.values() for m in messages})
+    if lock is None:
+        rows = await conn.fetch(_PROCESSED, names, event_ids)
+    else:
+        rows = await conn.fetch(_PROCESSED_UNDER_LOCK, names, event_ids, lock)
+    return {(row["consumer"], row["event_id"]) for row in rows if row["consumer"] is not None}
+
+
+_PROCESSED = "SELECT consumer, event_id FROM inbox WHERE consumer = ANY($1::text[]) AND event_id = ANY($2::text[])"
+_PROCESSED_UNDER_LOCK = (
+    "SELECT i.consumer, i.event_id FROM (SELECT pg_advisory_xact_lock_shared($3::bigint)) AS switch "
+    "LEFT JOIN inbox i ON i.consumer = ANY($1::text[]) AND i.event_id = ANY($2::text[])"
+)
 
 
 class ApplicationSink:

@@ -127,6 +127,10 @@ def add_commands(commands: Any) -> None:
     republish.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     republish.set_defaults(run=_republish)
 
+    from pathways_infra import read_models_cli
+
+    read_models_cli.add_commands(commands)
+
 
 def _nats_url() -> str:
     settings = Settings()
@@ -245,11 +249,11 @@ def _check(args: argparse.Namespace) -> int:
     async def audit_all(nc: NatsClient, progress: ProgressReport) -> list[StreamAudit]:
         js = nc.jetstream()
         return [
-            await audit_stream(service, database_url=_service_database(service), js=js, on_progress=progress)
+            await audit_stream(service, database_url=service_database(service), js=js, on_progress=progress)
             for service in services
         ]
 
-    audits = _operate(audit_all)
+    audits = operate(audit_all)
     if audits is None:
         return 2
     ok = all(audit.ok for audit in audits)
@@ -267,7 +271,7 @@ def _republish(args: argparse.Namespace) -> int:
     service: ServiceName = args.service
 
     async def run(nc: NatsClient, progress: ProgressReport) -> tuple[Republished, StreamAudit]:
-        database_url = _service_database(service)
+        database_url = service_database(service)
         before, done = await republish_missing(
             service, database_url=database_url, nc=nc, only=args.ids, dry_run=args.dry_run, on_progress=progress
         )
@@ -275,7 +279,7 @@ def _republish(args: argparse.Namespace) -> int:
             return done, before
         return done, await audit_stream(service, database_url=database_url, js=nc.jetstream(), on_progress=progress)
 
-    outcome = _operate(run)
+    outcome = operate(run)
     if outcome is None:
         return 2
     done, after = outcome
@@ -302,13 +306,13 @@ def _republish_summary(done: Republished, *, dry_run: bool) -> str:
     return f"{done.service}: republished {chosen}: {done.stored:,} stored{refused}\n"
 
 
-def _service_database(service: ServiceName) -> str:
+def service_database(service: ServiceName) -> str:
     from pathways_infra.database import DatabaseAddress
 
     return DatabaseAddress.parse(_database_url()).with_database(Settings().database_name(service)).url
 
 
-def _operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T | None:
+def operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T | None:
     """Run a stream operation with progress bars; None (after one line on stderr) if it could not run."""
     import asyncpg
     from rich.progress import TaskID

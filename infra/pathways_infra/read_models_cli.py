@@ -1,0 +1,113 @@
+"""``pathways read-models``: list a service's read models; rebuild them blue/green while it runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+
+from pathways_infra.settings import SERVICE_NAMES, ServiceName
+
+_REBUILD_DESCRIPTION = """\
+Rebuild read models from stream sequence 1 while the service keeps running (blue/green).
+
+The read model's tables are created afresh in a schema of their own and filled through its own
+handlers from every stream it reads; the API keeps reading the old tables meanwhile. Then, in one
+transaction, the new tables catch up with what the streams received in the meantime and take the
+old ones' place, with their tracking (inbox) rows: live consumers go on with the new tables, and
+nothing is applied twice or lost. Live read-model updates wait during that transaction only.
+
+Use it when a read model went wrong, or after a change to a read model's handlers or tables that
+existing rows should reflect. Its handlers must succeed on every event: if one fails, the rebuild
+stops, says on which message, and leaves the live tables as they were.
+
+PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWAYS_DATA_DIR.
+NATS: PATHWAYS_NATS_URL, else the embedded server running there.
+"""
+
+_REBUILD_EPILOG = """\
+exit status: 0 rebuilt and switched, 1 a rebuild stopped (the live tables are unchanged),
+             2 it could not run (no server to talk to, or no such read model)
+"""
+
+
+def add_commands(commands: Any) -> None:
+    read_models = commands.add_parser("read-models", help="list read models; rebuild them from the streams")
+    verbs = read_models.add_subparsers(title="read-models commands", metavar="VERB")
+    listing = verbs.add_parser("list", help="each service's read models, their tables and source streams")
+    listing.add_argument("service", nargs="?", choices=SERVICE_NAMES, help="only this service")
+    listing.set_defaults(run=_list)
+    rebuild = verbs.add_parser(
+        "rebuild",
+        help="rebuild read models from stream sequence 1 and switch to them atomically",
+        description=_REBUILD_DESCRIPTION,
+        epilog=_REBUILD_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rebuild.add_argument("service", choices=SERVICE_NAMES, metavar="SERVICE", help=", ".join(SERVICE_NAMES))
+    rebuild.add_argument("read_model", nargs="*", metavar="READ_MODEL", help="read models to rebuild (see 'list')")
+    rebuild.add_argument("--all", action="store_true", help="every read model of the service, one after another")
+    rebuild.add_argument("--keep-old", action="store_true", help="keep the old tables (schema retired_<name>_<time>)")
+    rebuild.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
+    rebuild.set_defaults(run=_rebuild)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from pathways_infra.services import definition_of
+
+    for service in [args.service] if args.service else SERVICE_NAMES:
+        print(service)
+        for read_model in definition_of(service).read_models:
+            sources = ", ".join(read_model.sources())
+            print(f"  {read_model.name:<22} from {sources:<32} tables: {', '.join(_tables(read_model.ddl))}")
+    return 0
+
+
+def _tables(ddl: str) -> list[str]:
+    marker = "CREATE TABLE IF NOT EXISTS "
+    return [part.split()[0].strip("(") for part in ddl.split(marker)[1:]]
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from pathways_infra.operator_cli import ProgressReport, operate, service_database
+    from pathways_infra.rebuild import RebuildError, Rebuilt, describe, rebuild_read_model
+    from pathways_infra.services import definition_of
+
+    service: ServiceName = args.service
+    definition = definition_of(service)
+    known = {read_model.name: read_model for read_model in definition.read_models}
+    wanted = list(known) if args.all else list(dict.fromkeys(args.read_model))
+    unknown = [name for name in wanted if name not in known]
+    if unknown or not wanted:
+        what = f"no read model {unknown[0]!r} in {service}" if unknown else "name read models to rebuild, or --all"
+        print(f"{what}; its read models: {', '.join(known)}", file=sys.stderr)
+        return 2
+
+    async def run(nc: NatsClient, progress: ProgressReport) -> list[Rebuilt] | RebuildError:
+        done = []
+        for name in wanted:
+            database_url = service_database(service)
+            try:
+                rebuilt = await rebuild_read_model(
+                    definition, known[name], database_url=database_url, js=nc.jetstream(),
+                    keep_old=args.keep_old, on_progress=progress,
+                )  # fmt: skip
+            except RebuildError as error:
+                return error
+            done.append(rebuilt)
+        return done
+
+    outcome = operate(run)
+    if outcome is None:
+        return 2
+    if isinstance(outcome, RebuildError):
+        print(f"rebuild stopped, the live tables are unchanged: {outcome}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([rebuilt.as_dict() for rebuilt in outcome], indent=2))
+    else:
+        print("\n".join(describe(rebuilt) for rebuilt in outcome))
+    return 0
