@@ -97,7 +97,7 @@ async def rebuild_read_model(
         pool = await asyncpg.create_pool(
             database_url, min_size=1, max_size=1, server_settings={"search_path": f'"{schema}", public'}
         )
-        sources = [_Source(js, source, read_model, definition.name) for source in read_model.sources()]
+        sources = [_Source(js, source, read_model) for source in read_model.sources()]
         try:
             sink = ProjectionSink(lambda: pool, _members(definition.name, read_model), switch_lock=False)
             for source in sources:
@@ -149,11 +149,10 @@ async def _create_tables(conn: asyncpg.Connection, schema: str, read_model: Read
 class _Source:
     """One stream the read model reads, from its first message, through an ephemeral consumer."""
 
-    def __init__(self, js: JetStreamContext, source: str, read_model: ReadModel, service: str) -> None:
+    def __init__(self, js: JetStreamContext, source: str, read_model: ReadModel) -> None:
         self._js = js
         self.stream = STREAMS[source].name
         self._subjects = sorted(event.SUBJECT for event in read_model.handlers_from(source))
-        self._consumer = f"{service}-rebuild-{read_model.name}-from-{source}"
         self._name = ""
         self._subscription: JetStreamContext.PullSubscription | None = None
         self.last = 0
