@@ -1,4 +1,5 @@
-"""``pathways``: run the system, a service, a relay; inspect and replay parked messages; check the streams."""
+"""``pathways``: run the system, a service, a relay; inspect and replay parked messages; check the streams;
+replay a participant's history for audit."""
 
 from __future__ import annotations
 
@@ -62,11 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     contracts.add_argument("--check", action="store_true", help="only report documents that are out of date")
     contracts.set_defaults(run=_contracts)
 
-    from pathways_infra import operator_cli
+    from pathways_infra import history_cli, operator_cli
     from pathways_infra.demo import cli as demo_cli
 
     demo_cli.add_command(commands)
     operator_cli.add_commands(commands)
+    history_cli.add_command(commands)
     return parser
 
 

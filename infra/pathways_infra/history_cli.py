@@ -1,0 +1,154 @@
+"""``pathways history``: a participant's whole cross-service history, from the event stores."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+
+_DESCRIPTION = """\
+Replay, for audit, everything the three services stored about one participant: every event of
+their event stores (the source of truth, never the read models), public or private, that names the
+participant or one of their enrollments, merged into one timeline. Events that concern several
+participants (a potential duplicate, an enterprise's founding members, an enterprise they belong
+to) are included and marked *. Each line shows when the event happened and when it was recorded
+(UTC), the service, aggregate and version, the event, the subject the relay publishes it on (or
+"(private)"), the actor, correlation and causation ids, and the event's data. Events carry no
+personal data; the vault is not read.
+
+State as of a time: --happened-by keeps the events that had happened by then ("as it happened"),
+--recorded-by those the system had recorded by then ("as it was recorded"); together they answer
+"what did the system know at T about what had happened by D". A summary then gives the stage the
+kept events lead to: the registry entry and each enrollment, training record, outcomes case and
+enterprise. An event that happened before an event recorded earlier (recorded after the fact) is
+marked ↶ backdated; the timeline is in happened order unless --order recorded.
+
+It only reads, in a read-only snapshot of each store: safe while the system runs.
+PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWAYS_DATA_DIR.
+"""
+
+_EPILOG = """\
+DATE_OR_DATETIME: 2025-08-29 (the end of that day, UTC) or 2025-08-29T17:00:00+07:00 (no offset: UTC).
+
+exit status: 0 the history was shown (it may be empty within the cutoffs or services chosen),
+             1 no stored event concerns the participant,
+             2 it could not run (no PostgreSQL to talk to, or the server refused)
+"""
+
+
+def add_command(commands: Any) -> None:
+    command = commands.add_parser(
+        "history",
+        help="a participant's whole cross-service history from the event stores, as of any time",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument("participant", type=_participant_id, metavar="PARTICIPANT_ID", help="the participant's id")
+    command.add_argument(
+        "service",
+        nargs="*",
+        type=_service_name,
+        metavar="SERVICE",
+        help=f"only these services' events: {', '.join(SERVICE_NAMES)} (default: all three)",
+    )
+    command.add_argument(
+        "--happened-by",
+        type=_moment,
+        metavar="DATE_OR_DATETIME",
+        help="only events that had happened by then (their occurred time)",
+    )
+    command.add_argument(
+        "--recorded-by",
+        type=_moment,
+        metavar="DATE_OR_DATETIME",
+        help="only events the system had recorded by then (their recorded time)",
+    )
+    command.add_argument(
+        "--order",
+        choices=("happened", "recorded"),
+        default="happened",
+        help="timeline order: when events happened (default) or when they were recorded",
+    )
+    command.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
+    command.set_defaults(run=_run)
+
+
+def _participant_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a participant id (a UUID): {text!r}") from None
+
+
+def _service_name(name: str) -> ServiceName:
+    """argparse's ``choices`` rejects an empty ``nargs="*"`` list on Python 3.11, hence a type."""
+    for service in SERVICE_NAMES:
+        if name == service:
+            return service
+    raise argparse.ArgumentTypeError(f"no service {name!r} (choose from {', '.join(SERVICE_NAMES)})")
+
+
+def _moment(text: str) -> datetime:
+    from pathways_infra.history import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or date and time (ISO 8601): {text!r}") from None
+
+
+def _database_url(settings: Settings) -> str:
+    """The configured PostgreSQL, else the embedded one if it is running (never started from here)."""
+    if settings.database_url:
+        return settings.database_url
+    from pathways_infra.embedded import EmbeddedPostgres
+
+    running = EmbeddedPostgres(settings.data_dir.resolve()).running_url()
+    if running is None:
+        raise SystemExit("no PostgreSQL to talk to: set PATHWAYS_DATABASE_URL, or start the system with 'pathways up'")
+    return running
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncpg
+    from eventsourcing.persistence import PersistenceError
+
+    from pathways_infra.database import DatabaseAddress
+    from pathways_infra.history import Cutoffs, describe, history, read_history
+
+    settings = Settings()
+    services: list[ServiceName] = list(dict.fromkeys(args.service)) or list(SERVICE_NAMES)
+    try:
+        server = DatabaseAddress.parse(_database_url(settings))
+        databases = {service: settings.database_name(service) for service in SERVICE_NAMES}
+        events = asyncio.run(read_history(args.participant, server=server, databases=databases))
+    except SystemExit as unreachable:
+        if not isinstance(unreachable.code, str):
+            raise
+        print(unreachable.code, file=sys.stderr)
+        return 2
+    except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError, PersistenceError) as error:
+        print(f"the history could not be read: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    found = history(
+        args.participant,
+        events,
+        services=services,
+        cutoffs=Cutoffs(happened_by=args.happened_by, recorded_by=args.recorded_by),
+        order=args.order,
+    )
+    if not found.known:
+        print(f"no events concern participant {args.participant}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(describe(found))
+    return 0
