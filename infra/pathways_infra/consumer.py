@@ -449,6 +449,10 @@ class ProjectionSink:
     def subjects(self) -> frozenset[str]:
         return frozenset(event.SUBJECT for handlers in self._members.values() for event in handlers)
 
+    def connection(self) -> Any:
+        """A connection of the sink's pool, for :meth:`apply_in` (``async with``)."""
+        return self._pool().acquire()
+
     async def apply(self, consumer: str, messages: Sequence[Inbound[Any]], *, isolate: bool = False) -> None:
         handled = {name: _handled(handlers, messages) for name, handlers in self._members.items()}
         if not any(handled.values()):

@@ -93,6 +93,10 @@ async def rebuild_read_model(
     control = await asyncpg.connect(database_url)
     try:
         await _only_rebuild_of(control, definition.name, read_model.name)
+    except BaseException:
+        await control.close()
+        raise
+    try:
         tables = await _create_tables(control, schema, read_model)
         pool = await asyncpg.create_pool(
             database_url, min_size=1, max_size=1, server_settings={"search_path": f'"{schema}", public'}
@@ -178,15 +182,47 @@ class _Source:
         report(what, 0, total)
         done = 0
         while batch := await self._next_batch():
-            await sink.apply(sink_name(rebuilt), self._parsed(batch, rebuilt))
+            parsed = self._parsed(batch, rebuilt)
+            try:
+                await sink.apply(sink_name(rebuilt), parsed)
+            except Exception as error:
+                raise await self._failed(None, sink, parsed, error) from error
             done += len(batch)
             report(what, done, max(total, done))
 
     async def catch_up(self, sink: ProjectionSink, conn: Any, rebuilt: Rebuilt) -> None:
         """What arrived since :meth:`fill`, into the caller's transaction."""
         while batch := await self._next_batch():
-            failures = await sink.apply_in(conn, self._parsed(batch, rebuilt))
-            assert not failures  # not isolated: a failure raises
+            parsed = self._parsed(batch, rebuilt)
+            try:
+                async with conn.transaction():  # a savepoint, so the culprit can be looked for after
+                    await sink.apply_in(conn, parsed)
+            except Exception as error:
+                raise await self._failed(conn, sink, parsed, error) from error
+
+    async def _failed(
+        self, conn: Any, sink: ProjectionSink, batch: Sequence[Inbound[Any]], error: Exception
+    ) -> RebuildError:
+        """The error naming the first message of the batch that fails, tried one after another in a
+        transaction undone after."""
+        if conn is None:
+            async with sink.connection() as own:
+                return await self._failed(own, sink, batch, error)
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            for inbound in batch:
+                try:
+                    async with conn.transaction():
+                        await sink.apply_in(conn, [inbound])
+                except Exception as culprit:
+                    return RebuildError(
+                        f"{inbound.stream} #{inbound.stream_sequence} ({inbound.subject}, event {inbound.event_id}) "
+                        f"fails: {type(culprit).__name__}: {culprit}"
+                    )
+        finally:
+            await transaction.rollback()
+        return RebuildError(f"{self.stream}: a batch failed: {type(error).__name__}: {error}")
 
     def _parsed(self, batch: Sequence[Any], rebuilt: Rebuilt) -> list[Inbound[Any]]:
         parsed = []

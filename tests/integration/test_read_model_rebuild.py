@@ -9,11 +9,18 @@ import subprocess
 import sys
 
 import asyncpg
+import nats
+import pytest
+from nats.js import JetStreamContext
 
-from pathways_infra.database import DatabaseAddress
-from pathways_infra.rebuild import rebuild_read_model
+from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_infra.consumer import Inbound
+from pathways_infra.database import DatabaseAddress, ensure_database
+from pathways_infra.rebuild import RebuildError, rebuild_read_model
+from pathways_infra.service import ReadModel, ServiceDefinition
 from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
+from pathways_infra.streams import ensure_streams
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
 
@@ -121,3 +128,90 @@ async def test_the_cli_rebuilds_a_read_model_and_can_keep_the_old_tables(setting
         )  # fmt: skip
         assert unknown.returncode == 2
         assert "no read model 'programmes' in outcomes" in unknown.stderr and "programme" in unknown.stderr
+
+
+# --- a read model of the test's own: a handler that fails on one event, or takes its time ---------
+
+PROBE_DDL = "CREATE TABLE IF NOT EXISTS rm_probe (enrollment_id uuid PRIMARY KEY, province_code text NOT NULL)"
+POISON = "TH-10"
+
+
+async def _on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
+    if inbound.event.province_code == POISON:
+        raise ValueError("this read model cannot take Bangkok")
+    await asyncio.sleep(0.01)
+    await conn.execute("INSERT INTO rm_probe VALUES ($1, $2)", inbound.event.enrollment_id, inbound.event.province_code)
+
+
+PROBE = ReadModel(name="probe", ddl=PROBE_DDL, handlers={ParticipantEnrolledV1: _on_enrolled})
+DEFINITION = ServiceDefinition(name="outcomes", translate=lambda _recorded: None, publishes=(), read_models=[PROBE])
+
+
+async def _probe_database(settings: Settings, js: JetStreamContext) -> str:
+    assert settings.database_url
+    address = await ensure_database(DatabaseAddress.parse(settings.database_url), settings.database_name("outcomes"))
+    conn = await asyncpg.connect(address.url)
+    try:
+        await conn.execute(
+            "CREATE TABLE inbox (consumer text NOT NULL, event_id text NOT NULL, "
+            "processed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer, event_id))"
+        )
+        await conn.execute(PROBE_DDL)
+        await conn.execute("INSERT INTO rm_probe VALUES (gen_random_uuid(), 'live')")
+    finally:
+        await conn.close()
+    await ensure_streams(js)
+    return address.url
+
+
+async def test_a_failing_handler_stops_the_rebuild_naming_the_message_and_leaves_the_live_tables(
+    settings: Settings,
+) -> None:
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        database_url = await _probe_database(settings, js)
+        for n, province in enumerate(["TH-50", "TH-50", POISON, "TH-50"], start=1):
+            event = enrolled_event().model_copy(update={"province_code": province})
+            await publish_event(js, event, event_id=f"enrollment:{n}")
+        with pytest.raises(RebuildError, match=r"ENROLLMENT #3 \(enrollment.v1.participant.enrolled.*ValueError"):
+            await rebuild_read_model(DEFINITION, PROBE, database_url=database_url, js=js)
+        conn = await asyncpg.connect(database_url)
+        try:
+            assert [row["province_code"] for row in await conn.fetch("SELECT * FROM rm_probe")] == ["live"]
+            assert await conn.fetchval("SELECT count(*) FROM inbox") == 0
+            assert await conn.fetchval("SELECT to_regnamespace('rebuild_probe')") is None
+        finally:
+            await conn.close()
+        assert await js.consumers_info("ENROLLMENT") == []
+    finally:
+        await nc.close()
+
+
+async def test_a_second_rebuild_of_the_same_read_model_is_refused_and_the_first_finishes(settings: Settings) -> None:
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        database_url = await _probe_database(settings, js)
+        for n in range(1, 101):
+            await publish_event(js, enrolled_event(), event_id=f"enrollment:{n}")
+        first = asyncio.create_task(rebuild_read_model(DEFINITION, PROBE, database_url=database_url, js=js))
+        conn = await asyncpg.connect(database_url)
+        try:
+
+            async def filling() -> bool | None:
+                return await conn.fetchval("SELECT to_regclass('rebuild_probe.rm_probe') IS NOT NULL") or None
+
+            await eventually(filling, what="the first rebuild to start filling")
+            with pytest.raises(RebuildError, match="already running"):
+                await rebuild_read_model(DEFINITION, PROBE, database_url=database_url, js=js)
+            rebuilt = await first
+            assert await conn.fetchval("SELECT count(*) FROM rm_probe") == 100
+            assert await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'outcomes-probe'") == 100
+        finally:
+            await conn.close()
+        assert rebuilt.rows["rm_probe"] == (1, 100)
+    finally:
+        await nc.close()
