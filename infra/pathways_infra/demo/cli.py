@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from pathways_infra.demo.driver import Driver, Stats, progress_bar
+from pathways_infra.demo.driver import DemoError, Driver, Stats, progress_bar
 from pathways_infra.demo.plan import (
     ARTICLE_PARTICIPANTS,
     ARTICLE_PROJECTS,
@@ -26,6 +27,12 @@ from pathways_infra.http_client import LeanClient
 from pathways_infra.settings import SERVICE_NAMES, Settings
 
 CATCH_UP_SECONDS = 600.0
+
+_NOT_FRESH = (
+    "The demo expects a fresh system, or one holding the same seed's programme (an interrupted run goes on):\n"
+    "its participants' national IDs are numbered, not drawn, so another seed's repeat them and the enrollment\n"
+    "service holds them back as potential duplicates. Stop the system, 'rm -rf .pathways', and start it again."
+)
 
 
 def add_command(commands: Any) -> None:
@@ -52,12 +59,24 @@ def add_command(commands: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    programme = plan_programme(
-        args.seed, participants=args.participants, projects=args.projects, provinces=args.provinces
-    )
+    try:
+        programme = plan_programme(
+            args.seed, participants=args.participants, projects=args.projects, provinces=args.provinces
+        )
+    except ValueError as error:
+        print(f"pathways demo: error: {error}", file=sys.stderr)
+        return 2
     settings = Settings()
     addresses: dict[str, tuple[str, int]] = {s: (args.host, settings.port_of(s)) for s in SERVICE_NAMES}
-    summary = asyncio.run(load(programme, addresses, args.concurrency))
+    try:
+        summary = asyncio.run(load(programme, addresses, args.concurrency))
+    except OSError as error:
+        print(f"demo stopped: cannot reach the services ({error}); start them with 'pathways up'", file=sys.stderr)
+        return 1
+    except DemoError as error:
+        print(f"demo stopped: {error}", file=sys.stderr)
+        print(_NOT_FRESH, file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
     else:
