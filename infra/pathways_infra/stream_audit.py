@@ -692,7 +692,10 @@ def _log_check(audit: StreamAudit) -> str:
     unverified = f"; {audit.unverified:,} published before digests were kept" if audit.unverified else ""
     if not check.altered:
         return f"yes, by {check.checked:,} published digests{unverified}"
-    spans = ", ".join(f"{after + 1}-{through}" for after, through in check.altered[:_RANGES_SHOWN])
+    spans = ", ".join(
+        str(through) if after + 1 == through else f"{after + 1}-{through}"
+        for after, through in check.altered[:_RANGES_SHOWN]
+    )
     more = f", … and {len(check.altered) - _RANGES_SHOWN} more" if len(check.altered) > _RANGES_SHOWN else ""
     return (
         f"NO: {len(check.altered):,} of {check.checked:,} published digests differ; stored events were "

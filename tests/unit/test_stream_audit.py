@@ -7,6 +7,7 @@ import json
 from pathways_infra.stream_audit import (
     Duplicate,
     Foreign,
+    LogCheck,
     StoredEntry,
     StreamCopy,
     StreamEntry,
@@ -192,3 +193,14 @@ def test_a_republished_copy_of_a_message_still_there_is_a_duplicate() -> None:
     audit = compare("enrollment", stored, copy, published_through=5)
     assert not audit.ok
     assert audit.duplicated.first == (Duplicate("enrollment:2", 2, 6),)
+
+
+def test_an_altered_store_is_not_ok_and_its_spans_are_named() -> None:
+    stored = _stored(*range(1, 11))
+    audit = compare(
+        "enrollment", stored, _copy_of(stored), published_through=10, log_check=LogCheck(10, ((3, 4), (5, 9)))
+    )
+    assert not audit.ok
+    assert "NO: 2 of 10 published digests differ" in describe(audit)
+    assert "within notifications 4, 6-9" in describe(audit)
+    assert audit.as_dict()["log_digests"]["altered"] == [{"after": 3, "through": 4}, {"after": 5, "through": 9}]
