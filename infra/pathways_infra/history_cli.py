@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from pathways_infra.operator_cli import database_url, service_name
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 _DESCRIPTION = """\
@@ -54,7 +55,7 @@ def add_command(commands: Any) -> None:
     command.add_argument(
         "service",
         nargs="*",
-        type=_service_name,
+        type=service_name,
         metavar="SERVICE",
         help=f"only these services' events: {', '.join(SERVICE_NAMES)} (default: all three)",
     )
@@ -87,14 +88,6 @@ def _participant_id(text: str) -> UUID:
         raise argparse.ArgumentTypeError(f"not a participant id (a UUID): {text!r}") from None
 
 
-def _service_name(name: str) -> ServiceName:
-    """argparse's ``choices`` rejects an empty ``nargs="*"`` list on Python 3.11, hence a type."""
-    for service in SERVICE_NAMES:
-        if name == service:
-            return service
-    raise argparse.ArgumentTypeError(f"no service {name!r} (choose from {', '.join(SERVICE_NAMES)})")
-
-
 def _moment(text: str) -> datetime:
     from pathways_infra.history import parse_moment
 
@@ -102,18 +95,6 @@ def _moment(text: str) -> datetime:
         return parse_moment(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date or date and time (ISO 8601): {text!r}") from None
-
-
-def _database_url(settings: Settings) -> str:
-    """The configured PostgreSQL, else the embedded one if it is running (never started from here)."""
-    if settings.database_url:
-        return settings.database_url
-    from pathways_infra.embedded import EmbeddedPostgres
-
-    running = EmbeddedPostgres(settings.data_dir.resolve()).running_url()
-    if running is None:
-        raise SystemExit("no PostgreSQL to talk to: set PATHWAYS_DATABASE_URL, or start the system with 'pathways up'")
-    return running
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -126,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings()
     services: list[ServiceName] = list(dict.fromkeys(args.service)) or list(SERVICE_NAMES)
     try:
-        server = DatabaseAddress.parse(_database_url(settings))
+        server = DatabaseAddress.parse(database_url())
         databases = {service: settings.database_name(service) for service in SERVICE_NAMES}
         events = asyncio.run(read_history(args.participant, server=server, databases=databases))
     except SystemExit as unreachable:

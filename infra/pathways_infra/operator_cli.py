@@ -102,7 +102,7 @@ def add_commands(commands: Any) -> None:
     check.add_argument(
         "service",
         nargs="*",
-        type=_service_name,
+        type=service_name,
         metavar="SERVICE",
         help=f"services to check: {', '.join(SERVICE_NAMES)} (default: all three)",
     )
@@ -116,7 +116,7 @@ def add_commands(commands: Any) -> None:
         epilog=_REPUBLISH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    republish.add_argument("service", type=_service_name, metavar="SERVICE", help=", ".join(SERVICE_NAMES))
+    republish.add_argument("service", type=service_name, metavar="SERVICE", help=", ".join(SERVICE_NAMES))
     republish.add_argument(
         "--ids",
         type=_id_ranges,
@@ -144,7 +144,7 @@ def _nats_url() -> str:
     return running
 
 
-def _database_url() -> str:
+def database_url() -> str:
     """The configured PostgreSQL, else the embedded one if it is running (never started from here)."""
     settings = Settings()
     if settings.database_url:
@@ -157,7 +157,7 @@ def _database_url() -> str:
     return running
 
 
-def _service_name(name: str) -> ServiceName:
+def service_name(name: str) -> ServiceName:
     """argparse's ``choices`` rejects an empty ``nargs="*"`` list on Python 3.11, hence a type."""
     for service in SERVICE_NAMES:
         if name == service:
@@ -271,13 +271,13 @@ def _republish(args: argparse.Namespace) -> int:
     service: ServiceName = args.service
 
     async def run(nc: NatsClient, progress: ProgressReport) -> tuple[Republished, StreamAudit]:
-        database_url = service_database(service)
+        url = service_database(service)
         before, done = await republish_missing(
-            service, database_url=database_url, nc=nc, only=args.ids, dry_run=args.dry_run, on_progress=progress
+            service, database_url=url, nc=nc, only=args.ids, dry_run=args.dry_run, on_progress=progress
         )
         if args.dry_run or not done.chosen.count:
             return done, before
-        return done, await audit_stream(service, database_url=database_url, js=nc.jetstream(), on_progress=progress)
+        return done, await audit_stream(service, database_url=url, js=nc.jetstream(), on_progress=progress)
 
     outcome = operate(run)
     if outcome is None:
@@ -309,7 +309,7 @@ def _republish_summary(done: Republished, *, dry_run: bool) -> str:
 def service_database(service: ServiceName) -> str:
     from pathways_infra.database import DatabaseAddress
 
-    return DatabaseAddress.parse(_database_url()).with_database(Settings().database_name(service)).url
+    return DatabaseAddress.parse(database_url()).with_database(Settings().database_name(service)).url
 
 
 def operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T | None:
@@ -335,7 +335,7 @@ def operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T |
             return await action(nc, report)
 
     try:
-        _database_url()  # fail before connecting to NATS when there is no PostgreSQL
+        database_url()  # fail before connecting to NATS when there is no PostgreSQL
         return _with_nats(run)
     except SystemExit as unreachable:
         if not isinstance(unreachable.code, str):
