@@ -279,6 +279,10 @@ class Session:
         state: S | None = self.load(evolve, aggregate_id)[0]
         return self.append(evolve, aggregate_id, decision(state), context)
 
+    def read_from_cache(self) -> set[UUID]:
+        """The aggregates this job read as the cache held them (not from the store or this group)."""
+        return set(self._cached)
+
     def keep(self) -> None:
         """The job succeeded: later jobs of the group see what it did."""
         self._shared.update(self._mine)
@@ -391,11 +395,17 @@ class CommandRunner:
             if stop_after:
                 return
 
-    def _run_group(self, group: list[_Pending[Any]]) -> None:
-        outcomes, failures, touched = self._execute(group)
+    def _run_group(self, group: list[_Pending[Any]], *, from_store: bool = False) -> None:
+        outcomes, failed, touched = self._execute(group)
+        failures, stale = self._on_cached_state(failed, recheck=not from_store)
         self._settle_failures(failures)
-        if not outcomes:
-            return
+        if outcomes:
+            self._commit_group(group, outcomes, touched)
+        self._recheck(stale)
+
+    def _commit_group(
+        self, group: list[_Pending[Any]], outcomes: list[_Outcome[Any]], touched: dict[UUID, _Loaded[Any]]
+    ) -> None:
         try:
             self._commit(outcomes, touched)
         except IntegrityError as error:
@@ -414,6 +424,21 @@ class CommandRunner:
         for outcome in outcomes:
             outcome.pending.settle(result=outcome.result)
 
+    def _on_cached_state(
+        self, failures: list[tuple[_Pending[Any], Exception, set[UUID]]], *, recheck: bool
+    ) -> tuple[list[tuple[_Pending[Any], Exception]], list[tuple[_Pending[Any], set[UUID]]]]:
+        """Failures to answer now, and those to run again from the store: a job refused on state read
+        from the cache may have been refused on state another replica has since changed (a decision
+        it accepts is checked by the events table's unique version; one it refuses writes nothing)."""
+        final = [(pending, error) for pending, error, cached in failures if not (recheck and cached)]
+        stale = [(pending, cached) for pending, _error, cached in failures if recheck and cached]
+        return final, stale
+
+    def _recheck(self, stale: list[tuple[_Pending[Any], set[UUID]]]) -> None:
+        for pending, cached in stale:
+            self.cache.evict(cached)
+            self._run_group([pending], from_store=True)
+
     def _settle_failures(self, failures: list[tuple[_Pending[Any], Exception]]) -> None:
         """A job that failed may be the repeat of a request answered before: then the answer is its result.
 
@@ -428,18 +453,19 @@ class CommandRunner:
 
     def _execute(
         self, group: list[_Pending[Any]]
-    ) -> tuple[list[_Outcome[Any]], list[tuple[_Pending[Any], Exception]], dict[UUID, _Loaded[Any]]]:
-        """Run the group's jobs in turn: what succeeded, what failed, and every aggregate loaded or changed."""
+    ) -> tuple[list[_Outcome[Any]], list[tuple[_Pending[Any], Exception, set[UUID]]], dict[UUID, _Loaded[Any]]]:
+        """Run the group's jobs in turn: what succeeded, what failed (with the aggregates it read from
+        the cache), and every aggregate loaded or changed."""
         shared: dict[UUID, _Loaded[Any]] = {}
         now = datetime.now(UTC)
         outcomes: list[_Outcome[Any]] = []
-        failures: list[tuple[_Pending[Any], Exception]] = []
+        failures: list[tuple[_Pending[Any], Exception, set[UUID]]] = []
         for pending in group:
             session = Session(self.store, shared, now, self.cache)
             try:
                 result = pending.job(session)
             except Exception as error:
-                failures.append((pending, error))
+                failures.append((pending, error, session.read_from_cache()))
                 continue
             session.keep()
             outcomes.append(_Outcome(pending, result, session))
@@ -470,7 +496,7 @@ class CommandRunner:
         for _ in range(self._conflict_retries):
             outcomes, failures, touched = self._execute([pending])
             if not outcomes:
-                self._settle_failures(failures)
+                self._settle_failures([(failed, error) for failed, error, _cached in failures])
                 return
             try:
                 self._commit(outcomes, touched)
