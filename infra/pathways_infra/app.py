@@ -59,12 +59,14 @@ def create_service_app(
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
-        """Liveness, and how far the relay and the consumers have got."""
+        """Liveness, how far the relay and the consumers have got, and whether this replica runs the
+        consumers (one replica of a service does; the others stand by to take over)."""
         relay, guard = runtime.relay, runtime.guard
         return {
             "service": definition.name,
             "relay": None if relay is None else {"published": relay.published, "caught_up": relay.caught_up.is_set()},
             "consumers": {c.name: {"processed": c.processed, "parked": c.parked} for c in runtime.consumers},
+            "consuming": runtime.consuming,
             "guard": None if guard is None else {"name": guard.name, "read": guard.processed, "parked": guard.parked},
             "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
         }

@@ -127,7 +127,8 @@ class StateCache:
     Only this runner's successful commits fill it. Another writer (a second replica) can make an
     entry stale; the commit of a decision taken on it then fails on the events table's unique
     version, and the runner evicts what the group touched (to be read from the store) before
-    running its jobs again.
+    running its jobs again. A job refused on a cached entry writes nothing to fail on, so the runner
+    evicts what it read from the cache and runs it again from the store before answering.
     """
 
     def __init__(self, capacity: int) -> None:

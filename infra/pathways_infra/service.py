@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,8 @@ from pathways_infra.settings import ServiceName, Settings
 from pathways_infra.streams import ensure_streams
 
 log = logging.getLogger(__name__)
+
+CONSUMERS_STANDBY_POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class ServiceRuntime:
     relay: Relay | None = field(init=False, default=None)
     consumers: list[BatchConsumer] = field(init=False, default_factory=list)
     guard: StreamGuard | None = field(init=False, default=None)
+    consuming: bool = field(init=False, default=False)  # this replica runs the service's consumers
+    _consumers_lock: asyncpg.Connection | None = field(init=False, default=None)
     _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
 
@@ -157,14 +162,39 @@ class ServiceRuntime:
         self.broker = self.build_broker()
         if self.run_consumers:
             install_fetch_fixes()
-            await ensure_consumers(self.js, self.consumers)
-            await self._retire_per_read_model_consumers()
-            await self.broker.start()
-            self._start_guard()
+            self._consumers_lock = await asyncpg.connect(address.url)
+            if await self._take_consumers_lock():
+                await self._consume()
+            else:
+                log.info("%s: another replica runs the consumers; standing by to take over", self.name)
+                self._tasks.append(asyncio.create_task(self._stand_by(), name=f"consumers-standby-{self.name}"))
         if self.run_relay:
             self.relay = self.build_relay(address.url)
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"relay-{self.name}"))
         log.info("%s service started (database %s)", self.name, address.database)
+
+    async def _take_consumers_lock(self) -> bool:
+        """One replica of a service runs its consumers (a session lock: released if that replica dies).
+        Competing replicas on one durable consumer would apply a participant's events out of order."""
+        key = zlib.crc32(f"pathways-consumers:{self.name}".encode())
+        assert self._consumers_lock is not None
+        return bool(await self._consumers_lock.fetchval("SELECT pg_try_advisory_lock($1)", key))
+
+    async def _consume(self) -> None:
+        await ensure_consumers(self.js, self.consumers)
+        await self._retire_per_read_model_consumers()
+        await self.broker.start()
+        self._start_guard()
+        self.consuming = True
+
+    async def _stand_by(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=CONSUMERS_STANDBY_POLL_SECONDS)
+            if not self._stop.is_set() and await self._take_consumers_lock():
+                log.info("%s: the replica running the consumers is gone; taking them over", self.name)
+                await self._consume()
+                return
 
     async def _retire_per_read_model_consumers(self) -> None:
         """Earlier versions gave each read model durable consumers of its own (named as its tracking
@@ -257,6 +287,8 @@ class ServiceRuntime:
         await asyncio.get_running_loop().run_in_executor(None, self.runner.stop)
         with contextlib.suppress(Exception):
             await self.nc.drain()
+        if self._consumers_lock is not None:  # after the drain: a standby takes over once this replica is done
+            await self._consumers_lock.close()
         await self.pool.close()
         self.store.close()
         log.info("%s service stopped", self.name)

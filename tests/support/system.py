@@ -52,7 +52,7 @@ async def running_system(
     system = RunningSystem()
     try:
         for name in services:
-            system.services[name] = await _start(name, settings, relay=relay)
+            system.services[name] = await start_service(name, settings, relay=relay)
         yield system
     finally:
         for running in system.services.values():
@@ -62,7 +62,13 @@ async def running_system(
             await asyncio.wait_for(running.task, timeout=30)
 
 
-async def _start(name: ServiceName, settings: Settings, *, relay: bool) -> RunningService:
+async def stop_service(running: RunningService) -> None:
+    running.server.should_exit = True
+    await running.client.aclose()
+    await asyncio.wait_for(running.task, timeout=30)
+
+
+async def start_service(name: ServiceName, settings: Settings, *, relay: bool) -> RunningService:
     runtime = build_runtime(name, settings, relay=relay)
     port = free_port()
     config = uvicorn.Config(build_app(runtime), host="127.0.0.1", port=port, log_config=None, lifespan="on", ws="none")
