@@ -107,6 +107,7 @@ class Relay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._application = {"application_name": f"pathways-relay-{service}"}  # as pg_stat_activity shows it
         self._chain = LogChain()
         self.published = 0
         self.caught_up = asyncio.Event()
@@ -114,7 +115,7 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set. Waits as a standby while another relay holds the lock."""
-        conn = await asyncpg.connect(self._database_url)
+        conn = await asyncpg.connect(self._database_url, server_settings=self._application)
         try:
             await conn.execute(POSITION_TABLE_DDL)
             if not await self._become_leader(conn, stop):
@@ -143,7 +144,7 @@ class Relay:
     async def _relay_until(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         """Fetching, translating, publishing and acknowledging overlap: while JetStream acks one
         batch and PostgreSQL reads the next, this process translates the one in between."""
-        positions = await asyncpg.connect(self._database_url)
+        positions = await asyncpg.connect(self._database_url, server_settings=self._application)
         try:
             tail = await self._stream_tail()
             position, digest = await self._resume_position(positions, tail)
@@ -178,7 +179,7 @@ class Relay:
         producer = asyncio.create_task(self._produce(conn, position, batches))
         try:
             while not stop.is_set():
-                fetched = await _first(batches.get(), stop)
+                fetched = await _first(batches.get(), stop, producer)
                 if fetched is None:
                     break
                 if fetched.rows is None:
@@ -330,17 +331,21 @@ class Fetched:
     rows: list[asyncpg.Record] | None
 
 
-async def _first(item: Awaitable[Fetched], stop: asyncio.Event) -> Fetched | None:
-    """The next batch, or None once ``stop`` is set."""
+async def _first(item: Awaitable[Fetched], stop: asyncio.Event, producer: asyncio.Task[None]) -> Fetched | None:
+    """The next batch, or None once ``stop`` is set; the producer's error if it failed (its
+    connection lost, say), so that the relay does not wait forever for a batch that cannot come."""
     getter = asyncio.ensure_future(item)
     stopper = asyncio.ensure_future(stop.wait())
     try:
-        await asyncio.wait([getter, stopper], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([getter, stopper, producer], return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopper.cancel()
     if getter.done():
         return getter.result()
     getter.cancel()
+    if producer.done():
+        producer.result()  # raises what ended it
+        raise RuntimeError("the relay's reader stopped")
     return None
 
 

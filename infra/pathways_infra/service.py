@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,8 @@ from pathways_infra.streams import ensure_streams
 log = logging.getLogger(__name__)
 
 CONSUMERS_STANDBY_POLL_SECONDS = 2.0
+SUPERVISOR_FIRST_DELAY_SECONDS = 0.5
+SUPERVISOR_MAX_DELAY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ class ServiceRuntime:
     guard: StreamGuard | None = field(init=False, default=None)
     consuming: bool = field(init=False, default=False)  # this replica runs the service's consumers
     _consumers_lock: asyncpg.Connection | None = field(init=False, default=None)
+    _database_url: str = field(init=False, default="")
     _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
 
@@ -162,22 +165,43 @@ class ServiceRuntime:
         self.broker = self.build_broker()
         if self.run_consumers:
             install_fetch_fixes()
-            self._consumers_lock = await asyncpg.connect(address.url)
+            self._database_url = address.url
             if await self._take_consumers_lock():
                 await self._consume()
             else:
                 log.info("%s: another replica runs the consumers; standing by to take over", self.name)
-                self._tasks.append(asyncio.create_task(self._stand_by(), name=f"consumers-standby-{self.name}"))
+                self._tasks.append(self._supervised("consumers standby", self._stand_by))
         if self.run_relay:
             self.relay = self.build_relay(address.url)
-            self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name=f"relay-{self.name}"))
+            relay = self.relay
+            self._tasks.append(self._supervised("relay", lambda: relay.run(self._stop)))
         log.info("%s service started (database %s)", self.name, address.database)
+
+    def _supervised(self, part: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run a background part until the service stops, starting it again after it fails: a
+        PostgreSQL or NATS restart must not leave the service without its relay (or guard, or standby)."""
+
+        async def supervise() -> None:
+            failures = 0
+            while not self._stop.is_set():
+                try:
+                    await run()
+                    return
+                except Exception:
+                    failures += 1
+                    delay = min(SUPERVISOR_FIRST_DELAY_SECONDS * 2 ** (failures - 1), SUPERVISOR_MAX_DELAY_SECONDS)
+                    log.exception("%s: the %s failed; starting it again in %.1fs", self.name, part, delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), timeout=delay)
+
+        return asyncio.create_task(supervise(), name=f"{part}-{self.name}")
 
     async def _take_consumers_lock(self) -> bool:
         """One replica of a service runs its consumers (a session lock: released if that replica dies).
         Competing replicas on one durable consumer would apply a participant's events out of order."""
         key = zlib.crc32(f"pathways-consumers:{self.name}".encode())
-        assert self._consumers_lock is not None
+        if self._consumers_lock is None or self._consumers_lock.is_closed():
+            self._consumers_lock = await asyncpg.connect(self._database_url)
         return bool(await self._consumers_lock.fetchval("SELECT pg_try_advisory_lock($1)", key))
 
     async def _consume(self) -> None:
@@ -223,7 +247,7 @@ class ServiceRuntime:
             await retire_full_stream_guard(self.js, guard.stream, guard.name)
             await guard.run(self._stop)
 
-        self._tasks.append(asyncio.create_task(guard_stream(), name=f"guard-{self.name}"))
+        self._tasks.append(self._supervised("guard", guard_stream))
 
     def build_broker(self) -> NatsBroker:
         settings = self.settings
