@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
+import eventsourcing.persistence
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -154,6 +156,16 @@ def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> C
     )
 
 
+DATABASE_CONNECTION_LOST: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    psycopg.OperationalError,
+    eventsourcing.persistence.OperationalError,  # psycopg's, as the event store raises it
+    eventsourcing.persistence.InterfaceError,
+)
+
+
 def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]]) -> None:
     async def invalid(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -186,7 +198,18 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
             },
         )
 
+    async def database_unavailable(_: Request, error: Exception) -> JSONResponse:
+        # A connection PostgreSQL closed (a restart, a failover): the pools replace it, so the same
+        # request (with its Idempotency-Key) succeeds when sent again.
+        return JSONResponse(
+            status_code=503,
+            content={"error": f"the database connection was lost ({type(error).__name__}); retry", "retryable": True},
+            headers={"Retry-After": "1"},
+        )
+
     app.add_exception_handler(RequestValidationError, invalid)
+    for lost in DATABASE_CONNECTION_LOST:
+        app.add_exception_handler(lost, database_unavailable)
     app.add_exception_handler(IdempotencyKeyReusedError, key_reused)
     app.add_exception_handler(NotFoundError, not_found)
     app.add_exception_handler(ConcurrencyError, broken_rule)

@@ -113,7 +113,7 @@ class Driver:
 
     @staticmethod
     def _worth_waiting(command: Command, response: Response) -> bool:
-        if response.status_code == 409:
+        if response.status_code in (409, 503):  # 503: the service lost its database connection for a moment
             return bool(response.json().get("retryable"))
         return response.status_code == 404 and command.waits_for_events
 
