@@ -31,6 +31,7 @@ import asyncpg
 from pydantic import TypeAdapter
 
 from pathways_infra.database import DatabaseAddress
+from pathways_infra.event_rows import EVENT_COLUMNS
 from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import SERVICE_NAMES, ServiceName
@@ -654,7 +655,7 @@ class _Store:
         if not patterns:
             return []
         query = (
-            f"SELECT notification_id, originator_id, originator_version, topic, state FROM {self._table} "
+            f"SELECT {EVENT_COLUMNS} FROM {self._table} "
             "WHERE EXISTS (SELECT 1 FROM unnest($1::bytea[]) AS p WHERE position(p IN state) > 0)"
         )
         if excluding is None:
@@ -666,8 +667,7 @@ class _Store:
         if not aggregate_ids:
             return []
         rows = await self.conn.fetch(
-            f"SELECT notification_id, originator_id, originator_version, topic, state FROM {self._table} "
-            "WHERE originator_id = ANY($1::uuid[])",
+            f"SELECT {EVENT_COLUMNS} FROM {self._table} WHERE originator_id = ANY($1::uuid[])",
             list(aggregate_ids),
         )
         return self._decoded(rows)

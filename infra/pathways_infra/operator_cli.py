@@ -133,27 +133,24 @@ def add_commands(commands: Any) -> None:
 
 
 def _nats_url() -> str:
-    settings = Settings()
-    if settings.nats_url:
-        return settings.nats_url
     from pathways_infra.embedded import EmbeddedNats
 
-    running = EmbeddedNats(settings.data_dir.resolve()).running_url()
-    if running is None:
-        raise SystemExit("no NATS to talk to: set PATHWAYS_NATS_URL, or start the system with 'pathways up'")
-    return running
+    return _server_url(Settings().nats_url, EmbeddedNats, "NATS", "PATHWAYS_NATS_URL")
 
 
 def database_url() -> str:
     """The configured PostgreSQL, else the embedded one if it is running (never started from here)."""
-    settings = Settings()
-    if settings.database_url:
-        return settings.database_url
     from pathways_infra.embedded import EmbeddedPostgres
 
-    running = EmbeddedPostgres(settings.data_dir.resolve()).running_url()
+    return _server_url(Settings().database_url, EmbeddedPostgres, "PostgreSQL", "PATHWAYS_DATABASE_URL")
+
+
+def _server_url(configured: str | None, embedded: Any, what: str, variable: str) -> str:
+    if configured:
+        return configured
+    running: str | None = embedded(Settings().data_dir.resolve()).running_url()
     if running is None:
-        raise SystemExit("no PostgreSQL to talk to: set PATHWAYS_DATABASE_URL, or start the system with 'pathways up'")
+        raise SystemExit(f"no {what} to talk to: set {variable}, or start the system with 'pathways up'")
     return running
 
 

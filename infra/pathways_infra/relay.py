@@ -39,8 +39,9 @@ from nats.js.errors import NotFoundError
 from pathways_contracts.envelope import (
     MSG_ID,
 )
+from pathways_infra.event_rows import pages, rows_after
 from pathways_infra.eventstore import RecordedEventMapper
-from pathways_infra.log_digest import LOG_DIGEST, LogChain, parse_digest
+from pathways_infra.log_digest import GENESIS, LOG_DIGEST, LogChain, parse_digest
 from pathways_infra.outbound_message import REPUBLISHED, OutboundMessage
 from pathways_infra.publisher import Acks, PipelinedPublisher, PublishError
 from pathways_infra.relay_encoding import Encoder, Translator
@@ -216,13 +217,7 @@ class Relay:
             await batches.put(Fetched(scanned=position, rows=rows))
 
     async def _fetch(self, conn: asyncpg.Connection, after: int) -> list[asyncpg.Record]:
-        rows: list[asyncpg.Record] = await conn.fetch(
-            f"SELECT notification_id, originator_id, originator_version, topic, state "
-            f'FROM "{self._events_table}" WHERE notification_id > $1 ORDER BY notification_id LIMIT $2',
-            after,
-            self._batch_size,
-        )
-        return rows
+        return await rows_after(conn, self._events_table, after, self._batch_size)
 
     async def _send(
         self, messages: Sequence[OutboundMessage], predicted: StreamTail
@@ -288,23 +283,13 @@ class Relay:
 
     async def _chain_at(self, conn: asyncpg.Connection, position: int, digest: bytes | None) -> LogChain:
         if digest is not None or position == 0:
-            return LogChain(position) if digest is None else LogChain(position, digest)
+            return LogChain(position, digest or GENESIS)
         log.info(
             "relay %s: computing the log digest over notifications 1-%d (once: they were published without it)",
             self.service, position,
         )  # fmt: skip
         chain = LogChain()
-        while chain.position < position:
-            rows = await conn.fetch(
-                f"SELECT notification_id, originator_id, originator_version, topic, state "
-                f'FROM "{self._events_table}" WHERE notification_id > $1 AND notification_id <= $2 '
-                f"ORDER BY notification_id LIMIT $3",
-                chain.position,
-                position,
-                self._batch_size,
-            )
-            if not rows:
-                break
+        async for rows in pages(conn, self._events_table, self._batch_size, through=position):
             chain.add_rows(rows)
         chain.position = position
         return chain

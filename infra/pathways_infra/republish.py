@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 from nats.aio.client import Client as NatsClient
 
+from pathways_infra.event_rows import pages
 from pathways_infra.outbound_message import REPUBLISHED, OutboundMessage
 from pathways_infra.publisher import Ack, PipelinedPublisher
 from pathways_infra.relay_encoding import Encoder, Translator
@@ -116,16 +117,7 @@ async def _messages(
     conn = await asyncpg.connect(database_url)
     try:
         for first, last in ranges:
-            position = first - 1
-            while rows := await conn.fetch(
-                f"SELECT notification_id, originator_id, originator_version, topic, state "
-                f'FROM "{events_table}" WHERE notification_id > $1 AND notification_id <= $2 '
-                f"ORDER BY notification_id LIMIT $3",
-                position,
-                last,
-                PAGE_SIZE,
-            ):
-                position = rows[-1]["notification_id"]
+            async for rows in pages(conn, events_table, PAGE_SIZE, after=first - 1, through=last):
                 for message in encoder.encode(rows):
                     message.headers[REPUBLISHED] = stamp
                     messages.append(message)

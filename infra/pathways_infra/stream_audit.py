@@ -35,6 +35,7 @@ from nats.js.errors import NotFoundError
 from pathways_contracts.envelope import MSG_ID
 from pathways_contracts.registry import STREAMS
 from pathways_infra.database import DatabaseAddress
+from pathways_infra.event_rows import pages
 from pathways_infra.eventstore import RecordedEventMapper
 from pathways_infra.log_digest import LOG_DIGEST, LogChain, parse_digest
 from pathways_infra.outbound_message import REPUBLISHED
@@ -538,20 +539,14 @@ async def read_store(
     so that "public" and each subject are exactly what the relay publishes; with ``verifier``,
     also through the log's hash chain."""
     index = StoreIndex()
-    query = (
-        f"SELECT notification_id, originator_id, originator_version, topic, state "
-        f'FROM "{events_table}" WHERE notification_id > $1 ORDER BY notification_id LIMIT $2'
-    )
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         last = int(await conn.fetchval(f'SELECT coalesce(max(notification_id), 0) FROM "{events_table}"'))
         report = _reporter(on_progress, f"{events_table} (notification ids)", last)
-        position = 0
-        while rows := await conn.fetch(query, position, page_size):
+        async for rows in pages(conn, events_table, page_size):
             index.extend(_entries(rows, encoder))
             if verifier is not None:
                 verifier.add_rows(rows)
-            position = rows[-1]["notification_id"]
-            report(position)
+            report(rows[-1]["notification_id"])
     return index
 
 
