@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -30,6 +30,9 @@ UNAUTHENTICATED_NOTE = (
     "**Not authenticated yet.** The actor of every command is whatever the caller puts in the "
     "`X-Actor-Id`, `X-Actor-Role` and `X-Actor-Unit` headers; it is recorded on every event as given."
 )
+
+
+THAI_TIME = timezone(timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving time
 
 
 class NotFoundError(LookupError):
@@ -144,6 +147,16 @@ def _dependency_calls(dependant: Dependant) -> set[Any]:
         calls.add(dependency.call)
         calls |= _dependency_calls(dependency)
     return calls
+
+
+def happened_on(context: CommandContext, when: date | datetime | None) -> CommandContext:
+    """The fact happened when the user says: at that moment, or at the start (Thai time) of the day
+    they give, however late it is recorded. If they say nothing, it happened when it is recorded."""
+    if when is None:
+        return context
+    if isinstance(when, datetime):
+        return with_occurred_at(context, when)
+    return with_occurred_at(context, datetime.combine(when, time(), THAI_TIME))
 
 
 def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> CommandContext:

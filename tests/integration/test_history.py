@@ -74,7 +74,12 @@ async def _journeys(settings: Settings) -> Journeys:
         participant, _ = await completed_case(system, project_id=project)
         other, _ = await completed_case(system, project_id=project)
         outcomes = system.client("outcomes")
-        employment = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "9500.00"}
+        employment = {
+            "employment_type": "WAGE",
+            "related_to_training": True,
+            "monthly_income_thb": "9500.00",
+            "observed_on": "2025-10-01",
+        }
         created(await outcomes.post(f"/cases/{participant.enrollment_id}/employment", json=employment, headers=ACTOR))
         enterprise = {
             "kind": "ENTERPRISE",
@@ -83,6 +88,7 @@ async def _journeys(settings: Settings) -> Journeys:
             "enrollment_ids": [participant.enrollment_id, other.enrollment_id],
             "members_count": 4,
             "products": ["indigo scarf"],
+            "started_on": "2025-09-20",
         }
         enterprise_id: str = created(await outcomes.post("/enterprises", json=enterprise, headers=ACTOR))["id"]
     return Journeys(settings, participant, other, enterprise_id)
@@ -223,6 +229,23 @@ async def test_as_it_happened_a_backdated_completion_counts_from_the_day_it_is_d
     # A date is the end of that day in UTC: 29 August in Thai time is still 28 August there.
     by_date = history(UUID(pid), events, cutoffs=Cutoffs(happened_by=parse_moment("2025-08-28")))
     assert "TrainingCompleted" in [e.event_type for e in by_date.events]
+
+
+async def test_outcomes_the_user_dates_happened_on_their_day_however_late_they_are_recorded(
+    journeys: Journeys,
+) -> None:
+    events = await _read(journeys.settings, journeys.participant.participant_id)
+    employed, started = _one(events, "EmploymentRecorded"), _one(events, "EnterpriseStarted")
+    assert employed.occurred_at == datetime(2025, 9, 30, 17, tzinfo=UTC), "1 October 2025, Thai time"
+    assert started.occurred_at == datetime(2025, 9, 19, 17, tzinfo=UTC), "20 September 2025, Thai time"
+    assert started.recorded_at > employed.recorded_at > datetime.now(UTC) - timedelta(hours=1), "recorded the other way"
+
+    as_of_september = history(
+        UUID(journeys.participant.participant_id), events, cutoffs=Cutoffs(happened_by=parse_moment("2025-09-29"))
+    )
+    case = next(s for s in as_of_september.summary if s.kind == "outcomes case")
+    assert "employment" not in case.facts, "employed only from 1 October"
+    assert "enterprise" in {s.kind for s in as_of_september.summary}
 
 
 async def test_the_cli_prints_json_and_text_and_exits_1_for_an_unknown_participant(journeys: Journeys) -> None:

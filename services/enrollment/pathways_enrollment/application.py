@@ -7,7 +7,7 @@ rows and its idempotency record commit in one transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
@@ -23,7 +23,7 @@ from pathways_enrollment.personal_data import PersonalDataInCommands
 from pathways_enrollment.vault import Vault, VaultKeys
 from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
 from pathways_infra.decisions import decide
-from pathways_infra.http import CommandAccepted, with_occurred_at
+from pathways_infra.http import CommandAccepted, happened_on
 from pathways_infra.idempotency import IdempotencyClaim
 
 S = TypeVar("S")
@@ -38,10 +38,7 @@ def enrollment_id_for(participant_id: UUID, project_id: UUID) -> UUID:
 
 def on(context: CommandContext, day: date | datetime) -> CommandContext:
     """The fact happened on ``day`` (unless the caller said exactly when)."""
-    if context.occurred_at is not None:
-        return context
-    moment = day if isinstance(day, datetime) else datetime.combine(day, time(), UTC)
-    return with_occurred_at(context, moment)
+    return context if context.occurred_at is not None else happened_on(context, day)
 
 
 def baseline_profile(baseline: c.Baseline) -> BaselineProfile:

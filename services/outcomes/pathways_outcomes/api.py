@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_outcomes.application import (
     AddProduct,
@@ -63,7 +63,7 @@ async def record_employment(
     enrollment_id: UUID, command: RecordEmployment, app: App, context: Context, once: Once
 ) -> Any:
     """Record employment (wage or self-employed) after completed training."""
-    occurred = with_occurred_at(context, command.occurred_at)
+    occurred = happened_on(context, command.occurred_at or command.observed_on)
     return await once(lambda claim: app.record_employment(enrollment_id, command, occurred, idempotency=claim))
 
 
@@ -76,7 +76,7 @@ async def complete_follow_up(
     A working participant's employment is recorded with it, and a monthly income is recorded as the
     income observed at this follow-up, all in one step.
     """
-    occurred = with_occurred_at(context, command.occurred_at)
+    occurred = happened_on(context, command.occurred_at or command.completed_on)
     return await once(
         lambda claim: app.complete_follow_up(enrollment_id, int(month), command, occurred, idempotency=claim)
     )
@@ -87,19 +87,22 @@ async def miss_follow_up(
     enrollment_id: UUID, month: FollowUpMonth, command: MissFollowUp, app: App, context: Context, once: Once
 ) -> Any:
     """Mark a due (or overdue) follow-up missed, with the reason."""
-    return await once(lambda claim: app.miss_follow_up(enrollment_id, int(month), command, context, idempotency=claim))
+    occurred = happened_on(context, command.missed_on)
+    return await once(lambda claim: app.miss_follow_up(enrollment_id, int(month), command, occurred, idempotency=claim))
 
 
 @router.post("/cases/{enrollment_id}/income", tags=["outcomes"], **ACCEPTED)
 async def observe_income(enrollment_id: UUID, command: ObserveIncome, app: App, context: Context, once: Once) -> Any:
     """Record a monthly income observed at a completed follow-up (by default the latest one)."""
-    return await once(lambda claim: app.observe_income(enrollment_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.observed_on)
+    return await once(lambda claim: app.observe_income(enrollment_id, command, occurred, idempotency=claim))
 
 
 @router.post("/cases/{enrollment_id}/closure", tags=["outcomes"], **ACCEPTED)
 async def close_case(enrollment_id: UUID, command: CloseCase, app: App, context: Context, once: Once) -> Any:
     """Close a case whose training is over; its unanswered follow-ups become missed."""
-    return await once(lambda claim: app.close_case(enrollment_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.closed_on)
+    return await once(lambda claim: app.close_case(enrollment_id, command, occurred, idempotency=claim))
 
 
 @router.get("/cases/{enrollment_id}", tags=["outcomes"])
@@ -157,25 +160,29 @@ async def list_follow_ups(
 @router.post("/enterprises", tags=["enterprises"], **ACCEPTED)
 async def start_enterprise(command: StartEnterprise, app: App, context: Context, once: Once) -> Any:
     """Participants who completed training start an enterprise or a community enterprise (7 members or more)."""
-    return await once(lambda claim: app.start_enterprise(command, context, idempotency=claim))
+    occurred = happened_on(context, command.started_on)
+    return await once(lambda claim: app.start_enterprise(command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/members", tags=["enterprises"], **ACCEPTED)
 async def join_enterprise(enterprise_id: UUID, command: JoinEnterprise, app: App, context: Context, once: Once) -> Any:
     """A participant who completed training joins; the members count grows by one."""
-    return await once(lambda claim: app.join_enterprise(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.joined_on)
+    return await once(lambda claim: app.join_enterprise(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/members-count", tags=["enterprises"], **ACCEPTED)
 async def count_members(enterprise_id: UUID, command: CountMembers, app: App, context: Context, once: Once) -> Any:
     """Members counted again, participants of the programme or not."""
-    return await once(lambda claim: app.count_members(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.counted_on)
+    return await once(lambda claim: app.count_members(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/products", tags=["enterprises"], **ACCEPTED)
 async def add_product(enterprise_id: UUID, command: AddProduct, app: App, context: Context, once: Once) -> Any:
     """A new product or service."""
-    return await once(lambda claim: app.add_product(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.added_on)
+    return await once(lambda claim: app.add_product(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/online-sales-channel", tags=["enterprises"], **ACCEPTED)
@@ -183,7 +190,8 @@ async def open_online_sales_channel(
     enterprise_id: UUID, command: OpenOnlineSalesChannel, app: App, context: Context, once: Once
 ) -> Any:
     """It sells online from now on, through this channel."""
-    return await once(lambda claim: app.open_online_sales_channel(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.opened_on)
+    return await once(lambda claim: app.open_online_sales_channel(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/registration", tags=["enterprises"], **ACCEPTED)
@@ -191,19 +199,22 @@ async def register_enterprise(
     enterprise_id: UUID, command: RegisterEnterprise, app: App, context: Context, once: Once
 ) -> Any:
     """A forming enterprise is registered (a community enterprise needs 7 members or more)."""
-    return await once(lambda claim: app.register_enterprise(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.registered_on)
+    return await once(lambda claim: app.register_enterprise(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/operating", tags=["enterprises"], **ACCEPTED)
 async def begin_operating(enterprise_id: UUID, command: BeginOperating, app: App, context: Context, once: Once) -> Any:
     """A registered enterprise begins operating, or a dormant one operates again."""
-    return await once(lambda claim: app.begin_operating(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.began_on)
+    return await once(lambda claim: app.begin_operating(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/dormancy", tags=["enterprises"], **ACCEPTED)
 async def go_dormant(enterprise_id: UUID, command: GoDormant, app: App, context: Context, once: Once) -> Any:
     """An operating enterprise goes dormant."""
-    return await once(lambda claim: app.go_dormant(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.dormant_on)
+    return await once(lambda claim: app.go_dormant(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.post("/enterprises/{enterprise_id}/dissolution", tags=["enterprises"], **ACCEPTED)
@@ -211,7 +222,8 @@ async def dissolve_enterprise(
     enterprise_id: UUID, command: DissolveEnterprise, app: App, context: Context, once: Once
 ) -> Any:
     """The enterprise is dissolved; it takes no further change."""
-    return await once(lambda claim: app.dissolve_enterprise(enterprise_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.dissolved_on)
+    return await once(lambda claim: app.dissolve_enterprise(enterprise_id, command, occurred, idempotency=claim))
 
 
 @router.get("/enterprises/{enterprise_id}", tags=["enterprises"])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from pathways_infra.commands import CommandContext
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, with_occurred_at
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_training.application import (
     ApproveCurriculum,
@@ -43,15 +41,6 @@ router = APIRouter()
 
 App = Annotated[TrainingApplication, Depends(application_of)]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-
-THAI_TIME = timezone(timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving time
-
-
-def on_day(context: CommandContext, day: date | None) -> CommandContext:
-    """A fact the user dates happened on that day (taken at its start, Thai time), however late it is recorded."""
-    if day is None:
-        return context
-    return with_occurred_at(context, datetime.combine(day, time(), THAI_TIME))
 
 
 def _accepted(
@@ -88,7 +77,7 @@ async def co_design_curriculum(
     curriculum_id: UUID, command: CoDesignCurriculum, app: App, context: Context, once: Once
 ) -> Any:
     """Record that a draft version was co-designed with the community (who, when, which needs assessment)."""
-    occurred = on_day(context, command.co_designed_on)
+    occurred = happened_on(context, command.co_designed_on)
     return await once(lambda claim: app.co_design_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
 
@@ -97,7 +86,7 @@ async def approve_curriculum(
     curriculum_id: UUID, command: ApproveCurriculum, app: App, context: Context, once: Once
 ) -> Any:
     """Approve a co-designed version: cohorts may then follow it."""
-    occurred = on_day(context, command.approved_on)
+    occurred = happened_on(context, command.approved_on)
     return await once(lambda claim: app.approve_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
 
@@ -106,7 +95,7 @@ async def retire_curriculum(
     curriculum_id: UUID, command: RetireCurriculum, app: App, context: Context, once: Once
 ) -> Any:
     """Retire an approved version: no new cohort follows it (cohorts under way keep its rules)."""
-    occurred = on_day(context, command.retired_on)
+    occurred = happened_on(context, command.retired_on)
     return await once(lambda claim: app.retire_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
 
@@ -168,7 +157,7 @@ async def plan_cohort(command: PlanCohort, app: App, context: Context, once: Onc
 @_accepted("/cohorts/{cohort_id}/start", tags=["cohorts"])
 async def start_cohort(cohort_id: UUID, command: StartCohort, app: App, context: Context, once: Once) -> Any:
     """Start a planned cohort: it then holds sessions."""
-    occurred = on_day(context, command.started_on)
+    occurred = happened_on(context, command.started_on)
     return await once(lambda claim: app.start_cohort(cohort_id, command, occurred, idempotency=claim))
 
 
@@ -180,7 +169,7 @@ async def hold_session(cohort_id: UUID, command: HoldSession, app: App, context:
     listed participant is not in the cohort (or the session breaks a rule) nothing is recorded. `If-Match`
     applies to the cohort.
     """
-    occurred = on_day(context, command.held_on)
+    occurred = happened_on(context, command.held_on)
     return await once(lambda claim: app.hold_session(cohort_id, command, occurred, idempotency=claim))
 
 
@@ -191,21 +180,21 @@ async def assign_members(cohort_id: UUID, command: AssignMembers, app: App, cont
     Participants already in this cohort are left as they are; one in another cohort is refused
     (`409 already-in-a-cohort`: transfer them instead).
     """
-    occurred = on_day(context, command.assigned_on)
+    occurred = happened_on(context, command.assigned_on)
     return await once(lambda claim: app.assign_members(cohort_id, command, occurred, idempotency=claim))
 
 
 @_accepted("/cohorts/{cohort_id}/completion", tags=["cohorts"])
 async def complete_cohort(cohort_id: UUID, command: CompleteCohort, app: App, context: Context, once: Once) -> Any:
     """Record that a cohort in progress finished its training (it must have held a session)."""
-    occurred = on_day(context, command.completed_on)
+    occurred = happened_on(context, command.completed_on)
     return await once(lambda claim: app.complete_cohort(cohort_id, command, occurred, idempotency=claim))
 
 
 @_accepted("/cohorts/{cohort_id}/cancellation", tags=["cohorts"])
 async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, context: Context, once: Once) -> Any:
     """Cancel a planned or running cohort (with a reason); its participants can transfer to another cohort."""
-    occurred = on_day(context, command.cancelled_on)
+    occurred = happened_on(context, command.cancelled_on)
     return await once(lambda claim: app.cancel_cohort(cohort_id, command, occurred, idempotency=claim))
 
 
@@ -244,7 +233,7 @@ async def list_cohorts(
 @_accepted("/training-records/{enrollment_id}/cohort", tags=["training"])
 async def assign_to_cohort(enrollment_id: UUID, command: AssignToCohort, app: App, context: Context, once: Once) -> Any:
     """Assign the participant to a cohort of their project; sessions held from `assigned_on` count."""
-    occurred = on_day(context, command.assigned_on)
+    occurred = happened_on(context, command.assigned_on)
     return await once(lambda claim: app.assign_to_cohort(enrollment_id, command, occurred, idempotency=claim))
 
 
@@ -253,7 +242,7 @@ async def transfer_to_cohort(
     enrollment_id: UUID, command: TransferToCohort, app: App, context: Context, once: Once
 ) -> Any:
     """Move the participant to another cohort of their project, keeping their attendance history."""
-    occurred = on_day(context, command.transferred_on)
+    occurred = happened_on(context, command.transferred_on)
     return await once(lambda claim: app.transfer_to_cohort(enrollment_id, command, occurred, idempotency=claim))
 
 
@@ -268,7 +257,7 @@ async def record_attendance(
 @_accepted("/training-records/{enrollment_id}/assessments", tags=["training"])
 async def assess_skills(enrollment_id: UUID, command: AssessSkills, app: App, context: Context, once: Once) -> Any:
     """Record a pre- or post-training skills assessment: a score from 0 to 100 per competency."""
-    occurred = on_day(context, command.assessed_on)
+    occurred = happened_on(context, command.assessed_on)
     return await once(lambda claim: app.assess_skills(enrollment_id, command, occurred, idempotency=claim))
 
 
@@ -281,17 +270,14 @@ async def complete_training(
     In a cohort, attendance is measured over the sessions they were expected at (across cohort transfers)
     and must meet the curriculum's threshold, else `409 attendance-threshold`.
     """
-    if command.occurred_at is not None:
-        occurred = with_occurred_at(context, command.occurred_at)
-    else:
-        occurred = on_day(context, command.completed_on)
+    occurred = happened_on(context, command.occurred_at or command.completed_on)
     return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))
 
 
 @_accepted("/training-records/{enrollment_id}/dropout", tags=["training"])
 async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Context, once: Once) -> Any:
     """Record that the participant dropped out of training (with a reason)."""
-    occurred = on_day(context, command.dropped_out_on)
+    occurred = happened_on(context, command.dropped_out_on)
     return await once(lambda claim: app.drop_out(enrollment_id, command, occurred, idempotency=claim))
 
 
