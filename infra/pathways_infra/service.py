@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from pathways_infra.consumer import (
 from pathways_infra.database import DatabaseAddress, ensure_database, keep_session
 from pathways_infra.eventstore import EventStore
 from pathways_infra.guard import StreamGuard, retire_full_stream_guard
+from pathways_infra.lease import ConsumersLease
 from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
@@ -136,8 +136,9 @@ class ServiceRuntime:
     consumers: list[BatchConsumer] = field(init=False, default_factory=list)
     guard: StreamGuard | None = field(init=False, default=None)
     consuming: bool = field(init=False, default=False)  # this replica runs the service's consumers
-    _consumers_lock: asyncpg.Connection | None = field(init=False, default=None)
-    _database_url: str = field(init=False, default="")
+    broker_started: bool = field(init=False, default=False)
+    _lease: ConsumersLease | None = field(init=False, default=None)
+    _consuming_ended: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[Any]] = field(init=False, default_factory=list)
 
@@ -165,12 +166,12 @@ class ServiceRuntime:
         self.broker = self.build_broker()
         if self.run_consumers:
             install_fetch_fixes()
-            self._database_url = address.url
-            if await self._take_consumers_lock():
+            self._lease = ConsumersLease(address.url, self.name, self.settings.consumers_lease_check_seconds)
+            if await self._lease.take():
                 await self._consume()
             else:
                 log.info("%s: another replica runs the consumers; standing by to take over", self.name)
-                self._tasks.append(self._supervised("consumers standby", self._stand_by))
+            self._tasks.append(self._supervised("consumers", self._run_consumers))
         if self.run_relay:
             self.relay = self.build_relay(address.url)
             relay = self.relay
@@ -196,29 +197,45 @@ class ServiceRuntime:
 
         return asyncio.create_task(supervise(), name=f"{part}-{self.name}")
 
-    async def _take_consumers_lock(self) -> bool:
-        """One replica of a service runs its consumers (a session lock: released if that replica dies).
-        Competing replicas on one durable consumer would apply a participant's events out of order."""
-        key = zlib.crc32(f"pathways-consumers:{self.name}".encode())
-        if self._consumers_lock is None or self._consumers_lock.is_closed():
-            self._consumers_lock = await asyncpg.connect(self._database_url)
-        return bool(await self._consumers_lock.fetchval("SELECT pg_try_advisory_lock($1)", key))
+    async def _run_consumers(self) -> None:
+        """Run the consumers while this replica holds their lease; stand by while another replica does."""
+        lease = self._lease
+        assert lease is not None, "only a runtime that runs consumers has their lease"
+        while not self._stop.is_set():
+            if self.consuming:
+                if not await lease.watch(self._stop):
+                    return
+                log.warning("%s: lost the consumers' lock (its PostgreSQL session ended); stopping them", self.name)
+                await self._stop_consuming()
+            elif await self._paused(CONSUMERS_STANDBY_POLL_SECONDS) or not await lease.take():
+                continue
+            else:
+                log.info("%s: took the consumers' lock over; consuming in %.0fs", self.name, lease.grace_seconds)
+                if not await self._paused(lease.grace_seconds):
+                    await self._consume()
+
+    async def _paused(self, seconds: float) -> bool:
+        """Wait; True if the service is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+        return self._stop.is_set()
 
     async def _consume(self) -> None:
+        if self.broker_started:  # this replica consumed before, lost the lease and stopped that broker
+            self.broker = self.build_broker()
         await ensure_consumers(self.js, self.consumers)
         await self._retire_per_read_model_consumers()
+        self.broker_started = True
         await self.broker.start()
-        self._start_guard()
+        self._consuming_ended = asyncio.Event()
+        self._start_guard(self._consuming_ended)
         self.consuming = True
 
-    async def _stand_by(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=CONSUMERS_STANDBY_POLL_SECONDS)
-            if not self._stop.is_set() and await self._take_consumers_lock():
-                log.info("%s: the replica running the consumers is gone; taking them over", self.name)
-                await self._consume()
-                return
+    async def _stop_consuming(self) -> None:
+        self.consuming = False
+        self._consuming_ended.set()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
 
     async def _retire_per_read_model_consumers(self) -> None:
         """Earlier versions gave each read model durable consumers of its own (named as its tracking
@@ -232,7 +249,7 @@ class ServiceRuntime:
                         log.info("%s: retired durable consumer %s (its read model now shares %s)", self.name, name,
                                  group.name)  # fmt: skip
 
-    def _start_guard(self) -> None:
+    def _start_guard(self, until: asyncio.Event) -> None:
         own = STREAMS[self.name]
         self.guard = StreamGuard(
             name=f"{self.name}-guard",
@@ -245,7 +262,7 @@ class ServiceRuntime:
 
         async def guard_stream() -> None:
             await retire_full_stream_guard(self.js, guard.stream, guard.name)
-            await guard.run(self._stop)
+            await guard.run(until)
 
         self._tasks.append(self._supervised("guard", guard_stream))
 
@@ -256,9 +273,21 @@ class ServiceRuntime:
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
         )
-        retry = RetryPolicy(settings.consumer_max_deliveries, settings.consumer_backoff_seconds)
+        if not self.consumers:
+            self.consumers = self._build_consumers()
+        for consumer in self.consumers:
+            consumer.register(
+                broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds
+            )
+        for event in self.definition.publishes:
+            broker.publisher(event.SUBJECT, schema=event, title=event.SUBJECT, description=event.__doc__)
+        return broker
+
+    def _build_consumers(self) -> list[BatchConsumer]:
+        retry = RetryPolicy(self.settings.consumer_max_deliveries, self.settings.consumer_backoff_seconds)
+        consumers: list[BatchConsumer] = []
         for group in read_models_consumers(self.name, self.definition.read_models):
-            self.consumers.append(
+            consumers.append(
                 BatchConsumer(
                     name=group.name,
                     stream=STREAMS[group.source].name,
@@ -269,7 +298,7 @@ class ServiceRuntime:
                 )
             )
         for reaction in self.definition.reactions:
-            self.consumers.append(
+            consumers.append(
                 BatchConsumer(
                     name=f"{self.name}-{reaction.name}",
                     stream=STREAMS[reaction.source_service].name,
@@ -278,13 +307,7 @@ class ServiceRuntime:
                     retry=retry,
                 )
             )
-        for consumer in self.consumers:
-            consumer.register(
-                broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds
-            )
-        for event in self.definition.publishes:
-            broker.publisher(event.SUBJECT, schema=event, title=event.SUBJECT, description=event.__doc__)
-        return broker
+        return consumers
 
     def build_relay(self, database_url: str) -> Relay:
         return Relay(
@@ -302,8 +325,7 @@ class ServiceRuntime:
     async def stop(self) -> None:
         """Graceful: stop taking messages, let the relay finish its batch, drain, close."""
         self._stop.set()
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        await self._stop_consuming()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=10)
@@ -311,8 +333,8 @@ class ServiceRuntime:
         await asyncio.get_running_loop().run_in_executor(None, self.runner.stop)
         with contextlib.suppress(Exception):
             await self.nc.drain()
-        if self._consumers_lock is not None:  # after the drain: a standby takes over once this replica is done
-            await self._consumers_lock.close()
+        if self._lease is not None:  # after the drain: a standby takes over once this replica is done
+            await self._lease.release()
         await self.pool.close()
         self.store.close()
         log.info("%s service stopped", self.name)

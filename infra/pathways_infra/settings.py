@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each stream's guard looks for messages on subjects no contract knows (to park them).",
     )
+    consumers_lease_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the replica running a service's consumers checks that it still holds their lock. "
+        "A replica taking the lock over waits 3 × this + 1 s before consuming.",
+    )
     relay_batch_size: int = Field(default=5000, ge=1, le=20_000)
     relay_poll_seconds: float = Field(
         default=1.0, gt=0, description="Relay polling interval when no LISTEN/NOTIFY wake-up arrives."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, publish_event
-from tests.support.system import eventually, start_service, stop_service
+from tests.support.system import RunningService, eventually, start_service, stop_service
 
 FACTS = "SELECT count(*) FROM rm_programme_enrollment_facts"
 
@@ -42,3 +42,52 @@ async def test_one_replica_consumes_and_the_other_takes_over_when_it_stops(setti
         if not first.task.done():
             await stop_service(first)
         await stop_service(second)
+
+
+async def test_a_replica_whose_lock_session_ends_stops_consuming_and_the_standby_takes_over(settings: Settings) -> None:
+    """PostgreSQL restarted, or the connection killed: the lock went with the session, so the replica
+    that held it must stop consuming before the standby, which may now take it, starts."""
+    settings = settings.model_copy(update={"consumers_lease_check_seconds": 0.2})
+    first = await start_service("outcomes", settings, relay=False)
+    second = await start_service("outcomes", settings, relay=False)
+    try:
+        await _publish_and_project(first, range(1, 11))
+        await _end_the_lock_holders_session(first)
+
+        async def consuming(replica: RunningService, expected: bool) -> bool | None:
+            return True if (await replica.client.get("/health")).json()["consuming"] is expected else None
+
+        await eventually(lambda: consuming(first, False), timeout=5, what="the first replica to stop consuming")
+        processed_by_first = sum(c.processed for c in first.runtime.consumers)
+        await eventually(lambda: consuming(second, True), timeout=15, what="the standby to take over")
+        await _publish_and_project(second, range(11, 21))
+        assert sum(c.processed for c in first.runtime.consumers) == processed_by_first, "both replicas consumed"
+
+        await stop_service(second)  # and the first, standing by again, takes over on a fresh broker
+        await eventually(lambda: consuming(first, True), timeout=15, what="the first replica to take over again")
+        await _publish_and_project(first, range(21, 31))
+    finally:
+        for replica in (first, second):
+            if not replica.task.done():
+                await stop_service(replica)
+
+
+async def _publish_and_project(replica: RunningService, numbers: range) -> None:
+    for n in numbers:
+        await publish_event(replica.runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+
+    async def projected() -> int | None:
+        found = int(await replica.runtime.pool.fetchval(FACTS))
+        return found if found >= numbers[-1] else None
+
+    await eventually(projected, timeout=30, what=f"enrollments up to {numbers[-1]} projected")
+    assert int(await replica.runtime.pool.fetchval(FACTS)) == numbers[-1]
+
+
+async def _end_the_lock_holders_session(replica: RunningService) -> None:
+    ended = await replica.runtime.pool.fetchval(
+        """SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+           WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()
+             AND a.application_name = 'pathways-consumers-outcomes'"""
+    )
+    assert ended == 1

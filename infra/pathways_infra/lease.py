@@ -1,0 +1,105 @@
+"""Which replica of a service runs its consumers: the one holding a PostgreSQL advisory lock.
+
+Competing replicas on one durable consumer would apply a participant's events out of order, so one
+replica consumes and the others stand by. The lock belongs to a session and ends with it (a
+PostgreSQL restart, a killed or cut connection), and a standby may take it the next moment. So the
+holder watches its session and gives the consumers up as soon as the session is gone, and a replica
+taking the lock over waits a grace period before consuming, long enough for the old holder to have
+noticed. A holder frozen for longer than that (a stopped process) cannot notice anything; the inbox
+still applies each event once, but for that moment order is not guaranteed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from dataclasses import dataclass, field
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+# The server drops a session whose peer went silent after about idle + interval × count seconds, so
+# a replica cut off from PostgreSQL does not keep the lock, and its standby waiting, for hours.
+KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
+LOCK_HELD = """
+SELECT EXISTS (
+    SELECT 1 FROM pg_locks
+    WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 0 AND objid = $1::bigint::oid AND granted
+)"""
+
+
+@dataclass
+class ConsumersLease:
+    """The lock on a connection of its own, named ``pathways-consumers-<service>`` for operators."""
+
+    database_url: str
+    service: str
+    check_seconds: float = 1.0
+    _conn: asyncpg.Connection | None = field(init=False, default=None)
+    _ended: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    @property
+    def key(self) -> int:
+        return zlib.crc32(f"pathways-consumers:{self.service}".encode())
+
+    @property
+    def grace_seconds(self) -> float:
+        """How long a replica that took the lock over waits before consuming: the old holder checks
+        its session every ``check_seconds`` and gives a check twice that to answer."""
+        return 3 * self.check_seconds + 1
+
+    async def take(self) -> bool:
+        """True if this replica now holds the lock (or held it already)."""
+        if self._conn is None or self._conn.is_closed():
+            self._ended = asyncio.Event()
+            self._conn = await asyncpg.connect(
+                self.database_url,
+                server_settings={"application_name": f"pathways-consumers-{self.service}", **KEEPALIVES},
+            )
+            ended = self._ended
+            self._conn.add_termination_listener(lambda _: ended.set())
+        return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key))
+
+    async def watch(self, stop: asyncio.Event) -> bool:
+        """Wait while the lock is held: True once it is lost, False when ``stop`` is set first."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_first_of(stop, self._ended), timeout=self.check_seconds)
+            if stop.is_set():
+                return False
+            if self._ended.is_set() or not await self._still_held():
+                await self.release()
+                return True
+        return False
+
+    async def _still_held(self) -> bool:
+        conn = self._conn
+        if conn is None or conn.is_closed():
+            return False
+        try:
+            held = await asyncio.wait_for(conn.fetchval(LOCK_HELD, self.key), timeout=2 * self.check_seconds)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("%s: the consumers' lock session did not answer (%s)", self.service, error)
+            return False
+        return bool(held)
+
+    async def release(self) -> None:
+        """Give the lock up by ending its session (a lost session's socket is dropped with it)."""
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=2 * self.check_seconds)
+            if not conn.is_closed():
+                conn.terminate()
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
