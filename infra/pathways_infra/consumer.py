@@ -16,6 +16,7 @@ Messages on subjects no contract knows reach none of these consumers; the stream
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -26,6 +27,7 @@ from uuid import UUID
 
 import asyncpg
 import nats.errors
+import nats.js.errors
 from faststream import Context
 from faststream.middlewares import AckPolicy
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
@@ -350,10 +352,11 @@ async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) 
 _FETCH_FIX_MARK = "_pathways_fetch_fixes"
 _FULL_BATCH = "_pathways_full_batch"
 QUICK_FETCH_SECONDS = 0.02
+UNAVAILABLE_PAUSE_SECONDS = 1.0
 
 
 def install_fetch_fixes() -> None:
-    """Two fixes to nats-py 2.16's ``PullSubscription.fetch`` under FastStream 0.7.8, installed once.
+    """Three fixes to nats-py 2.16's ``PullSubscription.fetch`` under FastStream 0.7.8, installed once.
 
     - **Latency without polling.** FastStream's batch loop tops a partial batch up until the batch is
       full or its timeout passes, and nats-py's own batch fetch, once a first message arrives, waits
@@ -366,6 +369,9 @@ def install_fetch_fixes() -> None:
       ``asyncio.TimeoutError``; FastStream's loop suppresses only ``nats.errors.TimeoutError`` there,
       so the bare one killed the loop and dropped the messages it had already fetched (unacked until
       ``ack_wait``). Here every timeout is ``nats.errors.TimeoutError`` (a subclass of the asyncio one).
+    - **No busy loop.** When JetStream answers "unavailable" (a server restarting, a cluster electing a
+      leader) or the connection is closed, FastStream's loop fetches again at once, thousands of
+      times a second at full CPU. Here such a fetch waits ``UNAVAILABLE_PAUSE_SECONDS`` before failing.
     """
     pull_subscription = JetStreamContext.PullSubscription
     if getattr(pull_subscription.fetch, _FETCH_FIX_MARK, False):
@@ -392,6 +398,9 @@ def install_fetch_fixes() -> None:
             raise
         except TimeoutError:
             raise nats.errors.TimeoutError from None
+        except (nats.errors.ConnectionClosedError, nats.js.errors.ServiceUnavailableError):
+            await asyncio.sleep(UNAVAILABLE_PAUSE_SECONDS)
+            raise
 
     setattr(fetch, _FETCH_FIX_MARK, True)
     pull_subscription.fetch = fetch  # type: ignore[method-assign]

@@ -33,6 +33,7 @@ from pathways_infra.database import DatabaseAddress, ensure_database, keep_sessi
 from pathways_infra.eventstore import EventStore
 from pathways_infra.guard import StreamGuard, retire_full_stream_guard
 from pathways_infra.lease import ConsumersLease
+from pathways_infra.nats_connection import connection_options
 from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
@@ -160,7 +161,9 @@ class ServiceRuntime:
             for ddl in [*self.definition.tables, *(read_model.ddl for read_model in self.definition.read_models)]:
                 await conn.execute(ddl)
         install_nats_fast_paths()
-        self.nc = await nats.connect(servers=settings.nats_servers, name=f"pathways-{self.name}")
+        self.nc = await nats.connect(
+            servers=settings.nats_servers, **connection_options(settings, f"pathways-{self.name}", self._stop)
+        )
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
         await ensure_streams(self.js, settings.stream_replicas)
         self.broker = self.build_broker()
@@ -272,6 +275,7 @@ class ServiceRuntime:
             settings.nats_servers or "nats://localhost:4222",
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
+            **connection_options(settings, f"pathways-{self.name}-consumers", self._stop),
         )
         if not self.consumers:
             self.consumers = self._build_consumers()

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each stream's guard looks for messages on subjects no contract knows (to park them).",
     )
+    nats_reconnect_wait_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Wait between attempts to reach NATS again after losing it; a service never gives up.",
+    )
     consumers_lease_check_seconds: float = Field(
         default=1.0,
         gt=0,
