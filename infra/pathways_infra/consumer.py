@@ -50,6 +50,7 @@ from pathways_infra.commands import (
     CommandRunner,
     Session,
 )
+from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ class BatchConsumer:
         self._retry = retry
         self.processed = 0
         self.parked = 0
+        self._outage_batches = 0  # batches in a row that failed because the database was unavailable
 
     async def handle(self, messages: Sequence[Msg]) -> None:
         parsed: list[tuple[Msg, Inbound[Any]]] = []
@@ -199,6 +201,9 @@ class BatchConsumer:
             try:
                 await self._sink.apply(self.name, [inbound for _, inbound in ready])
                 done: list[Msg] = [m for m, _ in ready]
+            except DATABASE_UNAVAILABLE as error:
+                self._database_unavailable(error)
+                done, held = [], held + [m for m, _ in ready]
             except Exception:
                 done, more_failed, more_held = await self._one_by_one(ready)
                 failed += more_failed
@@ -206,10 +211,25 @@ class BatchConsumer:
             for msg in done:
                 await msg.ack()
             self.processed += len(done)
+            if done and self._outage_batches:
+                log.info("consumer %s: the database is back after %d failed batches", self.name, self._outage_batches)
+                self._outage_batches = 0
         for msg, reason in failed:
             await self._retry_or_park(msg, reason)
+        delay = self._retry.backoff_seconds
+        if self._outage_batches:
+            delay = min(self._retry.delay(self._outage_batches), OUTAGE_MAX_DELAY_SECONDS)
         for msg in held:
-            await msg.nak(delay=self._retry.backoff_seconds)
+            await msg.nak(delay=delay)
+
+    def _database_unavailable(self, error: Exception) -> None:
+        """The database, not the messages, failed: they wait, however long, and are never parked for it."""
+        self._outage_batches += 1
+        if self._outage_batches == 1:
+            log.warning(
+                "consumer %s: the database is unavailable (%s: %s); holding messages until it is back",
+                self.name, type(error).__name__, error,
+            )  # fmt: skip
 
     async def _one_by_one(
         self, ready: list[tuple[Msg, Inbound[Any]]]
@@ -228,6 +248,10 @@ class BatchConsumer:
                 done.append(msg)
             except AlreadyProcessedError:
                 done.append(msg)
+            except DATABASE_UNAVAILABLE as error:
+                self._database_unavailable(error)
+                held.append(msg)
+                blocked.add(key)
             except Exception as error:
                 failed.append((msg, error))
                 blocked.add(key)
@@ -353,6 +377,7 @@ _FETCH_FIX_MARK = "_pathways_fetch_fixes"
 _FULL_BATCH = "_pathways_full_batch"
 QUICK_FETCH_SECONDS = 0.02
 UNAVAILABLE_PAUSE_SECONDS = 1.0
+OUTAGE_MAX_DELAY_SECONDS = 30.0  # a database back after a long outage is used within this
 
 
 def install_fetch_fixes() -> None:

@@ -7,6 +7,21 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import asyncpg
+import eventsourcing.persistence
+import psycopg
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    # A connection PostgreSQL closed, or could not open (a restart, a failover, no slot free). Nothing
+    # is wrong with the work itself: the same work succeeds once the database is back.
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, connection terminated
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    ConnectionError,  # refused, reset, aborted: the server is not there
+    psycopg.OperationalError,
+    eventsourcing.persistence.OperationalError,  # psycopg's, as the event store raises it
+    eventsourcing.persistence.InterfaceError,
+)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,8 +9,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-import eventsourcing.persistence
-import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError
+from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
 from pathways_infra.idempotency import IdempotencyKeyReusedError
 from pathways_infra.ids import new_id
@@ -169,16 +168,6 @@ def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> C
     )
 
 
-DATABASE_CONNECTION_LOST: tuple[type[Exception], ...] = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.InterfaceError,
-    psycopg.OperationalError,
-    eventsourcing.persistence.OperationalError,  # psycopg's, as the event store raises it
-    eventsourcing.persistence.InterfaceError,
-)
-
-
 def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]]) -> None:
     async def invalid(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
@@ -212,8 +201,8 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
         )
 
     async def database_unavailable(_: Request, error: Exception) -> JSONResponse:
-        # A connection PostgreSQL closed (a restart, a failover): the pools replace it, so the same
-        # request (with its Idempotency-Key) succeeds when sent again.
+        # A connection PostgreSQL closed or refused (a restart, a failover, no connection slot free):
+        # the pools replace it, so the same request (with its Idempotency-Key) succeeds when sent again.
         return JSONResponse(
             status_code=503,
             content={"error": f"the database connection was lost ({type(error).__name__}); retry", "retryable": True},
@@ -221,7 +210,7 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
         )
 
     app.add_exception_handler(RequestValidationError, invalid)
-    for lost in DATABASE_CONNECTION_LOST:
+    for lost in DATABASE_UNAVAILABLE:
         app.add_exception_handler(lost, database_unavailable)
     app.add_exception_handler(IdempotencyKeyReusedError, key_reused)
     app.add_exception_handler(NotFoundError, not_found)
