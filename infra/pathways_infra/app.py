@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from pathways_contracts.reference import UnknownProvinceError
+from pathways_infra.body_limit import BodyLimit, RequestBodyTooLargeError, body_too_large
 from pathways_infra.http import (
     COMMAND_HEADERS,
     UNAUTHENTICATED_NOTE,
@@ -54,6 +55,8 @@ def create_service_app(
         lifespan=lifespan,
     )
     install_error_handlers(app, [*domain_errors, UnknownProvinceError])
+    app.add_exception_handler(RequestBodyTooLargeError, body_too_large)
+    app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_request_bytes)
     app.include_router(router)
     document_headers(app, {command_context: COMMAND_HEADERS, idempotent: IDEMPOTENCY_HEADERS})
 

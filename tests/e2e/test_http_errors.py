@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from uuid import uuid4
 
 from pathways_infra.settings import Settings
@@ -74,3 +75,29 @@ async def test_a_broken_rule_is_409_naming_the_rule(settings: Settings) -> None:
     assert no_consent.json()["rule"] == "consent-required"
     assert unscreened.status_code == 409
     assert unscreened.json()["rule"] == "passed-screening-required"
+
+
+async def test_a_body_larger_than_a_service_accepts_gets_413_with_the_limit_and_stores_nothing(
+    settings: Settings,
+) -> None:
+    settings = settings.model_copy(update={"max_request_bytes": 64 * 1024})
+    huge_name = "x" * (100 * 1024)
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'{"province_code": "TH-80", "name": "'
+        for _ in range(100):
+            yield b"x" * 1024
+        yield b'"}'
+
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        declared = await enrollment.post("/units", json={"name": huge_name, "province_code": "TH-80"})
+        streamed = await enrollment.post("/units", content=chunks(), headers={"content-type": "application/json"})
+        fine = await enrollment.post("/units", json={"name": "Fishing gear CDU", "province_code": "TH-80"})
+        stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
+
+    for response in (declared, streamed):
+        assert response.status_code == 413, response.text
+        assert "65,536 bytes" in response.json()["error"]
+    assert fine.status_code == 201
+    assert stored == 1
