@@ -6,8 +6,8 @@ closes for good, and a service would go on taking commands whose events nobody e
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pathways_infra.settings import Settings
@@ -17,19 +17,19 @@ log = logging.getLogger(__name__)
 RECONNECT_FOREVER = -1
 
 
-def connection_options(settings: Settings, name: str, stopping: asyncio.Event) -> dict[str, Any]:
+def connection_options(settings: Settings, name: str, *, closing: Callable[[], bool]) -> dict[str, Any]:
     """Options for ``nats.connect`` and FastStream's ``NatsBroker`` alike. An outage is logged when
-    it starts and ends, with its first error, not once per attempt; a service that is stopping
-    closes its connections and logs nothing of it."""
+    it starts and ends, with its first error, not once per attempt; a connection closed on purpose
+    (``closing()`` is true: the service stopping, its consumers handed over) logs nothing."""
     outage = {"reported": False}
 
     async def on_error(error: Exception) -> None:
-        if not outage["reported"] and not stopping.is_set():
+        if not outage["reported"] and not closing():
             outage["reported"] = True
             log.warning("%s: NATS: %s", name, str(error) or type(error).__name__)
 
     async def on_disconnected() -> None:
-        if not stopping.is_set():
+        if not closing():
             log.warning("%s: lost the NATS connection; reconnecting (committed events wait in the store)", name)
 
     async def on_reconnected() -> None:

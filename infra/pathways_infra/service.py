@@ -137,7 +137,7 @@ class ServiceRuntime:
     consumers: list[BatchConsumer] = field(init=False, default_factory=list)
     guard: StreamGuard | None = field(init=False, default=None)
     consuming: bool = field(init=False, default=False)  # this replica runs the service's consumers
-    broker_started: bool = field(init=False, default=False)
+    _broker_started: bool = field(init=False, default=False)
     _lease: ConsumersLease | None = field(init=False, default=None)
     _consuming_ended: asyncio.Event = field(init=False, default_factory=asyncio.Event)
     _stop: asyncio.Event = field(init=False, default_factory=asyncio.Event)
@@ -162,7 +162,8 @@ class ServiceRuntime:
                 await conn.execute(ddl)
         install_nats_fast_paths()
         self.nc = await nats.connect(
-            servers=settings.nats_servers, **connection_options(settings, f"pathways-{self.name}", self._stop)
+            servers=settings.nats_servers,
+            **connection_options(settings, f"pathways-{self.name}", closing=self._stop.is_set),
         )
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
         await ensure_streams(self.js, settings.stream_replicas)
@@ -224,11 +225,11 @@ class ServiceRuntime:
         return self._stop.is_set()
 
     async def _consume(self) -> None:
-        if self.broker_started:  # this replica consumed before, lost the lease and stopped that broker
+        if self._broker_started:  # this replica consumed before, lost the lease and stopped that broker
             self.broker = self.build_broker()
         await ensure_consumers(self.js, self.consumers)
         await self._retire_per_read_model_consumers()
-        self.broker_started = True
+        self._broker_started = True
         await self.broker.start()
         self._consuming_ended = asyncio.Event()
         self._start_guard(self._consuming_ended)
@@ -275,7 +276,7 @@ class ServiceRuntime:
             settings.nats_servers or "nats://localhost:4222",
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
-            **connection_options(settings, f"pathways-{self.name}-consumers", self._stop),
+            **connection_options(settings, f"pathways-{self.name}-consumers", closing=lambda: not self.consuming),
         )
         if not self.consumers:
             self.consumers = self._build_consumers()
