@@ -127,9 +127,10 @@ def add_commands(commands: Any) -> None:
     republish.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     republish.set_defaults(run=_republish)
 
-    from pathways_infra import read_models_cli
+    from pathways_infra import read_models_cli, status_cli
 
     read_models_cli.add_commands(commands)
+    status_cli.add_command(commands)
 
 
 def _nats_url() -> str:
@@ -171,7 +172,7 @@ def _id_ranges(text: str) -> list[tuple[int, int]]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
+def with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
     """Run ``action`` on a JetStream connection that gives up in seconds, not minutes, when NATS is
     unreachable (exits with that reason)."""
     return _with_nats(lambda nc: action(nc.jetstream()))
@@ -195,7 +196,7 @@ def _with_nats(action: Callable[[NatsClient], Awaitable[T]]) -> T:
 def _list(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import list_parked
 
-    parked = _with_jetstream(lambda js: list_parked(js, consumer=args.consumer))
+    parked = with_jetstream(lambda js: list_parked(js, consumer=args.consumer))
     if not parked:
         print("no parked messages")
         return 0
@@ -210,7 +211,7 @@ def _show(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import NotParkedError, get_parked
 
     try:
-        parked = _with_jetstream(lambda js: get_parked(js, args.sequence))
+        parked = with_jetstream(lambda js: get_parked(js, args.sequence))
     except NotParkedError as error:
         raise SystemExit(str(error)) from None
     try:
@@ -230,7 +231,7 @@ def _replay(args: argparse.Namespace) -> int:
         return [(sequence, await replay(js, sequence)) for sequence in args.sequence]
 
     try:
-        replayed = _with_jetstream(replay_all)
+        replayed = with_jetstream(replay_all)
     except NotParkedError as error:
         raise SystemExit(str(error)) from None
     for sequence, replay_sequence in replayed:

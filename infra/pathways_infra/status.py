@@ -1,0 +1,174 @@
+"""The whole system at a glance, for operators: is every event published and applied, is anything
+parked, is every service up?
+
+It reads JetStream's own counts (no message is fetched) and each service's ``/health``, so it is
+cheap enough to poll: ``pathways status --wait`` polls until the system has caught up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class ConsumerLag:
+    """One durable consumer: ``waiting`` messages not delivered yet, ``in_flight`` delivered and not
+    yet acknowledged (being applied, or waiting to be retried)."""
+
+    stream: str
+    name: str
+    waiting: int
+    in_flight: int
+    redelivered: int
+
+    @property
+    def behind(self) -> int:
+        return self.waiting + self.in_flight
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    service: ServiceName
+    url: str
+    up: bool
+    relay_caught_up: bool | None = None  # None: this replica runs no relay, or the service is down
+    relay_published: int | None = None
+    consuming: bool | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SystemStatus:
+    streams: Mapping[str, int]  # messages held by each service's stream
+    consumers: Sequence[ConsumerLag]
+    parked: Mapping[str, int]  # messages on the DLQ, by the consumer that parked them
+    services: Sequence[ServiceHealth] = field(default_factory=tuple)
+
+    @property
+    def caught_up(self) -> bool:
+        """Every consumer has applied every message, and every running relay has published everything."""
+        relays = all(s.relay_caught_up is not False for s in self.services if s.up)
+        return relays and all(consumer.behind == 0 for consumer in self.consumers)
+
+    @property
+    def healthy(self) -> bool:
+        """Caught up, nothing parked, every service answering."""
+        return self.caught_up and not sum(self.parked.values()) and all(s.up for s in self.services)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "caught_up": self.caught_up,
+            "healthy": self.healthy,
+            "streams": dict(self.streams),
+            "consumers": [asdict(c) | {"behind": c.behind} for c in self.consumers],
+            "parked": dict(self.parked),
+            "services": [asdict(s) for s in self.services],
+        }
+
+
+async def read_status(js: JetStreamContext, services: Mapping[ServiceName, str]) -> SystemStatus:
+    """``services``: each service's base URL; their ``/health`` is asked at once, in parallel."""
+    streams: dict[str, int] = {}
+    consumers: list[ConsumerLag] = []
+    for stream in [*(spec.name for spec in STREAMS.values()), REPLAY_STREAM]:
+        try:
+            info = await js.stream_info(stream)
+        except NotFoundError:  # not made yet: no service has started
+            continue
+        if stream != REPLAY_STREAM:
+            streams[stream] = info.state.messages
+        consumers += [
+            ConsumerLag(stream, c.name, c.num_pending or 0, c.num_ack_pending or 0, c.num_redelivered or 0)
+            for c in await js.consumers_info(stream)
+            if c.config.durable_name  # ephemeral ones (a rebuild, a listing) come and go
+        ]
+    health = await asyncio.gather(*(_health(service, url) for service, url in services.items()))
+    return SystemStatus(streams, sorted(consumers, key=lambda c: (c.stream, c.name)), await _parked(js), health)
+
+
+async def _parked(js: JetStreamContext) -> dict[str, int]:
+    try:
+        info = await js.stream_info(DLQ_STREAM, subjects_filter="dlq.>")
+    except NotFoundError:  # nothing was ever parked
+        return {}
+    by_consumer: Counter[str] = Counter()
+    for subject, count in (info.state.subjects or {}).items():
+        by_consumer[subject.split(".")[1]] += count
+    return dict(sorted(by_consumer.items()))
+
+
+async def _health(service: ServiceName, url: str) -> ServiceHealth:
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=HEALTH_TIMEOUT_SECONDS) as client:
+            response = await client.get("/health")
+            response.raise_for_status()
+            body = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        return ServiceHealth(service, url, up=False, error=f"{type(error).__name__}: {error}".rstrip(": "))
+    relay = body.get("relay") or {}
+    return ServiceHealth(
+        service,
+        url,
+        up=True,
+        relay_caught_up=relay.get("caught_up") if relay else None,
+        relay_published=relay.get("published") if relay else None,
+        consuming=body.get("consuming"),
+    )
+
+
+def render(status: SystemStatus) -> str:
+    lines = ["streams"]
+    lines += [f"  {name:<12} {count:>10,} messages" for name, count in status.streams.items()] or ["  (none yet)"]
+    lines += [
+        "",
+        f"  {'consumer (replays: only those with work)':<54} {'waiting':>8} {'in flight':>10} {'redelivered':>12}",
+    ]
+    for c in status.consumers:
+        if c.stream != REPLAY_STREAM or c.behind:
+            lines.append(f"  {c.stream + '/' + c.name:<54} {c.waiting:>8,} {c.in_flight:>10,} {c.redelivered:>12,}")
+    parked = sum(status.parked.values())
+    lines += ["", f"parked on the DLQ: {parked:,}" + (" ('pathways dlq list' shows them)" if parked else "")]
+    lines += [f"  {name:<54} {count:>8,}" for name, count in status.parked.items()]
+    lines += ["", "services"]
+    lines += [_service_line(s) for s in status.services]
+    verdict = "healthy" if status.healthy else ("caught up" if status.caught_up else "catching up")
+    lines += ["", f"{verdict}: " + _verdict_detail(status)]
+    return "\n".join(lines)
+
+
+def _service_line(health: ServiceHealth) -> str:
+    if not health.up:
+        return f"  {health.service:<11} DOWN  {health.url} ({health.error})"
+    if health.relay_caught_up is None:
+        relay = "no relay in this replica"
+    else:
+        state = "caught up" if health.relay_caught_up else "publishing"
+        relay = f"relay {state} ({health.relay_published:,} published since start)"
+    consumers = "runs the consumers" if health.consuming else "consumers on another replica"
+    return f"  {health.service:<11} up    {health.url}  {relay}; {consumers}"
+
+
+def _verdict_detail(status: SystemStatus) -> str:
+    behind = sum(c.behind for c in status.consumers)
+    down = [s.service for s in status.services if not s.up]
+    parts = [f"{behind:,} messages not yet applied", f"{sum(status.parked.values()):,} parked"]
+    if down:
+        parts.append(f"down: {', '.join(down)}")
+    return ", ".join(parts)
+
+
+def service_urls(settings: Settings) -> dict[ServiceName, str]:
+    return {service: f"http://{settings.http_host}:{settings.port_of(service)}" for service in SERVICE_NAMES}

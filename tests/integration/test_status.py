@@ -1,0 +1,105 @@
+"""`pathways status` on real servers: how far behind each consumer is, what is parked, which services
+are up; and --wait, which returns once everything has caught up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import nats
+
+from pathways_infra.settings import SERVICE_NAMES, Settings
+from pathways_infra.status import read_status
+from tests.support.messages import enrolled_event, publish_event, publish_raw
+from tests.support.system import RunningSystem, eventually, running_system, start_service, stop_service
+
+BACKLOG = 25
+
+
+async def test_status_counts_a_stopped_services_backlog_and_wait_returns_once_it_has_caught_up(
+    settings: Settings,
+) -> None:
+    await stop_service(await start_service("outcomes", settings, relay=False))  # leaves its durable consumers
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        for n in range(BACKLOG):
+            await publish_event(js, enrolled_event(), event_id=f"enrollment:{n}")
+        stopped = await read_status(js, {"outcomes": "http://127.0.0.1:9"})
+    finally:
+        await nc.close()
+    lag = {c.name: c.behind for c in stopped.consumers}
+    assert lag["outcomes-read-models-from-enrollment"] == BACKLOG
+    assert lag["outcomes-from-enrollment"] == BACKLOG
+    assert stopped.streams["ENROLLMENT"] == BACKLOG
+    assert not stopped.caught_up and not stopped.healthy
+    assert [(s.service, s.up) for s in stopped.services] == [("outcomes", False)]
+
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        waited = await _cli(settings, system, "--wait", "60", "--json")
+        assert waited.returncode == 0, waited.stdout + waited.stderr
+        report = json.loads(waited.stdout)
+        assert report["caught_up"] and not report["healthy"], "enrollment and training are not running"
+        assert all(c["behind"] == 0 for c in report["consumers"])
+        services = {s["service"]: s for s in report["services"]}
+        assert services["outcomes"]["up"] and services["outcomes"]["consuming"]
+
+
+async def test_status_names_the_consumer_that_parked_a_message_and_exits_1(settings: Settings) -> None:
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        js = system.runtime("outcomes").js
+        await publish_raw(js, "enrollment.v1.participant.enrolled", {"not": "an enrollment"}, event_id="broken:1")
+
+        async def parked() -> dict[str, int] | None:
+            found = (await read_status(js, {})).parked
+            return dict(found) if found else None
+
+        by_consumer = await eventually(parked, what="the malformed message to be parked")
+        assert set(by_consumer) == {"outcomes-read-models-from-enrollment", "outcomes-from-enrollment"}
+
+        text = await _cli(settings, system)
+        assert text.returncode == 1
+        assert "parked on the DLQ: 2 ('pathways dlq list' shows them)" in text.stdout
+        assert "outcomes-from-enrollment" in text.stdout
+
+
+def test_status_without_nats_exits_2_in_one_line(settings: Settings) -> None:
+    env = {**os.environ, "PATHWAYS_NATS_URL": "nats://127.0.0.1:9"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pathways_infra", "status"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("cannot reach NATS at nats://127.0.0.1:9"), result.stderr
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def _cli(settings: Settings, system: RunningSystem, *args: str) -> Ran:
+    """The command as an operator runs it, told where this test's servers and services are; run
+    without blocking the event loop the services of the test run on."""
+    env = {**os.environ, "PATHWAYS_NATS_URL": settings.nats_url or ""}
+    for name in SERVICE_NAMES:  # a service this test does not run is down (nothing listens on port 9)
+        running = system.services.get(name)
+        env[f"PATHWAYS_{name.upper()}_PORT"] = str(running.client.base_url.port if running else 9)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pathways_infra", "status", *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return Ran(process.returncode, stdout.decode(), stderr.decode())
