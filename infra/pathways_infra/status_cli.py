@@ -67,12 +67,16 @@ def _status(args: argparse.Namespace) -> int:
         if args.wait is None:
             return status
         deadline = time.monotonic() + args.wait
+        shown = False
         while not status.caught_up and time.monotonic() < deadline:
-            behind = sum(c.behind for c in status.consumers)
-            print(f"\rwaiting: {behind:,} messages not yet applied", end="", file=sys.stderr, flush=True)
+            if sys.stderr.isatty():
+                behind = sum(c.behind for c in status.consumers)
+                print(f"\rwaiting: {behind:,} messages not yet applied ", end="", file=sys.stderr, flush=True)
+                shown = True
             await asyncio.sleep(POLL_SECONDS)
             status = await read_status(js, urls)
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
+        if shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
         return status
 
     try:
