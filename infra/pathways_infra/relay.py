@@ -28,7 +28,7 @@ import contextlib
 import logging
 import zlib
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,6 +247,7 @@ class Relay:
         info = await self._js.stream_info(self.stream)
         last_sequence = info.state.last_seq
         sequence = last_sequence
+        republished_through = 0
         while info.state.messages and sequence >= info.state.first_seq:
             try:
                 last = await self._js.get_msg(self.stream, seq=sequence)
@@ -254,16 +255,22 @@ class Relay:
                 sequence -= 1
                 continue
             headers = last.headers or {}
+            notification = self._notification_of(headers)
             if REPUBLISHED in headers:
+                republished_through = max(republished_through, notification)
                 sequence -= 1
                 continue
-            msg_id = headers.get(MSG_ID, "")
-            source, _, notification = msg_id.partition(":")
-            if source != self.service or not notification.isdigit():
-                raise RuntimeError(f"stream {self.stream} ends with a message the relay did not publish: {msg_id!r}")
-            return StreamTail(last_sequence, int(notification), parse_digest(headers.get(LOG_DIGEST)))
-        # Empty, or purged by an operator: everything is republished from the event store.
-        return StreamTail(last_sequence, 0)
+            return StreamTail(last_sequence, notification, parse_digest(headers.get(LOG_DIGEST)))
+        # Purged by an operator, who republished from the store what the relay had published (all of
+        # it, or the part up to here): go on after that. Empty: everything is published again.
+        return StreamTail(last_sequence, republished_through)
+
+    def _notification_of(self, headers: Mapping[str, str]) -> int:
+        msg_id = headers.get(MSG_ID, "")
+        source, _, notification = msg_id.partition(":")
+        if source != self.service or not notification.isdigit():
+            raise RuntimeError(f"stream {self.stream} ends with a message the relay did not publish: {msg_id!r}")
+        return int(notification)
 
     async def _resume_position(self, conn: asyncpg.Connection, tail: StreamTail) -> tuple[int, bytes | None]:
         """Where to go on from, and the chain's value there if it is known."""

@@ -302,5 +302,24 @@ async def test_republish_sends_exactly_what_the_stream_lost_and_the_relay_goes_o
     assert audit.log_check.altered == ()
 
 
+async def test_after_a_purge_and_a_full_republish_the_relay_goes_on_after_what_was_republished(
+    relayed: Relayed,
+) -> None:
+    await _shorten_dedup_window(relayed.js, 1.0)
+    await relayed.js.purge_stream("ENROLLMENT")
+    done = await asyncio.to_thread(_republish, relayed.settings, "enrollment")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"republished {CASES} missing public events" in done.stdout
+
+    # Only republished messages are left: the relay must not take the stream for empty and
+    # publish all of it a second time.
+    now = datetime.now(UTC)
+    await _save(relayed.database_url, [event for _ in range(2) for event in _case(now)])
+    await _relay_until(relayed.database_url, relayed.nc, published=2)
+    audit = await _audit(relayed)
+    assert audit.ok, describe(audit)
+    assert (audit.stream_messages, audit.republished, audit.duplicated.count) == (CASES + 2, CASES, 0)
+
+
 def _republish(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return _run_cli(settings, "streams", "republish", *args)
