@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -185,6 +186,9 @@ class BatchConsumer:
         self.processed = 0
         self.parked = 0
         self._outage_batches = 0  # batches in a row that failed because the database was unavailable
+        # Deliveries of a message that were sent back without it failing (the database was down, or
+        # an earlier event of its participant failed): they do not count toward parking it.
+        self._held_back: Counter[tuple[str, int]] = Counter()
 
     async def handle(self, messages: Sequence[Msg]) -> None:
         parsed: list[tuple[Msg, Inbound[Any]]] = []
@@ -209,6 +213,7 @@ class BatchConsumer:
                 failed += more_failed
                 held += more_held
             for msg in done:
+                self._held_back.pop(_position(msg), None)
                 await msg.ack()
             self.processed += len(done)
             if done and self._outage_batches:
@@ -219,7 +224,10 @@ class BatchConsumer:
         delay = self._retry.backoff_seconds
         if self._outage_batches:
             delay = min(self._retry.delay(self._outage_batches), OUTAGE_MAX_DELAY_SECONDS)
+        if len(self._held_back) > MAX_HELD_BACK_TRACKED:  # messages another replica went on with
+            self._held_back.clear()
         for msg in held:
+            self._held_back[_position(msg)] += 1
             await msg.nak(delay=delay)
 
     def _database_unavailable(self, error: Exception) -> None:
@@ -258,11 +266,11 @@ class BatchConsumer:
         return done, failed, held
 
     async def _retry_or_park(self, msg: Msg, error: Exception) -> None:
-        deliveries = msg.metadata.num_delivered
+        deliveries = msg.metadata.num_delivered - self._held_back[_position(msg)]
         if deliveries < self._retry.max_deliveries:
             delay = self._retry.delay(deliveries)
             log.warning(
-                "consumer %s: %s seq %s failed (delivery %d of %d), retrying in %.1fs: %s",
+                "consumer %s: %s seq %s failed (attempt %d of %d), retrying in %.1fs: %s",
                 self.name, msg.subject, msg.metadata.sequence.stream, deliveries, self._retry.max_deliveries,
                 delay, error,
             )  # fmt: skip
@@ -270,6 +278,7 @@ class BatchConsumer:
             return
         await self.park(msg, error)
         await msg.ack_sync()
+        self._held_back.pop(_position(msg), None)
 
     async def park(self, msg: Msg, error: Exception) -> None:
         await park(self._js(), self.name, msg, error)
@@ -377,6 +386,7 @@ _FETCH_FIX_MARK = "_pathways_fetch_fixes"
 _FULL_BATCH = "_pathways_full_batch"
 QUICK_FETCH_SECONDS = 0.02
 UNAVAILABLE_PAUSE_SECONDS = 1.0
+MAX_HELD_BACK_TRACKED = 100_000
 OUTAGE_MAX_DELAY_SECONDS = 30.0  # a database back after a long outage is used within this
 
 
@@ -432,6 +442,11 @@ def install_fetch_fixes() -> None:
 
 
 CURRENT_MESSAGE = Context("message")
+
+
+def _position(msg: Msg) -> tuple[str, int]:
+    metadata = msg.metadata
+    return metadata.stream, metadata.sequence.stream
 
 
 def _key_of(msg: Msg) -> str:

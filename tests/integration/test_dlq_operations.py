@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -39,14 +40,15 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
             return info.state.messages or None
 
         await eventually(parked, timeout=30, what="the message to be parked")
-        listing = _pathways(settings, "dlq", "list")
+        # In a thread: the service runs on this event loop, and must go on consuming meanwhile.
+        listing = await asyncio.to_thread(_pathways, settings, "dlq", "list")
         assert "enrollment-read-models-from-enrollment" in listing
         assert "CheckViolationError" in listing
-        shown = _pathways(settings, "dlq", "show", "1")
+        shown = await asyncio.to_thread(_pathways, settings, "dlq", "show", "1")
         assert str(event.enrollment_id) in shown
 
         await runtime.pool.execute("ALTER TABLE rm_enrollments DROP CONSTRAINT mistaken")
-        assert "sent back to its consumer" in _pathways(settings, "dlq", "replay", "1")
+        assert "sent back to its consumer" in await asyncio.to_thread(_pathways, settings, "dlq", "replay", "1")
         sent_back = await runtime.js.get_msg(REPLAY_STREAM, seq=1)
         assert (sent_back.headers or {})[DLQ_ORIGINAL_SEQUENCE] == str(sequence)  # read models order by it
 

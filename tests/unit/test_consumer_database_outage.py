@@ -105,3 +105,19 @@ async def test_a_message_that_fails_on_its_own_is_still_parked_after_its_deliver
 def _delay(nak: bytes) -> float:
     """The redelivery delay in a NAK payload (nanoseconds in JSON), in seconds."""
     return float(json.loads(nak.removeprefix(NAK).strip() or b'{"delay": 0}')["delay"]) / 1e9
+
+
+async def test_deliveries_held_back_during_an_outage_do_not_use_up_a_messages_retries() -> None:
+    replies, sink = Replies(), FailingSink(ConnectionRefusedError(111, "Connect call failed"))
+    batch_consumer, parked = consumer(sink)
+    for delivered in range(1, 7):  # six deliveries while the database is down
+        await batch_consumer.handle(deliveries(replies, 1, delivered=delivered))
+
+    sink.error = ValueError("no such project")  # then it fails on its own: its first real attempt
+    await batch_consumer.handle(messages := deliveries(replies, 1, delivered=7))
+
+    assert parked == [], "parked after one failure of its own"
+    assert replies.sent[messages[0].reply].startswith(NAK)
+    for delivered in range(8, 12):  # four more failures of its own: five in all, the limit
+        await batch_consumer.handle(deliveries(replies, 1, delivered=delivered))
+    assert len(parked) == 1
