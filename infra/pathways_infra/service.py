@@ -171,11 +171,15 @@ class ServiceRuntime:
         if self.run_consumers:
             install_fetch_fixes()
             self._lease = ConsumersLease(address.url, self.name, self.settings.consumers_lease_check_seconds)
-            if await self._lease.take():
-                await self._consume()
-            else:
+            took_over = False
+            if not await self._lease.take():
                 log.info("%s: another replica runs the consumers; standing by to take over", self.name)
-            self._tasks.append(self._supervised("consumers", self._run_consumers))
+            elif in_flight := await self._in_flight():
+                took_over = True  # from a replica whose lock went with its session; it may be mid-batch
+                log.info("%s: %d messages in flight from the replica that ran the consumers", self.name, in_flight)
+            else:
+                await self._consume()
+            self._tasks.append(self._supervised("consumers", lambda: self._run_consumers(took_over=took_over)))
         if self.run_relay:
             self.relay = self.build_relay(address.url)
             relay = self.relay
@@ -201,8 +205,9 @@ class ServiceRuntime:
 
         return asyncio.create_task(supervise(), name=f"{part}-{self.name}")
 
-    async def _run_consumers(self) -> None:
-        """Run the consumers while this replica holds their lease; stand by while another replica does."""
+    async def _run_consumers(self, *, took_over: bool = False) -> None:
+        """Run the consumers while this replica holds their lease; stand by while another replica does.
+        ``took_over``: the lease is held already, from a replica that may still be finishing a batch."""
         lease = self._lease
         assert lease is not None, "only a runtime that runs consumers has their lease"
         while not self._stop.is_set():
@@ -211,12 +216,20 @@ class ServiceRuntime:
                     return
                 log.warning("%s: lost the consumers' lock (its PostgreSQL session ended); stopping them", self.name)
                 await self._stop_consuming()
-            elif await self._paused(CONSUMERS_STANDBY_POLL_SECONDS) or not await lease.take():
-                continue
-            else:
+            elif took_over or (not await self._paused(CONSUMERS_STANDBY_POLL_SECONDS) and await lease.take()):
+                took_over = False
                 log.info("%s: took the consumers' lock over; consuming in %.0fs", self.name, lease.grace_seconds)
                 if not await self._paused(lease.grace_seconds):
                     await self._consume()
+
+    async def _in_flight(self) -> int:
+        """Messages delivered to this service's durable consumers and not yet acknowledged."""
+        total = 0
+        for consumer in self.consumers:
+            for stream, config in consumer.consumer_configs():
+                with contextlib.suppress(NotFoundError):  # not made yet: the service's first start
+                    total += (await self.js.consumer_info(stream, config.durable_name or "")).num_ack_pending or 0
+        return total
 
     async def _paused(self, seconds: float) -> bool:
         """Wait; True if the service is stopping."""

@@ -3,6 +3,8 @@ goes, so a participant's events are never applied by two replicas at once."""
 
 from __future__ import annotations
 
+import nats
+
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import RunningService, eventually, start_service, stop_service
@@ -72,16 +74,19 @@ async def test_a_replica_whose_lock_session_ends_stops_consuming_and_the_standby
                 await stop_service(replica)
 
 
-async def _publish_and_project(replica: RunningService, numbers: range) -> None:
+async def _publish_and_project(replica: RunningService, numbers: range, *, acknowledged_elsewhere: int = 0) -> None:
+    """Publish enrollments ``numbers`` and wait until the replica has projected them all but the
+    ``acknowledged_elsewhere`` that another consumer took and acknowledged."""
     for n in numbers:
         await publish_event(replica.runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+    expected = numbers[-1] - acknowledged_elsewhere
 
     async def projected() -> int | None:
         found = int(await replica.runtime.pool.fetchval(FACTS))
-        return found if found >= numbers[-1] else None
+        return found if found >= expected else None
 
     await eventually(projected, timeout=30, what=f"enrollments up to {numbers[-1]} projected")
-    assert int(await replica.runtime.pool.fetchval(FACTS)) == numbers[-1]
+    assert int(await replica.runtime.pool.fetchval(FACTS)) == expected
 
 
 async def _end_the_lock_holders_session(replica: RunningService) -> None:
@@ -91,3 +96,29 @@ async def _end_the_lock_holders_session(replica: RunningService) -> None:
              AND a.application_name = 'pathways-consumers-outcomes'"""
     )
     assert ended == 1
+
+
+async def test_a_replica_starting_while_messages_are_in_flight_waits_before_consuming(settings: Settings) -> None:
+    """Its lock is free, but a replica whose session just ended may still be finishing a batch."""
+    settings = settings.model_copy(update={"consumers_lease_check_seconds": 0.2})
+    await stop_service(await start_service("outcomes", settings, relay=False))  # leaves its durable consumers
+    nc = await nats.connect(settings.nats_url or "")
+    try:
+        js = nc.jetstream()
+        for n in range(1, 6):
+            await publish_event(js, enrolled_event(), event_id=f"enrollment:{n}")
+        # The old holder, mid-batch: five messages delivered to it, not yet acknowledged.
+        old_holder = await js.pull_subscribe_bind("outcomes-read-models-from-enrollment", stream="ENROLLMENT")
+        batch = await old_holder.fetch(5, timeout=5)
+
+        replica = await start_service("outcomes", settings, relay=False)
+        try:
+            assert (await replica.client.get("/health")).json()["consuming"] is False
+            for msg in batch:  # the old holder finishes its batch within the grace period
+                await msg.ack_sync()
+            await _publish_and_project(replica, range(6, 11), acknowledged_elsewhere=5)
+            assert (await replica.client.get("/health")).json()["consuming"] is True
+        finally:
+            await stop_service(replica)
+    finally:
+        await nc.close()
