@@ -405,8 +405,8 @@ def install_fetch_fixes() -> None:
       so the bare one killed the loop and dropped the messages it had already fetched (unacked until
       ``ack_wait``). Here every timeout is ``nats.errors.TimeoutError`` (a subclass of the asyncio one).
     - **No busy loop.** When JetStream answers "unavailable" (a server restarting, a cluster electing a
-      leader) or the connection is closed, FastStream's loop fetches again at once, thousands of
-      times a second at full CPU. Here such a fetch waits ``UNAVAILABLE_PAUSE_SECONDS`` before failing.
+      leader) or the connection is closed, FastStream's loop fetches again at once, in a tight loop at
+      full CPU. Here such a fetch waits ``UNAVAILABLE_PAUSE_SECONDS`` before failing.
     """
     pull_subscription = JetStreamContext.PullSubscription
     if getattr(pull_subscription.fetch, _FETCH_FIX_MARK, False):
