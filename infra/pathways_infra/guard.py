@@ -25,6 +25,7 @@ from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import BY_SUBJECT, REPLAY_STREAM, UnknownSubjectError
 from pathways_infra.consumer import MessageRejectedError, original_subject, park
+from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ class StreamGuard:
                 await self.sweep()
             except (nats.errors.Error, TimeoutError) as error:
                 log.warning("guard %s: sweep of %s failed (%r); trying again", self.name, self.stream, error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._poll_seconds)
+            await wait_until(stop, timeout=self._poll_seconds)
 
     async def sweep(self) -> None:
         """Park every message on an unknown subject not parked yet, and every replay sent to the guard."""

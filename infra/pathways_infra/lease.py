@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from pathways_infra.waiting import wait_until
+
 log = logging.getLogger(__name__)
 
 # The server drops a session whose peer went silent after about idle + interval × count seconds, so
@@ -66,8 +68,7 @@ class ConsumersLease:
     async def watch(self, stop: asyncio.Event) -> bool:
         """Wait while the lock is held: True once it is lost, False when ``stop`` is set first."""
         while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first_of(stop, self._ended), timeout=self.check_seconds)
+            await wait_until(stop, self._ended, timeout=self.check_seconds)
             if stop.is_set():
                 return False
             if self._ended.is_set() or not await self._still_held():
@@ -94,12 +95,3 @@ class ConsumersLease:
                 await asyncio.wait_for(conn.close(), timeout=2 * self.check_seconds)
             if not conn.is_closed():
                 conn.terminate()
-
-
-async def _first_of(*events: asyncio.Event) -> None:
-    waits = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for wait in waits:
-            wait.cancel()

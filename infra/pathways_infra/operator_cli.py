@@ -332,16 +332,25 @@ def operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T |
 
             return await action(nc, report)
 
-    try:
+    def checked() -> T:
         database_url()  # fail before connecting to NATS when there is no PostgreSQL
         return _with_nats(run)
+
+    try:
+        return unless_unreachable(checked)
+    except (OSError, asyncpg.PostgresError, nats.errors.Error, AuditError) as error:
+        print(f"could not run: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
+
+
+def unless_unreachable(action: Callable[[], T]) -> T | None:
+    """``action``'s result; None, after one line on stderr, when there is no server to talk to."""
+    try:
+        return action()
     except SystemExit as unreachable:
         if not isinstance(unreachable.code, str):
             raise
         print(unreachable.code, file=sys.stderr)
-        return None
-    except (OSError, asyncpg.PostgresError, nats.errors.Error, AuditError) as error:
-        print(f"could not run: {type(error).__name__}: {error}", file=sys.stderr)
         return None
 
 

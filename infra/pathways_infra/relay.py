@@ -24,7 +24,6 @@ publishing on the same server.)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import zlib
 from collections import deque
@@ -45,6 +44,7 @@ from pathways_infra.log_digest import GENESIS, LOG_DIGEST, LogChain, parse_diges
 from pathways_infra.outbound_message import REPUBLISHED, OutboundMessage
 from pathways_infra.publisher import Acks, PipelinedPublisher, PublishError
 from pathways_infra.relay_encoding import Encoder, Translator
+from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class Relay:
                 log.info("relay %s: publishing to stream %s", self.service, self.stream)
                 return True
             log.info("relay %s: another relay is publishing; standing by", self.service)
-            await _wait(stop, 2.0)
+            await wait_until(stop, timeout=2.0)
         return False
 
     def _on_notify(self, *_: Any) -> None:
@@ -159,7 +159,7 @@ class Relay:
                     failures += 1
                     delay = min(0.1 * 2**failures, 10.0)
                     log.warning("relay %s: %s; resuming from the stream's tail in %.1fs", self.service, error, delay)
-                    await _wait(stop, delay)
+                    await wait_until(stop, timeout=delay)
                     tail = await self._stream_tail()
                     position = tail.last_notification_id
                     self._chain = await self._chain_at(conn, position, tail.log_digest)
@@ -211,7 +211,7 @@ class Relay:
             rows = await self._fetch(conn, position)
             if not rows:
                 await batches.put(Fetched(scanned=position, rows=None))
-                await _wait_any(asyncio.Event(), self._wake, self._poll_seconds)
+                await wait_until(self._wake, timeout=self._poll_seconds)
                 continue
             position = rows[-1]["notification_id"]
             await batches.put(Fetched(scanned=position, rows=rows))
@@ -353,17 +353,3 @@ class InFlight:
     scanned: int
     tail: StreamTail
     log_digest: bytes  # the chain after ``scanned``
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -39,6 +39,7 @@ from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
 from pathways_infra.streams import ensure_streams
+from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +201,7 @@ class ServiceRuntime:
                     failures += 1
                     delay = min(SUPERVISOR_FIRST_DELAY_SECONDS * 2 ** (failures - 1), SUPERVISOR_MAX_DELAY_SECONDS)
                     log.exception("%s: the %s failed; starting it again in %.1fs", self.name, part, delay)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), timeout=delay)
+                    await wait_until(self._stop, timeout=delay)
 
         return asyncio.create_task(supervise(), name=f"{part}-{self.name}")
 
@@ -233,9 +233,7 @@ class ServiceRuntime:
 
     async def _paused(self, seconds: float) -> bool:
         """Wait; True if the service is stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
-        return self._stop.is_set()
+        return await wait_until(self._stop, timeout=seconds)
 
     async def _consume(self) -> None:
         if self._broker_started:  # this replica consumed before, lost the lease and stopped that broker

@@ -11,7 +11,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 
-from pathways_infra.operator_cli import with_jetstream
+from pathways_infra.operator_cli import unless_unreachable, with_jetstream
 from pathways_infra.settings import Settings
 from pathways_infra.status import SystemStatus, read_status, render, service_urls
 
@@ -79,12 +79,8 @@ def _status(args: argparse.Namespace) -> int:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
         return status
 
-    try:
-        status = with_jetstream(look)
-    except SystemExit as unreachable:
-        if not isinstance(unreachable.code, str):
-            raise
-        print(unreachable.code, file=sys.stderr)
+    status = unless_unreachable(lambda: with_jetstream(look))
+    if status is None:
         return 2
     print(json.dumps(status.as_dict(), indent=2) if args.json else render(status))
     if args.wait is not None:
