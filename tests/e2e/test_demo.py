@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from pathways_infra.demo.cli import load
 from pathways_infra.demo.plan import expected_groups, expected_totals, plan_programme
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from tests.support.processes import pathways_up, run_pathways
 from tests.support.system import eventually, running_system
 
 
@@ -73,13 +75,23 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
         assert cases["UNKNOWN"] == 0, f"every demo participant's {by} is known"
 
 
-@pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 110,000 HTTP commands
+@pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 116,000 HTTP commands
 @pytest.mark.skipif(os.environ.get("PATHWAYS_SKIP_FULL_DEMO") == "1", reason="PATHWAYS_SKIP_FULL_DEMO=1")
-async def test_pathways_demo_seed_1_is_counted_exactly_at_the_articles_scale(settings: Settings) -> None:
-    summary, _ = await _demo(settings)
+async def test_pathways_demo_seed_1_on_pathways_up_is_counted_exactly_at_the_articles_scale(settings: Settings) -> None:
+    """What a user types: `pathways up`, then `pathways demo --seed 1` (each service its own process, as
+    in production), then `pathways status --wait`; and Ctrl-C stops it all cleanly."""
+    async with pathways_up(settings) as system:
+        demo = await run_pathways(system.env, "demo", "--seed", "1", "--json", timeout=1500)
+        assert demo.returncode == 0, demo.stderr[-2000:]
+        summary = json.loads(demo.stdout)
+        status = await run_pathways(system.env, "status", "--wait", "120", "--json")
+        assert status.returncode == 0, status.stdout + status.stderr
     expected = summary["expected"]
-    assert isinstance(expected, dict)
     assert (expected["participants"], expected["projects"], expected["provinces"], expected["regions"]) == (
         14_414, 194, 51, 4,
     )  # fmt: skip
+    assert summary["totals_match"]
     assert summary["reported"] == {**summary["reported"], **expected}
+    assert expected == expected_totals(plan_programme(1))
+    after = json.loads(status.stdout)
+    assert after["healthy"] and after["parked"] == {}, after

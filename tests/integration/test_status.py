@@ -3,18 +3,17 @@ are up; and --wait, which returns once everything has caught up."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import nats
 
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from pathways_infra.status import read_status
 from tests.support.messages import enrolled_event, publish_event, publish_raw
+from tests.support.processes import Ran, run_pathways
 from tests.support.system import RunningSystem, eventually, running_system, start_service, stop_service
 
 BACKLOG = 25
@@ -82,24 +81,10 @@ def test_status_without_nats_exits_2_in_one_line(settings: Settings) -> None:
     assert result.stderr.strip().startswith("cannot reach NATS at nats://127.0.0.1:9"), result.stderr
 
 
-@dataclass(frozen=True)
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 async def _cli(settings: Settings, system: RunningSystem, *args: str) -> Ran:
-    """The command as an operator runs it, told where this test's servers and services are; run
-    without blocking the event loop the services of the test run on."""
+    """The command as an operator runs it, told where this test's servers and services are."""
     env = {**os.environ, "PATHWAYS_NATS_URL": settings.nats_url or ""}
     for name in SERVICE_NAMES:  # a service this test does not run is down (nothing listens on port 9)
         running = system.services.get(name)
         env[f"PATHWAYS_{name.upper()}_PORT"] = str(running.client.base_url.port if running else 9)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pathways_infra", "status", *args,
-        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return Ran(process.returncode, stdout.decode(), stderr.decode())
+    return await run_pathways(env, "status", *args)
