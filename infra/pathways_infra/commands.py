@@ -32,6 +32,7 @@ from pathways_infra.eventstore import (
     Statement,
 )
 from pathways_infra.ids import new_id
+from pathways_infra.lease import HOLDS_LEASE_PSYCOPG, Fence
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,10 @@ class Session:
     def already_processed(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
         """Which of these inbound events the consumer has processed (committed) before."""
         return self._store.pathways_recorder.processed_event_ids(consumer, event_ids)
+
+    def holds_lease(self, fence: Fence) -> bool:
+        """Whether the consumers' lock is still held by the session ``fence`` names."""
+        return bool(self._store.pathways_recorder.select(HOLDS_LEASE_PSYCOPG, fence.params())[0]["exists"])
 
     def mark_processed(self, consumer: str, event_id: str) -> None:
         """Record, in the same transaction as the job's events, that the consumer processed this event."""

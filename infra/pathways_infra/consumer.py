@@ -53,6 +53,7 @@ from pathways_infra.commands import (
 )
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
+from pathways_infra.lease import HOLDS_LEASE_ASYNCPG, FenceSource, LeaseLostError
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class BatchConsumer:
         self._retry = retry
         self.processed = 0
         self.parked = 0
+        self.fenced = 0  # messages refused because this replica had lost the consumers' lock
         self._outage_batches = 0  # batches in a row that failed because the database was unavailable
         # Deliveries of a message that were sent back without it failing (the database was down, or
         # an earlier event of its participant failed): they do not count toward parking it.
@@ -207,6 +209,9 @@ class BatchConsumer:
                 done: list[Msg] = [m for m, _ in ready]
             except DATABASE_UNAVAILABLE as error:
                 self._database_unavailable(error)
+                done, held = [], held + [m for m, _ in ready]
+            except LeaseLostError:
+                self._lease_lost(len(ready))
                 done, held = [], held + [m for m, _ in ready]
             except Exception:
                 done, more_failed, more_held = await self._one_by_one(ready)
@@ -239,6 +244,14 @@ class BatchConsumer:
                 self.name, type(error).__name__, error,
             )  # fmt: skip
 
+    def _lease_lost(self, messages: int) -> None:
+        """Another replica may be consuming: the messages go back to the consumer's stream for it."""
+        self.fenced += messages
+        log.warning(
+            "consumer %s: this replica no longer holds the consumers' lock; %d messages left for the one that does",
+            self.name, messages,
+        )  # fmt: skip
+
     async def _one_by_one(
         self, ready: list[tuple[Msg, Inbound[Any]]]
     ) -> tuple[list[Msg], list[tuple[Msg, Exception]], list[Msg]]:
@@ -258,6 +271,10 @@ class BatchConsumer:
                 done.append(msg)
             except DATABASE_UNAVAILABLE as error:
                 self._database_unavailable(error)
+                held.append(msg)
+                blocked.add(key)
+            except LeaseLostError:
+                self._lease_lost(1)
                 held.append(msg)
                 blocked.add(key)
             except Exception as error:
@@ -481,6 +498,7 @@ class ProjectionSink:
 
     A live sink's transactions share :data:`READ_MODELS_SWITCH_LOCK`, so a rebuild never switches
     tables under one of them (``switch_lock=False`` for the sink that fills a rebuild's own tables).
+    With a ``fence``, a transaction commits only while the consumers' lock is this replica's.
     """
 
     def __init__(
@@ -489,10 +507,12 @@ class ProjectionSink:
         members: Mapping[str, Mapping[type[IntegrationEvent], ProjectionHandler]],
         *,
         switch_lock: bool = True,
+        fence: FenceSource | None = None,
     ) -> None:
         self._pool = pool
         self._members = members
         self._lock = READ_MODELS_SWITCH_LOCK if switch_lock else None
+        self._fence = fence
 
     @property
     def subjects(self) -> frozenset[str]:
@@ -508,6 +528,8 @@ class ProjectionSink:
             return
         async with self._pool().acquire() as conn, conn.transaction():
             failures = await self.apply_in(conn, messages, handled=handled, isolate=isolate)
+            if self._fence is not None:
+                await _check_fence(conn, self._fence)
         if failures:  # after the commit: the read models that did apply the message keep it
             raise ReadModelFailedError(failures)
 
@@ -542,6 +564,13 @@ class ProjectionSink:
                 inbox.append((name, inbound.event_id))
         await conn.executemany("INSERT INTO inbox (consumer, event_id) VALUES ($1, $2)", inbox)
         return failures
+
+
+async def _check_fence(conn: Any, fence: FenceSource) -> None:
+    """Last in the transaction, so a replica that lost the lock since it fetched the batch commits nothing."""
+    held = fence()
+    if held is None or not await conn.fetchval(HOLDS_LEASE_ASYNCPG, *held.params()):
+        raise LeaseLostError
 
 
 async def _apply_one(conn: Any, handler: ProjectionHandler, inbound: Inbound[Any], *, isolate: bool) -> None:
@@ -582,10 +611,15 @@ class ApplicationSink:
     """Turns events into commands on this service's aggregates; inbox rows commit with the events."""
 
     def __init__(
-        self, runner: Callable[[], CommandRunner], handlers: Mapping[type[IntegrationEvent], ApplicationHandler]
+        self,
+        runner: Callable[[], CommandRunner],
+        handlers: Mapping[type[IntegrationEvent], ApplicationHandler],
+        *,
+        fence: FenceSource | None = None,
     ) -> None:
         self._runner = runner
         self._handlers = handlers
+        self._fence = fence
 
     @property
     def subjects(self) -> frozenset[str]:
@@ -604,5 +638,9 @@ class ApplicationSink:
                 done.add(inbound.event_id)
                 self._handlers[type(inbound.event)](session, inbound)
                 session.mark_processed(consumer, inbound.event_id)
+            if self._fence is not None:  # last: the group commits right after its jobs ran
+                held = self._fence()
+                if held is None or not session.holds_lease(held):
+                    raise LeaseLostError
 
         await self._runner().run(job)

@@ -5,8 +5,9 @@ replica consumes and the others stand by. The lock belongs to a session and ends
 PostgreSQL restart, a killed or cut connection), and a standby may take it the next moment. So the
 holder watches its session and gives the consumers up as soon as the session is gone, and a replica
 taking the lock over waits a grace period before consuming, long enough for the old holder to have
-noticed. A holder frozen for longer than that (a stopped process) cannot notice anything; the inbox
-still applies each event once, but for that moment order is not guaranteed.
+noticed. A holder frozen for longer than that (a stopped process, a paused VM) cannot notice anything
+until it wakes, with batches in hand: so every consumer transaction is *fenced*. It checks, just before
+it commits, that the lock still belongs to this replica's session, and commits nothing otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 
@@ -32,6 +35,35 @@ SELECT EXISTS (
     WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 0 AND objid = $1::bigint::oid AND granted
 )"""
 
+# A session is its backend's pid and start time (a pid alone may be reused by a later session).
+_HOLDS = """SELECT EXISTS (
+    SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = {key}::bigint::oid AND l.objsubid = 1
+      AND l.granted AND l.pid = {pid} AND a.backend_start = {started}
+)"""
+HOLDS_LEASE_ASYNCPG = _HOLDS.format(key="$1", pid="$2", started="$3")
+HOLDS_LEASE_PSYCOPG = _HOLDS.format(key="%s", pid="%s", started="%s")
+SESSION = "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+
+
+class LeaseLostError(Exception):
+    """This replica no longer holds the consumers' lock: another may be consuming, so nothing commits."""
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The session holding the consumers' lock, as a consumer's transaction checks it before committing."""
+
+    key: int
+    pid: int
+    backend_start: datetime
+
+    def params(self) -> tuple[int, int, datetime]:
+        return self.key, self.pid, self.backend_start
+
+
+FenceSource = Callable[[], Fence | None]
+
 
 @dataclass
 class ConsumersLease:
@@ -42,6 +74,7 @@ class ConsumersLease:
     check_seconds: float = 1.0
     _conn: asyncpg.Connection | None = field(init=False, default=None)
     _ended: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _fence: Fence | None = field(init=False, default=None)
 
     @property
     def key(self) -> int:
@@ -63,7 +96,17 @@ class ConsumersLease:
             )
             ended = self._ended
             self._conn.add_termination_listener(lambda _: ended.set())
-        return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key))
+            self._fence = None
+        held = bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key))
+        if held and self._fence is None:
+            session = await self._conn.fetchrow(SESSION)
+            assert session is not None
+            self._fence = Fence(self.key, session["pid"], session["backend_start"])
+        return held
+
+    def fence(self) -> Fence | None:
+        """The session that holds the lock for this replica; None while it holds none."""
+        return self._fence
 
     async def watch(self, stop: asyncio.Event) -> bool:
         """Wait while the lock is held: True once it is lost, False when ``stop`` is set first."""
@@ -89,7 +132,7 @@ class ConsumersLease:
 
     async def release(self) -> None:
         """Give the lock up by ending its session (a lost session's socket is dropped with it)."""
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._fence = self._conn, None, None
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), timeout=2 * self.check_seconds)

@@ -32,7 +32,7 @@ from pathways_infra.consumer import (
 from pathways_infra.database import DatabaseAddress, ensure_database, keep_session
 from pathways_infra.eventstore import EventStore
 from pathways_infra.guard import StreamGuard, retire_full_stream_guard
-from pathways_infra.lease import ConsumersLease
+from pathways_infra.lease import ConsumersLease, Fence
 from pathways_infra.nats_connection import connection_options
 from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
@@ -307,7 +307,7 @@ class ServiceRuntime:
                 BatchConsumer(
                     name=group.name,
                     stream=STREAMS[group.source].name,
-                    sink=ProjectionSink(lambda: self.pool, group.members),
+                    sink=ProjectionSink(lambda: self.pool, group.members, fence=self._fence),
                     js=lambda: self.js,
                     retry=retry,
                     replays_for=list(group.members),
@@ -318,12 +318,15 @@ class ServiceRuntime:
                 BatchConsumer(
                     name=f"{self.name}-{reaction.name}",
                     stream=STREAMS[reaction.source_service].name,
-                    sink=ApplicationSink(lambda: self.runner, reaction.handlers),
+                    sink=ApplicationSink(lambda: self.runner, reaction.handlers, fence=self._fence),
                     js=lambda: self.js,
                     retry=retry,
                 )
             )
         return consumers
+
+    def _fence(self) -> Fence | None:
+        return self._lease.fence() if self._lease is not None else None
 
     def build_relay(self, database_url: str) -> Relay:
         return Relay(

@@ -3,8 +3,12 @@ goes, so a participant's events are never applied by two replicas at once."""
 
 from __future__ import annotations
 
-import nats
+import asyncio
 
+import nats
+import pytest
+
+from pathways_infra.lease import ConsumersLease
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import RunningService, eventually, start_service, stop_service
@@ -122,3 +126,46 @@ async def test_a_replica_starting_while_messages_are_in_flight_waits_before_cons
             await stop_service(replica)
     finally:
         await nc.close()
+
+
+async def test_a_frozen_holder_that_wakes_after_the_takeover_commits_nothing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A holder that cannot notice its lock went (a stopped process, a paused VM) wakes with batches in
+    hand while another replica consumes: its consumer transactions are fenced and commit nothing."""
+    settings = settings.model_copy(update={"consumers_lease_check_seconds": 0.2})
+
+    async def never_notices(self: ConsumersLease, stop: asyncio.Event) -> bool:
+        await stop.wait()
+        return False
+
+    monkeypatch.setattr(ConsumersLease, "watch", never_notices)
+    first = await start_service("outcomes", settings, relay=False)
+    monkeypatch.undo()
+    second = await start_service("outcomes", settings, relay=False)
+    try:
+        await _publish_and_project(first, range(1, 11))
+        processed_by_first = sum(c.processed for c in first.runtime.consumers)
+        await _end_the_lock_holders_session(first)
+        await eventually(lambda: _consuming(second), timeout=15, what="the standby to take over")
+        assert first.runtime.consuming, "the frozen holder's consumers still run"
+
+        await _publish_and_project(second, range(11, 41))
+        assert sum(c.processed for c in first.runtime.consumers) == processed_by_first, "both replicas consumed"
+        fenced = {c.name: c.fenced for c in first.runtime.consumers if c.fenced}
+        # Both kinds of sink refused: the read models' (asyncpg) and the reactions' (the command runner).
+        assert set(fenced) == {"outcomes-read-models-from-enrollment", "outcomes-from-enrollment"}, fenced
+
+        async def reacted() -> bool | None:
+            reactions = next(c for c in second.runtime.consumers if c.name == "outcomes-from-enrollment")
+            return True if reactions.processed == 30 else None
+
+        await eventually(reacted, what="the new holder to react to every enrollment the old one refused")
+    finally:
+        for replica in (first, second):
+            if not replica.task.done():
+                await stop_service(replica)
+
+
+async def _consuming(replica: RunningService) -> bool | None:
+    return True if (await replica.client.get("/health")).json()["consuming"] is True else None
