@@ -377,12 +377,18 @@ async def ensure_consumers(js: JetStreamContext, consumers: Sequence[_Subscribab
             await js.add_consumer(stream, config=config)
 
 
+def without_publish_conditions(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """A message's headers, less those JetStream reads as conditions on publishing it (such as the
+    relay's ``Nats-Expected-Last-Sequence``): sent on to another stream, they would have it refused."""
+    return {k: v for k, v in (headers or {}).items() if not k.lower().startswith("nats-")}
+
+
 async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) -> None:
     """Put ``msg`` on the DLQ stream with its error and origin, for an operator to see and replay."""
     metadata = msg.metadata
     reason = f"{type(error).__name__}: {error}"[:2000]
     headers = {
-        **(msg.headers or {}),
+        **without_publish_conditions(msg.headers),
         DLQ_ERROR: reason.replace("\r", " ").replace("\n", " "),
         DLQ_CONSUMER: consumer,
         DLQ_ORIGINAL_SUBJECT: original_subject(msg),

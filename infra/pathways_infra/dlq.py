@@ -19,6 +19,7 @@ from pathways_infra.consumer import (
     DLQ_ORIGINAL_SUBJECT,
     DLQ_PARKED_AT,
     REPLAY_OF,
+    without_publish_conditions,
 )
 
 # The consumer reads the event under its own subject and at its own place in its stream.
@@ -100,7 +101,8 @@ async def replay(js: JetStreamContext, sequence: int) -> int:
     consumer that did process it after all skips it.
     """
     parked = await get_parked(js, sequence)
-    headers = {k: v for k, v in parked.headers.items() if not k.startswith("Pathways-Dlq-") or k in _KEPT_ON_REPLAY}
+    kept = without_publish_conditions(parked.headers)  # parked before they were dropped on parking
+    headers = {k: v for k, v in kept.items() if not k.startswith("Pathways-Dlq-") or k in _KEPT_ON_REPLAY}
     headers[REPLAY_OF] = str(sequence)
     headers["Nats-Msg-Id"] = f"replay:{sequence}:{datetime.now(UTC).timestamp()}"
     ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", parked.body, headers=headers)

@@ -6,9 +6,11 @@ import asyncio
 import os
 import subprocess
 import sys
+from uuid import UUID
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM
 from pathways_infra.consumer import DLQ_ORIGINAL_SEQUENCE
+from pathways_infra.relay import EXPECTED_LAST_SEQUENCE
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
@@ -59,6 +61,35 @@ async def test_operator_replays_a_parked_message_after_fixing_its_cause(settings
             return row["status"] if row else None
 
         assert await eventually(projected, what="the replayed message to be projected") == "ENROLLED"
+
+
+async def test_a_message_the_relay_published_is_parked_and_replayed(settings: Settings) -> None:
+    """The relay publishes on a condition (the stream's last sequence); the parked and the replayed
+    copies must not carry it, or JetStream refuses them and the message is retried for ever."""
+    async with running_system(settings, ["enrollment"]) as system:
+        runtime = system.runtime("enrollment")
+        await runtime.pool.execute("ALTER TABLE rm_units ADD CONSTRAINT mistaken CHECK (name <> 'CDU Nan') NOT VALID")
+        enrollment = system.client("enrollment")
+        # Second in its stream, first on the DLQ: a copied condition would expect the DLQ at sequence 1.
+        assert (await enrollment.post("/units", json={"name": "CDU Phrae", "province_code": "TH-54"})).is_success
+        answer = await enrollment.post("/units", json={"name": "CDU Nan", "province_code": "TH-55"})
+        assert answer.status_code == 201, answer.text
+        unit_id = answer.json()["id"]
+
+        async def parked() -> int | None:
+            info = await runtime.js.stream_info(DLQ_STREAM)
+            return info.state.messages or None
+
+        await eventually(parked, timeout=30, what="the relay's message to be parked")
+        assert EXPECTED_LAST_SEQUENCE not in ((await runtime.js.get_msg(DLQ_STREAM, seq=1)).headers or {})
+
+        await runtime.pool.execute("ALTER TABLE rm_units DROP CONSTRAINT mistaken")
+        assert "sent back to its consumer" in await asyncio.to_thread(_pathways, settings, "dlq", "replay", "1")
+
+        async def projected() -> str | None:
+            return await runtime.pool.fetchval("SELECT name FROM rm_units WHERE unit_id = $1", UUID(unit_id))
+
+        assert await eventually(projected, what="the replayed message to be projected") == "CDU Nan"
 
 
 async def test_with_nothing_ever_parked_the_operator_is_told_so_not_shown_a_traceback(settings: Settings) -> None:
