@@ -87,7 +87,8 @@ async def test_a_message_the_relay_published_is_parked_and_replayed(settings: Se
         assert "sent back to its consumer" in await asyncio.to_thread(_pathways, settings, "dlq", "replay", "1")
 
         async def projected() -> str | None:
-            return await runtime.pool.fetchval("SELECT name FROM rm_units WHERE unit_id = $1", UUID(unit_id))
+            name = await runtime.pool.fetchval("SELECT name FROM rm_units WHERE unit_id = $1", UUID(unit_id))
+            return str(name) if name else None
 
         assert await eventually(projected, what="the replayed message to be projected") == "CDU Nan"
 
