@@ -21,6 +21,7 @@ from pathways_infra.http import (
 )
 from pathways_infra.idempotency import IDEMPOTENCY_HEADERS, idempotent
 from pathways_infra.lean_routes import make_lean
+from pathways_infra.openapi_errors import document_errors
 from pathways_infra.service import ServiceRuntime
 
 
@@ -59,6 +60,7 @@ def create_service_app(
     app.add_middleware(BodyLimit, max_bytes=runtime.settings.max_request_bytes)
     app.include_router(router)
     document_headers(app, {command_context: COMMAND_HEADERS, idempotent: IDEMPOTENCY_HEADERS})
+    document_errors(app)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
@@ -67,7 +69,9 @@ def create_service_app(
         relay, guard = runtime.relay, runtime.guard
         return {
             "service": definition.name,
-            "relay": None if relay is None else {"published": relay.published, "caught_up": relay.caught_up.is_set()},
+            "relay": None
+            if relay is None
+            else {"published": relay.published, "caught_up": relay.caught_up.is_set(), "failing": relay.failing},
             "consumers": {c.name: {"processed": c.processed, "parked": c.parked} for c in runtime.consumers},
             "consuming": runtime.consuming,
             "guard": None if guard is None else {"name": guard.name, "read": guard.processed, "parked": guard.parked},

@@ -46,6 +46,16 @@ class Evolver(Protocol[S]):
     def __call__(self, state: S | None, event: Any, /) -> S: ...
 
 
+class IdTakenError(Exception):
+    """The id given for a new record is already another kind of record's."""
+
+    rule = "unique-id"
+
+    def __init__(self, aggregate_id: UUID) -> None:
+        super().__init__(f"{aggregate_id} is already the id of another kind of record; use a new id")
+        self.aggregate_id = aggregate_id
+
+
 class ConcurrencyError(Exception):
     """Someone else changed the aggregate first; reload and try again."""
 
@@ -117,6 +127,11 @@ class Appended(Generic[S]):
 class _Loaded(Generic[S]):
     state: S | None
     version: int
+    evolve: Any = None  # what built ``state``: the aggregate's kind (None while there is no state)
+    other_kind: bool = False  # the id is another kind of aggregate's (never shared or cached)
+
+    def of_another_kind_than(self, evolve: Any) -> bool:
+        return self.other_kind or (self.evolve is not None and self.evolve is not evolve)
 
 
 class StateCache:
@@ -209,6 +224,13 @@ class Session:
         self.processed.append((consumer, event_id))
 
     def load(self, evolve: Evolver[S], aggregate_id: UUID) -> tuple[S | None, int]:
+        """The aggregate's state and version; (None, 0) if there is none of this kind with that id."""
+        loaded = self._loaded(evolve, aggregate_id)
+        if loaded.of_another_kind_than(evolve):
+            return None, 0
+        return loaded.state, loaded.version
+
+    def _loaded(self, evolve: Evolver[S], aggregate_id: UUID) -> _Loaded[S]:
         loaded = self._mine.get(aggregate_id) or self._shared.get(aggregate_id)
         if loaded is None and self._cache is not None:
             loaded = self._cache.get(aggregate_id)
@@ -217,14 +239,20 @@ class Session:
                 self._shared[aggregate_id] = loaded
         if loaded is None:
             loaded = self._load_stored(evolve, aggregate_id)
-        return loaded.state, loaded.version
+        return loaded
 
     def _load_stored(self, evolve: Evolver[S], aggregate_id: UUID) -> _Loaded[S]:
         state: S | None = None
         version = 0
         for recorded in self._store.history(aggregate_id):
-            state, version = evolve(state, recorded.event), recorded.originator_version
-        loaded = _Loaded(state, version)
+            try:
+                state = evolve(state, recorded.event)
+            except TypeError:
+                if state is None:  # its first event is no event of this kind: the id is another kind's
+                    return _Loaded(None, 0, other_kind=True)
+                raise
+            version = recorded.originator_version
+        loaded = _Loaded(state, version, evolve if state is not None else None)
         self._shared[aggregate_id] = loaded
         self._cached.discard(aggregate_id)
         return loaded
@@ -250,7 +278,10 @@ class Session:
         """Append events to an aggregate; with ``expected_version``, only if it is still there."""
         if expected_version is None:
             expected_version = context.expected_version
-        current = self.load(evolve, aggregate_id)
+        loaded = self._loaded(evolve, aggregate_id)
+        if loaded.of_another_kind_than(evolve):
+            raise IdTakenError(aggregate_id)
+        current = loaded.state, loaded.version
         if expected_version is not None and expected_version != current[1]:
             checked = self._check_version(evolve, aggregate_id, expected_version)
             current = checked.state, checked.version
@@ -271,7 +302,7 @@ class Session:
                     metadata=metadata,
                 )
             )
-        self._mine[aggregate_id] = _Loaded(state, version)
+        self._mine[aggregate_id] = _Loaded(state, version, evolve)
         return Appended(aggregate_id=aggregate_id, state=state, version=version, event_ids=event_ids)
 
     def decide(

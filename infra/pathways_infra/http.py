@@ -9,14 +9,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from pathways_infra.commands import Appended, CommandContext, ConcurrencyError
+from pathways_infra.commands import Appended, CommandContext, ConcurrencyError, IdTakenError
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
 from pathways_infra.idempotency import IdempotencyKeyReusedError
@@ -74,13 +74,39 @@ async def command_context(request: Request) -> CommandContext:
     headers = request.headers
     return CommandContext(
         actor=Actor(
-            id=headers.get("x-actor-id", "anonymous"),
-            role=headers.get("x-actor-role", "unknown"),
-            unit=headers.get("x-actor-unit"),
+            id=_actor_header(headers, "X-Actor-Id") or "anonymous",
+            role=_actor_header(headers, "X-Actor-Role") or "unknown",
+            unit=_actor_header(headers, "X-Actor-Unit"),
         ),
         correlation_id=_correlation_id_in(headers.get("x-correlation-id")) or new_id(),
         expected_version=_version_in(headers.get("if-match")),
     )
+
+
+MAX_ACTOR_HEADER_LENGTH = 200  # every event's metadata carries them, and NATS headers are at most 64 KiB in all
+
+
+def _actor_header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name.lower())
+    if value is None:
+        return None
+    value = _utf8(value).strip()
+    if not value:
+        raise invalid_header(name, "must not be empty (leave the header out instead)")
+    if len(value) > MAX_ACTOR_HEADER_LENGTH:
+        raise invalid_header(name, f"at most {MAX_ACTOR_HEADER_LENGTH} characters, got {len(value):,}")
+    if not value.isprintable():
+        raise invalid_header(name, "must not contain control characters")
+    return value
+
+
+def _utf8(value: str) -> str:
+    """A header as the client most likely wrote it: the server decodes its bytes as Latin-1, and a
+    Thai name sent as UTF-8 would otherwise be recorded garbled."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def _correlation_id_in(value: str | None) -> UUID | None:
@@ -92,11 +118,17 @@ def _correlation_id_in(value: str | None) -> UUID | None:
         raise invalid_header("X-Correlation-Id", f"expected a UUID, got {value!r}") from None
 
 
+MAX_VERSION_DIGITS = 18  # fits PostgreSQL's bigint
+
+MAX_OFFSET = 1_000_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (paging).")]
+
+
 def _version_in(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= MAX_VERSION_DIGITS):
         raise invalid_header("If-Match", f'expected an aggregate version such as "3", got {if_match!r}')
     return int(tag)
 
@@ -215,6 +247,7 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
     app.add_exception_handler(IdempotencyKeyReusedError, key_reused)
     app.add_exception_handler(NotFoundError, not_found)
     app.add_exception_handler(ConcurrencyError, broken_rule)
+    app.add_exception_handler(IdTakenError, broken_rule)
     for error_type in domain_errors:
         app.add_exception_handler(error_type, broken_rule)
 

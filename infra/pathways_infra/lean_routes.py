@@ -166,13 +166,54 @@ async def _json_body(request: Request) -> Any:
     if content_type is not None and content_type != "application/json" and not _is_json(content_type):
         return body_bytes
     try:
-        return json.loads(body_bytes)
+        body = json.loads(body_bytes)
     except json.JSONDecodeError as error:
-        raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {},
-              "ctx": {"error": error.msg}}],
-            body=error.doc,
-        ) from error  # fmt: skip
+        raise _invalid_json(("body", error.pos), error.msg) from error
+    except UnicodeDecodeError as error:
+        raise _invalid_json(("body", error.start), "not UTF-8 text") from error
+    except RecursionError:
+        raise _invalid_json(("body",), "nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise _invalid_json(("body",), str(error)) from error
+    if (where := _unstorable_text(body, ("body",))) is not None:
+        raise _invalid_json(where, "text holds a NUL character or a lone surrogate, which cannot be stored")
+    return body
+
+
+def _invalid_json(loc: tuple[Any, ...], reason: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "json_invalid", "loc": loc, "msg": "JSON decode error", "input": {}, "ctx": {"error": reason}}]
+    )
+
+
+def _unstorable_text(value: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Where the body holds text PostgreSQL refuses (it would pass validation, be recorded, and then
+    fail every read model it reaches), or None."""
+    if isinstance(value, str):
+        return None if _storable(value) else loc
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _storable(key):
+                return (*loc, key)
+            if (where := _unstorable_text(item, (*loc, key))) is not None:
+                return where
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (where := _unstorable_text(item, (*loc, index))) is not None:
+                return where
+    return None
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_json(content_type: str) -> bool:

@@ -111,6 +111,7 @@ class Relay:
         self._application = {"application_name": f"pathways-relay-{service}"}  # as pg_stat_activity shows it
         self._chain = LogChain()
         self.published = 0
+        self.failing = ""  # why the last batch could not be published, until one is
         self.caught_up = asyncio.Event()
         self.ready = asyncio.Event()
 
@@ -157,6 +158,7 @@ class Relay:
                     failures = 0
                 except PublishError as error:
                     failures += 1
+                    self.failing = str(error)
                     delay = min(0.1 * 2**failures, 10.0)
                     log.warning("relay %s: %s; resuming from the stream's tail in %.1fs", self.service, error, delay)
                     await wait_until(stop, timeout=delay)
@@ -235,6 +237,7 @@ class Relay:
             if acks.last.sequence != in_flight.tail.last_sequence:
                 raise PublishError(f"stream sequence {acks.last.sequence}, expected {in_flight.tail.last_sequence}")
             self.published += acks.count
+            self.failing = ""
         tail = in_flight.tail
         await self._store_position(
             positions, scanned=in_flight.scanned, published=tail.last_notification_id, log_digest=in_flight.log_digest

@@ -31,8 +31,10 @@ class Settings(BaseSettings):
         default="pathways_", description="Prefix of each service's database name, e.g. pathways_enrollment."
     )
     http_host: str = "127.0.0.1"
+    # Well under NATS's default largest message (1 MB): a command's events carry what it was sent,
+    # and an event the stream refuses would hold up every later one.
     max_request_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest request body a service accepts; larger ones get a 413."
+        default=262_144, ge=1024, description="Largest request body a service accepts; larger ones get a 413."
     )
     enrollment_port: int = 8001
     training_port: int = 8002

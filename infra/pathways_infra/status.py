@@ -46,6 +46,7 @@ class ServiceHealth:
     up: bool
     relay_caught_up: bool | None = None  # None: this replica runs no relay, or the service is down
     relay_published: int | None = None
+    relay_failing: str = ""  # why the relay cannot publish its next batch (it retries)
     consuming: bool | None = None
     error: str = ""
 
@@ -125,6 +126,7 @@ async def _health(service: ServiceName, url: str) -> ServiceHealth:
         up=True,
         relay_caught_up=relay.get("caught_up") if relay else None,
         relay_published=relay.get("published") if relay else None,
+        relay_failing=relay.get("failing") or "",
         consuming=body.get("consuming"),
     )
 
@@ -157,6 +159,10 @@ def _service_line(health: ServiceHealth) -> str:
     else:
         state = "caught up" if health.relay_caught_up else "publishing"
         relay = f"relay {state} ({health.relay_published:,} published since start)"
+        if health.relay_failing:
+            relay = (
+                f"relay FAILING, retrying ({health.relay_failing}; {health.relay_published:,} published since start)"
+            )
     consumers = "runs the consumers" if health.consuming else "consumers on another replica"
     return f"  {health.service:<11} up    {health.url}  {relay}; {consumers}"
 

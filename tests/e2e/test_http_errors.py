@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 from uuid import uuid4
 
+from pathways_contracts.envelope import ACTOR_ID, header_safe
+from pathways_infra.openapi_errors import BrokenRule, InvalidRequest, NotFound, Problem
 from pathways_infra.settings import Settings
 from tests.support.journeys import PERSON, created, enroll, open_project, register
-from tests.support.system import running_system
+from tests.support.system import eventually, running_system
 
 
 async def test_malformed_commands_get_422_naming_the_field_and_store_nothing(settings: Settings) -> None:
@@ -75,6 +78,9 @@ async def test_a_broken_rule_is_409_naming_the_rule(settings: Settings) -> None:
     assert no_consent.json()["rule"] == "consent-required"
     assert unscreened.status_code == 409
     assert unscreened.json()["rule"] == "passed-screening-required"
+    for answer in (second, no_consent, unscreened):  # as the OpenAPI documents say
+        BrokenRule.model_validate_json(answer.content)
+    NotFound.model_validate_json(unknown.content)
 
 
 async def test_a_body_larger_than_a_service_accepts_gets_413_with_the_limit_and_stores_nothing(
@@ -99,5 +105,63 @@ async def test_a_body_larger_than_a_service_accepts_gets_413_with_the_limit_and_
     for response in (declared, streamed):
         assert response.status_code == 413, response.text
         assert "65,536 bytes" in response.json()["error"]
+        Problem.model_validate_json(response.content)
     assert fine.status_code == 201
     assert stored == 1
+
+
+UNIT = {"name": "Fishing gear CDU", "province_code": "TH-80"}
+ENTERPRISE = {
+    "kind": "COMMUNITY_ENTERPRISE", "name": "Batik group", "project_id": str(uuid4()), "enrollment_ids": [str(uuid4())],
+}  # fmt: skip
+HUGE_NUMBER = b'{"name": ' + b"1" * 5000 + b"}"
+LONE_SURROGATE = b'{"name": "\\ud800", "province_code": "TH-80"}'
+
+
+async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_working(settings: Settings) -> None:
+    """Found by fuzzing the OpenAPI documents: each of these was recorded (201) and then broke the relay or
+    a read model, or answered 500."""
+    async with running_system(settings, ["enrollment", "outcomes"]) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        json_body = {"content-type": "application/json"}
+        refused = {
+            "header.X-Actor-Role": await enrollment.post("/units", json=UNIT, headers={"X-Actor-Role": "x" * 70_000}),
+            "header.X-Actor-Id": await enrollment.post("/units", json=UNIT, headers={"X-Actor-Id": ""}),
+            "header.If-Match": await enrollment.post("/units", json=UNIT, headers={b"If-Match": "²".encode("latin-1")}),
+            "body.name": await enrollment.post("/units", json={**UNIT, "name": "CDU\u0000Trang"}),
+            "body": await enrollment.post("/units", content=b'{"name": "\xff"}', headers=json_body),
+            "body (nested)": await enrollment.post("/units", content=b"[" * 3000 + b"]" * 3000, headers=json_body),
+            "body (digits)": await enrollment.post("/units", content=HUGE_NUMBER, headers=json_body),
+            "query.offset": await enrollment.get("/units", params={"offset": 2**63}),
+            "body.members_count": await outcomes.post("/enterprises", json=ENTERPRISE | {"members_count": 2**31}),
+        }
+        surrogate = await enrollment.post("/units", content=LONE_SURROGATE, headers=json_body)
+        thai_actor = {b"X-Actor-Id": "สมชาย".encode()}  # the bytes of UTF-8 text
+        unit_id = created(await enrollment.post("/units", json=UNIT, headers=thai_actor))["id"]
+        # An id that is another kind of record's: unknown as a mentor or a project, taken for a new one.
+        as_mentor = await enrollment.get(f"/mentors/{unit_id}")
+        close_as_project = await enrollment.post(f"/projects/{unit_id}/closure", json={})
+        new_mentor = await enrollment.post("/mentors", json={"mentor_id": unit_id})
+
+        async def listed() -> list[dict[str, Any]] | None:
+            units: list[dict[str, Any]] = (await enrollment.get("/units")).json()
+            return units or None
+
+        units = await eventually(listed, what="the unit recorded to be listed")
+        runtime = system.runtime("enrollment")
+        stored = await runtime.pool.fetchval("SELECT count(*) FROM enrollment_events")
+        published = await runtime.js.get_msg("ENROLLMENT", seq=1)
+
+    for where, response in refused.items():
+        assert response.status_code == 422, (where, response.text)
+        fields = [f["field"] for f in response.json()["fields"]]
+        assert fields == [fields[0]] and fields[0].startswith(where.split(" ")[0]), (where, response.text)
+        InvalidRequest.model_validate_json(response.content)
+    assert surrogate.status_code == 422, surrogate.text
+    assert as_mentor.status_code == 404 and close_as_project.status_code == 404, (as_mentor.text, close_as_project.text)
+    assert new_mentor.status_code == 409 and new_mentor.json()["rule"] == "unique-id", new_mentor.text
+    NotFound.model_validate_json(as_mentor.content)
+    BrokenRule.model_validate_json(new_mentor.content)
+    assert [u["name"] for u in units] == [UNIT["name"]]
+    assert stored == 1
+    assert (published.headers or {})[ACTOR_ID] == header_safe("สมชาย"), "a UTF-8 actor header is recorded as sent"

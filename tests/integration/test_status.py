@@ -88,3 +88,28 @@ async def _cli(settings: Settings, system: RunningSystem, *args: str) -> Ran:
         running = system.services.get(name)
         env[f"PATHWAYS_{name.upper()}_PORT"] = str(running.client.base_url.port if running else 9)
     return await run_pathways(env, "status", *args)
+
+
+async def test_status_shows_why_a_relay_cannot_publish_and_that_it_recovers(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        js = system.runtime("enrollment").js
+        stream = await js.stream_info("ENROLLMENT")
+        config = stream.config
+        config.max_msg_size = 64  # every event is larger: JetStream refuses them
+        await js.update_stream(config)
+        unit = {"name": "CDU Trang", "province_code": "TH-92"}
+        assert (await system.client("enrollment").post("/units", json=unit)).status_code == 201
+
+        async def failing() -> Ran | None:
+            ran = await _cli(settings, system)
+            return ran if "FAILING" in ran.stdout else None
+
+        stuck = await eventually(failing, what="status to show the relay failing")
+        assert stuck.returncode == 1
+        assert "message size exceeds maximum allowed" in stuck.stdout, stuck.stdout
+
+        config.max_msg_size = -1
+        await js.update_stream(config)
+        recovered = await _cli(settings, system, "--wait", "60")
+        assert recovered.returncode == 0, recovered.stdout
+        assert "FAILING" not in recovered.stdout

@@ -32,3 +32,25 @@ def test_queries_take_no_command_headers_and_the_docs_say_actors_are_unauthentic
         if "get" in ops:
             headers = {p["name"] for p in ops["get"].get("parameters", []) if p["in"] == "header"}
             assert "X-Actor-Id" not in headers, path
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_operation_documents_the_errors_it_answers_with_the_bodies_sent(service: ServiceName) -> None:
+    document = _openapi(service)
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas, "FastAPI's 422 body, which no service sends"
+    for path, ops in document["paths"].items():
+        for method, operation in ops.items():
+            if path == "/health":
+                continue
+            answers = {code: answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+                       for code, answer in operation["responses"].items() if int(code) >= 400}  # fmt: skip
+            expected = {"503": "Problem"}
+            if operation.get("parameters") or "requestBody" in operation:
+                expected |= {"422": "InvalidRequest"}
+            if method == "post":
+                expected |= {"404": "NotFound", "409": "BrokenRule", "413": "Problem"}
+            elif "{" in path:
+                expected |= {"404": "NotFound"}
+            assert answers == expected, (method, path)
+            assert all(name in schemas for name in answers.values())

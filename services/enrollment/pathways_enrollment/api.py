@@ -26,7 +26,7 @@ from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
 from pathways_enrollment.vault import Vault
 from pathways_infra.commands import CommandRunner, Evolver
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
 from pathways_infra.idempotency import Once
 
 router = APIRouter()
@@ -43,7 +43,6 @@ ProvinceCode = Annotated[str, AfterValidator(normalise_province_iso)]
 RegionFilter = Annotated[Region | None, Query(description=f"One of {', '.join(PROGRAMME_REGIONS.region_ids)}.")]
 ProvinceFilter = Annotated[ProvinceCode | None, Query(description="ISO 3166-2:TH code, e.g. TH-50 (or the bare 50).")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> Any:
@@ -378,7 +377,7 @@ async def list_enrollments(
     project_id: UUID | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await enrollments.list_enrollments(
         read, participant_id=participant_id, project_id=project_id, status=status, limit=limit, offset=offset

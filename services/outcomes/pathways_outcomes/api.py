@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, happened_on
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_outcomes.application import (
     AddProduct,
@@ -130,7 +130,7 @@ async def list_follow_ups(
     due_from: Annotated[date | None, Query(description="Only follow-ups due on or after this day.")] = None,
     due_to: Annotated[date | None, Query(description="Only follow-ups due on or before this day.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Follow-ups across cases, by due date: the worklist of who to call.
 
@@ -241,7 +241,7 @@ async def list_enterprises(
     kind: EnterpriseKind | None = None,
     status: EnterpriseStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     return await enterprises.list_enterprises(
         read,

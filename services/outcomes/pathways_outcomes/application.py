@@ -58,6 +58,9 @@ def _today_if_none(day: date | None, session: Session) -> date:
     return day if day is not None else session.now.date()
 
 
+MAX_MEMBERS = 100_000
+
+
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,9 +69,9 @@ class RecordEmployment(_Command):
     employment_type: EmploymentType
     related_to_training: bool
     monthly_income_thb: Money
-    days_to_first_job: int | None = Field(default=None, ge=0)
+    days_to_first_job: int | None = Field(default=None, ge=0, le=3650, description="At most ten years.")
     follow_up_month: int | None = Field(
-        default=None, description="The completed follow-up (3, 6 or 12) it was learned at."
+        default=None, ge=3, le=12, description="The completed follow-up (3, 6 or 12) it was learned at."
     )
     observed_on: date | None = None
     occurred_at: datetime | None = Field(default=None, description="When the employment was observed.")
@@ -82,7 +85,7 @@ class CompleteFollowUp(_Command):
         default=None, description="WAGE or SELF_EMPLOYED when working; leave out when not working."
     )
     related_to_training: bool | None = Field(default=None, description="Required with employment_type.")
-    days_to_first_job: int | None = Field(default=None, ge=0)
+    days_to_first_job: int | None = Field(default=None, ge=0, le=3650, description="At most ten years.")
     monthly_income_thb: Money | None = Field(
         default=None, description="Monthly income now: recorded as the income observed at this follow-up."
     )
@@ -111,6 +114,8 @@ class ObserveIncome(_Command):
     source: Code = Field(default="SELF_REPORTED", description="SELF_REPORTED, EMPLOYER, BUSINESS_RECORDS, ...")
     at_month: int | None = Field(
         default=None,
+        ge=0,
+        le=12,
         description="0 (baseline, only when enrollment reported none), 3, 6 or 12; "
         "defaults to the latest completed follow-up.",
     )
@@ -127,7 +132,9 @@ class StartEnterprise(_Command):
     name: Label
     project_id: UUID
     enrollment_ids: list[UUID] = Field(min_length=1, description="Enrollments of the participants who start it.")
-    members_count: int = Field(ge=1, description="Members in all; a community enterprise needs at least 7.")
+    members_count: int = Field(
+        ge=1, le=MAX_MEMBERS, description="Members in all; a community enterprise needs at least 7."
+    )
     products: list[Label] = Field(default_factory=list)
     started_on: date | None = None
 
@@ -138,7 +145,9 @@ class JoinEnterprise(_Command):
 
 
 class CountMembers(_Command):
-    members_count: int = Field(ge=1, description="Members in all, participants of the programme or not.")
+    members_count: int = Field(
+        ge=1, le=MAX_MEMBERS, description="Members in all, participants of the programme or not."
+    )
     counted_on: date | None = None
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, ReadPool, application_of, happened_on
+from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_training.application import (
     ApproveCurriculum,
@@ -125,7 +125,7 @@ async def list_curricula(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Curricula in the order drafted, each with all its versions.
 
@@ -214,7 +214,7 @@ async def list_cohorts(
     curriculum_id: Annotated[UUID | None, Query(description="Only cohorts following this curriculum.")] = None,
     status: Annotated[CohortStatus | None, Query(description="Only cohorts in this status.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Cohorts by the day they start, with how many sessions they held and members they have now."""
     return await cohorts.list_cohorts(

@@ -60,6 +60,9 @@ A = TypeVar("A", bound=CommandAccepted)
 Day = Annotated[date | None, Field(description="The day it happened; defaults to today. May be in the past.")]
 
 
+MAX_VERSION = 1_000_000
+
+
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -101,19 +104,19 @@ class ReviseCurriculum(CurriculumContentFields):
 
 
 class CoDesignCurriculum(_Command):
-    version: int = Field(ge=1, description="The draft version that was co-designed.")
+    version: int = Field(ge=1, le=MAX_VERSION, description="The draft version that was co-designed.")
     community: str = Field(min_length=1, max_length=200, description="Who co-designed it, e.g. a community group.")
     co_designed_on: Day = None
     needs_assessment_id: UUID | None = Field(default=None, description="The community needs assessment it answers.")
 
 
 class ApproveCurriculum(_Command):
-    version: int = Field(ge=1, description="The co-designed version approved.")
+    version: int = Field(ge=1, le=MAX_VERSION, description="The co-designed version approved.")
     approved_on: Day = None
 
 
 class RetireCurriculum(_Command):
-    version: int = Field(ge=1, description="The approved version retired.")
+    version: int = Field(ge=1, le=MAX_VERSION, description="The approved version retired.")
     retired_on: Day = None
 
 
@@ -124,7 +127,9 @@ class PlanCohort(_Command):
     cohort_id: UUID = Field(default_factory=uuid4)
     project_id: UUID
     curriculum_id: UUID
-    curriculum_version: int = Field(ge=1, description="An approved version; the cohort keeps its rules.")
+    curriculum_version: int = Field(
+        ge=1, le=MAX_VERSION, description="An approved version; the cohort keeps its rules."
+    )
     starts_on: date
 
 

@@ -1,0 +1,99 @@
+"""The error answers of every operation, in each service's OpenAPI document as they are sent.
+
+FastAPI documents only its own 422 body (``HTTPValidationError``), which the services do not send;
+the 404, 409, 413 and 503 they do send it does not document at all. An integrator generating a
+client from the document would get every error wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where: body.…, query.…, path.… or header.…", examples=["body.province_code"])
+    message: str
+    type: str = Field(description="The kind of error, e.g. missing, uuid_parsing, less_than_equal.")
+
+
+class InvalidRequest(BaseModel):
+    """422: the request is malformed; each field at fault is named."""
+
+    error: str = Field(examples=["invalid request"])
+    fields: list[FieldError]
+
+
+class BrokenRule(BaseModel):
+    """409: the command is well formed, but acting on it would break a rule, which is named."""
+
+    error: str
+    rule: str = Field(examples=["optimistic-concurrency", "consent-required", "unique-id"])
+    retryable: bool | None = Field(
+        default=None, description="True when the command came before an event it depends on: send it again later."
+    )
+
+
+class NotFound(BaseModel):
+    """404: an id the service does not know."""
+
+    error: str
+    rule: str | None = Field(default=None, description="must-exist, when a command's body named the unknown id.")
+
+
+class Problem(BaseModel):
+    """413 or 503: what went wrong, in a sentence."""
+
+    error: str
+    retryable: bool | None = Field(default=None, description="True on 503: the same request may succeed if sent again.")
+
+
+_MODELS: tuple[type[BaseModel], ...] = (FieldError, InvalidRequest, BrokenRule, NotFound, Problem)
+_FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
+
+
+def _answer(description: str, model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+    }
+
+
+def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    if path == "/health":
+        return {}  # reads no database, takes nothing to be malformed
+    parameters = operation.get("parameters", [])
+    answers: dict[str, dict[str, Any]] = {}
+    if method == "post" or any(p.get("in") == "path" for p in parameters):
+        answers["404"] = _answer("An unknown id.", NotFound)
+    if method == "post":
+        answers["409"] = _answer("A rule broken; the rule is named.", BrokenRule)
+        answers["413"] = _answer("The body is larger than the service accepts (PATHWAYS_MAX_REQUEST_BYTES).", Problem)
+    if parameters or "requestBody" in operation:
+        answers["422"] = _answer("Malformed request; every field at fault is named.", InvalidRequest)
+    answers["503"] = _answer("The database connection was lost; retry (a Retry-After header says when).", Problem)
+    return answers
+
+
+def document_errors(app: FastAPI) -> None:
+    """Wrap ``app.openapi`` so that every operation lists the error answers it can give."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name in _FASTAPI_VALIDATION:
+            components.pop(name, None)
+        for model in _MODELS:
+            components[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                operation.setdefault("responses", {}).update(_errors_of(path, method, operation))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
