@@ -241,7 +241,17 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
             headers={"Retry-After": "1"},
         )
 
+    async def unsearchable_text(_: Request, error: Exception) -> JSONResponse:
+        # Bodies are checked before anything is recorded (lean_routes); this is a query's text.
+        field = {
+            "field": "query",
+            "message": "text with a NUL character cannot be searched",
+            "type": "value_error",
+        }
+        return JSONResponse(status_code=422, content={"error": "invalid request", "fields": [field]})
+
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, unsearchable_text)
     for lost in DATABASE_UNAVAILABLE:
         app.add_exception_handler(lost, database_unavailable)
     app.add_exception_handler(IdempotencyKeyReusedError, key_reused)

@@ -121,8 +121,9 @@ LONE_SURROGATE = b'{"name": "\\ud800", "province_code": "TH-80"}'
 async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_working(settings: Settings) -> None:
     """Found by fuzzing the OpenAPI documents: each of these was recorded (201) and then broke the relay or
     a read model, or answered 500."""
-    async with running_system(settings, ["enrollment", "outcomes"]) as system:
+    async with running_system(settings) as system:
         enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        employment = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "9000"}
         json_body = {"content-type": "application/json"}
         refused = {
             "header.X-Actor-Role": await enrollment.post("/units", json=UNIT, headers={"X-Actor-Role": "x" * 70_000}),
@@ -134,6 +135,16 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
             "body (digits)": await enrollment.post("/units", content=HUGE_NUMBER, headers=json_body),
             "query.offset": await enrollment.get("/units", params={"offset": 2**63}),
             "body.members_count": await outcomes.post("/enterprises", json=ENTERPRISE | {"members_count": 2**31}),
+            # Days a follow-up schedule or PostgreSQL cannot hold (year 10000; before 0001-01-01 UTC).
+            "body.observed_on": await outcomes.post(
+                f"/cases/{uuid4()}/employment", json=employment | {"observed_on": "0001-01-01"}
+            ),
+            "body.occurred_at": await outcomes.post(
+                f"/cases/{uuid4()}/employment", json=employment | {"occurred_at": "9999-12-31T23:00:00-05:00"}
+            ),
+            "query.as_of": await outcomes.get("/programme/indicators", params={"as_of": "9999-12-31"}),
+            "query.status": await enrollment.get("/enrollments", params={"status": "\x00"}),
+            "query": await system.client("training").get("/curricula", params={"community": "\x00"}),
         }
         surrogate = await enrollment.post("/units", content=LONE_SURROGATE, headers=json_body)
         thai_actor = {b"X-Actor-Id": "สมชาย".encode()}  # the bytes of UTF-8 text

@@ -28,6 +28,7 @@ from pathways_enrollment.vault import Vault
 from pathways_infra.commands import CommandRunner, Evolver
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
 from pathways_infra.idempotency import Once
+from pathways_infra.openapi_errors import Problem
 
 router = APIRouter()
 App = Annotated[EnrollmentApplication, Depends(application_of)]
@@ -306,7 +307,11 @@ async def get_participant(participant_id: UUID, request: Request) -> Any:
     return await _current(request, evolve_participant, participant_id, "participant")
 
 
-@router.get("/participants/{participant_id}/personal-data", tags=["participants"])
+@router.get(
+    "/participants/{participant_id}/personal-data",
+    tags=["participants"],
+    responses={410: {"model": Problem, "description": "The participant was erased: the key is destroyed."}},
+)
 async def get_personal_data(participant_id: UUID, request: Request, read: ReadPool) -> Any:
     """The participant's personal data, decrypted from the vault; 410 once erased."""
     vault: Vault = request.app.state.vault
@@ -375,7 +380,7 @@ async def list_enrollments(
     read: ReadPool,
     participant_id: UUID | None = None,
     project_id: UUID | None = None,
-    status: str | None = None,
+    status: enrollments.ListedStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Self
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from pathways_contracts.reference import age_band_of, normalise_province_iso
 from pathways_enrollment.domain.consent import ConsentPurpose
@@ -15,13 +15,14 @@ from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReas
 from pathways_enrollment.domain.participant import DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
+from pathways_infra.command_model import CommandModel
 
 Baht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Findings = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(min_length=1)]
 
 
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Command(CommandModel):
+    """The body of a command of this service."""
 
 
 class ProvinceCommand(Command):

@@ -9,10 +9,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
+from pathways_infra.command_model import CommandModel
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.decisions import decide
@@ -61,8 +62,8 @@ def _today_if_none(day: date | None, session: Session) -> date:
 MAX_MEMBERS = 100_000
 
 
-class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Command(CommandModel):
+    """The body of a command of this service."""
 
 
 class RecordEmployment(_Command):

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from pathways_infra.command_model import CommandModel
 from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
@@ -63,8 +64,8 @@ Day = Annotated[date | None, Field(description="The day it happened; defaults to
 MAX_VERSION = 1_000_000
 
 
-class _Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Command(CommandModel):
+    """The body of a command of this service."""
 
 
 # --- curricula ---

@@ -28,6 +28,7 @@ from pathways_enrollment.domain.enrollment import (
 from pathways_enrollment.domain.participant import (
     DuplicateResolution,
     ParticipantDuplicateResolved,
+    ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
     Sex,
     evolve_participant,
@@ -74,6 +75,7 @@ FLAG = ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplic
 MERGE = ParticipantDuplicateResolved(
     participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT, resolution=DuplicateResolution.MERGED
 )
+ERASED = ParticipantErased(participant_id=PARTICIPANT, erased_on=APPLIED_ON)
 WITHDRAW_PARTICIPATION = ConsentWithdrawn(
     participant_id=PARTICIPANT,
     purposes=(ConsentPurpose.PROGRAMME_PARTICIPATION,),
@@ -148,6 +150,7 @@ def test_a_potential_duplicate_may_apply_while_it_is_checked() -> None:
             "merged-participant-cannot-enroll",
             False,
         ),
+        ({"participant": participant(*consenting_participant(), ERASED)}, "participant-erased", False),
         ({"project": PROPOSED}, "project-not-open-for-enrollment", True),
         ({"project": CLOSED}, "project-not-open-for-enrollment", False),
         ({"project": REJECTED}, "project-not-open-for-enrollment", False),
@@ -171,6 +174,7 @@ def test_a_potential_duplicate_may_apply_while_it_is_checked() -> None:
         "unknown-participant",
         "unknown-project",
         "merged-participant",
+        "erased-participant",
         "project-proposed",
         "project-closed",
         "project-rejected",

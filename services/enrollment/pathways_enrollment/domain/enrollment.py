@@ -25,7 +25,7 @@ from pathways_enrollment.domain.errors import (
     TransitionNotAllowedError,
     require_existing,
 )
-from pathways_enrollment.domain.participant import Participant, ParticipantStatus, Sex
+from pathways_enrollment.domain.participant import Participant, ParticipantStatus, Sex, refuse_erased
 from pathways_enrollment.domain.project import Project, require_open_project
 from pathways_enrollment.domain.screening import (
     BaselineProfile,
@@ -269,6 +269,7 @@ def apply_for_enrollment(
             rule="enrolled-once-per-project",
         )
     _refuse_merged(found)
+    refuse_erased(found, "apply")
     require_open_project(open_project, project_id)
     _require_consent(found, applied_on)
     where = _placed(open_project, since=applied_on)

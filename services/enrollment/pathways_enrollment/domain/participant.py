@@ -198,7 +198,7 @@ def grant_consent(
             f"participant {participant.id} was merged into {participant.merged_into}; record consent there",
             rule="participant-merged",
         )
-    _refuse_erased(participant, "consent")
+    refuse_erased(participant, "consent")
     chosen = _purposes(purposes)
     if not notice_version.strip():
         raise EnrollmentRuleError("consent names the privacy notice version it was given for", rule="notice-required")
@@ -240,7 +240,7 @@ def withdraw_consent(
     return [ConsentWithdrawn(participant_id=participant.id, purposes=chosen, withdrawn_at=withdrawn_at)]
 
 
-def _refuse_erased(participant: Participant, action: str) -> None:
+def refuse_erased(participant: Participant, action: str) -> None:
     if participant.erased_on is not None:
         raise EnrollmentRuleError(
             f"participant {participant.id} was erased on {participant.erased_on} and cannot {action} again",
@@ -251,7 +251,7 @@ def _refuse_erased(participant: Participant, action: str) -> None:
 def erase_participant(state: Participant | None, *, erased_on: date) -> list[ParticipantErased]:
     """Record that the participant's personal data is destroyed. Cases and counts stay, pseudonymous."""
     participant = require_existing(state, "this participant")
-    _refuse_erased(participant, "be erased")
+    refuse_erased(participant, "be erased")
     return [ParticipantErased(participant_id=participant.id, erased_on=erased_on)]
 
 

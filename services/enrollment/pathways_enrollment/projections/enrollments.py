@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,16 @@ from pathways_contracts.enrollment import (
 )
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
+
+
+class ListedStatus(StrEnum):
+    """Where an enrollment stands in this read model (it hears of enrollments once screened)."""
+
+    SCREENED_OUT = "SCREENED_OUT"
+    ENROLLED = "ENROLLED"
+    TRANSFERRED = "TRANSFERRED"
+    WITHDRAWN = "WITHDRAWN"
+
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_enrollments (
@@ -98,7 +109,7 @@ async def list_enrollments(
     *,
     participant_id: UUID | None,
     project_id: UUID | None,
-    status: str | None,
+    status: ListedStatus | None,
     limit: int,
     offset: int,
 ) -> list[dict[str, Any]]:
