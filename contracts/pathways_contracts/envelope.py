@@ -71,11 +71,14 @@ class Envelope:
             raise EnvelopeError(f"message lacks required headers: {', '.join(missing)}")
         if headers["ce-specversion"] != SPEC_VERSION:
             raise EnvelopeError(f"unsupported ce-specversion {headers['ce-specversion']!r}")
+        time, recorded_at = _instant(headers, "ce-time"), _instant(headers, RECORDED_AT)
         try:
-            time = datetime.fromisoformat(headers["ce-time"])
-            recorded_at = datetime.fromisoformat(headers[RECORDED_AT])
-        except ValueError as error:
-            raise EnvelopeError(f"bad timestamp header: {error}") from None
+            UUID(headers[CORRELATION_ID])
+        except ValueError:
+            raise EnvelopeError(f"{CORRELATION_ID} is not a UUID: {headers[CORRELATION_ID][:80]!r}") from None
+        for name in (ACTOR_ID, ACTOR_ROLE, ACTOR_UNIT, CAUSATION_ID):
+            if len(headers.get(name) or "") > MAX_IDENTITY_HEADER_LENGTH:
+                raise EnvelopeError(f"{name} is longer than {MAX_IDENTITY_HEADER_LENGTH:,} characters")
         return cls(
             id=headers["ce-id"],
             source=headers["ce-source"],
@@ -90,6 +93,21 @@ class Envelope:
             actor_unit=headers.get(ACTOR_UNIT),
             traceparent=headers.get(TRACEPARENT, ""),
         )
+
+
+# 200 characters (what the services' HTTP APIs take) percent-escaped as UTF-8: at most 12 bytes each.
+MAX_IDENTITY_HEADER_LENGTH = 2_400
+
+
+def _instant(headers: Mapping[str, str], name: str) -> datetime:
+    """A timestamp header: RFC 3339, so with its UTC offset (events carry them on to other systems)."""
+    try:
+        instant = datetime.fromisoformat(headers[name])
+    except ValueError as error:
+        raise EnvelopeError(f"bad timestamp header {name}: {error}") from None
+    if instant.tzinfo is None:
+        raise EnvelopeError(f"timestamp header {name} has no UTC offset: {headers[name]!r}")
+    return instant
 
 
 _REQUIRED = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject", CORRELATION_ID, RECORDED_AT,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ DLQ_ORIGINAL_STREAM = "Pathways-Dlq-Original-Stream"
 DLQ_ORIGINAL_SEQUENCE = "Pathways-Dlq-Original-Sequence"
 DLQ_DELIVERIES = "Pathways-Dlq-Deliveries"
 DLQ_PARKED_AT = "Pathways-Dlq-Parked-At"
+DLQ_BODY_OMITTED = "Pathways-Dlq-Body-Omitted"
+DEFAULT_MAX_PAYLOAD = 1_048_576
 REPLAY_OF = "Pathways-Replay-Of"
 
 
@@ -191,6 +194,10 @@ class BatchConsumer:
         # Deliveries of a message that were sent back without it failing (the database was down, or
         # an earlier event of its participant failed): they do not count toward parking it.
         self._held_back: Counter[tuple[str, int]] = Counter()
+        # A failed message, sent back to be retried later, still stands before its participant's
+        # later messages: they wait (in later batches too) until it is applied or parked, or until
+        # it has not come back long after its retry was due (deleted, or consumed elsewhere).
+        self._blocked_by: dict[str, tuple[tuple[str, int], float]] = {}
 
     async def handle(self, messages: Sequence[Msg]) -> None:
         parsed: list[tuple[Msg, Inbound[Any]]] = []
@@ -201,8 +208,8 @@ class BatchConsumer:
             except MessageRejectedError as error:
                 failed.append((msg, error))
         blocked_keys = {_key_of(msg) for msg, _ in failed}
-        ready = [(m, i) for m, i in parsed if _key_of(m) not in blocked_keys]
-        held = [m for m, i in parsed if _key_of(m) in blocked_keys]
+        ready = [(m, i) for m, i in parsed if _key_of(m) not in blocked_keys and not self._waits(m)]
+        held = [m for m, i in parsed if _key_of(m) in blocked_keys or self._waits(m)]
         if ready:
             try:
                 await self._sink.apply(self.name, [inbound for _, inbound in ready])
@@ -219,6 +226,7 @@ class BatchConsumer:
                 held += more_held
             for msg in done:
                 self._held_back.pop(_position(msg), None)
+                self._unblock(msg)
                 await msg.ack()
             self.processed += len(done)
             if done and self._outage_batches:
@@ -234,6 +242,29 @@ class BatchConsumer:
         for msg in held:
             self._held_back[_position(msg)] += 1
             await msg.nak(delay=delay)
+
+    def _waits(self, msg: Msg) -> bool:
+        """Whether an earlier message of the same participant failed and waits to be retried."""
+        key = _key_of(msg)
+        blocker = self._blocked_by.get(key)
+        if blocker is None:
+            return False
+        position, until = blocker
+        if time.monotonic() > until:
+            del self._blocked_by[key]
+            return False
+        return position != _position(msg)
+
+    def _block(self, msg: Msg, retry_in: float) -> None:
+        key, position = _key_of(msg), _position(msg)
+        blocker = self._blocked_by.get(key)
+        if (blocker is None and len(self._blocked_by) < MAX_HELD_BACK_TRACKED) or (blocker and blocker[0] == position):
+            self._blocked_by[key] = (position, time.monotonic() + retry_in + BLOCK_GRACE_SECONDS)
+
+    def _unblock(self, msg: Msg) -> None:
+        blocker = self._blocked_by.get(key := _key_of(msg))
+        if blocker is not None and blocker[0] == _position(msg):
+            del self._blocked_by[key]
 
     def _database_unavailable(self, error: Exception) -> None:
         """The database, not the messages, failed: they wait, however long, and are never parked for it."""
@@ -284,8 +315,9 @@ class BatchConsumer:
 
     async def _retry_or_park(self, msg: Msg, error: Exception) -> None:
         deliveries = msg.metadata.num_delivered - self._held_back[_position(msg)]
-        if deliveries < self._retry.max_deliveries:
+        if deliveries < self._retry.max_deliveries and not isinstance(error, MessageRejectedError):
             delay = self._retry.delay(deliveries)
+            self._block(msg, delay)
             log.warning(
                 "consumer %s: %s seq %s failed (attempt %d of %d), retrying in %.1fs: %s",
                 self.name, msg.subject, msg.metadata.sequence.stream, deliveries, self._retry.max_deliveries,
@@ -296,6 +328,7 @@ class BatchConsumer:
         await self.park(msg, error)
         await msg.ack_sync()
         self._held_back.pop(_position(msg), None)
+        self._unblock(msg)
 
     async def park(self, msg: Msg, error: Exception) -> None:
         await park(self._js(), self.name, msg, error)
@@ -377,6 +410,14 @@ async def ensure_consumers(js: JetStreamContext, consumers: Sequence[_Subscribab
             await js.add_consumer(stream, config=config)
 
 
+def fits_a_message(js: JetStreamContext, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether the server takes a message of this body and these headers (its largest message)."""
+    nc = getattr(js, "_nc", None)
+    largest = getattr(nc, "max_payload", 0) or DEFAULT_MAX_PAYLOAD
+    header_block = len(b"NATS/1.0\r\n\r\n") + sum(len(k.encode()) + len(v.encode()) + 4 for k, v in headers.items())
+    return len(body) + header_block <= largest
+
+
 def without_publish_conditions(headers: Mapping[str, str] | None) -> dict[str, str]:
     """A message's headers, less those JetStream reads as conditions on publishing it (such as the
     relay's ``Nats-Expected-Last-Sequence``): sent on to another stream, they would have it refused."""
@@ -384,21 +425,30 @@ def without_publish_conditions(headers: Mapping[str, str] | None) -> dict[str, s
 
 
 async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) -> None:
-    """Put ``msg`` on the DLQ stream with its error and origin, for an operator to see and replay."""
+    """Put ``msg`` on the DLQ stream with its error and origin, for an operator to see and replay.
+
+    The origin is the event's own stream and sequence, also for a replay parked again."""
     metadata = msg.metadata
+    stream, sequence = _original_position(msg)
     reason = f"{type(error).__name__}: {error}"[:2000]
     headers = {
         **without_publish_conditions(msg.headers),
         DLQ_ERROR: reason.replace("\r", " ").replace("\n", " "),
         DLQ_CONSUMER: consumer,
         DLQ_ORIGINAL_SUBJECT: original_subject(msg),
-        DLQ_ORIGINAL_STREAM: metadata.stream,
-        DLQ_ORIGINAL_SEQUENCE: str(metadata.sequence.stream),
+        DLQ_ORIGINAL_STREAM: stream,
+        DLQ_ORIGINAL_SEQUENCE: str(sequence),
         DLQ_DELIVERIES: str(metadata.num_delivered),
         DLQ_PARKED_AT: datetime.now(UTC).isoformat(),
         "Nats-Msg-Id": f"dlq:{consumer}:{metadata.stream}:{metadata.sequence.stream}",
     }
-    await js.publish(f"dlq.{consumer}.{original_subject(msg)}", msg.data, headers=headers)
+    body = msg.data
+    if not fits_a_message(js, body, headers):
+        # NATS closes a connection that sends more than its largest message, and the client sends
+        # it again on reconnecting: the body stays in its stream, where a replay reads it.
+        headers[DLQ_BODY_OMITTED] = f"{len(body)} bytes, too large to park with these headers; kept in {stream}"
+        body = b""
+    await js.publish(f"dlq.{consumer}.{original_subject(msg)}", body, headers=headers)
     log.error(
         "consumer %s: parked %s seq %s on DLQ after %d deliveries: %s",
         consumer, msg.subject, metadata.sequence.stream, metadata.num_delivered, reason,
@@ -410,6 +460,7 @@ _FULL_BATCH = "_pathways_full_batch"
 QUICK_FETCH_SECONDS = 0.02
 UNAVAILABLE_PAUSE_SECONDS = 1.0
 MAX_HELD_BACK_TRACKED = 100_000
+BLOCK_GRACE_SECONDS = 60.0  # past its retry's due time, a failed message that has not come back blocks no more
 OUTAGE_MAX_DELAY_SECONDS = 30.0  # a database back after a long outage is used within this
 
 

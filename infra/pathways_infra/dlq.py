@@ -11,6 +11,7 @@ from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM
 from pathways_infra.consumer import (
+    DLQ_BODY_OMITTED,
     DLQ_CONSUMER,
     DLQ_DELIVERIES,
     DLQ_ERROR,
@@ -19,6 +20,7 @@ from pathways_infra.consumer import (
     DLQ_ORIGINAL_SUBJECT,
     DLQ_PARKED_AT,
     REPLAY_OF,
+    fits_a_message,
     without_publish_conditions,
 )
 
@@ -54,6 +56,10 @@ class ParkedMessage:
             headers=dict(h),
             body=body,
         )
+
+
+class NotReplayableError(LookupError):
+    """A parked message that cannot be sent back (its body is gone or too large); the reason says which."""
 
 
 class NotParkedError(LookupError):
@@ -105,5 +111,25 @@ async def replay(js: JetStreamContext, sequence: int) -> int:
     headers = {k: v for k, v in kept.items() if not k.startswith("Pathways-Dlq-") or k in _KEPT_ON_REPLAY}
     headers[REPLAY_OF] = str(sequence)
     headers["Nats-Msg-Id"] = f"replay:{sequence}:{datetime.now(UTC).timestamp()}"
-    ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", parked.body, headers=headers)
+    body = await _body_of(js, parked)
+    if not fits_a_message(js, body, headers):
+        raise NotReplayableError(
+            f"DLQ sequence {sequence}: its {len(body):,}-byte body and the replay's headers are more than the "
+            f"server takes in one message; it stays at {parked.original_stream} sequence {parked.original_sequence}"
+        )
+    ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", body, headers=headers)
     return int(ack.seq)
+
+
+async def _body_of(js: JetStreamContext, parked: ParkedMessage) -> bytes:
+    """The parked body, or, for one parked without it (too large), the body still in its stream."""
+    if DLQ_BODY_OMITTED not in parked.headers:
+        return parked.body
+    try:
+        original = await js.get_msg(parked.original_stream, seq=parked.original_sequence)
+    except NotFoundError:
+        raise NotReplayableError(
+            f"DLQ sequence {parked.sequence} was parked without its body, and {parked.original_stream} no longer "
+            f"holds sequence {parked.original_sequence}"
+        ) from None
+    return original.data or b""

@@ -225,14 +225,14 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from pathways_infra.dlq import NotParkedError, replay
+    from pathways_infra.dlq import NotParkedError, NotReplayableError, replay
 
     async def replay_all(js: JetStreamContext) -> list[tuple[int, int]]:
         return [(sequence, await replay(js, sequence)) for sequence in args.sequence]
 
     try:
         replayed = with_jetstream(replay_all)
-    except NotParkedError as error:
+    except (NotParkedError, NotReplayableError) as error:
         raise SystemExit(str(error)) from None
     for sequence, replay_sequence in replayed:
         print(f"DLQ #{sequence} sent back to its consumer (REPLAY #{replay_sequence})")

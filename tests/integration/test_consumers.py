@@ -71,7 +71,7 @@ async def test_a_poison_message_is_parked_with_its_reason_and_the_rest_is_proces
     poison, unknown = by_sequence[poison_seq], by_sequence[unknown_seq]
     assert poison.subject == f"dlq.{READ_MODEL_CONSUMER}.enrollment.v1.participant.enrolled"
     assert "does not match ParticipantEnrolledV1" in (poison.headers or {})["Pathways-Dlq-Error"]
-    assert (poison.headers or {})["Pathways-Dlq-Deliveries"] == str(settings.consumer_max_deliveries)
+    assert (poison.headers or {})["Pathways-Dlq-Deliveries"] == "1", "garbled: no retry can fix it"
     assert poison.data == b'{"participant_id": "not-a-uuid"'
     assert unknown.subject == "dlq.enrollment-guard.enrollment.v1.participant.teleported", (
         "not parked once, by the guard"

@@ -6,13 +6,15 @@ import asyncio
 import os
 import subprocess
 import sys
-from uuid import UUID
+from uuid import UUID, uuid4
+
+from nats.js.api import RawStreamMsg
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM
-from pathways_infra.consumer import DLQ_ORIGINAL_SEQUENCE
+from pathways_infra.consumer import DLQ_BODY_OMITTED, DLQ_ORIGINAL_SEQUENCE
 from pathways_infra.relay import EXPECTED_LAST_SEQUENCE
 from pathways_infra.settings import Settings
-from tests.support.messages import enrolled_event, publish_event
+from tests.support.messages import enrolled_event, envelope_headers, publish_event
 from tests.support.system import eventually, running_system
 
 
@@ -101,3 +103,34 @@ async def test_with_nothing_ever_parked_the_operator_is_told_so_not_shown_a_trac
     assert shown.returncode == 1
     assert "no message is parked at DLQ sequence 7" in shown.stderr
     assert "Traceback" not in shown.stderr
+
+
+async def test_a_message_too_large_to_park_with_its_reason_is_parked_without_its_body(settings: Settings) -> None:
+    """Its body and the DLQ headers would be more than NATS takes in one message: sent whole, the server
+    would close the service's connection, and the client send it again on reconnecting, for ever."""
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        headers = envelope_headers("enrollment:1", subject=str(uuid4()))
+        header_block = sum(len(k) + len(v) + 4 for k, v in headers.items()) + 12
+        body = b"z" * (runtime.nc.max_payload - header_block - 64)  # garbled, and as large as NATS takes
+        ack = await runtime.js.publish("enrollment.v1.participant.enrolled", body, headers=headers)
+        good = enrolled_event()
+        await publish_event(runtime.js, good, event_id="enrollment:2")
+
+        async def parked() -> RawStreamMsg | None:
+            info = await runtime.js.stream_info(DLQ_STREAM)
+            return await runtime.js.get_msg(DLQ_STREAM, seq=1) if info.state.messages else None
+
+        dead = await eventually(parked, timeout=30, what="the large message to be parked")
+
+        async def projected() -> bool | None:
+            query = "SELECT 1 FROM rm_enrollments WHERE enrollment_id = $1"
+            return True if await runtime.pool.fetchval(query, good.enrollment_id) else None
+
+        await eventually(projected, what="the next message to be applied: the connection is still there")
+        replayed = await asyncio.to_thread(_run, settings, "dlq", "replay", "1", check=False)
+
+    assert dead.data in (b"", None)
+    assert f"{len(body)} bytes" in (dead.headers or {})[DLQ_BODY_OMITTED]
+    assert (dead.headers or {})[DLQ_ORIGINAL_SEQUENCE] == str(ack.seq)
+    assert replayed.returncode != 0 and "more than the server takes in one message" in replayed.stderr, replayed
