@@ -63,7 +63,7 @@ class ProjectProposedV1(_ProjectEvent):
     SUBJECT: ClassVar[str] = "enrollment.v1.project.proposed"
 
     name: str
-    grant_thb: Decimal = Field(gt=0, decimal_places=2)
+    grant_thb: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
 
 
 class ProjectStatusChangedV1(_ProjectEvent):
@@ -175,7 +175,7 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     baseline_employment_status: str | None = Field(
         default=None, description="EMPLOYED, SELF_EMPLOYED, UNEMPLOYED or NOT_IN_LABOUR_FORCE at baseline."
     )
-    baseline_monthly_income_thb: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    baseline_monthly_income_thb: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     informal_worker: bool | None = None
     covid_affected: bool | None = None
     sex: str | None = Field(default=None, description=f"As given at registration: {', '.join(SEXES)} (X: another).")
