@@ -10,6 +10,16 @@ Exactly once, in order, without trusting the dedup window: the relay resumes fro
 every later one fails instead of landing out of order; the relay then re-reads the stream's tail and
 goes on from there. Only one relay per service publishes at a time (a PostgreSQL advisory lock).
 
+Foreign messages: NATS has no authentication here, so anyone may publish into the stream. The
+sequence alone does not guard against that: a foreign message taking the slot the first message in
+flight expected refuses that one only, and the next ones, expecting the next slots, would be stored
+after a gap. So every message sent while the one before it is unacknowledged also carries
+``Nats-Expected-Last-Msg-Id`` (the stream's last message must be that one); a refusal then refuses
+everything after it. (A refused message is not stored, so the server's dedup window does not hold
+its id against the resend.) Resuming, the relay walks back from the stream's end past messages it did
+not publish (an id not "<service>:<n>", or an n beyond the store's last notification: forged), goes
+on after its own last message, expecting the stream's real last sequence, and warns once per walk.
+
 Each message also carries the hash chain over the whole notification log up to its event
 (:mod:`pathways_infra.log_digest`), so the stream can later prove the store unaltered. The chain's
 value is stored with the relay's position and is in the stream's last message, so a restart goes on
@@ -61,13 +71,23 @@ ALTER TABLE relay_position ADD COLUMN IF NOT EXISTS log_digest bytea
 
 
 EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
+EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
 
 
-def expect_in_order(messages: Sequence[OutboundMessage], *, last_sequence: int) -> int:
-    """Each message is stored only if the stream then ends with the one before it; returns where
-    the stream will end once all are stored."""
+def expect_in_order(messages: Sequence[OutboundMessage], *, last_sequence: int, after: str = "") -> int:
+    """Each message is stored only if the stream then ends at the sequence the one before it will
+    have and, when the one before it has a message id, with that message (``after`` for the first:
+    the message id of the one sent before these, if it is not yet known to be stored); returns where
+    the stream will end once all are stored.
+
+    The sequence alone is not enough: a foreign message taking the first one's slot refuses only the
+    first, and the next ones expect the next slots, so they would be stored with a gap before them."""
+    previous = after
     for message in messages:
         message.headers[EXPECTED_LAST_SEQUENCE] = str(last_sequence)
+        if previous:
+            message.headers[EXPECTED_LAST_MSG_ID] = previous
+        previous = message.message_id
         last_sequence += 1
     return last_sequence
 
@@ -148,7 +168,7 @@ class Relay:
         batch and PostgreSQL reads the next, this process translates the one in between."""
         positions = await asyncpg.connect(self._database_url, server_settings=self._application)
         try:
-            tail = await self._stream_tail()
+            tail = await self._stream_tail(conn)
             position, digest = await self._resume_position(positions, tail)
             self._chain = await self._chain_at(conn, position, digest)
             failures = 0
@@ -162,7 +182,7 @@ class Relay:
                     delay = min(0.1 * 2**failures, 10.0)
                     log.warning("relay %s: %s; resuming from the stream's tail in %.1fs", self.service, error, delay)
                     await wait_until(stop, timeout=delay)
-                    tail = await self._stream_tail()
+                    tail = await self._stream_tail(conn)
                     position = tail.last_notification_id
                     self._chain = await self._chain_at(conn, position, tail.log_digest)
         finally:
@@ -192,7 +212,7 @@ class Relay:
                     continue
                 self.caught_up.clear()
                 messages = self._encoder.encode(fetched.rows, self._chain)
-                sent, predicted = await self._send(messages, predicted)
+                sent, predicted = await self._send(messages, predicted, unconfirmed=_unconfirmed(in_flight))
                 position = fetched.scanned
                 in_flight.append(InFlight(sent, scanned=position, tail=predicted, log_digest=self._chain.digest))
                 while len(in_flight) > MAX_BATCHES_IN_FLIGHT or (in_flight and in_flight[0].answered()):
@@ -222,11 +242,14 @@ class Relay:
         return await rows_after(conn, self._events_table, after, self._batch_size)
 
     async def _send(
-        self, messages: Sequence[OutboundMessage], predicted: StreamTail
+        self, messages: Sequence[OutboundMessage], predicted: StreamTail, *, unconfirmed: bool
     ) -> tuple[asyncio.Future[Acks] | None, StreamTail]:
+        """``unconfirmed``: the stream's predicted last message is one of ours not yet acknowledged,
+        so these go in only after it (once acknowledged, its sequence is enough)."""
         if not messages:  # none of the events scanned is public
             return None, predicted
-        expected = expect_in_order(messages, last_sequence=predicted.last_sequence)
+        after = self._message_id(predicted.last_notification_id) if unconfirmed else ""
+        expected = expect_in_order(messages, last_sequence=predicted.last_sequence, after=after)
         acks = await self._publisher.send_each(messages)
         last = messages[-1]
         return acks, StreamTail(expected, last.notification_id, last.log_digest)
@@ -244,13 +267,16 @@ class Relay:
         )
         return tail
 
-    async def _stream_tail(self) -> StreamTail:
+    async def _stream_tail(self, conn: asyncpg.Connection) -> StreamTail:
         """Where the stream ends, and the notification of its last message the relay published in
-        order (messages republished from the store later stand after it, out of order)."""
+        order (messages republished from the store later stand after it, out of order, and messages
+        anyone else published into the stream are passed over)."""
         info = await self._js.stream_info(self.stream)
         last_sequence = info.state.last_seq
-        sequence = last_sequence
+        highest = await self._highest_notification(conn)
+        foreign = ForeignMessages()
         republished_through = 0
+        sequence = last_sequence
         while info.state.messages and sequence >= info.state.first_seq:
             try:
                 last = await self._js.get_msg(self.stream, seq=sequence)
@@ -258,22 +284,44 @@ class Relay:
                 sequence -= 1
                 continue
             headers = last.headers or {}
-            notification = self._notification_of(headers)
-            if REPUBLISHED in headers:
+            notification = self._own_notification(headers, highest)
+            if notification is None:
+                foreign.saw(last.subject or "", sequence, headers.get(MSG_ID, ""))
+            elif REPUBLISHED in headers:
                 republished_through = max(republished_through, notification)
-                sequence -= 1
-                continue
-            return StreamTail(last_sequence, notification, parse_digest(headers.get(LOG_DIGEST)))
+            else:
+                self._warn_of(foreign, notification)
+                return StreamTail(last_sequence, notification, parse_digest(headers.get(LOG_DIGEST)))
+            sequence -= 1
         # Purged by an operator, who republished from the store what the relay had published (all of
         # it, or the part up to here): go on after that. Empty: everything is published again.
+        self._warn_of(foreign, republished_through)
         return StreamTail(last_sequence, republished_through)
 
-    def _notification_of(self, headers: Mapping[str, str]) -> int:
-        msg_id = headers.get(MSG_ID, "")
-        source, _, notification = msg_id.partition(":")
-        if source != self.service or not notification.isdigit():
-            raise RuntimeError(f"stream {self.stream} ends with a message the relay did not publish: {msg_id!r}")
+    async def _highest_notification(self, conn: asyncpg.Connection) -> int:
+        highest = await conn.fetchval(f'SELECT max(notification_id) FROM "{self._events_table}"')
+        return int(highest or 0)
+
+    def _own_notification(self, headers: Mapping[str, str], highest: int) -> int | None:
+        """The notification a message of the relay's came from; None for a message someone else
+        published (NATS lets anyone publish on the stream's subjects): its id is not one the relay
+        gives, or names a notification the store does not hold yet."""
+        source, _, notification = headers.get(MSG_ID, "").partition(":")
+        if source != self.service or not notification.isdigit() or int(notification) > highest:
+            return None
         return int(notification)
+
+    def _warn_of(self, foreign: ForeignMessages, position: int) -> None:
+        if foreign.count:
+            log.warning(
+                "relay %s: stream %s holds %d message(s) the relay did not publish after its own last one, "
+                "the latest on %s at sequence %d (Nats-Msg-Id %r); someone else publishes into the stream; "
+                "going on after notification %d",
+                self.service, self.stream, foreign.count, foreign.subject, foreign.sequence, foreign.msg_id, position,
+            )  # fmt: skip
+
+    def _message_id(self, notification: int) -> str:
+        return f"{self.service}:{notification}"
 
     async def _resume_position(self, conn: asyncpg.Connection, tail: StreamTail) -> tuple[int, bytes | None]:
         """Where to go on from, and the chain's value there if it is known."""
@@ -316,6 +364,26 @@ class Relay:
             published,
             log_digest,
         )
+
+
+@dataclass
+class ForeignMessages:
+    """Messages in the stream the relay did not publish, seen walking back from its end."""
+
+    count: int = 0
+    subject: str = ""
+    sequence: int = 0
+    msg_id: str = ""
+
+    def saw(self, subject: str, sequence: int, msg_id: str) -> None:
+        if not self.count:  # the latest is the one named
+            self.subject, self.sequence, self.msg_id = subject, sequence, msg_id
+        self.count += 1
+
+
+def _unconfirmed(in_flight: Sequence[InFlight]) -> bool:
+    """Whether a message sent is not yet acknowledged."""
+    return any(pending.acks is not None for pending in in_flight)
 
 
 @dataclass
