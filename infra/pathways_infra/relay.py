@@ -17,8 +17,11 @@ after a gap. So every message sent while the one before it is unacknowledged als
 ``Nats-Expected-Last-Msg-Id`` (the stream's last message must be that one); a refusal then refuses
 everything after it. (A refused message is not stored, so the server's dedup window does not hold
 its id against the resend.) Resuming, the relay walks back from the stream's end past messages it did
-not publish (an id not "<service>:<n>", or an n beyond the store's last notification: forged), goes
-on after its own last message, expecting the stream's real last sequence, and warns once per walk.
+not publish (an id not "<service>:<n>"; an n beyond the store's last notification; or an n beyond the
+relay's stored position whose log digest is not the chain's there: forged), goes on after its own
+last message, expecting the stream's real last sequence, and warns once per walk. A message forging
+the id of an event not yet published makes JetStream refuse that event as a duplicate: the relay
+takes a duplicate for a refusal and sends the event again, stored once the dedup window has passed.
 
 Each message also carries the hash chain over the whole notification log up to its event
 (:mod:`pathways_infra.log_digest`), so the stream can later prove the store unaltered. The chain's
@@ -123,7 +126,7 @@ class Relay:
         self._mapper = mapper
         self._translate = translate
         self._js = nc.jetstream()
-        self._publisher = PipelinedPublisher(nc)
+        self._publisher = PipelinedPublisher(nc, duplicates_fail=True)  # it sends no id the stream holds
         self._encoder = Encoder(service, mapper, translate)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -274,6 +277,7 @@ class Relay:
         info = await self._js.stream_info(self.stream)
         last_sequence = info.state.last_seq
         highest = await self._highest_notification(conn)
+        stored = await self._stored_position(conn)
         foreign = ForeignMessages()
         republished_through = 0
         sequence = last_sequence
@@ -284,7 +288,7 @@ class Relay:
                 sequence -= 1
                 continue
             headers = last.headers or {}
-            notification = self._own_notification(headers, highest)
+            notification = await self._own_notification(conn, headers, highest, stored)
             if notification is None:
                 foreign.saw(last.subject or "", sequence, headers.get(MSG_ID, ""))
             elif REPUBLISHED in headers:
@@ -302,14 +306,51 @@ class Relay:
         highest = await conn.fetchval(f'SELECT max(notification_id) FROM "{self._events_table}"')
         return int(highest or 0)
 
-    def _own_notification(self, headers: Mapping[str, str], highest: int) -> int | None:
+    async def _own_notification(
+        self, conn: asyncpg.Connection, headers: Mapping[str, str], highest: int, stored: StoredPosition | None
+    ) -> int | None:
         """The notification a message of the relay's came from; None for a message someone else
         published (NATS lets anyone publish on the stream's subjects): its id is not one the relay
-        gives, or names a notification the store does not hold yet."""
-        source, _, notification = headers.get(MSG_ID, "").partition(":")
-        if source != self.service or not notification.isdigit() or int(notification) > highest:
+        gives, names a notification the store does not hold yet, or one beyond what the relay has
+        stored as published without the log digest the relay computed there."""
+        source, _, number = headers.get(MSG_ID, "").partition(":")
+        if source != self.service or not number.isdigit() or int(number) > highest:
             return None
-        return int(notification)
+        notification = int(number)
+        digest = parse_digest(headers.get(LOG_DIGEST))
+        if not await self._chain_agrees(conn, notification, digest, stored):
+            return None
+        return notification
+
+    async def _chain_agrees(
+        self, conn: asyncpg.Connection, notification: int, digest: bytes | None, stored: StoredPosition | None
+    ) -> bool:
+        """Whether a message naming ``notification`` carries the chain's value there, checked from the
+        relay's stored position (over the events between the two). Only a message beyond what the
+        relay stored as published is checked: taken wrongly, it would make the relay skip events.
+        (One before it could only make the relay publish some again, and checking it would disown
+        the relay's own messages if the store were altered since, which ``streams check`` reports.)"""
+        if stored is None or stored.digest is None or notification <= stored.published:
+            return True
+        if digest is None:
+            return False
+        if notification <= stored.scanned:
+            return await self._chain_through(conn, notification, digest, stored.scanned) == stored.digest
+        return await self._chain_through(conn, stored.scanned, stored.digest, notification) == digest
+
+    async def _chain_through(self, conn: asyncpg.Connection, position: int, digest: bytes, through: int) -> bytes:
+        chain = LogChain(position, digest)
+        async for rows in pages(conn, self._events_table, self._batch_size, after=position, through=through):
+            chain.add_rows(rows)
+        return chain.digest
+
+    async def _stored_position(self, conn: asyncpg.Connection) -> StoredPosition | None:
+        row = await conn.fetchrow(
+            "SELECT scanned_through, published_through, log_digest FROM relay_position WHERE stream = $1", self.stream
+        )
+        if row is None:
+            return None
+        return StoredPosition(row["scanned_through"], row["published_through"], row["log_digest"])
 
     def _warn_of(self, foreign: ForeignMessages, position: int) -> None:
         if foreign.count:
@@ -364,6 +405,15 @@ class Relay:
             published,
             log_digest,
         )
+
+
+@dataclass(frozen=True)
+class StoredPosition:
+    """The relay's position as stored after each batch's acks: the chain's value after ``scanned``."""
+
+    scanned: int
+    published: int
+    digest: bytes | None
 
 
 @dataclass

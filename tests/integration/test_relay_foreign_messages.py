@@ -22,10 +22,11 @@ from pathways_infra.publisher import Outgoing
 from pathways_infra.relay import Relay
 from pathways_infra.settings import Settings
 from pathways_infra.stream_audit import audit_stream
-from tests.integration.test_stream_audit import CASES, Relayed, _case, _save, _store_and_relay
+from tests.integration.test_stream_audit import CASES, Relayed, _case, _save, _shorten_dedup_window, _store_and_relay
 
 SUBJECT = "enrollment.v1.participant.enrolled"
 Send = Callable[[Outgoing, str], Awaitable[None]]
+FOREIGN = "Test-Foreign"  # marks the messages these tests publish as someone else
 MORE_CASES = 5
 
 
@@ -79,9 +80,9 @@ async def _relay_ids(js: JetStreamContext) -> list[str]:
             message = await js.get_msg("ENROLLMENT", seq=sequence)
         except NotFoundError:
             continue
-        msg_id = (message.headers or {}).get("Nats-Msg-Id", "")
-        if msg_id.startswith("enrollment:") and msg_id != "enrollment:999998":
-            ids.append(msg_id)
+        headers = message.headers or {}
+        if FOREIGN not in headers:
+            ids.append(headers.get("Nats-Msg-Id", ""))
     return ids
 
 
@@ -102,8 +103,8 @@ def _differences(ids: list[str], expected: list[str]) -> str:
     return f"{len(ids)} of {len(expected)}; missing {missing[:10]}; {duplicated} duplicated; in order: {in_order}"
 
 
-async def _publish_foreign(js: JetStreamContext, payload: bytes, headers: dict[str, str] | None = None) -> int:
-    return (await js.publish(SUBJECT, payload, headers=headers)).seq
+async def _publish_foreign(js: JetStreamContext, payload: bytes, headers: dict[str, str]) -> int:
+    return (await js.publish(SUBJECT, payload, headers={**headers, FOREIGN: "yes"})).seq
 
 
 async def _audit_finds_every_event_once_in_order(relayed: Relayed) -> None:
@@ -191,3 +192,22 @@ async def test_a_garbage_message_at_the_stream_tail_does_not_stop_the_relay(
         await _save_cases(published.database_url, 1)
         await _until_published(published.js, _public_ids(CASES + 2))
     await _audit_finds_every_event_once_in_order(published)
+
+
+@pytest.mark.parametrize("relay_running", [False, True], ids=["before-the-relay-starts", "while-it-runs"])
+async def test_a_message_forging_the_next_id_does_not_take_the_place_of_its_event(
+    published: Relayed, relay_running: bool
+) -> None:
+    """JetStream refuses the relay's own message as a duplicate of the forged one; the relay takes
+    the forged one for foreign (its log digest is not the chain's) and sends its event again once
+    the dedup window has passed."""
+    await _shorten_dedup_window(published.js, 1.0)
+    forged = {"Nats-Msg-Id": "enrollment:82", "Pathways-Log-Digest": "00" * 32}  # the next public event's id
+    async with _relay_running(published.database_url, published.nc) as relay:
+        if relay_running:
+            await asyncio.wait_for(relay.caught_up.wait(), timeout=10)
+        await _publish_foreign(published.js, b'{"forged": true}', forged)
+        await _save_cases(published.database_url, 1)
+        await _until_published(published.js, _public_ids(CASES + 1))
+        await _save_cases(published.database_url, 1)
+        await _until_published(published.js, _public_ids(CASES + 2))
