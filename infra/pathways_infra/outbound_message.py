@@ -32,6 +32,7 @@ It stands after later messages, so it is neither the stream's tail for the relay
 @dataclass(frozen=True, kw_only=True)
 class OutboundMessage(Outgoing):
     notification_id: int
+    message_id: str = ""  # its Nats-Msg-Id, "<service>:<notification id>"
     log_digest: bytes | None = None
 
 
@@ -71,6 +72,7 @@ def build_message(
         headers={},
         encoded_headers=lines.encode(),
         notification_id=recorded.notification_id,
+        message_id=message_id,
         log_digest=log_digest,
     )
 

@@ -4,6 +4,8 @@ nats-py's ``publish_async`` raises a rejected publish's error inside its reply c
 setting it on the future, which then never completes (nats-py 2.16). A relay must learn of every
 rejection, so it publishes with core ``publish`` and a reply subject of its own, and settles each
 future from the reply: a PubAck, an API error, or "no responders" when no stream takes the subject.
+With ``duplicates_fail``, a duplicate is an error too: its message was not stored, the stream
+holding another with its id (for a sender that sends each id once, one someone else published).
 """
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ class _Group:
 
 
 class PipelinedPublisher:
-    def __init__(self, nc: NatsClient) -> None:
+    def __init__(self, nc: NatsClient, *, duplicates_fail: bool = False) -> None:
         self._nc = nc
+        self._duplicates_fail = duplicates_fail
         self._prefix = ""
         self._tokens = itertools.count()
         self._pending: dict[str, _Group] = {}
@@ -132,15 +135,20 @@ class PipelinedPublisher:
         group.answered += 1
         last = group.answered == group.size
         # Only the last ack's sequence is needed; the others are read only if they are not plain acks.
-        if not (last or msg.headers or msg.data[:1] != b"{" or b'"error"' in msg.data):
+        if not (last or msg.headers or msg.data[:1] != b"{" or b'"error"' in msg.data or self._failing_duplicate(msg)):
             return
         del self._pending[token]
         try:
             ack = _ack_in(msg)
+            if ack.duplicate and self._duplicates_fail:
+                raise PublishError(f"the stream holds this message id already, at sequence {ack.sequence} (duplicate)")
         except PublishError as error:
             group.future.set_exception(error)
             return
         group.future.set_result(Acks(count=group.size, last=ack))
+
+    def _failing_duplicate(self, msg: Msg) -> bool:
+        return self._duplicates_fail and b'"duplicate"' in msg.data
 
 
 def _ack_in(msg: Msg) -> Ack:

@@ -10,6 +10,19 @@ Exactly once, in order, without trusting the dedup window: the relay resumes fro
 every later one fails instead of landing out of order; the relay then re-reads the stream's tail and
 goes on from there. Only one relay per service publishes at a time (a PostgreSQL advisory lock).
 
+Foreign messages: NATS has no authentication here, so anyone may publish into the stream. The
+sequence alone does not guard against that: a foreign message taking the slot the first message in
+flight expected refuses that one only, and the next ones, expecting the next slots, would be stored
+after a gap. So every message sent while the one before it is unacknowledged also carries
+``Nats-Expected-Last-Msg-Id`` (the stream's last message must be that one); a refusal then refuses
+everything after it. (A refused message is not stored, so the server's dedup window does not hold
+its id against the resend.) Resuming, the relay walks back from the stream's end past messages it did
+not publish (an id not "<service>:<n>"; an n beyond the store's last notification; or an n beyond the
+relay's stored position whose log digest is not the chain's there: forged), goes on after its own
+last message, expecting the stream's real last sequence, and warns once per walk. A message forging
+the id of an event not yet published makes JetStream refuse that event as a duplicate: the relay
+takes a duplicate for a refusal and sends the event again, stored once the dedup window has passed.
+
 Each message also carries the hash chain over the whole notification log up to its event
 (:mod:`pathways_infra.log_digest`), so the stream can later prove the store unaltered. The chain's
 value is stored with the relay's position and is in the stream's last message, so a restart goes on
@@ -61,13 +74,23 @@ ALTER TABLE relay_position ADD COLUMN IF NOT EXISTS log_digest bytea
 
 
 EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
+EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
 
 
-def expect_in_order(messages: Sequence[OutboundMessage], *, last_sequence: int) -> int:
-    """Each message is stored only if the stream then ends with the one before it; returns where
-    the stream will end once all are stored."""
+def expect_in_order(messages: Sequence[OutboundMessage], *, last_sequence: int, after: str = "") -> int:
+    """Each message is stored only if the stream then ends at the sequence the one before it will
+    have and, when the one before it has a message id, with that message (``after`` for the first:
+    the message id of the one sent before these, if it is not yet known to be stored); returns where
+    the stream will end once all are stored.
+
+    The sequence alone is not enough: a foreign message taking the first one's slot refuses only the
+    first, and the next ones expect the next slots, so they would be stored with a gap before them."""
+    previous = after
     for message in messages:
         message.headers[EXPECTED_LAST_SEQUENCE] = str(last_sequence)
+        if previous:
+            message.headers[EXPECTED_LAST_MSG_ID] = previous
+        previous = message.message_id
         last_sequence += 1
     return last_sequence
 
@@ -103,7 +126,7 @@ class Relay:
         self._mapper = mapper
         self._translate = translate
         self._js = nc.jetstream()
-        self._publisher = PipelinedPublisher(nc)
+        self._publisher = PipelinedPublisher(nc, duplicates_fail=True)  # it sends no id the stream holds
         self._encoder = Encoder(service, mapper, translate)
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -148,7 +171,7 @@ class Relay:
         batch and PostgreSQL reads the next, this process translates the one in between."""
         positions = await asyncpg.connect(self._database_url, server_settings=self._application)
         try:
-            tail = await self._stream_tail()
+            tail = await self._stream_tail(conn)
             position, digest = await self._resume_position(positions, tail)
             self._chain = await self._chain_at(conn, position, digest)
             failures = 0
@@ -162,7 +185,7 @@ class Relay:
                     delay = min(0.1 * 2**failures, 10.0)
                     log.warning("relay %s: %s; resuming from the stream's tail in %.1fs", self.service, error, delay)
                     await wait_until(stop, timeout=delay)
-                    tail = await self._stream_tail()
+                    tail = await self._stream_tail(conn)
                     position = tail.last_notification_id
                     self._chain = await self._chain_at(conn, position, tail.log_digest)
         finally:
@@ -192,7 +215,7 @@ class Relay:
                     continue
                 self.caught_up.clear()
                 messages = self._encoder.encode(fetched.rows, self._chain)
-                sent, predicted = await self._send(messages, predicted)
+                sent, predicted = await self._send(messages, predicted, unconfirmed=_unconfirmed(in_flight))
                 position = fetched.scanned
                 in_flight.append(InFlight(sent, scanned=position, tail=predicted, log_digest=self._chain.digest))
                 while len(in_flight) > MAX_BATCHES_IN_FLIGHT or (in_flight and in_flight[0].answered()):
@@ -222,11 +245,14 @@ class Relay:
         return await rows_after(conn, self._events_table, after, self._batch_size)
 
     async def _send(
-        self, messages: Sequence[OutboundMessage], predicted: StreamTail
+        self, messages: Sequence[OutboundMessage], predicted: StreamTail, *, unconfirmed: bool
     ) -> tuple[asyncio.Future[Acks] | None, StreamTail]:
+        """``unconfirmed``: the stream's predicted last message is one of ours not yet acknowledged,
+        so these go in only after it (once acknowledged, its sequence is enough)."""
         if not messages:  # none of the events scanned is public
             return None, predicted
-        expected = expect_in_order(messages, last_sequence=predicted.last_sequence)
+        after = self._message_id(predicted.last_notification_id) if unconfirmed else ""
+        expected = expect_in_order(messages, last_sequence=predicted.last_sequence, after=after)
         acks = await self._publisher.send_each(messages)
         last = messages[-1]
         return acks, StreamTail(expected, last.notification_id, last.log_digest)
@@ -244,13 +270,17 @@ class Relay:
         )
         return tail
 
-    async def _stream_tail(self) -> StreamTail:
+    async def _stream_tail(self, conn: asyncpg.Connection) -> StreamTail:
         """Where the stream ends, and the notification of its last message the relay published in
-        order (messages republished from the store later stand after it, out of order)."""
+        order (messages republished from the store later stand after it, out of order, and messages
+        anyone else published into the stream are passed over)."""
         info = await self._js.stream_info(self.stream)
         last_sequence = info.state.last_seq
-        sequence = last_sequence
+        highest = await self._highest_notification(conn)
+        stored = await self._stored_position(conn)
+        foreign = ForeignMessages()
         republished_through = 0
+        sequence = last_sequence
         while info.state.messages and sequence >= info.state.first_seq:
             try:
                 last = await self._js.get_msg(self.stream, seq=sequence)
@@ -258,22 +288,81 @@ class Relay:
                 sequence -= 1
                 continue
             headers = last.headers or {}
-            notification = self._notification_of(headers)
-            if REPUBLISHED in headers:
+            notification = await self._own_notification(conn, headers, highest, stored)
+            if notification is None:
+                foreign.saw(last.subject or "", sequence, headers.get(MSG_ID, ""))
+            elif REPUBLISHED in headers:
                 republished_through = max(republished_through, notification)
-                sequence -= 1
-                continue
-            return StreamTail(last_sequence, notification, parse_digest(headers.get(LOG_DIGEST)))
+            else:
+                self._warn_of(foreign, notification)
+                return StreamTail(last_sequence, notification, parse_digest(headers.get(LOG_DIGEST)))
+            sequence -= 1
         # Purged by an operator, who republished from the store what the relay had published (all of
         # it, or the part up to here): go on after that. Empty: everything is published again.
+        self._warn_of(foreign, republished_through)
         return StreamTail(last_sequence, republished_through)
 
-    def _notification_of(self, headers: Mapping[str, str]) -> int:
-        msg_id = headers.get(MSG_ID, "")
-        source, _, notification = msg_id.partition(":")
-        if source != self.service or not notification.isdigit():
-            raise RuntimeError(f"stream {self.stream} ends with a message the relay did not publish: {msg_id!r}")
-        return int(notification)
+    async def _highest_notification(self, conn: asyncpg.Connection) -> int:
+        highest = await conn.fetchval(f'SELECT max(notification_id) FROM "{self._events_table}"')
+        return int(highest or 0)
+
+    async def _own_notification(
+        self, conn: asyncpg.Connection, headers: Mapping[str, str], highest: int, stored: StoredPosition | None
+    ) -> int | None:
+        """The notification a message of the relay's came from; None for a message someone else
+        published (NATS lets anyone publish on the stream's subjects): its id is not one the relay
+        gives, names a notification the store does not hold yet, or one beyond what the relay has
+        stored as published without the log digest the relay computed there."""
+        source, _, number = headers.get(MSG_ID, "").partition(":")
+        if source != self.service or not number.isdigit() or int(number) > highest:
+            return None
+        notification = int(number)
+        digest = parse_digest(headers.get(LOG_DIGEST))
+        if not await self._chain_agrees(conn, notification, digest, stored):
+            return None
+        return notification
+
+    async def _chain_agrees(
+        self, conn: asyncpg.Connection, notification: int, digest: bytes | None, stored: StoredPosition | None
+    ) -> bool:
+        """Whether a message naming ``notification`` carries the chain's value there, checked from the
+        relay's stored position (over the events between the two). Only a message beyond what the
+        relay stored as published is checked: taken wrongly, it would make the relay skip events.
+        (One before it could only make the relay publish some again, and checking it would disown
+        the relay's own messages if the store were altered since, which ``streams check`` reports.)"""
+        if stored is None or stored.digest is None or notification <= stored.published:
+            return True
+        if digest is None:
+            return False
+        if notification <= stored.scanned:
+            return await self._chain_through(conn, notification, digest, stored.scanned) == stored.digest
+        return await self._chain_through(conn, stored.scanned, stored.digest, notification) == digest
+
+    async def _chain_through(self, conn: asyncpg.Connection, position: int, digest: bytes, through: int) -> bytes:
+        chain = LogChain(position, digest)
+        async for rows in pages(conn, self._events_table, self._batch_size, after=position, through=through):
+            chain.add_rows(rows)
+        return chain.digest
+
+    async def _stored_position(self, conn: asyncpg.Connection) -> StoredPosition | None:
+        row = await conn.fetchrow(
+            "SELECT scanned_through, published_through, log_digest FROM relay_position WHERE stream = $1", self.stream
+        )
+        if row is None:
+            return None
+        return StoredPosition(row["scanned_through"], row["published_through"], row["log_digest"])
+
+    def _warn_of(self, foreign: ForeignMessages, position: int) -> None:
+        if foreign.count:
+            log.warning(
+                "relay %s: stream %s holds %d message(s) the relay did not publish after its own last one, "
+                "the latest on %s at sequence %d (Nats-Msg-Id %r); someone else publishes into the stream; "
+                "going on after notification %d",
+                self.service, self.stream, foreign.count, foreign.subject, foreign.sequence, foreign.msg_id, position,
+            )  # fmt: skip
+
+    def _message_id(self, notification: int) -> str:
+        return f"{self.service}:{notification}"
 
     async def _resume_position(self, conn: asyncpg.Connection, tail: StreamTail) -> tuple[int, bytes | None]:
         """Where to go on from, and the chain's value there if it is known."""
@@ -316,6 +405,35 @@ class Relay:
             published,
             log_digest,
         )
+
+
+@dataclass(frozen=True)
+class StoredPosition:
+    """The relay's position as stored after each batch's acks: the chain's value after ``scanned``."""
+
+    scanned: int
+    published: int
+    digest: bytes | None
+
+
+@dataclass
+class ForeignMessages:
+    """Messages in the stream the relay did not publish, seen walking back from its end."""
+
+    count: int = 0
+    subject: str = ""
+    sequence: int = 0
+    msg_id: str = ""
+
+    def saw(self, subject: str, sequence: int, msg_id: str) -> None:
+        if not self.count:  # the latest is the one named
+            self.subject, self.sequence, self.msg_id = subject, sequence, msg_id
+        self.count += 1
+
+
+def _unconfirmed(in_flight: Sequence[InFlight]) -> bool:
+    """Whether a message sent is not yet acknowledged."""
+    return any(pending.acks is not None for pending in in_flight)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathways_infra.settings import Settings
 def _messages(subject: str, numbers: range) -> list[OutboundMessage]:
     return [
         OutboundMessage(subject=subject, payload=b'{"n": %d}' % n, headers={"Nats-Msg-Id": f"test:{n}"},
-                        notification_id=n)
+                        notification_id=n, message_id=f"test:{n}")
         for n in numbers
     ]  # fmt: skip
 
@@ -73,6 +73,38 @@ async def test_a_message_that_would_land_out_of_order_is_refused_and_so_is_every
         await (await publisher.send_each(messages))
 
     assert await _stored(js, name) == [b'{"n": %d}' % n for n in range(1, 5)]
+
+
+async def test_a_foreign_message_taking_the_slot_of_one_in_flight_refuses_it_and_every_later_one(
+    stream: tuple[PipelinedPublisher, JetStreamContext, str],
+) -> None:
+    """The sequence alone would refuse only the first: the next ones expect the next slots."""
+    publisher, js, name = stream
+    await (await publisher.send_each(_messages(f"{name.lower()}.events", range(1, 3))))  # the stream ends at 2
+    messages = _messages(f"{name.lower()}.events", range(3, 8))
+    expect_in_order(messages, last_sequence=2)
+    await js.publish(f"{name.lower()}.events", b"foreign")  # someone else's message takes sequence 3
+
+    with pytest.raises(PublishError, match="wrong last sequence"):
+        await (await publisher.send_each(messages))
+
+    assert await _stored(js, name) == [b'{"n": 1}', b'{"n": 2}', b"foreign"]
+
+
+async def test_with_duplicates_failing_a_message_whose_id_the_stream_holds_is_a_refusal(
+    stream: tuple[PipelinedPublisher, JetStreamContext, str], settings: Settings
+) -> None:
+    _, js, name = stream
+    nc = await nats.connect(settings.nats_url or "")
+    strict = PipelinedPublisher(nc, duplicates_fail=True)
+    await strict.start()
+    try:
+        await js.publish(f"{name.lower()}.events", b"forged", headers={"Nats-Msg-Id": "test:2"})
+        with pytest.raises(PublishError, match="duplicate"):
+            await (await strict.send_each(_messages(f"{name.lower()}.events", range(1, 4))))
+    finally:
+        await strict.close()
+        await nc.close()
 
 
 async def test_a_subject_no_stream_takes_is_reported_not_waited_for(
