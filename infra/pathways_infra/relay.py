@@ -212,6 +212,7 @@ class Relay:
                     while in_flight:
                         tail = await self._settle(positions, in_flight.popleft())
                     self.caught_up.set()
+                    self.failing = ""  # all published: whatever failed before went through since
                     continue
                 self.caught_up.clear()
                 messages = self._encoder.encode(fetched.rows, self._chain)
