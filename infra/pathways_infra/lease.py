@@ -6,8 +6,9 @@ PostgreSQL restart, a killed or cut connection), and a standby may take it the n
 holder watches its session and gives the consumers up as soon as the session is gone, and a replica
 taking the lock over waits a grace period before consuming, long enough for the old holder to have
 noticed. A holder frozen for longer than that (a stopped process, a paused VM) cannot notice anything
-until it wakes, with batches in hand: so every consumer transaction is *fenced*. It checks, just before
-it commits, that the lock still belongs to this replica's session, and commits nothing otherwise.
+until it wakes, with batches in hand: so every consumer transaction is *fenced*. Each replica takes a
+new epoch as it takes the lock, and a consumer transaction checks, just before it commits, that the
+epoch is still its replica's, and commits nothing otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import asyncpg
 
@@ -35,15 +35,15 @@ SELECT EXISTS (
     WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = 0 AND objid = $1::bigint::oid AND granted
 )"""
 
-# A session is its backend's pid and start time (a pid alone may be reused by a later session).
-_HOLDS = """SELECT EXISTS (
-    SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-    WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = {key}::bigint::oid AND l.objsubid = 1
-      AND l.granted AND l.pid = {pid} AND a.backend_start = {started}
-)"""
-HOLDS_LEASE_ASYNCPG = _HOLDS.format(key="$1", pid="$2", started="$3")
-HOLDS_LEASE_PSYCOPG = _HOLDS.format(key="%s", pid="%s", started="%s")
-SESSION = "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+# Each holder of the lock takes the next epoch as it takes the lock; a consumer transaction commits
+# only while the epoch is still its replica's (a primary-key read: it runs in every consumer batch).
+EPOCH_DDL = "CREATE TABLE IF NOT EXISTS consumers_lease (service text PRIMARY KEY, epoch bigint NOT NULL)"
+TAKE_EPOCH = (
+    "INSERT INTO consumers_lease AS l (service, epoch) VALUES ($1, 1) "
+    "ON CONFLICT (service) DO UPDATE SET epoch = l.epoch + 1 RETURNING epoch"
+)
+HOLDS_LEASE_ASYNCPG = "SELECT EXISTS (SELECT 1 FROM consumers_lease WHERE service = $1 AND epoch = $2)"
+HOLDS_LEASE_PSYCOPG = "SELECT EXISTS (SELECT 1 FROM consumers_lease WHERE service = %s AND epoch = %s)"
 
 
 class LeaseLostError(Exception):
@@ -52,14 +52,13 @@ class LeaseLostError(Exception):
 
 @dataclass(frozen=True)
 class Fence:
-    """The session holding the consumers' lock, as a consumer's transaction checks it before committing."""
+    """The epoch this replica took with the consumers' lock, as its consumer transactions check it."""
 
-    key: int
-    pid: int
-    backend_start: datetime
+    service: str
+    epoch: int
 
-    def params(self) -> tuple[int, int, datetime]:
-        return self.key, self.pid, self.backend_start
+    def params(self) -> tuple[str, int]:
+        return self.service, self.epoch
 
 
 FenceSource = Callable[[], Fence | None]
@@ -99,9 +98,8 @@ class ConsumersLease:
             self._fence = None
         held = bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key))
         if held and self._fence is None:
-            session = await self._conn.fetchrow(SESSION)
-            assert session is not None
-            self._fence = Fence(self.key, session["pid"], session["backend_start"])
+            await self._conn.execute(EPOCH_DDL)
+            self._fence = Fence(self.service, int(await self._conn.fetchval(TAKE_EPOCH, self.service)))
         return held
 
     def fence(self) -> Fence | None:
