@@ -22,23 +22,12 @@ from pathways_infra.publisher import Outgoing
 from pathways_infra.relay import Relay
 from pathways_infra.settings import Settings
 from pathways_infra.stream_audit import audit_stream
-from tests.integration.test_stream_audit import CASES, Relayed, _case, _save, _shorten_dedup_window, _store_and_relay
+from tests.integration.test_stream_audit import CASES, Relayed, _case, _save, _shorten_dedup_window, store_and_relay
 
 SUBJECT = "enrollment.v1.participant.enrolled"
 Send = Callable[[Outgoing, str], Awaitable[None]]
 FOREIGN = "Test-Foreign"  # marks the messages these tests publish as someone else
 MORE_CASES = 5
-
-
-@pytest.fixture
-async def published(settings: Settings) -> AsyncIterator[Relayed]:
-    """The enrollment store's ``CASES`` cases are in the stream; no relay runs."""
-    assert settings.nats_url
-    nc = await nats.connect(settings.nats_url)
-    try:
-        yield Relayed(settings, *await _store_and_relay(settings, nc), nc)
-    finally:
-        await nc.close()
 
 
 @asynccontextmanager
@@ -146,7 +135,7 @@ async def test_foreign_messages_landing_among_batches_in_flight_lose_no_event(
     nc = await nats.connect(settings.nats_url)
     intruder = await nats.connect(settings.nats_url)
     try:
-        relayed = Relayed(settings, *await _store_and_relay(settings, nc), nc)
+        relayed = Relayed(settings, *await store_and_relay(settings, nc), nc)
         await _save_cases(relayed.database_url, MORE_CASES * 8)
         # Batches of 10 stored events are 5 messages: before the first of one, in the middle of the next,
         # before the last of another (the batch after it goes in only after that last one).
@@ -164,50 +153,50 @@ async def test_foreign_messages_landing_among_batches_in_flight_lose_no_event(
 
 @pytest.mark.parametrize("relay_running", [False, True], ids=["before-the-relay-starts", "while-it-runs"])
 async def test_a_forged_message_id_at_the_stream_tail_does_not_make_the_relay_skip_events(
-    published: Relayed, relay_running: bool
+    relayed: Relayed, relay_running: bool
 ) -> None:
     forged = {"Nats-Msg-Id": "enrollment:999998", "Pathways-Log-Digest": "00" * 32}
-    async with _relay_running(published.database_url, published.nc) as relay:
+    async with _relay_running(relayed.database_url, relayed.nc) as relay:
         if relay_running:
             await asyncio.wait_for(relay.caught_up.wait(), timeout=10)
-        await _publish_foreign(published.js, b'{"forged": true}', forged)
-        await _save_cases(published.database_url, MORE_CASES)
-        await _until_published(published.js, _public_ids(CASES + MORE_CASES))
-    await _audit_finds_every_event_once_in_order(published)
+        await _publish_foreign(relayed.js, b'{"forged": true}', forged)
+        await _save_cases(relayed.database_url, MORE_CASES)
+        await _until_published(relayed.js, _public_ids(CASES + MORE_CASES))
+    await _audit_finds_every_event_once_in_order(relayed)
 
 
 @pytest.mark.parametrize("relay_running", [False, True], ids=["before-the-relay-starts", "while-it-runs"])
 async def test_a_garbage_message_at_the_stream_tail_does_not_stop_the_relay(
-    published: Relayed, relay_running: bool
+    relayed: Relayed, relay_running: bool
 ) -> None:
     garbage = {"Nats-Msg-Id": "enrollment-fake", "ce-type": "nonsense"}
     if not relay_running:
-        await _publish_foreign(published.js, b"\x00garbage", garbage)
-    async with _relay_running(published.database_url, published.nc) as relay:
+        await _publish_foreign(relayed.js, b"\x00garbage", garbage)
+    async with _relay_running(relayed.database_url, relayed.nc) as relay:
         if relay_running:
             await asyncio.wait_for(relay.caught_up.wait(), timeout=10)
-            await _publish_foreign(published.js, b"\x00garbage", garbage)
-        await _save_cases(published.database_url, 1)
-        await _until_published(published.js, _public_ids(CASES + 1))
-        await _save_cases(published.database_url, 1)
-        await _until_published(published.js, _public_ids(CASES + 2))
-    await _audit_finds_every_event_once_in_order(published)
+            await _publish_foreign(relayed.js, b"\x00garbage", garbage)
+        await _save_cases(relayed.database_url, 1)
+        await _until_published(relayed.js, _public_ids(CASES + 1))
+        await _save_cases(relayed.database_url, 1)
+        await _until_published(relayed.js, _public_ids(CASES + 2))
+    await _audit_finds_every_event_once_in_order(relayed)
 
 
 @pytest.mark.parametrize("relay_running", [False, True], ids=["before-the-relay-starts", "while-it-runs"])
 async def test_a_message_forging_the_next_id_does_not_take_the_place_of_its_event(
-    published: Relayed, relay_running: bool
+    relayed: Relayed, relay_running: bool
 ) -> None:
     """JetStream refuses the relay's own message as a duplicate of the forged one; the relay takes
     the forged one for foreign (its log digest is not the chain's) and sends its event again once
     the dedup window has passed."""
-    await _shorten_dedup_window(published.js, 1.0)
+    await _shorten_dedup_window(relayed.js, 1.0)
     forged = {"Nats-Msg-Id": "enrollment:82", "Pathways-Log-Digest": "00" * 32}  # the next public event's id
-    async with _relay_running(published.database_url, published.nc) as relay:
+    async with _relay_running(relayed.database_url, relayed.nc) as relay:
         if relay_running:
             await asyncio.wait_for(relay.caught_up.wait(), timeout=10)
-        await _publish_foreign(published.js, b'{"forged": true}', forged)
-        await _save_cases(published.database_url, 1)
-        await _until_published(published.js, _public_ids(CASES + 1))
-        await _save_cases(published.database_url, 1)
-        await _until_published(published.js, _public_ids(CASES + 2))
+        await _publish_foreign(relayed.js, b'{"forged": true}', forged)
+        await _save_cases(relayed.database_url, 1)
+        await _until_published(relayed.js, _public_ids(CASES + 1))
+        await _save_cases(relayed.database_url, 1)
+        await _until_published(relayed.js, _public_ids(CASES + 2))

@@ -8,14 +8,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import asyncpg
-import nats
-import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
@@ -77,7 +74,7 @@ class Relayed:
         return self.nc.jetstream()
 
 
-async def _store_and_relay(settings: Settings, nc: NatsClient) -> tuple[str, str]:
+async def store_and_relay(settings: Settings, nc: NatsClient) -> tuple[str, str]:
     """The database's url and events table, once the store holds ``CASES`` cases and the stream their events."""
     js = nc.jetstream()
     assert settings.database_url
@@ -123,16 +120,6 @@ async def _relay_until(database_url: str, nc: NatsClient, *, published: int) -> 
         await task  # stores the relay's position on the way out
     finally:
         store.close()
-
-
-@pytest.fixture
-async def relayed(settings: Settings) -> AsyncIterator[Relayed]:
-    assert settings.nats_url
-    nc = await nats.connect(settings.nats_url)
-    try:
-        yield Relayed(settings, *await _store_and_relay(settings, nc), nc)
-    finally:
-        await nc.close()
 
 
 async def _audit(relayed: Relayed) -> StreamAudit:
