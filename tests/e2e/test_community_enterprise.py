@@ -66,6 +66,7 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
             "enrollment_ids": [founder.enrollment_id],
             "members_count": 5,
             "products": ["silk scarf"],
+            "started_on": "2025-10-01",  # before the channel and the registration below
         }
         enterprise_id = created(await outcomes.post("/enterprises", json=start))["id"]
         path = f"/enterprises/{enterprise_id}"

@@ -207,6 +207,7 @@ async def self_employed_online(system: RunningSystem, project_id: str) -> tuple[
         "project_id": project_id,
         "enrollment_ids": [enrolled.enrollment_id],
         "members_count": 2,
+        "started_on": "2025-12-20",  # before its online channel opened
     }
     enterprise_id: str = created(await outcomes.post("/enterprises", json=shop))["id"]
     channel = {"channel": "Shopee", "opened_on": "2026-01-10"}

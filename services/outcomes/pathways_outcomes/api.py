@@ -97,14 +97,18 @@ async def miss_follow_up(
 
 @router.post("/cases/{enrollment_id}/income", tags=["outcomes"], **ACCEPTED)
 async def observe_income(enrollment_id: UUID, command: ObserveIncome, app: App, context: Context, once: Once) -> Any:
-    """Record a monthly income observed at a completed follow-up (by default the latest one)."""
+    """Record a monthly income observed at a completed follow-up (by default the latest one), once it was due."""
     occurred = happened_on(context, command.observed_on)
     return await once(lambda claim: app.observe_income(enrollment_id, command, occurred, idempotency=claim))
 
 
 @router.post("/cases/{enrollment_id}/closure", tags=["outcomes"], **ACCEPTED)
 async def close_case(enrollment_id: UUID, command: CloseCase, app: App, context: Context, once: Once) -> Any:
-    """Close a case whose training is over; its unanswered follow-ups become missed."""
+    """Close a case whose training is over; its unanswered follow-ups become missed.
+
+    It closes no earlier than the latest day the case knows of (training's end, a withdrawal, an answered
+    follow-up, an observation).
+    """
     occurred = happened_on(context, command.closed_on)
     return await once(lambda claim: app.close_case(enrollment_id, command, occurred, idempotency=claim))
 
@@ -223,7 +227,7 @@ async def go_dormant(enterprise_id: UUID, command: GoDormant, app: App, context:
 async def dissolve_enterprise(
     enterprise_id: UUID, command: DissolveEnterprise, app: App, context: Context, once: Once
 ) -> Any:
-    """The enterprise is dissolved; it takes no further change."""
+    """The enterprise is dissolved, no earlier than the last day anything happened to it; it takes no further change."""
     occurred = happened_on(context, command.dissolved_on)
     return await once(lambda claim: app.dissolve_enterprise(enterprise_id, command, occurred, idempotency=claim))
 

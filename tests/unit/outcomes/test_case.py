@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from pathways_outcomes.domain.case import (
     ClosureReason,
     FollowUpCompleted,
     FollowUpMissed,
+    IncomeObserved,
     TrainingCompletionNoted,
     TrainingResult,
     close_case,
@@ -36,6 +38,7 @@ from tests.unit.outcomes.given import (
     baseline,
     closed,
     dropped,
+    employed,
     follow_up_completed,
     given,
     scheduled,
@@ -364,6 +367,50 @@ def test_a_case_still_in_training_is_not_closed_yet(state: Case | None) -> None:
         rule="training-must-be-completed",
         retryable=True,
     )
+
+
+MISSED_IN_AUGUST = FollowUpMissed(
+    enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=6, missed_on=date(2024, 8, 1)
+)
+INCOME_IN_MAY = IncomeObserved(
+    enrollment_id=ENROLLMENT,
+    participant_id=PARTICIPANT,
+    at_month=3,
+    monthly_income_thb=Decimal(8000),
+    observed_on=date(2024, 5, 10),
+)
+EMPLOYMENT_IN_MARCH = replace(employed(None), observed_on=date(2024, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("history", "last_fact"),
+    [
+        ((scheduled(),), COMPLETED_ON),
+        ((dropped(),), date(2023, 12, 1)),
+        ((scheduled(), withdrawn(on=date(2024, 5, 1))), date(2024, 5, 1)),
+        ((scheduled(), follow_up_completed(3)), DUE[3]),
+        ((scheduled(), MISSED_IN_AUGUST), date(2024, 8, 1)),
+        ((scheduled(), EMPLOYMENT_IN_MARCH), date(2024, 3, 1)),
+        ((scheduled(), follow_up_completed(3), INCOME_IN_MAY), date(2024, 5, 10)),
+    ],
+    ids=["completion", "dropout", "withdrawal", "follow-up-completed", "follow-up-missed", "employment", "income"],
+)
+def test_a_case_closes_no_earlier_than_the_last_fact_it_knows_of(history: tuple[object, ...], last_fact: date) -> None:
+    state = given(evolve_case, *history)
+
+    def close(day: date) -> list[CaseClosed]:
+        return close_case(state, enrollment_id=ENROLLMENT, closed_on=day, reason=ClosureReason.OTHER)
+
+    day_before = last_fact - timedelta(days=1)
+    error = then_rejected(lambda: close(day_before), rule="closed-before-last-fact")
+    assert str(last_fact) in str(error) and str(day_before) in str(error)
+    assert close(last_fact), "the same day is fine"
+
+
+def test_a_fact_stored_without_its_day_does_not_hold_the_closure_back() -> None:
+    state = given(evolve_case, scheduled(), employed(None))
+
+    assert close_case(state, enrollment_id=ENROLLMENT, closed_on=COMPLETED_ON, reason=ClosureReason.OTHER)
 
 
 def test_a_case_does_not_follow_from_an_outcome_before_it_exists() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -264,13 +264,15 @@ def test_only_a_forming_enterprise_registers(after: tuple[object, ...]) -> None:
     )
 
 
-@pytest.mark.parametrize("after", [(REGISTERED,), (REGISTERED, OPERATING, DORMANT)])
-def test_a_registered_or_dormant_enterprise_operates(after: tuple[object, ...]) -> None:
+@pytest.mark.parametrize(
+    ("after", "day"), [((REGISTERED,), date(2024, 4, 2)), ((REGISTERED, OPERATING, DORMANT), date(2024, 11, 1))]
+)
+def test_a_registered_or_dormant_enterprise_operates(after: tuple[object, ...], day: date) -> None:
     state = given(evolve_enterprise, started(), *after)
 
-    events = begin_operating(state, enterprise_id=ENTERPRISE, began_on=date(2024, 4, 2))
+    events = begin_operating(state, enterprise_id=ENTERPRISE, began_on=day)
 
-    assert events == [OPERATING]
+    assert events == [EnterpriseBeganOperating(enterprise_id=ENTERPRISE, began_on=day)]
     enterprise = given(evolve_enterprise, started(), *after, *events)
     assert enterprise is not None
     assert enterprise.status is EnterpriseStatus.OPERATING
@@ -342,3 +344,100 @@ def test_a_dissolved_enterprise_takes_no_change(when: Callable[[Enterprise | Non
 @pytest.mark.parametrize("when", COMMANDS)
 def test_commands_need_an_existing_enterprise(when: Callable[[Enterprise | None], object]) -> None:
     then_rejected(lambda: when(None), rule="must-exist")
+
+
+# --- days in order ---
+
+BEFORE_START = STARTED_ON - timedelta(days=1)
+ON_A_FORMING_ENTERPRISE: list[Callable[[Enterprise | None, date], object]] = [
+    lambda s, day: join_enterprise(
+        s, enterprise_id=ENTERPRISE, enrollment_id=SECOND, case=completed_case(SECOND), joined_on=day
+    ),
+    lambda s, day: count_members(s, enterprise_id=ENTERPRISE, members_count=20, counted_on=day),
+    lambda s, day: add_product(s, enterprise_id=ENTERPRISE, product="new", added_on=day),
+    lambda s, day: open_online_sales_channel(s, enterprise_id=ENTERPRISE, channel="LINE", opened_on=day),
+    lambda s, day: register_enterprise(s, enterprise_id=ENTERPRISE, registration_number="x", registered_on=day),
+    lambda s, day: dissolve_enterprise(s, enterprise_id=ENTERPRISE, dissolved_on=day, reason="x"),
+]
+
+
+@pytest.mark.parametrize("when", ON_A_FORMING_ENTERPRISE)
+def test_nothing_happens_to_an_enterprise_before_it_started(when: Callable[[Enterprise | None, date], object]) -> None:
+    state = given(evolve_enterprise, started())
+
+    error = then_rejected(lambda: when(state, BEFORE_START), rule="enterprise-not-started-yet")
+    assert str(STARTED_ON) in str(error) and str(BEFORE_START) in str(error)
+    assert when(state, STARTED_ON), "the day it started is fine"
+
+
+@pytest.mark.parametrize(
+    ("history", "since", "when"),
+    [
+        (
+            (REGISTERED,),
+            REGISTERED.registered_on,
+            lambda s, day: begin_operating(s, enterprise_id=ENTERPRISE, began_on=day),
+        ),
+        (
+            (REGISTERED, OPERATING),
+            OPERATING.began_on,
+            lambda s, day: go_dormant(s, enterprise_id=ENTERPRISE, dormant_on=day),
+        ),
+        (
+            (REGISTERED, OPERATING, DORMANT),
+            DORMANT.dormant_on,
+            lambda s, day: begin_operating(s, enterprise_id=ENTERPRISE, began_on=day),
+        ),
+    ],
+    ids=["operating-before-registered", "dormant-before-operating", "operating-again-before-dormant"],
+)
+def test_the_status_changes_no_earlier_than_the_day_it_took_its_current_one(
+    history: tuple[object, ...], since: date, when: Callable[[Enterprise | None, date], object]
+) -> None:
+    state = given(evolve_enterprise, started(), *history)
+
+    error = then_rejected(lambda: when(state, since - timedelta(days=1)), rule="status-change-before-current-status")
+    assert str(since) in str(error)
+    assert when(state, since), "the same day is fine"
+
+
+def test_members_products_and_channels_may_be_recorded_late() -> None:
+    state = given(evolve_enterprise, started(), REGISTERED, OPERATING)
+    before_registering = date(2024, 3, 20)
+
+    assert add_product(state, enterprise_id=ENTERPRISE, product="dyed bag", added_on=before_registering)
+    assert count_members(state, enterprise_id=ENTERPRISE, members_count=11, counted_on=before_registering)
+    assert open_online_sales_channel(state, enterprise_id=ENTERPRISE, channel="LINE", opened_on=before_registering)
+
+
+PRODUCT_IN_JUNE = EnterpriseProductAdded(enterprise_id=ENTERPRISE, product="dyed bag", added_on=date(2024, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("history", "last_change"),
+    [((PRODUCT_IN_JUNE,), date(2024, 6, 1)), ((REGISTERED, OPERATING, DORMANT, PRODUCT_IN_JUNE), date(2024, 10, 1))],
+    ids=["after-a-product", "after-going-dormant"],
+)
+def test_an_enterprise_is_dissolved_no_earlier_than_its_last_change(
+    history: tuple[object, ...], last_change: date
+) -> None:
+    state = given(evolve_enterprise, started(), *history)
+
+    def dissolve(day: date) -> list[EnterpriseDissolved]:
+        return dissolve_enterprise(state, enterprise_id=ENTERPRISE, dissolved_on=day, reason="members left")
+
+    error = then_rejected(lambda: dissolve(last_change - timedelta(days=1)), rule="dissolved-before-last-change")
+    assert str(last_change) in str(error)
+    assert dissolve(last_change), "the same day is fine"
+
+
+def test_an_enterprise_stored_with_days_out_of_order_still_reads() -> None:
+    dissolved_before_it_started = EnterpriseDissolved(
+        enterprise_id=ENTERPRISE, dissolved_on=BEFORE_START, reason="members left"
+    )
+    history = (started(), PRODUCT_IN_JUNE, REGISTERED, dissolved_before_it_started)
+
+    enterprise = given(evolve_enterprise, *history)
+
+    assert enterprise is not None
+    assert (enterprise.status, enterprise.last_changed_on) == (EnterpriseStatus.DISSOLVED, date(2024, 6, 1))

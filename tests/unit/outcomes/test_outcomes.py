@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +14,14 @@ from pathways_outcomes.domain.case import (
     Case,
     EmploymentRecorded,
     EmploymentType,
+    FollowUpCompleted,
     TrainingCompletionNoted,
     evolve_case,
     observe_income,
     record_employment,
 )
 from tests.unit.outcomes.given import (
+    COMPLETED_ON,
     DUE,
     ENROLLMENT,
     PARTICIPANT,
@@ -182,6 +184,48 @@ def test_income_is_not_negative() -> None:
         ),
         rule="income-must-not-be-negative",
     )
+
+
+# --- what a follow-up found is observed once it is due ---
+
+DAY_BEFORE_DUE = DUE[3] - timedelta(days=1)
+AT_THE_3_MONTH_FOLLOW_UP: list[Callable[[Case | None, date], object]] = [
+    lambda s, day: record_employment(s, enrollment_id=ENROLLMENT, follow_up_month=3, observed_on=day, **JOB),
+    lambda s, day: observe_income(
+        s, enrollment_id=ENROLLMENT, at_month=3, monthly_income_thb=Decimal(8000), observed_on=day
+    ),
+    lambda s, day: observe_income(
+        s, enrollment_id=ENROLLMENT, at_month=None, monthly_income_thb=Decimal(8000), observed_on=day
+    ),
+]
+
+
+@pytest.mark.parametrize("when", AT_THE_3_MONTH_FOLLOW_UP, ids=["employment", "income", "income-at-the-latest"])
+def test_what_a_follow_up_found_is_not_observed_before_it_was_due(when: Callable[[Case | None, date], object]) -> None:
+    state = given(evolve_case, scheduled(), follow_up_completed(3))
+
+    error = then_rejected(lambda: when(state, DAY_BEFORE_DUE), rule="observed-before-follow-up-due")
+    assert str(DUE[3]) in str(error) and str(DAY_BEFORE_DUE) in str(error)
+    assert when(state, DUE[3]), "the day it was due is fine"
+
+
+@pytest.mark.parametrize("when", AT_THE_3_MONTH_FOLLOW_UP, ids=["employment", "income", "income-at-the-latest"])
+def test_what_a_follow_up_found_may_be_observed_before_the_follow_up_was_answered(
+    when: Callable[[Case | None, date], object],
+) -> None:
+    answered_late = FollowUpCompleted(
+        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=3, completed_on=DUE[3] + timedelta(days=20)
+    )
+    state = given(evolve_case, scheduled(), answered_late)
+
+    assert when(state, DUE[3] + timedelta(days=5)), "an employer's payslip may come before the interview"
+
+
+def test_an_employment_outside_a_follow_up_may_have_been_observed_during_training() -> None:
+    state = given(evolve_case, scheduled())
+    in_training = COMPLETED_ON - timedelta(days=10)
+
+    assert record_employment(state, enrollment_id=ENROLLMENT, observed_on=in_training, **JOB)
 
 
 # --- invariants, for every kind of outcome ---

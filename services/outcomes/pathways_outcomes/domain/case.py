@@ -22,6 +22,14 @@ Decisions:
   carries the baseline it is compared with, as known when observed.
 - Staff mark a follow-up missed for a reason of theirs; WITHDRAWN and CASE_CLOSED are the case's own
   (rule ``missed-reason-reserved``).
+- **Days in order.** A follow-up is answered (completed or missed) from its due day on (rule
+  ``follow-up-not-yet-due``); what it found (an employment or an income at that follow-up) is
+  observed from its due day on too (rule ``observed-before-follow-up-due``), though possibly before
+  the follow-up itself is recorded as answered (an employer's payslip may come first). A case closes
+  no earlier than the latest day it knows of: training's end, a withdrawal, an answered follow-up,
+  an observation (rule ``closed-before-last-fact``). An employment recorded outside a follow-up may
+  be observed before training completed (a participant may find work while still in training), and
+  a baseline observed here describes the situation before the programme: neither has a lower bound.
 """
 
 from __future__ import annotations
@@ -462,7 +470,7 @@ def record_employment(
             f"days to first job cannot be negative ({days_to_first_job})", rule="days-to-first-job-not-negative"
         )
     if follow_up_month is not None:
-        _completed_follow_up(case, follow_up_month)
+        _check_observed_at(_completed_follow_up(case, follow_up_month), observed_on)
     return [
         EmploymentRecorded(
             enrollment_id=enrollment_id,
@@ -501,7 +509,7 @@ def observe_income(
                 rule="baseline-from-enrollment",
             )
     else:
-        _completed_follow_up(case, at_month)
+        _check_observed_at(_completed_follow_up(case, at_month), observed_on)
     return [
         IncomeObserved(
             enrollment_id=enrollment_id,
@@ -520,6 +528,7 @@ def close_case(state: Case | None, *, enrollment_id: UUID, closed_on: date, reas
     state = _open_case(state, enrollment_id)
     if state.training is TrainingResult.UNKNOWN and state.withdrawn_on is None:
         raise _training_must_be_completed(enrollment_id, retryable=True)
+    _check_closed_after_last_fact(state, closed_on)
     return [
         CaseClosed(enrollment_id=enrollment_id, participant_id=state.participant_id, closed_on=closed_on, reason=reason)
     ]
@@ -642,6 +651,43 @@ def _completed_follow_up(case: Case, month: int) -> FollowUp:
             rule="follow-up-must-be-completed",
         )
     return follow_up
+
+
+def _check_observed_at(follow_up: FollowUp, observed_on: date | None) -> None:
+    """What a follow-up found describes the participant at that follow-up: not before it was due."""
+    if observed_on is not None and observed_on < follow_up.due_on:
+        raise OutcomesRuleError(
+            f"the {follow_up.month}-month follow-up is due on {follow_up.due_on}; what it found cannot be "
+            f"observed on {observed_on}, before it was due",
+            rule="observed-before-follow-up-due",
+        )
+
+
+def _check_closed_after_last_fact(case: Case, closed_on: date) -> None:
+    last = _last_fact(case)
+    if last is None:
+        return
+    day, fact = last
+    if closed_on < day:
+        raise OutcomesRuleError(
+            f"the case of enrollment {case.enrollment_id} cannot close on {closed_on}, before {fact} on {day}",
+            rule="closed-before-last-fact",
+        )
+
+
+def _last_fact(case: Case) -> tuple[date, str] | None:
+    """The latest dated fact the case knows of (day, what happened), if any."""
+    facts = [
+        (case.completed_on, "training completed"),
+        (case.dropped_out_on, "a dropout"),
+        (case.withdrawn_on, "a withdrawal"),
+        *((f.completed_on, f"the {f.month}-month follow-up completed") for f in case.follow_ups),
+        *((f.missed_on, f"the {f.month}-month follow-up missed") for f in case.follow_ups),
+        *((e.observed_on, "an employment observed") for e in case.employments),
+        *((i.observed_on, f"an income at month {i.at_month} observed") for i in case.incomes),
+    ]
+    dated = [(day, fact) for day, fact in facts if day is not None]
+    return max(dated, key=lambda dated_fact: dated_fact[0], default=None)
 
 
 def _latest_completed_month(case: Case) -> int:

@@ -5,6 +5,14 @@ An enterprise is an outcome of the participants in it: each participant's case m
 ``members_count`` counts everyone in it, programme participants or not. A community enterprise
 (วิสาหกิจชุมชน) registers with at least seven members. A dormant enterprise may operate again; a
 dissolved one takes no further change.
+
+Days in order: nothing happens to an enterprise before the day it started (rule
+``enterprise-not-started-yet``); its status changes no earlier than the day it took its current
+status (registered, operating, dormant: rule ``status-change-before-current-status``); and it is
+dissolved no earlier than the latest day anything happened to it (rule
+``dissolved-before-last-change``). Members, counts, products and channels may be recorded late, in
+any order among themselves and the status changes. It may start before its participants' training
+formally ends (a group may form during training).
 """
 
 from __future__ import annotations
@@ -127,6 +135,8 @@ class Enterprise:
     registration_number: str | None = None
     online_channels: tuple[str, ...] = ()
     online_sales_since: date | None = None
+    status_since: date  # the day it took its current status (started: FORMING)
+    last_changed_on: date  # the latest day anything happened to it
 
     @property
     def sells_online(self) -> bool:
@@ -172,7 +182,7 @@ def join_enterprise(
     state: Enterprise | None, *, enterprise_id: UUID, enrollment_id: UUID, case: Case | None, joined_on: date
 ) -> list[EnterpriseMemberJoined]:
     """A participant joins (members count grows by one)."""
-    enterprise = _active(state, enterprise_id)
+    enterprise = _active_on(state, enterprise_id, joined_on)
     if enrollment_id in enterprise.participant_enrollment_ids:
         return []
     accepting_outcomes(case, enrollment_id)
@@ -182,7 +192,7 @@ def join_enterprise(
 def count_members(
     state: Enterprise | None, *, enterprise_id: UUID, members_count: int, counted_on: date
 ) -> list[EnterpriseMembersCounted]:
-    enterprise = _active(state, enterprise_id)
+    enterprise = _active_on(state, enterprise_id, counted_on)
     if members_count == enterprise.members_count:
         return []
     _check_members_count(members_count, participants=len(enterprise.participant_enrollment_ids))
@@ -198,7 +208,7 @@ def count_members(
 def add_product(
     state: Enterprise | None, *, enterprise_id: UUID, product: str, added_on: date
 ) -> list[EnterpriseProductAdded]:
-    enterprise = _active(state, enterprise_id)
+    enterprise = _active_on(state, enterprise_id, added_on)
     if product in enterprise.products:
         return []
     return [EnterpriseProductAdded(enterprise_id=enterprise_id, product=product, added_on=added_on)]
@@ -207,7 +217,7 @@ def add_product(
 def open_online_sales_channel(
     state: Enterprise | None, *, enterprise_id: UUID, channel: str, opened_on: date
 ) -> list[OnlineSalesChannelOpened]:
-    enterprise = _active(state, enterprise_id)
+    enterprise = _active_on(state, enterprise_id, opened_on)
     if channel in enterprise.online_channels:
         return []
     return [OnlineSalesChannelOpened(enterprise_id=enterprise_id, channel=channel, opened_on=opened_on)]
@@ -216,9 +226,10 @@ def open_online_sales_channel(
 def register_enterprise(
     state: Enterprise | None, *, enterprise_id: UUID, registration_number: str, registered_on: date
 ) -> list[EnterpriseRegistered]:
-    enterprise = _active_in(
+    enterprise = _changing_status(
         state,
         enterprise_id,
+        registered_on,
         (EnterpriseStatus.FORMING,),
         "only a forming enterprise registers",
         "enterprise-must-be-forming",
@@ -237,9 +248,10 @@ def register_enterprise(
 
 def begin_operating(state: Enterprise | None, *, enterprise_id: UUID, began_on: date) -> list[EnterpriseBeganOperating]:
     """A registered enterprise begins operating; a dormant one operates again."""
-    _active_in(
+    _changing_status(
         state,
         enterprise_id,
+        began_on,
         (EnterpriseStatus.REGISTERED, EnterpriseStatus.DORMANT),
         "it operates once registered (or again when dormant)",
         "enterprise-must-be-registered",
@@ -248,9 +260,10 @@ def begin_operating(state: Enterprise | None, *, enterprise_id: UUID, began_on: 
 
 
 def go_dormant(state: Enterprise | None, *, enterprise_id: UUID, dormant_on: date) -> list[EnterpriseWentDormant]:
-    _active_in(
+    _changing_status(
         state,
         enterprise_id,
+        dormant_on,
         (EnterpriseStatus.OPERATING,),
         "only an operating enterprise goes dormant",
         "enterprise-must-be-operating",
@@ -261,7 +274,13 @@ def go_dormant(state: Enterprise | None, *, enterprise_id: UUID, dormant_on: dat
 def dissolve_enterprise(
     state: Enterprise | None, *, enterprise_id: UUID, dissolved_on: date, reason: str
 ) -> list[EnterpriseDissolved]:
-    _active(state, enterprise_id)
+    enterprise = _active_on(state, enterprise_id, dissolved_on)
+    if dissolved_on < enterprise.last_changed_on:
+        raise OutcomesRuleError(
+            f"enterprise {enterprise_id} last changed on {enterprise.last_changed_on}; "
+            f"it cannot be dissolved on {dissolved_on}, before that",
+            rule="dissolved-before-last-change",
+        )
     return [EnterpriseDissolved(enterprise_id=enterprise_id, dissolved_on=dissolved_on, reason=reason)]
 
 
@@ -277,31 +296,36 @@ def evolve_enterprise(state: Enterprise | None, event: object) -> Enterprise:
                 members_count=event.members_count,
                 products=event.products,
                 started_on=event.started_on,
+                status_since=event.started_on,
+                last_changed_on=event.started_on,
             )
         case EnterpriseMemberJoined() if state is not None:
             return replace(
-                state,
+                _changed_on(state, event.joined_on),
                 participant_enrollment_ids=(*state.participant_enrollment_ids, event.enrollment_id),
                 members_count=state.members_count + 1,
             )
         case EnterpriseMembersCounted() if state is not None:
-            return replace(state, members_count=event.members_count)
+            return replace(_changed_on(state, event.counted_on), members_count=event.members_count)
         case EnterpriseProductAdded() if state is not None:
-            return replace(state, products=(*state.products, event.product))
+            return replace(_changed_on(state, event.added_on), products=(*state.products, event.product))
         case OnlineSalesChannelOpened() if state is not None:
             return replace(
-                state,
+                _changed_on(state, event.opened_on),
                 online_channels=(*state.online_channels, event.channel),
                 online_sales_since=state.online_sales_since or event.opened_on,
             )
         case EnterpriseRegistered() if state is not None:
-            return replace(state, status=EnterpriseStatus.REGISTERED, registration_number=event.registration_number)
+            return replace(
+                _status_on(state, EnterpriseStatus.REGISTERED, event.registered_on),
+                registration_number=event.registration_number,
+            )
         case EnterpriseBeganOperating() if state is not None:
-            return replace(state, status=EnterpriseStatus.OPERATING)
+            return _status_on(state, EnterpriseStatus.OPERATING, event.began_on)
         case EnterpriseWentDormant() if state is not None:
-            return replace(state, status=EnterpriseStatus.DORMANT)
+            return _status_on(state, EnterpriseStatus.DORMANT, event.dormant_on)
         case EnterpriseDissolved() if state is not None:
-            return replace(state, status=EnterpriseStatus.DISSOLVED)
+            return _status_on(state, EnterpriseStatus.DISSOLVED, event.dissolved_on)
     raise TypeError(f"an enterprise does not follow from {type(event).__name__} at {state}")
 
 
@@ -313,14 +337,45 @@ def _active(state: Enterprise | None, enterprise_id: UUID) -> Enterprise:
     return state
 
 
-def _active_in(
-    state: Enterprise | None, enterprise_id: UUID, allowed: tuple[EnterpriseStatus, ...], refusal: str, rule: str
-) -> Enterprise:
-    """The enterprise, if it exists, is not dissolved and is in one of the ``allowed`` statuses."""
+def _active_on(state: Enterprise | None, enterprise_id: UUID, day: date) -> Enterprise:
+    """The enterprise, if it exists, is not dissolved and had started by ``day``."""
     enterprise = _active(state, enterprise_id)
+    if day < enterprise.started_on:
+        raise OutcomesRuleError(
+            f"enterprise {enterprise_id} started on {enterprise.started_on}; nothing happens to it on {day}, "
+            "before it started",
+            rule="enterprise-not-started-yet",
+        )
+    return enterprise
+
+
+def _changing_status(
+    state: Enterprise | None,
+    enterprise_id: UUID,
+    day: date,
+    allowed: tuple[EnterpriseStatus, ...],
+    refusal: str,
+    rule: str,
+) -> Enterprise:
+    """The enterprise, if it may leave its status on ``day``: one of the ``allowed``, taken on or before ``day``."""
+    enterprise = _active_on(state, enterprise_id, day)
     if enterprise.status not in allowed:
         raise OutcomesRuleError(f"enterprise {enterprise_id} is {enterprise.status}; {refusal}", rule=rule)
+    if day < enterprise.status_since:
+        raise OutcomesRuleError(
+            f"enterprise {enterprise_id} has been {enterprise.status} since {enterprise.status_since}; "
+            f"its status cannot change on {day}, before then",
+            rule="status-change-before-current-status",
+        )
     return enterprise
+
+
+def _changed_on(enterprise: Enterprise, day: date) -> Enterprise:
+    return replace(enterprise, last_changed_on=max(enterprise.last_changed_on, day))
+
+
+def _status_on(enterprise: Enterprise, status: EnterpriseStatus, day: date) -> Enterprise:
+    return replace(_changed_on(enterprise, day), status=status, status_since=day)
 
 
 def _check_members_count(members_count: int, *, participants: int) -> None:
