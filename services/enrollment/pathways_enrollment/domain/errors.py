@@ -65,10 +65,7 @@ def require_reason(reason: str, *, action: str) -> str:
 
 
 def refuse_earlier(day: date, *, than: date | None, rule: str, message: str) -> None:
-    """Refuse a step dated before the one it follows (``than``; unknown: nothing to compare). The same day is fine.
-
-    Works for datetimes too, compared with datetimes.
-    """
+    """Refuse a step dated before the one it follows (``than``; None: nothing to compare). The same day is fine."""
     if than is not None and day < than:
         raise EnrollmentRuleError(message, rule=rule)
 

@@ -223,7 +223,7 @@ def grant_consent(
 def _refuse_granting_before_a_withdrawal(
     participant: Participant, purposes: Iterable[ConsentPurpose], granted_at: datetime
 ) -> None:
-    """A grant replaces the consent for its purposes: one dated before their withdrawal would cover days it did not."""
+    """A grant replaces the consent for its purposes; dated before their withdrawal, it would cover days withdrawn."""
     for purpose in purposes:
         current = participant.consent_for(purpose)
         if current is not None and current.withdrawn_at is not None and granted_at < current.withdrawn_at:
