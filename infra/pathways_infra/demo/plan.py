@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -124,8 +124,17 @@ class JourneyPlan:
         return self.applied_on - timedelta(days=1)
 
     @property
+    def consented_at(self) -> datetime:
+        """Consent to take part and be followed up, given when registering."""
+        return datetime.combine(self.registered_on, time(9), UTC)
+
+    @property
     def applied_on(self) -> date:
         return self.project.starts_on - timedelta(days=21)
+
+    @property
+    def screened_on(self) -> date:
+        return self.applied_on + timedelta(days=3)
 
     @property
     def age_band(self) -> str | None:
@@ -133,6 +142,7 @@ class JourneyPlan:
 
     @property
     def enrolled_on(self) -> date:
+        """A week after applying (so after the screening), two weeks before the cohort starts."""
         return self.project.starts_on - timedelta(days=14)
 
     @property

@@ -6,8 +6,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from datetime import time as day_start
+from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -26,10 +25,6 @@ from pathways_infra.demo.plan import (
 Step = Callable[[], Awaitable[None]]
 DEMO_IDS = UUID("3f6f5f0e-8d7c-4d0b-a3a5-5d1c2e9b7a10")
 CURRICULUM_HOURS = SESSION_HOURS * SESSIONS_PER_COHORT
-
-
-def _at(day: Any) -> str:
-    return datetime.combine(day, day_start(9), UTC).isoformat()
 
 
 class ProgrammeRun:
@@ -162,7 +157,7 @@ class ProgrammeRun:
                 "sex": person.sex, "registered_on": str(journey.registered_on),
                 "consent": {
                     "purposes": ["programme-participation", "outcome-follow-up"], "notice_version": "2021-06",
-                    "granted_at": _at(journey.registered_on),
+                    "granted_at": journey.consented_at.isoformat(),
                 },
             }  # fmt: skip
             application = {
@@ -177,7 +172,7 @@ class ProgrammeRun:
             await self.d.send(self.d.command("enrollment", "/participants", registration, f"register-{pid}"))
             case = await self.d.send(self.d.command("enrollment", "/enrollments", application, f"apply-{pid}"))
             case_path = f"/enrollments/{case['id']}"
-            screening = {"screened_on": str(journey.applied_on + timedelta(days=3))}
+            screening = {"screened_on": str(journey.screened_on)}
             await self.d.send(self.d.command("enrollment", f"{case_path}/screening", screening, f"screen-{pid}"))
             self.enrollment_ids[pid] = case["id"]
             if not journey.screened_out:

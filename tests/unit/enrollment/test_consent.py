@@ -116,6 +116,34 @@ def test_consent_given_again_after_withdrawal_counts() -> None:
     assert then.state is not None and then.state.consents_to(PARTICIPATION, on=again.date())
 
 
+WITHDRAWN_PARTICIPATION = ConsentWithdrawn(participant_id=PARTICIPANT, purposes=(PARTICIPATION,), withdrawn_at=LATER)
+
+
+def test_consent_is_not_given_again_before_it_was_withdrawn() -> None:
+    error = given(evolve_participant, registered(), consented(), WITHDRAWN_PARTICIPATION).rejects(
+        grant_consent,
+        rule="consent-granted-before-withdrawal",
+        purposes=[FOLLOW_UP, PARTICIPATION],
+        notice_version=NOTICE,
+        granted_at=LATER - timedelta(hours=1),
+    )
+    assert LATER.isoformat() in str(error) and (LATER - timedelta(hours=1)).isoformat() in str(error)
+
+
+@pytest.mark.parametrize(
+    ("purposes", "granted_at"),
+    [([PARTICIPATION], LATER), ([FOLLOW_UP], LATER - timedelta(days=1))],
+    ids=["at-the-moment-of-the-withdrawal", "for-a-purpose-not-withdrawn"],
+)
+def test_consent_given_again_at_the_withdrawal_or_for_another_purpose(
+    purposes: list[ConsentPurpose], granted_at: datetime
+) -> None:
+    then = given(evolve_participant, registered(), consented(), WITHDRAWN_PARTICIPATION).when(
+        grant_consent, purposes=purposes, notice_version=NOTICE, granted_at=granted_at
+    )
+    assert then.state is not None and then.state.consents_to(purposes[0], on=granted_at.date())
+
+
 @pytest.mark.parametrize(
     "history",
     [

@@ -284,6 +284,17 @@ def test_screening_again_after_a_failed_screening() -> None:
     assert then.state is not None and then.state.screening is not None and then.state.screening.passed
 
 
+def test_screening_is_not_dated_before_the_application() -> None:
+    error = given(evolve_enrollment, *with_baseline()).rejects(
+        screen, rule="screened-before-application", **screening(screened_on=APPLIED_ON - timedelta(days=1))
+    )
+    assert f"{APPLIED_ON}" in str(error) and f"{APPLIED_ON - timedelta(days=1)}" in str(error)
+
+
+def test_screening_on_the_day_of_the_application() -> None:
+    assert given(evolve_enrollment, *with_baseline()).when(screen, **screening(screened_on=APPLIED_ON)).events
+
+
 def test_screening_needs_a_baseline() -> None:
     given(evolve_enrollment, *applied()).rejects(screen, rule="baseline-required", **screening())
 
@@ -410,6 +421,30 @@ def test_enrollments_that_break_a_rule(
     history: list[object], overrides: dict[str, Any], rule: str, retryable: bool
 ) -> None:
     given(evolve_enrollment, *history).rejects(enroll, rule=rule, retryable=retryable, **enrollment(**overrides))
+
+
+def test_enrollment_is_not_dated_before_the_screening_it_passed() -> None:
+    error = given(evolve_enrollment, *screened()).rejects(
+        enroll, rule="enrolled-before-screening", **enrollment(enrolled_on=APPLIED_ON)
+    )
+    assert f"{SCREENED_ON}" in str(error) and f"{APPLIED_ON}" in str(error)
+
+
+def test_enrollment_on_the_day_of_the_screening() -> None:
+    assert given(evolve_enrollment, *screened()).when(enroll, **enrollment(enrolled_on=SCREENED_ON)).events
+
+
+def test_enrollment_is_not_dated_before_the_application_even_when_an_old_screening_was() -> None:
+    screened_before_the_rule = ParticipantScreened(
+        **case_at(),
+        screened_on=APPLIED_ON - timedelta(days=2),
+        passed=True,
+        reasons=(),
+        income_threshold_thb=Decimal("15000"),
+    )
+    given(evolve_enrollment, *with_baseline(), screened_before_the_rule).rejects(
+        enroll, rule="enrolled-before-application", **enrollment(enrolled_on=APPLIED_ON - timedelta(days=1))
+    )
 
 
 def test_unknown_participants_and_projects_are_named() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -245,6 +246,39 @@ def test_a_coaching_visit_is_logged_once() -> None:
     given(evolve_mentor, *ASSIGNED, visited).rejects(
         log_coaching_visit, rule="coaching-visit-logged-once", visit_id=VISIT, assignment_id=A1, visited_on=FEB
     )
+
+
+def visit(visit_id: UUID, visited_on: date) -> MentorCoachingVisitLogged:
+    return MentorCoachingVisitLogged(
+        mentor_id=MENTOR,
+        visit_id=visit_id,
+        assignment_id=A1,
+        unit_id=UNIT,
+        project_id=None,
+        province_code=PROVINCE,
+        region=REGION,
+        visited_on=visited_on,
+    )
+
+
+# Visits may be logged out of order: the latest of them counts, not the last logged.
+VISITED = [*ASSIGNED, visit(VISIT, MAR), visit(uid("visit 2"), FEB)]
+
+
+def test_an_assignment_does_not_end_before_a_visit_logged_in_it() -> None:
+    error = given(evolve_mentor, *VISITED).rejects(
+        end_mentor_assignment, rule="assignment-ends-before-visit", assignment_id=A1, to_date=date(2025, 2, 28)
+    )
+    assert "2025-03-01" in str(error) and "2025-02-28" in str(error)
+
+
+def test_deactivation_does_not_end_an_assignment_before_a_visit_logged_in_it() -> None:
+    given(evolve_mentor, *VISITED).rejects(deactivate_mentor, rule="assignment-ends-before-visit", on=FEB)
+
+
+def test_an_assignment_may_end_on_the_day_of_its_last_visit() -> None:
+    then = given(evolve_mentor, *VISITED).when(end_mentor_assignment, assignment_id=A1, to_date=MAR)
+    assert then.state is not None and then.state.assignment(A1).to_date == MAR
 
 
 def test_a_coaching_visit_names_an_assignment_of_the_mentor() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,16 @@ from pathways_enrollment.domain.participant import (
     register_participant,
     resolve_duplicate,
 )
-from tests.unit.enrollment.facts import AGE_BAND, NATIONAL_ID_HASH, OTHER_PARTICIPANT, PARTICIPANT, registered, uid
+from tests.unit.enrollment.facts import (
+    AGE_BAND,
+    CONSENTED_AT,
+    NATIONAL_ID_HASH,
+    OTHER_PARTICIPANT,
+    PARTICIPANT,
+    consented,
+    registered,
+    uid,
+)
 from tests.unit.enrollment.given import fold, given
 
 FLAGGED = [
@@ -188,6 +197,18 @@ def test_erasure_is_recorded_once_and_stops_new_consent() -> None:
         notice_version="v1",
         granted_at=datetime(2026, 1, 6, tzinfo=UTC),
     )
+
+
+def test_erasure_is_not_dated_before_a_consent_the_participant_gave() -> None:
+    error = given(evolve_participant, registered(), consented()).rejects(
+        erase_participant, rule="erased-before-consent-granted", erased_on=CONSENTED_AT.date() - timedelta(days=1)
+    )
+    assert f"{CONSENTED_AT.date()}" in str(error)
+
+
+def test_erasure_on_the_day_of_the_consent() -> None:
+    then = given(evolve_participant, registered(), consented()).when(erase_participant, erased_on=CONSENTED_AT.date())
+    assert then.state is not None and then.state.erased_on == CONSENTED_AT.date()
 
 
 def test_an_unknown_participant_cannot_be_erased() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from pathways_enrollment.domain.unit import CareerDevelopmentUnitSuspended, evol
 from tests.unit.enrollment.facts import (
     APPLIED_ON,
     CASE,
+    ENROLLED_ON,
     OTHER_PROJECT,
     OTHER_PROVINCE,
     OTHER_REGION,
@@ -30,6 +31,7 @@ from tests.unit.enrollment.facts import (
     PROJECT,
     PROVINCE,
     REGION,
+    SCREENED_ON,
     TRANSFERRED_ON,
     UNIT,
     active_project,
@@ -103,6 +105,10 @@ def test_transfer_to_another_unit_within_the_project() -> None:
     event = then.events[0]
     assert isinstance(event, EnrollmentTransferred)
     assert (event.project_id, event.unit_id, event.from_unit_id) == (PROJECT, OTHER_UNIT, UNIT)
+
+
+def test_transfer_on_the_day_of_the_enrollment() -> None:
+    assert given(evolve_enrollment, *enrolled()).when(transfer, **moving(transferred_on=ENROLLED_ON)).events
 
 
 def test_a_transferred_case_transfers_again_and_back() -> None:
@@ -179,6 +185,7 @@ def test_a_transfer_goes_somewhere_else() -> None:
         ),
         ({"existing_case_in_target_project": uid("another case")}, "enrolled-once-per-project", False),
         ({"transferred_on": date(2025, 6, 1)}, "transfer-before-placement-start", False),
+        ({"transferred_on": ENROLLED_ON - timedelta(days=1)}, "transfer-before-enrollment", False),
     ],
     ids=[
         "unknown-project",
@@ -189,6 +196,7 @@ def test_a_transfer_goes_somewhere_else() -> None:
         "unit-suspended",
         "already-has-a-case-there",
         "before-the-placement-began",
+        "applied-but-not-yet-enrolled-then",
     ],
 )
 def test_transfers_that_break_a_rule(overrides: dict[str, Any], rule: str, retryable: bool) -> None:
@@ -224,6 +232,52 @@ def test_withdrawing_a_transferred_case_says_where_it_was() -> None:
         OTHER_PROVINCE,
         OTHER_REGION,
     )
+
+
+THE_DAY_BEFORE = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("history", "withdrawn_on", "rule"),
+    [
+        (applied(), APPLIED_ON - THE_DAY_BEFORE, "withdrawn-before-application"),
+        (screened(), APPLIED_ON - THE_DAY_BEFORE, "withdrawn-before-application"),
+        (enrolled(), APPLIED_ON - THE_DAY_BEFORE, "withdrawn-before-application"),
+        (enrolled(), ENROLLED_ON - THE_DAY_BEFORE, "withdrawn-before-enrollment"),
+        (TRANSFERRED, ENROLLED_ON - THE_DAY_BEFORE, "withdrawn-before-enrollment"),
+        (TRANSFERRED, TRANSFERRED_ON - THE_DAY_BEFORE, "withdrawn-before-placement-start"),
+    ],
+    ids=[
+        "applied",
+        "screened",
+        "enrolled-before-applying",
+        "enrolled",
+        "transferred-before-enrolling",
+        "transferred-before-the-transfer",
+    ],
+)
+def test_a_withdrawal_is_not_dated_before_the_case_got_where_it_is(
+    history: list[object], withdrawn_on: date, rule: str
+) -> None:
+    error = given(evolve_enrollment, *history).rejects(
+        withdraw, rule=rule, reason=WithdrawalReason.OTHER, withdrawn_on=withdrawn_on
+    )
+    assert f"before, on {withdrawn_on}" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("history", "withdrawn_on"),
+    [
+        (applied(), APPLIED_ON),
+        (enrolled(), ENROLLED_ON),
+        (TRANSFERRED, TRANSFERRED_ON),
+        (screened(), SCREENED_ON - THE_DAY_BEFORE),
+    ],
+    ids=["on-the-application-day", "on-the-enrollment-day", "on-the-transfer-day", "before-a-later-dated-screening"],
+)
+def test_withdrawals_on_the_boundary_day_or_before_a_desk_screening(history: list[object], withdrawn_on: date) -> None:
+    then = given(evolve_enrollment, *history).when(withdraw, reason=WithdrawalReason.OTHER, withdrawn_on=withdrawn_on)
+    assert then.state is not None and then.state.status == EnrollmentStatus.WITHDRAWN
 
 
 def test_a_case_is_withdrawn_once() -> None:

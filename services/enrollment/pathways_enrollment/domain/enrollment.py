@@ -8,6 +8,12 @@ Rules: an application needs valid consent to programme participation (data is co
 on); enrollment needs it again on the enrollment day, plus a passed screening of the current baseline,
 a project open for enrollment (Approved or Active), and a participant who is neither merged nor an
 unresolved potential duplicate. A participant has one case per project.
+
+Days follow each other: screening, enrollment, transfers and withdrawal are not dated before the
+application; enrollment not before the screening it passed; a transfer or a withdrawal of an enrolled
+case not before its enrollment, nor before the case came to where it is (its last transfer). The same
+day is fine. A withdrawal may come before a screening recorded on a later day: screening is a desk
+review of the baseline, and the participant may have left in the meantime.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.errors import (
     EnrollmentRuleError,
     TransitionNotAllowedError,
+    refuse_earlier,
     require_existing,
 )
 from pathways_enrollment.domain.participant import Participant, ParticipantStatus, Sex, refuse_erased
@@ -164,6 +171,7 @@ class Enrollment:
     id: UUID
     participant_id: UUID
     status: EnrollmentStatus
+    applied_on: date
     placements: tuple[Placement, ...]
     baseline: BaselineProfile | None = None
     screening: Screening | None = None
@@ -294,6 +302,13 @@ def screen(
     _only_from(case, "screen", BEFORE_ENROLLMENT)
     if case.baseline is None:
         raise EnrollmentRuleError(f"enrollment {case.id} has no baseline profile to screen", rule="baseline-required")
+    refuse_earlier(
+        screened_on,
+        than=case.applied_on,
+        rule="screened-before-application",
+        message=f"enrollment {case.id} was applied for on {case.applied_on}; it cannot be screened before, "
+        f"on {screened_on}",
+    )
     outcome = evaluate(case.baseline, criteria, date_of_birth=date_of_birth, on=screened_on)
     return [
         ParticipantScreened(
@@ -336,6 +351,7 @@ def enroll(
             f"participant {found.id} has not passed screening for project {open_project.id}",
             rule="passed-screening-required",
         )
+    _refuse_enrolling_before_applying_or_screening(case, case.screening, enrolled_on)
     notice_version = _require_consent(found, enrolled_on)
     return [
         ParticipantEnrolled(
@@ -348,6 +364,23 @@ def enroll(
             age_band=found.age_band,
         )
     ]
+
+
+def _refuse_enrolling_before_applying_or_screening(case: Enrollment, screening: Screening, enrolled_on: date) -> None:
+    refuse_earlier(
+        enrolled_on,
+        than=case.applied_on,
+        rule="enrolled-before-application",
+        message=f"enrollment {case.id} was applied for on {case.applied_on}; it cannot be enrolled before, "
+        f"on {enrolled_on}",
+    )
+    refuse_earlier(
+        enrolled_on,
+        than=screening.screened_on,
+        rule="enrolled-before-screening",
+        message=f"enrollment {case.id} passed screening on {screening.screened_on}; it cannot be enrolled before, "
+        f"on {enrolled_on}",
+    )
 
 
 def transfer(
@@ -391,6 +424,13 @@ def transfer(
             f"enrollment {case.id} is placed since {current.since}; it cannot transfer before, on {transferred_on}",
             rule="transfer-before-placement-start",
         )
+    refuse_earlier(
+        transferred_on,
+        than=case.enrolled_on,
+        rule="transfer-before-enrollment",
+        message=f"enrollment {case.id} was enrolled on {case.enrolled_on}; it cannot transfer before, "
+        f"on {transferred_on}",
+    )
     return [
         EnrollmentTransferred(
             **_event_fields(case.id, case.participant_id, where),
@@ -408,6 +448,7 @@ def withdraw(state: Enrollment | None, *, reason: WithdrawalReason, withdrawn_on
     """Withdraw the case, before or after enrollment."""
     case = _case(state)
     _only_from(case, "withdraw", (*BEFORE_ENROLLMENT, *IN_PROGRAMME))
+    _refuse_withdrawing_before_the_case_got_here(case, withdrawn_on)
     return [
         EnrollmentWithdrawn(
             **_case_event_fields(case),
@@ -416,6 +457,31 @@ def withdraw(state: Enrollment | None, *, reason: WithdrawalReason, withdrawn_on
             was_enrolled=case.was_enrolled,
         )
     ]
+
+
+def _refuse_withdrawing_before_the_case_got_here(case: Enrollment, withdrawn_on: date) -> None:
+    """Not before the application, the enrollment (if enrolled), nor the start of the placement it is withdrawn from."""
+    refuse_earlier(
+        withdrawn_on,
+        than=case.applied_on,
+        rule="withdrawn-before-application",
+        message=f"enrollment {case.id} was applied for on {case.applied_on}; it cannot be withdrawn before, "
+        f"on {withdrawn_on}",
+    )
+    refuse_earlier(
+        withdrawn_on,
+        than=case.enrolled_on,
+        rule="withdrawn-before-enrollment",
+        message=f"enrollment {case.id} was enrolled on {case.enrolled_on}; it cannot be withdrawn before, "
+        f"on {withdrawn_on}",
+    )
+    refuse_earlier(
+        withdrawn_on,
+        than=case.placement.since,
+        rule="withdrawn-before-placement-start",
+        message=f"enrollment {case.id} is placed since {case.placement.since}; it cannot be withdrawn before, "
+        f"on {withdrawn_on}",
+    )
 
 
 def _placement_of(event: CaseEvent, since: date | None) -> Placement:
@@ -435,6 +501,7 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
                 id=event.enrollment_id,
                 participant_id=event.participant_id,
                 status=EnrollmentStatus.APPLIED,
+                applied_on=event.applied_on,
                 placements=(_placement_of(event, event.applied_on),),
             )
         case ParticipantEnrolled() if state is not None:

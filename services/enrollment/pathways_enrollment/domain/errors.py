@@ -9,6 +9,7 @@ the command itself is wrong or its target has reached an end state.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
@@ -61,6 +62,12 @@ def require_reason(reason: str, *, action: str) -> str:
     if not reason.strip():
         raise EnrollmentRuleError(f"a reason is required to {action}", rule="reason-required")
     return reason.strip()
+
+
+def refuse_earlier(day: date, *, than: date | None, rule: str, message: str) -> None:
+    """Refuse a step dated before the one it follows (``than``; None: nothing to compare). The same day is fine."""
+    if than is not None and day < than:
+        raise EnrollmentRuleError(message, rule=rule)
 
 
 def require_existing(state: T | None, what: str) -> T:

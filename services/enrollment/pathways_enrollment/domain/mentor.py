@@ -2,7 +2,8 @@
 
 A mentor is Active or Inactive. Assignments, to a unit or to a project, run from a first day to a
 last day (both included; open-ended until ended). Coaching visits are logged against an assignment
-and must fall within it. Deactivating a mentor ends their open assignments on that day.
+and must fall within it, so an assignment cannot end before a visit logged in it. Deactivating a
+mentor ends their open assignments on that day.
 Mentors are identified by id only; their names and contacts live with personal data, not here.
 """
 
@@ -17,6 +18,7 @@ from uuid import UUID
 from pathways_enrollment.domain.errors import (
     EnrollmentRuleError,
     TransitionNotAllowedError,
+    refuse_earlier,
     require_existing,
 )
 from pathways_enrollment.domain.project import ENDED as PROJECT_ENDED
@@ -95,6 +97,7 @@ class MentorAssignment:
     region: str
     from_date: date
     to_date: date | None = None
+    last_visit_on: date | None = None
 
     @property
     def target(self) -> tuple[str, UUID | None]:
@@ -227,6 +230,13 @@ def _end(mentor: Mentor, assignment: MentorAssignment, to_date: date) -> MentorA
             f"assignment {assignment.id} starts on {assignment.from_date} and cannot end before it, on {to_date}",
             rule="assignment-ends-before-it-starts",
         )
+    refuse_earlier(
+        to_date,
+        than=assignment.last_visit_on,
+        rule="assignment-ends-before-visit",
+        message=f"a coaching visit on {assignment.last_visit_on} is logged in assignment {assignment.id}; "
+        f"it cannot end before, on {to_date}",
+    )
     return MentorAssignmentEnded(mentor_id=mentor.id, assignment_id=assignment.id, to_date=to_date)
 
 
@@ -279,6 +289,11 @@ def reactivate_mentor(state: Mentor | None) -> list[MentorReactivated]:
     return [MentorReactivated(mentor_id=mentor.id)]
 
 
+def _with_visit(assignment: MentorAssignment, visited_on: date) -> MentorAssignment:
+    last = visited_on if assignment.last_visit_on is None else max(assignment.last_visit_on, visited_on)
+    return replace(assignment, last_visit_on=last)
+
+
 def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
     match event:
         case MentorRegistered():
@@ -292,7 +307,10 @@ def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
             )
             return replace(state, assignments=assignments)
         case MentorCoachingVisitLogged() if state is not None:
-            return replace(state, visit_ids=state.visit_ids | {event.visit_id})
+            assignments = tuple(
+                _with_visit(a, event.visited_on) if a.id == event.assignment_id else a for a in state.assignments
+            )
+            return replace(state, visit_ids=state.visit_ids | {event.visit_id}, assignments=assignments)
         case MentorDeactivated() if state is not None:
             return replace(state, status=MentorStatus.INACTIVE)
         case MentorReactivated() if state is not None:

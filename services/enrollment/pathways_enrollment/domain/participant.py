@@ -6,7 +6,8 @@ vault) and, for duplicate detection, a keyed hash of the national ID computed ou
 (never the ID itself). Registering with a hash the registry already
 knows flags the newcomer as a potential duplicate of the participant holding it; a person resolves
 the flag by merging the newcomer into the other, or by declaring them different people. A merged
-participant is final: it cannot consent or enroll again (its history stays).
+participant is final: it cannot consent or enroll again (its history stays). So is an erased one; its
+erasure is not dated before a consent it gave, since nothing is collected after an erasure.
 
 Consent (PDPA) is recorded on the participant: see ``consent.py``.
 """
@@ -28,7 +29,7 @@ from pathways_enrollment.domain.consent import (
     with_grant,
     with_withdrawal,
 )
-from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
+from pathways_enrollment.domain.errors import EnrollmentRuleError, refuse_earlier, require_existing
 from pathways_enrollment.domain.national_id import is_valid_national_id
 
 
@@ -207,6 +208,7 @@ def grant_consent(
             f"consent granted on {granted_at.date()} cannot expire before, on {valid_until}",
             rule="consent-expires-before-granted",
         )
+    _refuse_granting_before_a_withdrawal(participant, chosen, granted_at)
     return [
         ConsentGranted(
             participant_id=participant.id,
@@ -216,6 +218,20 @@ def grant_consent(
             valid_until=valid_until,
         )
     ]
+
+
+def _refuse_granting_before_a_withdrawal(
+    participant: Participant, purposes: Iterable[ConsentPurpose], granted_at: datetime
+) -> None:
+    """A grant replaces the consent for its purposes; dated before their withdrawal, it would cover days withdrawn."""
+    for purpose in purposes:
+        current = participant.consent_for(purpose)
+        if current is not None and current.withdrawn_at is not None and granted_at < current.withdrawn_at:
+            raise EnrollmentRuleError(
+                f"consent for {purpose.value} was withdrawn at {current.withdrawn_at.isoformat()}; "
+                f"it cannot be granted again before, at {granted_at.isoformat()}",
+                rule="consent-granted-before-withdrawal",
+            )
 
 
 def withdraw_consent(
@@ -252,6 +268,14 @@ def erase_participant(state: Participant | None, *, erased_on: date) -> list[Par
     """Record that the participant's personal data is destroyed. Cases and counts stay, pseudonymous."""
     participant = require_existing(state, "this participant")
     refuse_erased(participant, "be erased")
+    last_granted = max((consent.granted_at.date() for consent in participant.consents), default=None)
+    refuse_earlier(
+        erased_on,
+        than=last_granted,
+        rule="erased-before-consent-granted",
+        message=f"participant {participant.id} gave consent on {last_granted}; their personal data cannot be erased "
+        f"before, on {erased_on}",
+    )
     return [ParticipantErased(participant_id=participant.id, erased_on=erased_on)]
 
 

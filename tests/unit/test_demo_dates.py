@@ -1,0 +1,126 @@
+"""The demo's journeys are dated in an order the enrollment domain accepts: each one, played through the
+domain's own decisions, is accepted from registration to transfer and withdrawal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from pathways_enrollment.domain.consent import ConsentPurpose
+from pathways_enrollment.domain.enrollment import (
+    Enrollment,
+    TransferReason,
+    WithdrawalReason,
+    apply_for_enrollment,
+    enroll,
+    evolve_enrollment,
+    record_baseline,
+    screen,
+    transfer,
+    withdraw,
+)
+from pathways_enrollment.domain.participant import (
+    Participant,
+    ParticipantRegistered,
+    Sex,
+    evolve_participant,
+    grant_consent,
+)
+from pathways_enrollment.domain.project import Project, evolve_project
+from pathways_enrollment.domain.screening import BaselineProfile, EligibilityCriteria, EmploymentStatus
+from pathways_infra.demo.plan import Fate, JourneyPlan, ProjectPlan, plan_programme
+from tests.unit.enrollment.facts import active_project, uid
+from tests.unit.enrollment.given import fold
+
+
+def _then(case: Enrollment | None, events: Sequence[object]) -> Enrollment:
+    for event in events:
+        case = evolve_enrollment(case, event)
+    assert case is not None
+    return case
+
+
+def _project(plan: ProjectPlan) -> Project:
+    found = fold(
+        evolve_project,
+        active_project(plan.project_id, plan.unit_id, province_code=plan.province_code, region=plan.region),
+    )
+    assert found is not None
+    return found
+
+
+def _consenting(journey: JourneyPlan) -> Participant:
+    registered = evolve_participant(
+        None, ParticipantRegistered(participant_id=journey.person.participant_id, sex=Sex(journey.person.sex))
+    )
+    consent = grant_consent(
+        registered,
+        purposes=[ConsentPurpose.PROGRAMME_PARTICIPATION, ConsentPurpose.OUTCOME_FOLLOW_UP],
+        notice_version="2021-06",
+        granted_at=journey.consented_at,
+    )
+    return evolve_participant(registered, consent[0])
+
+
+def _baseline(journey: JourneyPlan) -> BaselineProfile:
+    person = journey.person
+    return BaselineProfile(
+        employment_status=EmploymentStatus(person.employment_status),
+        occupation=None,
+        monthly_income_thb=person.monthly_income_thb,
+        informal_worker=person.informal_worker,
+        covid_affected=person.covid_affected,
+    )
+
+
+def _play(journey: JourneyPlan) -> None:
+    """What the demo sends for the journey, decided by the domain; a broken rule raises."""
+    participant, project = _consenting(journey), _project(journey.project)
+    case = _then(
+        None,
+        apply_for_enrollment(
+            None,
+            enrollment_id=uid(str(journey.person.participant_id)),
+            participant=participant,
+            participant_id=participant.id,
+            project=project,
+            project_id=project.id,
+            applied_on=journey.applied_on,
+        ),
+    )
+    case = _then(case, record_baseline(case, profile=_baseline(journey)))
+    born = journey.person.date_of_birth
+    case = _then(
+        case, screen(case, criteria=EligibilityCriteria(), date_of_birth=born, screened_on=journey.screened_on)
+    )
+    assert case.screening is not None and case.screening.passed is not journey.screened_out
+    if journey.screened_out:
+        return
+    case = _then(case, enroll(case, participant=participant, project=project, enrolled_on=journey.enrolled_on))
+    if journey.transfer_to is not None:
+        target = journey.transfer_to
+        moved = transfer(
+            case,
+            to_project=_project(target),
+            to_project_id=target.project_id,
+            transferred_on=journey.transferred_on,
+            reason=TransferReason.RELOCATION,
+        )
+        case = _then(case, moved)
+    if journey.fate is Fate.WITHDRAWN:
+        _then(case, withdraw(case, reason=WithdrawalReason.PARTICIPANT_REQUEST, withdrawn_on=journey.left_on))
+
+
+def _moves_then_withdraws(journey: JourneyPlan) -> bool:
+    return journey.transfer_to is not None and journey.fate is Fate.WITHDRAWN
+
+
+# Seeds whose small programme has every kind of journey, a transfer followed by a withdrawal too.
+@pytest.mark.parametrize("seed", [3, 24, 57])
+def test_every_journey_of_the_demo_is_accepted_by_the_enrollment_domain(seed: int) -> None:
+    programme = plan_programme(seed, participants=600, projects=40, provinces=12)
+    journeys = programme.journeys
+    assert any(map(_moves_then_withdraws, journeys)) and any(j.screened_out for j in journeys)
+    for journey in journeys:
+        _play(journey)
