@@ -76,6 +76,9 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(se
         second_cohort = await started_cohort(
             system, str(second_project), await approved_curriculum(system, str(second_project))
         )
+        await record_where(system, case.enrollment_id, "status", "IN_TRAINING")
+        too_early = {"cohort_id": first_cohort, "assigned_on": "2025-05-04"}  # the day before the enrollment
+        before_enrollment = await training.post(f"/training-records/{case.enrollment_id}/cohort", json=too_early)
         joining = {"cohort_id": first_cohort, "assigned_on": "2025-05-12"}
         await accepted_once_known(training, f"/training-records/{case.enrollment_id}/cohort", joining)
         for day in (13, 14):
@@ -93,6 +96,9 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(se
         record = await record_where(system, case.enrollment_id, "status", "COMPLETED")
         old_cohort = await get_json_when_found(training, f"/cohorts/{first_cohort}")
 
+    assert before_enrollment.status_code == 409, "training learned the enrollment day from the enrolled event"
+    assert before_enrollment.json()["rule"] == "cohort-joining-before-enrollment"
+    assert not before_enrollment.json().get("retryable")
     assert before.status_code == 409, "the cohort is in a project the enrollment is not (yet) in"
     assert before.json() | {"error": ""} == {"error": "", "rule": "cohort-in-another-project", "retryable": True}
     assert moved["id"] == case.enrollment_id

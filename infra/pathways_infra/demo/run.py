@@ -194,7 +194,8 @@ class ProgrammeRun:
         async def step() -> None:
             if not journeys:
                 return
-            body = {"enrollment_ids": [self._case(j) for j in journeys], "assigned_on": str(journeys[0].enrolled_on)}
+            joined_on = max(j.enrolled_on for j in journeys)  # no one joins a cohort before being enrolled
+            body = {"enrollment_ids": [self._case(j) for j in journeys], "assigned_on": str(joined_on)}
             path = f"/cohorts/{project.cohort_id}/members"
             await self.d.send(self.d.command("training", path, body, f"members-{project.index}", waits=True))
 

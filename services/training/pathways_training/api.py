@@ -85,7 +85,8 @@ async def co_design_curriculum(
 async def approve_curriculum(
     curriculum_id: UUID, command: ApproveCurriculum, app: App, context: Context, once: Once
 ) -> Any:
-    """Approve a co-designed version: cohorts may then follow it."""
+    """Approve a co-designed version: cohorts may then follow it. Not before the day it was co-designed
+    (`409 approval-before-co-design`)."""
     occurred = happened_on(context, command.approved_on)
     return await once(lambda claim: app.approve_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
@@ -94,7 +95,8 @@ async def approve_curriculum(
 async def retire_curriculum(
     curriculum_id: UUID, command: RetireCurriculum, app: App, context: Context, once: Once
 ) -> Any:
-    """Retire an approved version: no new cohort follows it (cohorts under way keep its rules)."""
+    """Retire an approved version: no new cohort follows it (cohorts under way keep its rules). Not before
+    the day it was approved (`409 retirement-before-approval`)."""
     occurred = happened_on(context, command.retired_on)
     return await once(lambda claim: app.retire_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
@@ -186,14 +188,22 @@ async def assign_members(cohort_id: UUID, command: AssignMembers, app: App, cont
 
 @_accepted("/cohorts/{cohort_id}/completion", tags=["cohorts"])
 async def complete_cohort(cohort_id: UUID, command: CompleteCohort, app: App, context: Context, once: Once) -> Any:
-    """Record that a cohort in progress finished its training (it must have held a session)."""
+    """Record that a cohort in progress finished its training (it must have held a session).
+
+    Not before it started (`409 cohort-end-before-start`) nor before its last session
+    (`409 cohort-end-before-last-session`).
+    """
     occurred = happened_on(context, command.completed_on)
     return await once(lambda claim: app.complete_cohort(cohort_id, command, occurred, idempotency=claim))
 
 
 @_accepted("/cohorts/{cohort_id}/cancellation", tags=["cohorts"])
 async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, context: Context, once: Once) -> Any:
-    """Cancel a planned or running cohort (with a reason); its participants can transfer to another cohort."""
+    """Cancel a planned or running cohort (with a reason); its participants can transfer to another cohort.
+
+    A running cohort is not cancelled before it started or before its last session (the same rules as
+    its completion).
+    """
     occurred = happened_on(context, command.cancelled_on)
     return await once(lambda claim: app.cancel_cohort(cohort_id, command, occurred, idempotency=claim))
 
@@ -232,7 +242,10 @@ async def list_cohorts(
 
 @_accepted("/training-records/{enrollment_id}/cohort", tags=["training"])
 async def assign_to_cohort(enrollment_id: UUID, command: AssignToCohort, app: App, context: Context, once: Once) -> Any:
-    """Assign the participant to a cohort of their project; sessions held from `assigned_on` count."""
+    """Assign the participant to a cohort of their project; sessions held from `assigned_on` count.
+
+    Not before the enrollment, or its transfer to the cohort's project (`409 cohort-joining-before-enrollment`).
+    """
     occurred = happened_on(context, command.assigned_on)
     return await once(lambda claim: app.assign_to_cohort(enrollment_id, command, occurred, idempotency=claim))
 
@@ -241,7 +254,11 @@ async def assign_to_cohort(enrollment_id: UUID, command: AssignToCohort, app: Ap
 async def transfer_to_cohort(
     enrollment_id: UUID, command: TransferToCohort, app: App, context: Context, once: Once
 ) -> Any:
-    """Move the participant to another cohort of their project, keeping their attendance history."""
+    """Move the participant to another cohort of their project, keeping their attendance history.
+
+    Not before they joined their current cohort (`409 cohort-transfer-before-joining`), nor before the
+    enrollment came into the new cohort's project (`409 cohort-joining-before-enrollment`).
+    """
     occurred = happened_on(context, command.transferred_on)
     return await once(lambda claim: app.transfer_to_cohort(enrollment_id, command, occurred, idempotency=claim))
 
@@ -256,7 +273,10 @@ async def record_attendance(
 
 @_accepted("/training-records/{enrollment_id}/assessments", tags=["training"])
 async def assess_skills(enrollment_id: UUID, command: AssessSkills, app: App, context: Context, once: Once) -> Any:
-    """Record a pre- or post-training skills assessment: a score from 0 to 100 per competency."""
+    """Record a pre- or post-training skills assessment: a score from 0 to 100 per competency.
+
+    The post-training assessment is not before the pre-training one (`409 post-assessment-before-pre`).
+    """
     occurred = happened_on(context, command.assessed_on)
     return await once(lambda claim: app.assess_skills(enrollment_id, command, occurred, idempotency=claim))
 
@@ -268,7 +288,10 @@ async def complete_training(
     """Record that the participant completed training.
 
     In a cohort, attendance is measured over the sessions they were expected at (across cohort transfers)
-    and must meet the curriculum's threshold, else `409 attendance-threshold`.
+    and must meet the curriculum's threshold, else `409 attendance-threshold`. It is not before the
+    enrollment (`409 training-end-before-enrollment`), joining the current cohort
+    (`409 training-end-before-joining`), or the first session the participant was expected at there
+    (`409 completion-before-first-session`).
     """
     occurred = happened_on(context, command.occurred_at or command.completed_on)
     return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))
@@ -276,7 +299,11 @@ async def complete_training(
 
 @_accepted("/training-records/{enrollment_id}/dropout", tags=["training"])
 async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Context, once: Once) -> Any:
-    """Record that the participant dropped out of training (with a reason)."""
+    """Record that the participant dropped out of training (with a reason).
+
+    Not before the enrollment (`409 training-end-before-enrollment`) or joining the current cohort
+    (`409 training-end-before-joining`).
+    """
     occurred = happened_on(context, command.dropped_out_on)
     return await once(lambda claim: app.drop_out(enrollment_id, command, occurred, idempotency=claim))
 

@@ -39,7 +39,11 @@ def open_training_record(session: Session, inbound: Inbound[ParticipantEnrolledV
         evolve_record,
         event.enrollment_id,
         lambda state: open_record(
-            state, enrollment_id=event.enrollment_id, participant_id=event.participant_id, project_id=event.project_id
+            state,
+            enrollment_id=event.enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            enrolled_on=event.enrolled_on,
         ),
         inbound.context(),
     )

@@ -7,6 +7,7 @@ compares the events it returns, or uses ``then_rejected`` to check the rule it b
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -89,6 +90,9 @@ def session_held(held_on: date, *, cohort_id: UUID = COHORT, session_id: UUID | 
 
 
 RECORD_OPENED = TrainingRecordOpened(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT)
+"""As recorded before the enrollment day was kept: rules about that day are skipped."""
+ENROLLED_ON = date(2024, 1, 15)
+RECORD_OPENED_ON_ENROLLMENT_DAY = replace(RECORD_OPENED, enrolled_on=ENROLLED_ON)
 
 
 def assigned(

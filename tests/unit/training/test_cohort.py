@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -248,6 +249,47 @@ def test_a_closed_cohort_is_not_cancelled(history: tuple[object, ...]) -> None:
         lambda: cancel_cohort(state, cohort_id=COHORT, cancelled_on=date(2024, 5, 1), reason="late"),
         rule="cohort-already-closed",
     )
+
+
+RUNNING = (cohort_planned(), cohort_started(), session_held(date(2024, 2, 3)), session_held(date(2024, 2, 10)))
+"""Started on 2024-02-01; its last session on 2024-02-10."""
+
+
+def _complete(state: Any, day: date) -> list[Any]:
+    return list(complete_cohort(state, cohort_id=COHORT, completed_on=day))
+
+
+def _cancel(state: Any, day: date) -> list[Any]:
+    return list(cancel_cohort(state, cohort_id=COHORT, cancelled_on=day, reason="flooding"))
+
+
+@pytest.mark.parametrize("end", [_complete, _cancel], ids=["completed", "cancelled"])
+def test_a_cohort_does_not_end_before_it_started(end: Any) -> None:
+    state = given(evolve_cohort, *RUNNING)
+
+    error = then_rejected(lambda: end(state, date(2024, 1, 31)), rule="cohort-end-before-start")
+    assert "2024-01-31" in str(error) and "2024-02-01" in str(error)
+
+
+@pytest.mark.parametrize("end", [_complete, _cancel], ids=["completed", "cancelled"])
+def test_a_cohort_does_not_end_before_its_last_session(end: Any) -> None:
+    state = given(evolve_cohort, *RUNNING)
+
+    error = then_rejected(lambda: end(state, date(2024, 2, 9)), rule="cohort-end-before-last-session")
+    assert "2024-02-09" in str(error) and "2024-02-10" in str(error)
+
+
+@pytest.mark.parametrize("end", [_complete, _cancel], ids=["completed", "cancelled"])
+def test_a_cohort_ends_on_the_day_of_its_last_session(end: Any) -> None:
+    state = given(evolve_cohort, *RUNNING)
+
+    assert len(end(state, date(2024, 2, 10))) == 1
+
+
+def test_a_planned_cohort_is_cancelled_on_any_day_even_before_it_was_to_start() -> None:
+    state = given(evolve_cohort, cohort_planned())  # to start on 2024-02-01
+
+    assert _cancel(state, date(2024, 1, 2)) == [replace(CANCELLED, cancelled_on=date(2024, 1, 2))]
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,13 @@ from pathways_training.domain.training import (
 from tests.unit.training.given import (
     COHORT,
     CURRICULUM,
+    ENROLLED_ON,
     ENROLLMENT,
     OTHER_COHORT,
     PARTICIPANT,
     PROJECT,
     RECORD_OPENED,
+    RECORD_OPENED_ON_ENROLLMENT_DAY,
     assigned,
     cohort_planned,
     cohort_started,
@@ -258,6 +260,70 @@ def test_no_completion_after_dropout_or_withdrawal(ending: object, rule: str) ->
     then_rejected(lambda: complete(legacy, enrollment_id=ENROLLMENT, attendance_rate=1.0), rule=rule)
 
 
+# --- completion in order: not before training began ---
+
+
+def test_completion_is_not_before_the_enrollment() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)  # enrolled on 2024-01-15
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, attendance_rate=0.9, completed_on=date(2024, 1, 14)),
+        rule="training-end-before-enrollment",
+    )
+    assert "2024-01-14" in str(error) and "2024-01-15" in str(error)
+    [event] = complete(state, enrollment_id=ENROLLMENT, attendance_rate=0.9, completed_on=ENROLLED_ON)
+    assert event.completed_on == ENROLLED_ON
+
+
+def test_completion_is_not_before_joining_the_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS))  # joined on 2024-01-25
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 1, 24)),
+        rule="training-end-before-joining",
+    )
+    assert "2024-01-24" in str(error) and "2024-01-25" in str(error)
+
+
+def test_completion_is_not_before_the_first_session_the_participant_was_expected_at() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS))  # the first on 2024-02-05
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 2, 4)),
+        rule="completion-before-first-session",
+    )
+    assert "2024-02-04" in str(error) and "2024-02-05" in str(error)
+
+
+def test_completion_may_be_on_the_day_of_the_only_session() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(SESSIONS[0]))
+
+    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=cohort(SESSIONS[0]), completed_on=date(2024, 2, 5))
+
+    assert event.completed_on == date(2024, 2, 5)
+
+
+def test_after_a_transfer_training_began_in_the_earlier_cohort() -> None:
+    transfer = TransferredToCohort(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        from_cohort_id=COHORT,
+        to_cohort_id=OTHER_COHORT,
+        transferred_on=date(2024, 2, 10),
+        sessions_expected_in_previous_cohort=tuple(s.session_id for s in SESSIONS),
+    )
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS), transfer)
+    new_cohort = cohort(cohort_id=OTHER_COHORT)  # no session held yet
+
+    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=new_cohort, completed_on=date(2024, 2, 10))
+
+    assert (event.attendance_rate, event.completed_on) == (1.0, date(2024, 2, 10))
+    then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=new_cohort, completed_on=date(2024, 2, 9)),
+        rule="training-end-before-joining",
+    )
+
+
 # --- dropout ---
 
 
@@ -292,6 +358,33 @@ def test_a_closed_record_does_not_drop_out(ending: object, rule: str) -> None:
         lambda: drop_out(state, enrollment_id=ENROLLMENT, reason=DropoutReason.OTHER, dropped_out_on=date(2024, 3, 1)),
         rule=rule,
     )
+
+
+def _drop_out_on(state: Any, day: date) -> list[ParticipantDroppedOut]:
+    return drop_out(state, enrollment_id=ENROLLMENT, reason=DropoutReason.FAMILY_DUTIES, dropped_out_on=day)
+
+
+def test_a_dropout_is_not_before_the_enrollment() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)  # enrolled on 2024-01-15
+
+    error = then_rejected(lambda: _drop_out_on(state, date(2024, 1, 14)), rule="training-end-before-enrollment")
+    assert "2024-01-14" in str(error) and "2024-01-15" in str(error)
+    assert len(_drop_out_on(state, ENROLLED_ON)) == 1
+
+
+def test_a_dropout_is_not_before_joining_the_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())  # joined on 2024-01-25
+
+    error = then_rejected(lambda: _drop_out_on(state, date(2024, 1, 24)), rule="training-end-before-joining")
+    assert "2024-01-24" in str(error) and "2024-01-25" in str(error)
+
+
+def test_a_participant_may_drop_out_on_joining_before_any_session() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    [event] = _drop_out_on(state, date(2024, 1, 25))
+
+    assert event.dropped_out_on == date(2024, 1, 25)
 
 
 def test_a_dropout_before_the_enrollment_is_known_is_retryable() -> None:

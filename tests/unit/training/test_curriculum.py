@@ -269,6 +269,42 @@ def test_only_an_approved_version_is_retired(history: tuple[object, ...]) -> Non
     )
 
 
+def test_a_version_is_not_approved_before_it_was_co_designed() -> None:
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED)  # co-designed on 2024-01-10
+
+    error = then_rejected(
+        lambda: approve_curriculum(state, curriculum_id=CURRICULUM, version=1, approved_on=date(2024, 1, 9)),
+        rule="approval-before-co-design",
+    )
+    assert "2024-01-09" in str(error) and "2024-01-10" in str(error)
+
+
+def test_a_version_is_approved_on_the_day_it_was_co_designed() -> None:
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED)
+
+    events = approve_curriculum(state, curriculum_id=CURRICULUM, version=1, approved_on=date(2024, 1, 10))
+
+    assert events == [replace(CURRICULUM_APPROVED, approved_on=date(2024, 1, 10))]
+
+
+def test_a_version_is_not_retired_before_it_was_approved() -> None:
+    state = given(evolve_curriculum, *APPROVED_CURRICULUM)  # approved on 2024-01-20
+
+    error = then_rejected(
+        lambda: retire_curriculum(state, curriculum_id=CURRICULUM, version=1, retired_on=date(2024, 1, 19)),
+        rule="retirement-before-approval",
+    )
+    assert "2024-01-19" in str(error) and "2024-01-20" in str(error)
+
+
+def test_a_version_is_retired_on_the_day_it_was_approved() -> None:
+    state = given(evolve_curriculum, *APPROVED_CURRICULUM)
+
+    events = retire_curriculum(state, curriculum_id=CURRICULUM, version=1, retired_on=date(2024, 1, 20))
+
+    assert events == [replace(RETIRED, retired_on=date(2024, 1, 20))]
+
+
 def test_an_earlier_approved_version_stays_approved_while_the_next_is_drafted() -> None:
     v2 = CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=UPSKILL)
     state = given(evolve_curriculum, *APPROVED_CURRICULUM, v2)

@@ -22,6 +22,7 @@ from pathways_training.domain.training import (
     ParticipantDroppedOut,
     SkillsAssessed,
     TrainingCompleted,
+    TrainingRecordOpened,
     TrainingRecordWithdrawn,
     TransferredToCohort,
 )
@@ -35,6 +36,7 @@ from tests.unit.training.given import (
     PROJECT,
     PROJECT_LEARNED,
     RECORD_OPENED,
+    RECORD_OPENED_ON_ENROLLMENT_DAY,
     assigned,
     cohort_planned,
     cohort_started,
@@ -61,6 +63,7 @@ EVENTS: list[object] = [
     CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 4, 1)),
     CohortCancelled(cohort_id=COHORT, cancelled_on=date(2024, 4, 1), reason="flood"),
     RECORD_OPENED,
+    RECORD_OPENED_ON_ENROLLMENT_DAY,
     EnrollmentTransferNoted(
         enrollment_id=ENROLLMENT,
         participant_id=PARTICIPANT,
@@ -118,6 +121,13 @@ def test_a_completion_stored_before_the_new_fields_still_reads() -> None:
     event = TypeAdapter(TrainingCompleted).validate_python(old | {"attendance_rate": 0.9})
 
     assert (event.cohort_id, event.completed_on) == (None, None)
+
+
+def test_a_record_opened_before_the_enrollment_day_was_kept_still_reads() -> None:
+    stored = TypeAdapter(TrainingRecordOpened).dump_python(RECORD_OPENED_ON_ENROLLMENT_DAY, mode="json")
+    del stored["enrolled_on"]
+
+    assert TypeAdapter(TrainingRecordOpened).validate_python(stored) == RECORD_OPENED
 
 
 def test_a_cohort_planned_before_the_track_was_copied_still_reads() -> None:

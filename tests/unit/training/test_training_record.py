@@ -37,12 +37,14 @@ from pathways_training.domain.training import (
 )
 from tests.unit.training.given import (
     COHORT,
+    ENROLLED_ON,
     ENROLLMENT,
     OTHER_COHORT,
     OTHER_PROJECT,
     PARTICIPANT,
     PROJECT,
     RECORD_OPENED,
+    RECORD_OPENED_ON_ENROLLMENT_DAY,
     assigned,
     cohort_planned,
     cohort_started,
@@ -105,18 +107,32 @@ def attended(session: Any, *, cohort_id: Any = COHORT, present: bool = True) -> 
 
 
 def test_an_enrollment_opens_a_record_in_training() -> None:
-    events = open_record(None, enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT)
+    events = open_record(
+        None, enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT, enrolled_on=ENROLLED_ON
+    )
 
-    assert events == [RECORD_OPENED]
+    assert events == [RECORD_OPENED_ON_ENROLLMENT_DAY]
     record = given(evolve_record, *events)
     assert record is not None
     assert record.status is TrainingStatus.IN_TRAINING
+    assert record.enrolled_on == record.in_project_since == ENROLLED_ON
+
+
+def test_a_record_opened_before_the_enrollment_day_was_kept_does_not_know_it() -> None:
+    record = given(evolve_record, RECORD_OPENED)
+
+    assert record is not None
+    assert record.enrolled_on is record.in_project_since is None
 
 
 def test_opening_is_idempotent() -> None:
     state = given(evolve_record, RECORD_OPENED)
 
-    assert open_record(state, enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT) == []
+    again = open_record(
+        state, enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT, enrolled_on=ENROLLED_ON
+    )
+
+    assert again == []
 
 
 # --- enrollment transfers (learned from enrollment) ---
@@ -138,9 +154,10 @@ def test_an_enrollment_transfer_moves_the_record_to_the_new_project() -> None:
             transferred_on=date(2024, 2, 1),
         )
     ]
-    record = given(evolve_record, RECORD_OPENED, *events)
+    record = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY, *events)
     assert record is not None
     assert record.project_id == OTHER_PROJECT
+    assert (record.enrolled_on, record.in_project_since) == (ENROLLED_ON, date(2024, 2, 1))
 
 
 def test_an_enrollment_transfer_is_idempotent_and_ignored_once_training_is_over() -> None:
@@ -268,6 +285,53 @@ def test_assignment_before_the_enrollment_is_retryable() -> None:
     )
 
 
+def test_a_participant_does_not_join_a_cohort_before_the_enrollment() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)  # enrolled on 2024-01-15
+
+    error = then_rejected(
+        lambda: assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=cohort(), assigned_on=date(2024, 1, 14)),
+        rule="cohort-joining-before-enrollment",
+    )
+    assert "2024-01-14" in str(error) and "2024-01-15" in str(error)
+
+
+def test_a_participant_joins_a_cohort_on_the_day_of_the_enrollment() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)
+
+    events = assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=cohort(), assigned_on=ENROLLED_ON)
+
+    assert events == [assigned(assigned_on=ENROLLED_ON)]
+
+
+def test_a_record_that_does_not_know_the_enrollment_day_joins_on_any_day() -> None:
+    state = given(evolve_record, RECORD_OPENED)
+
+    events = assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=cohort(), assigned_on=date(2020, 1, 1))
+
+    assert events == [assigned(assigned_on=date(2020, 1, 1))]
+
+
+ENROLLMENT_MOVED = EnrollmentTransferNoted(
+    enrollment_id=ENROLLMENT,
+    participant_id=PARTICIPANT,
+    from_project_id=PROJECT,
+    to_project_id=OTHER_PROJECT,
+    transferred_on=date(2024, 2, 2),
+)
+
+
+def test_a_participant_joins_a_cohort_of_the_new_project_no_earlier_than_the_enrollment_moved_there() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY, ENROLLMENT_MOVED)  # moved on 2024-02-02
+    elsewhere = cohort(cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+
+    then_rejected(
+        lambda: assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=elsewhere, assigned_on=date(2024, 2, 1)),
+        rule="cohort-joining-before-enrollment",
+    )
+    [event] = assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=elsewhere, assigned_on=date(2024, 2, 2))
+    assert event.cohort_id == OTHER_COHORT
+
+
 # --- transfer between cohorts ---
 
 
@@ -381,6 +445,48 @@ def test_a_transfer_to_another_project_needs_the_enrollment_transfer_first() -> 
         known, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=elsewhere, transferred_on=date(2024, 2, 3)
     )
     assert event.to_cohort_id == OTHER_COHORT
+
+
+def test_a_transfer_to_a_cohort_of_the_new_project_is_not_before_the_enrollment_moved_there() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), ENROLLMENT_MOVED)  # moved on 2024-02-02
+    elsewhere = cohort(cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+
+    then_rejected(
+        lambda: transfer_to_cohort(
+            state, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=elsewhere, transferred_on=date(2024, 2, 1)
+        ),
+        rule="cohort-joining-before-enrollment",
+    )
+
+
+def test_a_participant_does_not_leave_a_cohort_before_joining_it() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())  # joined on 2024-01-25
+
+    error = then_rejected(
+        lambda: transfer_to_cohort(
+            state,
+            enrollment_id=ENROLLMENT,
+            from_cohort=cohort(),
+            to_cohort=cohort(cohort_id=OTHER_COHORT),
+            transferred_on=date(2024, 1, 24),
+        ),
+        rule="cohort-transfer-before-joining",
+    )
+    assert "2024-01-24" in str(error) and "2024-01-25" in str(error)
+
+
+def test_a_participant_moves_to_another_cohort_on_the_day_they_joined_the_first() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    [event] = transfer_to_cohort(
+        state,
+        enrollment_id=ENROLLMENT,
+        from_cohort=cohort(),
+        to_cohort=cohort(cohort_id=OTHER_COHORT),
+        transferred_on=date(2024, 1, 25),
+    )
+
+    assert event.transferred_on == date(2024, 1, 25)
 
 
 # --- attendance ---
@@ -532,6 +638,32 @@ def test_assessment_rules(
         ),
         rule=rule,
     )
+
+
+def _post_on(state: Any, day: date) -> list[SkillsAssessed]:
+    return assess_skills(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=cohort(),
+        phase=AssessmentPhase.POST,
+        scores={"weaving": Decimal(70)},
+        assessed_on=day,
+    )
+
+
+def test_a_post_assessment_is_not_before_the_pre_assessment() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE)  # pre-assessed on 2024-02-01
+
+    error = then_rejected(lambda: _post_on(state, date(2024, 1, 31)), rule="post-assessment-before-pre")
+    assert "2024-01-31" in str(error) and "2024-02-01" in str(error)
+
+
+def test_a_post_assessment_may_be_on_the_day_of_the_pre_assessment() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE)
+
+    [event] = _post_on(state, date(2024, 2, 1))
+
+    assert (event.phase, event.assessed_on) == (AssessmentPhase.POST, date(2024, 2, 1))
 
 
 def test_an_assessment_is_made_in_the_record_s_cohort() -> None:

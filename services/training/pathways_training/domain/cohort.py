@@ -4,6 +4,10 @@ The cohort keeps what its participants' training records are measured against: t
 (date, hours), the curriculum's competencies and its attendance threshold (copied from the approved
 version when the cohort is planned, so a later revision of the curriculum does not change the rules
 for a cohort under way).
+
+Days keep their order: sessions are held from the day the cohort started, and it ends (completed or
+cancelled) no earlier than its start and its last session. It may start earlier or later than planned
+(``starts_on`` is a plan, and plans move).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from pathways_training.domain.curriculum import Curriculum, Track, approved_version
-from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.errors import TrainingRuleError, refuse_if_before
 from pathways_training.domain.project import KnownProject, require_known_project
 
 
@@ -97,6 +101,10 @@ class Cohort:
     def session(self, session_id: UUID) -> HeldSession | None:
         return next((s for s in self.sessions if s.session_id == session_id), None)
 
+    @property
+    def last_session_on(self) -> date | None:
+        return max((s.held_on for s in self.sessions), default=None)
+
     def sessions_held(self, *, from_day: date | None = None, before: date | None = None) -> frozenset[UUID]:
         """Ids of the sessions held from ``from_day`` (inclusive) and before ``before`` (exclusive)."""
         return frozenset(
@@ -157,11 +165,13 @@ def hold_session(
         raise TrainingRuleError(
             f"a session lasts a positive number of hours, not {hours}", rule="session-hours-positive"
         )
-    if cohort.started_on is not None and held_on < cohort.started_on:
-        raise TrainingRuleError(
-            f"session on {held_on} is before cohort {cohort_id} started on {cohort.started_on}",
-            rule="session-before-cohort-start",
-        )
+    refuse_if_before(
+        held_on,
+        cohort.started_on,
+        rule="session-before-cohort-start",
+        what=f"session {session_id}",
+        after=f"the start of cohort {cohort_id}",
+    )
     return [TrainingSessionHeld(cohort_id=cohort_id, session_id=session_id, held_on=held_on, hours=hours)]
 
 
@@ -169,6 +179,7 @@ def complete_cohort(state: Cohort | None, *, cohort_id: UUID, completed_on: date
     cohort = _in_progress(state, cohort_id)
     if not cohort.sessions:
         raise TrainingRuleError(f"cohort {cohort_id} has held no session", rule="cohort-needs-sessions")
+    _refuse_end_before_training(cohort, completed_on, what=f"the completion of cohort {cohort_id}")
     return [CohortCompleted(cohort_id=cohort_id, completed_on=completed_on)]
 
 
@@ -176,6 +187,7 @@ def cancel_cohort(state: Cohort | None, *, cohort_id: UUID, cancelled_on: date, 
     cohort = existing_cohort(state, cohort_id)
     if cohort.status not in OPEN_COHORT:
         raise TrainingRuleError(f"cohort {cohort_id} is already {cohort.status}", rule="cohort-already-closed")
+    _refuse_end_before_training(cohort, cancelled_on, what=f"the cancellation of cohort {cohort_id}")
     return [CohortCancelled(cohort_id=cohort_id, cancelled_on=cancelled_on, reason=reason)]
 
 
@@ -211,6 +223,14 @@ def existing_cohort(state: Cohort | None, cohort_id: UUID) -> Cohort:
     if state is None:
         raise TrainingRuleError(f"there is no cohort {cohort_id}", rule="must-exist")
     return state
+
+
+def _refuse_end_before_training(cohort: Cohort, ended_on: date, *, what: str) -> None:
+    """A cohort ends (completed or cancelled) no earlier than it started and held its last session."""
+    refuse_if_before(ended_on, cohort.started_on, rule="cohort-end-before-start", what=what, after="its start")
+    refuse_if_before(
+        ended_on, cohort.last_session_on, rule="cohort-end-before-last-session", what=what, after="its last session"
+    )
 
 
 def _in_progress(state: Cohort | None, cohort_id: UUID) -> Cohort:

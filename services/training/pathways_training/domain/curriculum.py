@@ -3,7 +3,8 @@
 Each version has its own lifecycle. Only the newest version can be changed: revising a Draft or
 CoDesigned version replaces its content and makes it a Draft again (it has to be co-designed again);
 revising when the newest version is Approved or Retired opens the next version as a Draft. Approved
-versions stay usable by cohorts until they are retired.
+versions stay usable by cohorts until they are retired. A version is approved no earlier than the day it
+was co-designed, and retired no earlier than the day it was approved.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.errors import TrainingRuleError, refuse_if_before
 from pathways_training.domain.project import KnownProject, require_known_project
 
 DEFAULT_ATTENDANCE_THRESHOLD = 0.8
@@ -208,7 +209,7 @@ def co_design(
 def approve_curriculum(
     state: Curriculum | None, *, curriculum_id: UUID, version: int, approved_on: date
 ) -> list[CurriculumApproved]:
-    _version_in(
+    co_designed = _version_in(
         state,
         curriculum_id,
         version,
@@ -216,19 +217,33 @@ def approve_curriculum(
         "only a version co-designed with the community is approved",
         "curriculum-must-be-co-designed",
     )
+    refuse_if_before(
+        approved_on,
+        co_designed.co_designed_on,
+        rule="approval-before-co-design",
+        what=f"the approval of version {version} of curriculum {curriculum_id}",
+        after="its co-design",
+    )
     return [CurriculumApproved(curriculum_id=curriculum_id, version=version, approved_on=approved_on)]
 
 
 def retire_curriculum(
     state: Curriculum | None, *, curriculum_id: UUID, version: int, retired_on: date
 ) -> list[CurriculumRetired]:
-    _version_in(
+    approved = _version_in(
         state,
         curriculum_id,
         version,
         CurriculumStatus.APPROVED,
         "only an approved version retires",
         "curriculum-must-be-approved",
+    )
+    refuse_if_before(
+        retired_on,
+        approved.approved_on,
+        rule="retirement-before-approval",
+        what=f"the retirement of version {version} of curriculum {curriculum_id}",
+        after="its approval",
     )
     return [CurriculumRetired(curriculum_id=curriculum_id, version=version, retired_on=retired_on)]
 

@@ -1,6 +1,8 @@
-"""The one error of the training domain: a command would break a rule."""
+"""The one error of the training domain (a command would break a rule), and the check of days in order."""
 
 from __future__ import annotations
+
+from datetime import date
 
 
 class TrainingRuleError(Exception):
@@ -19,3 +21,13 @@ class TrainingRuleError(Exception):
         if rule is not None:
             self.rule = rule
         self.retryable = retryable
+
+
+def refuse_if_before(day: date, earliest: date | None, *, rule: str, what: str, after: str) -> None:
+    """Refuse ``what`` on ``day`` when it is before ``after`` happened on ``earliest``; the same day is fine.
+
+    ``earliest`` is None when the history does not know that day (events recorded before it was kept):
+    nothing is refused then.
+    """
+    if earliest is not None and day < earliest:
+        raise TrainingRuleError(f"{what} on {day} is before {after} on {earliest}", rule=rule)

@@ -13,6 +13,12 @@ cohort from the transfer day, so the attendance history travels with the record.
 
 Rules that depend on another service are checked against what this service has learned from its
 events; a command that arrives before the event it depends on is refused with a retryable error.
+
+Days keep the order things happen in: a participant joins a cohort no earlier than the enrollment came
+into its project (enrolled, or transferred there), leaves a cohort no earlier than joining it, is
+post-assessed no earlier than pre-assessed, and ends training no earlier than the enrollment, joining
+the current cohort and (on completion) the first session they were expected at. A day that older
+events do not carry is not checked.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from uuid import UUID
 
 from pathways_training.domain.cohort import OPEN_COHORT, Cohort, CohortStatus
 from pathways_training.domain.curriculum import DEFAULT_ATTENDANCE_THRESHOLD, Track
-from pathways_training.domain.errors import TrainingRuleError
+from pathways_training.domain.errors import TrainingRuleError, refuse_if_before
 
 __all__ = [
     "DEFAULT_ATTENDANCE_THRESHOLD",
@@ -97,9 +103,12 @@ class CompetencyScore:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingRecordOpened:
+    """``enrolled_on`` is the enrollment's day (None in records opened before it was kept, or when not reported)."""
+
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
+    enrolled_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +221,12 @@ class CohortStint:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingRecord:
+    """Days are None when the history does not tell them (events recorded before they were kept).
+
+    ``in_project_since`` is when the enrollment came into its current project: the enrollment day, or
+    the day of its latest transfer to another project.
+    """
+
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
@@ -225,6 +240,9 @@ class TrainingRecord:
     completed_on: date | None = None
     dropout_reason: DropoutReason | None = None
     closed_on: date | None = None
+    enrolled_on: date | None = None
+    in_project_since: date | None = None
+    pre_assessed_on: date | None = None
 
 
 def expected_sessions(state: TrainingRecord, cohort: Cohort | None) -> frozenset[UUID]:
@@ -255,12 +273,21 @@ def current_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID) -> U
 
 
 def open_record(
-    state: TrainingRecord | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID
+    state: TrainingRecord | None,
+    *,
+    enrollment_id: UUID,
+    participant_id: UUID,
+    project_id: UUID,
+    enrolled_on: date | None,
 ) -> list[TrainingRecordOpened]:
     """Reaction to an enrollment reported by the enrollment service."""
     if state is not None:
         return []  # the enrollment was heard of before: opening is idempotent
-    return [TrainingRecordOpened(enrollment_id=enrollment_id, participant_id=participant_id, project_id=project_id)]
+    return [
+        TrainingRecordOpened(
+            enrollment_id=enrollment_id, participant_id=participant_id, project_id=project_id, enrolled_on=enrolled_on
+        )
+    ]
 
 
 def note_enrollment_transfer(
@@ -292,6 +319,7 @@ def assign_to_cohort(
             rule="already-in-a-cohort",
         )
     _check_can_join(record, cohort)
+    _refuse_joining_before_project(record, cohort, assigned_on)
     return [
         AssignedToCohort(
             **_ids(enrollment_id, record),
@@ -320,6 +348,14 @@ def transfer_to_cohort(
     if to_cohort.cohort_id == record.cohort_id:
         return []
     _check_can_join(record, to_cohort)
+    refuse_if_before(
+        transferred_on,
+        record.joined_on,
+        rule="cohort-transfer-before-joining",
+        what=f"the transfer to cohort {to_cohort.cohort_id}",
+        after=f"joining cohort {record.cohort_id}",
+    )
+    _refuse_joining_before_project(record, to_cohort, transferred_on)
     expected = from_cohort.sessions_held(from_day=record.joined_on, before=transferred_on)
     return [
         TransferredToCohort(
@@ -390,8 +426,18 @@ def assess_skills(
             f"the {phase} assessment of enrollment {enrollment_id} was already recorded",
             rule="assessment-already-recorded",
         )
-    if phase is AssessmentPhase.POST and AssessmentPhase.PRE not in record.assessments:
-        raise TrainingRuleError("a post-training assessment follows a pre-training one", rule="pre-assessment-first")
+    if phase is AssessmentPhase.POST:
+        if AssessmentPhase.PRE not in record.assessments:
+            raise TrainingRuleError(
+                "a post-training assessment follows a pre-training one", rule="pre-assessment-first"
+            )
+        refuse_if_before(
+            assessed_on,
+            record.pre_assessed_on,
+            rule="post-assessment-before-pre",
+            what="the post-training assessment",
+            after="the pre-training one",
+        )
     return [
         SkillsAssessed(
             **_ids(enrollment_id, record),
@@ -460,6 +506,8 @@ def complete(
             f"attendance {rate:.0%} is below the curriculum's threshold of {threshold:.0%}",
             rule="attendance-threshold",
         )
+    if completed_on is not None:
+        _refuse_completion_before_training(record, cohort, completed_on)
     return [
         TrainingCompleted(
             **_ids(enrollment_id, record),
@@ -477,6 +525,7 @@ def drop_out(
     state: TrainingRecord | None, *, enrollment_id: UUID, reason: DropoutReason, dropped_out_on: date
 ) -> list[ParticipantDroppedOut]:
     record = _open(state, enrollment_id)
+    _refuse_training_end_before_start(record, dropped_out_on, what="the dropout")
     return [
         ParticipantDroppedOut(
             **_ids(enrollment_id, record),
@@ -514,9 +563,11 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
                 participant_id=event.participant_id,
                 project_id=event.project_id,
                 status=TrainingStatus.IN_TRAINING,
+                enrolled_on=event.enrolled_on,
+                in_project_since=event.enrolled_on,
             )
         case EnrollmentTransferNoted() if state is not None:
-            return replace(state, project_id=event.to_project_id)
+            return replace(state, project_id=event.to_project_id, in_project_since=event.transferred_on)
         case AssignedToCohort() if state is not None:
             return replace(state, cohort_id=event.cohort_id, joined_on=event.assigned_on)
         case TransferredToCohort() if state is not None and state.joined_on is not None:
@@ -535,7 +586,10 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
         case AttendanceRecorded() if state is not None:
             return replace(state, attendance={**state.attendance, event.session_id: event.attended})
         case SkillsAssessed() if state is not None:
-            return replace(state, assessments={**state.assessments, event.phase: event.scores})
+            assessed = replace(state, assessments={**state.assessments, event.phase: event.scores})
+            if event.phase is AssessmentPhase.PRE:
+                return replace(assessed, pre_assessed_on=event.assessed_on)
+            return assessed
         case TrainingCompleted() if state is not None:
             return replace(
                 state,
@@ -613,3 +667,55 @@ def _check_can_join(record: TrainingRecord, cohort: Cohort) -> None:
             rule="cohort-in-another-project",
             retryable=True,
         )
+
+
+def _refuse_joining_before_project(record: TrainingRecord, cohort: Cohort, joined_on: date) -> None:
+    """A participant joins a cohort of their project no earlier than the enrollment came into that project."""
+    refuse_if_before(
+        joined_on,
+        record.in_project_since,
+        rule="cohort-joining-before-enrollment",
+        what=f"joining cohort {cohort.cohort_id}",
+        after=f"the enrollment in project {record.project_id}",
+    )
+
+
+def _refuse_training_end_before_start(record: TrainingRecord, ended_on: date, *, what: str) -> None:
+    """Training ends (completed or dropped out) no earlier than the enrollment and joining the current cohort."""
+    refuse_if_before(
+        ended_on, record.enrolled_on, rule="training-end-before-enrollment", what=what, after="the enrollment"
+    )
+    if record.cohort_id is not None:
+        refuse_if_before(
+            ended_on,
+            record.joined_on,
+            rule="training-end-before-joining",
+            what=what,
+            after=f"joining cohort {record.cohort_id}",
+        )
+
+
+def _refuse_completion_before_training(record: TrainingRecord, cohort: Cohort | None, completed_on: date) -> None:
+    _refuse_training_end_before_start(record, completed_on, what="the completion")
+    if cohort is not None:
+        refuse_if_before(
+            completed_on,
+            _first_session_expected(record, cohort),
+            rule="completion-before-first-session",
+            what="the completion",
+            after="the first session the participant was expected at",
+        )
+
+
+def _first_session_expected(record: TrainingRecord, cohort: Cohort) -> date | None:
+    """The day of the first session the participant was expected at, if it was in the current cohort.
+
+    None when they were expected at sessions of an earlier cohort: training began there, before they
+    joined this one (and the end of training is checked against joining).
+    """
+    if any(stint.expected_sessions for stint in record.past_stints):
+        return None
+    return min(
+        (s.held_on for s in cohort.sessions if record.joined_on is None or s.held_on >= record.joined_on),
+        default=None,
+    )
