@@ -16,6 +16,7 @@ from uuid import UUID
 from pydantic import Field
 
 from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.decimals import PLAIN_NOTATION, MonthlyBaht
 from pathways_contracts.reference.age_bands import AGE_BAND_IDS
 
 SEXES: tuple[str, ...] = ("F", "M", "X")
@@ -63,7 +64,7 @@ class ProjectProposedV1(_ProjectEvent):
     SUBJECT: ClassVar[str] = "enrollment.v1.project.proposed"
 
     name: str
-    grant_thb: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    grant_thb: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2), PLAIN_NOTATION]
 
 
 class ProjectStatusChangedV1(_ProjectEvent):
@@ -175,7 +176,7 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     baseline_employment_status: str | None = Field(
         default=None, description="EMPLOYED, SELF_EMPLOYED, UNEMPLOYED or NOT_IN_LABOUR_FORCE at baseline."
     )
-    baseline_monthly_income_thb: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    baseline_monthly_income_thb: MonthlyBaht | None = None
     informal_worker: bool | None = None
     covid_affected: bool | None = None
     sex: str | None = Field(default=None, description=f"As given at registration: {', '.join(SEXES)} (X: another).")

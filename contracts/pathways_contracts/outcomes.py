@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -11,6 +10,7 @@ from uuid import UUID
 from pydantic import Field
 
 from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.decimals import MonthlyBaht
 
 
 class _OutcomesEvent(ParticipantEvent):
@@ -41,7 +41,7 @@ class EmploymentRecordedV1(_OutcomesEvent):
     enrollment_id: UUID
     employment_type: EmploymentType
     related_to_training: bool
-    monthly_income_thb: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    monthly_income_thb: MonthlyBaht
     days_to_first_job: int | None = Field(default=None, ge=0)
     follow_up_month: int | None = Field(default=None, description="The follow-up (3, 6 or 12) it was learned at.")
     observed_on: date | None = None
@@ -99,15 +99,11 @@ class IncomeObservedV1(_OutcomesEvent):
 
     enrollment_id: UUID
     at_month: int = Field(description="0 (baseline), 3, 6 or 12.")
-    monthly_income_thb: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    monthly_income_thb: MonthlyBaht
     observed_on: date
     source: str | None = Field(default=None, description="How it was learned: SELF_REPORTED, EMPLOYER, ...")
-    baseline_monthly_income_thb: Decimal | None = Field(
-        default=None,
-        ge=0,
-        max_digits=12,
-        decimal_places=2,
-        description="The baseline it is compared with, as known when observed.",
+    baseline_monthly_income_thb: MonthlyBaht | None = Field(
+        default=None, description="The baseline it is compared with, as known when observed."
     )
 
 

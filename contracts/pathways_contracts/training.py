@@ -15,14 +15,15 @@ from uuid import UUID
 from pydantic import Field
 
 from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.decimals import PLAIN_NOTATION
 
 TRACKS: tuple[str, ...] = ("RESKILL", "UPSKILL")
 Track = Annotated[str, Field(description="RESKILL (new skills for new work) or UPSKILL (better skills, new context).")]
-Hours = Annotated[Decimal, Field(gt=0, description="Hours of training.")]
+Hours = Annotated[Decimal, Field(gt=0, description="Hours of training."), PLAIN_NOTATION]
 AttendanceThreshold = Annotated[
     float, Field(gt=0, le=1, description="Share of sessions a participant must attend to complete, 0 to 1.")
 ]
-Score = Annotated[Decimal, Field(ge=0, le=100, description="Score from 0 to 100.")]
+Score = Annotated[Decimal, Field(ge=0, le=100, description="Score from 0 to 100."), PLAIN_NOTATION]
 
 
 class _TrainingEvent(ParticipantEvent):

@@ -1,24 +1,48 @@
-"""What every service's command bodies share: unknown fields refused, days within the calendar.
+"""What every service's command bodies share: unknown fields refused, days written out and within
+the calendar, decimals in plain notation. ``IsoDay`` and ``CalendarDay`` hold days given as query
+parameters alike.
 
 A day far outside the programme's (year 1, year 9999) validates as a date but breaks later: a
 follow-up 12 months after 9999-10-15 cannot be scheduled, and midnight in Thai time on 0001-01-01
 is before the first instant PostgreSQL's timestamps hold. Recorded, such an event would be parked
 by every read model it reaches; refused here, the caller hears why.
+
+Pydantic's lax mode takes a number, or a string of digits, as a Unix timestamp: ``"20250501"``
+as a moment in 1970, ``1746057600`` as 2025-05-01. A caller who sends one has most likely made a
+mistake that would be recorded as a fact; days are taken only as ``YYYY-MM-DD`` and moments only
+as ISO 8601 text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from pathways_contracts.decimals import in_plain_notation
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CommandModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _days_written_out(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = _temporal_fields(cls).get(info.field_name or "")
+        if kind is not None:
+            for given in value if isinstance(value, list) else [value]:
+                _check_written_out(given, kind)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
@@ -27,6 +51,80 @@ class CommandModel(BaseModel):
             if not EARLIEST_DAY <= day <= LATEST_DAY:
                 raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
         return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _decimals_in_plain_notation(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in _decimal_fields(cls):
+            return _in_plain_notation(value)
+        return value
+
+
+def iso_day(value: Any) -> Any:
+    """A day only as ``YYYY-MM-DD`` text (or a ``date`` already); pydantic parses it then."""
+    _check_written_out(value, date)
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(iso_day)]
+"""A day given as ``YYYY-MM-DD`` only: for query parameters and models that are no ``CommandModel``."""
+
+CalendarDay = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY), BeforeValidator(iso_day)]
+"""An ``IsoDay`` within the calendar. (The bounds come before the validator: after it, OpenAPI would
+show them as unknown keywords.)"""
+
+
+def _check_written_out(value: Any, kind: type[date]) -> None:
+    if isinstance(value, date) or value is None:
+        return  # built in code, or left out: nothing a caller wrote
+    if kind is datetime:
+        if not (isinstance(value, str) and _ISO_DAY.match(value)):
+            raise PydanticCustomError(
+                "iso_datetime", "Input should be a date and time in ISO 8601, e.g. 2025-05-01T09:30:00+07:00"
+            )
+    elif not (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        raise PydanticCustomError("iso_date", "Input should be a day written YYYY-MM-DD, e.g. 2025-05-01")
+
+
+@functools.cache
+def _temporal_fields(model: type[BaseModel]) -> Mapping[str, type[date]]:
+    """Each field that holds days (``date``) or moments (``datetime``), directly or in a list.
+
+    A field that may hold either is held to the rule of moments, the looser one."""
+    found: dict[str, type[date]] = {}
+    for name, field in model.model_fields.items():
+        types = set(_types_in(field.annotation))
+        if datetime in types:
+            found[name] = datetime
+        elif date in types:
+            found[name] = date
+    return found
+
+
+@functools.cache
+def _decimal_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items() if Decimal in set(_types_in(field.annotation)))
+
+
+def _types_in(annotation: Any) -> Iterable[Any]:
+    """The types an annotation is made of: ``date`` in ``list[date] | None``, ``Decimal`` in ``dict[str, Decimal]``."""
+    if get_origin(annotation) is Annotated:
+        yield from _types_in(get_args(annotation)[0])
+    elif arguments := get_args(annotation):
+        for argument in arguments:
+            yield from _types_in(argument)
+    else:
+        yield annotation
+
+
+def _in_plain_notation(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return in_plain_notation(value)
+    if isinstance(value, dict):
+        return {key: _in_plain_notation(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_plain_notation(item) for item in value]
+    return value
 
 
 def _days_in(value: Any) -> Iterable[date]:

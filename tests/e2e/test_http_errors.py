@@ -1,10 +1,13 @@
-"""Bad HTTP input: a 422 that names the field at fault, and nothing stored."""
+"""Bad HTTP input: a 422 that names the field at fault, and nothing stored; odd but valid input stored as meant."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
+
+from nats.js.errors import NotFoundError
 
 from pathways_contracts.envelope import ACTOR_ID, header_safe
 from pathways_infra.openapi_errors import BrokenRule, InvalidRequest, NotFound, Problem
@@ -116,6 +119,7 @@ ENTERPRISE = {
 }  # fmt: skip
 HUGE_NUMBER = b'{"name": ' + b"1" * 5000 + b"}"
 LONE_SURROGATE = b'{"name": "\\ud800", "province_code": "TH-80"}'
+THAI_UNIT = {**UNIT, "name": "ศูนย์เครื่องมือประมง ตรัง 🎣🧑‍🤝‍🧑"}  # emoji joined by zero-width joiners
 
 
 async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_working(settings: Settings) -> None:
@@ -130,6 +134,8 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
             "header.X-Actor-Id": await enrollment.post("/units", json=UNIT, headers={"X-Actor-Id": ""}),
             "header.If-Match": await enrollment.post("/units", json=UNIT, headers={b"If-Match": "²".encode("latin-1")}),
             "body.name": await enrollment.post("/units", json={**UNIT, "name": "CDU\u0000Trang"}),
+            "body.name (escape)": await enrollment.post("/units", json={**UNIT, "name": "CDU\x1b[2J\x1b[31mTrang"}),
+            "body.reason (backspace)": await enrollment.post(f"/projects/{uuid4()}/rejection", json={"reason": "no\b"}),
             "body": await enrollment.post("/units", content=b'{"name": "\xff"}', headers=json_body),
             "body (nested)": await enrollment.post("/units", content=b"[" * 3000 + b"]" * 3000, headers=json_body),
             "body (digits)": await enrollment.post("/units", content=HUGE_NUMBER, headers=json_body),
@@ -143,12 +149,17 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
                 f"/cases/{uuid4()}/employment", json=employment | {"occurred_at": "9999-12-31T23:00:00-05:00"}
             ),
             "query.as_of": await outcomes.get("/programme/indicators", params={"as_of": "9999-12-31"}),
+            # Pydantic's lax mode took these as Unix timestamps (2023-11-14 and 2025-05-01).
+            "query.as_of (timestamp)": await outcomes.get("/follow-ups", params={"as_of": "1699920000"}),
+            "body.observed_on (timestamp)": await outcomes.post(
+                f"/cases/{uuid4()}/employment", json=employment | {"observed_on": 1746057600}
+            ),
             "query.status": await enrollment.get("/enrollments", params={"status": "\x00"}),
             "query": await system.client("training").get("/curricula", params={"community": "\x00"}),
         }
         surrogate = await enrollment.post("/units", content=LONE_SURROGATE, headers=json_body)
         thai_actor = {b"X-Actor-Id": "สมชาย".encode()}  # the bytes of UTF-8 text
-        unit_id = created(await enrollment.post("/units", json=UNIT, headers=thai_actor))["id"]
+        unit_id = created(await enrollment.post("/units", json=THAI_UNIT, headers=thai_actor))["id"]
         # An id that is another kind of record's: unknown as a mentor or a project, taken for a new one.
         as_mentor = await enrollment.get(f"/mentors/{unit_id}")
         close_as_project = await enrollment.post(f"/projects/{unit_id}/closure", json={})
@@ -173,6 +184,26 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
     assert new_mentor.status_code == 409 and new_mentor.json()["rule"] == "unique-id", new_mentor.text
     NotFound.model_validate_json(as_mentor.content)
     BrokenRule.model_validate_json(new_mentor.content)
-    assert [u["name"] for u in units] == [UNIT["name"]]
+    assert [u["name"] for u in units] == [THAI_UNIT["name"]]
     assert stored == 1
     assert (published.headers or {})[ACTOR_ID] == header_safe("สมชาย"), "a UTF-8 actor header is recorded as sent"
+
+
+async def test_an_amount_in_exponent_notation_is_recorded_and_published_written_out(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        project_id = await open_project(system, grant_thb="4.5e5")
+        project = (await system.client("enrollment").get(f"/projects/{project_id}")).json()
+        js = system.runtime("enrollment").js
+
+        async def published() -> dict[str, Any] | None:
+            try:
+                message = await js.get_last_msg("ENROLLMENT", "enrollment.v1.project.proposed")
+            except NotFoundError:
+                return None
+            body: dict[str, Any] = json.loads(message.data or b"{}")
+            return body
+
+        proposed = await eventually(published, what="the project proposed to be published")
+
+    assert project["grant_thb"] == "450000", project
+    assert proposed["grant_thb"] == "450000", proposed

@@ -87,6 +87,8 @@ REQUESTS: list[tuple[str, str, str, dict[str, str] | None, bytes | None]] = [
     ("wrong method", "DELETE", f"/enrollments/{CASE}/enrollment", None, None),
     ("trailing slash", "POST", "/units/", JSON, b'{"name": "Unit", "province_code": "TH-50"}'),
     ("unknown province", "POST", "/units", JSON, b'{"name": "Unit", "province_code": "TH-99"}'),
+    ("day as a timestamp", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": 1704758400}'),
+    ("day as digits", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": "1704758400"}'),
 ]  # fmt: skip
 
 
@@ -123,3 +125,44 @@ def test_routes_with_query_parameters_keep_fastapis_handler() -> None:
 
     assert listing, "the enrollment list route"
     assert lean < sum(1 for r in app.routes if hasattr(r, "dependant"))
+
+
+# Text is checked as the lean handler parses the body (every command route has it; FastAPI's own handler
+# runs only with dependency overrides): so the lean client alone below.
+UNIT = {"province_code": "TH-50"}
+PERSON = {"sex": "F", "birth_year": 1985}
+REFUSED_TEXT: list[tuple[str, dict[str, Any], str]] = [
+    ("/units", UNIT | {"name": "CDU\x00Trang"}, "body.name"),
+    ("/units", UNIT | {"name": "CDU\x1b[2JTrang"}, "body.name"),  # a terminal escape sequence
+    ("/units", UNIT | {"name": "CDU\x7f"}, "body.name"),  # DEL
+    ("/units", UNIT | {"name": "CDU\x85"}, "body.name"),  # a C1 control (next line)
+    (f"/projects/{CASE}/rejection", {"reason": "no\x08 budget"}, "body.reason"),
+    ("/participants", PERSON | {"personal_data": {"full_name": "Somsri\x07"}}, "body.personal_data.full_name"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), REFUSED_TEXT)
+async def test_text_with_a_control_character_is_refused_naming_the_field(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], path: str, body: dict[str, Any], field: str
+) -> None:
+    _, lean = clients
+    answer = await lean.post(path, json=body)
+
+    assert answer.status_code == 422, answer.text
+    [refusal] = answer.json()["fields"]
+    assert refusal["field"] == field
+    assert "control characters" in refusal["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/units", UNIT | {"name": "ศูนย์ทอผ้าแม่แจ่ม 🧵👩‍👩‍👧"}),  # Thai, emoji joined by zero-width joiners
+        (f"/projects/{CASE}/rejection", {"reason": "Budget:\n\t- too small\r\n- too late"}),
+    ],
+)
+async def test_thai_emoji_and_multi_line_text_are_taken(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], path: str, body: dict[str, Any]
+) -> None:
+    _, lean = clients
+    assert (await lean.post(path, json=body)).status_code == 201

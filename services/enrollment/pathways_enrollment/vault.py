@@ -35,7 +35,6 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeAlias
 from uuid import UUID
@@ -48,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pathways_enrollment.domain.national_id import normalise_national_id
+from pathways_infra.command_model import IsoDay
 
 __all__ = [
     "KEY_VERSION",
@@ -115,7 +115,7 @@ class PersonalData(BaseModel):
     national_id: str | None = Field(default=None, repr=False)
     phone: _Text | None = Field(default=None, repr=False)
     address: _Text | None = Field(default=None, repr=False)
-    date_of_birth: date | None = Field(default=None, repr=False)
+    date_of_birth: IsoDay | None = Field(default=None, repr=False)
 
     @field_validator("national_id")
     @classmethod

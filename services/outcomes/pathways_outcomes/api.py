@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
-from pathways_infra.command_model import EARLIEST_DAY, LATEST_DAY
+from pathways_infra.command_model import CalendarDay, IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_outcomes.application import (
@@ -46,11 +46,9 @@ App = Annotated[OutcomesApplication, Depends(application_of)]
 ACCEPTED: dict[str, Any] = {"status_code": 201, "response_model": CommandAccepted}
 
 
-# Days a worklist, a case or the indicators may be asked about: date arithmetic stays within the calendar.
+# Days a worklist, a case or the indicators may be asked about (CalendarDay): date arithmetic stays within the calendar.
 def _day_query(description: str) -> Any:
-    # FastAPI's signature says float; pydantic compares any ordered value, dates included.
-    bounds: dict[str, Any] = {"ge": EARLIEST_DAY, "le": LATEST_DAY}
-    return Query(description=f"{description}; defaults to today.", **bounds)
+    return Query(description=f"{description}; defaults to today.")
 
 
 class FollowUpMonth(IntEnum):
@@ -117,7 +115,7 @@ async def close_case(enrollment_id: UUID, command: CloseCase, app: App, context:
 async def get_case(
     enrollment_id: UUID,
     read: ReadPool,
-    as_of: Annotated[date | None, _day_query("Follow-up statuses as of this day")] = None,
+    as_of: Annotated[CalendarDay | None, _day_query("Follow-up statuses as of this day")] = None,
 ) -> dict[str, Any]:
     """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline."""
     found = await cases.get_case(read, enrollment_id, as_of=as_of or datetime.now(UTC).date())
@@ -129,12 +127,12 @@ async def get_case(
 @router.get("/follow-ups", tags=["outcomes"])
 async def list_follow_ups(
     read: ReadPool,
-    as_of: Annotated[date | None, _day_query("Statuses as of this day")] = None,
+    as_of: Annotated[CalendarDay | None, _day_query("Statuses as of this day")] = None,
     status: Annotated[FollowUpStatus | None, Query(description="Only follow-ups in this status on `as_of`.")] = None,
     project_id: Annotated[UUID | None, Query(description="Only cases of this project.")] = None,
     month: Annotated[FollowUpMonth | None, Query(description="Only the 3-, 6- or 12-month follow-ups.")] = None,
-    due_from: Annotated[date | None, Query(description="Only follow-ups due on or after this day.")] = None,
-    due_to: Annotated[date | None, Query(description="Only follow-ups due on or before this day.")] = None,
+    due_from: Annotated[IsoDay | None, Query(description="Only follow-ups due on or after this day.")] = None,
+    due_to: Annotated[IsoDay | None, Query(description="Only follow-ups due on or before this day.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
@@ -331,7 +329,7 @@ async def programme_indicators(
         ProvinceCode | None, Query(description="Cases now in this province: ISO 3166-2:TH code, e.g. TH-50.")
     ] = None,
     project_id: Annotated[UUID | None, Query(description="Cases now in this project.")] = None,
-    as_of: Annotated[date | None, _day_query("Follow-ups due by this day count")] = None,
+    as_of: Annotated[CalendarDay | None, _day_query("Follow-ups due by this day count")] = None,
     panel: Annotated[
         bool, Query(description="Employment rates over the same people each round: those who answered all three.")
     ] = False,
