@@ -10,7 +10,9 @@ by every read model it reaches; refused here, the caller hears why.
 Pydantic's lax mode takes a number, or a string of digits, as a Unix timestamp: ``"20250501"``
 as a moment in 1970, ``1746057600`` as 2025-05-01. A caller who sends one has most likely made a
 mistake that would be recorded as a fact; days are taken only as ``YYYY-MM-DD`` and moments only
-as ISO 8601 text.
+as ISO 8601 text with their UTC offset. A moment without one could be Thai time or UTC, seven hours
+apart, and would be published without the offset RFC 3339 (CloudEvents' ``time``) requires; a day
+alone, given for a moment, is the start of that day in Thai time.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ class CommandModel(BaseModel):
     @classmethod
     def _days_written_out(cls, value: Any, info: ValidationInfo) -> Any:
         kind = _temporal_fields(cls).get(info.field_name or "")
-        if kind is not None:
-            for given in value if isinstance(value, list) else [value]:
-                _check_written_out(given, kind)
+        if kind is None:
+            return value
+        for given in value if isinstance(value, list) else [value]:
+            _check_written_out(given, kind)
+        if kind is datetime:
+            return [_day_as_thai_midnight(v) for v in value] if isinstance(value, list) else _day_as_thai_midnight(value)
         return value
 
     @field_validator("*", mode="after")
@@ -50,6 +55,16 @@ class CommandModel(BaseModel):
         for day in _days_in(value):
             if not EARLIEST_DAY <= day <= LATEST_DAY:
                 raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _moments_with_offset(cls, value: Any) -> Any:
+        for moment in value if isinstance(value, list) else [value]:
+            if isinstance(moment, datetime) and moment.utcoffset() is None:
+                raise PydanticCustomError(
+                    "timezone_aware", "Input should carry its UTC offset, e.g. 2025-05-01T09:30:00+07:00"
+                )
         return value
 
     @field_validator("*", mode="after")
@@ -72,6 +87,14 @@ IsoDay = Annotated[date, BeforeValidator(iso_day)]
 CalendarDay = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY), BeforeValidator(iso_day)]
 """An ``IsoDay`` within the calendar. (The bounds come before the validator: after it, OpenAPI would
 show them as unknown keywords.)"""
+
+
+def _day_as_thai_midnight(value: Any) -> Any:
+    """A day given for a moment is the start of that day in Thai time, as a day given for when
+    something happened is (``pathways_infra.http.happened_on``)."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return f"{value}T00:00:00+07:00"
+    return value
 
 
 def _check_written_out(value: Any, kind: type[date]) -> None:

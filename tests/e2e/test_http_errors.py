@@ -154,6 +154,14 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
             "body.observed_on (timestamp)": await outcomes.post(
                 f"/cases/{uuid4()}/employment", json=employment | {"observed_on": 1746057600}
             ),
+            # A moment without its UTC offset (Thai time or UTC?) was published without one: consumers park that.
+            "body.occurred_at (no offset)": await outcomes.post(
+                f"/cases/{uuid4()}/employment", json=employment | {"occurred_at": "2025-06-01T09:00:00"}
+            ),
+            "body.withdrawn_at (no offset)": await enrollment.post(
+                f"/participants/{uuid4()}/consents/withdrawal",
+                json={"purposes": ["programme-participation"], "withdrawn_at": "2025-06-01T09:00:00"},
+            ),
             "query.status": await enrollment.get("/enrollments", params={"status": "\x00"}),
             "query": await system.client("training").get("/curricula", params={"community": "\x00"}),
         }

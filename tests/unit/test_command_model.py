@@ -4,7 +4,7 @@ not written out; they take decimals in plain notation."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -27,7 +27,7 @@ class Dated(CommandModel):
         {"on": "2999-12-31"},
         {"at": "2999-12-31T23:00:00+07:00"},
         {"days": ["2025-01-01", "2025-02-01"]},
-        {"at": "2025-08-29T10:00:00"},
+        {"at": "2025-08-29T10:00:00Z"},
     ],
 )
 def test_days_within_the_calendar_are_taken(body: dict[str, object]) -> None:
@@ -70,6 +70,8 @@ def test_unknown_fields_are_refused() -> None:
         ({"days": ["2025-01-01", 1746057600]}, "days", "iso_date"),
         ({"at": 1746057600}, "at", "iso_datetime"),
         ({"at": "20250501"}, "at", "iso_datetime"),  # lax mode: 1970-08-23T09:08:21Z
+        ({"at": "2025-05-01T09:30:00"}, "at", "timezone_aware"),  # Thai time, or UTC seven hours later?
+        ({"at": "2025-05-01 09:30"}, "at", "timezone_aware"),
     ],
 )
 def test_days_and_moments_are_taken_only_written_out(body: dict[str, object], field: str, error: str) -> None:
@@ -80,9 +82,15 @@ def test_days_and_moments_are_taken_only_written_out(body: dict[str, object], fi
 
 
 def test_days_and_moments_built_in_code_or_left_out_are_taken() -> None:
-    built = Dated(on=date(2025, 5, 1), at=datetime(2025, 5, 1, 9, 30), days=[date(2025, 5, 2)])
-    assert Dated.model_validate({"on": None, "at": "2025-05-01"}).at == datetime(2025, 5, 1)
+    built = Dated(on=date(2025, 5, 1), at=datetime(2025, 5, 1, 9, 30, tzinfo=UTC), days=[date(2025, 5, 2)])
+    assert Dated.model_validate({"on": None, "at": None}).at is None
     assert built.on == date(2025, 5, 1)
+
+
+def test_a_day_given_for_a_moment_is_the_start_of_that_day_in_thai_time() -> None:
+    at = Dated.model_validate({"at": "2025-05-01"}).at
+    assert at == datetime(2025, 4, 30, 17, tzinfo=UTC)
+    assert at is not None and at.utcoffset() == timedelta(hours=7)
 
 
 @pytest.mark.parametrize("given", ["1746057600", "2025-05-01T00:00:00", 1746057600])
