@@ -45,9 +45,11 @@ class CommandModel(BaseModel):
             return value
         for given in value if isinstance(value, list) else [value]:
             _check_written_out(given, kind)
-        if kind is datetime:
-            return [_day_as_thai_midnight(v) for v in value] if isinstance(value, list) else _day_as_thai_midnight(value)
-        return value
+        if kind is not datetime:
+            return value
+        if isinstance(value, list):
+            return [_day_as_thai_midnight(given) for given in value]
+        return _day_as_thai_midnight(value)
 
     @field_validator("*", mode="after")
     @classmethod
