@@ -113,12 +113,15 @@ async def run_demo(urls: ServerUrls, data_dir: Path, participants: int, concurre
     """The three services as separate processes, loaded with the planned programme through HTTP."""
     ports = {service: free_port() for service in SERVICE_NAMES}
     env = {
-        **os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url,
+        **os.environ, "PATHWAYS_DATABASE_URL": urls.database_url,
         "PATHWAYS_DATA_DIR": str(data_dir), "PATHWAYS_LOG_LEVEL": "WARNING",
         **{f"PATHWAYS_{service.upper()}_PORT": str(port) for service, port in ports.items()},
     }  # fmt: skip
     children = [
-        subprocess.Popen([sys.executable, "-m", "pathways_infra", "serve", service], env=env)  # noqa: ASYNC220
+        subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, "-m", "pathways_infra", "serve", service],
+            env={**env, "PATHWAYS_NATS_URL": urls.nats_url_of(service)},
+        )
         for service in SERVICE_NAMES
     ]
     try:

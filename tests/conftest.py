@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from pathways_infra.database import DatabaseAddress, drop_database
@@ -61,6 +62,7 @@ async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
         data_dir=data_dir,
         database_url=server_urls.database_url,
         nats_url=server_urls.nats_url,
+        nats_service_urls=server_urls.nats_service_urls,  # each service its own NATS user, as `pathways up` runs it
         database_prefix=prefix,
         consumer_max_deliveries=3,
         consumer_backoff_seconds=0.1,
@@ -70,3 +72,13 @@ async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
     for service in SERVICE_NAMES:
         await drop_database(server, f"{prefix}{service}")
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+async def operator_js(settings: Settings) -> AsyncIterator[JetStreamContext]:
+    """JetStream as the operator's user: publishes what no service may (another service's events, replays)."""
+    nc = await nats.connect(settings.nats_url or "")
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()

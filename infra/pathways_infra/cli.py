@@ -81,6 +81,7 @@ def _settings(data_dir: Path | None = None) -> Settings:
 
 def _up(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
+    from pathways_infra.nats_auth import redacted
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "up")
@@ -89,7 +90,7 @@ def _up(args: argparse.Namespace) -> int:
         nats_port=settings.embedded_nats_port,
     )  # fmt: skip
     urls = servers.start()
-    env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url, "PATHWAYS_NATS_URL": urls.nats_url}
+    env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url}
     children: dict[ServiceName, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -101,8 +102,11 @@ def _up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     try:
         for service in SERVICE_NAMES:
-            children[service] = subprocess.Popen([sys.executable, "-m", "pathways_infra", "serve", service], env=env)
-        print(f"NATS:       {urls.nats_url}", flush=True)
+            children[service] = subprocess.Popen(
+                [sys.executable, "-m", "pathways_infra", "serve", service],
+                env={**env, "PATHWAYS_NATS_URL": urls.nats_url_of(service)},
+            )
+        print(f"NATS:       {redacted(urls.nats_url)}", flush=True)
         print(f"PostgreSQL: {urls.database_url}", flush=True)
         for service in SERVICE_NAMES:
             print(f"{service:<11} http://{settings.http_host}:{settings.port_of(service)}  (docs: /docs)", flush=True)
@@ -180,7 +184,9 @@ def _servers(args: argparse.Namespace) -> int:
         settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port
     ) as urls:
         print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
-        print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'", flush=True)
+        print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'  # the operator's user: may do anything", flush=True)
+        for service, url in urls.nats_service_urls.items():
+            print(f"# pathways serve {service}: PATHWAYS_NATS_URL='{url}'", flush=True)
         stop = False
 
         def request_stop(*_: Any) -> None:

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RawStreamMsg
+from nats.js.errors import BadRequestError, NotFoundError
 
-from pathways_contracts.registry import DLQ_STREAM
+from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
 from pathways_infra.consumer import (
-    DLQ_BODY_OMITTED,
     DLQ_CONSUMER,
     DLQ_DELIVERIES,
     DLQ_ERROR,
@@ -24,8 +23,9 @@ from pathways_infra.consumer import (
     without_publish_conditions,
 )
 
-# The consumer reads the event under its own subject and at its own place in its stream.
-_KEPT_ON_REPLAY = frozenset({DLQ_ORIGINAL_SUBJECT, DLQ_ORIGINAL_STREAM, DLQ_ORIGINAL_SEQUENCE})
+# Where a parked message comes from: a service's stream, or (parked before replays named their
+# event's own stream) the replay stream, which only operators write to. Never the DLQ itself.
+_ORIGINS = frozenset({*(spec.name for spec in STREAMS.values()), REPLAY_STREAM})
 
 
 @dataclass(frozen=True)
@@ -103,33 +103,43 @@ async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
 async def replay(js: JetStreamContext, sequence: int) -> int:
     """Send a parked message back to the consumer that parked it (and only to it).
 
-    Other consumers of the original stream never see it again. Its event id is unchanged, so a
-    consumer that did process it after all skips it.
+    What is sent is the message as its stream holds it, body and headers, never the parked copy:
+    every service may park, so a DLQ entry only chooses which stored message goes back to which
+    consumer. Other consumers of the original stream never see it again. Its event id is
+    unchanged, so a consumer that did process it after all skips it.
     """
     parked = await get_parked(js, sequence)
-    kept = without_publish_conditions(parked.headers)  # parked before they were dropped on parking
-    headers = {k: v for k, v in kept.items() if not k.startswith("Pathways-Dlq-") or k in _KEPT_ON_REPLAY}
-    headers[REPLAY_OF] = str(sequence)
-    headers["Nats-Msg-Id"] = f"replay:{sequence}:{datetime.now(UTC).timestamp()}"
-    body = await _body_of(js, parked)
+    original = await _stored_original(js, parked)
+    subject = original.subject or parked.original_subject
+    headers = {
+        **without_publish_conditions(original.headers),
+        DLQ_ORIGINAL_SUBJECT: subject,
+        DLQ_ORIGINAL_STREAM: parked.original_stream,
+        DLQ_ORIGINAL_SEQUENCE: str(parked.original_sequence),
+        REPLAY_OF: str(sequence),
+        "Nats-Msg-Id": f"replay:{sequence}:{datetime.now(UTC).timestamp()}",
+    }
+    body = original.data or b""
     if not fits_a_message(js, body, headers):
         raise NotReplayableError(
             f"DLQ sequence {sequence}: its {len(body):,}-byte body and the replay's headers are more than the "
             f"server takes in one message; it stays at {parked.original_stream} sequence {parked.original_sequence}"
         )
-    ack = await js.publish(f"replay.{parked.consumer}.{parked.original_subject}", body, headers=headers)
+    ack = await js.publish(f"replay.{parked.consumer}.{subject}", body, headers=headers)
     return int(ack.seq)
 
 
-async def _body_of(js: JetStreamContext, parked: ParkedMessage) -> bytes:
-    """The parked body, or, for one parked without it (too large), the body still in its stream."""
-    if DLQ_BODY_OMITTED not in parked.headers:
-        return parked.body
-    try:
-        original = await js.get_msg(parked.original_stream, seq=parked.original_sequence)
-    except NotFoundError:
+async def _stored_original(js: JetStreamContext, parked: ParkedMessage) -> RawStreamMsg:
+    if parked.original_stream not in _ORIGINS:
         raise NotReplayableError(
-            f"DLQ sequence {parked.sequence} was parked without its body, and {parked.original_stream} no longer "
-            f"holds sequence {parked.original_sequence}"
+            f"DLQ sequence {parked.sequence} names {parked.original_stream!r} as its stream, which holds no "
+            f"original messages (they are in {', '.join(sorted(_ORIGINS))})"
+        )
+    try:
+        return await js.get_msg(parked.original_stream, seq=parked.original_sequence)
+    except (NotFoundError, BadRequestError):
+        raise NotReplayableError(
+            f"DLQ sequence {parked.sequence}: {parked.original_stream} no longer holds sequence "
+            f"{parked.original_sequence}, so there is no stored message to send back ('pathways streams check' "
+            "finds the events a stream lost, 'pathways streams republish' sends them again)"
         ) from None
-    return original.data or b""

@@ -2,6 +2,7 @@
 
 Used when ``PATHWAYS_DATABASE_URL`` / ``PATHWAYS_NATS_URL`` are not set. Servers live under a
 data folder, are reused when already running there, and are stopped only by whoever started them.
+NATS runs with a user per service (``nats_auth``): its URLs carry a user and password.
 """
 
 from __future__ import annotations
@@ -15,8 +16,18 @@ import subprocess
 import sysconfig
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pathways_infra.nats_auth import (
+    OPERATOR,
+    SERVICE_USERS,
+    authorization_block,
+    load_or_create_passwords,
+    redacted,
+    with_user,
+    write_private,
+)
 
 log = logging.getLogger(__name__)
 
@@ -100,17 +111,25 @@ class EmbeddedNats:
     def state_file(self) -> Path:
         return self.nats_dir / "server.json"
 
+    @property
+    def passwords_file(self) -> Path:
+        return self.nats_dir / "users.json"
+
     def start(self) -> str:
+        """Start the server (or find it running) and return the operator's URL."""
         self.nats_dir.mkdir(parents=True, exist_ok=True)
         reused = self.running_url()
         if reused is not None:
             self.url, self.started_here = reused, False
-            log.info("NATS reused at %s", self.url)
+            log.info("NATS reused at %s", redacted(self.url))
             return reused
         port = self.port if self.port and _port_is_free(self.port) else _free_port()
         log_file = self.nats_dir / "nats-server.log"
+        config = self.nats_dir / "nats-server.conf"
+        write_private(config, authorization_block(load_or_create_passwords(self.passwords_file)))
         command = [
             str(nats_server_binary()),
+            "--config", str(config),
             "--jetstream",
             "--store_dir", str(self.nats_dir / "jetstream"),
             "--addr", "127.0.0.1",
@@ -120,10 +139,18 @@ class EmbeddedNats:
         ]  # fmt: skip
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
         _wait_for_port(port, self._process, log_file)
-        self.url, self.started_here = f"nats://127.0.0.1:{port}", True
-        self.state_file.write_text(json.dumps({"pid": self._process.pid, "url": self.url}))
-        log.info("NATS JetStream started at %s", self.url)
+        address = f"nats://127.0.0.1:{port}"
+        self.state_file.write_text(json.dumps({"pid": self._process.pid, "url": address}))
+        self.url, self.started_here = self.url_for(OPERATOR, address), True
+        log.info("NATS JetStream started at %s", address)
         return self.url
+
+    def url_for(self, user: str, address: str | None = None) -> str:
+        """The server's URL with ``user``'s credentials (a service's own, or the operator's)."""
+        address = address or self.url
+        if address is None:
+            raise EmbeddedServerError("NATS is not started")
+        return with_user(address, user, load_or_create_passwords(self.passwords_file)[user])
 
     def stop(self) -> None:
         if not self.started_here or self._process is None:
@@ -139,16 +166,16 @@ class EmbeddedNats:
         log.info("NATS stopped")
 
     def running_url(self) -> str | None:
-        """The URL of the server an earlier start left running under ``data_dir``, if any."""
+        """The operator's URL of the server an earlier start left running under ``data_dir``, if any."""
         try:
             state = json.loads(self.state_file.read_text())
-            pid, url = int(state["pid"]), str(state["url"])
+            pid, address = int(state["pid"]), str(state["url"])
         except (OSError, ValueError, KeyError):
             return None
         if not _pid_alive(pid):
             return None
-        port = int(url.rsplit(":", 1)[1])
-        return url if not _port_is_free(port) else None
+        port = int(address.rsplit(":", 1)[1])
+        return self.url_for(OPERATOR, address) if not _port_is_free(port) else None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -195,7 +222,12 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log_file: Path, 
 @dataclass
 class ServerUrls:
     database_url: str
-    nats_url: str
+    nats_url: str  # the operator's: may do anything
+    nats_service_urls: dict[str, str] = field(default_factory=dict)  # each service's own credentials
+
+    def nats_url_of(self, service: str) -> str:
+        """The URL a service connects with: its own user on the embedded server, else ``nats_url``."""
+        return self.nats_service_urls.get(service, self.nats_url)
 
 
 class EmbeddedServers:
@@ -211,7 +243,8 @@ class EmbeddedServers:
         database_url = self._postgres.start() if self._postgres else self._database_url
         nats_url = self._nats.start() if self._nats else self._nats_url
         assert database_url is not None and nats_url is not None
-        return ServerUrls(database_url=database_url, nats_url=nats_url)
+        service_urls = {service: self._nats.url_for(service) for service in SERVICE_USERS} if self._nats else {}
+        return ServerUrls(database_url=database_url, nats_url=nats_url, nats_service_urls=service_urls)
 
     def stop(self) -> None:
         if self._nats:

@@ -267,4 +267,10 @@ def _asgi(handle: Callable[[Request], Awaitable[Response]], *, fastapi_way: ASGI
 
         await wrap_app_handling_exceptions(respond, request)(scope, receive, send)
 
+    asgi.pathways_lean = True  # type: ignore[attr-defined]
     return asgi
+
+
+def is_lean(route: APIRoute) -> bool:
+    """Whether ``make_lean`` gave the route the lean handler (which also checks the body's text)."""
+    return getattr(route.app, "pathways_lean", False) is True

@@ -180,11 +180,13 @@ def with_jetstream(action: Callable[[JetStreamContext], Awaitable[T]]) -> T:
 
 def _with_nats(action: Callable[[NatsClient], Awaitable[T]]) -> T:
     async def run() -> T:
+        from pathways_infra.nats_auth import redacted
+
         url = _nats_url()
         try:
             nc = await nats.connect(url, **_FAIL_FAST)
         except (OSError, nats.errors.Error) as error:
-            raise SystemExit(f"cannot reach NATS at {url}: {type(error).__name__}: {error}") from None
+            raise SystemExit(f"cannot reach NATS at {redacted(url)}: {type(error).__name__}: {error}") from None
         try:
             return await action(nc)
         finally:

@@ -163,7 +163,7 @@ class ServiceRuntime:
                 await conn.execute(ddl)
         install_nats_fast_paths()
         self.nc = await nats.connect(
-            servers=settings.nats_servers,
+            servers=settings.nats_servers_of(self.name),
             **connection_options(settings, f"pathways-{self.name}", closing=self._stop.is_set),
         )
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
@@ -284,7 +284,7 @@ class ServiceRuntime:
     def build_broker(self) -> NatsBroker:
         settings = self.settings
         broker = NatsBroker(
-            settings.nats_servers or "nats://localhost:4222",
+            settings.nats_servers_of(self.name) or "nats://localhost:4222",
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
             **connection_options(settings, f"pathways-{self.name}-consumers", closing=lambda: not self.consuming),

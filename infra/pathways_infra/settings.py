@@ -25,7 +25,16 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL server URL (any database on it); each service uses its own database.",
     )
-    nats_url: str | None = Field(default=None, description="NATS server URL with JetStream enabled.")
+    nats_url: str | None = Field(
+        default=None,
+        description="NATS server URL with JetStream enabled, with this process's user and password in it "
+        "(nats://user:password@host:4222) where the server asks for them; a cluster's nodes comma-separated.",
+    )
+    nats_service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="A NATS URL per service, for a process that runs several services each with its own user "
+        '(JSON: {"enrollment": "nats://enrollment:…@host:4222"}); a service not named here uses nats_url.',
+    )
     data_dir: Path = Field(default=Path(".pathways"), description="Where embedded servers keep data.")
     database_prefix: str = Field(
         default="pathways_", description="Prefix of each service's database name, e.g. pathways_enrollment."
@@ -76,10 +85,13 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @property
-    def nats_servers(self) -> list[str]:
-        """``nats_url`` may list a cluster's nodes, comma-separated."""
-        return [url.strip() for url in (self.nats_url or "").split(",") if url.strip()]
+    def nats_url_of(self, service: ServiceName) -> str:
+        """The NATS URL ``service`` connects with: its own in ``nats_service_urls``, else ``nats_url``."""
+        return self.nats_service_urls.get(service) or self.nats_url or ""
+
+    def nats_servers_of(self, service: ServiceName) -> list[str]:
+        """The NATS URLs ``service`` connects with (a cluster's nodes, comma-separated in the setting)."""
+        return [url.strip() for url in self.nats_url_of(service).split(",") if url.strip()]
 
     def port_of(self, service: ServiceName) -> int:
         ports: dict[ServiceName, int] = {

@@ -8,10 +8,17 @@ import subprocess
 import sys
 from uuid import UUID, uuid4
 
+import nats
 from nats.js.api import RawStreamMsg
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM
-from pathways_infra.consumer import DLQ_BODY_OMITTED, DLQ_ORIGINAL_SEQUENCE
+from pathways_infra.consumer import (
+    DLQ_BODY_OMITTED,
+    DLQ_CONSUMER,
+    DLQ_ORIGINAL_SEQUENCE,
+    DLQ_ORIGINAL_STREAM,
+    DLQ_ORIGINAL_SUBJECT,
+)
 from pathways_infra.relay import EXPECTED_LAST_SEQUENCE
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, envelope_headers, publish_event
@@ -134,3 +141,51 @@ async def test_a_message_too_large_to_park_with_its_reason_is_parked_without_its
     assert f"{len(body)} bytes" in (dead.headers or {})[DLQ_BODY_OMITTED]
     assert (dead.headers or {})[DLQ_ORIGINAL_SEQUENCE] == str(ack.seq)
     assert replayed.returncode != 0 and "more than the server takes in one message" in replayed.stderr, replayed
+
+
+async def test_a_replay_sends_the_message_its_stream_holds_never_the_parked_copy(settings: Settings) -> None:
+    """Every service may park, so a DLQ entry is no proof of what an event said: one forged by
+    another service's user, naming a real message but carrying another body, sends back the real one."""
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        await runtime.pool.execute(
+            "ALTER TABLE rm_enrollments ADD CONSTRAINT mistaken CHECK (status <> 'ENROLLED') NOT VALID"
+        )
+        real, forged = enrolled_event(), enrolled_event()
+        sequence = await publish_event(runtime.js, real, event_id="enrollment:1")
+
+        async def parked() -> int | None:
+            return (await runtime.js.stream_info(DLQ_STREAM)).state.messages or None
+
+        await eventually(parked, timeout=30, what="the real message to be parked")
+        consumer = "enrollment-read-models-from-enrollment"
+        training = await nats.connect(settings.nats_url_of("training"))
+        try:
+            for origin in ("ENROLLMENT", DLQ_STREAM):
+                headers = {
+                    **envelope_headers(f"forged:{origin}", subject=str(forged.participant_id)),
+                    DLQ_CONSUMER: consumer,
+                    DLQ_ORIGINAL_SUBJECT: forged.SUBJECT,
+                    DLQ_ORIGINAL_STREAM: origin,
+                    DLQ_ORIGINAL_SEQUENCE: str(sequence if origin == "ENROLLMENT" else 2),
+                }
+                body = forged.model_dump_json().encode()
+                await training.jetstream().publish(f"dlq.{consumer}.{forged.SUBJECT}", body, headers=headers)
+        finally:
+            await training.close()
+        await runtime.pool.execute("ALTER TABLE rm_enrollments DROP CONSTRAINT mistaken")
+
+        assert "sent back to its consumer" in await asyncio.to_thread(_pathways, settings, "dlq", "replay", "2")
+        from_the_dlq = await asyncio.to_thread(_run, settings, "dlq", "replay", "3", check=False)
+
+        async def projected() -> bool | None:
+            query = "SELECT 1 FROM rm_enrollments WHERE enrollment_id = $1"
+            return True if await runtime.pool.fetchval(query, real.enrollment_id) else None
+
+        await eventually(projected, what="the real message, sent back, to be projected")
+        forged_rows = await runtime.pool.fetchval(
+            "SELECT count(*) FROM rm_enrollments WHERE enrollment_id = $1", forged.enrollment_id
+        )
+
+    assert forged_rows == 0
+    assert from_the_dlq.returncode == 1 and "holds no original messages" in from_the_dlq.stderr, from_the_dlq

@@ -33,7 +33,7 @@ from pathways_contracts.registry import STREAMS
 from pathways_infra.consumer import DLQ_ORIGINAL_SEQUENCE, DLQ_ORIGINAL_STREAM, DLQ_ORIGINAL_SUBJECT
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.settings import Settings
-from tests.support.messages import envelope_headers, publish_event
+from tests.support.messages import as_operator, envelope_headers, publish_event
 from tests.support.system import RunningSystem, eventually, running_system
 
 AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
@@ -255,8 +255,9 @@ async def test_a_fact_replayed_late_fills_in_but_never_undoes_a_later_one(settin
             ("mentors", assigned(COACHING, ON_BANGKOK_UNIT, date(2025, 2, 1), unit=True)),
             ("potential-duplicates", duplicate_stream()[0]),
         ]
-        for read_model, event in late:
-            await replay_late(runtime.js, f"enrollment-{read_model}", event, as_if_at=1)
+        async with as_operator(settings) as operator:
+            for read_model, event in late:
+                await replay_late(operator, f"enrollment-{read_model}", event, as_if_at=1)
         await eventually(lambda: caught_up(runtime), what="the replays to be projected")
         units = await get(system, "/units")
         projects = await get(system, "/projects")

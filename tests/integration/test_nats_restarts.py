@@ -37,7 +37,13 @@ async def test_commands_go_on_while_nats_is_down_and_everything_is_published_onc
     nats = nats_of_its_own
     assert nats.url
     # 60 attempts (nats-py's default limit) 50 ms apart are over long before NATS is back.
-    settings = settings.model_copy(update={"nats_url": nats.url, "nats_reconnect_wait_seconds": 0.05})
+    settings = settings.model_copy(
+        update={
+            "nats_url": nats.url,
+            "nats_service_urls": {"enrollment": nats.url_for("enrollment")},
+            "nats_reconnect_wait_seconds": 0.05,
+        }
+    )
     async with running_system(settings, ["enrollment"]) as system:
         enrollment = system.client("enrollment")
         created(await enrollment.post("/units", json={"name": "CDU Chiang Mai", "province_code": "TH-50"}))

@@ -27,6 +27,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+from nats.js import JetStreamContext
+
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.outcomes import (
@@ -214,11 +216,13 @@ def indicators_in(answer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def test_indicators_count_each_fact_once_whatever_order_the_streams_are_read_in(settings: Settings) -> None:
+async def test_indicators_count_each_fact_once_whatever_order_the_streams_are_read_in(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     async with running_system(settings, ["outcomes"], relay=False) as system:
         runtime, outcomes = system.runtime("outcomes"), system.client("outcomes")
         for events in (outcomes_stream(), training_stream(), enrollment_stream()):
-            await publish_all(runtime.js, events)
+            await publish_all(operator_js, events)
         await eventually(lambda: caught_up(runtime), what="the indicators consumers to catch up")
         whole = await outcomes.get("/programme/indicators", params={"as_of": AS_OF.isoformat()})
         northeast = await outcomes.get(

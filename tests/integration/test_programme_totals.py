@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+from nats.js import JetStreamContext
+
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
@@ -202,11 +204,13 @@ async def caught_up(runtime: ServiceRuntime) -> bool | None:
     return True
 
 
-async def test_totals_count_each_fact_once_whatever_order_the_streams_are_read_in(settings: Settings) -> None:
+async def test_totals_count_each_fact_once_whatever_order_the_streams_are_read_in(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     async with running_system(settings, ["outcomes"], relay=False) as system:
         runtime = system.runtime("outcomes")
         for events in (outcomes_stream(), training_stream(), enrollment_stream()):
-            await publish_all(runtime.js, events)
+            await publish_all(operator_js, events)
         await eventually(lambda: caught_up(runtime), what="the programme consumers to catch up")
         response = await system.client("outcomes").get("/programme/totals")
     assert response.status_code == 200, response.text

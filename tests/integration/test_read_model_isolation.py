@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
 from pathways_contracts.registry import DLQ_STREAM
@@ -16,14 +17,14 @@ BASELINES = "SELECT count(*) FROM rm_case_baselines WHERE enrollment_id = $1"
 
 
 async def test_the_other_read_models_apply_an_event_one_of_them_cannot_and_a_replay_fixes_that_one(
-    settings: Settings,
+    settings: Settings, operator_js: JetStreamContext
 ) -> None:
     async with running_system(settings, ["outcomes"], relay=False) as system:
         runtime = system.runtime("outcomes")
         # A constraint an operator added by mistake makes the cases read model fail on enrollments.
         await runtime.pool.execute("ALTER TABLE rm_case_baselines ADD CONSTRAINT mistaken CHECK (false) NOT VALID")
         event = enrolled_event()
-        await publish_event(runtime.js, event, event_id="enrollment:1")
+        await publish_event(operator_js, event, event_id="enrollment:1")
 
         async def parked() -> RawStreamMsg | None:
             info = await runtime.js.stream_info(DLQ_STREAM)
@@ -33,7 +34,7 @@ async def test_the_other_read_models_apply_an_event_one_of_them_cannot_and_a_rep
         kept = [await runtime.pool.fetchval(query, event.enrollment_id) for query in (FACTS, INDICATORS, BASELINES)]
 
         await runtime.pool.execute("ALTER TABLE rm_case_baselines DROP CONSTRAINT mistaken")
-        await replay(runtime.js, 1)
+        await replay(operator_js, 1)
 
         async def baseline() -> int | None:
             return await runtime.pool.fetchval(BASELINES, event.enrollment_id) or None

@@ -38,14 +38,16 @@ async def _count(pool: asyncpg.Pool, query: str, *args: object) -> int:
     return int(await pool.fetchval(query, *args))
 
 
-async def test_a_read_model_rebuilt_while_events_arrive_ends_with_each_event_once(settings: Settings) -> None:
+async def test_a_read_model_rebuilt_while_events_arrive_ends_with_each_event_once(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     async with running_system(settings, ["outcomes"], relay=False) as system:
         runtime = system.runtime("outcomes")
         pool = runtime.pool
 
         async def publish(count: int, offset: int) -> None:
             for n in range(offset, offset + count):
-                await publish_event(runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+                await publish_event(operator_js, enrolled_event(), event_id=f"enrollment:{n}")
 
         async def facts_reach(count: int) -> int | None:
             found = await _count(pool, f"SELECT count(*) FROM {FACTS}")
@@ -88,11 +90,13 @@ async def test_a_read_model_rebuilt_while_events_arrive_ends_with_each_event_onc
     assert rebuilt.retired_to is None
 
 
-async def test_the_cli_rebuilds_a_read_model_and_can_keep_the_old_tables(settings: Settings) -> None:
+async def test_the_cli_rebuilds_a_read_model_and_can_keep_the_old_tables(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     async with running_system(settings, ["outcomes"], relay=False) as system:
         runtime = system.runtime("outcomes")
         for n in range(1, 31):
-            await publish_event(runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+            await publish_event(operator_js, enrolled_event(), event_id=f"enrollment:{n}")
 
         async def projected() -> int | None:
             return await _count(runtime.pool, f"SELECT count(*) FROM {FACTS}") or None

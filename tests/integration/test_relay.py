@@ -66,7 +66,7 @@ def _start_relay(settings: Settings) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PATHWAYS_DATABASE_URL": settings.database_url or "",
-        "PATHWAYS_NATS_URL": settings.nats_url or "",
+        "PATHWAYS_NATS_URL": settings.nats_url_of("enrollment"),
         "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
         "PATHWAYS_RELAY_BATCH_SIZE": "25",  # small batches, so a kill lands mid-publish
     }

@@ -10,7 +10,7 @@ import pytest
 
 from pathways_infra.lease import ConsumersLease
 from pathways_infra.settings import Settings
-from tests.support.messages import enrolled_event, publish_event
+from tests.support.messages import as_operator, enrolled_event, publish_event
 from tests.support.system import RunningService, eventually, start_service, stop_service
 
 FACTS = "SELECT count(*) FROM rm_programme_enrollment_facts"
@@ -23,8 +23,9 @@ async def test_one_replica_consumes_and_the_other_takes_over_when_it_stops(setti
         health = [(await replica.client.get("/health")).json() for replica in (first, second)]
         assert [h["consuming"] for h in health] == [True, False]
 
-        for n in range(1, 21):
-            await publish_event(first.runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+        async with as_operator(settings) as js:
+            for n in range(1, 21):
+                await publish_event(js, enrolled_event(), event_id=f"enrollment:{n}")
 
         async def facts(count: int) -> int | None:
             found = int(await first.runtime.pool.fetchval(FACTS))
@@ -34,8 +35,9 @@ async def test_one_replica_consumes_and_the_other_takes_over_when_it_stops(setti
         assert sum(c.processed for c in second.runtime.consumers) == 0, "the standby consumed"
 
         await stop_service(first)
-        for n in range(21, 41):
-            await publish_event(second.runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+        async with as_operator(settings) as js:
+            for n in range(21, 41):
+                await publish_event(js, enrolled_event(), event_id=f"enrollment:{n}")
 
         async def taken_over() -> int | None:
             found = int(await second.runtime.pool.fetchval(FACTS))
@@ -81,8 +83,9 @@ async def test_a_replica_whose_lock_session_ends_stops_consuming_and_the_standby
 async def _publish_and_project(replica: RunningService, numbers: range, *, acknowledged_elsewhere: int = 0) -> None:
     """Publish enrollments ``numbers`` and wait until the replica has projected them all but the
     ``acknowledged_elsewhere`` that another consumer took and acknowledged."""
-    for n in numbers:
-        await publish_event(replica.runtime.js, enrolled_event(), event_id=f"enrollment:{n}")
+    async with as_operator(replica.runtime.settings) as js:  # as the enrollment service would
+        for n in numbers:
+            await publish_event(js, enrolled_event(), event_id=f"enrollment:{n}")
     expected = numbers[-1] - acknowledged_elsewhere
 
     async def projected() -> int | None:

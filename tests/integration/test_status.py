@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import nats
+from nats.js import JetStreamContext
 
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from pathways_infra.status import read_status
@@ -49,9 +50,11 @@ async def test_status_counts_a_stopped_services_backlog_and_wait_returns_once_it
         assert services["outcomes"]["up"] and services["outcomes"]["consuming"]
 
 
-async def test_status_names_the_consumer_that_parked_a_message_and_exits_1(settings: Settings) -> None:
+async def test_status_names_the_consumer_that_parked_a_message_and_exits_1(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     async with running_system(settings, ["outcomes"], relay=False) as system:
-        js = system.runtime("outcomes").js
+        js = operator_js
         await publish_raw(js, "enrollment.v1.participant.enrolled", {"not": "an enrollment"}, event_id="broken:1")
 
         async def parked() -> dict[str, int] | None:
@@ -90,9 +93,11 @@ async def _cli(settings: Settings, system: RunningSystem, *args: str) -> Ran:
     return await run_pathways(env, "status", *args)
 
 
-async def test_status_shows_why_a_relay_cannot_publish_and_that_it_recovers(settings: Settings) -> None:
+async def test_status_shows_why_a_relay_cannot_publish_and_that_it_recovers(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     async with running_system(settings, ["enrollment"]) as system:
-        js = system.runtime("enrollment").js
+        js = operator_js  # the operator reconfigures the stream; no service may
         stream = await js.stream_info("ENROLLMENT")
         config = stream.config
         config.max_msg_size = 64  # every event is larger: JetStream refuses them

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from nats.js import JetStreamContext
+
 from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantTransferredV1, ProjectOpenedV1
 from pathways_infra.settings import Settings
 from tests.support.journeys import Enrolled, created
@@ -62,11 +64,13 @@ async def record_where(system: RunningSystem, enrollment_id: str, field: str, va
     return await eventually(probe, what=f"training record with {field} {value!r}")
 
 
-async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(settings: Settings) -> None:
+async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
     first_project, second_project = uuid4(), uuid4()
     case = Enrolled(participant_id=str(uuid4()), enrollment_id=str(uuid4()), project_id=str(first_project))
     async with running_system(settings, ["training"]) as system:
-        js, training = system.runtime("training").js, system.client("training")
+        js, training = operator_js, system.client("training")  # js: as the enrollment service publishes
         await publish_event(js, project_opened(first_project, "TH-50", "NORTH"), event_id="enrollment:1")
         await publish_event(js, project_opened(second_project, "TH-58", "NORTH"), event_id="enrollment:2")
         await publish_event(js, enrolled(case), event_id="enrollment:3")

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import nats
 from nats.js import JetStreamContext
 
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.envelope import Envelope, traceparent_for
+from pathways_infra.settings import Settings
+
+
+@asynccontextmanager
+async def as_operator(settings: Settings) -> AsyncIterator[JetStreamContext]:
+    """JetStream as the operator's user, who may publish what no service may (a replay, say)."""
+    nc = await nats.connect(settings.nats_url or "")
+    try:
+        yield nc.jetstream()
+    finally:
+        await nc.close()
 
 
 def envelope_headers(event_id: str, *, subject: str, ce_type: str = "org.pathways.test.v1") -> dict[str, str]:

@@ -15,12 +15,15 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from pathways_enrollment import api
 from pathways_enrollment.domain.errors import EnrollmentRuleError, UnknownAggregateError
 from pathways_infra.http import CommandAccepted, application_of, command_context, install_error_handlers, read_pool
 from pathways_infra.idempotency import idempotent
-from pathways_infra.lean_routes import make_lean
+from pathways_infra.lean_routes import is_lean, make_lean
+from pathways_infra.services import build_app, build_runtime
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 ANSWER = CommandAccepted(id=UUID(int=7), version=3, event_ids=[UUID(int=8)])
 REQUEST_ONLY = [application_of, command_context, idempotent, read_pool]
@@ -166,3 +169,13 @@ async def test_thai_emoji_and_multi_line_text_are_taken(
 ) -> None:
     _, lean = clients
     assert (await lean.post(path, json=body)).status_code == 201
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_route_that_takes_a_body_is_lean_so_the_text_rule_covers_every_command(service: ServiceName) -> None:
+    settings = Settings(nats_url="nats://127.0.0.1:1", database_url="postgresql://127.0.0.1:1/none")
+    app = build_app(build_runtime(service, settings))
+    with_body = [route for route in app.routes if isinstance(route, APIRoute) and route.body_field is not None]
+
+    assert with_body
+    assert [route.path for route in with_body if not is_lean(route)] == []
