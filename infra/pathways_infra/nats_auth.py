@@ -49,16 +49,28 @@ def publish_permissions(user: str) -> list[str] | None:
     return [*STREAMS[user].subjects, "dlq.>", *_SERVICE_JETSTREAM_CALLS]
 
 
-def authorization_block(passwords: Mapping[str, str]) -> str:
-    """The ``authorization`` section of a nats-server configuration for these users."""
+def authorization_block(passwords: Mapping[str, str] | None = None) -> str:
+    """The ``authorization`` section of a nats-server configuration for these users. Without
+    ``passwords``, each is read from the server's environment (``password_variable``): a deployed
+    cluster's configuration holds no secret, and refuses to start while one is unset."""
     users = []
     for user in USERS:
-        entry: dict[str, object] = {"user": user, "password": passwords[user]}
+        entry: dict[str, object] = {"user": user, "password": _UNQUOTED}
         allowed = publish_permissions(user)
         if allowed is not None:
             entry["permissions"] = {"publish": {"allow": allowed}, "subscribe": {"allow": [">"]}}
-        users.append("    " + json.dumps(entry))  # nats-server's configuration format reads JSON
+        password = json.dumps(passwords[user]) if passwords is not None else f"${password_variable(user)}"
+        # nats-server's configuration format reads JSON, and variables only unquoted
+        users.append("    " + json.dumps(entry).replace(json.dumps(_UNQUOTED), password))
     return "authorization {\n  users: [\n" + "\n".join(users) + "\n  ]\n}\n"
+
+
+_UNQUOTED = "\0password"
+
+
+def password_variable(user: str) -> str:
+    """The environment variable a deployed NATS server reads ``user``'s password from."""
+    return f"PATHWAYS_NATS_{user.upper()}_PASSWORD"
 
 
 def load_or_create_passwords(path: Path) -> dict[str, str]:
@@ -101,3 +113,19 @@ def _redacted_one(url: str) -> str:
     credentials, host = parts.netloc.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def deployed_users_conf() -> str:
+    """``infra/deploy/nats/users.conf``: the users of a deployed cluster, passwords from its environment."""
+    return (
+        "# NATS users of a deployed Pathways (included by nats-cluster.conf): the operator, and one per service\n"
+        "# allowed to publish only its own events. Passwords come from the servers' environment\n"
+        f"# ({', '.join(password_variable(user) for user in USERS)});\n"
+        "# a server with one unset refuses to start. Made by `python -m pathways_infra.nats_auth`\n"
+        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n"
+        + authorization_block()
+    )
+
+
+if __name__ == "__main__":
+    print(deployed_users_conf(), end="")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pathways_infra.nats_auth import USERS, deployed_users_conf, password_variable
 from pathways_infra.settings import SERVICE_NAMES, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -145,6 +146,30 @@ def test_nats_config_syncs_every_write(services: dict[str, Any], node: str) -> N
     )
 
 
+def test_the_deployed_nats_users_are_those_the_embedded_server_has() -> None:
+    users_conf = REPO_ROOT / "infra" / "deploy" / "nats" / "users.conf"
+    assert users_conf.read_text(encoding="utf-8") == deployed_users_conf(), (
+        f"{users_conf} is out of date: python -m pathways_infra.nats_auth > {users_conf.relative_to(REPO_ROOT)}"
+    )
+
+
+@pytest.mark.parametrize("node", NATS_NODES)
+def test_nats_node_has_the_users_and_their_passwords(services: dict[str, Any], node: str) -> None:
+    service = services[node]
+    conf_path = _mounted_nats_conf(node, service)
+    assert re.search(r"^\s*include\s+\./users\.conf\b", conf_path.read_text(encoding="utf-8"), re.M), (
+        f"{conf_path}: must include ./users.conf"
+    )
+    mounted = {str(v).split(":")[1] for v in service.get("volumes", []) if str(v).startswith("./")}
+    config_dir = _flag_values(_command(service), "--config", "-c")[0].rsplit("/", 1)[0]
+    assert f"{config_dir}/users.conf" in mounted, f"{node}: users.conf must be mounted beside its config"
+    env = _environment(service)
+    for user in USERS:
+        assert f"${{{password_variable(user)}:?" in env.get(password_variable(user), ""), (
+            f"{node}: {password_variable(user)} must come from the deployer's environment, required"
+        )
+
+
 def test_only_nats_1_publishes_the_client_port(services: dict[str, Any]) -> None:
     published = {node: [str(p) for p in services[node].get("ports", [])] for node in NATS_NODES}
     assert any(p.endswith("4222") for p in published["nats-1"]), f"nats-1 must publish 4222, has {published}"
@@ -174,7 +199,10 @@ def test_every_pathways_env_var_is_a_setting(compose_text: str, services: dict[s
     for service in services.values():
         named |= {key for key in _environment(service) if key.startswith("PATHWAYS_")}
     assert named, "docker-compose.yml names no PATHWAYS_* variable"
-    unknown = sorted(var for var in named if var.removeprefix("PATHWAYS_").lower() not in Settings.model_fields)
+    nats_passwords = {password_variable(user) for user in USERS}  # the NATS servers', not the services'
+    unknown = sorted(
+        var for var in named - nats_passwords if var.removeprefix("PATHWAYS_").lower() not in Settings.model_fields
+    )
     assert not unknown, (
         f"{unknown} do not match any field of pathways_infra.settings.Settings "
         f"(known: {sorted('PATHWAYS_' + field.upper() for field in Settings.model_fields)})"
@@ -196,8 +224,11 @@ def test_service_uses_the_cluster(services: dict[str, Any], name: str) -> None:
         f"{name}: PATHWAYS_STREAM_REPLICAS must be 3 in a 3-node cluster, is {env.get('PATHWAYS_STREAM_REPLICAS')!r}"
     )
     nats_url = env.get("PATHWAYS_NATS_URL", "")
+    as_itself = f"nats://{name}:${{{password_variable(name)}}}@"
     for node in NATS_NODES:
-        assert f"nats://{node}:4222" in nats_url, f"{name}: PATHWAYS_NATS_URL {nats_url!r} does not name {node}"
+        assert f"{as_itself}{node}:4222" in nats_url, (
+            f"{name}: PATHWAYS_NATS_URL {nats_url!r} does not connect to {node} as {name} ({as_itself}{node}:4222)"
+        )
     assert env.get("PATHWAYS_DATABASE_URL", "").startswith("postgresql://"), (
         f"{name}: PATHWAYS_DATABASE_URL must point at the postgres service"
     )
