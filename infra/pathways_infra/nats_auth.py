@@ -122,8 +122,7 @@ def deployed_users_conf() -> str:
         "# allowed to publish only its own events. Passwords come from the servers' environment\n"
         f"# ({', '.join(password_variable(user) for user in USERS)});\n"
         "# a server with one unset refuses to start. Made by `python -m pathways_infra.nats_auth`\n"
-        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n"
-        + authorization_block()
+        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n" + authorization_block()
     )
 
 
