@@ -28,6 +28,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from pydantic_core import PydanticCustomError
 
 from pathways_contracts.decimals import in_plain_notation
+from pathways_infra.thai_time import thai_midnight
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -95,7 +96,7 @@ def _day_as_thai_midnight(value: Any) -> Any:
     """A day given for a moment is the start of that day in Thai time, as a day given for when
     something happened is (``pathways_infra.http.happened_on``)."""
     if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-        return f"{value}T00:00:00+07:00"
+        return thai_midnight(date.fromisoformat(value)).isoformat()
     return value
 
 

@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from pathways_infra.eventstore import (
 )
 from pathways_infra.ids import new_id
 from pathways_infra.lease import HOLDS_LEASE_PSYCOPG, Fence
+from pathways_infra.thai_time import thai_day
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,11 @@ class Session:
         self.statements: list[Statement] = []
         self.bulk_rows: list[tuple[BulkInsert, tuple[Any, ...]]] = []
         self.now = now
+
+    @property
+    def today(self) -> date:
+        """The day it is in Thailand now: the day of a command that gives none (days given are Thai days)."""
+        return thai_day(self.now)
 
     def also(self, sql: str, *params: Any) -> None:
         """Write to the service's own tables in the same transaction as the job's events."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from pathways_infra.eventstore import Actor
 from pathways_infra.idempotency import IdempotencyKeyReusedError
 from pathways_infra.ids import new_id
 from pathways_infra.request_errors import invalid_header
+from pathways_infra.thai_time import thai_midnight
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,6 @@ UNAUTHENTICATED_NOTE = (
     "**Not authenticated yet.** The actor of every command is whatever the caller puts in the "
     "`X-Actor-Id`, `X-Actor-Role` and `X-Actor-Unit` headers; it is recorded on every event as given."
 )
-
-
-THAI_TIME = timezone(timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving time
 
 
 class NotFoundError(LookupError):
@@ -187,7 +185,7 @@ def happened_on(context: CommandContext, when: date | datetime | None) -> Comman
         return context
     if isinstance(when, datetime):
         return with_occurred_at(context, when)
-    return with_occurred_at(context, datetime.combine(when, time(), THAI_TIME))
+    return with_occurred_at(context, thai_midnight(when))
 
 
 def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> CommandContext:

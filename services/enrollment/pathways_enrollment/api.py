@@ -7,7 +7,7 @@ events a moment later.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from pathways_infra.commands import CommandRunner, Evolver
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
 from pathways_infra.idempotency import Once
 from pathways_infra.openapi_errors import Problem
+from pathways_infra.thai_time import thai_today
 
 router = APIRouter()
 App = Annotated[EnrollmentApplication, Depends(application_of)]
@@ -390,4 +391,4 @@ async def list_enrollments(
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    return thai_today()

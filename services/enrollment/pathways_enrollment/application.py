@@ -296,7 +296,7 @@ class EnrollmentApplication:
                 state,
                 participant_id=participant_id,
                 sex=command.sex,
-                age_band=command.age_band_on(command.registered_on or session.now.date()),
+                age_band=command.age_band_on(command.registered_on or session.today),
                 existing_participant_id=holder,
             )
             if command.consent is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import IntEnum
 from typing import Annotated, Any
@@ -17,6 +17,7 @@ from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_i
 from pathways_infra.command_model import CalendarDay, IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
+from pathways_infra.thai_time import thai_today
 from pathways_outcomes.application import (
     AddProduct,
     BeginOperating,
@@ -118,7 +119,7 @@ async def get_case(
     as_of: Annotated[CalendarDay | None, _day_query("Follow-up statuses as of this day")] = None,
 ) -> dict[str, Any]:
     """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline."""
-    found = await cases.get_case(read, enrollment_id, as_of=as_of or datetime.now(UTC).date())
+    found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
     if found is None:
         raise NotFoundError(f"no outcomes case for enrollment {enrollment_id} (yet: read models follow the events)")
     return found
@@ -155,7 +156,7 @@ async def list_follow_ups(
         due_from=due_from,
         due_to=due_to,
     )
-    return await cases.list_follow_ups(read, of, as_of=as_of or datetime.now(UTC).date(), limit=limit, offset=offset)
+    return await cases.list_follow_ups(read, of, as_of=as_of or thai_today(), limit=limit, offset=offset)
 
 
 # --- enterprises ---
@@ -370,7 +371,7 @@ async def programme_indicators(
     are in `UNKNOWN`, so the groups' `cases` always add up to `cases`. An enterprise counts in every
     group one of its participants is in.
     """
-    day = as_of or datetime.now(UTC).date()
+    day = as_of or thai_today()
     of = indicators.Slice(region=region, province_code=province_code, project_id=project_id)
     asked = IndicatorsAsked(
         as_of=day, region=region, province_code=province_code, project_id=project_id, panel=panel, by=by

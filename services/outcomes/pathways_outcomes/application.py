@@ -56,7 +56,7 @@ Label = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _today_if_none(day: date | None, session: Session) -> date:
-    return day if day is not None else session.now.date()
+    return day if day is not None else session.today
 
 
 MAX_MEMBERS = 100_000

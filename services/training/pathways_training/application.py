@@ -286,7 +286,7 @@ class TrainingApplication:
                 curriculum_id=curriculum_id,
                 version=command.version,
                 community=command.community,
-                co_designed_on=command.co_designed_on or session.now.date(),
+                co_designed_on=command.co_designed_on or session.today,
                 needs_assessment_id=command.needs_assessment_id,
             ),
             context,
@@ -308,7 +308,7 @@ class TrainingApplication:
                 state,
                 curriculum_id=curriculum_id,
                 version=command.version,
-                approved_on=command.approved_on or session.now.date(),
+                approved_on=command.approved_on or session.today,
             ),
             context,
             idempotency,
@@ -329,7 +329,7 @@ class TrainingApplication:
                 state,
                 curriculum_id=curriculum_id,
                 version=command.version,
-                retired_on=command.retired_on or session.now.date(),
+                retired_on=command.retired_on or session.today,
             ),
             context,
             idempotency,
@@ -374,7 +374,7 @@ class TrainingApplication:
             evolve_cohort,
             cohort_id,
             lambda session: lambda state: start_cohort(
-                state, cohort_id=cohort_id, started_on=command.started_on or session.now.date()
+                state, cohort_id=cohort_id, started_on=command.started_on or session.today
             ),
             context,
             idempotency,
@@ -430,7 +430,7 @@ class TrainingApplication:
         def job(session: Session) -> MembersAssigned:
             checked = session.append(evolve_cohort, cohort_id, [], context)  # If-Match applies to the cohort
             cohort = existing_cohort(checked.state, cohort_id)
-            assigned_on = command.assigned_on or session.now.date()
+            assigned_on = command.assigned_on or session.today
             assignments = [
                 _assign(session, enrollment_id, cohort, assigned_on, _members_of(context))
                 for enrollment_id in dict.fromkeys(command.enrollment_ids)
@@ -456,7 +456,7 @@ class TrainingApplication:
             evolve_cohort,
             cohort_id,
             lambda session: lambda state: complete_cohort(
-                state, cohort_id=cohort_id, completed_on=command.completed_on or session.now.date()
+                state, cohort_id=cohort_id, completed_on=command.completed_on or session.today
             ),
             context,
             idempotency,
@@ -476,7 +476,7 @@ class TrainingApplication:
             lambda session: lambda state: cancel_cohort(
                 state,
                 cohort_id=cohort_id,
-                cancelled_on=command.cancelled_on or session.now.date(),
+                cancelled_on=command.cancelled_on or session.today,
                 reason=command.reason,
             ),
             context,
@@ -494,7 +494,7 @@ class TrainingApplication:
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             cohort = _cohort(session, command.cohort_id)
-            assigned_on = command.assigned_on or session.now.date()
+            assigned_on = command.assigned_on or session.today
             return CommandAccepted.of(_assign(session, enrollment_id, cohort, assigned_on, context))
 
         return await self._run(job, idempotency)
@@ -514,7 +514,7 @@ class TrainingApplication:
                 enrollment_id=enrollment_id,
                 from_cohort=from_cohort,
                 to_cohort=to_cohort,
-                transferred_on=command.transferred_on or session.now.date(),
+                transferred_on=command.transferred_on or session.today,
             )
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
@@ -555,7 +555,7 @@ class TrainingApplication:
                 cohort=cohort,
                 phase=command.phase,
                 scores=command.scores,
-                assessed_on=command.assessed_on or session.now.date(),
+                assessed_on=command.assessed_on or session.today,
             )
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
@@ -575,7 +575,7 @@ class TrainingApplication:
                 enrollment_id=enrollment_id,
                 attendance_rate=command.attendance_rate,
                 cohort=_cohort_of(session, record),
-                completed_on=command.completed_on or session.now.date(),
+                completed_on=command.completed_on or session.today,
             )
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 
@@ -590,7 +590,7 @@ class TrainingApplication:
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(evolve_record, enrollment_id)
-            left_on = command.dropped_out_on or session.now.date()
+            left_on = command.dropped_out_on or session.today
             events = drop_out(state, enrollment_id=enrollment_id, reason=command.reason, dropped_out_on=left_on)
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
 

@@ -26,6 +26,7 @@ from pathways_contracts.training import (
 )
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
+from pathways_infra.thai_time import thai_day
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_training_records (
@@ -125,7 +126,7 @@ async def on_assessed(conn: asyncpg.Connection, inbound: Inbound[SkillsAssessedV
 
 async def on_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
     event = inbound.event
-    completed_on = event.completed_on or event.occurred_at.date()
+    completed_on = event.completed_on or thai_day(event.occurred_at)
     await conn.execute(
         "UPDATE rm_training_records SET status = 'COMPLETED', attendance_rate = $2, completed_at = $3, "
         "completed_on = $4, closed_on = $4 WHERE enrollment_id = $1",
