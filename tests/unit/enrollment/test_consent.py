@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -128,6 +128,28 @@ def test_consent_is_not_given_again_before_it_was_withdrawn() -> None:
         granted_at=LATER - timedelta(hours=1),
     )
     assert LATER.isoformat() in str(error) and (LATER - timedelta(hours=1)).isoformat() in str(error)
+
+
+def test_consent_recorded_without_a_utc_offset_before_offsets_were_required_is_read_as_thai_time() -> None:
+    """Commands took moments without an offset once; such events stay in the store."""
+    in_thai_time = timezone(timedelta(hours=7))
+    history = [
+        registered(),
+        consented(granted_at=datetime(2025, 5, 1, 9, 0)),
+        ConsentWithdrawn(participant_id=PARTICIPANT, purposes=(PARTICIPATION,), withdrawn_at=datetime(2025, 6, 1, 9)),
+    ]
+    error = given(evolve_participant, *history).rejects(
+        grant_consent,
+        rule="consent-granted-before-withdrawal",
+        purposes=[PARTICIPATION],
+        notice_version=NOTICE,
+        granted_at=datetime(2025, 6, 1, 8, 30, tzinfo=in_thai_time),
+    )
+    assert "2025-06-01T09:00:00+07:00" in str(error)
+    then = given(evolve_participant, *history).when(
+        grant_consent, purposes=[PARTICIPATION], notice_version=NOTICE, granted_at=datetime(2025, 6, 1, 2, tzinfo=UTC)
+    )
+    assert then.state is not None and then.state.consents_to(PARTICIPATION, on=date(2025, 6, 1))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from uuid import UUID
 
@@ -63,12 +63,21 @@ def consent_for(consents: Iterable[Consent], purpose: ConsentPurpose) -> Consent
     return next((c for c in consents if c.purpose == purpose), None)
 
 
+_THAI_TIME = timezone(timedelta(hours=7))
+
+
+def _with_offset(moment: datetime) -> datetime:
+    """Moments recorded before commands had to give their UTC offset have none; they were given in
+    Thai time. Compared as they are with moments that have one, they would raise a TypeError."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_THAI_TIME)
+
+
 def with_grant(consents: tuple[Consent, ...], event: ConsentGranted) -> tuple[Consent, ...]:
     granted = {
         purpose: Consent(
             purpose=purpose,
             notice_version=event.notice_version,
-            granted_at=event.granted_at,
+            granted_at=_with_offset(event.granted_at),
             valid_until=event.valid_until,
         )
         for purpose in event.purposes
@@ -78,4 +87,5 @@ def with_grant(consents: tuple[Consent, ...], event: ConsentGranted) -> tuple[Co
 
 
 def with_withdrawal(consents: tuple[Consent, ...], event: ConsentWithdrawn) -> tuple[Consent, ...]:
-    return tuple(replace(c, withdrawn_at=event.withdrawn_at) if c.purpose in event.purposes else c for c in consents)
+    withdrawn_at = _with_offset(event.withdrawn_at)
+    return tuple(replace(c, withdrawn_at=withdrawn_at) if c.purpose in event.purposes else c for c in consents)

@@ -525,7 +525,8 @@ def drop_out(
     state: TrainingRecord | None, *, enrollment_id: UUID, reason: DropoutReason, dropped_out_on: date
 ) -> list[ParticipantDroppedOut]:
     record = _open(state, enrollment_id)
-    _refuse_training_end_before_start(record, dropped_out_on, what="the dropout")
+    # Not checked against joining the cohort: assigned ahead of its start, a participant may leave before it.
+    _refuse_training_end_before_enrollment(record, dropped_out_on, what="the dropout")
     return [
         ParticipantDroppedOut(
             **_ids(enrollment_id, record),
@@ -680,23 +681,24 @@ def _refuse_joining_before_project(record: TrainingRecord, cohort: Cohort, joine
     )
 
 
-def _refuse_training_end_before_start(record: TrainingRecord, ended_on: date, *, what: str) -> None:
-    """Training ends (completed or dropped out) no earlier than the enrollment and joining the current cohort."""
+def _refuse_training_end_before_enrollment(record: TrainingRecord, ended_on: date, *, what: str) -> None:
     refuse_if_before(
         ended_on, record.enrolled_on, rule="training-end-before-enrollment", what=what, after="the enrollment"
     )
-    if record.cohort_id is not None:
-        refuse_if_before(
-            ended_on,
-            record.joined_on,
-            rule="training-end-before-joining",
-            what=what,
-            after=f"joining cohort {record.cohort_id}",
-        )
 
 
 def _refuse_completion_before_training(record: TrainingRecord, cohort: Cohort | None, completed_on: date) -> None:
-    _refuse_training_end_before_start(record, completed_on, what="the completion")
+    """Training completes no earlier than the enrollment, joining the current cohort, and the first
+    session the participant was expected at."""
+    _refuse_training_end_before_enrollment(record, completed_on, what="the completion")
+    if record.cohort_id is not None:
+        refuse_if_before(
+            completed_on,
+            record.joined_on,
+            rule="training-end-before-joining",
+            what="the completion",
+            after=f"joining cohort {record.cohort_id}",
+        )
     if cohort is not None:
         refuse_if_before(
             completed_on,
