@@ -419,11 +419,12 @@ def transfer(
             f"participant {case.participant_id} already has a case in project {where.project_id}",
             rule="enrolled-once-per-project",
         )
-    if current.since is not None and transferred_on < current.since:
-        raise EnrollmentRuleError(
-            f"enrollment {case.id} is placed since {current.since}; it cannot transfer before, on {transferred_on}",
-            rule="transfer-before-placement-start",
-        )
+    refuse_earlier(
+        transferred_on,
+        than=current.since,
+        rule="transfer-before-placement-start",
+        message=f"enrollment {case.id} is placed since {current.since}; it cannot transfer before, on {transferred_on}",
+    )
     refuse_earlier(
         transferred_on,
         than=case.enrolled_on,

@@ -225,11 +225,12 @@ def _end(mentor: Mentor, assignment: MentorAssignment, to_date: date) -> MentorA
         raise EnrollmentRuleError(
             f"assignment {assignment.id} already ended on {assignment.to_date}", rule="assignment-already-ended"
         )
-    if to_date < assignment.from_date:
-        raise EnrollmentRuleError(
-            f"assignment {assignment.id} starts on {assignment.from_date} and cannot end before it, on {to_date}",
-            rule="assignment-ends-before-it-starts",
-        )
+    refuse_earlier(
+        to_date,
+        than=assignment.from_date,
+        rule="assignment-ends-before-it-starts",
+        message=f"assignment {assignment.id} starts on {assignment.from_date} and cannot end before it, on {to_date}",
+    )
     refuse_earlier(
         to_date,
         than=assignment.last_visit_on,
