@@ -54,28 +54,24 @@ class CommandModel(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _within_calendar(cls, value: Any) -> Any:
-        for day in _days_in(value):
-            if not EARLIEST_DAY <= day <= LATEST_DAY:
-                raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
-        return value
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _moments_with_offset(cls, value: Any) -> Any:
-        for moment in value if isinstance(value, list) else [value]:
-            if isinstance(moment, datetime) and moment.utcoffset() is None:
-                raise PydanticCustomError(
-                    "timezone_aware", "Input should carry its UTC offset, e.g. 2025-05-01T09:30:00+07:00"
-                )
-        return value
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _decimals_in_plain_notation(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.field_name in _decimal_fields(cls):
+    def _days_in_calendar_moments_with_offset_decimals_plain(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if name in _temporal_fields(cls):
+            _check_calendar_and_offset(value)
+        elif name in _decimal_fields(cls):
             return _in_plain_notation(value)
         return value
+
+
+def _check_calendar_and_offset(value: Any) -> None:
+    for day in _days_in(value):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ValueError(f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
+    for moment in value if isinstance(value, list) else [value]:
+        if isinstance(moment, datetime) and moment.utcoffset() is None:
+            raise PydanticCustomError(
+                "timezone_aware", "Input should carry its UTC offset, e.g. 2025-05-01T09:30:00+07:00"
+            )
 
 
 def iso_day(value: Any) -> Any:
