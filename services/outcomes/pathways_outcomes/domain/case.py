@@ -41,7 +41,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from pathways_outcomes.domain.errors import OutcomesRuleError
+from pathways_outcomes.domain.errors import OutcomesRuleError, refuse_if_before
 from pathways_outcomes.domain.follow_ups import (
     FOLLOW_UP_MONTHS,
     FollowUp,
@@ -655,12 +655,15 @@ def _completed_follow_up(case: Case, month: int) -> FollowUp:
 
 def _check_observed_at(follow_up: FollowUp, observed_on: date | None) -> None:
     """What a follow-up found describes the participant at that follow-up: not before it was due."""
-    if observed_on is not None and observed_on < follow_up.due_on:
-        raise OutcomesRuleError(
-            f"the {follow_up.month}-month follow-up is due on {follow_up.due_on}; what it found cannot be "
-            f"observed on {observed_on}, before it was due",
-            rule="observed-before-follow-up-due",
-        )
+    if observed_on is None:
+        return
+    refuse_if_before(
+        observed_on,
+        follow_up.due_on,
+        rule="observed-before-follow-up-due",
+        message=f"the {follow_up.month}-month follow-up is due on {follow_up.due_on}; what it found cannot be "
+        f"observed on {observed_on}, before it was due",
+    )
 
 
 def _check_closed_after_last_fact(case: Case, closed_on: date) -> None:
@@ -668,11 +671,12 @@ def _check_closed_after_last_fact(case: Case, closed_on: date) -> None:
     if last is None:
         return
     day, fact = last
-    if closed_on < day:
-        raise OutcomesRuleError(
-            f"the case of enrollment {case.enrollment_id} cannot close on {closed_on}, before {fact} on {day}",
-            rule="closed-before-last-fact",
-        )
+    refuse_if_before(
+        closed_on,
+        day,
+        rule="closed-before-last-fact",
+        message=f"the case of enrollment {case.enrollment_id} cannot close on {closed_on}, before {fact} on {day}",
+    )
 
 
 def _last_fact(case: Case) -> tuple[date, str] | None:

@@ -24,7 +24,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from pathways_outcomes.domain.case import Case, accepting_outcomes
-from pathways_outcomes.domain.errors import OutcomesRuleError
+from pathways_outcomes.domain.errors import OutcomesRuleError, refuse_if_before
 
 COMMUNITY_ENTERPRISE_MIN_MEMBERS = 7
 
@@ -275,12 +275,13 @@ def dissolve_enterprise(
     state: Enterprise | None, *, enterprise_id: UUID, dissolved_on: date, reason: str
 ) -> list[EnterpriseDissolved]:
     enterprise = _active_on(state, enterprise_id, dissolved_on)
-    if dissolved_on < enterprise.last_changed_on:
-        raise OutcomesRuleError(
-            f"enterprise {enterprise_id} last changed on {enterprise.last_changed_on}; "
-            f"it cannot be dissolved on {dissolved_on}, before that",
-            rule="dissolved-before-last-change",
-        )
+    refuse_if_before(
+        dissolved_on,
+        enterprise.last_changed_on,
+        rule="dissolved-before-last-change",
+        message=f"enterprise {enterprise_id} last changed on {enterprise.last_changed_on}; "
+        f"it cannot be dissolved on {dissolved_on}, before that",
+    )
     return [EnterpriseDissolved(enterprise_id=enterprise_id, dissolved_on=dissolved_on, reason=reason)]
 
 
@@ -340,12 +341,13 @@ def _active(state: Enterprise | None, enterprise_id: UUID) -> Enterprise:
 def _active_on(state: Enterprise | None, enterprise_id: UUID, day: date) -> Enterprise:
     """The enterprise, if it exists, is not dissolved and had started by ``day``."""
     enterprise = _active(state, enterprise_id)
-    if day < enterprise.started_on:
-        raise OutcomesRuleError(
-            f"enterprise {enterprise_id} started on {enterprise.started_on}; nothing happens to it on {day}, "
-            "before it started",
-            rule="enterprise-not-started-yet",
-        )
+    refuse_if_before(
+        day,
+        enterprise.started_on,
+        rule="enterprise-not-started-yet",
+        message=f"enterprise {enterprise_id} started on {enterprise.started_on}; nothing happens to it on {day}, "
+        "before it started",
+    )
     return enterprise
 
 
@@ -361,12 +363,13 @@ def _changing_status(
     enterprise = _active_on(state, enterprise_id, day)
     if enterprise.status not in allowed:
         raise OutcomesRuleError(f"enterprise {enterprise_id} is {enterprise.status}; {refusal}", rule=rule)
-    if day < enterprise.status_since:
-        raise OutcomesRuleError(
-            f"enterprise {enterprise_id} has been {enterprise.status} since {enterprise.status_since}; "
-            f"its status cannot change on {day}, before then",
-            rule="status-change-before-current-status",
-        )
+    refuse_if_before(
+        day,
+        enterprise.status_since,
+        rule="status-change-before-current-status",
+        message=f"enterprise {enterprise_id} has been {enterprise.status} since {enterprise.status_since}; "
+        f"its status cannot change on {day}, before then",
+    )
     return enterprise
 
 

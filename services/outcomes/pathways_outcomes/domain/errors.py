@@ -1,6 +1,8 @@
-"""The one error of the outcomes domain: a command would break a rule."""
+"""The one error of the outcomes domain: a command would break a rule; and the date-order check that raises it."""
 
 from __future__ import annotations
+
+from datetime import date
 
 
 class OutcomesRuleError(Exception):
@@ -19,3 +21,9 @@ class OutcomesRuleError(Exception):
         if rule is not None:
             self.rule = rule
         self.retryable = retryable
+
+
+def refuse_if_before(day: date, earliest: date | None, *, rule: str, message: str) -> None:
+    """Refuse a step on ``day`` when it is before ``earliest`` (None: nothing to compare); the same day is fine."""
+    if earliest is not None and day < earliest:
+        raise OutcomesRuleError(message, rule=rule)
