@@ -12,6 +12,7 @@ cancelled) no earlier than its start and its last session. It may start earlier 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -105,10 +106,17 @@ class Cohort:
     def last_session_on(self) -> date | None:
         return max((s.held_on for s in self.sessions), default=None)
 
+    def first_session_on(self, *, from_day: date | None = None) -> date | None:
+        """The day of the first session held from ``from_day`` (inclusive), if any."""
+        return min((s.held_on for s in self._held(from_day, None)), default=None)
+
     def sessions_held(self, *, from_day: date | None = None, before: date | None = None) -> frozenset[UUID]:
         """Ids of the sessions held from ``from_day`` (inclusive) and before ``before`` (exclusive)."""
-        return frozenset(
-            s.session_id
+        return frozenset(s.session_id for s in self._held(from_day, before))
+
+    def _held(self, from_day: date | None, before: date | None) -> Iterator[HeldSession]:
+        return (
+            s
             for s in self.sessions
             if (from_day is None or s.held_on >= from_day) and (before is None or s.held_on < before)
         )

@@ -717,7 +717,4 @@ def _first_session_expected(record: TrainingRecord, cohort: Cohort) -> date | No
     """
     if any(stint.expected_sessions for stint in record.past_stints):
         return None
-    return min(
-        (s.held_on for s in cohort.sessions if record.joined_on is None or s.held_on >= record.joined_on),
-        default=None,
-    )
+    return cohort.first_session_on(from_day=record.joined_on)
