@@ -34,9 +34,10 @@ from tests.unit.enrollment.facts import active_project, uid
 from tests.unit.enrollment.given import fold
 
 
-def _then(case: Enrollment | None, events: Sequence[object]) -> Enrollment:
-    for event in events:
-        case = evolve_enrollment(case, event)
+def _then(history: list[object], new: Sequence[object]) -> Enrollment:
+    """The case once ``new`` is added to its ``history``."""
+    history.extend(new)
+    case = fold(evolve_enrollment, history)
     assert case is not None
     return case
 
@@ -77,8 +78,9 @@ def _baseline(journey: JourneyPlan) -> BaselineProfile:
 def _play(journey: JourneyPlan) -> None:
     """What the demo sends for the journey, decided by the domain; a broken rule raises."""
     participant, project = _consenting(journey), _project(journey.project)
+    history: list[object] = []
     case = _then(
-        None,
+        history,
         apply_for_enrollment(
             None,
             enrollment_id=uid(str(journey.person.participant_id)),
@@ -89,15 +91,15 @@ def _play(journey: JourneyPlan) -> None:
             applied_on=journey.applied_on,
         ),
     )
-    case = _then(case, record_baseline(case, profile=_baseline(journey)))
+    case = _then(history, record_baseline(case, profile=_baseline(journey)))
     born = journey.person.date_of_birth
     case = _then(
-        case, screen(case, criteria=EligibilityCriteria(), date_of_birth=born, screened_on=journey.screened_on)
+        history, screen(case, criteria=EligibilityCriteria(), date_of_birth=born, screened_on=journey.screened_on)
     )
     assert case.screening is not None and case.screening.passed is not journey.screened_out
     if journey.screened_out:
         return
-    case = _then(case, enroll(case, participant=participant, project=project, enrolled_on=journey.enrolled_on))
+    case = _then(history, enroll(case, participant=participant, project=project, enrolled_on=journey.enrolled_on))
     if journey.transfer_to is not None:
         target = journey.transfer_to
         moved = transfer(
@@ -107,9 +109,9 @@ def _play(journey: JourneyPlan) -> None:
             transferred_on=journey.transferred_on,
             reason=TransferReason.RELOCATION,
         )
-        case = _then(case, moved)
+        case = _then(history, moved)
     if journey.fate is Fate.WITHDRAWN:
-        _then(case, withdraw(case, reason=WithdrawalReason.PARTICIPANT_REQUEST, withdrawn_on=journey.left_on))
+        _then(history, withdraw(case, reason=WithdrawalReason.PARTICIPANT_REQUEST, withdrawn_on=journey.left_on))
 
 
 def _moves_then_withdraws(journey: JourneyPlan) -> bool:

@@ -206,48 +206,6 @@ def test_ending_an_assignment_that_breaks_a_rule(
     )
 
 
-@pytest.mark.parametrize("visited_on", [JAN, FEB, MAR], ids=["first-day", "during", "last-day"])
-def test_log_a_coaching_visit_within_the_assignment(visited_on: date) -> None:
-    then = given(evolve_mentor, *ENDED).when(
-        log_coaching_visit, visit_id=VISIT, assignment_id=A1, visited_on=visited_on
-    )
-    assert then.events == [
-        MentorCoachingVisitLogged(
-            mentor_id=MENTOR,
-            visit_id=VISIT,
-            assignment_id=A1,
-            unit_id=UNIT,
-            project_id=None,
-            province_code=PROVINCE,
-            region=REGION,
-            visited_on=visited_on,
-        )
-    ]
-
-
-@pytest.mark.parametrize("visited_on", [date(2024, 12, 31), date(2025, 3, 2)], ids=["before", "after"])
-def test_a_coaching_visit_falls_within_an_assignment(visited_on: date) -> None:
-    given(evolve_mentor, *ENDED).rejects(
-        log_coaching_visit, rule="visit-outside-assignment", visit_id=VISIT, assignment_id=A1, visited_on=visited_on
-    )
-
-
-def test_a_coaching_visit_is_logged_once() -> None:
-    visited = MentorCoachingVisitLogged(
-        mentor_id=MENTOR,
-        visit_id=VISIT,
-        assignment_id=A1,
-        unit_id=UNIT,
-        project_id=None,
-        province_code=PROVINCE,
-        region=REGION,
-        visited_on=FEB,
-    )
-    given(evolve_mentor, *ASSIGNED, visited).rejects(
-        log_coaching_visit, rule="coaching-visit-logged-once", visit_id=VISIT, assignment_id=A1, visited_on=FEB
-    )
-
-
 def visit(visit_id: UUID, visited_on: date) -> MentorCoachingVisitLogged:
     return MentorCoachingVisitLogged(
         mentor_id=MENTOR,
@@ -258,6 +216,27 @@ def visit(visit_id: UUID, visited_on: date) -> MentorCoachingVisitLogged:
         province_code=PROVINCE,
         region=REGION,
         visited_on=visited_on,
+    )
+
+
+@pytest.mark.parametrize("visited_on", [JAN, FEB, MAR], ids=["first-day", "during", "last-day"])
+def test_log_a_coaching_visit_within_the_assignment(visited_on: date) -> None:
+    then = given(evolve_mentor, *ENDED).when(
+        log_coaching_visit, visit_id=VISIT, assignment_id=A1, visited_on=visited_on
+    )
+    assert then.events == [visit(VISIT, visited_on)]
+
+
+@pytest.mark.parametrize("visited_on", [date(2024, 12, 31), date(2025, 3, 2)], ids=["before", "after"])
+def test_a_coaching_visit_falls_within_an_assignment(visited_on: date) -> None:
+    given(evolve_mentor, *ENDED).rejects(
+        log_coaching_visit, rule="visit-outside-assignment", visit_id=VISIT, assignment_id=A1, visited_on=visited_on
+    )
+
+
+def test_a_coaching_visit_is_logged_once() -> None:
+    given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).rejects(
+        log_coaching_visit, rule="coaching-visit-logged-once", visit_id=VISIT, assignment_id=A1, visited_on=FEB
     )
 
 

@@ -22,7 +22,7 @@ from pathways_training.domain.curriculum import (
 )
 from pathways_training.domain.errors import TrainingRuleError
 from pathways_training.domain.project import KnownProject, ProjectLearned, evolve_project
-from pathways_training.domain.training import AssignedToCohort, TrainingRecordOpened
+from pathways_training.domain.training import AssignedToCohort, TrainingRecordOpened, TransferredToCohort
 from tests.support.given import given
 from tests.support.given import then_rejected as _then_rejected
 
@@ -100,4 +100,16 @@ def assigned(
 ) -> AssignedToCohort:
     return AssignedToCohort(
         enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, cohort_id=cohort_id, assigned_on=assigned_on, track=track
+    )
+
+
+def transferred_to_other_cohort(*expected: TrainingSessionHeld) -> TransferredToCohort:
+    """Moved from COHORT to OTHER_COHORT on 2024-02-10, having been expected at ``expected`` in COHORT."""
+    return TransferredToCohort(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        from_cohort_id=COHORT,
+        to_cohort_id=OTHER_COHORT,
+        transferred_on=date(2024, 2, 10),
+        sessions_expected_in_previous_cohort=tuple(s.session_id for s in expected),
     )

@@ -16,7 +16,6 @@ from pathways_training.domain.training import (
     TrainingCompleted,
     TrainingRecordWithdrawn,
     TrainingStatus,
-    TransferredToCohort,
     complete,
     drop_out,
     evolve_record,
@@ -38,6 +37,7 @@ from tests.unit.training.given import (
     given,
     session_held,
     then_rejected,
+    transferred_to_other_cohort,
 )
 
 SESSIONS = [session_held(date(2024, 2, day)) for day in (5, 6, 7, 8, 9)]
@@ -138,14 +138,7 @@ def test_sessions_held_before_joining_do_not_count() -> None:
 
 def test_attendance_counts_across_a_transfer() -> None:
     moved_sessions = [session_held(date(2024, 2, day), cohort_id=OTHER_COHORT) for day in (12, 13, 14, 15, 16)]
-    transfer = TransferredToCohort(
-        enrollment_id=ENROLLMENT,
-        participant_id=PARTICIPANT,
-        from_cohort_id=COHORT,
-        to_cohort_id=OTHER_COHORT,
-        transferred_on=date(2024, 2, 10),
-        sessions_expected_in_previous_cohort=tuple(s.session_id for s in SESSIONS),
-    )
+    transfer = transferred_to_other_cohort(*SESSIONS)
     # 5 of 5 in the first cohort, 3 of 5 in the second: 8 of 10
     history = (
         RECORD_OPENED,
@@ -304,14 +297,7 @@ def test_completion_may_be_on_the_day_of_the_only_session() -> None:
 
 
 def test_after_a_transfer_training_began_in_the_earlier_cohort() -> None:
-    transfer = TransferredToCohort(
-        enrollment_id=ENROLLMENT,
-        participant_id=PARTICIPANT,
-        from_cohort_id=COHORT,
-        to_cohort_id=OTHER_COHORT,
-        transferred_on=date(2024, 2, 10),
-        sessions_expected_in_previous_cohort=tuple(s.session_id for s in SESSIONS),
-    )
+    transfer = transferred_to_other_cohort(*SESSIONS)
     state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS), transfer)
     new_cohort = cohort(cohort_id=OTHER_COHORT)  # no session held yet
 

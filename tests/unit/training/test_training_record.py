@@ -433,14 +433,7 @@ def test_a_transfer_to_another_project_needs_the_enrollment_transfer_first() -> 
         retryable=True,
     )
 
-    transferred = EnrollmentTransferNoted(
-        enrollment_id=ENROLLMENT,
-        participant_id=PARTICIPANT,
-        from_project_id=PROJECT,
-        to_project_id=OTHER_PROJECT,
-        transferred_on=date(2024, 2, 2),
-    )
-    known = given(evolve_record, RECORD_OPENED, assigned(), transferred)
+    known = given(evolve_record, RECORD_OPENED, assigned(), ENROLLMENT_MOVED)
     [event] = transfer_to_cohort(
         known, enrollment_id=ENROLLMENT, from_cohort=cohort(), to_cohort=elsewhere, transferred_on=date(2024, 2, 3)
     )
