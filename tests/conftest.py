@@ -23,6 +23,7 @@ from nats.js.errors import NotFoundError
 from pathways_infra.database import DatabaseAddress, drop_database
 from pathways_infra.embedded import EmbeddedServers, ServerUrls
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from tests.support.messages import as_operator
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +78,5 @@ async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
 @pytest.fixture
 async def operator_js(settings: Settings) -> AsyncIterator[JetStreamContext]:
     """JetStream as the operator's user: publishes what no service may (another service's events, replays)."""
-    nc = await nats.connect(settings.nats_url or "")
-    try:
-        yield nc.jetstream()
-    finally:
-        await nc.close()
+    async with as_operator(settings) as js:
+        yield js
