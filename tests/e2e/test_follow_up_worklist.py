@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from pathways_infra.settings import Settings
+from pathways_infra.thai_time import thai_today
 from tests.support.journeys import Enrolled, created, open_project
 from tests.support.outcomes_steps import completed_case, due_on
 from tests.support.system import RunningSystem, eventually, running_system
@@ -37,7 +38,7 @@ async def answer_miss_and_withdraw(
     created(await outcomes.post(f"/cases/{answers.enrollment_id}/follow-ups/3", json=completion))
     missing = {"reason": "UNREACHABLE", "missed_on": (due + timedelta(days=6)).isoformat()}
     created(await outcomes.post(f"/cases/{unreachable.enrollment_id}/follow-ups/3/missed", json=missing))
-    withdrawal = {"reason": "FOUND_EMPLOYMENT", "withdrawn_on": datetime.now(UTC).date().isoformat()}
+    withdrawal = {"reason": "FOUND_EMPLOYMENT", "withdrawn_on": thai_today().isoformat()}
     path = f"/enrollments/{withdraws.enrollment_id}/withdrawal"
     created(await system.client("enrollment").post(path, json=withdrawal))
 

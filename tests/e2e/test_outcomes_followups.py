@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from pathways_infra.settings import Settings
+from pathways_infra.thai_time import thai_today
 from tests.support.journeys import created
 from tests.support.outcomes_steps import case_when, completed_case, due_on, follow_ups
 from tests.support.system import running_system
@@ -73,7 +74,7 @@ async def test_a_withdrawn_case_takes_no_follow_up(settings: Settings) -> None:
     async with running_system(settings) as system:
         outcomes = system.client("outcomes")
         enrolled, scheduled = await completed_case(system, "TH-57")
-        today = datetime.now(UTC).date().isoformat()
+        today = thai_today().isoformat()
         withdrawal = await system.client("enrollment").post(
             f"/enrollments/{enrolled.enrollment_id}/withdrawal",
             json={"reason": "FOUND_EMPLOYMENT", "withdrawn_on": today},

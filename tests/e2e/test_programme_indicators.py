@@ -27,13 +27,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import httpx
 
 from pathways_infra.settings import Settings
+from pathways_infra.thai_time import thai_today
 from pathways_outcomes.domain.case import Case, evolve_case
 from pathways_outcomes.domain.enterprise import Enterprise, evolve_enterprise
 from pathways_outcomes.domain.indicators import (
@@ -342,7 +343,7 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
     async with running_system(settings) as system:
         outcomes = system.client("outcomes")
         programme = await drive(system)
-        today = datetime.now(UTC).date()
+        today = thai_today()
         whole = await settled(outcomes, WHOLE)
         before_twelve = await settled(outcomes, BEFORE_TWELVE_MONTHS, as_of=BEFORE_TWELVE_MONTHS_DUE.isoformat())
         panel = await settled(outcomes, PANEL, panel="true")
