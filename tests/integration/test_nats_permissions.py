@@ -4,13 +4,12 @@ without a user, cannot put a message into a service's stream (which other servic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
 
 import nats
 import nats.errors
 import pytest
 from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
 
 from pathways_infra.embedded import ServerUrls
 from pathways_infra.settings import Settings
@@ -33,16 +32,13 @@ async def _connect(url: str, errors: list[str]) -> NatsClient:
 
 
 @pytest.fixture
-async def streams(settings: Settings) -> AsyncIterator[Any]:
-    operator = await nats.connect(settings.nats_url or "")
-    js = operator.jetstream()
-    await ensure_streams(js)
-    yield js
-    await operator.close()
+async def streams(operator_js: JetStreamContext) -> JetStreamContext:
+    await ensure_streams(operator_js)
+    return operator_js
 
 
 async def test_a_service_cannot_publish_another_services_events(
-    embedded_nats: None, settings: Settings, streams: Any
+    embedded_nats: None, settings: Settings, streams: JetStreamContext
 ) -> None:
     errors: list[str] = []
     training = await _connect(settings.nats_url_of("training"), errors)
@@ -59,7 +55,7 @@ async def test_a_service_cannot_publish_another_services_events(
 
 
 async def test_a_service_cannot_purge_a_stream_or_send_a_replay(
-    embedded_nats: None, settings: Settings, streams: Any
+    embedded_nats: None, settings: Settings, streams: JetStreamContext
 ) -> None:
     await streams.publish("enrollment.v1.participant.enrolled", b"{}")
     errors: list[str] = []
