@@ -23,7 +23,7 @@ from nats.js.errors import NotFoundError
 from pathways_infra.database import DatabaseAddress, drop_database
 from pathways_infra.embedded import EmbeddedServers, ServerUrls
 from pathways_infra.settings import SERVICE_NAMES, Settings
-from tests.support.messages import as_operator
+from tests.support.messages import INTEGRATOR, as_operator
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +37,7 @@ def server_urls() -> Iterator[ServerUrls]:
             database_url=os.environ.get("PATHWAYS_DATABASE_URL"),
             nats_url=os.environ.get("PATHWAYS_NATS_URL"),
             nats_port=0,
+            nats_integrators=[INTEGRATOR],
         ) as urls,
     ):
         yield urls

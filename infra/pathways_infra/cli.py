@@ -87,7 +87,7 @@ def _up(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, "up")
     servers = EmbeddedServers(
         settings.data_dir, database_url=settings.database_url, nats_url=settings.nats_url,
-        nats_port=settings.embedded_nats_port,
+        nats_port=settings.embedded_nats_port, nats_integrators=settings.nats_integrators,
     )  # fmt: skip
     urls = servers.start()
     env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url}
@@ -108,6 +108,9 @@ def _up(args: argparse.Namespace) -> int:
             )
         print(f"NATS:       {redacted(urls.nats_url)}", flush=True)
         print(f"PostgreSQL: {urls.database_url}", flush=True)
+        for name, url in urls.nats_integrator_urls.items():
+            print(f"integrator {name}: {redacted(url)} (reads OUTCOMES through consumer {name!r}; "
+                  f"password in {settings.data_dir / 'nats' / 'users.json'})", flush=True)  # fmt: skip
         for service in SERVICE_NAMES:
             print(f"{service:<11} http://{settings.http_host}:{settings.port_of(service)}  (docs: /docs)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -177,16 +180,21 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _servers(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
+    from pathways_infra.nats_auth import inbox_prefix
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "servers")
     with EmbeddedServers(
-        settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port
-    ) as urls:
+        settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port,
+        nats_integrators=settings.nats_integrators,
+    ) as urls:  # fmt: skip
         print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
         print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'  # the operator's user: may do anything", flush=True)
         for service, url in urls.nats_service_urls.items():
             print(f"# pathways serve {service}: PATHWAYS_NATS_URL='{url}'", flush=True)
+        for name, url in urls.nats_integrator_urls.items():
+            print(f"# integrator {name} (reads OUTCOMES through consumer {name!r}, inbox prefix "
+                  f"{inbox_prefix(name)!r}): {url}", flush=True)  # fmt: skip
         stop = False
 
         def request_stop(*_: Any) -> None:

@@ -340,18 +340,21 @@ class BatchConsumer:
             (self.stream, _durable_config(self.name, filter_subjects=self.subjects)),
             (
                 REPLAY_STREAM,
-                _durable_config(f"{self.name}-replay", filter_subjects=[f"replay.{n}.>" for n in self._replays_for]),
+                _durable_config(
+                    replay_consumer_name(self.name), filter_subjects=[f"replay.{n}.>" for n in self._replays_for]
+                ),
             ),
         ]
 
-    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
-        """Subscribe on the service's broker to the consumers of ``consumer_configs``."""
+    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float, inbox: str) -> None:
+        """Subscribe on the service's broker to the consumers of ``consumer_configs``, their messages
+        delivered under ``inbox`` (the broker's user's own inbox prefix)."""
 
         async def on_batch(body: Any, message: Any = CURRENT_MESSAGE) -> None:
             await self.handle(message.raw_message)
 
         _subscribe(broker, self, on_batch, f"Durable consumer {self.name} of {', '.join(self.subjects)}.",
-                   batch_size=batch_size, batch_timeout=batch_timeout)  # fmt: skip
+                   batch_size=batch_size, batch_timeout=batch_timeout, inbox=inbox)  # fmt: skip
 
 
 class _Subscribable(Protocol):
@@ -368,6 +371,7 @@ def _subscribe(
     *,
     batch_size: int,
     batch_timeout: float,
+    inbox: str,
 ) -> None:
     async def keep_raw(message: Any) -> Any:
         # The sink parses; FastStream must not fail on a garbled body before we can park it.
@@ -380,12 +384,18 @@ def _subscribe(
             stream=JStream(stream, declare=False),
             durable=config.durable_name,
             pull_sub=PullSub(batch_size=batch_size, timeout=batch_timeout, batch=True),
+            inbox_prefix=f"{inbox}.".encode(),  # FastStream's default is "_INBOX.", whatever the connection's
             config=config,
             ack_policy=AckPolicy.MANUAL,
             decoder=keep_raw,
             title=config.durable_name,
             description=description,
         )(on_batch)
+
+
+def replay_consumer_name(consumer: str) -> str:
+    """The durable consumer on the replay stream through which operators send messages back to ``consumer``."""
+    return f"{consumer}-replay"
 
 
 def _durable_config(

@@ -16,13 +16,14 @@ import subprocess
 import sysconfig
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathways_infra.nats_auth import (
     OPERATOR,
     SERVICE_USERS,
-    authorization_block,
+    NatsUsers,
     load_or_create_passwords,
     redacted,
     with_user,
@@ -99,6 +100,7 @@ def nats_server_binary() -> Path:
 class EmbeddedNats:
     data_dir: Path
     port: int = 4222
+    integrators: tuple[str, ...] = ()  # users allowed to read OUTCOMES, each through its own consumer
     url: str | None = None
     started_here: bool = False
     _process: subprocess.Popen[bytes] | None = None
@@ -122,11 +124,13 @@ class EmbeddedNats:
         if reused is not None:
             self.url, self.started_here = reused, False
             log.info("NATS reused at %s", redacted(self.url))
+            self._warn_of_unknown_integrators()
             return reused
         port = self.port if self.port and _port_is_free(self.port) else _free_port()
         log_file = self.nats_dir / "nats-server.log"
         config = self.nats_dir / "nats-server.conf"
-        write_private(config, authorization_block(load_or_create_passwords(self.passwords_file)))
+        users = NatsUsers.of_services(self.integrators)
+        write_private(config, users.authorization_block(load_or_create_passwords(self.passwords_file, users.names)))
         command = [
             str(nats_server_binary()),
             "--config", str(config),
@@ -145,12 +149,22 @@ class EmbeddedNats:
         log.info("NATS JetStream started at %s", address)
         return self.url
 
+    def _warn_of_unknown_integrators(self) -> None:
+        """A running server knows the users it was started with; new integrators need a restart."""
+        config = self.nats_dir / "nats-server.conf"
+        known = config.read_text() if config.exists() else ""
+        for name in self.integrators:
+            if f'"user": "{name}"' not in known:
+                log.warning("NATS was started under %s without the integrator %r: stop it and start again to add it",
+                            self.data_dir, name)  # fmt: skip
+
     def url_for(self, user: str, address: str | None = None) -> str:
-        """The server's URL with ``user``'s credentials (a service's own, or the operator's)."""
+        """The server's URL with ``user``'s credentials (the operator's, a service's or an integrator's)."""
         address = address or self.url
         if address is None:
             raise EmbeddedServerError("NATS is not started")
-        return with_user(address, user, load_or_create_passwords(self.passwords_file)[user])
+        users = (OPERATOR, *SERVICE_USERS, *self.integrators)
+        return with_user(address, user, load_or_create_passwords(self.passwords_file, users)[user])
 
     def stop(self) -> None:
         if not self.started_here or self._process is None:
@@ -224,6 +238,7 @@ class ServerUrls:
     database_url: str
     nats_url: str  # the operator's: may do anything
     nats_service_urls: dict[str, str] = field(default_factory=dict)  # each service's own credentials
+    nats_integrator_urls: dict[str, str] = field(default_factory=dict)  # each integrator's, to read OUTCOMES
 
     def nats_url_of(self, service: str) -> str:
         """The URL a service connects with: its own user on the embedded server, else ``nats_url``."""
@@ -233,9 +248,19 @@ class ServerUrls:
 class EmbeddedServers:
     """Starts whichever servers the settings do not name, and stops what it started."""
 
-    def __init__(self, data_dir: Path, *, database_url: str | None, nats_url: str | None, nats_port: int = 4222):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        database_url: str | None,
+        nats_url: str | None,
+        nats_port: int = 4222,
+        nats_integrators: Sequence[str] = (),
+    ):
         self._postgres = None if database_url else EmbeddedPostgres(data_dir.resolve())
-        self._nats = None if nats_url else EmbeddedNats(data_dir.resolve(), port=nats_port)
+        self._nats = (
+            None if nats_url else EmbeddedNats(data_dir.resolve(), port=nats_port, integrators=tuple(nats_integrators))
+        )
         self._database_url = database_url
         self._nats_url = nats_url
 
@@ -243,8 +268,14 @@ class EmbeddedServers:
         database_url = self._postgres.start() if self._postgres else self._database_url
         nats_url = self._nats.start() if self._nats else self._nats_url
         assert database_url is not None and nats_url is not None
-        service_urls = {service: self._nats.url_for(service) for service in SERVICE_USERS} if self._nats else {}
-        return ServerUrls(database_url=database_url, nats_url=nats_url, nats_service_urls=service_urls)
+        if self._nats is None:
+            return ServerUrls(database_url=database_url, nats_url=nats_url)
+        return ServerUrls(
+            database_url=database_url,
+            nats_url=nats_url,
+            nats_service_urls={service: self._nats.url_for(service) for service in SERVICE_USERS},
+            nats_integrator_urls={name: self._nats.url_for(name) for name in self._nats.integrators},
+        )
 
     def stop(self) -> None:
         if self._nats:

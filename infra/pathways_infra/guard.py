@@ -24,7 +24,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import BY_SUBJECT, REPLAY_STREAM, UnknownSubjectError
-from pathways_infra.consumer import MessageRejectedError, original_subject, park
+from pathways_infra.consumer import MessageRejectedError, original_subject, park, replay_consumer_name
 from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class StreamGuard:
         """Park every message on an unknown subject not parked yet, and every replay sent to the guard."""
         for subject in await self.unknown_subjects():
             await self._drain(self.stream, self._config(f"{self.name}-{_short_hash(subject)}", subject))
-        await self._drain(REPLAY_STREAM, self._config(f"{self.name}-replay", f"replay.{self.name}.>"))
+        await self._drain(REPLAY_STREAM, self._config(replay_consumer_name(self.name), f"replay.{self.name}.>"))
 
     async def unknown_subjects(self) -> list[str]:
         info = await self._js().stream_info(self.stream, subjects_filter=self.subjects)

@@ -1,32 +1,43 @@
-"""Who may publish what on the embedded NATS: each service only its own events.
+"""Who may do what on a Pathways NATS: each service publishes only its own events.
 
 The streams are a copy of the event stores that other services act on, so a message in a
-service's stream must come from that service. The embedded server therefore runs with a user per
-service whose publish permissions cover its own subjects (``<service>.v1.>``), the dead-letter
-stream it parks on, and the JetStream API calls a service makes (stream info and creation,
-consumers, reading a stream's last messages, acks) — never another service's subjects, the replay
-stream, or purging, deleting or reconfiguring a stream. The ``operator`` user may do anything: the
-operator commands (``pathways dlq``, ``streams``, ``read-models``, ``status``) and the tests use it.
-Nobody connects without a user. Passwords are made once per data folder and kept there (mode 0600).
+service's stream must come from that service. NATS therefore runs with a user per service whose
+publish permissions cover its own subjects (``<service>.v1.>``), the dead-letter stream it parks
+on, the JetStream calls a service makes (stream info and creation, reading a stream's last
+messages), its own stream's consumers, and on other streams only the durable consumers it owns —
+never another service's subjects or consumers, the replay stream, or purging, deleting or
+reconfiguring a stream. Each user reads only its own inbox. An integrator reads ``OUTCOMES``
+through a consumer named as itself and publishes nothing. The ``operator`` user may do anything:
+the operator commands (``pathways dlq``, ``streams``, ``read-models``, ``status``) and the tests
+use it. Nobody connects without a user. Passwords are made once per data folder and kept there
+(mode 0600).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from pathways_contracts.registry import STREAMS
 
+if TYPE_CHECKING:
+    from pathways_infra.settings import ServiceName
+
 OPERATOR = "operator"
 SERVICE_USERS: tuple[str, ...] = tuple(STREAMS)
 USERS: tuple[str, ...] = (OPERATOR, *SERVICE_USERS)
+INTEGRATOR_STREAM = STREAMS["outcomes"].name
 
-# What every service asks of JetStream besides publishing its own events; nothing here writes
-# into a stream or removes anything from one.
+# What every service asks of JetStream besides publishing its own events and using its consumers;
+# nothing here writes into a stream or removes anything from one.
 _SERVICE_JETSTREAM_CALLS = (
     "$JS.API.INFO",
     "$JS.API.STREAM.NAMES",
@@ -35,34 +46,115 @@ _SERVICE_JETSTREAM_CALLS = (
     "$JS.API.STREAM.CREATE.*",  # any service may start first, and makes every stream it needs
     "$JS.API.STREAM.MSG.GET.*",  # the relay reads its stream's last messages on resuming
     "$JS.API.DIRECT.GET.>",
-    "$JS.API.CONSUMER.>",
-    "$JS.ACK.>",
 )
+_INTEGRATOR_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 
-def publish_permissions(user: str) -> list[str] | None:
-    """Subjects ``user`` may publish to; ``None`` for any subject (the operator)."""
-    if user == OPERATOR:
-        return None
-    if user not in SERVICE_USERS:
-        raise ValueError(f"no NATS user {user!r} (users: {', '.join(USERS)})")
-    return [*STREAMS[user].subjects, "dlq.>", *_SERVICE_JETSTREAM_CALLS]
+def inbox_prefix(user: str) -> str:
+    """Where the server answers ``user``'s requests and delivers its consumers' messages: each user
+    may subscribe to its own inbox alone, so nobody reads another's deliveries."""
+    return f"_INBOX_{user}"
 
 
-def authorization_block(passwords: Mapping[str, str] | None = None) -> str:
-    """The ``authorization`` section of a nats-server configuration for these users. Without
-    ``passwords``, each is read from the server's environment (``password_variable``): a deployed
-    cluster's configuration holds no secret, and refuses to start while one is unset."""
-    users = []
-    for user in USERS:
-        entry: dict[str, object] = {"user": user, "password": _UNQUOTED}
-        allowed = publish_permissions(user)
-        if allowed is not None:
-            entry["permissions"] = {"publish": {"allow": allowed}, "subscribe": {"allow": [">"]}}
-        password = json.dumps(passwords[user]) if passwords is not None else f"${password_variable(user)}"
-        # nats-server's configuration format reads JSON, and variables only unquoted
-        users.append("    " + json.dumps(entry).replace(json.dumps(_UNQUOTED), password))
-    return "authorization {\n  users: [\n" + "\n".join(users) + "\n  ]\n}\n"
+def consumer_calls(stream: str, consumer: str) -> list[str]:
+    """The JetStream calls that make, read, acknowledge and delete one named consumer. NATS
+    permissions match whole tokens only, so each consumer a user may touch is named."""
+    return [
+        f"$JS.API.CONSUMER.*.{stream}.{consumer}",  # info, create, delete, pause, reset
+        f"$JS.API.CONSUMER.*.{stream}.{consumer}.>",  # create with a filter subject
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{consumer}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}",
+        f"$JS.ACK.{stream}.{consumer}.>",
+    ]
+
+
+def own_stream_consumer_calls(stream: str) -> list[str]:
+    """Any consumer on a service's own stream (its guard names one per unknown subject). It may
+    thus hold back its events from the services and integrators that read them, which it could
+    do anyway by not publishing them."""
+    return [
+        f"$JS.API.CONSUMER.*.{stream}",
+        f"$JS.API.CONSUMER.*.{stream}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.*",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
+        f"$JS.ACK.{stream}.>",
+    ]
+
+
+def check_integrator(name: str) -> str:
+    """``name`` if it can name an integrator's NATS user (and its consumer on ``OUTCOMES``), else ValueError."""
+    if not _INTEGRATOR_NAME.fullmatch(name):
+        raise ValueError(
+            f"integrator name {name!r}: use 1–32 lowercase letters, digits and hyphens, starting with a letter"
+        )
+    if name in USERS:
+        raise ValueError(f"integrator name {name!r} is taken by a Pathways user ({', '.join(USERS)})")
+    return name
+
+
+@dataclass(frozen=True)
+class NatsUsers:
+    """The users of a Pathways NATS: the operator, each service, and the integrators.
+
+    ``consumers`` holds each service's durable consumers (``service.durable_consumers``) as
+    (stream, name): on other services' streams and the replay stream it may use those alone.
+    An integrator reads ``OUTCOMES`` through one durable consumer named as itself, and publishes nothing.
+    """
+
+    consumers: Mapping[str, Sequence[tuple[str, str]]]
+    integrators: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in self.integrators:
+            check_integrator(name)
+
+    @classmethod
+    def of_services(cls, integrators: Sequence[str] = ()) -> NatsUsers:
+        """The users, each service's consumers read from its definition."""
+        from pathways_infra.service import durable_consumers
+        from pathways_infra.services import definition_of
+
+        consumers = {
+            service: durable_consumers(definition_of(cast("ServiceName", service))) for service in SERVICE_USERS
+        }
+        return cls(consumers=consumers, integrators=tuple(integrators))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*USERS, *self.integrators)
+
+    def permissions(self, user: str) -> dict[str, dict[str, list[str]]] | None:
+        """What ``user`` may publish and subscribe to; ``None`` for anything (the operator)."""
+        if user == OPERATOR:
+            return None
+        if user in SERVICE_USERS:
+            publish = [*STREAMS[user].subjects, "dlq.>", *_SERVICE_JETSTREAM_CALLS, *self._consumer_calls(user)]
+        elif user in self.integrators:
+            publish = ["$JS.API.INFO", f"$JS.API.STREAM.INFO.{INTEGRATOR_STREAM}"]
+            publish += consumer_calls(INTEGRATOR_STREAM, user)
+        else:
+            raise ValueError(f"no NATS user {user!r} (users: {', '.join(self.names)})")
+        return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox_prefix(user)}.>"]}}
+
+    def _consumer_calls(self, service: str) -> list[str]:
+        own = STREAMS[service].name
+        others = sorted({pair for pair in self.consumers.get(service, ()) if pair[0] != own})
+        return own_stream_consumer_calls(own) + [call for pair in others for call in consumer_calls(*pair)]
+
+    def authorization_block(self, passwords: Mapping[str, str] | None = None) -> str:
+        """The ``authorization`` section of a nats-server configuration for these users. Without
+        ``passwords``, each is read from the server's environment (``password_variable``): a deployed
+        cluster's configuration holds no secret, and refuses to start while one is unset."""
+        users = []
+        for user in self.names:
+            entry: dict[str, object] = {"user": user, "password": _UNQUOTED}
+            allowed = self.permissions(user)
+            if allowed is not None:
+                entry["permissions"] = allowed
+            password = json.dumps(passwords[user]) if passwords is not None else f"${password_variable(user)}"
+            # nats-server's configuration format reads JSON, and variables only unquoted
+            users.append("    " + json.dumps(entry).replace(json.dumps(_UNQUOTED), password))
+        return "authorization {\n  users: [\n" + "\n".join(users) + "\n  ]\n}\n"
 
 
 _UNQUOTED = "\0password"
@@ -70,18 +162,18 @@ _UNQUOTED = "\0password"
 
 def password_variable(user: str) -> str:
     """The environment variable a deployed NATS server reads ``user``'s password from."""
-    return f"PATHWAYS_NATS_{user.upper()}_PASSWORD"
+    return f"PATHWAYS_NATS_{user.upper().replace('-', '_')}_PASSWORD"
 
 
-def load_or_create_passwords(path: Path) -> dict[str, str]:
+def load_or_create_passwords(path: Path, users: Sequence[str] = USERS) -> dict[str, str]:
     """Each user's password, made on first use and kept in ``path`` (readable by its owner only)."""
     try:
         stored = json.loads(path.read_text())
     except FileNotFoundError:
         stored = {}
-    if all(isinstance(stored.get(user), str) for user in USERS):
-        return {user: stored[user] for user in USERS}
-    passwords = {user: stored.get(user) or secrets.token_urlsafe(24) for user in USERS}
+    if all(isinstance(stored.get(user), str) for user in users):
+        return {user: stored[user] for user in users}
+    passwords = {**stored, **{user: stored.get(user) or secrets.token_urlsafe(24) for user in users}}
     write_private(path, json.dumps(passwords, indent=2) + "\n")
     return passwords
 
@@ -115,16 +207,41 @@ def _redacted_one(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def deployed_users_conf() -> str:
+def deployed_users_conf(integrators: Sequence[str] = ()) -> str:
     """``infra/deploy/nats/users.conf``: the users of a deployed cluster, passwords from its environment."""
+    users = NatsUsers.of_services(integrators)
     return (
-        "# NATS users of a deployed Pathways (included by nats-cluster.conf): the operator, and one per service\n"
-        "# allowed to publish only its own events. Passwords come from the servers' environment\n"
-        f"# ({', '.join(password_variable(user) for user in USERS)});\n"
+        "# NATS users of a deployed Pathways (included by nats-cluster.conf): the operator, one per service\n"
+        "# allowed to publish only its own events, and the integrators, each reading OUTCOMES through a consumer\n"
+        "# named as itself. Passwords come from the servers' environment\n"
+        f"# ({', '.join(password_variable(user) for user in users.names)});\n"
         "# a server with one unset refuses to start. Made by `python -m pathways_infra.nats_auth`\n"
-        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n" + authorization_block()
+        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n" + users.authorization_block()
     )
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pathways_infra.nats_auth",
+        description="Print the users.conf of a deployed NATS (infra/deploy/nats/users.conf): the operator, "
+        "each service, and the integrators given. Passwords are read from the servers' environment.",
+    )
+    parser.add_argument(
+        "--integrator", action="append", default=[], type=_integrator_argument, metavar="NAME",
+        help="add an integrator's user, allowed to read OUTCOMES through a durable consumer named NAME "
+        "(its password from PATHWAYS_NATS_<NAME>_PASSWORD); repeat for several",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    print(deployed_users_conf(args.integrator), end="")
+    return 0
+
+
+def _integrator_argument(name: str) -> str:
+    try:
+        return check_integrator(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 if __name__ == "__main__":
-    print(deployed_users_conf(), end="")
+    raise SystemExit(main())

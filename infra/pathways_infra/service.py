@@ -28,11 +28,13 @@ from pathways_infra.consumer import (
     RetryPolicy,
     ensure_consumers,
     install_fetch_fixes,
+    replay_consumer_name,
 )
 from pathways_infra.database import DatabaseAddress, ensure_database, keep_session
 from pathways_infra.eventstore import EventStore
 from pathways_infra.guard import StreamGuard, retire_full_stream_guard
 from pathways_infra.lease import ConsumersLease, Fence
+from pathways_infra.nats_auth import inbox_prefix
 from pathways_infra.nats_connection import connection_options
 from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
@@ -120,6 +122,44 @@ class ServiceDefinition:
     description: str = ""
 
 
+def guard_name(service: str) -> str:
+    """The stream guard's name: its replay consumer's too, and the prefix of its consumers on the stream."""
+    return f"{service}-guard"
+
+
+def reaction_consumer_name(service: str, reaction: Reaction) -> str:
+    return f"{service}-{reaction.name}"
+
+
+def retired_consumers(definition: ServiceDefinition) -> list[tuple[str, str]]:
+    """(stream, name) of the durable consumers earlier versions gave each read model (named as its
+    tracking name is now); left behind, the server would keep every new message pending for them."""
+    groups = read_models_consumers(definition.name, definition.read_models)
+    current = {group.name for group in groups} | {
+        reaction_consumer_name(definition.name, r) for r in definition.reactions
+    }
+    retired = []
+    for group in groups:
+        for old in sorted(set(group.members) - current):
+            retired += [(STREAMS[group.source].name, old), (REPLAY_STREAM, replay_consumer_name(old))]
+    return retired
+
+
+def durable_consumers(definition: ServiceDefinition) -> list[tuple[str, str]]:
+    """(stream, name) of every durable consumer the service makes or retires: what its NATS user may
+    use on other services' streams (``nats_auth``), and nothing else there."""
+    made = [
+        (STREAMS[group.source].name, group.name)
+        for group in read_models_consumers(definition.name, definition.read_models)
+    ]
+    made += [(STREAMS[r.source_service].name, reaction_consumer_name(definition.name, r)) for r in definition.reactions]
+    made += [(STREAMS[definition.name].name, guard_name(definition.name))]
+    with_replays = [
+        pair for stream, name in made for pair in ((stream, name), (REPLAY_STREAM, replay_consumer_name(name)))
+    ]
+    return with_replays + retired_consumers(definition)
+
+
 @dataclass
 class ServiceRuntime:
     """One service's running parts. ``start`` brings them up in order; ``stop`` in reverse."""
@@ -164,7 +204,7 @@ class ServiceRuntime:
         install_nats_fast_paths()
         self.nc = await nats.connect(
             servers=settings.nats_servers_of(self.name),
-            **connection_options(settings, f"pathways-{self.name}", closing=self._stop.is_set),
+            **connection_options(settings, f"pathways-{self.name}", user=self.name, closing=self._stop.is_set),
         )
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
         await ensure_streams(self.js, settings.stream_replicas)
@@ -253,21 +293,16 @@ class ServiceRuntime:
             await self.broker.stop()
 
     async def _retire_per_read_model_consumers(self) -> None:
-        """Earlier versions gave each read model durable consumers of its own (named as its tracking
-        name is now); left behind, the server would keep every new message pending for them."""
-        current = {consumer.name for consumer in self.consumers}
-        for group in read_models_consumers(self.name, self.definition.read_models):
-            for old in set(group.members) - current:
-                for stream, name in ((STREAMS[group.source].name, old), (REPLAY_STREAM, f"{old}-replay")):
-                    with contextlib.suppress(NotFoundError):
-                        await self.js.delete_consumer(stream, name)
-                        log.info("%s: retired durable consumer %s (its read model now shares %s)", self.name, name,
-                                 group.name)  # fmt: skip
+        for stream, name in retired_consumers(self.definition):
+            with contextlib.suppress(NotFoundError):
+                await self.js.delete_consumer(stream, name)
+                log.info("%s: retired durable consumer %s (its read model now shares one per source stream)",
+                         self.name, name)  # fmt: skip
 
     def _start_guard(self, until: asyncio.Event) -> None:
         own = STREAMS[self.name]
         self.guard = StreamGuard(
-            name=f"{self.name}-guard",
+            name=guard_name(self.name),
             stream=own.name,
             subjects=own.subjects[0],
             js=lambda: self.js,
@@ -287,13 +322,18 @@ class ServiceRuntime:
             settings.nats_servers_of(self.name) or "nats://localhost:4222",
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
-            **connection_options(settings, f"pathways-{self.name}-consumers", closing=lambda: not self.consuming),
+            **connection_options(
+                settings, f"pathways-{self.name}-consumers", user=self.name, closing=lambda: not self.consuming
+            ),
         )
         if not self.consumers:
             self.consumers = self._build_consumers()
         for consumer in self.consumers:
             consumer.register(
-                broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds
+                broker,
+                batch_size=settings.consumer_batch_size,
+                batch_timeout=settings.consumer_batch_timeout_seconds,
+                inbox=inbox_prefix(self.name),
             )
         for event in self.definition.publishes:
             broker.publisher(event.SUBJECT, schema=event, title=event.SUBJECT, description=event.__doc__)
@@ -316,7 +356,7 @@ class ServiceRuntime:
         for reaction in self.definition.reactions:
             consumers.append(
                 BatchConsumer(
-                    name=f"{self.name}-{reaction.name}",
+                    name=reaction_consumer_name(self.name, reaction),
                     stream=STREAMS[reaction.source_service].name,
                     sink=ApplicationSink(lambda: self.runner, reaction.handlers, fence=self._fence),
                     js=lambda: self.js,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from pathways_infra.nats_auth import check_integrator
 
 ServiceName = Literal["enrollment", "training", "outcomes"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("enrollment", "training", "outcomes")
@@ -34,6 +36,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="A NATS URL per service, for a process that runs several services each with its own user "
         '(JSON: {"enrollment": "nats://enrollment:…@host:4222"}); a service not named here uses nats_url.',
+    )
+    nats_integrators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Integrators' names, comma-separated: the embedded NATS gives each a user allowed to read "
+        "OUTCOMES through a durable consumer of that name (`pathways servers` prints their URLs).",
     )
     data_dir: Path = Field(default=Path(".pathways"), description="Where embedded servers keep data.")
     database_prefix: str = Field(
@@ -84,6 +91,15 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Relay polling interval when no LISTEN/NOTIFY wake-up arrives."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("nats_integrators", mode="before")
+    @classmethod
+    def _integrators_from_text(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(",") if name.strip()]
+        if isinstance(value, list):
+            return [check_integrator(name) for name in value]
+        return value
 
     def nats_url_of(self, service: ServiceName) -> str:
         """The NATS URL ``service`` connects with: its own in ``nats_service_urls``, else ``nats_url``."""

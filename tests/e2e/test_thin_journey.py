@@ -10,23 +10,27 @@ import jsonschema
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from pathways_infra.embedded import ServerUrls
 from pathways_infra.settings import Settings
 from tests.support.journeys import complete_training, enroll, in_training, open_project
+from tests.support.messages import INTEGRATOR
 from tests.support.system import get_json_when_found, running_system
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "contracts" / "schemas"
 ACTOR = {"X-Actor-Id": "officer-7", "X-Actor-Role": "programme-officer", "X-Actor-Unit": "cdu-chiang-mai"}
 
 
-async def test_enrollment_to_employment_reaches_an_integrator(settings: Settings) -> None:
-    assert settings.nats_url
-    integrator = await nats.connect(settings.nats_url)
+async def test_enrollment_to_employment_reaches_an_integrator(settings: Settings, server_urls: ServerUrls) -> None:
+    # As the integrator's own NATS user where the embedded server has one (it may read OUTCOMES
+    # alone), else as whoever PATHWAYS_NATS_URL names.
+    url = server_urls.nats_integrator_urls.get(INTEGRATOR, server_urls.nats_url)
+    integrator = await nats.connect(url, inbox_prefix=f"_INBOX_{INTEGRATOR}")
     js = integrator.jetstream()
     async with running_system(settings) as system:
         # An integrator's own durable consumer, with a stock client and none of our code.
         subscription = await js.pull_subscribe(
             "outcomes.v1.>",
-            durable="integrator-test",
+            durable=INTEGRATOR,
             stream="OUTCOMES",
             config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL),
         )

@@ -10,10 +10,13 @@ import nats.errors
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from pathways_infra.embedded import ServerUrls
+from pathways_infra.nats_auth import inbox_prefix
 from pathways_infra.settings import Settings
 from pathways_infra.streams import ensure_streams
+from tests.support.messages import INTEGRATOR
 
 FORGED_SUBJECT = "enrollment.v1.participant.enrolled"
 
@@ -24,11 +27,13 @@ def embedded_nats(server_urls: ServerUrls) -> None:
         pytest.skip("PATHWAYS_NATS_URL names a server of its own: its users are its operator's to set")
 
 
-async def _connect(url: str, errors: list[str]) -> NatsClient:
+async def _connect(url: str, user: str, errors: list[str]) -> NatsClient:
+    """A connection as ``user``, whose replies come to its own inbox (the only one it may read)."""
+
     async def on_error(error: Exception) -> None:
         errors.append(str(error))
 
-    return await nats.connect(url, error_cb=on_error, allow_reconnect=False)
+    return await nats.connect(url, error_cb=on_error, allow_reconnect=False, inbox_prefix=inbox_prefix(user))
 
 
 @pytest.fixture
@@ -41,7 +46,7 @@ async def test_a_service_cannot_publish_another_services_events(
     embedded_nats: None, settings: Settings, streams: JetStreamContext
 ) -> None:
     errors: list[str] = []
-    training = await _connect(settings.nats_url_of("training"), errors)
+    training = await _connect(settings.nats_url_of("training"), "training", errors)
     try:
         with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
             await training.jetstream().publish(FORGED_SUBJECT, b"{}", timeout=1)
@@ -59,7 +64,7 @@ async def test_a_service_cannot_purge_a_stream_or_send_a_replay(
 ) -> None:
     await streams.publish("enrollment.v1.participant.enrolled", b"{}")
     errors: list[str] = []
-    outcomes = await _connect(settings.nats_url_of("outcomes"), errors)
+    outcomes = await _connect(settings.nats_url_of("outcomes"), "outcomes", errors)
     try:
         js = outcomes.jetstream(timeout=1)
         with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
@@ -80,3 +85,68 @@ async def test_nobody_connects_without_a_user_and_its_password(
     address = (settings.nats_url or "").rsplit("@", 1)[1]
     with pytest.raises(nats.errors.Error, match="Authorization Violation"):
         await nats.connect(f"nats://{credentials}{address}", allow_reconnect=False, connect_timeout=2)
+
+
+def _violations(errors: list[str]) -> list[str]:
+    return [error for error in errors if "permissions violation" in error.lower()]
+
+
+async def test_a_service_cannot_touch_another_services_consumer_or_read_its_inbox(
+    embedded_nats: None, settings: Settings, streams: JetStreamContext
+) -> None:
+    outcomes_consumer = ConsumerConfig(durable_name="outcomes-from-enrollment", ack_policy=AckPolicy.EXPLICIT)
+    await streams.add_consumer("ENROLLMENT", config=outcomes_consumer)
+    await streams.add_consumer("ENROLLMENT", config=ConsumerConfig(durable_name="training-from-enrollment"))
+    await streams.publish("enrollment.v1.participant.enrolled", b"{}")
+    errors: list[str] = []
+    training = await _connect(settings.nats_url_of("training"), "training", errors)
+    try:
+        js = training.jetstream(timeout=1)
+        assert (await js.consumer_info("ENROLLMENT", "training-from-enrollment")).num_pending == 1  # its own
+        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+            await js.consumer_info("ENROLLMENT", "outcomes-from-enrollment")
+        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+            await js.delete_consumer("ENROLLMENT", "outcomes-from-enrollment")
+        taking = await js.pull_subscribe_bind("outcomes-from-enrollment", stream="ENROLLMENT")
+        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+            await taking.fetch(1, timeout=1)
+        await training.subscribe("_INBOX.>")
+        await training.subscribe(f"{inbox_prefix('outcomes')}.>")
+        await training.flush()
+        await asyncio.sleep(0.2)
+    finally:
+        await training.close()
+    assert len(_violations(errors)) == 5, errors
+    untouched = await streams.consumer_info("ENROLLMENT", "outcomes-from-enrollment")
+    assert (untouched.num_pending, untouched.num_ack_pending) == (1, 0)
+
+
+async def test_an_integrator_reads_outcomes_through_its_own_consumer_and_nothing_else(
+    embedded_nats: None, server_urls: ServerUrls, streams: JetStreamContext
+) -> None:
+    await streams.publish("outcomes.v1.case.closed", b'{"outcome": 1}')
+    await streams.publish("enrollment.v1.participant.enrolled", b"{}")
+    await streams.add_consumer("OUTCOMES", config=ConsumerConfig(durable_name="outcomes-guard-x"))
+    errors: list[str] = []
+    acme = await _connect(server_urls.nats_integrator_urls[INTEGRATOR], INTEGRATOR, errors)
+    try:
+        js = acme.jetstream(timeout=1)
+        mine = await js.pull_subscribe("outcomes.v1.>", durable=INTEGRATOR, stream="OUTCOMES")
+        [message] = await mine.fetch(1, timeout=5)
+        assert (message.subject, message.data) == ("outcomes.v1.case.closed", b'{"outcome": 1}')
+        await message.ack_sync()
+        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+            await js.pull_subscribe("enrollment.v1.>", durable=INTEGRATOR, stream="ENROLLMENT")
+        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+            await js.consumer_info("OUTCOMES", "outcomes-guard-x")
+        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+            await js.publish("outcomes.v1.case.closed", b"{}")
+        await acme.subscribe("outcomes.v1.>")
+        await acme.subscribe("_INBOX.>")
+        await acme.flush()
+        await asyncio.sleep(0.2)
+    finally:
+        await acme.close()
+    assert len(_violations(errors)) == 5, errors
+    assert (await streams.stream_info("OUTCOMES")).state.messages == 1
+    assert (await streams.consumer_info("OUTCOMES", INTEGRATOR)).num_ack_pending == 0

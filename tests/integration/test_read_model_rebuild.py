@@ -65,7 +65,7 @@ async def test_a_read_model_rebuilt_while_events_arrive_ends_with_each_event_onc
                 definition_of("outcomes"),
                 next(rm for rm in definition_of("outcomes").read_models if rm.name == "programme"),
                 database_url=_outcomes_database(settings),
-                js=runtime.js,
+                js=operator_js,  # as `pathways read-models rebuild` runs it
             )
         )
         await publish(DURING, BEFORE + 1)
@@ -83,7 +83,7 @@ async def test_a_read_model_rebuilt_while_events_arrive_ends_with_each_event_onc
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%' OR nspname LIKE 'retired\\_%'"
         )
         assert leftovers == [], "the rebuild left schemas behind"
-        names = {info.name for info in await runtime.js.consumers_info("ENROLLMENT")}
+        names = {info.name for info in await operator_js.consumers_info("ENROLLMENT")}
         assert not any("rebuild" in (name or "") for name in names), "the rebuild left a consumer behind"
     assert rebuilt.read_through["ENROLLMENT"] >= BEFORE
     assert rebuilt.rows[FACTS][1] >= BEFORE

@@ -17,6 +17,8 @@ from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.envelope import Envelope, traceparent_for
 from pathways_infra.settings import Settings
 
+INTEGRATOR = "acme"  # an integrator's NATS user on the embedded server, reading OUTCOMES
+
 
 @asynccontextmanager
 async def as_operator(settings: Settings) -> AsyncIterator[JetStreamContext]:

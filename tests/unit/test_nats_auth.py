@@ -11,17 +11,35 @@ from pathways_infra.nats_auth import (
     OPERATOR,
     SERVICE_USERS,
     USERS,
+    NatsUsers,
+    check_integrator,
+    inbox_prefix,
     load_or_create_passwords,
-    publish_permissions,
+    main,
+    password_variable,
     redacted,
     with_user,
 )
+from pathways_infra.settings import Settings
+
+# Consumers as services name them: training's on ENROLLMENT and its replay, outcomes' on ENROLLMENT.
+CONSUMERS = {
+    "enrollment": [("ENROLLMENT", "enrollment-read-models-from-enrollment")],
+    "training": [("ENROLLMENT", "training-from-enrollment"), ("REPLAY", "training-from-enrollment-replay")],
+    "outcomes": [("ENROLLMENT", "outcomes-from-enrollment"), ("REPLAY", "outcomes-from-enrollment-replay")],
+}
+USERS_HERE = NatsUsers(consumers=CONSUMERS, integrators=("acme",))
+
+
+def _publish(user: str) -> list[str]:
+    permissions = USERS_HERE.permissions(user)
+    assert permissions is not None
+    return permissions["publish"]["allow"]
 
 
 @pytest.mark.parametrize("service", SERVICE_USERS)
 def test_a_service_may_publish_its_own_events_and_park_but_no_other_services_events(service: str) -> None:
-    allowed = publish_permissions(service)
-    assert allowed is not None
+    allowed = _publish(service)
     assert f"{service}.v1.>" in allowed
     assert "dlq.>" in allowed
     others = [f"{other}.v1.>" for other in SERVICE_USERS if other != service]
@@ -30,17 +48,81 @@ def test_a_service_may_publish_its_own_events_and_park_but_no_other_services_eve
 
 @pytest.mark.parametrize("service", SERVICE_USERS)
 def test_a_service_may_not_remove_or_reconfigure_a_stream(service: str) -> None:
-    allowed = publish_permissions(service) or []
-    jetstream = [subject for subject in allowed if subject.startswith("$JS.API")]
+    jetstream = [subject for subject in _publish(service) if subject.startswith("$JS.API")]
     assert "$JS.API.>" not in jetstream and "$JS.API.STREAM.>" not in jetstream
     for call in ("PURGE", "DELETE", "UPDATE", "MSG.DELETE"):
         assert not [subject for subject in jetstream if subject.startswith(f"$JS.API.STREAM.{call}")]
 
 
-def test_the_operator_may_publish_anything_and_unknown_users_are_refused() -> None:
-    assert publish_permissions(OPERATOR) is None
-    with pytest.raises(ValueError, match="no NATS user 'integrator'"):
-        publish_permissions("integrator")
+def test_on_another_services_stream_a_service_may_use_only_the_consumers_it_owns() -> None:
+    training = _publish("training")
+    assert "$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.training-from-enrollment" in training
+    assert "$JS.ACK.ENROLLMENT.training-from-enrollment.>" in training
+    assert "$JS.API.CONSUMER.MSG.NEXT.REPLAY.training-from-enrollment-replay" in training
+    on_enrollment = [s for s in training if ".ENROLLMENT." in s or s.endswith(".ENROLLMENT")]
+    assert all("training-from-enrollment" in subject for subject in on_enrollment), on_enrollment
+    assert not [s for s in training if "outcomes-from-enrollment" in s or s in ("$JS.API.CONSUMER.>", "$JS.ACK.>")]
+
+
+def test_a_service_may_use_any_consumer_of_its_own_stream() -> None:
+    enrollment = _publish("enrollment")
+    assert "$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.*" in enrollment  # its guard names one per unknown subject
+    assert "$JS.ACK.ENROLLMENT.>" in enrollment
+    assert not [s for s in enrollment if ".TRAINING" in s or ".OUTCOMES" in s or ".REPLAY" in s]
+
+
+@pytest.mark.parametrize("user", [*SERVICE_USERS, "acme"])
+def test_each_user_reads_its_own_inbox_alone(user: str) -> None:
+    permissions = USERS_HERE.permissions(user)
+    assert permissions is not None
+    assert permissions["subscribe"]["allow"] == [f"{inbox_prefix(user)}.>"]
+
+
+def test_an_integrator_reads_outcomes_through_its_own_consumer_and_publishes_nothing() -> None:
+    allowed = _publish("acme")
+    assert "$JS.API.CONSUMER.MSG.NEXT.OUTCOMES.acme" in allowed
+    assert "$JS.ACK.OUTCOMES.acme.>" in allowed
+    assert not [s for s in allowed if not s.startswith(("$JS.API.", "$JS.ACK.OUTCOMES.acme."))]
+    api = [s.removeprefix("$JS.API.") for s in allowed if s.startswith("$JS.API.")]
+    assert not [s for s in api if s not in ("INFO", "STREAM.INFO.OUTCOMES") and "OUTCOMES.acme" not in s], api
+
+
+def test_the_operator_may_do_anything_and_unknown_users_are_refused() -> None:
+    assert USERS_HERE.permissions(OPERATOR) is None
+    with pytest.raises(ValueError, match="no NATS user 'globex'"):
+        USERS_HERE.permissions("globex")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("training", "taken"), ("operator", "taken"), ("Acme", "lowercase"), ("acme.corp", "lowercase"),
+     ("*", "lowercase"), ("", "lowercase"), ("a" * 33, "1–32")],
+)  # fmt: skip
+def test_an_integrator_name_must_be_one_nats_token_and_not_a_pathways_user(name: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        check_integrator(name)
+    with pytest.raises(ValueError, match=reason):
+        NatsUsers(consumers={}, integrators=(name,))
+
+
+def test_integrators_are_read_from_the_environment_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATHWAYS_NATS_INTEGRATORS", "acme, globex-data")
+    assert Settings().nats_integrators == ["acme", "globex-data"]
+    monkeypatch.setenv("PATHWAYS_NATS_INTEGRATORS", "acme,Bad Name")
+    with pytest.raises(ValueError, match="'Bad Name'"):
+        Settings()
+
+
+def test_the_deployed_users_file_takes_integrators_with_passwords_from_the_environment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--integrator", "globex-data"]) == 0
+    conf = capsys.readouterr().out
+    assert '{"user": "globex-data", "password": $PATHWAYS_NATS_GLOBEX_DATA_PASSWORD' in conf
+    assert password_variable("globex-data") == "PATHWAYS_NATS_GLOBEX_DATA_PASSWORD"
+    with pytest.raises(SystemExit):
+        main(["--integrator", "enrollment"])
+    assert "taken by a Pathways user" in capsys.readouterr().err
 
 
 def test_passwords_are_made_once_kept_private_and_differ_per_user(tmp_path: Path) -> None:
@@ -59,6 +141,9 @@ def test_a_user_added_later_gets_a_password_and_the_others_keep_theirs(tmp_path:
     passwords = load_or_create_passwords(path)
     assert passwords[OPERATOR] == "kept-operator-password"
     assert all(passwords[service] for service in SERVICE_USERS)
+    with_integrator = load_or_create_passwords(path, (*USERS, "acme"))
+    assert {user: with_integrator[user] for user in USERS} == passwords
+    assert with_integrator["acme"] not in passwords.values()
 
 
 def test_urls_carry_a_user_and_logs_never_show_its_password() -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
+
 from pathways_contracts.enrollment import ParticipantEnrolledV1
-from pathways_contracts.registry import REPLAY_STREAM
+from pathways_contracts.registry import REPLAY_STREAM, STREAMS
 from pathways_infra.consumer import BatchConsumer, ProjectionSink, RetryPolicy
-from pathways_infra.service import read_models_consumers
+from pathways_infra.service import ServiceRuntime, durable_consumers, read_models_consumers, retired_consumers
+from pathways_infra.services import definition_of
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 from pathways_outcomes.main import definition
 
 
@@ -40,3 +44,18 @@ def test_messages_replayed_to_a_read_models_old_consumer_reach_the_shared_one() 
     replays = dict(consumer.consumer_configs())[REPLAY_STREAM]
 
     assert sorted(replays.filter_subjects or []) == sorted(f"replay.{name}.>" for name in [group.name, *group.members])
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_consumer_a_service_makes_is_one_its_nats_user_may_use(service: ServiceName) -> None:
+    runtime = ServiceRuntime(definition_of(service), Settings())
+    runtime.build_broker()  # builds the consumers; connects to nothing
+    made = {(stream, config.durable_name) for c in runtime.consumers for stream, config in c.consumer_configs()}
+    own = STREAMS[service].name
+
+    allowed = set(durable_consumers(definition_of(service)))
+
+    assert {pair for pair in made if pair[0] != own} <= allowed
+    assert (REPLAY_STREAM, f"{service}-guard-replay") in allowed  # the stream guard's replays
+    assert set(retired_consumers(definition_of(service))) <= allowed
+    assert ("ENROLLMENT", "outcomes-programme-from-enrollment") in retired_consumers(definition_of("outcomes"))
