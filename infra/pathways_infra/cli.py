@@ -180,7 +180,6 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _servers(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
-    from pathways_infra.nats_auth import inbox_prefix
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "servers")
@@ -193,8 +192,7 @@ def _servers(args: argparse.Namespace) -> int:
         for service, url in urls.nats_service_urls.items():
             print(f"# pathways serve {service}: PATHWAYS_NATS_URL='{url}'", flush=True)
         for name, url in urls.nats_integrator_urls.items():
-            print(f"# integrator {name} (reads OUTCOMES through consumer {name!r}, inbox prefix "
-                  f"{inbox_prefix(name)!r}): {url}", flush=True)  # fmt: skip
+            print(f"# integrator {name} (reads OUTCOMES through consumer {name!r}): {url}", flush=True)
         stop = False
 
         def request_stop(*_: Any) -> None:

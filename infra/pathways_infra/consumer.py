@@ -346,15 +346,14 @@ class BatchConsumer:
             ),
         ]
 
-    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float, inbox: str) -> None:
-        """Subscribe on the service's broker to the consumers of ``consumer_configs``, their messages
-        delivered under ``inbox`` (the broker's user's own inbox prefix)."""
+    def register(self, broker: NatsBroker, *, batch_size: int, batch_timeout: float) -> None:
+        """Subscribe on the service's broker to the consumers of ``consumer_configs``."""
 
         async def on_batch(body: Any, message: Any = CURRENT_MESSAGE) -> None:
             await self.handle(message.raw_message)
 
         _subscribe(broker, self, on_batch, f"Durable consumer {self.name} of {', '.join(self.subjects)}.",
-                   batch_size=batch_size, batch_timeout=batch_timeout, inbox=inbox)  # fmt: skip
+                   batch_size=batch_size, batch_timeout=batch_timeout)  # fmt: skip
 
 
 class _Subscribable(Protocol):
@@ -371,7 +370,6 @@ def _subscribe(
     *,
     batch_size: int,
     batch_timeout: float,
-    inbox: str,
 ) -> None:
     async def keep_raw(message: Any) -> Any:
         # The sink parses; FastStream must not fail on a garbled body before we can park it.
@@ -384,7 +382,6 @@ def _subscribe(
             stream=JStream(stream, declare=False),
             durable=config.durable_name,
             pull_sub=PullSub(batch_size=batch_size, timeout=batch_timeout, batch=True),
-            inbox_prefix=f"{inbox}.".encode(),  # FastStream's default is "_INBOX.", whatever the connection's
             config=config,
             ack_policy=AckPolicy.MANUAL,
             decoder=keep_raw,

@@ -124,16 +124,14 @@ class EmbeddedNats:
         if reused is not None:
             self.url, self.started_here = reused, False
             log.info("NATS reused at %s", redacted(self.url))
-            self._warn_of_unknown_integrators()
+            self._warn_if_users_changed()
             return reused
         port = self.port if self.port and _port_is_free(self.port) else _free_port()
         log_file = self.nats_dir / "nats-server.log"
-        config = self.nats_dir / "nats-server.conf"
-        users = NatsUsers.of_services(self.integrators)
-        write_private(config, users.authorization_block(load_or_create_passwords(self.passwords_file, users.names)))
+        write_private(self.config_file, self._config())
         command = [
             str(nats_server_binary()),
-            "--config", str(config),
+            "--config", str(self.config_file),
             "--jetstream",
             "--store_dir", str(self.nats_dir / "jetstream"),
             "--addr", "127.0.0.1",
@@ -149,14 +147,21 @@ class EmbeddedNats:
         log.info("NATS JetStream started at %s", address)
         return self.url
 
-    def _warn_of_unknown_integrators(self) -> None:
-        """A running server knows the users it was started with; new integrators need a restart."""
-        config = self.nats_dir / "nats-server.conf"
-        known = config.read_text() if config.exists() else ""
-        for name in self.integrators:
-            if f'"user": "{name}"' not in known:
-                log.warning("NATS was started under %s without the integrator %r: stop it and start again to add it",
-                            self.data_dir, name)  # fmt: skip
+    @property
+    def config_file(self) -> Path:
+        return self.nats_dir / "nats-server.conf"
+
+    def _config(self) -> str:
+        users = NatsUsers.of_services(self.integrators)
+        return users.accounts_block(load_or_create_passwords(self.passwords_file, users.names))
+
+    def _warn_if_users_changed(self) -> None:
+        """A running server knows the users and permissions it was started with: new integrators,
+        or a service's new consumers, need it started again."""
+        started_with = self.config_file.read_text() if self.config_file.exists() else ""
+        if started_with != self._config():
+            log.warning("NATS running under %s was started with other users or permissions than these "
+                        "(integrators, a service's consumers): stop it and start again", self.data_dir)  # fmt: skip
 
     def url_for(self, user: str, address: str | None = None) -> str:
         """The server's URL with ``user``'s credentials (the operator's, a service's or an integrator's)."""

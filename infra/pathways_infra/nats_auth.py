@@ -6,8 +6,10 @@ publish permissions cover its own subjects (``<service>.v1.>``), the dead-letter
 on, the JetStream calls a service makes (stream info and creation, reading a stream's last
 messages), its own stream's consumers, and on other streams only the durable consumers it owns —
 never another service's subjects or consumers, the replay stream, or purging, deleting or
-reconfiguring a stream. Each user reads only its own inbox. An integrator reads ``OUTCOMES``
-through a consumer named as itself and publishes nothing. The ``operator`` user may do anything:
+reconfiguring a stream. The streams live in an account of their own with the operator; each other
+user has its own account, importing from it exactly what it may publish (see ``accounts_block``).
+An integrator reads ``OUTCOMES`` through a consumer named as itself and publishes nothing into any
+stream. The ``operator`` user may do anything:
 the operator commands (``pathways dlq``, ``streams``, ``read-models``, ``status``) and the tests
 use it. Nobody connects without a user. Passwords are made once per data folder and kept there
 (mode 0600).
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from pathways_contracts.registry import STREAMS
+from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
 
 if TYPE_CHECKING:
     from pathways_infra.settings import ServiceName
@@ -43,17 +45,16 @@ _SERVICE_JETSTREAM_CALLS = (
     "$JS.API.STREAM.NAMES",
     "$JS.API.STREAM.LIST",
     "$JS.API.STREAM.INFO.*",
-    "$JS.API.STREAM.CREATE.*",  # any service may start first, and makes every stream it needs
+    # any service may start first, and makes every stream it needs; the names are given, so no
+    # service can make a stream of its own capturing others' traffic
+    *(
+        f"$JS.API.STREAM.CREATE.{name}"
+        for name in (*(spec.name for spec in STREAMS.values()), DLQ_STREAM, REPLAY_STREAM)
+    ),
     "$JS.API.STREAM.MSG.GET.*",  # the relay reads its stream's last messages on resuming
     "$JS.API.DIRECT.GET.>",
 )
 _INTEGRATOR_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
-
-
-def inbox_prefix(user: str) -> str:
-    """Where the server answers ``user``'s requests and delivers its consumers' messages: each user
-    may subscribe to its own inbox alone, so nobody reads another's deliveries."""
-    return f"_INBOX_{user}"
 
 
 def consumer_calls(stream: str, consumer: str) -> list[str]:
@@ -89,6 +90,9 @@ def check_integrator(name: str) -> str:
         )
     if name in USERS:
         raise ValueError(f"integrator name {name!r} is taken by a Pathways user ({', '.join(USERS)})")
+    if name.startswith(tuple(f"{service}-" for service in SERVICE_USERS)):
+        # it would name a consumer a service makes, retires or may use on its own stream
+        raise ValueError(f"integrator name {name!r}: names starting with a service's name and '-' are the services'")
     return name
 
 
@@ -123,41 +127,77 @@ class NatsUsers:
     def names(self) -> tuple[str, ...]:
         return (*USERS, *self.integrators)
 
-    def permissions(self, user: str) -> dict[str, dict[str, list[str]]] | None:
-        """What ``user`` may publish and subscribe to; ``None`` for anything (the operator)."""
+    def permissions(self, user: str) -> list[str] | None:
+        """The subjects ``user`` may publish to; ``None`` for any (the operator). Its account imports
+        these alone from the streams' account, so nothing else it publishes reaches a stream."""
         if user == OPERATOR:
             return None
         if user in SERVICE_USERS:
-            publish = [*STREAMS[user].subjects, "dlq.>", *_SERVICE_JETSTREAM_CALLS, *self._consumer_calls(user)]
-        elif user in self.integrators:
-            publish = ["$JS.API.INFO", f"$JS.API.STREAM.INFO.{INTEGRATOR_STREAM}"]
-            publish += consumer_calls(INTEGRATOR_STREAM, user)
-        else:
-            raise ValueError(f"no NATS user {user!r} (users: {', '.join(self.names)})")
-        return {"publish": {"allow": publish}, "subscribe": {"allow": [f"{inbox_prefix(user)}.>"]}}
+            return [*STREAMS[user].subjects, "dlq.>", *_SERVICE_JETSTREAM_CALLS, *self._consumer_calls(user)]
+        if user in self.integrators:
+            return [
+                "$JS.API.INFO",
+                f"$JS.API.STREAM.INFO.{INTEGRATOR_STREAM}",
+                *consumer_calls(INTEGRATOR_STREAM, user),
+            ]
+        raise ValueError(f"no NATS user {user!r} (users: {', '.join(self.names)})")
 
     def _consumer_calls(self, service: str) -> list[str]:
         own = STREAMS[service].name
         others = sorted({pair for pair in self.consumers.get(service, ()) if pair[0] != own})
         return own_stream_consumer_calls(own) + [call for pair in others for call in consumer_calls(*pair)]
 
-    def authorization_block(self, passwords: Mapping[str, str] | None = None) -> str:
-        """The ``authorization`` section of a nats-server configuration for these users. Without
+    def accounts_block(self, passwords: Mapping[str, str] | None = None) -> str:
+        """The ``accounts`` section of a nats-server configuration for these users. Without
         ``passwords``, each is read from the server's environment (``password_variable``): a deployed
-        cluster's configuration holds no secret, and refuses to start while one is unset."""
-        users = []
+        cluster's configuration holds no secret, and refuses to start while one is unset.
+
+        The streams live in the ``PATHWAYS`` account with the operator. Every other user has an
+        account of its own that imports, as services, exactly the subjects it may publish. Users in
+        one account could reach its streams through a request's reply subject, which NATS
+        permissions never check: the server's answer to any API call, or a consumer's delivery, is
+        published there and a stream capturing that subject stores it. Across accounts, answers go
+        back to the asking account only.
+        """
+        exports: dict[str, list[str]] = {}
+        accounts: dict[str, object] = {}
         for user in self.names:
-            entry: dict[str, object] = {"user": user, "password": _UNQUOTED}
             allowed = self.permissions(user)
-            if allowed is not None:
-                entry["permissions"] = allowed
+            if allowed is None:
+                continue
+            for subject in allowed:
+                exports.setdefault(subject, []).append(user)
+            accounts[user] = {
+                "users": [
+                    {"user": user, "password": _password_slot(user), "permissions": {"publish": {"allow": allowed}}}
+                ],
+                "imports": [{"service": {"account": STREAMS_ACCOUNT, "subject": subject}} for subject in allowed],
+            }
+        accounts[STREAMS_ACCOUNT] = {
+            "jetstream": "enabled",
+            "users": [{"user": OPERATOR, "password": _password_slot(OPERATOR)}],
+            "exports": [_export(subject, importers) for subject, importers in exports.items()],
+        }
+        text = "accounts: " + json.dumps(accounts, indent=2) + "\n"
+        for user in self.names:
             password = json.dumps(passwords[user]) if passwords is not None else f"${password_variable(user)}"
             # nats-server's configuration format reads JSON, and variables only unquoted
-            users.append("    " + json.dumps(entry).replace(json.dumps(_UNQUOTED), password))
-        return "authorization {\n  users: [\n" + "\n".join(users) + "\n  ]\n}\n"
+            text = text.replace(json.dumps(_password_slot(user)), password)
+        return text
 
 
-_UNQUOTED = "\0password"
+STREAMS_ACCOUNT = "PATHWAYS"
+
+
+def _password_slot(user: str) -> str:
+    return f"\0password of {user}"
+
+
+def _export(subject: str, importers: list[str]) -> dict[str, object]:
+    export: dict[str, object] = {"service": subject, "accounts": importers}
+    if ".MSG.NEXT." in subject:  # a pull request is answered by as many messages as it asked for
+        export["response_type"] = "stream"
+    return export
 
 
 def password_variable(user: str) -> str:
@@ -216,7 +256,7 @@ def deployed_users_conf(integrators: Sequence[str] = ()) -> str:
         "# named as itself. Passwords come from the servers' environment\n"
         f"# ({', '.join(password_variable(user) for user in users.names)});\n"
         "# a server with one unset refuses to start. Made by `python -m pathways_infra.nats_auth`\n"
-        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n" + users.authorization_block()
+        "# from pathways_infra/nats_auth.py (a unit test fails when it is out of date).\n" + users.accounts_block()
     )
 
 

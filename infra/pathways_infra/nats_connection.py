@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from pathways_infra.nats_auth import inbox_prefix
 from pathways_infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -18,11 +17,10 @@ log = logging.getLogger(__name__)
 RECONNECT_FOREVER = -1
 
 
-def connection_options(settings: Settings, name: str, *, user: str, closing: Callable[[], bool]) -> dict[str, Any]:
-    """Options for ``nats.connect`` and FastStream's ``NatsBroker`` alike, for a connection as
-    ``user``, whose inbox alone it may read. An outage is logged when it starts and ends, with its
-    first error, not once per attempt; a connection closed on purpose (``closing()`` is true: the
-    service stopping, its consumers handed over) logs nothing."""
+def connection_options(settings: Settings, name: str, *, closing: Callable[[], bool]) -> dict[str, Any]:
+    """Options for ``nats.connect`` and FastStream's ``NatsBroker`` alike. An outage is logged when
+    it starts and ends, with its first error, not once per attempt; a connection closed on purpose
+    (``closing()`` is true: the service stopping, its consumers handed over) logs nothing."""
     outage = {"reported": False}
 
     async def on_error(error: Exception) -> None:
@@ -40,7 +38,6 @@ def connection_options(settings: Settings, name: str, *, user: str, closing: Cal
 
     return {
         "name": name,
-        "inbox_prefix": inbox_prefix(user),
         "max_reconnect_attempts": RECONNECT_FOREVER,
         "reconnect_time_wait": settings.nats_reconnect_wait_seconds,
         "error_cb": on_error,

@@ -34,7 +34,6 @@ from pathways_infra.database import DatabaseAddress, ensure_database, keep_sessi
 from pathways_infra.eventstore import EventStore
 from pathways_infra.guard import StreamGuard, retire_full_stream_guard
 from pathways_infra.lease import ConsumersLease, Fence
-from pathways_infra.nats_auth import inbox_prefix
 from pathways_infra.nats_connection import connection_options
 from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
@@ -204,7 +203,7 @@ class ServiceRuntime:
         install_nats_fast_paths()
         self.nc = await nats.connect(
             servers=settings.nats_servers_of(self.name),
-            **connection_options(settings, f"pathways-{self.name}", user=self.name, closing=self._stop.is_set),
+            **connection_options(settings, f"pathways-{self.name}", closing=self._stop.is_set),
         )
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
         await ensure_streams(self.js, settings.stream_replicas)
@@ -322,18 +321,13 @@ class ServiceRuntime:
             settings.nats_servers_of(self.name) or "nats://localhost:4222",
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
-            **connection_options(
-                settings, f"pathways-{self.name}-consumers", user=self.name, closing=lambda: not self.consuming
-            ),
+            **connection_options(settings, f"pathways-{self.name}-consumers", closing=lambda: not self.consuming),
         )
         if not self.consumers:
             self.consumers = self._build_consumers()
         for consumer in self.consumers:
             consumer.register(
-                broker,
-                batch_size=settings.consumer_batch_size,
-                batch_timeout=settings.consumer_batch_timeout_seconds,
-                inbox=inbox_prefix(self.name),
+                broker, batch_size=settings.consumer_batch_size, batch_timeout=settings.consumer_batch_timeout_seconds
             )
         for event in self.definition.publishes:
             broker.publisher(event.SUBJECT, schema=event, title=event.SUBJECT, description=event.__doc__)

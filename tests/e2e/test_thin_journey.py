@@ -24,7 +24,7 @@ async def test_enrollment_to_employment_reaches_an_integrator(settings: Settings
     # As the integrator's own NATS user where the embedded server has one (it may read OUTCOMES
     # alone), else as whoever PATHWAYS_NATS_URL names.
     url = server_urls.nats_integrator_urls.get(INTEGRATOR, server_urls.nats_url)
-    integrator = await nats.connect(url, inbox_prefix=f"_INBOX_{INTEGRATOR}")
+    integrator = await nats.connect(url)
     js = integrator.jetstream()
     async with running_system(settings) as system:
         # An integrator's own durable consumer, with a stock client and none of our code.

@@ -19,7 +19,6 @@ from pathways_infra.consumer import (
     DLQ_ORIGINAL_STREAM,
     DLQ_ORIGINAL_SUBJECT,
 )
-from pathways_infra.nats_auth import inbox_prefix
 from pathways_infra.relay import EXPECTED_LAST_SEQUENCE
 from pathways_infra.settings import Settings
 from tests.support.messages import enrolled_event, envelope_headers, publish_event
@@ -160,7 +159,7 @@ async def test_a_replay_sends_the_message_its_stream_holds_never_the_parked_copy
 
         await eventually(parked, timeout=30, what="the real message to be parked")
         consumer = "enrollment-read-models-from-enrollment"
-        training = await nats.connect(settings.nats_url_of("training"), inbox_prefix=inbox_prefix("training"))
+        training = await nats.connect(settings.nats_url_of("training"))
         try:
             for origin in ("ENROLLMENT", DLQ_STREAM):
                 headers = {

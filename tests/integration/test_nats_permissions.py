@@ -13,7 +13,6 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from pathways_infra.embedded import ServerUrls
-from pathways_infra.nats_auth import inbox_prefix
 from pathways_infra.settings import Settings
 from pathways_infra.streams import ensure_streams
 from tests.support.messages import INTEGRATOR
@@ -27,13 +26,11 @@ def embedded_nats(server_urls: ServerUrls) -> None:
         pytest.skip("PATHWAYS_NATS_URL names a server of its own: its users are its operator's to set")
 
 
-async def _connect(url: str, user: str, errors: list[str]) -> NatsClient:
-    """A connection as ``user``, whose replies come to its own inbox (the only one it may read)."""
-
+async def _connect(url: str, errors: list[str]) -> NatsClient:
     async def on_error(error: Exception) -> None:
         errors.append(str(error))
 
-    return await nats.connect(url, error_cb=on_error, allow_reconnect=False, inbox_prefix=inbox_prefix(user))
+    return await nats.connect(url, error_cb=on_error, allow_reconnect=False)
 
 
 @pytest.fixture
@@ -46,7 +43,7 @@ async def test_a_service_cannot_publish_another_services_events(
     embedded_nats: None, settings: Settings, streams: JetStreamContext
 ) -> None:
     errors: list[str] = []
-    training = await _connect(settings.nats_url_of("training"), "training", errors)
+    training = await _connect(settings.nats_url_of("training"), errors)
     try:
         with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
             await training.jetstream().publish(FORGED_SUBJECT, b"{}", timeout=1)
@@ -64,7 +61,7 @@ async def test_a_service_cannot_purge_a_stream_or_send_a_replay(
 ) -> None:
     await streams.publish("enrollment.v1.participant.enrolled", b"{}")
     errors: list[str] = []
-    outcomes = await _connect(settings.nats_url_of("outcomes"), "outcomes", errors)
+    outcomes = await _connect(settings.nats_url_of("outcomes"), errors)
     try:
         js = outcomes.jetstream(timeout=1)
         with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
@@ -91,15 +88,16 @@ def _violations(errors: list[str]) -> list[str]:
     return [error for error in errors if "permissions violation" in error.lower()]
 
 
-async def test_a_service_cannot_touch_another_services_consumer_or_read_its_inbox(
+async def test_a_service_cannot_touch_another_services_consumer_or_see_its_deliveries(
     embedded_nats: None, settings: Settings, streams: JetStreamContext
 ) -> None:
     outcomes_consumer = ConsumerConfig(durable_name="outcomes-from-enrollment", ack_policy=AckPolicy.EXPLICIT)
     await streams.add_consumer("ENROLLMENT", config=outcomes_consumer)
     await streams.add_consumer("ENROLLMENT", config=ConsumerConfig(durable_name="training-from-enrollment"))
-    await streams.publish("enrollment.v1.participant.enrolled", b"{}")
+    await streams.publish("enrollment.v1.participant.enrolled", b'{"n": 1}')
     errors: list[str] = []
-    training = await _connect(settings.nats_url_of("training"), "training", errors)
+    training = await _connect(settings.nats_url_of("training"), errors)
+    outcomes = await _connect(settings.nats_url_of("outcomes"), errors)
     try:
         js = training.jetstream(timeout=1)
         assert (await js.consumer_info("ENROLLMENT", "training-from-enrollment")).num_pending == 1  # its own
@@ -110,15 +108,51 @@ async def test_a_service_cannot_touch_another_services_consumer_or_read_its_inbo
         taking = await js.pull_subscribe_bind("outcomes-from-enrollment", stream="ENROLLMENT")
         with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
             await taking.fetch(1, timeout=1)
-        await training.subscribe("_INBOX.>")
-        await training.subscribe(f"{inbox_prefix('outcomes')}.>")
+
+        seen_by_training = await training.subscribe(">")  # everything its account carries
         await training.flush()
-        await asyncio.sleep(0.2)
+        owner = await outcomes.jetstream().pull_subscribe_bind("outcomes-from-enrollment", stream="ENROLLMENT")
+        [delivered] = await owner.fetch(1, timeout=5)
+        assert delivered.data == b'{"n": 1}'
+        await delivered.ack_sync()
+        await asyncio.sleep(0.3)
+        assert seen_by_training.pending_msgs == 0, "another service's deliveries reached training"
     finally:
         await training.close()
-    assert len(_violations(errors)) == 5, errors
+        await outcomes.close()
+    assert len(_violations(errors)) == 3, errors
     untouched = await streams.consumer_info("ENROLLMENT", "outcomes-from-enrollment")
-    assert (untouched.num_pending, untouched.num_ack_pending) == (1, 0)
+    assert (untouched.num_pending, untouched.num_ack_pending, untouched.delivered.stream_seq) == (0, 0, 1)
+
+
+async def test_no_user_reaches_a_stream_through_the_reply_subject_of_a_request(
+    embedded_nats: None, settings: Settings, server_urls: ServerUrls, streams: JetStreamContext
+) -> None:
+    """NATS permissions never check a request's reply subject, and the server answers there: in one
+    account, an API call's answer or a consumer's delivery would be stored by the stream capturing it."""
+    await streams.publish("training.v1.training.opened", b'{"forged": true}')
+    await streams.publish("outcomes.v1.case.closed", b"{}")
+    errors: list[str] = []
+    training = await _connect(settings.nats_url_of("training"), errors)
+    acme = await _connect(server_urls.nats_integrator_urls[INTEGRATOR], errors)
+    try:
+        await acme.jetstream().pull_subscribe("outcomes.v1.>", durable=INTEGRATOR, stream="OUTCOMES")
+        forged = "enrollment.v1.participant.enrolled"
+        await training.publish("$JS.API.DIRECT.GET.TRAINING", b'{"last_by_subj": "training.v1.training.opened"}',
+                               reply=forged)  # fmt: skip
+        await training.publish("$JS.API.INFO", b"", reply=forged)
+        await training.publish("$JS.API.STREAM.INFO.ENROLLMENT", b"", reply=f"replay.outcomes-from-enrollment.{forged}")
+        await acme.publish(f"$JS.API.CONSUMER.MSG.NEXT.OUTCOMES.{INTEGRATOR}", b'{"batch": 1}', reply=forged)
+        await acme.publish("$JS.API.INFO", b"", reply=forged)
+        await training.flush()
+        await acme.flush()
+        await asyncio.sleep(0.5)
+    finally:
+        await training.close()
+        await acme.close()
+    assert (await streams.stream_info("ENROLLMENT")).state.messages == 0
+    assert (await streams.stream_info("REPLAY")).state.messages == 0
+    assert not _violations(errors)
 
 
 async def test_an_integrator_reads_outcomes_through_its_own_consumer_and_nothing_else(
@@ -128,7 +162,7 @@ async def test_an_integrator_reads_outcomes_through_its_own_consumer_and_nothing
     await streams.publish("enrollment.v1.participant.enrolled", b"{}")
     await streams.add_consumer("OUTCOMES", config=ConsumerConfig(durable_name="outcomes-guard-x"))
     errors: list[str] = []
-    acme = await _connect(server_urls.nats_integrator_urls[INTEGRATOR], INTEGRATOR, errors)
+    acme = await _connect(server_urls.nats_integrator_urls[INTEGRATOR], errors)
     try:
         js = acme.jetstream(timeout=1)
         mine = await js.pull_subscribe("outcomes.v1.>", durable=INTEGRATOR, stream="OUTCOMES")
@@ -141,12 +175,14 @@ async def test_an_integrator_reads_outcomes_through_its_own_consumer_and_nothing
             await js.consumer_info("OUTCOMES", "outcomes-guard-x")
         with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
             await js.publish("outcomes.v1.case.closed", b"{}")
-        await acme.subscribe("outcomes.v1.>")
-        await acme.subscribe("_INBOX.>")
+        raw = await acme.subscribe(">")
         await acme.flush()
-        await asyncio.sleep(0.2)
+        await streams.publish("outcomes.v1.case.closed", b'{"outcome": 2}')
+        await streams.publish("enrollment.v1.participant.enrolled", b"{}")
+        await asyncio.sleep(0.3)
+        assert raw.pending_msgs == 0, "an integrator saw the streams' subjects other than through its consumer"
     finally:
         await acme.close()
-    assert len(_violations(errors)) == 5, errors
-    assert (await streams.stream_info("OUTCOMES")).state.messages == 1
+    assert len(_violations(errors)) == 3, errors
+    assert (await streams.stream_info("OUTCOMES")).state.messages == 2
     assert (await streams.consumer_info("OUTCOMES", INTEGRATOR)).num_ack_pending == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -10,10 +11,10 @@ import pytest
 from pathways_infra.nats_auth import (
     OPERATOR,
     SERVICE_USERS,
+    STREAMS_ACCOUNT,
     USERS,
     NatsUsers,
     check_integrator,
-    inbox_prefix,
     load_or_create_passwords,
     main,
     password_variable,
@@ -34,7 +35,7 @@ USERS_HERE = NatsUsers(consumers=CONSUMERS, integrators=("acme",))
 def _publish(user: str) -> list[str]:
     permissions = USERS_HERE.permissions(user)
     assert permissions is not None
-    return permissions["publish"]["allow"]
+    return permissions
 
 
 @pytest.mark.parametrize("service", SERVICE_USERS)
@@ -59,7 +60,8 @@ def test_on_another_services_stream_a_service_may_use_only_the_consumers_it_owns
     assert "$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.training-from-enrollment" in training
     assert "$JS.ACK.ENROLLMENT.training-from-enrollment.>" in training
     assert "$JS.API.CONSUMER.MSG.NEXT.REPLAY.training-from-enrollment-replay" in training
-    on_enrollment = [s for s in training if ".ENROLLMENT." in s or s.endswith(".ENROLLMENT")]
+    consumers = [s for s in training if s.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))]
+    on_enrollment = [s for s in consumers if ".ENROLLMENT." in s or s.endswith(".ENROLLMENT")]
     assert all("training-from-enrollment" in subject for subject in on_enrollment), on_enrollment
     assert not [s for s in training if "outcomes-from-enrollment" in s or s in ("$JS.API.CONSUMER.>", "$JS.ACK.>")]
 
@@ -68,14 +70,34 @@ def test_a_service_may_use_any_consumer_of_its_own_stream() -> None:
     enrollment = _publish("enrollment")
     assert "$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.*" in enrollment  # its guard names one per unknown subject
     assert "$JS.ACK.ENROLLMENT.>" in enrollment
-    assert not [s for s in enrollment if ".TRAINING" in s or ".OUTCOMES" in s or ".REPLAY" in s]
+    consumers = [s for s in enrollment if s.startswith(("$JS.API.CONSUMER.", "$JS.ACK."))]
+    assert not [s for s in consumers if ".TRAINING" in s or ".OUTCOMES" in s or ".REPLAY" in s]
 
 
-@pytest.mark.parametrize("user", [*SERVICE_USERS, "acme"])
-def test_each_user_reads_its_own_inbox_alone(user: str) -> None:
-    permissions = USERS_HERE.permissions(user)
-    assert permissions is not None
-    assert permissions["subscribe"]["allow"] == [f"{inbox_prefix(user)}.>"]
+def test_the_streams_live_in_the_operators_account_and_each_other_user_imports_what_it_may_publish() -> None:
+    config = USERS_HERE.accounts_block({user: f"pw-{user}" for user in USERS_HERE.names})
+    accounts = json.loads(config.removeprefix("accounts: "))
+    assert set(accounts) == {STREAMS_ACCOUNT, *SERVICE_USERS, "acme"}
+    streams = accounts[STREAMS_ACCOUNT]
+    assert streams["jetstream"] == "enabled" and [u["user"] for u in streams["users"]] == [OPERATOR]
+    assert not [name for name, account in accounts.items() if name != STREAMS_ACCOUNT and "jetstream" in account]
+    for user in (*SERVICE_USERS, "acme"):
+        imported = [entry["service"]["subject"] for entry in accounts[user]["imports"]]
+        assert imported == _publish(user)
+        assert accounts[user]["users"][0]["password"] == f"pw-{user}"
+    exported = {entry["service"]: entry for entry in streams["exports"]}
+    assert exported["training.v1.>"]["accounts"] == ["training"]
+    assert sorted(exported["dlq.>"]["accounts"]) == sorted(SERVICE_USERS)
+    assert exported["$JS.API.CONSUMER.MSG.NEXT.OUTCOMES.acme"] == {
+        "service": "$JS.API.CONSUMER.MSG.NEXT.OUTCOMES.acme", "accounts": ["acme"], "response_type": "stream",
+    }  # fmt: skip
+
+
+def test_a_deployed_configuration_reads_every_password_from_the_environment() -> None:
+    config = USERS_HERE.accounts_block()
+    for user in USERS_HERE.names:
+        assert f'"password": ${password_variable(user)}' in config
+    assert "\\u0000" not in config
 
 
 def test_an_integrator_reads_outcomes_through_its_own_consumer_and_publishes_nothing() -> None:
@@ -96,7 +118,8 @@ def test_the_operator_may_do_anything_and_unknown_users_are_refused() -> None:
 @pytest.mark.parametrize(
     ("name", "reason"),
     [("training", "taken"), ("operator", "taken"), ("Acme", "lowercase"), ("acme.corp", "lowercase"),
-     ("*", "lowercase"), ("", "lowercase"), ("a" * 33, "1–32")],
+     ("*", "lowercase"), ("", "lowercase"), ("a" * 33, "1–32"), ("outcomes-guard", "the services'"),
+     ("enrollment-x", "the services'")],
 )  # fmt: skip
 def test_an_integrator_name_must_be_one_nats_token_and_not_a_pathways_user(name: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
@@ -118,7 +141,7 @@ def test_the_deployed_users_file_takes_integrators_with_passwords_from_the_envir
 ) -> None:
     assert main(["--integrator", "globex-data"]) == 0
     conf = capsys.readouterr().out
-    assert '{"user": "globex-data", "password": $PATHWAYS_NATS_GLOBEX_DATA_PASSWORD' in conf
+    assert '"user": "globex-data",\n        "password": $PATHWAYS_NATS_GLOBEX_DATA_PASSWORD,' in conf
     assert password_variable("globex-data") == "PATHWAYS_NATS_GLOBEX_DATA_PASSWORD"
     with pytest.raises(SystemExit):
         main(["--integrator", "enrollment"])
