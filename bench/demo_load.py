@@ -38,6 +38,7 @@ from pathways_infra.demo.plan import ARTICLE_PARTICIPANTS, Programme, plan_progr
 from pathways_infra.embedded import ServerUrls
 from pathways_infra.http_client import LeanClient
 from pathways_infra.settings import SERVICE_NAMES
+from pathways_infra.streams import provision_streams
 from tests.support.system import free_port
 
 
@@ -117,6 +118,7 @@ async def run_demo(urls: ServerUrls, data_dir: Path, participants: int, concurre
         "PATHWAYS_DATA_DIR": str(data_dir), "PATHWAYS_LOG_LEVEL": "WARNING",
         **{f"PATHWAYS_{service.upper()}_PORT": str(port) for service, port in ports.items()},
     }  # fmt: skip
+    await provision_streams(urls.nats_url)  # as `pathways up` does: services may not make streams
     children = [
         subprocess.Popen(  # noqa: ASYNC220
             [sys.executable, "-m", "pathways_infra", "serve", service],

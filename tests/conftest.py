@@ -23,6 +23,7 @@ from nats.js.errors import NotFoundError
 from pathways_infra.database import DatabaseAddress, drop_database
 from pathways_infra.embedded import EmbeddedServers, ServerUrls
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from pathways_infra.streams import ensure_streams
 from tests.support.messages import INTEGRATOR, as_operator
 
 
@@ -43,13 +44,15 @@ def server_urls() -> Iterator[ServerUrls]:
         yield urls
 
 
-async def _empty_jetstream(nats_url: str) -> None:
+async def _empty_streams(nats_url: str) -> None:
+    """Every stream deleted and made again, empty, as the operator makes them (services may not)."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
         for name in await js.streams_info():
             with contextlib.suppress(NotFoundError):
                 await js.delete_stream(name.config.name or "")
+        await ensure_streams(js)
     finally:
         await nc.close()
 
@@ -57,7 +60,7 @@ async def _empty_jetstream(nats_url: str) -> None:
 @pytest.fixture
 async def settings(server_urls: ServerUrls) -> AsyncIterator[Settings]:
     """Settings for one test: its own databases, data folder (vault keys), empty streams, quick retries."""
-    await _empty_jetstream(server_urls.nats_url)
+    await _empty_streams(server_urls.nats_url)
     prefix = f"t{uuid.uuid4().hex[:10]}_"
     data_dir = Path(tempfile.mkdtemp(prefix="pathways-test-data-"))
     yield Settings(

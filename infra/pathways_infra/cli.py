@@ -82,6 +82,7 @@ def _settings(data_dir: Path | None = None) -> Settings:
 def _up(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
     from pathways_infra.nats_auth import redacted
+    from pathways_infra.streams import StreamMisconfiguredError, provision_streams
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "up")
@@ -90,6 +91,12 @@ def _up(args: argparse.Namespace) -> int:
         nats_port=settings.embedded_nats_port, nats_integrators=settings.nats_integrators,
     )  # fmt: skip
     urls = servers.start()
+    try:
+        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))  # as the operator: services may not
+    except StreamMisconfiguredError as error:
+        servers.stop()
+        print(error, file=sys.stderr)
+        return 1
     env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url}
     children: dict[ServiceName, subprocess.Popen[bytes]] = {}
     stopping = False

@@ -3,8 +3,8 @@
 The streams are a copy of the event stores that other services act on, so a message in a
 service's stream must come from that service. NATS therefore runs with a user per service whose
 publish permissions cover its own subjects (``<service>.v1.>``), the dead-letter stream it parks
-on, the JetStream calls a service makes (stream info and creation, reading a stream's last
-messages), its own stream's consumers, and on other streams only the durable consumers it owns —
+on, the JetStream calls a service makes (stream info, reading a stream's messages), its own
+stream's consumers, and on other streams only the durable consumers it owns —
 never another service's subjects or consumers, the replay stream, or purging, deleting or
 reconfiguring a stream. The streams live in an account of their own with the operator; each other
 user has its own account, importing from it exactly what it may publish (see ``accounts_block``).
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
+from pathways_contracts.registry import STREAMS
 
 if TYPE_CHECKING:
     from pathways_infra.settings import ServiceName
@@ -39,18 +39,14 @@ USERS: tuple[str, ...] = (OPERATOR, *SERVICE_USERS)
 INTEGRATOR_STREAM = STREAMS["outcomes"].name
 
 # What every service asks of JetStream besides publishing its own events and using its consumers;
-# nothing here writes into a stream or removes anything from one.
+# nothing here writes into a stream or removes anything from one. Nor may a service make a stream:
+# its configuration could copy another stream into it or capture others' traffic. The operator
+# makes them (``streams.ensure_streams``).
 _SERVICE_JETSTREAM_CALLS = (
     "$JS.API.INFO",
     "$JS.API.STREAM.NAMES",
     "$JS.API.STREAM.LIST",
     "$JS.API.STREAM.INFO.*",
-    # any service may start first, and makes every stream it needs; the names are given, so no
-    # service can make a stream of its own capturing others' traffic
-    *(
-        f"$JS.API.STREAM.CREATE.{name}"
-        for name in (*(spec.name for spec in STREAMS.values()), DLQ_STREAM, REPLAY_STREAM)
-    ),
     "$JS.API.STREAM.MSG.GET.*",  # the relay reads its stream's last messages on resuming
     "$JS.API.DIRECT.GET.>",
 )
@@ -187,6 +183,7 @@ class NatsUsers:
 
 
 STREAMS_ACCOUNT = "PATHWAYS"
+PULL_LONGEST_WAIT = "10m"
 
 
 def _password_slot(user: str) -> str:
@@ -195,8 +192,10 @@ def _password_slot(user: str) -> str:
 
 def _export(subject: str, importers: list[str]) -> dict[str, object]:
     export: dict[str, object] = {"service": subject, "accounts": importers}
-    if ".MSG.NEXT." in subject:  # a pull request is answered by as many messages as it asked for
+    if ".MSG.NEXT." in subject or ".DIRECT.GET." in subject:  # answered by as many messages as asked for
         export["response_type"] = "stream"
+        # a pull may wait this long for its messages (nats-server's default would be two minutes)
+        export["response_threshold"] = PULL_LONGEST_WAIT
     return export
 
 

@@ -109,6 +109,16 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     check.set_defaults(run=_check)
 
+    ensure = stream_verbs.add_parser(
+        "ensure",
+        help="make the streams that are missing and check the others (services may not make them)",
+        description="Make each missing stream (ENROLLMENT, TRAINING, OUTCOMES, DLQ, REPLAY) with "
+        "PATHWAYS_STREAM_REPLICAS replicas, and check that the existing ones store their own subjects "
+        "and nothing copied from elsewhere. `pathways up` does this before starting the services; a "
+        "deployment runs it once as the operator before them. Exits 1 when a stream is misconfigured.",
+    )
+    ensure.set_defaults(run=_ensure)
+
     republish = stream_verbs.add_parser(
         "republish",
         help="republish from the event store the public events a stream lost",
@@ -262,6 +272,25 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print("\n\n".join(describe(audit) for audit in audits))
     return 0 if ok else 1
+
+
+def _ensure(args: argparse.Namespace) -> int:
+    from pathways_infra.streams import StreamMisconfiguredError, ensure_streams
+
+    replicas = Settings().stream_replicas
+
+    async def ensure(js: JetStreamContext) -> bool:
+        await ensure_streams(js, replicas)
+        return True
+
+    try:
+        if unless_unreachable(lambda: with_jetstream(ensure)) is None:
+            return 2
+    except StreamMisconfiguredError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"streams ready ({replicas} replica{'s' if replicas > 1 else ''} each)")
+    return 0
 
 
 def _republish(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ from pathways_infra.nats_fast_paths import install_nats_fast_paths
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
-from pathways_infra.streams import ensure_streams
+from pathways_infra.streams import await_streams
 from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,8 @@ class ServiceRuntime:
             **connection_options(settings, f"pathways-{self.name}", closing=self._stop.is_set),
         )
         self.js = self.nc.jetstream(publish_async_max_pending=8000)
-        await ensure_streams(self.js, settings.stream_replicas)
+        if not await await_streams(self.js, settings.stream_replicas, stopping=self._stop):
+            return
         self.broker = self.build_broker()
         if self.run_consumers:
             install_fetch_fixes()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import nats
+import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
+from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +45,79 @@ def stream_configs(replicas: int) -> list[StreamConfig]:
     return configs
 
 
+class StreamMisconfiguredError(RuntimeError):
+    """A stream exists with other subjects or copies messages from elsewhere: made by mistake, or by
+    someone who wanted it to capture or forge messages. Nothing should run on it."""
+
+
 async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
+    """Make each missing stream (the operator does: services may not) and check the others."""
     for config in stream_configs(replicas):
         try:
-            await js.stream_info(config.name or "")
+            existing = await js.stream_info(config.name or "")
         except NotFoundError:
             await js.add_stream(config)
             log.info("created stream %s on %s", config.name, ", ".join(config.subjects or []))
+        else:
+            refuse_if_misconfigured(existing.config, config)
+
+
+async def await_streams(
+    js: JetStreamContext, replicas: int, *, stopping: asyncio.Event, poll_seconds: float = 2.0
+) -> bool:
+    """A service's start: wait until every stream exists, as the operator makes them, and check them.
+    False if the service stopped first. Where the service's NATS user may make streams (a server
+    without Pathways' users), it makes the missing ones itself."""
+    waiting_for: set[str] = set()
+    for config in stream_configs(replicas):
+        name = config.name or ""
+        while True:
+            try:
+                existing = await js.stream_info(name)
+            except NotFoundError:
+                if not waiting_for and await _made_here(js, config):
+                    continue
+                if name not in waiting_for:
+                    waiting_for.add(name)
+                    log.warning("stream %s does not exist and this service may not make it: waiting for the operator "
+                                "(`pathways streams ensure`; `pathways up` does it)", name)  # fmt: skip
+                if await wait_until(stopping, timeout=poll_seconds):
+                    return False
+                continue
+            refuse_if_misconfigured(existing.config, config)
+            break
+    return True
+
+
+async def _made_here(js: JetStreamContext, config: StreamConfig) -> bool:
+    try:
+        await js.add_stream(config)
+    except (TimeoutError, nats.errors.Error):
+        return False  # not permitted: NATS answers nothing to a request it refuses
+    log.info("created stream %s on %s", config.name, ", ".join(config.subjects or []))
+    return True
+
+
+def refuse_if_misconfigured(existing: StreamConfig, expected: StreamConfig) -> None:
+    """Raise ``StreamMisconfiguredError`` unless ``existing`` stores exactly ``expected``'s subjects
+    and nothing from elsewhere (sources, a mirror, subject transforms, republishing)."""
+    problems = []
+    if sorted(existing.subjects or []) != sorted(expected.subjects or []):
+        problems.append(f"subjects {existing.subjects} instead of {expected.subjects}")
+    for field in ("sources", "mirror", "subject_transform", "republish"):
+        if getattr(existing, field, None):
+            problems.append(f"{field} {getattr(existing, field)}")
+    if problems:
+        raise StreamMisconfiguredError(
+            f"stream {expected.name} has {'; '.join(problems)}: it is not the stream Pathways made; "
+            "an operator must look at it (and delete it, to have it made again)"
+        )
+
+
+async def provision_streams(operator_url: str, replicas: int = 1) -> None:
+    """Connect as the operator (``operator_url``, a cluster's nodes comma-separated) and make or check the streams."""
+    nc = await nats.connect(servers=[url.strip() for url in operator_url.split(",") if url.strip()])
+    try:
+        await ensure_streams(nc.jetstream(), replicas)
+    finally:
+        await nc.close()

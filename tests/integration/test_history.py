@@ -30,7 +30,7 @@ from pathways_infra.history import (
     select,
 )
 from pathways_infra.settings import SERVICE_NAMES, Settings
-from tests.conftest import _empty_jetstream
+from tests.conftest import _empty_streams
 from tests.support.journeys import Enrolled, created, open_project
 from tests.support.outcomes_steps import completed_case
 from tests.support.system import running_system
@@ -58,7 +58,7 @@ async def journeys(server_urls: ServerUrls) -> AsyncIterator[Journeys]:
         database_prefix=f"t{uuid4().hex[:10]}_",
         relay_poll_seconds=0.2,
     )
-    await _empty_jetstream(server_urls.nats_url)
+    await _empty_streams(server_urls.nats_url)
     try:
         yield await _journeys(settings)
     finally:

@@ -14,6 +14,7 @@ import pytest
 
 from pathways_infra.embedded import EmbeddedNats
 from pathways_infra.settings import Settings
+from pathways_infra.streams import provision_streams
 from tests.support.journeys import created
 from tests.support.system import RunningSystem, eventually, running_system
 
@@ -44,6 +45,7 @@ async def test_commands_go_on_while_nats_is_down_and_everything_is_published_onc
             "nats_reconnect_wait_seconds": 0.05,
         }
     )
+    await provision_streams(nats.url)  # as the operator: the service's user may not make them
     async with running_system(settings, ["enrollment"]) as system:
         enrollment = system.client("enrollment")
         created(await enrollment.post("/units", json={"name": "CDU Chiang Mai", "province_code": "TH-50"}))

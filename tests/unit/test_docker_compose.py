@@ -250,6 +250,20 @@ def test_service_uses_the_cluster(services: dict[str, Any], name: str) -> None:
     assert build, f"{name}: must be built from the repo's Dockerfile"
 
 
+def test_the_operator_makes_the_streams_before_any_service_starts(services: dict[str, Any]) -> None:
+    streams = services["streams"]
+    assert _command(streams) == ["streams", "ensure"]
+    env = _environment(streams)
+    assert env.get("PATHWAYS_STREAM_REPLICAS") == "3"
+    as_operator = f"nats://operator:${{{password_variable('operator')}}}@"
+    assert all(f"{as_operator}{node}:4222" in env.get("PATHWAYS_NATS_URL", "") for node in NATS_NODES)
+    for name in SERVICE_NAMES:
+        depends_on = services[name].get("depends_on", {})
+        assert depends_on.get("streams", {}).get("condition") == "service_completed_successfully", (
+            f"{name}: must wait for the streams to be made (its NATS user may not make them)"
+        )
+
+
 # --- files referenced from the repo ------------------------------------------------------
 
 
