@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     relay.add_argument("service", choices=SERVICE_NAMES)
     relay.set_defaults(run=_relay)
 
-    servers = commands.add_parser("servers", help="start only the embedded PostgreSQL and NATS and print their URLs")
+    servers = commands.add_parser(
+        "servers", help="start only the embedded PostgreSQL and NATS (its streams made) and print their URLs"
+    )
     servers.add_argument("--data-dir", type=Path)
     servers.set_defaults(run=_servers)
 
@@ -187,6 +189,7 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _servers(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
+    from pathways_infra.streams import provision_streams
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "servers")
@@ -194,6 +197,7 @@ def _servers(args: argparse.Namespace) -> int:
         settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port,
         nats_integrators=settings.nats_integrators,
     ) as urls:  # fmt: skip
+        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))  # services may not make them
         print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
         print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'  # the operator's user: may do anything", flush=True)
         for service, url in urls.nats_service_urls.items():
