@@ -151,9 +151,15 @@ class EmbeddedNats:
     def config_file(self) -> Path:
         return self.nats_dir / "nats-server.conf"
 
+    @property
+    def users(self) -> tuple[str, ...]:
+        return (OPERATOR, *SERVICE_USERS, *self.integrators)
+
     def _config(self) -> str:
-        users = NatsUsers.of_services(self.integrators)
-        return users.accounts_block(load_or_create_passwords(self.passwords_file, users.names))
+        return NatsUsers.of_services(self.integrators).accounts_block(self._passwords())
+
+    def _passwords(self) -> dict[str, str]:
+        return load_or_create_passwords(self.passwords_file, self.users)
 
     def _warn_if_users_changed(self) -> None:
         """A running server knows the users and permissions it was started with: new integrators,
@@ -168,8 +174,7 @@ class EmbeddedNats:
         address = address or self.url
         if address is None:
             raise EmbeddedServerError("NATS is not started")
-        users = (OPERATOR, *SERVICE_USERS, *self.integrators)
-        return with_user(address, user, load_or_create_passwords(self.passwords_file, users)[user])
+        return with_user(address, user, self._passwords()[user])
 
     def stop(self) -> None:
         if not self.started_here or self._process is None:
