@@ -12,11 +12,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pathways_infra.gc_tuning import tune_for_service
 from pathways_infra.logs import configure_logging
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+
+if TYPE_CHECKING:
+    from pathways_infra.embedded import EmbeddedServers, ServerUrls
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,10 +84,23 @@ def _settings(data_dir: Path | None = None) -> Settings:
     return settings
 
 
+def _servers_with_streams(servers: EmbeddedServers, settings: Settings) -> ServerUrls | None:
+    """Starts the servers and makes the streams as the operator (services may not); None, said, if a stream is wrong."""
+    from pathways_infra.streams import StreamMisconfiguredError, provision_streams
+
+    urls = servers.start()
+    try:
+        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))
+    except StreamMisconfiguredError as error:
+        servers.stop()
+        print(error, file=sys.stderr)
+        return None
+    return urls
+
+
 def _up(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
     from pathways_infra.nats_auth import redacted
-    from pathways_infra.streams import StreamMisconfiguredError, provision_streams
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "up")
@@ -92,12 +108,8 @@ def _up(args: argparse.Namespace) -> int:
         settings.data_dir, database_url=settings.database_url, nats_url=settings.nats_url,
         nats_port=settings.embedded_nats_port, nats_integrators=settings.nats_integrators,
     )  # fmt: skip
-    urls = servers.start()
-    try:
-        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))  # as the operator: services may not
-    except StreamMisconfiguredError as error:
-        servers.stop()
-        print(error, file=sys.stderr)
+    urls = _servers_with_streams(servers, settings)
+    if urls is None:
         return 1
     env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url}
     children: dict[ServiceName, subprocess.Popen[bytes]] = {}
@@ -119,7 +131,7 @@ def _up(args: argparse.Namespace) -> int:
         print(f"PostgreSQL: {urls.database_url}", flush=True)
         for name, url in urls.nats_integrator_urls.items():
             print(f"integrator {name}: {redacted(url)} (reads OUTCOMES through consumer {name!r}; "
-                  f"password in {settings.data_dir / 'nats' / 'users.json'})", flush=True)  # fmt: skip
+                  f"password in {urls.nats_passwords_file})", flush=True)  # fmt: skip
         for service in SERVICE_NAMES:
             print(f"{service:<11} http://{settings.http_host}:{settings.port_of(service)}  (docs: /docs)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -189,15 +201,17 @@ def _relay(args: argparse.Namespace) -> int:
 
 def _servers(args: argparse.Namespace) -> int:
     from pathways_infra.embedded import EmbeddedServers
-    from pathways_infra.streams import provision_streams
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "servers")
-    with EmbeddedServers(
+    servers = EmbeddedServers(
         settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port,
         nats_integrators=settings.nats_integrators,
-    ) as urls:  # fmt: skip
-        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))  # services may not make them
+    )  # fmt: skip
+    urls = _servers_with_streams(servers, settings)
+    if urls is None:
+        return 1
+    try:
         print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
         print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'  # the operator's user: may do anything", flush=True)
         for service, url in urls.nats_service_urls.items():
@@ -214,6 +228,8 @@ def _servers(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, request_stop)
         while not stop:
             time.sleep(0.2)
+    finally:
+        servers.stop()
     return 0
 
 

@@ -249,6 +249,7 @@ class ServerUrls:
     nats_url: str  # the operator's: may do anything
     nats_service_urls: dict[str, str] = field(default_factory=dict)  # each service's own credentials
     nats_integrator_urls: dict[str, str] = field(default_factory=dict)  # each integrator's, to read OUTCOMES
+    nats_passwords_file: Path | None = None  # where the embedded NATS keeps its users' passwords
 
     def nats_url_of(self, service: str) -> str:
         """The URL a service connects with: its own user on the embedded server, else ``nats_url``."""
@@ -285,6 +286,7 @@ class EmbeddedServers:
             nats_url=nats_url,
             nats_service_urls={service: self._nats.url_for(service) for service in SERVICE_USERS},
             nats_integrator_urls={name: self._nats.url_for(name) for name in self._nats.integrators},
+            nats_passwords_file=self._nats.passwords_file,
         )
 
     def stop(self) -> None:

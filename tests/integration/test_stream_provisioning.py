@@ -71,21 +71,23 @@ async def test_a_stream_made_to_capture_or_copy_is_refused_by_services_and_the_o
             await await_streams(outcomes.jetstream(), 1, stopping=asyncio.Event())
     finally:
         await outcomes.close()
-    refused = await asyncio.to_thread(_ensure, settings)
-    assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert "stream TRAINING has" in refused.stderr
+    for command in (["streams", "ensure"], ["up"]):
+        refused = await asyncio.to_thread(_pathways, settings, *command)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "stream TRAINING has" in refused.stderr
+        assert "Traceback" not in refused.stderr
 
     await operator_js.delete_stream("TRAINING")
-    made = await asyncio.to_thread(_ensure, settings)
+    made = await asyncio.to_thread(_pathways, settings, "streams", "ensure")
     assert made.returncode == 0, made.stdout + made.stderr
     assert (await operator_js.stream_info("TRAINING")).config.subjects == ["training.v1.>"]
 
 
-def _ensure(settings: Settings) -> subprocess.CompletedProcess[str]:
+def _pathways(settings: Settings, *command: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PATHWAYS_NATS_URL": settings.nats_url or "",
         "PATHWAYS_DATABASE_URL": settings.database_url or "",
     }
-    command = [sys.executable, "-m", "pathways_infra", "streams", "ensure"]
-    return subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=60)
+    pathways = [sys.executable, "-m", "pathways_infra", *command]
+    return subprocess.run(pathways, check=False, env=env, capture_output=True, text=True, timeout=60)
