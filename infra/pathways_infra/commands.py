@@ -142,10 +142,11 @@ class StateCache:
     by commits), so a command creating one does not have to ask the database that it is new.
 
     Only this runner's successful commits fill it. Another writer (a second replica) can make an
-    entry stale; the commit of a decision taken on it then fails on the events table's unique
-    version, and the runner evicts what the group touched (to be read from the store) before
-    running its jobs again. A job refused on a cached entry writes nothing to fail on, so the runner
-    evicts what it read from the cache and runs it again from the store before answering.
+    entry stale, or create what the cache says does not exist; the commit of a decision taken on it
+    then fails (the events table's unique version for what the group writes, the check of the
+    versions it read for the rest), and the runner evicts what the group touched (to be read from
+    the store) before running its jobs again. A job refused on a cached entry writes nothing to fail
+    on, so the runner evicts what it read from the cache and runs it again from the store alone.
     """
 
     def __init__(self, capacity: int) -> None:
@@ -187,16 +188,37 @@ class StateCache:
                 self._existing.add(aggregate_id)  # may exist after all: read it from the store
 
 
+class GroupView:
+    """What a group's jobs have seen: each aggregate as the group leaves it, the version the group first
+    read it at (its commit checks no one has written past it), and which came from the cache."""
+
+    def __init__(self) -> None:
+        self.shared: dict[UUID, _Loaded[Any]] = {}
+        self.read_versions: dict[UUID, int] = {}
+        self.from_cache: set[UUID] = set()
+
+    def saw(self, aggregate_id: UUID, loaded: _Loaded[Any], *, cached: bool) -> None:
+        self.shared[aggregate_id] = loaded
+        self.read_versions.setdefault(aggregate_id, loaded.version)
+        if cached:
+            self.from_cache.add(aggregate_id)
+        else:
+            self.from_cache.discard(aggregate_id)
+
+    def unchanged_since_read(self, written: set[UUID]) -> dict[UUID, int]:
+        """The versions to check at commit; what the group writes is checked by the events' unique version."""
+        return {aggregate_id: v for aggregate_id, v in self.read_versions.items() if aggregate_id not in written}
+
+
 class Session:
     """What a job sees: aggregates as of this group, and where its new events go."""
 
-    def __init__(
-        self, store: EventStore, shared: dict[UUID, _Loaded[Any]], now: datetime, cache: StateCache | None = None
-    ) -> None:
+    def __init__(self, store: EventStore, group: GroupView, now: datetime, cache: StateCache | None = None) -> None:
         self._store = store
-        self._shared = shared
+        self._group = group
+        self._shared = group.shared
         self._cache = cache
-        self._cached: set[UUID] = set()
+        self._seen: set[UUID] = set()
         self._mine: dict[UUID, _Loaded[Any]] = {}
         self.new_events: list[RecordedEvent] = []
         self.processed: list[tuple[str, str]] = []
@@ -237,12 +259,12 @@ class Session:
         return loaded.state, loaded.version
 
     def _loaded(self, evolve: Evolver[S], aggregate_id: UUID) -> _Loaded[S]:
+        self._seen.add(aggregate_id)
         loaded = self._mine.get(aggregate_id) or self._shared.get(aggregate_id)
         if loaded is None and self._cache is not None:
             loaded = self._cache.get(aggregate_id)
             if loaded is not None:
-                self._cached.add(aggregate_id)
-                self._shared[aggregate_id] = loaded
+                self._group.saw(aggregate_id, loaded, cached=True)
         if loaded is None:
             loaded = self._load_stored(evolve, aggregate_id)
         return loaded
@@ -259,14 +281,13 @@ class Session:
                 raise
             version = recorded.originator_version
         loaded = _Loaded(state, version, evolve if state is not None else None)
-        self._shared[aggregate_id] = loaded
-        self._cached.discard(aggregate_id)
+        self._group.saw(aggregate_id, loaded, cached=False)
         return loaded
 
     def _check_version(self, evolve: Evolver[S], aggregate_id: UUID, expected: int) -> _Loaded[S]:
         """If-Match disagreed: a cached version may be stale (another replica wrote); only the store can refuse."""
         loaded = self._mine.get(aggregate_id) or self._shared[aggregate_id]
-        if aggregate_id in self._cached and aggregate_id not in self._mine:
+        if aggregate_id in self._group.from_cache and aggregate_id not in self._mine:
             loaded = self._load_stored(evolve, aggregate_id)
         if expected != loaded.version:
             raise ConcurrencyError(aggregate_id, expected, loaded.version)
@@ -323,8 +344,8 @@ class Session:
         return self.append(evolve, aggregate_id, decision(state), context)
 
     def read_from_cache(self) -> set[UUID]:
-        """The aggregates this job read as the cache held them (not from the store or this group)."""
-        return set(self._cached)
+        """The aggregates this job saw as the cache held them (itself or through an earlier job of its group)."""
+        return self._seen & self._group.from_cache
 
     def keep(self) -> None:
         """The job succeeded: later jobs of the group see what it did."""
@@ -439,25 +460,24 @@ class CommandRunner:
                 return
 
     def _run_group(self, group: list[_Pending[Any]], *, from_store: bool = False) -> None:
-        outcomes, failed, touched = self._execute(group)
+        """Run the jobs, commit what succeeded, then answer what failed: a failure may be the repeat of a
+        request whose first run committed in this very group, and then its answer is that one's."""
+        outcomes, failed, view = self._execute(group, use_cache=not from_store)
         failures, stale = self._on_cached_state(failed, recheck=not from_store)
-        self._settle_failures(failures)
         if outcomes:
-            self._commit_group(group, outcomes, touched)
+            self._commit_group(outcomes, view)
+        self._settle_failures(failures)
         self._recheck(stale)
 
-    def _commit_group(
-        self, group: list[_Pending[Any]], outcomes: list[_Outcome[Any]], touched: dict[UUID, _Loaded[Any]]
-    ) -> None:
+    def _commit_group(self, outcomes: list[_Outcome[Any]], view: GroupView) -> None:
         try:
-            self._commit(outcomes, touched)
+            self._commit(outcomes, view)
         except IntegrityError as error:
-            if len(group) == 1:
-                self._resolve_conflict(group[0], error)
+            if len(outcomes) == 1:
+                self._resolve_conflict(outcomes[0].pending, error)
             else:
-                for pending in group:
-                    if not pending.settled:
-                        self._run_group([pending])
+                for outcome in outcomes:
+                    self._run_group([outcome.pending])
             return
         except Exception as error:  # the database is down, or worse: every job hears of it
             log.exception("commit failed")
@@ -472,12 +492,13 @@ class CommandRunner:
     ) -> tuple[list[tuple[_Pending[Any], Exception]], list[tuple[_Pending[Any], set[UUID]]]]:
         """Failures to answer now, and those to run again from the store: a job refused on state read
         from the cache may have been refused on state another replica has since changed (a decision
-        it accepts is checked by the events table's unique version; one it refuses writes nothing)."""
+        it accepts is checked at commit; one it refuses writes nothing)."""
         final = [(pending, error) for pending, error, cached in failures if not (recheck and cached)]
         stale = [(pending, cached) for pending, _error, cached in failures if recheck and cached]
         return final, stale
 
     def _recheck(self, stale: list[tuple[_Pending[Any], set[UUID]]]) -> None:
+        """Run each again reading only the store: what it reads once past the stale entry may be stale too."""
         for pending, cached in stale:
             self.cache.evict(cached)
             self._run_group([pending], from_store=True)
@@ -495,16 +516,16 @@ class CommandRunner:
             pending.settle(error=AnsweredBeforeError(stored) if stored is not None else error)
 
     def _execute(
-        self, group: list[_Pending[Any]]
-    ) -> tuple[list[_Outcome[Any]], list[tuple[_Pending[Any], Exception, set[UUID]]], dict[UUID, _Loaded[Any]]]:
+        self, group: list[_Pending[Any]], *, use_cache: bool = True
+    ) -> tuple[list[_Outcome[Any]], list[tuple[_Pending[Any], Exception, set[UUID]]], GroupView]:
         """Run the group's jobs in turn: what succeeded, what failed (with the aggregates it read from
-        the cache), and every aggregate loaded or changed."""
-        shared: dict[UUID, _Loaded[Any]] = {}
+        the cache), and what the group saw of every aggregate it loaded or changed."""
+        view = GroupView()
         now = datetime.now(UTC)
         outcomes: list[_Outcome[Any]] = []
         failures: list[tuple[_Pending[Any], Exception, set[UUID]]] = []
         for pending in group:
-            session = Session(self.store, shared, now, self.cache)
+            session = Session(self.store, view, now, self.cache if use_cache else None)
             try:
                 result = pending.job(session)
             except Exception as error:
@@ -512,23 +533,27 @@ class CommandRunner:
                 continue
             session.keep()
             outcomes.append(_Outcome(pending, result, session))
-        return outcomes, failures, shared
+        return outcomes, failures, view
 
-    def _commit(self, outcomes: list[_Outcome[Any]], touched: dict[UUID, _Loaded[Any]]) -> None:
-        """Save the group in one transaction; then its aggregates, as saved, are what the cache holds."""
+    def _commit(self, outcomes: list[_Outcome[Any]], view: GroupView) -> None:
+        """Save the group in one transaction, if nothing it decided on has changed since it read it;
+        then its aggregates, as saved, are what the cache holds."""
         events = [event for outcome in outcomes for event in outcome.session.new_events]
         inbox = [entry for outcome in outcomes for entry in outcome.session.processed]
         idempotent = [o.pending.idempotent.answer(o.result) for o in outcomes if o.pending.idempotent is not None]
         statements = _bulk([row for outcome in outcomes for row in outcome.session.bulk_rows])
         statements += [statement for outcome in outcomes for statement in outcome.session.statements]
         if events or inbox or idempotent or statements:
+            unchanged = view.unchanged_since_read({event.originator_id for event in events})
             try:
-                self.store.append(events, inbox=inbox, idempotent=idempotent, statements=statements)
+                self.store.append(
+                    events, inbox=inbox, idempotent=idempotent, statements=statements, unchanged=unchanged
+                )
             except Exception:
-                self.cache.evict(touched)
+                self.cache.evict(view.shared)
                 raise
             self.commits += 1
-        self.cache.keep(touched)
+        self.cache.keep(view.shared)
         self.jobs += len(outcomes)
 
     def _resolve_conflict(self, pending: _Pending[Any], error: IntegrityError) -> None:
@@ -537,12 +562,12 @@ class CommandRunner:
             pending.settle(error=AlreadyProcessedError(message))
             return
         for _ in range(self._conflict_retries):
-            outcomes, failures, touched = self._execute([pending])
+            outcomes, failures, view = self._execute([pending])
             if not outcomes:
                 self._settle_failures([(failed, error) for failed, error, _cached in failures])
                 return
             try:
-                self._commit(outcomes, touched)
+                self._commit(outcomes, view)
             except IntegrityError as again:
                 error = again
                 continue

@@ -232,10 +232,13 @@ class PathwaysRecorder(PostgresApplicationRecorder):
     ``save(..., inbox=[(consumer, event_id), …])`` records processed inbound messages;
     a duplicate raises IntegrityError and nothing of the transaction is kept.
     ``save(..., idempotent=[IdempotentResponse, …])`` records request answers likewise.
+    ``save(..., unchanged={aggregate_id: version, …})`` commits only if those aggregates have no later
+    events (IntegrityError naming ``aggregates_read_are_unchanged`` otherwise).
     """
 
     inbox_table: ClassVar[str] = "inbox"
     idempotency_table: ClassVar[str] = "idempotency"
+    read_checks_table: ClassVar[str] = "read_checks"
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -255,6 +258,12 @@ class PathwaysRecorder(PostgresApplicationRecorder):
                 "body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
             ).format(schema=schema, table=Identifier(self.idempotency_table))
         )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "changed_aggregate uuid CONSTRAINT aggregates_read_are_unchanged CHECK (changed_aggregate IS NULL))"
+            ).format(schema=schema, table=Identifier(self.read_checks_table))
+        )
         self._insert_inbox = SQL(
             "INSERT INTO {schema}.{table} (consumer, event_id) SELECT * FROM unnest(%s::text[], %s::text[])"
         ).format(schema=schema, table=Identifier(self.inbox_table))
@@ -271,6 +280,14 @@ class PathwaysRecorder(PostgresApplicationRecorder):
         self._insert_events_values = SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
         ).format(schema=schema, table=Identifier(self.events_table_name))
+        self._check_reads_prefix = SQL(
+            "INSERT INTO {schema}.{table} (changed_aggregate) SELECT r.id FROM unnest("
+        ).format(schema=schema, table=Identifier(self.read_checks_table))
+        self._check_reads_suffix = SQL(
+            ") AS r(id, version) WHERE EXISTS (SELECT 1 FROM {schema}.{events} e "
+            "WHERE e.originator_id = r.id AND e.originator_version > r.version) LIMIT 1"
+        ).format(schema=schema, events=Identifier(self.events_table_name))
+        self._check_reads_sql: tuple[str, str] | None = None
         self._events_prefix: list[str] | None = None
         self._topic_literals: dict[str, str] = {}
 
@@ -288,8 +305,11 @@ class PathwaysRecorder(PostgresApplicationRecorder):
             if not conn.autocommit:  # else the query's statements would join a transaction left open
                 raise RuntimeError("the event store's connections must be in autocommit mode")
             statements = self._side_statements(curs, **kwargs)
+            check_reads = self._check_reads_statement(curs, kwargs.get("unchanged", {}))
             if stored_events:
-                statements += self._events_statements(curs, stored_events)
+                statements += self._events_statements(curs, stored_events, check_reads)
+            elif check_reads:
+                statements.append(check_reads)  # nothing to lock for: no events, so no order to keep
             if not statements:
                 return []
             curs.execute("; ".join(statements).encode())
@@ -297,8 +317,25 @@ class PathwaysRecorder(PostgresApplicationRecorder):
                 pass  # the last result is the events' RETURNING
             return [row["notification_id"] for row in curs.fetchall()] if stored_events else []
 
-    def _events_statements(self, curs: ClientCursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[str]:
-        """Lock the table, notify the relay, insert the events (returning their notification ids).
+    def _check_reads_statement(self, curs: ClientCursor[DictRow], unchanged: Mapping[UUID, int]) -> str | None:
+        """Fails the transaction (aggregates_read_are_unchanged) if an aggregate the decisions read has events
+        past the version they read it at: another writer (a second replica) changed it since.
+
+        Run after the table lock, it sees every commit before this one: writers of events take turns.
+        """
+        if not unchanged:
+            return None
+        ids = ",".join(str(UUID(str(aggregate_id))) for aggregate_id in unchanged)
+        versions = ",".join(str(int(version)) for version in unchanged.values())
+        if self._check_reads_sql is None:
+            self._check_reads_sql = self._check_reads_prefix.as_string(curs), self._check_reads_suffix.as_string(curs)
+        prefix, suffix = self._check_reads_sql
+        return f"{prefix}'{{{ids}}}'::uuid[], '{{{versions}}}'::bigint[]{suffix}"
+
+    def _events_statements(
+        self, curs: ClientCursor[DictRow], stored_events: Sequence[StoredEvent], check_reads: str | None = None
+    ) -> list[str]:
+        """Lock the table, check what was read, notify the relay, insert the events (returning their notification ids).
 
         The events are written as a VALUES list of literals made here: psycopg's quoting of an array of
         composites took a third of the command thread. Every part is safe as a literal by construction:
@@ -311,13 +348,14 @@ class PathwaysRecorder(PostgresApplicationRecorder):
                 curs.mogrify(SQL("NOTIFY {0}").format(Identifier(self.channel_name))),
                 curs.mogrify(self._insert_events_values),
             ]
-        *before, insert = self._events_prefix
+        *locks, notify, insert = self._events_prefix
         values = ",".join(
             f"('{UUID(str(e.originator_id))}',{int(e.originator_version)},{self._topic_literal(curs, e.topic)},"
             f"'\\x{e.state.hex()}')"
             for e in stored_events
         )
-        return [*before, f"{insert} VALUES {values} RETURNING notification_id"]
+        checks = [check_reads] if check_reads else []
+        return [*locks, *checks, notify, f"{insert} VALUES {values} RETURNING notification_id"]
 
     def _topic_literal(self, curs: ClientCursor[DictRow], topic: str) -> str:
         literal = self._topic_literals.get(topic)
@@ -326,12 +364,12 @@ class PathwaysRecorder(PostgresApplicationRecorder):
         return literal
 
     def _side_statements(self, curs: ClientCursor[DictRow], **kwargs: Any) -> list[str]:
-        """What commits with the events: a command's own statements, inbox rows, idempotent answers."""
-        statements: Sequence[Statement] = kwargs.get("statements", ())
-        sql = [curs.mogrify(statement.sql, statement.params) for statement in statements]
-        inbox: Sequence[tuple[str, str]] = kwargs.get("inbox", ())
-        if inbox:
-            sql.append(curs.mogrify(self._insert_inbox, ([c for c, _ in inbox], [e for _, e in inbox])))
+        """What commits with the events: idempotent answers, inbox rows, a command's own statements.
+
+        Answers and inbox rows go first: a repeat then fails on its key or its message, which says it is
+        a repeat, rather than on a row of its own (a vault's national id) that would look like a conflict.
+        """
+        sql = []
         idempotent: Sequence[IdempotentResponse] = kwargs.get("idempotent", ())
         if idempotent:
             answers = (
@@ -341,6 +379,11 @@ class PathwaysRecorder(PostgresApplicationRecorder):
                 [json.dumps(r.body) for r in idempotent],
             )
             sql.append(curs.mogrify(self._insert_idempotency, answers))
+        inbox: Sequence[tuple[str, str]] = kwargs.get("inbox", ())
+        if inbox:
+            sql.append(curs.mogrify(self._insert_inbox, ([c for c, _ in inbox], [e for _, e in inbox])))
+        statements: Sequence[Statement] = kwargs.get("statements", ())
+        sql += [curs.mogrify(statement.sql, statement.params) for statement in statements]
         return sql
 
     def select(self, sql: str, params: Sequence[Any]) -> list[DictRow]:

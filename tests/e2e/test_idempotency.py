@@ -59,3 +59,17 @@ async def test_a_retry_that_would_now_break_a_rule_gets_the_first_answer(setting
     assert retried.json() == first.json()
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert fresh.status_code == 409, "a second activation under a new key should break the unit's lifecycle rule"
+
+
+async def test_concurrent_retries_of_a_registration_with_a_national_id_act_once(settings: Settings) -> None:
+    """The copies' vault rows collide too; the key says they are repeats, not a conflict to retry."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        person = {"full_name": "Somsri Jaidee", "national_id": "3100600445635"}
+        body = {"sex": "F", "birth_year": 1984, "personal_data": person}
+        key = {"Idempotency-Key": "register-somsri"}
+        responses = await asyncio.gather(*(client.post("/participants", json=body, headers=key) for _ in range(10)))
+        stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
+    assert [r.status_code for r in responses] == [201] * 10, [r.text for r in responses if r.status_code != 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert stored == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from pathways_infra.commands import Session
+from pathways_infra.commands import GroupView, Session
 from pathways_infra.thai_time import thai_day, thai_midnight
 
 
@@ -22,6 +22,6 @@ def test_a_day_starts_at_thai_midnight() -> None:
 
 
 def test_a_command_that_gives_no_day_happened_on_todays_thai_day() -> None:
-    session = Session(store=None, shared={}, now=datetime(2025, 5, 11, 23, 0, tzinfo=UTC))  # type: ignore[arg-type]
+    session = Session(store=None, group=GroupView(), now=datetime(2025, 5, 11, 23, 0, tzinfo=UTC))  # type: ignore[arg-type]
 
     assert session.today == date(2025, 5, 12)
