@@ -17,6 +17,7 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, connection terminated
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection left mid-operation when the server went away
     ConnectionError,  # refused, reset, aborted: the server is not there
     psycopg.OperationalError,
     eventsourcing.persistence.OperationalError,  # psycopg's, as the event store raises it
@@ -77,6 +78,9 @@ class DatabaseAddress:
             "POSTGRES_PORT": str(self.port),
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
+            # How long a command waits for a connection while the server is away before it gets a 503
+            # (30 s by default: clients gave up first, and then did not know the command's fate).
+            "POSTGRES_CONNECT_TIMEOUT": "5",
         }
 
 
