@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -56,9 +57,10 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)
-        already_running = self.running_url() is not None
+        # Decided before starting: a start interrupted half-way (pg_ctl killed by Ctrl-C) may leave a server
+        # running that is still ours to stop.
+        self.started_here = self.running_url() is None
         server = get_server(self.pgdata, cleanup_mode=None)
-        self.started_here = not already_running
         self.url = server.get_uri()
         log.info("PostgreSQL %s at %s", "started" if self.started_here else "reused", self.url)
         return self.url
@@ -74,6 +76,9 @@ class EmbeddedPostgres:
         except (OSError, ValueError, AssertionError):  # a postmaster.pid being written or left half-done
             return None
         return running.get_uri() if running is not None and running.is_running() else None
+
+    def is_running(self) -> bool:
+        return self.running_url() is not None
 
     def stop(self) -> None:
         if not self.started_here:
@@ -104,6 +109,7 @@ class EmbeddedNats:
     url: str | None = None
     started_here: bool = False
     _process: subprocess.Popen[bytes] | None = None
+    _pid: int | None = None  # of the server started or reused: watched while it runs
 
     @property
     def nats_dir(self) -> Path:
@@ -122,11 +128,12 @@ class EmbeddedNats:
         self.nats_dir.mkdir(parents=True, exist_ok=True)
         reused = self.running_url()
         if reused is not None:
-            self.url, self.started_here = reused, False
+            self.url, self.started_here, self._pid = reused, False, self._state_pid()
             log.info("NATS reused at %s", redacted(self.url))
             self._warn_if_users_changed()
             return reused
-        port = self.port if self.port and _port_is_free(self.port) else _free_port()
+        # -1: nats-server picks a free port itself, so no other process can take it between a check and the bind.
+        port = self.port if self.port and _port_is_free(self.port) else -1
         log_file = self.nats_dir / "nats-server.log"
         write_private(self.config_file, self._config())
         command = [
@@ -139,8 +146,10 @@ class EmbeddedNats:
             "--log", str(log_file),
             "--server_name", "pathways-embedded",
         ]  # fmt: skip
+        log_start = log_file.stat().st_size if log_file.exists() else 0
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
-        _wait_for_port(port, self._process, log_file)
+        self._pid = self._process.pid
+        port = _wait_until_ready(self._process, log_file, log_start)
         address = f"nats://127.0.0.1:{port}"
         self.state_file.write_text(json.dumps({"pid": self._process.pid, "url": address}))
         self.url, self.started_here = self.url_for(OPERATOR, address), True
@@ -177,7 +186,7 @@ class EmbeddedNats:
         return with_user(address, user, self._passwords()[user])
 
     def stop(self) -> None:
-        if not self.started_here or self._process is None:
+        if self._process is None:  # reused, or never started
             return
         self._process.send_signal(signal.SIGTERM)
         try:
@@ -185,17 +194,34 @@ class EmbeddedNats:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self.state_file.unlink(missing_ok=True)
-        self.started_here = False
+        if self.started_here:
+            self.state_file.unlink(missing_ok=True)
+        self.started_here, self._process = False, None
         log.info("NATS stopped")
+
+    def is_running(self) -> bool:
+        """Whether the server this object started or reused still runs."""
+        if self._process is not None:
+            return self._process.poll() is None
+        return self._pid is not None and _pid_alive(self._pid)
+
+    def _state_pid(self) -> int | None:
+        state = self._state()
+        return state[0] if state else None
+
+    def _state(self) -> tuple[int, str] | None:
+        try:
+            state = json.loads(self.state_file.read_text())
+            return int(state["pid"]), str(state["url"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def running_url(self) -> str | None:
         """The operator's URL of the server an earlier start left running under ``data_dir``, if any."""
-        try:
-            state = json.loads(self.state_file.read_text())
-            pid, address = int(state["pid"]), str(state["url"])
-        except (OSError, ValueError, KeyError):
+        state = self._state()
+        if state is None:
             return None
+        pid, address = state
         if not _pid_alive(pid):
             return None
         port = int(address.rsplit(":", 1)[1])
@@ -222,25 +248,45 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+_LISTENING = re.compile(r"Listening for client connections on [^\s]+:(\d+)")
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log_file: Path, timeout: float = 20.0) -> None:
+def _wait_until_ready(process: subprocess.Popen[bytes], log_file: Path, log_start: int, timeout: float = 20.0) -> int:
+    """The port ``process`` listens on, once its own log lines say it is ready; its reason if it exits first.
+
+    Only this process's lines count (nats-server prefixes each with its PID): a listener of another
+    process on the same port must never pass for ours.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        lines = _own_log_lines(log_file, log_start, process.pid)
         if process.poll() is not None:
-            tail = log_file.read_text()[-2000:] if log_file.exists() else ""
-            raise EmbeddedServerError(f"nats-server exited with {process.returncode}:\n{tail}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
+            reason = "\n".join(line for line in lines if "[FTL]" in line or "[ERR]" in line) or "\n".join(lines[-20:])
+            raise EmbeddedServerError(f"nats-server exited with {process.returncode} ({log_file}):\n{reason}")
+        port = _ready_port(lines)
+        if port is not None:
+            return port
+        time.sleep(0.05)
     process.kill()
-    raise EmbeddedServerError(f"nats-server did not listen on port {port} within {timeout:.0f}s")
+    process.wait()
+    raise EmbeddedServerError(f"nats-server was not ready within {timeout:.0f}s; see {log_file}")
+
+
+def _own_log_lines(log_file: Path, start: int, pid: int) -> list[str]:
+    try:
+        with log_file.open("rb") as log_text:
+            log_text.seek(start)
+            text = log_text.read().decode(errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.startswith(f"[{pid}] ")]
+
+
+def _ready_port(lines: list[str]) -> int | None:
+    if not any(line.endswith("Server is ready") for line in lines):
+        return None
+    ports = [int(match.group(1)) for line in lines if (match := _LISTENING.search(line))]
+    return ports[-1] if ports else None
 
 
 @dataclass
@@ -288,6 +334,15 @@ class EmbeddedServers:
             nats_integrator_urls={name: self._nats.url_for(name) for name in self._nats.integrators},
             nats_passwords_file=self._nats.passwords_file,
         )
+
+    def stopped(self) -> list[str]:
+        """The embedded servers (started or reused here) that no longer run."""
+        gone = []
+        if self._postgres and self._postgres.url is not None and not self._postgres.is_running():
+            gone.append("PostgreSQL")
+        if self._nats and self._nats.url is not None and not self._nats.is_running():
+            gone.append("NATS")
+        return gone
 
     def stop(self) -> None:
         if self._nats:
