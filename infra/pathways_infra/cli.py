@@ -7,22 +7,36 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from pathways_infra.gc_tuning import tune_for_service
 from pathways_infra.logs import configure_logging
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 if TYPE_CHECKING:
-    from pathways_infra.embedded import EmbeddedServers, ServerUrls
+    from pathways_infra.embedded import ServerUrls
+
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a program killed by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            code = _run(argv)
+        finally:  # also after SystemExit (--help): buffered output meets a closed pipe only here
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`pathways status --json | head`): nothing more can be said, and Python would
+        # complain again when flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -54,14 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-consumers", action="store_true", help="do not consume streams (an API-only replica)")
     serve.set_defaults(run=_serve)
 
-    relay = commands.add_parser("relay", help="run only a service's outbox relay (event store → JetStream)")
+    relay = commands.add_parser(
+        "relay",
+        help="run only a service's outbox relay (event store → JetStream)",
+        description=(
+            "Run only SERVICE's outbox relay: publish the events its store records to its JetStream stream, in "
+            "order, until stopped (Ctrl-C or SIGTERM). Only one relay per service publishes at a time; another "
+            "waits. Needs PATHWAYS_DATABASE_URL and PATHWAYS_NATS_URL (with the service's NATS user)."
+        ),
+    )
     relay.add_argument("service", choices=SERVICE_NAMES)
     relay.set_defaults(run=_relay)
 
     servers = commands.add_parser(
         "servers", help="start only the embedded PostgreSQL and NATS (its streams made) and print their URLs"
     )
-    servers.add_argument("--data-dir", type=Path)
+    servers.add_argument("--data-dir", type=Path, help="where embedded servers keep their data (default .pathways)")
     servers.set_defaults(run=_servers)
 
     contracts = commands.add_parser("contracts", help="write the JSON Schemas and AsyncAPI documents under contracts/")
@@ -84,75 +106,12 @@ def _settings(data_dir: Path | None = None) -> Settings:
     return settings
 
 
-def _servers_with_streams(servers: EmbeddedServers, settings: Settings) -> ServerUrls | None:
-    """Starts the servers and makes the streams as the operator (services may not); None, said, if a stream is wrong."""
-    from pathways_infra.streams import StreamMisconfiguredError, provision_streams
-
-    urls = servers.start()
-    try:
-        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))
-    except StreamMisconfiguredError as error:
-        servers.stop()
-        print(error, file=sys.stderr)
-        return None
-    return urls
-
-
 def _up(args: argparse.Namespace) -> int:
-    from pathways_infra.embedded import EmbeddedServers
-    from pathways_infra.nats_auth import redacted
+    from pathways_infra.up import run_up
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "up")
-    servers = EmbeddedServers(
-        settings.data_dir, database_url=settings.database_url, nats_url=settings.nats_url,
-        nats_port=settings.embedded_nats_port, nats_integrators=settings.nats_integrators,
-    )  # fmt: skip
-    urls = _servers_with_streams(servers, settings)
-    if urls is None:
-        return 1
-    env = {**os.environ, "PATHWAYS_DATABASE_URL": urls.database_url}
-    children: dict[ServiceName, subprocess.Popen[bytes]] = {}
-    stopping = False
-
-    def request_stop(*_: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    try:
-        for service in SERVICE_NAMES:
-            children[service] = subprocess.Popen(
-                [sys.executable, "-m", "pathways_infra", "serve", service],
-                env={**env, "PATHWAYS_NATS_URL": urls.nats_url_of(service)},
-            )
-        print(f"NATS:       {redacted(urls.nats_url)}", flush=True)
-        print(f"PostgreSQL: {urls.database_url}", flush=True)
-        for name, url in urls.nats_integrator_urls.items():
-            print(f"integrator {name}: {redacted(url)} (reads OUTCOMES through consumer {name!r}; "
-                  f"password in {urls.nats_passwords_file})", flush=True)  # fmt: skip
-        for service in SERVICE_NAMES:
-            print(f"{service:<11} http://{settings.http_host}:{settings.port_of(service)}  (docs: /docs)", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        while not stopping:
-            for service, child in children.items():
-                if child.poll() is not None:
-                    print(f"{service} exited with {child.returncode}; stopping everything", file=sys.stderr)
-                    stopping = True
-            time.sleep(0.2)
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children.values():
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        servers.stop()
-        print("stopped", flush=True)
-    return 0
+    return run_up(settings)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -200,37 +159,20 @@ def _relay(args: argparse.Namespace) -> int:
 
 
 def _servers(args: argparse.Namespace) -> int:
-    from pathways_infra.embedded import EmbeddedServers
+    from pathways_infra.up import run_servers
 
     settings = _settings(args.data_dir)
     configure_logging(settings.log_level, "servers")
-    servers = EmbeddedServers(
-        settings.data_dir, database_url=None, nats_url=None, nats_port=settings.embedded_nats_port,
-        nats_integrators=settings.nats_integrators,
-    )  # fmt: skip
-    urls = _servers_with_streams(servers, settings)
-    if urls is None:
-        return 1
-    try:
-        print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
-        print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'  # the operator's user: may do anything", flush=True)
-        for service, url in urls.nats_service_urls.items():
-            print(f"# pathways serve {service}: PATHWAYS_NATS_URL='{url}'", flush=True)
-        for name, url in urls.nats_integrator_urls.items():
-            print(f"# integrator {name} (reads OUTCOMES through consumer {name!r}): {url}", flush=True)
-        stop = False
+    return run_servers(settings, _print_server_urls)
 
-        def request_stop(*_: Any) -> None:
-            nonlocal stop
-            stop = True
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
-        while not stop:
-            time.sleep(0.2)
-    finally:
-        servers.stop()
-    return 0
+def _print_server_urls(urls: ServerUrls) -> None:
+    print(f"export PATHWAYS_DATABASE_URL='{urls.database_url}'", flush=True)
+    print(f"export PATHWAYS_NATS_URL='{urls.nats_url}'  # the operator's user: may do anything", flush=True)
+    for service, url in urls.nats_service_urls.items():
+        print(f"# pathways serve {service}: PATHWAYS_NATS_URL='{url}'", flush=True)
+    for name, url in urls.nats_integrator_urls.items():
+        print(f"# integrator {name} (reads OUTCOMES through consumer {name!r}): {url}", flush=True)
 
 
 def _contracts(args: argparse.Namespace) -> int:
@@ -240,6 +182,8 @@ def _contracts(args: argparse.Namespace) -> int:
         stale = stale_documents()
         for path in stale:
             print(f"out of date: {path}")
+        if not stale:
+            print("contract documents are up to date")
         return 1 if stale else 0
     for path in write_documents():
         print(f"wrote {path}")

@@ -88,6 +88,7 @@ def _pathways(settings: Settings, *command: str) -> subprocess.CompletedProcess[
         **os.environ,
         "PATHWAYS_NATS_URL": settings.nats_url or "",
         "PATHWAYS_DATABASE_URL": settings.database_url or "",
+        "PATHWAYS_DATA_DIR": str(settings.data_dir),  # not a `pathways up` of the working folder's .pathways
     }
     pathways = [sys.executable, "-m", "pathways_infra", *command]
     return subprocess.run(pathways, check=False, env=env, capture_output=True, text=True, timeout=60)
