@@ -27,9 +27,12 @@ from pathways_infra.http_client import LeanClient
 from pathways_infra.settings import SERVICE_NAMES, Settings
 
 CATCH_UP_SECONDS = 600.0
+WAITING_NOTE_SECONDS = 5.0  # how often the wait for the read models says what it still waits for
+EXIT_INTERRUPTED = 130  # what a shell reports for a program stopped by Ctrl-C (128 + SIGINT)
 
 _NOT_FRESH = (
-    "The demo expects a fresh system, or one holding the same seed's programme (an interrupted run goes on):\n"
+    "The demo expects a fresh system, or one holding the same programme (an interrupted run of the same --seed,\n"
+    "--participants, --projects and --provinces goes on):\n"
     "its participants' national IDs are numbered, not drawn, so another seed's repeat them and the enrollment\n"
     "service holds them back as potential duplicates. Stop the system, 'rm -rf .pathways', and start it again."
 )
@@ -45,13 +48,25 @@ def add_command(commands: Any) -> None:
             "employment, self-employment, enterprises, community enterprises, income at baseline and at "
             "follow-up), deterministic for a seed, and sends it to the services started by `pathways up`. "
             "Then it waits until the outcomes service's programme totals show exactly what was generated. "
-            "Safe to run again with the same seed: every command carries an idempotency key."
+            "It refuses a system that already holds other data, whose totals could never match. "
+            "Safe to run again with the same options: every command carries an idempotency key, so an "
+            "interrupted run continues."
         ),
     )
     demo.add_argument("--seed", type=int, default=1, help="the programme generated (default 1)")
     demo.add_argument("--participants", type=int, default=ARTICLE_PARTICIPANTS, help="enrolled participants")
-    demo.add_argument("--projects", type=int, default=ARTICLE_PROJECTS)
-    demo.add_argument("--provinces", type=int, default=ARTICLE_PROVINCES)
+    demo.add_argument(
+        "--projects",
+        type=int,
+        default=ARTICLE_PROJECTS,
+        help=f"projects, each run by a unit (default {ARTICLE_PROJECTS})",
+    )
+    demo.add_argument(
+        "--provinces",
+        type=int,
+        default=ARTICLE_PROVINCES,
+        help=f"provinces the projects are in, at least 4 and at most --projects (default {ARTICLE_PROVINCES})",
+    )
     demo.add_argument("--host", default="127.0.0.1", help="where the services listen (ports from PATHWAYS_*_PORT)")
     demo.add_argument("--concurrency", type=int, default=96, help="commands in flight at once")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts and benchmarks)")
@@ -70,6 +85,9 @@ def run_demo(args: argparse.Namespace) -> int:
     addresses: dict[str, tuple[str, int]] = {s: (args.host, settings.port_of(s)) for s in SERVICE_NAMES}
     try:
         summary = asyncio.run(load(programme, addresses, args.concurrency))
+    except KeyboardInterrupt:
+        print("demo interrupted; run it again with the same options to continue where it stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as error:
         print(f"demo stopped: cannot reach the services ({error}); start them with 'pathways up'", file=sys.stderr)
         return 1
@@ -91,6 +109,7 @@ async def load(programme: Programme, addresses: Mapping[str, tuple[str, int]], c
     for client in clients.values():
         await client.__aenter__()
     try:
+        await _refuse_other_data(clients, programme)
         with progress_bar() as progress:
             driver = Driver(clients, progress, stats, run_id=programme.run_id, concurrency=concurrency)
             await ProgrammeRun(driver, programme).everything()
@@ -122,17 +141,87 @@ def _matches(expected: dict[str, Any], reported: dict[str, Any] | None) -> bool:
     return reported is not None and all(reported.get(key) == value for key, value in expected.items())
 
 
+async def _totals(outcomes: LeanClient) -> dict[str, Any] | None:
+    response = await outcomes.get("/programme/totals")
+    return response.json() if response.status_code == 200 else None
+
+
+async def _refuse_other_data(clients: Mapping[str, LeanClient], programme: Programme) -> None:
+    """A system holding anything but (part of) this programme could never show its totals: say so now,
+    not after loading it all and waiting in vain."""
+    reported = await _totals(clients["outcomes"])
+    if reported is None or not _holds_anything(reported):
+        return
+    expected = expected_totals(programme)
+    first_project = f"/projects/{programme.projects[0].project_id}"
+    ours = (await clients["enrollment"].get(first_project)).status_code == 200
+    if ours and not _beyond(expected, reported):
+        _say(f"continuing an earlier run of this programme: {_described(reported)} already there")
+        return
+    raise DemoError(f"the system already holds other data ({_described(reported)}), so the totals could never match")
+
+
+def _holds_anything(totals: Mapping[str, Any]) -> bool:
+    return any(_holds_anything(value) if isinstance(value, dict) else bool(value) for value in totals.values())
+
+
+def _beyond(expected: Mapping[str, Any], reported: Mapping[str, Any]) -> list[str]:
+    """The figures where the system already holds more than the programme makes."""
+    return [
+        key
+        for key, value in expected.items()
+        if isinstance(value, int) and isinstance(reported.get(key), int) and reported[key] > value
+    ]
+
+
+def _described(totals: Mapping[str, Any]) -> str:
+    return ", ".join(f"{totals.get(key, 0):,} {key}" for key in ("participants", "projects", "screened_out"))
+
+
 async def _caught_up(outcomes: LeanClient, expected: dict[str, Any]) -> dict[str, Any] | None:
-    """Poll the programme totals until they match (every stream processed) or time runs out."""
+    """Poll the programme totals until they match (every stream processed) or time runs out, saying now and
+    then what is still awaited."""
     deadline = time.monotonic() + CATCH_UP_SECONDS
+    next_note = time.monotonic() + WAITING_NOTE_SECONDS
     reported: dict[str, Any] | None = None
     while time.monotonic() < deadline:
-        response = await outcomes.get("/programme/totals")
-        reported = response.json() if response.status_code == 200 else None
+        reported = await _totals(outcomes)
         if _matches(expected, reported):
             return reported
+        if time.monotonic() >= next_note:
+            _say(f"waiting for the outcomes service's totals to catch up: {_awaited(expected, reported)}")
+            next_note += WAITING_NOTE_SECONDS
         await asyncio.sleep(0.5)
+    _say(f"gave up waiting after {CATCH_UP_SECONDS:.0f} s; still different: {_awaited(expected, reported)}")
     return reported
+
+
+def _awaited(expected: Mapping[str, Any], reported: Mapping[str, Any] | None, shown: int = 4) -> str:
+    """The figures that differ, as 'name N of M' (the first few)."""
+    if reported is None:
+        return "no answer from GET /programme/totals"
+    differing = [
+        (name, reported_count, count)
+        for name, count, reported_count in _flattened(expected, reported)
+        if reported_count != count
+    ]
+    listed = ", ".join(f"{name} {_count(now)} of {_count(count)}" for name, now, count in differing[:shown])
+    return listed + (f" and {len(differing) - shown} more" if len(differing) > shown else "")
+
+
+def _flattened(expected: Mapping[str, Any], reported: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    figures = []
+    for key, value in expected.items():
+        if isinstance(value, dict):
+            part_of = reported.get(key) or {}
+            figures += [(f"{key} · {part}", count, part_of.get(part)) for part, count in value.items()]
+        else:
+            figures.append((key, value, reported.get(key)))
+    return figures
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _print(summary: dict[str, Any]) -> None:
