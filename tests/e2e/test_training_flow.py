@@ -63,6 +63,13 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         cohort = await when_read(system, f"/cohorts/{cohort_id}", "sessions_held", 5)
         curriculum = await when_read(system, f"/curricula/{curriculum_id}", "status", "APPROVED")
         listed = (await training.get("/training-records", params={"cohort_id": cohort_id})).json()
+        pages = [
+            (
+                await training.get("/training-records", params={"cohort_id": cohort_id, "limit": 1, "offset": offset})
+            ).json()
+            for offset in (0, 1, 2)
+        ]
+        still_training = (await training.get("/training-records", params={"status": "IN_TRAINING"})).json()
         no_case = await system.client("outcomes").get(f"/cases/{busy.enrollment_id}")
 
     assert joined["assigned"] == 2
@@ -88,6 +95,12 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
     assert (cohort["status"], cohort["members_count"], cohort["track"]) == ("IN_PROGRESS", 2, "RESKILL")
     assert (curriculum["latest_version"], curriculum["versions"][0]["co_designed_with"]) == (1, "Ban Na weavers group")
     assert sorted(record["enrollment_id"] for record in listed) == sorted([keen.enrollment_id, busy.enrollment_id])
+    assert [[record["enrollment_id"] for record in page] for page in pages] == [
+        [listed[0]["enrollment_id"]],
+        [listed[1]["enrollment_id"]],
+        [],
+    ], "paged by offset, as every list is"
+    assert [record["enrollment_id"] for record in still_training] == [busy.enrollment_id]
 
 
 async def test_unknown_projects_cohorts_and_records_are_refused_clearly(settings: Settings) -> None:

@@ -35,6 +35,7 @@ from pathways_training.application import (
 )
 from pathways_training.domain.cohort import CohortStatus
 from pathways_training.domain.curriculum import CurriculumStatus, Track
+from pathways_training.domain.training import TrainingStatus
 from pathways_training.projections import cohorts, curricula, training_records
 
 router = APIRouter()
@@ -321,12 +322,26 @@ async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, 
 @router.get("/training-records", tags=["training"])
 async def list_training_records(
     read: ReadPool,
-    project_id: UUID | None = None,
-    cohort_id: UUID | None = None,
-    after: Annotated[UUID | None, Query(description="Page on: the last enrollment id of the previous page.")] = None,
+    project_id: Annotated[UUID | None, Query(description="Only records of this project.")] = None,
+    cohort_id: Annotated[UUID | None, Query(description="Only records of participants now in this cohort.")] = None,
+    status: Annotated[TrainingStatus | None, Query(description="Only records in this status.")] = None,
+    after: Annotated[
+        UUID | None,
+        Query(description="Only records after this enrollment id (keyset paging: the previous page's last)."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    """Training records of a project and/or a cohort, ordered by enrollment id."""
+    """Training records ordered by enrollment id, filtered by project, cohort and status.
+
+    Page with `limit` and `offset`, as every list does; or, over many pages, with `after` (the last
+    enrollment id of the previous page), which stays quick however deep the page.
+    """
     return await training_records.list_records(
-        read, project_id=project_id, cohort_id=cohort_id, after=after, limit=limit
+        read,
+        training_records.RecordFilter(
+            project_id=project_id, cohort_id=cohort_id, status=status and status.value, after=after
+        ),
+        limit=limit,
+        offset=offset,
     )

@@ -8,6 +8,7 @@ they joined (until the record closed); sessions come from the cohorts read model
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -195,13 +196,22 @@ async def get_record(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] 
     return record
 
 
-async def list_records(
-    pool: asyncpg.Pool, *, project_id: UUID | None, cohort_id: UUID | None, after: UUID | None, limit: int
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which records a list shows: each field given narrows it (``after``: enrollment ids above it)."""
+
+    project_id: UUID | None = None
+    cohort_id: UUID | None = None
+    status: str | None = None
+    after: UUID | None = None
+
+
+async def list_records(pool: asyncpg.Pool, where: RecordFilter, *, limit: int, offset: int) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         f"{_RECORDS} WHERE ($1::uuid IS NULL OR r.project_id = $1) AND ($2::uuid IS NULL OR r.cohort_id = $2) "
-        "AND ($3::uuid IS NULL OR r.enrollment_id > $3) ORDER BY r.enrollment_id LIMIT $4",
-        project_id, cohort_id, after, limit,
+        "AND ($3::text IS NULL OR r.status = $3) AND ($4::uuid IS NULL OR r.enrollment_id > $4) "
+        "ORDER BY r.enrollment_id LIMIT $5 OFFSET $6",
+        where.project_id, where.cohort_id, where.status, where.after, limit, offset,
     )  # fmt: skip
     return await _with_assessments(pool, rows)
 
