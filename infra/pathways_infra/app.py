@@ -22,6 +22,7 @@ from pathways_infra.http import (
 from pathways_infra.idempotency import IDEMPOTENCY_HEADERS, idempotent
 from pathways_infra.lean_routes import make_lean
 from pathways_infra.openapi_errors import document_errors
+from pathways_infra.query_params import refuse_unknown_query_parameters
 from pathways_infra.service import ServiceRuntime
 
 
@@ -79,4 +80,5 @@ def create_service_app(
         }
 
     make_lean(app, request_only=[application_of, command_context, idempotent, read_pool])
+    refuse_unknown_query_parameters(app)  # around the handlers make_lean installs
     return app

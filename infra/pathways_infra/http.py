@@ -15,13 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError, IdTakenError
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
 from pathways_infra.idempotency import IdempotencyKeyReusedError
 from pathways_infra.ids import new_id
-from pathways_infra.request_errors import invalid_header
+from pathways_infra.request_errors import http_error, invalid_header, invalid_request
 from pathways_infra.thai_time import thai_midnight
 
 log = logging.getLogger(__name__)
@@ -199,14 +200,6 @@ def with_occurred_at(context: CommandContext, occurred_at: datetime | None) -> C
 
 
 def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]]) -> None:
-    async def invalid(_: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, RequestValidationError)
-        fields = [
-            {"field": ".".join(str(part) for part in e["loc"]), "message": e["msg"], "type": e["type"]}
-            for e in error.errors()
-        ]
-        return JSONResponse(status_code=422, content={"error": "invalid request", "fields": fields})
-
     async def broken_rule(_: Request, error: Exception) -> JSONResponse:
         rule = getattr(error, "rule", type(error).__name__)
         body: dict[str, Any] = {"error": str(error), "rule": rule}
@@ -248,7 +241,8 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
         }
         return JSONResponse(status_code=422, content={"error": "invalid request", "fields": [field]})
 
-    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)  # unknown paths (404), wrong methods (405)
     app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, unsearchable_text)
     for lost in DATABASE_UNAVAILABLE:
         app.add_exception_handler(lost, database_unavailable)

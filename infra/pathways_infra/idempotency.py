@@ -28,7 +28,7 @@ IDEMPOTENCY_HEADERS = [
         "in": "header",
         "required": False,
         "description": "Send the same key with a retried request and get the first answer, without acting twice.",
-        "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     }
 ]
 
@@ -113,6 +113,8 @@ class Idempotent:
 async def idempotent(request: Request) -> Idempotent:
     """Reads ``Idempotency-Key`` from the request (documented by ``IDEMPOTENCY_HEADERS``; see ``command_context``)."""
     key = request.headers.get("idempotency-key")
+    if key is not None and not key.strip():  # ignored, a retry would act twice where the caller meant once
+        raise invalid_header("Idempotency-Key", "must not be empty (leave the header out instead)")
     if key is not None and len(key) > MAX_KEY_LENGTH:
         raise invalid_header("Idempotency-Key", f"at most {MAX_KEY_LENGTH} characters, got {len(key)}")
     return Idempotent(request, key)

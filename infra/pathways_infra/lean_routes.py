@@ -19,6 +19,7 @@ Two generic parts of it are replaced here, for the requests that need nothing mo
 from __future__ import annotations
 
 import email.message
+import inspect
 import json
 import re
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -169,9 +170,9 @@ async def _json_body(request: Request) -> Any:
     try:
         body = json.loads(body_bytes)
     except json.JSONDecodeError as error:
-        raise _invalid_json(("body", error.pos), error.msg) from error
+        raise _invalid_json(("body", error.pos), error.msg, document=error.doc) from error
     except UnicodeDecodeError as error:
-        raise _invalid_json(("body", error.start), "not UTF-8 text") from error
+        raise _invalid_json(("body",), f"byte {error.start} is not UTF-8 text") from error
     except RecursionError:
         raise _invalid_json(("body",), "nested too deeply") from None
     except ValueError as error:  # an integer of more digits than Python converts
@@ -181,9 +182,11 @@ async def _json_body(request: Request) -> Any:
     return body
 
 
-def _invalid_json(loc: tuple[Any, ...], reason: str) -> RequestValidationError:
+def _invalid_json(loc: tuple[Any, ...], reason: str, *, document: str | None = None) -> RequestValidationError:
+    """As FastAPI's: the document it could not parse as the error's body (the answer says where)."""
     return RequestValidationError(
-        [{"type": "json_invalid", "loc": loc, "msg": "JSON decode error", "input": {}, "ctx": {"error": reason}}]
+        [{"type": "json_invalid", "loc": loc, "msg": "JSON decode error", "input": {}, "ctx": {"error": reason}}],
+        body=document,
     )
 
 
@@ -272,5 +275,6 @@ def _asgi(handle: Callable[[Request], Awaitable[Response]], *, fastapi_way: ASGI
 
 
 def is_lean(route: APIRoute) -> bool:
-    """Whether ``make_lean`` gave the route the lean handler (which also checks the body's text)."""
-    return getattr(route.app, "pathways_lean", False) is True
+    """Whether ``make_lean`` gave the route the lean handler (which also checks the body's text), under
+    any wrapper marked as such (``__wrapped__``)."""
+    return getattr(inspect.unwrap(route.app), "pathways_lean", False) is True

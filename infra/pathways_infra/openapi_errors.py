@@ -1,7 +1,7 @@
 """The error answers of every operation, in each service's OpenAPI document as they are sent.
 
 FastAPI documents only its own 422 body (``HTTPValidationError``), which the services do not send;
-the 404, 409, 413 and 503 they do send it does not document at all. An integrator generating a
+the 404, 409, 413, 415 and 503 they do send it does not document at all. An integrator generating a
 client from the document would get every error wrong.
 """
 
@@ -14,9 +14,15 @@ from pydantic import BaseModel, Field
 
 
 class FieldError(BaseModel):
-    field: str = Field(description="Where: body.…, query.…, path.… or header.…", examples=["body.province_code"])
+    field: str = Field(
+        description="Where: body.…, query.…, path.… or header.…; body alone for a body that is not valid JSON.",
+        examples=["body.province_code"],
+    )
     message: str
-    type: str = Field(description="The kind of error, e.g. missing, uuid_parsing, less_than_equal.")
+    type: str = Field(
+        description="The kind of error, e.g. missing, uuid_parsing, less_than_equal, json_invalid, extra_forbidden "
+        "(a body field or query parameter not taken)."
+    )
 
 
 class InvalidRequest(BaseModel):
@@ -37,14 +43,14 @@ class BrokenRule(BaseModel):
 
 
 class NotFound(BaseModel):
-    """404: an id the service does not know."""
+    """404: an id the service does not know (or a path it does not have)."""
 
     error: str
     rule: str | None = Field(default=None, description="must-exist, when a command's body named the unknown id.")
 
 
 class Problem(BaseModel):
-    """413 or 503: what went wrong, in a sentence."""
+    """413, 415, 503 (or 405, a method the path does not take): what went wrong, in a sentence."""
 
     error: str
     retryable: bool | None = Field(default=None, description="True on 503: the same request may succeed if sent again.")
@@ -62,19 +68,27 @@ def _answer(description: str, model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    if path == "/health":
-        return {}  # reads no database, takes nothing to be malformed
-    parameters = operation.get("parameters", [])
     answers: dict[str, dict[str, Any]] = {}
-    if method == "post" or any(p.get("in") == "path" for p in parameters):
+    if method == "post" or any(p.get("in") == "path" for p in operation.get("parameters", [])):
         answers["404"] = _answer("An unknown id.", NotFound)
     if method == "post":
         answers["409"] = _answer("A rule broken; the rule is named.", BrokenRule)
         answers["413"] = _answer("The body is larger than the service accepts (PATHWAYS_MAX_REQUEST_BYTES).", Problem)
-    if parameters or "requestBody" in operation:
-        answers["422"] = _answer("Malformed request; every field at fault is named.", InvalidRequest)
-    answers["503"] = _answer("The database connection was lost; retry (a Retry-After header says when).", Problem)
+    if "requestBody" in operation:
+        answers["415"] = _answer(
+            "The body was sent as something else than JSON (Content-Type: application/json).", Problem
+        )
+    answers["422"] = _answer(_MALFORMED, InvalidRequest)
+    if path != "/health":  # reads no database
+        answers["503"] = _answer("The database connection was lost; retry (a Retry-After header says when).", Problem)
     return answers
+
+
+_MALFORMED = (
+    "Malformed request; every field at fault is named: a parameter, header or body field not valid, a body "
+    "not valid JSON (`body`, saying where), or a query parameter the operation does not take (`extra_forbidden`, "
+    "listing those it takes)."
+)
 
 
 def document_errors(app: FastAPI) -> None:

@@ -163,6 +163,12 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
                 json={"purposes": ["programme-participation"], "withdrawn_at": "2025-06-01T09:00:00"},
             ),
             "query.status": await enrollment.get("/enrollments", params={"status": "\x00"}),
+            # Ignored, these answered as if not sent: a list of every status, a command run without its key.
+            "query.statu": await enrollment.get("/enrollments", params={"statu": "ENROLLED", "limit": 3}),
+            "query.track": await system.client("training").get("/cohorts", params={"track": "RESKILL"}),
+            "header.Idempotency-Key": await enrollment.post("/units", json=UNIT, headers={"Idempotency-Key": ""}),
+            # Named "body.13" (a character offset, as if a field).
+            "body (syntax)": await enrollment.post("/units", content=b'{"name": "x",}', headers=json_body),
             "query": await system.client("training").get("/curricula", params={"community": "\x00"}),
         }
         surrogate = await enrollment.post("/units", content=LONE_SURROGATE, headers=json_body)
@@ -187,6 +193,8 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
         fields = [f["field"] for f in response.json()["fields"]]
         assert fields == [fields[0]] and fields[0].startswith(where.split(" ")[0]), (where, response.text)
         InvalidRequest.model_validate_json(response.content)
+    assert refused["body (syntax)"].json()["fields"][0]["field"] == "body"
+    assert "column 14" in refused["body (syntax)"].json()["fields"][0]["message"]
     assert surrogate.status_code == 422, surrogate.text
     assert as_mentor.status_code == 404 and close_as_project.status_code == 404, (as_mentor.text, close_as_project.text)
     assert new_mentor.status_code == 409 and new_mentor.json()["rule"] == "unique-id", new_mentor.text
@@ -215,3 +223,23 @@ async def test_an_amount_in_exponent_notation_is_recorded_and_published_written_
 
     assert project["grant_thb"] == "450000", project
     assert proposed["grant_thb"] == "450000", proposed
+
+
+async def test_a_form_body_an_unknown_path_and_a_wrong_method_answer_in_the_documented_shapes(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        form = await enrollment.post("/units", data=UNIT)
+        unknown_path = await enrollment.get("/unit")
+        wrong_method = await enrollment.put("/units", json=UNIT)
+        stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
+
+    assert form.status_code == 415, form.text
+    assert "application/json" in Problem.model_validate_json(form.content).error
+    assert unknown_path.status_code == 404, unknown_path.text
+    assert "/unit " in NotFound.model_validate_json(unknown_path.content).error
+    assert wrong_method.status_code == 405, wrong_method.text
+    assert wrong_method.headers["allow"] == "GET, POST"
+    assert "PUT is not allowed on /units" in Problem.model_validate_json(wrong_method.content).error
+    assert stored == 0

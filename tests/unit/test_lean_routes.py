@@ -22,6 +22,7 @@ from pathways_enrollment.domain.errors import EnrollmentRuleError, UnknownAggreg
 from pathways_infra.http import CommandAccepted, application_of, command_context, install_error_handlers, read_pool
 from pathways_infra.idempotency import idempotent
 from pathways_infra.lean_routes import is_lean, make_lean
+from pathways_infra.query_params import refuse_unknown_query_parameters
 from pathways_infra.services import build_app, build_runtime
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
@@ -51,6 +52,7 @@ def _app(*, lean: bool) -> FastAPI:
     app.state.runner = SimpleNamespace()
     if lean:
         assert make_lean(app, request_only=REQUEST_ONLY) > 0
+    refuse_unknown_query_parameters(app)  # as the services install it: around either handler
     return app
 
 
@@ -76,6 +78,11 @@ REQUESTS: list[tuple[str, str, str, dict[str, str] | None, bytes | None]] = [
     ("missing body", "POST", f"/enrollments/{CASE}/enrollment", JSON, None),
     ("garbled JSON", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": '),
     ("not JSON", "POST", f"/enrollments/{CASE}/enrollment", {"content-type": "text/plain"}, b"enrolled"),
+    ("form-encoded", "POST", f"/enrollments/{CASE}/enrollment",
+     {"content-type": "application/x-www-form-urlencoded"}, b"enrolled_on=2024-01-09"),
+    ("JSON error on line 2", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{\n  "enrolled_on": 2024-01-09}'),
+    ("unknown query parameter", "POST", f"/enrollments/{CASE}/enrollment?dry_run=1", JSON, ENROLLED),
+    ("empty idempotency key", "POST", f"/enrollments/{CASE}/enrollment", {**JSON, "idempotency-key": ""}, ENROLLED),
     ("body is a list", "POST", f"/enrollments/{CASE}/enrollment", JSON, b"[1, 2]"),
     ("bad path id", "POST", "/enrollments/not-a-uuid/enrollment", JSON, ENROLLED),
     ("bad path id and body", "POST", "/enrollments/not-a-uuid/enrollment", JSON, b'{"enrolled_on": "x"}'),
@@ -88,6 +95,8 @@ REQUESTS: list[tuple[str, str, str, dict[str, str] | None, bytes | None]] = [
     ("unknown path", "POST", "/nowhere/at/all", JSON, b"{}"),
     ("unknown sub-path", "POST", f"/enrollments/{CASE}/teleportation", JSON, b"{}"),
     ("wrong method", "DELETE", f"/enrollments/{CASE}/enrollment", None, None),
+    ("unknown path, GET", "GET", "/nowhere", None, None),
+    ("listing, unknown filter", "GET", "/enrollments?statu=ENROLLED&limit=3", None, None),
     ("trailing slash", "POST", "/units/", JSON, b'{"name": "Unit", "province_code": "TH-50"}'),
     ("unknown province", "POST", "/units", JSON, b'{"name": "Unit", "province_code": "TH-99"}'),
     ("day as a timestamp", "POST", f"/enrollments/{CASE}/enrollment", JSON, b'{"enrolled_on": 1704758400}'),

@@ -41,13 +41,12 @@ def test_every_operation_documents_the_errors_it_answers_with_the_bodies_sent(se
     assert "HTTPValidationError" not in schemas, "FastAPI's 422 body, which no service sends"
     for path, ops in document["paths"].items():
         for method, operation in ops.items():
-            if path == "/health":
-                continue
             answers = {code: answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
                        for code, answer in operation["responses"].items() if int(code) >= 400}  # fmt: skip
-            expected = {"503": "Problem"}
-            if operation.get("parameters") or "requestBody" in operation:
-                expected |= {"422": "InvalidRequest"}
+            # Every operation refuses a query parameter it does not take; only /health reads no database.
+            expected = {"422": "InvalidRequest"} if path == "/health" else {"422": "InvalidRequest", "503": "Problem"}
+            if "requestBody" in operation:
+                expected |= {"415": "Problem"}  # a body that is not JSON
             if method == "post":
                 expected |= {"404": "NotFound", "409": "BrokenRule", "413": "Problem"}
             elif "{" in path:
@@ -56,3 +55,11 @@ def test_every_operation_documents_the_errors_it_answers_with_the_bodies_sent(se
                 expected |= {"410": "Problem"}  # erased
             assert answers == expected, (method, path)
             assert all(name in schemas for name in answers.values())
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_command_documents_that_an_idempotency_key_may_not_be_empty(service: ServiceName) -> None:
+    for path, ops in _openapi(service)["paths"].items():
+        if "post" in ops:
+            [key] = [p for p in ops["post"]["parameters"] if p["name"] == "Idempotency-Key"]
+            assert key["schema"]["minLength"] == 1, path
