@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from pathways_contracts.reference import UnknownProvinceError
 from pathways_infra.body_limit import BodyLimit, RequestBodyTooLargeError, body_too_large
+from pathways_infra.docs_pages import serve_docs
 from pathways_infra.http import (
     COMMAND_HEADERS,
     UNAUTHENTICATED_NOTE,
@@ -55,6 +56,8 @@ def create_service_app(
         description=f"{definition.description}\n\n{UNAUTHENTICATED_NOTE}",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by serve_docs, without a CDN
+        redoc_url=None,
     )
     install_error_handlers(app, [*domain_errors, UnknownProvinceError])
     app.add_exception_handler(RequestBodyTooLargeError, body_too_large)
@@ -79,6 +82,7 @@ def create_service_app(
             "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
         }
 
+    serve_docs(app)
     make_lean(app, request_only=[application_of, command_context, idempotent, read_pool])
     refuse_unknown_query_parameters(app)  # around the handlers make_lean installs
     return app

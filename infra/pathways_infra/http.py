@@ -159,7 +159,7 @@ def document_headers(app: FastAPI, headers_of: Mapping[Callable[..., Any], Seque
             return app.openapi_schema
         schema = build()
         for route in app.routes:
-            if not isinstance(route, APIRoute):
+            if not (isinstance(route, APIRoute) and route.include_in_schema):
                 continue
             calls = _dependency_calls(route.dependant)
             extra = [header for call, headers in headers_of.items() if call in calls for header in headers]
