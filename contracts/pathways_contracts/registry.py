@@ -23,6 +23,7 @@ STREAMS: dict[str, StreamSpec] = {
 }
 DLQ_STREAM = "DLQ"
 REPLAY_STREAM = "REPLAY"
+RESOLUTIONS_STREAM = "DLQ_RESOLUTIONS"
 
 ALL_EVENTS: tuple[type[IntegrationEvent], ...] = (*enrollment.EVENTS, *training.EVENTS, *outcomes.EVENTS)
 BY_SUBJECT: dict[str, type[IntegrationEvent]] = {event.SUBJECT: event for event in ALL_EVENTS}

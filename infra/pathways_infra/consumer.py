@@ -10,6 +10,10 @@ backoff and, after a bounded number of deliveries, parked on the ``DLQ`` stream 
 origin, then acked so the consumer moves on. Messages of the same participant that follow a failed
 one in the batch are NAKed too, so a participant's events are never applied out of order.
 
+A replay (an operator sent a parked message back) resolves its DLQ entry: the consumer records it
+applied just before acking it, or, when it fails again, parks it anew and records that the new entry
+supersedes the old (``resolutions.py``).
+
 Messages on subjects no contract knows reach none of these consumers; the stream's guard parks them
 (``guard.py``).
 """
@@ -55,6 +59,7 @@ from pathways_infra.commands import (
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
 from pathways_infra.lease import HOLDS_LEASE_ASYNCPG, FenceSource, LeaseLostError
+from pathways_infra.resolutions import Resolution, ResolutionKind, record
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,7 @@ DLQ_PARKED_AT = "Pathways-Dlq-Parked-At"
 DLQ_BODY_OMITTED = "Pathways-Dlq-Body-Omitted"
 DEFAULT_MAX_PAYLOAD = 1_048_576
 REPLAY_OF = "Pathways-Replay-Of"
+REPLAYED_BY = "Pathways-Replayed-By"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,6 +230,7 @@ class BatchConsumer:
                 done, more_failed, more_held = await self._one_by_one(ready)
                 failed += more_failed
                 held += more_held
+            await resolve_applied(self._js(), self.name, done)
             for msg in done:
                 self._held_back.pop(_position(msg), None)
                 self._unblock(msg)
@@ -455,11 +462,58 @@ async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) 
         # it again on reconnecting: the body stays in its stream, where a replay reads it.
         headers[DLQ_BODY_OMITTED] = f"{len(body)} bytes, too large to park with these headers; kept in {stream}"
         body = b""
-    await js.publish(f"dlq.{consumer}.{original_subject(msg)}", body, headers=headers)
+    ack = await js.publish(f"dlq.{consumer}.{original_subject(msg)}", body, headers=headers)
     log.error(
         "consumer %s: parked %s seq %s on DLQ after %d deliveries: %s",
         consumer, msg.subject, metadata.sequence.stream, metadata.num_delivered, reason,
     )  # fmt: skip
+    if (target := replay_of(msg)) is not None:
+        superseded = Resolution(
+            dlq_sequence=target[1],
+            consumer=target[0],
+            kind=ResolutionKind.SUPERSEDED,
+            by=consumer,
+            replay_sequence=metadata.sequence.stream,
+            replayed_by=(msg.headers or {}).get(REPLAYED_BY, ""),
+            superseded_by=int(ack.seq),
+        )
+        await _record_or_log(js, superseded)
+
+
+def replay_of(msg: Msg) -> tuple[str, int] | None:
+    """(consumer, DLQ sequence) of the parked entry an operator sent ``msg`` back for; None if it is no replay."""
+    sequence = (msg.headers or {}).get(REPLAY_OF, "")
+    if not msg.subject.startswith("replay.") or not sequence.isdigit():
+        return None
+    return msg.subject.split(".")[1], int(sequence)
+
+
+async def resolve_applied(js: JetStreamContext, consumer: str, messages: Sequence[Msg]) -> None:
+    """Record, before they are acked, that the replays among ``messages`` were taken back without failing."""
+    for msg in messages:
+        if (target := replay_of(msg)) is None:
+            continue
+        applied = Resolution(
+            dlq_sequence=target[1],
+            consumer=target[0],
+            kind=ResolutionKind.APPLIED,
+            by=consumer,
+            replay_sequence=msg.metadata.sequence.stream,
+            replayed_by=(msg.headers or {}).get(REPLAYED_BY, ""),
+        )
+        await _record_or_log(js, applied)
+
+
+async def _record_or_log(js: JetStreamContext, resolution: Resolution) -> None:
+    try:
+        await record(js, resolution)
+    except (nats.errors.Error, TimeoutError) as error:
+        # The message is dealt with; holding it back would only redeliver it for ever. Unresolved,
+        # the entry stays listed and counted, where an operator sees it: never hidden.
+        log.error(
+            "could not record that DLQ #%d of %s was %s (%s: %s); it stays listed as parked",
+            resolution.dlq_sequence, resolution.consumer, resolution.kind, type(error).__name__, error,
+        )  # fmt: skip
 
 
 _FETCH_FIX_MARK = "_pathways_fetch_fixes"

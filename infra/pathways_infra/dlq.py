@@ -1,8 +1,12 @@
-"""Parked messages on the DLQ stream: what operators list, inspect and send back."""
+"""Parked messages on the DLQ stream: what operators list, inspect, send back and discard.
+
+The DLQ is history and is never changed: how an entry was resolved (applied after a replay, parked
+again, discarded) is recorded on its own stream (``resolutions.py``), and an entry is unresolved while
+no resolution names it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
@@ -19,9 +23,11 @@ from pathways_infra.consumer import (
     DLQ_ORIGINAL_SUBJECT,
     DLQ_PARKED_AT,
     REPLAY_OF,
+    REPLAYED_BY,
     fits_a_message,
     without_publish_conditions,
 )
+from pathways_infra.resolutions import Resolution, ResolutionKind, read_resolutions, record
 
 # Where a parked message comes from: a service's stream, or (parked before replays named their
 # event's own stream) the replay stream, which only operators write to. Never the DLQ itself.
@@ -40,13 +46,18 @@ class ParkedMessage:
     parked_at: str
     headers: dict[str, str]
     body: bytes
+    resolutions: tuple[Resolution, ...] = field(default=())  # oldest first; none while it is unresolved
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.resolutions)
 
     @classmethod
-    def of(cls, sequence: int, headers: dict[str, str] | None, body: bytes) -> ParkedMessage:
+    def of(cls, sequence: int, subject: str | None, headers: dict[str, str] | None, body: bytes) -> ParkedMessage:
         h = headers or {}
         return cls(
             sequence=sequence,
-            consumer=h.get(DLQ_CONSUMER, "?"),
+            consumer=_parked_by(subject) or h.get(DLQ_CONSUMER, "?"),
             original_subject=h.get(DLQ_ORIGINAL_SUBJECT, "?"),
             original_stream=h.get(DLQ_ORIGINAL_STREAM, "?"),
             original_sequence=int(h.get(DLQ_ORIGINAL_SEQUENCE, "0")),
@@ -58,6 +69,13 @@ class ParkedMessage:
         )
 
 
+def _parked_by(subject: str | None) -> str:
+    """The consumer named by the entry's subject (``dlq.<consumer>.<event subject>``), which is what
+    ``pathways status`` counts by and what a resolution must name."""
+    parts = (subject or "").split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "dlq" else ""
+
+
 class NotReplayableError(LookupError):
     """A parked message that cannot be sent back (its body is gone or too large); the reason says which."""
 
@@ -66,7 +84,23 @@ class NotParkedError(LookupError):
     """No message is parked at that sequence (or nothing was ever parked)."""
 
 
-async def list_parked(js: JetStreamContext, *, consumer: str | None = None) -> list[ParkedMessage]:
+class AlreadyResolvedError(LookupError):
+    """The parked message was resolved already; the reason says how."""
+
+
+async def list_parked(
+    js: JetStreamContext, *, consumer: str | None = None, include_resolved: bool = False
+) -> list[ParkedMessage]:
+    """The unresolved parked messages (every one with ``include_resolved``), each with its resolutions."""
+    resolutions = await read_resolutions(js)
+    entries = [
+        replace(p, resolutions=tuple(resolutions.get((p.consumer, p.sequence), ())))
+        for p in await _all_entries(js, consumer)
+    ]
+    return [p for p in entries if include_resolved or not p.resolved]
+
+
+async def _all_entries(js: JetStreamContext, consumer: str | None) -> list[ParkedMessage]:
     subject = f"dlq.{consumer}.>" if consumer else "dlq.>"
     try:
         await js.stream_info(DLQ_STREAM)
@@ -84,7 +118,7 @@ async def list_parked(js: JetStreamContext, *, consumer: str | None = None) -> l
                 batch = await subscription.fetch(500, timeout=0.5)
             except TimeoutError:  # nats-py 2.16 raises its own subclass or, between its two requests, asyncio's
                 break
-            parked += [ParkedMessage.of(m.metadata.sequence.stream, m.headers, m.data) for m in batch]
+            parked += [ParkedMessage.of(m.metadata.sequence.stream, m.subject, m.headers, m.data) for m in batch]
     finally:
         await subscription.unsubscribe()
     return parked
@@ -97,16 +131,34 @@ async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
         raise NotParkedError(
             f"no message is parked at DLQ sequence {sequence} ('pathways dlq list' shows them)"
         ) from None
-    return ParkedMessage.of(sequence, message.headers, message.data or b"")
+    parked = ParkedMessage.of(sequence, message.subject, message.headers, message.data or b"")
+    resolutions = await read_resolutions(js)
+    return replace(parked, resolutions=tuple(resolutions.get((parked.consumer, sequence), ())))
 
 
-async def replay(js: JetStreamContext, sequence: int) -> int:
+async def discard(js: JetStreamContext, sequence: int, *, reason: str, by: str) -> Resolution:
+    """Record that an operator decided the parked message is not to be applied, and why. The
+    entry stays on the DLQ (``dlq list --all`` and ``dlq show`` still show it, with the reason)."""
+    parked = await get_parked(js, sequence)
+    if parked.resolved:
+        raise AlreadyResolvedError(f"DLQ #{sequence} is resolved already: {parked.resolutions[-1].describe()}")
+    discarded = Resolution(
+        dlq_sequence=sequence, consumer=parked.consumer, kind=ResolutionKind.DISCARDED, by=by, reason=reason
+    )
+    await record(js, discarded)
+    return discarded
+
+
+async def replay(js: JetStreamContext, sequence: int, *, by: str = "") -> int:
     """Send a parked message back to the consumer that parked it (and only to it).
 
     What is sent is the message as its stream holds it, body and headers, never the parked copy:
     every service may park, so a DLQ entry only chooses which stored message goes back to which
     consumer. Other consumers of the original stream never see it again. Its event id is
     unchanged, so a consumer that did process it after all skips it.
+
+    The entry is resolved only once the consumer has taken the replay: it then records it applied,
+    or parks it again as a new entry that supersedes this one.
     """
     parked = await get_parked(js, sequence)
     original = await _stored_original(js, parked)
@@ -117,6 +169,7 @@ async def replay(js: JetStreamContext, sequence: int) -> int:
         DLQ_ORIGINAL_STREAM: parked.original_stream,
         DLQ_ORIGINAL_SEQUENCE: str(parked.original_sequence),
         REPLAY_OF: str(sequence),
+        **({REPLAYED_BY: by} if by else {}),
         "Nats-Msg-Id": f"replay:{sequence}:{datetime.now(UTC).timestamp()}",
     }
     body = original.data or b""

@@ -6,7 +6,8 @@ owning service parse, every event a second time (a third of all deliveries under
 Instead the guard asks the server every few seconds which subjects hold messages (stream info
 with a subject filter: one request, answered from the stream's subject index), and reads only an
 unknown subject, through a durable consumer of its own filtered on it. Parked messages an operator
-replays to the guard come back on its replay consumer; one still unknown is parked again.
+replays to the guard come back on its replay consumer; one still unknown is parked again, its new
+entry superseding the old one, and one a contract now knows is recorded as taken back (applied).
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import BY_SUBJECT, REPLAY_STREAM, UnknownSubjectError
-from pathways_infra.consumer import MessageRejectedError, original_subject, park, replay_consumer_name
+from pathways_infra.consumer import (
+    MessageRejectedError,
+    original_subject,
+    park,
+    replay_consumer_name,
+    resolve_applied,
+)
 from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
@@ -71,6 +78,7 @@ class StreamGuard:
                 await park(self._js(), self.name, msg, MessageRejectedError(str(UnknownSubjectError(subject))))
                 self.parked += 1
             else:
+                await resolve_applied(self._js(), self.name, [msg])
                 log.warning(
                     "guard %s: replayed message on %s, a subject a contract now knows; the guard has nothing "
                     "to do with it (its consumers read the stream from where they are)", self.name, subject,

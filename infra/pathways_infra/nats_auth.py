@@ -3,16 +3,15 @@
 The streams are a copy of the event stores that other services act on, so a message in a
 service's stream must come from that service. NATS therefore runs with a user per service whose
 publish permissions cover its own subjects (``<service>.v1.>``), the dead-letter stream it parks
-on, the JetStream calls a service makes (stream info, reading a stream's messages), its own
-stream's consumers, and on other streams only the durable consumers it owns —
-never another service's subjects or consumers, the replay stream, or purging, deleting or
-reconfiguring a stream. The streams live in an account of their own with the operator; each other
-user has its own account, importing from it exactly what it may publish (see ``accounts_block``).
-An integrator reads ``OUTCOMES`` through a consumer named as itself and publishes nothing into any
-stream. The ``operator`` user may do anything:
-the operator commands (``pathways dlq``, ``streams``, ``read-models``, ``status``) and the tests
-use it. Nobody connects without a user. Passwords are made once per data folder and kept there
-(mode 0600).
+on, the resolutions of what its own consumers parked, the JetStream calls a service makes (stream
+info, reading a stream's messages), its own stream's consumers, and on other streams only the
+durable consumers it owns — never another service's subjects or consumers, the replay stream, or
+purging, deleting or reconfiguring a stream. The streams live in an account of their own with the
+operator; each other user has its own account, importing from it exactly what it may publish (see
+``accounts_block``). An integrator reads ``OUTCOMES`` through a consumer named as itself and
+publishes nothing into any stream. The ``operator`` user may do anything: the operator commands
+(``pathways dlq``, ``streams``, ``read-models``, ``status``) and the tests use it. Nobody connects
+without a user. Passwords are made once per data folder and kept there (mode 0600).
 """
 
 from __future__ import annotations
@@ -28,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from pathways_contracts.registry import STREAMS
+from pathways_contracts.registry import REPLAY_STREAM, STREAMS
+from pathways_infra.resolutions import RESOLUTION_SUBJECT
 
 if TYPE_CHECKING:
     from pathways_infra.settings import ServiceName
@@ -129,7 +129,13 @@ class NatsUsers:
         if user == OPERATOR:
             return None
         if user in SERVICE_USERS:
-            return [*STREAMS[user].subjects, "dlq.>", *_SERVICE_JETSTREAM_CALLS, *self._consumer_calls(user)]
+            return [
+                *STREAMS[user].subjects,
+                "dlq.>",
+                *self._resolutions(user),
+                *_SERVICE_JETSTREAM_CALLS,
+                *self._consumer_calls(user),
+            ]
         if user in self.integrators:
             return [
                 "$JS.API.INFO",
@@ -137,6 +143,12 @@ class NatsUsers:
                 *consumer_calls(INTEGRATOR_STREAM, user),
             ]
         raise ValueError(f"no NATS user {user!r} (users: {', '.join(self.names)})")
+
+    def _resolutions(self, service: str) -> list[str]:
+        """Its consumers record that a replay of what they parked was applied, or parked again;
+        never for another service's consumers, nor a discard (the operator's)."""
+        names = sorted({name for stream, name in self.consumers.get(service, ()) if stream != REPLAY_STREAM})
+        return [f"{RESOLUTION_SUBJECT}.{name}.*" for name in names]
 
     def _consumer_calls(self, service: str) -> list[str]:
         own = STREAMS[service].name

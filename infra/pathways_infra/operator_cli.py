@@ -1,9 +1,10 @@
-"""Operator commands: parked (dead-letter) messages — list, show, replay; streams — check, republish."""
+"""Operator commands: parked (dead-letter) messages — list, show, replay, discard; streams — check, republish."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from nats.js import JetStreamContext
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 if TYPE_CHECKING:
+    from pathways_infra.dlq import ParkedMessage
     from pathways_infra.republish import Republished
 
 ProgressReport = Callable[[str, int, int], None]
@@ -55,6 +57,41 @@ exit status: 0 every stream is an exact copy (events not yet relayed are fine),
 """
 
 
+_DLQ_DESCRIPTION = """\
+A consumer that cannot apply a message after PATHWAYS_CONSUMER_MAX_DELIVERIES tries (at once for
+one no retry can fix) parks it on the DLQ stream with its error and origin, and goes on. The DLQ
+is history and is never changed: how each entry was resolved is recorded on the DLQ_RESOLUTIONS
+stream. An entry is resolved when the consumer that parked it has applied its replay, when that
+replay failed again and was parked as a new entry (which stands for it from then on), or when an
+operator discarded it with a reason. 'pathways status' counts unresolved entries only.
+
+NATS: PATHWAYS_NATS_URL (the operator's user), else the embedded server running under PATHWAYS_DATA_DIR.
+"""
+
+_DLQ_EPILOG = """\
+exit status: 0 done, 1 refused (no such entry, nothing to send back, resolved already),
+             2 it could not run (no NATS to talk to)
+"""
+
+_LIST_DESCRIPTION = """\
+One line per parked message: its DLQ sequence (what 'show', 'replay' and 'discard' take), when it
+was parked, the consumer that parked it, the event's own stream, sequence and subject, and the
+error. Only unresolved messages, unless --all, which adds how each was resolved.
+"""
+
+_REPLAY_DESCRIPTION = """\
+Send each parked message back to the consumer that parked it, and to no other: the message as its
+stream holds it, never the parked copy. The consumer takes it asynchronously: once it has applied
+it, the entry is resolved (applied); if it fails again, it is parked as a new entry that supersedes
+this one. Until then the entry stays listed.
+"""
+
+_DISCARD_DESCRIPTION = """\
+Record that a parked message is not to be applied, with the reason and who decided. It is no
+longer counted as parked, and stays on the DLQ: 'dlq list --all' and 'dlq show' still show it,
+with the reason. To apply it after all, replay it.
+"""
+
 _REPUBLISH_DESCRIPTION = """\
 Republish, from the service's event store (the source of truth), exactly the public events that
 'pathways streams check' reports missing from its stream: events the relay published that the
@@ -78,17 +115,7 @@ exit status: 0 the stream now holds every event the relay published,
 
 
 def add_commands(commands: Any) -> None:
-    dlq = commands.add_parser("dlq", help="list, inspect and replay messages parked on the DLQ stream")
-    verbs = dlq.add_subparsers(title="dlq commands", metavar="VERB")
-    listing = verbs.add_parser("list", help="list parked messages (one line each)")
-    listing.add_argument("--consumer", help="only those parked by this consumer, e.g. training-from-enrollment")
-    listing.set_defaults(run=_list)
-    show = verbs.add_parser("show", help="show one parked message: headers, error and body")
-    show.add_argument("sequence", type=int, help="its sequence in the DLQ stream (first column of 'list')")
-    show.set_defaults(run=_show)
-    replay = verbs.add_parser("replay", help="send a parked message back to the consumer that parked it")
-    replay.add_argument("sequence", type=int, nargs="+", help="sequences in the DLQ stream")
-    replay.set_defaults(run=_replay)
+    _add_dlq_commands(commands)
 
     streams = commands.add_parser("streams", help="check the streams against the event stores")
     stream_verbs = streams.add_subparsers(title="streams commands", metavar="VERB")
@@ -112,7 +139,7 @@ def add_commands(commands: Any) -> None:
     ensure = stream_verbs.add_parser(
         "ensure",
         help="make the streams that are missing and check the others (services may not make them)",
-        description="Make each missing stream (ENROLLMENT, TRAINING, OUTCOMES, DLQ, REPLAY) with "
+        description="Make each missing stream (ENROLLMENT, TRAINING, OUTCOMES, DLQ, REPLAY, DLQ_RESOLUTIONS) with "
         "PATHWAYS_STREAM_REPLICAS replicas, and check that the existing ones store their own subjects "
         "and nothing copied from elsewhere. `pathways up` does this before starting the services; a "
         "deployment runs it once as the operator before them. Exits 1 when a stream is misconfigured.",
@@ -141,6 +168,49 @@ def add_commands(commands: Any) -> None:
 
     read_models_cli.add_commands(commands)
     status_cli.add_command(commands)
+
+
+def _add_dlq_commands(commands: Any) -> None:
+    dlq = commands.add_parser(
+        "dlq",
+        help="list, inspect, replay and discard messages parked on the DLQ stream",
+        description=_DLQ_DESCRIPTION,
+        epilog=_DLQ_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = dlq.add_subparsers(title="dlq commands", metavar="VERB")
+
+    def verb(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = verbs.add_parser(
+            name, help=help_text, description=description, epilog=_DLQ_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
+        return parser
+
+    listing = verb("list", "list unresolved parked messages (one line each)", _LIST_DESCRIPTION)
+    listing.add_argument("--consumer", help="only those parked by this consumer, e.g. training-from-enrollment")
+    listing.add_argument("--all", action="store_true", help="resolved ones too, with how each was resolved")
+    listing.set_defaults(run=_list)
+    show_description = "Show one parked message as JSON: headers (error, origin), body, and how it was resolved."
+    show = verb("show", "show one parked message: headers, error, body and resolutions", show_description)
+    show.add_argument("sequence", type=int, help="its sequence in the DLQ stream (first column of 'list')")
+    show.set_defaults(run=_show)
+    replay = verb("replay", "send parked messages back to the consumer that parked them", _REPLAY_DESCRIPTION)
+    replay.add_argument("sequence", type=int, nargs="+", help="sequences in the DLQ stream")
+    replay.add_argument("--by", default=_operator(), help="who sends it back, for the record (default: %(default)s)")
+    replay.set_defaults(run=_replay)
+    discard = verb("discard", "resolve parked messages without applying them, saying why", _DISCARD_DESCRIPTION)
+    discard.add_argument("sequence", type=int, nargs="+", help="sequences in the DLQ stream")
+    discard.add_argument("--reason", required=True, help="why it is not to be applied (kept with it)")
+    discard.add_argument("--by", default=_operator(), help="who decided, for the record (default: %(default)s)")
+    discard.set_defaults(run=_discard)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment, and no passwd entry
+        return "unknown"
 
 
 def _nats_url() -> str:
@@ -208,31 +278,61 @@ def _with_nats(action: Callable[[NatsClient], Awaitable[T]]) -> T:
 def _list(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import list_parked
 
-    parked = with_jetstream(lambda js: list_parked(js, consumer=args.consumer))
+    parked = _on_the_dlq(lambda js: list_parked(js, consumer=args.consumer, include_resolved=args.all))
+    if parked is None:
+        return 2
     if not parked:
-        print("no parked messages")
+        print("no parked messages" if args.all else "no unresolved parked messages ('--all' shows resolved ones too)")
         return 0
-    print(f"{'SEQ':>6}  {'PARKED AT':<32}  {'CONSUMER':<28}  {'ORIGIN':<40}  ERROR")
-    for p in parked:
-        origin = f"{p.original_stream}#{p.original_sequence} {p.original_subject}"
-        print(f"{p.sequence:>6}  {p.parked_at:<32}  {p.consumer:<28}  {origin:<40}  {p.error}")
+    print(_table(parked, with_resolution=args.all))
     return 0
+
+
+def _table(parked: list[ParkedMessage], *, with_resolution: bool) -> str:
+    header = ["SEQ", "PARKED AT", "CONSUMER", "ORIGIN", *(["RESOLUTION"] if with_resolution else []), "ERROR"]
+    rows = [header] + [
+        [
+            str(p.sequence),
+            p.parked_at,
+            p.consumer,
+            f"{p.original_stream}#{p.original_sequence} {p.original_subject}",
+            *([p.resolutions[-1].describe() if p.resolved else "unresolved"] if with_resolution else []),
+            p.error,
+        ]
+        for p in parked
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+    return "\n".join(_line(row, widths) for row in rows)
+
+
+def _line(row: list[str], widths: list[int]) -> str:
+    """Columns as wide as their widest cell; the last (the error) as long as it is."""
+    padded = [row[0].rjust(widths[0]), *(cell.ljust(width) for cell, width in zip(row[1:-1], widths[1:], strict=True))]
+    return "  ".join([*padded, row[-1]]).rstrip()
 
 
 def _show(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import NotParkedError, get_parked
 
     try:
-        parked = with_jetstream(lambda js: get_parked(js, args.sequence))
+        parked = _on_the_dlq(lambda js: get_parked(js, args.sequence))
     except NotParkedError as error:
-        raise SystemExit(str(error)) from None
+        print(error, file=sys.stderr)
+        return 1
+    if parked is None:
+        return 2
     try:
         body: Any = json.loads(parked.body)
     except ValueError:
         body = parked.body.decode(errors="replace")
-    print(
-        json.dumps({"sequence": parked.sequence, "headers": parked.headers, "body": body}, indent=2, ensure_ascii=False)
-    )
+    shown = {
+        "sequence": parked.sequence,
+        "resolved": parked.resolved,
+        "resolutions": [r.as_dict() for r in parked.resolutions],
+        "headers": parked.headers,
+        "body": body,
+    }
+    print(json.dumps(shown, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -240,15 +340,49 @@ def _replay(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import NotParkedError, NotReplayableError, replay
 
     async def replay_all(js: JetStreamContext) -> list[tuple[int, int]]:
-        return [(sequence, await replay(js, sequence)) for sequence in args.sequence]
+        return [(sequence, await replay(js, sequence, by=args.by)) for sequence in args.sequence]
 
     try:
-        replayed = with_jetstream(replay_all)
+        replayed = _on_the_dlq(replay_all)
     except (NotParkedError, NotReplayableError) as error:
-        raise SystemExit(str(error)) from None
+        print(error, file=sys.stderr)
+        return 1
+    if replayed is None:
+        return 2
     for sequence, replay_sequence in replayed:
-        print(f"DLQ #{sequence} sent back to its consumer (REPLAY #{replay_sequence})")
+        print(
+            f"DLQ #{sequence} sent back to its consumer (REPLAY #{replay_sequence}); "
+            "it is resolved once the consumer has applied it"
+        )
     return 0
+
+
+def _discard(args: argparse.Namespace) -> int:
+    from pathways_infra.dlq import AlreadyResolvedError, NotParkedError, discard
+    from pathways_infra.resolutions import Resolution
+
+    async def discard_all(js: JetStreamContext) -> list[Resolution]:
+        return [await discard(js, sequence, reason=args.reason, by=args.by) for sequence in args.sequence]
+
+    try:
+        discarded = _on_the_dlq(discard_all)
+    except (NotParkedError, AlreadyResolvedError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    if discarded is None:
+        return 2
+    for resolution in discarded:
+        print(f"DLQ #{resolution.dlq_sequence} {resolution.describe()}")
+    return 0
+
+
+def _on_the_dlq(action: Callable[[JetStreamContext], Awaitable[T]]) -> T | None:
+    """``action``'s result; None, after one line on stderr, when NATS cannot be reached or fails it."""
+    try:
+        return unless_unreachable(lambda: with_jetstream(action))
+    except (OSError, TimeoutError, nats.errors.Error) as error:
+        print(f"could not run: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
 
 
 def _check(args: argparse.Namespace) -> int:

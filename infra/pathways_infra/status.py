@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
+from pathways_infra.resolutions import resolved_counts
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -55,7 +56,7 @@ class ServiceHealth:
 class SystemStatus:
     streams: Mapping[str, int]  # messages held by each service's stream
     consumers: Sequence[ConsumerLag]
-    parked: Mapping[str, int]  # messages on the DLQ, by the consumer that parked them
+    parked: Mapping[str, int]  # unresolved messages on the DLQ, by the consumer that parked them
     services: Sequence[ServiceHealth] = field(default_factory=tuple)
 
     @property
@@ -101,6 +102,7 @@ async def read_status(js: JetStreamContext, services: Mapping[ServiceName, str])
 
 
 async def _parked(js: JetStreamContext) -> dict[str, int]:
+    """Unresolved DLQ entries by consumer: those it parked, less those a resolution names."""
     try:
         info = await js.stream_info(DLQ_STREAM, subjects_filter="dlq.>")
     except NotFoundError:  # nothing was ever parked
@@ -108,7 +110,8 @@ async def _parked(js: JetStreamContext) -> dict[str, int]:
     by_consumer: Counter[str] = Counter()
     for subject, count in (info.state.subjects or {}).items():
         by_consumer[subject.split(".")[1]] += count
-    return dict(sorted(by_consumer.items()))
+    by_consumer.subtract(await resolved_counts(js))
+    return {consumer: count for consumer, count in sorted(by_consumer.items()) if count > 0}
 
 
 async def _health(service: ServiceName, url: str) -> ServiceHealth:

@@ -18,7 +18,8 @@ from pathways_infra.status import SystemStatus, read_status, render, service_url
 _DESCRIPTION = """\
 The whole system at a glance: how many messages each service's stream holds; how far behind each
 durable consumer is (messages not yet delivered, and delivered but not yet acknowledged); what is
-parked on the DLQ, by the consumer that parked it; and each service's /health (up, its relay
+parked on the DLQ and not resolved yet (applied after a replay, parked again, or discarded: see
+'pathways dlq --help'), by the consumer that parked it; and each service's /health (up, its relay
 caught up, whether this replica runs the consumers). It reads counts only: cheap, and safe while
 the system runs.
 
@@ -30,7 +31,7 @@ PATHWAYS_HTTP_HOST and their PATHWAYS_<SERVICE>_PORT.
 """
 
 _EPILOG = """\
-exit status: 0 healthy: caught up, nothing parked, every service up
+exit status: 0 healthy: caught up, nothing parked unresolved, every service up
                (with --wait: caught up in time, whatever else),
              1 not healthy (with --wait: not caught up in time),
              2 it could not run (no NATS to talk to)

@@ -1,4 +1,4 @@
-"""JetStream streams: one per service (full history), plus the dead-letter and replay streams."""
+"""JetStream streams: one per service (full history), plus the dead-letter, replay and resolution streams."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
-from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
+from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, RESOLUTIONS_STREAM, STREAMS
+from pathways_infra.resolutions import RESOLUTION_SUBJECT
 from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,13 @@ def stream_configs(replicas: int) -> list[StreamConfig]:
     ]
     configs.append(config(DLQ_STREAM, ["dlq.>"], "Messages a consumer could not process, parked for operators"))
     configs.append(config(REPLAY_STREAM, ["replay.>"], "Parked messages an operator sent back to one consumer"))
+    configs.append(
+        config(
+            RESOLUTIONS_STREAM,
+            [f"{RESOLUTION_SUBJECT}.>"],
+            "How parked messages were resolved: applied after a replay, parked again, or discarded",
+        )
+    )
     return configs
 
 

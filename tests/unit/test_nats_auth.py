@@ -66,6 +66,13 @@ def test_on_another_services_stream_a_service_may_use_only_the_consumers_it_owns
     assert not [s for s in training if "outcomes-from-enrollment" in s or s in ("$JS.API.CONSUMER.>", "$JS.ACK.>")]
 
 
+def test_a_service_may_resolve_only_what_its_own_consumers_parked() -> None:
+    training = _publish("training")
+    resolutions = [subject for subject in training if subject.startswith("dlq-resolution.")]
+    assert resolutions == ["dlq-resolution.training-from-enrollment.*"]  # not its replay consumer: it parks nothing
+    assert not [subject for subject in _publish("acme") if subject.startswith("dlq")]
+
+
 def test_a_service_may_use_any_consumer_of_its_own_stream() -> None:
     enrollment = _publish("enrollment")
     assert "$JS.API.CONSUMER.MSG.NEXT.ENROLLMENT.*" in enrollment  # its guard names one per unknown subject
