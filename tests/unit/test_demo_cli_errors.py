@@ -115,7 +115,12 @@ def test_ctrl_c_while_loading_ends_with_one_line_and_status_130(
     services: type[FakeServices], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services, "on_post", staticmethod(lambda: os.kill(os.getpid(), signal.SIGINT)))
-    assert main(SMALL) == 130
+    # Ctrl-C as a terminal delivers it: to Python's own handler (an earlier test may have left another).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main(SMALL) == 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     err = capsys.readouterr().err
     assert "demo interrupted; run it again with the same options to continue where it stopped" in err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
