@@ -10,6 +10,7 @@ import nats
 from pathways_enrollment.vault import PersonalData
 from pathways_infra.database import DatabaseAddress
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from pathways_infra.thai_time import thai_today
 from tests.support.journeys import BASELINE, CONSENT, Enrolled, complete_training, created, enroll, open_project
 from tests.support.leaks import found, pg_dump, raw_contents, secrets_of, stream_contents
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
@@ -132,3 +133,71 @@ async def test_a_second_registration_with_the_same_national_id_is_flagged_and_re
     assert merged.status_code == 201, merged.text
     assert after_merge.status_code == 409 and after_merge.json()["rule"] == "merged-participant-cannot-enroll"
     assert original["status"] == "REGISTERED"
+
+
+async def test_erasing_a_participant_erases_the_registrations_merged_into_it(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        first = await _register(system, ARUNEE)
+        second = await _register(system, ARUNEE.model_copy(update={"phone": "+66 84 555 0100"}))
+        created(await enrollment.post(f"/participants/{second}/duplicate-resolution", json={"resolution": "MERGED"}))
+        noted = (await enrollment.get(f"/participants/{first}")).json()
+
+        erased = await enrollment.post(f"/participants/{first}/erasure", json={})  # erased_on: today
+        first_after, second_after = [(await enrollment.get(f"/participants/{p}")).json() for p in (first, second)]
+        data_after = [(await enrollment.get(f"/participants/{p}/personal-data")).status_code for p in (first, second)]
+        stored = (await raw_contents(system.runtime("enrollment").pool))[0]
+
+    assert noted["merged_registrations"] == [second] and noted["potential_duplicates"] == []
+    assert erased.status_code == 201, erased.text
+    answer = erased.json()
+    assert answer["also_erased"] == [second] and answer["unresolved_potential_duplicates"] == []
+    assert len(answer["event_ids"]) == 2, "an erasure recorded for each"
+    assert first_after["status"] == "ERASED" and first_after["erased_on"] == thai_today().isoformat()
+    assert second_after["status"] == "ERASED" and second_after["merged_into"] == first
+    assert data_after == [410, 410]
+    assert found(stored, secrets_of(ARUNEE)) == [], "personal data left in the enrollment tables"
+
+
+async def test_nothing_is_merged_into_an_erased_participant_and_its_unresolved_duplicates_are_named(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        first = await _register(system, ARUNEE)
+        second = await _register(system, ARUNEE)
+
+        erased = await enrollment.post(f"/participants/{first}/erasure", json={"erased_on": "2026-02-01"})
+        first_after = (await enrollment.get(f"/participants/{first}")).json()
+        merge = await enrollment.post(f"/participants/{second}/duplicate-resolution", json={"resolution": "MERGED"})
+        still_readable = await enrollment.get(f"/participants/{second}/personal-data")
+        on_worklist = await _on_the_worklist(system, second, True)
+        created(await enrollment.post(f"/participants/{second}/erasure", json={"erased_on": "2026-02-02"}))
+        off_worklist = await _on_the_worklist(system, second, False)
+        settled = (await enrollment.get(f"/participants/{first}")).json()
+        second_data = await enrollment.get(f"/participants/{second}/personal-data")
+        resolve_erased = await enrollment.post(
+            f"/participants/{second}/duplicate-resolution", json={"resolution": "NOT_A_DUPLICATE"}
+        )
+        third = await _register(system, ARUNEE)  # after both erasures: nobody holds the national ID any more
+        third_record = (await enrollment.get(f"/participants/{third}")).json()
+
+    assert erased.status_code == 201, erased.text
+    assert erased.json()["unresolved_potential_duplicates"] == [second] and erased.json()["also_erased"] == []
+    assert first_after["status"] == "ERASED" and first_after["potential_duplicates"] == [second]
+    assert merge.status_code == 409 and merge.json()["rule"] == "merge-target-erased", merge.text
+    assert still_readable.status_code == 200, "a registration only flagged is not erased without a person's decision"
+    assert on_worklist and off_worklist, "an erased flagged registration leaves the potential-duplicates worklist"
+    assert settled["potential_duplicates"] == [], "the duplicate's erasure settled the flag"
+    assert second_data.status_code == 410
+    assert resolve_erased.status_code == 409 and resolve_erased.json()["rule"] == "participant-erased"
+    assert third_record["status"] == "REGISTERED" and third_record["duplicate_of"] is None
+
+
+async def _on_the_worklist(system: RunningSystem, participant_id: str, expected: bool) -> bool:
+    async def listed() -> bool | None:
+        worklist = (await system.client("enrollment").get("/participants/potential-duplicates")).json()
+        found = any(item["participant_id"] == participant_id for item in worklist)
+        return True if found == expected else None
+
+    return await eventually(listed, what=f"the worklist to {'' if expected else 'no longer '}list {participant_id}")

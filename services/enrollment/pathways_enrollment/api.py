@@ -17,7 +17,7 @@ from pydantic import AfterValidator
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
-from pathways_enrollment.application import EnrollmentApplication
+from pathways_enrollment.application import EnrollmentApplication, ParticipantErasure
 from pathways_enrollment.domain.enrollment import evolve_enrollment
 from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
 from pathways_enrollment.domain.participant import evolve_participant
@@ -285,9 +285,18 @@ async def resolve_duplicate(
     return await once(lambda claim: app.resolve_duplicate(participant_id, command, context, claim))
 
 
-@router.post("/participants/{participant_id}/erasure", tags=["participants"], **Accepted)
+@router.post(
+    "/participants/{participant_id}/erasure",
+    tags=["participants"],
+    **{**Accepted, "response_model": ParticipantErasure},
+)
 async def erase_participant(participant_id: UUID, command: c.Erase, app: App, context: Context, once: Once) -> Any:
-    """Erase the participant's personal data (PDPA): the key is destroyed; the pseudonymous journey stays."""
+    """Erase the participant's personal data (PDPA): the key is destroyed; the pseudonymous journey stays.
+
+    Registrations merged into the participant are erased with it (`also_erased`). Registrations flagged as
+    potential duplicates of it and never resolved are named (`unresolved_potential_duplicates`), not erased:
+    erase each that is the same person, resolve the others `NOT_A_DUPLICATE` (none can be merged into an
+    erased participant). `erased_on` defaults to today."""
     return await once(lambda claim: app.erase_participant(participant_id, command, context, claim))
 
 

@@ -6,12 +6,14 @@ rows and its idempotency record commit in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
 import asyncpg
+from pydantic import Field
 
 from pathways_contracts.reference import province_by_iso, region_of
 from pathways_enrollment import commands as c
@@ -20,6 +22,7 @@ from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
 from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
 from pathways_enrollment.personal_data import PersonalDataInCommands
+from pathways_enrollment.projections import potential_duplicates
 from pathways_enrollment.vault import Vault, VaultKeys
 from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
 from pathways_infra.decisions import decide
@@ -43,6 +46,27 @@ def on(context: CommandContext, day: date | datetime) -> CommandContext:
 
 def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
     return BaselineProfile(**baseline.model_dump())
+
+
+def besides(context: CommandContext) -> CommandContext:
+    """The context for another aggregate a command also changes: the caller's If-Match is not about it."""
+    return replace(context, expected_version=None)
+
+
+class ParticipantErasure(CommandAccepted):
+    """The erased participant's new version; ``event_ids`` are every erasure and note recorded."""
+
+    also_erased: list[UUID] = Field(
+        default_factory=list, description="Registrations merged into this participant, erased with it."
+    )
+    unresolved_potential_duplicates: list[UUID] = Field(
+        default_factory=list,
+        description=(
+            "Registrations flagged as potential duplicates of this participant and never resolved: not erased, "
+            "since the national ID matching does not prove they are the same person. Erase each that is, and "
+            "resolve the others NOT_A_DUPLICATE."
+        ),
+    )
 
 
 class EnrollmentApplication:
@@ -290,6 +314,9 @@ class EnrollmentApplication:
         def job(session: Session) -> CommandAccepted:
             participant_id = command.participant_id
             state, _ = session.load(participant.evolve_participant, participant_id)
+            flagged_against = participant.flagged_against(
+                None if holder is None else session.load(participant.evolve_participant, holder)[0]
+            )
             # The national ID's hash and the date of birth (or birth year) stay out of the events: erasure
             # could not remove them from there. An age band is kept instead, for equity breakdowns.
             events: list[Any] = participant.register_participant(
@@ -297,13 +324,21 @@ class EnrollmentApplication:
                 participant_id=participant_id,
                 sex=command.sex,
                 age_band=command.age_band_on(command.registered_on or session.today),
-                existing_participant_id=holder,
+                existing_participant_id=flagged_against,
             )
             if command.consent is not None:
                 registered = participant.evolve_participant(None, events[0])
                 events += participant.grant_consent(registered, **command.consent.model_dump())
-            self._vault.store_new(session, participant_id, data, index_national_id=holder is None)
-            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, when))
+            self._vault.store_new(session, participant_id, data, index_national_id=flagged_against is None)
+            appended = session.append(participant.evolve_participant, participant_id, events, when)
+            if flagged_against is not None:
+                session.decide(
+                    participant.evolve_participant,
+                    flagged_against,
+                    lambda other: participant.note_potential_duplicate(other, duplicate_id=participant_id),
+                    besides(when),
+                )
+            return CommandAccepted.of(appended)
 
         return await self._run(job, claim)
 
@@ -337,29 +372,91 @@ class EnrollmentApplication:
     async def resolve_duplicate(
         self, participant_id: UUID, command: c.ResolveDuplicate, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
+        """Settle the flag on the newcomer, and note it on the participant it was flagged against."""
+
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(participant.evolve_participant, participant_id)
             other_id = None if state is None else state.duplicate_of
             other = None if other_id is None else session.load(participant.evolve_participant, other_id)[0]
             events = participant.resolve_duplicate(state, resolution=command.resolution, other=other)
-            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, context))
+            appended = session.append(participant.evolve_participant, participant_id, events, context)
+            if other is not None:
+                outcome = participant.DuplicateOutcome(command.resolution.value)
+                session.decide(
+                    participant.evolve_participant,
+                    other.id,
+                    lambda found: participant.note_duplicate_settled(
+                        found, duplicate_id=participant_id, outcome=outcome
+                    ),
+                    besides(context),
+                )
+            return CommandAccepted.of(appended)
 
         return await self._run(job, claim)
 
     async def erase_participant(
         self, participant_id: UUID, command: c.Erase, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
-        """Destroy the participant's key and personal data and record the erasure, in one transaction."""
+    ) -> ParticipantErasure:
+        """Destroy the participant's key and personal data and record the erasure, in one transaction; the same
+        for every registration merged into it. Unresolved potential duplicates of it are named, not erased.
 
-        def job(session: Session) -> CommandAccepted:
+        The participant's own history knows its duplicates. Those flagged before it kept track of them are
+        found in the potential-duplicates read model (read before the command runs; what was flagged since
+        is in the history), and each is judged by its own history, never by the read model.
+        """
+        flagged_before = await potential_duplicates.flagged_against(self._pool, participant_id)
+        when = context if command.erased_on is None else on(context, command.erased_on)
+
+        def job(session: Session) -> ParticipantErasure:
             state, _ = session.load(participant.evolve_participant, participant_id)
-            events = participant.erase_participant(state, erased_on=command.erased_on)
+            erased_on = command.erased_on or session.today
+            events = participant.erase_participant(state, erased_on=erased_on)
+            assert state is not None  # erase_participant requires it
+            others = self._participants(
+                session, {*flagged_before, *state.potential_duplicates, *state.merged_registrations}
+            )
+            appended = session.append(participant.evolve_participant, participant_id, events, when)
             self._vault.erase(session, participant_id)
-            return CommandAccepted.of(
-                session.append(participant.evolve_participant, participant_id, events, on(context, command.erased_on))
+            event_ids = [*appended.event_ids, *self._settle_own_flag(session, state, besides(when))]
+            also_erased = []
+            for merged in participant.merged_registrations_of(state, others):
+                erasure = participant.erase_merged_registration(merged, survivor=state, erased_on=erased_on)
+                if erasure:
+                    event_ids += session.append(
+                        participant.evolve_participant, merged.id, erasure, besides(when)
+                    ).event_ids
+                    self._vault.erase(session, merged.id)
+                    also_erased.append(merged.id)
+            return ParticipantErasure(
+                id=participant_id,
+                version=appended.version,
+                event_ids=event_ids,
+                also_erased=also_erased,
+                unresolved_potential_duplicates=participant.unresolved_duplicates_of(state, others),
             )
 
-        return await self._run(job, claim)
+        return await self._runner.run(job, idempotent=claim)
+
+    @staticmethod
+    def _participants(session: Session, ids: Iterable[UUID]) -> list[participant.Participant]:
+        loaded = (session.load(participant.evolve_participant, each)[0] for each in sorted(ids))
+        return [found for found in loaded if found is not None]
+
+    @staticmethod
+    def _settle_own_flag(session: Session, erased: participant.Participant, context: CommandContext) -> list[UUID]:
+        """An erased potential duplicate is no longer to resolve: the participant it was flagged against notes it."""
+        flagged_against = participant.flag_settled_by_erasure(erased)
+        if flagged_against is None or session.load(participant.evolve_participant, flagged_against)[0] is None:
+            return []
+        settled = session.decide(
+            participant.evolve_participant,
+            flagged_against,
+            lambda other: participant.note_duplicate_settled(
+                other, duplicate_id=erased.id, outcome=participant.DuplicateOutcome.ERASED
+            ),
+            context,
+        )
+        return settled.event_ids
 
     # --- enrollment cases ----------------------------------------------------------------------
 

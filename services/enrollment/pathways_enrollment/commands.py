@@ -139,7 +139,7 @@ class ResolveDuplicate(Command):
 
 
 class Erase(Command):
-    erased_on: date
+    erased_on: date | None = Field(default=None, description="The day the personal data is erased; default: today.")
 
 
 class Baseline(Command):

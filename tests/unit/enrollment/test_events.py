@@ -102,6 +102,11 @@ SAMPLES: list[object] = [
     ),
     EnrollmentWithdrawn(**case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 9, 1), was_enrolled=True),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1)),
+    participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=uid("u")),
+    participant.PotentialDuplicateNoted(participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT),
+    participant.PotentialDuplicateSettled(
+        participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT, outcome=participant.DuplicateOutcome.ERASED
+    ),
 ]
 ALL_EVENTS = {*unit.EVENTS, *project.EVENTS, *mentor.EVENTS, *participant.EVENTS, *enrollment.EVENTS}
 MAPPER = RecordedEventMapper(transcoder=JSONTranscoder())
@@ -161,8 +166,17 @@ def test_decimals_stay_exact() -> None:
                 screened_on=date(2025, 6, 3),
             ),
         ),
+        (
+            participant.ParticipantErased,
+            {"participant_id": str(PARTICIPANT), "erased_on": "2025-10-01"},
+            participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=None),
+        ),
     ],
-    ids=["participant-registered-with-a-birth-year-no-longer-read", "participant-enrolled-without-sex-or-age-band"],
+    ids=[
+        "participant-registered-with-a-birth-year-no-longer-read",
+        "participant-enrolled-without-sex-or-age-band",
+        "participant-erased-before-merged-registrations-were-erased-with-it",
+    ],
 )
 def test_events_stored_before_the_richer_domain_still_read(
     event_type: type, old_data: dict[str, object], expected: object

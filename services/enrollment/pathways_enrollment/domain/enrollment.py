@@ -228,7 +228,7 @@ def _placed(project: Project, *, unit_id: UUID | None = None, since: date | None
 
 
 def _refuse_merged(participant: Participant) -> None:
-    if participant.status == ParticipantStatus.MERGED:
+    if participant.merged_into is not None:
         raise EnrollmentRuleError(
             f"participant {participant.id} was merged into {participant.merged_into}; enroll that participant",
             rule="merged-participant-cannot-enroll",

@@ -9,6 +9,14 @@ the flag by merging the newcomer into the other, or by declaring them different 
 participant is final: it cannot consent or enroll again (its history stays). So is an erased one; its
 erasure is not dated before a consent it gave, since nothing is collected after an erasure.
 
+The participant a newcomer is flagged against knows it too (``PotentialDuplicateNoted``, then
+``PotentialDuplicateSettled``): its registrations merged into it and those still unresolved are in its
+own state. Erasing it erases the registrations merged into it (the same person's data), each with its
+own ``ParticipantErased``; nothing can be merged into an erased participant. A registration only
+flagged, never resolved, is not erased with it: the national ID matching does not prove it is the same
+person, and an erasure cannot be undone. The erasure names it instead, for a person to erase it too or
+declare it someone else.
+
 Consent (PDPA) is recorded on the participant: see ``consent.py``.
 """
 
@@ -43,11 +51,20 @@ class ParticipantStatus(StrEnum):
     REGISTERED = "REGISTERED"
     POTENTIAL_DUPLICATE = "POTENTIAL_DUPLICATE"
     MERGED = "MERGED"
+    ERASED = "ERASED"
 
 
 class DuplicateResolution(StrEnum):
     MERGED = "MERGED"
     NOT_A_DUPLICATE = "NOT_A_DUPLICATE"
+
+
+class DuplicateOutcome(StrEnum):
+    """How a potential duplicate was settled, as the participant it was flagged against records it."""
+
+    MERGED = "MERGED"
+    NOT_A_DUPLICATE = "NOT_A_DUPLICATE"
+    ERASED = "ERASED"  # the flagged registration was erased before anyone resolved it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,11 +92,31 @@ class ParticipantDuplicateResolved:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PotentialDuplicateNoted:
+    """On the participant a newcomer (``duplicate_id``) was flagged as a potential duplicate of."""
+
+    participant_id: UUID
+    duplicate_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class PotentialDuplicateSettled:
+    """On the participant a potential duplicate was flagged against: how the flag ended."""
+
+    participant_id: UUID
+    duplicate_id: UUID
+    outcome: DuplicateOutcome
+
+
+@dataclass(frozen=True, kw_only=True)
 class ParticipantErased:
-    """The participant's personal data was destroyed (PDPA); the pseudonymous history stays."""
+    """The participant's personal data was destroyed (PDPA); the pseudonymous history stays.
+
+    ``merged_into``: erased because the participant this registration was merged into was erased."""
 
     participant_id: UUID
     erased_on: date
+    merged_into: UUID | None = None
 
 
 EVENTS: tuple[type, ...] = (
@@ -87,6 +124,8 @@ EVENTS: tuple[type, ...] = (
     ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
     ParticipantDuplicateResolved,
+    PotentialDuplicateNoted,
+    PotentialDuplicateSettled,
     ConsentGranted,
     ConsentWithdrawn,
 )
@@ -103,6 +142,12 @@ class Participant:
     merged_into: UUID | None = None
     consents: tuple[Consent, ...] = ()
     erased_on: date | None = None
+    potential_duplicates: tuple[UUID, ...] = ()  # registrations flagged as duplicates of this one, unresolved
+    merged_registrations: tuple[UUID, ...] = ()  # registrations merged into this one
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_on is not None
 
     def consent_for(self, purpose: ConsentPurpose) -> Consent | None:
         return consent_for(self.consents, purpose)
@@ -146,6 +191,28 @@ def register_participant(
     return events
 
 
+def flagged_against(holder: Participant | None) -> UUID | None:
+    """Whom a newcomer with the national ID ``holder`` was registered with is flagged against: nobody if
+    the holder is unknown or erased (an erased participant's national ID is forgotten: a new registration)."""
+    return None if holder is None or holder.erased else holder.id
+
+
+def note_potential_duplicate(state: Participant | None, *, duplicate_id: UUID) -> list[PotentialDuplicateNoted]:
+    """The participant learns a newcomer was flagged as its potential duplicate."""
+    participant = require_existing(state, "the participant a duplicate is flagged against")
+    if duplicate_id in participant.potential_duplicates:
+        return []
+    return [PotentialDuplicateNoted(participant_id=participant.id, duplicate_id=duplicate_id)]
+
+
+def note_duplicate_settled(
+    state: Participant | None, *, duplicate_id: UUID, outcome: DuplicateOutcome
+) -> list[PotentialDuplicateSettled]:
+    """The participant learns how a potential duplicate of it was settled (also one flagged before it noted them)."""
+    participant = require_existing(state, "the participant a duplicate was flagged against")
+    return [PotentialDuplicateSettled(participant_id=participant.id, duplicate_id=duplicate_id, outcome=outcome)]
+
+
 def resolve_duplicate(
     state: Participant | None,
     *,
@@ -154,6 +221,7 @@ def resolve_duplicate(
 ) -> list[ParticipantDuplicateResolved]:
     """Settle a potential duplicate; merging needs ``other`` (the participant it duplicates), not merged itself."""
     participant = require_existing(state, "this participant")
+    refuse_erased(participant, "be resolved as a duplicate")
     if participant.status != ParticipantStatus.POTENTIAL_DUPLICATE or participant.duplicate_of is None:
         raise EnrollmentRuleError(
             f"participant {participant.id} is not flagged as a potential duplicate", rule="no-potential-duplicate"
@@ -166,10 +234,17 @@ def resolve_duplicate(
                 f"not of {survivor.id}",
                 rule="merge-target-mismatch",
             )
-        if survivor.status == ParticipantStatus.MERGED:
+        if survivor.merged_into is not None:
             raise EnrollmentRuleError(
                 f"participant {survivor.id} was itself merged into {survivor.merged_into}; merge into that one",
                 rule="merge-target-merged",
+            )
+        if survivor.erased_on is not None:
+            raise EnrollmentRuleError(
+                f"participant {survivor.id} was erased on {survivor.erased_on}: nothing is merged into an erased "
+                f"participant. If {participant.id} is the same person, erase it too; if not, resolve it "
+                f"{DuplicateResolution.NOT_A_DUPLICATE.value}",
+                rule="merge-target-erased",
             )
     return [
         ParticipantDuplicateResolved(
@@ -194,7 +269,7 @@ def grant_consent(
     valid_until: date | None = None,
 ) -> list[ConsentGranted]:
     participant = require_existing(state, "this participant")
-    if participant.status == ParticipantStatus.MERGED:
+    if participant.merged_into is not None:
         raise EnrollmentRuleError(
             f"participant {participant.id} was merged into {participant.merged_into}; record consent there",
             rule="participant-merged",
@@ -265,9 +340,52 @@ def refuse_erased(participant: Participant, action: str) -> None:
 
 
 def erase_participant(state: Participant | None, *, erased_on: date) -> list[ParticipantErased]:
-    """Record that the participant's personal data is destroyed. Cases and counts stay, pseudonymous."""
+    """Record that the participant's personal data is destroyed. Cases and counts stay, pseudonymous.
+
+    The registrations merged into it are erased with it: see :func:`erase_merged_registration`."""
     participant = require_existing(state, "this participant")
     refuse_erased(participant, "be erased")
+    _refuse_erasing_before_consent(participant, erased_on)
+    return [ParticipantErased(participant_id=participant.id, erased_on=erased_on)]
+
+
+def erase_merged_registration(
+    state: Participant | None, *, survivor: Participant, erased_on: date
+) -> list[ParticipantErased]:
+    """Erase a registration merged into ``survivor`` as ``survivor`` is erased (nothing, if it already was)."""
+    registration = require_existing(state, "the merged registration")
+    if registration.merged_into != survivor.id:
+        raise EnrollmentRuleError(
+            f"participant {registration.id} was not merged into {survivor.id}", rule="merge-target-mismatch"
+        )
+    if registration.erased:
+        return []
+    _refuse_erasing_before_consent(registration, erased_on)
+    return [ParticipantErased(participant_id=registration.id, erased_on=erased_on, merged_into=survivor.id)]
+
+
+def merged_registrations_of(survivor: Participant, registrations: Iterable[Participant]) -> list[Participant]:
+    """Of ``registrations``, those merged into ``survivor``, by id."""
+    return sorted((r for r in registrations if r.merged_into == survivor.id), key=lambda r: r.id)
+
+
+def unresolved_duplicates_of(survivor: Participant, registrations: Iterable[Participant]) -> list[UUID]:
+    """Of ``registrations``, those flagged as potential duplicates of ``survivor`` and not resolved nor erased."""
+    return sorted(
+        r.id
+        for r in registrations
+        if r.status == ParticipantStatus.POTENTIAL_DUPLICATE and r.duplicate_of == survivor.id
+    )
+
+
+def flag_settled_by_erasure(participant: Participant) -> UUID | None:
+    """Whom an unresolved potential duplicate was flagged against: erasing it settles that flag."""
+    if participant.status == ParticipantStatus.POTENTIAL_DUPLICATE:
+        return participant.duplicate_of
+    return None
+
+
+def _refuse_erasing_before_consent(participant: Participant, erased_on: date) -> None:
     last_granted = max((consent.granted_at.date() for consent in participant.consents), default=None)
     refuse_earlier(
         erased_on,
@@ -276,7 +394,6 @@ def erase_participant(state: Participant | None, *, erased_on: date) -> list[Par
         message=f"participant {participant.id} gave consent on {last_granted}; their personal data cannot be erased "
         f"before, on {erased_on}",
     )
-    return [ParticipantErased(participant_id=participant.id, erased_on=erased_on)]
 
 
 def evolve_participant(state: Participant | None, event: object) -> Participant:
@@ -299,5 +416,17 @@ def evolve_participant(state: Participant | None, event: object) -> Participant:
         case ConsentWithdrawn() if state is not None:
             return replace(state, consents=with_withdrawal(state.consents, event))
         case ParticipantErased() if state is not None:
-            return replace(state, erased_on=event.erased_on)
+            return replace(state, status=ParticipantStatus.ERASED, erased_on=event.erased_on)
+        case PotentialDuplicateNoted() if state is not None:
+            return replace(state, potential_duplicates=(*state.potential_duplicates, event.duplicate_id))
+        case PotentialDuplicateSettled() if state is not None:
+            return _settled(state, event)
     raise TypeError(f"a participant does not follow from {type(event).__name__}")
+
+
+def _settled(state: Participant, event: PotentialDuplicateSettled) -> Participant:
+    unresolved = tuple(d for d in state.potential_duplicates if d != event.duplicate_id)
+    merged = state.merged_registrations
+    if event.outcome == DuplicateOutcome.MERGED and event.duplicate_id not in merged:
+        merged = (*merged, event.duplicate_id)
+    return replace(state, potential_duplicates=unresolved, merged_registrations=merged)

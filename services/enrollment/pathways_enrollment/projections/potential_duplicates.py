@@ -2,7 +2,8 @@
 
 Only the two pseudonymous participant ids: the national ID that matched stays in the vault. The
 resolution remembers the stream position of the fact that set it, so a flag replayed after its
-resolution does not put the participant back on the worklist.
+resolution does not put the participant back on the worklist. A flagged registration erased before
+anyone resolved it leaves the worklist (resolution ``ERASED``): there is nothing left to compare.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, Field
 
-from pathways_contracts.enrollment import DuplicateResolvedV1, PotentialDuplicateFlaggedV1
+from pathways_contracts.enrollment import DuplicateResolvedV1, ParticipantErasedV1, PotentialDuplicateFlaggedV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS rm_potential_duplicates (
 );
 CREATE INDEX IF NOT EXISTS rm_potential_duplicates_open ON rm_potential_duplicates (flagged_at, participant_id)
     WHERE resolution IS NULL;
+CREATE INDEX IF NOT EXISTS rm_potential_duplicates_of ON rm_potential_duplicates (duplicate_of);
 """
 
 _UPSERT = """
@@ -63,10 +65,22 @@ async def on_resolved(conn: asyncpg.Connection, inbound: Inbound[DuplicateResolv
     await _upsert(conn, event, inbound.stream_sequence, flagged_at=None, resolution=event.resolution)
 
 
+async def on_erased(conn: asyncpg.Connection, inbound: Inbound[ParticipantErasedV1]) -> None:
+    await conn.execute(
+        "UPDATE rm_potential_duplicates SET resolution = 'ERASED', resolved_at = $2, position = GREATEST(position, $3) "
+        "WHERE participant_id = $1 AND resolution IS NULL",
+        inbound.event.participant_id, inbound.event.occurred_at, inbound.stream_sequence,
+    )  # fmt: skip
+
+
 READ_MODEL = ReadModel(
     name="potential-duplicates",
     ddl=DDL,
-    handlers={PotentialDuplicateFlaggedV1: on_flagged, DuplicateResolvedV1: on_resolved},
+    handlers={
+        PotentialDuplicateFlaggedV1: on_flagged,
+        DuplicateResolvedV1: on_resolved,
+        ParticipantErasedV1: on_erased,
+    },
 )
 
 
@@ -84,3 +98,12 @@ async def list_unresolved(pool: asyncpg.Pool, *, limit: int, offset: int) -> lis
         limit, offset,
     )  # fmt: skip
     return [PotentialDuplicateListed.model_validate(dict(row)) for row in rows]
+
+
+async def flagged_against(pool: asyncpg.Pool, participant_id: UUID) -> list[UUID]:
+    """Every registration ever flagged as a potential duplicate of ``participant_id``, resolved or not."""
+    rows = await pool.fetch(
+        "SELECT participant_id FROM rm_potential_duplicates WHERE duplicate_of = $1 ORDER BY participant_id",
+        participant_id,
+    )
+    return [row["participant_id"] for row in rows]
