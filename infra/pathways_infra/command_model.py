@@ -13,6 +13,13 @@ mistake that would be recorded as a fact; days are taken only as ``YYYY-MM-DD`` 
 as ISO 8601 text with their UTC offset. A moment without one could be Thai time or UTC, seven hours
 apart, and would be published without the offset RFC 3339 (CloudEvents' ``time``) requires; a day
 alone, given for a moment, is the start of that day in Thai time.
+
+A day or moment a command gives says when something happened (it becomes the event's
+``occurred_at``, or is recorded as the day of the fact): it may be in the past, never in the future.
+A day after today in Thailand, or a moment later than now, is refused (a few minutes' grace
+for clocks a little ahead, e.g. a day given just before midnight). Days that are plans or limits
+(a cohort's planned start, a consent's expiry) are marked ``MayBeLater`` and only held to the
+calendar.
 """
 
 from __future__ import annotations
@@ -20,17 +27,30 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from pathways_contracts.decimals import in_plain_notation
-from pathways_infra.thai_time import thai_midnight
+from pathways_infra.thai_time import THAI_TIME, thai_midnight
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+CLOCK_GRACE = timedelta(minutes=5)
+"""How far past this server's clock a moment (or a day's start, Thai time) may be: the caller's may run ahead."""
+
+
+class _MayBeLater:
+    """Marks a day or moment that may be after today: a plan or a limit, not when something happened."""
+
+    def __repr__(self) -> str:
+        return "MayBeLater"
+
+
+MayBeLater = _MayBeLater()
+"""``Annotated[date, MayBeLater]``: a command's day that may lie in the future (it is only held to the calendar)."""
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -58,6 +78,8 @@ class CommandModel(BaseModel):
         name = info.field_name or ""
         if name in _temporal_fields(cls):
             _check_calendar_and_offset(value)
+            if name not in _fields_that_may_be_later(cls):
+                _refuse_later_than_now(value)
         elif name in _decimal_fields(cls):
             return _in_plain_notation(value)
         return value
@@ -74,6 +96,30 @@ def _check_calendar_and_offset(value: Any) -> None:
             )
 
 
+def _refuse_later_than_now(value: Any) -> None:
+    """A day or moment that says when something happened: not after now (a day: its start in Thai time)."""
+    now = datetime.now(THAI_TIME)
+    for given in value if isinstance(value, list | tuple) else [value]:
+        if isinstance(given, datetime) and given > now + CLOCK_GRACE:
+            raise PydanticCustomError(
+                "datetime_in_future",
+                "Input should not be in the future: it says when something happened (now is {now})",
+                {"now": now.isoformat(timespec="seconds")},
+            )
+        if isinstance(given, date) and not isinstance(given, datetime) and thai_midnight(given) > now + CLOCK_GRACE:
+            raise PydanticCustomError(
+                "date_in_future",
+                "Input should not be after today ({today} in Thailand): it says when something happened",
+                {"today": now.date().isoformat()},
+            )
+
+
+def not_later_than_today(value: date | None) -> date | None:
+    """For a day outside a ``CommandModel``'s fields (a date of birth): not after today in Thailand."""
+    _refuse_later_than_now(value)
+    return value
+
+
 def iso_day(value: Any) -> Any:
     """A day only as ``YYYY-MM-DD`` text (or a ``date`` already); pydantic parses it then."""
     _check_written_out(value, date)
@@ -82,6 +128,9 @@ def iso_day(value: Any) -> Any:
 
 IsoDay = Annotated[date, BeforeValidator(iso_day)]
 """A day given as ``YYYY-MM-DD`` only: for query parameters and models that are no ``CommandModel``."""
+
+PastDay = Annotated[date, BeforeValidator(iso_day), AfterValidator(not_later_than_today)]
+"""An ``IsoDay`` not after today in Thailand, e.g. a date of birth given in a command."""
 
 CalendarDay = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY), BeforeValidator(iso_day)]
 """An ``IsoDay`` within the calendar. (The bounds come before the validator: after it, OpenAPI would
@@ -121,6 +170,22 @@ def _temporal_fields(model: type[BaseModel]) -> Mapping[str, type[date]]:
         elif date in types:
             found[name] = date
     return found
+
+
+@functools.cache
+def _fields_that_may_be_later(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, field in model.model_fields.items()
+        if MayBeLater in field.metadata or _marked_later(field.annotation)
+    )
+
+
+def _marked_later(annotation: Any) -> bool:
+    """Whether ``MayBeLater`` annotates the type or one of its parts (``Annotated[date, MayBeLater] | None``)."""
+    if get_origin(annotation) is Annotated:
+        return MayBeLater in get_args(annotation)[1:] or _marked_later(get_args(annotation)[0])
+    return any(_marked_later(argument) for argument in get_args(annotation))
 
 
 @functools.cache

@@ -201,3 +201,45 @@ async def _on_the_worklist(system: RunningSystem, participant_id: str, expected:
         return True if found == expected else None
 
     return await eventually(listed, what=f"the worklist to {'' if expected else 'no longer '}list {participant_id}")
+
+
+async def test_days_of_what_happened_are_not_in_the_future(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        project = await open_project(system)
+        body = {
+            "personal_data": ARUNEE.model_dump(mode="json") | {"date_of_birth": "2030-04-01"},
+            "sex": "F",
+            "consent": {**CONSENT, "granted_at": "2025-05-01T09:00:00+07:00"},
+        }
+        born_later = await enrollment.post("/participants", json=body)
+        consent_later = await enrollment.post(
+            "/participants",
+            json=body
+            | {
+                "personal_data": ARUNEE.model_dump(mode="json"),
+                "consent": {**CONSENT, "granted_at": "2099-05-01T09:00:00+07:00"},
+            },
+        )
+        participant_id = await _register(system, ARUNEE)
+        applied_later = await enrollment.post(
+            "/enrollments", json={"participant_id": participant_id, "project_id": project, "applied_on": "2099-05-02"}
+        )
+        erased_later = await enrollment.post(
+            f"/participants/{participant_id}/erasure", json={"erased_on": "2099-01-01"}
+        )
+        expiring_later = await enrollment.post(
+            f"/participants/{participant_id}/consents",
+            json={**CONSENT, "granted_at": "2025-06-01T09:00:00+07:00", "valid_until": "2099-01-01"},
+        )
+
+    for refused, field in [
+        (born_later, "body.personal_data.date_of_birth"),
+        (consent_later, "body.consent.granted_at"),
+        (applied_later, "body.applied_on"),
+        (erased_later, "body.erased_on"),
+    ]:
+        assert refused.status_code == 422, refused.text
+        assert [f["field"] for f in refused.json()["fields"]] == [field]
+        assert "2030" not in refused.text, "the date of birth is not echoed"
+    assert expiring_later.status_code == 201, "a consent may be valid until a later day"

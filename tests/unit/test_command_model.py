@@ -1,5 +1,6 @@
-"""Command bodies refuse days outside the calendar the read models and follow-up schedules hold, and days
-not written out; they take decimals in plain notation."""
+"""Command bodies refuse days outside the calendar the read models and follow-up schedules hold, days
+not written out, and days or moments of what happened that are in the future; they take decimals in plain
+notation."""
 
 from __future__ import annotations
 
@@ -11,10 +12,21 @@ from typing import Annotated
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
 
-from pathways_infra.command_model import CalendarDay, CommandModel, IsoDay
+from pathways_infra.command_model import CLOCK_GRACE, CalendarDay, CommandModel, IsoDay, MayBeLater, PastDay
+from pathways_infra.thai_time import THAI_TIME, thai_midnight, thai_today
 
 
 class Dated(CommandModel):
+    """Days that may be later than today (plans, limits): only held to the calendar."""
+
+    on: Annotated[date, MayBeLater] | None = None
+    at: Annotated[datetime | None, MayBeLater] = None
+    days: list[Annotated[date, MayBeLater]] = Field(default_factory=list)
+
+
+class Happened(CommandModel):
+    """Days and moments that say when something happened, as most commands' are."""
+
     on: date | None = None
     at: datetime | None = None
     days: list[date] = Field(default_factory=list)
@@ -121,3 +133,54 @@ class Priced(CommandModel):
 def test_decimals_are_taken_in_plain_notation(given: object, written: str) -> None:
     priced = Priced.model_validate({"amount": given, "scores": {"welding": given}})
     assert json.loads(priced.model_dump_json()) == {"amount": written, "scores": {"welding": written}}
+
+
+def _soon() -> str:
+    """The day after tomorrow: tomorrow is taken in the last minutes of today (``CLOCK_GRACE``)."""
+    return (thai_today() + timedelta(days=2)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "error"),
+    [
+        ({"on": "2099-05-02"}, "on", "date_in_future"),
+        ({"on": "__soon__"}, "on", "date_in_future"),
+        ({"days": ["2025-01-01", "2099-01-01"]}, "days", "date_in_future"),
+        ({"at": "2099-05-01T09:00:00+07:00"}, "at", "datetime_in_future"),
+        ({"at": "__soon__"}, "at", "datetime_in_future"),  # a day given for a moment: its start, Thai time
+    ],
+)
+def test_what_happened_is_not_dated_in_the_future(body: dict[str, object], field: str, error: str) -> None:
+    given = {name: _soon() if value == "__soon__" else value for name, value in body.items()}
+    with pytest.raises(ValidationError) as refused:
+        Happened.model_validate(given)
+    [found] = refused.value.errors()
+    assert (found["loc"], found["type"]) == ((field,), error)
+    assert "happened" in found["msg"]
+
+
+def test_what_happened_may_be_today_in_thailand_or_just_now_or_long_ago() -> None:
+    a_little_ahead = datetime.now(UTC) + CLOCK_GRACE / 2  # the caller's clock runs a little ahead
+    taken = Happened.model_validate(
+        {"on": thai_today().isoformat(), "at": a_little_ahead.isoformat(), "days": ["1984-04-01"]}
+    )
+    assert taken.on == thai_today() and taken.at == a_little_ahead
+
+
+def test_a_moment_later_than_the_grace_is_refused() -> None:
+    too_late = datetime.now(THAI_TIME) + CLOCK_GRACE + timedelta(minutes=1)
+    with pytest.raises(ValidationError):
+        Happened.model_validate({"at": too_late.isoformat()})
+
+
+def test_days_marked_as_plans_or_limits_may_be_later_than_today() -> None:
+    assert Dated.model_validate({"on": "2099-05-02"}).on == date(2099, 5, 2)
+
+
+def test_a_past_day_is_not_after_today_in_thailand() -> None:
+    past = TypeAdapter(PastDay)
+    assert past.validate_python(thai_today().isoformat()) == thai_today()
+    with pytest.raises(ValidationError) as refused:
+        past.validate_python("2030-04-01")
+    assert refused.value.errors()[0]["type"] == "date_in_future"
+    assert thai_midnight(thai_today()) <= datetime.now(UTC)

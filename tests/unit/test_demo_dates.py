@@ -4,6 +4,7 @@ domain's own decisions, is accepted from registration to transfer and withdrawal
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import pytest
 
@@ -30,6 +31,7 @@ from pathways_enrollment.domain.participant import (
 from pathways_enrollment.domain.project import Project, evolve_project
 from pathways_enrollment.domain.screening import BaselineProfile, EligibilityCriteria, EmploymentStatus
 from pathways_infra.demo.plan import Fate, JourneyPlan, ProjectPlan, plan_programme
+from pathways_infra.thai_time import thai_today
 from tests.unit.enrollment.facts import active_project, uid
 from tests.unit.enrollment.given import fold
 
@@ -126,3 +128,12 @@ def test_every_journey_of_the_demo_is_accepted_by_the_enrollment_domain(seed: in
     assert any(map(_moves_then_withdraws, journeys)) and any(j.screened_out for j in journeys)
     for journey in journeys:
         _play(journey)
+
+
+def test_the_demo_never_dates_anything_after_today() -> None:
+    """Commands refuse days of what happened after today: the demo's latest, a 3-month follow-up answered 92 days
+    after training ended (``demo/run.py``), and every date of birth, are long past."""
+    programme = plan_programme(1)
+    latest = max(journey.current_project.ends_on for journey in programme.journeys) + timedelta(days=92)
+    assert latest < thai_today() - timedelta(days=365), latest
+    assert max(journey.person.date_of_birth for journey in programme.journeys) < thai_today()

@@ -15,7 +15,8 @@ from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReas
 from pathways_enrollment.domain.participant import DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
-from pathways_infra.command_model import CommandModel
+from pathways_infra.command_model import CommandModel, MayBeLater, PastDay
+from pathways_infra.thai_time import thai_today
 
 Baht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Findings = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(min_length=1)]
@@ -95,7 +96,7 @@ class GrantConsent(Command):
     purposes: list[ConsentPurpose] = Field(min_length=1)
     notice_version: str = Field(min_length=1, max_length=50, description="Version of the privacy notice shown.")
     granted_at: datetime
-    valid_until: date | None = None
+    valid_until: Annotated[date, MayBeLater] | None = Field(default=None, description="The last day it covers.")
 
 
 class WithdrawConsent(Command):
@@ -103,17 +104,30 @@ class WithdrawConsent(Command):
     withdrawn_at: datetime
 
 
+class GivenPersonalData(PersonalData):
+    """Personal data as a registration gives it: a date of birth, if any, not after today (Thai time)."""
+
+    date_of_birth: PastDay | None = Field(default=None, repr=False)
+
+
 class RegisterParticipant(Command):
     """Personal data goes to the vault, encrypted; events carry the random participant id, the sex and an age band."""
 
     participant_id: UUID = Field(default_factory=uuid4)
-    personal_data: PersonalData
+    personal_data: GivenPersonalData
     sex: Sex
     birth_year: int | None = Field(default=None, ge=1900, le=2100, description="Needed when no date of birth.")
     registered_on: date | None = Field(
         default=None, description="The day the participant registered (default: today); the age band is taken on it."
     )
     consent: GrantConsent | None = Field(default=None, description="Consent given at registration, if any.")
+
+    @field_validator("birth_year")
+    @classmethod
+    def not_born_later(cls, year: int | None) -> int | None:
+        if year is not None and year > thai_today().year:
+            raise ValueError(f"must not be after this year ({thai_today().year})")
+        return year
 
     @model_validator(mode="after")
     def birth_year_known(self) -> Self:
@@ -122,6 +136,8 @@ class RegisterParticipant(Command):
             raise ValueError("give personal_data.date_of_birth or birth_year")
         if born is not None and self.birth_year not in (None, born.year):
             raise ValueError("birth_year differs from the year of personal_data.date_of_birth")
+        if born is not None and self.registered_on is not None and born > self.registered_on:
+            raise ValueError("personal_data.date_of_birth is after registered_on")
         return self
 
     def age_band_on(self, day: date) -> str | None:

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field
 
-from pathways_infra.command_model import CommandModel
+from pathways_infra.command_model import CommandModel, MayBeLater
 from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
@@ -58,7 +58,9 @@ from pathways_training.domain.training import (
 
 A = TypeVar("A", bound=CommandAccepted)
 
-Day = Annotated[date | None, Field(description="The day it happened; defaults to today. May be in the past.")]
+Day = Annotated[
+    date | None, Field(description="The day it happened; defaults to today. May be in the past, not the future.")
+]
 
 
 MAX_VERSION = 1_000_000
@@ -131,7 +133,7 @@ class PlanCohort(_Command):
     curriculum_version: int = Field(
         ge=1, le=MAX_VERSION, description="An approved version; the cohort keeps its rules."
     )
-    starts_on: date
+    starts_on: Annotated[date, MayBeLater] = Field(description="The planned first day (may be later than today).")
 
 
 class StartCohort(_Command):
