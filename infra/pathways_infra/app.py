@@ -25,6 +25,7 @@ from pathways_infra.lean_routes import make_lean
 from pathways_infra.openapi_errors import document_errors
 from pathways_infra.query_params import refuse_unknown_query_parameters
 from pathways_infra.service import ServiceRuntime
+from pathways_infra.versions import serve_versions
 
 
 def create_service_app(
@@ -82,6 +83,7 @@ def create_service_app(
             "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
         }
 
+    serve_versions(app, lambda: runtime.runner.store.events_table)
     serve_docs(app)
     make_lean(app, request_only=[application_of, command_context, idempotent, read_pool])
     refuse_unknown_query_parameters(app)  # around the handlers make_lean installs

@@ -339,8 +339,16 @@ class Session:
         decision: Callable[[S | None], Sequence[Any]],
         context: CommandContext,
     ) -> Appended[S]:
-        """Load the aggregate, let the domain decide on its state, and append what it decided."""
-        state: S | None = self.load(evolve, aggregate_id)[0]
+        """Load the aggregate, let the domain decide on its state, and append what it decided.
+
+        With If-Match, a stale version is refused before the domain decides: the caller's view is out
+        of date, whatever rule its command might break now."""
+        loaded = self.load(evolve, aggregate_id)
+        state: S | None = loaded[0]
+        expected = context.expected_version
+        version = loaded[1]
+        if expected is not None and state is not None and expected != version:  # none: the domain says unknown
+            state = self._check_version(evolve, aggregate_id, expected).state
         return self.append(evolve, aggregate_id, decision(state), context)
 
     def read_from_cache(self) -> set[UUID]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from pathways_infra.settings import Settings
 from tests.support import training_steps
 from tests.support.journeys import enroll, in_training, open_project
@@ -23,3 +25,27 @@ async def test_a_stale_if_match_is_refused_and_the_current_one_accepted(settings
     assert garbled.json()["fields"][0]["field"] == "header.If-Match"
     assert current.status_code == 201
     assert current.json()["version"] == version + 1
+
+
+async def test_a_record_s_version_is_read_for_if_match_and_a_stale_one_is_refused_before_any_rule(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        unit_id = (await client.post("/units", json={"name": "Udon Thani CDU", "province_code": "TH-41"})).json()["id"]
+        registered = (await client.get(f"/versions/{unit_id}")).json()
+        seen = {"If-Match": f'"{registered["version"]}"'}
+        activated = await client.post(f"/units/{unit_id}/activation", headers=seen)
+        now = (await client.get(f"/versions/{unit_id}")).json()
+        # Activating again breaks the unit's lifecycle; with the version seen before, the caller is told
+        # first that its view is out of date.
+        stale = await client.post(f"/units/{unit_id}/activation", headers=seen)
+        current = await client.post(f"/units/{unit_id}/activation", headers={"If-Match": f'"{now["version"]}"'})
+        unknown = await client.get(f"/versions/{uuid4()}")
+    assert registered == {"id": unit_id, "version": 1}
+    assert activated.status_code == 201
+    assert now == {"id": unit_id, "version": 2}
+    assert (stale.status_code, stale.json()["rule"]) == (409, "optimistic-concurrency")
+    assert current.status_code == 409
+    assert current.json()["rule"] != "optimistic-concurrency"
+    assert unknown.status_code == 404
