@@ -339,6 +339,7 @@ def enroll(
     found = require_existing(participant, f"participant {case.participant_id}")
     open_project = require_existing(project, f"project {case.project_id}")
     _refuse_merged(found)
+    refuse_erased(found, "be enrolled")  # erased since applying: the case stays, as history
     if found.status == ParticipantStatus.POTENTIAL_DUPLICATE:
         raise EnrollmentRuleError(
             f"participant {found.id} may be a duplicate of {found.duplicate_of}; resolve that first",
