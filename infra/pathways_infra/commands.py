@@ -472,12 +472,16 @@ class CommandRunner:
         request whose first run committed in this very group, and then its answer is that one's."""
         outcomes, failed, view = self._execute(group, use_cache=not from_store)
         failures, stale = self._on_cached_state(failed, recheck=not from_store)
-        if outcomes:
-            self._commit_group(outcomes, view)
+        if outcomes and not self._commit_group(outcomes, view) and failed:
+            # A refusal may rest on what an earlier job of the group decided, which was not saved.
+            for pending, _error, _cached in failed:
+                self._run_group([pending], from_store=from_store)
+            return
         self._settle_failures(failures)
         self._recheck(stale)
 
-    def _commit_group(self, outcomes: list[_Outcome[Any]], view: GroupView) -> None:
+    def _commit_group(self, outcomes: list[_Outcome[Any]], view: GroupView) -> bool:
+        """Commit the jobs that succeeded, and answer them; whether they committed together, as decided."""
         try:
             self._commit(outcomes, view)
         except IntegrityError as error:
@@ -486,14 +490,15 @@ class CommandRunner:
             else:
                 for outcome in outcomes:
                     self._run_group([outcome.pending])
-            return
+            return False
         except Exception as error:  # the database is down, or worse: every job hears of it
             log.exception("commit failed")
             for outcome in outcomes:
                 outcome.pending.settle(error=error)
-            return
+            return False
         for outcome in outcomes:
             outcome.pending.settle(result=outcome.result)
+        return True
 
     def _on_cached_state(
         self, failures: list[tuple[_Pending[Any], Exception, set[UUID]]], *, recheck: bool
