@@ -30,7 +30,6 @@ from pathways_infra.consumer import (
     original_subject,
     park,
     replay_consumer_name,
-    resolve_applied,
 )
 from pathways_infra.waiting import wait_until
 
@@ -78,10 +77,12 @@ class StreamGuard:
                 await park(self._js(), self.name, msg, MessageRejectedError(str(UnknownSubjectError(subject))))
                 self.parked += 1
             else:
-                await resolve_applied(self._js(), self.name, [msg])
+                # Not "applied": nobody applied it. A consumer taking the subject now starts from where
+                # it is and never sees this message; the entry stays for the operator to settle.
                 log.warning(
                     "guard %s: replayed message on %s, a subject a contract now knows; the guard has nothing "
-                    "to do with it (its consumers read the stream from where they are)", self.name, subject,
+                    "to do with it and no consumer will see it: its DLQ entry stays unresolved (discard it "
+                    "with a reason once settled)", self.name, subject,
                 )  # fmt: skip
         if messages:
             await messages[-1].ack_sync()  # acknowledges the whole batch (AckPolicy.ALL)

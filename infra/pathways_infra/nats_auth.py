@@ -131,7 +131,7 @@ class NatsUsers:
         if user in SERVICE_USERS:
             return [
                 *STREAMS[user].subjects,
-                "dlq.>",
+                *self._parking(user),
                 *self._resolutions(user),
                 *_SERVICE_JETSTREAM_CALLS,
                 *self._consumer_calls(user),
@@ -144,11 +144,19 @@ class NatsUsers:
             ]
         raise ValueError(f"no NATS user {user!r} (users: {', '.join(self.names)})")
 
+    def _consumer_names(self, service: str) -> list[str]:
+        return sorted({name for stream, name in self.consumers.get(service, ()) if stream != REPLAY_STREAM})
+
+    def _parking(self, service: str) -> list[str]:
+        """Its consumers park what they cannot apply, under their own names: never as another
+        service's consumer (whose list, status and replays the DLQ subject decides)."""
+        return [f"dlq.{name}.>" for name in self._consumer_names(service)]
+
     def _resolutions(self, service: str) -> list[str]:
         """Its consumers record that a replay of what they parked was applied, or parked again;
-        never for another service's consumers, nor a discard (the operator's)."""
-        names = sorted({name for stream, name in self.consumers.get(service, ()) if stream != REPLAY_STREAM})
-        return [f"{RESOLUTION_SUBJECT}.{name}.*" for name in names]
+        never for another service's consumers. (The subject says whose entry, not which kind of
+        resolution: a service could write a discard of its own consumers' entries too.)"""
+        return [f"{RESOLUTION_SUBJECT}.{name}.*" for name in self._consumer_names(service)]
 
     def _consumer_calls(self, service: str) -> list[str]:
         own = STREAMS[service].name

@@ -16,6 +16,7 @@ lets each service's NATS user record resolutions for its own consumers' entries 
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ from nats.js.errors import NotFoundError
 from pathways_contracts.registry import RESOLUTIONS_STREAM
 
 RESOLUTION_SUBJECT = "dlq-resolution"
+
+log = logging.getLogger(__name__)
 
 
 class ResolutionKind(StrEnum):
@@ -96,7 +99,8 @@ async def resolved_counts(js: JetStreamContext) -> Counter[str]:
         info = await js.stream_info(RESOLUTIONS_STREAM, subjects_filter=f"{RESOLUTION_SUBJECT}.>")
     except NotFoundError:  # a NATS set up before resolutions were recorded
         return Counter()
-    return Counter(subject.split(".")[1] for subject in info.state.subjects or {})
+    entries = (_entry_of(subject) for subject in info.state.subjects or {})
+    return Counter(entry[0] for entry in entries if entry is not None)
 
 
 async def read_resolutions(js: JetStreamContext) -> dict[tuple[str, int], list[Resolution]]:
@@ -118,12 +122,20 @@ async def read_resolutions(js: JetStreamContext) -> dict[tuple[str, int], list[R
             except TimeoutError:  # nats-py raises its own subclass or, between its two requests, asyncio's
                 break
             for message in batch:
-                _, consumer, sequence = message.subject.split(".", 2)
-                key = (consumer, int(sequence))
+                key = _entry_of(message.subject)
+                if key is None:
+                    log.warning("%s names no DLQ entry (its last token is not a sequence): ignored", message.subject)
+                    continue
                 found.setdefault(key, []).append(_readable(key, message.data))
     finally:
         await subscription.unsubscribe()
     return found
+
+
+def _entry_of(subject: str) -> tuple[str, int] | None:
+    """(consumer, DLQ sequence) a resolution's subject names; None if it names none."""
+    _, consumer, sequence = subject.split(".", 2)
+    return (consumer, int(sequence)) if sequence.isascii() and sequence.isdigit() else None
 
 
 def _readable(key: tuple[str, int], data: bytes) -> Resolution:

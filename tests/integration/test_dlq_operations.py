@@ -144,8 +144,8 @@ async def test_a_message_too_large_to_park_with_its_reason_is_parked_without_its
 
 
 async def test_a_replay_sends_the_message_its_stream_holds_never_the_parked_copy(settings: Settings) -> None:
-    """Every service may park, so a DLQ entry is no proof of what an event said: one forged by
-    another service's user, naming a real message but carrying another body, sends back the real one."""
+    """A consumer's DLQ entry is written by its service's user, so it is no proof of what an event
+    said: one forged by that user, naming a real message but carrying another body, sends back the real one."""
     async with running_system(settings, ["enrollment"], relay=False) as system:
         runtime = system.runtime("enrollment")
         await runtime.pool.execute(
@@ -159,7 +159,7 @@ async def test_a_replay_sends_the_message_its_stream_holds_never_the_parked_copy
 
         await eventually(parked, timeout=30, what="the real message to be parked")
         consumer = "enrollment-read-models-from-enrollment"
-        training = await nats.connect(settings.nats_url_of("training"))
+        forger = await nats.connect(settings.nats_url_of("enrollment"))
         try:
             for origin in ("ENROLLMENT", DLQ_STREAM):
                 headers = {
@@ -170,9 +170,9 @@ async def test_a_replay_sends_the_message_its_stream_holds_never_the_parked_copy
                     DLQ_ORIGINAL_SEQUENCE: str(sequence if origin == "ENROLLMENT" else 2),
                 }
                 body = forged.model_dump_json().encode()
-                await training.jetstream().publish(f"dlq.{consumer}.{forged.SUBJECT}", body, headers=headers)
+                await forger.jetstream().publish(f"dlq.{consumer}.{forged.SUBJECT}", body, headers=headers)
         finally:
-            await training.close()
+            await forger.close()
         await runtime.pool.execute("ALTER TABLE rm_enrollments DROP CONSTRAINT mistaken")
 
         assert "sent back to its consumer" in await asyncio.to_thread(_pathways, settings, "dlq", "replay", "2")

@@ -15,6 +15,7 @@ from nats.js import JetStreamContext
 
 from pathways_contracts.registry import DLQ_STREAM, RESOLUTIONS_STREAM
 from pathways_infra.embedded import ServerUrls
+from pathways_infra.resolutions import read_resolutions, resolved_counts
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from tests.support.processes import Ran, run_pathways
 from tests.support.system import RunningSystem, eventually, running_system
@@ -151,7 +152,7 @@ async def test_a_discarded_message_is_not_parked_and_its_reason_stays_on_record(
     assert shown["headers"]["Pathways-Dlq-Consumer"] == CONSUMER  # the parked copy is kept as it was
 
 
-async def test_a_service_records_resolutions_only_for_what_its_own_consumers_parked(
+async def test_a_service_parks_and_resolves_only_as_its_own_consumers(
     server_urls: ServerUrls, settings: Settings, operator_js: JetStreamContext
 ) -> None:
     if not server_urls.nats_service_urls:
@@ -159,9 +160,15 @@ async def test_a_service_records_resolutions_only_for_what_its_own_consumers_par
     training = await nats.connect(settings.nats_url_of("training"), allow_reconnect=False)
     try:
         js = training.jetstream(timeout=1)
-        with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
-            await js.publish(f"dlq-resolution.{CONSUMER}.1", b"{}")
+        for foreign in (f"dlq-resolution.{CONSUMER}.1", f"dlq.{CONSUMER}.enrollment.v1.unit.registered"):
+            with pytest.raises((nats.errors.TimeoutError, asyncio.TimeoutError)):
+                await js.publish(foreign, b"{}")
         await js.publish("dlq-resolution.training-from-enrollment.1", b"{}")  # its own consumer's: stored
+        await js.publish("dlq-resolution.training-from-enrollment.not-a-number", b"{}")  # names no entry
+        await js.publish("dlq.training-from-enrollment.enrollment.v1.unit.registered", b"{}")
     finally:
         await training.close()
-    assert (await operator_js.stream_info(RESOLUTIONS_STREAM)).state.messages == 1
+    assert (await operator_js.stream_info(RESOLUTIONS_STREAM)).state.messages == 2
+    assert (await operator_js.stream_info(DLQ_STREAM)).state.messages == 1
+    assert list(await read_resolutions(operator_js)) == [("training-from-enrollment", 1)]
+    assert await resolved_counts(operator_js) == {"training-from-enrollment": 1}

@@ -42,9 +42,12 @@ def _publish(user: str) -> list[str]:
 def test_a_service_may_publish_its_own_events_and_park_but_no_other_services_events(service: str) -> None:
     allowed = _publish(service)
     assert f"{service}.v1.>" in allowed
-    assert "dlq.>" in allowed
+    own_consumers = {name for stream, name in CONSUMERS[service] if stream != "REPLAY"}
+    assert own_consumers and {f"dlq.{name}.>" for name in own_consumers} <= set(allowed), "they park as themselves"
     others = [f"{other}.v1.>" for other in SERVICE_USERS if other != service]
-    assert not [subject for subject in allowed if subject in others or subject in (">", "*.v1.>", "replay.>")]
+    assert not [subject for subject in allowed if subject in others or subject in (">", "*.v1.>", "replay.>", "dlq.>")]
+    others_parking = [f"dlq.{other}-" for other in SERVICE_USERS if other != service]
+    assert not [subject for subject in allowed if subject.startswith(tuple(others_parking))]
 
 
 @pytest.mark.parametrize("service", SERVICE_USERS)
@@ -94,7 +97,7 @@ def test_the_streams_live_in_the_operators_account_and_each_other_user_imports_w
         assert accounts[user]["users"][0]["password"] == f"pw-{user}"
     exported = {entry["service"]: entry for entry in streams["exports"]}
     assert exported["training.v1.>"]["accounts"] == ["training"]
-    assert sorted(exported["dlq.>"]["accounts"]) == sorted(SERVICE_USERS)
+    assert exported["dlq.training-from-enrollment.>"]["accounts"] == ["training"]
     assert exported["$JS.API.CONSUMER.MSG.NEXT.OUTCOMES.acme"] == {
         "service": "$JS.API.CONSUMER.MSG.NEXT.OUTCOMES.acme", "accounts": ["acme"], "response_type": "stream",
         "response_threshold": "10m",  # a pull may wait that long for its messages
