@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import nats
@@ -339,41 +339,50 @@ def _show(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import NotParkedError, NotReplayableError, replay
 
-    async def replay_all(js: JetStreamContext) -> list[tuple[int, int]]:
-        return [(sequence, await replay(js, sequence, by=args.by)) for sequence in args.sequence]
-
-    try:
-        replayed = _on_the_dlq(replay_all)
-    except (NotParkedError, NotReplayableError) as error:
-        print(error, file=sys.stderr)
-        return 1
-    if replayed is None:
-        return 2
-    for sequence, replay_sequence in replayed:
-        print(
+    async def replay_one(js: JetStreamContext, sequence: int) -> str:
+        replay_sequence = await replay(js, sequence, by=args.by)
+        return (
             f"DLQ #{sequence} sent back to its consumer (REPLAY #{replay_sequence}); "
             "it is resolved once the consumer has applied it"
         )
-    return 0
+
+    return _each_on_the_dlq(args.sequence, replay_one, refusals=(NotParkedError, NotReplayableError))
 
 
 def _discard(args: argparse.Namespace) -> int:
     from pathways_infra.dlq import AlreadyResolvedError, NotParkedError, discard
-    from pathways_infra.resolutions import Resolution
 
-    async def discard_all(js: JetStreamContext) -> list[Resolution]:
-        return [await discard(js, sequence, reason=args.reason, by=args.by) for sequence in args.sequence]
+    async def discard_one(js: JetStreamContext, sequence: int) -> str:
+        resolution = await discard(js, sequence, reason=args.reason, by=args.by)
+        return f"DLQ #{resolution.dlq_sequence} {resolution.describe()}"
 
-    try:
-        discarded = _on_the_dlq(discard_all)
-    except (NotParkedError, AlreadyResolvedError) as error:
-        print(error, file=sys.stderr)
-        return 1
-    if discarded is None:
+    return _each_on_the_dlq(args.sequence, discard_one, refusals=(NotParkedError, AlreadyResolvedError))
+
+
+def _each_on_the_dlq(
+    sequences: Sequence[int],
+    act: Callable[[JetStreamContext, int], Awaitable[str]],
+    *,
+    refusals: tuple[type[Exception], ...],
+) -> int:
+    """Act on each entry in turn, saying what became of it as it goes: a refusal of one does not
+    stop the others, and what was done before an outage is said before it is. 0, 1 if any was
+    refused, 2 if NATS could not be reached or failed."""
+
+    async def each(js: JetStreamContext) -> bool:
+        refused = False
+        for sequence in sequences:
+            try:
+                print(await act(js, sequence), flush=True)
+            except refusals as error:
+                print(error, file=sys.stderr, flush=True)
+                refused = True
+        return refused
+
+    refused = _on_the_dlq(each)
+    if refused is None:
         return 2
-    for resolution in discarded:
-        print(f"DLQ #{resolution.dlq_sequence} {resolution.describe()}")
-    return 0
+    return 1 if refused else 0
 
 
 def _on_the_dlq(action: Callable[[JetStreamContext], Awaitable[T]]) -> T | None:

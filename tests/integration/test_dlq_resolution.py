@@ -132,10 +132,13 @@ async def test_a_discarded_message_is_not_parked_and_its_reason_stays_on_record(
 ) -> None:
     async with running_system(settings, ["enrollment"]) as system:
         await _park_a_unit(system, operator_js, "CDU Trang")
+        await system.client("enrollment").post("/units", json={"name": "CDU Satun", "province_code": "TH-91"})
+        await _wait_for_dlq_entries(operator_js, 2)
         reason = "entered twice by mistake; the unit exists as CDU Trang 2"
 
         discarded = await _pathways(settings, system, "dlq", "discard", "1", "--reason", reason)
-        again = await _pathways(settings, system, "dlq", "discard", "1", "--reason", "twice")
+        again = await _pathways(settings, system, "dlq", "discard", "1", "2", "--reason", "twice")
+        await system.runtime("enrollment").pool.execute("ALTER TABLE rm_units_x RENAME TO rm_units")
         listing = await _pathways(settings, system, "dlq", "list")
         history = await _pathways(settings, system, "dlq", "list", "--all")
         shown = json.loads((await _pathways(settings, system, "dlq", "show", "1")).stdout)
@@ -143,9 +146,10 @@ async def test_a_discarded_message_is_not_parked_and_its_reason_stays_on_record(
 
     assert discarded.returncode == 0, discarded.stderr
     assert again.returncode == 1 and "resolved already" in again.stderr, again
+    assert "DLQ #2 discarded by" in again.stdout, "a refusal of one entry does not stop the others"
     assert parked == 0
     assert _listed(listing.stdout) == []
-    assert _listed(history.stdout) == ["1"]
+    assert _listed(history.stdout) == ["1", "2"]
     assert "discarded by somchai at" in history.stdout and reason in history.stdout
     assert shown["resolved"] and shown["resolutions"][0]["reason"] == reason
     assert shown["resolutions"][0]["kind"] == "discarded" and shown["resolutions"][0]["by"] == "somchai"
