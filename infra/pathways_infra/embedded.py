@@ -7,6 +7,7 @@ NATS runs with a user per service (``nats_auth``): its URLs carry a user and pas
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ class EmbeddedPostgres:
     data_dir: Path
     url: str | None = None
     started_here: bool = False
+    adopt_running: bool = False  # a server found running is ours to stop (its starter died)
 
     @property
     def pgdata(self) -> Path:
@@ -59,7 +61,7 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(exist_ok=True)
         # Decided before starting: a start interrupted half-way (pg_ctl killed by Ctrl-C) may leave a server
         # running that is still ours to stop.
-        self.started_here = self.running_url() is None
+        self.started_here = self.adopt_running or self.running_url() is None
         server = get_server(self.pgdata, cleanup_mode=None)
         self.url = server.get_uri()
         log.info("PostgreSQL %s at %s", "started" if self.started_here else "reused", self.url)
@@ -106,6 +108,7 @@ class EmbeddedNats:
     data_dir: Path
     port: int = 4222
     integrators: tuple[str, ...] = ()  # users allowed to read OUTCOMES, each through its own consumer
+    adopt_running: bool = False  # a server found running is ours to stop (its starter died)
     url: str | None = None
     started_here: bool = False
     _process: subprocess.Popen[bytes] | None = None
@@ -128,7 +131,7 @@ class EmbeddedNats:
         self.nats_dir.mkdir(parents=True, exist_ok=True)
         reused = self.running_url()
         if reused is not None:
-            self.url, self.started_here, self._pid = reused, False, self._state_pid()
+            self.url, self.started_here, self._pid = reused, self.adopt_running, self._state_pid()
             log.info("NATS reused at %s", redacted(self.url))
             self._warn_if_users_changed()
             return reused
@@ -186,16 +189,18 @@ class EmbeddedNats:
         return with_user(address, user, self._passwords()[user])
 
     def stop(self) -> None:
-        if self._process is None:  # reused, or never started
+        if self._process is not None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        elif self.started_here and self._pid is not None:  # adopted: not our child, but ours to stop
+            _terminate(self._pid, timeout=15)
+        else:  # reused, or never started
             return
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        if self.started_here:
-            self.state_file.unlink(missing_ok=True)
+        self.state_file.unlink(missing_ok=True)
         self.started_here, self._process = False, None
         log.info("NATS stopped")
 
@@ -203,7 +208,7 @@ class EmbeddedNats:
         """Whether the server this object started or reused still runs."""
         if self._process is not None:
             return self._process.poll() is None
-        return self._pid is not None and _pid_alive(self._pid)
+        return self._pid is not None and pid_alive(self._pid)
 
     def _state_pid(self) -> int | None:
         state = self._state()
@@ -222,20 +227,41 @@ class EmbeddedNats:
         if state is None:
             return None
         pid, address = state
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return None
         port = int(address.rsplit(":", 1)[1])
         return self.url_for(OPERATOR, address) if not _port_is_free(port) else None
 
 
-def _pid_alive(pid: int) -> bool:
+def _terminate(pid: int, *, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if ``pid`` is still alive after ``timeout`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Exited, not yet reaped: an orphan waits for whoever adopted it (PID 1 may never reap it in a container)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _port_is_free(port: int) -> bool:
@@ -313,10 +339,16 @@ class EmbeddedServers:
         nats_url: str | None,
         nats_port: int = 4222,
         nats_integrators: Sequence[str] = (),
+        adopt_running: bool = False,
     ):
-        self._postgres = None if database_url else EmbeddedPostgres(data_dir.resolve())
+        """``adopt_running``: servers found running in the data folder are stopped with the rest (the
+        process that started them died holding the folder, so nobody else will)."""
+        folder = data_dir.resolve()
+        self._postgres = None if database_url else EmbeddedPostgres(folder, adopt_running=adopt_running)
         self._nats = (
-            None if nats_url else EmbeddedNats(data_dir.resolve(), port=nats_port, integrators=tuple(nats_integrators))
+            None
+            if nats_url
+            else EmbeddedNats(folder, port=nats_port, integrators=tuple(nats_integrators), adopt_running=adopt_running)
         )
         self._database_url = database_url
         self._nats_url = nats_url

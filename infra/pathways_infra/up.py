@@ -30,25 +30,32 @@ Children = dict[ServiceName, "subprocess.Popen[bytes]"]
 
 
 class StopRequest:
-    """Set by SIGINT or SIGTERM; installed before anything starts, so a stop at any moment is heard."""
+    """Set by SIGINT or SIGTERM; installed before anything starts, so a stop at any moment is heard.
+    A second one while stopping means: now (services still running are killed)."""
 
     def __init__(self) -> None:
-        self.requested = False
+        self.count = 0
+
+    @property
+    def requested(self) -> bool:
+        return self.count > 0
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, self._request)
         signal.signal(signal.SIGINT, self._request)
 
     def _request(self, *_: Any) -> None:
-        self.requested = True
+        self.count += 1
 
 
-def embedded_servers(settings: Settings, *, external: bool) -> EmbeddedServers:
-    """The servers under the data folder; with ``external``, those the settings name are not started."""
+def embedded_servers(settings: Settings, *, external: bool, lock: DataDirLock) -> EmbeddedServers:
+    """The servers under the data folder; with ``external``, those the settings name are not started.
+    If the folder's last holder died holding it (it left its record), the servers it left running
+    are this one's to stop: nobody else will."""
     return EmbeddedServers(
         settings.data_dir, database_url=settings.database_url if external else None,
         nats_url=settings.nats_url if external else None, nats_port=settings.embedded_nats_port,
-        nats_integrators=settings.nats_integrators,
+        nats_integrators=settings.nats_integrators, adopt_running=bool(lock.previous),
     )  # fmt: skip
 
 
@@ -61,7 +68,7 @@ def run_up(settings: Settings) -> int:
             if problem:
                 print(problem, file=sys.stderr)
                 return 1
-            servers = embedded_servers(settings, external=True)
+            servers = embedded_servers(settings, external=True, lock=lock)
             try:
                 return _run_system(settings, servers, lock, stop)
             finally:
@@ -76,8 +83,8 @@ def run_servers(settings: Settings, announce: Callable[[ServerUrls], None]) -> i
     stop = StopRequest()
     stop.install()
     try:
-        with DataDirLock(settings.data_dir.resolve(), "servers"):
-            servers = embedded_servers(settings, external=False)
+        with DataDirLock(settings.data_dir.resolve(), "servers") as lock:
+            servers = embedded_servers(settings, external=False, lock=lock)
             try:
                 urls = start_servers(servers, settings, stop)
                 if urls is None:
@@ -137,7 +144,7 @@ def _run_system(settings: Settings, servers: EmbeddedServers, lock: DataDirLock,
         _announce(settings, urls)
         return _watch(stop, lambda: _stopped_children(children) + _stopped_servers(servers))
     finally:
-        _stop_children(children)
+        _stop_children(children, stop)
 
 
 def _spawn(service: ServiceName, urls: ServerUrls) -> subprocess.Popen[bytes]:
@@ -193,14 +200,21 @@ def _stopped_servers(servers: EmbeddedServers) -> list[str]:
     return [f"the embedded {server} server stopped" for server in servers.stopped()]
 
 
-def _stop_children(children: Children) -> None:
-    for child in children.values():
+def _stop_children(children: Children, stop: StopRequest) -> None:
+    """SIGTERM to each, then wait for all together; kill what is left after ``CHILD_STOP_SECONDS``,
+    or at once on a Ctrl-C (or SIGTERM) while stopping."""
+    running = [child for child in children.values() if child.poll() is None]
+    for child in running:
+        child.send_signal(signal.SIGTERM)
+    heard = stop.count
+    deadline = time.monotonic() + CHILD_STOP_SECONDS
+    while any(child.poll() is None for child in running):
+        if time.monotonic() > deadline or stop.count > heard:
+            print("killing the services still running", file=sys.stderr, flush=True)
+            break
+        time.sleep(0.1)
+    for child in running:
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for child in children.values():
-        try:
-            child.wait(timeout=CHILD_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
 

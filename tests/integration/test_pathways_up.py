@@ -17,6 +17,7 @@ from typing import IO
 
 import httpx
 
+from pathways_infra.embedded import pid_alive
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 from tests.support.processes import system_env
 from tests.support.system import free_port
@@ -67,11 +68,7 @@ def _service_pids(data_dir: Path) -> dict[ServiceName, int]:
 
 
 def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+    return not pid_alive(pid)  # a zombie is gone too: whoever adopted it may never reap it
 
 
 def _ports() -> dict[ServiceName, int]:
@@ -125,3 +122,35 @@ def test_a_stop_during_start_up_stops_the_embedded_postgres_and_a_dead_nats_stop
         assert servers.returncode == 1
         assert "the embedded NATS server stopped: stopping everything" in stderr.decode()
         _until(lambda: not postmaster.exists(), "PostgreSQL to stop")
+
+
+def test_servers_left_by_a_killed_holder_of_the_data_folder_are_stopped_by_the_next() -> None:
+    with tempfile.TemporaryDirectory(prefix="pathways-up-") as folder:
+        data_dir = Path(folder)
+        env = {
+            **{name: value for name, value in os.environ.items() if not name.startswith("PATHWAYS_")},
+            "PATHWAYS_DATA_DIR": folder, "PATHWAYS_EMBEDDED_NATS_PORT": "0", "PATHWAYS_LOG_LEVEL": "WARNING",
+        }  # fmt: skip
+        postmaster = data_dir / "postgres" / "postmaster.pid"
+        killed = _servers(env)
+        try:
+            nats_pid = json.loads((data_dir / "nats" / "server.json").read_text())["pid"]
+        finally:
+            killed.kill()  # SIGKILL: it cannot stop its servers
+            killed.wait()
+        assert postmaster.exists() and not _gone(nats_pid), "the servers outlive their starter"
+
+        following = _servers(env)
+        following.send_signal(signal.SIGTERM)
+        assert following.wait(timeout=60) == 0
+        _until(lambda: not postmaster.exists(), "PostgreSQL to stop")
+        _until(lambda: _gone(nats_pid), "NATS to stop")
+
+
+def _servers(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``pathways servers``, once it has said where its servers are."""
+    servers = subprocess.Popen(
+        [sys.executable, "-m", "pathways_infra", "servers"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert servers.stdout is not None and servers.stdout.readline().startswith(b"export PATHWAYS_DATABASE_URL")
+    return servers
