@@ -54,6 +54,23 @@ def test_consent_covers_days_from_its_grant_to_its_expiry() -> None:
 
 
 @pytest.mark.parametrize(
+    ("granted_at", "first_day_covered"),
+    [
+        (datetime(2025, 5, 2, 0, 30, tzinfo=timezone(timedelta(hours=9))), date(2025, 5, 1)),  # 22:30 in Thailand
+        (datetime(2025, 5, 1, 20, 0, tzinfo=UTC), date(2025, 5, 2)),  # 03:00 the next day in Thailand
+    ],
+    ids=["sent-from-a-later-offset", "sent-in-utc"],
+)
+def test_consent_counts_from_the_thai_day_it_was_granted_whatever_offset_it_came_with(
+    granted_at: datetime, first_day_covered: date
+) -> None:
+    participant = given(evolve_participant, registered(), consented(granted_at=granted_at)).state
+    assert participant is not None
+    assert not participant.consents_to(PARTICIPATION, on=first_day_covered - timedelta(days=1))
+    assert participant.consents_to(PARTICIPATION, on=first_day_covered)
+
+
+@pytest.mark.parametrize(
     ("purposes", "notice_version", "valid_until", "rule"),
     [
         ([], NOTICE, None, "consent-purpose-required"),

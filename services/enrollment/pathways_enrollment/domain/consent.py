@@ -50,13 +50,14 @@ class Consent:
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+    @property
+    def granted_on(self) -> date:
+        """The day in Thailand it was granted (days in commands are Thai days, whatever offset the moment came with)."""
+        return thai_day(self.granted_at)
+
     def covers(self, day: date) -> bool:
         """Granted by ``day``, not withdrawn, and not expired on ``day``."""
-        return (
-            not self.withdrawn
-            and self.granted_at.date() <= day
-            and (self.valid_until is None or day <= self.valid_until)
-        )
+        return not self.withdrawn and self.granted_on <= day and (self.valid_until is None or day <= self.valid_until)
 
 
 def consent_for(consents: Iterable[Consent], purpose: ConsentPurpose) -> Consent | None:
@@ -64,6 +65,11 @@ def consent_for(consents: Iterable[Consent], purpose: ConsentPurpose) -> Consent
 
 
 _THAI_TIME = timezone(timedelta(hours=7))
+
+
+def thai_day(moment: datetime) -> date:
+    """The day it was in Thailand at ``moment``."""
+    return _with_offset(moment).astimezone(_THAI_TIME).date()
 
 
 def _with_offset(moment: datetime) -> datetime:

@@ -34,6 +34,7 @@ from pathways_enrollment.domain.consent import (
     ConsentPurpose,
     ConsentWithdrawn,
     consent_for,
+    thai_day,
     with_grant,
     with_withdrawal,
 )
@@ -278,9 +279,9 @@ def grant_consent(
     chosen = _purposes(purposes)
     if not notice_version.strip():
         raise EnrollmentRuleError("consent names the privacy notice version it was given for", rule="notice-required")
-    if valid_until is not None and valid_until < granted_at.date():
+    if valid_until is not None and valid_until < thai_day(granted_at):
         raise EnrollmentRuleError(
-            f"consent granted on {granted_at.date()} cannot expire before, on {valid_until}",
+            f"consent granted on {thai_day(granted_at)} cannot expire before, on {valid_until}",
             rule="consent-expires-before-granted",
         )
     _refuse_granting_before_a_withdrawal(participant, chosen, granted_at)
@@ -386,7 +387,7 @@ def flag_settled_by_erasure(participant: Participant) -> UUID | None:
 
 
 def _refuse_erasing_before_consent(participant: Participant, erased_on: date) -> None:
-    last_granted = max((consent.granted_at.date() for consent in participant.consents), default=None)
+    last_granted = max((consent.granted_on for consent in participant.consents), default=None)
     refuse_earlier(
         erased_on,
         than=last_granted,
