@@ -143,8 +143,9 @@ async def discard(js: JetStreamContext, sequence: int, *, reason: str, by: str) 
     if parked.resolved:
         raise AlreadyResolvedError(f"DLQ #{sequence} is resolved already: {parked.resolutions[-1].describe()}")
     discarded = Resolution(
-        dlq_sequence=sequence, consumer=parked.consumer, kind=ResolutionKind.DISCARDED, by=by, reason=reason
-    )
+        dlq_sequence=sequence, consumer=parked.consumer, kind=ResolutionKind.DISCARDED, by=by, reason=reason,
+        at=datetime.now(UTC).isoformat(),
+    )  # fmt: skip
     await record(js, discarded)
     return discarded
 
@@ -161,6 +162,10 @@ async def replay(js: JetStreamContext, sequence: int, *, by: str = "") -> int:
     or parks it again as a new entry that supersedes this one.
     """
     parked = await get_parked(js, sequence)
+    settled = parked.resolutions[-1] if parked.resolved else None
+    if settled is not None and settled.kind in (ResolutionKind.APPLIED, ResolutionKind.SUPERSEDED):
+        # Sent again, it would be parked again as one more entry for one message (a discard may be undone).
+        raise AlreadyResolvedError(f"DLQ #{sequence} is resolved already: {settled.describe()}")
     original = await _stored_original(js, parked)
     subject = original.subject or parked.original_subject
     headers = {

@@ -193,15 +193,15 @@ def _add_dlq_commands(commands: Any) -> None:
     listing.set_defaults(run=_list)
     show_description = "Show one parked message as JSON: headers (error, origin), body, and how it was resolved."
     show = verb("show", "show one parked message: headers, error, body and resolutions", show_description)
-    show.add_argument("sequence", type=int, help="its sequence in the DLQ stream (first column of 'list')")
+    show.add_argument("sequence", type=dlq_sequence, help="its sequence in the DLQ stream (first column of 'list')")
     show.set_defaults(run=_show)
     replay = verb("replay", "send parked messages back to the consumer that parked them", _REPLAY_DESCRIPTION)
-    replay.add_argument("sequence", type=int, nargs="+", help="sequences in the DLQ stream")
+    replay.add_argument("sequence", type=dlq_sequence, nargs="+", help="sequences in the DLQ stream")
     replay.add_argument("--by", default=_operator(), help="who sends it back, for the record (default: %(default)s)")
     replay.set_defaults(run=_replay)
     discard = verb("discard", "resolve parked messages without applying them, saying why", _DISCARD_DESCRIPTION)
-    discard.add_argument("sequence", type=int, nargs="+", help="sequences in the DLQ stream")
-    discard.add_argument("--reason", required=True, help="why it is not to be applied (kept with it)")
+    discard.add_argument("sequence", type=dlq_sequence, nargs="+", help="sequences in the DLQ stream")
+    discard.add_argument("--reason", required=True, type=reason_text, help="why it is not to be applied (kept with it)")
     discard.add_argument("--by", default=_operator(), help="who decided, for the record (default: %(default)s)")
     discard.set_defaults(run=_discard)
 
@@ -336,8 +336,25 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def dlq_sequence(text: str) -> int:
+    """A stream sequence as the CLI takes it: a whole number from 1 (argparse says what is wrong, exit 2)."""
+    try:
+        sequence = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a DLQ sequence (a whole number from 1)") from None
+    if not 1 <= sequence < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a DLQ sequence (a whole number from 1)")
+    return sequence
+
+
+def reason_text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("say why (it is kept with the entry)")
+    return text
+
+
 def _replay(args: argparse.Namespace) -> int:
-    from pathways_infra.dlq import NotParkedError, NotReplayableError, replay
+    from pathways_infra.dlq import AlreadyResolvedError, NotParkedError, NotReplayableError, replay
 
     async def replay_one(js: JetStreamContext, sequence: int) -> str:
         replay_sequence = await replay(js, sequence, by=args.by)
@@ -346,7 +363,8 @@ def _replay(args: argparse.Namespace) -> int:
             "it is resolved once the consumer has applied it"
         )
 
-    return _each_on_the_dlq(args.sequence, replay_one, refusals=(NotParkedError, NotReplayableError))
+    refusals = (NotParkedError, NotReplayableError, AlreadyResolvedError)
+    return _each_on_the_dlq(args.sequence, replay_one, refusals=refusals)
 
 
 def _discard(args: argparse.Namespace) -> int:

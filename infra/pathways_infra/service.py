@@ -147,16 +147,26 @@ def retired_consumers(definition: ServiceDefinition) -> list[tuple[str, str]]:
 def durable_consumers(definition: ServiceDefinition) -> list[tuple[str, str]]:
     """(stream, name) of every durable consumer the service makes or retires: what its NATS user may
     use on other services' streams (``nats_auth``), and nothing else there."""
+    guard = [(STREAMS[definition.name].name, guard_name(definition.name))]
+    return kept_consumers(definition) + _with_replays(guard) + retired_consumers(definition)
+
+
+def kept_consumers(definition: ServiceDefinition) -> list[tuple[str, str]]:
+    """(stream, name) of the durable consumers the service makes at start and keeps while it runs,
+    each with its replay consumer (not the guard's, made afresh at every sweep): without one of them
+    nothing reaches what it feeds, so ``pathways status`` looks for each."""
     made = [
         (STREAMS[group.source].name, group.name)
         for group in read_models_consumers(definition.name, definition.read_models)
     ]
     made += [(STREAMS[r.source_service].name, reaction_consumer_name(definition.name, r)) for r in definition.reactions]
-    made += [(STREAMS[definition.name].name, guard_name(definition.name))]
-    with_replays = [
-        pair for stream, name in made for pair in ((stream, name), (REPLAY_STREAM, replay_consumer_name(name)))
+    return _with_replays(made)
+
+
+def _with_replays(consumers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [
+        pair for stream, name in consumers for pair in ((stream, name), (REPLAY_STREAM, replay_consumer_name(name)))
     ]
-    return with_replays + retired_consumers(definition)
 
 
 @dataclass

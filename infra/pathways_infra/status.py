@@ -58,12 +58,13 @@ class SystemStatus:
     consumers: Sequence[ConsumerLag]
     parked: Mapping[str, int]  # unresolved messages on the DLQ, by the consumer that parked them
     services: Sequence[ServiceHealth] = field(default_factory=tuple)
+    missing: Sequence[str] = field(default_factory=tuple)  # "STREAM/name" a service that is up should keep
 
     @property
     def caught_up(self) -> bool:
         """Every consumer has applied every message, and every running relay has published everything."""
         relays = all(s.relay_caught_up is not False for s in self.services if s.up)
-        return relays and all(consumer.behind == 0 for consumer in self.consumers)
+        return relays and not self.missing and all(consumer.behind == 0 for consumer in self.consumers)
 
     @property
     def healthy(self) -> bool:
@@ -78,6 +79,7 @@ class SystemStatus:
             "consumers": [asdict(c) | {"behind": c.behind} for c in self.consumers],
             "parked": dict(self.parked),
             "services": [asdict(s) for s in self.services],
+            "missing_consumers": list(self.missing),
         }
 
 
@@ -98,7 +100,26 @@ async def read_status(js: JetStreamContext, services: Mapping[ServiceName, str])
             if c.config.durable_name  # ephemeral ones (a rebuild, a listing) come and go
         ]
     health = await asyncio.gather(*(_health(service, url) for service, url in services.items()))
-    return SystemStatus(streams, sorted(consumers, key=lambda c: (c.stream, c.name)), await _parked(js), health)
+    missing = _missing_consumers(consumers, streams, [h.service for h in health if h.up and h.consuming])
+    ordered = sorted(consumers, key=lambda c: (c.stream, c.name))
+    return SystemStatus(streams, ordered, await _parked(js), health, missing)
+
+
+def _missing_consumers(
+    consumers: Sequence[ConsumerLag], streams: Mapping[str, int], consuming: Sequence[ServiceName]
+) -> list[str]:
+    """The consumers a service running its consumers should keep and that do not exist (deleted
+    under it: nothing more reaches what they feed, and nothing says so but this)."""
+    from pathways_infra.service import kept_consumers
+    from pathways_infra.services import definition_of
+
+    present = {(c.stream, c.name) for c in consumers}
+    expected = [pair for service in consuming for pair in kept_consumers(definition_of(service))]
+    return [
+        f"{stream}/{name}"
+        for stream, name in expected
+        if (stream in streams or stream == REPLAY_STREAM) and (stream, name) not in present
+    ]
 
 
 async def _parked(js: JetStreamContext) -> dict[str, int]:
@@ -144,6 +165,9 @@ def render(status: SystemStatus) -> str:
     for c in status.consumers:
         if c.stream != REPLAY_STREAM or c.behind:
             lines.append(f"  {c.stream + '/' + c.name:<54} {c.waiting:>8,} {c.in_flight:>10,} {c.redelivered:>12,}")
+    if status.missing:
+        lines += ["", "MISSING consumers (restart their service: it makes its consumers when it starts)"]
+        lines += [f"  {name}" for name in status.missing]
     parked = sum(status.parked.values())
     lines += ["", f"parked on the DLQ: {parked:,}" + (" ('pathways dlq list' shows them)" if parked else "")]
     lines += [f"  {name:<54} {count:>8,}" for name, count in status.parked.items()]
@@ -174,6 +198,8 @@ def _verdict_detail(status: SystemStatus) -> str:
     behind = sum(c.behind for c in status.consumers)
     down = [s.service for s in status.services if not s.up]
     parts = [f"{behind:,} messages not yet applied", f"{sum(status.parked.values()):,} parked"]
+    if status.missing:
+        parts.append(f"{len(status.missing)} consumers missing")
     if down:
         parts.append(f"down: {', '.join(down)}")
     return ", ".join(parts)

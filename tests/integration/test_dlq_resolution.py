@@ -84,9 +84,11 @@ async def test_a_replay_the_consumer_applied_is_no_longer_parked_and_status_is_h
         status = await eventually(healthy, what="status to be healthy once the replay is applied")
         listing = await _pathways(settings, system, "dlq", "list")
         history = await _pathways(settings, system, "dlq", "list", "--all")
+        again = await _pathways(settings, system, "dlq", "replay", "1")
 
     assert "0 parked" in status.stdout
     assert listing.stdout.strip().startswith("no unresolved parked messages"), listing.stdout
+    assert again.returncode == 1 and "DLQ #1 is resolved already: applied by" in again.stderr, again
     rows = history.stdout.splitlines()
     assert _listed(history.stdout) == ["1"]
     assert f"applied by {CONSUMER}" in rows[1] and "replayed by somchai" in rows[1], rows[1]

@@ -118,3 +118,20 @@ async def test_status_shows_why_a_relay_cannot_publish_and_that_it_recovers(
         recovered = await _cli(settings, system, "--wait", "60")
         assert recovered.returncode == 0, recovered.stdout
         assert "FAILING" not in recovered.stdout
+
+
+async def test_status_names_a_consumer_deleted_under_a_running_service(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    """Nothing reaches the read models it fed, and no backlog shows: only its absence says so."""
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        assert (await _cli(settings, system, "--wait", "60")).returncode == 0
+        await operator_js.delete_consumer("ENROLLMENT", "outcomes-read-models-from-enrollment")
+        missing = await _cli(settings, system, "--json")
+        text = await _cli(settings, system)
+    report = json.loads(missing.stdout)
+    assert missing.returncode == 1
+    assert report["missing_consumers"] == ["ENROLLMENT/outcomes-read-models-from-enrollment"]
+    assert not report["caught_up"]
+    assert "MISSING consumers (restart their service" in text.stdout
+    assert "1 consumers missing" in text.stdout
