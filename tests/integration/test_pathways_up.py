@@ -95,11 +95,7 @@ def test_one_up_per_data_folder_and_a_dead_service_stops_it_with_status_1(settin
 def test_a_stop_during_start_up_stops_the_embedded_postgres_and_a_dead_nats_stops_everything_with_status_1() -> None:
     with tempfile.TemporaryDirectory(prefix="pathways-up-") as folder:
         data_dir = Path(folder)
-        env = {
-            **{name: value for name, value in os.environ.items() if not name.startswith("PATHWAYS_")},
-            "PATHWAYS_DATA_DIR": folder, "PATHWAYS_EMBEDDED_NATS_PORT": "0", "PATHWAYS_LOG_LEVEL": "WARNING",
-            **{f"PATHWAYS_{service.upper()}_PORT": str(port) for service, port in _ports().items()},
-        }  # fmt: skip
+        env = _own_servers_env(folder)
         postmaster = data_dir / "postgres" / "postmaster.pid"
         with _up(env) as (starting, output):
             _until(postmaster.exists, "PostgreSQL to start")
@@ -127,10 +123,7 @@ def test_a_stop_during_start_up_stops_the_embedded_postgres_and_a_dead_nats_stop
 def test_servers_left_by_a_killed_holder_of_the_data_folder_are_stopped_by_the_next() -> None:
     with tempfile.TemporaryDirectory(prefix="pathways-up-") as folder:
         data_dir = Path(folder)
-        env = {
-            **{name: value for name, value in os.environ.items() if not name.startswith("PATHWAYS_")},
-            "PATHWAYS_DATA_DIR": folder, "PATHWAYS_EMBEDDED_NATS_PORT": "0", "PATHWAYS_LOG_LEVEL": "WARNING",
-        }  # fmt: skip
+        env = _own_servers_env(folder)
         postmaster = data_dir / "postgres" / "postmaster.pid"
         killed = _servers(env)
         try:
@@ -145,6 +138,15 @@ def test_servers_left_by_a_killed_holder_of_the_data_folder_are_stopped_by_the_n
         assert following.wait(timeout=60) == 0
         _until(lambda: not postmaster.exists(), "PostgreSQL to stop")
         _until(lambda: _gone(nats_pid), "NATS to stop")
+
+
+def _own_servers_env(folder: str) -> dict[str, str]:
+    """An environment naming no server of the suite's: ``pathways up`` starts its own under ``folder``."""
+    return {
+        **{name: value for name, value in os.environ.items() if not name.startswith("PATHWAYS_")},
+        "PATHWAYS_DATA_DIR": folder, "PATHWAYS_EMBEDDED_NATS_PORT": "0", "PATHWAYS_LOG_LEVEL": "WARNING",
+        **{f"PATHWAYS_{service.upper()}_PORT": str(port) for service, port in _ports().items()},
+    }  # fmt: skip
 
 
 def _servers(env: dict[str, str]) -> subprocess.Popen[bytes]:
