@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import signal
 import sys
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     demo_cli.add_command(commands)
     operator_cli.add_commands(commands)
     history_cli.add_command(commands)
+    importlib.import_module("pathways_enrollment.vault_cli").add_command(commands)  # the vault is enrollment's
     return parser
 
 

@@ -23,7 +23,7 @@ from pathways_enrollment.domain.errors import EnrollmentRuleError, require_exist
 from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
 from pathways_enrollment.personal_data import PersonalDataInCommands
 from pathways_enrollment.projections import potential_duplicates
-from pathways_enrollment.vault import Vault, VaultKeys
+from pathways_enrollment.vault import Vault, VaultKeyring
 from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, happened_on
@@ -70,7 +70,7 @@ class ParticipantErasure(CommandAccepted):
 
 
 class EnrollmentApplication:
-    def __init__(self, runner: CommandRunner, vault_keys: VaultKeys, pool: asyncpg.Pool) -> None:
+    def __init__(self, runner: CommandRunner, vault_keys: VaultKeyring, pool: asyncpg.Pool) -> None:
         self._runner = runner
         self._vault = PersonalDataInCommands(vault_keys)
         self._reader = Vault(vault_keys)
@@ -345,7 +345,7 @@ class EnrollmentApplication:
     async def _holder_of(self, national_id: str | None) -> UUID | None:
         if national_id is None:
             return None
-        return await self._reader.find_by_national_id_hash(self._pool, self._reader.national_id_hash(national_id))
+        return await self._reader.find_by_national_id_hash(self._pool, self._reader.national_id_hashes(national_id))
 
     async def grant_consent(
         self, participant_id: UUID, command: c.GrantConsent, context: CommandContext, claim: Claim

@@ -10,7 +10,7 @@ from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.errors import EnrollmentRuleError
 from pathways_enrollment.outbound import translate
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
-from pathways_enrollment.vault import TABLES_DDL, Vault, keys_for
+from pathways_enrollment.vault import TABLES_DDL, Vault, VaultKeyring
 from pathways_infra.app import create_service_app
 from pathways_infra.service import ServiceDefinition, ServiceRuntime
 
@@ -33,7 +33,7 @@ def definition() -> ServiceDefinition:
 
 
 def create_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastAPI:
-    keys = keys_for(runtime.settings.data_dir)
+    keys = VaultKeyring.configured(runtime.settings.data_dir)
 
     def application() -> EnrollmentApplication:
         return EnrollmentApplication(runtime.runner, keys, runtime.pool)

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pathways_enrollment.vault import (
     PersonalData,
-    VaultKeys,
+    VaultKeyring,
     encrypt_record,
     national_id_hash,
     new_data_key,
@@ -20,28 +20,34 @@ from pathways_enrollment.vault import (
 from pathways_infra.commands import Session
 from pathways_infra.eventstore import BulkInsert
 
-KEYS = BulkInsert("INSERT INTO vault_keys (participant_id, wrapped_key) SELECT * FROM unnest(%s::uuid[], %s::bytea[])")
+KEYS = BulkInsert(
+    "INSERT INTO vault_keys (participant_id, wrapped_key, key_generation) "
+    "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::int[])"
+)
 RECORDS = BulkInsert(
     "INSERT INTO vault_records (participant_id, ciphertext, nonce, key_version) "
     "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::bytea[], %s::int[])"
 )
 NATIONAL_IDS = BulkInsert(
-    "INSERT INTO vault_national_ids (national_id_hash, participant_id) SELECT * FROM unnest(%s::text[], %s::uuid[])"
+    "INSERT INTO vault_national_ids (national_id_hash, participant_id, key_generation) "
+    "SELECT * FROM unnest(%s::text[], %s::uuid[], %s::int[])"
 )
 
 
 class PersonalDataInCommands:
-    def __init__(self, keys: VaultKeys) -> None:
+    def __init__(self, keys: VaultKeyring) -> None:
         self._keys = keys
 
     def store_new(self, session: Session, participant_id: UUID, data: PersonalData, *, index_national_id: bool) -> None:
         """Store a new participant's data under a fresh key; index the national ID unless another holds it."""
-        data_key = new_data_key()
+        keys, data_key = self._keys.current(), new_data_key()
         record = encrypt_record(data_key, participant_id, data)
-        session.also_insert(KEYS, participant_id, wrap_data_key(self._keys.master_key, participant_id, data_key))
+        wrapped = wrap_data_key(keys.master_key, participant_id, data_key)
+        session.also_insert(KEYS, participant_id, wrapped, keys.generation)
         session.also_insert(RECORDS, participant_id, record.ciphertext, record.nonce, record.key_version)
         if index_national_id and data.national_id is not None:
-            session.also_insert(NATIONAL_IDS, national_id_hash(self._keys.pepper, data.national_id), participant_id)
+            digest = national_id_hash(keys.pepper, data.national_id)
+            session.also_insert(NATIONAL_IDS, digest, participant_id, keys.generation)
 
     @staticmethod
     def erase(session: Session, participant_id: UUID) -> None:

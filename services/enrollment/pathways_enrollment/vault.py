@@ -8,7 +8,9 @@ the record to its key version), so rows moved between participants fail to decry
 
 Erasure (PDPA §33) destroys the wrapped key, deletes the record and the national-ID hash, and
 leaves a tombstone (``erased_at``): afterwards no live row holds anything personal, and a copy of
-the ciphertext made earlier cannot be opened without the destroyed key.
+the ciphertext made earlier cannot be opened without the destroyed key. Copies of the *wrapped*
+key made earlier (WAL, backups) can be opened with the master key until the keys are rotated
+(:mod:`pathways_enrollment.vault_rotation`): each row names the key generation it is under.
 
 National IDs are de-duplicated by a keyed hash, HMAC-SHA256 under a separate *pepper*, of the
 normalised 13 digits; the clear ID is only ever inside the encrypted record.
@@ -17,23 +19,18 @@ The crypto part (:class:`VaultKeys`, ``wrap_data_key`` … ``national_id_hash``)
 Rows are written and erased only inside commands, in the transaction of their events
 (:mod:`pathways_enrollment.personal_data`); :class:`Vault` reads them.
 
-Nothing happens at import time: keys come from :class:`VaultSettings`
-(``PATHWAYS_VAULT_MASTER_KEY`` / ``PATHWAYS_VAULT_PEPPER``, base64) or, for the embedded/dev
-setup, from :func:`dev_keys`.
+Nothing happens at import time: keys come from :class:`~pathways_enrollment.keyring.VaultKeyring`
+(``PATHWAYS_VAULT_MASTER_KEY`` / ``PATHWAYS_VAULT_PEPPER``, base64, or the data folder's keys file).
 
 Error messages and reprs never contain personal data or key material.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import hashlib
 import hmac
-import json
-import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, TypeAlias
@@ -43,10 +40,19 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from pathways_enrollment.domain.national_id import normalise_national_id
+from pathways_enrollment.keyring import (
+    KEY_SIZE,
+    VaultConfigurationError,
+    VaultError,
+    VaultKeyring,
+    VaultKeys,
+    VaultSettings,
+    keys_file,
+    read_keys_file,
+)
 from pathways_infra.command_model import IsoDay
 
 __all__ = [
@@ -59,6 +65,7 @@ __all__ = [
     "VaultConfigurationError",
     "VaultError",
     "VaultIntegrityError",
+    "VaultKeyring",
     "VaultKeys",
     "VaultSettings",
     "decrypt_record",
@@ -71,26 +78,15 @@ __all__ = [
     "wrap_data_key",
 ]
 
-KEY_SIZE = 32  # AES-256
 NONCE_SIZE = 12  # 96-bit GCM nonce, random per encryption
-MIN_PEPPER_SIZE = 32
 KEY_VERSION = 1  # version of a participant's data key; part of the record's associated data
 PADDING_BLOCK = 64  # records are padded to a multiple of this, so lengths leak less
-DEV_KEYS_FILE = "vault-keys.json"
 
 _AAD_DATA_KEY = b"pathways.vault.v1\x00data_key\x00"
 _AAD_RECORD = b"pathways.vault.v1\x00personal_data\x00"
 
 Database: TypeAlias = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 """What the reads accept: a pool, or a connection."""
-
-
-class VaultError(Exception):
-    """Base of the vault's errors. Messages never contain personal data."""
-
-
-class VaultConfigurationError(VaultError):
-    """Keys are missing or malformed."""
 
 
 class VaultIntegrityError(VaultError):
@@ -132,102 +128,17 @@ class EncryptedRecord:
     key_version: int = KEY_VERSION
 
 
-# --- keys and configuration -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VaultKeys:
-    """The two secrets: the master key (wraps data keys) and the pepper (keys the national-ID hash)."""
-
-    master_key: bytes = field(repr=False)
-    pepper: bytes = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if len(self.master_key) != KEY_SIZE:
-            raise VaultConfigurationError(f"the vault master key must be {KEY_SIZE} bytes")
-        if len(self.pepper) < MIN_PEPPER_SIZE:
-            raise VaultConfigurationError(f"the vault pepper must be at least {MIN_PEPPER_SIZE} bytes")
-        if hmac.compare_digest(self.master_key, self.pepper):
-            raise VaultConfigurationError("the vault master key and pepper must be different keys")
-
-    @classmethod
-    def generate(cls) -> VaultKeys:
-        """Fresh random keys (for tests and :func:`dev_keys`)."""
-        return cls(master_key=secrets.token_bytes(KEY_SIZE), pepper=secrets.token_bytes(KEY_SIZE))
-
-    @classmethod
-    def from_base64(cls, master_key: str, pepper: str) -> VaultKeys:
-        return cls(master_key=_b64decode(master_key, "master key"), pepper=_b64decode(pepper, "pepper"))
-
-    def to_base64(self) -> dict[str, str]:
-        return {
-            "master_key": base64.b64encode(self.master_key).decode("ascii"),
-            "pepper": base64.b64encode(self.pepper).decode("ascii"),
-        }
-
-
-def _b64decode(value: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise VaultConfigurationError(f"the vault {what} is not valid base64") from None
-
-
-class VaultSettings(BaseSettings):
-    """``PATHWAYS_VAULT_MASTER_KEY`` and ``PATHWAYS_VAULT_PEPPER``, base64.
-
-    When both are unset (the embedded/dev setup), the caller passes keys from :func:`dev_keys`.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="PATHWAYS_VAULT_", extra="ignore", hide_input_in_errors=True)
-
-    master_key: SecretStr | None = Field(default=None, description="Key-encryption key: 32 bytes, base64.")
-    pepper: SecretStr | None = Field(default=None, description="National-ID hash key: at least 32 bytes, base64.")
-
-    @property
-    def configured(self) -> bool:
-        return self.master_key is not None or self.pepper is not None
-
-    def keys(self) -> VaultKeys:
-        if self.master_key is None or self.pepper is None:
-            raise VaultConfigurationError("set both PATHWAYS_VAULT_MASTER_KEY and PATHWAYS_VAULT_PEPPER")
-        return VaultKeys.from_base64(self.master_key.get_secret_value(), self.pepper.get_secret_value())
+# --- keys ------------------------------------------------------------------------------------
 
 
 def dev_keys(data_dir: Path) -> VaultKeys:
-    """Keys for the embedded/dev setup, kept in ``data_dir/vault-keys.json`` (mode 0600).
-
-    Created on first use; concurrent first uses agree on one file. Not for production: whoever can
-    read the data folder can read the keys.
-    """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / DEV_KEYS_FILE
-    if not path.exists():
-        keys = VaultKeys.generate()
-        temporary = data_dir / f".{DEV_KEYS_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w") as file:
-                json.dump(keys.to_base64(), file)
-                file.flush()
-                os.fsync(file.fileno())
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, path)  # atomic, never replaces: a concurrent creator's file wins
-        finally:
-            temporary.unlink(missing_ok=True)
-    if path.stat().st_mode & 0o077:
-        raise VaultConfigurationError(f"{path} must be readable by its owner only (chmod 600)")
-    try:
-        stored = json.loads(path.read_text())
-        return VaultKeys.from_base64(str(stored["master_key"]), str(stored["pepper"]))
-    except (ValueError, KeyError, TypeError):
-        raise VaultConfigurationError(f"{path} does not hold vault keys") from None
+    """The newest generation of the data folder's keys file (made on first use): the embedded/dev setup's."""
+    return read_keys_file(keys_file(data_dir))[-1]
 
 
 def keys_for(data_dir: Path) -> VaultKeys:
-    """The configured keys; for the embedded/dev setup (none configured), the data folder's."""
-    settings = VaultSettings()
-    return settings.keys() if settings.configured else dev_keys(data_dir)
+    """The keys new rows are written under: the environment's, else the data folder's newest."""
+    return VaultKeyring.configured(data_dir).current()
 
 
 # --- crypto (no I/O) --------------------------------------------------------------------------
@@ -291,7 +202,12 @@ def national_id_hash(pepper: bytes, national_id: str) -> str:
 
 # --- tables and reads (asyncpg) ---------------------------------------------------------------
 
+# Rows name the key generation they are under. A row may not be written under a generation older
+# than the newest the database knows: once rotation has moved every row onto a new generation,
+# nothing can slip back under the old one it is about to destroy (a service not yet holding the new
+# keys is refused and its command retried).
 TABLES_DDL = """
+SELECT pg_advisory_xact_lock(hashtext('pathways.vault.tables'));
 CREATE TABLE IF NOT EXISTS vault_keys (
     participant_id uuid PRIMARY KEY,
     wrapped_key bytea NULL,
@@ -299,6 +215,7 @@ CREATE TABLE IF NOT EXISTS vault_keys (
     erased_at timestamptz NULL,
     CONSTRAINT vault_keys_live_xor_erased CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
 );
+ALTER TABLE vault_keys ADD COLUMN IF NOT EXISTS key_generation int NOT NULL DEFAULT 1;
 CREATE TABLE IF NOT EXISTS vault_records (
     participant_id uuid PRIMARY KEY REFERENCES vault_keys (participant_id),
     ciphertext bytea NOT NULL,
@@ -310,6 +227,25 @@ CREATE TABLE IF NOT EXISTS vault_national_ids (
     national_id_hash text PRIMARY KEY,
     participant_id uuid NOT NULL UNIQUE REFERENCES vault_keys (participant_id)
 );
+ALTER TABLE vault_national_ids ADD COLUMN IF NOT EXISTS key_generation int NOT NULL DEFAULT 1;
+CREATE TABLE IF NOT EXISTS vault_key_generations (
+    generation int PRIMARY KEY,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    retired_at timestamptz NULL
+);
+INSERT INTO vault_key_generations (generation) SELECT 1 WHERE NOT EXISTS (SELECT FROM vault_key_generations);
+CREATE OR REPLACE FUNCTION vault_refuse_older_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.key_generation < (SELECT max(generation) FROM vault_key_generations) THEN
+        RAISE EXCEPTION 'vault rows may not be written under key generation %, older than the current one',
+            NEW.key_generation USING ERRCODE = 'check_violation', CONSTRAINT = 'vault_key_generation_current';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER vault_keys_generation_current BEFORE INSERT OR UPDATE ON vault_keys
+    FOR EACH ROW WHEN (NEW.wrapped_key IS NOT NULL) EXECUTE FUNCTION vault_refuse_older_generation();
+CREATE OR REPLACE TRIGGER vault_national_ids_generation_current BEFORE INSERT OR UPDATE ON vault_national_ids
+    FOR EACH ROW EXECUTE FUNCTION vault_refuse_older_generation();
 """
 
 
@@ -319,12 +255,13 @@ class Vault:
     Writing and erasing happen in commands, with :class:`~pathways_enrollment.personal_data.PersonalDataInCommands`.
     """
 
-    def __init__(self, keys: VaultKeys) -> None:
+    def __init__(self, keys: VaultKeyring) -> None:
         self._keys = keys
 
-    def national_id_hash(self, national_id: str) -> str:
-        """The keyed hash the vault indexes national IDs by (any accepted format; invalid IDs raise)."""
-        return national_id_hash(self._keys.pepper, national_id)
+    def national_id_hashes(self, national_id: str) -> list[str]:
+        """The keyed hashes the vault may index this national ID by: one per key generation held
+        (any accepted format; invalid IDs raise)."""
+        return [national_id_hash(keys.pepper, national_id) for keys in self._keys.held()]
 
     async def get(self, db: Database, participant_id: UUID) -> PersonalData | None:
         """The participant's personal data; ``None`` if never stored or erased.
@@ -332,19 +269,20 @@ class Vault:
         Raises :class:`VaultIntegrityError` if the stored rows fail authentication.
         """
         row = await db.fetchrow(
-            "SELECT k.wrapped_key, r.ciphertext, r.nonce, r.key_version "
+            "SELECT k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version "
             "FROM vault_keys k JOIN vault_records r USING (participant_id) WHERE k.participant_id = $1",
             participant_id,
         )
         if row is None or row["wrapped_key"] is None:
             return None
         record = EncryptedRecord(ciphertext=row["ciphertext"], nonce=row["nonce"], key_version=row["key_version"])
-        return decrypt_record(self._unwrap(participant_id, row["wrapped_key"]), participant_id, record)
+        master_key = self._keys.of(row["key_generation"]).master_key
+        return decrypt_record(unwrap_data_key(master_key, participant_id, row["wrapped_key"]), participant_id, record)
 
-    async def find_by_national_id_hash(self, db: Database, digest: str) -> UUID | None:
-        """The participant stored with this :meth:`national_id_hash`, if any (erased ones are not)."""
+    async def find_by_national_id_hash(self, db: Database, digests: Sequence[str]) -> UUID | None:
+        """The participant stored with one of these :meth:`national_id_hashes`, if any (erased ones are not)."""
         participant_id: UUID | None = await db.fetchval(
-            "SELECT participant_id FROM vault_national_ids WHERE national_id_hash = $1", digest
+            "SELECT participant_id FROM vault_national_ids WHERE national_id_hash = ANY($1::text[])", list(digests)
         )
         return participant_id
 
@@ -353,6 +291,3 @@ class Vault:
             "SELECT erased_at IS NOT NULL FROM vault_keys WHERE participant_id = $1", participant_id
         )
         return bool(erased)
-
-    def _unwrap(self, participant_id: UUID, wrapped: bytes) -> bytes:
-        return unwrap_data_key(self._keys.master_key, participant_id, wrapped)

@@ -1,0 +1,260 @@
+"""Rotating the vault's keys, so that erasure reaches copies of the database made before it.
+
+Erasure destroys a participant's wrapped data key in the live tables, but PostgreSQL's WAL and any
+backup taken earlier still hold it, and the master key opens it. Rotation closes that:
+
+1. a new generation of keys (master key and pepper) is added to the keys file; running services
+   pick it up within :data:`~pathways_enrollment.keyring.RELOAD_SECONDS` and write new rows under it;
+2. the database is told the new generation is current: from then on no row can be written under an
+   older one (a trigger refuses it), and rows in flight under the old one have committed first;
+3. every live participant's data key is re-wrapped under the new master key, and their national-ID
+   hash recomputed under the new pepper, in batches, alongside running services;
+4. the older generations are destroyed: dropped from the keys file, whose old bytes are overwritten.
+
+Afterwards no key that opens an erased participant's wrapped key, or tests a guess against their
+national-ID hash, exists any more. A backup taken before the rotation can no longer be read for
+anyone's personal data (events, journeys and counts stay readable): take a new backup after each
+rotation. An interrupted rotation is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+
+from pathways_enrollment.keyring import (
+    RELOAD_SECONDS,
+    VaultConfigurationError,
+    VaultKeys,
+    read_keys_file,
+    write_keys_file,
+)
+from pathways_enrollment.vault import (
+    EncryptedRecord,
+    decrypt_record,
+    national_id_hash,
+    unwrap_data_key,
+    wrap_data_key,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+SETTLE_SECONDS = 2 * RELOAD_SECONDS + 0.5  # every service has re-read the keys file by then
+
+Progress = Callable[[int, int], None]  # (participants moved so far, participants to move)
+
+_TO_MOVE = """
+SELECT count(*) FROM vault_keys k LEFT JOIN vault_national_ids n USING (participant_id)
+WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation < $1)
+"""
+
+_BATCH = """
+SELECT k.participant_id, k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version,
+       n.key_generation AS hash_generation
+FROM vault_keys k LEFT JOIN vault_records r USING (participant_id) LEFT JOIN vault_national_ids n USING (participant_id)
+WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation < $1)
+ORDER BY k.participant_id LIMIT $2
+FOR UPDATE OF k SKIP LOCKED
+"""
+
+
+class RotationError(Exception):
+    """The rotation cannot go on; nothing was destroyed. The message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class VaultGenerationStatus:
+    current: int
+    since: datetime
+    live_participants: int
+    erased_since: int  # erased since the current generation began: copies made before can still be opened
+    rows_behind: int  # live rows still under an older generation (an unfinished rotation)
+    file_generations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Rotation:
+    generation: int
+    moved: int
+    resumed: bool
+    destroyed: tuple[int, ...]
+
+
+async def generation_status(conn: asyncpg.Connection, path: Path | None) -> VaultGenerationStatus:
+    """Where the vault's keys stand: for ``pathways vault status``."""
+    current = await conn.fetchrow(
+        "SELECT generation, started_at FROM vault_key_generations ORDER BY generation DESC LIMIT 1"
+    )
+    if current is None:
+        raise RotationError("the vault's tables are not there: start the enrollment service once first")
+    counts = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE wrapped_key IS NOT NULL) AS live, "
+        "count(*) FILTER (WHERE erased_at >= $1) AS erased_since FROM vault_keys",
+        current["started_at"],
+    )
+    assert counts is not None
+    return VaultGenerationStatus(
+        current=current["generation"],
+        since=current["started_at"],
+        live_participants=counts["live"],
+        erased_since=counts["erased_since"],
+        rows_behind=await conn.fetchval(_TO_MOVE, current["generation"]),
+        file_generations=() if path is None else tuple(keys.generation for keys in read_keys_file(path)),
+    )
+
+
+async def rotate(
+    conn: asyncpg.Connection,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    settle_seconds: float = SETTLE_SECONDS,
+) -> Rotation:
+    """Rotate the keys in ``path`` and every live row in the vault's tables onto them (see the module).
+
+    A rotation left unfinished (the file holds more than one generation) is finished, not started anew.
+    """
+    held = read_keys_file(path)
+    current = await _current_generation(conn)
+    if held[-1].generation < current:
+        raise RotationError(
+            f"the database's vault is at key generation {current}, the keys file {path} only reaches "
+            f"{held[-1].generation}: it is not this database's keys file"
+        )
+    resumed = len(held) > 1
+    if not resumed:
+        held = (*held, VaultKeys.generate(held[-1].generation + 1))
+        write_keys_file(path, held)
+        log.info("vault: key generation %d added to %s", held[-1].generation, path)
+    if held[-1].generation > current:
+        await asyncio.sleep(settle_seconds)
+        await _make_current(conn, held[-1].generation)
+    moved = await _move_rows(conn, held, progress or _no_progress)
+    destroyed = await _destroy_older(conn, path, held)
+    return Rotation(generation=held[-1].generation, moved=moved, resumed=resumed, destroyed=destroyed)
+
+
+async def _current_generation(conn: asyncpg.Connection) -> int:
+    current: int | None = await conn.fetchval("SELECT max(generation) FROM vault_key_generations")
+    if current is None:
+        raise RotationError("the vault's tables are not there: start the enrollment service once first")
+    return current
+
+
+async def _make_current(conn: asyncpg.Connection, generation: int) -> None:
+    """From the commit on, rows can only be written under ``generation``; the SHARE locks wait for
+    writes already under way, so no row of an older generation commits after the rows are moved."""
+    async with conn.transaction():
+        await conn.execute("LOCK TABLE vault_keys, vault_national_ids IN SHARE MODE")
+        await conn.execute(
+            "INSERT INTO vault_key_generations (generation) VALUES ($1) ON CONFLICT DO NOTHING", generation
+        )
+    log.info("vault: key generation %d is current", generation)
+
+
+async def _move_rows(conn: asyncpg.Connection, held: Sequence[VaultKeys], progress: Progress) -> int:
+    """Re-wrap and re-hash every live row still under an older generation, batch by batch. Rows locked
+    by a command under way (an erasure, say) are skipped and taken on a later pass."""
+    newest = held[-1]
+    by_generation = {keys.generation: keys for keys in held}
+    total = await conn.fetchval(_TO_MOVE, newest.generation)
+    moved = 0
+    progress(moved, total)
+    while True:
+        async with conn.transaction():
+            rows = await conn.fetch(_BATCH, newest.generation, BATCH)
+            await _move_batch(conn, rows, by_generation, newest)
+        moved += len(rows)
+        progress(moved, max(total, moved))
+        if not rows:
+            left: int = await conn.fetchval(_TO_MOVE, newest.generation)
+            if left == 0:
+                return moved
+            await asyncio.sleep(0.05)  # locked by commands under way: they commit or roll back soon
+
+
+async def _move_batch(
+    conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], by_generation: dict[int, VaultKeys], newest: VaultKeys
+) -> None:
+    keys_rows: list[tuple[UUID, bytes]] = []
+    hash_rows: list[tuple[UUID, str | None]] = []
+    for row in rows:
+        participant_id: UUID = row["participant_id"]
+        old = _keys_of(by_generation, row["key_generation"])
+        data_key = unwrap_data_key(old.master_key, participant_id, row["wrapped_key"])
+        if old.generation < newest.generation:
+            keys_rows.append((participant_id, wrap_data_key(newest.master_key, participant_id, data_key)))
+        if row["hash_generation"] is not None and row["hash_generation"] < newest.generation:
+            hash_rows.append((participant_id, _national_id_hash_of(row, data_key, newest)))
+    await conn.executemany(
+        "UPDATE vault_keys SET wrapped_key = $2, key_generation = $3 WHERE participant_id = $1",
+        [(participant_id, wrapped, newest.generation) for participant_id, wrapped in keys_rows],
+    )
+    await _rehash(conn, hash_rows, newest.generation)
+
+
+def _national_id_hash_of(row: asyncpg.Record, data_key: bytes, newest: VaultKeys) -> str | None:
+    participant_id: UUID = row["participant_id"]
+    if row["ciphertext"] is None:
+        return None
+    record = EncryptedRecord(ciphertext=row["ciphertext"], nonce=row["nonce"], key_version=row["key_version"])
+    national_id = decrypt_record(data_key, participant_id, record).national_id
+    return None if national_id is None else national_id_hash(newest.pepper, national_id)
+
+
+async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | None]], generation: int) -> None:
+    """Each participant's national-ID hash under the new pepper. Should two first registrations of one
+    ID have been indexed under different generations while the rotation began, the later is dropped
+    from the index (its registration stays), as a unique index would have refused it; so is a hash
+    whose national ID can no longer be read (no record), which could never be moved."""
+    taken = {
+        record["national_id_hash"]
+        for record in await conn.fetch(
+            "SELECT national_id_hash FROM vault_national_ids WHERE national_id_hash = ANY($1::text[])",
+            [digest for _, digest in rows if digest is not None],
+        )
+    }
+    kept: list[tuple[UUID, str, int]] = []
+    for participant_id, digest in rows:
+        if digest is None or digest in taken:
+            log.warning("vault: participant %s's national-ID hash cannot move; left unindexed", participant_id)
+            await conn.execute("DELETE FROM vault_national_ids WHERE participant_id = $1", participant_id)
+        else:
+            taken.add(digest)
+            kept.append((participant_id, digest, generation))
+    await conn.executemany(
+        "UPDATE vault_national_ids SET national_id_hash = $2, key_generation = $3 WHERE participant_id = $1", kept
+    )
+
+
+async def _destroy_older(conn: asyncpg.Connection, path: Path, held: Sequence[VaultKeys]) -> tuple[int, ...]:
+    older = tuple(keys.generation for keys in held[:-1])
+    await conn.execute(
+        "UPDATE vault_key_generations SET retired_at = now() WHERE generation < $1 AND retired_at IS NULL",
+        held[-1].generation,
+    )
+    write_keys_file(path, [held[-1]])
+    if older:
+        log.info("vault: key generations %s destroyed", ", ".join(map(str, older)))
+    return older
+
+
+def _keys_of(by_generation: dict[int, VaultKeys], generation: int) -> VaultKeys:
+    try:
+        return by_generation[generation]
+    except KeyError:
+        raise VaultConfigurationError(
+            f"a live row is under key generation {generation}, which the keys file no longer holds"
+        ) from None
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    pass
