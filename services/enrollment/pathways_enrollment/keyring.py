@@ -231,6 +231,7 @@ class VaultKeyring:
 
     def of(self, generation: int) -> VaultKeys:
         """The keys of ``generation``; a generation destroyed by rotation is a configuration error."""
+        self._refresh_if_due()
         if generation not in self._generations:
             self._refresh(force=True)
         try:

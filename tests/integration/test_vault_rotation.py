@@ -1,0 +1,243 @@
+"""Rotating the vault's keys while the enrollment service runs, on real PostgreSQL.
+
+Erasure destroys a participant's key in the live tables; PostgreSQL's WAL (and any backup) keeps
+the wrapped key, which the master key opens. After a rotation no key that opens it exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+import pytest
+
+from pathways_enrollment.keyring import KEYS_FILE, VaultKeys, read_keys_file, write_keys_file
+from pathways_enrollment.vault import (
+    EncryptedRecord,
+    PersonalData,
+    VaultIntegrityError,
+    decrypt_record,
+    national_id_hash,
+    unwrap_data_key,
+)
+from pathways_enrollment.vault_rotation import Rotation, generation_status, rotate
+from pathways_infra.cli import main
+from pathways_infra.database import DatabaseAddress
+from pathways_infra.settings import Settings
+from tests.integration.test_vault import ALICE, BOB, ERASURE, _as_sent, _personal_data, _register, _registration
+from tests.support.journeys import created
+from tests.support.system import RunningSystem, running_system
+
+SETTLE = 1.5  # above the services' 1 s re-read of the keys file
+
+
+def _address(settings: Settings) -> DatabaseAddress:
+    assert settings.database_url
+    return DatabaseAddress.parse(settings.database_url).with_database(settings.database_name("enrollment"))
+
+
+@contextlib.asynccontextmanager
+async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(_address(settings).url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _rotate(settings: Settings) -> Rotation:
+    async with _connection(settings) as conn:
+        return await rotate(conn, settings.data_dir / KEYS_FILE, settle_seconds=SETTLE)
+
+
+async def _copy_of(pool: asyncpg.Pool, participant_id: UUID) -> tuple[bytes, EncryptedRecord]:
+    """The participant's rows as a backup taken now would hold them."""
+    row = await pool.fetchrow(
+        "SELECT k.wrapped_key, r.ciphertext, r.nonce, r.key_version "
+        "FROM vault_keys k JOIN vault_records r USING (participant_id) WHERE participant_id = $1",
+        participant_id,
+    )
+    assert row is not None
+    return row["wrapped_key"], EncryptedRecord(row["ciphertext"], row["nonce"], row["key_version"])
+
+
+def _opens(keys: VaultKeys, participant_id: UUID, copy: tuple[bytes, EncryptedRecord]) -> PersonalData | None:
+    try:
+        return decrypt_record(unwrap_data_key(keys.master_key, participant_id, copy[0]), participant_id, copy[1])
+    except VaultIntegrityError:
+        return None
+
+
+def _files_holding(folder: Path, secrets: list[bytes]) -> list[str]:
+    holding = []
+    for path in folder.rglob("*"):
+        if path.is_file() and any(secret in path.read_bytes() for secret in secrets):
+            holding.append(str(path))
+    return holding
+
+
+async def _wal_holds(pool: asyncpg.Pool, blob: bytes) -> bool | None:
+    """Whether PostgreSQL's WAL files hold ``blob``; None where the server's files are not on this machine."""
+    folder = Path(await pool.fetchval("SHOW data_directory")) / "pg_wal"
+    if not folder.is_dir():
+        return None
+    return any(blob in path.read_bytes() for path in folder.iterdir() if path.is_file())
+
+
+def _key_material(keys: VaultKeys) -> list[bytes]:
+    return [keys.master_key, keys.pepper, base64.b64encode(keys.master_key), base64.b64encode(keys.pepper)]
+
+
+async def test_after_a_rotation_no_key_opens_an_erased_participants_rows_copied_before(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment, pool = system.client("enrollment"), system.runtime("enrollment").pool
+        alice, bob = await _register(system, _as_sent(ALICE)), await _register(system, _as_sent(BOB))
+        [old_keys] = read_keys_file(settings.data_dir / KEYS_FILE)
+        alice_copy = await _copy_of(pool, alice)
+        created(await enrollment.post(f"/participants/{alice}/erasure", json=ERASURE))
+        in_wal = await _wal_holds(pool, alice_copy[0])
+        opened_before_rotation = _opens(old_keys, alice, alice_copy)
+
+        rotation = await _rotate(settings)
+
+        [new_keys] = read_keys_file(settings.data_dir / KEYS_FILE)
+        bob_after = await _personal_data(system, bob)
+        bob_again = await enrollment.post("/participants", json=_registration(_as_sent(BOB, phone="02-111-2222")))
+        bob_again_entry = (await enrollment.get(f"/participants/{created(bob_again)['id']}")).json()
+        stored_hashes = {row["national_id_hash"] for row in await pool.fetch("SELECT * FROM vault_national_ids")}
+
+    assert in_wal is not False, "the WAL does not hold the wrapped key: this test would not show the gap"
+    assert opened_before_rotation == ALICE, "before rotating, the master key opens the copy: the gap rotation closes"
+    assert (rotation.generation, rotation.destroyed, rotation.resumed) == (2, (1,), False)
+    assert rotation.moved == 1, "Bob (key and national-ID hash) is moved; Alice, erased, has nothing to move"
+    assert new_keys.generation == 2
+    assert _opens(new_keys, alice, alice_copy) is None, "the new master key opens the erased participant's copy"
+    assert _files_holding(settings.data_dir, _key_material(old_keys)) == [], "the old keys are still on disk"
+    assert bob_after == BOB, "a live participant's data does not read back under the new keys"
+    assert bob_again_entry["duplicate_of"] == str(bob), "Bob's national ID no longer flags a second registration"
+    assert BOB.national_id and ALICE.national_id
+    assert stored_hashes == {national_id_hash(new_keys.pepper, BOB.national_id)}, "a hash under the old pepper is left"
+
+
+async def _register_many(system: RunningSystem, count: int) -> list[UUID]:
+    async def one(number: int) -> UUID:
+        body = _registration(_as_sent(BOB, full_name=f"Participant {number}", national_id=None))
+        response = await system.client("enrollment").post("/participants", json=body)
+        return UUID(created(response)["id"])
+
+    registered: list[UUID] = []
+    for start in range(0, count, 10):
+        registered += await asyncio.gather(*(one(number) for number in range(start, min(start + 10, count))))
+    return registered
+
+
+async def test_registrations_while_the_keys_rotate_are_all_kept_and_readable(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        before = await _register_many(system, 20)
+        during = asyncio.create_task(_register_many(system, 150))
+        rotation = await _rotate(settings)
+        registered = before + await during
+        read_back = [await _personal_data(system, participant) for participant in registered]
+        async with _connection(settings) as conn:
+            status = await generation_status(conn, settings.data_dir / KEYS_FILE)
+            generations = await conn.fetch("SELECT key_generation, count(*) FROM vault_keys GROUP BY 1")
+
+    assert rotation.generation == 2 and rotation.destroyed == (1,)
+    assert [person.full_name for person in read_back] == [f"Participant {n}" for n in [*range(20), *range(150)]], (
+        "a registration made while the keys rotated was lost or is unreadable"
+    )
+    assert [tuple(row) for row in generations] == [(2, 170)]
+    assert (status.current, status.rows_behind, status.live_participants, status.file_generations) == (2, 0, 170, (2,))
+
+
+async def test_once_a_newer_generation_is_current_no_row_is_written_under_an_older_one(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        await _register(system, _as_sent(BOB))
+        await _rotate(settings)
+        async with _connection(settings) as conn:
+            with pytest.raises(asyncpg.CheckViolationError, match="older than the current one"):
+                await conn.execute(
+                    "INSERT INTO vault_keys (participant_id, wrapped_key, key_generation) "
+                    "VALUES (gen_random_uuid(), '\\x00', 1)"
+                )
+            with pytest.raises(asyncpg.CheckViolationError):
+                await conn.execute("UPDATE vault_national_ids SET key_generation = 1")
+
+
+async def test_an_interrupted_rotation_is_finished_by_running_it_again(settings: Settings) -> None:
+    path = settings.data_dir / KEYS_FILE
+    async with running_system(settings, ["enrollment"]) as system:
+        bob = await _register(system, _as_sent(BOB))
+        [first] = read_keys_file(path)
+        write_keys_file(path, [first, VaultKeys.generate(2)])  # a rotation that stopped once it had made its keys
+        await asyncio.sleep(SETTLE)
+        alice = await _register(system, _as_sent(ALICE))
+        alice_generation = await system.runtime("enrollment").pool.fetchval(
+            "SELECT key_generation FROM vault_keys WHERE participant_id = $1", alice
+        )
+        rotation = await _rotate(settings)
+        read_back = [await _personal_data(system, bob), await _personal_data(system, alice)]
+
+    assert alice_generation == 2, "the service did not follow its keys file: it wrote under the older keys"
+    assert (rotation.generation, rotation.resumed, rotation.destroyed, rotation.moved) == (2, True, (1,), 1)
+    assert read_back == [BOB, ALICE]
+    assert [keys.generation for keys in read_keys_file(path)] == [2]
+
+
+async def test_a_keys_file_behind_the_database_is_refused_and_nothing_is_destroyed(settings: Settings) -> None:
+    path = settings.data_dir / KEYS_FILE
+    async with running_system(settings, ["enrollment"]) as system:
+        bob = await _register(system, _as_sent(BOB))
+        stale_copy = path.read_bytes()
+        await _rotate(settings)
+        path.write_bytes(stale_copy)  # an operator restored an old copy of the keys file
+        async with _connection(settings) as conn:
+            with pytest.raises(Exception, match="not this database's keys file"):
+                await rotate(conn, path, settle_seconds=SETTLE)
+        assert path.read_bytes() == stale_copy
+        refused_read = await system.client("enrollment").get(f"/participants/{bob}/personal-data")
+
+    assert refused_read.status_code == 500, "data under keys the file no longer holds was read somehow"
+
+
+def _cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
+    assert settings.database_url
+    monkeypatch.setenv("PATHWAYS_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("PATHWAYS_DATABASE_PREFIX", settings.database_prefix)
+    monkeypatch.setenv("PATHWAYS_DATA_DIR", str(settings.data_dir))
+    return main(["vault", *argv])
+
+
+async def test_pathways_vault_status_and_rotate(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PATHWAYS_VAULT_MASTER_KEY", raising=False)
+    monkeypatch.delenv("PATHWAYS_VAULT_PEPPER", raising=False)
+    monkeypatch.setattr("pathways_enrollment.vault_rotation.SETTLE_SECONDS", SETTLE)
+    async with running_system(settings, ["enrollment"]) as system:
+        alice = await _register(system, _as_sent(ALICE))
+        await _register(system, _as_sent(BOB))
+        created(await system.client("enrollment").post(f"/participants/{alice}/erasure", json=ERASURE))
+        status_before = await asyncio.to_thread(_cli, settings, monkeypatch, "status")
+        before = capsys.readouterr().out
+        rotated = await asyncio.to_thread(_cli, settings, monkeypatch, "rotate")
+        rotate_output = capsys.readouterr().out
+        status_after = await asyncio.to_thread(_cli, settings, monkeypatch, "status")
+        after = capsys.readouterr().out
+        keys = VaultKeys.generate()
+        monkeypatch.setenv("PATHWAYS_VAULT_MASTER_KEY", keys.to_base64()["master_key"])
+        monkeypatch.setenv("PATHWAYS_VAULT_PEPPER", keys.to_base64()["pepper"])
+        from_environment = await asyncio.to_thread(_cli, settings, monkeypatch, "rotate")
+        refusal = capsys.readouterr().err
+
+    assert status_before == 0 and "key generation 1" in before and "erased since then: 1  (copies" in before
+    assert "live participants: 1" in before
+    assert rotated == 0, rotate_output
+    assert "rotated to key generation 2: 1 participants moved; destroyed 1" in rotate_output
+    assert status_after == 0 and "key generation 2" in after and "erased since then: 0\n" in after
+    assert from_environment == 1 and "PATHWAYS_VAULT_MASTER_KEY" in refusal
