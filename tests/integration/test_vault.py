@@ -230,6 +230,33 @@ async def test_a_national_id_in_any_format_flags_later_registrations_as_duplicat
     }
 
 
+async def test_once_the_holder_of_a_national_id_is_erased_the_next_registration_of_it_holds_it(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        first = await _register(system, _as_sent(ALICE))
+        second = await _register(system, _as_sent(ALICE, full_name="Someone Else", phone="089-000-1111"))
+        third = await _register(system, _as_sent(ALICE, phone="089-000-2222"))
+        not_a_duplicate = {"resolution": "NOT_A_DUPLICATE"}  # it was flagged, or this would be refused
+        created(await enrollment.post(f"/participants/{second}/duplicate-resolution", json=not_a_duplicate))
+        created(await enrollment.post(f"/participants/{first}/erasure", json=ERASURE))
+        fourth = await _register(system, _as_sent(ALICE, phone="089-000-3333"))
+        created(await enrollment.post(f"/participants/{second}/erasure", json=ERASURE))
+        created(await enrollment.post(f"/participants/{third}/erasure", json=ERASURE))
+        fifth = await _register(system, _as_sent(ALICE, phone="089-000-4444"))
+        flags = {
+            name: (await _participant(system, pid))["duplicate_of"]
+            for name, pid in {"third": third, "fourth": fourth, "fifth": fifth}.items()
+        }
+
+    assert flags == {
+        "third": str(first),
+        "fourth": str(second),  # the erased holder's ID is forgotten, not the other registrations of it
+        "fifth": str(fourth),
+    }
+
+
 @contextlib.asynccontextmanager
 async def _national_ids_locked(address: DatabaseAddress) -> AsyncIterator[asyncpg.Connection]:
     """Hold the national-ID index so that lookups of it wait; leaving releases them all at once."""

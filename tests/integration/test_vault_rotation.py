@@ -27,7 +27,7 @@ from pathways_enrollment.vault import (
 )
 from pathways_enrollment.vault_rotation import Rotation, generation_status, rotate
 from pathways_infra.cli import main
-from pathways_infra.database import DatabaseAddress
+from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.settings import Settings
 from tests.integration.test_vault import ALICE, BOB, ERASURE, _as_sent, _personal_data, _register, _registration
 from tests.support.journeys import created
@@ -241,3 +241,46 @@ async def test_pathways_vault_status_and_rotate(
     assert "rotated to key generation 2: 1 participants moved; destroyed 1" in rotate_output
     assert status_after == 0 and "key generation 2" in after and "erased since then: 0\n" in after
     assert from_environment == 1 and "PATHWAYS_VAULT_MASTER_KEY" in refusal
+
+
+_TABLES_BEFORE_GENERATIONS = """
+CREATE TABLE vault_keys (
+    participant_id uuid PRIMARY KEY,
+    wrapped_key bytea NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    erased_at timestamptz NULL,
+    CONSTRAINT vault_keys_live_xor_erased CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
+);
+CREATE TABLE vault_national_ids (
+    national_id_hash text PRIMARY KEY,
+    participant_id uuid NOT NULL UNIQUE REFERENCES vault_keys (participant_id)
+);
+"""
+
+
+async def test_vault_tables_from_before_key_generations_are_brought_up_to_date(settings: Settings) -> None:
+    address = await ensure_database(_address(settings), settings.database_name("enrollment"))
+    earlier = UUID(int=1)
+    async with _connection(settings) as conn:
+        await conn.execute(_TABLES_BEFORE_GENERATIONS)
+        await conn.execute("INSERT INTO vault_keys (participant_id, wrapped_key) VALUES ($1, '\\x01')", earlier)
+        await conn.execute("INSERT INTO vault_national_ids VALUES ('some hash', $1)", earlier)
+    async with running_system(settings, ["enrollment"]) as system:
+        bob = await _register(system, _as_sent(BOB))
+        bob_again = await _register(system, _as_sent(BOB, phone="02-111-2222"))
+        flagged = (await system.client("enrollment").get(f"/participants/{bob_again}")).json()["duplicate_of"]
+        async with _connection(settings) as conn:
+            upgraded = await conn.fetchrow(
+                "SELECT k.key_generation, n.key_generation AS hash_generation, n.holder "
+                "FROM vault_keys k JOIN vault_national_ids n USING (participant_id) WHERE participant_id = $1",
+                earlier,
+            )
+            await conn.execute("INSERT INTO vault_keys (participant_id, wrapped_key) VALUES ($1, '\\x02')", UUID(int=2))
+            with pytest.raises(asyncpg.UniqueViolationError):
+                await conn.execute("INSERT INTO vault_national_ids VALUES ('some hash', $1)", UUID(int=2))
+
+    assert address.database == settings.database_name("enrollment")
+    assert upgraded is not None and tuple(upgraded) == (1, 1, True), (
+        "rows from before key generations are not generation 1, holders"
+    )
+    assert flagged == str(bob), "the upgraded index does not flag a second registration"

@@ -329,7 +329,7 @@ class EnrollmentApplication:
             if command.consent is not None:
                 registered = participant.evolve_participant(None, events[0])
                 events += participant.grant_consent(registered, **command.consent.model_dump())
-            self._vault.store_new(session, participant_id, data, index_national_id=flagged_against is None)
+            self._vault.store_new(session, participant_id, data, holds_national_id=flagged_against is None)
             appended = session.append(participant.evolve_participant, participant_id, events, when)
             if flagged_against is not None:
                 session.decide(

@@ -29,31 +29,43 @@ RECORDS = BulkInsert(
     "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::bytea[], %s::int[])"
 )
 NATIONAL_IDS = BulkInsert(
-    "INSERT INTO vault_national_ids (national_id_hash, participant_id, key_generation) "
-    "SELECT * FROM unnest(%s::text[], %s::uuid[], %s::int[])"
+    "INSERT INTO vault_national_ids (national_id_hash, participant_id, key_generation, holder) "
+    "SELECT * FROM unnest(%s::text[], %s::uuid[], %s::int[], %s::boolean[])"
 )
+
+# The CTE's DELETE is not seen by the UPDATE's subquery (one snapshot), hence the erased one is excluded by id.
+_ERASE_NATIONAL_ID = """
+WITH erased AS (DELETE FROM vault_national_ids WHERE participant_id = %s RETURNING national_id_hash, holder)
+UPDATE vault_national_ids SET holder = true WHERE participant_id = (
+    SELECT next.participant_id FROM vault_national_ids next JOIN erased USING (national_id_hash)
+    WHERE erased.holder AND next.participant_id <> %s
+    ORDER BY next.indexed_at, next.participant_id LIMIT 1
+)
+"""
 
 
 class PersonalDataInCommands:
     def __init__(self, keys: VaultKeyring) -> None:
         self._keys = keys
 
-    def store_new(self, session: Session, participant_id: UUID, data: PersonalData, *, index_national_id: bool) -> None:
-        """Store a new participant's data under a fresh key; index the national ID unless another holds it."""
+    def store_new(self, session: Session, participant_id: UUID, data: PersonalData, *, holds_national_id: bool) -> None:
+        """Store a new participant's data under a fresh key, and index its national ID: as its holder, or
+        (when another registration holds it) so that it can hold it once that one is erased."""
         keys, data_key = self._keys.current(), new_data_key()
         record = encrypt_record(data_key, participant_id, data)
         wrapped = wrap_data_key(keys.master_key, participant_id, data_key)
         session.also_insert(KEYS, participant_id, wrapped, keys.generation)
         session.also_insert(RECORDS, participant_id, record.ciphertext, record.nonce, record.key_version)
-        if index_national_id and data.national_id is not None:
+        if data.national_id is not None:
             digest = national_id_hash(keys.pepper, data.national_id)
-            session.also_insert(NATIONAL_IDS, digest, participant_id, keys.generation)
+            session.also_insert(NATIONAL_IDS, digest, participant_id, keys.generation, holds_national_id)
 
     @staticmethod
     def erase(session: Session, participant_id: UUID) -> None:
-        """Crypto-shred: the wrapped key, the record and the national-ID index go; a tombstone stays."""
+        """Crypto-shred: the wrapped key, the record and the national-ID index go; a tombstone stays. The
+        registration of the same national ID indexed next after the erased one holds it from then on."""
         session.also(
             "UPDATE vault_keys SET wrapped_key = NULL, erased_at = now() WHERE participant_id = %s", participant_id
         )
         session.also("DELETE FROM vault_records WHERE participant_id = %s", participant_id)
-        session.also("DELETE FROM vault_national_ids WHERE participant_id = %s", participant_id)
+        session.also(_ERASE_NATIONAL_ID, participant_id, participant_id)

@@ -13,7 +13,9 @@ key made earlier (WAL, backups) can be opened with the master key until the keys
 (:mod:`pathways_enrollment.vault_rotation`): each row names the key generation it is under.
 
 National IDs are de-duplicated by a keyed hash, HMAC-SHA256 under a separate *pepper*, of the
-normalised 13 digits; the clear ID is only ever inside the encrypted record.
+normalised 13 digits; the clear ID is only ever inside the encrypted record. Every live
+registration's hash is indexed; one registration per hash *holds* it (the first, or the next when
+it is erased), and later registrations are flagged as potential duplicates of the holder.
 
 The crypto part (:class:`VaultKeys`, ``wrap_data_key`` … ``national_id_hash``) does no I/O.
 Rows are written and erased only inside commands, in the transaction of their events
@@ -224,10 +226,14 @@ CREATE TABLE IF NOT EXISTS vault_records (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS vault_national_ids (
-    national_id_hash text PRIMARY KEY,
+    national_id_hash text NOT NULL,
     participant_id uuid NOT NULL UNIQUE REFERENCES vault_keys (participant_id)
 );
 ALTER TABLE vault_national_ids ADD COLUMN IF NOT EXISTS key_generation int NOT NULL DEFAULT 1;
+ALTER TABLE vault_national_ids ADD COLUMN IF NOT EXISTS holder boolean NOT NULL DEFAULT true;
+ALTER TABLE vault_national_ids ADD COLUMN IF NOT EXISTS indexed_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE vault_national_ids DROP CONSTRAINT IF EXISTS vault_national_ids_pkey;
+CREATE UNIQUE INDEX IF NOT EXISTS vault_national_ids_one_holder ON vault_national_ids (national_id_hash) WHERE holder;
 CREATE TABLE IF NOT EXISTS vault_key_generations (
     generation int PRIMARY KEY,
     started_at timestamptz NOT NULL DEFAULT now(),
@@ -242,9 +248,10 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE OR REPLACE TRIGGER vault_keys_generation_current BEFORE INSERT OR UPDATE ON vault_keys
-    FOR EACH ROW WHEN (NEW.wrapped_key IS NOT NULL) EXECUTE FUNCTION vault_refuse_older_generation();
-CREATE OR REPLACE TRIGGER vault_national_ids_generation_current BEFORE INSERT OR UPDATE ON vault_national_ids
+CREATE OR REPLACE TRIGGER vault_keys_generation_current BEFORE INSERT OR UPDATE OF wrapped_key, key_generation
+    ON vault_keys FOR EACH ROW WHEN (NEW.wrapped_key IS NOT NULL) EXECUTE FUNCTION vault_refuse_older_generation();
+CREATE OR REPLACE TRIGGER vault_national_ids_generation_current
+    BEFORE INSERT OR UPDATE OF national_id_hash, key_generation ON vault_national_ids
     FOR EACH ROW EXECUTE FUNCTION vault_refuse_older_generation();
 """
 
@@ -280,9 +287,10 @@ class Vault:
         return decrypt_record(unwrap_data_key(master_key, participant_id, row["wrapped_key"]), participant_id, record)
 
     async def find_by_national_id_hash(self, db: Database, digests: Sequence[str]) -> UUID | None:
-        """The participant stored with one of these :meth:`national_id_hashes`, if any (erased ones are not)."""
+        """The registration holding one of these :meth:`national_id_hashes`, if any (erased ones hold none)."""
         participant_id: UUID | None = await db.fetchval(
-            "SELECT participant_id FROM vault_national_ids WHERE national_id_hash = ANY($1::text[])", list(digests)
+            "SELECT participant_id FROM vault_national_ids WHERE national_id_hash = ANY($1::text[]) AND holder",
+            list(digests),
         )
         return participant_id
 

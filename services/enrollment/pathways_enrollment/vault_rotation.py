@@ -58,7 +58,7 @@ WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation <
 
 _BATCH = """
 SELECT k.participant_id, k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version,
-       n.key_generation AS hash_generation
+       n.key_generation AS hash_generation, n.holder
 FROM vault_keys k LEFT JOIN vault_records r USING (participant_id) LEFT JOIN vault_national_ids n USING (participant_id)
 WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation < $1)
 ORDER BY k.participant_id LIMIT $2
@@ -185,7 +185,7 @@ async def _move_batch(
     conn: asyncpg.Connection, rows: Sequence[asyncpg.Record], by_generation: dict[int, VaultKeys], newest: VaultKeys
 ) -> None:
     keys_rows: list[tuple[UUID, bytes]] = []
-    hash_rows: list[tuple[UUID, str | None]] = []
+    hash_rows: list[tuple[UUID, str | None, bool]] = []
     for row in rows:
         participant_id: UUID = row["participant_id"]
         old = _keys_of(by_generation, row["key_generation"])
@@ -193,7 +193,7 @@ async def _move_batch(
         if old.generation < newest.generation:
             keys_rows.append((participant_id, wrap_data_key(newest.master_key, participant_id, data_key)))
         if row["hash_generation"] is not None and row["hash_generation"] < newest.generation:
-            hash_rows.append((participant_id, _national_id_hash_of(row, data_key, newest)))
+            hash_rows.append((participant_id, _national_id_hash_of(row, data_key, newest), row["holder"]))
     await conn.executemany(
         "UPDATE vault_keys SET wrapped_key = $2, key_generation = $3 WHERE participant_id = $1",
         [(participant_id, wrapped, newest.generation) for participant_id, wrapped in keys_rows],
@@ -210,28 +210,34 @@ def _national_id_hash_of(row: asyncpg.Record, data_key: bytes, newest: VaultKeys
     return None if national_id is None else national_id_hash(newest.pepper, national_id)
 
 
-async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | None]], generation: int) -> None:
-    """Each participant's national-ID hash under the new pepper. Should two first registrations of one
-    ID have been indexed under different generations while the rotation began, the later is dropped
-    from the index (its registration stays), as a unique index would have refused it; so is a hash
-    whose national ID can no longer be read (no record), which could never be moved."""
-    taken = {
+async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | None, bool]], generation: int) -> None:
+    """Each participant's national-ID hash under the new pepper. Should two registrations of one ID have
+    come to hold it under different generations while the rotation began, the later holds it no more
+    (it stays indexed), as the index of holders would have refused it; a hash whose national ID can no
+    longer be read (no record) could never be moved, and is dropped."""
+    held = {
         record["national_id_hash"]
         for record in await conn.fetch(
-            "SELECT national_id_hash FROM vault_national_ids WHERE national_id_hash = ANY($1::text[])",
-            [digest for _, digest in rows if digest is not None],
+            "SELECT national_id_hash FROM vault_national_ids WHERE holder AND national_id_hash = ANY($1::text[])",
+            [digest for _, digest, _ in rows if digest is not None],
         )
     }
-    kept: list[tuple[UUID, str, int]] = []
-    for participant_id, digest in rows:
-        if digest is None or digest in taken:
-            log.warning("vault: participant %s's national-ID hash cannot move; left unindexed", participant_id)
+    moved: list[tuple[UUID, str, int, bool]] = []
+    for participant_id, digest, holder in rows:
+        if digest is None:
+            log.warning("vault: participant %s's national ID cannot be read; its hash is dropped", participant_id)
             await conn.execute("DELETE FROM vault_national_ids WHERE participant_id = $1", participant_id)
-        else:
-            taken.add(digest)
-            kept.append((participant_id, digest, generation))
+            continue
+        holds = holder and digest not in held
+        if holds:
+            held.add(digest)
+        elif holder:
+            log.warning("vault: participant %s no longer holds its national ID, held by another", participant_id)
+        moved.append((participant_id, digest, generation, holds))
     await conn.executemany(
-        "UPDATE vault_national_ids SET national_id_hash = $2, key_generation = $3 WHERE participant_id = $1", kept
+        "UPDATE vault_national_ids SET national_id_hash = $2, key_generation = $3, holder = $4 "
+        "WHERE participant_id = $1",
+        moved,
     )
 
 
