@@ -27,23 +27,28 @@ from pathways_enrollment.vault import (
 )
 from pathways_enrollment.vault_rotation import Rotation, generation_status, rotate
 from pathways_infra.cli import main
-from pathways_infra.database import DatabaseAddress, ensure_database
+from pathways_infra.database import ensure_database
 from pathways_infra.settings import Settings
-from tests.integration.test_vault import ALICE, BOB, ERASURE, _as_sent, _personal_data, _register, _registration
+from tests.integration.test_vault import (
+    ALICE,
+    BOB,
+    ERASURE,
+    _as_sent,
+    _database,
+    _personal_data,
+    _register,
+    _registration,
+    _stored,
+)
 from tests.support.journeys import created
 from tests.support.system import RunningSystem, running_system
 
 SETTLE = 1.5  # above the services' 1 s re-read of the keys file
 
 
-def _address(settings: Settings) -> DatabaseAddress:
-    assert settings.database_url
-    return DatabaseAddress.parse(settings.database_url).with_database(settings.database_name("enrollment"))
-
-
 @contextlib.asynccontextmanager
 async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(_address(settings).url)
+    conn = await asyncpg.connect(_database(settings).url)
     try:
         yield conn
     finally:
@@ -53,17 +58,6 @@ async def _connection(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
 async def _rotate(settings: Settings) -> Rotation:
     async with _connection(settings) as conn:
         return await rotate(conn, settings.data_dir / KEYS_FILE, settle_seconds=SETTLE)
-
-
-async def _copy_of(pool: asyncpg.Pool, participant_id: UUID) -> tuple[bytes, EncryptedRecord]:
-    """The participant's rows as a backup taken now would hold them."""
-    row = await pool.fetchrow(
-        "SELECT k.wrapped_key, r.ciphertext, r.nonce, r.key_version "
-        "FROM vault_keys k JOIN vault_records r USING (participant_id) WHERE participant_id = $1",
-        participant_id,
-    )
-    assert row is not None
-    return row["wrapped_key"], EncryptedRecord(row["ciphertext"], row["nonce"], row["key_version"])
 
 
 def _opens(keys: VaultKeys, participant_id: UUID, copy: tuple[bytes, EncryptedRecord]) -> PersonalData | None:
@@ -98,7 +92,7 @@ async def test_after_a_rotation_no_key_opens_an_erased_participants_rows_copied_
         enrollment, pool = system.client("enrollment"), system.runtime("enrollment").pool
         alice, bob = await _register(system, _as_sent(ALICE)), await _register(system, _as_sent(BOB))
         [old_keys] = read_keys_file(settings.data_dir / KEYS_FILE)
-        alice_copy = await _copy_of(pool, alice)
+        alice_copy = await _stored(pool, alice)
         created(await enrollment.post(f"/participants/{alice}/erasure", json=ERASURE))
         in_wal = await _wal_holds(pool, alice_copy[0])
         opened_before_rotation = _opens(old_keys, alice, alice_copy)
@@ -259,7 +253,7 @@ CREATE TABLE vault_national_ids (
 
 
 async def test_vault_tables_from_before_key_generations_are_brought_up_to_date(settings: Settings) -> None:
-    address = await ensure_database(_address(settings), settings.database_name("enrollment"))
+    address = await ensure_database(_database(settings), settings.database_name("enrollment"))
     earlier = UUID(int=1)
     async with _connection(settings) as conn:
         await conn.execute(_TABLES_BEFORE_GENERATIONS)
