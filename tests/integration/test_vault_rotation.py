@@ -25,7 +25,7 @@ from pathways_enrollment.vault import (
     national_id_hash,
     unwrap_data_key,
 )
-from pathways_enrollment.vault_rotation import Rotation, generation_status, rotate
+from pathways_enrollment.vault_rotation import Rotation, RotationError, generation_status, rotate
 from pathways_infra.cli import main
 from pathways_infra.database import ensure_database
 from pathways_infra.settings import Settings
@@ -197,6 +197,20 @@ async def test_a_keys_file_behind_the_database_is_refused_and_nothing_is_destroy
         refused_read = await system.client("enrollment").get(f"/participants/{bob}/personal-data")
 
     assert refused_read.status_code == 500, "data under keys the file no longer holds was read somehow"
+
+
+async def test_one_rotation_runs_at_a_time(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        bob = await _register(system, _as_sent(BOB))
+        first = asyncio.create_task(_rotate(settings))
+        await asyncio.sleep(SETTLE / 2)  # the first is waiting for the services to pick up its keys
+        with pytest.raises(RotationError, match="another rotation"):
+            await _rotate(settings)
+        rotation = await first
+        bob_after = await _personal_data(system, bob)
+
+    assert rotation.generation == 2 and bob_after == BOB
+    assert [keys.generation for keys in read_keys_file(settings.data_dir / KEYS_FILE)] == [2]
 
 
 def _cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:

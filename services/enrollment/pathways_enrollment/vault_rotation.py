@@ -121,7 +121,17 @@ async def rotate(
     """Rotate the keys in ``path`` and every live row in the vault's tables onto them (see the module).
 
     A rotation left unfinished (the file holds more than one generation) is finished, not started anew.
+    One rotation runs at a time: two would each make a generation of their own under one number.
     """
+    if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('pathways.vault.rotation'))"):
+        raise RotationError("another rotation of the vault's keys is running; let it finish")
+    try:
+        return await _rotate(conn, path, progress or _no_progress, settle_seconds)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext('pathways.vault.rotation'))")
+
+
+async def _rotate(conn: asyncpg.Connection, path: Path, progress: Progress, settle_seconds: float) -> Rotation:
     held = read_keys_file(path)
     current = await _current_generation(conn)
     if held[-1].generation < current:
@@ -137,7 +147,7 @@ async def rotate(
     if held[-1].generation > current:
         await asyncio.sleep(settle_seconds)
         await _make_current(conn, held[-1].generation)
-    moved = await _move_rows(conn, held, progress or _no_progress)
+    moved = await _move_rows(conn, held, progress)
     destroyed = await _destroy_older(conn, path, held)
     return Rotation(generation=held[-1].generation, moved=moved, resumed=resumed, destroyed=destroyed)
 
