@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -50,6 +51,7 @@ async def running_system(
     settings: Settings, services: Sequence[ServiceName] = SERVICE_NAMES, *, relay: bool = True
 ) -> AsyncIterator[RunningSystem]:
     system = RunningSystem()
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         for name in services:
             system.services[name] = await start_service(name, settings, relay=relay)
@@ -60,6 +62,10 @@ async def running_system(
             await running.client.aclose()
         for running in system.services.values():
             await asyncio.wait_for(running.task, timeout=30)
+        # Each uvicorn server puts back the handler it found, and they stop in any order: the last to
+        # stop may put back another server's, which would then swallow Ctrl-C in every later test.
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 async def stop_service(running: RunningService) -> None:
