@@ -23,7 +23,8 @@ COPY infra ./infra
 COPY services ./services
 RUN uv sync --frozen --no-dev --no-editable
 
-RUN useradd --system --uid 10001 --no-create-home pathways
+RUN useradd --system --uid 10001 --no-create-home pathways \
+    && install -d -o pathways -m 0700 /var/lib/pathways  # a named volume mounted here starts with this owner
 USER pathways
 
 ENV PATH="/opt/venv/bin:${PATH}"

@@ -264,6 +264,21 @@ def test_the_operator_makes_the_streams_before_any_service_starts(services: dict
         )
 
 
+def test_the_enrollment_vault_keys_outlive_its_container(compose: dict[str, Any], services: dict[str, Any]) -> None:
+    """The keys file is in the data folder: in the container's own layer it would go with the container,
+    and every participant's personal data with it (and /app is not the service user's to write)."""
+    enrollment = services["enrollment"]
+    data_dir = _environment(enrollment).get("PATHWAYS_DATA_DIR")
+    assert data_dir, "enrollment: PATHWAYS_DATA_DIR must name a folder on a volume"
+    volumes = [str(volume).split(":") for volume in enrollment.get("volumes", [])]
+    sources = [source for source, target, *_ in volumes if target == data_dir]
+    assert sources and sources[0] in (compose.get("volumes") or {}), f"enrollment: {data_dir} must be a named volume"
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(rf"install -d -o pathways -m 0700 {re.escape(data_dir)}\b", dockerfile), (
+        f"Dockerfile: {data_dir} must exist, owned by the service user, for the volume to start so"
+    )
+
+
 # --- files referenced from the repo ------------------------------------------------------
 
 
