@@ -11,19 +11,23 @@ import base64
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 
-from pathways_enrollment.keyring import KEYS_FILE, VaultKeys, read_keys_file, write_keys_file
+from pathways_enrollment.keyring import KEYS_FILE, VaultKeys, keys_file, read_keys_file, write_keys_file
 from pathways_enrollment.vault import (
     EncryptedRecord,
     PersonalData,
     VaultIntegrityError,
     decrypt_record,
+    encrypt_record,
     national_id_hash,
+    new_data_key,
     unwrap_data_key,
+    wrap_data_key,
 )
 from pathways_enrollment.vault_rotation import Rotation, RotationError, generation_status, rotate
 from pathways_infra.cli import main
@@ -211,6 +215,156 @@ async def test_one_rotation_runs_at_a_time(settings: Settings) -> None:
 
     assert rotation.generation == 2 and bob_after == BOB
     assert [keys.generation for keys in read_keys_file(settings.data_dir / KEYS_FILE)] == [2]
+
+
+async def test_a_service_behind_the_rotation_reads_its_keys_again_and_its_registration_goes_through(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service that had not re-read its keys file when the new keys were made current (a long re-read
+    interval stands for a paused process) writes under the older keys: refused, it reads them and retries."""
+    monkeypatch.setattr("pathways_enrollment.keyring.RELOAD_SECONDS", 3600.0)
+    async with running_system(settings, ["enrollment"]) as system:
+        await _register(system, _as_sent(BOB))
+        async with _connection(settings) as conn:
+            await rotate(conn, settings.data_dir / KEYS_FILE, settle_seconds=0)
+        response = await system.client("enrollment").post("/participants", json=_registration(_as_sent(ALICE)))
+        alice = UUID(created(response)["id"])
+        read_back = await _personal_data(system, alice)
+
+    assert read_back == ALICE
+
+
+async def test_a_service_that_cannot_read_the_current_keys_answers_503_not_a_conflict(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pathways_enrollment.keyring.RELOAD_SECONDS", 3600.0)
+    monkeypatch.setattr("pathways_enrollment.keyring.VaultKeyring.reload", lambda _self: None)  # the file unreachable
+    async with running_system(settings, ["enrollment"]) as system:
+        await _register(system, _as_sent(BOB))
+        async with _connection(settings) as conn:
+            await rotate(conn, settings.data_dir / KEYS_FILE, settle_seconds=0)
+        response = await system.client("enrollment").post("/participants", json=_registration(_as_sent(ALICE)))
+
+    assert response.status_code == 503, response.text
+    assert response.json()["retryable"] is True and "keys were rotated" in response.json()["error"]
+    assert response.headers["retry-after"]
+
+
+async def test_a_keys_file_of_another_installation_is_refused_before_the_database_changes(settings: Settings) -> None:
+    """`pathways vault rotate` with the wrong data folder: another installation's keys file."""
+    wrong = keys_file(settings.data_dir.parent / f"{settings.data_dir.name}-elsewhere")
+    wrong_before = wrong.read_bytes()
+    async with running_system(settings, ["enrollment"]) as system:
+        await _register(system, _as_sent(BOB))
+        async with _connection(settings) as conn:
+            with pytest.raises(RotationError, match="not this database's keys file; nothing was changed"):
+                await rotate(conn, wrong, settle_seconds=SETTLE)
+            current = await conn.fetchval("SELECT max(generation) FROM vault_key_generations")
+        registration = await system.client("enrollment").post("/participants", json=_registration(_as_sent(ALICE)))
+        right = await _rotate(settings)
+
+    assert (current, registration.status_code, wrong.read_bytes()) == (1, 201, wrong_before)
+    assert right.generation == 2
+
+
+async def test_an_erasure_while_the_new_keys_settle_is_counted_for_the_next_rotation(settings: Settings) -> None:
+    """Registered and erased between the new keys reaching the service and their being made current: the
+    wrapped key went to the WAL under keys this rotation keeps, so status must say a rotation is due."""
+    path = settings.data_dir / KEYS_FILE
+    async with running_system(settings, ["enrollment"]) as system:
+        pool = system.runtime("enrollment").pool
+        async with _connection(settings) as conn:
+            rotation = asyncio.create_task(rotate(conn, path, settle_seconds=4 * SETTLE))
+            await asyncio.sleep(SETTLE)  # the service has the new keys; the database is not told yet
+            alice = await _register(system, _as_sent(ALICE))
+            generation = await pool.fetchval("SELECT key_generation FROM vault_keys WHERE participant_id = $1", alice)
+            created(await system.client("enrollment").post(f"/participants/{alice}/erasure", json=ERASURE))
+            await rotation
+            status = await generation_status(conn, path)
+
+    assert generation == 2 and status.current == 2
+    assert status.erased_since == 1, "an erasure whose wrapped key the current keys open is not reported"
+
+
+async def test_a_rotation_killed_while_writing_the_keys_file_leaves_no_destroyed_key_on_disk(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after writing the new keys file beside the old one, before replacing it; run again,
+    the rotation finishes and what the dead one left is zeroed."""
+    from pathways_enrollment import keyring
+
+    path = settings.data_dir / KEYS_FILE
+    write_private = keyring._write_private
+
+    def dies_after_writing(*args: Any) -> Path:
+        write_private(*args)
+        raise KeyboardInterrupt("killed here")
+
+    async with running_system(settings, ["enrollment"]) as system:
+        bob = await _register(system, _as_sent(BOB))
+        [old_keys] = read_keys_file(path)
+        monkeypatch.setattr(keyring, "_write_private", dies_after_writing)
+        async with _connection(settings) as conn:
+            with pytest.raises(KeyboardInterrupt):
+                await rotate(conn, path, settle_seconds=SETTLE)
+            left_behind = sorted(p.name for p in settings.data_dir.iterdir())
+            monkeypatch.setattr(keyring, "_write_private", write_private)
+            rotation = await rotate(conn, path, settle_seconds=SETTLE)
+        bob_after = await _personal_data(system, bob)
+
+    assert len(left_behind) == 3, f"the crash should leave the new file and the old one's second name: {left_behind}"
+    assert rotation.destroyed == (1,) and bob_after == BOB
+    assert _files_holding(settings.data_dir, _key_material(old_keys)) == [], "destroyed keys still on disk"
+    assert sorted(p.name for p in settings.data_dir.iterdir()) == [KEYS_FILE]
+
+
+async def test_of_two_holders_of_one_national_id_under_different_generations_the_newer_keeps_holding_it(
+    settings: Settings,
+) -> None:
+    """Two first registrations of one national ID whose lookups ran side by side as a rotation began: one
+    committed under generation 1, the other under generation 2, and no index of holders could refuse
+    either. After the rotation exactly one holds it; both stay indexed."""
+    path = settings.data_dir / KEYS_FILE
+    async with running_system(settings, ["enrollment"]) as system:
+        first = await _register(system, _as_sent(BOB))
+        [one] = read_keys_file(path)
+        two = VaultKeys.generate(2)
+        write_keys_file(path, [one, two])  # a rotation's first step
+        later = await _stored_directly(settings, two, BOB)  # as the later registration's job wrote it
+        async with _connection(settings) as conn:
+            await rotate(conn, path, settle_seconds=SETTLE)
+            rows = await conn.fetch("SELECT participant_id, holder FROM vault_national_ids")
+        indexed = {row["participant_id"]: row["holder"] for row in rows}
+
+    assert indexed == {first: False, later: True}
+
+
+async def _stored_directly(settings: Settings, keys: VaultKeys, person: PersonalData) -> UUID:
+    """A participant's vault rows, as a registration's job writes them under ``keys`` (without its events)."""
+    participant, data_key = uuid4(), new_data_key()
+    record = encrypt_record(data_key, participant, person)
+    assert person.national_id
+    async with _connection(settings) as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO vault_keys (participant_id, wrapped_key, key_generation) VALUES ($1, $2, $3)",
+            participant,
+            wrap_data_key(keys.master_key, participant, data_key),
+            keys.generation,
+        )
+        await conn.execute(
+            "INSERT INTO vault_records (participant_id, ciphertext, nonce, key_version) VALUES ($1, $2, $3, $4)",
+            participant,
+            record.ciphertext,
+            record.nonce,
+            record.key_version,
+        )
+        await conn.execute(
+            "INSERT INTO vault_national_ids (national_id_hash, participant_id, key_generation) VALUES ($1, $2, $3)",
+            national_id_hash(keys.pepper, person.national_id),
+            participant,
+            keys.generation,
+        )
+    return participant
 
 
 def _cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,31 @@ def test_keys_from_the_environment_are_one_fixed_generation(tmp_path: Path, monk
 
     assert ring.source is None and ring.current() == keys and ring.held() == (keys,)
     assert list(tmp_path.iterdir()) == [], "a keys file was made although the environment gives the keys"
+
+
+def test_a_service_reading_the_keys_file_while_a_rotation_replaces_it_never_fails(tmp_path: Path) -> None:
+    """The old file is zeroed after the new one takes its name: a reader that opened it just before reads
+    zeros, and must read the new one instead of failing its command (found in review)."""
+    path = keys_file(tmp_path)
+    ring = VaultKeyring(read_keys_file(path), source=path, reload_seconds=0)
+    errors: list[str] = []
+    deadline = time.monotonic() + 3
+    reader = threading.Thread(target=_read_until, args=(ring, deadline, errors))
+    reader.start()
+    generation, writes = 1, 0
+    while time.monotonic() < deadline and not errors:
+        generation += 1
+        write_keys_file(path, [read_keys_file(path)[-1], VaultKeys.generate(generation)])
+        write_keys_file(path, [read_keys_file(path)[-1]])
+        writes += 2
+    reader.join()
+
+    assert errors == [], f"after {writes} replacements of the keys file a reader failed: {errors[0]}"
+
+
+def _read_until(ring: VaultKeyring, deadline: float, errors: list[str]) -> None:
+    while time.monotonic() < deadline and not errors:
+        try:
+            ring.held()
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")

@@ -6,7 +6,8 @@ rows and its idempotency record commit in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -23,13 +24,14 @@ from pathways_enrollment.domain.errors import EnrollmentRuleError, require_exist
 from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
 from pathways_enrollment.personal_data import PersonalDataInCommands
 from pathways_enrollment.projections import potential_duplicates
-from pathways_enrollment.vault import Vault, VaultKeyring
-from pathways_infra.commands import CommandContext, CommandRunner, Evolver, Session
+from pathways_enrollment.vault import OLDER_GENERATION_REFUSED, Vault, VaultError, VaultKeyring, VaultKeysBehindError
+from pathways_infra.commands import CommandContext, CommandRunner, ConcurrencyError, Evolver, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, happened_on
 from pathways_infra.idempotency import IdempotencyClaim
 
 S = TypeVar("S")
+log = logging.getLogger(__name__)
 ENROLLMENT_IDS = UUID("6f1f8a52-3c8e-4c43-9d8e-2f0a7b1c5e11")
 Claim = IdempotencyClaim | None
 
@@ -72,6 +74,7 @@ class ParticipantErasure(CommandAccepted):
 class EnrollmentApplication:
     def __init__(self, runner: CommandRunner, vault_keys: VaultKeyring, pool: asyncpg.Pool) -> None:
         self._runner = runner
+        self._keys = vault_keys
         self._vault = PersonalDataInCommands(vault_keys)
         self._reader = Vault(vault_keys)
         self._pool = pool
@@ -340,7 +343,34 @@ class EnrollmentApplication:
                 )
             return CommandAccepted.of(appended)
 
-        return await self._run(job, claim)
+        return await self._under_current_keys(lambda: self._run(job, claim))
+
+    async def _under_current_keys(self, register: Callable[[], Awaitable[CommandAccepted]]) -> CommandAccepted:
+        """Vault rows written under keys older than the database's current ones are refused (a rotation
+        made newer ones current before this service read them): read the keys file again and retry once."""
+        try:
+            return await register()
+        except ConcurrencyError as conflict:
+            if OLDER_GENERATION_REFUSED not in str(conflict):
+                raise
+        self._keys.reload()
+        try:
+            return await register()
+        except ConcurrencyError as conflict:
+            if OLDER_GENERATION_REFUSED not in str(conflict):
+                raise
+            log.error("vault: the database has newer keys current than this service's keys file holds")
+            raise VaultKeysBehindError(
+                "the vault's keys were rotated and this service does not hold the current ones yet; retry later"
+            ) from None
+
+    async def _national_id_hashes_of(self, participant_id: UUID) -> list[str]:
+        """The participant's national-ID hashes under every generation of keys held; none if unreadable."""
+        try:
+            data = await self._reader.get(self._pool, participant_id)
+        except VaultError:
+            return []  # tampered rows: the erasure goes ahead, finding the next holder by the stored hash
+        return [] if data is None or data.national_id is None else self._reader.national_id_hashes(data.national_id)
 
     async def _holder_of(self, national_id: str | None) -> UUID | None:
         if national_id is None:
@@ -405,6 +435,7 @@ class EnrollmentApplication:
         is in the history), and each is judged by its own history, never by the read model.
         """
         flagged_before = await potential_duplicates.flagged_against(self._pool, participant_id)
+        hashes = await self._national_id_hashes_of(participant_id)
         when = context if command.erased_on is None else on(context, command.erased_on)
 
         def job(session: Session) -> ParticipantErasure:
@@ -416,7 +447,7 @@ class EnrollmentApplication:
                 session, {*flagged_before, *state.potential_duplicates, *state.merged_registrations}
             )
             appended = session.append(participant.evolve_participant, participant_id, events, when)
-            self._vault.erase(session, participant_id)
+            self._vault.erase(session, participant_id, hashes)
             event_ids = [*appended.event_ids, *self._settle_own_flag(session, state, besides(when))]
             also_erased = []
             for merged in participant.merged_registrations_of(state, others):
@@ -425,7 +456,7 @@ class EnrollmentApplication:
                     event_ids += session.append(
                         participant.evolve_participant, merged.id, erasure, besides(when)
                     ).event_ids
-                    self._vault.erase(session, merged.id)
+                    self._vault.erase(session, merged.id, hashes)  # flagged, then merged: the same national ID
                     also_erased.append(merged.id)
             return ParticipantErasure(
                 id=participant_id,

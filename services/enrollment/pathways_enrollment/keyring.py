@@ -46,6 +46,12 @@ class VaultConfigurationError(VaultError):
     """Keys are missing or malformed."""
 
 
+class VaultKeysBehindError(VaultError):
+    """The database has newer keys current than this service can read from its keys: retry later."""
+
+    retryable = True
+
+
 @dataclass(frozen=True)
 class VaultKeys:
     """One generation of the two secrets: the master key (wraps data keys) and the pepper (keys the
@@ -135,10 +141,14 @@ def keys_file(data_dir: Path) -> Path:
 
 def read_keys_file(path: Path) -> tuple[VaultKeys, ...]:
     """The file's generations, oldest first. A file from before rotation (one bare pair) is generation 1."""
-    if path.stat().st_mode & 0o077:
-        raise VaultConfigurationError(f"{path} must be readable by its owner only (chmod 600)")
     try:
-        stored = json.loads(path.read_text())
+        if path.stat().st_mode & 0o077:
+            raise VaultConfigurationError(f"{path} must be readable by its owner only (chmod 600)")
+        text = path.read_text()
+    except OSError as error:
+        raise VaultConfigurationError(f"cannot read the vault's keys file {path}: {error.strerror}") from None
+    try:
+        stored = json.loads(text)
         entries: list[Any] = stored.get("generations", [{**stored, "generation": 1}])
         generations = tuple(
             sorted(
@@ -155,17 +165,40 @@ def read_keys_file(path: Path) -> tuple[VaultKeys, ...]:
 
 def write_keys_file(path: Path, generations: Sequence[VaultKeys]) -> None:
     """Replace the file at once (a reader sees the old file or the new one), then overwrite the old
-    file's bytes with zeros: keys dropped from it must not stay readable in freed blocks."""
-    with contextlib.ExitStack() as stack:
-        old = stack.enter_context(open(path, "r+b")) if path.exists() else None  # kept open to zero it
-        temporary = _write_private(path, generations)
-        os.replace(temporary, path)
-        _fsync_folder(path.parent)
-        if old is not None:
-            size = os.fstat(old.fileno()).st_size
-            old.write(bytes(size))
-            old.flush()
-            os.fsync(old.fileno())
+    file's bytes with zeros: keys dropped from it must not stay readable in freed blocks.
+
+    The old file keeps a second name until it is zeroed, and the next write first zeroes whatever a
+    write that died left behind (that name, a temporary file), so no key outlives a crash on disk.
+    The new file keeps the old one's owner, so a rotation run as root leaves it readable by the service.
+    """
+    shred_leftovers(path)
+    replaced = path.with_name(f".{path.name}.replaced")
+    if path.exists():
+        os.link(path, replaced)
+    temporary = _write_private(path, generations)
+    if replaced.exists() and os.geteuid() == 0:
+        owner = replaced.stat()
+        os.chown(temporary, owner.st_uid, owner.st_gid)
+    os.replace(temporary, path)
+    _fsync_folder(path.parent)
+    _shred(replaced)
+
+
+def shred_leftovers(path: Path) -> None:
+    """Zero and remove what an interrupted :func:`write_keys_file` left beside ``path``."""
+    for leftover in path.parent.glob(f".{path.name}.*"):
+        _shred(leftover)
+
+
+def _shred(path: Path) -> None:
+    try:
+        with open(path, "r+b") as file:
+            file.write(bytes(os.fstat(file.fileno()).st_size))
+            file.flush()
+            os.fsync(file.fileno())
+    except FileNotFoundError:
+        return
+    path.unlink(missing_ok=True)
 
 
 def _write_private(path: Path, generations: Sequence[VaultKeys]) -> Path:
@@ -229,6 +262,10 @@ class VaultKeyring:
         self._refresh_if_due()
         return tuple(self._generations[generation] for generation in sorted(self._generations))
 
+    def reload(self) -> None:
+        """Read the keys file now (the database said newer keys are current)."""
+        self._refresh(force=True)
+
     def of(self, generation: int) -> VaultKeys:
         """The keys of ``generation``; a generation destroyed by rotation is a configuration error."""
         self._refresh_if_due()
@@ -250,8 +287,23 @@ class VaultKeyring:
             self._checked = time.monotonic()
             seen = _file_identity(self._source)
             if force or seen != self._seen:
-                self._generations = _by_generation(read_keys_file(self._source))
-                self._seen = seen
+                self._generations, self._seen = _read_settled(self._source, seen)
+
+
+Identity = tuple[int, int, int] | None  # inode, mtime, size: a replaced or rewritten file differs
+
+
+def _read_settled(path: Path, seen: Identity) -> tuple[dict[int, VaultKeys], Identity]:
+    """The file's keys; read again if it was replaced while being read (the old one is zeroed then)."""
+    for _ in range(3):
+        try:
+            return _by_generation(read_keys_file(path)), seen
+        except VaultConfigurationError:
+            now = _file_identity(path)
+            if now == seen:
+                raise
+            seen = now
+    return _by_generation(read_keys_file(path)), seen
 
 
 def _by_generation(generations: Sequence[VaultKeys]) -> dict[int, VaultKeys]:
@@ -260,7 +312,7 @@ def _by_generation(generations: Sequence[VaultKeys]) -> dict[int, VaultKeys]:
     return {keys.generation: keys for keys in generations}
 
 
-def _file_identity(path: Path | None) -> tuple[int, int, int] | None:
+def _file_identity(path: Path | None) -> Identity:
     if path is None:
         return None
     status = path.stat()

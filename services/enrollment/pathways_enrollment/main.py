@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from pathways_contracts import enrollment as contracts
 from pathways_enrollment import api
@@ -10,7 +11,7 @@ from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.errors import EnrollmentRuleError
 from pathways_enrollment.outbound import translate
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
-from pathways_enrollment.vault import TABLES_DDL, Vault, VaultKeyring
+from pathways_enrollment.vault import TABLES_DDL, Vault, VaultKeyring, VaultKeysBehindError
 from pathways_infra.app import create_service_app
 from pathways_infra.service import ServiceDefinition, ServiceRuntime
 
@@ -46,4 +47,9 @@ def create_app(runtime: ServiceRuntime, *, manage_runtime: bool = True) -> FastA
         manage_runtime=manage_runtime,
     )
     app.state.vault = Vault(keys)
+    app.add_exception_handler(VaultKeysBehindError, _keys_behind)
     return app
+
+
+async def _keys_behind(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"error": str(error), "retryable": True}, headers={"Retry-After": "5"})

@@ -7,6 +7,7 @@ key exactly when it records the erasure. Reads happen before a command runs, wit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from pathways_enrollment.vault import (
@@ -34,11 +35,14 @@ NATIONAL_IDS = BulkInsert(
 )
 
 # The CTE's DELETE is not seen by the UPDATE's subquery (one snapshot), hence the erased one is excluded by id.
+# The next registration is found by the erased row's hash and by the hashes of its national ID under every
+# generation of keys: while keys rotate, the two may be under different ones.
 _ERASE_NATIONAL_ID = """
 WITH erased AS (DELETE FROM vault_national_ids WHERE participant_id = %s RETURNING national_id_hash, holder)
 UPDATE vault_national_ids SET holder = true WHERE participant_id = (
-    SELECT next.participant_id FROM vault_national_ids next JOIN erased USING (national_id_hash)
+    SELECT next.participant_id FROM vault_national_ids next, erased
     WHERE erased.holder AND next.participant_id <> %s
+      AND (next.national_id_hash = erased.national_id_hash OR next.national_id_hash = ANY(%s::text[]))
     ORDER BY next.indexed_at, next.participant_id LIMIT 1
 )
 """
@@ -61,11 +65,12 @@ class PersonalDataInCommands:
             session.also_insert(NATIONAL_IDS, digest, participant_id, keys.generation, holds_national_id)
 
     @staticmethod
-    def erase(session: Session, participant_id: UUID) -> None:
+    def erase(session: Session, participant_id: UUID, national_id_hashes: Sequence[str] = ()) -> None:
         """Crypto-shred: the wrapped key, the record and the national-ID index go; a tombstone stays. The
-        registration of the same national ID indexed next after the erased one holds it from then on."""
+        registration of the same national ID indexed next after the erased one holds it from then on
+        (``national_id_hashes``: its hashes under every generation of keys held)."""
         session.also(
             "UPDATE vault_keys SET wrapped_key = NULL, erased_at = now() WHERE participant_id = %s", participant_id
         )
         session.also("DELETE FROM vault_records WHERE participant_id = %s", participant_id)
-        session.also(_ERASE_NATIONAL_ID, participant_id, participant_id)
+        session.also(_ERASE_NATIONAL_ID, participant_id, participant_id, list(national_id_hashes))

@@ -51,6 +51,7 @@ from pathways_enrollment.keyring import (
     VaultError,
     VaultKeyring,
     VaultKeys,
+    VaultKeysBehindError,
     VaultSettings,
     keys_file,
     read_keys_file,
@@ -59,6 +60,7 @@ from pathways_infra.command_model import IsoDay
 
 __all__ = [
     "KEY_VERSION",
+    "OLDER_GENERATION_REFUSED",
     "TABLES_DDL",
     "Database",
     "EncryptedRecord",
@@ -69,6 +71,7 @@ __all__ = [
     "VaultIntegrityError",
     "VaultKeyring",
     "VaultKeys",
+    "VaultKeysBehindError",
     "VaultSettings",
     "decrypt_record",
     "dev_keys",
@@ -203,6 +206,8 @@ def national_id_hash(pepper: bytes, national_id: str) -> str:
 
 
 # --- tables and reads (asyncpg) ---------------------------------------------------------------
+
+OLDER_GENERATION_REFUSED = "older than the current one"  # in the trigger's refusal, below
 
 # Rows name the key generation they are under. A row may not be written under a generation older
 # than the newest the database knows: once rotation has moved every row onto a new generation,

@@ -38,6 +38,7 @@ from pathways_enrollment.keyring import (
 )
 from pathways_enrollment.vault import (
     EncryptedRecord,
+    VaultIntegrityError,
     decrypt_record,
     national_id_hash,
     unwrap_data_key,
@@ -47,6 +48,9 @@ from pathways_enrollment.vault import (
 log = logging.getLogger(__name__)
 
 BATCH = 500
+LOCK_ATTEMPTS = 10
+LOCK_TIMEOUT_MS = 1000
+_FIRST = UUID(int=0)
 SETTLE_SECONDS = 2 * RELOAD_SECONDS + 0.5  # every service has re-read the keys file by then
 
 Progress = Callable[[int, int], None]  # (participants moved so far, participants to move)
@@ -60,14 +64,14 @@ _BATCH = """
 SELECT k.participant_id, k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version,
        n.key_generation AS hash_generation, n.holder
 FROM vault_keys k LEFT JOIN vault_records r USING (participant_id) LEFT JOIN vault_national_ids n USING (participant_id)
-WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation < $1)
+WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation < $1) AND k.participant_id > $3
 ORDER BY k.participant_id LIMIT $2
 FOR UPDATE OF k SKIP LOCKED
 """
 
 
 class RotationError(Exception):
-    """The rotation cannot go on; nothing was destroyed. The message says why and what to do."""
+    """The rotation cannot go on; no key was destroyed. The message says what changed and what to do."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ class VaultGenerationStatus:
     current: int
     since: datetime
     live_participants: int
-    erased_since: int  # erased since the current generation began: copies made before can still be opened
+    erased_since: int  # erased under the current keys: copies made before their erasure can still be opened
     rows_behind: int  # live rows still under an older generation (an unfinished rotation)
     file_generations: tuple[int, ...]
 
@@ -95,12 +99,15 @@ async def generation_status(conn: asyncpg.Connection, path: Path | None) -> Vaul
     )
     if current is None:
         raise RotationError("the vault's tables are not there: start the enrollment service once first")
+    # Erased rows keep the generation they were under: those under the current one went to the WAL
+    # wrapped by keys that still exist (also those registered while a rotation's new keys settled).
     counts = await conn.fetchrow(
         "SELECT count(*) FILTER (WHERE wrapped_key IS NOT NULL) AS live, "
-        "count(*) FILTER (WHERE erased_at >= $1) AS erased_since FROM vault_keys",
-        current["started_at"],
+        "count(*) FILTER (WHERE wrapped_key IS NULL AND key_generation >= $1) AS erased_since FROM vault_keys",
+        current["generation"],
     )
-    assert counts is not None
+    if counts is None:
+        raise RotationError("the vault's tables could not be read")
     return VaultGenerationStatus(
         current=current["generation"],
         since=current["started_at"],
@@ -137,8 +144,9 @@ async def _rotate(conn: asyncpg.Connection, path: Path, progress: Progress, sett
     if held[-1].generation < current:
         raise RotationError(
             f"the database's vault is at key generation {current}, the keys file {path} only reaches "
-            f"{held[-1].generation}: it is not this database's keys file"
+            f"{held[-1].generation}: it is not this database's keys file; nothing was changed"
         )
+    await _check_keys_open_rows(conn, path, held)
     resumed = len(held) > 1
     if not resumed:
         held = (*held, VaultKeys.generate(held[-1].generation + 1))
@@ -161,34 +169,85 @@ async def _current_generation(conn: asyncpg.Connection) -> int:
 
 async def _make_current(conn: asyncpg.Connection, generation: int) -> None:
     """From the commit on, rows can only be written under ``generation``; the SHARE locks wait for
-    writes already under way, so no row of an older generation commits after the rows are moved."""
-    async with conn.transaction():
-        await conn.execute("LOCK TABLE vault_keys, vault_national_ids IN SHARE MODE")
-        await conn.execute(
-            "INSERT INTO vault_key_generations (generation) VALUES ($1) ON CONFLICT DO NOTHING", generation
-        )
-    log.info("vault: key generation %d is current", generation)
+    writes already under way, so no row of an older generation commits after the rows are moved.
+
+    Commands wait behind the lock request, so it is given up after a second when a session holds the
+    tables (an idle transaction, say) and tried again; the sessions holding them are named."""
+    holders: list[int] = []
+    for _ in range(LOCK_ATTEMPTS):
+        try:
+            async with conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+                await conn.execute("LOCK TABLE vault_keys, vault_national_ids IN SHARE MODE")
+                await conn.execute(
+                    "INSERT INTO vault_key_generations (generation) VALUES ($1) ON CONFLICT DO NOTHING", generation
+                )
+        except asyncpg.LockNotAvailableError:
+            holders = await _sessions_holding_the_vault(conn)
+            log.warning("vault: sessions %s hold the vault's tables; trying again", holders)
+            await asyncio.sleep(1)
+            continue
+        log.info("vault: key generation %d is current", generation)
+        return
+    raise RotationError(
+        f"the vault's tables stayed locked by database sessions {holders} (see pg_stat_activity); the new keys "
+        "are in the keys file but not yet current, and nothing was destroyed: run the rotation again"
+    )
+
+
+async def _sessions_holding_the_vault(conn: asyncpg.Connection) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname IN ('vault_keys', 'vault_national_ids') AND l.granted AND l.pid <> pg_backend_pid() "
+        "ORDER BY 1"
+    )
+    return [row["pid"] for row in rows]
+
+
+async def _check_keys_open_rows(conn: asyncpg.Connection, path: Path, held: Sequence[VaultKeys]) -> None:
+    """Refuse, before anything changes, a keys file that does not open a live row of every generation in use."""
+    by_generation = {keys.generation: keys for keys in held}
+    samples = await conn.fetch(
+        "SELECT DISTINCT ON (key_generation) participant_id, wrapped_key, key_generation FROM vault_keys "
+        "WHERE wrapped_key IS NOT NULL ORDER BY key_generation"
+    )
+    for sample in samples:
+        keys = by_generation.get(sample["key_generation"])
+        try:
+            if keys is None:
+                raise VaultIntegrityError("no such generation")
+            unwrap_data_key(keys.master_key, sample["participant_id"], sample["wrapped_key"])
+        except VaultIntegrityError:
+            raise RotationError(
+                f"the keys in {path} do not open this database's rows under key generation "
+                f"{sample['key_generation']}: it is not this database's keys file; nothing was changed"
+            ) from None
 
 
 async def _move_rows(conn: asyncpg.Connection, held: Sequence[VaultKeys], progress: Progress) -> int:
-    """Re-wrap and re-hash every live row still under an older generation, batch by batch. Rows locked
-    by a command under way (an erasure, say) are skipped and taken on a later pass."""
+    """Re-wrap and re-hash every live row still under an older generation, batch by batch, in the order
+    of participant ids. Rows locked by a command under way (an erasure, say) are skipped and taken on a
+    later pass."""
     newest = held[-1]
     by_generation = {keys.generation: keys for keys in held}
     total = await conn.fetchval(_TO_MOVE, newest.generation)
-    moved = 0
+    moved, after = 0, _FIRST
     progress(moved, total)
     while True:
         async with conn.transaction():
-            rows = await conn.fetch(_BATCH, newest.generation, BATCH)
+            rows = await conn.fetch(_BATCH, newest.generation, BATCH, after)
             await _move_batch(conn, rows, by_generation, newest)
         moved += len(rows)
         progress(moved, max(total, moved))
-        if not rows:
-            left: int = await conn.fetchval(_TO_MOVE, newest.generation)
-            if left == 0:
-                return moved
-            await asyncio.sleep(0.05)  # locked by commands under way: they commit or roll back soon
+        if rows:
+            after = rows[-1]["participant_id"]
+            continue
+        left: int = await conn.fetchval(_TO_MOVE, newest.generation)
+        if left == 0:
+            progress(moved, moved)
+            return moved
+        after = _FIRST
+        await asyncio.sleep(0.05)  # locked by commands under way: they commit or roll back soon
 
 
 async def _move_batch(
@@ -205,7 +264,8 @@ async def _move_batch(
         if row["hash_generation"] is not None and row["hash_generation"] < newest.generation:
             hash_rows.append((participant_id, _national_id_hash_of(row, data_key, newest), row["holder"]))
     await conn.executemany(
-        "UPDATE vault_keys SET wrapped_key = $2, key_generation = $3 WHERE participant_id = $1",
+        "UPDATE vault_keys SET wrapped_key = $2, key_generation = $3 "
+        "WHERE participant_id = $1 AND key_generation < $3 AND wrapped_key IS NOT NULL",
         [(participant_id, wrapped, newest.generation) for participant_id, wrapped in keys_rows],
     )
     await _rehash(conn, hash_rows, newest.generation)
@@ -221,15 +281,18 @@ def _national_id_hash_of(row: asyncpg.Record, data_key: bytes, newest: VaultKeys
 
 
 async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | None, bool]], generation: int) -> None:
-    """Each participant's national-ID hash under the new pepper. Should two registrations of one ID have
-    come to hold it under different generations while the rotation began, the later holds it no more
-    (it stays indexed), as the index of holders would have refused it; a hash whose national ID can no
-    longer be read (no record) could never be moved, and is dropped."""
+    """Each participant's national-ID hash under the new pepper. Should two registrations of one ID both
+    hold it, under different generations (their lookups ran side by side as the rotation began), the one
+    already under the new keys keeps holding it, as the index of holders would have had it; a hash whose
+    national ID can no longer be read (no record) could never be moved, and is dropped."""
+    moving = [participant_id for participant_id, _, _ in rows]
     held = {
         record["national_id_hash"]
         for record in await conn.fetch(
-            "SELECT national_id_hash FROM vault_national_ids WHERE holder AND national_id_hash = ANY($1::text[])",
+            "SELECT national_id_hash FROM vault_national_ids "
+            "WHERE holder AND national_id_hash = ANY($1::text[]) AND participant_id <> ALL($2::uuid[])",
             [digest for _, digest, _ in rows if digest is not None],
+            moving,
         )
     }
     moved: list[tuple[UUID, str, int, bool]] = []
@@ -238,15 +301,16 @@ async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | Non
             log.warning("vault: participant %s's national ID cannot be read; its hash is dropped", participant_id)
             await conn.execute("DELETE FROM vault_national_ids WHERE participant_id = $1", participant_id)
             continue
-        holds = holder and digest not in held
-        if holds:
-            held.add(digest)
-        elif holder:
+        gives_up = holder and digest in held
+        if gives_up:
             log.warning("vault: participant %s no longer holds its national ID, held by another", participant_id)
-        moved.append((participant_id, digest, generation, holds))
+        elif holder:
+            held.add(digest)
+        moved.append((participant_id, digest, generation, gives_up))
+    # `holder AND NOT $4`: a holder promoted meanwhile (its ID's holder erased) stays one.
     await conn.executemany(
-        "UPDATE vault_national_ids SET national_id_hash = $2, key_generation = $3, holder = $4 "
-        "WHERE participant_id = $1",
+        "UPDATE vault_national_ids SET national_id_hash = $2, key_generation = $3, holder = holder AND NOT $4 "
+        "WHERE participant_id = $1 AND key_generation < $3",
         moved,
     )
 
