@@ -21,9 +21,9 @@ from pathways_enrollment.vault import (
     EncryptedRecord,
     PersonalData,
     VaultIntegrityError,
+    VaultKeyring,
     VaultKeys,
     decrypt_record,
-    keys_for,
     national_id_hash,
     unwrap_data_key,
 )
@@ -146,7 +146,7 @@ async def test_personal_data_reads_back_as_registered_and_is_stored_only_encrypt
         await pool.execute("INSERT INTO search_control VALUES ($1, $2)", "ข้อความควบคุม", "ไบต์ควบคุม".encode())
         dump = await pg_dump(_database(settings))
         raw, _ = await raw_contents(pool)
-        alice_hash = _hash_of(keys_for(settings.data_dir), ALICE)
+        alice_hash = _hash_of(VaultKeyring.configured(settings.data_dir).current(), ALICE)
 
     assert read_back == [ALICE, BOB], "the national ID comes back as 13 digits, the rest as given"
     assert unknown.status_code == 404
@@ -161,7 +161,7 @@ async def test_erasure_destroys_the_key_so_a_copy_of_the_ciphertext_cannot_be_op
     async with running_system(settings, ["enrollment"]) as system:
         enrollment, pool = system.client("enrollment"), system.runtime("enrollment").pool
         alice, bob = await _register(system, _as_sent(ALICE)), await _register(system, _as_sent(BOB))
-        keys = keys_for(settings.data_dir)
+        keys = VaultKeyring.configured(settings.data_dir).current()
         alice_key, alice_copy = await _stored(pool, alice)
         _, bob_record = await _stored(pool, bob)
 
@@ -351,7 +351,8 @@ async def test_the_data_reads_back_after_a_restart_but_not_under_another_master_
     async with running_system(settings, ["enrollment"]) as system:
         after_restart = await _personal_data(system, alice)
 
-    other = VaultKeys(master_key=VaultKeys.generate().master_key, pepper=keys_for(settings.data_dir).pepper)
+    pepper = VaultKeyring.configured(settings.data_dir).current().pepper
+    other = VaultKeys(master_key=VaultKeys.generate().master_key, pepper=pepper)
     monkeypatch.setenv("PATHWAYS_VAULT_MASTER_KEY", other.to_base64()["master_key"])
     monkeypatch.setenv("PATHWAYS_VAULT_PEPPER", other.to_base64()["pepper"])
     async with running_system(settings, ["enrollment"]) as system:

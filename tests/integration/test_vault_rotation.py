@@ -367,6 +367,29 @@ async def _stored_directly(settings: Settings, keys: VaultKeys, person: Personal
     return participant
 
 
+async def test_a_session_holding_the_vault_tables_is_named_and_nothing_is_destroyed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle transaction (an open psql session, say) holds a write lock on the vault's keys: the rotation
+    gives up waiting for it, naming it, rather than stall every registration behind its lock request."""
+    monkeypatch.setattr("pathways_enrollment.vault_rotation.LOCK_ATTEMPTS", 2)
+    path = settings.data_dir / KEYS_FILE
+    async with running_system(settings, ["enrollment"]) as system:
+        bob = await _register(system, _as_sent(BOB))
+        async with _connection(settings) as idle, idle.transaction():
+            await idle.execute("UPDATE vault_keys SET created_at = created_at WHERE participant_id = $1", bob)
+            idle_pid = await idle.fetchval("SELECT pg_backend_pid()")
+            async with _connection(settings) as conn:
+                with pytest.raises(RotationError, match=rf"locked by database sessions \[{idle_pid}\]"):
+                    await rotate(conn, path, settle_seconds=0)
+        generations = [keys.generation for keys in read_keys_file(path)]
+        finished = await _rotate(settings)
+        bob_after = await _personal_data(system, bob)
+
+    assert generations == [1, 2], "the new keys should wait in the file, the old ones kept"
+    assert (finished.resumed, finished.destroyed, bob_after) == (True, (1,), BOB)
+
+
 def _cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     assert settings.database_url
     monkeypatch.setenv("PATHWAYS_DATABASE_URL", settings.database_url)
@@ -391,17 +414,21 @@ async def test_pathways_vault_status_and_rotate(
         rotate_output = capsys.readouterr().out
         status_after = await asyncio.to_thread(_cli, settings, monkeypatch, "status")
         after = capsys.readouterr().out
+        (settings.data_dir / KEYS_FILE).rename(settings.data_dir / "moved-away.json")
+        status_without_file = await asyncio.to_thread(_cli, settings, monkeypatch, "status")
+        without_file = capsys.readouterr().err
         keys = VaultKeys.generate()
         monkeypatch.setenv("PATHWAYS_VAULT_MASTER_KEY", keys.to_base64()["master_key"])
         monkeypatch.setenv("PATHWAYS_VAULT_PEPPER", keys.to_base64()["pepper"])
         from_environment = await asyncio.to_thread(_cli, settings, monkeypatch, "rotate")
         refusal = capsys.readouterr().err
 
-    assert status_before == 0 and "key generation 1" in before and "erased since then: 1  (copies" in before
+    assert status_before == 0 and "key generation 1" in before and "erased under these keys: 1  (copies" in before
     assert "live participants: 1" in before
     assert rotated == 0, rotate_output
     assert "rotated to key generation 2: 1 participants moved; destroyed 1" in rotate_output
-    assert status_after == 0 and "key generation 2" in after and "erased since then: 0\n" in after
+    assert status_after == 0 and "key generation 2" in after and "erased under these keys: 0\n" in after
+    assert status_without_file == 1 and "no keys file at" in without_file
     assert from_environment == 1 and "PATHWAYS_VAULT_MASTER_KEY" in refusal
 
 

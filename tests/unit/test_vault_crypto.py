@@ -16,6 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from pathways_enrollment.domain.national_id import InvalidNationalIdError, check_digit, normalise_national_id
+from pathways_enrollment.keyring import keys_file, read_keys_file
 from pathways_enrollment.vault import (
     KEY_VERSION,
     PersonalData,
@@ -24,7 +25,6 @@ from pathways_enrollment.vault import (
     VaultKeys,
     VaultSettings,
     decrypt_record,
-    dev_keys,
     encrypt_record,
     national_id_hash,
     new_data_key,
@@ -210,18 +210,22 @@ def test_settings_unset_or_incomplete(monkeypatch: pytest.MonkeyPatch) -> None:
         VaultSettings().keys()
 
 
+def _keys_in(data_dir: Path) -> VaultKeys:
+    return read_keys_file(keys_file(data_dir))[-1]
+
+
 def test_dev_keys_are_created_once_and_private(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    first = dev_keys(data_dir)
+    first = _keys_in(data_dir)
     path = data_dir / "vault-keys.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert dev_keys(data_dir) == first
+    assert _keys_in(data_dir) == first
     assert [p.name for p in data_dir.iterdir()] == ["vault-keys.json"]  # no temporary file left behind
-    assert dev_keys(tmp_path / "elsewhere") != first
+    assert _keys_in(tmp_path / "elsewhere") != first
 
 
 def test_dev_keys_refuses_a_readable_file(tmp_path: Path) -> None:
-    dev_keys(tmp_path)
+    _keys_in(tmp_path)
     (tmp_path / "vault-keys.json").chmod(0o644)
     with pytest.raises(VaultConfigurationError):
-        dev_keys(tmp_path)
+        _keys_in(tmp_path)

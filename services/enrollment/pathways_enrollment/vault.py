@@ -34,7 +34,6 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, TypeAlias
 from uuid import UUID
 
@@ -53,8 +52,6 @@ from pathways_enrollment.keyring import (
     VaultKeys,
     VaultKeysBehindError,
     VaultSettings,
-    keys_file,
-    read_keys_file,
 )
 from pathways_infra.command_model import IsoDay
 
@@ -74,9 +71,7 @@ __all__ = [
     "VaultKeysBehindError",
     "VaultSettings",
     "decrypt_record",
-    "dev_keys",
     "encrypt_record",
-    "keys_for",
     "national_id_hash",
     "new_data_key",
     "unwrap_data_key",
@@ -131,19 +126,6 @@ class EncryptedRecord:
     ciphertext: bytes = field(repr=False)
     nonce: bytes = field(repr=False)
     key_version: int = KEY_VERSION
-
-
-# --- keys ------------------------------------------------------------------------------------
-
-
-def dev_keys(data_dir: Path) -> VaultKeys:
-    """The newest generation of the data folder's keys file (made on first use): the embedded/dev setup's."""
-    return read_keys_file(keys_file(data_dir))[-1]
-
-
-def keys_for(data_dir: Path) -> VaultKeys:
-    """The keys new rows are written under: the environment's, else the data folder's newest."""
-    return VaultKeyring.configured(data_dir).current()
 
 
 # --- crypto (no I/O) --------------------------------------------------------------------------

@@ -7,7 +7,10 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from pathways_enrollment.vault_rotation import Rotation
 
 T = TypeVar("T")
 
@@ -16,7 +19,7 @@ Erasing a participant destroys their data key in the vault's tables, but copies 
 made before (PostgreSQL's WAL, backups) still hold that key, wrapped under the master key.
 Rotating the keys closes this: a new master key and pepper are made, every live participant's
 key and national-ID hash are moved onto them while the services run, and the old ones are
-destroyed. Afterwards nothing can open an erased participant's data in any copy.
+destroyed. Afterwards nothing can open, in any copy, the data of a participant erased before it.
 
 Backups taken before a rotation can no longer be read for personal data (events, journeys and
 counts stay readable): take a new backup after each rotation. Rotate after erasures, for example
@@ -58,10 +61,13 @@ def add_command(commands: Any) -> None:
 
 
 def _keys_path() -> Path | None:
+    """The keys file rotation works on; None when the environment gives the keys (checked here)."""
     from pathways_enrollment.keyring import KEYS_FILE, VaultSettings
     from pathways_infra.settings import Settings
 
-    if VaultSettings().configured:
+    settings = VaultSettings()
+    if settings.configured:
+        settings.keys()  # refuses a half-set or malformed pair
         return None
     return Settings().data_dir.resolve() / KEYS_FILE
 
@@ -70,8 +76,8 @@ def _status(_args: argparse.Namespace) -> int:
     from pathways_enrollment.keyring import VaultError
     from pathways_enrollment.vault_rotation import RotationError, generation_status
 
-    path = _keys_path()
     try:
+        path = _keys_path()
         found = _on_the_database(lambda conn: generation_status(conn, path if path and path.exists() else None))
     except (RotationError, VaultError) as refused:
         print(f"refused: {refused}", file=sys.stderr)
@@ -80,43 +86,52 @@ def _status(_args: argparse.Namespace) -> int:
         return 2
     print(f"key generation {found.current}, current since {found.since:%Y-%m-%d %H:%M:%S %Z}")
     print(f"live participants: {found.live_participants:,}")
-    print(f"erased since then: {found.erased_since:,}", end="")
-    print("  (copies of the database made before them can still be opened: rotate)" if found.erased_since else "")
+    due = "  (copies of the database made before their erasure can still be opened: rotate)"
+    print(f"erased under these keys: {found.erased_since:,}" + (due if found.erased_since else ""))
     if found.rows_behind:
         print(f"unfinished rotation: {found.rows_behind:,} participants still under an older generation")
-    source = "PATHWAYS_VAULT_MASTER_KEY / PATHWAYS_VAULT_PEPPER (not rotatable here)" if path is None else str(path)
-    generations = ", ".join(map(str, found.file_generations))
-    print(f"keys: {source}" + (f" (generations {generations})" if generations else ""))
+    return _keys_line(path, found.current, found.file_generations)
+
+
+def _keys_line(path: Path | None, current: int, file_generations: tuple[int, ...]) -> int:
+    if path is None:
+        print("keys: PATHWAYS_VAULT_MASTER_KEY / PATHWAYS_VAULT_PEPPER (not rotatable here)")
+        return 0
+    if not file_generations:
+        print(f"keys: no keys file at {path}: is PATHWAYS_DATA_DIR the data folder the services use?", file=sys.stderr)
+        return 1
+    print(f"keys: {path} (generations {', '.join(map(str, file_generations))})")
+    if max(file_generations) < current:
+        print(f"the keys file does not reach generation {current}: it is not this database's", file=sys.stderr)
+        return 1
+    if len(file_generations) > 1:
+        print("unfinished rotation: older keys are still in the file; run 'pathways vault rotate' to finish it")
     return 0
 
 
 def _rotate(_args: argparse.Namespace) -> int:
     from pathways_enrollment.keyring import VaultError
-    from pathways_enrollment.vault_rotation import RotationError, rotate
-    from pathways_infra.demo.driver import progress_bar
+    from pathways_enrollment.vault_rotation import RotationError
 
-    path = _keys_path()
-    if path is None:
-        print(
-            "the vault's keys come from PATHWAYS_VAULT_MASTER_KEY / PATHWAYS_VAULT_PEPPER: rotate them by "
-            "moving them into a keys file, or run without them to use the data folder's",
-            file=sys.stderr,
-        )
-        return 1
-    if not path.exists():
-        print(f"no keys file at {path}: is PATHWAYS_DATA_DIR the data folder the services use?", file=sys.stderr)
-        return 1
-    with progress_bar() as progress:
-        task = progress.add_task("participants moved to new keys", total=None)
-
-        def report(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        try:
-            done = _on_the_database(lambda conn: rotate(conn, path, progress=report))
-        except (RotationError, VaultError) as refused:
-            print(f"refused: {refused}", file=sys.stderr)
+    try:
+        path = _keys_path()
+        if path is None:
+            print(
+                "the vault's keys come from PATHWAYS_VAULT_MASTER_KEY / PATHWAYS_VAULT_PEPPER: rotate them by "
+                "moving them into a keys file, or run without them to use the data folder's",
+                file=sys.stderr,
+            )
             return 1
+        if not path.exists():
+            print(f"no keys file at {path}: is PATHWAYS_DATA_DIR the data folder the services use?", file=sys.stderr)
+            return 1
+        done = _on_the_database(lambda conn: _rotate_with_progress(conn, path))
+    except (RotationError, VaultError) as refused:
+        print(f"refused: {refused}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: run 'pathways vault rotate' again to finish the rotation", file=sys.stderr)
+        return 130
     if done is None:
         return 2
     verb = "finished the rotation to" if done.resumed else "rotated to"
@@ -124,6 +139,19 @@ def _rotate(_args: argparse.Namespace) -> int:
     print(f"{verb} key generation {done.generation}: {done.moved:,} participants moved; destroyed {destroyed}")
     print("take a new backup now: earlier ones can no longer be read for personal data")
     return 0
+
+
+async def _rotate_with_progress(conn: Any, path: Path) -> Rotation:
+    from pathways_enrollment.vault_rotation import rotate
+    from pathways_infra.demo.driver import progress_bar
+
+    with progress_bar() as progress:
+        task = progress.add_task("participants moved to new keys", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return await rotate(conn, path, progress=report)
 
 
 def _on_the_database(action: Callable[[Any], Awaitable[T]]) -> T | None:
