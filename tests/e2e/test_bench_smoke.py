@@ -38,3 +38,19 @@ def test_the_demo_load_benchmark_runs_and_its_totals_match(settings: Settings) -
         "ceiling on this machine: cores ÷ floor",
     ):
         assert any(label.startswith(figure) for label in report), f"the report lacks {figure!r}:\n{done.stdout}"
+
+
+def test_the_vault_rotation_benchmark_runs_and_reports_both_sizes(settings: Settings) -> None:
+    env = {
+        **os.environ,
+        "PATHWAYS_DATABASE_URL": settings.database_url or "",
+        "PATHWAYS_NATS_URL": settings.nats_url or "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.vault_rotation", "--participants", "200"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    for figure in ("raw PostgreSQL: batched UPDATE, 200 rows", "rotation: 800 participants", "larger / smaller"):
+        assert figure in done.stdout, f"the report lacks {figure!r}:\n{done.stdout}"

@@ -390,6 +390,27 @@ async def test_a_session_holding_the_vault_tables_is_named_and_nothing_is_destro
     assert (finished.resumed, finished.destroyed, bob_after) == (True, (1,), BOB)
 
 
+async def test_a_damaged_row_stops_the_rotation_naming_the_participant_and_erasing_it_lets_it_finish(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        pool = system.runtime("enrollment").pool
+        bob, damaged = await _register(system, _as_sent(BOB)), await _register(system, _as_sent(ALICE))
+        await pool.execute(
+            "UPDATE vault_keys SET wrapped_key = (SELECT wrapped_key FROM vault_keys WHERE participant_id = $1) "
+            "WHERE participant_id = $2",
+            bob,
+            damaged,
+        )
+        with pytest.raises(RotationError, match=rf"participant {damaged}'s key does not open"):
+            await _rotate(settings)
+        created(await system.client("enrollment").post(f"/participants/{damaged}/erasure", json=ERASURE))
+        finished = await _rotate(settings)
+        bob_after = await _personal_data(system, bob)
+
+    assert (finished.resumed, finished.destroyed, bob_after) == (True, (1,), BOB)
+
+
 def _cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
     assert settings.database_url
     monkeypatch.setenv("PATHWAYS_DATABASE_URL", settings.database_url)

@@ -258,7 +258,14 @@ async def _move_batch(
     for row in rows:
         participant_id: UUID = row["participant_id"]
         old = _keys_of(by_generation, row["key_generation"])
-        data_key = unwrap_data_key(old.master_key, participant_id, row["wrapped_key"])
+        try:
+            data_key = unwrap_data_key(old.master_key, participant_id, row["wrapped_key"])
+        except VaultIntegrityError:
+            raise RotationError(
+                f"participant {participant_id}'s key does not open under key generation {old.generation}, which "
+                "opens the others: its row is damaged. Erase the participant (POST /participants/"
+                f"{participant_id}/erasure) and run the rotation again; no key was destroyed"
+            ) from None
         if old.generation < newest.generation:
             keys_rows.append((participant_id, wrap_data_key(newest.master_key, participant_id, data_key)))
         if row["hash_generation"] is not None and row["hash_generation"] < newest.generation:
@@ -276,7 +283,10 @@ def _national_id_hash_of(row: asyncpg.Record, data_key: bytes, newest: VaultKeys
     if row["ciphertext"] is None:
         return None
     record = EncryptedRecord(ciphertext=row["ciphertext"], nonce=row["nonce"], key_version=row["key_version"])
-    national_id = decrypt_record(data_key, participant_id, record).national_id
+    try:
+        national_id = decrypt_record(data_key, participant_id, record).national_id
+    except VaultIntegrityError:
+        return None  # a damaged record: its hash cannot move, and reading it already fails
     return None if national_id is None else national_id_hash(newest.pepper, national_id)
 
 
