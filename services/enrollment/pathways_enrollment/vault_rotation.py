@@ -11,8 +11,9 @@ backup taken earlier still hold it, and the master key opens it. Rotation closes
    hash recomputed under the new pepper, in batches, alongside running services;
 4. the older generations are destroyed: dropped from the keys file, whose old bytes are overwritten.
 
-Afterwards no key that opens an erased participant's wrapped key, or tests a guess against their
-national-ID hash, exists any more. A backup taken before the rotation can no longer be read for
+Afterwards no key that opens the wrapped key of a participant erased under the older keys, or tests
+a guess against their national-ID hash, exists any more (those erased under the new keys wait for the
+next rotation: ``pathways vault status`` counts them). A backup taken before the rotation can no longer be read for
 anyone's personal data (events, journeys and counts stay readable): take a new backup after each
 rotation. An interrupted rotation is finished by running it again.
 """
