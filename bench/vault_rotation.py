@@ -66,7 +66,8 @@ async def _fill(conn: asyncpg.Connection, keys: VaultKeys, count: int) -> list[u
 
 
 async def _raw_update_rate(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> float:
-    """A copy of the keys table updated in the same batches, one transaction each, bytes made up front."""
+    """A copy of the keys table updated in the same batches and the same way (one UPDATE from arrays per
+    batch, one transaction each), with the bytes made up front: what PostgreSQL alone costs."""
     await conn.execute(
         "CREATE TABLE raw_copy AS SELECT participant_id, wrapped_key FROM vault_keys; "
         "ALTER TABLE raw_copy ADD PRIMARY KEY (participant_id)"
@@ -75,9 +76,12 @@ async def _raw_update_rate(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> fl
     started = time.perf_counter()
     for start in range(0, len(ids), BATCH):
         async with conn.transaction():
-            await conn.executemany(
-                "UPDATE raw_copy SET wrapped_key = $2 WHERE participant_id = $1",
-                [(participant, blob) for participant in ids[start : start + BATCH]],
+            batch = ids[start : start + BATCH]
+            await conn.execute(
+                "UPDATE raw_copy r SET wrapped_key = u.wrapped FROM unnest($1::uuid[], $2::bytea[]) AS u (id, wrapped) "
+                "WHERE r.participant_id = u.id",
+                batch,
+                [blob] * len(batch),
             )
     return len(ids) / (time.perf_counter() - started)
 

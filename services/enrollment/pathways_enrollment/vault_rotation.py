@@ -271,10 +271,13 @@ async def _move_batch(
             keys_rows.append((participant_id, wrap_data_key(newest.master_key, participant_id, data_key)))
         if row["hash_generation"] is not None and row["hash_generation"] < newest.generation:
             hash_rows.append((participant_id, _national_id_hash_of(row, data_key, newest), row["holder"]))
-    await conn.executemany(
-        "UPDATE vault_keys SET wrapped_key = $2, key_generation = $3 "
-        "WHERE participant_id = $1 AND key_generation < $3 AND wrapped_key IS NOT NULL",
-        [(participant_id, wrapped, newest.generation) for participant_id, wrapped in keys_rows],
+    await conn.execute(
+        "UPDATE vault_keys k SET wrapped_key = u.wrapped, key_generation = $3 "
+        "FROM unnest($1::uuid[], $2::bytea[]) AS u (participant_id, wrapped) "
+        "WHERE k.participant_id = u.participant_id AND k.key_generation < $3 AND k.wrapped_key IS NOT NULL",
+        [participant_id for participant_id, _ in keys_rows],
+        [wrapped for _, wrapped in keys_rows],
+        newest.generation,
     )
     await _rehash(conn, hash_rows, newest.generation)
 
@@ -306,7 +309,7 @@ async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | Non
             moving,
         )
     }
-    moved: list[tuple[UUID, str, int, bool]] = []
+    moved: list[tuple[UUID, str, bool]] = []
     for participant_id, digest, holder in rows:
         if digest is None:
             log.warning("vault: participant %s's national ID cannot be read; its hash is dropped", participant_id)
@@ -317,12 +320,17 @@ async def _rehash(conn: asyncpg.Connection, rows: Sequence[tuple[UUID, str | Non
             log.warning("vault: participant %s no longer holds its national ID, held by another", participant_id)
         elif holder:
             held.add(digest)
-        moved.append((participant_id, digest, generation, gives_up))
-    # `holder AND NOT $4`: a holder promoted meanwhile (its ID's holder erased) stays one.
-    await conn.executemany(
-        "UPDATE vault_national_ids SET national_id_hash = $2, key_generation = $3, holder = holder AND NOT $4 "
-        "WHERE participant_id = $1 AND key_generation < $3",
-        moved,
+        moved.append((participant_id, digest, gives_up))
+    # `holder AND NOT gives_up`: a holder promoted meanwhile (its ID's holder erased) stays one.
+    await conn.execute(
+        "UPDATE vault_national_ids n SET national_id_hash = u.digest, key_generation = $4, "
+        "holder = n.holder AND NOT u.gives_up "
+        "FROM unnest($1::uuid[], $2::text[], $3::boolean[]) AS u (participant_id, digest, gives_up) "
+        "WHERE n.participant_id = u.participant_id AND n.key_generation < $4",
+        [row[0] for row in moved],
+        [row[1] for row in moved],
+        [row[2] for row in moved],
+        generation,
     )
 
 
