@@ -14,8 +14,9 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig, StreamSource, SubjectTransform
 
 from pathways_infra.embedded import ServerUrls
-from pathways_infra.settings import Settings
+from pathways_infra.settings import SERVICE_NAMES, Settings
 from pathways_infra.streams import StreamMisconfiguredError, await_streams, stream_configs
+from tests.support.system import free_port
 
 
 @pytest.fixture
@@ -89,6 +90,9 @@ def _pathways(settings: Settings, *command: str) -> subprocess.CompletedProcess[
         "PATHWAYS_NATS_URL": settings.nats_url or "",
         "PATHWAYS_DATABASE_URL": settings.database_url or "",
         "PATHWAYS_DATA_DIR": str(settings.data_dir),  # not a `pathways up` of the working folder's .pathways
+        # Free ports, not the defaults: another `pathways up` on this machine (or another worker's) may hold those,
+        # and `up` would then refuse for that reason before it reads the streams.
+        **{f"PATHWAYS_{service.upper()}_PORT": str(free_port()) for service in SERVICE_NAMES},
     }
     pathways = [sys.executable, "-m", "pathways_infra", *command]
     return subprocess.run(pathways, check=False, env=env, capture_output=True, text=True, timeout=60)
