@@ -8,6 +8,9 @@ SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Installed packages get their bytecode at install: where PYTHONDONTWRITEBYTECODE is set, every process of the
+# suite (the `pathways` commands it runs, the services of `pathways up`) would otherwise compile all it imports.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: up test lint bench contracts clean help
 
@@ -31,6 +34,7 @@ up: $(SYNCED)
 	$(VENV)/bin/pathways up
 
 test: lint
+	$(VENV)/bin/python -m compileall -q contracts/pathways_contracts infra/pathways_infra services tests bench
 	$(VENV)/bin/pytest
 
 lint: $(SYNCED)
