@@ -250,9 +250,11 @@ async def test_a_service_that_cannot_read_the_current_keys_answers_503_not_a_con
     assert response.headers["retry-after"]
 
 
-async def test_a_keys_file_of_another_installation_is_refused_before_the_database_changes(settings: Settings) -> None:
+async def test_a_keys_file_of_another_installation_is_refused_before_the_database_changes(
+    settings: Settings, tmp_path: Path
+) -> None:
     """`pathways vault rotate` with the wrong data folder: another installation's keys file."""
-    wrong = keys_file(settings.data_dir.parent / f"{settings.data_dir.name}-elsewhere")
+    wrong = keys_file(tmp_path / "another-installation")
     wrong_before = wrong.read_bytes()
     async with running_system(settings, ["enrollment"]) as system:
         await _register(system, _as_sent(BOB))
