@@ -33,6 +33,7 @@ def _shared_servers() -> bool:
     return bool(os.environ.get("PATHWAYS_DATABASE_URL") or os.environ.get("PATHWAYS_NATS_URL"))
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest without xdist runs the suite in one process
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto`` (``make test``): two workers, each with servers of its own; none on one core or with shared servers.
 
