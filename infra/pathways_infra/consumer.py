@@ -12,7 +12,8 @@ one in the batch are NAKed too, so a participant's events are never applied out 
 
 A replay (an operator sent a parked message back) resolves its DLQ entry: the consumer records it
 applied just before acking it, or, when it fails again, parks it anew and records that the new entry
-supersedes the old (``resolutions.py``).
+supersedes the old (``resolutions.py``). A replay whose entry an operator discarded after sending it
+is acked without being applied: the later decision stands.
 
 Messages on subjects no contract knows reach none of these consumers; the stream's guard parks them
 (``guard.py``).
@@ -59,7 +60,7 @@ from pathways_infra.commands import (
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
 from pathways_infra.lease import HOLDS_LEASE_ASYNCPG, FenceSource, LeaseLostError
-from pathways_infra.resolutions import Resolution, ResolutionKind, record
+from pathways_infra.resolutions import Resolution, ResolutionKind, latest_resolution, record
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ DLQ_BODY_OMITTED = "Pathways-Dlq-Body-Omitted"
 DEFAULT_MAX_PAYLOAD = 1_048_576
 REPLAY_OF = "Pathways-Replay-Of"
 REPLAYED_BY = "Pathways-Replayed-By"
+# The resolutions stream's last sequence when the replay was sent: a discard past it came later.
+REPLAY_RESOLUTIONS_SEEN = "Pathways-Replay-Resolutions-Seen"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +209,7 @@ class BatchConsumer:
         self._blocked_by: dict[str, tuple[tuple[str, int], float]] = {}
 
     async def handle(self, messages: Sequence[Msg]) -> None:
+        messages = await self._without_discarded_replays(messages)
         parsed: list[tuple[Msg, Inbound[Any]]] = []
         failed: list[tuple[Msg, Exception]] = []
         for msg in messages:
@@ -249,6 +253,32 @@ class BatchConsumer:
         for msg in held:
             self._held_back[_position(msg)] += 1
             await msg.nak(delay=delay)
+
+    async def _without_discarded_replays(self, messages: Sequence[Msg]) -> Sequence[Msg]:
+        """``messages`` less the replays an operator discarded after sending them, which are acked unapplied."""
+        if not any(msg.subject.startswith("replay.") for msg in messages):
+            return messages
+        kept: list[Msg] = []
+        for msg in messages:
+            try:
+                discard = await discarded_after_sent(self._js(), msg)
+            except (nats.errors.Error, TimeoutError) as error:
+                # Applied unchecked, it might undo an operator's decision: it waits for NATS to answer.
+                log.warning("consumer %s: could not read the resolutions of a replay (%s: %s); it waits",
+                            self.name, type(error).__name__, error)  # fmt: skip
+                self._held_back[_position(msg)] += 1
+                await msg.nak(delay=self._retry.backoff_seconds)
+                continue
+            if discard is None:
+                kept.append(msg)
+                continue
+            log.warning(
+                "consumer %s: REPLAY #%d of DLQ #%d not applied: the entry was %s after it was sent; "
+                "replay the entry again to apply it",
+                self.name, msg.metadata.sequence.stream, discard.dlq_sequence, discard.describe(),
+            )  # fmt: skip
+            await msg.ack()
+        return kept
 
     def _waits(self, msg: Msg) -> bool:
         """Whether an earlier message of the same participant failed and waits to be retried."""
@@ -486,6 +516,19 @@ def replay_of(msg: Msg) -> tuple[str, int] | None:
     if not msg.subject.startswith("replay.") or not sequence.isdigit():
         return None
     return msg.subject.split(".")[1], int(sequence)
+
+
+async def discarded_after_sent(js: JetStreamContext, msg: Msg) -> Resolution | None:
+    """The discard of the entry ``msg`` replays, if an operator recorded it after the replay was sent."""
+    target = replay_of(msg)
+    seen = (msg.headers or {}).get(REPLAY_RESOLUTIONS_SEEN, "")
+    if target is None or not seen.isdigit():  # no replay, or one sent before replays carried the header
+        return None
+    latest = await latest_resolution(js, *target)
+    if latest is None:
+        return None
+    sequence, resolution = latest
+    return resolution if resolution.kind is ResolutionKind.DISCARDED and sequence > int(seen) else None
 
 
 async def resolve_applied(js: JetStreamContext, consumer: str, messages: Sequence[Msg]) -> None:

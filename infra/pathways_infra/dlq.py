@@ -23,11 +23,12 @@ from pathways_infra.consumer import (
     DLQ_ORIGINAL_SUBJECT,
     DLQ_PARKED_AT,
     REPLAY_OF,
+    REPLAY_RESOLUTIONS_SEEN,
     REPLAYED_BY,
     fits_a_message,
     without_publish_conditions,
 )
-from pathways_infra.resolutions import Resolution, ResolutionKind, read_resolutions, record
+from pathways_infra.resolutions import Resolution, ResolutionKind, last_sequence, read_resolutions, record
 
 # Where a parked message comes from: a service's stream, or (parked before replays named their
 # event's own stream) the replay stream, which only operators write to. Never the DLQ itself.
@@ -138,7 +139,8 @@ async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
 
 async def discard(js: JetStreamContext, sequence: int, *, reason: str, by: str) -> Resolution:
     """Record that an operator decided the parked message is not to be applied, and why. The
-    entry stays on the DLQ (``dlq list --all`` and ``dlq show`` still show it, with the reason)."""
+    entry stays on the DLQ (``dlq list --all`` and ``dlq show`` still show it, with the reason).
+    A replay of it sent before and not yet taken is then not applied either: its consumer looks."""
     parked = await get_parked(js, sequence)
     if parked.resolved:
         raise AlreadyResolvedError(f"DLQ #{sequence} is resolved already: {parked.resolutions[-1].describe()}")
@@ -159,7 +161,8 @@ async def replay(js: JetStreamContext, sequence: int, *, by: str = "") -> int:
     unchanged, so a consumer that did process it after all skips it.
 
     The entry is resolved only once the consumer has taken the replay: it then records it applied,
-    or parks it again as a new entry that supersedes this one.
+    or parks it again as a new entry that supersedes this one. It carries how far the resolutions
+    went when it was sent, so that a discard recorded after it keeps the consumer from applying it.
     """
     parked = await get_parked(js, sequence)
     settled = parked.resolutions[-1] if parked.resolved else None
@@ -174,6 +177,7 @@ async def replay(js: JetStreamContext, sequence: int, *, by: str = "") -> int:
         DLQ_ORIGINAL_STREAM: parked.original_stream,
         DLQ_ORIGINAL_SEQUENCE: str(parked.original_sequence),
         REPLAY_OF: str(sequence),
+        REPLAY_RESOLUTIONS_SEEN: str(await last_sequence(js)),
         **({REPLAYED_BY: by} if by else {}),
         "Nats-Msg-Id": f"replay:{sequence}:{datetime.now(UTC).timestamp()}",
     }

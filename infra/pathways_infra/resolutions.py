@@ -92,6 +92,24 @@ async def record(js: JetStreamContext, resolution: Resolution) -> int:
     return int(ack.seq)
 
 
+async def last_sequence(js: JetStreamContext) -> int:
+    """The stream's last sequence (0 while nothing was ever resolved): a replay carries it, so that
+    its consumer can tell a discard made after the replay was sent from one made before."""
+    try:
+        return int((await js.stream_info(RESOLUTIONS_STREAM)).state.last_seq)
+    except NotFoundError:
+        return 0
+
+
+async def latest_resolution(js: JetStreamContext, consumer: str, dlq_sequence: int) -> tuple[int, Resolution] | None:
+    """(stream sequence, resolution) of the entry's latest resolution; None while it has none."""
+    try:
+        message = await js.get_last_msg(RESOLUTIONS_STREAM, resolution_subject(consumer, dlq_sequence))
+    except NotFoundError:
+        return None
+    return message.seq or 0, _readable((consumer, dlq_sequence), message.data or b"")
+
+
 async def resolved_counts(js: JetStreamContext) -> Counter[str]:
     """How many DLQ entries each consumer's resolutions name (each entry once, however often
     resolved), from the stream's subject counts: no message is read."""

@@ -13,12 +13,13 @@ import nats.errors
 import pytest
 from nats.js import JetStreamContext
 
-from pathways_contracts.registry import DLQ_STREAM, RESOLUTIONS_STREAM
+from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, RESOLUTIONS_STREAM
+from pathways_infra.consumer import replay_consumer_name
 from pathways_infra.embedded import ServerUrls
 from pathways_infra.resolutions import read_resolutions, resolved_counts
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from tests.support.processes import Ran, run_pathways
-from tests.support.system import RunningSystem, eventually, running_system
+from tests.support.system import RunningSystem, eventually, running_system, start_service, stop_service
 
 CONSUMER = "enrollment-read-models-from-enrollment"  # longer than the old listing's consumer column
 
@@ -156,6 +157,53 @@ async def test_a_discarded_message_is_not_parked_and_its_reason_stays_on_record(
     assert shown["resolved"] and shown["resolutions"][0]["reason"] == reason
     assert shown["resolutions"][0]["kind"] == "discarded" and shown["resolutions"][0]["by"] == "somchai"
     assert shown["headers"]["Pathways-Dlq-Consumer"] == CONSUMER  # the parked copy is kept as it was
+
+
+async def test_a_replay_discarded_before_its_consumer_took_it_is_not_applied_until_replayed_again(
+    settings: Settings, operator_js: JetStreamContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        unit_id = await _park_a_unit(system, operator_js, "CDU Lampang")
+        await system.runtime("enrollment").pool.execute("ALTER TABLE rm_units_x RENAME TO rm_units")
+        await stop_service(system.services.pop("enrollment"))  # the replay waits on its stream meanwhile
+
+        replayed = await _pathways(settings, system, "dlq", "replay", "1")
+        discarded = await _pathways(settings, system, "dlq", "discard", "1", "--reason", "registered in error")
+        system.services["enrollment"] = await start_service("enrollment", settings, relay=True)
+        await _replays_taken(operator_js, 1)
+        projected_after_discard = await system.runtime("enrollment").pool.fetchval(
+            "SELECT count(*) FROM rm_units WHERE unit_id = $1", unit_id
+        )
+        shown = json.loads((await _pathways(settings, system, "dlq", "show", "1")).stdout)
+        parked = await _parked_count(settings, system)
+
+        again = await _pathways(settings, system, "dlq", "replay", "1")  # the operator changed their mind
+        await _unit_projected(system, unit_id)
+
+        async def applied() -> list[str] | None:
+            kinds = [
+                r["kind"]
+                for r in json.loads((await _pathways(settings, system, "dlq", "show", "1")).stdout)["resolutions"]
+            ]
+            return kinds if kinds[-1] == "applied" else None
+
+        kinds = await eventually(applied, what="the second replay to be recorded applied")
+
+    assert replayed.returncode == 0 and discarded.returncode == 0, (replayed, discarded)
+    assert projected_after_discard == 0, "a replay sent before the discard was applied after it"
+    assert [r["kind"] for r in shown["resolutions"]] == ["discarded"]
+    assert parked == 0
+    assert "REPLAY #1 of DLQ #1 not applied: the entry was discarded by somchai" in caplog.text
+    assert again.returncode == 0, again.stderr
+    assert kinds == ["discarded", "applied"]
+
+
+async def _replays_taken(js: JetStreamContext, count: int) -> None:
+    async def taken() -> bool | None:
+        info = await js.consumer_info(REPLAY_STREAM, replay_consumer_name(CONSUMER))
+        return True if info.ack_floor.stream_seq >= count and not info.num_ack_pending else None
+
+    await eventually(taken, timeout=30, what=f"{CONSUMER} to take {count} replays")
 
 
 async def test_a_service_parks_and_resolves_only_as_its_own_consumers(
