@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError, IdTakenError
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
-from pathways_infra.idempotency import IdempotencyKeyReusedError
+from pathways_infra.idempotency import IdempotencyKeyReusedError, stored_answer
 from pathways_infra.ids import new_id
 from pathways_infra.request_errors import http_error, invalid_header, invalid_request
 from pathways_infra.thai_time import thai_midnight
@@ -71,6 +71,9 @@ async def command_context(request: Request) -> CommandContext:
     about 0.2 ms a request, as much as the rest of FastAPI's work on a command.
     """
     headers = request.headers
+    expected_version = _version_in(headers.get("if-match"))
+    if expected_version is not None:
+        await _refuse_if_stale(request, expected_version)
     return CommandContext(
         actor=Actor(
             id=_actor_header(headers, "X-Actor-Id") or "anonymous",
@@ -78,8 +81,37 @@ async def command_context(request: Request) -> CommandContext:
             unit=_actor_header(headers, "X-Actor-Unit"),
         ),
         correlation_id=_correlation_id_in(headers.get("x-correlation-id")) or new_id(),
-        expected_version=_version_in(headers.get("if-match")),
+        expected_version=expected_version,
     )
+
+
+async def _refuse_if_stale(request: Request, expected_version: int) -> None:
+    """If-Match is about the record the path names (its first id): a stale one is refused before any
+    rule is checked, whatever other records the command reads. The commit checks it again, so a
+    writer in between is still caught; an unknown record is left for the command to report (404)."""
+    record_id = _first_id_in(request.path_params.values())
+    if record_id is None:
+        return
+    table = request.app.state.runner.store.events_table
+    latest = f'SELECT max(originator_version) FROM "{table}" WHERE originator_id = $1'
+    version = await request.app.state.pool.fetchval(latest, record_id)
+    if version is not None and version != expected_version and not await _answered_before(request):
+        raise ConcurrencyError(record_id, expected_version, version)
+
+
+async def _answered_before(request: Request) -> bool:
+    """A retry whose first attempt succeeded (and moved the version on) gets the first answer, not a 409."""
+    key = request.headers.get("idempotency-key")
+    return key is not None and await stored_answer(request.app.state.runner, key) is not None
+
+
+def _first_id_in(values: Iterable[object]) -> UUID | None:
+    for value in values:
+        try:
+            return value if isinstance(value, UUID) else UUID(str(value))
+        except ValueError:
+            return None  # a malformed id: the route's validation names it (422)
+    return None
 
 
 MAX_ACTOR_HEADER_LENGTH = 200  # every event's metadata carries them, and NATS headers are at most 64 KiB in all

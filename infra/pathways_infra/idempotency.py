@@ -76,7 +76,7 @@ async def once(
     except AnsweredBeforeError as answered:
         stored: IdempotentResponse | None = answered.answer
     except AlreadyProcessedError:  # its commit collided with the key, committed before
-        stored = await _stored(runner, claim.key)
+        stored = await stored_answer(runner, claim.key)
     if stored is None:
         raise RuntimeError(f"idempotency key {claim.key!r} was taken but has no stored answer")
     if stored.request_hash != claim.request_hash:
@@ -92,7 +92,7 @@ def _created(result: BaseModel) -> Response:
     return Response(content=result.model_dump_json(), status_code=201, media_type="application/json")
 
 
-async def _stored(runner: CommandRunner, key: str) -> IdempotentResponse | None:
+async def stored_answer(runner: CommandRunner, key: str) -> IdempotentResponse | None:
     recorder = runner.store.pathways_recorder
     found = await runner.call(lambda: recorder.idempotent_responses([key]))
     return found.get(key)

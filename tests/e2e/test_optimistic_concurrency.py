@@ -6,7 +6,7 @@ from uuid import uuid4
 
 from pathways_infra.settings import Settings
 from tests.support import training_steps
-from tests.support.journeys import enroll, in_training, open_project
+from tests.support.journeys import enroll, in_training, open_project, register
 from tests.support.system import running_system
 
 
@@ -49,3 +49,24 @@ async def test_a_record_s_version_is_read_for_if_match_and_a_stale_one_is_refuse
     assert current.status_code == 409
     assert current.json()["rule"] != "optimistic-concurrency"
     assert unknown.status_code == 404
+
+
+async def test_a_stale_if_match_on_a_command_that_reads_several_records_is_refused_before_any_rule(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        participant_id = await register(system)
+        seen = (await client.get(f"/versions/{participant_id}")).json()["version"]
+        once = {"If-Match": f'"{seen}"', "Idempotency-Key": "erase-once"}
+        erased = await client.post(f"/participants/{participant_id}/erasure", json={}, headers=once)
+        retried = await client.post(f"/participants/{participant_id}/erasure", json={}, headers=once)
+        # Erasing again breaks a rule; with the version seen before, the caller is told first that its view is stale.
+        stale = await client.post(f"/participants/{participant_id}/erasure", json={}, headers={"If-Match": f'"{seen}"'})
+        unknown = await client.post(f"/participants/{uuid4()}/erasure", json={}, headers={"If-Match": '"1"'})
+    assert erased.status_code == 201, erased.text
+    assert (retried.status_code, retried.json()) == (201, erased.json()), "a retry gets the first answer"
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert (stale.status_code, stale.json()["rule"]) == (409, "optimistic-concurrency"), stale.text
+    assert f"is at version {erased.json()['version']}, not {seen}" in stale.json()["error"]
+    assert unknown.status_code == 404, unknown.text
