@@ -193,7 +193,9 @@ async def register_mentor(command: c.RegisterMentor, app: App, context: Context,
 
 @router.post("/mentors/{mentor_id}/assignments", tags=["mentors"], **Accepted)
 async def assign_mentor(mentor_id: UUID, command: c.AssignMentor, app: App, context: Context, once: Once) -> Any:
-    """Assign the mentor to coach a unit or a project from a date (assignments over time are kept)."""
+    """Assign the mentor to coach a unit or a project from a date (assignments over time are kept).
+    A later date plans the assignment ahead: `GET /mentors?on=<that day>` shows it, and ending it on
+    the day before it begins withdraws it."""
     return await once(lambda claim: app.assign_mentor(mentor_id, command, context, claim))
 
 
@@ -232,17 +234,21 @@ async def list_mentors(
     region: RegionFilter = None,
     province_code: ProvinceFilter = None,
     status: MentorStatus | None = None,
+    on: Annotated[
+        date | None, Query(description="The day to list assignments on (default today); a later day shows the plan.")
+    ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[mentors.MentorListed]:
-    """Mentors with the projects and units they coach today; `region` and `province_code` are theirs (a read model)."""
+    """Mentors with the projects and units they coach today (or `on` a given day); `region` and
+    `province_code` are theirs (a read model)."""
     return await mentors.list_mentors(
         read,
         project_id=project_id,
         region=region,
         province_code=province_code,
         status=status,
-        on=_today(),
+        on=on or _today(),
         limit=limit,
         offset=offset,
     )

@@ -29,6 +29,7 @@ from pathways_infra.commands import CommandContext, CommandRunner, ConcurrencyEr
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, happened_on
 from pathways_infra.idempotency import IdempotencyClaim
+from pathways_infra.thai_time import thai_today
 
 S = TypeVar("S")
 log = logging.getLogger(__name__)
@@ -44,6 +45,11 @@ def enrollment_id_for(participant_id: UUID, project_id: UUID) -> UUID:
 def on(context: CommandContext, day: date | datetime) -> CommandContext:
     """The fact happened on ``day`` (unless the caller said exactly when)."""
     return context if context.occurred_at is not None else happened_on(context, day)
+
+
+def planned_on(context: CommandContext, day: date) -> CommandContext:
+    """A fact on ``day``, or, for a later day, a plan: what happened is that it was decided, now."""
+    return context if day > thai_today() else on(context, day)
 
 
 def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
@@ -251,7 +257,7 @@ class EnrollmentApplication:
                     from_date=command.from_date,
                 )
             return CommandAccepted.of(
-                session.append(mentor.evolve_mentor, mentor_id, events, on(context, command.from_date))
+                session.append(mentor.evolve_mentor, mentor_id, events, planned_on(context, command.from_date))
             )
 
         return await self._run(job, claim)
@@ -268,7 +274,7 @@ class EnrollmentApplication:
             mentor.evolve_mentor,
             mentor_id,
             lambda state: mentor.end_mentor_assignment(state, assignment_id=assignment_id, to_date=command.to_date),
-            on(context, command.to_date),
+            planned_on(context, command.to_date),
             claim,
         )
 

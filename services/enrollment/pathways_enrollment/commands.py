@@ -69,7 +69,9 @@ class AssignMentor(Command):
     assignment_id: UUID = Field(default_factory=uuid4)
     unit_id: UUID | None = None
     project_id: UUID | None = None
-    from_date: date
+    from_date: Annotated[date, MayBeLater] = Field(
+        description="The first day the mentor coaches it; a later day plans the assignment ahead."
+    )
 
     @model_validator(mode="after")
     def one_target(self) -> Self:
@@ -79,7 +81,10 @@ class AssignMentor(Command):
 
 
 class EndMentorAssignment(Command):
-    to_date: date
+    to_date: Annotated[date, MayBeLater] = Field(
+        description="The last day (included; may be later than today). The day before the assignment's "
+        "`from_date` withdraws an assignment planned ahead, as never begun."
+    )
 
 
 class DeactivateMentor(Command):

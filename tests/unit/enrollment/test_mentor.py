@@ -185,6 +185,13 @@ def test_end_an_assignment() -> None:
     assert then.state is not None and then.state.open_assignments == ()
 
 
+def test_an_assignment_planned_ahead_is_withdrawn_by_ending_it_the_day_before_it_begins() -> None:
+    then = given(evolve_mentor, *ASSIGNED).when(end_mentor_assignment, assignment_id=A1, to_date=date(2024, 12, 31))
+    assert then.events == [MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=date(2024, 12, 31))]
+    assert then.state is not None and then.state.open_assignments == ()
+    assert not then.state.assignment(A1).covers(JAN)
+
+
 def test_an_assignment_may_end_on_its_first_day() -> None:
     assert given(evolve_mentor, *ASSIGNED).when(end_mentor_assignment, assignment_id=A1, to_date=JAN).events
 
@@ -194,7 +201,7 @@ def test_an_assignment_may_end_on_its_first_day() -> None:
     [
         (REGISTERED, A1, MAR, "assignment-not-found"),
         (ENDED, A1, APR, "assignment-already-ended"),
-        (ASSIGNED, A1, date(2024, 12, 31), "assignment-ends-before-it-starts"),
+        (ASSIGNED, A1, date(2024, 12, 30), "assignment-ends-before-it-starts"),
     ],
     ids=["unknown", "already-ended", "before-start"],
 )
@@ -277,10 +284,15 @@ def test_deactivating_a_mentor_ends_the_open_assignments() -> None:
     assert (then.state.status, then.state.open_assignments) == (MentorStatus.INACTIVE, ())
 
 
-def test_deactivation_cannot_end_an_assignment_before_it_starts() -> None:
-    given(evolve_mentor, *ASSIGNED).rejects(
-        deactivate_mentor, rule="assignment-ends-before-it-starts", on=date(2024, 1, 1)
-    )
+def test_deactivation_withdraws_an_assignment_planned_to_begin_later() -> None:
+    then = given(evolve_mentor, *ASSIGNED, TO_PROJECT).when(deactivate_mentor, on=date(2025, 1, 15))
+    assert then.events == [
+        MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=date(2025, 1, 15)),
+        MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A2, to_date=date(2025, 1, 31)),
+        MentorDeactivated(mentor_id=MENTOR),
+    ]
+    assert then.state is not None
+    assert not any(then.state.assignment(A2).covers(day) for day in (JAN, FEB, MAR))
 
 
 def test_reactivate_an_inactive_mentor() -> None:

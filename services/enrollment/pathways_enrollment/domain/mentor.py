@@ -10,7 +10,7 @@ Mentors are identified by id only; their names and contacts live with personal d
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypedDict
 from uuid import UUID
@@ -105,6 +105,11 @@ class MentorAssignment:
 
     def covers(self, day: date) -> bool:
         return self.from_date <= day and (self.to_date is None or day <= self.to_date)
+
+    @property
+    def day_before(self) -> date:
+        """Ended on this day, the assignment covers no day: withdrawn before it began (planned ahead)."""
+        return self.from_date - timedelta(days=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,9 +232,10 @@ def _end(mentor: Mentor, assignment: MentorAssignment, to_date: date) -> MentorA
         )
     refuse_earlier(
         to_date,
-        than=assignment.from_date,
+        than=assignment.day_before,
         rule="assignment-ends-before-it-starts",
-        message=f"assignment {assignment.id} starts on {assignment.from_date} and cannot end before it, on {to_date}",
+        message=f"assignment {assignment.id} starts on {assignment.from_date} and cannot end before it, on "
+        f"{to_date} (ending it on {assignment.day_before} withdraws it as never begun)",
     )
     refuse_earlier(
         to_date,
@@ -271,13 +277,16 @@ def log_coaching_visit(
 
 
 def deactivate_mentor(state: Mentor | None, *, on: date) -> list[MentorAssignmentEnded | MentorDeactivated]:
-    """Make the mentor inactive, ending each open assignment on ``on``."""
+    """Make the mentor inactive, ending each open assignment on ``on``; one planned to begin later is
+    withdrawn (ended the day before it begins)."""
     mentor = require_existing(state, "this mentor")
     if mentor.status != MentorStatus.ACTIVE:
         raise TransitionNotAllowedError(
             aggregate="mentor", status=mentor.status, action="deactivate", allowed_from=(MentorStatus.ACTIVE,)
         )
-    ended: list[MentorAssignmentEnded | MentorDeactivated] = [_end(mentor, a, on) for a in mentor.open_assignments]
+    ended: list[MentorAssignmentEnded | MentorDeactivated] = [
+        _end(mentor, a, max(on, a.day_before)) for a in mentor.open_assignments
+    ]
     return [*ended, MentorDeactivated(mentor_id=mentor.id)]
 
 

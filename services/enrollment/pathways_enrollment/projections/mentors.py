@@ -110,8 +110,10 @@ class Coaching(BaseModel):
 class MentorListed(BaseModel):
     id: UUID
     status: str = Field(description="ACTIVE or INACTIVE.")
-    projects: list[Coaching] = Field(description="The projects the mentor coaches today.")
-    units: list[Coaching] = Field(description="The career development units the mentor coaches today.")
+    projects: list[Coaching] = Field(description="The projects the mentor coaches today (or on the day asked).")
+    units: list[Coaching] = Field(
+        description="The career development units the mentor coaches today (or on the day asked)."
+    )
 
 
 async def list_mentors(
