@@ -39,6 +39,7 @@ async def test_an_assignment_planned_ahead_shows_on_its_day_and_can_be_withdrawn
 
         that_day = await eventually(on_the_day, what="the planned assignment on its first day's rota")
         today_rota = await _rota(system)
+        no_day = await client.get("/mentors", params={"on": "next month"})
         visit = await client.post(
             f"/mentors/{mentor_id}/coaching-visits",
             json={"assignment_id": assignment["id"], "visited_on": begins.isoformat()},
@@ -59,6 +60,7 @@ async def test_an_assignment_planned_ahead_shows_on_its_day_and_can_be_withdrawn
 
     assert planned.status_code == 201, planned.text
     assert [u["unit_id"] for u in that_day[0]["units"]] == [unit_id]
+    assert (no_day.status_code, no_day.json()["fields"][0]["field"]) == (422, "query.on"), no_day.text
     assert today_rota == [{"id": mentor_id, "status": "ACTIVE", "projects": [], "units": []}]
     assert (visit.status_code, visit.json()["fields"][0]["field"]) == (422, "body.visited_on"), "not yet happened"
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "assignment-ends-before-it-starts")
