@@ -272,11 +272,7 @@ class BatchConsumer:
             if discard is None:
                 kept.append(msg)
                 continue
-            log.warning(
-                "consumer %s: REPLAY #%d of DLQ #%d not applied: the entry was %s after it was sent; "
-                "replay the entry again to apply it",
-                self.name, msg.metadata.sequence.stream, discard.dlq_sequence, discard.describe(),
-            )  # fmt: skip
+            log_replay_not_taken(self.name, msg, discard)
             await msg.ack()
         return kept
 
@@ -529,6 +525,14 @@ async def discarded_after_sent(js: JetStreamContext, msg: Msg) -> Resolution | N
         return None
     sequence, resolution = latest
     return resolution if resolution.kind is ResolutionKind.DISCARDED and sequence > int(seen) else None
+
+
+def log_replay_not_taken(consumer: str, msg: Msg, discard: Resolution) -> None:
+    log.warning(
+        "consumer %s: REPLAY #%d of DLQ #%d not applied: the entry was %s after it was sent; "
+        "replay the entry again to apply it",
+        consumer, msg.metadata.sequence.stream, discard.dlq_sequence, discard.describe(),
+    )  # fmt: skip
 
 
 async def resolve_applied(js: JetStreamContext, consumer: str, messages: Sequence[Msg]) -> None:

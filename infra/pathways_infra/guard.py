@@ -7,7 +7,8 @@ Instead the guard asks the server every few seconds which subjects hold messages
 with a subject filter: one request, answered from the stream's subject index), and reads only an
 unknown subject, through a durable consumer of its own filtered on it. Parked messages an operator
 replays to the guard come back on its replay consumer; one still unknown is parked again, its new
-entry superseding the old one, and one a contract now knows is recorded as taken back (applied).
+entry superseding the old one, and one a contract now knows stays unresolved (no consumer will see
+it) for an operator to settle. A replay whose entry an operator discarded after sending it is neither: the discard stands.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from nats.js.errors import NotFoundError
 from pathways_contracts.registry import BY_SUBJECT, REPLAY_STREAM, UnknownSubjectError
 from pathways_infra.consumer import (
     MessageRejectedError,
+    discarded_after_sent,
+    log_replay_not_taken,
     original_subject,
     park,
     replay_consumer_name,
@@ -73,7 +76,9 @@ class StreamGuard:
     async def handle(self, messages: Sequence[Msg]) -> None:
         for msg in messages:
             subject = original_subject(msg)
-            if subject not in BY_SUBJECT:
+            if (discard := await discarded_after_sent(self._js(), msg)) is not None:
+                log_replay_not_taken(self.name, msg, discard)
+            elif subject not in BY_SUBJECT:
                 await park(self._js(), self.name, msg, MessageRejectedError(str(UnknownSubjectError(subject))))
                 self.parked += 1
             else:

@@ -18,10 +18,12 @@ from pathways_infra.consumer import replay_consumer_name
 from pathways_infra.embedded import ServerUrls
 from pathways_infra.resolutions import read_resolutions, resolved_counts
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from tests.support.messages import publish_raw
 from tests.support.processes import Ran, run_pathways
 from tests.support.system import RunningSystem, eventually, running_system, start_service, stop_service
 
 CONSUMER = "enrollment-read-models-from-enrollment"  # longer than the old listing's consumer column
+GUARD = "enrollment-guard"
 
 
 async def _pathways(settings: Settings, system: RunningSystem, *args: str) -> Ran:
@@ -198,12 +200,32 @@ async def test_a_replay_discarded_before_its_consumer_took_it_is_not_applied_unt
     assert kinds == ["discarded", "applied"]
 
 
-async def _replays_taken(js: JetStreamContext, count: int) -> None:
+async def test_a_replay_to_the_guard_discarded_before_it_took_it_is_not_parked_again(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        await publish_raw(system.runtime("enrollment").js, "enrollment.v1.participant.teleported", {}, event_id="x:1")
+        await _wait_for_dlq_entries(operator_js, 1)
+        await stop_service(system.services.pop("enrollment"))
+
+        assert (await _pathways(settings, system, "dlq", "replay", "1")).returncode == 0
+        assert (await _pathways(settings, system, "dlq", "discard", "1", "--reason", "a test message")).returncode == 0
+        system.services["enrollment"] = await start_service("enrollment", settings, relay=True)
+        await _replays_taken(operator_js, 1, consumer=GUARD)
+        shown = json.loads((await _pathways(settings, system, "dlq", "show", "1")).stdout)
+        parked = await _parked_count(settings, system)
+
+    assert (await operator_js.stream_info(DLQ_STREAM)).state.messages == 1, "parked again as a new entry"
+    assert [r["kind"] for r in shown["resolutions"]] == ["discarded"]
+    assert parked == 0
+
+
+async def _replays_taken(js: JetStreamContext, count: int, *, consumer: str = CONSUMER) -> None:
     async def taken() -> bool | None:
-        info = await js.consumer_info(REPLAY_STREAM, replay_consumer_name(CONSUMER))
+        info = await js.consumer_info(REPLAY_STREAM, replay_consumer_name(consumer))
         return True if info.ack_floor.stream_seq >= count and not info.num_ack_pending else None
 
-    await eventually(taken, timeout=30, what=f"{CONSUMER} to take {count} replays")
+    await eventually(taken, timeout=30, what=f"{consumer} to take {count} replays")
 
 
 async def test_a_service_parks_and_resolves_only_as_its_own_consumers(
