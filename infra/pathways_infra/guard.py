@@ -8,7 +8,8 @@ with a subject filter: one request, answered from the stream's subject index), a
 unknown subject, through a durable consumer of its own filtered on it. Parked messages an operator
 replays to the guard come back on its replay consumer; one still unknown is parked again, its new
 entry superseding the old one, and one a contract now knows stays unresolved (no consumer will see
-it) for an operator to settle. A replay whose entry an operator discarded after sending it is neither: the discard stands.
+it) for an operator to settle. A replay whose entry an operator discarded after sending it is
+neither: the discard stands.
 """
 
 from __future__ import annotations

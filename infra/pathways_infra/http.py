@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -20,9 +20,10 @@ from starlette.exceptions import HTTPException
 from pathways_infra.commands import Appended, CommandContext, ConcurrencyError, IdTakenError
 from pathways_infra.database import DATABASE_UNAVAILABLE
 from pathways_infra.eventstore import Actor
-from pathways_infra.idempotency import IdempotencyKeyReusedError, stored_answer
+from pathways_infra.idempotency import IdempotencyKeyReusedError
 from pathways_infra.ids import new_id
 from pathways_infra.request_errors import http_error, invalid_header, invalid_request
+from pathways_infra.stale_versions import version_in
 from pathways_infra.thai_time import thai_midnight
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,6 @@ async def command_context(request: Request) -> CommandContext:
     about 0.2 ms a request, as much as the rest of FastAPI's work on a command.
     """
     headers = request.headers
-    expected_version = _version_in(headers.get("if-match"))
-    if expected_version is not None:
-        await _refuse_if_stale(request, expected_version)
     return CommandContext(
         actor=Actor(
             id=_actor_header(headers, "X-Actor-Id") or "anonymous",
@@ -81,37 +79,8 @@ async def command_context(request: Request) -> CommandContext:
             unit=_actor_header(headers, "X-Actor-Unit"),
         ),
         correlation_id=_correlation_id_in(headers.get("x-correlation-id")) or new_id(),
-        expected_version=expected_version,
+        expected_version=version_in(headers.get("if-match")),
     )
-
-
-async def _refuse_if_stale(request: Request, expected_version: int) -> None:
-    """If-Match is about the record the path names (its first id): a stale one is refused before any
-    rule is checked, whatever other records the command reads. The commit checks it again, so a
-    writer in between is still caught; an unknown record is left for the command to report (404)."""
-    record_id = _first_id_in(request.path_params.values())
-    if record_id is None:
-        return
-    table = request.app.state.runner.store.events_table
-    latest = f'SELECT max(originator_version) FROM "{table}" WHERE originator_id = $1'
-    version = await request.app.state.pool.fetchval(latest, record_id)
-    if version is not None and version != expected_version and not await _answered_before(request):
-        raise ConcurrencyError(record_id, expected_version, version)
-
-
-async def _answered_before(request: Request) -> bool:
-    """A retry whose first attempt succeeded (and moved the version on) gets the first answer, not a 409."""
-    key = request.headers.get("idempotency-key")
-    return key is not None and await stored_answer(request.app.state.runner, key) is not None
-
-
-def _first_id_in(values: Iterable[object]) -> UUID | None:
-    for value in values:
-        try:
-            return value if isinstance(value, UUID) else UUID(str(value))
-        except ValueError:
-            return None  # a malformed id: the route's validation names it (422)
-    return None
 
 
 MAX_ACTOR_HEADER_LENGTH = 200  # every event's metadata carries them, and NATS headers are at most 64 KiB in all
@@ -149,19 +118,8 @@ def _correlation_id_in(value: str | None) -> UUID | None:
         raise invalid_header("X-Correlation-Id", f"expected a UUID, got {value!r}") from None
 
 
-MAX_VERSION_DIGITS = 18  # fits PostgreSQL's bigint
-
 MAX_OFFSET = 1_000_000_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (paging).")]
-
-
-def _version_in(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not (tag.isascii() and tag.isdigit() and len(tag) <= MAX_VERSION_DIGITS):
-        raise invalid_header("If-Match", f'expected an aggregate version such as "3", got {if_match!r}')
-    return int(tag)
 
 
 def _header(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:

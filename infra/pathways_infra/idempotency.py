@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pathways_infra.commands import AlreadyProcessedError, AnsweredBeforeError, CommandRunner
 from pathways_infra.eventstore import IdempotentResponse
 from pathways_infra.request_errors import invalid_header
+from pathways_infra.stale_versions import stale_version
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -107,7 +108,12 @@ class Idempotent:
 
     async def __call__(self, run: Callable[[IdempotencyClaim | None], Awaitable[T]]) -> Response:
         runner: CommandRunner = self._request.app.state.runner
-        return await once(runner, await claim_for(self._request, self._key), run)
+        claim = await claim_for(self._request, self._key)
+        stale = await stale_version(self._request)
+        # A retry whose first attempt succeeded (moving the version on) gets the first answer, not a 409.
+        if stale is not None and (claim is None or await stored_answer(runner, claim.key) is None):
+            raise stale
+        return await once(runner, claim, run)
 
 
 async def idempotent(request: Request) -> Idempotent:

@@ -64,9 +64,13 @@ async def test_a_stale_if_match_on_a_command_that_reads_several_records_is_refus
         # Erasing again breaks a rule; with the version seen before, the caller is told first that its view is stale.
         stale = await client.post(f"/participants/{participant_id}/erasure", json={}, headers={"If-Match": f'"{seen}"'})
         unknown = await client.post(f"/participants/{uuid4()}/erasure", json={}, headers={"If-Match": '"1"'})
+        malformed = await client.post(
+            f"/participants/{participant_id}/erasure", json={"erased_on": "soon"}, headers={"If-Match": f'"{seen}"'}
+        )
     assert erased.status_code == 201, erased.text
     assert (retried.status_code, retried.json()) == (201, erased.json()), "a retry gets the first answer"
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert (stale.status_code, stale.json()["rule"]) == (409, "optimistic-concurrency"), stale.text
     assert f"is at version {erased.json()['version']}, not {seen}" in stale.json()["error"]
     assert unknown.status_code == 404, unknown.text
+    assert (malformed.status_code, malformed.json()["fields"][0]["field"]) == (422, "body.erased_on"), "input first"
