@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
@@ -53,10 +54,17 @@ async def test_an_assignment_planned_ahead_shows_on_its_day_and_can_be_withdrawn
             json={"to_date": (begins - timedelta(days=1)).isoformat()},
         )
 
-        async def off_the_rota() -> bool | None:
-            return True if not (await _rota(system, on=begins.isoformat()))[0]["units"] else None
+        instead_id = str(uuid4())
+        instead = await client.post(
+            f"/mentors/{mentor_id}/assignments",
+            json={"assignment_id": instead_id, "unit_id": unit_id, "from_date": today.isoformat()},
+        )
 
-        await eventually(off_the_rota, what="the withdrawn assignment to leave the rota")
+        async def off_the_rota() -> bool | None:
+            units = (await _rota(system, on=begins.isoformat()))[0]["units"]
+            return True if [u["assignment_id"] for u in units] == [instead_id] else None
+
+        await eventually(off_the_rota, what="the withdrawn assignment to leave the rota, the new one to take its place")
 
     assert planned.status_code == 201, planned.text
     assert [u["unit_id"] for u in that_day[0]["units"]] == [unit_id]
@@ -66,3 +74,4 @@ async def test_an_assignment_planned_ahead_shows_on_its_day_and_can_be_withdrawn
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "assignment-ends-before-it-starts")
     assert "withdraws it as never begun" in too_early.json()["error"]
     assert withdrawn.status_code == 201, withdrawn.text
+    assert instead.status_code == 201, "a withdrawn plan keeps nobody from the unit"

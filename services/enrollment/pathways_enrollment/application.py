@@ -48,8 +48,8 @@ def on(context: CommandContext, day: date | datetime) -> CommandContext:
 
 
 def planned_on(context: CommandContext, day: date) -> CommandContext:
-    """A fact on ``day``, or, for a later day, a plan: what happened is that it was decided, now."""
-    return context if day > thai_today() else on(context, day)
+    """A fact on an earlier ``day``; from today on, a plan: what happened is that it was decided, now."""
+    return context if day >= thai_today() else on(context, day)
 
 
 def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
@@ -270,13 +270,16 @@ class EnrollmentApplication:
         context: CommandContext,
         claim: Claim,
     ) -> CommandAccepted:
-        return await self._decide(
-            mentor.evolve_mentor,
-            mentor_id,
-            lambda state: mentor.end_mentor_assignment(state, assignment_id=assignment_id, to_date=command.to_date),
-            planned_on(context, command.to_date),
-            claim,
-        )
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(mentor.evolve_mentor, mentor_id)
+            events = mentor.end_mentor_assignment(state, assignment_id=assignment_id, to_date=command.to_date)
+            assert state is not None  # end_mentor_assignment requires it
+            # A withdrawal (ended before it began) is a decision made now, not a day's fact.
+            withdrawn = command.to_date < state.assignment(assignment_id).from_date
+            when = context if withdrawn else planned_on(context, command.to_date)
+            return CommandAccepted.of(session.append(mentor.evolve_mentor, mentor_id, events, when))
+
+        return await self._run(job, claim)
 
     async def deactivate_mentor(
         self, mentor_id: UUID, command: c.DeactivateMentor, context: CommandContext, claim: Claim

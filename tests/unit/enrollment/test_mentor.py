@@ -192,6 +192,32 @@ def test_an_assignment_planned_ahead_is_withdrawn_by_ending_it_the_day_before_it
     assert not then.state.assignment(A1).covers(JAN)
 
 
+def test_a_withdrawn_plan_does_not_keep_the_unit_from_an_earlier_assignment() -> None:
+    withdrawn = [*ASSIGNED, MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=date(2024, 12, 31))]
+    then = given(evolve_mentor, *withdrawn).when(
+        assign_mentor_to_unit, **to_unit(assignment_id=A2, from_date=date(2024, 11, 1))
+    )
+    assert [event.assignment_id for event in then.events] == [A2]
+
+
+def test_an_assignment_s_planned_end_may_be_brought_forward_but_not_put_off() -> None:
+    then = given(evolve_mentor, *ENDED).when(end_mentor_assignment, assignment_id=A1, to_date=FEB)
+    assert then.events == [MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=FEB)]
+    assert then.state is not None and not then.state.assignment(A1).covers(date(2025, 2, 2))
+    given(evolve_mentor, *ENDED).rejects(
+        end_mentor_assignment, rule="assignment-already-ended", assignment_id=A1, to_date=MAR
+    )
+
+
+def test_deactivation_brings_forward_an_assignment_planned_to_end_later_and_leaves_a_withdrawn_one() -> None:
+    withdrawn = MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A2, to_date=date(2025, 1, 31))
+    then = given(evolve_mentor, *ENDED, TO_PROJECT, withdrawn).when(deactivate_mentor, on=date(2025, 1, 15))
+    assert then.events == [
+        MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=A1, to_date=date(2025, 1, 15)),
+        MentorDeactivated(mentor_id=MENTOR),
+    ]
+
+
 def test_an_assignment_may_end_on_its_first_day() -> None:
     assert given(evolve_mentor, *ASSIGNED).when(end_mentor_assignment, assignment_id=A1, to_date=JAN).events
 

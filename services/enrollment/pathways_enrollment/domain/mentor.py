@@ -111,6 +111,13 @@ class MentorAssignment:
         """Ended on this day, the assignment covers no day: withdrawn before it began (planned ahead)."""
         return self.from_date - timedelta(days=1)
 
+    @property
+    def withdrawn(self) -> bool:
+        return self.to_date is not None and self.to_date < self.from_date
+
+    def runs_after(self, day: date) -> bool:
+        return self.to_date is None or self.to_date > day
+
 
 @dataclass(frozen=True, kw_only=True)
 class Mentor:
@@ -122,6 +129,10 @@ class Mentor:
     @property
     def open_assignments(self) -> tuple[MentorAssignment, ...]:
         return tuple(a for a in self.assignments if a.to_date is None)
+
+    def assignments_after(self, day: date) -> tuple[MentorAssignment, ...]:
+        """Those that go on past ``day``: open-ended, or ending (as planned) on a later day."""
+        return tuple(a for a in self.assignments if a.runs_after(day) and not a.withdrawn)
 
     def assignment(self, assignment_id: UUID) -> MentorAssignment:
         for found in self.assignments:
@@ -154,9 +165,7 @@ def _assign(mentor: Mentor, candidate: MentorAssignment) -> list[MentorAssigned]
     if any(a.id == candidate.id for a in mentor.assignments):
         raise EnrollmentRuleError(f"assignment {candidate.id} is already recorded", rule="assignment-recorded-once")
     for existing in mentor.assignments:
-        if existing.target == candidate.target and (
-            existing.to_date is None or existing.to_date >= candidate.from_date
-        ):
+        if existing.target == candidate.target and not existing.withdrawn and existing.runs_after(candidate.day_before):
             kind, target_id = candidate.target
             raise EnrollmentRuleError(
                 f"mentor {mentor.id} is already assigned to {kind} {target_id} from {existing.from_date}",
@@ -226,9 +235,11 @@ def assign_mentor_to_project(
 
 
 def _end(mentor: Mentor, assignment: MentorAssignment, to_date: date) -> MentorAssignmentEnded:
-    if assignment.to_date is not None:
+    if assignment.to_date is not None and to_date >= assignment.to_date:
+        # Brought forward, a planned end (or a deactivation) may end it sooner; it never ends twice or later.
         raise EnrollmentRuleError(
-            f"assignment {assignment.id} already ended on {assignment.to_date}", rule="assignment-already-ended"
+            f"assignment {assignment.id} already ends on {assignment.to_date}; its end may only be brought forward",
+            rule="assignment-already-ended",
         )
     refuse_earlier(
         to_date,
@@ -277,15 +288,15 @@ def log_coaching_visit(
 
 
 def deactivate_mentor(state: Mentor | None, *, on: date) -> list[MentorAssignmentEnded | MentorDeactivated]:
-    """Make the mentor inactive, ending each open assignment on ``on``; one planned to begin later is
-    withdrawn (ended the day before it begins)."""
+    """Make the mentor inactive, ending on ``on`` each assignment that would go on past it (one
+    planned to begin later is withdrawn: ended the day before it begins)."""
     mentor = require_existing(state, "this mentor")
     if mentor.status != MentorStatus.ACTIVE:
         raise TransitionNotAllowedError(
             aggregate="mentor", status=mentor.status, action="deactivate", allowed_from=(MentorStatus.ACTIVE,)
         )
     ended: list[MentorAssignmentEnded | MentorDeactivated] = [
-        _end(mentor, a, max(on, a.day_before)) for a in mentor.open_assignments
+        _end(mentor, a, max(on, a.day_before)) for a in mentor.assignments_after(on)
     ]
     return [*ended, MentorDeactivated(mentor_id=mentor.id)]
 
