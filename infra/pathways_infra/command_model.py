@@ -35,7 +35,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from pathways_contracts.decimals import in_plain_notation
-from pathways_infra.thai_time import THAI_TIME, thai_midnight
+from pathways_infra.thai_time import THAI_TIME, thai_day, thai_midnight
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 CLOCK_GRACE = timedelta(minutes=5)
@@ -56,7 +56,9 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class CommandModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Text is stripped: a name of only spaces is empty (and refused where one is required), and
+    # " CDU Nan" and "CDU Nan" are not two names.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -225,3 +227,18 @@ def _days_in(value: Any) -> Iterable[date]:
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _days_in(item)
+
+
+def day_of_fact(day: date | None, occurred_at: datetime | None, *, day_field: str) -> date | None:
+    """The day a fact happened on, for a command that takes both a day and a moment: the day given,
+    or the Thai day of ``occurred_at``. Both given on different days, the command would say two
+    things at once (the event's time one, the day the domain checks another): refused."""
+    if occurred_at is None:
+        return day
+    moment_day = thai_day(occurred_at)
+    if day is not None and day != moment_day:
+        raise ValueError(
+            f"occurred_at falls on {moment_day} in Thailand and {day_field} is {day}: give one of them, "
+            "or both on the same day"
+        )
+    return moment_day

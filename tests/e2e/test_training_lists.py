@@ -93,6 +93,9 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
                 "page 2": {"limit": "1", "offset": "1"},
             }.items()
         }
+        hours_held = {
+            cohort: (await training.get(f"/cohorts/{cohort}")).json()["hours_held"] for cohort in (running, later)
+        }
         listed_dyeing = (await training.get("/curricula", params={"project_id": dye})).json()
         one_dyeing = (await training.get(f"/curricula/{dyeing}")).json()
         refused = [
@@ -105,6 +108,7 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
             ]
         ]
 
+    assert hours_held == {running: "3", later: "0"}, "one type, with sessions or without"
     assert curricula == {
         "soap": [weaving, irrigation],
         "approved": [weaving, dyeing],  # dyeing's version 1 is approved, its newest a draft

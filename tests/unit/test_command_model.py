@@ -14,6 +14,8 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from pathways_infra.command_model import CLOCK_GRACE, CalendarDay, CommandModel, IsoDay, MayBeLater, PastDay
 from pathways_infra.thai_time import THAI_TIME, thai_midnight, thai_today
+from pathways_outcomes.application import CompleteFollowUp, RecordEmployment
+from pathways_training.application import CompleteTraining, HoldSession
 
 
 class Dated(CommandModel):
@@ -184,3 +186,32 @@ def test_a_past_day_is_not_after_today_in_thailand() -> None:
         past.validate_python("2030-04-01")
     assert refused.value.errors()[0]["type"] == "date_in_future"
     assert thai_midnight(thai_today()) <= datetime.now(UTC)
+
+
+def test_a_moment_alone_gives_the_fact_its_thai_day_and_a_day_that_disagrees_is_refused() -> None:
+    late_evening = "2025-06-20T20:00:00Z"  # 03:00 on the 21st in Thailand
+    job = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "9000"}
+    assert CompleteTraining.model_validate({"occurred_at": late_evening}).completed_on == date(2025, 6, 21)
+    assert CompleteFollowUp.model_validate({"occurred_at": late_evening}).completed_on == date(2025, 6, 21)
+    assert RecordEmployment.model_validate({"occurred_at": late_evening, **job}).observed_on == date(2025, 6, 21)
+    both = {"completed_on": "2025-06-21", "occurred_at": late_evening}
+    assert CompleteTraining.model_validate(both).completed_on == date(2025, 6, 21)
+    with pytest.raises(
+        ValidationError, match="occurred_at falls on 2025-06-21 in Thailand and completed_on is 2025-06-20"
+    ):
+        CompleteTraining.model_validate({"completed_on": "2025-06-20", "occurred_at": late_evening})
+
+
+def test_text_is_stripped_so_a_name_of_spaces_is_refused() -> None:
+    class Named(CommandModel):
+        name: str = Field(min_length=1)
+
+    assert Named.model_validate({"name": "  CDU Nan "}).name == "CDU Nan"
+    with pytest.raises(ValidationError, match="at least 1 character"):
+        Named.model_validate({"name": "   "})
+
+
+def test_a_session_lasts_at_most_a_day() -> None:
+    assert HoldSession.model_validate({"held_on": "2025-06-01", "hours": "24"}).hours == Decimal(24)
+    with pytest.raises(ValidationError, match="less than or equal to 24"):
+        HoldSession.model_validate({"held_on": "2025-06-01", "hours": "25"})

@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
-from pathways_infra.command_model import CommandModel
+from pathways_infra.command_model import CommandModel, day_of_fact
 from pathways_infra.commands import CommandContext, CommandRunner, Session
 from pathways_infra.consumer import Inbound
 from pathways_infra.decisions import decide
@@ -77,6 +77,11 @@ class RecordEmployment(_Command):
     observed_on: date | None = None
     occurred_at: datetime | None = Field(default=None, description="When the employment was observed.")
 
+    @model_validator(mode="after")
+    def _one_day(self) -> Self:
+        self.observed_on = day_of_fact(self.observed_on, self.occurred_at, day_field="observed_on")
+        return self
+
 
 class CompleteFollowUp(_Command):
     """The participant's answers at a follow-up: working or not, and their monthly income now."""
@@ -92,6 +97,11 @@ class CompleteFollowUp(_Command):
     )
     income_source: Code = Field(default="SELF_REPORTED", description="SELF_REPORTED, EMPLOYER, BUSINESS_RECORDS, ...")
     occurred_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_day(self) -> Self:
+        self.completed_on = day_of_fact(self.completed_on, self.occurred_at, day_field="completed_on")
+        return self
 
     @model_validator(mode="after")
     def _employment_is_complete(self) -> Self:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from pathways_infra.command_model import CommandModel, MayBeLater
+from pathways_infra.command_model import CommandModel, MayBeLater, day_of_fact
 from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
@@ -143,7 +143,7 @@ class StartCohort(_Command):
 class HoldSession(_Command):
     session_id: UUID = Field(default_factory=uuid4)
     held_on: date = Field(description="The day the session was held (not before the cohort started).")
-    hours: Decimal = Field(gt=0, max_digits=5, decimal_places=2)
+    hours: Decimal = Field(gt=0, le=24, max_digits=5, decimal_places=2, description="Hours the session lasted.")
     attended: list[UUID] = Field(
         default_factory=list,
         max_length=5000,
@@ -203,6 +203,11 @@ class CompleteTraining(_Command):
         ),
     )
     occurred_at: datetime | None = Field(default=None, description="When training ended; defaults to the day's start.")
+
+    @model_validator(mode="after")
+    def _one_day(self) -> Self:
+        self.completed_on = day_of_fact(self.completed_on, self.occurred_at, day_field="completed_on")
+        return self
 
 
 class DropOut(_Command):

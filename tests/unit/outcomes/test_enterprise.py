@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -122,6 +123,22 @@ def test_an_enterprise_is_an_outcome_of_cases_that_accept_outcomes(
         rule=rule,
         retryable=retryable,
     )
+
+
+def test_an_enterprise_is_started_in_its_founders_project() -> None:
+    elsewhere = uuid4()
+    then_rejected(
+        lambda: _start([(ENROLLMENT, completed_case())], project_id=elsewhere), rule="enterprise-in-founders-project"
+    )
+
+
+def test_a_founder_transferred_mid_training_starts_an_enterprise_in_the_project_of_completion() -> None:
+    transferred_to = uuid4()
+    completed_there = replace(scheduled(), project_id=transferred_to)
+    case = given(evolve_case, baseline(6500), completed_there)  # enrollment's baseline names the first project
+
+    assert _start([(ENROLLMENT, case)], project_id=transferred_to)
+    then_rejected(lambda: _start([(ENROLLMENT, case)]), rule="enterprise-in-founders-project")
 
 
 def test_an_enterprise_needs_a_participant_and_enough_members() -> None:

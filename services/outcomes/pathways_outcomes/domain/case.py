@@ -540,14 +540,21 @@ def evolve_case(state: Case | None, event: object) -> Case:
             follow_ups = tuple(
                 FollowUp(month=m, due_on=d) for m, d in zip(FOLLOW_UP_MONTHS, event.due_dates, strict=False)
             )
+            # Training's project is the latest: a participant transferred mid-training completes in the new one.
             return replace(
                 _case(state, event),
+                project_id=event.project_id,
                 training=TrainingResult.COMPLETED,
                 completed_on=event.completed_on,
                 follow_ups=follow_ups,
             )
         case TrainingCompletionNoted():
-            return replace(_case(state, event), training=TrainingResult.COMPLETED, completed_on=event.completed_on)
+            return replace(
+                _case(state, event),
+                project_id=event.project_id,
+                training=TrainingResult.COMPLETED,
+                completed_on=event.completed_on,
+            )
         case TrainingDropoutNoted():
             return replace(
                 _case(state, event), training=TrainingResult.DROPPED_OUT, dropped_out_on=event.dropped_out_on

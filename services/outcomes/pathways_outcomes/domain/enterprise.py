@@ -161,7 +161,13 @@ def start_enterprise(
     if not participant_cases:
         raise OutcomesRuleError("an enterprise is started by at least one participant", rule="participant-required")
     for enrollment_id, case in participant_cases:
-        accepting_outcomes(case, enrollment_id)
+        founder = accepting_outcomes(case, enrollment_id)
+        if founder.project_id != project_id:
+            raise OutcomesRuleError(
+                f"enrollment {enrollment_id} is a case of project {founder.project_id}, not of project {project_id}: "
+                "an enterprise is started in its founders' project",
+                rule="enterprise-in-founders-project",
+            )
     enrollment_ids = tuple(dict.fromkeys(enrollment_id for enrollment_id, _ in participant_cases))
     _check_members_count(members_count, participants=len(enrollment_ids))
     return [

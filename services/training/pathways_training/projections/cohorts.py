@@ -8,6 +8,7 @@ the training records read model's attendance table when asked.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -163,7 +164,7 @@ async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | No
     return {
         **dict(row),
         "sessions_held": len(sessions),
-        "hours_held": sum(session["hours"] for session in sessions),
+        "hours_held": sum((session["hours"] for session in sessions), Decimal(0)),
         "sessions": [dict(session) for session in sessions],
         "members_count": sum(1 for member in members if member["left_on"] is None),
         "members": [dict(member) for member in members],
