@@ -742,3 +742,37 @@ def test_a_closed_record_has_no_current_cohort(ending: object, rule: str) -> Non
     state = given(evolve_record, RECORD_OPENED, assigned(), ending)
 
     then_rejected(lambda: current_cohort_id(state, enrollment_id=ENROLLMENT), rule=rule)
+
+
+def test_a_post_assessment_may_be_recorded_once_training_is_completed() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE, COMPLETED)
+
+    [event] = _post_on(state, date(2024, 4, 30))
+
+    assert event.phase is AssessmentPhase.POST
+
+
+@pytest.mark.parametrize(
+    ("ended", "phase", "rule"),
+    [
+        (COMPLETED, AssessmentPhase.PRE, "training-already-completed"),
+        (DROPPED, AssessmentPhase.POST, "training-dropped-out"),
+    ],
+)
+def test_nothing_else_is_assessed_once_training_has_ended(ended: object, phase: AssessmentPhase, rule: str) -> None:
+    history = (
+        (RECORD_OPENED, assigned(), ended) if phase is AssessmentPhase.PRE else (RECORD_OPENED, assigned(), PRE, ended)
+    )
+    state = given(evolve_record, *history)
+
+    then_rejected(
+        lambda: assess_skills(
+            state,
+            enrollment_id=ENROLLMENT,
+            cohort=cohort(),
+            phase=phase,
+            scores={"weaving": Decimal(9)},
+            assessed_on=date(2024, 4, 30),
+        ),
+        rule=rule,
+    )

@@ -406,8 +406,13 @@ def assess_skills(
     scores: Mapping[str, Decimal],
     assessed_on: date,
 ) -> list[SkillsAssessed]:
-    """A pre- or post-training assessment: a score from 0 to 100 per competency of the curriculum."""
-    record = _open(state, enrollment_id)
+    """A pre- or post-training assessment: a score from 0 to 100 per competency of the curriculum.
+
+    A post-training assessment may be recorded once training is completed (it is often scored, or
+    entered, after the last session); nothing is assessed after a dropout or a withdrawal."""
+    record = _known(state, enrollment_id)
+    if not (phase is AssessmentPhase.POST and record.status is TrainingStatus.COMPLETED):
+        _check_not_closed(record)
     _check_current_cohort(record, cohort)
     if not scores:
         raise TrainingRuleError("an assessment scores at least one competency", rule="scores-required")
