@@ -20,6 +20,8 @@ from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 if TYPE_CHECKING:
     from pathways_infra.embedded import ServerUrls
 
+DATA_DIR_HELP = "where embedded servers keep their data (default: PATHWAYS_DATA_DIR, else .pathways)"
+EXIT_INTERRUPTED = 130  # as a shell reports a command stopped by SIGINT
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what a shell reports for a program killed by SIGPIPE
 
 
@@ -34,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # complain again when flushing stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        # Commands with work to report on an interruption say it themselves; the rest stop quietly.
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
 
 
@@ -59,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     up = commands.add_parser("up", help="start embedded PostgreSQL and NATS (if needed) and all three services")
-    up.add_argument("--data-dir", type=Path, help="where embedded servers keep their data (default .pathways)")
+    up.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
     up.set_defaults(run=_up)
 
     serve = commands.add_parser("serve", help="run one service: HTTP API, relay and consumers")
@@ -84,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     servers = commands.add_parser(
         "servers", help="start only the embedded PostgreSQL and NATS (its streams made) and print their URLs"
     )
-    servers.add_argument("--data-dir", type=Path, help="where embedded servers keep their data (default .pathways)")
+    servers.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
     servers.set_defaults(run=_servers)
 
     contracts = commands.add_parser("contracts", help="write the JSON Schemas and AsyncAPI documents under contracts/")

@@ -118,6 +118,7 @@ def add_commands(commands: Any) -> None:
     _add_dlq_commands(commands)
 
     streams = commands.add_parser("streams", help="check the streams against the event stores")
+    streams.set_defaults(run=lambda _args: streams.print_help() or 2)  # a group named without a verb
     stream_verbs = streams.add_subparsers(title="streams commands", metavar="VERB")
     check = stream_verbs.add_parser(
         "check",
@@ -178,6 +179,7 @@ def _add_dlq_commands(commands: Any) -> None:
         epilog=_DLQ_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    dlq.set_defaults(run=lambda _args: dlq.print_help() or 2)
     verbs = dlq.add_subparsers(title="dlq commands", metavar="VERB")
 
     def verb(name: str, help_text: str, description: str) -> argparse.ArgumentParser:

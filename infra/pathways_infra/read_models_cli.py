@@ -30,12 +30,14 @@ NATS: PATHWAYS_NATS_URL, else the embedded server running there.
 
 _REBUILD_EPILOG = """\
 exit status: 0 rebuilt and switched, 1 a rebuild stopped (the live tables are unchanged),
-             2 it could not run (no server to talk to, or no such read model)
+             2 it could not run (no server to talk to, or no such read model), 130 interrupted
+             (those switched before are named)
 """
 
 
 def add_commands(commands: Any) -> None:
     read_models = commands.add_parser("read-models", help="list read models; rebuild them from the streams")
+    read_models.set_defaults(run=lambda _args: read_models.print_help() or 2)
     verbs = read_models.add_subparsers(title="read-models commands", metavar="VERB")
     listing = verbs.add_parser("list", help="each service's read models, their tables and source streams")
     listing.add_argument("service", nargs="?", choices=SERVICE_NAMES, help="only this service")
@@ -86,8 +88,9 @@ def _rebuild(args: argparse.Namespace) -> int:
         print(f"{what}; its read models: {', '.join(known)}", file=sys.stderr)
         return 2
 
+    switched: list[Rebuilt] = []
+
     async def run(nc: NatsClient, progress: ProgressReport) -> list[Rebuilt] | RebuildError:
-        done = []
         for name in wanted:
             database_url = service_database(service)
             try:
@@ -97,17 +100,28 @@ def _rebuild(args: argparse.Namespace) -> int:
                 )  # fmt: skip
             except RebuildError as error:
                 return error
-            done.append(rebuilt)
-        return done
+            switched.append(rebuilt)
+            if not args.json:  # said as it happens: an interrupted run has switched these already
+                print(describe(rebuilt), flush=True)
+        return switched
 
-    outcome = operate(run)
+    try:
+        outcome = operate(run)
+    except KeyboardInterrupt:
+        done = [rebuilt.read_model for rebuilt in switched]
+        rest = [name for name in wanted if name not in done]
+        print(
+            f"interrupted: {', '.join(done) or 'nothing'} switched; {', '.join(rest)} not (their live tables are "
+            "unchanged; run the rebuild again for them)",
+            file=sys.stderr,
+        )
+        return 130
     if outcome is None:
         return 2
     if isinstance(outcome, RebuildError):
-        print(f"rebuild stopped, the live tables are unchanged: {outcome}", file=sys.stderr)
+        before = f" ({', '.join(r.read_model for r in switched)} switched before it)" if switched else ""
+        print(f"rebuild stopped, the live tables are unchanged{before}: {outcome}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps([rebuilt.as_dict() for rebuilt in outcome], indent=2))
-    else:
-        print("\n".join(describe(rebuilt) for rebuilt in outcome))
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 
+from pathways_infra.cli_types import non_negative_seconds
 from pathways_infra.operator_cli import unless_unreachable, with_jetstream
 from pathways_infra.settings import Settings
 from pathways_infra.status import SystemStatus, read_status, render, service_urls
@@ -51,7 +52,7 @@ def add_command(commands: Any) -> None:
     status.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     status.add_argument(
         "--wait",
-        type=float,
+        type=non_negative_seconds,
         nargs="?",
         const=300.0,
         metavar="SECONDS",

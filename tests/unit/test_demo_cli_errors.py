@@ -28,6 +28,16 @@ def test_an_impossible_programme_is_refused_with_the_reason(capsys: pytest.Captu
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("concurrency", ["0", "-3", "many"])
+def test_a_concurrency_that_could_send_nothing_is_a_usage_error(
+    concurrency: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main([*SMALL, "--concurrency", concurrency])
+    assert stopped.value.code == 2
+    assert "argument --concurrency:" in capsys.readouterr().err
+
+
 def test_services_that_are_not_running_are_named_as_such(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,13 +92,15 @@ def services(monkeypatch: pytest.MonkeyPatch) -> type[FakeServices]:
 
 
 def test_a_system_holding_other_data_is_refused_before_anything_is_sent(
-    services: type[FakeServices], capsys: pytest.CaptureFixture[str]
+    services: type[FakeServices], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PATHWAYS_DATA_DIR", "/tmp/pathways elsewhere")
     services.totals = {**EMPTY_TOTALS, "participants": 3, "projects": 1}
     assert main(SMALL) == 1
     err = capsys.readouterr().err
     assert "the system already holds other data (3 participants, 1 projects, 0 screened_out)" in err
-    assert "rm -rf .pathways" in err and "Traceback" not in err
+    assert "(rm -rf '/tmp/pathways elsewhere')" in err, "the data folder in use, not the default"
+    assert "Traceback" not in err
     assert services.commands == 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pathways_infra.cli import main
 from tests.support.system import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +39,16 @@ def test_an_unreachable_nats_is_reported_in_one_line(command: tuple[str, ...]) -
     assert done.returncode == 2, done.stderr  # it could not run
     assert f"cannot reach NATS at {nats_url}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("group", ["dlq", "streams", "read-models", "vault"])
+def test_a_group_named_without_a_verb_shows_its_own_help(group: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([group]) == 2
+    assert capsys.readouterr().out.startswith(f"usage: pathways {group} [-h] VERB")
+
+
+def test_a_negative_wait_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["status", "--wait", "-1"])
+    assert stopped.value.code == 2
+    assert "argument --wait: must be 0 or more seconds, got -1" in capsys.readouterr().err

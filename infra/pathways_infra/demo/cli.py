@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import sys
 import time
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pathways_infra.cli_types import positive_int
 from pathways_infra.demo.driver import DemoError, Driver, Stats, progress_bar
 from pathways_infra.demo.plan import (
     ARTICLE_PARTICIPANTS,
@@ -34,7 +36,8 @@ _NOT_FRESH = (
     "The demo expects a fresh system, or one holding the same programme (an interrupted run of the same --seed,\n"
     "--participants, --projects and --provinces goes on):\n"
     "its participants' national IDs are numbered, not drawn, so another seed's repeat them and the enrollment\n"
-    "service holds them back as potential duplicates. Stop the system, 'rm -rf .pathways', and start it again."
+    "service holds them back as potential duplicates. Stop the system, delete its data folder\n"
+    "(rm -rf {data_dir}), and start it again."
 )
 
 
@@ -68,7 +71,7 @@ def add_command(commands: Any) -> None:
         help=f"provinces the projects are in, at least 4 and at most --projects (default {ARTICLE_PROVINCES})",
     )
     demo.add_argument("--host", default="127.0.0.1", help="where the services listen (ports from PATHWAYS_*_PORT)")
-    demo.add_argument("--concurrency", type=int, default=96, help="commands in flight at once")
+    demo.add_argument("--concurrency", type=positive_int, default=96, help="commands in flight at once (default 96)")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts and benchmarks)")
     demo.set_defaults(run=run_demo)
 
@@ -93,7 +96,7 @@ def run_demo(args: argparse.Namespace) -> int:
         return 1
     except DemoError as error:
         print(f"demo stopped: {error}", file=sys.stderr)
-        print(_NOT_FRESH, file=sys.stderr)
+        print(_NOT_FRESH.format(data_dir=shlex.quote(str(settings.data_dir))), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
