@@ -495,7 +495,7 @@ async def park(js: JetStreamContext, consumer: str, msg: Msg, error: Exception) 
     )  # fmt: skip
     if (target := replay_of(msg)) is not None:
         superseded = Resolution(
-            dlq_sequence=target[1],
+            dlq_sequence=await standing_entry(js, *target),
             consumer=target[0],
             kind=ResolutionKind.SUPERSEDED,
             by=consumer,
@@ -520,11 +520,31 @@ async def discarded_after_sent(js: JetStreamContext, msg: Msg) -> Resolution | N
     seen = (msg.headers or {}).get(REPLAY_RESOLUTIONS_SEEN, "")
     if target is None or not seen.isdigit():  # no replay, or one sent before replays carried the header
         return None
-    latest = await latest_resolution(js, *target)
+    latest = await latest_resolution(js, target[0], await standing_entry(js, *target))
     if latest is None:
         return None
     sequence, resolution = latest
     return resolution if resolution.kind is ResolutionKind.DISCARDED and sequence > int(seen) else None
+
+
+async def standing_entry(js: JetStreamContext, consumer: str, dlq_sequence: int) -> int:
+    """The entry that stands for the message parked at ``dlq_sequence``: itself, or the last of the
+    entries that superseded it (each replay that failed again parked a new one). A second replay of
+    an entry, sent before the first came back, resolves that last entry, so one message never leaves
+    two unresolved entries."""
+    followed = {dlq_sequence}
+    while True:
+        try:
+            latest = await latest_resolution(js, consumer, dlq_sequence)
+        except (nats.errors.Error, TimeoutError) as error:
+            log.warning("could not follow DLQ #%d of %s (%s); resolving it as is", dlq_sequence, consumer, error)
+            return dlq_sequence
+        if latest is None or latest[1].kind is not ResolutionKind.SUPERSEDED or latest[1].superseded_by is None:
+            return dlq_sequence
+        if latest[1].superseded_by in followed:  # a loop could only come from a forged record
+            return dlq_sequence
+        dlq_sequence = latest[1].superseded_by
+        followed.add(dlq_sequence)
 
 
 def log_replay_not_taken(consumer: str, msg: Msg, discard: Resolution) -> None:
@@ -541,7 +561,7 @@ async def resolve_applied(js: JetStreamContext, consumer: str, messages: Sequenc
         if (target := replay_of(msg)) is None:
             continue
         applied = Resolution(
-            dlq_sequence=target[1],
+            dlq_sequence=await standing_entry(js, *target),
             consumer=target[0],
             kind=ResolutionKind.APPLIED,
             by=consumer,

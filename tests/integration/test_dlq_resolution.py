@@ -24,6 +24,11 @@ from tests.support.system import RunningSystem, eventually, running_system, star
 
 CONSUMER = "enrollment-read-models-from-enrollment"  # longer than the old listing's consumer column
 GUARD = "enrollment-guard"
+REFUSE_UNITS = """
+CREATE FUNCTION refuse_units() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'units refused by the test'; END $$;
+CREATE TRIGGER refuse_units BEFORE INSERT OR UPDATE ON rm_units FOR EACH ROW EXECUTE FUNCTION refuse_units();
+"""
 
 
 async def _pathways(settings: Settings, system: RunningSystem, *args: str) -> Ran:
@@ -198,6 +203,40 @@ async def test_a_replay_discarded_before_its_consumer_took_it_is_not_applied_unt
     assert "REPLAY #1 of DLQ #1 not applied: the entry was discarded by somchai" in caplog.text
     assert again.returncode == 0, again.stderr
     assert kinds == ["discarded", "applied"]
+
+
+async def test_an_entry_replayed_twice_that_fails_twice_leaves_one_unresolved_entry(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        pool = system.runtime("enrollment").pool
+        await pool.execute(REFUSE_UNITS)  # a trigger outlasts the restart (the service makes missing tables anew)
+        answer = await system.client("enrollment").post("/units", json={"name": "CDU Phayao", "province_code": "TH-56"})
+        unit_id = UUID(answer.json()["id"])
+        await _wait_for_dlq_entries(operator_js, 1)
+        await stop_service(system.services.pop("enrollment"))  # both replays wait on their stream meanwhile
+        for _ in range(2):  # an operator running the command twice, before the first came back
+            assert (await _pathways(settings, system, "dlq", "replay", "1")).returncode == 0
+        system.services["enrollment"] = await start_service("enrollment", settings, relay=True)
+        await _wait_for_dlq_entries(operator_js, 3)
+        await _replays_taken(operator_js, 2)
+        listing = await _pathways(settings, system, "dlq", "list")
+        parked = await _parked_count(settings, system)
+
+        await system.runtime("enrollment").pool.execute("DROP TRIGGER refuse_units ON rm_units")
+        assert (await _pathways(settings, system, "dlq", "replay", "3")).returncode == 0
+        await _unit_projected(system, unit_id)
+
+        async def resolved() -> int | None:
+            return 0 if await _parked_count(settings, system) == 0 else None
+
+        await eventually(resolved, what="the replay of the last entry, applied, to resolve it")
+        history = await _pathways(settings, system, "dlq", "list", "--all")
+
+    assert _listed(listing.stdout) == ["3"], listing.stdout
+    assert parked == 1
+    rows = history.stdout.splitlines()
+    assert "superseded by DLQ #2" in rows[1] and "superseded by DLQ #3" in rows[2], history.stdout
 
 
 async def test_a_replay_to_the_guard_discarded_before_it_took_it_is_not_parked_again(
