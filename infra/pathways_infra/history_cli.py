@@ -125,8 +125,9 @@ def _run(args: argparse.Namespace) -> int:
         cutoffs=Cutoffs(happened_by=args.happened_by, recorded_by=args.recorded_by),
         order=args.order,
     )
-    if not found.known:
-        print(f"no events concern participant {args.participant}", file=sys.stderr)
+    if not found.known or not any(e.data.get("participant_id") == str(args.participant) for e in events):
+        # An id of a project, unit or mentor is named by events too, as their project or mentor: no history.
+        print(f"no events concern participant {args.participant} (no event names it as a participant)", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))

@@ -270,7 +270,11 @@ async def test_the_cli_prints_json_and_text_and_exits_1_for_an_unknown_participa
     unknown = uuid4()
     missing = await asyncio.to_thread(_cli, settings, str(unknown))
     assert missing.returncode == 1, missing.stdout + missing.stderr
-    assert missing.stderr.strip() == f"no events concern participant {unknown}"
+    assert missing.stderr.strip() == f"no events concern participant {unknown} (no event names it as a participant)"
+    for other_kind in (journeys.participant.project_id, journeys.enterprise_id):  # named by events, as no participant
+        not_a_participant = await asyncio.to_thread(_cli, settings, str(other_kind))
+        assert not_a_participant.returncode == 1, not_a_participant.stdout
+        assert "no event names it as a participant" in not_a_participant.stderr
 
     wrong = await asyncio.to_thread(_cli, settings, pid, "--happened-by", "last tuesday")
     assert wrong.returncode == 2
