@@ -478,23 +478,26 @@ def _republish(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**done.as_dict(), "dry_run": args.dry_run, "check": after.as_dict()}, indent=2))
     else:
-        print(_republish_summary(done, dry_run=args.dry_run))
+        print(_republish_summary(done, dry_run=args.dry_run, still_missing=after.missing.count))
         print(describe(after))
-    return 0 if not after.missing.count and not done.refused_as_duplicates else 1
+    # The check after it says whether the stream holds every event (a run beside it may have stored some).
+    return 0 if not after.missing.count else 1
 
 
-def _republish_summary(done: Republished, *, dry_run: bool) -> str:
+def _republish_summary(done: Republished, *, dry_run: bool, still_missing: int) -> str:
     if not done.chosen.count:
         return f"{done.service}: nothing to republish"
     chosen = f"{done.chosen.count:,} missing public events ({done.chosen.text(20)})"
     if dry_run:
         return f"{done.service}: would republish {chosen}"
     refused = ""
-    if done.refused_as_duplicates:
+    if done.refused_as_duplicates and still_missing:
         refused = (
             f"; JetStream refused {done.refused_as_duplicates:,} as duplicates of messages stored within its "
             "dedup window (2 minutes): run again once it has passed"
         )
+    elif done.refused_as_duplicates:
+        refused = f"; {done.refused_as_duplicates:,} were stored already (by another run, as the check below shows)"
     return f"{done.service}: republished {chosen}: {done.stored:,} stored{refused}\n"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pathways_infra.republish import parse_ranges, within
+from pathways_infra.operator_cli import _republish_summary
+from pathways_infra.republish import Republished, parse_ranges, within
 from pathways_infra.stream_audit import IdRanges
 
 MISSING = IdRanges(count=21, ranges=((41, 57), (90, 90), (120, 124)))
@@ -29,3 +30,16 @@ def test_a_choice_only_narrows_what_is_missing_never_widens_it() -> None:
     assert within(MISSING, [(50, 95)]) == [(50, 57), (90, 90)]
     assert within(MISSING, [(1, 40), (58, 89)]) == []
     assert within(MISSING, [(122, 200), (30, 42)]) == [(41, 42), (122, 124)]
+
+
+def test_duplicates_refused_are_advice_to_wait_only_while_events_are_still_missing() -> None:
+    done = Republished(
+        service="enrollment", chosen=IdRanges(count=2, ranges=((5, 6),)), stored=0, refused_as_duplicates=2
+    )
+
+    still_missing = _republish_summary(done, dry_run=False, still_missing=2)
+    stored_by_another_run = _republish_summary(done, dry_run=False, still_missing=0)
+
+    assert "run again once it has passed" in still_missing
+    assert "run again" not in stored_by_another_run
+    assert "2 were stored already (by another run" in stored_by_another_run
