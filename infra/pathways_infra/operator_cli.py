@@ -283,10 +283,28 @@ def _list(args: argparse.Namespace) -> int:
     parked = _on_the_dlq(lambda js: list_parked(js, consumer=args.consumer, include_resolved=args.all))
     if parked is None:
         return 2
+    if not parked and args.consumer:
+        return _none_parked_by(args.consumer)
     if not parked:
         print("no parked messages" if args.all else "no unresolved parked messages ('--all' shows resolved ones too)")
         return 0
     print(_table(parked, with_resolution=args.all))
+    return 0
+
+
+def _none_parked_by(consumer: str) -> int:
+    """An empty list for a consumer: say whether it ever parked anything, so a misspelt name shows."""
+    from pathways_infra.dlq import list_parked
+
+    everything = _on_the_dlq(lambda js: list_parked(js, include_resolved=True))
+    if everything is None:
+        return 2
+    consumers = sorted({p.consumer for p in everything})
+    if consumer in consumers:
+        print(f"no unresolved messages parked by {consumer} ('--all' shows resolved ones too)")
+    else:
+        others = f"those that did: {', '.join(consumers)}" if consumers else "no consumer ever parked a message"
+        print(f"consumer {consumer!r} never parked a message ({others})")
     return 0
 
 

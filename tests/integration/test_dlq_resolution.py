@@ -93,10 +93,14 @@ async def test_a_replay_the_consumer_applied_is_no_longer_parked_and_status_is_h
         listing = await _pathways(settings, system, "dlq", "list")
         history = await _pathways(settings, system, "dlq", "list", "--all")
         again = await _pathways(settings, system, "dlq", "replay", "1")
+        its_own = await _pathways(settings, system, "dlq", "list", "--consumer", CONSUMER)
+        misspelt = await _pathways(settings, system, "dlq", "list", "--consumer", "enrollment-read-model")
 
     assert "0 parked" in status.stdout
     assert listing.stdout.strip().startswith("no unresolved parked messages"), listing.stdout
     assert again.returncode == 1 and "DLQ #1 is resolved already: applied by" in again.stderr, again
+    assert its_own.stdout.startswith(f"no unresolved messages parked by {CONSUMER}"), its_own.stdout
+    assert f"'enrollment-read-model' never parked a message (those that did: {CONSUMER})" in misspelt.stdout
     rows = history.stdout.splitlines()
     assert _listed(history.stdout) == ["1"]
     assert f"applied by {CONSUMER}" in rows[1] and "replayed by somchai" in rows[1], rows[1]
