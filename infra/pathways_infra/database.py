@@ -25,6 +25,10 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 )
 
 
+# An operator command gives up on a PostgreSQL that does not answer after this long, and says so.
+OPERATOR_CONNECT_TIMEOUT_SECONDS = 10.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class DatabaseAddress:
     """A PostgreSQL URL taken apart, so one server can hold a database per service.

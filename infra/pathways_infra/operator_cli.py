@@ -530,6 +530,7 @@ def operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T |
     import asyncpg
     from rich.progress import TaskID
 
+    from pathways_infra.database import OPERATOR_CONNECT_TIMEOUT_SECONDS
     from pathways_infra.demo.driver import progress_bar
     from pathways_infra.nats_fast_paths import install_nats_fast_paths
     from pathways_infra.stream_audit import AuditError
@@ -553,7 +554,17 @@ def operate(action: Callable[[NatsClient, ProgressReport], Awaitable[T]]) -> T |
 
     try:
         return unless_unreachable(checked)
-    except (OSError, asyncpg.PostgresError, nats.errors.Error, AuditError) as error:
+    except nats.errors.Error as error:
+        print(f"could not run: NATS: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
+    except TimeoutError:
+        print(
+            f"could not run: PostgreSQL did not answer within {OPERATOR_CONNECT_TIMEOUT_SECONDS:.0f} s (is it running, "
+            "and reachable at PATHWAYS_DATABASE_URL or under PATHWAYS_DATA_DIR?)",
+            file=sys.stderr,
+        )
+        return None
+    except (OSError, asyncpg.PostgresError, AuditError) as error:
         print(f"could not run: {type(error).__name__}: {error}", file=sys.stderr)
         return None
 

@@ -33,6 +33,7 @@ from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import STREAMS
 from pathways_infra.consumer import READ_MODELS_SWITCH_LOCK, Inbound, MessageRejectedError, ProjectionSink, parse
+from pathways_infra.database import OPERATOR_CONNECT_TIMEOUT_SECONDS
 from pathways_infra.service import ReadModel, ServiceDefinition
 
 FETCH_BATCH = 500
@@ -90,7 +91,7 @@ async def rebuild_read_model(
     rebuilt = Rebuilt(definition.name, read_model.name)
     started = time.monotonic()
     schema = f"rebuild_{read_model.name}"
-    control = await asyncpg.connect(database_url)
+    control = await asyncpg.connect(database_url, timeout=OPERATOR_CONNECT_TIMEOUT_SECONDS)
     try:
         await _only_rebuild_of(control, definition.name, read_model.name)
     except BaseException:

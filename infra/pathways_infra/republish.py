@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 from nats.aio.client import Client as NatsClient
 
+from pathways_infra.database import OPERATOR_CONNECT_TIMEOUT_SECONDS
 from pathways_infra.event_rows import pages
 from pathways_infra.outbound_message import REPUBLISHED, OutboundMessage
 from pathways_infra.publisher import Ack, PipelinedPublisher
@@ -114,7 +115,7 @@ async def _messages(
     (Missing public events are few next to the store: a lost range is held in memory whole.)"""
     stamp = datetime.now(UTC).isoformat()
     messages: list[OutboundMessage] = []
-    conn = await asyncpg.connect(database_url)
+    conn = await asyncpg.connect(database_url, timeout=OPERATOR_CONNECT_TIMEOUT_SECONDS)
     try:
         for first, last in ranges:
             async for rows in pages(conn, events_table, PAGE_SIZE, after=first - 1, through=last):

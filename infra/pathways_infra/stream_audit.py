@@ -34,7 +34,7 @@ from nats.js.errors import NotFoundError
 
 from pathways_contracts.envelope import MSG_ID
 from pathways_contracts.registry import STREAMS
-from pathways_infra.database import DatabaseAddress
+from pathways_infra.database import OPERATOR_CONNECT_TIMEOUT_SECONDS, DatabaseAddress
 from pathways_infra.event_rows import pages
 from pathways_infra.eventstore import RecordedEventMapper
 from pathways_infra.log_digest import LOG_DIGEST, LogChain, parse_digest
@@ -581,7 +581,7 @@ async def store_codec(database_url: str, service: ServiceName) -> tuple[str, Rec
 async def _connect(database_url: str) -> asyncpg.Connection | None:
     """A connection to the service's database, or None if it has none yet."""
     try:
-        return await asyncpg.connect(database_url)
+        return await asyncpg.connect(database_url, timeout=OPERATOR_CONNECT_TIMEOUT_SECONDS)
     except asyncpg.InvalidCatalogNameError:
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pathways_infra import operator_cli
 from pathways_infra.cli import main
 from tests.support.system import free_port
 
@@ -52,3 +54,14 @@ def test_a_negative_wait_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
         main(["status", "--wait", "-1"])
     assert stopped.value.code == 2
     assert "argument --wait: must be 0 or more seconds, got -1" in capsys.readouterr().err
+
+
+def test_a_postgresql_that_does_not_answer_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def silent(_action: object) -> None:
+        raise TimeoutError  # as asyncpg.connect raises it, with no message
+
+    monkeypatch.setattr(operator_cli, "unless_unreachable", silent)
+    assert operator_cli.operate(lambda _nc, _progress: asyncio.sleep(0)) is None
+    assert "could not run: PostgreSQL did not answer within 10 s" in capsys.readouterr().err
