@@ -231,6 +231,14 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
         }
         return JSONResponse(status_code=422, content={"error": "invalid request", "fields": [field]})
 
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        # Starlette still logs the traceback after this answer; the caller gets the documented body, not plain text.
+        return JSONResponse(
+            status_code=500,
+            content={"error": f"internal error ({type(error).__name__}); the service's log has the details"},
+        )
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)  # unknown paths (404), wrong methods (405)
     app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, unsearchable_text)

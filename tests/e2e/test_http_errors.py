@@ -234,6 +234,9 @@ async def test_a_form_body_an_unknown_path_and_a_wrong_method_answer_in_the_docu
         unknown_path = await enrollment.get("/unit")
         wrong_method = await enrollment.put("/units", json=UNIT)
         stored = await system.runtime("enrollment").pool.fetchval("SELECT count(*) FROM enrollment_events")
+        await system.runtime("enrollment").pool.execute("ALTER TABLE rm_units RENAME TO rm_units_gone")
+        broken = await enrollment.get("/units")  # a fault of ours, not the caller's
+        await system.runtime("enrollment").pool.execute("ALTER TABLE rm_units_gone RENAME TO rm_units")
 
     assert form.status_code == 415, form.text
     assert "application/json" in Problem.model_validate_json(form.content).error
@@ -243,3 +246,7 @@ async def test_a_form_body_an_unknown_path_and_a_wrong_method_answer_in_the_docu
     assert wrong_method.headers["allow"] == "GET, POST"
     assert "PUT is not allowed on /units" in Problem.model_validate_json(wrong_method.content).error
     assert stored == 0
+    assert broken.status_code == 500
+    assert "internal error (UndefinedTableError)" in Problem.model_validate_json(broken.content).error
+    assert broken.status_code == 500
+    assert "internal error (UndefinedTableError)" in Problem.model_validate_json(broken.content).error
