@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+import asyncpg
 from starlette.requests import Request
 
 from pathways_infra.commands import ConcurrencyError
@@ -36,10 +37,15 @@ async def stale_version(request: Request) -> ConcurrencyError | None:
     record_id = _first_id_in(request.path_params.values())
     if expected is None or record_id is None:
         return None
-    table = request.app.state.runner.store.events_table
-    latest = f'SELECT max(originator_version) FROM "{table}" WHERE originator_id = $1'
-    version = await request.app.state.pool.fetchval(latest, record_id)
+    version = await stored_version(request.app.state.pool, request.app.state.runner.store.events_table, record_id)
     return None if version in (None, expected) else ConcurrencyError(record_id, expected, version)
+
+
+async def stored_version(pool: asyncpg.Pool, events_table: str, record_id: UUID) -> int | None:
+    """A record's version in the event store (None if it holds no event of it)."""
+    latest = f'SELECT max(originator_version) FROM "{events_table}" WHERE originator_id = $1'
+    version: int | None = await pool.fetchval(latest, record_id)
+    return version
 
 
 def _first_id_in(values: Iterable[object]) -> UUID | None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from pathways_infra.http import NotFoundError, ReadPool
+from pathways_infra.stale_versions import stored_version
 
 
 class RecordVersion(BaseModel):
@@ -30,8 +31,7 @@ def serve_versions(app: FastAPI, events_table: Callable[[], str]) -> None:
         """The current version of any record this service keeps (a unit, a case, a cohort, …), read from
         its event store: never behind. A command sent with it as `If-Match` acts only if nobody has
         changed the record since (else `409 optimistic-concurrency`)."""
-        latest = f'SELECT max(originator_version) FROM "{events_table()}" WHERE originator_id = $1'
-        version = await read.fetchval(latest, record_id)
+        version = await stored_version(read, events_table(), record_id)
         if version is None:
             raise NotFoundError(f"no record {record_id} in this service")
         return RecordVersion(id=record_id, version=version)
