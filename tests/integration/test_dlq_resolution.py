@@ -68,6 +68,13 @@ async def _parked_count(settings: Settings, system: RunningSystem) -> int:
     return sum(report["parked"].values())
 
 
+async def _none_parked(settings: Settings, system: RunningSystem, *, what: str) -> None:
+    async def resolved() -> int | None:
+        return 0 if await _parked_count(settings, system) == 0 else None
+
+    await eventually(resolved, what=what)
+
+
 def _listed(listing: str) -> list[str]:
     return [line.split()[0] for line in listing.splitlines()[1:]]
 
@@ -130,10 +137,7 @@ async def test_a_replay_that_fails_again_leaves_one_unresolved_entry_not_two(
         assert (await _pathways(settings, system, "dlq", "replay", "2")).returncode == 0
         await _unit_projected(system, unit_id)
 
-        async def resolved() -> int | None:
-            return 0 if await _parked_count(settings, system) == 0 else None
-
-        await eventually(resolved, what="the second replay, applied, to resolve the last entry")
+        await _none_parked(settings, system, what="the second replay, applied, to resolve the last entry")
 
     assert "CDU" not in listing.stdout and CONSUMER in listing.stdout
     assert parked_after_failure == 1
@@ -231,10 +235,7 @@ async def test_an_entry_replayed_twice_that_fails_twice_leaves_one_unresolved_en
         assert (await _pathways(settings, system, "dlq", "replay", "3")).returncode == 0
         await _unit_projected(system, unit_id)
 
-        async def resolved() -> int | None:
-            return 0 if await _parked_count(settings, system) == 0 else None
-
-        await eventually(resolved, what="the replay of the last entry, applied, to resolve it")
+        await _none_parked(settings, system, what="the replay of the last entry, applied, to resolve it")
         history = await _pathways(settings, system, "dlq", "list", "--all")
 
     assert _listed(listing.stdout) == ["3"], listing.stdout
