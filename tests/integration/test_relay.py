@@ -19,6 +19,7 @@ from pathways_enrollment.domain.enrollment import ParticipantEnrolled
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
 from pathways_infra.settings import Settings
+from tests.support.streams import shorten_dedup_window
 
 EVENTS = 5_000
 
@@ -145,9 +146,7 @@ async def test_a_purged_stream_is_refilled_from_the_event_store(settings: Settin
         relay.wait(timeout=30)
         # An operator empties the copy; the event store still has it all. Message ids stay taken for
         # the dedup window after a purge, so the test shortens the window rather than wait two minutes.
-        info = await js.stream_info("ENROLLMENT")
-        info.config.duplicate_window = 0.5
-        await js.update_stream(info.config)
+        await shorten_dedup_window(js, "ENROLLMENT", 0.5)
         await js.purge_stream("ENROLLMENT")
         await asyncio.sleep(1.0)
         relay = _start_relay(settings)

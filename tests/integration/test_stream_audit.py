@@ -24,6 +24,7 @@ from pathways_infra.relay import Relay
 from pathways_infra.settings import Settings
 from pathways_infra.stream_audit import StreamAudit, audit_stream, describe
 from pathways_infra.streams import ensure_streams
+from tests.support.streams import shorten_dedup_window
 
 CASES = 40  # each: a private application, then a public enrollment (the even notification ids)
 
@@ -243,9 +244,7 @@ async def test_a_restarted_relay_goes_on_with_the_chain_even_without_its_stored_
 async def _shorten_dedup_window(js: JetStreamContext, seconds: float) -> None:
     """As if the messages had been published longer ago than the dedup window: a republish must not
     then rely on JetStream to drop what it sends twice."""
-    config = (await js.stream_info("ENROLLMENT")).config
-    config.duplicate_window = seconds
-    await js.update_stream(config)
+    await shorten_dedup_window(js, "ENROLLMENT", seconds)
     await asyncio.sleep(seconds + 0.5)
 
 
