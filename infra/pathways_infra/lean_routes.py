@@ -22,7 +22,7 @@ import email.message
 import inspect
 import json
 import re
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, params
@@ -168,7 +168,9 @@ async def _json_body(request: Request) -> Any:
     if content_type is not None and content_type != "application/json" and not _is_json(content_type):
         return body_bytes
     try:
-        body = json.loads(body_bytes)
+        body = json.loads(body_bytes, object_pairs_hook=_object_of_distinct_keys)
+    except _RepeatedKeyError as error:
+        raise error.refusal() from None
     except json.JSONDecodeError as error:
         raise _invalid_json(("body", error.pos), error.msg, document=error.doc) from error
     except UnicodeDecodeError as error:
@@ -180,6 +182,34 @@ async def _json_body(request: Request) -> Any:
     if (where := _refused_text(body, ("body",))) is not None:
         raise _text_refused(where)
     return body
+
+
+class _RepeatedKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def refusal(self) -> RequestValidationError:
+        message = f"The body gives {self.key!r} more than once in one object; send each name once"
+        return RequestValidationError([{"type": "json_repeated_key", "loc": ("body",), "msg": message}])
+
+
+def _object_of_distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; one naming a key twice is refused. The last would win, silently: a client that
+    sent ``withdrawn_on`` twice may have meant the first."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _RepeatedKeyError(_first_repeated(key for key, _ in pairs))
+    return found
+
+
+def _first_repeated(keys: Iterable[str]) -> str:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    raise ValueError("no key is repeated")
 
 
 def _invalid_json(loc: tuple[Any, ...], reason: str, *, document: str | None = None) -> RequestValidationError:

@@ -21,7 +21,8 @@ class FieldError(BaseModel):
     message: str
     type: str = Field(
         description="The kind of error, e.g. missing, uuid_parsing, less_than_equal, json_invalid, extra_forbidden "
-        "(a body field or query parameter not taken)."
+        "(a body field or query parameter not taken), json_repeated_key (a body object naming a key twice), "
+        "too_many_values (a query parameter given twice)."
     )
 
 
@@ -86,8 +87,9 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, d
 
 _MALFORMED = (
     "Malformed request; every field at fault is named: a parameter, header or body field not valid, a body "
-    "not valid JSON (`body`, saying where), or a query parameter the operation does not take (`extra_forbidden`, "
-    "listing those it takes)."
+    "not valid JSON (`body`, saying where) or naming a key twice in one object (`json_repeated_key`), a query "
+    "parameter the operation does not take (`extra_forbidden`, listing those it takes) or given twice "
+    "(`too_many_values`)."
 )
 
 

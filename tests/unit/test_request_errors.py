@@ -51,6 +51,16 @@ def _operations(service: ServiceName) -> list[tuple[str, str, list[str]]]:
     return operations
 
 
+def _operations_taking_a_body(service: ServiceName) -> list[tuple[str, str]]:
+    """Every operation that reads a JSON body: method and a path to it (ids filled in)."""
+    return [
+        (method, re.sub(r"\{[^}]+\}", str(uuid4()), route.path))
+        for route in _app(service).routes
+        if isinstance(route, APIRoute) and route.body_field is not None
+        for method in sorted(route.methods)
+    ]
+
+
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 async def test_every_operation_refuses_a_query_parameter_it_does_not_take_naming_those_it_takes(
     service: ServiceName,
@@ -119,3 +129,42 @@ async def test_an_unknown_path_and_a_wrong_method_answer_in_the_documented_shape
     assert wrong_method.headers["allow"] == "GET, POST"
     said = Problem.model_validate_json(wrong_method.content).error
     assert said == "DELETE is not allowed on /cohorts; it takes GET, POST"
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+async def test_every_operation_refuses_a_query_parameter_given_twice(service: ServiceName) -> None:
+    """FastAPI would take the last value: an answer for a day or a status the caller may not have meant."""
+    async for client in _client(service):
+        for method, path, taken in _operations(service):
+            if not taken:
+                continue
+            name = taken[0]
+            answer = await client.request(method, f"{path}?{name}=1&{name}=2", json={})
+
+            assert answer.status_code == 422, (method, path, answer.text)
+            [refused] = InvalidRequest.model_validate_json(answer.content).fields
+            assert (refused.field, refused.type) == (f"query.{name}", "too_many_values"), (method, path)
+            assert "Given more than once" in refused.message
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+async def test_every_command_refuses_a_body_naming_a_key_twice(service: ServiceName) -> None:
+    """JSON parsers keep the last of a repeated name; the client may have meant the first."""
+    async for client in _client(service):
+        for method, path in _operations_taking_a_body(service):
+            body = b'{"reason": {"day": "2026-01-01", "day": "2020-01-01"}}'
+            answer = await client.request(method, path, content=body, headers={"content-type": "application/json"})
+
+            assert answer.status_code == 422, (method, path, answer.text)
+            [refused] = InvalidRequest.model_validate_json(answer.content).fields
+            assert (refused.field, refused.type) == ("body", "json_repeated_key"), (method, path)
+            assert "'day' more than once" in refused.message
+
+
+async def test_a_body_without_repeated_keys_gets_past_the_check(training: httpx.AsyncClient) -> None:
+    body = b'{"title": "Weaving", "nested": {"title": "again, in another object"}}'
+    answer = await training.post("/curricula", content=body, headers={"content-type": "application/json"})
+
+    assert answer.status_code == 422
+    types = {field["type"] for field in answer.json()["fields"]}
+    assert "missing" in types and "json_repeated_key" not in types, answer.text
