@@ -1,13 +1,16 @@
-"""Withdrawal across the services: enrollment withdraws the case, training closes the record."""
+"""Withdrawal across the services: enrollment withdraws the case, training closes the record; a
+withdrawal is not dated before the end of training the training service reported."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pathways_infra.settings import Settings
 from tests.support import training_steps
-from tests.support.journeys import enroll, in_training, open_project
-from tests.support.system import eventually, running_system
+from tests.support.journeys import Enrolled, complete_training, enroll, in_training, open_project
+from tests.support.system import RunningSystem, eventually, running_system
+from tests.support.training_steps import COMPLETED_ON
 
 
 async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings: Settings) -> None:
@@ -40,3 +43,36 @@ async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings:
     assert completion.status_code == 409
     assert "withdrawn" in completion.json()["rule"]
     assert case.status_code == 404, "a withdrawn case never completed training, so outcomes has no case for it"
+
+
+async def test_a_withdrawal_dated_before_the_completion_training_reported_is_refused(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        enrollment = system.client("enrollment")
+        project = await open_project(system, name="Batik printing", province_code="TH-80")
+        enrolled = await complete_enrolled(system, project)
+        path = f"/enrollments/{enrolled.enrollment_id}/withdrawal"
+        before = await enrollment.post(
+            path, json={"reason": "MOVED_AWAY", "withdrawn_on": (COMPLETED_ON - timedelta(days=1)).isoformat()}
+        )
+        on_the_day = await enrollment.post(
+            path, json={"reason": "MOVED_AWAY", "withdrawn_on": COMPLETED_ON.isoformat()}
+        )
+        record = (await system.client("training").get(f"/training-records/{enrolled.enrollment_id}")).json()
+    assert before.status_code == 409, before.text
+    assert before.json()["rule"] == "withdrawn-before-training-ended"
+    assert f"training completed on {COMPLETED_ON}" in before.json()["error"]
+    assert on_the_day.status_code == 201, on_the_day.text
+    assert record["status"] == "COMPLETED", "a withdrawal after the completion does not undo it"
+
+
+async def complete_enrolled(system: RunningSystem, project: str) -> Enrolled:
+    """A participant who completed training, once the enrollment service has heard of it."""
+    enrolled = await enroll(system, project, sex="F", birth_year=1990)
+    await complete_training(system, enrolled)
+
+    async def heard() -> bool | None:
+        consumers = (await system.client("enrollment").get("/health")).json()["consumers"]
+        return True if consumers["enrollment-from-training"]["processed"] >= 1 else None
+
+    await eventually(heard, what="the enrollment service to hear of the completion")
+    return enrolled

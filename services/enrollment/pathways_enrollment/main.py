@@ -6,14 +6,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from pathways_contracts import enrollment as contracts
+from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_enrollment import api
 from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.errors import EnrollmentRuleError
 from pathways_enrollment.outbound import translate
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
+from pathways_enrollment.reactions import note_completion, note_dropout
 from pathways_enrollment.vault import TABLES_DDL, Vault, VaultKeyring, VaultKeysBehindError
 from pathways_infra.app import create_service_app
-from pathways_infra.service import ServiceDefinition, ServiceRuntime
+from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
 
 
 def definition() -> ServiceDefinition:
@@ -29,6 +31,13 @@ def definition() -> ServiceDefinition:
             potential_duplicates.READ_MODEL,
         ],
         tables=[TABLES_DDL],
+        reactions=[
+            Reaction(
+                name="from-training",
+                source_service="training",
+                handlers={TrainingCompletedV1: note_completion, TrainingDroppedOutV1: note_dropout},
+            )
+        ],
         description="Projects, units, mentors, the participant registry with consent, and enrollment cases.",
     )
 

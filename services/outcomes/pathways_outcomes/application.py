@@ -19,6 +19,7 @@ from pathways_infra.consumer import Inbound
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
 from pathways_infra.idempotency import IdempotencyClaim
+from pathways_infra.thai_time import thai_day
 from pathways_outcomes.domain.case import (
     Case,
     ClosureReason,
@@ -211,7 +212,7 @@ def schedule_after_completion(session: Session, inbound: Inbound[TrainingComplet
             enrollment_id=event.enrollment_id,
             participant_id=event.participant_id,
             project_id=event.project_id,
-            completed_on=event.completed_on or event.occurred_at.date(),
+            completed_on=event.completed_on or thai_day(event.occurred_at),
         ),
         inbound.context(),
     )

@@ -2,7 +2,8 @@
 
 Lifecycle: Applied → Screened → Enrolled, then Transferred (to another unit or project, any number
 of times) or Withdrawn (from any state but Withdrawn). Training, completion and dropout are facts of
-the training service. The case keeps where it has been as a list of placements.
+the training service; the case notes the day training ended, as training reports it. The case keeps
+where it has been as a list of placements.
 
 Rules: an application needs valid consent to programme participation (data is collected from then
 on); enrollment needs it again on the enrollment day, plus a passed screening of the current baseline,
@@ -11,8 +12,9 @@ unresolved potential duplicate. A participant has one case per project.
 
 Days follow each other: screening, enrollment, transfers and withdrawal are not dated before the
 application; enrollment not before the screening it passed; a transfer or a withdrawal of an enrolled
-case not before its enrollment, nor before the case came to where it is (its last transfer). The same
-day is fine. A withdrawal may come before a screening recorded on a later day: screening is a desk
+case not before its enrollment, nor before the case came to where it is (its last transfer), nor
+before the day training reported it completed or dropped out (training had it there until then). The
+same day is fine. A withdrawal may come before a screening recorded on a later day: screening is a desk
 review of the baseline, and the participant may have left in the meantime.
 """
 
@@ -61,6 +63,11 @@ class TransferReason(StrEnum):
     BETTER_FIT = "BETTER_FIT"
     PROJECT_ENDED = "PROJECT_ENDED"
     OTHER = "OTHER"
+
+
+class TrainingEnd(StrEnum):
+    COMPLETED = "COMPLETED"
+    DROPPED_OUT = "DROPPED_OUT"
 
 
 class WithdrawalReason(StrEnum):
@@ -137,6 +144,14 @@ class EnrollmentWithdrawn(CaseEvent):
     was_enrolled: bool
 
 
+@dataclass(frozen=True, kw_only=True)
+class TrainingEndNoted(CaseEvent):
+    """The training service reported the case's training over (private: training told it already)."""
+
+    how: TrainingEnd
+    ended_on: date
+
+
 EVENTS: tuple[type, ...] = (
     EnrollmentApplied,
     BaselineProfileRecorded,
@@ -144,6 +159,7 @@ EVENTS: tuple[type, ...] = (
     ParticipantEnrolled,
     EnrollmentTransferred,
     EnrollmentWithdrawn,
+    TrainingEndNoted,
 )
 
 
@@ -178,6 +194,7 @@ class Enrollment:
     enrolled_on: date | None = None
     was_enrolled: bool = False
     withdrawal_reason: WithdrawalReason | None = None
+    training_ended: TrainingEndNoted | None = None
 
     @property
     def placement(self) -> Placement:
@@ -433,6 +450,7 @@ def transfer(
         message=f"enrollment {case.id} was enrolled on {case.enrolled_on}; it cannot transfer before, "
         f"on {transferred_on}",
     )
+    _refuse_before_training_ended(case, transferred_on, rule="transfer-before-training-ended", what="transfer")
     return [
         EnrollmentTransferred(
             **_event_fields(case.id, case.participant_id, where),
@@ -484,6 +502,29 @@ def _refuse_withdrawing_before_the_case_got_here(case: Enrollment, withdrawn_on:
         message=f"enrollment {case.id} is placed since {case.placement.since}; it cannot be withdrawn before, "
         f"on {withdrawn_on}",
     )
+    _refuse_before_training_ended(case, withdrawn_on, rule="withdrawn-before-training-ended", what="be withdrawn")
+
+
+def _refuse_before_training_ended(case: Enrollment, day: date, *, rule: str, what: str) -> None:
+    ended = case.training_ended
+    if ended is None:
+        return
+    how = "completed" if ended.how is TrainingEnd.COMPLETED else "ended by dropout"
+    refuse_earlier(
+        day,
+        than=ended.ended_on,
+        rule=rule,
+        message=f"enrollment {case.id}'s training {how} on {ended.ended_on}; it cannot {what} before, on {day}",
+    )
+
+
+def note_training_end(state: Enrollment | None, *, how: TrainingEnd, ended_on: date) -> list[TrainingEndNoted]:
+    """Reaction to training's completion or dropout: later withdrawals and transfers are dated from it.
+    Noted in any state (a withdrawal may have crossed it on the way); told again, nothing new."""
+    case = _case(state)
+    if case.training_ended is not None and (case.training_ended.how, case.training_ended.ended_on) == (how, ended_on):
+        return []
+    return [TrainingEndNoted(**_case_event_fields(case), how=how, ended_on=ended_on)]
 
 
 def _placement_of(event: CaseEvent, since: date | None) -> Placement:
@@ -519,4 +560,6 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
             return replace(state, status=EnrollmentStatus.TRANSFERRED, placements=placements)
         case EnrollmentWithdrawn() if state is not None:
             return replace(state, status=EnrollmentStatus.WITHDRAWN, withdrawal_reason=event.reason)
+        case TrainingEndNoted() if state is not None:
+            return replace(state, training_ended=event)
     raise TypeError(f"an enrollment does not follow from {type(event).__name__}")
