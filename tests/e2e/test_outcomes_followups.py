@@ -97,3 +97,17 @@ async def test_a_follow_up_month_other_than_3_6_or_12_is_invalid(settings: Setti
         )
     assert response.status_code == 422
     assert response.json()["fields"][0]["field"] == "path.month"
+
+
+async def test_an_employment_observed_before_the_enrollment_is_not_an_outcome(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, _ = await completed_case(system, "TH-34")  # enrolled on 2025-05-05, as enrollment reported
+        path = f"/cases/{enrolled.enrollment_id}/employment"
+        job = {"employment_type": "WAGE", "related_to_training": False, "monthly_income_thb": "9000"}
+        before = await outcomes.post(path, json=job | {"observed_on": "2025-05-04"})
+        on_the_day = await outcomes.post(path, json=job | {"observed_on": "2025-05-05"})
+    assert before.status_code == 409, before.text
+    assert before.json()["rule"] == "employment-before-enrollment"
+    assert "was enrolled on 2025-05-05" in before.json()["error"]
+    assert on_the_day.status_code == 201, on_the_day.text

@@ -254,7 +254,8 @@ def note_withdrawn_enrollment(session: Session, inbound: Inbound[ParticipantWith
 
 
 def note_enrollment_baseline(session: Session, inbound: Inbound[ParticipantEnrolledV1]) -> None:
-    """Reaction: the baseline enrollment measured is what incomes are compared with.
+    """Reaction: the baseline enrollment measured is what incomes are compared with; its day bounds
+    the outcomes recorded for the case.
 
     It may come before training completion opens the case, or after: either way it is kept.
     """
@@ -271,6 +272,7 @@ def note_enrollment_baseline(session: Session, inbound: Inbound[ParticipantEnrol
             employment_status=event.baseline_employment_status,
             informal_worker=event.informal_worker,
             covid_affected=event.covid_affected,
+            enrolled_on=event.enrolled_on,
         ),
         inbound.context(),
     )

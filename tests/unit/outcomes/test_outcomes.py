@@ -11,6 +11,7 @@ import pytest
 
 from pathways_outcomes.domain.case import (
     BASELINE_MONTH,
+    BaselineIncomeNoted,
     Case,
     EmploymentRecorded,
     EmploymentType,
@@ -226,6 +227,36 @@ def test_an_employment_outside_a_follow_up_may_have_been_observed_during_trainin
     in_training = COMPLETED_ON - timedelta(days=10)
 
     assert record_employment(state, enrollment_id=ENROLLMENT, observed_on=in_training, **JOB)
+
+
+ENROLLED_ON = COMPLETED_ON - timedelta(days=120)
+ENROLLED = BaselineIncomeNoted(
+    enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT, monthly_income_thb=None,
+    enrolled_on=ENROLLED_ON,
+)  # fmt: skip
+
+
+def test_an_employment_is_not_observed_before_the_enrollment_day() -> None:
+    state = given(evolve_case, ENROLLED, scheduled())
+
+    then_rejected(
+        lambda: record_employment(state, enrollment_id=ENROLLMENT, observed_on=ENROLLED_ON - timedelta(days=1), **JOB),
+        rule="employment-before-enrollment",
+    )
+    assert record_employment(state, enrollment_id=ENROLLMENT, observed_on=ENROLLED_ON, **JOB), "the same day is fine"
+
+
+def test_the_enrollment_day_outlives_a_later_baseline_without_one() -> None:
+    """A baseline noted by an older enrollment event (no day) keeps the day already learned."""
+    state = given(evolve_case, ENROLLED, scheduled(), baseline(6500))
+
+    assert state is not None and state.enrolled_on == ENROLLED_ON
+
+
+def test_an_employment_of_a_case_whose_enrollment_day_is_not_known_yet_is_taken() -> None:
+    state = given(evolve_case, scheduled())
+
+    assert record_employment(state, enrollment_id=ENROLLMENT, observed_on=date(2001, 1, 1), **JOB)
 
 
 # --- invariants, for every kind of outcome ---

@@ -28,8 +28,10 @@ Decisions:
   the follow-up itself is recorded as answered (an employer's payslip may come first). A case closes
   no earlier than the latest day it knows of: training's end, a withdrawal, an answered follow-up,
   an observation (rule ``closed-before-last-fact``). An employment recorded outside a follow-up may
-  be observed before training completed (a participant may find work while still in training), and
-  a baseline observed here describes the situation before the programme: neither has a lower bound.
+  be observed before training completed (a participant may find work while still in training), but
+  not before the enrollment day learned from enrollment (rule ``employment-before-enrollment``: a job
+  held before is the baseline, not an outcome). A baseline observed here describes the situation
+  before the programme: it has no lower bound.
 """
 
 from __future__ import annotations
@@ -158,6 +160,7 @@ class BaselineIncomeNoted:
     employment_status: str | None = None  # enrollment's vocabulary: EMPLOYED, UNEMPLOYED, ...
     informal_worker: bool | None = None
     covid_affected: bool | None = None
+    enrolled_on: date | None = None  # None in events noted before it was kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,6 +249,7 @@ class Case:
     baseline_employment_status: str | None = None
     informal_worker: bool | None = None
     covid_affected: bool | None = None
+    enrolled_on: date | None = None  # as learned from enrollment
     employments: tuple[EmploymentRecorded, ...] = ()
     incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
 
@@ -377,10 +381,11 @@ def note_baseline_income(
     employment_status: str | None = None,
     informal_worker: bool | None = None,
     covid_affected: bool | None = None,
+    enrolled_on: date | None = None,
 ) -> list[BaselineIncomeNoted]:
-    """Reaction to the baseline reported by enrollment (kept on the case, created if need be).
+    """Reaction to the enrollment and the baseline it reported (kept on the case, created if need be).
 
-    Nothing is noted when enrollment reported no baseline, or the same one again.
+    Nothing is noted when enrollment reported neither a day nor a baseline, or the same again.
     """
     noted = BaselineIncomeNoted(
         enrollment_id=enrollment_id,
@@ -390,8 +395,9 @@ def note_baseline_income(
         employment_status=employment_status,
         informal_worker=informal_worker,
         covid_affected=covid_affected,
+        enrolled_on=enrolled_on,
     )
-    if _baseline_of(noted) == (None, None, None, None):
+    if _baseline_of(noted) == (None, None, None, None, None):
         return []
     if state is not None and _baseline_of(state) == _baseline_of(noted):
         return []
@@ -400,15 +406,22 @@ def note_baseline_income(
 
 def _baseline_of(
     source: Case | BaselineIncomeNoted,
-) -> tuple[Decimal | None, str | None, bool | None, bool | None]:
+) -> tuple[Decimal | None, str | None, bool | None, bool | None, date | None]:
     if isinstance(source, Case):
         return (
             source.baseline_income_thb,
             source.baseline_employment_status,
             source.informal_worker,
             source.covid_affected,
+            source.enrolled_on,
         )
-    return (source.monthly_income_thb, source.employment_status, source.informal_worker, source.covid_affected)
+    return (
+        source.monthly_income_thb,
+        source.employment_status,
+        source.informal_worker,
+        source.covid_affected,
+        source.enrolled_on,
+    )
 
 
 def complete_follow_up(
@@ -471,6 +484,14 @@ def record_employment(
         )
     if follow_up_month is not None:
         _check_observed_at(_completed_follow_up(case, follow_up_month), observed_on)
+    if observed_on is not None:
+        refuse_if_before(
+            observed_on,
+            case.enrolled_on,
+            rule="employment-before-enrollment",
+            message=f"enrollment {enrollment_id} was enrolled on {case.enrolled_on}; an employment observed on "
+            f"{observed_on}, before it, is not an outcome of the programme",
+        )
     return [
         EmploymentRecorded(
             enrollment_id=enrollment_id,
@@ -573,6 +594,7 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 baseline_employment_status=event.employment_status,
                 informal_worker=event.informal_worker,
                 covid_affected=event.covid_affected,
+                enrolled_on=event.enrolled_on or _case(state, event).enrolled_on,
             )
         case FollowUpCompleted() if state is not None:
             return _with_follow_up(state, event.month, completed_on=event.completed_on)
