@@ -126,9 +126,12 @@ def lean_handler(route: APIRoute) -> Callable[[Request], Awaitable[Response]]:
     dependant = route.dependant
     calls = [(sub.name or "", sub.call) for sub in dependant.dependencies]
     has_body = route.body_field is not None
+    refuses_a_body = not has_body and not route.methods <= {"GET", "HEAD"}
 
     async def handle(request: Request) -> Response:
         body = await _json_body(request) if has_body else None
+        if refuses_a_body:
+            await _refuse_a_body(request)
         values: dict[str, Any] = {name: await call(request) for name, call in calls}  # type: ignore[misc]
         if dependant.request_param_name:
             values[dependant.request_param_name] = request
@@ -182,6 +185,15 @@ async def _json_body(request: Request) -> Any:
     if (where := _refused_text(body, ("body",))) is not None:
         raise _text_refused(where)
     return body
+
+
+async def _refuse_a_body(request: Request) -> None:
+    """A command that takes no body refuses one, rather than drop what it says (``{"approved_on": …}``
+    sent to an approval that records no day would be lost without a word). Nothing, or ``{}``, is fine."""
+    if (body := await _json_body(request)) in (None, {}):
+        return
+    message = "This operation takes no body; send none, or {}"
+    raise RequestValidationError([{"type": "extra_forbidden", "loc": ("body",), "msg": message}], body=body)
 
 
 class _RepeatedKeyError(ValueError):

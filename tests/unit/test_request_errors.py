@@ -51,13 +51,14 @@ def _operations(service: ServiceName) -> list[tuple[str, str, list[str]]]:
     return operations
 
 
-def _operations_taking_a_body(service: ServiceName) -> list[tuple[str, str]]:
-    """Every operation that reads a JSON body: method and a path to it (ids filled in)."""
+def _operations_taking_a_body(service: ServiceName, *, takes_one: bool = True) -> list[tuple[str, str]]:
+    """Every operation that reads a JSON body (or, ``takes_one`` False, every command that takes
+    none): method and a path to it (ids filled in)."""
     return [
         (method, re.sub(r"\{[^}]+\}", str(uuid4()), route.path))
         for route in _app(service).routes
-        if isinstance(route, APIRoute) and route.body_field is not None
-        for method in sorted(route.methods)
+        if isinstance(route, APIRoute) and (route.body_field is not None) is takes_one
+        for method in sorted(route.methods - {"GET", "HEAD"})
     ]
 
 
@@ -168,3 +169,17 @@ async def test_a_body_without_repeated_keys_gets_past_the_check(training: httpx.
     assert answer.status_code == 422
     types = {field["type"] for field in answer.json()["fields"]}
     assert "missing" in types and "json_repeated_key" not in types, answer.text
+
+
+@pytest.mark.parametrize("service", ["enrollment"])  # the others' commands all take a body
+async def test_every_command_that_takes_no_body_refuses_one_rather_than_drop_it(service: ServiceName) -> None:
+    """``{"approved_on": …}`` sent to an approval that records no day would otherwise be lost unsaid."""
+    operations = _operations_taking_a_body(service, takes_one=False)
+    async for client in _client(service):
+        for method, path in operations:
+            answer = await client.request(method, path, json={"approved_on": "2025-01-01"})
+
+            assert answer.status_code == 422, (method, path, answer.text)
+            [refused] = InvalidRequest.model_validate_json(answer.content).fields
+            assert (refused.field, refused.type) == ("body", "extra_forbidden"), (method, path)
+            assert "takes no body" in refused.message
