@@ -37,6 +37,10 @@ ENROLLMENT_IDS = UUID("6f1f8a52-3c8e-4c43-9d8e-2f0a7b1c5e11")
 Claim = IdempotencyClaim | None
 
 
+def _unit_of(session: Session, unit_id: UUID | None) -> unit.CareerDevelopmentUnit | None:
+    return None if unit_id is None else session.load(unit.evolve_unit, unit_id)[0]
+
+
 def enrollment_id_for(participant_id: UUID, project_id: UUID) -> UUID:
     """One case per participant and project, so a retried application cannot open a second one."""
     return uuid5(ENROLLMENT_IDS, f"{participant_id}:{project_id}")
@@ -504,13 +508,15 @@ class EnrollmentApplication:
         enrollment_id = enrollment_id_for(command.participant_id, command.project_id)
 
         def job(session: Session) -> CommandAccepted:
+            the_project, _ = session.load(project.evolve_project, command.project_id)
             events: list[Any] = case.apply_for_enrollment(
                 session.load(case.evolve_enrollment, enrollment_id)[0],
                 enrollment_id=enrollment_id,
                 participant=session.load(participant.evolve_participant, command.participant_id)[0],
                 participant_id=command.participant_id,
-                project=session.load(project.evolve_project, command.project_id)[0],
+                project=the_project,
                 project_id=command.project_id,
+                unit=_unit_of(session, the_project.unit_id if the_project else None),
                 applied_on=command.applied_on,
             )
             if command.baseline is not None:
@@ -571,7 +577,10 @@ class EnrollmentApplication:
             state, _ = session.load(case.evolve_enrollment, enrollment_id)
             found = None if state is None else session.load(participant.evolve_participant, state.participant_id)[0]
             open_project = None if state is None else session.load(project.evolve_project, state.project_id)[0]
-            events = case.enroll(state, participant=found, project=open_project, enrolled_on=command.enrolled_on)
+            runs_it = _unit_of(session, None if state is None else state.unit_id)
+            events = case.enroll(
+                state, participant=found, project=open_project, unit=runs_it, enrolled_on=command.enrolled_on
+            )
             when = on(context, command.enrolled_on)
             return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
 
@@ -586,14 +595,15 @@ class EnrollmentApplication:
             if state is not None:
                 candidate = enrollment_id_for(state.participant_id, command.to_project_id)
                 other_case = candidate if session.load(case.evolve_enrollment, candidate)[0] is not None else None
+            target, _ = session.load(project.evolve_project, command.to_project_id)
             events = case.transfer(
                 state,
-                to_project=session.load(project.evolve_project, command.to_project_id)[0],
+                to_project=target,
                 to_project_id=command.to_project_id,
                 transferred_on=command.transferred_on,
                 reason=command.reason,
                 to_unit_id=command.to_unit_id,
-                to_unit=None if command.to_unit_id is None else session.load(unit.evolve_unit, command.to_unit_id)[0],
+                to_unit=_unit_of(session, command.to_unit_id or (target.unit_id if target else None)),
                 existing_case_in_target_project=other_case,
             )
             when = on(context, command.transferred_on)

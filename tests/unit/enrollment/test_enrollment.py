@@ -40,6 +40,11 @@ from pathways_enrollment.domain.project import (
     evolve_project,
 )
 from pathways_enrollment.domain.screening import EligibilityCriteria, EmploymentStatus, ScreeningReason
+from pathways_enrollment.domain.unit import (
+    CareerDevelopmentUnitDeactivated,
+    CareerDevelopmentUnitSuspended,
+    evolve_unit,
+)
 from tests.unit.enrollment.facts import (
     AGE_BAND,
     APPLIED_ON,
@@ -52,7 +57,9 @@ from tests.unit.enrollment.facts import (
     PARTICIPANT,
     PROJECT,
     SCREENED_ON,
+    UNIT,
     active_project,
+    active_unit,
     applied,
     approved_project,
     at,
@@ -70,6 +77,7 @@ from tests.unit.enrollment.facts import (
 from tests.unit.enrollment.given import fold, given
 
 ACTIVE_PROJECT = fold(evolve_project, active_project())
+ACTIVE_UNIT = fold(evolve_unit, active_unit())
 PARTICIPANT_STATE = fold(evolve_participant, consenting_participant())
 FLAG = ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT)
 MERGE = ParticipantDuplicateResolved(
@@ -98,13 +106,19 @@ def application(**overrides: Any) -> dict[str, Any]:
         "participant_id": PARTICIPANT,
         "project": ACTIVE_PROJECT,
         "project_id": PROJECT,
+        "unit": ACTIVE_UNIT,
         "applied_on": APPLIED_ON,
     }
     return {**command, **overrides}
 
 
 def enrollment(**overrides: Any) -> dict[str, Any]:
-    command = {"participant": PARTICIPANT_STATE, "project": ACTIVE_PROJECT, "enrolled_on": ENROLLED_ON}
+    command = {
+        "participant": PARTICIPANT_STATE,
+        "project": ACTIVE_PROJECT,
+        "unit": ACTIVE_UNIT,
+        "enrolled_on": ENROLLED_ON,
+    }
     return {**command, **overrides}
 
 
@@ -489,4 +503,24 @@ def test_an_application_withdrawn_before_enrollment_is_not_enrolled() -> None:
     )
     given(evolve_enrollment, *screened(), withdrawn).rejects(
         enroll, rule="enrollment-transition-not-allowed", **enrollment()
+    )
+
+
+# --- the unit that runs the case ------------------------------------------------------------------
+
+SUSPENDED_UNIT = fold(evolve_unit, [*active_unit(), CareerDevelopmentUnitSuspended(unit_id=UNIT, reason="audit")])
+DEACTIVATED_UNIT = fold(evolve_unit, [*active_unit(), CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="closed")])
+
+
+@pytest.mark.parametrize(
+    ("unit", "retryable"), [(SUSPENDED_UNIT, True), (DEACTIVATED_UNIT, False)], ids=["suspended", "deactivated"]
+)
+def test_a_unit_that_is_not_active_takes_no_application_and_enrolls_no_one(unit: object, retryable: bool) -> None:
+    """Its projects stay approved or active on paper; the unit that would run the case is what stops intake."""
+    error = given(evolve_enrollment).rejects(
+        apply_for_enrollment, rule="unit-not-active", retryable=retryable, **application(unit=unit)
+    )
+    assert "it must be ACTIVE to take participants in" in str(error)
+    given(evolve_enrollment, *screened()).rejects(
+        enroll, rule="unit-not-active", retryable=retryable, **enrollment(unit=unit)
     )

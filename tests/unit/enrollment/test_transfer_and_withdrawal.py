@@ -19,7 +19,11 @@ from pathways_enrollment.domain.enrollment import (
     withdraw,
 )
 from pathways_enrollment.domain.project import ProjectClosed, evolve_project
-from pathways_enrollment.domain.unit import CareerDevelopmentUnitSuspended, evolve_unit
+from pathways_enrollment.domain.unit import (
+    CareerDevelopmentUnitDeactivated,
+    CareerDevelopmentUnitSuspended,
+    evolve_unit,
+)
 from tests.unit.enrollment.facts import (
     APPLIED_ON,
     CASE,
@@ -67,6 +71,7 @@ def moving(**overrides: Any) -> dict[str, Any]:
     command = {
         "to_project": OTHER_PROJECT_STATE,
         "to_project_id": OTHER_PROJECT,
+        "to_unit": OTHER_UNIT_STATE,  # the project's unit, which would run the case there
         "transferred_on": TRANSFERRED_ON,
         "reason": TransferReason.RELOCATION,
     }
@@ -290,4 +295,25 @@ def test_transfer_or_withdraw_an_unknown_case() -> None:
     given(evolve_enrollment).rejects(transfer, rule="must-exist", **moving())
     given(evolve_enrollment).rejects(
         withdraw, rule="must-exist", reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 8, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "unit_events",
+    [
+        [CareerDevelopmentUnitSuspended(unit_id=OTHER_UNIT, reason="audit")],
+        [
+            CareerDevelopmentUnitSuspended(unit_id=OTHER_UNIT, reason="x"),
+            CareerDevelopmentUnitDeactivated(unit_id=OTHER_UNIT, reason="y"),
+        ],
+    ],
+    ids=["suspended", "deactivated"],
+)
+def test_no_transfer_into_a_project_whose_unit_is_not_active(unit_events: list[object]) -> None:
+    not_active = fold(evolve_unit, [*active_unit(OTHER_UNIT), *unit_events])
+    given(evolve_enrollment, *enrolled()).rejects(
+        transfer,
+        rule="unit-not-active",
+        retryable=len(unit_events) == 1,
+        **moving(to_unit=not_active),
     )

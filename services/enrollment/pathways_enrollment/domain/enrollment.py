@@ -8,7 +8,9 @@ where it has been as a list of placements.
 Rules: an application needs valid consent to programme participation (data is collected from then
 on); enrollment needs it again on the enrollment day, plus a passed screening of the current baseline,
 a project open for enrollment (Approved or Active), and a participant who is neither merged nor an
-unresolved potential duplicate. A participant has one case per project.
+unresolved potential duplicate. A participant has one case per project. The unit that runs a case
+(the project's, or the one a transfer names) takes a new one only while Active: an application, an
+enrollment or a transfer in is refused while it is suspended (retryable) or deactivated.
 
 Days follow each other: screening, enrollment, transfers and withdrawal are not dated before the
 application; enrollment not before the screening it passed; a transfer or a withdrawal of an enrolled
@@ -282,10 +284,12 @@ def apply_for_enrollment(
     participant_id: UUID,
     project: Project | None,
     project_id: UUID,
+    unit: CareerDevelopmentUnit | None,
     applied_on: date,
     existing_case_in_project: UUID | None = None,
 ) -> list[EnrollmentApplied]:
-    """Open the case. ``existing_case_in_project``: another case of this participant now in this project."""
+    """Open the case. ``unit``: the project's unit, which would run it; ``existing_case_in_project``:
+    another case of this participant now in this project."""
     found = require_existing(participant, f"participant {participant_id}")
     open_project = require_existing(project, f"project {project_id}")
     if state is not None or existing_case_in_project not in (None, enrollment_id):
@@ -296,6 +300,7 @@ def apply_for_enrollment(
     _refuse_merged(found)
     refuse_erased(found, "apply")
     require_open_project(open_project, project_id)
+    _require_taking_participants(unit, open_project.unit_id)
     _require_consent(found, applied_on)
     where = _placed(open_project, since=applied_on)
     return [EnrollmentApplied(**_event_fields(enrollment_id, found.id, where), applied_on=applied_on)]
@@ -343,9 +348,11 @@ def enroll(
     *,
     participant: Participant | None,
     project: Project | None,
+    unit: CareerDevelopmentUnit | None,
     enrolled_on: date,
 ) -> list[ParticipantEnrolled]:
-    """Enroll the case's participant: consent valid on ``enrolled_on``, screening passed, project open."""
+    """Enroll the case's participant: consent valid on ``enrolled_on``, screening passed, project open,
+    and ``unit`` (the case's, which runs it) active."""
     case = _case(state)
     if case.was_enrolled or case.status in IN_PROGRAMME:
         raise EnrollmentRuleError(
@@ -364,6 +371,7 @@ def enroll(
             retryable=True,
         )
     require_open_project(open_project, case.project_id)
+    _require_taking_participants(unit, case.unit_id)
     if case.screening is None or not case.screening.passed:
         raise EnrollmentRuleError(
             f"participant {found.id} has not passed screening for project {open_project.id}",
@@ -382,6 +390,14 @@ def enroll(
             age_band=found.age_band,
         )
     ]
+
+
+def _require_taking_participants(
+    unit: CareerDevelopmentUnit | None, unit_id: UUID | None, *, to: str = "take participants in"
+) -> None:
+    """The unit that runs a case takes new ones only while active (a suspended one may be reinstated)."""
+    if unit_id is not None:
+        require_active_unit(unit, unit_id, to=to)
 
 
 def _refuse_enrolling_before_applying_or_screening(case: Enrollment, screening: Screening, enrolled_on: date) -> None:
@@ -414,6 +430,7 @@ def transfer(
 ) -> list[EnrollmentTransferred]:
     """Move an enrolled case to another project, or to another unit (``to_unit_id``; default: the project's).
 
+    ``to_unit``: the unit that would run the case there (``to_unit_id``'s, else the project's);
     ``existing_case_in_target_project``: another case of this participant now in the target project.
     """
     case = _case(state)
@@ -423,8 +440,7 @@ def transfer(
         )
     _only_from(case, "transfer", IN_PROGRAMME)
     target = require_open_project(to_project, to_project_id)
-    if to_unit_id is not None:
-        require_active_unit(to_unit, to_unit_id, to="take over an enrollment")
+    _require_taking_participants(to_unit, to_unit_id or target.unit_id, to="take over an enrollment")
     current = case.placement
     where = _placed(target, unit_id=to_unit_id, since=transferred_on)
     if (where.project_id, where.unit_id) == (current.project_id, current.unit_id):
