@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -317,3 +319,24 @@ def test_no_transfer_into_a_project_whose_unit_is_not_active(unit_events: list[o
         retryable=len(unit_events) == 1,
         **moving(to_unit=not_active),
     )
+
+
+def test_no_transfer_into_a_project_whose_criteria_the_baseline_misses() -> None:
+    """Applying there directly would be screened out; a transfer is no way around its criteria."""
+    stricter = fold(evolve_project, active_project(OTHER_PROJECT, **OTHER_WHERE))
+    assert stricter is not None
+    stricter = replace(stricter, eligibility=replace(stricter.eligibility, income_threshold_thb=Decimal("5000")))
+    error = given(evolve_enrollment, *enrolled()).rejects(
+        transfer, rule="transfer-target-criteria-not-met", **moving(to_project=stricter)
+    )
+    assert f"the criteria of project {OTHER_PROJECT}: income-above-threshold" in str(error)
+
+
+def test_a_transfer_to_another_unit_of_the_same_project_is_not_screened_again() -> None:
+    strict = fold(evolve_project, active_project())
+    assert strict is not None
+    strict = replace(strict, eligibility=replace(strict.eligibility, income_threshold_thb=Decimal("5000")))
+    then = given(evolve_enrollment, *enrolled()).when(
+        transfer, **moving(to_project=strict, to_project_id=PROJECT, to_unit_id=OTHER_UNIT)
+    )
+    assert then.state is not None and then.state.unit_id == OTHER_UNIT

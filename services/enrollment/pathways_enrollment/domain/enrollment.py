@@ -42,6 +42,7 @@ from pathways_enrollment.domain.screening import (
     BaselineProfile,
     EligibilityCriteria,
     ScreeningReason,
+    baseline_misses,
     check_profile,
     evaluate,
 )
@@ -392,6 +393,18 @@ def enroll(
     ]
 
 
+def _require_baseline_eligible_for(case: Enrollment, target: Project) -> None:
+    """A transfer takes the case into another project's programme: its baseline meets that project's
+    income and target-group criteria too (age was judged at screening, and the participant has aged since)."""
+    misses = () if case.baseline is None else baseline_misses(case.baseline, target.eligibility)
+    if misses:
+        raise EnrollmentRuleError(
+            f"enrollment {case.id}'s baseline does not meet the criteria of project {target.id}: "
+            f"{', '.join(miss.value for miss in misses)}",
+            rule="transfer-target-criteria-not-met",
+        )
+
+
 def _require_taking_participants(
     unit: CareerDevelopmentUnit | None, unit_id: UUID | None, *, to: str = "take participants in"
 ) -> None:
@@ -453,6 +466,8 @@ def transfer(
             f"participant {case.participant_id} already has a case in project {where.project_id}",
             rule="enrolled-once-per-project",
         )
+    if where.project_id != current.project_id:
+        _require_baseline_eligible_for(case, target)
     refuse_earlier(
         transferred_on,
         than=current.since,

@@ -89,6 +89,14 @@ def evaluate(
         reasons.append(ScreeningReason.BELOW_WORKING_AGE)
     if age > criteria.max_age:
         reasons.append(ScreeningReason.ABOVE_WORKING_AGE)
+    reasons += baseline_misses(profile, criteria)
+    return ScreeningOutcome(passed=not reasons, reasons=tuple(reasons))
+
+
+def baseline_misses(profile: BaselineProfile, criteria: EligibilityCriteria) -> tuple[ScreeningReason, ...]:
+    """The criteria the baseline itself misses (income, target group): what a transfer checks again
+    against the project it goes to. Age is judged once, at screening."""
+    reasons: list[ScreeningReason] = []
     if profile.monthly_income_thb > criteria.income_threshold_thb:
         reasons.append(ScreeningReason.INCOME_ABOVE_THRESHOLD)
     in_target_group = (
@@ -96,4 +104,4 @@ def evaluate(
     )
     if not in_target_group:
         reasons.append(ScreeningReason.NOT_IN_TARGET_GROUP)
-    return ScreeningOutcome(passed=not reasons, reasons=tuple(reasons))
+    return tuple(reasons)
