@@ -9,7 +9,7 @@ from typing import Any
 from pathways_infra.settings import Settings
 from tests.support import training_steps
 from tests.support.journeys import Enrolled, complete_training, enroll, in_training, open_project
-from tests.support.system import RunningSystem, eventually, running_system
+from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 from tests.support.training_steps import COMPLETED_ON
 
 
@@ -76,3 +76,33 @@ async def complete_enrolled(system: RunningSystem, project: str) -> Enrolled:
 
     await eventually(heard, what="the enrollment service to hear of the completion")
     return enrolled
+
+
+async def test_withdrawing_consent_to_take_part_withdraws_the_case_and_closes_training(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        enrollment, training = system.client("enrollment"), system.client("training")
+        project = await open_project(system, name="Bamboo furniture", province_code="TH-65")
+        enrolled = await enroll(system, project, sex="M", birth_year=1979)
+        await in_training(system, enrolled)
+        await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
+
+        answer = await enrollment.post(
+            f"/participants/{enrolled.participant_id}/consents/withdrawal",
+            json={"purposes": ["programme-participation"], "withdrawn_at": "2025-06-01T10:00:00+07:00"},
+        )
+
+        async def status(path: str, client: Any) -> dict[str, Any] | None:
+            found: dict[str, Any] = (await client.get(path)).json()
+            return found if found.get("status") == "WITHDRAWN" else None
+
+        case = await eventually(lambda: status(f"/enrollments/{enrolled.enrollment_id}", enrollment), what="withdrawn")
+        await eventually(lambda: status(f"/training-records/{enrolled.enrollment_id}", training), what="closed")
+        transfer = await enrollment.post(
+            f"/enrollments/{enrolled.enrollment_id}/transfer",
+            json={"to_project_id": project, "transferred_on": "2025-06-02", "reason": "OTHER"},
+        )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["cases_withdrawn"] == [enrolled.enrollment_id]
+    assert len(answer.json()["event_ids"]) == 2, "the consent withdrawal and the case's"
+    assert case["withdrawal_reason"] == "CONSENT_WITHDRAWN"
+    assert transfer.status_code == 409

@@ -17,7 +17,7 @@ from pydantic import AfterValidator
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
-from pathways_enrollment.application import EnrollmentApplication, ParticipantErasure
+from pathways_enrollment.application import ConsentWithdrawal, EnrollmentApplication, ParticipantErasure
 from pathways_enrollment.domain.enrollment import evolve_enrollment
 from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
 from pathways_enrollment.domain.participant import evolve_participant
@@ -276,10 +276,17 @@ async def grant_consent(participant_id: UUID, command: c.GrantConsent, app: App,
     return await once(lambda claim: app.grant_consent(participant_id, command, context, claim))
 
 
-@router.post("/participants/{participant_id}/consents/withdrawal", tags=["participants"], **Accepted)
+@router.post(
+    "/participants/{participant_id}/consents/withdrawal",
+    tags=["participants"],
+    **{**Accepted, "response_model": ConsentWithdrawal},
+)
 async def withdraw_consent(
     participant_id: UUID, command: c.WithdrawConsent, app: App, context: Context, once: Once
 ) -> Any:
+    """Withdraw consent for some purposes (always possible for what was granted). Without consent to take
+    part (`programme-participation`), the participant's cases in the programme are withdrawn with it,
+    reason `CONSENT_WITHDRAWN`, and named in `cases_withdrawn`."""
     return await once(lambda claim: app.withdraw_consent(participant_id, command, context, claim))
 
 

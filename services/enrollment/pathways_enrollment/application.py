@@ -20,16 +20,17 @@ from pathways_contracts.reference import province_by_iso, region_of
 from pathways_enrollment import commands as c
 from pathways_enrollment.domain import enrollment as case
 from pathways_enrollment.domain import mentor, participant, project, unit
+from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
 from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
 from pathways_enrollment.personal_data import PersonalDataInCommands
-from pathways_enrollment.projections import potential_duplicates
+from pathways_enrollment.projections import enrollments, potential_duplicates
 from pathways_enrollment.vault import OLDER_GENERATION_REFUSED, Vault, VaultError, VaultKeyring, VaultKeysBehindError
 from pathways_infra.commands import CommandContext, CommandRunner, ConcurrencyError, Evolver, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, happened_on
 from pathways_infra.idempotency import IdempotencyClaim
-from pathways_infra.thai_time import thai_today
+from pathways_infra.thai_time import thai_day, thai_today
 
 S = TypeVar("S")
 log = logging.getLogger(__name__)
@@ -63,6 +64,15 @@ def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
 def besides(context: CommandContext) -> CommandContext:
     """The context for another aggregate a command also changes: the caller's If-Match is not about it."""
     return replace(context, expected_version=None)
+
+
+class ConsentWithdrawal(CommandAccepted):
+    """The participant's new version; ``event_ids`` are the withdrawal and every case withdrawn with it."""
+
+    cases_withdrawn: list[UUID] = Field(
+        default_factory=list,
+        description="Cases in the programme withdrawn with consent to take part (reason CONSENT_WITHDRAWN)",
+    )
 
 
 class ParticipantErasure(CommandAccepted):
@@ -403,14 +413,36 @@ class EnrollmentApplication:
 
     async def withdraw_consent(
         self, participant_id: UUID, command: c.WithdrawConsent, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
-        return await self._decide(
-            participant.evolve_participant,
-            participant_id,
-            lambda state: participant.withdraw_consent(state, **command.model_dump()),
-            on(context, command.withdrawn_at),
-            claim,
-        )
+    ) -> ConsentWithdrawal:
+        """Withdraw consent; without consent to take part, the participant's cases in the programme are
+        withdrawn with it, in the same transaction (reason CONSENT_WITHDRAWN; training and outcomes
+        close them as for any withdrawal). The cases are found in the enrollments read model, read
+        before the command runs, and each is judged by its own history."""
+        leaves = ConsentPurpose.PROGRAMME_PARTICIPATION in command.purposes
+        cases = await enrollments.cases_in_programme(self._pool, participant_id) if leaves else []
+        when = on(context, command.withdrawn_at)
+
+        def job(session: Session) -> ConsentWithdrawal:
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            events = participant.withdraw_consent(state, **command.model_dump())
+            appended = session.append(participant.evolve_participant, participant_id, events, when)
+            withdrawn_on = thai_day(command.withdrawn_at)
+            event_ids, also_withdrawn = list(appended.event_ids), []
+            for enrollment_id in cases:
+                withdrawal = session.decide(
+                    case.evolve_enrollment,
+                    enrollment_id,
+                    lambda found: case.withdraw_for_want_of_consent(found, withdrawn_on=withdrawn_on),
+                    besides(when),
+                )
+                if withdrawal.event_ids:
+                    event_ids += withdrawal.event_ids
+                    also_withdrawn.append(enrollment_id)
+            return ConsentWithdrawal(
+                id=participant_id, version=appended.version, event_ids=event_ids, cases_withdrawn=also_withdrawn
+            )
+
+        return await self._runner.run(job, idempotent=claim)
 
     async def resolve_duplicate(
         self, participant_id: UUID, command: c.ResolveDuplicate, context: CommandContext, claim: Claim
@@ -596,8 +628,10 @@ class EnrollmentApplication:
                 candidate = enrollment_id_for(state.participant_id, command.to_project_id)
                 other_case = candidate if session.load(case.evolve_enrollment, candidate)[0] is not None else None
             target, _ = session.load(project.evolve_project, command.to_project_id)
+            person = None if state is None else session.load(participant.evolve_participant, state.participant_id)[0]
             events = case.transfer(
                 state,
+                participant=person,
                 to_project=target,
                 to_project_id=command.to_project_id,
                 transferred_on=command.transferred_on,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
 from pathways_enrollment.domain.enrollment import (
     EnrollmentStatus,
     EnrollmentTransferred,
@@ -19,7 +20,9 @@ from pathways_enrollment.domain.enrollment import (
     evolve_enrollment,
     transfer,
     withdraw,
+    withdraw_for_want_of_consent,
 )
+from pathways_enrollment.domain.participant import evolve_participant
 from pathways_enrollment.domain.project import ProjectClosed, evolve_project
 from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitDeactivated,
@@ -34,6 +37,7 @@ from tests.unit.enrollment.facts import (
     OTHER_PROVINCE,
     OTHER_REGION,
     OTHER_UNIT,
+    PARTICIPANT,
     PROJECT,
     PROVINCE,
     REGION,
@@ -45,6 +49,7 @@ from tests.unit.enrollment.facts import (
     applied,
     at,
     case_at,
+    consenting_participant,
     enrolled,
     proposed_project,
     screened,
@@ -57,6 +62,7 @@ OTHER_WHERE: dict[str, Any] = {"unit_id": OTHER_UNIT, "province_code": OTHER_PRO
 OTHER_PROJECT_STATE = fold(evolve_project, active_project(OTHER_PROJECT, **OTHER_WHERE))
 SAME_PROJECT_STATE = fold(evolve_project, active_project())
 OTHER_UNIT_STATE = fold(evolve_unit, active_unit(OTHER_UNIT))
+PARTICIPANT_STATE = fold(evolve_participant, consenting_participant())
 TO_OTHER_PROJECT = EnrollmentTransferred(
     **case_at(OTHER_PROJECT, **OTHER_WHERE),
     from_project_id=PROJECT,
@@ -71,6 +77,7 @@ TRANSFERRED = [*enrolled(), TO_OTHER_PROJECT]
 
 def moving(**overrides: Any) -> dict[str, Any]:
     command = {
+        "participant": PARTICIPANT_STATE,
         "to_project": OTHER_PROJECT_STATE,
         "to_project_id": OTHER_PROJECT,
         "to_unit": OTHER_UNIT_STATE,  # the project's unit, which would run the case there
@@ -340,3 +347,38 @@ def test_a_transfer_to_another_unit_of_the_same_project_is_not_screened_again() 
         transfer, **moving(to_project=strict, to_project_id=PROJECT, to_unit_id=OTHER_UNIT)
     )
     assert then.state is not None and then.state.unit_id == OTHER_UNIT
+
+
+# --- consent to take part ---------------------------------------------------------------------------
+
+
+def without_consent_to_take_part() -> object:
+    withdrawal = ConsentWithdrawn(
+        participant_id=PARTICIPANT,
+        purposes=(ConsentPurpose.PROGRAMME_PARTICIPATION,),
+        withdrawn_at=datetime(2025, 7, 1, 9, 0, tzinfo=UTC),
+    )
+    return fold(evolve_participant, [*consenting_participant(), withdrawal])
+
+
+def test_no_transfer_once_consent_to_take_part_is_withdrawn() -> None:
+    """The case, and what it holds, would go to another unit without the participant's consent."""
+    given(evolve_enrollment, *enrolled()).rejects(
+        transfer, rule="consent-required", **moving(participant=without_consent_to_take_part())
+    )
+
+
+def test_a_case_in_the_programme_is_withdrawn_with_consent_to_take_part() -> None:
+    then = given(evolve_enrollment, *enrolled()).when(withdraw_for_want_of_consent, withdrawn_on=date(2025, 7, 1))
+    assert [(e.reason, e.withdrawn_on) for e in then.events if isinstance(e, EnrollmentWithdrawn)] == [
+        (WithdrawalReason.CONSENT_WITHDRAWN, date(2025, 7, 1))
+    ]
+    assert then.state is not None and then.state.status is EnrollmentStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize(
+    "history", [applied(), screened(), [*enrolled(), withdrawn()]], ids=["applied", "screened", "already-withdrawn"]
+)
+def test_a_case_not_in_the_programme_is_left_as_it_is_when_consent_is_withdrawn(history: list[object]) -> None:
+    then = given(evolve_enrollment, *history).when(withdraw_for_want_of_consent, withdrawn_on=date(2025, 7, 1))
+    assert then.events == []

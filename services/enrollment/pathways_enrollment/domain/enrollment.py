@@ -433,6 +433,7 @@ def _refuse_enrolling_before_applying_or_screening(case: Enrollment, screening: 
 def transfer(
     state: Enrollment | None,
     *,
+    participant: Participant | None,
     to_project: Project | None,
     to_project_id: UUID,
     transferred_on: date,
@@ -443,7 +444,9 @@ def transfer(
 ) -> list[EnrollmentTransferred]:
     """Move an enrolled case to another project, or to another unit (``to_unit_id``; default: the project's).
 
-    ``to_unit``: the unit that would run the case there (``to_unit_id``'s, else the project's);
+    ``participant``: the case's, whose consent to take part must cover the day (the case and what it
+    holds go to another unit); ``to_unit``: the unit that would run the case there (``to_unit_id``'s,
+    else the project's);
     ``existing_case_in_target_project``: another case of this participant now in the target project.
     """
     case = _case(state)
@@ -452,6 +455,7 @@ def transfer(
             f"enrollment {case.id} is withdrawn and cannot transfer", rule="withdrawn-case-cannot-transfer"
         )
     _only_from(case, "transfer", IN_PROGRAMME)
+    _require_consent(require_existing(participant, f"participant {case.participant_id}"), transferred_on)
     target = require_open_project(to_project, to_project_id)
     _require_taking_participants(to_unit, to_unit_id or target.unit_id, to="take over an enrollment")
     current = case.placement
@@ -508,6 +512,16 @@ def withdraw(state: Enrollment | None, *, reason: WithdrawalReason, withdrawn_on
             was_enrolled=case.was_enrolled,
         )
     ]
+
+
+def withdraw_for_want_of_consent(state: Enrollment | None, *, withdrawn_on: date) -> list[EnrollmentWithdrawn]:
+    """The participant withdrew consent to take part: a case still in the programme is withdrawn with it
+    (reason CONSENT_WITHDRAWN), on that day; a case not enrolled yet cannot enroll anyway, and one
+    already withdrawn stays as it is."""
+    case = _case(state)
+    if case.status not in IN_PROGRAMME:
+        return []
+    return withdraw(case, reason=WithdrawalReason.CONSENT_WITHDRAWN, withdrawn_on=withdrawn_on)
 
 
 def _refuse_withdrawing_before_the_case_got_here(case: Enrollment, withdrawn_on: date) -> None:

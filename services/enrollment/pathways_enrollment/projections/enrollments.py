@@ -104,6 +104,16 @@ async def get_enrollment(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, A
     return dict(row) if row else None
 
 
+async def cases_in_programme(pool: asyncpg.Pool, participant_id: UUID) -> list[UUID]:
+    """The participant's cases enrolled (or transferred) and not withdrawn, as far as the read model has got."""
+    rows = await pool.fetch(
+        "SELECT enrollment_id FROM rm_enrollments WHERE participant_id = $1 AND status IN ('ENROLLED', 'TRANSFERRED') "
+        "ORDER BY enrollment_id",
+        participant_id,
+    )
+    return [row["enrollment_id"] for row in rows]
+
+
 async def list_enrollments(
     pool: asyncpg.Pool,
     *,
