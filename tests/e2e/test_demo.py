@@ -6,11 +6,13 @@ import json
 import os
 from typing import Any
 
+import nats
 import pytest
 
 from pathways_infra.demo.cli import load
 from pathways_infra.demo.plan import expected_groups, expected_totals, plan_programme
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from tests.support.leaks import stream_contents
 from tests.support.processes import pathways_up, run_pathways
 from tests.support.system import eventually, running_system
 
@@ -37,8 +39,9 @@ def test_the_article_scale_plan() -> None:
 BREAKDOWNS = ("sex", "age_band", "track")
 
 
-async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The demo's summary, and the programme indicators (by each breakdown) once they count every follow-up."""
+async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """The demo's summary, the programme indicators (by each breakdown) once they count every follow-up,
+    and every stream's contents."""
     async with running_system(settings) as system:
         addresses: dict[str, tuple[str, int]] = {
             s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
@@ -51,13 +54,20 @@ async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[
             return answer if answer["follow_up_completion"]["3"]["numerator"] == completed else None
 
         found = await eventually(indicators, timeout=120, what="indicators to count every follow-up")
+        assert settings.nats_url
+        nc = await nats.connect(settings.nats_url)
+        try:
+            streams = await stream_contents(nc.jetstream())
+        finally:
+            await nc.close()
         for by in BREAKDOWNS:
             found[by] = (await system.client("outcomes").get("/programme/indicators", params={"by": by})).json()
-        return summary, found
+        return summary, found, streams
 
 
 async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> None:
-    summary, indicators = await _demo(settings, participants=240, projects=12, provinces=8)
+    plan = plan_programme(1, participants=240, projects=12, provinces=8)
+    summary, indicators, streams = await _demo(settings, participants=240, projects=12, provinces=8)
     assert summary["reported"] == {**summary["reported"], **summary["expected"]}
     assert summary["totals_match"]
     by_outcome, completed = summary["expected"]["by_outcome"], summary["expected"]["by_stage"]["COMPLETED"]
@@ -67,12 +77,16 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
         "denominator": completed,
         "value": working / completed,
     }
-    planned = expected_groups(plan_programme(1, participants=240, projects=12, provinces=8))
+    planned = expected_groups(plan)
     for by in BREAKDOWNS:
         cases = {group: found["cases"] for group, found in indicators[by]["groups"].items()}
         assert sum(cases.values()) == indicators[by]["cases"] == summary["expected"]["participants"], by
         assert {group: count for group, count in cases.items() if count} == planned[by], by
         assert cases["UNKNOWN"] == 0, f"every demo participant's {by} is known"
+    people = [journey.person for journey in plan.journeys]
+    personal = {*(part for p in people for part in p.full_name.split()), *(p.national_id for p in people)}
+    personal |= {p.phone for p in people}
+    assert not [secret for secret in sorted(personal) if secret.encode() in streams], "personal data in a stream"
 
 
 @pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 116,000 HTTP commands

@@ -280,7 +280,7 @@ class ProgrammeRun:
             elif journey.outcome is Outcome.ENTERPRISE:
                 enterprise = {
                     "enterprise_id": str(uuid5(DEMO_IDS, f"enterprise:{case}")), "kind": "ENTERPRISE",
-                    "name": f"{journey.person.full_name.split()[1]} family shop",
+                    "name": f"{journey.current_project.name} family shop",  # never from personal data: it is published
                     "project_id": str(journey.current_project.project_id),
                     "enrollment_ids": [case], "members_count": 2, "products": ["processed food"],
                     "started_on": str(ends + timedelta(days=20)),
