@@ -59,6 +59,9 @@ class SystemStatus:
     parked: Mapping[str, int]  # unresolved messages on the DLQ, by the consumer that parked them
     services: Sequence[ServiceHealth] = field(default_factory=tuple)
     missing: Sequence[str] = field(default_factory=tuple)  # "STREAM/name" a service that is up should keep
+    # Integrators' consumers (and any other not a service's): shown, but how far an integrator has read
+    # says nothing of the system's health, and one gone away must not keep `status --wait` waiting.
+    others: Sequence[ConsumerLag] = field(default_factory=tuple)
 
     @property
     def caught_up(self) -> bool:
@@ -80,6 +83,7 @@ class SystemStatus:
             "parked": dict(self.parked),
             "services": [asdict(s) for s in self.services],
             "missing_consumers": list(self.missing),
+            "other_consumers": [asdict(c) | {"behind": c.behind} for c in self.others],
         }
 
 
@@ -102,7 +106,14 @@ async def read_status(js: JetStreamContext, services: Mapping[ServiceName, str])
     health = await asyncio.gather(*(_health(service, url) for service, url in services.items()))
     missing = _missing_consumers(consumers, streams, [h.service for h in health if h.up and h.consuming])
     ordered = sorted(consumers, key=lambda c: (c.stream, c.name))
-    return SystemStatus(streams, ordered, await _parked(js), health, missing)
+    own = [c for c in ordered if is_a_services(c.name)]
+    others = [c for c in ordered if not is_a_services(c.name)]
+    return SystemStatus(streams, own, await _parked(js), health, missing, others)
+
+
+def is_a_services(consumer: str) -> bool:
+    """Every consumer a service makes is named after it; no integrator's may be (``check_integrator``)."""
+    return consumer.startswith(tuple(f"{service}-" for service in SERVICE_NAMES))
 
 
 def _missing_consumers(
@@ -162,9 +173,10 @@ def render(status: SystemStatus) -> str:
         "",
         f"  {'consumer (replays: only those with work)':<54} {'waiting':>8} {'in flight':>10} {'redelivered':>12}",
     ]
-    for c in status.consumers:
-        if c.stream != REPLAY_STREAM or c.behind:
-            lines.append(f"  {c.stream + '/' + c.name:<54} {c.waiting:>8,} {c.in_flight:>10,} {c.redelivered:>12,}")
+    lines += [_consumer_line(c) for c in status.consumers if c.stream != REPLAY_STREAM or c.behind]
+    if status.others:
+        lines += ["", "  integrators and other readers (not counted in health)"]
+        lines += [_consumer_line(c) for c in status.others]
     if status.missing:
         lines += ["", "MISSING consumers (restart their service: it makes its consumers when it starts)"]
         lines += [f"  {name}" for name in status.missing]
@@ -176,6 +188,10 @@ def render(status: SystemStatus) -> str:
     verdict = "healthy" if status.healthy else ("caught up" if status.caught_up else "catching up")
     lines += ["", f"{verdict}: " + _verdict_detail(status)]
     return "\n".join(lines)
+
+
+def _consumer_line(c: ConsumerLag) -> str:
+    return f"  {c.stream + '/' + c.name:<54} {c.waiting:>8,} {c.in_flight:>10,} {c.redelivered:>12,}"
 
 
 def _service_line(health: ServiceHealth) -> str:

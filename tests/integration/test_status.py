@@ -10,6 +10,7 @@ import sys
 
 import nats
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from pathways_infra.status import read_status
@@ -135,3 +136,24 @@ async def test_status_names_a_consumer_deleted_under_a_running_service(
     assert not report["caught_up"]
     assert "MISSING consumers (restart their service" in text.stdout
     assert "1 consumers missing" in text.stdout
+
+
+async def test_an_integrator_behind_or_gone_is_shown_apart_and_does_not_hold_up_wait(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    """How far an integrator has read says nothing of the system: `status --wait` must not wait for
+    one that went away (its durable consumer stays, its backlog grows)."""
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        await operator_js.add_consumer("ENROLLMENT", ConsumerConfig(durable_name="acme", ack_policy=AckPolicy.EXPLICIT))
+        for n in range(BACKLOG):
+            await publish_event(operator_js, enrolled_event(), event_id=f"enrollment:{n}")
+
+        waited = await _cli(settings, system, "--wait", "30", "--json")
+        text = await _cli(settings, system)
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    report = json.loads(waited.stdout)
+    assert report["caught_up"]
+    assert [(c["name"], c["behind"]) for c in report["other_consumers"]] == [("acme", BACKLOG)]
+    assert "acme" not in {c["name"] for c in report["consumers"]}
+    assert "integrators and other readers (not counted in health)" in text.stdout
+    assert "ENROLLMENT/acme" in text.stdout
