@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 from uuid import UUID
 
 SPEC_VERSION = "1.0"
@@ -86,11 +87,11 @@ class Envelope:
             time=time,
             subject=headers["ce-subject"],
             correlation_id=headers[CORRELATION_ID],
-            causation_id=headers.get(CAUSATION_ID),
+            causation_id=_text_or_none(headers.get(CAUSATION_ID)),
             recorded_at=recorded_at,
-            actor_id=headers[ACTOR_ID],
-            actor_role=headers[ACTOR_ROLE],
-            actor_unit=headers.get(ACTOR_UNIT),
+            actor_id=header_text(headers[ACTOR_ID]),
+            actor_role=header_text(headers[ACTOR_ROLE]),
+            actor_unit=_text_or_none(headers.get(ACTOR_UNIT)),
             traceparent=headers.get(TRACEPARENT, ""),
         )
 
@@ -115,12 +116,27 @@ _REQUIRED = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-s
 
 
 def header_safe(value: str) -> str:
-    """Header values are single-line printable ASCII: anything else is percent-escaped."""
-    if value.isascii() and value.isprintable():
+    """Header values are single-line printable ASCII: anything else, and ``%`` itself, is
+    percent-escaped as UTF-8 (``header_text`` reads it back), so ``%E0%B8%AA`` sent as text stays
+    told apart from the Thai letter it would otherwise read as."""
+    if value.isascii() and value.isprintable() and "%" not in value:
         return value
-    return "".join(
-        c if c.isascii() and c.isprintable() else "%" + "%".join(f"{b:02X}" for b in c.encode()) for c in value
-    )
+    return "".join(_escaped(c) for c in value)
+
+
+def _escaped(character: str) -> str:
+    if character.isascii() and character.isprintable() and character != "%":
+        return character
+    return "".join(f"%{byte:02X}" for byte in character.encode())
+
+
+def _text_or_none(value: str | None) -> str | None:
+    return None if value is None else header_text(value)
+
+
+def header_text(value: str) -> str:
+    """What ``header_safe`` escaped, as it was."""
+    return unquote(value, errors="replace") if "%" in value else value
 
 
 def traceparent_for(correlation_id: UUID, event_id: UUID) -> str:

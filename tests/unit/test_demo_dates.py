@@ -30,9 +30,10 @@ from pathways_enrollment.domain.participant import (
 )
 from pathways_enrollment.domain.project import Project, evolve_project
 from pathways_enrollment.domain.screening import BaselineProfile, EligibilityCriteria, EmploymentStatus
+from pathways_enrollment.domain.unit import CareerDevelopmentUnit, evolve_unit
 from pathways_infra.demo.plan import Fate, JourneyPlan, ProjectPlan, plan_programme
 from pathways_infra.thai_time import thai_today
-from tests.unit.enrollment.facts import active_project, uid
+from tests.unit.enrollment.facts import active_project, active_unit, uid
 from tests.unit.enrollment.given import fold
 
 
@@ -49,6 +50,13 @@ def _project(plan: ProjectPlan) -> Project:
         evolve_project,
         active_project(plan.project_id, plan.unit_id, province_code=plan.province_code, region=plan.region),
     )
+    assert found is not None
+    return found
+
+
+def _unit(plan: ProjectPlan) -> CareerDevelopmentUnit:
+    """The project's unit, active as the demo makes it."""
+    found = fold(evolve_unit, active_unit(plan.unit_id, plan.province_code, plan.region))
     assert found is not None
     return found
 
@@ -90,6 +98,7 @@ def _play(journey: JourneyPlan) -> None:
             participant_id=participant.id,
             project=project,
             project_id=project.id,
+            unit=_unit(journey.project),
             applied_on=journey.applied_on,
         ),
     )
@@ -101,12 +110,17 @@ def _play(journey: JourneyPlan) -> None:
     assert case.screening is not None and case.screening.passed is not journey.screened_out
     if journey.screened_out:
         return
-    case = _then(history, enroll(case, participant=participant, project=project, enrolled_on=journey.enrolled_on))
+    enrolled = enroll(
+        case, participant=participant, project=project, unit=_unit(journey.project), enrolled_on=journey.enrolled_on
+    )
+    case = _then(history, enrolled)
     if journey.transfer_to is not None:
         target = journey.transfer_to
         moved = transfer(
             case,
+            participant=participant,
             to_project=_project(target),
+            to_unit=_unit(target),
             to_project_id=target.project_id,
             transferred_on=journey.transferred_on,
             reason=TransferReason.RELOCATION,
