@@ -14,6 +14,7 @@ from uuid import UUID
 SPEC_VERSION = "1.0"
 MSG_ID = "Nats-Msg-Id"
 CORRELATION_ID = "pathways-correlation-id"
+EVENT_ID = "pathways-event-id"  # the event's UUID: unique across installations, where ce-id is per stream
 CAUSATION_ID = "pathways-causation-id"
 RECORDED_AT = "pathways-recorded-at"
 ACTOR_ID = "pathways-actor-id"

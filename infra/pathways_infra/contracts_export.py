@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from faststream.specification import AsyncAPI
 
+from pathways_contracts.envelope import (
+    ACTOR_ID,
+    ACTOR_ROLE,
+    ACTOR_UNIT,
+    CAUSATION_ID,
+    CORRELATION_ID,
+    EVENT_ID,
+    MSG_ID,
+    RECORDED_AT,
+    SPEC_VERSION,
+    TRACEPARENT,
+)
 from pathways_contracts.schemas import rendered_schemas
+from pathways_infra.log_digest import LOG_DIGEST
+from pathways_infra.outbound_message import REPUBLISHED
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.services import definition_of
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
@@ -26,8 +41,72 @@ def asyncapi_document(service: ServiceName) -> str:
         description=f"{definition.description} Integration events carry CloudEvents 1.0 attributes in NATS headers.",
         schema_version="3.0.0",
     )
-    document = json.loads(spec.to_specification().to_json())
+    document = _with_pathways_headers(json.loads(spec.to_specification().to_json()))
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _with_pathways_headers(document: dict[str, Any]) -> dict[str, Any]:
+    """What FastStream cannot know: the headers every message carries (its correlation id among them)
+    and how one connects (a user and password per service and integrator)."""
+    for message in document["components"]["messages"].values():
+        message["correlationId"] = {"location": f"$message.header#/{CORRELATION_ID}"}
+        message["headers"] = MESSAGE_HEADERS
+    document["components"]["securitySchemes"] = {
+        "user": {"type": "userPassword", "description": "A NATS user per service and per integrator (README)."}
+    }
+    for server in document["servers"].values():
+        server["security"] = [{"$ref": "#/components/securitySchemes/user"}]
+        server["description"] = "Pathways' NATS with JetStream; the streams are ENROLLMENT, TRAINING and OUTCOMES."
+    return document
+
+
+def _text(description: str) -> dict[str, str]:
+    return {"type": "string", "description": description}
+
+
+MESSAGE_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "description": "NATS headers: CloudEvents 1.0 attributes in binary mode, and Pathways' own.",
+    "required": [
+        *(MSG_ID, "ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject"),
+        *(CORRELATION_ID, EVENT_ID, RECORDED_AT, ACTOR_ID, ACTOR_ROLE, TRACEPARENT),
+    ],
+    "properties": {
+        MSG_ID: _text("The same as ce-id: JetStream drops a second message with it within its dedup window."),
+        "ce-specversion": {"const": SPEC_VERSION},
+        "ce-id": _text(
+            "'<service>:<notification id>': unique within one installation's stream, and its number gives the "
+            "stream's order. Not unique across installations (a data folder reset starts again): deduplicate "
+            f"on {EVENT_ID}."
+        ),
+        "ce-source": _text("'/pathways/<service>'."),
+        "ce-type": _text("The event type with its version, e.g. 'org.pathways.outcomes.employment.recorded.v1'."),
+        "ce-time": _text(
+            "When it happened (occurred_at), RFC 3339 with its offset. A day given without a moment is that day's "
+            "start in Thai time, so events may share it: order by the stream sequence (or ce-id's number)."
+        ),
+        "ce-subject": _text("The partition key: the participant's pseudonymous id; the enterprise's on enterprise.*."),
+        "ce-datacontenttype": {"const": "application/json"},
+        EVENT_ID: _text("The event's UUID, unique across installations and kept by a republish: deduplicate on it."),
+        CORRELATION_ID: _text("UUID of the request, or chain of events, this one came from."),
+        CAUSATION_ID: _text("The id of the request or message that caused it, when there was one."),
+        RECORDED_AT: _text("When the service recorded it, RFC 3339."),
+        ACTOR_ID: _text(
+            "Who acted, as the caller said (not authenticated yet): printable ASCII as is, anything else and '%' "
+            "percent-escaped as UTF-8. It may name a member of staff."
+        ),
+        ACTOR_ROLE: _text("The actor's role, escaped as the actor id."),
+        ACTOR_UNIT: _text("The actor's unit, escaped as the actor id, when given."),
+        TRACEPARENT: _text("W3C trace context: the correlation id is the trace, the event the span."),
+        LOG_DIGEST: _text("Hex SHA-256 chaining every public event before it: `pathways streams audit` checks it."),
+        REPUBLISHED: _text("On a message republished from the event store after the stream lost it: when."),
+        "Nats-Expected-Last-Sequence": _text(
+            "The relay's publish condition, which JetStream keeps: remove it before copying the message into "
+            "another stream, or that stream refuses it."
+        ),
+        "Nats-Expected-Last-Msg-Id": _text("As Nats-Expected-Last-Sequence."),
+    },
+}
 
 
 def rendered_documents() -> dict[Path, str]:

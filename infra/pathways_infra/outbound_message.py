@@ -13,6 +13,7 @@ from pathways_contracts.envelope import (
     ACTOR_UNIT,
     CAUSATION_ID,
     CORRELATION_ID,
+    EVENT_ID,
     MSG_ID,
     RECORDED_AT,
     SPEC_VERSION,
@@ -60,6 +61,7 @@ def build_message(
         f"ce-subject: {event.partition_key()}\r\n"
         f"ce-datacontenttype: application/json\r\n"
         f"{CORRELATION_ID}: {meta.correlation_id}\r\n"
+        f"{EVENT_ID}: {meta.event_id}\r\n"
         f"{RECORDED_AT}: {_iso(recorded.recorded_at)}\r\n"
         f"{ACTOR_ID}: {header_safe(meta.actor.id)}\r\n"
         f"{ACTOR_ROLE}: {header_safe(meta.actor.role)}\r\n"

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from nats.js.errors import NotFoundError
 
-from pathways_contracts.envelope import ACTOR_ID, header_safe
+from pathways_contracts.envelope import ACTOR_ID, EVENT_ID, header_safe
 from pathways_infra.openapi_errors import BrokenRule, InvalidRequest, NotFound, Problem
 from pathways_infra.settings import Settings
 from tests.support.journeys import PERSON, created, enroll, open_project, register
@@ -173,7 +173,8 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
         }
         surrogate = await enrollment.post("/units", content=LONE_SURROGATE, headers=json_body)
         thai_actor = {b"X-Actor-Id": "สมชาย".encode()}  # the bytes of UTF-8 text
-        unit_id = created(await enrollment.post("/units", json=THAI_UNIT, headers=thai_actor))["id"]
+        registered = created(await enrollment.post("/units", json=THAI_UNIT, headers=thai_actor))
+        unit_id = registered["id"]
         # An id that is another kind of record's: unknown as a mentor or a project, taken for a new one.
         as_mentor = await enrollment.get(f"/mentors/{unit_id}")
         close_as_project = await enrollment.post(f"/projects/{unit_id}/closure", json={})
@@ -203,6 +204,7 @@ async def test_hostile_input_gets_4xx_with_a_reason_and_leaves_the_system_workin
     assert [u["name"] for u in units] == [THAI_UNIT["name"]]
     assert stored == 1
     assert (published.headers or {})[ACTOR_ID] == header_safe("สมชาย"), "a UTF-8 actor header is recorded as sent"
+    assert (published.headers or {})[EVENT_ID] == registered["event_ids"][0], "integrators deduplicate on it"
 
 
 async def test_an_amount_in_exponent_notation_is_recorded_and_published_written_out(settings: Settings) -> None:
