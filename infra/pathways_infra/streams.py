@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import nats
 import nats.errors
@@ -122,10 +123,22 @@ def refuse_if_misconfigured(existing: StreamConfig, expected: StreamConfig) -> N
         )
 
 
-async def provision_streams(operator_url: str, replicas: int = 1) -> None:
-    """Connect as the operator (``operator_url``, a cluster's nodes comma-separated) and make or check the streams."""
+async def provision_streams(operator_url: str, replicas: int = 1, integrators: Sequence[str] = ()) -> list[str]:
+    """Connect as the operator (``operator_url``, a cluster's nodes comma-separated) and make or check the
+    streams. Returns the integrators' consumers on ``OUTCOMES`` that ``integrators`` no longer names: their
+    integrator has lost its NATS user (its name left out of PATHWAYS_NATS_INTEGRATORS) and cannot read."""
     nc = await nats.connect(servers=[url.strip() for url in operator_url.split(",") if url.strip()])
     try:
-        await ensure_streams(nc.jetstream(), replicas)
+        js = nc.jetstream()
+        await ensure_streams(js, replicas)
+        return await _readers_without_user(js, integrators)
     finally:
         await nc.close()
+
+
+async def _readers_without_user(js: JetStreamContext, integrators: Sequence[str]) -> list[str]:
+    from pathways_infra.status import is_a_services
+
+    consumers = await js.consumers_info(STREAMS["outcomes"].name)
+    names = (c.config.durable_name or "" for c in consumers)
+    return sorted(name for name in names if name and not is_a_services(name) and name not in integrators)

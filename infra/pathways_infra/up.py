@@ -112,7 +112,9 @@ def start_servers(servers: EmbeddedServers, settings: Settings, stop: StopReques
         urls = servers.start()
         if stop.requested:
             return None
-        asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas))
+        for name in asyncio.run(provision_streams(urls.nats_url, settings.stream_replicas, settings.nats_integrators)):
+            print(f"warning: integrator {name!r} has a consumer on OUTCOMES but no NATS user now: add it to "
+                  "PATHWAYS_NATS_INTEGRATORS to let it read again", file=sys.stderr, flush=True)  # fmt: skip
     except (StreamMisconfiguredError, EmbeddedServerError) as error:
         _unless_stopping(stop, str(error))
         return None

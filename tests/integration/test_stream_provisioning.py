@@ -11,11 +11,11 @@ import sys
 import nats
 import pytest
 from nats.js import JetStreamContext
-from nats.js.api import StreamConfig, StreamSource, SubjectTransform
+from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig, StreamSource, SubjectTransform
 
 from pathways_infra.embedded import ServerUrls
 from pathways_infra.settings import SERVICE_NAMES, Settings
-from pathways_infra.streams import StreamMisconfiguredError, await_streams, stream_configs
+from pathways_infra.streams import StreamMisconfiguredError, await_streams, provision_streams, stream_configs
 from tests.support.system import free_port
 
 
@@ -96,3 +96,17 @@ def _pathways(settings: Settings, *command: str) -> subprocess.CompletedProcess[
     }
     pathways = [sys.executable, "-m", "pathways_infra", *command]
     return subprocess.run(pathways, check=False, env=env, capture_output=True, text=True, timeout=60)
+
+
+async def test_making_the_streams_names_an_integrators_consumer_left_without_a_user(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    """`pathways up` warns of it: an integrator whose name was left out of PATHWAYS_NATS_INTEGRATORS
+    has no user any more, and its reader fails with an authorization violation and nothing else."""
+    assert settings.nats_url
+    await operator_js.add_consumer("OUTCOMES", ConsumerConfig(durable_name="acme", ack_policy=AckPolicy.EXPLICIT))
+    try:
+        assert await provision_streams(settings.nats_url, integrators=[]) == ["acme"]
+        assert await provision_streams(settings.nats_url, integrators=["acme"]) == []
+    finally:
+        await operator_js.delete_consumer("OUTCOMES", "acme")
