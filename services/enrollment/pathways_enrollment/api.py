@@ -17,7 +17,12 @@ from pydantic import AfterValidator
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
-from pathways_enrollment.application import ConsentWithdrawal, EnrollmentApplication, ParticipantErasure
+from pathways_enrollment.application import (
+    ConsentWithdrawal,
+    EnrollmentApplication,
+    ParticipantErasure,
+    ScreeningAnswer,
+)
 from pathways_enrollment.domain.enrollment import evolve_enrollment
 from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
 from pathways_enrollment.domain.participant import evolve_participant
@@ -360,9 +365,14 @@ async def record_baseline(enrollment_id: UUID, command: c.Baseline, app: App, co
     return await once(lambda claim: app.record_baseline(enrollment_id, command, context, claim))
 
 
-@router.post("/enrollments/{enrollment_id}/screening", tags=["enrollments"], **Accepted)
+@router.post(
+    "/enrollments/{enrollment_id}/screening",
+    tags=["enrollments"],
+    **{**Accepted, "response_model": ScreeningAnswer},
+)
 async def screen(enrollment_id: UUID, command: c.Screen, app: App, context: Context, once: Once) -> Any:
-    """Screen the baseline against the project's eligibility criteria (age from the vault's date of birth)."""
+    """Screen the baseline against the project's eligibility criteria (age from the vault's date of birth);
+    the answer says whether it passed, and each criterion missed."""
     return await once(lambda claim: app.screen(enrollment_id, command, context, claim))
 
 

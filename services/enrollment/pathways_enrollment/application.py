@@ -66,6 +66,15 @@ def besides(context: CommandContext) -> CommandContext:
     return replace(context, expected_version=None)
 
 
+class ScreeningAnswer(CommandAccepted):
+    """The case's new version, and what the screening found."""
+
+    passed: bool
+    reasons: list[str] = Field(
+        default_factory=list, description="Each criterion missed: below-working-age, income-above-threshold, ..."
+    )
+
+
 class ConsentWithdrawal(CommandAccepted):
     """The participant's new version; ``event_ids`` are the withdrawal and every case withdrawn with it."""
 
@@ -572,7 +581,7 @@ class EnrollmentApplication:
 
     async def screen(
         self, enrollment_id: UUID, command: c.Screen, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
+    ) -> ScreeningAnswer:
         """Screen against the project's criteria; the date of birth is read from the vault, never stored.
 
         The vault is read before the command runs: reads run side by side, the command runner is one thread.
@@ -584,7 +593,7 @@ class EnrollmentApplication:
             found = await self._runner.run(lambda session: session.load(case.evolve_enrollment, enrollment_id)[0])
         person = None if found is None else await self._reader.get(self._pool, found.participant_id)
 
-        def job(session: Session) -> CommandAccepted:
+        def job(session: Session) -> ScreeningAnswer:
             state = require_existing(
                 session.load(case.evolve_enrollment, enrollment_id)[0], f"enrollment {enrollment_id}"
             )
@@ -598,9 +607,15 @@ class EnrollmentApplication:
             criteria = EligibilityCriteria() if the_project is None else the_project.eligibility
             events = case.screen(state, criteria=criteria, date_of_birth=born, screened_on=command.screened_on)
             when = on(context, command.screened_on)
-            return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
+            appended = session.append(case.evolve_enrollment, enrollment_id, events, when)
+            [screened] = events
+            return ScreeningAnswer(
+                **CommandAccepted.of(appended).model_dump(),
+                passed=screened.passed,
+                reasons=[reason.value for reason in screened.reasons],
+            )
 
-        return await self._run(job, claim)
+        return await self._runner.run(job, idempotent=claim)
 
     async def enroll(
         self, enrollment_id: UUID, command: c.Enroll, context: CommandContext, claim: Claim

@@ -1,0 +1,44 @@
+"""Intake as staff see it: a screening answers whether it passed; a unit that is not active takes no
+participants (its projects stay open on paper, but the unit that would run a case is what intake needs)."""
+
+from __future__ import annotations
+
+from pathways_infra.settings import Settings
+from tests.support.journeys import BASELINE, created, open_project, register
+from tests.support.system import get_json_when_found, running_system
+
+
+async def test_a_suspended_unit_takes_no_application_until_reinstated(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        project_id = await open_project(system, name="Sticky rice snacks", province_code="TH-40")
+        unit_id = (await get_json_when_found(enrollment, f"/projects/{project_id}"))["unit_id"]
+        person = await register(system)
+        created(await enrollment.post(f"/units/{unit_id}/suspension", json={"reason": "financial audit"}))
+        application = {"participant_id": person, "project_id": project_id, "applied_on": "2025-05-02"}
+
+        refused = await enrollment.post("/enrollments", json=application)
+        created(await enrollment.post(f"/units/{unit_id}/reinstatement"))
+        accepted = await enrollment.post("/enrollments", json=application)
+    assert refused.status_code == 409, refused.text
+    assert (refused.json()["rule"], refused.json()["retryable"]) == ("unit-not-active", True)
+    assert "SUSPENDED; it must be ACTIVE to take participants in" in refused.json()["error"]
+    assert accepted.status_code == 201, accepted.text
+
+
+async def test_a_screening_answers_whether_it_passed_and_what_it_missed(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        project_id = await open_project(system, name="Sticky rice snacks", province_code="TH-40")
+        answers = []
+        for income in ("6500", "25000"):
+            person = await register(system)
+            baseline = {**BASELINE, "monthly_income_thb": income}
+            application = {"participant_id": person, "project_id": project_id, "applied_on": "2025-05-02"}
+            case = created(await enrollment.post("/enrollments", json=application | {"baseline": baseline}))
+            screening = {"screened_on": "2025-05-03"}
+            answers.append(await enrollment.post(f"/enrollments/{case['id']}/screening", json=screening))
+    passed, failed = (answer.json() for answer in answers)
+    assert (passed["passed"], passed["reasons"]) == (True, [])
+    assert (failed["passed"], failed["reasons"]) == (False, ["income-above-threshold"])
+    assert failed["version"] == 3 and len(failed["event_ids"]) == 1
