@@ -42,3 +42,21 @@ async def test_a_screening_answers_whether_it_passed_and_what_it_missed(settings
     assert (passed["passed"], passed["reasons"]) == (True, [])
     assert (failed["passed"], failed["reasons"]) == (False, ["income-above-threshold"])
     assert failed["version"] == 3 and len(failed["event_ids"]) == 1
+
+
+async def test_implausible_personal_data_is_refused_naming_the_field(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        person = {"full_name": "Malee Srisuk", "date_of_birth": "1985-04-01"}
+        answers = {
+            "phone": await enrollment.post(
+                "/participants", json={"sex": "F", "personal_data": person | {"phone": "hello"}}
+            ),
+            "date_of_birth": await enrollment.post(
+                "/participants", json={"sex": "F", "personal_data": person | {"date_of_birth": "1850-01-01"}}
+            ),
+        }
+    for field, answer in answers.items():
+        assert answer.status_code == 422, answer.text
+        assert [f["field"] for f in answer.json()["fields"]] == [f"body.personal_data.{field}"]
+        assert "hello" not in answer.text, "personal data is not echoed back"

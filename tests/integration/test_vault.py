@@ -212,7 +212,7 @@ async def test_a_national_id_in_any_format_flags_later_registrations_as_duplicat
     async with running_system(settings, ["enrollment"]) as system:
         registered = {
             "alice": await _register(system, _as_sent(ALICE, national_id="3-1006-00445-63-5")),
-            "spaced": await _register(system, _as_sent(ALICE, national_id=" 3 1006 00445 63 5 ", phone="089-0001")),
+            "spaced": await _register(system, _as_sent(ALICE, national_id=" 3 1006 00445 63 5 ", phone="089-000-1111")),
             "bare": await _register(system, _as_sent(ALICE, national_id="3100600445635")),
             "bob": await _register(system, _as_sent(BOB)),
             "without_id": await _register(system, _as_sent(BOB, full_name="Kanya Meesuk", national_id=None)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Self
@@ -110,9 +111,20 @@ class WithdrawConsent(Command):
 
 
 class GivenPersonalData(PersonalData):
-    """Personal data as a registration gives it: a date of birth, if any, not after today (Thai time)."""
+    """Personal data as a registration gives it: a date of birth, if any, from 1900 (as a birth year) and
+    not after today (Thai time); a phone number, if any, written with digits (and + - ( ) spaces)."""
 
-    date_of_birth: PastDay | None = Field(default=None, repr=False)
+    date_of_birth: PastDay | None = Field(default=None, repr=False, ge=date(1900, 1, 1))
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_number(cls, value: str | None) -> str | None:
+        if value is not None and not (_PHONE.fullmatch(value) and 9 <= sum(c.isdigit() for c in value) <= 15):
+            raise ValueError("a phone number is 9 to 15 digits, with + - ( ) and spaces at most")
+        return value
+
+
+_PHONE = re.compile(r"\+?[\d\s()-]*")
 
 
 class RegisterParticipant(Command):
