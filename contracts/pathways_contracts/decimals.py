@@ -36,5 +36,21 @@ PLAIN_NOTATION = AfterValidator(in_plain_notation)
 """Place after a field's constraints (``Annotated[Decimal, Field(...), PLAIN_NOTATION]``): placed
 before them, pydantic documents the constraints in the JSON Schema's ``anyOf`` as unknown keywords."""
 
-MonthlyBaht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), PLAIN_NOTATION]
+
+def written_out(pattern: str, description: str) -> dict[str, str]:
+    """What the JSON Schema of a decimal, published as a string, says of it: pydantic documents a
+    decimal's bounds and places only for the number it validates, not for the string it writes."""
+    return {"pattern": pattern, "description": description}
+
+
+MonthlyBaht = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        json_schema_extra=written_out(r"^\d{1,10}(\.\d{1,2})?$", "Baht a month, at least 0, to the satang."),
+    ),
+    PLAIN_NOTATION,
+]
 """A monthly income in baht, to the satang."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from pathways_contracts.base import IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import MonthlyBaht
+
+FollowUpMonth = Literal[3, 6, 12]
 
 
 class _OutcomesEvent(ParticipantEvent):
@@ -43,7 +45,7 @@ class EmploymentRecordedV1(_OutcomesEvent):
     related_to_training: bool
     monthly_income_thb: MonthlyBaht
     days_to_first_job: int | None = Field(default=None, ge=0)
-    follow_up_month: int | None = Field(default=None, description="The follow-up (3, 6 or 12) it was learned at.")
+    follow_up_month: FollowUpMonth | None = Field(default=None, description="The follow-up it was learned at.")
     observed_on: date | None = None
 
 
@@ -77,7 +79,7 @@ class FollowUpCompletedV1(_OutcomesEvent):
     SUBJECT: ClassVar[str] = "outcomes.v1.followup.completed"
 
     enrollment_id: UUID
-    month: int = Field(description="3, 6 or 12: months after training completion.")
+    month: FollowUpMonth = Field(description="Months after training completion.")
     completed_on: date
 
 
@@ -87,7 +89,7 @@ class FollowUpMissedV1(_OutcomesEvent):
     SUBJECT: ClassVar[str] = "outcomes.v1.followup.missed"
 
     enrollment_id: UUID
-    month: int = Field(description="3, 6 or 12: months after training completion.")
+    month: FollowUpMonth = Field(description="Months after training completion.")
     missed_on: date
     reason: str = Field(description="NO_RESPONSE, REFUSED, UNREACHABLE or MOVED_AWAY")
 
@@ -98,7 +100,7 @@ class IncomeObservedV1(_OutcomesEvent):
     SUBJECT: ClassVar[str] = "outcomes.v1.income.observed"
 
     enrollment_id: UUID
-    at_month: int = Field(description="0 (baseline), 3, 6 or 12.")
+    at_month: Literal[0, 3, 6, 12] = Field(description="0 (baseline), or the follow-up's month.")
     monthly_income_thb: MonthlyBaht
     observed_on: date
     source: str | None = Field(default=None, description="How it was learned: SELF_REPORTED, EMPLOYER, ...")
