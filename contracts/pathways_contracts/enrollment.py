@@ -185,6 +185,12 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
         description=f"Age band on the day the participant registered: {', '.join(AGE_BAND_IDS)}; "
         "absent when only a birth year was given and it could be either of two bands.",
     )
+    follow_up_consented: bool | None = Field(
+        default=None,
+        description="Whether the participant consented, on the enrollment day, to be followed up after training "
+        "(outcome-follow-up); absent for enrollments published before it was told. Later changes come as "
+        "enrollment.v1.participant.follow_up_consent_changed.",
+    )
 
 
 class ApplicationScreenedOutV1(_EnrollmentEvent):
@@ -230,6 +236,18 @@ class ParticipantWithdrawnV1(_EnrollmentEvent):
     was_enrolled: bool
 
 
+class FollowUpConsentChangedV1(_EnrollmentEvent):
+    """The participant withdrew, or gave again, consent to be followed up after training (PDPA): without
+    it, nobody follows the case up, and its outcomes are not recorded."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.participant.follow_up_consent_changed"
+
+    enrollment_id: UUID
+    project_id: UUID
+    consented: bool
+    changed_on: date
+
+
 class ParticipantErasedV1(_EnrollmentEvent):
     """A participant's personal data was erased (PDPA). Anyone holding a copy of it must erase it too.
 
@@ -267,6 +285,7 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     ApplicationScreenedOutV1,
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
+    FollowUpConsentChangedV1,
     ParticipantErasedV1,
     ProjectProposedV1,
     ProjectStatusChangedV1,

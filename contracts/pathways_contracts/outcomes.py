@@ -91,7 +91,7 @@ class FollowUpMissedV1(_OutcomesEvent):
     enrollment_id: UUID
     month: FollowUpMonth = Field(description="Months after training completion.")
     missed_on: date
-    reason: str = Field(description="NO_RESPONSE, REFUSED, UNREACHABLE or MOVED_AWAY")
+    reason: str = Field(description="NO_RESPONSE, REFUSED, UNREACHABLE, MOVED_AWAY or CONSENT_WITHDRAWN")
 
 
 class IncomeObservedV1(_OutcomesEvent):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 import asyncpg
@@ -46,7 +46,7 @@ class CommandAccepted(BaseModel):
     event_ids: list[UUID] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, appended: Appended[Any]) -> CommandAccepted:
+    def of(cls, appended: Appended[Any]) -> Self:
         return cls(id=appended.aggregate_id, version=appended.version, event_ids=appended.event_ids)
 
 

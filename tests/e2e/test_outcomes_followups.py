@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
+
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
 from tests.support.journeys import created
 from tests.support.outcomes_steps import case_when, completed_case, due_on, follow_ups
-from tests.support.system import running_system
+from tests.support.system import eventually, get_json_when_found, running_system
 
 
 async def test_follow_ups_record_income_against_the_baseline_then_the_case_closes(settings: Settings) -> None:
@@ -111,3 +113,41 @@ async def test_an_employment_observed_before_the_enrollment_is_not_an_outcome(se
     assert before.json()["rule"] == "employment-before-enrollment"
     assert "was enrolled on 2025-05-05" in before.json()["error"]
     assert on_the_day.status_code == 201, on_the_day.text
+
+
+async def test_without_consent_to_be_followed_up_nobody_follows_the_case_up_until_it_is_given_again(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        enrolled, _ = await completed_case(system, "TH-35")
+        await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
+        consents = f"/participants/{enrolled.participant_id}/consents"
+        purposes = {"purposes": ["outcome-follow-up"]}
+        withdrawn = await enrollment.post(
+            f"{consents}/withdrawal", json=purposes | {"withdrawn_at": "2025-09-01T10:00:00+07:00"}
+        )
+        case = await case_when(
+            outcomes,
+            enrolled,
+            lambda c: all(f["status"] == "MISSED" for f in c["follow_ups"]),
+            what="every follow-up missed for want of consent",
+        )
+        job = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "9000"}
+        refused = await outcomes.post(f"/cases/{enrolled.enrollment_id}/employment", json=job)
+        given_again = await enrollment.post(
+            consents,
+            json=purposes | {"notice_version": "2025-01", "granted_at": "2025-09-10T10:00:00+07:00"},
+        )
+
+        async def recorded() -> httpx.Response | None:
+            answer = await outcomes.post(f"/cases/{enrolled.enrollment_id}/employment", json=job)
+            return answer if answer.status_code == 201 else None
+
+        accepted = await eventually(recorded, what="outcomes recorded again once consent is given again")
+    assert withdrawn.status_code == 201, withdrawn.text
+    assert withdrawn.json()["follow_up_consent_told"] == [enrolled.enrollment_id]
+    assert {f["missed_reason"] for f in case["follow_ups"]} == {"CONSENT_WITHDRAWN"}
+    assert refused.status_code == 409 and refused.json()["rule"] == "follow-up-consent-withdrawn", refused.text
+    assert given_again.json()["follow_up_consent_told"] == [enrolled.enrollment_id]
+    assert accepted.status_code == 201

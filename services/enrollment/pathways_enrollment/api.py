@@ -18,7 +18,7 @@ from pydantic import AfterValidator
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
 from pathways_enrollment.application import (
-    ConsentWithdrawal,
+    ConsentChange,
     EnrollmentApplication,
     ParticipantErasure,
     ScreeningAnswer,
@@ -276,22 +276,28 @@ async def register_participant(command: c.RegisterParticipant, app: App, context
     return await once(lambda claim: app.register_participant(command, context, claim))
 
 
-@router.post("/participants/{participant_id}/consents", tags=["participants"], **Accepted)
+@router.post(
+    "/participants/{participant_id}/consents", tags=["participants"], **{**Accepted, "response_model": ConsentChange}
+)
 async def grant_consent(participant_id: UUID, command: c.GrantConsent, app: App, context: Context, once: Once) -> Any:
+    """Grant consent for some purposes. Consent to be followed up (`outcome-follow-up`) given again is told
+    on each of the participant's cases in the programme (`follow_up_consent_told`): outcomes follows them up again."""
     return await once(lambda claim: app.grant_consent(participant_id, command, context, claim))
 
 
 @router.post(
     "/participants/{participant_id}/consents/withdrawal",
     tags=["participants"],
-    **{**Accepted, "response_model": ConsentWithdrawal},
+    **{**Accepted, "response_model": ConsentChange},
 )
 async def withdraw_consent(
     participant_id: UUID, command: c.WithdrawConsent, app: App, context: Context, once: Once
 ) -> Any:
     """Withdraw consent for some purposes (always possible for what was granted). Without consent to take
     part (`programme-participation`), the participant's cases in the programme are withdrawn with it,
-    reason `CONSENT_WITHDRAWN`, and named in `cases_withdrawn`."""
+    reason `CONSENT_WITHDRAWN`, and named in `cases_withdrawn`. Without consent to be followed up
+    (`outcome-follow-up`), each case in the programme tells outcomes (`follow_up_consent_told`), which
+    marks its open follow-ups missed and records no more outcomes for it."""
     return await once(lambda claim: app.withdraw_consent(participant_id, command, context, claim))
 
 

@@ -75,13 +75,32 @@ class ScreeningAnswer(CommandAccepted):
     )
 
 
-class ConsentWithdrawal(CommandAccepted):
-    """The participant's new version; ``event_ids`` are the withdrawal and every case withdrawn with it."""
+class ConsentChange(CommandAccepted):
+    """The participant's new version; ``event_ids`` are the consent's and those of every case it changed."""
 
     cases_withdrawn: list[UUID] = Field(
         default_factory=list,
         description="Cases in the programme withdrawn with consent to take part (reason CONSENT_WITHDRAWN)",
     )
+    follow_up_consent_told: list[UUID] = Field(
+        default_factory=list,
+        description="Cases in the programme that told outcomes the participant may, or may no longer, be followed up",
+    )
+
+
+def _tell_follow_up_consent(
+    session: Session, cases: Sequence[UUID], consented: bool, day: date, context: CommandContext, change: ConsentChange
+) -> None:
+    for enrollment_id in cases:
+        told = session.decide(
+            case.evolve_enrollment,
+            enrollment_id,
+            lambda found: case.note_follow_up_consent(found, consented=consented, changed_on=day),
+            context,
+        )
+        if told.event_ids:
+            change.event_ids += told.event_ids
+            change.follow_up_consent_told.append(enrollment_id)
 
 
 class ParticipantErasure(CommandAccepted):
@@ -411,47 +430,59 @@ class EnrollmentApplication:
 
     async def grant_consent(
         self, participant_id: UUID, command: c.GrantConsent, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
-        return await self._decide(
-            participant.evolve_participant,
-            participant_id,
-            lambda state: participant.grant_consent(state, **command.model_dump()),
-            on(context, command.granted_at),
-            claim,
-        )
+    ) -> ConsentChange:
+        """Grant consent; consent to be followed up, given again, is told on each case in the programme
+        (outcomes follows it up again)."""
+        cases = await self._cases_if(ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes, participant_id)
+        when = on(context, command.granted_at)
+
+        def job(session: Session) -> ConsentChange:
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            events = participant.grant_consent(state, **command.model_dump())
+            appended = session.append(participant.evolve_participant, participant_id, events, when)
+            change = ConsentChange.of(appended)
+            if ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes:
+                _tell_follow_up_consent(session, cases, True, thai_day(command.granted_at), besides(when), change)
+            return change
+
+        return await self._runner.run(job, idempotent=claim)
 
     async def withdraw_consent(
         self, participant_id: UUID, command: c.WithdrawConsent, context: CommandContext, claim: Claim
-    ) -> ConsentWithdrawal:
-        """Withdraw consent; without consent to take part, the participant's cases in the programme are
-        withdrawn with it, in the same transaction (reason CONSENT_WITHDRAWN; training and outcomes
-        close them as for any withdrawal). The cases are found in the enrollments read model, read
-        before the command runs, and each is judged by its own history."""
+    ) -> ConsentChange:
+        """Withdraw consent. Without consent to take part, the participant's cases in the programme are
+        withdrawn with it, in the same transaction (reason CONSENT_WITHDRAWN; training and outcomes close
+        them as for any withdrawal); without consent to be followed up, each tells outcomes, which stops.
+        The cases are found in the enrollments read model, read before the command runs, and each is
+        judged by its own history."""
         leaves = ConsentPurpose.PROGRAMME_PARTICIPATION in command.purposes
-        cases = await enrollments.cases_in_programme(self._pool, participant_id) if leaves else []
+        stops = ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes
+        cases = await self._cases_if(leaves or stops, participant_id)
         when = on(context, command.withdrawn_at)
 
-        def job(session: Session) -> ConsentWithdrawal:
+        def job(session: Session) -> ConsentChange:
             state, _ = session.load(participant.evolve_participant, participant_id)
             events = participant.withdraw_consent(state, **command.model_dump())
             appended = session.append(participant.evolve_participant, participant_id, events, when)
-            withdrawn_on = thai_day(command.withdrawn_at)
-            event_ids, also_withdrawn = list(appended.event_ids), []
-            for enrollment_id in cases:
+            change, day = ConsentChange.of(appended), thai_day(command.withdrawn_at)
+            for enrollment_id in cases if leaves else ():
                 withdrawal = session.decide(
                     case.evolve_enrollment,
                     enrollment_id,
-                    lambda found: case.withdraw_for_want_of_consent(found, withdrawn_on=withdrawn_on),
+                    lambda found: case.withdraw_for_want_of_consent(found, withdrawn_on=day),
                     besides(when),
                 )
                 if withdrawal.event_ids:
-                    event_ids += withdrawal.event_ids
-                    also_withdrawn.append(enrollment_id)
-            return ConsentWithdrawal(
-                id=participant_id, version=appended.version, event_ids=event_ids, cases_withdrawn=also_withdrawn
-            )
+                    change.event_ids += withdrawal.event_ids
+                    change.cases_withdrawn.append(enrollment_id)
+            if stops:
+                _tell_follow_up_consent(session, cases, False, day, besides(when), change)
+            return change
 
         return await self._runner.run(job, idempotent=claim)
+
+    async def _cases_if(self, needed: bool, participant_id: UUID) -> list[UUID]:
+        return await enrollments.cases_in_programme(self._pool, participant_id) if needed else []
 
     async def resolve_duplicate(
         self, participant_id: UUID, command: c.ResolveDuplicate, context: CommandContext, claim: Claim

@@ -15,6 +15,7 @@ from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
     DuplicateResolvedV1,
+    FollowUpConsentChangedV1,
     MentorAssignedV1,
     MentorAssignmentEndedV1,
     MentorRegisteredV1,
@@ -35,6 +36,7 @@ from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.enrollment import (
     EnrollmentTransferred,
     EnrollmentWithdrawn,
+    FollowUpConsentChanged,
     ParticipantEnrolled,
     ParticipantScreened,
 )
@@ -110,6 +112,15 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 reason=event.reason.value,
                 withdrawn_on=event.withdrawn_on,
                 was_enrolled=event.was_enrolled,
+            )
+        case FollowUpConsentChanged():
+            return FollowUpConsentChangedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+                consented=event.consented,
+                changed_on=event.changed_on,
             )
         case ParticipantErased():
             return ParticipantErasedV1(
@@ -234,4 +245,5 @@ def _enrolled(event: ParticipantEnrolled, occurred_at: datetime) -> ParticipantE
         covid_affected=None if baseline is None else baseline.covid_affected,
         sex=None if event.sex is None else event.sex.value,
         age_band=event.age_band,
+        follow_up_consented=event.follow_up_consented,
     )

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field, model_validator
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import FollowUpConsentChangedV1, ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.command_model import CommandModel, day_of_fact
 from pathways_infra.commands import CommandContext, CommandRunner, Session
@@ -30,6 +30,7 @@ from pathways_outcomes.domain.case import (
     mark_follow_up_missed,
     note_baseline_income,
     note_dropout,
+    note_follow_up_consent,
     note_withdrawal,
     observe_income,
     record_employment,
@@ -273,6 +274,40 @@ def note_enrollment_baseline(session: Session, inbound: Inbound[ParticipantEnrol
             informal_worker=event.informal_worker,
             covid_affected=event.covid_affected,
             enrolled_on=event.enrolled_on,
+        ),
+        inbound.context(),
+    )
+    if event.follow_up_consented is False:  # None: enrolled before enrollment told it
+        noted_on = event.enrolled_on or thai_day(event.occurred_at)
+        _note_follow_up_consent(session, inbound, event.enrollment_id, consented=False, noted_on=noted_on)
+
+
+def note_follow_up_consent_changed(session: Session, inbound: Inbound[FollowUpConsentChangedV1]) -> None:
+    """Reaction: without consent to be followed up, nobody follows the case up; given again, outcomes
+    are recorded again."""
+    event = inbound.event
+    _note_follow_up_consent(session, inbound, event.enrollment_id, consented=event.consented, noted_on=event.changed_on)
+
+
+def _note_follow_up_consent(
+    session: Session,
+    inbound: Inbound[ParticipantEnrolledV1] | Inbound[FollowUpConsentChangedV1],
+    enrollment_id: UUID,
+    *,
+    consented: bool,
+    noted_on: date,
+) -> None:
+    event = inbound.event
+    session.decide(
+        evolve_case,
+        enrollment_id,
+        lambda state: note_follow_up_consent(
+            state,
+            enrollment_id=enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            consented=consented,
+            noted_on=noted_on,
         ),
         inbound.context(),
     )

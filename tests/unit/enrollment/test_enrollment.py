@@ -340,6 +340,7 @@ def test_enroll_a_screened_participant_with_consent() -> None:
             baseline=profile(),
             sex=Sex.FEMALE,
             age_band=AGE_BAND,
+            follow_up_consented=True,
         )
     ]
     assert then.state is not None
@@ -524,3 +525,10 @@ def test_a_unit_that_is_not_active_takes_no_application_and_enrolls_no_one(unit:
     given(evolve_enrollment, *screened()).rejects(
         enroll, rule="unit-not-active", retryable=retryable, **enrollment(unit=unit)
     )
+
+
+def test_an_enrollment_tells_whether_the_participant_consented_to_be_followed_up() -> None:
+    only_taking_part = participant(registered(), consented(purposes=(ConsentPurpose.PROGRAMME_PARTICIPATION,)))
+    then = given(evolve_enrollment, *screened()).when(enroll, **enrollment(participant=only_taking_part))
+    [enrolled_event] = then.events
+    assert isinstance(enrolled_event, ParticipantEnrolled) and enrolled_event.follow_up_consented is False

@@ -102,6 +102,7 @@ SAMPLES: list[object] = [
     ),
     EnrollmentWithdrawn(**case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 9, 1), was_enrolled=True),
     enrollment.TrainingEndNoted(**case_at(), how=enrollment.TrainingEnd.COMPLETED, ended_on=date(2025, 9, 15)),
+    enrollment.FollowUpConsentChanged(**case_at(), consented=False, changed_on=date(2025, 9, 20)),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1)),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=uid("u")),
     participant.PotentialDuplicateNoted(participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT),

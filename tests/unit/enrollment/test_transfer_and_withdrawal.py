@@ -14,10 +14,12 @@ from pathways_enrollment.domain.enrollment import (
     EnrollmentStatus,
     EnrollmentTransferred,
     EnrollmentWithdrawn,
+    FollowUpConsentChanged,
     Placement,
     TransferReason,
     WithdrawalReason,
     evolve_enrollment,
+    note_follow_up_consent,
     transfer,
     withdraw,
     withdraw_for_want_of_consent,
@@ -382,3 +384,24 @@ def test_a_case_in_the_programme_is_withdrawn_with_consent_to_take_part() -> Non
 def test_a_case_not_in_the_programme_is_left_as_it_is_when_consent_is_withdrawn(history: list[object]) -> None:
     then = given(evolve_enrollment, *history).when(withdraw_for_want_of_consent, withdrawn_on=date(2025, 7, 1))
     assert then.events == []
+
+
+# --- consent to be followed up ----------------------------------------------------------------------
+
+
+def test_a_case_in_the_programme_tells_when_consent_to_be_followed_up_is_withdrawn_then_given_again() -> None:
+    day = date(2025, 9, 1)
+    withdrawn_then = given(evolve_enrollment, *enrolled()).when(note_follow_up_consent, consented=False, changed_on=day)
+    assert withdrawn_then.events == [FollowUpConsentChanged(**case_at(), consented=False, changed_on=day)]
+    after = given(evolve_enrollment, *enrolled(), *withdrawn_then.events)
+    assert after.when(note_follow_up_consent, consented=False, changed_on=day).events == [], "told once"
+    regiven = after.when(note_follow_up_consent, consented=True, changed_on=day + timedelta(days=9))
+    assert [e.consented for e in regiven.events if isinstance(e, FollowUpConsentChanged)] == [True]
+
+
+def test_a_case_not_in_the_programme_has_no_follow_up_consent_to_tell() -> None:
+    for history in (applied(), [*enrolled(), withdrawn()]):
+        then = given(evolve_enrollment, *history).when(
+            note_follow_up_consent, consented=False, changed_on=date(2025, 9, 1)
+        )
+        assert then.events == []

@@ -126,6 +126,7 @@ class ParticipantEnrolled(CaseEvent):
     baseline: BaselineProfile | None = None
     sex: Sex | None = None
     age_band: str | None = None
+    follow_up_consented: bool | None = None  # None in events recorded before it was kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +149,14 @@ class EnrollmentWithdrawn(CaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FollowUpConsentChanged(CaseEvent):
+    """Consent to be followed up after training (outcome-follow-up) was withdrawn, or given again."""
+
+    consented: bool
+    changed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainingEndNoted(CaseEvent):
     """The training service reported the case's training over (private: training told it already)."""
 
@@ -163,6 +172,7 @@ EVENTS: tuple[type, ...] = (
     EnrollmentTransferred,
     EnrollmentWithdrawn,
     TrainingEndNoted,
+    FollowUpConsentChanged,
 )
 
 
@@ -198,6 +208,7 @@ class Enrollment:
     was_enrolled: bool = False
     withdrawal_reason: WithdrawalReason | None = None
     training_ended: TrainingEndNoted | None = None
+    follow_up_consented: bool | None = None  # None: not known (enrolled before it was kept)
 
     @property
     def placement(self) -> Placement:
@@ -264,6 +275,22 @@ def _require_consent(participant: Participant, on: date) -> str:
             rule="consent-required",
         )
     return consent.notice_version
+
+
+def _consents_to_follow_up(participant: Participant, on: date) -> bool:
+    consent = participant.consent_for(ConsentPurpose.OUTCOME_FOLLOW_UP)
+    return consent is not None and consent.covers(on)
+
+
+def note_follow_up_consent(
+    state: Enrollment | None, *, consented: bool, changed_on: date
+) -> list[FollowUpConsentChanged]:
+    """The participant withdrew, or gave again, consent to be followed up: a case in the programme tells
+    it (outcomes stops or resumes following it up); any other case has nothing to tell."""
+    case = _case(state)
+    if case.status not in IN_PROGRAMME or (case.follow_up_consented is not False) is consented:
+        return []
+    return [FollowUpConsentChanged(**_case_event_fields(case), consented=consented, changed_on=changed_on)]
 
 
 def _case(state: Enrollment | None) -> Enrollment:
@@ -389,6 +416,7 @@ def enroll(
             baseline=case.baseline,
             sex=found.sex,
             age_band=found.age_band,
+            follow_up_consented=_consents_to_follow_up(found, enrolled_on),
         )
     ]
 
@@ -593,7 +621,15 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
                 placements=(_placement_of(event, event.applied_on),),
             )
         case ParticipantEnrolled() if state is not None:
-            return replace(state, status=EnrollmentStatus.ENROLLED, enrolled_on=event.enrolled_on, was_enrolled=True)
+            return replace(
+                state,
+                status=EnrollmentStatus.ENROLLED,
+                enrolled_on=event.enrolled_on,
+                was_enrolled=True,
+                follow_up_consented=event.follow_up_consented,
+            )
+        case FollowUpConsentChanged() if state is not None:
+            return replace(state, follow_up_consented=event.consented)
         case BaselineProfileRecorded() if state is not None:
             return replace(state, status=EnrollmentStatus.APPLIED, baseline=event.profile, screening=None)
         case ParticipantScreened() if state is not None:

@@ -66,6 +66,7 @@ __all__ = [
     "EmploymentType",
     "EnrollmentWithdrawalNoted",
     "FollowUpCompleted",
+    "FollowUpConsentNoted",
     "FollowUpMissed",
     "FollowUpsScheduled",
     "IncomeObservation",
@@ -82,6 +83,7 @@ __all__ = [
     "mark_follow_up_missed",
     "note_baseline_income",
     "note_dropout",
+    "note_follow_up_consent",
     "note_withdrawal",
     "observe_income",
     "record_employment",
@@ -89,7 +91,7 @@ __all__ = [
 ]
 
 BASELINE_MONTH = 0  # an income observation "at month 0" is the baseline
-RESERVED_MISSED_REASONS = frozenset({MissedReason.CASE_CLOSED, MissedReason.WITHDRAWN})
+RESERVED_MISSED_REASONS = frozenset({MissedReason.CASE_CLOSED, MissedReason.WITHDRAWN, MissedReason.CONSENT_WITHDRAWN})
 
 
 class EmploymentType(StrEnum):
@@ -181,6 +183,17 @@ class FollowUpMissed:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FollowUpConsentNoted:
+    """Enrollment told whether the participant consents to be followed up (withdrawn, or given again)."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    consented: bool
+    noted_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class EmploymentRecorded:
     enrollment_id: UUID
     participant_id: UUID
@@ -217,6 +230,7 @@ CaseEvent = (
     | TrainingDropoutNoted
     | EnrollmentWithdrawalNoted
     | BaselineIncomeNoted
+    | FollowUpConsentNoted
     | FollowUpCompleted
     | FollowUpMissed
     | EmploymentRecorded
@@ -250,6 +264,7 @@ class Case:
     informal_worker: bool | None = None
     covid_affected: bool | None = None
     enrolled_on: date | None = None  # as learned from enrollment
+    follow_up_consented: bool = True  # as learned from enrollment: False, nobody follows the case up
     employments: tuple[EmploymentRecorded, ...] = ()
     incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
 
@@ -290,6 +305,11 @@ def accepting_outcomes(state: Case | None, enrollment_id: UUID) -> Case:
     state = _open_case(state, enrollment_id)
     if state.withdrawn_on is not None:
         raise OutcomesRuleError(f"enrollment {enrollment_id} was withdrawn", rule="case-withdrawn")
+    if not state.follow_up_consented:
+        raise OutcomesRuleError(
+            f"the participant of enrollment {enrollment_id} withdrew consent to be followed up",
+            rule="follow-up-consent-withdrawn",
+        )
     if state.training is TrainingResult.DROPPED_OUT:
         raise _training_must_be_completed(enrollment_id, retryable=False)
     if state.training is not TrainingResult.COMPLETED:
@@ -299,7 +319,7 @@ def accepting_outcomes(state: Case | None, enrollment_id: UUID) -> Case:
 
 def schedule_follow_ups(
     state: Case | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID, completed_on: date
-) -> list[FollowUpsScheduled | TrainingCompletionNoted]:
+) -> list[FollowUpsScheduled | TrainingCompletionNoted | FollowUpMissed]:
     """Reaction to a training completion: schedule the follow-ups (idempotent)."""
     if state is not None:
         if state.training is TrainingResult.COMPLETED:
@@ -318,14 +338,56 @@ def schedule_follow_ups(
                     completed_on=completed_on,
                 )
             ]
+    scheduled = FollowUpsScheduled(
+        enrollment_id=enrollment_id,
+        participant_id=participant_id,
+        project_id=project_id,
+        completed_on=completed_on,
+        due_dates=due_dates(completed_on),
+    )
+    if state is not None and not state.follow_up_consented:
+        # Scheduled and missed at once, so that every reader counts them the one way.
+        return [scheduled, *_missed_for_want_of_consent(evolve_case(state, scheduled), completed_on)]
+    return [scheduled]
+
+
+def note_follow_up_consent(
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    participant_id: UUID,
+    project_id: UUID,
+    consented: bool,
+    noted_on: date,
+) -> list[FollowUpConsentNoted | FollowUpMissed]:
+    """Reaction to enrollment telling whether the participant consents to be followed up (the case is
+    created if need be). Withdrawn: each open follow-up is missed (CONSENT_WITHDRAWN) and no new outcome
+    is recorded; given again: outcomes are recorded again (follow-ups missed stay missed)."""
+    if (state.follow_up_consented if state is not None else True) is consented:
+        return []
+    noted = FollowUpConsentNoted(
+        enrollment_id=enrollment_id,
+        participant_id=participant_id,
+        project_id=project_id,
+        consented=consented,
+        noted_on=noted_on,
+    )
+    if consented or state is None:
+        return [noted]
+    return [noted, *_missed_for_want_of_consent(state, noted_on)]
+
+
+def _missed_for_want_of_consent(case: Case, day: date) -> list[FollowUpMissed]:
     return [
-        FollowUpsScheduled(
-            enrollment_id=enrollment_id,
-            participant_id=participant_id,
-            project_id=project_id,
-            completed_on=completed_on,
-            due_dates=due_dates(completed_on),
+        FollowUpMissed(
+            enrollment_id=case.enrollment_id,
+            participant_id=case.participant_id,
+            month=follow_up.month,
+            missed_on=day,
+            reason=MissedReason.CONSENT_WITHDRAWN,
         )
+        for follow_up in case.follow_ups
+        if follow_up.is_open
     ]
 
 
@@ -587,6 +649,8 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 withdrawn_on=event.withdrawn_on,
                 follow_ups=_miss_open(case.follow_ups, event.withdrawn_on, MissedReason.WITHDRAWN),
             )
+        case FollowUpConsentNoted():
+            return replace(_case(state, event), follow_up_consented=event.consented)
         case BaselineIncomeNoted():
             return replace(
                 _case(state, event),
@@ -739,7 +803,8 @@ def _case(
     | TrainingCompletionNoted
     | TrainingDropoutNoted
     | EnrollmentWithdrawalNoted
-    | BaselineIncomeNoted,
+    | BaselineIncomeNoted
+    | FollowUpConsentNoted,
 ) -> Case:
     """The case, or a new one for the participant's enrollment when ``event`` is the first heard of it."""
     if state is not None:

@@ -31,6 +31,7 @@ class MissedReason(StrEnum):
     MOVED_AWAY = "MOVED_AWAY"
     CASE_CLOSED = "CASE_CLOSED"  # the case was closed before it was answered
     WITHDRAWN = "WITHDRAWN"  # the enrollment was withdrawn before it was answered
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN"  # the participant withdrew consent to be followed up
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,87 @@
+"""Consent to be followed up (PDPA), as enrollment tells it: without it nobody follows the case up and
+no outcome is recorded; given again, outcomes are recorded again."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pathways_outcomes.domain.case import (
+    EmploymentType,
+    FollowUpConsentNoted,
+    FollowUpMissed,
+    evolve_case,
+    note_follow_up_consent,
+    record_employment,
+    schedule_follow_ups,
+)
+from pathways_outcomes.domain.follow_ups import MissedReason
+from tests.unit.outcomes.given import (
+    COMPLETED_ON,
+    DUE,
+    ENROLLMENT,
+    PARTICIPANT,
+    PROJECT,
+    follow_up_completed,
+    given,
+    scheduled,
+    then_rejected,
+)
+
+WITHDRAWN_ON = DUE[3] + timedelta(days=10)  # the 3-month follow-up answered, the 6- and 12-month ones open
+IDS: dict[str, Any] = {"enrollment_id": ENROLLMENT, "participant_id": PARTICIPANT, "project_id": PROJECT}
+JOB: dict[str, Any] = {
+    "employment_type": EmploymentType.WAGE,
+    "related_to_training": True,
+    "monthly_income_thb": Decimal(9000),
+    "days_to_first_job": 20,
+}
+
+
+def noted(consented: bool, on: date = WITHDRAWN_ON) -> FollowUpConsentNoted:
+    return FollowUpConsentNoted(**IDS, consented=consented, noted_on=on)
+
+
+def missed(month: int, on: date = WITHDRAWN_ON) -> FollowUpMissed:
+    return FollowUpMissed(
+        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=month, missed_on=on,
+        reason=MissedReason.CONSENT_WITHDRAWN,
+    )  # fmt: skip
+
+
+def test_withdrawn_consent_misses_the_open_follow_ups_and_no_outcome_is_recorded() -> None:
+    state = given(evolve_case, scheduled(), follow_up_completed(3))
+
+    events = note_follow_up_consent(state, **IDS, consented=False, noted_on=WITHDRAWN_ON)
+
+    assert events == [noted(False), missed(6), missed(12)]
+    after = given(evolve_case, scheduled(), follow_up_completed(3), *events)
+    then_rejected(lambda: record_employment(after, enrollment_id=ENROLLMENT, **JOB), rule="follow-up-consent-withdrawn")
+    assert note_follow_up_consent(after, **IDS, consented=False, noted_on=WITHDRAWN_ON) == [], "told once"
+
+
+def test_consent_given_again_lets_outcomes_be_recorded_and_leaves_what_was_missed() -> None:
+    history = [scheduled(), noted(False), missed(3), missed(6), missed(12)]
+    again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=WITHDRAWN_ON)
+
+    assert again == [noted(True)]
+    state = given(evolve_case, *history, *again)
+    assert state is not None and all(f.missed_reason is MissedReason.CONSENT_WITHDRAWN for f in state.follow_ups)
+    assert record_employment(state, enrollment_id=ENROLLMENT, **JOB)
+
+
+def test_a_completion_learned_after_consent_was_withdrawn_schedules_follow_ups_missed_at_once() -> None:
+    """Before training ended: the case is made to keep it, and every reader counts its follow-ups missed."""
+    before_completion = COMPLETED_ON - timedelta(days=5)
+    consent = note_follow_up_consent(None, **IDS, consented=False, noted_on=before_completion)
+    assert consent == [noted(False, before_completion)]
+
+    events = schedule_follow_ups(given(evolve_case, *consent), **IDS, completed_on=COMPLETED_ON)
+
+    assert events == [scheduled(), missed(3, COMPLETED_ON), missed(6, COMPLETED_ON), missed(12, COMPLETED_ON)]
+
+
+def test_consent_a_case_always_had_is_nothing_to_note() -> None:
+    assert note_follow_up_consent(None, **IDS, consented=True, noted_on=WITHDRAWN_ON) == []
+    assert note_follow_up_consent(given(evolve_case, scheduled()), **IDS, consented=True, noted_on=WITHDRAWN_ON) == []
