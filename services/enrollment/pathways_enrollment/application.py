@@ -89,18 +89,22 @@ class ConsentChange(CommandAccepted):
 
 
 def _tell_follow_up_consent(
-    session: Session, cases: Sequence[UUID], consented: bool, day: date, context: CommandContext, change: ConsentChange
-) -> None:
+    session: Session, cases: Sequence[UUID], consented: bool, day: date, context: CommandContext
+) -> tuple[list[UUID], list[UUID]]:
+    """Tell each case whether its participant may be followed up: the cases that told it, and their events."""
+    told: list[UUID] = []
+    event_ids: list[UUID] = []
     for enrollment_id in cases:
-        told = session.decide(
+        noted = session.decide(
             case.evolve_enrollment,
             enrollment_id,
             lambda found: case.note_follow_up_consent(found, consented=consented, changed_on=day),
             context,
         )
-        if told.event_ids:
-            change.event_ids += told.event_ids
-            change.follow_up_consent_told.append(enrollment_id)
+        if noted.event_ids:
+            told.append(enrollment_id)
+            event_ids += noted.event_ids
+    return told, event_ids
 
 
 class ParticipantErasure(CommandAccepted):
@@ -108,6 +112,10 @@ class ParticipantErasure(CommandAccepted):
 
     also_erased: list[UUID] = Field(
         default_factory=list, description="Registrations merged into this participant, erased with it."
+    )
+    follow_up_stopped: list[UUID] = Field(
+        default_factory=list,
+        description="Cases in the programme no longer followed up: nobody can contact an erased participant.",
     )
     unresolved_potential_duplicates: list[UUID] = Field(
         default_factory=list,
@@ -442,7 +450,9 @@ class EnrollmentApplication:
             appended = session.append(participant.evolve_participant, participant_id, events, when)
             change = ConsentChange.of(appended)
             if ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes:
-                _tell_follow_up_consent(session, cases, True, thai_day(command.granted_at), besides(when), change)
+                day = thai_day(command.granted_at)
+                change.follow_up_consent_told, told = _tell_follow_up_consent(session, cases, True, day, besides(when))
+                change.event_ids += told
             return change
 
         return await self._runner.run(job, idempotent=claim)
@@ -476,7 +486,8 @@ class EnrollmentApplication:
                     change.event_ids += withdrawal.event_ids
                     change.cases_withdrawn.append(enrollment_id)
             if stops:
-                _tell_follow_up_consent(session, cases, False, day, besides(when), change)
+                change.follow_up_consent_told, told = _tell_follow_up_consent(session, cases, False, day, besides(when))
+                change.event_ids += told
             return change
 
         return await self._runner.run(job, idempotent=claim)
@@ -514,12 +525,15 @@ class EnrollmentApplication:
     ) -> ParticipantErasure:
         """Destroy the participant's key and personal data and record the erasure, in one transaction; the same
         for every registration merged into it. Unresolved potential duplicates of it are named, not erased.
+        Nobody can contact an erased participant: each case in the programme tells outcomes to stop
+        following it up (as a withdrawn consent to be followed up; the cases are found as there).
 
         The participant's own history knows its duplicates. Those flagged before it kept track of them are
         found in the potential-duplicates read model (read before the command runs; what was flagged since
         is in the history), and each is judged by its own history, never by the read model.
         """
         flagged_before = await potential_duplicates.flagged_against(self._pool, participant_id)
+        cases = await enrollments.cases_in_programme(self._pool, participant_id)
         hashes = await self._national_id_hashes_of(participant_id)
         when = context if command.erased_on is None else on(context, command.erased_on)
 
@@ -543,11 +557,13 @@ class EnrollmentApplication:
                     ).event_ids
                     self._vault.erase(session, merged.id, hashes)  # flagged, then merged: the same national ID
                     also_erased.append(merged.id)
+            stopped, told = _tell_follow_up_consent(session, cases, False, erased_on, besides(when))
             return ParticipantErasure(
                 id=participant_id,
                 version=appended.version,
-                event_ids=event_ids,
+                event_ids=[*event_ids, *told],
                 also_erased=also_erased,
+                follow_up_stopped=stopped,
                 unresolved_potential_duplicates=participant.unresolved_duplicates_of(state, others),
             )
 
