@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
@@ -92,19 +93,26 @@ def _tell_follow_up_consent(
     session: Session, cases: Sequence[UUID], consented: bool, day: date, context: CommandContext
 ) -> tuple[list[UUID], list[UUID]]:
     """Tell each case whether its participant may be followed up: the cases that told it, and their events."""
-    told: list[UUID] = []
+    return _on_each_case(
+        session, cases, lambda found: case.note_follow_up_consent(found, consented=consented, changed_on=day), context
+    )
+
+
+def _on_each_case(
+    session: Session,
+    cases: Sequence[UUID],
+    decision: Callable[[case.Enrollment | None], Sequence[Any]],
+    context: CommandContext,
+) -> tuple[list[UUID], list[UUID]]:
+    """What ``decision`` makes of each case: the cases it changed, and the events it recorded."""
+    changed: list[UUID] = []
     event_ids: list[UUID] = []
     for enrollment_id in cases:
-        noted = session.decide(
-            case.evolve_enrollment,
-            enrollment_id,
-            lambda found: case.note_follow_up_consent(found, consented=consented, changed_on=day),
-            context,
-        )
-        if noted.event_ids:
-            told.append(enrollment_id)
-            event_ids += noted.event_ids
-    return told, event_ids
+        appended = session.decide(case.evolve_enrollment, enrollment_id, decision, context)
+        if appended.event_ids:
+            changed.append(enrollment_id)
+            event_ids += appended.event_ids
+    return changed, event_ids
 
 
 class ParticipantErasure(CommandAccepted):
@@ -475,16 +483,10 @@ class EnrollmentApplication:
             events = participant.withdraw_consent(state, **command.model_dump())
             appended = session.append(participant.evolve_participant, participant_id, events, when)
             change, day = ConsentChange.of(appended), thai_day(command.withdrawn_at)
-            for enrollment_id in cases if leaves else ():
-                withdrawal = session.decide(
-                    case.evolve_enrollment,
-                    enrollment_id,
-                    lambda found: case.withdraw_for_want_of_consent(found, withdrawn_on=day),
-                    besides(when),
-                )
-                if withdrawal.event_ids:
-                    change.event_ids += withdrawal.event_ids
-                    change.cases_withdrawn.append(enrollment_id)
+            if leaves:
+                withdraw = partial(case.withdraw_for_want_of_consent, withdrawn_on=day)
+                change.cases_withdrawn, withdrawn = _on_each_case(session, cases, withdraw, besides(when))
+                change.event_ids += withdrawn
             if stops:
                 change.follow_up_consent_told, told = _tell_follow_up_consent(session, cases, False, day, besides(when))
                 change.event_ids += told
