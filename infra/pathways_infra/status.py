@@ -106,12 +106,12 @@ async def read_status(js: JetStreamContext, services: Mapping[ServiceName, str])
     health = await asyncio.gather(*(_health(service, url) for service, url in services.items()))
     missing = _missing_consumers(consumers, streams, [h.service for h in health if h.up and h.consuming])
     ordered = sorted(consumers, key=lambda c: (c.stream, c.name))
-    own = [c for c in ordered if is_a_services(c.name)]
-    others = [c for c in ordered if not is_a_services(c.name)]
+    own = [c for c in ordered if belongs_to_a_service(c.name)]
+    others = [c for c in ordered if not belongs_to_a_service(c.name)]
     return SystemStatus(streams, own, await _parked(js), health, missing, others)
 
 
-def is_a_services(consumer: str) -> bool:
+def belongs_to_a_service(consumer: str) -> bool:
     """Every consumer a service makes is named after it; no integrator's may be (``check_integrator``)."""
     return consumer.startswith(tuple(f"{service}-" for service in SERVICE_NAMES))
 

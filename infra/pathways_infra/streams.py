@@ -137,8 +137,8 @@ async def provision_streams(operator_url: str, replicas: int = 1, integrators: S
 
 
 async def _readers_without_user(js: JetStreamContext, integrators: Sequence[str]) -> list[str]:
-    from pathways_infra.status import is_a_services
+    from pathways_infra.status import belongs_to_a_service
 
     consumers = await js.consumers_info(STREAMS["outcomes"].name)
     names = (c.config.durable_name or "" for c in consumers)
-    return sorted(name for name in names if name and not is_a_services(name) and name not in integrators)
+    return sorted(name for name in names if name and not belongs_to_a_service(name) and name not in integrators)
