@@ -78,6 +78,11 @@ def own_stream_consumer_calls(stream: str) -> list[str]:
     ]
 
 
+def belongs_to_a_service(consumer: str) -> bool:
+    """Every consumer a service makes is named after it; no integrator's may be (``check_integrator``)."""
+    return consumer.startswith(tuple(f"{service}-" for service in SERVICE_USERS))
+
+
 def check_integrator(name: str) -> str:
     """``name`` if it can name an integrator's NATS user (and its consumer on ``OUTCOMES``), else ValueError."""
     if not _INTEGRATOR_NAME.fullmatch(name):
@@ -86,7 +91,7 @@ def check_integrator(name: str) -> str:
         )
     if name in USERS:
         raise ValueError(f"integrator name {name!r} is taken by a Pathways user ({', '.join(USERS)})")
-    if name.startswith(tuple(f"{service}-" for service in SERVICE_USERS)):
+    if belongs_to_a_service(name):
         # it would name a consumer a service makes, retires or may use on its own stream
         raise ValueError(f"integrator name {name!r}: names starting with a service's name and '-' are the services'")
     return name

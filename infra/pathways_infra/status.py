@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
+from pathways_infra.nats_auth import belongs_to_a_service
 from pathways_infra.resolutions import resolved_counts
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
@@ -109,11 +110,6 @@ async def read_status(js: JetStreamContext, services: Mapping[ServiceName, str])
     own = [c for c in ordered if belongs_to_a_service(c.name)]
     others = [c for c in ordered if not belongs_to_a_service(c.name)]
     return SystemStatus(streams, own, await _parked(js), health, missing, others)
-
-
-def belongs_to_a_service(consumer: str) -> bool:
-    """Every consumer a service makes is named after it; no integrator's may be (``check_integrator``)."""
-    return consumer.startswith(tuple(f"{service}-" for service in SERVICE_NAMES))
 
 
 def _missing_consumers(

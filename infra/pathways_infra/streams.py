@@ -137,7 +137,7 @@ async def provision_streams(operator_url: str, replicas: int = 1, integrators: S
 
 
 async def _readers_without_user(js: JetStreamContext, integrators: Sequence[str]) -> list[str]:
-    from pathways_infra.status import belongs_to_a_service
+    from pathways_infra.nats_auth import belongs_to_a_service
 
     consumers = await js.consumers_info(STREAMS["outcomes"].name)
     names = (c.config.durable_name or "" for c in consumers)
