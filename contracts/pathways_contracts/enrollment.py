@@ -193,6 +193,35 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     )
 
 
+class ApplicationReceivedV1(_EnrollmentEvent):
+    """A registered participant, with consent, applied to a project: the case is open, not yet screened.
+
+    Applications made before this event was published are first heard of when screened out or enrolled.
+    """
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.application.received"
+
+    enrollment_id: UUID
+    project_id: UUID
+    unit_id: UUID | None = None
+    province_code: ProvinceCode
+    region: Region
+    applied_on: date
+
+
+class ApplicationScreenedInV1(_EnrollmentEvent):
+    """An applicant passed screening for a project (perhaps after being screened out on an earlier baseline):
+    the case may now be enrolled."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.application.screened_in"
+
+    enrollment_id: UUID
+    project_id: UUID
+    province_code: ProvinceCode
+    region: Region
+    screened_on: date
+
+
 class ApplicationScreenedOutV1(_EnrollmentEvent):
     """An applicant did not pass screening for a project; the case stays open for a new baseline."""
 
@@ -282,6 +311,8 @@ class DuplicateResolvedV1(_EnrollmentEvent):
 EVENTS: tuple[type[IntegrationEvent], ...] = (
     ProjectOpenedV1,
     ParticipantEnrolledV1,
+    ApplicationReceivedV1,
+    ApplicationScreenedInV1,
     ApplicationScreenedOutV1,
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,

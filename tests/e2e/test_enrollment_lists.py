@@ -13,7 +13,7 @@ from uuid import uuid4
 import httpx
 
 from pathways_infra.settings import Settings
-from tests.support.journeys import created, register
+from tests.support.journeys import BASELINE, created, open_project, register
 from tests.support.system import RunningSystem, eventually, running_system
 
 NEEDS = {
@@ -229,3 +229,48 @@ async def test_a_deactivated_mentor_is_listed_inactive_coaching_nothing_until_re
     assert unknown.status_code == 404
     assert no_day.status_code == 422
     assert no_day.json()["fields"][0]["field"] == "body.deactivated_on"
+
+
+async def test_a_units_applicants_are_listed_by_stage_and_a_merge_withdraws_the_duplicates_applications(
+    settings: Settings,
+) -> None:
+    """Staff see who applied and how far each got; a registration merged into its holder cannot enroll, so
+    its open applications are withdrawn with the merge instead of waiting for ever."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        weaving = await open_project(system, name="Weaving co-op")
+        holder = await register(system, national_id=NATIONAL_ID)
+        duplicate = await register(system, national_id=NATIONAL_ID)
+        applied_only = await apply(client, holder, weaving)
+        duplicates_case = await apply(client, duplicate, weaving)
+        await post(client, f"/enrollments/{duplicates_case}/screening", {"screened_on": "2025-05-03"})
+        stages = await listed(
+            system,
+            "/enrollments",
+            lambda found: {e["status"] for e in found} == {"APPLIED", "SCREENED_IN"},
+            project_id=weaving,
+        )
+        merged = {"resolution": "MERGED", "resolved_on": "2025-05-06"}
+        merge = await client.post(f"/participants/{duplicate}/duplicate-resolution", json=merged)
+        after = await listed(
+            system,
+            "/enrollments",
+            lambda found: "WITHDRAWN" in {e["status"] for e in found},
+            project_id=weaving,
+        )
+        applicants = await get(system, "/enrollments", project_id=weaving, status="APPLIED")
+    assert {(e["enrollment_id"], e["status"], e["applied_on"]) for e in stages} == {
+        (applied_only, "APPLIED", "2025-05-02"),
+        (duplicates_case, "SCREENED_IN", "2025-05-02"),
+    }
+    assert created(merge)["applications_withdrawn"] == [duplicates_case]
+    assert {e["enrollment_id"]: (e["status"], e["withdrawal_reason"]) for e in after} == {
+        applied_only: ("APPLIED", None),
+        duplicates_case: ("WITHDRAWN", "DUPLICATE"),
+    }
+    assert ids(applicants, "enrollment_id") == [applied_only]
+
+
+async def apply(client: httpx.AsyncClient, participant_id: str, project_id: str) -> str:
+    application = {"participant_id": participant_id, "project_id": project_id, "applied_on": "2025-05-02"}
+    return await post(client, "/enrollments", {**application, "baseline": BASELINE})

@@ -3,9 +3,11 @@ participants (its projects stay open on paper, but the unit that would run a cas
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathways_infra.settings import Settings
 from tests.support.journeys import BASELINE, created, open_project, register
-from tests.support.system import get_json_when_found, running_system
+from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
 
 async def test_a_suspended_unit_takes_no_application_until_reinstated(settings: Settings) -> None:
@@ -60,3 +62,29 @@ async def test_implausible_personal_data_is_refused_naming_the_field(settings: S
         assert answer.status_code == 422, answer.text
         assert [f["field"] for f in answer.json()["fields"]] == [f"body.personal_data.{field}"]
         assert "hello" not in answer.text, "personal data is not echoed back"
+
+
+async def test_a_screened_out_case_with_a_corrected_baseline_is_listed_screened_in_once_it_passes(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        project_id = await open_project(system, name="Sticky rice snacks", province_code="TH-40")
+        application = {"participant_id": await register(system), "project_id": project_id, "applied_on": "2025-05-02"}
+        mistyped = {**BASELINE, "monthly_income_thb": "65000"}
+        case_id = created(await enrollment.post("/enrollments", json=application | {"baseline": mistyped}))["id"]
+        created(await enrollment.post(f"/enrollments/{case_id}/screening", json={"screened_on": "2025-05-03"}))
+        out = await listed_once(system, case_id, "SCREENED_OUT")
+        created(await enrollment.post(f"/enrollments/{case_id}/baseline", json=BASELINE))
+        created(await enrollment.post(f"/enrollments/{case_id}/screening", json={"screened_on": "2025-05-04"}))
+        back_in = await listed_once(system, case_id, "SCREENED_IN")
+    assert out["screened_out_reasons"] == ["income-above-threshold"]
+    assert back_in["screened_out_reasons"] is None
+
+
+async def listed_once(system: RunningSystem, case_id: str, status: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        found: dict[str, Any] = (await system.client("enrollment").get(f"/enrollments/{case_id}")).json()
+        return found if found.get("status") == status else None
+
+    return await eventually(probe, what=f"enrollment {case_id} listed {status}")

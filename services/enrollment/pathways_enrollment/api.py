@@ -19,6 +19,7 @@ from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_i
 from pathways_enrollment import commands as c
 from pathways_enrollment.application import (
     ConsentChange,
+    DuplicateSettled,
     EnrollmentApplication,
     ParticipantErasure,
     ScreeningAnswer,
@@ -301,11 +302,17 @@ async def withdraw_consent(
     return await once(lambda claim: app.withdraw_consent(participant_id, command, context, claim))
 
 
-@router.post("/participants/{participant_id}/duplicate-resolution", tags=["participants"], **Accepted)
+@router.post(
+    "/participants/{participant_id}/duplicate-resolution",
+    tags=["participants"],
+    **{**Accepted, "response_model": DuplicateSettled},
+)
 async def resolve_duplicate(
     participant_id: UUID, command: c.ResolveDuplicate, app: App, context: Context, once: Once
 ) -> Any:
-    """Settle a potential duplicate: MERGED into the participant it duplicates, or NOT_A_DUPLICATE."""
+    """Settle a potential duplicate: MERGED into the participant it duplicates, or NOT_A_DUPLICATE. A merge
+    withdraws the merged registration's applications not yet enrolled (reason `DUPLICATE`,
+    `applications_withdrawn`): the person applies again as the registration that stays."""
     return await once(lambda claim: app.resolve_duplicate(participant_id, command, context, claim))
 
 

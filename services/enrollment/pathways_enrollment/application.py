@@ -115,6 +115,16 @@ def _on_each_case(
     return changed, event_ids
 
 
+class DuplicateSettled(CommandAccepted):
+    """The newcomer's new version; ``event_ids`` are every event recorded, on it and on its cases."""
+
+    applications_withdrawn: list[UUID] = Field(
+        default_factory=list,
+        description="A merged registration's applications not yet enrolled, withdrawn (reason DUPLICATE): the person "
+        "applies again as the registration that stays.",
+    )
+
+
 class ParticipantErasure(CommandAccepted):
     """The erased participant's new version; ``event_ids`` are every erasure and note recorded."""
 
@@ -499,15 +509,20 @@ class EnrollmentApplication:
 
     async def resolve_duplicate(
         self, participant_id: UUID, command: c.ResolveDuplicate, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
-        """Settle the flag on the newcomer, and note it on the participant it was flagged against."""
+    ) -> DuplicateSettled:
+        """Settle the flag on the newcomer, and note it on the participant it was flagged against. A merge
+        withdraws the newcomer's open applications (found as consent withdrawal finds cases), which it can no
+        longer enroll in: the person applies again as the registration that stays."""
+        merging = command.resolution is participant.DuplicateResolution.MERGED
+        applications = await enrollments.open_applications(self._pool, participant_id) if merging else []
+        when = context if command.resolved_on is None else on(context, command.resolved_on)
 
-        def job(session: Session) -> CommandAccepted:
+        def job(session: Session) -> DuplicateSettled:
             state, _ = session.load(participant.evolve_participant, participant_id)
             other_id = None if state is None else state.duplicate_of
             other = None if other_id is None else session.load(participant.evolve_participant, other_id)[0]
             events = participant.resolve_duplicate(state, resolution=command.resolution, other=other)
-            appended = session.append(participant.evolve_participant, participant_id, events, context)
+            settled = DuplicateSettled.of(session.append(participant.evolve_participant, participant_id, events, when))
             if other is not None:
                 outcome = participant.DuplicateOutcome(command.resolution.value)
                 session.decide(
@@ -516,11 +531,14 @@ class EnrollmentApplication:
                     lambda found: participant.note_duplicate_settled(
                         found, duplicate_id=participant_id, outcome=outcome
                     ),
-                    besides(context),
+                    besides(when),
                 )
-            return CommandAccepted.of(appended)
+            withdraw = partial(case.withdraw_as_duplicate, withdrawn_on=command.resolved_on or session.today)
+            settled.applications_withdrawn, withdrawn = _on_each_case(session, applications, withdraw, besides(when))
+            settled.event_ids += withdrawn
+            return settled
 
-        return await self._run(job, claim)
+        return await self._runner.run(job, idempotent=claim)
 
     async def erase_participant(
         self, participant_id: UUID, command: c.Erase, context: CommandContext, claim: Claim

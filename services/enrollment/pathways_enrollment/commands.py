@@ -169,6 +169,11 @@ class RegisterParticipant(Command):
 
 class ResolveDuplicate(Command):
     resolution: DuplicateResolution
+    resolved_on: date | None = Field(
+        default=None,
+        description="The day it was settled; default: today. A merge withdraws the merged registration's open "
+        "applications on that day.",
+    )
 
 
 class Erase(Command):

@@ -13,6 +13,8 @@ from uuid import UUID
 
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
+    ApplicationReceivedV1,
+    ApplicationScreenedInV1,
     ApplicationScreenedOutV1,
     DuplicateResolvedV1,
     FollowUpConsentChangedV1,
@@ -34,6 +36,7 @@ from pathways_contracts.enrollment import (
 )
 from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.enrollment import (
+    EnrollmentApplied,
     EnrollmentTransferred,
     EnrollmentWithdrawn,
     FollowUpConsentChanged,
@@ -74,8 +77,29 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 province_code=event.province_code,
                 region=event.region,
             )
+        case EnrollmentApplied():
+            return ApplicationReceivedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+                unit_id=event.unit_id,
+                province_code=event.province_code,
+                region=event.region,
+                applied_on=event.applied_on,
+            )
         case ParticipantEnrolled():
             return _enrolled(event, occurred_at)
+        case ParticipantScreened(passed=True):
+            return ApplicationScreenedInV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+                province_code=event.province_code,
+                region=event.region,
+                screened_on=event.screened_on,
+            )
         case ParticipantScreened(passed=False):
             return ApplicationScreenedOutV1(
                 occurred_at=occurred_at,

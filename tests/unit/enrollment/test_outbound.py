@@ -10,6 +10,9 @@ import pytest
 
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
+    ApplicationReceivedV1,
+    ApplicationScreenedInV1,
+    ApplicationScreenedOutV1,
     MentorAssignedV1,
     ParticipantEnrolledV1,
     ProjectNeedsAssessmentChangedV1,
@@ -18,7 +21,7 @@ from pathways_contracts.enrollment import (
     UnitStatusChangedV1,
 )
 from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
-from pathways_enrollment.domain.enrollment import ParticipantEnrolled
+from pathways_enrollment.domain.enrollment import EnrollmentApplied, ParticipantEnrolled, ParticipantScreened
 from pathways_enrollment.domain.mentor import (
     MentorAssigned,
     MentorAssignmentEnded,
@@ -55,6 +58,7 @@ from tests.unit.enrollment.facts import (
     registered,
     uid,
 )
+from tests.unit.enrollment.facts import screened as screened_facts
 
 OCCURRED_AT = datetime(2025, 6, 9, 3, 0, tzinfo=UTC)
 ASSIGNED = MentorAssigned(mentor_id=MENTOR, assignment_id=uid("a"), from_date=date(2025, 1, 1), **at())
@@ -107,7 +111,7 @@ PRIVATE: list[object] = [
     ConsentWithdrawn(
         participant_id=PARTICIPANT, purposes=(ConsentPurpose.OUTCOME_FOLLOW_UP,), withdrawn_at=CONSENTED_AT
     ),
-    *enrolled()[:-1],  # applied, baseline, screened (passed): the enrollment itself is published
+    enrolled()[1],  # the baseline: its figures are published with the enrollment, not before
     MentorCoachingVisitLogged(
         mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
     ),
@@ -138,6 +142,23 @@ def test_organisations_and_duplicate_flags_are_published(event: object, subject:
 @pytest.mark.parametrize("event", PRIVATE, ids=lambda value: type(value).__name__)
 def test_a_participants_registration_consents_and_steps_before_enrollment_stay_private(event: object) -> None:
     assert published(event) is None
+
+
+def test_an_application_and_its_screening_are_told_as_they_happen() -> None:
+    applied, _, screened = screened_facts()
+    received, screened_in = published(applied), published(screened)
+    assert isinstance(received, ApplicationReceivedV1) and isinstance(applied, EnrollmentApplied)
+    assert (received.enrollment_id, received.project_id, received.unit_id, received.applied_on) == (
+        applied.enrollment_id,
+        applied.project_id,
+        applied.unit_id,
+        applied.applied_on,
+    )
+    assert isinstance(screened_in, ApplicationScreenedInV1) and isinstance(screened, ParticipantScreened)
+    assert (screened_in.enrollment_id, screened_in.screened_on) == (screened.enrollment_id, screened.screened_on)
+    screened_out = published(screened_facts(passed=False)[-1])
+    assert isinstance(screened_out, ApplicationScreenedOutV1)
+    assert screened_out.reasons == ["income-above-threshold"]
 
 
 def test_status_changes_name_the_domains_status() -> None:

@@ -22,6 +22,7 @@ from pathways_enrollment.domain.enrollment import (
     note_follow_up_consent,
     transfer,
     withdraw,
+    withdraw_as_duplicate,
     withdraw_for_want_of_consent,
 )
 from pathways_enrollment.domain.participant import evolve_participant
@@ -384,6 +385,29 @@ def test_a_case_in_the_programme_is_withdrawn_with_consent_to_take_part() -> Non
 def test_a_case_not_in_the_programme_is_left_as_it_is_when_consent_is_withdrawn(history: list[object]) -> None:
     then = given(evolve_enrollment, *history).when(withdraw_for_want_of_consent, withdrawn_on=date(2025, 7, 1))
     assert then.events == []
+
+
+@pytest.mark.parametrize(
+    "history", [applied(), screened(), screened(passed=False)], ids=["applied", "screened-in", "screened-out"]
+)
+def test_an_open_application_is_withdrawn_as_a_duplicate_when_its_registration_is_merged(
+    history: list[object],
+) -> None:
+    then = given(evolve_enrollment, *history).when(withdraw_as_duplicate, withdrawn_on=date(2025, 7, 1))
+    assert [(e.reason, e.withdrawn_on, e.was_enrolled) for e in then.events if isinstance(e, EnrollmentWithdrawn)] == [
+        (WithdrawalReason.DUPLICATE, date(2025, 7, 1), False)
+    ]
+
+
+@pytest.mark.parametrize("history", [enrolled(), [*screened(), withdrawn(was_enrolled=False)]], ids=["enrolled", "already-withdrawn"])
+def test_a_case_past_its_application_is_left_as_it_is_by_a_merge(history: list[object]) -> None:
+    assert given(evolve_enrollment, *history).when(withdraw_as_duplicate, withdrawn_on=date(2025, 7, 1)).events == []
+
+
+def test_a_merge_dated_before_the_application_is_refused_rather_than_withdrawing_it_before_it_existed() -> None:
+    given(evolve_enrollment, *applied()).rejects(
+        withdraw_as_duplicate, rule="withdrawn-before-application", withdrawn_on=APPLIED_ON - timedelta(days=1)
+    )
 
 
 # --- consent to be followed up ----------------------------------------------------------------------

@@ -552,6 +552,16 @@ def withdraw_for_want_of_consent(state: Enrollment | None, *, withdrawn_on: date
     return withdraw(case, reason=WithdrawalReason.CONSENT_WITHDRAWN, withdrawn_on=withdrawn_on)
 
 
+def withdraw_as_duplicate(state: Enrollment | None, *, withdrawn_on: date) -> list[EnrollmentWithdrawn]:
+    """The case's participant was merged into another registration of the same person: an application still
+    open (never enrolled: a potential duplicate cannot enroll) is withdrawn with it (reason DUPLICATE), for
+    the person to apply again as the registration that stays; any other case stays as it is."""
+    case = _case(state)
+    if case.status not in BEFORE_ENROLLMENT:
+        return []
+    return withdraw(case, reason=WithdrawalReason.DUPLICATE, withdrawn_on=withdrawn_on)
+
+
 def _refuse_withdrawing_before_the_case_got_here(case: Enrollment, withdrawn_on: date) -> None:
     """Not before the application, the enrollment (if enrolled), nor the start of the placement it is withdrawn from."""
     refuse_earlier(

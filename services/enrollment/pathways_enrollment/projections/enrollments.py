@@ -1,4 +1,5 @@
-"""Read model: enrollment cases as published on the ENROLLMENT stream (screened out, enrolled, moved, withdrawn)."""
+"""Read model: enrollment cases as published on the ENROLLMENT stream, from the application on (applied,
+screened in or out, enrolled, moved, withdrawn)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from uuid import UUID
 import asyncpg
 
 from pathways_contracts.enrollment import (
+    ApplicationReceivedV1,
+    ApplicationScreenedInV1,
     ApplicationScreenedOutV1,
     ParticipantEnrolledV1,
     ParticipantTransferredV1,
@@ -19,8 +22,11 @@ from pathways_infra.service import ReadModel
 
 
 class ListedStatus(StrEnum):
-    """Where an enrollment stands in this read model (it hears of enrollments once screened)."""
+    """Where an enrollment stands in this read model. Applications made before the service published them
+    are heard of once screened out or enrolled."""
 
+    APPLIED = "APPLIED"
+    SCREENED_IN = "SCREENED_IN"
     SCREENED_OUT = "SCREENED_OUT"
     ENROLLED = "ENROLLED"
     TRANSFERRED = "TRANSFERRED"
@@ -42,9 +48,38 @@ CREATE TABLE IF NOT EXISTS rm_enrollments (
     withdrawal_reason text,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE rm_enrollments ADD COLUMN IF NOT EXISTS applied_on date;
 CREATE INDEX IF NOT EXISTS rm_enrollments_participant ON rm_enrollments (participant_id);
 CREATE INDEX IF NOT EXISTS rm_enrollments_project ON rm_enrollments (project_id, status);
 """
+
+
+BEFORE_ENROLLMENT: tuple[ListedStatus, ...] = (
+    ListedStatus.APPLIED,
+    ListedStatus.SCREENED_IN,
+    ListedStatus.SCREENED_OUT,
+)
+
+
+async def on_applied(conn: asyncpg.Connection, inbound: Inbound[ApplicationReceivedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, unit_id, province_code, region, "
+        "status, applied_on) VALUES ($1, $2, $3, $4, $5, $6, 'APPLIED', $7) ON CONFLICT (enrollment_id) DO NOTHING",
+        event.enrollment_id, event.participant_id, event.project_id, event.unit_id, event.province_code,
+        event.region, event.applied_on,
+    )  # fmt: skip
+
+
+async def on_screened_in(conn: asyncpg.Connection, inbound: Inbound[ApplicationScreenedInV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, province_code, region, status) "
+        "VALUES ($1, $2, $3, $4, $5, 'SCREENED_IN') "
+        "ON CONFLICT (enrollment_id) DO UPDATE SET status = 'SCREENED_IN', screened_out_reasons = NULL, "
+        "updated_at = now()",
+        event.enrollment_id, event.participant_id, event.project_id, event.province_code, event.region,
+    )  # fmt: skip
 
 
 async def on_screened_out(conn: asyncpg.Connection, inbound: Inbound[ApplicationScreenedOutV1]) -> None:
@@ -91,6 +126,8 @@ READ_MODEL = ReadModel(
     name="enrollments",
     ddl=DDL,
     handlers={
+        ApplicationReceivedV1: on_applied,
+        ApplicationScreenedInV1: on_screened_in,
         ApplicationScreenedOutV1: on_screened_out,
         ParticipantEnrolledV1: on_enrolled,
         ParticipantTransferredV1: on_transferred,
@@ -111,6 +148,16 @@ async def cases_in_programme(pool: asyncpg.Pool, participant_id: UUID) -> list[U
         "ORDER BY enrollment_id",
         participant_id,
     )
+    return [row["enrollment_id"] for row in rows]
+
+
+async def open_applications(pool: asyncpg.Pool, participant_id: UUID) -> list[UUID]:
+    """The participant's cases applied for and neither enrolled nor withdrawn, as far as the read model has got."""
+    rows = await pool.fetch(
+        "SELECT enrollment_id FROM rm_enrollments WHERE participant_id = $1 AND status = ANY($2::text[]) "
+        "ORDER BY enrollment_id",
+        participant_id, list(BEFORE_ENROLLMENT),
+    )  # fmt: skip
     return [row["enrollment_id"] for row in rows]
 
 
