@@ -25,7 +25,9 @@ caught up, whether this replica runs the consumers). It reads counts only: cheap
 the system runs.
 
 With --wait it polls until every consumer has applied every message and every relay has published
-everything, for example after loading data and before reading the read models.
+everything, for example after loading data and before reading the read models. A service that
+is down is not waited for: what it recorded and has not published yet cannot be seen from here
+(it is published when the service starts again), and the report names it under relays_unknown.
 
 NATS: PATHWAYS_NATS_URL, else the embedded server running under PATHWAYS_DATA_DIR. Services: on
 PATHWAYS_HTTP_HOST and their PATHWAYS_<SERVICE>_PORT.

@@ -56,7 +56,7 @@ async def _save_cases(database_url: str, count: int) -> None:
 
 
 def _public_ids(cases: int) -> list[str]:
-    """Each case is a private application, then a public enrollment: the even notification ids."""
+    """Each case is a private baseline, then a public enrollment: the even notification ids."""
     return [f"enrollment:{n}" for n in range(2, 2 * cases + 1, 2)]
 
 

@@ -46,6 +46,7 @@ async def test_status_counts_a_stopped_services_backlog_and_wait_returns_once_it
         assert waited.returncode == 0, waited.stdout + waited.stderr
         report = json.loads(waited.stdout)
         assert report["caught_up"] and not report["healthy"], "enrollment and training are not running"
+        assert report["relays_unknown"] == ["enrollment", "training"], "their unpublished events cannot be counted"
         assert all(c["behind"] == 0 for c in report["consumers"])
         services = {s["service"]: s for s in report["services"]}
         assert services["outcomes"]["up"] and services["outcomes"]["consuming"]

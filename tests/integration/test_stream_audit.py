@@ -10,13 +10,15 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from uuid import uuid4
 
 import asyncpg
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from pathways_enrollment.domain.enrollment import EnrollmentApplied, ParticipantEnrolled
+from pathways_enrollment.domain.enrollment import BaselineProfileRecorded, ParticipantEnrolled
+from pathways_enrollment.domain.screening import BaselineProfile, EmploymentStatus
 from pathways_enrollment.outbound import translate
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.eventstore import Actor, EventMetadata, EventStore, RecordedEvent
@@ -26,7 +28,7 @@ from pathways_infra.stream_audit import StreamAudit, audit_stream, describe
 from pathways_infra.streams import ensure_streams
 from tests.support.streams import shorten_dedup_window
 
-CASES = 40  # each: a private application, then a public enrollment (the even notification ids)
+CASES = 40  # each: a private baseline, then a public enrollment (the even notification ids)
 
 
 def _case(now: datetime) -> tuple[RecordedEvent, RecordedEvent]:
@@ -51,14 +53,21 @@ def _case(now: datetime) -> tuple[RecordedEvent, RecordedEvent]:
             metadata=metadata,
         )
 
-    applied = EnrollmentApplied(**case, applied_on=now.date())  # type: ignore[arg-type]
+    profile = BaselineProfile(
+        employment_status=EmploymentStatus.UNEMPLOYED,
+        occupation=None,
+        monthly_income_thb=Decimal("4000"),
+        informal_worker=True,
+        covid_affected=True,
+    )
+    baseline = BaselineProfileRecorded(**case, profile=profile)  # type: ignore[arg-type]
     enrolled = ParticipantEnrolled(
         **case,  # type: ignore[arg-type]
         enrolled_on=now.date(),
         consent_notice_version="2025-01",
         screened_on=now.date(),
     )
-    return recorded(1, applied), recorded(2, enrolled)
+    return recorded(1, baseline), recorded(2, enrolled)
 
 
 @dataclass
@@ -192,7 +201,7 @@ async def test_the_published_digests_prove_the_store_unaltered_and_name_where_it
     assert intact.log_check.altered == ()
     assert intact.unverified == 0
 
-    # Notification 2n-1 is case n's private application, 2n its public enrollment.
+    # Notification 2n-1 is case n's private baseline, 2n its public enrollment.
     conn = await asyncpg.connect(relayed.database_url)
     try:
         table = f'"{relayed.events_table}"'

@@ -399,7 +399,9 @@ def test_an_open_application_is_withdrawn_as_a_duplicate_when_its_registration_i
     ]
 
 
-@pytest.mark.parametrize("history", [enrolled(), [*screened(), withdrawn(was_enrolled=False)]], ids=["enrolled", "already-withdrawn"])
+@pytest.mark.parametrize(
+    "history", [enrolled(), [*screened(), withdrawn(was_enrolled=False)]], ids=["enrolled", "already-withdrawn"]
+)
 def test_a_case_past_its_application_is_left_as_it_is_by_a_merge(history: list[object]) -> None:
     assert given(evolve_enrollment, *history).when(withdraw_as_duplicate, withdrawn_on=date(2025, 7, 1)).events == []
 

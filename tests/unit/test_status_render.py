@@ -1,0 +1,41 @@
+"""`pathways status` as read: a service that is down is named as a relay nobody can count, never as caught up."""
+
+from __future__ import annotations
+
+from pathways_infra.status import ConsumerLag, ServiceHealth, SystemStatus, render
+
+
+def status(*, enrollment_up: bool) -> SystemStatus:
+    return SystemStatus(
+        streams={"ENROLLMENT": 10},
+        consumers=[
+            ConsumerLag(stream="ENROLLMENT", name="training-from-enrollment", waiting=0, in_flight=0, redelivered=0)
+        ],
+        parked={},
+        services=[
+            ServiceHealth(
+                service="enrollment",
+                url="http://127.0.0.1:9",
+                up=enrollment_up,
+                relay_caught_up=True,
+                relay_published=5,
+            ),
+            ServiceHealth(
+                service="training", url="http://127.0.0.1:8002", up=True, relay_caught_up=True, relay_published=5
+            ),
+        ],
+    )
+
+
+def test_a_down_service_is_named_as_a_relay_nobody_can_count() -> None:
+    down = status(enrollment_up=False)
+    assert down.caught_up and not down.healthy
+    assert down.relays_unknown == ["enrollment"]
+    assert down.as_dict()["relays_unknown"] == ["enrollment"]
+    assert "not counted: what enrollment recorded and has not published yet" in render(down)
+
+
+def test_with_every_service_up_nothing_is_left_uncounted() -> None:
+    up = status(enrollment_up=True)
+    assert up.relays_unknown == [] and up.healthy
+    assert "not counted" not in render(up)
