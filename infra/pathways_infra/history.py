@@ -407,6 +407,13 @@ def _baseline(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
     facts["baseline_income_thb"] = data.get("monthly_income_thb")
 
 
+def _rectified(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """Which fields were corrected (never their values); a corrected date of birth may change the band."""
+    facts["corrected"] = sorted({*facts.get("corrected", ()), *data.get("fields", ())})
+    if "date_of_birth" in data.get("fields", ()) and data.get("age_band") is not None:
+        facts["age_band"] = data["age_band"]
+
+
 def _enterprise_started(unit: _Unit, data: Mapping[str, Any]) -> None:
     unit.stage = "forming"
     unit.facts.update(name=data.get("name"), kind=data.get("kind"), members_count=data.get("members_count"))
@@ -445,6 +452,7 @@ _FOLDS: dict[str, tuple[str, Fold]] = {
     "ParticipantFlaggedAsPotentialDuplicate": (_PARTICIPANT, _duplicate),
     "ParticipantDuplicateResolved": (_PARTICIPANT, _duplicate),
     "ParticipantErased": _stage(_PARTICIPANT, "erased", "erased_on"),
+    "PersonalDataRectified": _fact(_PARTICIPANT, _rectified),
     # enrollment: a case
     "EnrollmentApplied": _stage(_CASE, "applied", "project_id", "applied_on"),
     "BaselineProfileRecorded": _stage(_CASE, "applied"),

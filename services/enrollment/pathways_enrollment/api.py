@@ -348,6 +348,18 @@ async def get_participant(participant_id: UUID, request: Request) -> Any:
     return await _current(request, evolve_participant, participant_id, "participant")
 
 
+@router.post("/participants/{participant_id}/personal-data/rectification", tags=["participants"], **Accepted)
+async def rectify_personal_data(
+    participant_id: UUID, command: c.RectifyPersonalData, app: App, context: Context, once: Once
+) -> Any:
+    """Correct the participant's personal data (PDPA §35): give only the fields to correct; a phone or address
+    given as null is removed. The event records which fields changed, never their values; a corrected date of
+    birth gives the age band on the registration day again, for enrollments from then on. A registration with
+    only a birth year can be screened once its date of birth is given here. The national ID is not corrected
+    here (it decides who is a duplicate of whom); an erased or merged participant's data cannot be corrected."""
+    return await once(lambda claim: app.rectify_personal_data(participant_id, command, context, claim))
+
+
 @router.get(
     "/participants/{participant_id}/personal-data",
     tags=["participants"],

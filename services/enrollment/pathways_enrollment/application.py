@@ -17,13 +17,18 @@ from uuid import UUID, uuid5
 import asyncpg
 from pydantic import Field
 
-from pathways_contracts.reference import province_by_iso, region_of
+from pathways_contracts.reference import age_band_of, province_by_iso, region_of
 from pathways_enrollment import commands as c
 from pathways_enrollment.domain import enrollment as case
 from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.errors import EnrollmentRuleError, require_existing
-from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, BaselineProfile, EligibilityCriteria
+from pathways_enrollment.domain.screening import (
+    DEFAULT_INCOME_THRESHOLD_THB,
+    BaselineProfile,
+    EligibilityCriteria,
+    age_on,
+)
 from pathways_enrollment.personal_data import PersonalDataInCommands
 from pathways_enrollment.projections import enrollments, potential_duplicates
 from pathways_enrollment.vault import OLDER_GENERATION_REFUSED, Vault, VaultError, VaultKeyring, VaultKeysBehindError
@@ -405,6 +410,7 @@ class EnrollmentApplication:
                 sex=command.sex,
                 age_band=command.age_band_on(command.registered_on or session.today),
                 existing_participant_id=flagged_against,
+                registered_on=command.registered_on or session.today,
             )
             if command.consent is not None:
                 registered = participant.evolve_participant(None, events[0])
@@ -419,6 +425,41 @@ class EnrollmentApplication:
                     besides(when),
                 )
             return CommandAccepted.of(appended)
+
+        return await self._under_current_keys(lambda: self._run(job, claim))
+
+    async def rectify_personal_data(
+        self, participant_id: UUID, command: c.RectifyPersonalData, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Correct personal data in the vault (PDPA §35) and record which fields, never their values.
+
+        The data held is read before the command runs, at the participant's version then: the command
+        acts only if no other has changed the participant since, so two corrections at once never lose
+        one another (the second gets a retryable 409)."""
+        read_at = await self._runner.run(lambda s: s.load(participant.evolve_participant, participant_id)[1])
+        if context.expected_version not in (None, read_at):
+            raise ConcurrencyError(participant_id, context.expected_version, read_at)
+        held = await self._reader.get(self._pool, participant_id)
+        corrections = command.corrections()
+        when = replace(
+            context if command.rectified_on is None else on(context, command.rectified_on), expected_version=read_at
+        )
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            born = corrections.get(participant.DATE_OF_BIRTH)
+            registered_on = None if state is None else state.registered_on
+            band = age_band_of(age_on(born, registered_on)) if born and registered_on else None
+            rectified_on = command.rectified_on or session.today
+            events = participant.rectify_personal_data(
+                state, fields=corrections, rectified_on=rectified_on, age_band=band
+            )
+            if held is None:
+                raise EnrollmentRuleError(
+                    f"no personal data is held for participant {participant_id}", rule="personal-data-missing"
+                )
+            self._vault.replace(session, participant_id, held.model_copy(update=corrections))
+            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, when))
 
         return await self._under_current_keys(lambda: self._run(job, claim))
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from pathways_contracts.reference import age_band_of, normalise_province_iso
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReason
-from pathways_enrollment.domain.participant import DuplicateResolution, Sex
+from pathways_enrollment.domain.participant import DATE_OF_BIRTH, RECTIFIABLE, DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
 from pathways_infra.command_model import CommandModel, MayBeLater, PastDay
@@ -119,12 +119,51 @@ class GivenPersonalData(PersonalData):
     @field_validator("phone")
     @classmethod
     def _phone_number(cls, value: str | None) -> str | None:
-        if value is not None and not (_PHONE.fullmatch(value) and 9 <= sum(c.isdigit() for c in value) <= 15):
-            raise ValueError("a phone number is 9 to 15 digits, with + - ( ) and spaces at most")
-        return value
+        return phone_number(value)
 
 
 _PHONE = re.compile(r"\+?[\d\s()-]*")
+
+
+def phone_number(value: str | None) -> str | None:
+    if value is not None and not (_PHONE.fullmatch(value) and 9 <= sum(c.isdigit() for c in value) <= 15):
+        raise ValueError("a phone number is 9 to 15 digits, with + - ( ) and spaces at most")
+    return value
+
+
+_Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class RectifyPersonalData(Command):
+    """The personal data to correct (PDPA §35), each field with its right value; the others stay as they are.
+    A phone or address given as null is removed. The national ID cannot be corrected here: it decides who
+    is a duplicate of whom."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    full_name: _Text | None = Field(default=None, repr=False)
+    phone: _Text | None = Field(default=None, repr=False)
+    address: _Text | None = Field(default=None, repr=False)
+    date_of_birth: PastDay | None = Field(default=None, repr=False, ge=date(1900, 1, 1))
+    rectified_on: date | None = Field(default=None, description="The day the data was corrected; default: today.")
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_number(cls, value: str | None) -> str | None:
+        return phone_number(value)
+
+    @model_validator(mode="after")
+    def names_what_to_correct(self) -> Self:
+        if not self.corrections():
+            raise ValueError(f"give at least one of {', '.join(RECTIFIABLE)} to correct")
+        for required in ("full_name", DATE_OF_BIRTH):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} cannot be removed, only corrected")
+        return self
+
+    def corrections(self) -> dict[str, Any]:
+        """The fields given, with their new values (None: remove it)."""
+        return {name: getattr(self, name) for name in RECTIFIABLE if name in self.model_fields_set}
 
 
 class RegisterParticipant(Command):

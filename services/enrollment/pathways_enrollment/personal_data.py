@@ -64,6 +64,23 @@ class PersonalDataInCommands:
             digest = national_id_hash(keys.pepper, data.national_id)
             session.also_insert(NATIONAL_IDS, digest, participant_id, keys.generation, holds_national_id)
 
+    def replace(self, session: Session, participant_id: UUID, data: PersonalData) -> None:
+        """Store a participant's corrected data under a fresh key: the old record, in a copy made earlier,
+        stays under the old key (rotation destroys its wrapping key with the rest of the old generation)."""
+        keys, data_key = self._keys.current(), new_data_key()
+        record = encrypt_record(data_key, participant_id, data)
+        wrapped = wrap_data_key(keys.master_key, participant_id, data_key)
+        session.also(
+            "UPDATE vault_keys SET wrapped_key = %s, key_generation = %s "
+            "WHERE participant_id = %s AND wrapped_key IS NOT NULL",
+            wrapped, keys.generation, participant_id,
+        )  # fmt: skip
+        session.also(
+            "UPDATE vault_records SET ciphertext = %s, nonce = %s, key_version = %s, updated_at = now() "
+            "WHERE participant_id = %s",
+            record.ciphertext, record.nonce, record.key_version, participant_id,
+        )  # fmt: skip
+
     @staticmethod
     def erase(session: Session, participant_id: UUID, national_id_hashes: Sequence[str] = ()) -> None:
         """Crypto-shred: the wrapped key, the record and the national-ID index go; a tombstone stays. The

@@ -104,6 +104,9 @@ SAMPLES: list[object] = [
     enrollment.TrainingEndNoted(**case_at(), how=enrollment.TrainingEnd.COMPLETED, ended_on=date(2025, 9, 15)),
     enrollment.FollowUpConsentChanged(**case_at(), consented=False, changed_on=date(2025, 9, 20)),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1)),
+    participant.PersonalDataRectified(
+        participant_id=PARTICIPANT, fields=("phone", "date_of_birth"), rectified_on=date(2025, 9, 1), age_band="25-34"
+    ),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=uid("u")),
     participant.PotentialDuplicateNoted(participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT),
     participant.PotentialDuplicateSettled(

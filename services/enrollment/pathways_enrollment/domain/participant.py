@@ -77,6 +77,18 @@ class ParticipantRegistered:
     sex: Sex
     age_band: str | None = None
     national_id_hash: str | None = None
+    registered_on: date | None = None  # None in events recorded before it was kept
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalDataRectified:
+    """Personal data in the vault was corrected (PDPA §35): which fields, never their values. A corrected
+    date of birth gives the age band on the registration day again (``age_band``; None if not known)."""
+
+    participant_id: UUID
+    fields: tuple[str, ...]
+    rectified_on: date
+    age_band: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,6 +134,7 @@ class ParticipantErased:
 
 EVENTS: tuple[type, ...] = (
     ParticipantRegistered,
+    PersonalDataRectified,
     ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
     ParticipantDuplicateResolved,
@@ -138,6 +151,7 @@ class Participant:
     sex: Sex
     age_band: str | None = None
     national_id_hash: str | None = None
+    registered_on: date | None = None
     status: ParticipantStatus = ParticipantStatus.REGISTERED
     duplicate_of: UUID | None = None
     merged_into: UUID | None = None
@@ -166,6 +180,7 @@ def register_participant(
     age_band: str | None,
     national_id_hash: str | None = None,
     existing_participant_id: UUID | None = None,
+    registered_on: date | None = None,
 ) -> list[ParticipantRegistered | ParticipantFlaggedAsPotentialDuplicate]:
     """Register a participant; ``existing_participant_id`` is whoever already holds ``national_id_hash``.
 
@@ -182,7 +197,11 @@ def register_participant(
         )
     events: list[ParticipantRegistered | ParticipantFlaggedAsPotentialDuplicate] = [
         ParticipantRegistered(
-            participant_id=participant_id, sex=sex, age_band=age_band, national_id_hash=national_id_hash
+            participant_id=participant_id,
+            sex=sex,
+            age_band=age_band,
+            national_id_hash=national_id_hash,
+            registered_on=registered_on,
         )
     ]
     if existing_participant_id is not None and existing_participant_id != participant_id:
@@ -332,6 +351,43 @@ def withdraw_consent(
     return [ConsentWithdrawn(participant_id=participant.id, purposes=chosen, withdrawn_at=withdrawn_at)]
 
 
+DATE_OF_BIRTH = "date_of_birth"
+RECTIFIABLE: tuple[str, ...] = ("full_name", "phone", "address", DATE_OF_BIRTH)
+
+
+def rectify_personal_data(
+    state: Participant | None, *, fields: Iterable[str], rectified_on: date, age_band: str | None = None
+) -> list[PersonalDataRectified]:
+    """Record that the vault's personal data was corrected. ``age_band``: of the corrected date of birth on the
+    registration day (``registered_on``), worked out by the caller: the domain never sees a date of birth. The
+    national ID is not corrected here: it decides who is a duplicate of whom."""
+    participant = require_existing(state, "this participant")
+    refuse_erased(participant, "have personal data corrected")
+    if participant.merged_into is not None:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} was merged into {participant.merged_into}; correct the data there",
+            rule="participant-merged",
+        )
+    corrected = tuple(field for field in RECTIFIABLE if field in set(fields))
+    if not corrected or set(fields) - set(RECTIFIABLE):
+        raise EnrollmentRuleError(
+            f"name at least one of {', '.join(RECTIFIABLE)} to correct, and nothing else", rule="rectify-what"
+        )
+    refuse_earlier(
+        rectified_on,
+        than=participant.registered_on,
+        rule="rectified-before-registration",
+        message=f"participant {participant.id} registered on {participant.registered_on}; its data cannot be "
+        f"corrected before, on {rectified_on}",
+    )
+    # Registered before the day was kept: the band cannot be worked out again, so the one told stays.
+    band = age_band if participant.registered_on is not None else participant.age_band
+    band = band if DATE_OF_BIRTH in corrected else None
+    return [
+        PersonalDataRectified(participant_id=participant.id, fields=corrected, rectified_on=rectified_on, age_band=band)
+    ]
+
+
 def refuse_erased(participant: Participant, action: str) -> None:
     if participant.erased_on is not None:
         raise EnrollmentRuleError(
@@ -405,7 +461,10 @@ def evolve_participant(state: Participant | None, event: object) -> Participant:
                 sex=event.sex,
                 age_band=event.age_band,
                 national_id_hash=event.national_id_hash,
+                registered_on=event.registered_on,
             )
+        case PersonalDataRectified() if state is not None:
+            return replace(state, age_band=event.age_band) if DATE_OF_BIRTH in event.fields else state
         case ParticipantFlaggedAsPotentialDuplicate() if state is not None:
             return replace(state, status=ParticipantStatus.POTENTIAL_DUPLICATE, duplicate_of=event.duplicate_of)
         case ParticipantDuplicateResolved(resolution=DuplicateResolution.MERGED) if state is not None:
