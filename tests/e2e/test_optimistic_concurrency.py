@@ -74,3 +74,21 @@ async def test_a_stale_if_match_on_a_command_that_reads_several_records_is_refus
     assert f"is at version {erased.json()['version']}, not {seen}" in stale.json()["error"]
     assert unknown.status_code == 404, unknown.text
     assert (malformed.status_code, malformed.json()["fields"][0]["field"]) == (422, "body.erased_on"), "input first"
+
+
+async def test_a_record_read_carries_its_version_as_etag_for_the_next_if_match(settings: Settings) -> None:
+    """Reading the state and its version at once: the caller decides on what it saw, and acts only if unchanged."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        participant_id = await register(system)
+        read = await client.get(f"/participants/{participant_id}")
+        withdrawal = {"purposes": ["outcome-follow-up"], "withdrawn_at": "2025-06-01T09:00:00+07:00"}
+        path = f"/participants/{participant_id}/consents/withdrawal"
+        acted = await client.post(path, json=withdrawal, headers={"If-Match": read.headers["ETag"]})
+        again = await client.post(path, json=withdrawal, headers={"If-Match": read.headers["ETag"]})
+        reread = await client.get(f"/participants/{participant_id}")
+    assert read.status_code == 200 and read.headers["ETag"] == '"2"', "registered, consented"
+    assert read.json()["id"] == participant_id
+    assert acted.status_code == 201, acted.text
+    assert (again.status_code, again.json()["rule"]) == (409, "optimistic-concurrency")
+    assert reread.headers["ETag"] == f'"{acted.json()["version"]}"'

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 
@@ -53,12 +54,29 @@ ProvinceFilter = Annotated[ProvinceCode | None, Query(description="ISO 3166-2:TH
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> Any:
+AsRecorded: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "As recorded in the event store, at its latest version.",
+            "headers": {
+                "ETag": {
+                    "description": 'The version, e.g. "3": send it as If-Match with a command to act only if '
+                    "nothing changed since.",
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    }
+}
+
+
+async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> JSONResponse:
+    """The aggregate as recorded, with its version as the ETag: what a command's If-Match names."""
     runner: CommandRunner = request.app.state.runner
-    state = await runner.run(lambda session: session.load(evolve, aggregate_id)[0])
+    state, version = await runner.run(lambda session: session.load(evolve, aggregate_id))
     if state is None:
         raise NotFoundError(f"{what} {aggregate_id} is not known")
-    return state
+    return JSONResponse(content=jsonable_encoder(state), headers={"ETag": f'"{version}"'})
 
 
 # --- career development units ------------------------------------------------------------------
@@ -105,7 +123,7 @@ async def list_units(
     )
 
 
-@router.get("/units/{unit_id}", tags=["units"])
+@router.get("/units/{unit_id}", tags=["units"], **AsRecorded)
 async def get_unit(unit_id: UUID, request: Request) -> Any:
     return await _current(request, evolve_unit, unit_id, "career development unit")
 
@@ -184,7 +202,7 @@ async def list_projects(
     )
 
 
-@router.get("/projects/{project_id}", tags=["projects"])
+@router.get("/projects/{project_id}", tags=["projects"], **AsRecorded)
 async def get_project(project_id: UUID, request: Request) -> Any:
     return await _current(request, evolve_project, project_id, "project")
 
@@ -260,7 +278,7 @@ async def list_mentors(
     )
 
 
-@router.get("/mentors/{mentor_id}", tags=["mentors"])
+@router.get("/mentors/{mentor_id}", tags=["mentors"], **AsRecorded)
 async def get_mentor(mentor_id: UUID, request: Request) -> Any:
     return await _current(request, evolve_mentor, mentor_id, "mentor")
 
@@ -342,7 +360,7 @@ async def list_potential_duplicates(
     return await potential_duplicates.list_unresolved(read, limit=limit, offset=offset)
 
 
-@router.get("/participants/{participant_id}", tags=["participants"])
+@router.get("/participants/{participant_id}", tags=["participants"], **AsRecorded)
 async def get_participant(participant_id: UUID, request: Request) -> Any:
     """The pseudonymous registry entry: status, duplicate flag, consents, erasure. No personal data."""
     return await _current(request, evolve_participant, participant_id, "participant")
@@ -419,7 +437,7 @@ async def withdraw(enrollment_id: UUID, command: c.Withdraw, app: App, context: 
     return await once(lambda claim: app.withdraw(enrollment_id, command, context, claim))
 
 
-@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"])
+@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"], **AsRecorded)
 async def get_case(enrollment_id: UUID, request: Request) -> Any:
     """The case as recorded: status, placements over time, baseline and screening."""
     return await _current(request, evolve_enrollment, enrollment_id, "enrollment")
