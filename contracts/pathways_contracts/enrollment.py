@@ -191,6 +191,11 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
         "(outcome-follow-up); absent for enrollments published before it was told. Later changes come as "
         "enrollment.v1.participant.follow_up_consent_changed.",
     )
+    follow_up_consent_until: date | None = Field(
+        default=None,
+        description="The last day that consent covers, if it ends (absent: no end, or enrolled before ends were "
+        "told). After it, outcomes are not recorded until consent is given again.",
+    )
 
 
 class ApplicationReceivedV1(_EnrollmentEvent):
@@ -267,7 +272,8 @@ class ParticipantWithdrawnV1(_EnrollmentEvent):
 
 class FollowUpConsentChangedV1(_EnrollmentEvent):
     """The participant withdrew, or gave again, consent to be followed up after training (PDPA): without
-    it, nobody follows the case up, and its outcomes are not recorded."""
+    it, nobody follows the case up, and its outcomes are not recorded. Also told when consent is given
+    again with another last day."""
 
     SUBJECT: ClassVar[str] = "enrollment.v1.participant.follow_up_consent_changed"
 
@@ -275,6 +281,11 @@ class FollowUpConsentChangedV1(_EnrollmentEvent):
     project_id: UUID
     consented: bool
     changed_on: date
+    valid_until: date | None = Field(
+        default=None,
+        description="The last day the consent covers (given, consented only); absent: no end, or told before "
+        "ends were told. After it, outcomes are not recorded until consent is given again.",
+    )
 
 
 class ParticipantErasedV1(_EnrollmentEvent):

@@ -151,3 +151,46 @@ async def test_without_consent_to_be_followed_up_nobody_follows_the_case_up_unti
     assert refused.status_code == 409 and refused.json()["rule"] == "follow-up-consent-withdrawn", refused.text
     assert given_again.json()["follow_up_consent_told"] == [enrolled.enrollment_id]
     assert accepted.status_code == 201
+
+
+async def test_after_the_last_day_consent_to_be_followed_up_covers_no_outcome_is_recorded_until_renewed(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-36")
+        await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
+        consents = f"/participants/{enrolled.participant_id}/consents"
+        grant = {"purposes": ["outcome-follow-up"], "notice_version": "2025-02"}
+        until = due_on(scheduled, 3) - timedelta(days=1)
+        heard = await _version(outcomes, enrolled.enrollment_id)
+        with_an_end = await enrollment.post(
+            consents, json=grant | {"granted_at": "2025-07-01T10:00:00+07:00", "valid_until": until.isoformat()}
+        )
+        await eventually(
+            lambda: _newer(outcomes, enrolled.enrollment_id, heard), what="outcomes to hear of the consent's end"
+        )
+        answer = {"completed_on": due_on(scheduled, 3).isoformat()}
+        refused = await outcomes.post(f"/cases/{enrolled.enrollment_id}/follow-ups/3", json=answer)
+        renewed = await enrollment.post(consents, json=grant | {"granted_at": "2025-07-02T10:00:00+07:00"})
+
+        async def answered() -> httpx.Response | None:
+            response = await outcomes.post(f"/cases/{enrolled.enrollment_id}/follow-ups/3", json=answer)
+            return response if response.status_code == 201 else None
+
+        accepted = await eventually(answered, what="the follow-up recorded once consent is renewed without an end")
+    assert with_an_end.json()["follow_up_consent_told"] == [enrolled.enrollment_id], with_an_end.text
+    assert refused.status_code == 409 and refused.json()["rule"] == "follow-up-consent-expired", refused.text
+    assert f"until {until}" in refused.json()["error"]
+    assert renewed.json()["follow_up_consent_told"] == [enrolled.enrollment_id], renewed.text
+    assert accepted.status_code == 201
+
+
+async def _version(client: httpx.AsyncClient, aggregate_id: str) -> int:
+    version: int = (await client.get(f"/versions/{aggregate_id}")).json()["version"]
+    return version
+
+
+async def _newer(client: httpx.AsyncClient, aggregate_id: str, than: int) -> bool | None:
+    """True once the aggregate is past version ``than``; None (keep waiting) before."""
+    return True if await _version(client, aggregate_id) > than else None

@@ -95,12 +95,17 @@ class ConsentChange(CommandAccepted):
 
 
 def _tell_follow_up_consent(
-    session: Session, cases: Sequence[UUID], consented: bool, day: date, context: CommandContext
+    session: Session,
+    cases: Sequence[UUID],
+    consented: bool,
+    day: date,
+    context: CommandContext,
+    valid_until: date | None = None,
 ) -> tuple[list[UUID], list[UUID]]:
-    """Tell each case whether its participant may be followed up: the cases that told it, and their events."""
-    return _on_each_case(
-        session, cases, lambda found: case.note_follow_up_consent(found, consented=consented, changed_on=day), context
-    )
+    """Tell each case whether its participant may be followed up, and until when: the cases that told it,
+    and their events."""
+    tell = partial(case.note_follow_up_consent, consented=consented, changed_on=day, valid_until=valid_until)
+    return _on_each_case(session, cases, tell, context)
 
 
 def _on_each_case(
@@ -498,8 +503,8 @@ class EnrollmentApplication:
     async def grant_consent(
         self, participant_id: UUID, command: c.GrantConsent, context: CommandContext, claim: Claim
     ) -> ConsentChange:
-        """Grant consent; consent to be followed up, given again, is told on each case in the programme
-        (outcomes follows it up again)."""
+        """Grant consent; consent to be followed up, given again or with another end, is told on each case in
+        the programme (outcomes follows it up again, until the consent's last day)."""
         cases = await self._cases_if(ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes, participant_id)
         when = on(context, command.granted_at)
 
@@ -510,7 +515,9 @@ class EnrollmentApplication:
             change = ConsentChange.of(appended)
             if ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes:
                 day = thai_day(command.granted_at)
-                change.follow_up_consent_told, told = _tell_follow_up_consent(session, cases, True, day, besides(when))
+                change.follow_up_consent_told, told = _tell_follow_up_consent(
+                    session, cases, True, day, besides(when), command.valid_until
+                )
                 change.event_ids += told
             return change
 

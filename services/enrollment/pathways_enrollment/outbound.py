@@ -145,6 +145,7 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 project_id=event.project_id,
                 consented=event.consented,
                 changed_on=event.changed_on,
+                valid_until=event.valid_until,
             )
         case ParticipantErased():
             return ParticipantErasedV1(
@@ -270,4 +271,5 @@ def _enrolled(event: ParticipantEnrolled, occurred_at: datetime) -> ParticipantE
         sex=None if event.sex is None else event.sex.value,
         age_band=event.age_band,
         follow_up_consented=event.follow_up_consented,
+        follow_up_consent_until=event.follow_up_consent_until,
     )

@@ -277,16 +277,31 @@ def note_enrollment_baseline(session: Session, inbound: Inbound[ParticipantEnrol
         ),
         inbound.context(),
     )
-    if event.follow_up_consented is False:  # None: enrolled before enrollment told it
+    # None: enrolled before enrollment told it. A consent with an end is noted with its last day.
+    if event.follow_up_consented is False or event.follow_up_consent_until is not None:
         noted_on = event.enrolled_on or thai_day(event.occurred_at)
-        _note_follow_up_consent(session, inbound, event.enrollment_id, consented=False, noted_on=noted_on)
+        _note_follow_up_consent(
+            session,
+            inbound,
+            event.enrollment_id,
+            consented=bool(event.follow_up_consented),
+            noted_on=noted_on,
+            valid_until=event.follow_up_consent_until,
+        )
 
 
 def note_follow_up_consent_changed(session: Session, inbound: Inbound[FollowUpConsentChangedV1]) -> None:
     """Reaction: without consent to be followed up, nobody follows the case up; given again, outcomes
-    are recorded again."""
+    are recorded again, up to the consent's last day if it ends."""
     event = inbound.event
-    _note_follow_up_consent(session, inbound, event.enrollment_id, consented=event.consented, noted_on=event.changed_on)
+    _note_follow_up_consent(
+        session,
+        inbound,
+        event.enrollment_id,
+        consented=event.consented,
+        noted_on=event.changed_on,
+        valid_until=event.valid_until,
+    )
 
 
 def _note_follow_up_consent(
@@ -296,6 +311,7 @@ def _note_follow_up_consent(
     *,
     consented: bool,
     noted_on: date,
+    valid_until: date | None = None,
 ) -> None:
     event = inbound.event
     session.decide(
@@ -308,6 +324,7 @@ def _note_follow_up_consent(
             project_id=event.project_id,
             consented=consented,
             noted_on=noted_on,
+            valid_until=valid_until,
         ),
         inbound.context(),
     )

@@ -532,3 +532,12 @@ def test_an_enrollment_tells_whether_the_participant_consented_to_be_followed_up
     then = given(evolve_enrollment, *screened()).when(enroll, **enrollment(participant=only_taking_part))
     [enrolled_event] = then.events
     assert isinstance(enrolled_event, ParticipantEnrolled) and enrolled_event.follow_up_consented is False
+
+
+def test_an_enrollment_tells_the_last_day_the_consent_to_be_followed_up_covers() -> None:
+    until = date(2026, 12, 31)
+    with_an_end = participant(registered(), consented(valid_until=until))
+    then = given(evolve_enrollment, *screened()).when(enroll, **enrollment(participant=with_an_end))
+    [enrolled_event] = then.events
+    assert isinstance(enrolled_event, ParticipantEnrolled)
+    assert (enrolled_event.follow_up_consented, enrolled_event.follow_up_consent_until) == (True, until)

@@ -431,3 +431,15 @@ def test_a_case_not_in_the_programme_has_no_follow_up_consent_to_tell() -> None:
             note_follow_up_consent, consented=False, changed_on=date(2025, 9, 1)
         )
         assert then.events == []
+
+
+def test_consent_to_be_followed_up_given_again_with_another_end_is_told_and_the_same_end_is_not() -> None:
+    day, until = date(2025, 9, 1), date(2026, 6, 30)
+    then = given(evolve_enrollment, *enrolled()).when(
+        note_follow_up_consent, consented=True, changed_on=day, valid_until=until
+    )
+    assert then.events == [FollowUpConsentChanged(**case_at(), consented=True, changed_on=day, valid_until=until)]
+    same = given(evolve_enrollment, *enrolled(), *then.events)
+    assert same.when(note_follow_up_consent, consented=True, changed_on=day, valid_until=until).events == []
+    no_end = same.when(note_follow_up_consent, consented=True, changed_on=day)
+    assert [e.valid_until for e in no_end.events if isinstance(e, FollowUpConsentChanged)] == [None]

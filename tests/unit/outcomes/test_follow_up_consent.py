@@ -11,6 +11,7 @@ from pathways_outcomes.domain.case import (
     EmploymentType,
     FollowUpConsentNoted,
     FollowUpMissed,
+    complete_follow_up,
     evolve_case,
     note_follow_up_consent,
     record_employment,
@@ -85,3 +86,26 @@ def test_a_completion_learned_after_consent_was_withdrawn_schedules_follow_ups_m
 def test_consent_a_case_always_had_is_nothing_to_note() -> None:
     assert note_follow_up_consent(None, **IDS, consented=True, noted_on=WITHDRAWN_ON) == []
     assert note_follow_up_consent(given(evolve_case, scheduled()), **IDS, consented=True, noted_on=WITHDRAWN_ON) == []
+
+
+def test_after_the_last_day_consent_covers_no_outcome_is_recorded_until_it_is_given_again() -> None:
+    until = DUE[6] - timedelta(days=1)
+    told = note_follow_up_consent(
+        given(evolve_case, scheduled()), **IDS, consented=True, noted_on=COMPLETED_ON, valid_until=until
+    )
+    assert told == [FollowUpConsentNoted(**IDS, consented=True, noted_on=COMPLETED_ON, valid_until=until)]
+    state = given(evolve_case, scheduled(), *told)
+    assert record_employment(state, enrollment_id=ENROLLMENT, **JOB, observed_on=until)
+    then_rejected(
+        lambda: record_employment(state, enrollment_id=ENROLLMENT, **JOB, observed_on=DUE[6]),
+        rule="follow-up-consent-expired",
+    )
+    then_rejected(
+        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=6, completed_on=DUE[6]),
+        rule="follow-up-consent-expired",
+    )
+    renewed = note_follow_up_consent(state, **IDS, consented=True, noted_on=DUE[6])
+    assert renewed == [FollowUpConsentNoted(**IDS, consented=True, noted_on=DUE[6])], "no end any more"
+    after = given(evolve_case, scheduled(), *told, *renewed)
+    assert complete_follow_up(after, enrollment_id=ENROLLMENT, month=6, completed_on=DUE[6])
+    assert note_follow_up_consent(after, **IDS, consented=True, noted_on=DUE[6]) == [], "told once"

@@ -127,6 +127,7 @@ class ParticipantEnrolled(CaseEvent):
     sex: Sex | None = None
     age_band: str | None = None
     follow_up_consented: bool | None = None  # None in events recorded before it was kept
+    follow_up_consent_until: date | None = None  # the last day that consent covers; None: no end given
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,10 +151,12 @@ class EnrollmentWithdrawn(CaseEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpConsentChanged(CaseEvent):
-    """Consent to be followed up after training (outcome-follow-up) was withdrawn, or given again."""
+    """Consent to be followed up after training (outcome-follow-up) was withdrawn, or given again (until
+    ``valid_until``, if it ends)."""
 
     consented: bool
     changed_on: date
+    valid_until: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,6 +212,7 @@ class Enrollment:
     withdrawal_reason: WithdrawalReason | None = None
     training_ended: TrainingEndNoted | None = None
     follow_up_consented: bool | None = None  # None: not known (enrolled before it was kept)
+    follow_up_consent_until: date | None = None
 
     @property
     def placement(self) -> Placement:
@@ -277,20 +281,27 @@ def _require_consent(participant: Participant, on: date) -> str:
     return consent.notice_version
 
 
-def _consents_to_follow_up(participant: Participant, on: date) -> bool:
+def _follow_up_consent(participant: Participant, on: date) -> tuple[bool, date | None]:
+    """Whether the participant consents, on ``on``, to be followed up, and the last day that consent covers."""
     consent = participant.consent_for(ConsentPurpose.OUTCOME_FOLLOW_UP)
-    return consent is not None and consent.covers(on)
+    if consent is None or not consent.covers(on):
+        return False, None
+    return True, consent.valid_until
 
 
 def note_follow_up_consent(
-    state: Enrollment | None, *, consented: bool, changed_on: date
+    state: Enrollment | None, *, consented: bool, changed_on: date, valid_until: date | None = None
 ) -> list[FollowUpConsentChanged]:
-    """The participant withdrew, or gave again, consent to be followed up: a case in the programme tells
-    it (outcomes stops or resumes following it up); any other case has nothing to tell."""
+    """The participant withdrew, or gave again, consent to be followed up (perhaps with another end): a
+    case in the programme tells it (outcomes stops, resumes, or stops on the consent's last day following
+    it up); any other case, or one told this already, has nothing to tell."""
     case = _case(state)
-    if case.status not in IN_PROGRAMME or (case.follow_up_consented is not False) is consented:
+    until = valid_until if consented else None
+    known = (case.follow_up_consented is not False, case.follow_up_consent_until)
+    if case.status not in IN_PROGRAMME or known == (consented, until):
         return []
-    return [FollowUpConsentChanged(**_case_event_fields(case), consented=consented, changed_on=changed_on)]
+    fields = _case_event_fields(case)
+    return [FollowUpConsentChanged(**fields, consented=consented, changed_on=changed_on, valid_until=until)]
 
 
 def _case(state: Enrollment | None) -> Enrollment:
@@ -407,6 +418,7 @@ def enroll(
         )
     _refuse_enrolling_before_applying_or_screening(case, case.screening, enrolled_on)
     notice_version = _require_consent(found, enrolled_on)
+    follow_up_consented, follow_up_consent_until = _follow_up_consent(found, enrolled_on)
     return [
         ParticipantEnrolled(
             **_case_event_fields(case),
@@ -416,7 +428,8 @@ def enroll(
             baseline=case.baseline,
             sex=found.sex,
             age_band=found.age_band,
-            follow_up_consented=_consents_to_follow_up(found, enrolled_on),
+            follow_up_consented=follow_up_consented,
+            follow_up_consent_until=follow_up_consent_until,
         )
     ]
 
@@ -637,9 +650,10 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
                 enrolled_on=event.enrolled_on,
                 was_enrolled=True,
                 follow_up_consented=event.follow_up_consented,
+                follow_up_consent_until=event.follow_up_consent_until,
             )
         case FollowUpConsentChanged() if state is not None:
-            return replace(state, follow_up_consented=event.consented)
+            return replace(state, follow_up_consented=event.consented, follow_up_consent_until=event.valid_until)
         case BaselineProfileRecorded() if state is not None:
             return replace(state, status=EnrollmentStatus.APPLIED, baseline=event.profile, screening=None)
         case ParticipantScreened() if state is not None:

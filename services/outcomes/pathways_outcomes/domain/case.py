@@ -184,13 +184,15 @@ class FollowUpMissed:
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpConsentNoted:
-    """Enrollment told whether the participant consents to be followed up (withdrawn, or given again)."""
+    """Enrollment told whether the participant consents to be followed up (withdrawn, or given again), and
+    the last day that consent covers (``valid_until``; None: no end)."""
 
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
     consented: bool
     noted_on: date
+    valid_until: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,6 +267,7 @@ class Case:
     covid_affected: bool | None = None
     enrolled_on: date | None = None  # as learned from enrollment
     follow_up_consented: bool = True  # as learned from enrollment: False, nobody follows the case up
+    follow_up_consent_until: date | None = None  # as learned from enrollment: after it, no outcome is recorded
     employments: tuple[EmploymentRecorded, ...] = ()
     incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
 
@@ -300,8 +303,9 @@ class Case:
         return next((e for e in reversed(self.employments) if e.follow_up_month == month), None)
 
 
-def accepting_outcomes(state: Case | None, enrollment_id: UUID) -> Case:
-    """The case, if it accepts a new outcome: training completed, not withdrawn, not closed."""
+def accepting_outcomes(state: Case | None, enrollment_id: UUID, *, on: date | None = None) -> Case:
+    """The case, if it accepts a new outcome (observed ``on``, if said): training completed, not withdrawn,
+    not closed, and the participant consenting to be followed up (on that day)."""
     state = _open_case(state, enrollment_id)
     if state.withdrawn_on is not None:
         raise OutcomesRuleError(f"enrollment {enrollment_id} was withdrawn", rule="case-withdrawn")
@@ -309,6 +313,13 @@ def accepting_outcomes(state: Case | None, enrollment_id: UUID) -> Case:
         raise OutcomesRuleError(
             f"the participant of enrollment {enrollment_id} withdrew consent to be followed up",
             rule="follow-up-consent-withdrawn",
+        )
+    until = state.follow_up_consent_until
+    if on is not None and until is not None and on > until:
+        raise OutcomesRuleError(
+            f"the participant of enrollment {enrollment_id} consented to be followed up until {until}, not on {on}; "
+            "record it once they give consent again",
+            rule="follow-up-consent-expired",
         )
     if state.training is TrainingResult.DROPPED_OUT:
         raise _training_must_be_completed(enrollment_id, retryable=False)
@@ -359,11 +370,15 @@ def note_follow_up_consent(
     project_id: UUID,
     consented: bool,
     noted_on: date,
+    valid_until: date | None = None,
 ) -> list[FollowUpConsentNoted | FollowUpMissed]:
     """Reaction to enrollment telling whether the participant consents to be followed up (the case is
     created if need be). Withdrawn: each open follow-up is missed (CONSENT_WITHDRAWN) and no new outcome
-    is recorded; given again: outcomes are recorded again (follow-ups missed stay missed)."""
-    if (state.follow_up_consented if state is not None else True) is consented:
+    is recorded; given again: outcomes are recorded again (follow-ups missed stay missed), up to the
+    consent's last day (``valid_until``), if it ends."""
+    until = valid_until if consented else None
+    known = (state.follow_up_consented, state.follow_up_consent_until) if state is not None else (True, None)
+    if known == (consented, until):
         return []
     noted = FollowUpConsentNoted(
         enrollment_id=enrollment_id,
@@ -371,6 +386,7 @@ def note_follow_up_consent(
         project_id=project_id,
         consented=consented,
         noted_on=noted_on,
+        valid_until=until,
     )
     if consented or state is None:
         return [noted]
@@ -489,7 +505,7 @@ def _baseline_of(
 def complete_follow_up(
     state: Case | None, *, enrollment_id: UUID, month: int, completed_on: date
 ) -> list[FollowUpCompleted]:
-    case = accepting_outcomes(state, enrollment_id)
+    case = accepting_outcomes(state, enrollment_id, on=completed_on)
     follow_up = _answerable(case, month, day=completed_on)
     return [
         FollowUpCompleted(
@@ -538,7 +554,7 @@ def record_employment(
     follow_up_month: int | None = None,
     observed_on: date | None = None,
 ) -> list[EmploymentRecorded]:
-    case = accepting_outcomes(state, enrollment_id)
+    case = accepting_outcomes(state, enrollment_id, on=observed_on)
     _check_income(monthly_income_thb)
     if days_to_first_job is not None and days_to_first_job < 0:
         raise OutcomesRuleError(
@@ -581,7 +597,7 @@ def observe_income(
 
     ``at_month`` None: at the latest completed follow-up.
     """
-    case = accepting_outcomes(state, enrollment_id)
+    case = accepting_outcomes(state, enrollment_id, on=observed_on)
     _check_income(monthly_income_thb)
     if at_month is None:
         at_month = _latest_completed_month(case)
@@ -650,7 +666,8 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 follow_ups=_miss_open(case.follow_ups, event.withdrawn_on, MissedReason.WITHDRAWN),
             )
         case FollowUpConsentNoted():
-            return replace(_case(state, event), follow_up_consented=event.consented)
+            case = _case(state, event)
+            return replace(case, follow_up_consented=event.consented, follow_up_consent_until=event.valid_until)
         case BaselineIncomeNoted():
             return replace(
                 _case(state, event),

@@ -161,7 +161,7 @@ def start_enterprise(
     if not participant_cases:
         raise OutcomesRuleError("an enterprise is started by at least one participant", rule="participant-required")
     for enrollment_id, case in participant_cases:
-        founder = accepting_outcomes(case, enrollment_id)
+        founder = accepting_outcomes(case, enrollment_id, on=started_on)
         if founder.project_id != project_id:
             raise OutcomesRuleError(
                 f"enrollment {enrollment_id} is a case of project {founder.project_id}, not of project {project_id}: "
@@ -191,7 +191,7 @@ def join_enterprise(
     enterprise = _active_on(state, enterprise_id, joined_on)
     if enrollment_id in enterprise.participant_enrollment_ids:
         return []
-    accepting_outcomes(case, enrollment_id)
+    accepting_outcomes(case, enrollment_id, on=joined_on)
     return [EnterpriseMemberJoined(enterprise_id=enterprise_id, enrollment_id=enrollment_id, joined_on=joined_on)]
 
 
