@@ -9,6 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+OPEN_SET = "An open set: v1 may add values, so treat one you do not know as OTHER."
+"""Said of every coded reason: the values are listed, not fixed, so that adding one is not a breaking change."""
+
 
 class IntegrationEvent(BaseModel):
     """A public fact one service tells the others and integrators.

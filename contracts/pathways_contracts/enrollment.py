@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.base import OPEN_SET, IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import PLAIN_NOTATION, MonthlyBaht
 from pathways_contracts.reference.age_bands import AGE_BAND_IDS
 
@@ -237,7 +237,9 @@ class ApplicationScreenedOutV1(_EnrollmentEvent):
     province_code: ProvinceCode
     region: Region
     screened_on: date
-    reasons: list[str] = Field(description="below-working-age, income-above-threshold, not-in-target-group, ...")
+    reasons: list[str] = Field(
+        description="below-working-age, above-working-age, income-above-threshold or not-in-target-group. " + OPEN_SET
+    )
 
 
 class ParticipantTransferredV1(_EnrollmentEvent):
@@ -255,7 +257,7 @@ class ParticipantTransferredV1(_EnrollmentEvent):
     from_province_code: ProvinceCode
     from_region: Region
     transferred_on: date
-    reason: str = Field(description="RELOCATION, BETTER_FIT, PROJECT_ENDED or OTHER")
+    reason: str = Field(description="RELOCATION, BETTER_FIT, PROJECT_ENDED or OTHER. " + OPEN_SET)
 
 
 class ParticipantWithdrawnV1(_EnrollmentEvent):
@@ -265,7 +267,10 @@ class ParticipantWithdrawnV1(_EnrollmentEvent):
 
     enrollment_id: UUID
     project_id: UUID
-    reason: str = Field(description="PARTICIPANT_REQUEST, CONSENT_WITHDRAWN, FOUND_EMPLOYMENT, MOVED_AWAY, ...")
+    reason: str = Field(
+        description="PARTICIPANT_REQUEST, CONSENT_WITHDRAWN, FOUND_EMPLOYMENT, MOVED_AWAY, NOT_ELIGIBLE, DUPLICATE "
+        "or OTHER. " + OPEN_SET
+    )
     withdrawn_on: date
     was_enrolled: bool
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.base import OPEN_SET, IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import MonthlyBaht
 
 FollowUpMonth = Literal[3, 6, 12]
@@ -91,7 +91,10 @@ class FollowUpMissedV1(_OutcomesEvent):
     enrollment_id: UUID
     month: FollowUpMonth = Field(description="Months after training completion.")
     missed_on: date
-    reason: str = Field(description="NO_RESPONSE, REFUSED, UNREACHABLE, MOVED_AWAY or CONSENT_WITHDRAWN")
+    reason: str = Field(
+        description="NO_RESPONSE, REFUSED, UNREACHABLE, MOVED_AWAY (marked by staff), CASE_CLOSED, WITHDRAWN or "
+        "CONSENT_WITHDRAWN. " + OPEN_SET
+    )
 
 
 class IncomeObservedV1(_OutcomesEvent):
@@ -125,7 +128,7 @@ class CaseClosedV1(_OutcomesEvent):
 
     enrollment_id: UUID
     closed_on: date
-    reason: str = Field(description="FOLLOW_UP_FINISHED, LOST_CONTACT, WITHDRAWN, DROPPED_OUT or OTHER")
+    reason: str = Field(description="FOLLOW_UP_FINISHED, LOST_CONTACT, WITHDRAWN, DROPPED_OUT or OTHER. " + OPEN_SET)
 
 
 class _EnterpriseEvent(IntegrationEvent):

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from pathways_contracts.base import IntegrationEvent, ParticipantEvent
+from pathways_contracts.base import OPEN_SET, IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import PLAIN_NOTATION
 
 TRACKS: tuple[str, ...] = ("RESKILL", "UPSKILL")
@@ -69,7 +69,9 @@ class TrainingDroppedOutV1(_TrainingEvent):
 
     enrollment_id: UUID
     project_id: UUID
-    reason: str = Field(description="FOUND_WORK, HEALTH, FAMILY_DUTIES, MOVED_AWAY, LOST_CONTACT, NOT_SUITABLE, OTHER")
+    reason: str = Field(
+        description="FOUND_WORK, HEALTH, FAMILY_DUTIES, MOVED_AWAY, LOST_CONTACT, NOT_SUITABLE or OTHER. " + OPEN_SET
+    )
     dropped_out_on: date
 
 
