@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from faststream.specification import AsyncAPI
 
@@ -41,8 +42,29 @@ def asyncapi_document(service: ServiceName) -> str:
         description=f"{definition.description} Integration events carry CloudEvents 1.0 attributes in NATS headers.",
         schema_version="3.0.0",
     )
-    document = _with_pathways_headers(json.loads(spec.to_specification().to_json()))
+    document = _with_pathways_headers(_without_replays(json.loads(spec.to_specification().to_json())))
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _without_replays(document: dict[str, Any]) -> dict[str, Any]:
+    """The channels an operator's DLQ replays reach the service on (``replay.<consumer>.>``, on the REPLAY
+    stream) are the service's own plumbing, not a contract: integrators neither publish nor read there."""
+    replays = {name for name, channel in document["channels"].items() if channel["address"].startswith("replay.")}
+    refs = {f"#/channels/{name}" for name in replays}
+    document["channels"] = {name: c for name, c in document["channels"].items() if name not in replays}
+    document["operations"] = {
+        name: op for name, op in document["operations"].items() if unquote(op["channel"]["$ref"]) not in refs
+    }
+    document["components"]["messages"] = {
+        name: m for name, m in document["components"]["messages"].items() if name.rsplit(":", 1)[0] not in replays
+    }
+    referenced = json.dumps(document)
+    document["components"]["schemas"] = {
+        name: schema
+        for name, schema in document["components"].get("schemas", {}).items()
+        if f'"#/components/schemas/{name}"' in referenced
+    }
+    return document
 
 
 def _with_pathways_headers(document: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
+from urllib.parse import unquote
 
 from pathways_contracts.registry import ALL_EVENTS
 from pathways_infra.contracts_export import CONTRACTS_DIR, rendered_documents, stale_documents
@@ -29,3 +32,16 @@ def test_subjects_are_versioned_and_belong_to_their_service() -> None:
         assert service == event.SOURCE_SERVICE
         assert version == f"v{event.version()}"
         assert name, event.SUBJECT
+
+
+def test_asyncapi_documents_leave_out_the_replay_plumbing_and_every_reference_resolves() -> None:
+    for path, text in rendered_documents().items():
+        if path.parent.name != "asyncapi":
+            continue
+        document = json.loads(text)
+        assert not [c["address"] for c in document["channels"].values() if c["address"].startswith("replay.")]
+        for ref in set(re.findall(r'"\$ref": "#/([^"]+)"', text)):
+            node: Any = document
+            for part in unquote(ref).split("/"):
+                assert isinstance(node, dict) and part in node, f"{path.name}: {ref} resolves to nothing"
+                node = node[part]
