@@ -36,6 +36,7 @@ from pathways_contracts.enrollment import (
 )
 from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.enrollment import (
+    CaseEvent,
     EnrollmentApplied,
     EnrollmentTransferred,
     EnrollmentWithdrawn,
@@ -78,48 +79,22 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 region=event.region,
             )
         case EnrollmentApplied():
-            return ApplicationReceivedV1(
-                occurred_at=occurred_at,
-                participant_id=event.participant_id,
-                enrollment_id=event.enrollment_id,
-                project_id=event.project_id,
-                unit_id=event.unit_id,
-                province_code=event.province_code,
-                region=event.region,
-                applied_on=event.applied_on,
-            )
+            placed = _placed(event, occurred_at)
+            return ApplicationReceivedV1(**placed, unit_id=event.unit_id, applied_on=event.applied_on)
         case ParticipantEnrolled():
             return _enrolled(event, occurred_at)
         case ParticipantScreened(passed=True):
-            return ApplicationScreenedInV1(
-                occurred_at=occurred_at,
-                participant_id=event.participant_id,
-                enrollment_id=event.enrollment_id,
-                project_id=event.project_id,
-                province_code=event.province_code,
-                region=event.region,
-                screened_on=event.screened_on,
-            )
+            return ApplicationScreenedInV1(**_placed(event, occurred_at), screened_on=event.screened_on)
         case ParticipantScreened(passed=False):
             return ApplicationScreenedOutV1(
-                occurred_at=occurred_at,
-                participant_id=event.participant_id,
-                enrollment_id=event.enrollment_id,
-                project_id=event.project_id,
-                province_code=event.province_code,
-                region=event.region,
+                **_placed(event, occurred_at),
                 screened_on=event.screened_on,
                 reasons=[reason.value for reason in event.reasons],
             )
         case EnrollmentTransferred():
             return ParticipantTransferredV1(
-                occurred_at=occurred_at,
-                participant_id=event.participant_id,
-                enrollment_id=event.enrollment_id,
-                project_id=event.project_id,
+                **_placed(event, occurred_at),
                 unit_id=event.unit_id,
-                province_code=event.province_code,
-                region=event.region,
                 from_project_id=event.from_project_id,
                 from_unit_id=event.from_unit_id,
                 from_province_code=event.from_province_code,
@@ -153,6 +128,27 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
             )
     organisation = _organisation(event, occurred_at)
     return organisation if organisation is not None else _registry(event, occurred_at)
+
+
+class _PlacedCaseFields(TypedDict):
+    occurred_at: datetime
+    participant_id: UUID
+    enrollment_id: UUID
+    project_id: UUID
+    province_code: str
+    region: str
+
+
+def _placed(event: CaseEvent, occurred_at: datetime) -> _PlacedCaseFields:
+    """The case, its participant, and the project (with its province and region) the case is with now."""
+    return _PlacedCaseFields(
+        occurred_at=occurred_at,
+        participant_id=event.participant_id,
+        enrollment_id=event.enrollment_id,
+        project_id=event.project_id,
+        province_code=event.province_code,
+        region=event.region,
+    )
 
 
 def _organisation(event: object, occurred_at: datetime) -> IntegrationEvent | None:
