@@ -8,6 +8,7 @@ import pytest
 
 from pathways_enrollment.domain.enrollment import (
     EnrollmentStatus,
+    EnrollmentWithdrawn,
     TrainingEnd,
     TrainingEndNoted,
     WithdrawalReason,
@@ -15,6 +16,7 @@ from pathways_enrollment.domain.enrollment import (
     note_training_end,
     transfer,
     withdraw,
+    withdraw_for_want_of_consent,
 )
 from tests.unit.enrollment.facts import case_at, enrolled
 from tests.unit.enrollment.given import given
@@ -80,3 +82,14 @@ def test_no_transfer_dated_before_training_ended(how: TrainingEnd) -> None:
 
 def test_the_end_of_training_of_an_unknown_case_is_refused() -> None:
     given(evolve_enrollment).rejects(note_training_end, rule="must-exist", how=TrainingEnd.COMPLETED, ended_on=ENDED_ON)
+
+
+def test_a_consent_withdrawal_dated_before_training_ended_withdraws_the_case_on_the_day_training_ended() -> None:
+    """The consent withdrawal itself is always recorded (PDPA §19); the case leaves on the first day its history
+    allows, instead of the consent withdrawal being refused."""
+    then = given(evolve_enrollment, *enrolled(), ended(TrainingEnd.COMPLETED)).when(
+        withdraw_for_want_of_consent, withdrawn_on=THE_DAY_BEFORE
+    )
+    assert [(e.reason, e.withdrawn_on) for e in then.events if isinstance(e, EnrollmentWithdrawn)] == [
+        (WithdrawalReason.CONSENT_WITHDRAWN, ENDED_ON)
+    ]

@@ -558,11 +558,18 @@ def withdraw(state: Enrollment | None, *, reason: WithdrawalReason, withdrawn_on
 def withdraw_for_want_of_consent(state: Enrollment | None, *, withdrawn_on: date) -> list[EnrollmentWithdrawn]:
     """The participant withdrew consent to take part: a case still in the programme is withdrawn with it
     (reason CONSENT_WITHDRAWN), on that day; a case not enrolled yet cannot enroll anyway, and one
-    already withdrawn stays as it is."""
+    already withdrawn stays as it is.
+
+    A consent withdrawal is always recorded (PDPA §19): when the case's own history is dated later (its
+    training reported over on a later day, say), the case is withdrawn on the first day that history
+    allows rather than the consent withdrawal being refused."""
     case = _case(state)
     if case.status not in IN_PROGRAMME:
         return []
-    return withdraw(case, reason=WithdrawalReason.CONSENT_WITHDRAWN, withdrawn_on=withdrawn_on)
+    ended_on = None if case.training_ended is None else case.training_ended.ended_on
+    history = (case.applied_on, case.enrolled_on, case.placement.since, ended_on)
+    day = max(withdrawn_on, *(d for d in history if d is not None))
+    return withdraw(case, reason=WithdrawalReason.CONSENT_WITHDRAWN, withdrawn_on=day)
 
 
 def withdraw_as_duplicate(state: Enrollment | None, *, withdrawn_on: date) -> list[EnrollmentWithdrawn]:
