@@ -41,6 +41,7 @@ class ProjectOpenedV1(IntegrationEvent):
     unit_id: UUID | None = None
     province_code: ProvinceCode
     region: Region
+    opened_on: date | None = Field(default=None, description="The day it was approved; absent in earlier events.")
 
     def partition_key(self) -> UUID:
         return self.project_id
@@ -73,6 +74,7 @@ class ProjectStatusChangedV1(_ProjectEvent):
     SUBJECT: ClassVar[str] = "enrollment.v1.project.status_changed"
 
     status: str = Field(description="The project's status from now on: ACTIVE, REJECTED, CLOSED or TERMINATED.")
+    changed_on: date | None = Field(default=None, description="The day of the step; absent in earlier events.")
 
 
 class ProjectNeedsAssessmentChangedV1(_ProjectEvent):

@@ -203,7 +203,7 @@ async def test_a_deactivated_mentor_is_listed_inactive_coaching_nothing_until_re
 
         reactivated = await client.post(f"/mentors/{coach}/reactivation")
         reactivated_again = await client.post(f"/mentors/{coach}/reactivation")
-        active = await listed(system, "/mentors", lambda found: found[0]["status"] == "ACTIVE")
+        active = await listed(system, "/mentors", lambda found: bool(found) and found[0]["status"] == "ACTIVE")
         unknown = await client.post(f"/mentors/{uuid4()}/deactivation", json=ended_on)
         no_day = await client.post(path, json={})
 
@@ -274,3 +274,24 @@ async def test_a_units_applicants_are_listed_by_stage_and_a_merge_withdraws_the_
 async def apply(client: httpx.AsyncClient, participant_id: str, project_id: str) -> str:
     application = {"participant_id": participant_id, "project_id": project_id, "applied_on": "2025-05-02"}
     return await post(client, "/enrollments", {**application, "baseline": BASELINE})
+
+
+async def test_a_projects_lifecycle_steps_carry_their_days_and_keep_their_order(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        chiang_mai = await unit(client, "CDU Chiang Mai", "TH-50")
+        await post(client, f"/units/{chiang_mai}/activation")
+        weaving = await project(client, "Weaving co-op", chiang_mai, "TH-50")
+        await post(client, f"/projects/{weaving}/needs-assessment", NEEDS)
+        await post(client, f"/projects/{weaving}/needs-assessment/validation")
+        await post(client, f"/projects/{weaving}/approval", {"on": "2025-03-10"})
+        approved = await listed(system, "/projects", lambda found: bool(found) and found[0]["status"] == "APPROVED")
+        too_early = await client.post(f"/projects/{weaving}/activation", json={"on": "2025-03-09"})
+        await post(client, f"/projects/{weaving}/activation", {"on": "2025-04-01"})
+        active = await listed(system, "/projects", lambda found: bool(found) and found[0]["status"] == "ACTIVE")
+        tomorrow = await client.post(f"/projects/{weaving}/closure", json={"on": "2999-01-01"})
+    assert approved[0]["status_since"] == "2025-03-10"
+    assert (too_early.status_code, too_early.json()["rule"]) == (409, "project-step-before-the-last")
+    assert "APPROVED since 2025-03-10; it cannot start before, on 2025-03-09" in too_early.json()["error"]
+    assert active[0]["status_since"] == "2025-04-01"
+    assert tomorrow.status_code == 422, "a step is a fact: never dated after today"

@@ -151,29 +151,44 @@ async def validate_needs_assessment(project_id: UUID, app: App, context: Context
 
 
 @router.post("/projects/{project_id}/approval", tags=["projects"], **Accepted)
-async def approve_project(project_id: UUID, app: App, context: Context, once: Once) -> Any:
-    """Approve the proposal: the project opens for enrollment (published as enrollment.v1.project.opened)."""
-    return await once(lambda claim: app.approve_project(project_id, context, claim))
+async def approve_project(
+    project_id: UUID, app: App, context: Context, once: Once, command: c.ProjectStep | None = None
+) -> Any:
+    """Approve the proposal (on `on`, default today; the body may be left out): the project opens for
+    enrollment (published as enrollment.v1.project.opened)."""
+    return await once(lambda claim: app.approve_project(project_id, command, context, claim))
 
 
 @router.post("/projects/{project_id}/rejection", tags=["projects"], **Accepted)
-async def reject_project(project_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
+async def reject_project(
+    project_id: UUID, command: c.ProjectStepWithReason, app: App, context: Context, once: Once
+) -> Any:
+    """Reject the proposal, with a reason, on `on` (default today)."""
     return await once(lambda claim: app.reject_project(project_id, command, context, claim))
 
 
 @router.post("/projects/{project_id}/activation", tags=["projects"], **Accepted)
-async def activate_project(project_id: UUID, app: App, context: Context, once: Once) -> Any:
-    """Start the project: needs a validated needs assessment and an active unit."""
-    return await once(lambda claim: app.activate_project(project_id, context, claim))
+async def activate_project(
+    project_id: UUID, app: App, context: Context, once: Once, command: c.ProjectStep | None = None
+) -> Any:
+    """Start the project (on `on`, default today; not before its approval): needs a validated needs
+    assessment and an active unit."""
+    return await once(lambda claim: app.activate_project(project_id, command, context, claim))
 
 
 @router.post("/projects/{project_id}/closure", tags=["projects"], **Accepted)
-async def close_project(project_id: UUID, app: App, context: Context, once: Once) -> Any:
-    return await once(lambda claim: app.close_project(project_id, context, claim))
+async def close_project(
+    project_id: UUID, app: App, context: Context, once: Once, command: c.ProjectStep | None = None
+) -> Any:
+    """Close the project when its work is done (on `on`, default today; not before it started)."""
+    return await once(lambda claim: app.close_project(project_id, command, context, claim))
 
 
 @router.post("/projects/{project_id}/termination", tags=["projects"], **Accepted)
-async def terminate_project(project_id: UUID, command: c.Reason, app: App, context: Context, once: Once) -> Any:
+async def terminate_project(
+    project_id: UUID, command: c.ProjectStepWithReason, app: App, context: Context, once: Once
+) -> Any:
+    """End the project early, with a reason, on `on` (default today; not before its last step)."""
     return await once(lambda claim: app.terminate_project(project_id, command, context, claim))
 
 

@@ -260,44 +260,66 @@ class EnrollmentApplication:
     ) -> CommandAccepted:
         return await self._decide(project.evolve_project, project_id, project.validate_needs_assessment, context, claim)
 
-    async def approve_project(self, project_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
-        return await self._decide(project.evolve_project, project_id, project.approve_project, context, claim)
+    async def approve_project(
+        self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        def approve(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
+            return project.approve_project(state, on=day)
+
+        return await self._project_step(project_id, command, context, claim, approve)
 
     async def reject_project(
-        self, project_id: UUID, command: c.Reason, context: CommandContext, claim: Claim
+        self, project_id: UUID, command: c.ProjectStepWithReason, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        return await self._decide(
-            project.evolve_project,
-            project_id,
-            lambda state: project.reject_project(state, reason=command.reason),
-            context,
-            claim,
-        )
+        def reject(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
+            return project.reject_project(state, reason=command.reason, on=day)
 
-    async def activate_project(self, project_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
-        def job(session: Session) -> CommandAccepted:
-            state, _ = session.load(project.evolve_project, project_id)
-            runs_it = (
-                None if state is None or state.unit_id is None else session.load(unit.evolve_unit, state.unit_id)[0]
-            )
-            events = project.activate_project(state, unit=runs_it)
-            return CommandAccepted.of(session.append(project.evolve_project, project_id, events, context))
+        return await self._project_step(project_id, command, context, claim, reject)
 
-        return await self._run(job, claim)
+    async def activate_project(
+        self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        def activate(session: Session, state: project.Project | None, day: date) -> Sequence[Any]:
+            runs_it = None if state is None or state.unit_id is None else state.unit_id
+            unit_state = None if runs_it is None else session.load(unit.evolve_unit, runs_it)[0]
+            return project.activate_project(state, unit=unit_state, on=day)
 
-    async def close_project(self, project_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
-        return await self._decide(project.evolve_project, project_id, project.close_project, context, claim)
+        return await self._project_step(project_id, command, context, claim, activate)
+
+    async def close_project(
+        self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        def close(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
+            return project.close_project(state, on=day)
+
+        return await self._project_step(project_id, command, context, claim, close)
 
     async def terminate_project(
-        self, project_id: UUID, command: c.Reason, context: CommandContext, claim: Claim
+        self, project_id: UUID, command: c.ProjectStepWithReason, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        return await self._decide(
-            project.evolve_project,
-            project_id,
-            lambda state: project.terminate_project(state, reason=command.reason),
-            context,
-            claim,
-        )
+        def terminate(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
+            return project.terminate_project(state, reason=command.reason, on=day)
+
+        return await self._project_step(project_id, command, context, claim, terminate)
+
+    async def _project_step(
+        self,
+        project_id: UUID,
+        command: c.ProjectStep | None,
+        context: CommandContext,
+        claim: Claim,
+        step: Callable[[Session, project.Project | None, date], Sequence[Any]],
+    ) -> CommandAccepted:
+        """A lifecycle step, on the day given (the event's time is that day's start) or today."""
+        day = None if command is None else command.on
+        when = context if day is None else on(context, day)
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(project.evolve_project, project_id)
+            events = step(session, state, day or session.today)
+            return CommandAccepted.of(session.append(project.evolve_project, project_id, events, when))
+
+        return await self._run(job, claim)
 
     # --- mentors -------------------------------------------------------------------------------
 

@@ -45,6 +45,16 @@ class Reason(Command):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ProjectStep(Command):
+    """A step of a project's lifecycle; the body may be left out (the step is then dated today)."""
+
+    on: date | None = Field(default=None, description="The day the step was taken; default: today.")
+
+
+class ProjectStepWithReason(ProjectStep, Reason):
+    pass
+
+
 class ProposeProject(ProvinceCommand):
     project_id: UUID = Field(default_factory=uuid4)
     name: str = Field(min_length=1, max_length=200)

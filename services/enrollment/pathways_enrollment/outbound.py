@@ -48,12 +48,6 @@ from pathways_enrollment.domain.participant import ParticipantErased
 from pathways_enrollment.domain.project import ProjectApproved
 from pathways_infra.eventstore import RecordedEvent
 
-_PROJECT_STATUS_AFTER: dict[type, project.ProjectStatus] = {
-    project.ProjectRejected: project.ProjectStatus.REJECTED,
-    project.ProjectActivated: project.ProjectStatus.ACTIVE,
-    project.ProjectClosed: project.ProjectStatus.CLOSED,
-    project.ProjectTerminated: project.ProjectStatus.TERMINATED,
-}
 _UNIT_STATUS_AFTER: dict[type, unit.UnitStatus] = {
     unit.CareerDevelopmentUnitActivated: unit.UnitStatus.ACTIVE,
     unit.CareerDevelopmentUnitSuspended: unit.UnitStatus.SUSPENDED,
@@ -77,6 +71,7 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 unit_id=event.unit_id,
                 province_code=event.province_code,
                 region=event.region,
+                opened_on=event.on,
             )
         case EnrollmentApplied():
             placed = _placed(event, occurred_at)
@@ -200,8 +195,10 @@ def _project(event: project.ProjectEvent, occurred_at: datetime) -> IntegrationE
             )
         case project.CommunityNeedsAssessmentValidated():
             return ProjectNeedsAssessmentChangedV1(**where, needs_assessment_status="VALIDATED")
-    status = _PROJECT_STATUS_AFTER.get(type(event))
-    return None if status is None else ProjectStatusChangedV1(**where, status=status.value)
+        case project.ProjectStep():
+            status = project.STATUS_AFTER[type(event)]
+            return ProjectStatusChangedV1(**where, status=status.value, changed_on=event.on)
+    return None
 
 
 def _mentor(event: object, occurred_at: datetime) -> IntegrationEvent | None:

@@ -61,6 +61,7 @@ ACTIVE = active_project()
 CLOSED = [*ACTIVE, ProjectClosed(**at())]
 REJECTED = [*PROPOSED, ProjectRejected(**at(), reason="out of scope")]
 TERMINATED = [*ACTIVE, ProjectTerminated(**at(), reason="misused funds")]
+DAY = date(2025, 3, 10)
 
 
 def propose(**overrides: Any) -> dict[str, Any]:
@@ -131,49 +132,49 @@ def test_a_project_is_proposed_once() -> None:
 
 
 def test_approve_a_proposed_project() -> None:
-    then = given(evolve_project, *PROPOSED).when(approve_project)
-    assert then.events == [ProjectApproved(**at())]
+    then = given(evolve_project, *PROPOSED).when(approve_project, on=DAY)
+    assert then.events == [ProjectApproved(**at(), on=DAY)]
     assert then.state is not None and then.state.is_open_for_enrollment
 
 
 def test_reject_a_proposed_project_with_a_reason() -> None:
-    then = given(evolve_project, *PROPOSED).when(reject_project, reason="outside the programme")
-    assert then.events == [ProjectRejected(**at(), reason="outside the programme")]
+    then = given(evolve_project, *PROPOSED).when(reject_project, reason="outside the programme", on=DAY)
+    assert then.events == [ProjectRejected(**at(), reason="outside the programme", on=DAY)]
     assert then.state is not None and then.state.status == ProjectStatus.REJECTED
 
 
 def test_activate_an_approved_project_with_a_validated_assessment_and_an_active_unit() -> None:
-    then = given(evolve_project, *APPROVED).when(activate_project, unit=ACTIVE_UNIT)
-    assert then.events == [ProjectActivated(**at())]
+    then = given(evolve_project, *APPROVED).when(activate_project, unit=ACTIVE_UNIT, on=DAY)
+    assert then.events == [ProjectActivated(**at(), on=DAY)]
     assert then.state is not None and then.state.status == ProjectStatus.ACTIVE
 
 
 def test_close_an_active_project() -> None:
-    then = given(evolve_project, *ACTIVE).when(close_project)
-    assert then.events == [ProjectClosed(**at())]
+    then = given(evolve_project, *ACTIVE).when(close_project, on=DAY)
+    assert then.events == [ProjectClosed(**at(), on=DAY)]
     assert then.state is not None and not then.state.is_open_for_enrollment
 
 
 @pytest.mark.parametrize("history", [APPROVED, ACTIVE], ids=["approved", "active"])
 def test_terminate_an_approved_or_active_project(history: list[object]) -> None:
-    then = given(evolve_project, *history).when(terminate_project, reason="misused funds")
-    assert then.events == [ProjectTerminated(**at(), reason="misused funds")]
+    then = given(evolve_project, *history).when(terminate_project, reason="misused funds", on=DAY)
+    assert then.events == [ProjectTerminated(**at(), reason="misused funds", on=DAY)]
     assert then.state is not None and then.state.status == ProjectStatus.TERMINATED
 
 
 @pytest.mark.parametrize(
     ("history", "decision", "command"),
     [
-        (APPROVED, approve_project, {}),
-        (REJECTED, approve_project, {}),
-        (APPROVED, reject_project, {"reason": "late"}),
-        (PROPOSED, activate_project, {"unit": ACTIVE_UNIT}),
-        (ACTIVE, activate_project, {"unit": ACTIVE_UNIT}),
-        (APPROVED, close_project, {}),
-        (CLOSED, close_project, {}),
-        (PROPOSED, terminate_project, {"reason": "x"}),
-        (CLOSED, terminate_project, {"reason": "x"}),
-        (TERMINATED, approve_project, {}),
+        (APPROVED, approve_project, {"on": DAY}),
+        (REJECTED, approve_project, {"on": DAY}),
+        (APPROVED, reject_project, {"reason": "late", "on": DAY}),
+        (PROPOSED, activate_project, {"unit": ACTIVE_UNIT, "on": DAY}),
+        (ACTIVE, activate_project, {"unit": ACTIVE_UNIT, "on": DAY}),
+        (APPROVED, close_project, {"on": DAY}),
+        (CLOSED, close_project, {"on": DAY}),
+        (PROPOSED, terminate_project, {"reason": "x", "on": DAY}),
+        (CLOSED, terminate_project, {"reason": "x", "on": DAY}),
+        (TERMINATED, approve_project, {"on": DAY}),
     ],
     ids=[
         "approve-approved",
@@ -198,15 +199,17 @@ def test_project_transitions_that_are_not_allowed(
     ("history", "decision"), [(PROPOSED, reject_project), (ACTIVE, terminate_project)], ids=["reject", "terminate"]
 )
 def test_rejecting_or_terminating_needs_a_reason(history: list[object], decision: Decide) -> None:
-    given(evolve_project, *history).rejects(decision, rule="reason-required", reason="  ")
+    given(evolve_project, *history).rejects(decision, rule="reason-required", reason="  ", on=DAY)
 
 
 def test_a_project_starts_only_from_a_validated_needs_assessment() -> None:
     given(evolve_project, *APPROVED_WITHOUT_ASSESSMENT).rejects(
-        activate_project, rule="needs-assessment-required", unit=ACTIVE_UNIT
+        activate_project, rule="needs-assessment-required", unit=ACTIVE_UNIT, on=DAY
     )
     draft_only = [*PROPOSED, assessed()[0], ProjectApproved(**at())]
-    given(evolve_project, *draft_only).rejects(activate_project, rule="needs-assessment-required", unit=ACTIVE_UNIT)
+    given(evolve_project, *draft_only).rejects(
+        activate_project, rule="needs-assessment-required", unit=ACTIVE_UNIT, on=DAY
+    )
 
 
 @pytest.mark.parametrize(
@@ -220,7 +223,7 @@ def test_a_project_starts_only_from_a_validated_needs_assessment() -> None:
     ids=["unknown", "registered", "suspended", "deactivated"],
 )
 def test_a_project_starts_only_with_an_active_unit(unit: object, rule: str, retryable: bool) -> None:
-    given(evolve_project, *APPROVED).rejects(activate_project, rule=rule, retryable=retryable, unit=unit)
+    given(evolve_project, *APPROVED).rejects(activate_project, rule=rule, retryable=retryable, unit=unit, on=DAY)
 
 
 def test_assess_community_needs_keeping_only_what_was_said() -> None:
@@ -303,11 +306,33 @@ def test_nothing_to_validate_without_an_assessment() -> None:
     given(evolve_project, *PROPOSED).rejects(validate_needs_assessment, rule="needs-assessment-required")
 
 
-@pytest.mark.parametrize("decision", [approve_project, close_project, validate_needs_assessment])
-def test_commands_for_an_unknown_project(decision: Decide) -> None:
-    given(evolve_project).rejects(decision, rule="must-exist")
+@pytest.mark.parametrize(
+    ("decision", "command"),
+    [(approve_project, {"on": DAY}), (close_project, {"on": DAY}), (validate_needs_assessment, {})],
+)
+def test_commands_for_an_unknown_project(decision: Decide, command: dict[str, Any]) -> None:
+    given(evolve_project).rejects(decision, rule="must-exist", **command)
 
 
 def test_project_events_say_where_the_project_is() -> None:
-    then = given(evolve_project, *ACTIVE).when(close_project)
-    assert then.events[0] == ProjectClosed(project_id=PROJECT, unit_id=UNIT, province_code=PROVINCE, region=REGION)
+    then = given(evolve_project, *ACTIVE).when(close_project, on=DAY)
+    assert then.events[0] == ProjectClosed(
+        project_id=PROJECT, unit_id=UNIT, province_code=PROVINCE, region=REGION, on=DAY
+    )
+
+
+def test_a_step_is_not_dated_before_the_step_that_set_the_status() -> None:
+    approved_then = [*APPROVED[:-1], ProjectApproved(**at(), on=DAY)]
+    error = given(evolve_project, *approved_then).rejects(
+        activate_project, rule="project-step-before-the-last", unit=ACTIVE_UNIT, on=date(2025, 3, 9)
+    )
+    assert "APPROVED since 2025-03-10; it cannot start before, on 2025-03-09" in str(error)
+    active = given(evolve_project, *approved_then).when(activate_project, unit=ACTIVE_UNIT, on=DAY)
+    assert active.state is not None and active.state.status_since == DAY
+    given(evolve_project, *approved_then, *active.events).rejects(
+        close_project, rule="project-step-before-the-last", on=date(2025, 3, 1)
+    )
+
+
+def test_a_step_recorded_before_days_were_kept_constrains_nothing() -> None:
+    assert given(evolve_project, *ACTIVE).when(close_project, on=date(2020, 1, 1)).events

@@ -22,6 +22,7 @@ from uuid import UUID
 from pathways_enrollment.domain.errors import (
     EnrollmentRuleError,
     TransitionNotAllowedError,
+    refuse_earlier,
     require_existing,
     require_reason,
 )
@@ -60,27 +61,34 @@ class ProjectProposed(ProjectEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectApproved(ProjectEvent):
+class ProjectStep(ProjectEvent):
+    """A step of the project's lifecycle, on the day it was taken (None in events recorded before days were)."""
+
+    on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectApproved(ProjectStep):
     pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectRejected(ProjectEvent):
+class ProjectRejected(ProjectStep):
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectActivated(ProjectEvent):
+class ProjectActivated(ProjectStep):
     pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectClosed(ProjectEvent):
+class ProjectClosed(ProjectStep):
     pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectTerminated(ProjectEvent):
+class ProjectTerminated(ProjectStep):
     reason: str
 
 
@@ -131,6 +139,7 @@ class Project:
     grant_thb: Decimal | None = None
     eligibility: EligibilityCriteria = field(default_factory=EligibilityCriteria)
     needs_assessment: CommunityNeedsAssessment | None = None
+    status_since: date | None = None  # the day of the step that set the status, when it was given
 
     @property
     def is_open_for_enrollment(self) -> bool:
@@ -213,19 +222,29 @@ def propose_project(
     ]
 
 
-def approve_project(state: Project | None) -> list[ProjectApproved]:
+def _not_before_the_last_step(p: Project, on: date, action: str) -> None:
+    refuse_earlier(
+        on,
+        than=p.status_since,
+        rule="project-step-before-the-last",
+        message=f"project {p.id} is {p.status.value} since {p.status_since}; it cannot {action} before, on {on}",
+    )
+
+
+def approve_project(state: Project | None, *, on: date) -> list[ProjectApproved]:
     p = _transition(state, "approve", (ProjectStatus.PROPOSED,))
-    return [ProjectApproved(**_event_fields(p))]
+    return [ProjectApproved(**_event_fields(p), on=on)]
 
 
-def reject_project(state: Project | None, *, reason: str) -> list[ProjectRejected]:
+def reject_project(state: Project | None, *, reason: str, on: date) -> list[ProjectRejected]:
     p = _transition(state, "reject", (ProjectStatus.PROPOSED,))
-    return [ProjectRejected(**_event_fields(p), reason=require_reason(reason, action="reject a project"))]
+    return [ProjectRejected(**_event_fields(p), reason=require_reason(reason, action="reject a project"), on=on)]
 
 
-def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | None) -> list[ProjectActivated]:
+def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | None, on: date) -> list[ProjectActivated]:
     """Start the project: approved, its needs assessment validated, and its unit active."""
     p = _transition(state, "activate", (ProjectStatus.APPROVED,))
+    _not_before_the_last_step(p, on, "start")
     if p.needs_assessment is None or not p.needs_assessment.validated:
         raise EnrollmentRuleError(
             f"project {p.id} needs a validated community needs assessment before it starts",
@@ -233,17 +252,20 @@ def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | Non
         )
     if p.unit_id is not None:
         require_active_unit(unit, p.unit_id, to="start a project")
-    return [ProjectActivated(**_event_fields(p))]
+    return [ProjectActivated(**_event_fields(p), on=on)]
 
 
-def close_project(state: Project | None) -> list[ProjectClosed]:
+def close_project(state: Project | None, *, on: date) -> list[ProjectClosed]:
     p = _transition(state, "close", (ProjectStatus.ACTIVE,))
-    return [ProjectClosed(**_event_fields(p))]
+    _not_before_the_last_step(p, on, "close")
+    return [ProjectClosed(**_event_fields(p), on=on)]
 
 
-def terminate_project(state: Project | None, *, reason: str) -> list[ProjectTerminated]:
+def terminate_project(state: Project | None, *, reason: str, on: date) -> list[ProjectTerminated]:
     p = _transition(state, "terminate", (ProjectStatus.APPROVED, ProjectStatus.ACTIVE))
-    return [ProjectTerminated(**_event_fields(p), reason=require_reason(reason, action="terminate a project"))]
+    _not_before_the_last_step(p, on, "be terminated")
+    reason = require_reason(reason, action="terminate a project")
+    return [ProjectTerminated(**_event_fields(p), reason=reason, on=on)]
 
 
 def _findings(items: Iterable[str]) -> tuple[str, ...]:
@@ -300,6 +322,15 @@ def validate_needs_assessment(state: Project | None) -> list[CommunityNeedsAsses
     return [CommunityNeedsAssessmentValidated(**_event_fields(p))]
 
 
+STATUS_AFTER: dict[type, ProjectStatus] = {
+    ProjectApproved: ProjectStatus.APPROVED,
+    ProjectRejected: ProjectStatus.REJECTED,
+    ProjectActivated: ProjectStatus.ACTIVE,
+    ProjectClosed: ProjectStatus.CLOSED,
+    ProjectTerminated: ProjectStatus.TERMINATED,
+}
+
+
 def evolve_project(state: Project | None, event: object) -> Project:
     match event:
         case ProjectProposed():
@@ -312,16 +343,8 @@ def evolve_project(state: Project | None, event: object) -> Project:
                 grant_thb=event.grant_thb,
                 eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),
             )
-        case ProjectApproved() if state is not None:
-            return replace(state, status=ProjectStatus.APPROVED)
-        case ProjectRejected() if state is not None:
-            return replace(state, status=ProjectStatus.REJECTED)
-        case ProjectActivated() if state is not None:
-            return replace(state, status=ProjectStatus.ACTIVE)
-        case ProjectClosed() if state is not None:
-            return replace(state, status=ProjectStatus.CLOSED)
-        case ProjectTerminated() if state is not None:
-            return replace(state, status=ProjectStatus.TERMINATED)
+        case ProjectStep() if state is not None:
+            return replace(state, status=STATUS_AFTER[type(event)], status_since=event.on)
         case CommunityNeedsAssessed() if state is not None:
             assessment = CommunityNeedsAssessment(
                 problems=event.problems,

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS rm_projects (
     needs_assessment_position bigint NOT NULL DEFAULT 0,
     assessed_on date
 );
+ALTER TABLE rm_projects ADD COLUMN IF NOT EXISTS status_since date;
 CREATE INDEX IF NOT EXISTS rm_projects_by_name ON rm_projects (name, project_id);
 
 CREATE TABLE IF NOT EXISTS rm_project_mentors (
@@ -54,8 +55,9 @@ CREATE INDEX IF NOT EXISTS rm_project_mentors_project ON rm_project_mentors (pro
 """
 
 _UPSERT = """
-INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, name, grant_thb, status, status_position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, name, grant_thb, status, status_position,
+    status_since)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (project_id) DO UPDATE SET
     unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id),
     province_code = EXCLUDED.province_code,
@@ -63,6 +65,8 @@ ON CONFLICT (project_id) DO UPDATE SET
     name = COALESCE(EXCLUDED.name, p.name),
     grant_thb = COALESCE(EXCLUDED.grant_thb, p.grant_thb),
     status = CASE WHEN EXCLUDED.status_position > p.status_position THEN EXCLUDED.status ELSE p.status END,
+    status_since = CASE WHEN EXCLUDED.status_position > p.status_position THEN EXCLUDED.status_since
+        ELSE p.status_since END,
     status_position = GREATEST(EXCLUDED.status_position, p.status_position)
 """
 
@@ -75,10 +79,12 @@ async def _upsert(
     status: str,
     name: str | None = None,
     grant_thb: Decimal | None = None,
+    since: date | None = None,
 ) -> None:
     await conn.execute(
-        _UPSERT, event.project_id, event.unit_id, event.province_code, event.region, name, grant_thb, status, position
-    )
+        _UPSERT, event.project_id, event.unit_id, event.province_code, event.region, name, grant_thb, status, position,
+        since,
+    )  # fmt: skip
 
 
 async def on_proposed(conn: asyncpg.Connection, inbound: Inbound[ProjectProposedV1]) -> None:
@@ -87,11 +93,13 @@ async def on_proposed(conn: asyncpg.Connection, inbound: Inbound[ProjectProposed
 
 
 async def on_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOpenedV1]) -> None:
-    await _upsert(conn, inbound.event, inbound.stream_sequence, status="APPROVED", name=inbound.event.name)
+    event = inbound.event
+    await _upsert(conn, event, inbound.stream_sequence, status="APPROVED", name=event.name, since=event.opened_on)
 
 
 async def on_status_changed(conn: asyncpg.Connection, inbound: Inbound[ProjectStatusChangedV1]) -> None:
-    await _upsert(conn, inbound.event, inbound.stream_sequence, status=inbound.event.status)
+    event = inbound.event
+    await _upsert(conn, event, inbound.stream_sequence, status=event.status, since=event.changed_on)
 
 
 async def on_needs_assessment_changed(
@@ -165,6 +173,9 @@ class ProjectListed(BaseModel):
     region: str
     grant_thb: Decimal | None
     status: str = Field(description="PROPOSED, APPROVED, ACTIVE, CLOSED, REJECTED or TERMINATED.")
+    status_since: date | None = Field(
+        default=None, description="The day of the step that set the status (null: proposed, or not told)."
+    )
     needs_assessment_status: str | None = Field(description="DRAFTED, VALIDATED, or null before any draft.")
     assessed_on: date | None = Field(description="The day of the latest draft of the needs assessment.")
     mentor_ids: list[UUID] = Field(description="The mentors assigned to the project today.")
@@ -185,8 +196,8 @@ async def list_projects(
 ) -> list[ProjectListed]:
     """Projects with the mentors assigned to them on ``on`` (``mentor_id`` filters by those) and all assignments."""
     rows = await pool.fetch(
-        "SELECT project_id AS id, name, unit_id, province_code, region, grant_thb, status, needs_assessment_status, "
-        "assessed_on FROM rm_projects p WHERE status IS NOT NULL "
+        "SELECT project_id AS id, name, unit_id, province_code, region, grant_thb, status, status_since, "
+        "needs_assessment_status, assessed_on FROM rm_projects p WHERE status IS NOT NULL "
         "AND ($2::text IS NULL OR region = $2) AND ($3::text IS NULL OR province_code = $3) "
         "AND ($4::uuid IS NULL OR unit_id = $4) AND ($5::text IS NULL OR status = $5) "
         "AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM rm_project_mentors a WHERE a.project_id = p.project_id "
