@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, cast
 
 from nats.aio.client import Client as NatsClient
 
@@ -21,15 +21,20 @@ old ones' place, with their tracking (inbox) rows: live consumers go on with the
 nothing is applied twice or lost. Live read-model updates wait during that transaction only.
 
 Use it when a read model went wrong, or after a change to a read model's handlers or tables that
-existing rows should reflect. Its handlers must succeed on every event: if one fails, the rebuild
-stops, says on which message, and leaves the live tables as they were.
+existing rows should reflect. It first checks each stream it reads against its service's event store
+(as 'pathways streams check' does): a stream that lacks events the relay published (deleted, or lost
+in a crash) would leave them out of the rebuilt tables, so the rebuild refuses, naming them, until
+they are republished ('pathways streams republish SERVICE'), unless --despite-missing. Its
+handlers must succeed on every event: if one fails, the rebuild stops, says on which message, and
+leaves the live tables as they were.
 
 PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWAYS_DATA_DIR.
 NATS: PATHWAYS_NATS_URL, else the embedded server running there.
 """
 
 _REBUILD_EPILOG = """\
-exit status: 0 rebuilt and switched, 1 a rebuild stopped (the live tables are unchanged),
+exit status: 0 rebuilt and switched, 1 a rebuild stopped, or a stream lacks published events (the
+             live tables are unchanged),
              2 it could not run (no server to talk to, or no such read model), 130 interrupted
              (those switched before are named)
 """
@@ -54,7 +59,32 @@ def add_commands(commands: Any) -> None:
     rebuild.add_argument("--all", action="store_true", help="every read model of the service, one after another")
     rebuild.add_argument("--keep-old", action="store_true", help="keep the old tables (schema retired_<name>_<time>)")
     rebuild.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
+    rebuild.add_argument(
+        "--despite-missing",
+        action="store_true",
+        help="rebuild even from a stream that lacks published events (they will be missing from the tables)",
+    )
     rebuild.set_defaults(run=_rebuild)
+
+
+async def _streams_lacking_events(nc: NatsClient, services: list[str], progress: Any) -> str:
+    """What the streams a rebuild reads lack of what their relays published; empty if nothing."""
+    from pathways_infra.operator_cli import service_database
+    from pathways_infra.stream_audit import audit_stream
+
+    lacking = []
+    for source in services:
+        service = cast(ServiceName, source)  # a read model's sources are services
+        database_url = service_database(service)
+        audit = await audit_stream(service, database_url=database_url, js=nc.jetstream(), on_progress=progress)
+        if audit.missing.count:
+            lacking.append(
+                f"stream {audit.stream} lacks {audit.missing.count:,} events its relay published "
+                f"(notification ids {audit.missing.text(limit=5)}): run 'pathways streams republish {service}'"
+            )
+    if not lacking:
+        return ""
+    return "; ".join(lacking) + ", or rebuild --despite-missing to leave them out"
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -89,8 +119,11 @@ def _rebuild(args: argparse.Namespace) -> int:
         return 2
 
     switched: list[Rebuilt] = []
+    sources = sorted({source for name in wanted for source in known[name].sources()})
 
     async def run(nc: NatsClient, progress: ProgressReport) -> list[Rebuilt] | RebuildError:
+        if not args.despite_missing and (lacking := await _streams_lacking_events(nc, sources, progress)):
+            return RebuildError(lacking)
         for name in wanted:
             database_url = service_database(service)
             try:

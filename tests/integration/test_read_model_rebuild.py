@@ -14,6 +14,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.registry import STREAMS
 from pathways_infra.consumer import Inbound
 from pathways_infra.database import DatabaseAddress, ensure_database
 from pathways_infra.rebuild import RebuildError, rebuild_read_model
@@ -21,6 +22,7 @@ from pathways_infra.service import ReadModel, ServiceDefinition
 from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
 from pathways_infra.streams import ensure_streams
+from tests.support.journeys import enroll, open_project
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
 
@@ -219,3 +221,40 @@ async def test_a_second_rebuild_of_the_same_read_model_is_refused_and_the_first_
         assert rebuilt.rows["rm_probe"] == (1, 100)
     finally:
         await nc.close()
+
+
+async def test_a_rebuild_from_a_stream_that_lost_published_events_is_refused_naming_them(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    """The rebuilt tables would silently lack what the stream lost; republishing comes first."""
+    async with running_system(settings, ["enrollment"]) as system:
+        project_id = await open_project(system)
+        await enroll(system, project_id)
+        stream = STREAMS["enrollment"].name
+
+        async def relayed() -> int | None:
+            state = (await operator_js.stream_info(stream)).state
+            return state.last_seq if state.messages >= 7 else None
+
+        last = await eventually(relayed, what="the journey to be published")
+        lost = await operator_js.get_msg(stream, last)
+        await operator_js.delete_msg(stream, last)
+        env = {
+            **os.environ,
+            "PATHWAYS_DATABASE_URL": settings.database_url or "",
+            "PATHWAYS_NATS_URL": settings.nats_url or "",
+            "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
+        }
+        rebuild = [sys.executable, "-m", "pathways_infra", "read-models", "rebuild", "enrollment", "enrollments"]
+        refused = await asyncio.to_thread(
+            subprocess.run, rebuild, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        despite = await asyncio.to_thread(
+            subprocess.run, [*rebuild, "--despite-missing"], env=env, capture_output=True, text=True, timeout=120,
+            check=False,
+        )  # fmt: skip
+    lost_id = (lost.headers or {})["ce-id"].split(":")[1]
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"stream ENROLLMENT lacks 1 events its relay published (notification ids {lost_id})" in refused.stderr
+    assert "pathways streams republish enrollment" in refused.stderr
+    assert despite.returncode == 0, despite.stdout + despite.stderr
