@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pathways_contracts.base import OPEN_SET, IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import PLAIN_NOTATION, MonthlyBaht
@@ -181,12 +181,22 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     baseline_monthly_income_thb: MonthlyBaht | None = None
     informal_worker: bool | None = None
     covid_affected: bool | None = None
-    sex: str | None = Field(default=None, description=f"As given at registration: {', '.join(SEXES)} (X: another).")
+    sex: Literal["F", "M", "X"] | None = Field(
+        default=None, description=f"As given at registration: {', '.join(SEXES)} (X: another)."
+    )
     age_band: str | None = Field(
         default=None,
         description=f"Age band on the day the participant registered: {', '.join(AGE_BAND_IDS)}; "
         "absent when only a birth year was given and it could be either of two bands.",
+        json_schema_extra={"enum": [*AGE_BAND_IDS, None]},
     )
+
+    @field_validator("age_band")
+    @classmethod
+    def _known_band(cls, band: str | None) -> str | None:
+        if band is not None and band not in AGE_BAND_IDS:
+            raise ValueError(f"not an age band: {', '.join(AGE_BAND_IDS)}")
+        return band
     follow_up_consented: bool | None = Field(
         default=None,
         description="Whether the participant consented, on the enrollment day, to be followed up after training "

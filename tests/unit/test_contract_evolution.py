@@ -53,3 +53,11 @@ def test_a_decimal_in_exponent_notation_is_read_as_the_number_written_out(
     read = as_read.model_validate_json(json.dumps({"value": given}))
 
     assert json.loads(read.model_dump_json())["value"] == written
+
+
+@pytest.mark.parametrize(("field", "value"), [("sex", "Q"), ("age_band", "99-100")])
+def test_an_enrollment_naming_a_sex_or_age_band_the_registry_never_records_is_refused(field: str, value: str) -> None:
+    """Such a message was not published by the enrollment service: a consumer parks it, never counts it."""
+    body = json.loads(enrolled_event().model_dump_json()) | {field: value}
+    with pytest.raises(ValidationError, match=field):
+        ParticipantEnrolledV1.model_validate(body)
