@@ -197,6 +197,7 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
         if band is not None and band not in AGE_BAND_IDS:
             raise ValueError(f"not an age band: {', '.join(AGE_BAND_IDS)}")
         return band
+
     follow_up_consented: bool | None = Field(
         default=None,
         description="Whether the participant consented, on the enrollment day, to be followed up after training "

@@ -23,7 +23,7 @@ import importlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any, Literal
 from uuid import UUID
 
@@ -36,6 +36,7 @@ from pathways_infra.eventstore import RecordedEvent, RecordedEventMapper
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import SERVICE_NAMES, ServiceName
 from pathways_infra.stream_audit import store_codec
+from pathways_infra.thai_time import THAI_TIME
 
 Order = Literal["happened", "recorded"]
 ORDERS: tuple[Order, ...] = ("happened", "recorded")
@@ -211,13 +212,14 @@ def select(
 
 
 def parse_moment(text: str) -> datetime:
-    """A cutoff: a date means the end of that day (UTC); a date and time without an offset is UTC."""
+    """A cutoff: a date means the end of that day in Thailand, where every day the services record is a
+    Thai day; a date and time without an offset is Thai time too."""
     try:
         day = date.fromisoformat(text)
     except ValueError:
         moment = datetime.fromisoformat(text)
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return datetime.combine(day, time.max, UTC)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=THAI_TIME)
+    return datetime.combine(day, time.max, THAI_TIME)
 
 
 @dataclass(frozen=True)
@@ -583,7 +585,7 @@ def describe(found: History) -> str:
     lines = [_header(found), ""]
     if found.events:
         lines += [
-            f"{'HAPPENED (UTC)':<19}  {'RECORDED (UTC)':<19}  {'SERVICE':<10}  {'AGGREGATE@V':<13}  "
+            f"{'HAPPENED (TH)':<19}  {'RECORDED (TH)':<19}  {'SERVICE':<10}  {'AGGREGATE@V':<13}  "
             f"{'EVENT':<38}  {'PUBLISHED AS':<36}  ACTOR  CORRELATION  CAUSATION  DATA"
         ]
         lines += [_event_line(e, str(found.participant_id)) for e in found.events]
@@ -614,8 +616,9 @@ def _header(found: History) -> str:
     return "\n".join(lines)
 
 
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+def _thai(moment: datetime) -> str:
+    """In Thai time (UTC+7), as the days the services record: a fact dated 27 August shows on 27 August."""
+    return moment.astimezone(THAI_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _event_line(e: HistoryEvent, participant_id: str) -> str:
@@ -623,7 +626,7 @@ def _event_line(e: HistoryEvent, participant_id: str) -> str:
     actor = f"{e.actor_id}/{e.actor_role}" + (f"@{e.actor_unit}" if e.actor_unit else "")
     data = {k: v for k, v in e.data.items() if not (k == "participant_id" and v == participant_id)}
     return (
-        f"{_utc(e.occurred_at)}  {_utc(e.recorded_at)}  {e.service:<10}  "
+        f"{_thai(e.occurred_at)}  {_thai(e.recorded_at)}  {e.service:<10}  "
         f"{str(e.aggregate_id)[:8]}@{e.version:<4}  {marks}{e.event_type:<36}  {e.subject or '(private)':<36}  "
         f"{actor}  {str(e.correlation_id)[:8]}  {(e.causation_id or '-')[:24]}  "
         f"{json.dumps(data, ensure_ascii=False, separators=(',', ':'))}"

@@ -19,7 +19,7 @@ their event stores (the source of truth, never the read models), public or priva
 participant or one of their enrollments, merged into one timeline. Events that concern several
 participants (a potential duplicate, an enterprise's founding members, an enterprise they belong
 to) are included and marked *. Each line shows when the event happened and when it was recorded
-(UTC), the service, aggregate and version, the event, the subject the relay publishes it on (or
+(Thai time, UTC+7, as every day the services record), the service, aggregate and version, the event, the subject the relay publishes it on (or
 "(private)"), the actor, correlation and causation ids, and the event's data. Events carry no
 personal data; the vault is not read.
 
@@ -35,7 +35,8 @@ PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWA
 """
 
 _EPILOG = """\
-DATE_OR_DATETIME: 2025-08-29 (the end of that day, UTC) or 2025-08-29T17:00:00+07:00 (no offset: UTC).
+DATE_OR_DATETIME: 2025-08-29 (the end of that day in Thailand) or 2025-08-29T17:00:00+07:00
+(no offset: Thai time).
 
 exit status: 0 the history was shown (it may be empty within the cutoffs or services chosen),
              1 no stored event concerns the participant,

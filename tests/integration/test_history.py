@@ -226,9 +226,11 @@ async def test_as_it_happened_a_backdated_completion_counts_from_the_day_it_is_d
     assert "ParticipantRegistered" not in types and "AttendanceRecorded" not in types, "both happened today"
     assert {(s.service, s.kind): s.stage for s in before.summary}["training", "training record"] == "in a cohort"
 
-    # A date is the end of that day in UTC: 29 August in Thai time is still 28 August there.
-    by_date = history(UUID(pid), events, cutoffs=Cutoffs(happened_by=parse_moment("2025-08-28")))
-    assert "TrainingCompleted" in [e.event_type for e in by_date.events]
+    # A date is the end of that day in Thailand, where training was completed on 29 August.
+    day_before = history(UUID(pid), events, cutoffs=Cutoffs(happened_by=parse_moment("2025-08-28")))
+    on_the_day = history(UUID(pid), events, cutoffs=Cutoffs(happened_by=parse_moment("2025-08-29")))
+    assert "TrainingCompleted" not in [e.event_type for e in day_before.events]
+    assert "TrainingCompleted" in [e.event_type for e in on_the_day.events]
 
 
 async def test_outcomes_the_user_dates_happened_on_their_day_however_late_they_are_recorded(

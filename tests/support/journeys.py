@@ -59,11 +59,11 @@ async def register(
     sex: str = "F",
     birth_year: int = 1985,
     headers: dict[str, str] | None = None,
-    registered_on: str | None = None,
+    registered_on: str | None = "2025-05-01",
     **personal_data: Any,
 ) -> str:
     """Register a participant, born on 1 April of ``birth_year``, with their personal data and consent to take
-    part and be followed up; their age band is of their age on ``registered_on`` (default: today)."""
+    part and be followed up, on ``registered_on`` (None: today); their age band is of their age that day."""
     body = {
         "personal_data": {**PERSON, "date_of_birth": f"{birth_year}-04-01", **personal_data},
         "sex": sex,
@@ -84,7 +84,7 @@ async def enroll(
     birth_year: int = 1985,
     headers: dict[str, str] | None = None,
     participant_id: str | None = None,
-    registered_on: str | None = None,
+    registered_on: str | None = "2025-05-01",
 ) -> Enrolled:
     """Register a participant (unless given), apply with a baseline, pass screening, enroll."""
     enrollment = system.client("enrollment")

@@ -293,9 +293,9 @@ def test_selection_keeps_only_events_concerning_the_participant_and_the_enterpri
 # --- as of, in order ---
 
 
-def test_a_date_cutoff_is_the_end_of_that_day_utc_and_a_time_without_offset_is_utc() -> None:
-    assert parse_moment("2025-08-28") == datetime(2025, 8, 28, 23, 59, 59, 999999, tzinfo=UTC)
-    assert parse_moment("2025-08-28T12:00:00") == datetime(2025, 8, 28, 12, tzinfo=UTC)
+def test_a_date_cutoff_is_the_end_of_that_day_in_thailand_and_a_time_without_offset_is_thai_time() -> None:
+    assert parse_moment("2025-08-28") == datetime(2025, 8, 28, 16, 59, 59, 999999, tzinfo=UTC)
+    assert parse_moment("2025-08-28T12:00:00") == datetime(2025, 8, 28, 5, tzinfo=UTC)
     assert parse_moment("2025-08-28T12:00:00+07:00") == datetime(2025, 8, 28, 5, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_moment("yesterday")
@@ -414,7 +414,7 @@ def test_the_json_document_carries_every_field_of_every_event_and_the_summary() 
         "events_concerning_participant", "events_shown", "events", "summary",
     }  # fmt: skip
     assert document["participant_id"] == P
-    assert document["recorded_by"] == "2025-12-31T23:59:59.999999+00:00"
+    assert document["recorded_by"] == "2025-12-31T23:59:59.999999+07:00"
     assert document["happened_by"] is None
     assert (document["events_concerning_participant"], document["events_shown"]) == (14, 9)
     assert {e["service"] for e in document["events"]} == {"training", "outcomes"}
@@ -441,7 +441,7 @@ def test_the_text_has_a_header_a_line_per_event_and_the_state() -> None:
         lines[0]
         == f"Participant {P}: 7 of 14 events (enrollment, training, outcomes), as it happened (by occurred time)"
     )
-    assert "happened by  2025-05-15T23:59:59.999999+00:00" in lines[1]
+    assert "happened by  2025-05-15T23:59:59.999999+07:00" in lines[1]
     events = [line for line in lines if line.startswith("2025-")]
     assert len(events) == 7
     assert "↶AssignedToCohort" in events[4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -541,3 +542,11 @@ def test_an_enrollment_tells_the_last_day_the_consent_to_be_followed_up_covers()
     [enrolled_event] = then.events
     assert isinstance(enrolled_event, ParticipantEnrolled)
     assert (enrolled_event.follow_up_consented, enrolled_event.follow_up_consent_until) == (True, until)
+
+
+def test_no_application_dated_before_the_participant_registered() -> None:
+    registered_late = participant(replace(registered(), registered_on=APPLIED_ON + timedelta(days=1)), consented())
+    error = given(evolve_enrollment).rejects(
+        apply_for_enrollment, rule="applied-before-registration", **application(participant=registered_late)
+    )
+    assert f"registered on {APPLIED_ON + timedelta(days=1)}; they cannot have applied before" in str(error)

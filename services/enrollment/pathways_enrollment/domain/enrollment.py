@@ -340,6 +340,13 @@ def apply_for_enrollment(
     refuse_erased(found, "apply")
     require_open_project(open_project, project_id)
     _require_taking_participants(unit, open_project.unit_id)
+    refuse_earlier(
+        applied_on,
+        than=found.registered_on,
+        rule="applied-before-registration",
+        message=f"participant {found.id} registered on {found.registered_on}; they cannot have applied before, "
+        f"on {applied_on}",
+    )
     _require_consent(found, applied_on)
     where = _placed(open_project, since=applied_on)
     return [EnrollmentApplied(**_event_fields(enrollment_id, found.id, where), applied_on=applied_on)]
