@@ -194,3 +194,18 @@ async def _version(client: httpx.AsyncClient, aggregate_id: str) -> int:
 async def _newer(client: httpx.AsyncClient, aggregate_id: str, than: int) -> bool | None:
     """True once the aggregate is past version ``than``; None (keep waiting) before."""
     return True if await _version(client, aggregate_id) > than else None
+
+
+async def test_a_later_employment_keeps_the_days_the_case_took_to_its_first_job(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-37")
+        path = f"/cases/{enrolled.enrollment_id}"
+        first_job = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "8000"}
+        created(await outcomes.post(f"{path}/employment", json=first_job | {"days_to_first_job": 30}))
+        answer = {"completed_on": due_on(scheduled, 3).isoformat(), **first_job, "monthly_income_thb": "9500"}
+        created(await outcomes.post(f"{path}/follow-ups/3", json=answer))
+        case = await case_when(
+            outcomes, enrolled, lambda c: c["employment_follow_up_month"] == 3, what="the 3-month employment"
+        )
+    assert (case["days_to_first_job"], case["monthly_income_thb"]) == (30, "9500.00")

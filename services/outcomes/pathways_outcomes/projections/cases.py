@@ -101,7 +101,8 @@ async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRec
     event = inbound.event
     await conn.execute(
         "UPDATE rm_cases SET employment_type = $2, related_to_training = $3, monthly_income_thb = $4, "
-        "days_to_first_job = $5, employment_recorded_at = $6, employment_follow_up_month = $7 WHERE enrollment_id = $1",
+        "days_to_first_job = COALESCE(days_to_first_job, $5), employment_recorded_at = $6, "
+        "employment_follow_up_month = $7 WHERE enrollment_id = $1",
         event.enrollment_id, event.employment_type.value, event.related_to_training, event.monthly_income_thb,
         event.days_to_first_job, event.occurred_at, event.follow_up_month,
     )  # fmt: skip
