@@ -209,3 +209,35 @@ async def test_a_later_employment_keeps_the_days_the_case_took_to_its_first_job(
             outcomes, enrolled, lambda c: c["employment_follow_up_month"] == 3, what="the 3-month employment"
         )
     assert (case["days_to_first_job"], case["monthly_income_thb"]) == (30, "9500.00")
+
+
+async def test_worklist_case_and_indicators_as_of_a_day_show_the_follow_ups_as_they_stood_then(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-38")
+        due = due_on(scheduled, 3)
+        created(await outcomes.post(f"/cases/{enrolled.enrollment_id}/follow-ups/3", json={"completed_on": str(due)}))
+        await case_when(outcomes, enrolled, lambda c: c["follow_ups"][0]["status"] == "COMPLETED", what="answered")
+        before, after = str(due - timedelta(days=1)), str(due)
+        worklist = {
+            day: (await outcomes.get("/follow-ups", params={"project_id": enrolled.project_id, "as_of": day})).json()
+            for day in (before, after)
+        }
+        case = (await outcomes.get(f"/cases/{enrolled.enrollment_id}", params={"as_of": before})).json()
+
+        async def indicators(day: str) -> dict[str, int]:
+            params = {"project_id": enrolled.project_id, "as_of": day}
+            rate: dict[str, int] = (await outcomes.get("/programme/indicators", params=params)).json()[
+                "follow_up_completion"
+            ]["3"]
+            return rate
+
+        rates = {day: await indicators(day) for day in (before, after)}
+    three = {day: next(f for f in listed if f["month"] == 3) for day, listed in worklist.items()}
+    assert (three[before]["status"], three[before]["completed_on"]) == ("SCHEDULED", None)
+    assert (three[after]["status"], three[after]["completed_on"]) == ("COMPLETED", str(due))
+    assert case["follow_ups"][0]["status"] == "SCHEDULED"
+    assert (rates[before]["numerator"], rates[before]["denominator"]) == (0, 0)
+    assert (rates[after]["numerator"], rates[after]["denominator"]) == (1, 1)

@@ -330,7 +330,7 @@ async def programme_indicators(
         ProvinceCode | None, Query(description="Cases now in this province: ISO 3166-2:TH code, e.g. TH-50.")
     ] = None,
     project_id: Annotated[UUID | None, Query(description="Cases now in this project.")] = None,
-    as_of: Annotated[CalendarDay | None, _day_query("Follow-ups due by this day count")] = None,
+    as_of: Annotated[CalendarDay | None, _day_query("Follow-ups as they stood on this day count")] = None,
     panel: Annotated[
         bool, Query(description="Employment rates over the same people each round: those who answered all three.")
     ] = False,
@@ -350,10 +350,15 @@ async def programme_indicators(
     - **cases**: enrollments enrolled (whatever happened to them since).
     - **training_completion**: completed / (completed + dropped out + withdrawn before completing);
       cases still in training are left out.
-    - **follow_up_completion**: follow-ups completed / follow-ups due by `as_of` (due, overdue,
-      completed or missed; those still open when their case was withdrawn or closed are missed).
+    - **follow_up_completion**: follow-ups completed by `as_of` / follow-ups due by `as_of` (due,
+      overdue, completed or missed by then; those still open when their case was withdrawn or closed
+      are missed). A follow-up answered after `as_of` counts as it stood on `as_of`.
     - **employment**: cases with an employment (wage or self-employed) recorded at that follow-up /
-      cases that completed it. With `panel=true`, only cases that completed all three follow-ups.
+      cases that completed it by `as_of`. With `panel=true`, only cases that completed all three
+      follow-ups. An enterprise's members count as employed only when their follow-up recorded an
+      employment (self-employed, say): see `enterprises_started` for enterprises.
+
+    Only the follow-ups follow `as_of`; the other indicators count every fact recorded up to now.
     - **median_income_change_thb**: median of (monthly income observed at that follow-up − baseline)
       over cases with both; the baseline is enrollment's, else an income observed at month 0.
     - **median_days_to_first_job**: median, over cases that reported it, of the days to first job

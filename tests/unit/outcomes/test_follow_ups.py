@@ -59,3 +59,22 @@ def test_follow_ups_fall_3_6_and_12_months_after_completion() -> None:
 )
 def test_add_months_keeps_the_day_or_takes_the_month_s_last(day: date, months: int, expected: date) -> None:
     assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "completed", "missed"),
+    [
+        (date(2024, 4, 1), FollowUpStatus.SCHEDULED, FollowUpStatus.SCHEDULED),
+        (date(2024, 4, 19), FollowUpStatus.DUE, FollowUpStatus.DUE),
+        (date(2024, 4, 20), FollowUpStatus.COMPLETED, FollowUpStatus.DUE),
+        (date(2024, 5, 31), FollowUpStatus.COMPLETED, FollowUpStatus.OVERDUE),
+        (date(2024, 6, 1), FollowUpStatus.COMPLETED, FollowUpStatus.MISSED),
+    ],
+)
+def test_as_it_stood_on_a_day_an_answer_given_later_is_not_known_yet(
+    day: date, completed: FollowUpStatus, missed: FollowUpStatus
+) -> None:
+    """What a worklist or an indicator as of an earlier day shows (the rules ask status_on: answered is final)."""
+    answered = FollowUp(month=3, due_on=DUE_ON, completed_on=date(2024, 4, 20))
+    given_up = FollowUp(month=3, due_on=DUE_ON, missed_on=date(2024, 6, 1), missed_reason=MissedReason.NO_RESPONSE)
+    assert (answered.status_as_of(day), given_up.status_as_of(day)) == (completed, missed)

@@ -119,11 +119,13 @@ def test_programme_indicators() -> None:
     assert indicators.online_sales_adoption == Rate(numerator=1, denominator=2)
 
 
-def test_follow_ups_not_yet_due_are_left_out_of_the_response_rate() -> None:
+def test_follow_ups_not_yet_due_or_answered_later_are_counted_as_they_stood_on_the_day() -> None:
     indicators = programme_indicators(CASES, on=date(2024, 5, 1))
 
     assert indicators.follow_up_completion[3] == Rate(numerator=2, denominator=3)
-    assert indicators.follow_up_completion[12] == Rate(numerator=1, denominator=1)  # A answered; B and C not due
+    # A answered its 12-month follow-up on 15 January 2025: on 1 May 2024 it was not due, nor answered yet.
+    assert indicators.follow_up_completion[12] == Rate(numerator=0, denominator=0)
+    assert programme_indicators(CASES, on=ON).follow_up_completion[12] == Rate(numerator=1, denominator=3)
 
 
 def test_the_panel_keeps_the_same_people_each_round() -> None:

@@ -7,7 +7,7 @@ about: a follow-up is due from its due date and overdue from 30 days after it.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -47,7 +47,17 @@ class FollowUp:
         """Neither completed nor missed."""
         return self.completed_on is None and self.missed_on is None
 
+    def status_as_of(self, day: date) -> FollowUpStatus:
+        """Its status as it stood on ``day``: an answer given after it is not known yet."""
+        answered_later = replace(
+            self,
+            completed_on=self.completed_on if self.completed_on is None or self.completed_on <= day else None,
+            missed_on=self.missed_on if self.missed_on is None or self.missed_on <= day else None,
+        )
+        return answered_later.status_on(day)
+
     def status_on(self, day: date) -> FollowUpStatus:
+        """Its status on ``day`` as far as it is known now: once answered, whatever ``day``."""
         if self.completed_on is not None:
             return FollowUpStatus.COMPLETED
         if self.missed_on is not None:

@@ -75,7 +75,7 @@ def training_completion_rate(cases: Sequence[Case]) -> Rate:
 
 
 def follow_up_completion_rate(cases: Sequence[Case], month: int, *, on: date) -> Rate:
-    statuses = [f.status_on(on) for c in cases if (f := c.follow_up(month)) is not None]
+    statuses = [f.status_as_of(on) for c in cases if (f := c.follow_up(month)) is not None]
     due = [s for s in statuses if s is not FollowUpStatus.SCHEDULED]
     return Rate(numerator=sum(1 for s in due if s is FollowUpStatus.COMPLETED), denominator=len(due))
 

@@ -220,15 +220,16 @@ class FollowUpFilter:
     due_to: date | None = None
 
 
-# $1 answered: COMPLETED, MISSED, OPEN (neither) or NULL (any); $2 and $3 the due dates' bounds.
+# $1 answered by $8: COMPLETED, MISSED, OPEN (neither) or NULL (any); $2 and $3 the due dates' bounds.
 _FOLLOW_UPS = """
 SELECT f.*, c.participant_id, c.project_id, c.withdrawn_on, c.closed_on
 FROM rm_case_follow_ups f
 JOIN rm_cases c USING (enrollment_id)
 WHERE ($1::text IS NULL
-        OR ($1 = 'COMPLETED' AND f.completed_on IS NOT NULL)
-        OR ($1 = 'MISSED' AND f.completed_on IS NULL AND f.missed_on IS NOT NULL)
-        OR ($1 = 'OPEN' AND f.completed_on IS NULL AND f.missed_on IS NULL))
+        OR ($1 = 'COMPLETED' AND f.completed_on <= $8)
+        OR ($1 = 'MISSED' AND (f.completed_on IS NULL OR f.completed_on > $8) AND f.missed_on <= $8)
+        OR ($1 = 'OPEN' AND (f.completed_on IS NULL OR f.completed_on > $8)
+            AND (f.missed_on IS NULL OR f.missed_on > $8)))
     AND ($2::date IS NULL OR f.due_on >= $2)
     AND ($3::date IS NULL OR f.due_on <= $3)
     AND ($4::uuid IS NULL OR c.project_id = $4)
@@ -241,7 +242,8 @@ LIMIT $6 OFFSET $7
 async def list_follow_ups(
     pool: asyncpg.Pool, of: FollowUpFilter, *, as_of: date, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    """Follow-ups across cases by due date, each with its status as of a day.
+    """Follow-ups across cases by due date, each with its status as it stood on a day (answers given later
+    are not known yet on it).
 
     A withdrawn or closed case's follow-ups left unanswered are missed (as the domain marks them),
     so they never show as work to do.
@@ -251,7 +253,7 @@ async def list_follow_ups(
         selection = selecting(of.status, as_of)
         answered = "OPEN" if selection.answered is None else selection.answered.value
         due_from, due_to = _latest(selection.due_from, due_from), _earliest(selection.due_to, due_to)
-    rows = await pool.fetch(_FOLLOW_UPS, answered, due_from, due_to, of.project_id, of.month, limit, offset)
+    rows = await pool.fetch(_FOLLOW_UPS, answered, due_from, due_to, of.project_id, of.month, limit, offset, as_of)
     return [_worklist_entry(dict(row), as_of) for row in rows]
 
 
@@ -289,14 +291,19 @@ def _follow_up(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         missed_on=row["missed_on"],
         missed_reason=MissedReason(row["missed_reason"]) if row["missed_reason"] else None,
     )
+    missed = _by(follow_up.missed_on, as_of)
     return {
         "month": follow_up.month,
         "due_on": follow_up.due_on,
-        "status": follow_up.status_on(as_of),
-        "completed_on": follow_up.completed_on,
-        "missed_on": follow_up.missed_on,
-        "missed_reason": follow_up.missed_reason,
+        "status": follow_up.status_as_of(as_of),
+        "completed_on": follow_up.completed_on if _by(follow_up.completed_on, as_of) else None,
+        "missed_on": follow_up.missed_on if missed else None,
+        "missed_reason": follow_up.missed_reason if missed else None,
     }
+
+
+def _by(day: date | None, as_of: date) -> bool:
+    return day is not None and day <= as_of
 
 
 def _baseline(row: asyncpg.Record | None) -> dict[str, Any] | None:

@@ -117,6 +117,8 @@ CREATE TABLE IF NOT EXISTS rm_indicators_follow_ups (
     employed boolean NOT NULL DEFAULT false,
     PRIMARY KEY (enrollment_id, month)
 );
+ALTER TABLE rm_indicators_follow_ups ADD COLUMN IF NOT EXISTS completed_on date;
+ALTER TABLE rm_indicators_follow_ups ADD COLUMN IF NOT EXISTS missed_on date;
 CREATE TABLE IF NOT EXISTS rm_indicators_incomes (
     enrollment_id uuid NOT NULL,
     at_month int NOT NULL,
@@ -161,6 +163,15 @@ async def _set_follow_up_flag(conn: asyncpg.Connection, column: str, enrollment_
         f"INSERT INTO {FOLLOW_UPS} (enrollment_id, month, {column}) VALUES ($1, $2, true) "
         f"ON CONFLICT (enrollment_id, month) DO UPDATE SET {column} = true",
         enrollment_id, month,
+    )  # fmt: skip
+
+
+async def _answer_follow_up(conn: asyncpg.Connection, how: str, enrollment_id: UUID, month: int, on: date) -> None:
+    """``how``: completed or missed, on the day it was (so that indicators as of an earlier day leave it out)."""
+    await conn.execute(
+        f"INSERT INTO {FOLLOW_UPS} (enrollment_id, month, {how}, {how}_on) VALUES ($1, $2, true, $3) "
+        f"ON CONFLICT (enrollment_id, month) DO UPDATE SET {how} = true, {how}_on = EXCLUDED.{how}_on",
+        enrollment_id, month, on,
     )  # fmt: skip
 
 
@@ -252,11 +263,13 @@ async def on_scheduled(conn: asyncpg.Connection, inbound: Inbound[FollowUpsSched
 
 
 async def on_follow_up_completed(conn: asyncpg.Connection, inbound: Inbound[FollowUpCompletedV1]) -> None:
-    await _set_follow_up_flag(conn, "completed", inbound.event.enrollment_id, inbound.event.month)
+    event = inbound.event
+    await _answer_follow_up(conn, "completed", event.enrollment_id, event.month, event.completed_on)
 
 
 async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowUpMissedV1]) -> None:
-    await _set_follow_up_flag(conn, "missed", inbound.event.enrollment_id, inbound.event.month)
+    event = inbound.event
+    await _answer_follow_up(conn, "missed", event.enrollment_id, event.month, event.missed_on)
 
 
 async def on_case_ended(conn: asyncpg.Connection, inbound: Inbound[CaseWithdrawnV1] | Inbound[CaseClosedV1]) -> None:
@@ -406,18 +419,28 @@ LEFT JOIN rm_indicators_cases c USING (enrollment_id)
 GROUP BY s.grp
 """
 
-# $4 the day asked about, $5 how many follow-ups the panel answered (all of them).
+# $4 the day asked about, $5 how many follow-ups the panel answered (all of them). A follow-up answered
+# after $4 was not answered yet on $4 (rows from before answers were dated count as answered).
 _FOLLOW_UPS = f"""{_SLICE},
+answered AS (
+    SELECT
+        f.*,
+        f.completed AND COALESCE(f.completed_on <= $4, true) AS completed_by,
+        f.missed AND COALESCE(f.missed_on <= $4, true) AS missed_by,
+        f.completed_on IS NULL AND f.missed_on IS NULL AS undated
+    FROM rm_indicators_follow_ups f
+),
 follow_ups AS (
     SELECT
         slice.grp,
         f.enrollment_id,
         f.month,
-        f.completed,
+        f.completed_by AS completed,
         f.employed,
-        f.completed OR f.missed OR COALESCE(c.ended, false) OR COALESCE(f.due_on <= $4, false) AS due
+        f.completed_by OR f.missed_by OR COALESCE(c.ended AND f.undated, false)
+            OR COALESCE(f.due_on <= $4, false) AS due
     FROM slice
-    JOIN rm_indicators_follow_ups f USING (enrollment_id)
+    JOIN answered f USING (enrollment_id)
     LEFT JOIN rm_indicators_cases c USING (enrollment_id)
 ),
 panel AS (
