@@ -37,8 +37,15 @@ async def test_a_dropout_closes_training_and_the_case_takes_no_outcome(settings:
             return refusal if response.status_code == 409 and not refusal.get("retryable") else None
 
         refusal = await eventually(refused_for_good, what="outcomes to learn of the dropout")
+
+        async def told_why() -> str | None:
+            error: str = (await outcomes.get(f"/cases/{enrollment_id}")).json()["error"]
+            return error if "dropped out of training" in error else None
+
+        no_case = await eventually(told_why, what="the programme read model to hear of the dropout")
         completion = await training_steps.complete(system, enrolled)
     assert dropped.status_code == 201, dropped.text
     assert twice.status_code == 409
     assert refusal["rule"] == "training-must-be-completed"
     assert completion.status_code == 409
+    assert "a case opens only when training is completed" in no_case

@@ -121,7 +121,9 @@ async def get_case(
     """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline."""
     found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
     if found is None:
-        raise NotFoundError(f"no outcomes case for enrollment {enrollment_id} (yet: read models follow the events)")
+        raise NotFoundError(
+            f"no outcomes case for enrollment {enrollment_id}: {await programme.why_no_case(read, enrollment_id)}"
+        )
     return found
 
 

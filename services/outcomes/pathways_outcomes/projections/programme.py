@@ -295,3 +295,23 @@ def _counts(aggregated: str | None, always: tuple[str, ...]) -> dict[str, int]:
 
 def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount.quantize(Decimal("0.01")))
+
+
+async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
+    """Why an enrollment has no outcomes case, as far as the programme's facts tell: a case opens when
+    training is completed."""
+    row = await pool.fetchrow(
+        "SELECT e.enrolled, e.screened_out, e.withdrawn_while_enrolled, t.dropped_out, t.withdrawn "
+        "FROM rm_programme_enrollment_facts e LEFT JOIN rm_programme_training_facts t USING (enrollment_id) "
+        "WHERE e.enrollment_id = $1",
+        enrollment_id,
+    )
+    if row is None or not (row["enrolled"] or row["screened_out"]):
+        return "not known here (yet: read models follow the events)"
+    if not row["enrolled"]:
+        return "screened out, never enrolled: only enrolled participants who complete training have a case"
+    if row["dropped_out"]:
+        return "dropped out of training: a case opens only when training is completed"
+    if row["withdrawn_while_enrolled"] or row["withdrawn"]:
+        return "withdrawn before completing training: a case opens only when training is completed"
+    return "still in training (or its completion not heard of yet): its case opens when training is completed"
