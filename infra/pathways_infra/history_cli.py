@@ -19,9 +19,9 @@ their event stores (the source of truth, never the read models), public or priva
 participant or one of their enrollments, merged into one timeline. Events that concern several
 participants (a potential duplicate, an enterprise's founding members, an enterprise they belong
 to) are included and marked *. Each line shows when the event happened and when it was recorded
-(Thai time, UTC+7, as every day the services record), the service, aggregate and version, the event, the subject the relay publishes it on (or
-"(private)"), the actor, correlation and causation ids, and the event's data. Events carry no
-personal data; the vault is not read.
+(Thai time, UTC+7, as every day the services record), the service, aggregate and version, the
+event, the subject the relay publishes it on (or "(private)"), the actor, correlation and causation
+ids, and the event's data. Events carry no personal data; the vault is not read.
 
 State as of a time: --happened-by keeps the events that had happened by then ("as it happened"),
 --recorded-by those the system had recorded by then ("as it was recorded"); together they answer

@@ -10,7 +10,7 @@ import nats
 import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServerError
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, RESOLUTIONS_STREAM, STREAMS
 from pathways_infra.resolutions import RESOLUTION_SUBJECT
@@ -65,10 +65,27 @@ async def ensure_streams(js: JetStreamContext, replicas: int = 1) -> None:
         try:
             existing = await js.stream_info(config.name or "")
         except NotFoundError:
-            await js.add_stream(config)
+            await _add_stream(js, config)
             log.info("created stream %s on %s", config.name, ", ".join(config.subjects or []))
         else:
             refuse_if_misconfigured(existing.config, config)
+
+
+STORE_NOT_CREATED = 10049  # nats-server: "error creating store for stream"
+
+
+async def _add_stream(js: JetStreamContext, config: StreamConfig, *, attempts: int = 5) -> None:
+    """Make a stream. Made again just after it was deleted, the server may not have removed the old one's
+    files yet and refuse to create its store: it is tried again a moment later."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await js.add_stream(config)
+            return
+        except ServerError as error:
+            if error.err_code != STORE_NOT_CREATED or attempt == attempts:
+                raise
+            log.warning("stream %s: the server could not create its store yet; trying again", config.name)
+            await asyncio.sleep(0.2 * attempt)
 
 
 async def await_streams(

@@ -61,7 +61,10 @@ async def test_a_broken_rule_is_409_naming_the_rule(settings: Settings) -> None:
         client = system.client("enrollment")
         project = await open_project(system, name="Batik", province_code="TH-80")
         without_consent = created(
-            await client.post("/participants", json={"sex": "M", "birth_year": 1979, "personal_data": PERSON})
+            await client.post(
+                "/participants",
+                json={"sex": "M", "birth_year": 1979, "personal_data": PERSON, "registered_on": "2025-05-01"},
+            )
         )["id"]
         enrolled = await enroll(system, project)
         body = {"participant_id": enrolled.participant_id, "project_id": project, "applied_on": "2025-05-02"}

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
+from pydantic_core import to_jsonable_python
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
@@ -76,7 +76,7 @@ async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, w
     state, version = await runner.run(lambda session: session.load(evolve, aggregate_id))
     if state is None:
         raise NotFoundError(f"{what} {aggregate_id} is not known")
-    return JSONResponse(content=jsonable_encoder(state), headers={"ETag": f'"{version}"'})
+    return JSONResponse(content=to_jsonable_python(state), headers={"ETag": f'"{version}"'})
 
 
 # --- career development units ------------------------------------------------------------------
