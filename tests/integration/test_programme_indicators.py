@@ -173,7 +173,9 @@ def training_stream() -> list[IntegrationEvent]:
     ]
 
 
-def enrolled(case: Case, *, sex: str | None = None, age_band: str | None = None) -> ParticipantEnrolledV1:
+def enrolled(
+    case: Case, *, sex: str | None = None, age_band: str | None = None, covid_affected: bool | None = None
+) -> ParticipantEnrolledV1:
     return ParticipantEnrolledV1(
         **case.ids(),
         project_id=case.project.project_id,
@@ -182,13 +184,14 @@ def enrolled(case: Case, *, sex: str | None = None, age_band: str | None = None)
         baseline_monthly_income_thb=BASELINES.get(case),
         sex=sex,
         age_band=age_band,
+        covid_affected=covid_affected,
     )
 
 
 def enrollment_stream() -> list[IntegrationEvent]:
     return [
-        enrolled(A, sex="F", age_band="35-44"),
-        enrolled(B, sex="M", age_band="25-34"),
+        enrolled(A, sex="F", age_band="35-44", covid_affected=True),
+        enrolled(B, sex="M", age_band="25-34", covid_affected=False),
         enrolled(C, sex="F"),
         enrolled(D),
         transferred(B, KHON_KAEN, date(2025, 3, 1)),
@@ -235,7 +238,7 @@ async def test_indicators_count_each_fact_once_whatever_order_the_streams_are_re
             breakdown: (
                 await outcomes.get("/programme/indicators", params={"as_of": AS_OF.isoformat(), "by": breakdown})
             ).json()
-            for breakdown in ("sex", "age_band", "track")
+            for breakdown in ("sex", "age_band", "track", "region", "covid_affected")
         }
     assert whole.status_code == 200, whole.text
     assert indicators_in(whole.json()) == WHOLE
@@ -248,8 +251,16 @@ async def test_indicators_count_each_fact_once_whatever_order_the_streams_are_re
         "0-14": 0, "15-24": 0, "25-34": 1, "35-44": 1, "45-59": 0, "60+": 0, "UNKNOWN": 2,
     }  # fmt: skip
     assert cases_by_group(by["track"]) == {"RESKILL": 1, "UPSKILL": 2, "UNKNOWN": 1}
-    for only_b in (by["sex"]["groups"]["M"], by["age_band"]["groups"]["25-34"], by["track"]["groups"]["RESKILL"]):
-        assert only_b == NORTHEAST
+    assert cases_by_group(by["region"]) == {"NORTH": 1, "NORTHEAST": 1, "CENTRAL": 2, "SOUTH": 0, "UNKNOWN": 0}
+    assert cases_by_group(by["covid_affected"]) == {"YES": 1, "NO": 1, "UNKNOWN": 2}, "B told again keeps its flag"
+    for only_b in (
+        by["sex"]["groups"]["M"],
+        by["age_band"]["groups"]["25-34"],
+        by["track"]["groups"]["RESKILL"],
+        by["region"]["groups"]["NORTHEAST"],
+        by["covid_affected"]["groups"]["NO"],
+    ):
+        assert indicators_in(only_b) == NORTHEAST
     upskill = by["track"]["groups"]["UPSKILL"]  # A completed, C dropped out
     assert (upskill["training_completion"], upskill["enterprises_started"]) == (
         rate(1, 2),

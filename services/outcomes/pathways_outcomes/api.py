@@ -319,7 +319,10 @@ class IndicatorsAnswer(Indicators, IndicatorsAsked):
     )
 
 
-GROUPS_DOC = "; ".join(f"`{by.value}`: {', '.join(groups)}" for by, groups in indicators.KNOWN_GROUPS.items())
+GROUPS_DOC = "; ".join(
+    f"`{by.value}`: " + ("each province's ISO code" if by is indicators.Breakdown.PROVINCE else ", ".join(groups))
+    for by, groups in indicators.KNOWN_GROUPS.items()
+)
 
 
 @router.get("/programme/indicators", tags=["programme"])
@@ -372,11 +375,12 @@ async def programme_indicators(
     - **online_sales_adoption**: those enterprises that opened an online sales channel / all of them.
 
     With `by`, `groups` gives the same indicators for each group of the cases: `sex` (as given at
-    registration), `age_band` (the participant's age when registering) or `track` (RESKILL or
-    UPSKILL, of the latest cohort the participant was in). Every group is listed, with cases or not
-    (see `by`); cases whose group is not known (enrolled before it was recorded, or never in a cohort)
-    are in `UNKNOWN`, so the groups' `cases` always add up to `cases`. An enterprise counts in every
-    group one of its participants is in.
+    registration), `age_band` (the participant's age when registering), `track` (RESKILL or
+    UPSKILL, of the latest cohort the participant was in), `region` or `province_code` (where the
+    case is now), `covid_affected` or `informal_worker` (YES or NO, at baseline). Every group is
+    listed, with cases or not (see `by`); cases whose group is not known (enrolled before it was
+    recorded, or never in a cohort) are in `UNKNOWN`, so the groups' `cases` always add up to
+    `cases`. An enterprise counts in every group one of its participants is in.
     """
     day = as_of or thai_today()
     of = indicators.Slice(region=region, province_code=province_code, project_id=project_id)

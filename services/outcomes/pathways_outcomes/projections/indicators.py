@@ -55,7 +55,7 @@ from pathways_contracts.outcomes import (
     FollowUpsScheduledV1,
     IncomeObservedV1,
 )
-from pathways_contracts.reference import AGE_BAND_IDS
+from pathways_contracts.reference import AGE_BAND_IDS, PROGRAMME_REGIONS, PROVINCES
 from pathways_contracts.training import (
     TRACKS,
     CohortAssignedV1,
@@ -90,6 +90,8 @@ CREATE TABLE IF NOT EXISTS rm_indicators_enrollments (
     sex text,
     age_band text
 );
+ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS covid_affected boolean;
+ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS informal_worker boolean;
 CREATE TABLE IF NOT EXISTS rm_indicators_training (
     enrollment_id uuid PRIMARY KEY,
     completed boolean NOT NULL DEFAULT false,
@@ -196,11 +198,15 @@ async def _place(
 async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, enrolled, baseline_income_thb, sex, age_band) "
-        "VALUES ($1, true, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET enrolled = true, "
+        "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, enrolled, baseline_income_thb, sex, age_band, "
+        "covid_affected, informal_worker) VALUES ($1, true, $2, $3, $4, $5, $6) "
+        "ON CONFLICT (enrollment_id) DO UPDATE SET enrolled = true, "
         "baseline_income_thb = EXCLUDED.baseline_income_thb, sex = COALESCE(EXCLUDED.sex, e.sex), "
-        "age_band = COALESCE(EXCLUDED.age_band, e.age_band)",
-        event.enrollment_id, event.baseline_monthly_income_thb, event.sex, event.age_band,
+        "age_band = COALESCE(EXCLUDED.age_band, e.age_band), "
+        "covid_affected = COALESCE(EXCLUDED.covid_affected, e.covid_affected), "
+        "informal_worker = COALESCE(EXCLUDED.informal_worker, e.informal_worker)",
+        event.enrollment_id, event.baseline_monthly_income_thb, event.sex, event.age_band, event.covid_affected,
+        event.informal_worker,
     )  # fmt: skip
     await _place(conn, inbound, ENROLLED_PLACE_ON)
 
@@ -380,15 +386,35 @@ class Breakdown(StrEnum):
     SEX = "sex"
     AGE_BAND = "age_band"
     TRACK = "track"
+    REGION = "region"
+    PROVINCE = "province_code"
+    COVID_AFFECTED = "covid_affected"
+    INFORMAL_WORKER = "informal_worker"
+
+
+def _yes_no(column: str) -> str:
+    return f"CASE {column} WHEN true THEN 'YES' WHEN false THEN 'NO' END"
 
 
 # The group of a case, in SQL over the slice's tables (e: enrollments, tr: training); constants, never input.
-_GROUP_OF = {Breakdown.SEX: "e.sex", Breakdown.AGE_BAND: "e.age_band", Breakdown.TRACK: "tr.track"}
+_GROUP_OF = {
+    Breakdown.SEX: "e.sex",
+    Breakdown.AGE_BAND: "e.age_band",
+    Breakdown.TRACK: "tr.track",
+    Breakdown.REGION: "e.region",
+    Breakdown.PROVINCE: "e.province_code",
+    Breakdown.COVID_AFFECTED: _yes_no("e.covid_affected"),
+    Breakdown.INFORMAL_WORKER: _yes_no("e.informal_worker"),
+}
 _WHOLE = "NULL::text"  # one group: the whole slice
 KNOWN_GROUPS: dict[Breakdown, tuple[str, ...]] = {
     Breakdown.SEX: SEXES,
     Breakdown.AGE_BAND: AGE_BAND_IDS,
     Breakdown.TRACK: TRACKS,
+    Breakdown.REGION: PROGRAMME_REGIONS.region_ids,
+    Breakdown.PROVINCE: tuple(province.iso for province in PROVINCES),
+    Breakdown.COVID_AFFECTED: ("YES", "NO"),
+    Breakdown.INFORMAL_WORKER: ("YES", "NO"),
 }
 
 # Each query is grouped by the slice's `grp` ({group} filled in from _GROUP_OF or _WHOLE).
