@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import httpx
 
@@ -241,3 +242,16 @@ async def test_worklist_case_and_indicators_as_of_a_day_show_the_follow_ups_as_t
     assert case["follow_ups"][0]["status"] == "SCHEDULED"
     assert (rates[before]["numerator"], rates[before]["denominator"]) == (0, 0)
     assert (rates[after]["numerator"], rates[after]["denominator"]) == (1, 1)
+
+
+async def test_a_mistyped_project_is_a_404_not_an_empty_report(settings: Settings) -> None:
+    async with running_system(settings, ["outcomes"]) as system:
+        outcomes = system.client("outcomes")
+        unknown = str(uuid4())
+        answers = [
+            await outcomes.get("/programme/indicators", params={"project_id": unknown}),
+            await outcomes.get("/follow-ups", params={"project_id": unknown}),
+        ]
+    for answer in answers:
+        assert answer.status_code == 404, answer.text
+        assert f"project {unknown} is not known here" in answer.json()["error"]

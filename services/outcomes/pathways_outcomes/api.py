@@ -127,6 +127,12 @@ async def get_case(
     return found
 
 
+async def _require_known_project(read: ReadPool, project_id: UUID | None) -> None:
+    """A mistyped project id is a 404, not an empty report."""
+    if project_id is not None and not await programme.project_known(read, project_id):
+        raise NotFoundError(f"project {project_id} is not known here (yet: read models follow the events)")
+
+
 @router.get("/follow-ups", tags=["outcomes"])
 async def list_follow_ups(
     read: ReadPool,
@@ -142,7 +148,8 @@ async def list_follow_ups(
     """Follow-ups across cases, by due date: the worklist of who to call.
 
     A follow-up is SCHEDULED before its due date, DUE from it, OVERDUE 30 days after it, or
-    COMPLETED or MISSED whatever the day. Those unanswered when their case was withdrawn or closed
+    COMPLETED or MISSED from the day it was answered (as of an earlier day, the answer is not known
+    yet). An unknown `project_id` is a 404. Those unanswered when their case was withdrawn or closed
     are MISSED (reason WITHDRAWN or CASE_CLOSED): they are no longer work to do. `project_id` is the
     project the case was in when its training was completed. Read models follow the events: a fact
     recorded a moment ago may not show yet.
@@ -151,6 +158,7 @@ async def list_follow_ups(
         raise RequestValidationError(
             [{"loc": ("query", "due_to"), "msg": f"{due_to} is before due_from {due_from}", "type": "value_error"}]
         )
+    await _require_known_project(read, project_id)
     of = cases.FollowUpFilter(
         status=status,
         project_id=project_id,
@@ -345,7 +353,8 @@ async def programme_indicators(
     ] = None,
 ) -> IndicatorsAnswer:
     """Outcome indicators (tracer-study style) of the whole programme, or of the cases now in a region,
-    province and/or project (filters combine; a case transferred counts where it moved to).
+    province and/or project (filters combine; a case transferred counts where it moved to). An unknown
+    `project_id` is a 404.
 
     The cases are the enrolled participants' enrollments. Each rate gives its `numerator`,
     `denominator` and `value` (null when the denominator is 0); per-follow-up indicators are keyed
@@ -383,6 +392,7 @@ async def programme_indicators(
     `cases`. An enterprise counts in every group one of its participants is in.
     """
     day = as_of or thai_today()
+    await _require_known_project(read, project_id)
     of = indicators.Slice(region=region, province_code=province_code, project_id=project_id)
     asked = IndicatorsAsked(
         as_of=day, region=region, province_code=province_code, project_id=project_id, panel=panel, by=by

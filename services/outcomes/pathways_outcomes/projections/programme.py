@@ -315,3 +315,10 @@ async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
     if row["withdrawn_while_enrolled"] or row["withdrawn"]:
         return "withdrawn before completing training: a case opens only when training is completed"
     return "still in training (or its completion not heard of yet): its case opens when training is completed"
+
+
+async def project_known(pool: asyncpg.Pool, project_id: UUID) -> bool:
+    """Whether outcomes has heard the project opened (every project cases can be in did)."""
+    return bool(
+        await pool.fetchval("SELECT EXISTS (SELECT 1 FROM rm_programme_projects WHERE project_id = $1)", project_id)
+    )
