@@ -34,7 +34,10 @@ its event store (the source of truth). For each service it reports:
   duplicated       a message id found at more than one stream sequence
   out of order     messages whose notification id is lower than one before them
   foreign/unknown  messages whose Nats-Msg-Id is not <service>:<notification id> of a stored
-                   public event (published by hand, or by something else)
+                   public event, nor of one the relay has published (published by hand, or by
+                   something else)
+  not in the store messages named as the relay names an event it has published, which the store
+                   no longer holds (removed from the store since, or published by hand so)
   wrong subject    messages on another subject than their stored event translates to
   republished      messages republished from the store after later ones (not an error)
   store unaltered  each message carries the hash chain over the whole notification log up to

@@ -152,6 +152,9 @@ class Sample(Generic[T]):
     first: tuple[T, ...] = ()
 
 
+NONE_FOUND: Sample[Any] = Sample()
+
+
 @dataclass(frozen=True)
 class IdRanges:
     """Notification ids as ranges. A range spans public events that are consecutive in the store;
@@ -184,6 +187,9 @@ class StreamAudit:
     out_of_order: Sample[int]
     foreign: Sample[Foreign]
     wrong_subject: Sample[WrongSubject]
+    unstored: Sample[Foreign] = NONE_FOUND
+    """Messages named as the relay names them, within what it published, for events the store no longer
+    holds: removed from the store since (or published by hand under such a name)."""
     republished: int = 0
     log_check: LogCheck = NOTHING_CHECKED
     unverified: int = 0
@@ -202,6 +208,7 @@ class StreamAudit:
             or self.duplicated.count
             or self.out_of_order.count
             or self.foreign.count
+            or self.unstored.count
             or self.wrong_subject.count
             or self.log_check.altered
         )
@@ -223,6 +230,7 @@ class StreamAudit:
             "duplicated": _sample_dict(self.duplicated),
             "out_of_order": {"count": self.out_of_order.count, "first_sequences": list(self.out_of_order.first)},
             "foreign": _sample_dict(self.foreign),
+            "not_in_the_store": _sample_dict(self.unstored),
             "wrong_subject": _sample_dict(self.wrong_subject),
             "republished": self.republished,
             "log_digests": {
@@ -244,7 +252,7 @@ class StoreIndex:
     def __init__(self) -> None:
         self.ids = array("q")
         self.subjects: list[str] = []
-        self.private = 0
+        self.private_ids = array("q")
 
     @classmethod
     def of(cls, entries: Iterable[StoredEntry]) -> StoreIndex:
@@ -257,7 +265,7 @@ class StoreIndex:
     def extend(self, entries: Iterable[StoredEntry]) -> None:
         for notification_id, subject in entries:
             if subject is None:
-                self.private += 1
+                self.private_ids.append(notification_id)
                 continue
             if self.ids and notification_id <= self.ids[-1]:
                 raise ValueError(f"stored events out of notification order at {notification_id}")
@@ -269,6 +277,14 @@ class StoreIndex:
             return None
         at = bisect_left(self.ids, notification_id)
         return at if at < len(self.ids) and self.ids[at] == notification_id else None
+
+    @property
+    def private(self) -> int:
+        return len(self.private_ids)
+
+    def holds_private(self, notification_id: int) -> bool:
+        at = bisect_left(self.private_ids, notification_id)
+        return at < len(self.private_ids) and self.private_ids[at] == notification_id
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -385,15 +401,22 @@ def compare(
     duplicated: _Collector[Duplicate] = _Collector(examples)
     out_of_order: _Collector[int] = _Collector(examples)
     foreign: _Collector[Foreign] = _Collector(examples)
+    unstored: _Collector[Foreign] = _Collector(examples)
     wrong_subject: _Collector[WrongSubject] = _Collector(examples)
     highest = 0
     count = 0
     republished = 0
     for sequence, msg_id, subject, was_republished in messages:
         count += 1
-        at = index.position(notification_id_of(msg_id, prefix))
+        notification_id_named = notification_id_of(msg_id, prefix)
+        at = index.position(notification_id_named)
         if at is None:
-            foreign.add(Foreign(sequence, msg_id, subject))
+            relayed = (
+                notification_id_named is not None
+                and notification_id_named <= published_through
+                and not index.holds_private(notification_id_named)
+            )
+            (unstored if relayed else foreign).add(Foreign(sequence, msg_id, subject))
             continue
         if seen_at[at]:
             duplicated.add(Duplicate(msg_id, seen_at[at], sequence))
@@ -420,10 +443,11 @@ def compare(
         duplicated=duplicated.sample(),
         out_of_order=out_of_order.sample(),
         foreign=foreign.sample(),
+        unstored=unstored.sample(),
         wrong_subject=wrong_subject.sample(),
         republished=republished,
         log_check=log_check,
-        unverified=max(count - foreign.count - duplicated.count - republished - log_check.checked, 0),
+        unverified=max(count - foreign.count - unstored.count - duplicated.count - republished - log_check.checked, 0),
     )
 
 
@@ -670,6 +694,10 @@ def describe(audit: StreamAudit) -> str:
         _line("duplicated", _sample(audit.duplicated, _duplicate)),
         _line("out of order", _sample(audit.out_of_order, lambda s: f"#{s}", "at stream sequences ")),
         _line("foreign/unknown", _sample(audit.foreign, _foreign)),
+        _line(
+            "not in the store",
+            _sample(audit.unstored, _foreign) + ("  (removed from it since?)" if audit.unstored.count else ""),
+        ),
         _line("wrong subject", _sample(audit.wrong_subject, _wrong_subject)),
         _line("republished", _republished(audit.republished)),
         _line("store unaltered", _log_check(audit)),

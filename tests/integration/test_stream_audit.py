@@ -224,6 +224,20 @@ async def test_the_published_digests_prove_the_store_unaltered_and_name_where_it
     assert "store unaltered          NO: 2 of 40 published digests differ" in shown.stdout
     assert "within notifications 21-22, 61-62" in shown.stdout
 
+    conn = await asyncpg.connect(relayed.database_url)
+    try:
+        await conn.execute(f'DELETE FROM "{relayed.events_table}" WHERE notification_id = 40')
+    finally:
+        await conn.close()
+    removed = await _audit(relayed)
+    assert (removed.unstored.count, removed.foreign.count) == (1, 0), "a published event gone from the store"
+    assert [f.msg_id for f in removed.unstored.first] == ["enrollment:40"]
+    shown = await asyncio.to_thread(_check, relayed.settings, "enrollment")
+    line = (
+        "not in the store         1: #20 enrollment:40 on enrollment.v1.participant.enrolled  (removed from it since?)"
+    )
+    assert line in shown.stdout
+
 
 async def test_a_restarted_relay_goes_on_with_the_chain_even_without_its_stored_digest(relayed: Relayed) -> None:
     now = datetime.now(UTC)

@@ -204,3 +204,14 @@ def test_an_altered_store_is_not_ok_and_its_spans_are_named() -> None:
     assert "NO: 2 of 10 published digests differ" in describe(audit)
     assert "within notifications 4, 6-9" in describe(audit)
     assert audit.as_dict()["log_digests"]["altered"] == [{"after": 3, "through": 4}, {"after": 5, "through": 9}]
+
+
+def test_a_message_for_a_published_event_the_store_no_longer_holds_is_named_as_such() -> None:
+    stored = [StoredEntry(1, ENROLLED), StoredEntry(3, ENROLLED)]  # notification 2, published, was removed
+    messages = [*_copy_of(stored), StreamEntry(3, "enrollment:2", ENROLLED)]
+    audit = compare("enrollment", stored, messages, published_through=3)
+    assert not audit.ok
+    assert (audit.unstored.count, audit.foreign.count) == (1, 0)
+    assert audit.unstored.first == (Foreign(3, "enrollment:2", ENROLLED),)
+    assert "not in the store         1: #3 enrollment:2" in describe(audit)
+    assert audit.as_dict()["not_in_the_store"]["count"] == 1
