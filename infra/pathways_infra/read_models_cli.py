@@ -111,6 +111,9 @@ def _rebuild(args: argparse.Namespace) -> int:
     service: ServiceName = args.service
     definition = definition_of(service)
     known = {read_model.name: read_model for read_model in definition.read_models}
+    if args.all and args.read_model:
+        print("name read models to rebuild, or --all: not both", file=sys.stderr)
+        return 2
     wanted = list(known) if args.all else list(dict.fromkeys(args.read_model))
     unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:

@@ -49,6 +49,11 @@ def test_a_group_named_without_a_verb_shows_its_own_help(group: str, capsys: pyt
     assert capsys.readouterr().out.startswith(f"usage: pathways {group} [-h] VERB")
 
 
+def test_read_models_named_together_with_all_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["read-models", "rebuild", "outcomes", "programme", "--all"]) == 2
+    assert "name read models to rebuild, or --all: not both" in capsys.readouterr().err
+
+
 def test_a_negative_wait_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["status", "--wait", "-1"])
