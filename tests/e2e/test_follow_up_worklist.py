@@ -57,12 +57,13 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
         await answer_miss_and_withdraw(system, answers=answers, unreachable=unreachable, withdraws=withdraws, due=three)
 
         async def settled() -> list[dict[str, Any]] | None:
-            rows = await worklist(outcomes, as_of=three + timedelta(days=10))
+            rows = await worklist(outcomes)  # as of today
             now = named(rows, names)
             done = (now.get(("a", 3)), now.get(("u", 3)), now.get(("w", 12))) == ("COMPLETED", "MISSED", "MISSED")
             return rows if done else None
 
-        everything = await eventually(settled, what="the answer, the missed follow-up and the withdrawal")
+        await eventually(settled, what="the answer, the missed follow-up and the withdrawal")
+        everything = await worklist(outcomes, as_of=three + timedelta(days=10))
         pages = [await worklist(outcomes, as_of=three + timedelta(days=10), limit=5, offset=o) for o in (0, 5, 10)]
         d_three = [
             (await worklist(outcomes, project_id=dye, month=3, as_of=day))[0]["status"]
@@ -74,7 +75,8 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
         due = await worklist(outcomes, status="DUE", as_of=three + timedelta(days=10))
         overdue = await worklist(outcomes, status="OVERDUE", as_of=FAR_FUTURE)
         completed = await worklist(outcomes, status="COMPLETED")
-        missed = await worklist(outcomes, status="MISSED", as_of=three)
+        missed = await worklist(outcomes, status="MISSED")
+        missed_by_then = await worklist(outcomes, status="MISSED", as_of=three + timedelta(days=10))
         sixes = await worklist(outcomes, due_from=six, due_to=six)
         overdue_by_then = await worklist(outcomes, status="OVERDUE", as_of=FAR_FUTURE, due_to=three)
 
@@ -98,14 +100,18 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
     }
 
     assert d_three == ["SCHEDULED", "DUE", "DUE", "OVERDUE"]
-    assert named(scheduled_in_soap, names) == dict.fromkeys([("a", 6), ("u", 6), ("a", 12), ("u", 12)], "SCHEDULED")
-    assert named(due, names) == {("d", 3): "DUE"}
+    # As they stood the day before they were due: every answer, and the withdrawal (today), came later.
+    assert named(scheduled_in_soap, names) == dict.fromkeys(
+        [(who, month) for who in "auw" for month in (3, 6, 12)], "SCHEDULED"
+    )
+    assert named(due, names) == {("d", 3): "DUE", ("w", 3): "DUE"}, "w was withdrawn later, today"
     assert set(named(overdue, names)) == {("a", 6), ("a", 12), ("u", 6), ("u", 12), ("d", 3), ("d", 6), ("d", 12)}
     assert named(completed, names, "completed_on") == {("a", 3): (three + timedelta(days=2)).isoformat()}
     assert named(missed, names, "missed_reason") == {("u", 3): "UNREACHABLE"} | dict.fromkeys(
         [("w", 3), ("w", 6), ("w", 12)], "WITHDRAWN"
     )
     assert {r["case_status"] for r in missed if r["enrollment_id"] == withdraws.enrollment_id} == {"WITHDRAWN"}
+    assert named(missed_by_then, names, "missed_reason") == {("u", 3): "UNREACHABLE"}
     assert set(named(sixes, names)) == {("a", 6), ("u", 6), ("w", 6), ("d", 6)}
     assert named(overdue_by_then, names) == {("d", 3): "OVERDUE"}
 

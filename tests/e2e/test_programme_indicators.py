@@ -66,7 +66,11 @@ WHOLE = {
     "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 1},
     "online_sales_adoption": rate(1, 2),
 }
-BEFORE_TWELVE_MONTHS = {**WHOLE, "follow_up_completion": per_month(rate(2, 3), rate(2, 3), rate(1, 2))}
+BEFORE_TWELVE_MONTHS = {  # the 12-month follow-up was answered on its due day, after this one
+    **WHOLE,
+    "follow_up_completion": per_month(rate(2, 3), rate(2, 3), rate(0, 1)),
+    "employment": per_month(rate(1, 2), rate(2, 2), rate(0, 0)),
+}
 PANEL = {**WHOLE, "employment": per_month(rate(1, 1), rate(1, 1), rate(1, 1))}  # only answered_all answered all
 CHIANG_MAI = {
     "cases": 3,
@@ -131,6 +135,10 @@ class Programme:
             indicators.Breakdown.SEX: ["F", "M", "X", "F", "M", "F"],
             indicators.Breakdown.AGE_BAND: ["35-44", "25-34", "15-24", "60+", "45-59", "35-44"],
             indicators.Breakdown.TRACK: ["RESKILL", "RESKILL", None, "UPSKILL", None, None],
+            indicators.Breakdown.REGION: ["NORTH", "NORTH", "NORTH", "CENTRAL", "CENTRAL", "CENTRAL"],
+            indicators.Breakdown.PROVINCE: ["TH-50", "TH-50", "TH-50", "TH-10", "TH-10", "TH-10"],
+            indicators.Breakdown.COVID_AFFECTED: ["YES"] * 6,  # every baseline says so
+            indicators.Breakdown.INFORMAL_WORKER: ["YES"] * 6,
         }
         return {
             UUID(e.enrollment_id): group

@@ -80,10 +80,9 @@ def follow_up_completion_rate(cases: Sequence[Case], month: int, *, on: date) ->
     return Rate(numerator=sum(1 for s in due if s is FollowUpStatus.COMPLETED), denominator=len(due))
 
 
-def employment_rate(cases: Sequence[Case], month: int, *, panel: bool = False) -> Rate:
-    respondents = (
-        [c for c in _panel(cases) if _answered(c, month)] if panel else [c for c in cases if _answered(c, month)]
-    )
+def employment_rate(cases: Sequence[Case], month: int, *, panel: bool = False, on: date | None = None) -> Rate:
+    """Of the cases that answered that follow-up (by ``on``, if given), those employed at it."""
+    respondents = [c for c in (_panel(cases, on) if panel else cases) if _answered(c, month, on)]
     return Rate(numerator=sum(1 for c in respondents if c.employed_at(month) is not None), denominator=len(respondents))
 
 
@@ -119,7 +118,7 @@ def programme_indicators(
         cases=len(cases),
         training_completion=training_completion_rate(cases),
         follow_up_completion={m: follow_up_completion_rate(cases, m, on=on) for m in FOLLOW_UP_MONTHS},
-        employment={m: employment_rate(cases, m, panel=panel) for m in FOLLOW_UP_MONTHS},
+        employment={m: employment_rate(cases, m, panel=panel, on=on) for m in FOLLOW_UP_MONTHS},
         median_income_change_thb={m: median_income_change(cases, m) for m in FOLLOW_UP_MONTHS},
         median_days_to_first_job=median_days_to_first_job(cases),
         employment_related_to_training=employment_related_to_training_rate(cases),
@@ -167,13 +166,14 @@ def indicators_by_group(
     )
 
 
-def _answered(case: Case, month: int) -> bool:
+def _answered(case: Case, month: int, on: date | None = None) -> bool:
     follow_up = case.follow_up(month)
-    return follow_up is not None and follow_up.completed_on is not None
+    completed_on = None if follow_up is None else follow_up.completed_on
+    return completed_on is not None and (on is None or completed_on <= on)
 
 
-def _panel(cases: Sequence[Case]) -> list[Case]:
-    return [c for c in cases if all(_answered(c, m) for m in FOLLOW_UP_MONTHS)]
+def _panel(cases: Sequence[Case], on: date | None = None) -> list[Case]:
+    return [c for c in cases if all(_answered(c, m, on) for m in FOLLOW_UP_MONTHS)]
 
 
 def _days_to_first_job(case: Case) -> int | None:
