@@ -107,6 +107,9 @@ async def test_officers_list_units_projects_and_mentors_by_region_province_and_s
         on_weaving = await get(system, "/mentors", project_id=weaving)
         in_south = await get(system, "/mentors", region="SOUTH")
         in_central = await get(system, "/mentors", region="CENTRAL")
+        of_chiang_mai_unit = await get(system, "/mentors", unit_id=chiang_mai)  # through its project
+        of_songkhla = await get(system, "/mentors", unit_id=songkhla)  # the unit itself
+        of_khon_kaen = await get(system, "/mentors", unit_id=khon_kaen)
 
     assert [(u["name"], u["province_code"], u["region"], u["status"]) for u in units] == [
         ("CDU Chiang Mai", "TH-50", "NORTH", "ACTIVE"),
@@ -143,6 +146,7 @@ async def test_officers_list_units_projects_and_mentors_by_region_province_and_s
     assert [(u["unit_id"], u["province_code"]) for u in by_mentor[coach]["units"]] == [(songkhla, "TH-90")]
     assert (by_mentor[former]["status"], by_mentor[former]["projects"]) == ("ACTIVE", [])
     assert (ids(on_weaving), ids(in_south), in_central) == ([coach], [coach], [])
+    assert (ids(of_chiang_mai_unit), ids(of_songkhla), of_khon_kaen) == ([coach], [coach], [])
 
 
 async def test_unknown_regions_provinces_and_statuses_are_refused_naming_the_parameter(settings: Settings) -> None:

@@ -270,6 +270,9 @@ async def log_coaching_visit(
 async def list_mentors(
     read: ReadPool,
     project_id: Annotated[UUID | None, Query(description="Mentors assigned to this project today.")] = None,
+    unit_id: Annotated[
+        UUID | None, Query(description="Mentors coaching this unit, or one of its projects, today.")
+    ] = None,
     region: RegionFilter = None,
     province_code: ProvinceFilter = None,
     status: MentorStatus | None = None,
@@ -284,6 +287,7 @@ async def list_mentors(
     return await mentors.list_mentors(
         read,
         project_id=project_id,
+        unit_id=unit_id,
         region=region,
         province_code=province_code,
         status=status,

@@ -126,16 +126,19 @@ async def list_mentors(
     on: date,
     limit: int,
     offset: int,
+    unit_id: UUID | None = None,
 ) -> list[MentorListed]:
-    """Mentors with the projects and units they coach on ``on``; the filters are on those assignments."""
+    """Mentors with the projects and units they coach on ``on``; the filters are on those assignments
+    (``unit_id``: coaching the unit itself, or one of its projects)."""
     rows = await pool.fetch(
         "SELECT mentor_id AS id, status FROM rm_mentors m WHERE ($5::text IS NULL OR status = $5) "
-        "AND (($2::uuid IS NULL AND $3::text IS NULL AND $4::text IS NULL) OR EXISTS ("
+        "AND (($2::uuid IS NULL AND $3::text IS NULL AND $4::text IS NULL AND $8::uuid IS NULL) OR EXISTS ("
         "SELECT 1 FROM rm_mentor_assignments a WHERE a.mentor_id = m.mentor_id AND "
         f"{_ON_THE_DAY} AND ($2::uuid IS NULL OR a.project_id = $2) "
-        "AND ($3::text IS NULL OR a.region = $3) AND ($4::text IS NULL OR a.province_code = $4))) "
+        "AND ($3::text IS NULL OR a.region = $3) AND ($4::text IS NULL OR a.province_code = $4) "
+        "AND ($8::uuid IS NULL OR a.unit_id = $8))) "
         "ORDER BY mentor_id LIMIT $6 OFFSET $7",
-        on, project_id, region, province_code, status, limit, offset,
+        on, project_id, region, province_code, status, limit, offset, unit_id,
     )  # fmt: skip
     coaching = await _coaching(pool, [row["id"] for row in rows], on)
     listed = []
