@@ -445,6 +445,13 @@ async def test_pathways_vault_status_and_rotate(
         monkeypatch.setenv("PATHWAYS_VAULT_PEPPER", keys.to_base64()["pepper"])
         from_environment = await asyncio.to_thread(_cli, settings, monkeypatch, "rotate")
         refusal = capsys.readouterr().err
+        foreign_keys = await asyncio.to_thread(_cli, settings, monkeypatch, "status")
+        not_its_keys = capsys.readouterr().err
+        its_keys = read_keys_file(settings.data_dir / "moved-away.json")[-1].to_base64()
+        monkeypatch.setenv("PATHWAYS_VAULT_MASTER_KEY", its_keys["master_key"])
+        monkeypatch.setenv("PATHWAYS_VAULT_PEPPER", its_keys["pepper"])
+        own_keys = await asyncio.to_thread(_cli, settings, monkeypatch, "status")
+        opened = capsys.readouterr().out
 
     assert status_before == 0 and "key generation 1" in before and "erased under these keys: 1  (copies" in before
     assert "live participants: 1" in before
@@ -453,6 +460,9 @@ async def test_pathways_vault_status_and_rotate(
     assert status_after == 0 and "key generation 2" in after and "erased under these keys: 0\n" in after
     assert status_without_file == 1 and "no keys file at" in without_file
     assert from_environment == 1 and "PATHWAYS_VAULT_MASTER_KEY" in refusal
+    assert foreign_keys == 1, "keys from the environment that open none of its rows are not this database's"
+    assert "do not open this database's rows: they are not its keys" in not_its_keys
+    assert own_keys == 0 and "the keys in the environment open this database's rows" in opened
 
 
 _TABLES_BEFORE_GENERATIONS = """

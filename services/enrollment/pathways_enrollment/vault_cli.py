@@ -73,17 +73,33 @@ def _keys_path() -> Path | None:
 
 
 def _status(_args: argparse.Namespace) -> int:
-    from pathways_enrollment.keyring import VaultError
-    from pathways_enrollment.vault_rotation import RotationError, generation_status
+    from pathways_enrollment.keyring import VaultError, VaultSettings
+    from pathways_enrollment.vault_rotation import RotationError, generation_status, keys_open_a_live_row
 
     try:
         path = _keys_path()
         found = _on_the_database(lambda conn: generation_status(conn, path if path and path.exists() else None))
+        opened = (
+            None if path is not None else _on_the_database(lambda c: keys_open_a_live_row(c, VaultSettings().keys()))
+        )
     except (RotationError, VaultError) as refused:
         print(f"refused: {refused}", file=sys.stderr)
         return 1
     if found is None:
         return 2
+    if opened is False:
+        print(
+            "refused: the keys in PATHWAYS_VAULT_MASTER_KEY / PATHWAYS_VAULT_PEPPER do not open this database's "
+            "rows: they are not its keys (the services could read no participant's personal data)",
+            file=sys.stderr,
+        )
+        return 1
+    if path is None:
+        print(
+            "the keys in the environment open this database's rows"
+            if opened
+            else "no live participant to try the keys on"
+        )
     print(f"key generation {found.current}, current since {found.since:%Y-%m-%d %H:%M:%S %Z}")
     print(f"live participants: {found.live_participants:,}")
     due = "  (copies of the database made before their erasure can still be opened: rotate)"

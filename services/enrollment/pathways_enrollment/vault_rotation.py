@@ -205,6 +205,21 @@ async def _sessions_holding_the_vault(conn: asyncpg.Connection) -> list[int]:
     return [row["pid"] for row in rows]
 
 
+async def keys_open_a_live_row(conn: asyncpg.Connection, keys: VaultKeys) -> bool | None:
+    """Whether ``keys`` (one fixed generation, as the environment gives them) open a live participant's
+    wrapped key; None when no participant is live to try them on."""
+    sample = await conn.fetchrow(
+        "SELECT participant_id, wrapped_key FROM vault_keys WHERE wrapped_key IS NOT NULL ORDER BY created_at LIMIT 1"
+    )
+    if sample is None:
+        return None
+    try:
+        unwrap_data_key(keys.master_key, sample["participant_id"], sample["wrapped_key"])
+    except VaultIntegrityError:
+        return False
+    return True
+
+
 async def _check_keys_open_rows(conn: asyncpg.Connection, path: Path, held: Sequence[VaultKeys]) -> None:
     """Refuse, before anything changes, a keys file that does not open a live row of every generation in use."""
     by_generation = {keys.generation: keys for keys in held}
