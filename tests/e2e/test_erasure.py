@@ -124,14 +124,20 @@ async def test_a_second_registration_with_the_same_national_id_is_flagged_and_re
         case_id = created(await enrollment.post("/enrollments", json=application))["id"]
         created(await enrollment.post(f"/enrollments/{case_id}/screening", json={"screened_on": "2025-05-03"}))
         blocked = await enrollment.post(f"/enrollments/{case_id}/enrollment", json={"enrolled_on": "2025-05-05"})
+        await get_json_when_found(enrollment, f"/enrollments/{case_id}")  # the merge finds it in the read model
         merged = await enrollment.post(f"/participants/{second}/duplicate-resolution", json={"resolution": "MERGED"})
         after_merge = await enrollment.post(f"/enrollments/{case_id}/enrollment", json={"enrolled_on": "2025-05-05"})
+        elsewhere = await enrollment.post(
+            "/enrollments", json={**application, "project_id": await open_project(system, name="Rice crackers")}
+        )
         original = (await enrollment.get(f"/participants/{first}")).json()
     assert flagged["status"] == "POTENTIAL_DUPLICATE" and flagged["duplicate_of"] == first
     assert blocked.status_code == 409
     assert blocked.json() == {**blocked.json(), "rule": "potential-duplicate-unresolved", "retryable": True}
     assert merged.status_code == 201, merged.text
-    assert after_merge.status_code == 409 and after_merge.json()["rule"] == "merged-participant-cannot-enroll"
+    assert merged.json()["applications_withdrawn"] == [case_id], "it could never be enrolled"
+    assert after_merge.status_code == 409 and after_merge.json()["rule"] == "enrollment-transition-not-allowed"
+    assert elsewhere.status_code == 409 and elsewhere.json()["rule"] == "merged-participant-cannot-enroll"
     assert original["status"] == "REGISTERED"
 
 

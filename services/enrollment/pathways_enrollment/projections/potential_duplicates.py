@@ -94,7 +94,8 @@ async def list_unresolved(pool: asyncpg.Pool, *, limit: int, offset: int) -> lis
     """The worklist: flagged and not yet resolved, oldest flag first."""
     rows = await pool.fetch(
         "SELECT participant_id, duplicate_of, flagged_at FROM rm_potential_duplicates "
-        "WHERE resolution IS NULL AND flagged_at IS NOT NULL ORDER BY flagged_at, participant_id LIMIT $1 OFFSET $2",
+        "WHERE resolution IS NULL AND flagged_at IS NOT NULL ORDER BY flagged_at, position, participant_id "
+        "LIMIT $1 OFFSET $2",  # flagged the same day (a day given, no moment): in the order they were flagged
         limit, offset,
     )  # fmt: skip
     return [PotentialDuplicateListed.model_validate(dict(row)) for row in rows]
