@@ -263,18 +263,20 @@ class EnrollmentApplication:
     async def approve_project(
         self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        def approve(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
-            return project.approve_project(state, on=day)
-
-        return await self._project_step(project_id, command, context, claim, approve)
+        return await self._project_step(
+            project_id, command, context, claim, lambda _, state, day: project.approve_project(state, on=day)
+        )
 
     async def reject_project(
         self, project_id: UUID, command: c.ProjectStepWithReason, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        def reject(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
-            return project.reject_project(state, reason=command.reason, on=day)
-
-        return await self._project_step(project_id, command, context, claim, reject)
+        return await self._project_step(
+            project_id,
+            command,
+            context,
+            claim,
+            lambda _, state, day: project.reject_project(state, reason=command.reason, on=day),
+        )
 
     async def activate_project(
         self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
@@ -289,18 +291,20 @@ class EnrollmentApplication:
     async def close_project(
         self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        def close(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
-            return project.close_project(state, on=day)
-
-        return await self._project_step(project_id, command, context, claim, close)
+        return await self._project_step(
+            project_id, command, context, claim, lambda _, state, day: project.close_project(state, on=day)
+        )
 
     async def terminate_project(
         self, project_id: UUID, command: c.ProjectStepWithReason, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        def terminate(_: Session, state: project.Project | None, day: date) -> Sequence[Any]:
-            return project.terminate_project(state, reason=command.reason, on=day)
-
-        return await self._project_step(project_id, command, context, claim, terminate)
+        return await self._project_step(
+            project_id,
+            command,
+            context,
+            claim,
+            lambda _, state, day: project.terminate_project(state, reason=command.reason, on=day),
+        )
 
     async def _project_step(
         self,
