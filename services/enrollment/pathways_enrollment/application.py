@@ -282,7 +282,7 @@ class EnrollmentApplication:
         self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
         def activate(session: Session, state: project.Project | None, day: date) -> Sequence[Any]:
-            runs_it = None if state is None or state.unit_id is None else state.unit_id
+            runs_it = None if state is None else state.unit_id
             unit_state = None if runs_it is None else session.load(unit.evolve_unit, runs_it)[0]
             return project.activate_project(state, unit=unit_state, on=day)
 

@@ -49,12 +49,8 @@ class FollowUp:
 
     def status_as_of(self, day: date) -> FollowUpStatus:
         """Its status as it stood on ``day``: an answer given after it is not known yet."""
-        answered_later = replace(
-            self,
-            completed_on=self.completed_on if self.completed_on is None or self.completed_on <= day else None,
-            missed_on=self.missed_on if self.missed_on is None or self.missed_on <= day else None,
-        )
-        return answered_later.status_on(day)
+        as_it_stood = replace(self, completed_on=_by(self.completed_on, day), missed_on=_by(self.missed_on, day))
+        return as_it_stood.status_on(day)
 
     def status_on(self, day: date) -> FollowUpStatus:
         """Its status on ``day`` as far as it is known now: once answered, whatever ``day``."""
@@ -67,6 +63,11 @@ class FollowUp:
         if day < self.due_on + OVERDUE_AFTER:
             return FollowUpStatus.DUE
         return FollowUpStatus.OVERDUE
+
+
+def _by(answered_on: date | None, day: date) -> date | None:
+    """The day of an answer, if it was given by ``day``."""
+    return answered_on if answered_on is not None and answered_on <= day else None
 
 
 @dataclass(frozen=True, kw_only=True)
