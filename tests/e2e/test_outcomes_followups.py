@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import httpx
 
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
-from tests.support.journeys import created
+from tests.support.journeys import Enrolled, created
 from tests.support.outcomes_steps import case_when, completed_case, due_on, follow_ups
-from tests.support.system import eventually, get_json_when_found, running_system
+from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
 
 async def test_follow_ups_record_income_against_the_baseline_then_the_case_closes(settings: Settings) -> None:
@@ -121,9 +122,7 @@ async def test_without_consent_to_be_followed_up_nobody_follows_the_case_up_unti
 ) -> None:
     async with running_system(settings) as system:
         enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
-        enrolled, _ = await completed_case(system, "TH-35")
-        await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
-        consents = f"/participants/{enrolled.participant_id}/consents"
+        enrolled, _, consents = await _completed_case_and_its_consents(system, "TH-35")
         purposes = {"purposes": ["outcome-follow-up"]}
         withdrawn = await enrollment.post(
             f"{consents}/withdrawal", json=purposes | {"withdrawn_at": "2025-09-01T10:00:00+07:00"}
@@ -159,9 +158,7 @@ async def test_after_the_last_day_consent_to_be_followed_up_covers_no_outcome_is
 ) -> None:
     async with running_system(settings) as system:
         enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
-        enrolled, scheduled = await completed_case(system, "TH-36")
-        await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
-        consents = f"/participants/{enrolled.participant_id}/consents"
+        enrolled, scheduled, consents = await _completed_case_and_its_consents(system, "TH-36")
         grant = {"purposes": ["outcome-follow-up"], "notice_version": "2025-02"}
         until = due_on(scheduled, 3) - timedelta(days=1)
         heard = await _version(outcomes, enrolled.enrollment_id)
@@ -185,6 +182,16 @@ async def test_after_the_last_day_consent_to_be_followed_up_covers_no_outcome_is
     assert f"until {until}" in refused.json()["error"]
     assert renewed.json()["follow_up_consent_told"] == [enrolled.enrollment_id], renewed.text
     assert accepted.status_code == 201
+
+
+async def _completed_case_and_its_consents(
+    system: RunningSystem, province_code: str
+) -> tuple[Enrolled, dict[str, Any], str]:
+    """A case through training, once enrollment's read model has it (consent changes find cases there),
+    and the path of its participant's consents."""
+    enrolled, scheduled = await completed_case(system, province_code)
+    await get_json_when_found(system.client("enrollment"), f"/enrollments/{enrolled.enrollment_id}")
+    return enrolled, scheduled, f"/participants/{enrolled.participant_id}/consents"
 
 
 async def _version(client: httpx.AsyncClient, aggregate_id: str) -> int:
