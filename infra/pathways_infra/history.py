@@ -674,6 +674,15 @@ class _Store:
         rows = await self.conn.fetch(query + " AND position($2::bytea IN state) = 0", list(patterns), excluding)
         return self._decoded(rows)
 
+    async def first_events_of_ids_starting(self, prefix: str) -> list[HistoryEvent]:
+        """The first event of each aggregate whose id starts with ``prefix`` (lower-case hex and dashes)."""
+        rows = await self.conn.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM {self._table} WHERE originator_version = 1 "
+            "AND starts_with(originator_id::text, $1)",
+            prefix,
+        )
+        return self._decoded(rows)
+
     async def of_aggregates(self, aggregate_ids: Collection[UUID]) -> list[HistoryEvent]:
         if not aggregate_ids:
             return []
@@ -719,6 +728,18 @@ async def read_history(
             for store in stores
         )
     return mark_backdated(select(candidates, str(participant_id), groups))
+
+
+async def participants_named_by(
+    id_or_prefix: str, *, server: DatabaseAddress, databases: Mapping[ServiceName, str]
+) -> list[UUID]:
+    """The participants whose own id, or the id of one of whose cases (an enrollment, a training record,
+    an outcomes case), is or starts with ``id_or_prefix``: what an auditor copies from a history line."""
+    prefix = id_or_prefix.strip().lower()
+    async with _stores(server, databases) as stores:
+        firsts = await _gather(store.first_events_of_ids_starting(prefix) for store in stores)
+    named = {e.data.get("participant_id") for e in firsts}
+    return sorted(UUID(str(participant)) for participant in named if participant)
 
 
 async def _gather(reads: Iterable[Awaitable[list[HistoryEvent]]]) -> list[HistoryEvent]:

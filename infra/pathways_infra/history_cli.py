@@ -39,7 +39,7 @@ DATE_OR_DATETIME: 2025-08-29 (the end of that day in Thailand) or 2025-08-29T17:
 (no offset: Thai time).
 
 exit status: 0 the history was shown (it may be empty within the cutoffs or services chosen),
-             1 no stored event concerns the participant,
+             1 no stored event concerns the participant, or the id given is the start of several's,
              2 it could not run (no PostgreSQL to talk to, or the server refused)
 """
 
@@ -52,7 +52,13 @@ def add_command(commands: Any) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("participant", type=_participant_id, metavar="PARTICIPANT_ID", help="the participant's id")
+    command.add_argument(
+        "participant",
+        type=_id_or_prefix,
+        metavar="ID",
+        help="the participant's id, or one of their cases' (enrollment, training record, outcomes case); "
+        f"or its first {MIN_PREFIX} or more characters, as history lines show them",
+    )
     command.add_argument(
         "service",
         nargs="*",
@@ -82,11 +88,21 @@ def add_command(commands: Any) -> None:
     command.set_defaults(run=_run)
 
 
-def _participant_id(text: str) -> UUID:
+MIN_PREFIX = 8
+_ID_CHARACTERS = frozenset("0123456789abcdef-")
+
+
+def _id_or_prefix(text: str) -> str:
+    """A full id in any form UUID reads, or the start of one as printed (lower-case hex and dashes)."""
     try:
-        return UUID(text)
+        return str(UUID(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a participant id (a UUID): {text!r}") from None
+        prefix = text.strip().lower()
+        if len(prefix.replace("-", "")) >= MIN_PREFIX and set(prefix) <= _ID_CHARACTERS:
+            return prefix
+    raise argparse.ArgumentTypeError(
+        f"not an id (a UUID) nor its first {MIN_PREFIX} or more characters: {text!r}"
+    ) from None
 
 
 def _moment(text: str) -> datetime:
@@ -103,14 +119,19 @@ def _run(args: argparse.Namespace) -> int:
     from eventsourcing.persistence import PersistenceError
 
     from pathways_infra.database import DatabaseAddress
-    from pathways_infra.history import Cutoffs, describe, history, read_history
+    from pathways_infra.history import Cutoffs, describe, history, participants_named_by, read_history
 
     settings = Settings()
     services: list[ServiceName] = list(dict.fromkeys(args.service)) or list(SERVICE_NAMES)
     try:
         server = DatabaseAddress.parse(database_url())
         databases = {service: settings.database_name(service) for service in SERVICE_NAMES}
-        events = asyncio.run(read_history(args.participant, server=server, databases=databases))
+        named = asyncio.run(participants_named_by(args.participant, server=server, databases=databases))
+        if len(named) != 1:
+            print(_not_one_participant(args.participant, named), file=sys.stderr)
+            return 1
+        [participant] = named
+        events = asyncio.run(read_history(participant, server=server, databases=databases))
     except SystemExit as unreachable:
         if not isinstance(unreachable.code, str):
             raise
@@ -119,19 +140,29 @@ def _run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError, PersistenceError) as error:
         print(f"the history could not be read: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
+    if str(participant) != args.participant:
+        print(f"participant {participant}", file=sys.stderr)
     found = history(
-        args.participant,
+        participant,
         events,
         services=services,
         cutoffs=Cutoffs(happened_by=args.happened_by, recorded_by=args.recorded_by),
         order=args.order,
     )
-    if not found.known or not any(e.data.get("participant_id") == str(args.participant) for e in events):
-        # An id of a project, unit or mentor is named by events too, as their project or mentor: no history.
-        print(f"no events concern participant {args.participant} (no event names it as a participant)", file=sys.stderr)
+    if not found.known:
+        print(f"no events concern participant {participant}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
     else:
         print(describe(found))
     return 0
+
+
+def _not_one_participant(given: str, named: list[UUID]) -> str:
+    if not named:
+        # A project, unit or mentor is named by events too, but is nobody's case: no history.
+        named_as = "the id" if len(given) == len(str(UUID(int=0))) else "an id starting with"
+        return f"no participant, nor any of their cases, has {named_as} {given}"
+    listed = "\n  ".join(str(participant) for participant in named)
+    return f"{given!r} names the cases of {len(named)} participants; give more of the id:\n  {listed}"

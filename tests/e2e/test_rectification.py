@@ -49,7 +49,7 @@ async def test_a_date_of_birth_given_later_lets_the_case_be_screened_and_the_vau
         held = (await client.get(f"/participants/{person}/personal-data")).json()
         registry = (await client.get(f"/participants/{person}")).json()
     assert unscreenable.status_code == 409 and unscreenable.json()["rule"] == "date-of-birth-required"
-    assert created(corrected)["version"] == 3, "registered, consented, corrected"
+    assert created(corrected)["version"] == 4, "registered, consented, the application noted, corrected"
     assert created(screened)["passed"] is True
     assert held == {
         "full_name": "Malee Srisuk",

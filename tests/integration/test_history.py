@@ -26,6 +26,7 @@ from pathways_infra.history import (
     history,
     mark_backdated,
     parse_moment,
+    participants_named_by,
     read_history,
     select,
 )
@@ -273,15 +274,43 @@ async def test_the_cli_prints_json_and_text_and_exits_1_for_an_unknown_participa
     unknown = uuid4()
     missing = await asyncio.to_thread(_cli, settings, str(unknown))
     assert missing.returncode == 1, missing.stdout + missing.stderr
-    assert missing.stderr.strip() == f"no events concern participant {unknown} (no event names it as a participant)"
+    assert missing.stderr.strip() == f"no participant, nor any of their cases, has the id {unknown}"
     for other_kind in (journeys.participant.project_id, journeys.enterprise_id):  # named by events, as no participant
         not_a_participant = await asyncio.to_thread(_cli, settings, str(other_kind))
         assert not_a_participant.returncode == 1, not_a_participant.stdout
-        assert "no event names it as a participant" in not_a_participant.stderr
+        assert "no participant, nor any of their cases, has the id" in not_a_participant.stderr
 
     wrong = await asyncio.to_thread(_cli, settings, pid, "--happened-by", "last tuesday")
     assert wrong.returncode == 2
     assert "not a date or date and time" in wrong.stderr
+
+
+async def test_the_cli_takes_a_short_id_or_a_case_id_as_history_lines_show_them(journeys: Journeys) -> None:
+    settings, pid = journeys.settings, journeys.participant.participant_id
+    whole = await asyncio.to_thread(_cli, settings, pid, "--json")
+    by_short_id = await asyncio.to_thread(_cli, settings, pid[:8], "--json")
+    by_case = await asyncio.to_thread(_cli, settings, journeys.participant.enrollment_id, "--json")
+    by_short_case = await asyncio.to_thread(_cli, settings, journeys.participant.enrollment_id[:8].upper(), "--json")
+    too_short = await asyncio.to_thread(_cli, settings, pid[:7])
+    unknown = await asyncio.to_thread(_cli, settings, "ffffffff-ffff")
+    assert whole.returncode == 0, whole.stderr
+    for answer in (by_short_id, by_case, by_short_case):
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout) == json.loads(whole.stdout)
+        assert answer.stderr.strip() == f"participant {pid}"
+    assert too_short.returncode == 2 and "its first 8 or more characters" in too_short.stderr
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "no participant, nor any of their cases, has an id starting with ffffffff-ffff"
+
+
+async def test_an_id_names_the_participants_of_the_cases_it_starts(journeys: Journeys) -> None:
+    assert journeys.settings.database_url
+    server = DatabaseAddress.parse(journeys.settings.database_url)
+    databases = {service: journeys.settings.database_name(service) for service in SERVICE_NAMES}
+    every = await participants_named_by("", server=server, databases=databases)
+    record = await participants_named_by(journeys.participant.enrollment_id, server=server, databases=databases)
+    assert {UUID(journeys.participant.participant_id), UUID(journeys.other.participant_id)} <= set(every)
+    assert record == [UUID(journeys.participant.participant_id)]
 
 
 async def test_the_cli_exits_2_in_one_line_when_postgresql_is_unreachable(settings: Settings) -> None:

@@ -108,6 +108,13 @@ def _tell_follow_up_consent(
     return _on_each_case(session, cases, tell, context)
 
 
+def _cases_of(registered: participant.Participant | None, listed: Iterable[UUID]) -> list[UUID]:
+    """The participant's cases: those its registry entry knows, and those the enrollments read model
+    ``listed`` (the only record of cases opened before the registry noted them). Each case is judged by
+    its own history, so one listed that has moved on since is left as it is."""
+    return sorted({*listed, *(() if registered is None else registered.cases)})
+
+
 def _on_each_case(
     session: Session,
     cases: Sequence[UUID],
@@ -531,7 +538,7 @@ class EnrollmentApplication:
     ) -> ConsentChange:
         """Grant consent; consent to be followed up, given again or with another end, is told on each case in
         the programme (outcomes follows it up again, until the consent's last day)."""
-        cases = await self._cases_if(ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes, participant_id)
+        listed = await self._cases_if(ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes, participant_id)
         when = on(context, command.granted_at)
 
         def job(session: Session) -> ConsentChange:
@@ -542,7 +549,7 @@ class EnrollmentApplication:
             if ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes:
                 day = thai_day(command.granted_at)
                 change.follow_up_consent_told, told = _tell_follow_up_consent(
-                    session, cases, True, day, besides(when), command.valid_until
+                    session, _cases_of(state, listed), True, day, besides(when), command.valid_until
                 )
                 change.event_ids += told
             return change
@@ -555,11 +562,12 @@ class EnrollmentApplication:
         """Withdraw consent. Without consent to take part, the participant's cases in the programme are
         withdrawn with it, in the same transaction (reason CONSENT_WITHDRAWN; training and outcomes close
         them as for any withdrawal); without consent to be followed up, each tells outcomes, which stops.
-        The cases are found in the enrollments read model, read before the command runs, and each is
-        judged by its own history."""
+        The cases are the ones the participant's registry entry knows, in the same transaction (one opened a
+        moment before is among them), with those the enrollments read model lists (cases opened before the
+        registry noted them); each is judged by its own history."""
         leaves = ConsentPurpose.PROGRAMME_PARTICIPATION in command.purposes
         stops = ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes
-        cases = await self._cases_if(leaves or stops, participant_id)
+        listed = await self._cases_if(leaves or stops, participant_id)
         when = on(context, command.withdrawn_at)
 
         def job(session: Session) -> ConsentChange:
@@ -567,12 +575,15 @@ class EnrollmentApplication:
             events = participant.withdraw_consent(state, **command.model_dump())
             appended = session.append(participant.evolve_participant, participant_id, events, when)
             change, day = ConsentChange.of(appended), thai_day(command.withdrawn_at)
+            each_case = _cases_of(state, listed) if leaves or stops else []
             if leaves:
                 withdraw = partial(case.withdraw_for_want_of_consent, withdrawn_on=day)
-                change.cases_withdrawn, withdrawn = _on_each_case(session, cases, withdraw, besides(when))
+                change.cases_withdrawn, withdrawn = _on_each_case(session, each_case, withdraw, besides(when))
                 change.event_ids += withdrawn
             if stops:
-                change.follow_up_consent_told, told = _tell_follow_up_consent(session, cases, False, day, besides(when))
+                change.follow_up_consent_told, told = _tell_follow_up_consent(
+                    session, each_case, False, day, besides(when)
+                )
                 change.event_ids += told
             return change
 
@@ -588,7 +599,7 @@ class EnrollmentApplication:
         withdraws the newcomer's open applications (found as consent withdrawal finds cases), which it can no
         longer enroll in: the person applies again as the registration that stays."""
         merging = command.resolution is participant.DuplicateResolution.MERGED
-        applications = await enrollments.open_applications(self._pool, participant_id) if merging else []
+        listed = await enrollments.open_applications(self._pool, participant_id) if merging else []
         when = context if command.resolved_on is None else on(context, command.resolved_on)
 
         def job(session: Session) -> DuplicateSettled:
@@ -608,6 +619,7 @@ class EnrollmentApplication:
                     besides(when),
                 )
             withdraw = partial(case.withdraw_as_duplicate, withdrawn_on=command.resolved_on or session.today)
+            applications = _cases_of(state, listed) if merging else []
             settled.applications_withdrawn, withdrawn = _on_each_case(session, applications, withdraw, besides(when))
             settled.event_ids += withdrawn
             return settled
@@ -627,7 +639,7 @@ class EnrollmentApplication:
         is in the history), and each is judged by its own history, never by the read model.
         """
         flagged_before = await potential_duplicates.flagged_against(self._pool, participant_id)
-        cases = await enrollments.cases_in_programme(self._pool, participant_id)
+        listed = await enrollments.cases_in_programme(self._pool, participant_id)
         hashes = await self._national_id_hashes_of(participant_id)
         when = context if command.erased_on is None else on(context, command.erased_on)
 
@@ -651,7 +663,7 @@ class EnrollmentApplication:
                     ).event_ids
                     self._vault.erase(session, merged.id, hashes)  # flagged, then merged: the same national ID
                     also_erased.append(merged.id)
-            stopped, told = _tell_follow_up_consent(session, cases, False, erased_on, besides(when))
+            stopped, told = _tell_follow_up_consent(session, _cases_of(state, listed), False, erased_on, besides(when))
             return ParticipantErasure(
                 id=participant_id,
                 version=appended.version,
@@ -705,7 +717,12 @@ class EnrollmentApplication:
                 applied = case.evolve_enrollment(None, events[0])
                 events += case.record_baseline(applied, profile=baseline_profile(command.baseline))
             when = on(context, command.applied_on)
-            return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
+            accepted = CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))
+            note = partial(participant.note_application, enrollment_id=enrollment_id)
+            accepted.event_ids += session.decide(
+                participant.evolve_participant, command.participant_id, note, besides(when)
+            ).event_ids
+            return accepted
 
         return await self._run(job, claim)
 

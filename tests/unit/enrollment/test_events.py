@@ -109,6 +109,7 @@ SAMPLES: list[object] = [
     ),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=uid("u")),
     participant.PotentialDuplicateNoted(participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT),
+    participant.ApplicationNoted(participant_id=PARTICIPANT, enrollment_id=uid("case")),
     participant.PotentialDuplicateSettled(
         participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT, outcome=participant.DuplicateOutcome.ERASED
     ),

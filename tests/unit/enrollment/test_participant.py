@@ -8,6 +8,7 @@ import pytest
 
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.participant import (
+    ApplicationNoted,
     DuplicateOutcome,
     DuplicateResolution,
     Participant,
@@ -26,6 +27,7 @@ from pathways_enrollment.domain.participant import (
     flagged_against,
     grant_consent,
     merged_registrations_of,
+    note_application,
     note_duplicate_settled,
     note_potential_duplicate,
     register_participant,
@@ -378,3 +380,22 @@ def test_erasing_an_unresolved_potential_duplicate_settles_its_flag() -> None:
     assert flag_settled_by_erasure(_participant(*FLAGGED)) == OTHER_PARTICIPANT
     assert flag_settled_by_erasure(_participant(*FLAGGED, MERGED)) is None
     assert flag_settled_by_erasure(_participant(registered())) is None
+
+
+# --- the cases the registry knows ------------------------------------------------------------------
+
+
+def test_a_case_opened_for_the_participant_is_noted_on_it() -> None:
+    then = given(evolve_participant, registered()).when(note_application, enrollment_id=uid("case"))
+    assert then.events == [ApplicationNoted(participant_id=PARTICIPANT, enrollment_id=uid("case"))]
+    assert then.state is not None and then.state.cases == (uid("case"),)
+
+
+def test_a_case_is_noted_once() -> None:
+    noted = ApplicationNoted(participant_id=PARTICIPANT, enrollment_id=uid("case"))
+    then = given(evolve_participant, registered(), noted).when(note_application, enrollment_id=uid("case"))
+    assert then.events == []
+
+
+def test_no_case_is_noted_on_an_unknown_participant() -> None:
+    given(evolve_participant).rejects(note_application, rule="must-exist", enrollment_id=uid("case"))

@@ -132,8 +132,18 @@ class ParticipantErased:
     merged_into: UUID | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ApplicationNoted:
+    """On the participant: a case was opened for them (``enrollment_id``). The registry is where consent
+    withdrawal, erasure and merge find every case, including one opened a moment before them."""
+
+    participant_id: UUID
+    enrollment_id: UUID
+
+
 EVENTS: tuple[type, ...] = (
     ParticipantRegistered,
+    ApplicationNoted,
     PersonalDataRectified,
     ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
@@ -159,6 +169,7 @@ class Participant:
     erased_on: date | None = None
     potential_duplicates: tuple[UUID, ...] = ()  # registrations flagged as duplicates of this one, unresolved
     merged_registrations: tuple[UUID, ...] = ()  # registrations merged into this one
+    cases: tuple[UUID, ...] = ()  # cases opened since the registry notes them (see ApplicationNoted)
 
     @property
     def erased(self) -> bool:
@@ -223,6 +234,14 @@ def note_potential_duplicate(state: Participant | None, *, duplicate_id: UUID) -
     if duplicate_id in participant.potential_duplicates:
         return []
     return [PotentialDuplicateNoted(participant_id=participant.id, duplicate_id=duplicate_id)]
+
+
+def note_application(state: Participant | None, *, enrollment_id: UUID) -> list[ApplicationNoted]:
+    """The participant knows each case opened for them, once."""
+    found = require_existing(state, "this participant")
+    if enrollment_id in found.cases:
+        return []
+    return [ApplicationNoted(participant_id=found.id, enrollment_id=enrollment_id)]
 
 
 def note_duplicate_settled(
@@ -477,6 +496,8 @@ def evolve_participant(state: Participant | None, event: object) -> Participant:
             return replace(state, consents=with_withdrawal(state.consents, event))
         case ParticipantErased() if state is not None:
             return replace(state, status=ParticipantStatus.ERASED, erased_on=event.erased_on)
+        case ApplicationNoted() if state is not None:
+            return replace(state, cases=(*state.cases, event.enrollment_id))
         case PotentialDuplicateNoted() if state is not None:
             return replace(state, potential_duplicates=(*state.potential_duplicates, event.duplicate_id))
         case PotentialDuplicateSettled() if state is not None:
