@@ -49,3 +49,33 @@ async def test_a_dropout_closes_training_and_the_case_takes_no_outcome(settings:
     assert refusal["rule"] == "training-must-be-completed"
     assert completion.status_code == 409
     assert "a case opens only when training is completed" in no_case
+
+
+async def test_a_member_who_drops_out_leaves_the_cohort_they_were_in(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        project = await open_project(system, name="Solar repair", province_code="TH-34")
+        staying, leaving = await enroll(system, project), await enroll(system, project)
+        cohort_id = await training_steps.started_cohort(
+            system, project, await training_steps.approved_curriculum(system, project)
+        )
+        for member in (staying, leaving):
+            joining = {"cohort_id": cohort_id, "assigned_on": training_steps.iso(training_steps.STARTS_ON)}
+            await training_steps.accepted_once_known(
+                training, f"/training-records/{member.enrollment_id}/cohort", joining
+            )
+        dropout = {"reason": "FAMILY_DUTIES", "dropped_out_on": training_steps.iso(training_steps.FIRST_SESSION_ON)}
+        await training_steps.accepted_once_known(
+            training, f"/training-records/{leaving.enrollment_id}/dropout", dropout
+        )
+
+        async def after_the_dropout() -> dict[str, Any] | None:
+            cohort: dict[str, Any] = (await training.get(f"/cohorts/{cohort_id}")).json()
+            return cohort if cohort.get("members_count") == 1 and len(cohort["members"]) == 2 else None
+
+        cohort = await eventually(after_the_dropout, what="the cohort to show the dropout")
+    left = {m["enrollment_id"]: (m["left_on"], m["left_because"]) for m in cohort["members"]}
+    assert left == {
+        staying.enrollment_id: (None, None),
+        leaving.enrollment_id: (training_steps.iso(training_steps.FIRST_SESSION_ON), "DROPPED_OUT"),
+    }

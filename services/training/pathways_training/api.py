@@ -211,7 +211,9 @@ async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, contex
 
 @router.get("/cohorts/{cohort_id}", tags=["cohorts"])
 async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
-    """A cohort: its curriculum, status, the sessions held (with how many attended) and its members."""
+    """A cohort: its curriculum, status, the sessions held (with how many attended) and its members.
+    A member who left has `left_on` and `left_because`: TRANSFERRED (to another cohort), DROPPED_OUT or
+    WITHDRAWN; `members_count` counts those who have not left."""
     found = await cohorts.get_cohort(read, cohort_id)
     if found is None:
         raise NotFoundError(f"cohort {cohort_id} is not known (yet: read models follow the events)")

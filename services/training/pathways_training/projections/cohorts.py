@@ -21,7 +21,9 @@ from pathways_contracts.training import (
     CohortPlannedV1,
     CohortStartedV1,
     CohortTransferredV1,
+    TrainingDroppedOutV1,
     TrainingSessionHeldV1,
+    TrainingWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS rm_cohort_members (
     left_on date,
     PRIMARY KEY (cohort_id, enrollment_id)
 );
+ALTER TABLE rm_cohort_members ADD COLUMN IF NOT EXISTS left_because text;
 """
 
 
@@ -115,10 +118,27 @@ async def on_assigned(conn: asyncpg.Connection, inbound: Inbound[CohortAssignedV
 async def on_transferred(conn: asyncpg.Connection, inbound: Inbound[CohortTransferredV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "UPDATE rm_cohort_members SET left_on = $3 WHERE cohort_id = $1 AND enrollment_id = $2",
+        "UPDATE rm_cohort_members SET left_on = $3, left_because = 'TRANSFERRED' WHERE cohort_id = $1 "
+        "AND enrollment_id = $2",
         event.from_cohort_id, event.enrollment_id, event.transferred_on,
     )  # fmt: skip
     await _joined(conn, event.to_cohort_id, event.enrollment_id, event.participant_id, event.transferred_on)
+
+
+async def on_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    await _left(conn, inbound.event.enrollment_id, inbound.event.dropped_out_on, "DROPPED_OUT")
+
+
+async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdrawnV1]) -> None:
+    await _left(conn, inbound.event.enrollment_id, inbound.event.withdrawn_on, "WITHDRAWN")
+
+
+async def _left(conn: asyncpg.Connection, enrollment_id: UUID, left_on: date, because: str) -> None:
+    """The participant left training, and with it the one cohort they were still in."""
+    await conn.execute(
+        "UPDATE rm_cohort_members SET left_on = $2, left_because = $3 WHERE enrollment_id = $1 AND left_on IS NULL",
+        enrollment_id, left_on, because,
+    )  # fmt: skip
 
 
 async def _joined(
@@ -142,6 +162,8 @@ READ_MODEL = ReadModel(
         CohortCancelledV1: on_cancelled,
         CohortAssignedV1: on_assigned,
         CohortTransferredV1: on_transferred,
+        TrainingDroppedOutV1: on_dropped_out,
+        TrainingWithdrawnV1: on_withdrawn,
     },
 )
 
@@ -157,7 +179,8 @@ async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | No
         cohort_id,
     )
     members = await pool.fetch(
-        "SELECT enrollment_id, participant_id, joined_on, left_on FROM rm_cohort_members WHERE cohort_id = $1 "
+        "SELECT enrollment_id, participant_id, joined_on, left_on, left_because FROM rm_cohort_members "
+        "WHERE cohort_id = $1 "
         "ORDER BY joined_on, enrollment_id",
         cohort_id,
     )
