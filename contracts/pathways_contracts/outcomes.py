@@ -74,7 +74,11 @@ class EnterpriseStartedV1(IntegrationEvent):
 
 
 class FollowUpCompletedV1(_OutcomesEvent):
-    """A participant answered a follow-up (3, 6 or 12 months after completing training)."""
+    """A participant answered a follow-up (3, 6 or 12 months after completing training).
+
+    It may come after a ``followup.missed`` of the same follow-up: an answer given before the follow-up
+    was marked missed (or before the case was withdrawn), typed in later. The completion then stands in
+    place of the miss."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.followup.completed"
 

@@ -49,8 +49,11 @@ async def test_follow_ups_record_income_against_the_baseline_then_the_case_close
         )
         overdue = (await outcomes.get(path, params={"as_of": (twelve + timedelta(days=31)).isoformat()})).json()
 
-        closed = await outcomes.post(
+        unfinished = await outcomes.post(
             f"{path}/closure", json={"reason": "FOLLOW_UP_FINISHED", "closed_on": twelve.isoformat()}
+        )
+        closed = await outcomes.post(
+            f"{path}/closure", json={"reason": "LOST_CONTACT", "closed_on": twelve.isoformat()}
         )
         after = await case_when(outcomes, enrolled, lambda c: c["status"] == "CLOSED", what="the case closed")
         too_late = await outcomes.post(f"{path}/income", json={"monthly_income_thb": "9500", "source": "EMPLOYER"})
@@ -67,8 +70,9 @@ async def test_follow_ups_record_income_against_the_baseline_then_the_case_close
     assert (observed["at_month"], Decimal(observed["monthly_income_thb"])) == (3, Decimal(9000))
     assert Decimal(observed["baseline_monthly_income_thb"]) == baseline
     assert Decimal(observed["change_from_baseline_thb"]) == Decimal(9000) - baseline
+    assert unfinished.status_code == 409 and unfinished.json()["rule"] == "follow-ups-not-finished"
     assert closed.status_code == 201, closed.text
-    assert (after["closure_reason"], follow_ups(after)[12]["status"]) == ("FOLLOW_UP_FINISHED", "MISSED")
+    assert (after["closure_reason"], follow_ups(after)[12]["status"]) == ("LOST_CONTACT", "MISSED")
     assert follow_ups(after)[12]["missed_reason"] == "CASE_CLOSED"
     assert too_late.status_code == 409
     assert too_late.json()["rule"] == "case-closed"
@@ -85,9 +89,8 @@ async def test_a_withdrawn_case_takes_no_follow_up(settings: Settings) -> None:
         )
         created(withdrawal)
         withdrawn = await case_when(outcomes, enrolled, lambda c: c["status"] == "WITHDRAWN", what="the withdrawal")
-        refused = await outcomes.post(
-            f"/cases/{enrolled.enrollment_id}/follow-ups/3", json={"completed_on": due_on(scheduled, 3).isoformat()}
-        )
+        refused = await outcomes.post(f"/cases/{enrolled.enrollment_id}/follow-ups/3", json={"completed_on": today})
+    assert due_on(scheduled, 3).isoformat() < today, "the follow-up was due: only the withdrawal refuses it"
     assert refused.status_code == 409
     assert refused.json()["rule"] == "case-withdrawn"
     assert {f["status"] for f in withdrawn["follow_ups"]} == {"MISSED"}
@@ -262,3 +265,28 @@ async def test_a_mistyped_project_is_a_404_not_an_empty_report(settings: Setting
     for answer in answers:
         assert answer.status_code == 404, answer.text
         assert f"project {unknown} is not known here" in answer.json()["error"]
+
+
+async def test_a_follow_up_answered_before_the_withdrawal_is_recorded_when_typed_in_later(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-50")
+        path = f"/cases/{enrolled.enrollment_id}"
+        answered_on, withdrawn_on = due_on(scheduled, 3) + timedelta(days=5), due_on(scheduled, 3) + timedelta(days=10)
+        withdrawal = {"reason": "OTHER", "withdrawn_on": withdrawn_on.isoformat()}
+        created(
+            await system.client("enrollment").post(f"/enrollments/{enrolled.enrollment_id}/withdrawal", json=withdrawal)
+        )
+        await case_when(outcomes, enrolled, lambda c: c["status"] == "WITHDRAWN", what="the withdrawal learned")
+
+        after = await outcomes.post(f"{path}/follow-ups/3", json={"completed_on": withdrawn_on.isoformat()})
+        late = await outcomes.post(
+            f"{path}/follow-ups/3", json={"completed_on": answered_on.isoformat(), "monthly_income_thb": "8800"}
+        )
+        case = await case_when(
+            outcomes, enrolled, lambda c: follow_ups(c)[3]["status"] == "COMPLETED", what="the late answer"
+        )
+    assert after.status_code == 409 and after.json()["rule"] == "case-withdrawn", after.text
+    assert late.status_code == 201, late.text
+    assert follow_ups(case)[6]["status"] == "MISSED" and follow_ups(case)[6]["missed_reason"] == "WITHDRAWN"
+    assert [(i["at_month"], Decimal(i["monthly_income_thb"])) for i in case["incomes"]] == [(3, Decimal(8800))]

@@ -4,7 +4,7 @@ Every baseline income is 6,500 baht and every training completes on 2025-08-29, 
 due on 2025-11-29, 2026-02-28 and 2026-08-29 (all due today).
 
 - answered_all (Chiang Mai): a wage job at each follow-up, found in 21 days and unrelated to the training
-  at 3 months (9,000 baht), related at 6 (9,500) and at 12 (10,000; "400 days" given again then).
+  at 3 months (9,000 baht), related at 6 (9,500) and at 12 (10,000; "300 days" given again then).
 - lost_after_six (Chiang Mai): not working at 3 months (6,000); self-employed at 6, unrelated, after
   150 days (7,000); then the case is closed, so the 12-month follow-up is missed.
 - dropped (Chiang Mai): dropped out of training.
@@ -185,7 +185,7 @@ async def answered_all_three(system: RunningSystem, project_id: str) -> Enrolled
     outcomes = system.client("outcomes")
     await answer(outcomes, enrolled, 3, "2025-12-01", **wage(related=False, days=21), monthly_income_thb="9000")
     await answer(outcomes, enrolled, 6, "2026-03-02", **wage(related=True), monthly_income_thb="9500")
-    await answer(outcomes, enrolled, 12, "2026-09-01", **wage(related=True, days=400), monthly_income_thb="10000")
+    await answer(outcomes, enrolled, 12, "2026-09-01", **wage(related=True, days=300), monthly_income_thb="10000")
     return enrolled
 
 

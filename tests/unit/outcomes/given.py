@@ -111,7 +111,9 @@ def dropped(enrollment_id: UUID = ENROLLMENT) -> TrainingDropoutNoted:
     )
 
 
-def closed(enrollment_id: UUID = ENROLLMENT, on: date = date(2025, 2, 1)) -> CaseClosed:
-    return CaseClosed(
-        enrollment_id=enrollment_id, participant_id=PARTICIPANT, closed_on=on, reason=ClosureReason.FOLLOW_UP_FINISHED
-    )
+def closed(
+    enrollment_id: UUID = ENROLLMENT,
+    on: date = date(2025, 2, 1),
+    reason: ClosureReason = ClosureReason.FOLLOW_UP_FINISHED,
+) -> CaseClosed:
+    return CaseClosed(enrollment_id=enrollment_id, participant_id=PARTICIPANT, closed_on=on, reason=reason)

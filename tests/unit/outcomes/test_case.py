@@ -322,11 +322,9 @@ def test_closing_misses_the_unanswered_follow_ups() -> None:
     history = (scheduled(), follow_up_completed(3), follow_up_completed(6))
     state = given(evolve_case, *history)
 
-    events = close_case(
-        state, enrollment_id=ENROLLMENT, closed_on=date(2025, 2, 1), reason=ClosureReason.FOLLOW_UP_FINISHED
-    )
+    events = close_case(state, enrollment_id=ENROLLMENT, closed_on=date(2025, 2, 1), reason=ClosureReason.LOST_CONTACT)
 
-    assert events == [closed()]
+    assert events == [closed(reason=ClosureReason.LOST_CONTACT)]
     case = given(evolve_case, *history, *events)
     assert case is not None
     assert case.follow_up_statuses(date(2025, 2, 1)) == {
@@ -337,7 +335,7 @@ def test_closing_misses_the_unanswered_follow_ups() -> None:
     twelve = case.follow_up(12)
     assert twelve is not None
     assert twelve.missed_reason is MissedReason.CASE_CLOSED
-    assert case.closure_reason is ClosureReason.FOLLOW_UP_FINISHED
+    assert case.closure_reason is ClosureReason.LOST_CONTACT
 
 
 @pytest.mark.parametrize("history", [(dropped(),), (withdrawn(),)])

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from pathways_outcomes.domain.case import Case, evolve_case
+from pathways_outcomes.domain.case import BaselineIncomeNoted, Case, evolve_case
 from pathways_outcomes.domain.enterprise import (
     Enterprise,
     EnterpriseBeganOperating,
@@ -37,6 +37,7 @@ from pathways_outcomes.domain.enterprise import (
 )
 from tests.unit.outcomes.given import (
     ENROLLMENT,
+    PARTICIPANT,
     PROJECT,
     baseline,
     closed,
@@ -109,7 +110,7 @@ def test_participants_whose_training_completed_start_an_enterprise() -> None:
         (None, "training-must-be-completed", True),
         (given(evolve_case, baseline(6500)), "training-must-be-completed", True),
         (given(evolve_case, dropped()), "training-must-be-completed", False),
-        (given(evolve_case, scheduled(), withdrawn()), "case-withdrawn", False),
+        (given(evolve_case, scheduled(), withdrawn(on=STARTED_ON)), "case-withdrawn", False),
         (given(evolve_case, scheduled(), closed()), "case-closed", False),
     ],
 )
@@ -458,3 +459,35 @@ def test_an_enterprise_stored_with_days_out_of_order_still_reads() -> None:
 
     assert enterprise is not None
     assert (enterprise.status, enterprise.last_changed_on) == (EnterpriseStatus.DISSOLVED, date(2024, 6, 1))
+
+
+# --- an outcome of the programme, not where a participant started from ---
+
+
+def _enrolled_on(day: date, enrollment_id: UUID = ENROLLMENT) -> Case | None:
+    noted = BaselineIncomeNoted(
+        enrollment_id=enrollment_id, participant_id=PARTICIPANT, project_id=PROJECT, monthly_income_thb=None,
+        enrolled_on=day,
+    )  # fmt: skip
+    return given(evolve_case, noted, scheduled(enrollment_id))
+
+
+def test_an_enterprise_is_not_started_before_a_founders_enrollment() -> None:
+    late_enrollee = _enrolled_on(STARTED_ON + timedelta(days=1))
+
+    error = then_rejected(lambda: _start([(ENROLLMENT, late_enrollee)]), rule="enterprise-before-enrollment")
+    assert str(STARTED_ON) in str(error)
+    assert _start([(ENROLLMENT, _enrolled_on(STARTED_ON))]), "the enrollment day itself is fine"
+
+
+def test_a_participant_does_not_join_before_their_enrollment() -> None:
+    state = given(evolve_enterprise, started())
+    case = _enrolled_on(date(2024, 5, 1), SECOND)
+
+    then_rejected(
+        lambda: join_enterprise(
+            state, enterprise_id=ENTERPRISE, enrollment_id=SECOND, case=case, joined_on=date(2024, 4, 30)
+        ),
+        rule="enterprise-before-enrollment",
+    )
+    assert join_enterprise(state, enterprise_id=ENTERPRISE, enrollment_id=SECOND, case=case, joined_on=date(2024, 5, 1))

@@ -269,7 +269,7 @@ NOT_COMPLETED_YET: list[Case | None] = [None, given(evolve_case, baseline(6500))
 OUTCOMES: list[Callable[[Case | None], object]] = [
     lambda s: record_employment(s, enrollment_id=ENROLLMENT, **JOB),
     lambda s: observe_income(
-        s, enrollment_id=ENROLLMENT, at_month=BASELINE_MONTH, monthly_income_thb=Decimal(1), observed_on=DUE[3]
+        s, enrollment_id=ENROLLMENT, at_month=BASELINE_MONTH, monthly_income_thb=Decimal(1), observed_on=DUE[6]
     ),
 ]
 

@@ -9,10 +9,19 @@ Decisions:
   the case (programme indicators count dropouts in the completion rate), it never gets follow-ups
   and accepts no outcome (rule ``training-must-be-completed``, not retryable: it will not complete).
 - **A withdrawn case** (withdrawal learned from enrollment) gets no new follow-ups; open ones become
-  missed (reason WITHDRAWN) and no new outcome is accepted (rule ``case-withdrawn``). A completion
-  learned after the withdrawal is kept (``TrainingCompletionNoted``) without scheduling follow-ups.
+  missed (reason WITHDRAWN) and no outcome observed on or after the withdrawal day is accepted (rule
+  ``case-withdrawn``). A completion learned after the withdrawal is kept (``TrainingCompletionNoted``)
+  without scheduling follow-ups. The same holds from the day consent to be followed up is withdrawn
+  (rule ``follow-up-consent-withdrawn``).
+- **Late data entry.** What was observed before a withdrawal, before consent was withdrawn, or before
+  a follow-up was marked missed, may still be recorded (answers are often collected on paper and typed
+  in later): an answer dated before the day a follow-up was marked missed completes it, and the
+  completion stands in place of the miss.
 - **A closed case** accepts no new outcome (rule ``case-closed``); follow-ups still open when it is
-  closed become missed (reason CASE_CLOSED).
+  closed become missed (reason CASE_CLOSED). The reason must fit the case (rule
+  ``closure-reason-does-not-fit``): FOLLOW_UP_FINISHED and LOST_CONTACT a case whose training completed
+  and which was not withdrawn, FOLLOW_UP_FINISHED only once every follow-up is answered (rule
+  ``follow-ups-not-finished``), DROPPED_OUT a dropout, WITHDRAWN a withdrawal; OTHER any case.
 - **Baseline**: the enrollment service's baseline (income, employment status, informal work,
   COVID-19 impact; learned from its events, before or after the case opens) is the one compared
   against. A baseline observation (month 0) may be recorded here only while enrollment has not
@@ -31,7 +40,8 @@ Decisions:
   be observed before training completed (a participant may find work while still in training), but
   not before the enrollment day learned from enrollment (rule ``employment-before-enrollment``: a job
   held before is the baseline, not an outcome). A baseline observed here describes the situation
-  before the programme: it has no lower bound.
+  before the programme: it has no lower bound. The days to a first job, counted from training's
+  completion, end no later than the day the job is observed (rule ``first-job-after-observation``).
 """
 
 from __future__ import annotations
@@ -268,6 +278,7 @@ class Case:
     enrolled_on: date | None = None  # as learned from enrollment
     follow_up_consented: bool = True  # as learned from enrollment: False, nobody follows the case up
     follow_up_consent_until: date | None = None  # as learned from enrollment: after it, no outcome is recorded
+    follow_up_consent_withdrawn_on: date | None = None  # while consent is withdrawn: from when
     employments: tuple[EmploymentRecorded, ...] = ()
     incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
 
@@ -304,15 +315,17 @@ class Case:
 
 
 def accepting_outcomes(state: Case | None, enrollment_id: UUID, *, on: date | None = None) -> Case:
-    """The case, if it accepts a new outcome (observed ``on``, if said): training completed, not withdrawn,
-    not closed, and the participant consenting to be followed up (on that day)."""
+    """The case, if it accepts a new outcome (observed ``on``, if said): training completed, not closed,
+    and, on that day, not withdrawn yet and the participant consenting to be followed up."""
     state = _open_case(state, enrollment_id)
-    if state.withdrawn_on is not None:
-        raise OutcomesRuleError(f"enrollment {enrollment_id} was withdrawn", rule="case-withdrawn")
+    _refuse_from(state.withdrawn_on, on, rule="case-withdrawn", what=f"enrollment {enrollment_id} was withdrawn")
     if not state.follow_up_consented:
-        raise OutcomesRuleError(
-            f"the participant of enrollment {enrollment_id} withdrew consent to be followed up",
+        _refuse_from(
+            state.follow_up_consent_withdrawn_on,
+            on,
             rule="follow-up-consent-withdrawn",
+            what=f"the participant of enrollment {enrollment_id} withdrew consent to be followed up",
+            always=True,
         )
     until = state.follow_up_consent_until
     if on is not None and until is not None and on > until:
@@ -326,6 +339,18 @@ def accepting_outcomes(state: Case | None, enrollment_id: UUID, *, on: date | No
     if state.training is not TrainingResult.COMPLETED:
         raise _training_must_be_completed(enrollment_id, retryable=True)
     return state
+
+
+def _refuse_from(since: date | None, on: date | None, *, rule: str, what: str, always: bool = False) -> None:
+    """Refuse an outcome observed ``on`` or after the day ``since`` (if any; ``always``: even when that day is
+    not known); one observed before it is recorded late, not new."""
+    if since is None and not always:
+        return
+    if since is not None and on is not None and on < since:
+        return
+    when = "" if since is None else f" on {since}"
+    late = "" if since is None else "; what was observed before then may still be recorded, dated so"
+    raise OutcomesRuleError(f"{what}{when}{late}", rule=rule)
 
 
 def schedule_follow_ups(
@@ -506,7 +531,7 @@ def complete_follow_up(
     state: Case | None, *, enrollment_id: UUID, month: int, completed_on: date
 ) -> list[FollowUpCompleted]:
     case = accepting_outcomes(state, enrollment_id, on=completed_on)
-    follow_up = _answerable(case, month, day=completed_on)
+    follow_up = _answerable(case, month, day=completed_on, completing=True)
     return [
         FollowUpCompleted(
             enrollment_id=enrollment_id,
@@ -562,6 +587,7 @@ def record_employment(
         )
     if follow_up_month is not None:
         _check_observed_at(_completed_follow_up(case, follow_up_month), observed_on)
+    _check_first_job_by(case, days_to_first_job, observed_on)
     if observed_on is not None:
         refuse_if_before(
             observed_on,
@@ -627,6 +653,7 @@ def close_case(state: Case | None, *, enrollment_id: UUID, closed_on: date, reas
     state = _open_case(state, enrollment_id)
     if state.training is TrainingResult.UNKNOWN and state.withdrawn_on is None:
         raise _training_must_be_completed(enrollment_id, retryable=True)
+    _check_closure_reason(state, reason)
     _check_closed_after_last_fact(state, closed_on)
     return [
         CaseClosed(enrollment_id=enrollment_id, participant_id=state.participant_id, closed_on=closed_on, reason=reason)
@@ -667,7 +694,12 @@ def evolve_case(state: Case | None, event: object) -> Case:
             )
         case FollowUpConsentNoted():
             case = _case(state, event)
-            return replace(case, follow_up_consented=event.consented, follow_up_consent_until=event.valid_until)
+            return replace(
+                case,
+                follow_up_consented=event.consented,
+                follow_up_consent_until=event.valid_until,
+                follow_up_consent_withdrawn_on=None if event.consented else event.noted_on,
+            )
         case BaselineIncomeNoted():
             return replace(
                 _case(state, event),
@@ -715,7 +747,8 @@ def _training_must_be_completed(enrollment_id: UUID, *, retryable: bool) -> Outc
     if retryable:
         message = (
             f"no completed training is known for enrollment {enrollment_id}; an outcome needs a completed training "
-            "(if training was just completed, retry shortly)"
+            "(if training was just completed, retry shortly; if it stays refused, check the id: "
+            "GET /cases/{id} says what is known of it)"
         )
     else:
         message = f"enrollment {enrollment_id} dropped out of training; it has no outcomes"
@@ -738,15 +771,20 @@ def _follow_up(case: Case, month: int) -> FollowUp:
     return follow_up
 
 
-def _answerable(case: Case, month: int, *, day: date) -> FollowUp:
-    """A follow-up that can be completed or marked missed on ``day``: due or overdue."""
+def _answerable(case: Case, month: int, *, day: date, completing: bool = False) -> FollowUp:
+    """A follow-up that can be completed or marked missed on ``day``: due or overdue. When ``completing``,
+    also one marked missed after ``day``: the answer was given before the miss was recorded."""
     follow_up = _follow_up(case, month)
-    status = follow_up.status_on(day)
-    if status is FollowUpStatus.COMPLETED:
+    if follow_up.completed_on is not None:
         raise OutcomesRuleError(f"the {month}-month follow-up is already completed", rule="follow-up-completed-once")
-    if status is FollowUpStatus.MISSED:
-        raise OutcomesRuleError(f"the {month}-month follow-up was missed", rule="follow-up-missed")
-    if status is FollowUpStatus.SCHEDULED:
+    missed_on = follow_up.missed_on
+    if missed_on is not None and not (completing and day < missed_on):
+        raise OutcomesRuleError(
+            f"the {month}-month follow-up was marked missed on {missed_on}; only an answer given before then "
+            "may still be recorded",
+            rule="follow-up-missed",
+        )
+    if day < follow_up.due_on:
         raise OutcomesRuleError(
             f"the {month}-month follow-up is due on {follow_up.due_on}, not on {day}", rule="follow-up-not-yet-due"
         )
@@ -774,6 +812,53 @@ def _check_observed_at(follow_up: FollowUp, observed_on: date | None) -> None:
         message=f"the {follow_up.month}-month follow-up is due on {follow_up.due_on}; what it found cannot be "
         f"observed on {observed_on}, before it was due",
     )
+
+
+def _check_first_job_by(case: Case, days_to_first_job: int | None, observed_on: date | None) -> None:
+    """A first job counted from training's completion began by the day it is observed."""
+    if days_to_first_job is None or observed_on is None or case.completed_on is None:
+        return
+    if observed_on < case.completed_on:  # found while still in training: it has no days after completion
+        return
+    most = (observed_on - case.completed_on).days
+    if days_to_first_job > most:
+        raise OutcomesRuleError(
+            f"training of enrollment {case.enrollment_id} completed on {case.completed_on}: a first job observed on "
+            f"{observed_on} began at most {most} days after it, not {days_to_first_job}",
+            rule="first-job-after-observation",
+        )
+
+
+def _check_closure_reason(case: Case, reason: ClosureReason) -> None:
+    """The reason fits what the case knows: a follow-up that ended needs a case that was followed up."""
+    fits = {
+        ClosureReason.FOLLOW_UP_FINISHED: case.training is TrainingResult.COMPLETED and case.withdrawn_on is None,
+        ClosureReason.LOST_CONTACT: case.training is TrainingResult.COMPLETED and case.withdrawn_on is None,
+        ClosureReason.DROPPED_OUT: case.training is TrainingResult.DROPPED_OUT,
+        ClosureReason.WITHDRAWN: case.withdrawn_on is not None,
+        ClosureReason.OTHER: True,
+    }[reason]
+    if not fits:
+        raise OutcomesRuleError(
+            f"the case of enrollment {case.enrollment_id} cannot close as {reason}: {_what_the_case_is(case)}",
+            rule="closure-reason-does-not-fit",
+        )
+    open_months = [f.month for f in case.follow_ups if f.is_open]
+    if reason is ClosureReason.FOLLOW_UP_FINISHED and open_months:
+        months = ", ".join(f"{month}-month" for month in open_months)
+        raise OutcomesRuleError(
+            f"the case of enrollment {case.enrollment_id} still has its {months} follow-up open: complete or mark "
+            "each missed first, or close it as LOST_CONTACT or OTHER",
+            rule="follow-ups-not-finished",
+        )
+
+
+def _what_the_case_is(case: Case) -> str:
+    if case.withdrawn_on is not None:
+        return f"it was withdrawn on {case.withdrawn_on}"
+    if case.training is TrainingResult.DROPPED_OUT:
+        return "its participant dropped out of training"
+    return "its participant completed training and was not withdrawn"
 
 
 def _check_closed_after_last_fact(case: Case, closed_on: date) -> None:

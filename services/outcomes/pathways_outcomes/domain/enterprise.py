@@ -12,7 +12,9 @@ status (registered, operating, dormant: rule ``status-change-before-current-stat
 dissolved no earlier than the latest day anything happened to it (rule
 ``dissolved-before-last-change``). Members, counts, products and channels may be recorded late, in
 any order among themselves and the status changes. It may start before its participants' training
-formally ends (a group may form during training).
+formally ends (a group may form during training), but not before a founder's enrollment, nor may a
+participant join it before theirs (rule ``enterprise-before-enrollment``: an enterprise they were in
+before is where they started from, not an outcome).
 """
 
 from __future__ import annotations
@@ -162,6 +164,7 @@ def start_enterprise(
         raise OutcomesRuleError("an enterprise is started by at least one participant", rule="participant-required")
     for enrollment_id, case in participant_cases:
         founder = accepting_outcomes(case, enrollment_id, on=started_on)
+        _refuse_before_enrollment(founder, started_on, what="started")
         if founder.project_id != project_id:
             raise OutcomesRuleError(
                 f"enrollment {enrollment_id} is a case of project {founder.project_id}, not of project {project_id}: "
@@ -191,7 +194,8 @@ def join_enterprise(
     enterprise = _active_on(state, enterprise_id, joined_on)
     if enrollment_id in enterprise.participant_enrollment_ids:
         return []
-    accepting_outcomes(case, enrollment_id, on=joined_on)
+    member = accepting_outcomes(case, enrollment_id, on=joined_on)
+    _refuse_before_enrollment(member, joined_on, what="joined")
     return [EnterpriseMemberJoined(enterprise_id=enterprise_id, enrollment_id=enrollment_id, joined_on=joined_on)]
 
 
@@ -385,6 +389,17 @@ def _changed_on(enterprise: Enterprise, day: date) -> Enterprise:
 
 def _status_on(enterprise: Enterprise, status: EnterpriseStatus, day: date) -> Enterprise:
     return replace(_changed_on(enterprise, day), status=status, status_since=day)
+
+
+def _refuse_before_enrollment(case: Case, day: date, *, what: str) -> None:
+    """An enterprise is an outcome of the programme: one a participant was in before enrolling is not."""
+    refuse_if_before(
+        day,
+        case.enrolled_on,
+        rule="enterprise-before-enrollment",
+        message=f"enrollment {case.enrollment_id} was enrolled on {case.enrolled_on}; an enterprise {what} on {day}, "
+        "before it, is not an outcome of the programme",
+    )
 
 
 def _check_members_count(members_count: int, *, participants: int) -> None:
