@@ -293,8 +293,9 @@ async def complete_training(
     In a cohort, attendance is measured over the sessions they were expected at (across cohort transfers)
     and must meet the curriculum's threshold, else `409 attendance-threshold`. It is not before the
     enrollment (`409 training-end-before-enrollment`), joining the current cohort
-    (`409 training-end-before-joining`), or the first session the participant was expected at there
-    (`409 completion-before-first-session`).
+    (`409 training-end-before-joining`), the first session the participant was expected at there
+    (`409 completion-before-first-session`), or the last session there they attended
+    (`409 completion-before-last-session-attended`).
     """
     occurred = happened_on(context, command.occurred_at or command.completed_on)
     return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))

@@ -288,6 +288,24 @@ def test_completion_is_not_before_the_first_session_the_participant_was_expected
     assert "2024-02-04" in str(error) and "2024-02-05" in str(error)
 
 
+def test_completion_is_not_before_the_last_session_the_participant_attended() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS))  # the last on 2024-02-09
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 2, 8)),
+        rule="completion-before-last-session-attended",
+    )
+    assert "2024-02-08" in str(error) and "2024-02-09" in str(error)
+
+
+def test_completion_may_be_on_the_day_of_the_last_session_attended_before_later_absences() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS[:4]))  # absent on 2024-02-09
+    # A later session they missed does not hold the completion back.
+    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 2, 8))
+
+    assert event.completed_on == date(2024, 2, 8)
+
+
 def test_completion_may_be_on_the_day_of_the_only_session() -> None:
     state = given(evolve_record, RECORD_OPENED, assigned(), *present(SESSIONS[0]))
 

@@ -17,8 +17,8 @@ events; a command that arrives before the event it depends on is refused with a 
 Days keep the order things happen in: a participant joins a cohort no earlier than the enrollment came
 into its project (enrolled, or transferred there), leaves a cohort no earlier than joining it, is
 post-assessed no earlier than pre-assessed, and ends training no earlier than the enrollment, joining
-the current cohort and (on completion) the first session they were expected at. A day that older
-events do not carry is not checked.
+the current cohort and (on completion) the first session they were expected at and the last session of
+the current cohort they attended. A day that older events do not carry is not checked.
 """
 
 from __future__ import annotations
@@ -693,8 +693,8 @@ def _refuse_training_end_before_enrollment(record: TrainingRecord, ended_on: dat
 
 
 def _refuse_completion_before_training(record: TrainingRecord, cohort: Cohort | None, completed_on: date) -> None:
-    """Training completes no earlier than the enrollment, joining the current cohort, and the first
-    session the participant was expected at."""
+    """Training completes no earlier than the enrollment, joining the current cohort, the first
+    session the participant was expected at, and the last session of that cohort they attended."""
     _refuse_training_end_before_enrollment(record, completed_on, what="the completion")
     if record.cohort_id is not None:
         refuse_if_before(
@@ -712,6 +712,13 @@ def _refuse_completion_before_training(record: TrainingRecord, cohort: Cohort | 
             what="the completion",
             after="the first session the participant was expected at",
         )
+        refuse_if_before(
+            completed_on,
+            _last_session_attended(record, cohort),
+            rule="completion-before-last-session-attended",
+            what="the completion",
+            after=f"the last session the participant attended in cohort {cohort.cohort_id}",
+        )
 
 
 def _first_session_expected(record: TrainingRecord, cohort: Cohort) -> date | None:
@@ -723,3 +730,8 @@ def _first_session_expected(record: TrainingRecord, cohort: Cohort) -> date | No
     if any(stint.expected_sessions for stint in record.past_stints):
         return None
     return cohort.first_session_on(from_day=record.joined_on)
+
+
+def _last_session_attended(record: TrainingRecord, cohort: Cohort) -> date | None:
+    """The day of the latest session of ``cohort`` the participant is marked present at, if any."""
+    return max((s.held_on for s in cohort.sessions if record.attendance.get(s.session_id, False)), default=None)
