@@ -6,7 +6,7 @@ outcomes); the other is refused completion below the curriculum's threshold.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -19,8 +19,16 @@ from tests.support.training_steps import COMPETENCIES, FIRST_SESSION_ON, STARTS_
 SESSION_DAYS = [FIRST_SESSION_ON + timedelta(weeks=week) for week in range(5)]
 
 
-async def assess(system: RunningSystem, enrolled: Enrolled, phase: str, score: int) -> None:
-    body = {"phase": phase, "scores": dict.fromkeys(COMPETENCIES, score), "assessed_on": iso(STARTS_ON)}
+async def assess(
+    system: RunningSystem,
+    enrolled: Enrolled,
+    phase: str,
+    score: int,
+    *,
+    competencies: list[str] = COMPETENCIES,
+    on: date = STARTS_ON,
+) -> None:
+    body = {"phase": phase, "scores": dict.fromkeys(competencies, score), "assessed_on": iso(on)}
     path = f"/training-records/{enrolled.enrollment_id}/assessments"
     created(await system.client("training").post(path, json=body))
 
@@ -47,8 +55,9 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
         members = {"enrollment_ids": [keen.enrollment_id, busy.enrollment_id], "assigned_on": iso(STARTS_ON)}
         joined = created(await training.post(f"/cohorts/{cohort_id}/members", json=members))
-        for enrolled in (keen, busy):
-            await assess(system, enrolled, "PRE", 40)
+        await assess(system, busy, "PRE", 40)
+        await assess(system, keen, "PRE", 40, competencies=COMPETENCIES[:1])  # the rest scored later
+        await assess(system, keen, "PRE", 40, competencies=COMPETENCIES[1:], on=FIRST_SESSION_ON)
         for week, day in enumerate(SESSION_DAYS):
             present = [keen] if week in (1, 3) else [keen, busy]  # busy misses two of five: 60% < 80%
             await training_steps.hold_session(system, cohort_id, day, attended=present)
@@ -84,7 +93,10 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
     assert keen_record["attendance_rate"] == 1.0
     assert keen_record["cohort_id"] == cohort_id
     assert keen_record["completed_on"] == iso(training_steps.COMPLETED_ON)
-    assert keen_record["assessments"]["PRE"]["scores"] == dict.fromkeys(COMPETENCIES, 40.0)
+    assert keen_record["assessments"]["PRE"] == {
+        "scores": dict.fromkeys(COMPETENCIES, 40.0),
+        "assessed_on": iso(STARTS_ON),
+    }, "a pre-assessment in two parts, dated by the first"
     assert keen_record["assessments"]["POST"]["scores"] == dict.fromkeys(COMPETENCIES, 75.0)
     assert (busy_record["status"], busy_record["sessions_attended"], busy_record["attendance_rate"]) == (
         "IN_TRAINING",

@@ -278,7 +278,11 @@ async def record_attendance(
 async def assess_skills(enrollment_id: UUID, command: AssessSkills, app: App, context: Context, once: Once) -> Any:
     """Record a pre- or post-training skills assessment: a score from 0 to 100 per competency.
 
-    The post-training assessment is not before the pre-training one (`409 post-assessment-before-pre`).
+    A phase may be assessed in parts: a later part scores competencies not yet scored in that phase
+    (one scored already is refused, `409 assessment-already-recorded`). No assessment is before the
+    enrollment (`409 assessment-before-enrollment`); the post-training assessment is not before the
+    first part of the pre-training one (`409 post-assessment-before-pre`) nor before joining the
+    current cohort (`409 post-assessment-before-joining`).
     """
     occurred = happened_on(context, command.assessed_on)
     return await once(lambda claim: app.assess_skills(enrollment_id, command, occurred, idempotency=claim))

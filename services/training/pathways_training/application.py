@@ -186,7 +186,11 @@ class RecordAttendance(_Command):
 class AssessSkills(_Command):
     phase: AssessmentPhase = Field(description="PRE before training, POST after (a POST needs a PRE).")
     scores: dict[str, Decimal] = Field(
-        min_length=1, description="Score from 0 to 100 per competency of the cohort's curriculum."
+        min_length=1,
+        description=(
+            "Score from 0 to 100 per competency of the cohort's curriculum; a phase may be scored in parts, "
+            "each competency once."
+        ),
     )
     assessed_on: Day = None
 

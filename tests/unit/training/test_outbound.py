@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -12,12 +13,21 @@ from pathways_contracts.training import (
     CohortAssignedV1,
     CohortPlannedV1,
     CohortTransferredV1,
+    SkillsAssessedV1,
     TrainingCompletedV1,
 )
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
 from pathways_training.domain.project import ProjectLearned
-from pathways_training.domain.training import AssignedToCohort, TrainingCompleted, TransferredToCohort
+from pathways_training.domain.training import (
+    AssessmentPhase,
+    AssignedToCohort,
+    CompetencyScore,
+    SkillsAssessed,
+    TrainingCompleted,
+    TransferredToCohort,
+)
 from pathways_training.outbound import translate
+from tests.unit.training.given import COHORT, ENROLLMENT, PARTICIPANT
 from tests.unit.training.test_events_storable import EVENTS as DOMAIN_EVENTS
 
 OCCURRED = datetime(2024, 4, 1, 9, tzinfo=UTC)
@@ -77,3 +87,24 @@ def test_joining_or_moving_to_a_cohort_tells_its_track() -> None:
         (CohortAssignedV1, "RESKILL"),
         (CohortTransferredV1, "UPSKILL"),
     ]
+
+
+def test_a_later_part_of_an_assessment_publishes_only_the_scores_it_adds() -> None:
+    second_part = SkillsAssessed(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        cohort_id=COHORT,
+        phase=AssessmentPhase.PRE,
+        scores=(CompetencyScore(competency="online-selling", score=Decimal(55)),),
+        assessed_on=date(2024, 2, 8),
+    )
+
+    published = translate(recorded(second_part))
+
+    # Readers keep a score per competency: the part adds to what the first part published.
+    assert isinstance(published, SkillsAssessedV1)
+    assert (published.phase, published.scores, published.assessed_on) == (
+        "PRE",
+        {"online-selling": Decimal(55)},
+        date(2024, 2, 8),
+    )

@@ -51,6 +51,7 @@ from tests.unit.training.given import (
     given,
     session_held,
     then_rejected,
+    transferred_to_other_cohort,
 )
 
 S1 = session_held(date(2024, 2, 5))
@@ -631,6 +632,118 @@ def test_assessment_rules(
         ),
         rule=rule,
     )
+
+
+def _assess(
+    state: Any, phase: AssessmentPhase, day: date, *, cohort_id: Any = COHORT, **scores: int
+) -> list[SkillsAssessed]:
+    """``scores`` by competency, ``natural_dyeing`` for natural-dyeing."""
+    return assess_skills(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=cohort(cohort_id=cohort_id),
+        phase=phase,
+        scores={name.replace("_", "-"): Decimal(score) for name, score in scores.items()},
+        assessed_on=day,
+    )
+
+
+def test_a_phase_assessed_in_part_takes_the_competencies_not_yet_scored() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE)  # PRE scored weaving only, on 2024-02-01
+
+    events = _assess(state, AssessmentPhase.PRE, date(2024, 2, 8), online_selling=55, natural_dyeing=30)
+
+    assert events == [
+        SkillsAssessed(
+            enrollment_id=ENROLLMENT,
+            participant_id=PARTICIPANT,
+            cohort_id=COHORT,
+            phase=AssessmentPhase.PRE,
+            scores=(
+                CompetencyScore(competency="natural-dyeing", score=Decimal(30)),
+                CompetencyScore(competency="online-selling", score=Decimal(55)),
+            ),
+            assessed_on=date(2024, 2, 8),
+        )
+    ]
+
+
+def test_the_parts_of_a_phase_add_up_by_competency_and_the_first_part_dates_it() -> None:
+    second_part = _assess(
+        given(evolve_record, RECORD_OPENED, assigned(), PRE), AssessmentPhase.PRE, date(2024, 2, 8), online_selling=55
+    )
+
+    record = given(evolve_record, RECORD_OPENED, assigned(), PRE, *second_part)
+
+    assert record is not None
+    assert record.assessments[AssessmentPhase.PRE] == (
+        CompetencyScore(competency="online-selling", score=Decimal(55)),
+        CompetencyScore(competency="weaving", score=Decimal(40)),
+    )
+    assert record.pre_assessed_on == date(2024, 2, 1)
+    [post] = _post_on(record, date(2024, 2, 5))  # after the first part of the pre-assessment is enough
+    assert post.assessed_on == date(2024, 2, 5)
+
+
+def test_a_part_dated_before_the_first_one_dates_the_phase() -> None:
+    earlier_part = _assess(
+        given(evolve_record, RECORD_OPENED, assigned(), PRE), AssessmentPhase.PRE, date(2024, 1, 26), online_selling=55
+    )
+
+    record = given(evolve_record, RECORD_OPENED, assigned(), PRE, *earlier_part)
+
+    assert record is not None
+    assert record.pre_assessed_on == date(2024, 1, 26)
+
+
+@pytest.mark.parametrize("phase", list(AssessmentPhase))
+def test_a_competency_already_scored_in_the_phase_is_not_scored_again(phase: AssessmentPhase) -> None:
+    post = SkillsAssessed(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        cohort_id=COHORT,
+        phase=AssessmentPhase.POST,
+        scores=(CompetencyScore(competency="weaving", score=Decimal(70)),),
+        assessed_on=date(2024, 4, 30),
+    )
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE, post)  # weaving scored in both phases
+
+    error = then_rejected(
+        lambda: _assess(state, phase, date(2024, 4, 30), weaving=60, online_selling=55),
+        rule="assessment-already-recorded",
+    )
+    assert "weaving" in str(error) and "online-selling" not in str(error)
+
+
+@pytest.mark.parametrize("phase", list(AssessmentPhase))
+def test_an_assessment_is_not_before_the_enrollment(phase: AssessmentPhase) -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY, assigned(), PRE)  # enrolled on 2024-01-15
+
+    error = then_rejected(
+        lambda: _assess(state, phase, date(2024, 1, 14), online_selling=50), rule="assessment-before-enrollment"
+    )
+    assert "2024-01-14" in str(error) and "2024-01-15" in str(error)
+
+
+def test_a_pre_assessment_may_be_on_the_day_of_the_enrollment_before_joining_a_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY, assigned())  # joined on 2024-01-25
+
+    [event] = _assess(state, AssessmentPhase.PRE, ENROLLED_ON, weaving=40)
+
+    assert event.assessed_on == ENROLLED_ON
+
+
+def test_a_post_assessment_is_not_before_joining_the_current_cohort() -> None:
+    moved = transferred_to_other_cohort()  # to OTHER_COHORT on 2024-02-10
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE, moved)  # pre-assessed on 2024-02-01
+
+    error = then_rejected(
+        lambda: _assess(state, AssessmentPhase.POST, date(2024, 2, 9), cohort_id=OTHER_COHORT, weaving=70),
+        rule="post-assessment-before-joining",
+    )
+    assert "2024-02-09" in str(error) and "2024-02-10" in str(error)
+    [event] = _assess(state, AssessmentPhase.POST, date(2024, 2, 10), cohort_id=OTHER_COHORT, weaving=70)
+    assert event.cohort_id == OTHER_COHORT
 
 
 def _post_on(state: Any, day: date) -> list[SkillsAssessed]:

@@ -1,10 +1,10 @@
 """A participant's training record (id = enrollment id): opened on enrollment, completed or closed.
 
 The record is opened when the enrollment service reports an enrollment, joins a cohort, keeps the
-attendance per session and the pre/post skill assessments, and ends in one of three ways: completed
-(attendance over the sessions it was expected at meets the cohort's curriculum threshold), dropped
-out (with a reason), or withdrawn (learned from the enrollment service). A closed record takes no
-further change.
+attendance per session and the pre/post skill assessments (a phase may be scored in parts, each
+competency once), and ends in one of three ways: completed (attendance over the sessions it was
+expected at meets the cohort's curriculum threshold), dropped out (with a reason), or withdrawn
+(learned from the enrollment service). A closed record takes no further change.
 
 Attendance is measured per *stint* in a cohort: the sessions a participant is expected at are those
 its cohort held from the day they joined. A transfer to another cohort ends the stint (keeping the
@@ -16,9 +16,10 @@ events; a command that arrives before the event it depends on is refused with a 
 
 Days keep the order things happen in: a participant joins a cohort no earlier than the enrollment came
 into its project (enrolled, or transferred there), leaves a cohort no earlier than joining it, is
-post-assessed no earlier than pre-assessed, and ends training no earlier than the enrollment, joining
-the current cohort and (on completion) the first session they were expected at and the last session of
-the current cohort they attended. A day that older events do not carry is not checked.
+assessed no earlier than the enrollment, post-assessed no earlier than joining the current cohort and
+the first pre-assessment, and ends training no earlier than the enrollment and joining the current
+cohort; on completion, also no earlier than the first session they were expected at and the last
+session of the current cohort they attended. A day that older events do not carry is not checked.
 """
 
 from __future__ import annotations
@@ -224,7 +225,9 @@ class TrainingRecord:
     """Days are None when the history does not tell them (events recorded before they were kept).
 
     ``in_project_since`` is when the enrollment came into its current project: the enrollment day, or
-    the day of its latest transfer to another project.
+    the day of its latest transfer to another project. ``assessments`` holds each phase's scores so
+    far, by competency (a phase may be assessed in parts); ``pre_assessed_on`` is the day of the
+    earliest part of the pre-training assessment.
     """
 
     enrollment_id: UUID
@@ -408,8 +411,10 @@ def assess_skills(
 ) -> list[SkillsAssessed]:
     """A pre- or post-training assessment: a score from 0 to 100 per competency of the curriculum.
 
-    A post-training assessment may be recorded once training is completed (it is often scored, or
-    entered, after the last session); nothing is assessed after a dropout or a withdrawal."""
+    A phase may be assessed in parts: a later assessment scores competencies not yet scored in that
+    phase, never one already scored. A post-training assessment may be recorded once training is
+    completed (it is often scored, or entered, after the last session); nothing is assessed after a
+    dropout or a withdrawal."""
     record = _known(state, enrollment_id)
     if not (phase is AssessmentPhase.POST and record.status is TrainingStatus.COMPLETED):
         _check_not_closed(record)
@@ -426,23 +431,16 @@ def assess_skills(
         raise TrainingRuleError(
             f"scores for {', '.join(out_of_range)} are outside 0 to {MAX_SCORE}", rule="score-out-of-range"
         )
-    if phase in record.assessments:
-        raise TrainingRuleError(
-            f"the {phase} assessment of enrollment {enrollment_id} was already recorded",
-            rule="assessment-already-recorded",
-        )
+    _refuse_scoring_again(record, phase, scores)
+    refuse_if_before(
+        assessed_on,
+        record.enrolled_on,
+        rule="assessment-before-enrollment",
+        what=f"the {phase} assessment",
+        after="the enrollment",
+    )
     if phase is AssessmentPhase.POST:
-        if AssessmentPhase.PRE not in record.assessments:
-            raise TrainingRuleError(
-                "a post-training assessment follows a pre-training one", rule="pre-assessment-first"
-            )
-        refuse_if_before(
-            assessed_on,
-            record.pre_assessed_on,
-            rule="post-assessment-before-pre",
-            what="the post-training assessment",
-            after="the pre-training one",
-        )
+        _check_post_assessment_order(record, assessed_on)
     return [
         SkillsAssessed(
             **_ids(enrollment_id, record),
@@ -452,6 +450,37 @@ def assess_skills(
             assessed_on=assessed_on,
         )
     ]
+
+
+def _refuse_scoring_again(record: TrainingRecord, phase: AssessmentPhase, scores: Mapping[str, Decimal]) -> None:
+    scored = {score.competency for score in record.assessments.get(phase, ())}
+    again = sorted(scored & set(scores))
+    if again:
+        raise TrainingRuleError(
+            f"the {phase} assessment of enrollment {record.enrollment_id} already scored {', '.join(again)}",
+            rule="assessment-already-recorded",
+        )
+
+
+def _check_post_assessment_order(record: TrainingRecord, assessed_on: date) -> None:
+    """A post-training assessment follows a pre-training one: not before its first part, nor before
+    joining the cohort it is made in."""
+    if AssessmentPhase.PRE not in record.assessments:
+        raise TrainingRuleError("a post-training assessment follows a pre-training one", rule="pre-assessment-first")
+    refuse_if_before(
+        assessed_on,
+        record.pre_assessed_on,
+        rule="post-assessment-before-pre",
+        what="the post-training assessment",
+        after="the pre-training one",
+    )
+    refuse_if_before(
+        assessed_on,
+        record.joined_on,
+        rule="post-assessment-before-joining",
+        what="the post-training assessment",
+        after=f"joining cohort {record.cohort_id}",
+    )
 
 
 def complete(
@@ -592,9 +621,10 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
         case AttendanceRecorded() if state is not None:
             return replace(state, attendance={**state.attendance, event.session_id: event.attended})
         case SkillsAssessed() if state is not None:
-            assessed = replace(state, assessments={**state.assessments, event.phase: event.scores})
+            scores = _merged(state.assessments.get(event.phase, ()), event.scores)
+            assessed = replace(state, assessments={**state.assessments, event.phase: scores})
             if event.phase is AssessmentPhase.PRE:
-                return replace(assessed, pre_assessed_on=event.assessed_on)
+                return replace(assessed, pre_assessed_on=_earliest(state.pre_assessed_on, event.assessed_on))
             return assessed
         case TrainingCompleted() if state is not None:
             return replace(
@@ -614,6 +644,16 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
         case TrainingRecordWithdrawn() if state is not None:
             return replace(state, status=TrainingStatus.WITHDRAWN, closed_on=event.withdrawn_on)
     raise TypeError(f"a training record does not follow from {type(event).__name__} at {state}")
+
+
+def _merged(scored: tuple[CompetencyScore, ...], added: tuple[CompetencyScore, ...]) -> tuple[CompetencyScore, ...]:
+    """A phase's scores with those of a later part of its assessment, by competency."""
+    by_competency = {score.competency: score for score in (*scored, *added)}
+    return tuple(by_competency[name] for name in sorted(by_competency))
+
+
+def _earliest(known: date | None, day: date) -> date:
+    return day if known is None else min(known, day)
 
 
 class _RecordIds(TypedDict):

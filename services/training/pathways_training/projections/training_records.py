@@ -3,6 +3,9 @@
 Attendance is shown as the domain measures it: the sessions a participant was expected at are those
 of previous cohorts they were expected at (kept on transfer) and those their cohort held from the day
 they joined (until the record closed); sessions come from the cohorts read model's table.
+
+A phase's assessment may come in parts (each scoring competencies not scored before): the phase shows
+every part's scores, and the day of its first part, as the domain dates it.
 """
 
 from __future__ import annotations
@@ -227,6 +230,7 @@ async def _with_assessments(pool: asyncpg.Pool, rows: list[asyncpg.Record]) -> l
         phase = assessments[score["enrollment_id"]].setdefault(
             score["phase"], {"assessed_on": score["assessed_on"], "scores": {}}
         )
+        phase["assessed_on"] = min(phase["assessed_on"], score["assessed_on"])
         phase["scores"][score["competency"]] = float(score["score"])
     return [_record(row, assessments.get(row["enrollment_id"], {})) for row in rows]
 
