@@ -159,7 +159,10 @@ async def plan_cohort(command: PlanCohort, app: App, context: Context, once: Onc
 
 @_accepted("/cohorts/{cohort_id}/start", tags=["cohorts"])
 async def start_cohort(cohort_id: UUID, command: StartCohort, app: App, context: Context, once: Once) -> Any:
-    """Start a planned cohort: it then holds sessions."""
+    """Start a planned cohort: it then holds sessions.
+
+    Not before its curriculum version was approved (`409 cohort-start-before-curriculum-approval`).
+    """
     occurred = happened_on(context, command.started_on)
     return await once(lambda claim: app.start_cohort(cohort_id, command, occurred, idempotency=claim))
 

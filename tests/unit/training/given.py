@@ -68,6 +68,7 @@ def cohort_planned(
     project_id: UUID = PROJECT,
     attendance_threshold: float = 0.8,
     track: Track | None = Track.RESKILL,
+    curriculum_approved_on: date | None = CURRICULUM_APPROVED.approved_on,
 ) -> CohortPlanned:
     return CohortPlanned(
         cohort_id=cohort_id,
@@ -78,6 +79,7 @@ def cohort_planned(
         attendance_threshold=attendance_threshold,
         starts_on=date(2024, 2, 1),
         track=track,
+        curriculum_approved_on=curriculum_approved_on,
     )
 
 

@@ -127,6 +127,39 @@ def test_a_planned_cohort_starts() -> None:
     assert started.status is CohortStatus.IN_PROGRESS
 
 
+def test_a_cohort_keeps_the_day_its_curriculum_version_was_approved() -> None:
+    cohort = given(evolve_cohort, *_plan(APPROVED_CURRICULUM))
+
+    assert cohort is not None
+    assert cohort.curriculum_approved_on == date(2024, 1, 20)
+
+
+def test_a_cohort_does_not_start_before_its_curriculum_version_was_approved() -> None:
+    state = given(evolve_cohort, cohort_planned())  # version 1 approved on 2024-01-20
+
+    error = then_rejected(
+        lambda: start_cohort(state, cohort_id=COHORT, started_on=date(2024, 1, 19)),
+        rule="cohort-start-before-curriculum-approval",
+    )
+    assert "2024-01-19" in str(error) and "2024-01-20" in str(error)
+
+
+def test_a_cohort_starts_on_the_day_its_curriculum_version_was_approved() -> None:
+    state = given(evolve_cohort, cohort_planned())
+
+    assert start_cohort(state, cohort_id=COHORT, started_on=date(2024, 1, 20)) == [
+        cohort_started(started_on=date(2024, 1, 20))
+    ]
+
+
+def test_a_cohort_planned_before_the_approval_day_was_kept_starts_on_any_day() -> None:
+    state = given(evolve_cohort, cohort_planned(curriculum_approved_on=None))
+
+    assert start_cohort(state, cohort_id=COHORT, started_on=date(2020, 1, 1)) == [
+        cohort_started(started_on=date(2020, 1, 1))
+    ]
+
+
 @pytest.mark.parametrize("after", [(cohort_started(),), (CANCELLED,)])
 def test_only_a_planned_cohort_starts(after: tuple[object, ...]) -> None:
     state = given(evolve_cohort, cohort_planned(), *after)

@@ -130,6 +130,13 @@ def test_a_record_opened_before_the_enrollment_day_was_kept_still_reads() -> Non
     assert TypeAdapter(TrainingRecordOpened).validate_python(stored) == RECORD_OPENED
 
 
+def test_a_cohort_planned_before_the_curriculum_approval_day_was_copied_still_reads() -> None:
+    stored = TypeAdapter(CohortPlanned).dump_python(cohort_planned(), mode="json")
+    del stored["curriculum_approved_on"]
+
+    assert TypeAdapter(CohortPlanned).validate_python(stored) == cohort_planned(curriculum_approved_on=None)
+
+
 def test_a_cohort_planned_before_the_track_was_copied_still_reads() -> None:
     stored = TypeAdapter(CohortPlanned).dump_python(cohort_planned(), mode="json")
     del stored["track"]

@@ -5,9 +5,9 @@ The cohort keeps what its participants' training records are measured against: t
 version when the cohort is planned, so a later revision of the curriculum does not change the rules
 for a cohort under way).
 
-Days keep their order: sessions are held from the day the cohort started, and it ends (completed or
-cancelled) no earlier than its start and its last session. It may start earlier or later than planned
-(``starts_on`` is a plan, and plans move).
+Days keep their order: a cohort starts no earlier than its curriculum version was approved, sessions
+are held from the day it started, and it ends (completed or cancelled) no earlier than its start and
+its last session. It may start earlier or later than planned (``starts_on`` is a plan, and plans move).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class CohortPlanned:
     attendance_threshold: float
     starts_on: date
     track: Track | None = None  # None in cohorts planned before the track was copied
+    curriculum_approved_on: date | None = None  # None in cohorts planned before the approval day was copied
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +99,7 @@ class Cohort:
     started_on: date | None = None
     ended_on: date | None = None
     cancellation_reason: str | None = None
+    curriculum_approved_on: date | None = None
 
     def session(self, session_id: UUID) -> HeldSession | None:
         return next((s for s in self.sessions if s.session_id == session_id), None)
@@ -152,6 +154,7 @@ def plan_cohort(
             attendance_threshold=version.content.attendance_threshold,
             starts_on=starts_on,
             track=version.content.track,
+            curriculum_approved_on=version.approved_on,
         )
     ]
 
@@ -160,6 +163,13 @@ def start_cohort(state: Cohort | None, *, cohort_id: UUID, started_on: date) -> 
     cohort = existing_cohort(state, cohort_id)
     if cohort.status is not CohortStatus.PLANNED:
         raise TrainingRuleError(f"cohort {cohort_id} is {cohort.status}, not planned", rule="cohort-must-be-planned")
+    refuse_if_before(
+        started_on,
+        cohort.curriculum_approved_on,
+        rule="cohort-start-before-curriculum-approval",
+        what=f"the start of cohort {cohort_id}",
+        after=f"the approval of version {cohort.curriculum_version} of curriculum {cohort.curriculum_id}",
+    )
     return [CohortStarted(cohort_id=cohort_id, started_on=started_on)]
 
 
@@ -211,6 +221,7 @@ def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
                 attendance_threshold=event.attendance_threshold,
                 starts_on=event.starts_on,
                 track=event.track,
+                curriculum_approved_on=event.curriculum_approved_on,
             )
         case CohortStarted() if state is not None:
             return replace(state, status=CohortStatus.IN_PROGRESS, started_on=event.started_on)
