@@ -184,7 +184,8 @@ async def assign_members(cohort_id: UUID, command: AssignMembers, app: App, cont
     """Assign many participants (enrollment ids) to the cohort in one transaction: all of them, or none.
 
     Participants already in this cohort are left as they are; one in another cohort is refused
-    (`409 already-in-a-cohort`: transfer them instead).
+    (`409 already-in-a-cohort`: transfer them instead). Without `assigned_on`, each joins on the first
+    day they could have been in the cohort (see assigning one participant).
     """
     occurred = happened_on(context, command.assigned_on)
     return await once(lambda claim: app.assign_members(cohort_id, command, occurred, idempotency=claim))
@@ -250,7 +251,10 @@ async def list_cohorts(
 async def assign_to_cohort(enrollment_id: UUID, command: AssignToCohort, app: App, context: Context, once: Once) -> Any:
     """Assign the participant to a cohort of their project; sessions held from `assigned_on` count.
 
-    Not before the enrollment, or its transfer to the cohort's project (`409 cohort-joining-before-enrollment`).
+    Without `assigned_on`, the participant joins on the first day they could have been in the cohort:
+    the later of its start (its planned start if not started, but not after today) and the enrollment
+    (or its transfer to the cohort's project). Not before the enrollment, or its transfer to the
+    cohort's project (`409 cohort-joining-before-enrollment`).
     """
     occurred = happened_on(context, command.assigned_on)
     return await once(lambda claim: app.assign_to_cohort(enrollment_id, command, occurred, idempotency=claim))

@@ -3,7 +3,9 @@
 Each command is a job on the command runner: it loads the aggregates it needs, lets the domain
 decide, and appends what was decided. A job may change several aggregates (a session held and the
 attendance at it); they commit together or not at all. Days the user gives (``..._on``) default to
-today and may be in the past.
+today and may be in the past; the day a participant joins a cohort defaults instead to the first day
+they could have been in it (``default_joining_day``), so no session held before the assignment was
+recorded is left out.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from pathways_training.domain.training import (
     assign_to_cohort,
     complete,
     current_cohort_id,
+    default_joining_day,
     drop_out,
     evolve_record,
     record_attendance,
@@ -60,6 +63,16 @@ A = TypeVar("A", bound=CommandAccepted)
 
 Day = Annotated[
     date | None, Field(description="The day it happened; defaults to today. May be in the past, not the future.")
+]
+JoiningDay = Annotated[
+    date | None,
+    Field(
+        description=(
+            "The day the participant joined (sessions held from it count); may be in the past, not the future. "
+            "Defaults to the first day they could have been in the cohort: the later of its start (its planned "
+            "start if it has not started, but not after today) and the day the enrollment came into the project."
+        )
+    ),
 ]
 
 
@@ -153,7 +166,7 @@ class HoldSession(_Command):
 
 class AssignMembers(_Command):
     enrollment_ids: list[UUID] = Field(min_length=1, max_length=5000)
-    assigned_on: Day = None
+    assigned_on: JoiningDay = None
 
 
 class CompleteCohort(_Command):
@@ -170,7 +183,7 @@ class CancelCohort(_Command):
 
 class AssignToCohort(_Command):
     cohort_id: UUID
-    assigned_on: Day = None
+    assigned_on: JoiningDay = None
 
 
 class TransferToCohort(_Command):
@@ -441,9 +454,8 @@ class TrainingApplication:
         def job(session: Session) -> MembersAssigned:
             checked = session.append(evolve_cohort, cohort_id, [], context)  # If-Match applies to the cohort
             cohort = existing_cohort(checked.state, cohort_id)
-            assigned_on = command.assigned_on or session.today
             assignments = [
-                _assign(session, enrollment_id, cohort, assigned_on, _members_of(context))
+                _assign(session, enrollment_id, cohort, command.assigned_on, _members_of(context))
                 for enrollment_id in dict.fromkeys(command.enrollment_ids)
             ]
             return MembersAssigned(
@@ -505,8 +517,7 @@ class TrainingApplication:
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             cohort = _cohort(session, command.cohort_id)
-            assigned_on = command.assigned_on or session.today
-            return CommandAccepted.of(_assign(session, enrollment_id, cohort, assigned_on, context))
+            return CommandAccepted.of(_assign(session, enrollment_id, cohort, command.assigned_on, context))
 
         return await self._run(job, idempotency)
 
@@ -631,12 +642,18 @@ def _members_of(context: CommandContext) -> CommandContext:
 
 
 def _assign(
-    session: Session, enrollment_id: UUID, cohort: Cohort, assigned_on: date, context: CommandContext
+    session: Session, enrollment_id: UUID, cohort: Cohort, assigned_on: date | None, context: CommandContext
 ) -> Appended[TrainingRecord]:
+    """Join the cohort on ``assigned_on``, or (none given) on the first day the participant could have been in it."""
     return session.decide(
         evolve_record,
         enrollment_id,
-        lambda record: assign_to_cohort(record, enrollment_id=enrollment_id, cohort=cohort, assigned_on=assigned_on),
+        lambda record: assign_to_cohort(
+            record,
+            enrollment_id=enrollment_id,
+            cohort=cohort,
+            assigned_on=assigned_on or default_joining_day(record, cohort, today=session.today),
+        ),
         context,
     )
 

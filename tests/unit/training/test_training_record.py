@@ -27,6 +27,7 @@ from pathways_training.domain.training import (
     assess_skills,
     assign_to_cohort,
     current_cohort_id,
+    default_joining_day,
     evolve_record,
     expected_sessions,
     measured_attendance,
@@ -331,6 +332,60 @@ def test_a_participant_joins_a_cohort_of_the_new_project_no_earlier_than_the_enr
     )
     [event] = assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=elsewhere, assigned_on=date(2024, 2, 2))
     assert event.cohort_id == OTHER_COHORT
+
+
+# --- the day a participant assigned without one joins ---
+
+
+def test_without_a_day_a_participant_joins_a_running_cohort_on_the_day_it_started() -> None:
+    record = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)  # enrolled on 2024-01-15
+
+    day = default_joining_day(record, cohort(), today=date(2024, 6, 1))  # started on 2024-02-01
+
+    assert day == date(2024, 2, 1)
+
+
+def test_without_a_day_a_participant_who_came_into_the_project_after_the_start_joins_on_that_day() -> None:
+    record = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY, ENROLLMENT_MOVED)  # moved on 2024-02-02
+    elsewhere = cohort(cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)  # started on 2024-02-01
+
+    assert default_joining_day(record, elsewhere, today=date(2024, 6, 1)) == date(2024, 2, 2)
+
+
+def test_without_a_day_a_participant_joins_a_cohort_not_started_on_its_planned_start() -> None:
+    record = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)
+    planned = cohort(started=False)  # to start on 2024-02-01
+
+    assert default_joining_day(record, planned, today=date(2024, 3, 1)) == date(2024, 2, 1)
+
+
+def test_without_a_day_a_participant_assigned_ahead_of_the_planned_start_joins_today() -> None:
+    record = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)
+    planned = cohort(started=False)  # to start on 2024-02-01
+
+    assert default_joining_day(record, planned, today=date(2024, 1, 20)) == date(2024, 1, 20)
+
+
+def test_without_a_day_a_record_that_does_not_know_the_enrollment_day_joins_on_the_cohorts_start() -> None:
+    assert default_joining_day(given(evolve_record, RECORD_OPENED), cohort(), today=date(2024, 6, 1)) == date(
+        2024, 2, 1
+    )
+
+
+def test_a_participant_assigned_after_the_fact_without_a_day_is_expected_at_the_sessions_held_since() -> None:
+    state = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY)
+    running = cohort(S1, S2)  # held on 2024-02-05 and 2024-02-12
+
+    events = assign_to_cohort(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=running,
+        assigned_on=default_joining_day(state, running, today=S3.held_on),
+    )
+
+    record = given(evolve_record, RECORD_OPENED_ON_ENROLLMENT_DAY, *events)
+    assert record is not None
+    assert expected_sessions(record, running) == {S1.session_id, S2.session_id}
 
 
 # --- transfer between cohorts ---

@@ -60,6 +60,7 @@ __all__ = [
     "assign_to_cohort",
     "complete",
     "current_cohort_id",
+    "default_joining_day",
     "drop_out",
     "evolve_record",
     "expected_sessions",
@@ -308,6 +309,19 @@ def note_enrollment_transfer(
             transferred_on=transferred_on,
         )
     ]
+
+
+def default_joining_day(record: TrainingRecord | None, cohort: Cohort, *, today: date) -> date:
+    """The day a participant assigned without one joins ``cohort``: the first day they could have been in it.
+
+    That is the later of the cohort's start (its planned start while it has not started) and the day
+    the enrollment came into its project, so an assignment recorded after the fact leaves out none of
+    the sessions held since. A planned start after today gives today: a day given is never in the
+    future, and a cohort may start earlier than planned (its first sessions would not count).
+    """
+    cohort_from = cohort.started_on or min(cohort.starts_on, today)
+    in_project = None if record is None else record.in_project_since or record.enrolled_on
+    return cohort_from if in_project is None else max(cohort_from, in_project)
 
 
 def assign_to_cohort(
