@@ -56,6 +56,9 @@ async def test_follow_ups_record_income_against_the_baseline_then_the_case_close
             f"{path}/closure", json={"reason": "LOST_CONTACT", "closed_on": twelve.isoformat()}
         )
         after = await case_when(outcomes, enrolled, lambda c: c["status"] == "CLOSED", what="the case closed")
+        day_before = {"as_of": (twelve - timedelta(days=1)).isoformat()}
+        as_it_stood = (await outcomes.get(path, params=day_before)).json()
+        worklist = (await outcomes.get("/follow-ups", params={**day_before, "project_id": enrolled.project_id})).json()
         too_late = await outcomes.post(f"{path}/income", json={"monthly_income_thb": "9500", "source": "EMPLOYER"})
     assert not_due_yet.status_code == 409
     assert not_due_yet.json()["rule"] == "follow-up-not-yet-due"
@@ -74,6 +77,8 @@ async def test_follow_ups_record_income_against_the_baseline_then_the_case_close
     assert closed.status_code == 201, closed.text
     assert (after["closure_reason"], follow_ups(after)[12]["status"]) == ("LOST_CONTACT", "MISSED")
     assert follow_ups(after)[12]["missed_reason"] == "CASE_CLOSED"
+    assert as_it_stood["status"] == "OPEN", "closed only from the day it closed"
+    assert {(f["month"], f["case_status"]) for f in worklist} == {(3, "OPEN"), (6, "OPEN"), (12, "OPEN")}
     assert too_late.status_code == 409
     assert too_late.json()["rule"] == "case-closed"
 

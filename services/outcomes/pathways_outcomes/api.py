@@ -116,7 +116,7 @@ async def close_case(enrollment_id: UUID, command: CloseCase, app: App, context:
 async def get_case(
     enrollment_id: UUID,
     read: ReadPool,
-    as_of: Annotated[CalendarDay | None, _day_query("Follow-up statuses as of this day")] = None,
+    as_of: Annotated[CalendarDay | None, _day_query("The case's and its follow-ups' statuses as of this day")] = None,
 ) -> dict[str, Any]:
     """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline."""
     found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
@@ -136,7 +136,7 @@ async def _require_known_project(read: ReadPool, project_id: UUID | None) -> Non
 @router.get("/follow-ups", tags=["outcomes"])
 async def list_follow_ups(
     read: ReadPool,
-    as_of: Annotated[CalendarDay | None, _day_query("Statuses as of this day")] = None,
+    as_of: Annotated[CalendarDay | None, _day_query("Statuses (the follow-up's and its case's) as of this day")] = None,
     status: Annotated[FollowUpStatus | None, Query(description="Only follow-ups in this status on `as_of`.")] = None,
     project_id: Annotated[UUID | None, Query(description="Only cases of this project.")] = None,
     month: Annotated[FollowUpMonth | None, Query(description="Only the 3-, 6- or 12-month follow-ups.")] = None,

@@ -201,7 +201,7 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
         )
         baseline = await conn.fetchrow("SELECT * FROM rm_case_baselines WHERE enrollment_id = $1", enrollment_id)
     case = dict(row)
-    case["status"] = _status(case)
+    case["status"] = _status(case, as_of)
     case["as_of"] = as_of
     case["follow_ups"] = [_follow_up(dict(f), as_of) for f in follow_ups]
     case["baseline"] = _baseline(baseline)
@@ -263,7 +263,7 @@ def _worklist_entry(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         "participant_id": row["participant_id"],
         "project_id": row["project_id"],
         **_follow_up(row, as_of),
-        "case_status": _status(row),
+        "case_status": _status(row, as_of),
     }
 
 
@@ -275,10 +275,11 @@ def _earliest(*days: date | None) -> date | None:
     return min((day for day in days if day is not None), default=None)
 
 
-def _status(case: dict[str, Any]) -> str:
-    if case["closed_on"] is not None:
+def _status(case: dict[str, Any], as_of: date) -> str:
+    """The case's status as it stood on ``as_of``: closed or withdrawn from that day on."""
+    if _by(case["closed_on"], as_of):
         return "CLOSED"
-    if case["withdrawn_on"] is not None:
+    if _by(case["withdrawn_on"], as_of):
         return "WITHDRAWN"
     return "OPEN"
 
