@@ -23,6 +23,7 @@ from pathways_contracts.outcomes import (
     EmploymentRecordedV1,
     EmploymentType,
     EnterpriseKind,
+    EnterpriseMemberJoinedV1,
     EnterpriseStartedV1,
     IncomeObservedV1,
 )
@@ -230,3 +231,32 @@ async def test_totals_of_an_empty_programme_name_every_stage_and_outcome(setting
         "NONE": 0,
     }
     assert totals["by_region"] == {}
+
+
+async def test_a_participant_who_joined_an_enterprise_is_counted_in_it_as_its_founders_are(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    founder, joiner = Case(CHIANG_MAI), Case(CHIANG_MAI)
+    started = enterprise(EnterpriseKind.COMMUNITY_ENTERPRISE, founder)
+    joined = EnterpriseMemberJoinedV1(
+        occurred_at=AT,
+        enterprise_id=started.enterprise_id,
+        enrollment_id=joiner.enrollment_id,
+        joined_on=date(2025, 7, 1),
+    )
+    completed: list[IntegrationEvent] = [
+        TrainingCompletedV1(**c.ids(), project_id=c.project.project_id, attendance_rate=0.9, completed_on=AT.date())
+        for c in (founder, joiner)
+    ]
+    opened = ProjectOpenedV1(
+        occurred_at=AT, project_id=CHIANG_MAI.project_id, name="p", province_code="TH-50", region="NORTH"
+    )
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        runtime = system.runtime("outcomes")
+        await publish_all(operator_js, [started, joined])
+        await publish_all(operator_js, completed)
+        await publish_all(operator_js, [opened, enrolled(founder), enrolled(joiner)])
+        await eventually(lambda: caught_up(runtime), what="the programme consumers to catch up")
+        totals = (await system.client("outcomes").get("/programme/totals")).json()
+    assert totals["by_outcome"]["COMMUNITY_ENTERPRISE"] == 2, totals["by_outcome"]
+    assert totals["by_outcome"]["NONE"] == 0

@@ -273,7 +273,12 @@ async def list_enterprises(
 
 @router.get("/programme/totals", tags=["programme"])
 async def programme_totals(read: ReadPool) -> dict[str, Any]:
-    """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region."""
+    """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region.
+
+    A completed enrollment counts under one outcome, the first that holds: COMMUNITY_ENTERPRISE (it founded
+    or joined one), ENTERPRISE, the type of its latest employment recorded (WAGE or SELF_EMPLOYED), NONE.
+    So a participant with a wage job who also founded a community enterprise counts there, not under WAGE;
+    `GET /programme/indicators` counts employment and enterprises each on their own."""
     return await programme.totals(read)
 
 

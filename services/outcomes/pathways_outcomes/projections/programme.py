@@ -8,8 +8,9 @@ holds. The tables are joined, and stages and outcomes derived, when queried, wit
 
 - stage of an enrolled enrollment: WITHDRAWN (withdrawn while enrolled, or withdrawn from training)
   > DROPPED_OUT > COMPLETED > IN_TRAINING;
-- outcome of a completed one: COMMUNITY_ENTERPRISE > ENTERPRISE (named when one was started)
-  > the type of the latest employment recorded (by occurred_at, then stream order) > NONE;
+- outcome of a completed one: COMMUNITY_ENTERPRISE > ENTERPRISE (a founder named when one was
+  started, or a participant who joined it since) > the type of the latest employment recorded (by
+  occurred_at, then stream order) > NONE;
 - region: of the latest transfer (by transferred_on, then stream order), else of the enrollment.
 """
 
@@ -29,7 +30,13 @@ from pathways_contracts.enrollment import (
     ParticipantWithdrawnV1,
     ProjectOpenedV1,
 )
-from pathways_contracts.outcomes import EmploymentRecordedV1, EnterpriseKind, EnterpriseStartedV1, IncomeObservedV1
+from pathways_contracts.outcomes import (
+    EmploymentRecordedV1,
+    EnterpriseKind,
+    EnterpriseMemberJoinedV1,
+    EnterpriseStartedV1,
+    IncomeObservedV1,
+)
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
@@ -73,6 +80,10 @@ CREATE TABLE IF NOT EXISTS rm_programme_outcome_facts (
     income_observed_on date,
     income_at_month int,
     income_sequence bigint
+);
+CREATE TABLE IF NOT EXISTS rm_programme_enterprises (
+    enterprise_id uuid PRIMARY KEY,
+    kind text NOT NULL
 );
 """
 
@@ -155,7 +166,21 @@ _ENTERPRISE_FLAG = {
 
 async def on_enterprise_started(conn: asyncpg.Connection, inbound: Inbound[EnterpriseStartedV1]) -> None:
     event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_enterprises (enterprise_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        event.enterprise_id, event.kind.value,
+    )  # fmt: skip
     await _set_flag(conn, OUTCOME_FACTS, _ENTERPRISE_FLAG[event.kind], event.enrollment_ids)
+
+
+async def on_member_joined(conn: asyncpg.Connection, inbound: Inbound[EnterpriseMemberJoinedV1]) -> None:
+    """A joiner is in the enterprise as its founders are. The start comes first in the stream; an enterprise
+    started before this read model kept kinds is only known after a rebuild."""
+    event = inbound.event
+    query = "SELECT kind FROM rm_programme_enterprises WHERE enterprise_id = $1"
+    kind = await conn.fetchval(query, event.enterprise_id)
+    if kind is not None:
+        await _set_flag(conn, OUTCOME_FACTS, _ENTERPRISE_FLAG[EnterpriseKind(kind)], [event.enrollment_id])
 
 
 async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRecordedV1]) -> None:
@@ -197,6 +222,7 @@ READ_MODEL = ReadModel(
         TrainingDroppedOutV1: on_training_dropped_out,
         TrainingWithdrawnV1: on_training_withdrawn,
         EnterpriseStartedV1: on_enterprise_started,
+        EnterpriseMemberJoinedV1: on_member_joined,
         EmploymentRecordedV1: on_employment,
         IncomeObservedV1: on_income,
     },
