@@ -72,3 +72,61 @@ async def test_a_participant_transferred_mid_training_completes_in_the_new_proje
     assert listed["project_id"] == destination and listed["province_code"] == "TH-10"
     assert [p["project_id"] for p in history["placements"]] == [origin, destination]
     assert history["placements"][0]["until"] == "2025-05-20"
+
+
+async def test_after_a_project_transfer_the_old_cohort_takes_no_attendance_or_completion_until_the_record_moves(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        enrollment, training = system.client("enrollment"), system.client("training")
+        origin = await open_project(system, name="Nan weaving", province_code="TH-55")
+        destination = await open_project(system, name="Bangkok online shops", province_code="TH-10")
+        cohorts = {}
+        for project in (origin, destination):
+            cohorts[project] = await started_cohort(system, project, await approved_curriculum(system, project))
+        moving = await enroll(system, origin)
+        await in_training(system, moving)
+        record_path = f"/training-records/{moving.enrollment_id}"
+        joining = {"cohort_id": cohorts[origin], "assigned_on": "2025-05-12"}
+        await accepted_once_known(training, f"{record_path}/cohort", joining)
+        before_move = await hold_session(system, cohorts[origin], date(2025, 5, 13), attended=[])
+        pre = {"phase": "PRE", "scores": {"weaving": "40"}, "assessed_on": "2025-05-13"}
+        created(await training.post(f"{record_path}/assessments", json=pre))
+
+        transfer = {"to_project_id": destination, "transferred_on": "2025-05-20", "reason": "RELOCATION"}
+        created(await enrollment.post(f"/enrollments/{moving.enrollment_id}/transfer", json=transfer))
+
+        async def record_moved() -> dict[str, Any] | None:
+            record: dict[str, Any] = (await training.get(record_path)).json()
+            return record if record.get("project_id") == destination else None
+
+        await eventually(record_moved, what="training to learn of the transfer")
+        after_move = await hold_session(system, cohorts[origin], date(2025, 5, 21), attended=[])
+        refused = {
+            "attendance": await training.post(f"{record_path}/attendance", json={"session_id": after_move}),
+            "post-assessment": await training.post(
+                f"{record_path}/assessments", json={**pre, "phase": "POST", "assessed_on": "2025-05-21"}
+            ),
+            "completion": await training.post(f"{record_path}/completion", json={"completed_on": "2025-05-21"}),
+        }
+        late_mark = await training.post(f"{record_path}/attendance", json={"session_id": before_move})
+        cohort_move = {"to_cohort_id": cohorts[destination], "transferred_on": "2025-05-25"}
+        created(await training.post(f"{record_path}/cohort-transfer", json=cohort_move))
+        await hold_session(system, cohorts[destination], date(2025, 5, 26), attended=[moving])
+        completed = await training.post(f"{record_path}/completion", json={"completed_on": "2025-05-30"})
+
+        async def record_completed() -> dict[str, Any] | None:
+            found: dict[str, Any] = (await training.get(record_path)).json()
+            return found if found.get("status") == "COMPLETED" else None
+
+        record = await eventually(record_completed, what="the training record to show the completion")
+
+    for what, response in refused.items():
+        assert response.status_code == 409, (what, response.text)
+        assert response.json()["rule"] == "cohort-of-another-project", what
+        assert f"/training-records/{moving.enrollment_id}/cohort-transfer" in response.json()["error"], what
+    assert late_mark.status_code == 201, "a session held before the transfer day is still marked, late"
+    assert completed.status_code == 201, completed.text
+    assert (record["project_id"], record["cohort_id"]) == (destination, cohorts[destination])
+    # expected at the old cohort's session before the transfer day and the new cohort's: not the one after
+    assert (record["sessions_expected"], record["sessions_attended"], record["attendance_rate"]) == (2, 2, 1.0)

@@ -267,7 +267,9 @@ async def transfer_to_cohort(
     """Move the participant to another cohort of their project, keeping their attendance history.
 
     Not before they joined their current cohort (`409 cohort-transfer-before-joining`), nor before the
-    enrollment came into the new cohort's project (`409 cohort-joining-before-enrollment`).
+    enrollment came into the new cohort's project (`409 cohort-joining-before-enrollment`). Leaving a
+    cohort of the project the enrollment was transferred from, they are expected at its sessions held
+    before the enrollment's transfer only.
     """
     occurred = happened_on(context, command.transferred_on)
     return await once(lambda claim: app.transfer_to_cohort(enrollment_id, command, occurred, idempotency=claim))
@@ -277,7 +279,12 @@ async def transfer_to_cohort(
 async def record_attendance(
     enrollment_id: UUID, command: RecordAttendance, app: App, context: Context, once: Once
 ) -> Any:
-    """Mark the participant present or absent at one session of their cohort (a new mark corrects the old)."""
+    """Mark the participant present or absent at one session of their cohort (a new mark corrects the old).
+
+    After the enrollment was transferred to another project, a cohort of the old project takes no mark for
+    a session held from the transfer day (`409 cohort-of-another-project`): move the participant to a
+    cohort of their project first (`POST /training-records/{id}/cohort-transfer`).
+    """
     return await once(lambda claim: app.record_attendance(enrollment_id, command, context, idempotency=claim))
 
 
@@ -289,7 +296,9 @@ async def assess_skills(enrollment_id: UUID, command: AssessSkills, app: App, co
     (one scored already is refused, `409 assessment-already-recorded`). No assessment is before the
     enrollment (`409 assessment-before-enrollment`); the post-training assessment is not before the
     first part of the pre-training one (`409 post-assessment-before-pre`) nor before joining the
-    current cohort (`409 post-assessment-before-joining`).
+    current cohort (`409 post-assessment-before-joining`). After the enrollment was transferred to another
+    project, a post-training assessment waits until the participant is moved to a cohort of that project
+    (`409 cohort-of-another-project`).
     """
     occurred = happened_on(context, command.assessed_on)
     return await once(lambda claim: app.assess_skills(enrollment_id, command, occurred, idempotency=claim))
@@ -306,7 +315,9 @@ async def complete_training(
     enrollment (`409 training-end-before-enrollment`), joining the current cohort
     (`409 training-end-before-joining`), the first session the participant was expected at there
     (`409 completion-before-first-session`), or the last session there they attended
-    (`409 completion-before-last-session-attended`).
+    (`409 completion-before-last-session-attended`). After the enrollment was transferred to another
+    project, completion waits until the participant is moved to a cohort of that project
+    (`409 cohort-of-another-project`).
     """
     occurred = happened_on(context, command.occurred_at or command.completed_on)
     return await once(lambda claim: app.complete_training(enrollment_id, command, occurred, idempotency=claim))

@@ -22,7 +22,12 @@ from pathways_training.domain.curriculum import (
 )
 from pathways_training.domain.errors import TrainingRuleError
 from pathways_training.domain.project import KnownProject, ProjectLearned, evolve_project
-from pathways_training.domain.training import AssignedToCohort, TrainingRecordOpened, TransferredToCohort
+from pathways_training.domain.training import (
+    AssignedToCohort,
+    EnrollmentTransferNoted,
+    TrainingRecordOpened,
+    TransferredToCohort,
+)
 from tests.support.given import given
 from tests.support.given import then_rejected as _then_rejected
 
@@ -115,3 +120,13 @@ def transferred_to_other_cohort(*expected: TrainingSessionHeld) -> TransferredTo
         transferred_on=date(2024, 2, 10),
         sessions_expected_in_previous_cohort=tuple(s.session_id for s in expected),
     )
+
+
+ENROLLMENT_MOVED = EnrollmentTransferNoted(
+    enrollment_id=ENROLLMENT,
+    participant_id=PARTICIPANT,
+    from_project_id=PROJECT,
+    to_project_id=OTHER_PROJECT,
+    transferred_on=date(2024, 2, 2),
+)
+"""The enrollment service moved the enrollment from PROJECT to OTHER_PROJECT on 2024-02-02."""

@@ -19,6 +19,7 @@ from pathways_training.domain.training import (
     complete,
     drop_out,
     evolve_record,
+    transfer_to_cohort,
     withdraw_record,
 )
 from tests.unit.training.given import (
@@ -26,7 +27,9 @@ from tests.unit.training.given import (
     CURRICULUM,
     ENROLLED_ON,
     ENROLLMENT,
+    ENROLLMENT_MOVED,
     OTHER_COHORT,
+    OTHER_PROJECT,
     PARTICIPANT,
     PROJECT,
     RECORD_OPENED,
@@ -56,10 +59,10 @@ WITHDRAWN = TrainingRecordWithdrawn(
 )
 
 
-def cohort(*events: object, threshold: float = 0.8, cohort_id: Any = COHORT) -> Cohort:
+def cohort(*events: object, threshold: float = 0.8, cohort_id: Any = COHORT, project_id: Any = PROJECT) -> Cohort:
     state = given(
         evolve_cohort,
-        cohort_planned(cohort_id, attendance_threshold=threshold),
+        cohort_planned(cohort_id, project_id=project_id, attendance_threshold=threshold),
         cohort_started(cohort_id),
         *events,
     )
@@ -328,7 +331,40 @@ def test_after_a_transfer_training_began_in_the_earlier_cohort() -> None:
     )
 
 
-# --- dropout ---
+# --- after a project transfer: completion waits for a cohort of the new project ---
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.2], ids=["its-threshold-met", "any-threshold"])
+def test_training_does_not_complete_in_the_old_project_s_cohort_after_a_project_transfer(threshold: float) -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS), ENROLLMENT_MOVED)
+
+    old = cohort(*SESSIONS, threshold=threshold)
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=old, completed_on=date(2024, 3, 1)),
+        rule="cohort-of-another-project",
+    )
+    assert f"POST /training-records/{ENROLLMENT}/cohort-transfer" in str(error)
+
+
+def test_moved_to_a_cohort_of_the_new_project_training_completes_there() -> None:
+    early = session_held(date(2024, 2, 1))  # the enrollment moved on 2 February; SESSIONS ran 5-9 February
+    in_old_project = (RECORD_OPENED, assigned(), *present(early), ENROLLMENT_MOVED)
+    new_sessions = [session_held(date(2024, 2, day), cohort_id=OTHER_COHORT) for day in (12, 13)]
+    new = cohort(*new_sessions, cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+    [moved] = transfer_to_cohort(
+        given(evolve_record, *in_old_project),
+        enrollment_id=ENROLLMENT,
+        from_cohort=cohort(early, *SESSIONS),
+        to_cohort=new,
+        transferred_on=date(2024, 2, 10),
+    )
+    state = given(evolve_record, *in_old_project, moved, *present(*new_sessions, cohort_id=OTHER_COHORT))
+
+    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=new, completed_on=date(2024, 3, 1))
+
+    # not expected at the old cohort's sessions held after the move: it took no attendance at them
+    assert (event.project_id, event.cohort_id, event.attendance_rate) == (OTHER_PROJECT, OTHER_COHORT, 1.0)
 
 
 def test_a_participant_drops_out_with_a_reason() -> None:

@@ -40,6 +40,7 @@ from tests.unit.training.given import (
     COHORT,
     ENROLLED_ON,
     ENROLLMENT,
+    ENROLLMENT_MOVED,
     OTHER_COHORT,
     OTHER_PROJECT,
     PARTICIPANT,
@@ -311,15 +312,6 @@ def test_a_record_that_does_not_know_the_enrollment_day_joins_on_any_day() -> No
     events = assign_to_cohort(state, enrollment_id=ENROLLMENT, cohort=cohort(), assigned_on=date(2020, 1, 1))
 
     assert events == [assigned(assigned_on=date(2020, 1, 1))]
-
-
-ENROLLMENT_MOVED = EnrollmentTransferNoted(
-    enrollment_id=ENROLLMENT,
-    participant_id=PARTICIPANT,
-    from_project_id=PROJECT,
-    to_project_id=OTHER_PROJECT,
-    transferred_on=date(2024, 2, 2),
-)
 
 
 def test_a_participant_joins_a_cohort_of_the_new_project_no_earlier_than_the_enrollment_moved_there() -> None:
@@ -944,3 +936,83 @@ def test_nothing_else_is_assessed_once_training_has_ended(ended: object, phase: 
         ),
         rule=rule,
     )
+
+
+# --- after a project transfer, until the record moves to a cohort of its new project ---
+
+BEFORE_THE_MOVE = session_held(date(2024, 2, 1))  # the enrollment moved to OTHER_PROJECT on 2024-02-02
+ON_THE_MOVE = session_held(date(2024, 2, 2))
+IN_THE_OLD_PROJECT = (RECORD_OPENED, assigned(), ENROLLMENT_MOVED)  # still in COHORT, of PROJECT
+
+
+@pytest.mark.parametrize("session", [ON_THE_MOVE, S1], ids=["on-the-day-of-the-move", "after-it"])
+def test_the_old_project_s_cohort_takes_no_attendance_from_the_day_the_enrollment_moved(session: Any) -> None:
+    state = given(evolve_record, *IN_THE_OLD_PROJECT)
+
+    error = then_rejected(
+        lambda: record_attendance(
+            state, enrollment_id=ENROLLMENT, cohort=cohort(session), session_id=session.session_id
+        ),
+        rule="cohort-of-another-project",
+    )
+    assert f"POST /training-records/{ENROLLMENT}/cohort-transfer" in str(error)
+    assert str(OTHER_PROJECT) in str(error) and "2024-02-02" in str(error)
+
+
+def test_attendance_at_the_old_project_s_sessions_before_the_move_may_still_be_recorded_late() -> None:
+    state = given(evolve_record, *IN_THE_OLD_PROJECT)
+    old = cohort(BEFORE_THE_MOVE, S1)
+
+    events = record_attendance(state, enrollment_id=ENROLLMENT, cohort=old, session_id=BEFORE_THE_MOVE.session_id)
+
+    assert events == [attended(BEFORE_THE_MOVE)]
+
+
+def test_the_old_project_s_cohort_takes_no_post_assessment() -> None:
+    state = given(evolve_record, *IN_THE_OLD_PROJECT, PRE)
+
+    then_rejected(
+        lambda: _assess(state, AssessmentPhase.POST, date(2024, 2, 20), weaving=70), rule="cohort-of-another-project"
+    )
+
+
+def test_a_cohort_transfer_dated_after_the_move_does_not_expect_the_old_cohort_s_sessions_held_since() -> None:
+    state = given(evolve_record, *IN_THE_OLD_PROJECT)
+    new = cohort(cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+
+    [moved] = transfer_to_cohort(
+        state,
+        enrollment_id=ENROLLMENT,
+        from_cohort=cohort(BEFORE_THE_MOVE, ON_THE_MOVE, S1),
+        to_cohort=new,
+        transferred_on=date(2024, 2, 10),
+    )
+
+    assert moved.sessions_expected_in_previous_cohort == (BEFORE_THE_MOVE.session_id,)
+    assert moved.transferred_on == date(2024, 2, 10)
+
+
+def test_a_record_in_the_old_project_s_cohort_moves_to_a_cohort_of_its_new_project_and_is_measured_there() -> None:
+    state = given(evolve_record, *IN_THE_OLD_PROJECT, attended(BEFORE_THE_MOVE), PRE)
+    old = cohort(BEFORE_THE_MOVE, S1)
+    new_session = session_held(date(2024, 2, 6), cohort_id=OTHER_COHORT)
+    new = cohort(new_session, cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+
+    [moved] = transfer_to_cohort(
+        state, enrollment_id=ENROLLMENT, from_cohort=old, to_cohort=new, transferred_on=date(2024, 2, 2)
+    )
+    in_new = given(evolve_record, *IN_THE_OLD_PROJECT, attended(BEFORE_THE_MOVE), PRE, moved)
+
+    assert moved.sessions_expected_in_previous_cohort == (BEFORE_THE_MOVE.session_id,)
+    assert record_attendance(in_new, enrollment_id=ENROLLMENT, cohort=new, session_id=new_session.session_id) == [
+        attended(new_session, cohort_id=OTHER_COHORT)
+    ]
+    [post] = assess_skills(
+        in_new,
+        enrollment_id=ENROLLMENT,
+        cohort=new,
+        phase=AssessmentPhase.POST,
+        scores={"weaving": Decimal(70)},
+        assessed_on=date(2024, 2, 20),
+    )
+    assert post.cohort_id == OTHER_COHORT

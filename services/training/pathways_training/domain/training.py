@@ -14,6 +14,12 @@ cohort from the transfer day, so the attendance history travels with the record.
 Rules that depend on another service are checked against what this service has learned from its
 events; a command that arrives before the event it depends on is refused with a retryable error.
 
+After a project transfer the record stays in the old project's cohort until staff move it to a cohort
+of its new project (a cohort transfer). Until then that cohort takes no attendance at sessions held
+from the day the enrollment came into the new project (earlier ones may still be marked, late), no
+post-training assessment and no completion. The participant is expected at the old cohort's sessions
+held before that day only, however late the cohort transfer is dated.
+
 Days keep the order things happen in: a participant joins a cohort no earlier than the enrollment came
 into its project (enrolled, or transferred there), leaves a cohort no earlier than joining it, is
 assessed no earlier than the enrollment, post-assessed no earlier than joining the current cohort and
@@ -373,7 +379,8 @@ def transfer_to_cohort(
         after=f"joining cohort {record.cohort_id}",
     )
     _refuse_joining_before_project(record, to_cohort, transferred_on)
-    expected = from_cohort.sessions_held(from_day=record.joined_on, before=transferred_on)
+    until = _expected_until(record, from_cohort, transferred_on)
+    expected = from_cohort.sessions_held(from_day=record.joined_on, before=until)
     return [
         TransferredToCohort(
             **_ids(enrollment_id, record),
@@ -384,6 +391,14 @@ def transfer_to_cohort(
             track=to_cohort.track,
         )
     ]
+
+
+def _expected_until(record: TrainingRecord, from_cohort: Cohort, transferred_on: date) -> date:
+    """The day sessions of ``from_cohort`` stop being expected: the transfer day or, in a cohort of the
+    project the enrollment left, the day it left if earlier (the cohort takes no attendance from then)."""
+    if from_cohort.project_id == record.project_id or record.in_project_since is None:
+        return transferred_on
+    return min(transferred_on, record.in_project_since)
 
 
 def record_attendance(
@@ -397,6 +412,8 @@ def record_attendance(
         raise TrainingRuleError(
             f"cohort {cohort.cohort_id} has held no session {session_id}", rule="session-must-be-held"
         )
+    if record.in_project_since is not None and session.held_on >= record.in_project_since:
+        _refuse_cohort_of_another_project(record, cohort, what=f"attendance at session {session_id}")
     if record.joined_on is not None and session.held_on < record.joined_on:
         raise TrainingRuleError(
             f"session {session_id} on {session.held_on} was before the participant joined on {record.joined_on}",
@@ -433,6 +450,8 @@ def assess_skills(
     if not (phase is AssessmentPhase.POST and record.status is TrainingStatus.COMPLETED):
         _check_not_closed(record)
     _check_current_cohort(record, cohort)
+    if phase is AssessmentPhase.POST:
+        _refuse_cohort_of_another_project(record, cohort, what="a post-training assessment")
     if not scores:
         raise TrainingRuleError("an assessment scores at least one competency", rule="scores-required")
     unknown = sorted(set(scores) - set(cohort.competencies))
@@ -533,6 +552,7 @@ def complete(
                 rule="not-in-this-cohort",
             )
         _check_current_cohort(record, cohort)
+        _refuse_cohort_of_another_project(record, cohort, what="completion")
         if attendance_rate is not None:
             raise TrainingRuleError(
                 "the attendance rate of a participant in a cohort is computed from the sessions, not reported",
@@ -727,6 +747,19 @@ def _check_can_join(record: TrainingRecord, cohort: Cohort) -> None:
             rule="cohort-in-another-project",
             retryable=True,
         )
+
+
+def _refuse_cohort_of_another_project(record: TrainingRecord, cohort: Cohort, *, what: str) -> None:
+    """The record's cohort belongs to the project the enrollment left: it must move to one of its project."""
+    if cohort.project_id == record.project_id:
+        return
+    since = "" if record.in_project_since is None else f" on {record.in_project_since}"
+    raise TrainingRuleError(
+        f"cohort {cohort.cohort_id} belongs to project {cohort.project_id}, but enrollment {record.enrollment_id} "
+        f"moved to project {record.project_id}{since}: {what} is refused there; move the record to a cohort of "
+        f"its project first (POST /training-records/{record.enrollment_id}/cohort-transfer)",
+        rule="cohort-of-another-project",
+    )
 
 
 def _refuse_joining_before_project(record: TrainingRecord, cohort: Cohort, joined_on: date) -> None:
