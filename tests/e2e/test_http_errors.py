@@ -89,6 +89,22 @@ async def test_a_broken_rule_is_409_naming_the_rule(settings: Settings) -> None:
     NotFound.model_validate_json(unknown.content)
 
 
+async def test_a_command_on_a_training_record_not_known_is_retryable_and_says_the_id_may_be_wrong(
+    settings: Settings,
+) -> None:
+    unknown = uuid4()
+    async with running_system(settings, ["training"]) as system:
+        training = system.client("training")
+        refused = await training.post(f"/training-records/{unknown}/completion", json={"completed_on": "2025-05-30"})
+        looked_up = await training.get(f"/training-records/{unknown}")
+
+    assert refused.status_code == 409, refused.text
+    assert (refused.json()["rule"], refused.json()["retryable"]) == ("enrollment-must-be-known", True)
+    assert f"the id may be wrong: GET /training-records/{unknown}" in refused.json()["error"]
+    BrokenRule.model_validate_json(refused.content)
+    assert looked_up.status_code == 404
+
+
 async def test_a_body_larger_than_a_service_accepts_gets_413_with_the_limit_and_stores_nothing(
     settings: Settings,
 ) -> None:

@@ -897,6 +897,15 @@ def test_a_record_in_no_cohort_has_no_current_cohort() -> None:
     )
 
 
+def test_a_record_not_known_yet_is_retryable_and_the_refusal_says_the_id_may_be_wrong() -> None:
+    error = then_rejected(
+        lambda: current_cohort_id(None, enrollment_id=ENROLLMENT), rule="enrollment-must-be-known", retryable=True
+    )
+
+    assert "has not reached training yet" in str(error)
+    assert "the id may be wrong" in str(error) and f"GET /training-records/{ENROLLMENT}" in str(error)
+
+
 @pytest.mark.parametrize(("ending", "rule"), CLOSING)
 def test_a_closed_record_has_no_current_cohort(ending: object, rule: str) -> None:
     state = given(evolve_record, RECORD_OPENED, assigned(), ending)

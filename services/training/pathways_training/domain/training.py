@@ -703,7 +703,9 @@ def _ids(enrollment_id: UUID, record: TrainingRecord) -> _RecordIds:
 def _known(state: TrainingRecord | None, enrollment_id: UUID) -> TrainingRecord:
     if state is None:
         raise TrainingRuleError(
-            f"no training record for enrollment {enrollment_id}: the enrollment has not reached training yet",
+            f"no training record for enrollment {enrollment_id}: the enrollment has not reached training yet "
+            f"(if this stays refused, the id may be wrong: GET /training-records/{enrollment_id} says whether "
+            "training knows it)",
             rule="enrollment-must-be-known",
             retryable=True,
         )
