@@ -141,3 +141,35 @@ async def test_unknown_projects_cohorts_and_records_are_refused_clearly(settings
     assert not_yet_enrolled.status_code == 404, "the cohort is looked up first, and it does not exist"
     assert bad_threshold.status_code == 422
     assert bad_threshold.json()["fields"][0]["field"] == "body.attendance_threshold"
+
+
+async def test_a_revision_answers_the_curriculum_version_it_drafted_or_replaced(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        project_id = await open_project(system, name="Ban Na weaving")
+        content = {"title": "Weaving", "track": "RESKILL", "competencies": COMPETENCIES, "hours": "60"}
+        drafted = await training_steps.accepted_once_known(
+            training, "/curricula", {"project_id": project_id, **content}
+        )
+        path = f"/curricula/{drafted['id']}"
+        co_design = {"version": 1, "community": "Ban Na weavers group", "co_designed_on": "2025-04-10"}
+
+        draft_revised = created(await training.post(f"{path}/revision", json={**content, "hours": "62"}))
+        created(await training.post(f"{path}/co-design", json=co_design))
+        co_designed_revised = created(await training.post(f"{path}/revision", json={**content, "hours": "64"}))
+        approved_too_early = await training.post(f"{path}/approval", json={"version": 1, "approved_on": "2025-04-20"})
+        created(await training.post(f"{path}/co-design", json=co_design))
+        created(await training.post(f"{path}/approval", json={"version": 1, "approved_on": "2025-04-20"}))
+        once = {"Idempotency-Key": f"revise-{drafted['id']}"}
+        next_version = created(await training.post(f"{path}/revision", json={**content, "hours": "72"}, headers=once))
+        replayed = await training.post(f"{path}/revision", json={**content, "hours": "72"}, headers=once)
+        created(await training.post(f"{path}/co-design", json={**co_design, "version": 2}))
+        approved = await training.post(f"{path}/approval", json={"version": 2, "approved_on": "2025-04-20"})
+
+    assert (draft_revised["curriculum_version"], draft_revised["version"]) == (1, 2), "the draft is replaced"
+    assert (co_designed_revised["curriculum_version"], co_designed_revised["version"]) == (1, 4), "replaced too"
+    assert approved_too_early.status_code == 409, "a co-designed version revised must be co-designed again"
+    assert approved_too_early.json()["rule"] == "curriculum-must-be-co-designed"
+    assert next_version["curriculum_version"] == 2, "a revision after approval opens the next version"
+    assert replayed.headers.get("Idempotent-Replayed") == "true" and replayed.json() == next_version
+    created(approved)

@@ -20,6 +20,7 @@ from pathways_training.application import (
     CoDesignCurriculum,
     CompleteCohort,
     CompleteTraining,
+    CurriculumRevision,
     DraftCurriculum,
     DropOut,
     HoldSession,
@@ -64,12 +65,21 @@ async def draft_curriculum(command: DraftCurriculum, app: App, context: Context,
     return await once(lambda claim: app.draft_curriculum(command, context, idempotency=claim))
 
 
-@_accepted("/curricula/{curriculum_id}/revision", tags=["curricula"])
+@_accepted("/curricula/{curriculum_id}/revision", tags=["curricula"], response_model=CurriculumRevision)
 async def revise_curriculum(
     curriculum_id: UUID, command: ReviseCurriculum, app: App, context: Context, once: Once
 ) -> Any:
-    """Revise the content: a draft or co-designed version is replaced (and is a draft again); after approval
-    the revision opens the next version."""
+    """Revise the content of the newest curriculum version.
+
+    Revising a DRAFT or CO_DESIGNED version replaces it in place, under the same version number: it is a
+    draft again and must be co-designed again before approval. Revising when the newest version is
+    APPROVED or RETIRED opens the next version, as a draft (an approved version stays usable by cohorts
+    until it is retired).
+
+    `curriculum_version` in the answer is the curriculum version the revision drafted or replaced (the
+    newest version after it): the one to co-design and approve. `version` is the aggregate's version
+    (for `If-Match`), not a curriculum version.
+    """
     return await once(lambda claim: app.revise_curriculum(curriculum_id, command, context, idempotency=claim))
 
 

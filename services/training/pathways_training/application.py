@@ -40,6 +40,7 @@ from pathways_training.domain.curriculum import (
     co_design,
     draft_curriculum,
     evolve_curriculum,
+    existing_curriculum,
     retire_curriculum,
     revise_curriculum,
 )
@@ -242,6 +243,17 @@ class SessionRecorded(CommandAccepted):
     attended: int = Field(description="Members marked present.")
 
 
+class CurriculumRevision(CommandAccepted):
+    """The curriculum's new ``version`` (the aggregate's, for ``If-Match``), and the curriculum version revised."""
+
+    curriculum_version: int = Field(
+        description=(
+            "The curriculum version the revision drafted or replaced: the newest version after it (the one "
+            "to co-design and approve next)."
+        )
+    )
+
+
 class MembersAssigned(CommandAccepted):
     """The cohort's version; ``event_ids`` are the assignments recorded (members already in it add none)."""
 
@@ -284,15 +296,22 @@ class TrainingApplication:
         command: ReviseCurriculum,
         context: CommandContext,
         idempotency: IdempotencyClaim | None = None,
-    ) -> CommandAccepted:
-        return await decide(
-            self._runner,
-            evolve_curriculum,
-            curriculum_id,
-            lambda session: lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
-            context,
-            idempotency,
-        )
+    ) -> CurriculumRevision:
+        def job(session: Session) -> CurriculumRevision:
+            revised = session.decide(
+                evolve_curriculum,
+                curriculum_id,
+                lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
+                context,
+            )
+            return CurriculumRevision(
+                id=curriculum_id,
+                version=revised.version,
+                event_ids=revised.event_ids,
+                curriculum_version=existing_curriculum(revised.state, curriculum_id).latest.version,
+            )
+
+        return await self._run(job, idempotency)
 
     async def co_design_curriculum(
         self,

@@ -21,6 +21,7 @@ from pathways_training.domain.curriculum import (
     co_design,
     draft_curriculum,
     evolve_curriculum,
+    existing_curriculum,
     retire_curriculum,
     revise_curriculum,
 )
@@ -184,8 +185,32 @@ def test_revising_an_approved_or_retired_version_opens_the_next_version(
     assert [(v.version, v.status) for v in revised.versions] == [(1, v1_status), (2, CurriculumStatus.DRAFT)]
 
 
+@pytest.mark.parametrize(
+    ("history", "hours", "revised_version"),
+    [
+        ((CURRICULUM_DRAFTED,), Decimal(72), 1),
+        ((CURRICULUM_DRAFTED,), CONTENT.hours, 1),  # unchanged: nothing recorded, still version 1
+        ((CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED), Decimal(72), 1),
+        (APPROVED_CURRICULUM, Decimal(72), 2),
+        ((*APPROVED_CURRICULUM, RETIRED), Decimal(72), 2),
+    ],
+    ids=["draft", "draft-unchanged", "co-designed", "approved", "retired"],
+)
+def test_the_version_a_revision_drafted_or_replaced_is_the_newest_after_it(
+    history: tuple[object, ...], hours: Decimal, revised_version: int
+) -> None:
+    state = given(evolve_curriculum, *history)
+
+    events = revise_curriculum(state, curriculum_id=CURRICULUM, **_content_args(hours=hours))
+
+    revised = existing_curriculum(given(evolve_curriculum, *history, *events), CURRICULUM)
+    assert revised.latest.version == revised_version
+    assert revised.latest.status is CurriculumStatus.DRAFT
+
+
 def test_a_curriculum_must_exist_to_be_revised() -> None:
     then_rejected(lambda: revise_curriculum(None, curriculum_id=CURRICULUM, **_content_args()), rule="must-exist")
+    then_rejected(lambda: existing_curriculum(None, CURRICULUM), rule="must-exist")
 
 
 # --- co-design, approval, retirement ---

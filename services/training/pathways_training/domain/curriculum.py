@@ -171,7 +171,7 @@ def revise_curriculum(
     hours: Decimal,
     attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
 ) -> list[CurriculumRevised]:
-    existing = _existing(state, curriculum_id)
+    existing = existing_curriculum(state, curriculum_id)
     checked = curriculum_content(
         title=title, track=track, competencies=competencies, hours=hours, attendance_threshold=attendance_threshold
     )
@@ -288,7 +288,8 @@ def evolve_curriculum(state: Curriculum | None, event: object) -> Curriculum:
     raise TypeError(f"a curriculum does not follow from {type(event).__name__} at {state}")
 
 
-def _existing(state: Curriculum | None, curriculum_id: UUID) -> Curriculum:
+def existing_curriculum(state: Curriculum | None, curriculum_id: UUID) -> Curriculum:
+    """The curriculum, which must exist (a command names it)."""
     if state is None:
         raise TrainingRuleError(f"there is no curriculum {curriculum_id}", rule="must-exist")
     return state
@@ -307,7 +308,7 @@ def _version_in(
     state: Curriculum | None, curriculum_id: UUID, version: int, status: CurriculumStatus, refusal: str, rule: str
 ) -> CurriculumVersion:
     """The version, if it exists and is in ``status``; otherwise the ``rule`` is broken (``refusal`` says why)."""
-    current = _version(_existing(state, curriculum_id), version)
+    current = _version(existing_curriculum(state, curriculum_id), version)
     if current.status is not status:
         raise TrainingRuleError(
             f"version {version} of curriculum {curriculum_id} is {current.status}; {refusal}", rule=rule
