@@ -68,7 +68,8 @@ async def test_bad_corrections_are_refused_naming_the_field_or_the_rule(settings
         answers = {
             "nothing": await rectify(client, person, {"rectified_on": "2025-06-01"}),
             "name removed": await rectify(client, person, {"full_name": None}),
-            "national id": await rectify(client, person, {"national_id": "3-1006-00445-63-5"}),
+            "national id": await rectify(client, person, {"national_id": "3-1006-00445-63-4"}),  # bad check digit
+            "national id removed": await rectify(client, person, {"national_id": None}),
             "bad phone": await rectify(client, person, {"phone": "call me"}),
             "before registration": await rectify(client, person, {"phone": NEW_PHONE, "rectified_on": "2025-03-01"}),
             "stale If-Match": await rectify(client, person, {"phone": NEW_PHONE}, **{"If-Match": '"1"'}),
@@ -81,6 +82,7 @@ async def test_bad_corrections_are_refused_naming_the_field_or_the_rule(settings
         "nothing": 422,
         "name removed": 422,
         "national id": 422,
+        "national id removed": 422,
         "bad phone": 422,
         "before registration": 409,
         "stale If-Match": 409,
@@ -92,3 +94,51 @@ async def test_bad_corrections_are_refused_naming_the_field_or_the_rule(settings
     assert "call me" not in answers["bad phone"].text, "personal data is not echoed back"
     assert answers["before registration"].json()["rule"] == "rectified-before-registration"
     assert answers["erased"].json()["rule"] == "participant-erased"
+
+
+TYPED = "3-1006-00445-63-5"  # the national ID as first typed
+CORRECT = "1-1017-00203-45-0"  # as on the card
+SOMEONE_ELSES = "1-5099-00123-45-3"
+
+
+async def register_with(system: RunningSystem, national_id: str) -> str:
+    body = {
+        "personal_data": {**PERSON, "national_id": national_id, "date_of_birth": "1985-04-01"},
+        "sex": "F",
+        "registered_on": "2025-04-01",
+        "consent": {**CONSENT, "granted_at": "2025-04-01T09:00:00+07:00"},
+    }
+    participant_id: str = created(await system.client("enrollment").post("/participants", json=body))["id"]
+    return participant_id
+
+
+async def test_a_corrected_national_id_is_indexed_anew_and_decides_duplicates_from_then_on(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        person = await register_with(system, TYPED)
+        corrected = await rectify(client, person, {"national_id": CORRECT})
+        held = (await client.get(f"/participants/{person}/personal-data")).json()
+        with_the_typo = await register_with(system, TYPED)
+        with_the_correct_one = await register_with(system, CORRECT)
+        entries = {p: (await client.get(f"/participants/{p}")).json() for p in (with_the_typo, with_the_correct_one)}
+    assert created(corrected)["version"] == 3, "registered, consented, corrected"
+    assert held["national_id"] == CORRECT.replace("-", "")
+    assert entries[with_the_typo]["status"] == "REGISTERED", "nobody holds the typo any more"
+    assert entries[with_the_correct_one]["duplicate_of"] == person
+
+
+async def test_a_national_id_corrected_to_one_another_registration_holds_flags_a_potential_duplicate(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        holder = await register_with(system, SOMEONE_ELSES)
+        person = await register_with(system, TYPED)
+        corrected = await rectify(client, person, {"national_id": SOMEONE_ELSES})
+        again = await rectify(client, person, {"national_id": CORRECT})
+        entry = (await client.get(f"/participants/{person}")).json()
+        holders_entry = (await client.get(f"/participants/{holder}")).json()
+    assert len(created(corrected)["event_ids"]) == 3, "corrected, flagged, and noted on the holder"
+    assert (entry["status"], entry["duplicate_of"]) == ("POTENTIAL_DUPLICATE", holder)
+    assert holders_entry["potential_duplicates"] == [person]
+    assert again.status_code == 409 and again.json()["rule"] == "national-id-in-duplicate-check"

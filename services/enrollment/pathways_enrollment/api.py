@@ -392,8 +392,10 @@ async def rectify_personal_data(
     """Correct the participant's personal data (PDPA §35): give only the fields to correct; a phone or address
     given as null is removed. The event records which fields changed, never their values; a corrected date of
     birth gives the age band on the registration day again, for enrollments from then on. A registration with
-    only a birth year can be screened once its date of birth is given here. The national ID is not corrected
-    here (it decides who is a duplicate of whom); an erased or merged participant's data cannot be corrected."""
+    only a birth year can be screened once its date of birth is given here. A corrected national ID is indexed
+    anew and decides who this is a duplicate of, as at registration: when another registration holds it, this
+    one is flagged as its potential duplicate (`409 national-id-in-duplicate-check` while a duplicate check made
+    with the old one is unsettled). An erased or merged participant's data cannot be corrected."""
     return await once(lambda claim: app.rectify_personal_data(participant_id, command, context, claim))
 
 

@@ -108,6 +108,12 @@ def _tell_follow_up_consent(
     return _on_each_case(session, cases, tell, context)
 
 
+def _flagged_against(events: Iterable[object]) -> UUID | None:
+    """Whom ``events`` flag their participant as a potential duplicate of, if anyone."""
+    flags = (e.duplicate_of for e in events if isinstance(e, participant.ParticipantFlaggedAsPotentialDuplicate))
+    return next(flags, None)
+
+
 def _cases_of(registered: participant.Participant | None, listed: Iterable[UUID]) -> list[UUID]:
     """The participant's cases: those its registry entry knows, and those the enrollments read model
     ``listed`` (the only record of cases opened before the registry noted them). Each case is judged by
@@ -473,12 +479,18 @@ class EnrollmentApplication:
 
         The data held is read before the command runs, at the participant's version then: the command
         acts only if no other has changed the participant since, so two corrections at once never lose
-        one another (the second gets a retryable 409)."""
+        one another (the second gets a retryable 409). A corrected national ID is indexed anew (the
+        registration indexed next with the old one holds it from then on), and who holds the corrected
+        one is looked up as for a registration: this participant is flagged as its potential duplicate."""
         read_at = await self._runner.run(lambda s: s.load(participant.evolve_participant, participant_id)[1])
         if context.expected_version not in (None, read_at):
             raise ConcurrencyError(participant_id, context.expected_version, read_at)
         held = await self._reader.get(self._pool, participant_id)
         corrections = command.corrections()
+        new_id = corrections.get(participant.NATIONAL_ID)
+        reindexing = new_id is not None and (held is None or held.national_id != new_id)
+        holder = await self._holder_of(new_id) if reindexing else None
+        old_hashes = await self._national_id_hashes_of(participant_id) if reindexing else []
         when = replace(
             context if command.rectified_on is None else on(context, command.rectified_on), expected_version=read_at
         )
@@ -489,15 +501,25 @@ class EnrollmentApplication:
             registered_on = None if state is None else state.registered_on
             band = age_band_of(age_on(born, registered_on)) if born and registered_on else None
             rectified_on = command.rectified_on or session.today
+            holds = None if holder is None else session.load(participant.evolve_participant, holder)[0]
             events = participant.rectify_personal_data(
-                state, fields=corrections, rectified_on=rectified_on, age_band=band
+                state, fields=corrections, rectified_on=rectified_on, age_band=band, holder=holds
             )
             if held is None:
                 raise EnrollmentRuleError(
                     f"no personal data is held for participant {participant_id}", rule="personal-data-missing"
                 )
             self._vault.replace(session, participant_id, held.model_copy(update=corrections))
-            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, when))
+            flagged_against = _flagged_against(events)
+            if new_id is not None and reindexing:
+                holds_it = flagged_against is None
+                self._vault.index_national_id_anew(session, participant_id, new_id, old_hashes, holds=holds_it)
+            accepted = CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, when))
+            if flagged_against is not None:
+                note = partial(participant.note_potential_duplicate, duplicate_id=participant_id)
+                noted = session.decide(participant.evolve_participant, flagged_against, note, besides(when))
+                accepted.event_ids += noted.event_ids
+            return accepted
 
         return await self._under_current_keys(lambda: self._run(job, claim))
 

@@ -13,7 +13,8 @@ from pydantic import ConfigDict, Field, StringConstraints, field_validator, mode
 from pathways_contracts.reference import age_band_of, normalise_province_iso
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReason
-from pathways_enrollment.domain.participant import DATE_OF_BIRTH, RECTIFIABLE, DuplicateResolution, Sex
+from pathways_enrollment.domain.national_id import normalise_national_id
+from pathways_enrollment.domain.participant import DATE_OF_BIRTH, NATIONAL_ID, RECTIFIABLE, DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
 from pathways_infra.command_model import CommandModel, MayBeLater, PastDay
@@ -146,12 +147,13 @@ _Text = Annotated[str, StringConstraints(min_length=1)]
 
 class RectifyPersonalData(Command):
     """The personal data to correct (PDPA §35), each field with its right value; the others stay as they are.
-    A phone or address given as null is removed. The national ID cannot be corrected here: it decides who
-    is a duplicate of whom."""
+    A phone or address given as null is removed. A corrected national ID decides anew who this is a potential
+    duplicate of (as at registration); it is refused while the participant is in a duplicate check."""
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
     full_name: _Text | None = Field(default=None, repr=False)
+    national_id: str | None = Field(default=None, repr=False, description="13 digits, with a valid check digit.")
     phone: _Text | None = Field(default=None, repr=False)
     address: _Text | None = Field(default=None, repr=False)
     date_of_birth: PastDay | None = Field(default=None, repr=False, ge=date(1900, 1, 1))
@@ -162,11 +164,16 @@ class RectifyPersonalData(Command):
     def _phone_number(cls, value: str | None) -> str | None:
         return phone_number(value)
 
+    @field_validator("national_id")
+    @classmethod
+    def _national_id(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_national_id(value)
+
     @model_validator(mode="after")
     def names_what_to_correct(self) -> Self:
         if not self.corrections():
             raise ValueError(f"give at least one of {', '.join(RECTIFIABLE)} to correct")
-        for required in ("full_name", DATE_OF_BIRTH):
+        for required in ("full_name", NATIONAL_ID, DATE_OF_BIRTH):
             if required in self.model_fields_set and getattr(self, required) is None:
                 raise ValueError(f"{required} cannot be removed, only corrected")
         return self

@@ -48,6 +48,11 @@ UPDATE vault_national_ids SET holder = true WHERE participant_id = (
 """
 
 
+_INDEX_NATIONAL_ID = (
+    "INSERT INTO vault_national_ids (national_id_hash, participant_id, key_generation, holder) VALUES (%s, %s, %s, %s)"
+)
+
+
 class PersonalDataInCommands:
     def __init__(self, keys: VaultKeyring) -> None:
         self._keys = keys
@@ -80,6 +85,17 @@ class PersonalDataInCommands:
             "WHERE participant_id = %s",
             record.ciphertext, record.nonce, record.key_version, participant_id,
         )  # fmt: skip
+
+    def index_national_id_anew(
+        self, session: Session, participant_id: UUID, national_id: str, old_hashes: Sequence[str], *, holds: bool
+    ) -> None:
+        """Index a corrected national ID: the old index entry goes (the registration of the old ID indexed
+        next holds it from then on, as after an erasure), the new one comes, as its holder or not."""
+        keys = self._keys.current()
+        digest = national_id_hash(keys.pepper, national_id)
+        # Plain statements, in this order: a bulk insert would run before the old entry goes.
+        session.also(_ERASE_NATIONAL_ID, participant_id, participant_id, list(old_hashes))
+        session.also(_INDEX_NATIONAL_ID, digest, participant_id, keys.generation, holds)
 
     @staticmethod
     def erase(session: Session, participant_id: UUID, national_id_hashes: Sequence[str] = ()) -> None:

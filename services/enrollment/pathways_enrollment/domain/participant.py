@@ -371,15 +371,25 @@ def withdraw_consent(
 
 
 DATE_OF_BIRTH = "date_of_birth"
-RECTIFIABLE: tuple[str, ...] = ("full_name", "phone", "address", DATE_OF_BIRTH)
+NATIONAL_ID = "national_id"
+RECTIFIABLE: tuple[str, ...] = ("full_name", NATIONAL_ID, "phone", "address", DATE_OF_BIRTH)
 
 
 def rectify_personal_data(
-    state: Participant | None, *, fields: Iterable[str], rectified_on: date, age_band: str | None = None
-) -> list[PersonalDataRectified]:
+    state: Participant | None,
+    *,
+    fields: Iterable[str],
+    rectified_on: date,
+    age_band: str | None = None,
+    holder: Participant | None = None,
+) -> list[PersonalDataRectified | ParticipantFlaggedAsPotentialDuplicate]:
     """Record that the vault's personal data was corrected. ``age_band``: of the corrected date of birth on the
-    registration day (``registered_on``), worked out by the caller: the domain never sees a date of birth. The
-    national ID is not corrected here: it decides who is a duplicate of whom."""
+    registration day (``registered_on``), worked out by the caller: the domain never sees a date of birth.
+
+    A corrected national ID decides anew who this is a duplicate of: ``holder`` is the registration that holds
+    the corrected ID, if any; this one is flagged as its potential duplicate, as a registration would be. A
+    participant already in a duplicate check (flagged, with potential duplicates, or with registrations merged
+    into it) keeps its national ID until that is settled: the check was made with it."""
     participant = require_existing(state, "this participant")
     refuse_erased(participant, "have personal data corrected")
     if participant.merged_into is not None:
@@ -402,9 +412,26 @@ def rectify_personal_data(
     # Registered before the day was kept: the band cannot be worked out again, so the one told stays.
     band = age_band if participant.registered_on is not None else participant.age_band
     band = band if DATE_OF_BIRTH in corrected else None
-    return [
-        PersonalDataRectified(participant_id=participant.id, fields=corrected, rectified_on=rectified_on, age_band=band)
-    ]
+    rectified = PersonalDataRectified(
+        participant_id=participant.id, fields=corrected, rectified_on=rectified_on, age_band=band
+    )
+    if NATIONAL_ID not in corrected:
+        return [rectified]
+    _refuse_in_a_duplicate_check(participant)
+    against = flagged_against(holder)
+    if against is None or against == participant.id:
+        return [rectified]
+    return [rectified, ParticipantFlaggedAsPotentialDuplicate(participant_id=participant.id, duplicate_of=against)]
+
+
+def _refuse_in_a_duplicate_check(participant: Participant) -> None:
+    involved = (participant.duplicate_of, participant.potential_duplicates, participant.merged_registrations)
+    if any(involved):
+        raise EnrollmentRuleError(
+            f"participant {participant.id} is in a duplicate check made with its national ID (flagged, with potential "
+            "duplicates, or with registrations merged into it): settle that first, then correct the national ID",
+            rule="national-id-in-duplicate-check",
+        )
 
 
 def refuse_erased(participant: Participant, action: str) -> None:
