@@ -57,18 +57,44 @@ def _parser() -> argparse.ArgumentParser:
         prog="pathways",
         description=(
             "Pathways: case management for community-based reskill/upskill programmes. Three event-sourced "
-            "services (enrollment, training, outcomes) on PostgreSQL and NATS JetStream. With no "
-            "PATHWAYS_DATABASE_URL / PATHWAYS_NATS_URL set, embedded servers are started under --data-dir."
+            "services (enrollment, training, outcomes) on PostgreSQL and NATS JetStream. `up` and `servers` "
+            "start embedded PostgreSQL and NATS under --data-dir unless PATHWAYS_DATABASE_URL / PATHWAYS_NATS_URL "
+            "name servers to use; `serve` and `relay` need those two set; the other commands use them, else the "
+            "embedded servers running under PATHWAYS_DATA_DIR."
         ),
         epilog="Configuration comes from PATHWAYS_* environment variables; see README.md.",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    up = commands.add_parser("up", help="start embedded PostgreSQL and NATS (if needed) and all three services")
+    up = commands.add_parser(
+        "up",
+        help="start embedded PostgreSQL and NATS (if needed) and all three services",
+        description=(
+            "Start embedded PostgreSQL and NATS JetStream under --data-dir (or use PATHWAYS_DATABASE_URL / "
+            "PATHWAYS_NATS_URL), make the streams, and run the three services, each in its own process, until "
+            "Ctrl-C or SIGTERM. One `up` or `servers` runs per data folder (it holds pathways.lock there; a "
+            "second one refuses, naming the first one's PID). A service port another program holds is named "
+            "before anything starts, with the PATHWAYS_<SERVICE>_PORT that moves it."
+        ),
+        epilog=(
+            "exit status: 0 stopped by Ctrl-C or SIGTERM,\n"
+            "             1 something could not start, or something it watches (a service, PostgreSQL, NATS) died"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     up.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
     up.set_defaults(run=_up)
 
-    serve = commands.add_parser("serve", help="run one service: HTTP API, relay and consumers")
+    serve = commands.add_parser(
+        "serve",
+        help="run one service: HTTP API, relay and consumers",
+        description=(
+            "Run one service in this process: its HTTP API, its outbox relay and its stream consumers (each of "
+            "the last two in one replica at a time). Needs PATHWAYS_DATABASE_URL and PATHWAYS_NATS_URL (the "
+            "service's NATS user; `pathways servers` prints both); `pathways up` runs all three for you."
+        ),
+        epilog="exit status: 0 stopped by Ctrl-C or SIGTERM, 1 it could not start, 2 a URL is missing",
+    )
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--port", type=int, help="HTTP port (default from PATHWAYS_<SERVICE>_PORT)")
     serve.add_argument("--no-relay", action="store_true", help="do not run the outbox relay in this process")
@@ -84,11 +110,19 @@ def _parser() -> argparse.ArgumentParser:
             "waits. Needs PATHWAYS_DATABASE_URL and PATHWAYS_NATS_URL (with the service's NATS user)."
         ),
     )
+    relay.epilog = "exit status: 0 stopped by Ctrl-C or SIGTERM, 2 a URL is missing"
     relay.add_argument("service", choices=SERVICE_NAMES)
     relay.set_defaults(run=_relay)
 
     servers = commands.add_parser(
-        "servers", help="start only the embedded PostgreSQL and NATS (its streams made) and print their URLs"
+        "servers",
+        help="start only the embedded PostgreSQL and NATS (its streams made) and print their URLs",
+        description=(
+            "Start only the embedded PostgreSQL and NATS JetStream under --data-dir (the streams made), print "
+            "the `export` lines that point `pathways serve` and the operator commands at them, and run until "
+            "Ctrl-C or SIGTERM. One `up` or `servers` runs per data folder."
+        ),
+        epilog="exit status: 0 stopped by Ctrl-C or SIGTERM, 1 something could not start or died",
     )
     servers.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
     servers.set_defaults(run=_servers)
@@ -129,6 +163,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     service = cast(ServiceName, args.service)
     settings = _settings()
+    if not _servers_named(settings, f"serve {service}"):
+        return 2
     configure_logging(settings.log_level, service)
     runtime = build_runtime(service, settings, relay=not args.no_relay, consumers=not args.no_consumers)
     app = build_app(runtime)
@@ -138,8 +174,9 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,  # no proxy in front; its middleware parsed the client address on every request
     )  # fmt: skip
     tune_for_service()
-    uvicorn.Server(config).run()
-    return 0
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1  # uvicorn logged why it did not start
 
 
 def _relay(args: argparse.Namespace) -> int:
@@ -147,6 +184,8 @@ def _relay(args: argparse.Namespace) -> int:
 
     service = cast(ServiceName, args.service)
     settings = _settings()
+    if not _servers_named(settings, f"relay {service}"):
+        return 2
     configure_logging(settings.log_level, f"{service}-relay")
 
     async def run() -> None:
@@ -164,6 +203,18 @@ def _relay(args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _servers_named(settings: Settings, command: str) -> bool:
+    """Whether the servers a service runs on are named; if not, say so in one line."""
+    missing = [name for name, url in (("DATABASE", settings.database_url), ("NATS", settings.nats_url)) if not url]
+    if missing:
+        variables = " and ".join(f"PATHWAYS_{name}_URL" for name in missing)
+        print(
+            f"pathways {command}: set {variables} (`pathways servers` prints them; `pathways up` runs everything)",
+            file=sys.stderr,
+        )
+    return not missing
 
 
 def _servers(args: argparse.Namespace) -> int:

@@ -137,6 +137,8 @@ class EmbeddedNats:
             return reused
         # -1: nats-server picks a free port itself, so no other process can take it between a check and the bind.
         port = self.port if self.port and _port_is_free(self.port) else -1
+        if self.port and port == -1:
+            log.warning("NATS port %d is taken: NATS listens on another free port (logged as it starts)", self.port)
         log_file = self.nats_dir / "nats-server.log"
         write_private(self.config_file, self._config())
         command = [

@@ -40,7 +40,7 @@ DATE_OR_DATETIME: 2025-08-29 (the end of that day in Thailand) or 2025-08-29T17:
 
 exit status: 0 the history was shown (it may be empty within the cutoffs or services chosen),
              1 no stored event concerns the participant, or the id given is the start of several's,
-             2 it could not run (no PostgreSQL to talk to, or the server refused)
+             2 it could not run (no PostgreSQL to talk to, or the server refused) or its arguments are wrong
 """
 
 

@@ -73,7 +73,10 @@ NATS: PATHWAYS_NATS_URL (the operator's user), else the embedded server running 
 
 _DLQ_EPILOG = """\
 exit status: 0 done, 1 refused (no such entry, nothing to send back, resolved already),
-             2 it could not run (no NATS to talk to)
+             2 it could not run (no NATS to talk to) or its arguments are wrong
+"""
+_DLQ_LIST_EPILOG = """\
+exit status: 0 listed (perhaps nothing), 2 it could not run (no NATS to talk to) or its arguments are wrong
 """
 
 _LIST_DESCRIPTION = """\
@@ -113,14 +116,22 @@ After republishing it checks the stream again and prints the verdict.
 _REPUBLISH_EPILOG = """\
 exit status: 0 the stream now holds every event the relay published,
              1 something is still missing (see the check's report), or JetStream refused some,
-             2 it could not run (no server to talk to, or a server refused)
+             2 it could not run (no server to talk to, or a server refused) or its arguments are wrong
 """
 
 
 def add_commands(commands: Any) -> None:
     _add_dlq_commands(commands)
 
-    streams = commands.add_parser("streams", help="check the streams against the event stores")
+    streams = commands.add_parser(
+        "streams",
+        help="check the streams against the event stores",
+        description=(
+            "The JetStream streams against the services' event stores: `check` verifies each stream is an exact, "
+            "in-order copy of its service's public stored events; `ensure` makes the streams that are missing; "
+            "`republish` publishes again what a stream lost. `pathways streams VERB --help` says more."
+        ),
+    )
     streams.set_defaults(run=lambda _args: streams.print_help() or 2)  # a group named without a verb
     stream_verbs = streams.add_subparsers(title="streams commands", metavar="VERB")
     check = stream_verbs.add_parser(
@@ -193,6 +204,7 @@ def _add_dlq_commands(commands: Any) -> None:
         return parser
 
     listing = verb("list", "list unresolved parked messages (one line each)", _LIST_DESCRIPTION)
+    listing.epilog = _DLQ_LIST_EPILOG
     listing.add_argument("--consumer", help="only those parked by this consumer, e.g. training-from-enrollment")
     listing.add_argument("--all", action="store_true", help="resolved ones too, with how each was resolved")
     listing.set_defaults(run=_list)

@@ -35,16 +35,30 @@ NATS: PATHWAYS_NATS_URL, else the embedded server running there.
 _REBUILD_EPILOG = """\
 exit status: 0 rebuilt and switched, 1 a rebuild stopped, or a stream lacks published events (the
              live tables are unchanged),
-             2 it could not run (no server to talk to, or no such read model), 130 interrupted
+             2 it could not run (no server to talk to, or no such read model) or its arguments are wrong,
+             130 interrupted
              (those switched before are named)
 """
 
 
 def add_commands(commands: Any) -> None:
-    read_models = commands.add_parser("read-models", help="list read models; rebuild them from the streams")
+    read_models = commands.add_parser(
+        "read-models",
+        help="list read models; rebuild them from the streams",
+        description=(
+            "Each service's read models (the tables its queries read), rebuilt from the streams: `list` names "
+            "them, their tables and the streams they read; `rebuild` fills them afresh while the service runs and "
+            "switches to them at once. `pathways read-models VERB --help` says more."
+        ),
+    )
     read_models.set_defaults(run=lambda _args: read_models.print_help() or 2)
     verbs = read_models.add_subparsers(title="read-models commands", metavar="VERB")
-    listing = verbs.add_parser("list", help="each service's read models, their tables and source streams")
+    listing = verbs.add_parser(
+        "list",
+        help="each service's read models, their tables and source streams",
+        description="Each service's read models, their tables and the streams they are built from. Reads nothing "
+        "from the servers.",
+    )
     listing.add_argument("service", nargs="?", choices=SERVICE_NAMES, help="only this service")
     listing.set_defaults(run=_list)
     rebuild = verbs.add_parser(

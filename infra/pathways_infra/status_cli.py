@@ -37,7 +37,7 @@ _EPILOG = """\
 exit status: 0 healthy: caught up, nothing parked unresolved, every service up
                (with --wait: caught up in time, whatever else),
              1 not healthy (with --wait: not caught up in time),
-             2 it could not run (no NATS to talk to)
+             2 it could not run (no NATS to talk to) or its arguments are wrong
 """
 
 POLL_SECONDS = 0.5

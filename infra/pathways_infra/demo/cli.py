@@ -57,7 +57,12 @@ def add_command(commands: Any) -> None:
         ),
     )
     demo.add_argument("--seed", type=int, default=1, help="the programme generated (default 1)")
-    demo.add_argument("--participants", type=int, default=ARTICLE_PARTICIPANTS, help="enrolled participants")
+    demo.add_argument(
+        "--participants",
+        type=int,
+        default=ARTICLE_PARTICIPANTS,
+        help=f"participants (default {ARTICLE_PARTICIPANTS:,})",
+    )
     demo.add_argument(
         "--projects",
         type=int,
@@ -70,7 +75,9 @@ def add_command(commands: Any) -> None:
         default=ARTICLE_PROVINCES,
         help=f"provinces the projects are in, at least 4 and at most --projects (default {ARTICLE_PROVINCES})",
     )
-    demo.add_argument("--host", default="127.0.0.1", help="where the services listen (ports from PATHWAYS_*_PORT)")
+    demo.add_argument(
+        "--host", default="127.0.0.1", help="where the services listen (default 127.0.0.1; ports from PATHWAYS_*_PORT)"
+    )
     demo.add_argument("--concurrency", type=positive_int, default=96, help="commands in flight at once (default 96)")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON (for scripts and benchmarks)")
     demo.set_defaults(run=run_demo)

@@ -32,7 +32,7 @@ PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWA
 
 _EPILOG = """\
 exit status: 0 done, 1 refused (keys not in a keys file, or not this database's keys),
-             2 it could not run (no PostgreSQL to talk to, or the server refused)
+             2 it could not run (no PostgreSQL to talk to, or the server refused) or its arguments are wrong
 """
 
 
@@ -46,7 +46,15 @@ def add_command(commands: Any) -> None:
     )
     verbs = vault.add_subparsers(title="vault commands", metavar="VERB")
     status = verbs.add_parser(
-        "status", help="the current key generation, since when, and how many erasures it has seen"
+        "status",
+        help="the current key generation, since when, and how many erasures it has seen",
+        description=(
+            "The vault's current key generation, since when, and how many participants were erased under it "
+            "(their copies in WAL and backups can still be opened until the next rotation); and whether the keys "
+            "(the keys file, or PATHWAYS_VAULT_MASTER_KEY / PATHWAYS_VAULT_PEPPER) open this database's rows."
+        ),
+        epilog="exit status: 0 shown, 1 refused (keys that are not this database's, or an unreadable keys file), "
+        "2 no PostgreSQL to talk to",
     )
     status.set_defaults(run=_status)
     rotate = verbs.add_parser(
