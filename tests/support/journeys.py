@@ -27,6 +27,9 @@ def created(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+PROJECT_OPENED_ON = "2025-04-01"  # before the journeys' registrations and applications
+
+
 async def open_project(
     system: RunningSystem, *, name: str = "Community weaving", province_code: str = "TH-50", **extra: Any
 ) -> str:
@@ -38,7 +41,7 @@ async def open_project(
     created(await enrollment.post(f"/units/{unit['id']}/activation"))
     proposal = {"name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000", **extra}
     project_id: str = created(await enrollment.post("/projects", json=proposal))["id"]
-    created(await enrollment.post(f"/projects/{project_id}/approval"))
+    created(await enrollment.post(f"/projects/{project_id}/approval", json={"on": PROJECT_OPENED_ON}))
     return project_id
 
 

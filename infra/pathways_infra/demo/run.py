@@ -95,7 +95,8 @@ class ProgrammeRun:
             await self.d.send(self.d.command("enrollment", "/projects", proposal, f"project-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/needs-assessment", needs, f"needs-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/needs-assessment/validation", {}, f"valid-{n}"))
-            await self.d.send(self.d.command("enrollment", f"{path}/approval", {}, f"approve-{n}"))
+            opened = {"on": str(project.starts_on - timedelta(days=30))}  # before its first applications
+            await self.d.send(self.d.command("enrollment", f"{path}/approval", opened, f"approve-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/activation", {}, f"activate-{n}"))
 
         return step

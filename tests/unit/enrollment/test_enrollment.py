@@ -35,6 +35,7 @@ from pathways_enrollment.domain.participant import (
     evolve_participant,
 )
 from pathways_enrollment.domain.project import (
+    ProjectApproved,
     ProjectClosed,
     ProjectRejected,
     ProjectTerminated,
@@ -63,6 +64,7 @@ from tests.unit.enrollment.facts import (
     active_unit,
     applied,
     approved_project,
+    assessed,
     at,
     case_at,
     consented,
@@ -550,3 +552,13 @@ def test_no_application_dated_before_the_participant_registered() -> None:
         apply_for_enrollment, rule="applied-before-registration", **application(participant=registered_late)
     )
     assert f"registered on {APPLIED_ON + timedelta(days=1)}; they cannot have applied before" in str(error)
+
+
+def test_no_application_dated_before_the_project_opened_for_enrollment() -> None:
+    opened_late = project(*proposed_project(), *assessed(), ProjectApproved(**at(), on=APPLIED_ON + timedelta(days=1)))
+    error = given(evolve_enrollment).rejects(
+        apply_for_enrollment, rule="applied-before-project-opened", **application(project=opened_late)
+    )
+    assert f"opened for enrollment on {APPLIED_ON + timedelta(days=1)}" in str(error)
+    on_the_day = project(*proposed_project(), *assessed(), ProjectApproved(**at(), on=APPLIED_ON))
+    assert given(evolve_enrollment).when(apply_for_enrollment, **application(project=on_the_day)).events

@@ -342,6 +342,13 @@ def apply_for_enrollment(
     _require_taking_participants(unit, open_project.unit_id)
     refuse_earlier(
         applied_on,
+        than=open_project.opened_on,
+        rule="applied-before-project-opened",
+        message=f"project {project_id} opened for enrollment on {open_project.opened_on}; nobody applied to it before, "
+        f"on {applied_on}",
+    )
+    refuse_earlier(
+        applied_on,
         than=found.registered_on,
         rule="applied-before-registration",
         message=f"participant {found.id} registered on {found.registered_on}; they cannot have applied before, "

@@ -140,6 +140,7 @@ class Project:
     eligibility: EligibilityCriteria = field(default_factory=EligibilityCriteria)
     needs_assessment: CommunityNeedsAssessment | None = None
     status_since: date | None = None  # the day of the step that set the status, when it was given
+    opened_on: date | None = None  # the day it was approved (opened for enrollment), when it was given
 
     @property
     def is_open_for_enrollment(self) -> bool:
@@ -343,6 +344,8 @@ def evolve_project(state: Project | None, event: object) -> Project:
                 grant_thb=event.grant_thb,
                 eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),
             )
+        case ProjectApproved() if state is not None:
+            return replace(state, status=STATUS_AFTER[type(event)], status_since=event.on, opened_on=event.on)
         case ProjectStep() if state is not None:
             return replace(state, status=STATUS_AFTER[type(event)], status_since=event.on)
         case CommunityNeedsAssessed() if state is not None:
