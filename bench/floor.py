@@ -38,7 +38,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
-from bench.support import cpu_seconds, row, server_processes, servers, wait_until_up
+from bench.support import cpu_seconds, cpu_seconds_if_running, row, server_processes, servers, wait_until_up
 from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.envelope import Envelope
 from pathways_enrollment.commands import Apply
@@ -84,16 +84,13 @@ class Cost:
 
 async def _measured(units: int, work: Callable[[], Awaitable[None]], *, pids: Callable[[], list[int]]) -> Cost:
     """CPU of this process and of ``pids`` (servers) while ``work`` runs."""
-    before = {pid: cpu_seconds(pid) for pid in pids()}
+    before = {pid: cpu for pid in pids() if (cpu := cpu_seconds_if_running(pid)) is not None}
     own, started = time.process_time(), time.perf_counter()
     await work()
     wall, own = time.perf_counter() - started, time.process_time() - own
-    used = sum(cpu_seconds(pid) - cpu for pid, cpu in before.items() if _alive(pid))
+    after = {pid: cpu_seconds_if_running(pid) for pid in before}
+    used = sum(cpu - before[pid] for pid, cpu in after.items() if cpu is not None)
     return Cost(units, own + used, wall, used)
-
-
-def _alive(pid: int) -> bool:
-    return os.path.exists(f"/proc/{pid}")
 
 
 def _pids_of(program: str) -> Callable[[], list[int]]:

@@ -43,6 +43,14 @@ def cpu_seconds(pid: int) -> float:
     return cpu_in_stat(Path(f"/proc/{pid}/stat").read_text())
 
 
+def cpu_seconds_if_running(pid: int) -> float | None:
+    """As ``cpu_seconds``, or None once the process has gone (a PostgreSQL backend ends when its client does)."""
+    try:
+        return cpu_seconds(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
 def cpu_in_stat(stat: str) -> float:
     fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
