@@ -743,6 +743,19 @@ def test_a_part_dated_before_the_first_one_dates_the_phase() -> None:
     assert record.pre_assessed_on == date(2024, 1, 26)
 
 
+def test_a_part_of_the_pre_assessment_is_not_dated_after_the_post_assessment() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE)  # weaving pre-assessed on 2024-02-01
+    post = _assess(state, AssessmentPhase.POST, date(2024, 4, 30), weaving=70)
+    after_post = given(evolve_record, RECORD_OPENED, assigned(), PRE, *post)
+
+    error = then_rejected(
+        lambda: _assess(after_post, AssessmentPhase.PRE, date(2024, 5, 1), online_selling=40),
+        rule="pre-assessment-after-post",
+    )
+    assert "2024-04-30" in str(error)
+    assert _assess(after_post, AssessmentPhase.PRE, date(2024, 4, 30), online_selling=40), "the same day is fine"
+
+
 @pytest.mark.parametrize("phase", list(AssessmentPhase))
 def test_a_competency_already_scored_in_the_phase_is_not_scored_again(phase: AssessmentPhase) -> None:
     post = SkillsAssessed(

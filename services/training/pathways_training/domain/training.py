@@ -233,8 +233,8 @@ class TrainingRecord:
 
     ``in_project_since`` is when the enrollment came into its current project: the enrollment day, or
     the day of its latest transfer to another project. ``assessments`` holds each phase's scores so
-    far, by competency (a phase may be assessed in parts); ``pre_assessed_on`` is the day of the
-    earliest part of the pre-training assessment.
+    far, by competency (a phase may be assessed in parts); ``pre_assessed_on`` and ``post_assessed_on``
+    are the days of the earliest part of the pre- and post-training assessments.
     """
 
     enrollment_id: UUID
@@ -253,6 +253,7 @@ class TrainingRecord:
     enrolled_on: date | None = None
     in_project_since: date | None = None
     pre_assessed_on: date | None = None
+    post_assessed_on: date | None = None
 
 
 def expected_sessions(state: TrainingRecord, cohort: Cohort | None) -> frozenset[UUID]:
@@ -474,6 +475,12 @@ def assess_skills(
     )
     if phase is AssessmentPhase.POST:
         _check_post_assessment_order(record, assessed_on)
+    elif record.post_assessed_on is not None and assessed_on > record.post_assessed_on:
+        raise TrainingRuleError(
+            f"the post-training assessment of enrollment {enrollment_id} began on {record.post_assessed_on}; a part "
+            f"of the pre-training one cannot be dated after it, on {assessed_on}",
+            rule="pre-assessment-after-post",
+        )
     return [
         SkillsAssessed(
             **_ids(enrollment_id, record),
@@ -659,7 +666,7 @@ def evolve_record(state: TrainingRecord | None, event: object) -> TrainingRecord
             assessed = replace(state, assessments={**state.assessments, event.phase: scores})
             if event.phase is AssessmentPhase.PRE:
                 return replace(assessed, pre_assessed_on=_earliest(state.pre_assessed_on, event.assessed_on))
-            return assessed
+            return replace(assessed, post_assessed_on=_earliest(state.post_assessed_on, event.assessed_on))
         case TrainingCompleted() if state is not None:
             return replace(
                 state,
