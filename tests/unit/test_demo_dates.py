@@ -28,12 +28,12 @@ from pathways_enrollment.domain.participant import (
     evolve_participant,
     grant_consent,
 )
-from pathways_enrollment.domain.project import Project, evolve_project
+from pathways_enrollment.domain.project import Project, ProjectApproved, evolve_project
 from pathways_enrollment.domain.screening import BaselineProfile, EligibilityCriteria, EmploymentStatus
 from pathways_enrollment.domain.unit import CareerDevelopmentUnit, evolve_unit
-from pathways_infra.demo.plan import Fate, JourneyPlan, ProjectPlan, plan_programme
+from pathways_infra.demo.plan import OPENS_BEFORE_START, Fate, JourneyPlan, ProjectPlan, plan_programme
 from pathways_infra.thai_time import thai_today
-from tests.unit.enrollment.facts import active_project, active_unit, uid
+from tests.unit.enrollment.facts import active_unit, at, proposed_project, uid
 from tests.unit.enrollment.given import fold
 
 
@@ -46,10 +46,10 @@ def _then(history: list[object], new: Sequence[object]) -> Enrollment:
 
 
 def _project(plan: ProjectPlan) -> Project:
-    found = fold(
-        evolve_project,
-        active_project(plan.project_id, plan.unit_id, province_code=plan.province_code, region=plan.region),
-    )
+    """The project, approved on the day the demo approves it."""
+    where = {"province_code": plan.province_code, "region": plan.region}
+    opened = ProjectApproved(**at(plan.project_id, plan.unit_id, **where), on=plan.starts_on - OPENS_BEFORE_START)
+    found = fold(evolve_project, [*proposed_project(plan.project_id, plan.unit_id, **where), opened])
     assert found is not None
     return found
 
@@ -135,7 +135,7 @@ def _moves_then_withdraws(journey: JourneyPlan) -> bool:
 
 
 # Seeds whose small programme has every kind of journey, a transfer followed by a withdrawal too.
-@pytest.mark.parametrize("seed", [3, 24, 57])
+@pytest.mark.parametrize("seed", [9, 19, 24])
 def test_every_journey_of_the_demo_is_accepted_by_the_enrollment_domain(seed: int) -> None:
     programme = plan_programme(seed, participants=600, projects=40, provinces=12)
     journeys = programme.journeys

@@ -250,7 +250,7 @@ def _kinds(journeys: list[JourneyPlan]) -> set[tuple[bool, Fate | None]]:
 
 
 # Seeds whose small programme has every fate, each of them with and without a transfer.
-@pytest.mark.parametrize("seed", [3, 24, 26])
+@pytest.mark.parametrize("seed", [9, 19, 24])
 def test_every_journey_of_the_demo_is_accepted_by_the_training_domain(seed: int) -> None:
     programme = plan_programme(seed, participants=600, projects=40, provinces=12)
     assert _kinds(programme.enrolled) == {(moved, fate) for moved in (False, True) for fate in Fate}

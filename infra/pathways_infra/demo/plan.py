@@ -291,9 +291,18 @@ def _enrolled(rng: random.Random, ids: _Ids, projects: list[ProjectPlan], count:
     return journeys
 
 
+OPENS_BEFORE_START = timedelta(days=30)  # a project is approved (open for enrollment) this long before its cohort
+
+
 def _transfer_target(rng: random.Random, origin: ProjectPlan, projects: list[ProjectPlan]) -> ProjectPlan | None:
-    """Another project whose cohort starts after the participant moves (so every session there counts)."""
-    later = [p for p in projects if p.starts_on > origin.starts_on + timedelta(days=2)]
+    """Another project, already open when the participant moves, whose cohort starts after the move (so every
+    session there counts)."""
+    moved_on = origin.starts_on - timedelta(days=1)
+    later = [
+        p
+        for p in projects
+        if p.starts_on > origin.starts_on + timedelta(days=2) and p.starts_on - OPENS_BEFORE_START <= moved_on
+    ]
     return rng.choice(later) if later else None
 
 

@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 
 from pathways_infra.demo.driver import Driver
 from pathways_infra.demo.plan import (
+    OPENS_BEFORE_START,
     SESSION_HOURS,
     SESSIONS_PER_COHORT,
     Fate,
@@ -95,7 +96,7 @@ class ProgrammeRun:
             await self.d.send(self.d.command("enrollment", "/projects", proposal, f"project-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/needs-assessment", needs, f"needs-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/needs-assessment/validation", {}, f"valid-{n}"))
-            opened = {"on": str(project.starts_on - timedelta(days=30))}  # before its first applications
+            opened = {"on": str(project.starts_on - OPENS_BEFORE_START)}  # before its first applications
             await self.d.send(self.d.command("enrollment", f"{path}/approval", opened, f"approve-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/activation", {}, f"activate-{n}"))
 

@@ -26,7 +26,7 @@ from pathways_enrollment.domain.enrollment import (
     withdraw_for_want_of_consent,
 )
 from pathways_enrollment.domain.participant import evolve_participant
-from pathways_enrollment.domain.project import ProjectClosed, evolve_project
+from pathways_enrollment.domain.project import ProjectApproved, ProjectClosed, evolve_project
 from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitDeactivated,
     CareerDevelopmentUnitSuspended,
@@ -218,6 +218,16 @@ def test_a_transfer_goes_somewhere_else() -> None:
 )
 def test_transfers_that_break_a_rule(overrides: dict[str, Any], rule: str, retryable: bool) -> None:
     given(evolve_enrollment, *enrolled()).rejects(transfer, rule=rule, retryable=retryable, **moving(**overrides))
+
+
+def test_no_transfer_into_a_project_before_it_opened_for_enrollment() -> None:
+    opened = [ProjectApproved(**at(OTHER_PROJECT, **OTHER_WHERE), on=TRANSFERRED_ON + timedelta(days=1))]
+    opened_late = fold(evolve_project, [*proposed_project(OTHER_PROJECT, **OTHER_WHERE), *opened])
+
+    error = given(evolve_enrollment, *enrolled()).rejects(
+        transfer, rule="transfer-before-project-opened", **moving(to_project=opened_late)
+    )
+    assert f"opened for enrollment on {TRANSFERRED_ON + timedelta(days=1)}" in str(error)
 
 
 @pytest.mark.parametrize(

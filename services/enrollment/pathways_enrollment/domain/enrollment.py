@@ -527,6 +527,13 @@ def transfer(
         )
     if where.project_id != current.project_id:
         _require_baseline_eligible_for(case, target)
+        refuse_earlier(
+            transferred_on,
+            than=target.opened_on,
+            rule="transfer-before-project-opened",
+            message=f"project {to_project_id} opened for enrollment on {target.opened_on}; nobody moved into it "
+            f"before, on {transferred_on}",
+        )
     refuse_earlier(
         transferred_on,
         than=current.since,
