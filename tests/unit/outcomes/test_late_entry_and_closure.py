@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from pathways_outcomes.domain.case import (
+    Case,
     CaseClosed,
     ClosureReason,
+    EmploymentRecorded,
     EmploymentType,
     FollowUpCompleted,
     FollowUpConsentNoted,
@@ -59,6 +62,18 @@ def completed(month: int, on: date) -> FollowUpCompleted:
     return FollowUpCompleted(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=month, completed_on=on)
 
 
+def _wage_job(state: Case | None, **recorded: Any) -> list[EmploymentRecorded]:
+    """A wage job of 9,000 baht related to the training, recorded with ``recorded``'s days and month."""
+    return record_employment(
+        state,
+        enrollment_id=ENROLLMENT,
+        employment_type=EmploymentType.WAGE,
+        related_to_training=True,
+        monthly_income_thb=Decimal(9000),
+        **recorded,
+    )
+
+
 # --- late data entry ---------------------------------------------------------------------------------
 
 
@@ -101,17 +116,7 @@ def test_an_income_observed_before_the_withdrawal_at_a_follow_up_answered_before
 def test_an_outcome_without_a_day_is_refused_on_a_withdrawn_case() -> None:
     state = given(evolve_case, scheduled(), completed(3, DUE[3]), withdrawn(on=WITHDRAWN_ON))
 
-    then_rejected(
-        lambda: record_employment(
-            state,
-            enrollment_id=ENROLLMENT,
-            employment_type=EmploymentType.WAGE,
-            related_to_training=True,
-            monthly_income_thb=Decimal(9000),
-            days_to_first_job=None,
-        ),
-        rule="case-withdrawn",
-    )
+    then_rejected(lambda: _wage_job(state, days_to_first_job=None), rule="case-withdrawn")
 
 
 def test_an_answer_given_before_staff_marked_the_follow_up_missed_completes_it() -> None:
@@ -149,16 +154,7 @@ def test_a_missed_follow_up_is_not_marked_missed_again_on_an_earlier_day() -> No
 
 def _employment(days_to_first_job: int, observed_on: date) -> object:
     state = given(evolve_case, scheduled(), follow_up_completed(3))
-    return record_employment(
-        state,
-        enrollment_id=ENROLLMENT,
-        employment_type=EmploymentType.WAGE,
-        related_to_training=True,
-        monthly_income_thb=Decimal(9000),
-        days_to_first_job=days_to_first_job,
-        follow_up_month=3,
-        observed_on=observed_on,
-    )
+    return _wage_job(state, days_to_first_job=days_to_first_job, follow_up_month=3, observed_on=observed_on)
 
 
 def test_a_first_job_began_by_the_day_it_is_observed() -> None:
