@@ -85,6 +85,12 @@ class FollowUpCompletedV1(_OutcomesEvent):
     enrollment_id: UUID
     month: FollowUpMonth = Field(description="Months after training completion.")
     completed_on: date
+    working: bool | None = Field(
+        default=None,
+        description="Whether they answered that they were working (true: an ``employment.recorded`` of this "
+        "follow-up follows). False ends, as far as outcomes knows, the employment recorded before it. Null: not "
+        "said (events published before this field).",
+    )
 
 
 class FollowUpMissedV1(_OutcomesEvent):

@@ -227,6 +227,33 @@ async def test_a_later_employment_keeps_the_days_the_case_took_to_its_first_job(
     assert (case["days_to_first_job"], case["monthly_income_thb"]) == (30, "9500.00")
 
 
+async def test_a_follow_up_answered_not_working_shows_the_participant_out_of_work_until_a_new_job(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-40")
+        path = f"/cases/{enrolled.enrollment_id}"
+        job = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "9000"}
+        created(
+            await outcomes.post(f"{path}/follow-ups/3", json={"completed_on": due_on(scheduled, 3).isoformat()} | job)
+        )
+        six = due_on(scheduled, 6)
+        not_working = {"completed_on": six.isoformat(), "monthly_income_thb": "3000"}
+        created(await outcomes.post(f"{path}/follow-ups/6", json=not_working))
+        out_of_work = await case_when(outcomes, enrolled, lambda c: c["in_work"] is False, what="out of work at 6")
+        totals_then = (await outcomes.get("/programme/totals")).json()["by_outcome"]
+        new_job = job | {"employment_type": "SELF_EMPLOYED", "observed_on": (six + timedelta(days=20)).isoformat()}
+        created(await outcomes.post(f"{path}/employment", json=new_job))
+        back_in_work = await case_when(outcomes, enrolled, lambda c: c["in_work"] is True, what="in work again")
+        totals_now = (await outcomes.get("/programme/totals")).json()["by_outcome"]
+    assert (out_of_work["not_working_month"], out_of_work["not_working_on"]) == (6, six.isoformat())
+    assert out_of_work["employment_type"] == "WAGE", "the job found at 3 months stays recorded"
+    assert (totals_then["WAGE"], totals_then["NONE"]) == (0, 1)
+    assert back_in_work["employment_type"] == "SELF_EMPLOYED"
+    assert (totals_now["SELF_EMPLOYED"], totals_now["NONE"]) == (1, 0)
+
+
 async def test_worklist_case_and_indicators_as_of_a_day_show_the_follow_ups_as_they_stood_then(
     settings: Settings,
 ) -> None:

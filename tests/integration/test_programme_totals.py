@@ -25,6 +25,7 @@ from pathways_contracts.outcomes import (
     EnterpriseKind,
     EnterpriseMemberJoinedV1,
     EnterpriseStartedV1,
+    FollowUpCompletedV1,
     IncomeObservedV1,
 )
 from pathways_contracts.registry import STREAMS
@@ -260,3 +261,55 @@ async def test_a_participant_who_joined_an_enterprise_is_counted_in_it_as_its_fo
         totals = (await system.client("outcomes").get("/programme/totals")).json()
     assert totals["by_outcome"]["COMMUNITY_ENTERPRISE"] == 2, totals["by_outcome"]
     assert totals["by_outcome"]["NONE"] == 0
+
+
+def answered(case: Case, month: int, on: date, *, working: bool) -> FollowUpCompletedV1:
+    return FollowUpCompletedV1(**case.ids(), month=month, completed_on=on, working=working)
+
+
+def job(case: Case, kind: EmploymentType, on: date, *, at_month: int | None = None) -> EmploymentRecordedV1:
+    return employment(case, kind, datetime(on.year, on.month, on.day, 3, tzinfo=UTC)).model_copy(
+        update={"observed_on": on, "follow_up_month": at_month}
+    )
+
+
+async def test_a_follow_up_answered_not_working_ends_the_job_recorded_before_it(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    lost_it, found_another, corrected, never, typed_in_late = (Case(CHIANG_MAI) for _ in range(5))
+    sept, dec = date(2025, 9, 1), date(2025, 12, 1)
+    outcomes: list[IntegrationEvent] = [
+        job(lost_it, EmploymentType.WAGE, sept, at_month=3),
+        answered(lost_it, 6, dec, working=False),
+        job(found_another, EmploymentType.WAGE, sept, at_month=3),
+        answered(found_another, 6, dec, working=False),
+        job(found_another, EmploymentType.WAGE, date(2026, 1, 15)),
+        answered(corrected, 6, dec, working=False),  # then the job found at that follow-up is typed in
+        job(corrected, EmploymentType.SELF_EMPLOYED, date(2025, 11, 20), at_month=6),
+        answered(never, 3, sept, working=False),
+        job(typed_in_late, EmploymentType.WAGE, date(2026, 2, 1)),
+        answered(typed_in_late, 6, dec, working=False),  # an earlier answer, typed in after the job
+        answered(typed_in_late, 3, sept, working=True),
+    ]
+    cases = (lost_it, found_another, corrected, never, typed_in_late)
+    completed: list[IntegrationEvent] = [
+        TrainingCompletedV1(**c.ids(), project_id=c.project.project_id, attendance_rate=0.9, completed_on=AT.date())
+        for c in cases
+    ]
+    opened = ProjectOpenedV1(
+        occurred_at=AT, project_id=CHIANG_MAI.project_id, name="p", province_code="TH-50", region="NORTH"
+    )
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        runtime = system.runtime("outcomes")
+        await publish_all(operator_js, outcomes)
+        await publish_all(operator_js, completed)
+        await publish_all(operator_js, [opened, *(enrolled(c) for c in cases)])
+        await eventually(lambda: caught_up(runtime), what="the programme consumers to catch up")
+        totals = (await system.client("outcomes").get("/programme/totals")).json()
+    assert totals["by_outcome"] == {
+        "WAGE": 2,  # found_another, typed_in_late
+        "SELF_EMPLOYED": 1,  # corrected
+        "ENTERPRISE": 0,
+        "COMMUNITY_ENTERPRISE": 0,
+        "NONE": 2,  # lost_it, never
+    }

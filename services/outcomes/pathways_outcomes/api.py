@@ -118,7 +118,12 @@ async def get_case(
     read: ReadPool,
     as_of: Annotated[CalendarDay | None, _day_query("The case's and its follow-ups' statuses as of this day")] = None,
 ) -> dict[str, Any]:
-    """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline."""
+    """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline.
+
+    The employment columns hold the latest employment recorded. `in_work` says whether the participant is in
+    work as far as the case knows: false once a follow-up was answered "not working" after that employment
+    (`not_working_on`, `not_working_month`), true again when an employment is observed on or after that day
+    or recorded at that follow-up; null when the case knows neither."""
     found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
     if found is None:
         raise NotFoundError(
@@ -276,7 +281,8 @@ async def programme_totals(read: ReadPool) -> dict[str, Any]:
     """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region.
 
     A completed enrollment counts under one outcome, the first that holds: COMMUNITY_ENTERPRISE (it founded
-    or joined one), ENTERPRISE, the type of its latest employment recorded (WAGE or SELF_EMPLOYED), NONE.
+    or joined one), ENTERPRISE, the type of its latest employment recorded (WAGE or SELF_EMPLOYED) unless a
+    follow-up answered "not working" since (see `in_work` on the case), NONE.
     So a participant with a wage job who also founded a community enterprise counts there, not under WAGE;
     `GET /programme/indicators` counts employment and enterprises each on their own."""
     return await programme.totals(read)

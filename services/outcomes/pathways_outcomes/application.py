@@ -90,7 +90,9 @@ class CompleteFollowUp(_Command):
 
     completed_on: date | None = Field(default=None, description="When they answered; defaults to today.")
     employment_type: EmploymentType | None = Field(
-        default=None, description="WAGE or SELF_EMPLOYED when working; leave out when not working."
+        default=None,
+        description="WAGE or SELF_EMPLOYED when working; leave out when not working (the case then shows the "
+        "participant out of work from this answer on, until an employment is recorded).",
     )
     related_to_training: bool | None = Field(default=None, description="Required with employment_type.")
     days_to_first_job: int | None = Field(default=None, ge=0, le=3650, description="At most ten years.")
@@ -396,7 +398,11 @@ class OutcomesApplication:
                 evolve_case,
                 enrollment_id,
                 lambda state: complete_follow_up(
-                    state, enrollment_id=enrollment_id, month=month, completed_on=answered_on
+                    state,
+                    enrollment_id=enrollment_id,
+                    month=month,
+                    completed_on=answered_on,
+                    working=command.employment_type is not None,
                 ),
                 context,
             )

@@ -75,6 +75,7 @@ def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | N
                 enrollment_id=event.enrollment_id,
                 month=event.month,
                 completed_on=event.completed_on,
+                working=event.working,
             )
         case FollowUpMissed():
             return v1.FollowUpMissedV1(

@@ -42,6 +42,10 @@ Decisions:
   held before is the baseline, not an outcome). A baseline observed here describes the situation
   before the programme: it has no lower bound. The days to a first job, counted from training's
   completion, end no later than the day the job is observed (rule ``first-job-after-observation``).
+- **In work or not** (:func:`in_work`): a follow-up answered "not working" ends the employment recorded
+  before it, as far as the case knows; an employment observed on or after that answer, or recorded at
+  that same follow-up (typed in after the answer), means in work again. The employments stay recorded:
+  days to a first job and the employment at each follow-up do not change.
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ __all__ = [
     "close_case",
     "complete_follow_up",
     "evolve_case",
+    "in_work",
     "mark_follow_up_missed",
     "note_baseline_income",
     "note_dropout",
@@ -181,6 +186,7 @@ class FollowUpCompleted:
     participant_id: UUID
     month: int
     completed_on: date
+    working: bool | None = None  # what they answered; None in events recorded before it was asked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -312,6 +318,26 @@ class Case:
 
     def employed_at(self, month: int) -> EmploymentRecorded | None:
         return next((e for e in reversed(self.employments) if e.follow_up_month == month), None)
+
+
+def in_work(
+    *,
+    employment_on: date | None,
+    employment_month: int | None,
+    not_working_on: date | None,
+    not_working_month: int | None,
+    employed: bool,
+) -> bool | None:
+    """Whether the participant is in work as far as the case knows, from the latest employment recorded
+    (``employed``: there is one; its day and follow-up month) and the latest follow-up answered "not working"
+    (its day and month). None: the case was told neither."""
+    if not_working_on is None:
+        return True if employed else None
+    if not employed:
+        return False
+    if employment_month is not None and employment_month == not_working_month:
+        return True
+    return employment_on is None or employment_on >= not_working_on
 
 
 def accepting_outcomes(state: Case | None, enrollment_id: UUID, *, on: date | None = None) -> Case:
@@ -528,7 +554,7 @@ def _baseline_of(
 
 
 def complete_follow_up(
-    state: Case | None, *, enrollment_id: UUID, month: int, completed_on: date
+    state: Case | None, *, enrollment_id: UUID, month: int, completed_on: date, working: bool | None = None
 ) -> list[FollowUpCompleted]:
     case = accepting_outcomes(state, enrollment_id, on=completed_on)
     follow_up = _answerable(case, month, day=completed_on, completing=True)
@@ -538,6 +564,7 @@ def complete_follow_up(
             participant_id=case.participant_id,
             month=follow_up.month,
             completed_on=completed_on,
+            working=working,
         )
     ]
 

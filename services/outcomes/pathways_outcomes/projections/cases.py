@@ -29,7 +29,7 @@ from pathways_contracts.outcomes import (
 )
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
-from pathways_outcomes.domain.case import BASELINE_MONTH
+from pathways_outcomes.domain.case import BASELINE_MONTH, in_work
 from pathways_outcomes.domain.follow_ups import (
     FOLLOW_UP_MONTHS,
     FollowUp,
@@ -37,6 +37,7 @@ from pathways_outcomes.domain.follow_ups import (
     MissedReason,
     selecting,
 )
+from pathways_outcomes.projections import employment_day
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_cases (
@@ -55,7 +56,10 @@ ALTER TABLE rm_cases
     ADD COLUMN IF NOT EXISTS employment_follow_up_month int,
     ADD COLUMN IF NOT EXISTS withdrawn_on date,
     ADD COLUMN IF NOT EXISTS closed_on date,
-    ADD COLUMN IF NOT EXISTS closure_reason text;
+    ADD COLUMN IF NOT EXISTS closure_reason text,
+    ADD COLUMN IF NOT EXISTS employment_on date,
+    ADD COLUMN IF NOT EXISTS not_working_on date,
+    ADD COLUMN IF NOT EXISTS not_working_month int;
 CREATE TABLE IF NOT EXISTS rm_case_follow_ups (
     enrollment_id uuid NOT NULL,
     month int NOT NULL,
@@ -102,9 +106,9 @@ async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRec
     await conn.execute(
         "UPDATE rm_cases SET employment_type = $2, related_to_training = $3, monthly_income_thb = $4, "
         "days_to_first_job = COALESCE(days_to_first_job, $5), employment_recorded_at = $6, "
-        "employment_follow_up_month = $7 WHERE enrollment_id = $1",
+        "employment_follow_up_month = $7, employment_on = $8 WHERE enrollment_id = $1",
         event.enrollment_id, event.employment_type.value, event.related_to_training, event.monthly_income_thb,
-        event.days_to_first_job, event.occurred_at, event.follow_up_month,
+        event.days_to_first_job, event.occurred_at, event.follow_up_month, employment_day(event),
     )  # fmt: skip
 
 
@@ -114,6 +118,12 @@ async def on_follow_up_completed(conn: asyncpg.Connection, inbound: Inbound[Foll
         "UPDATE rm_case_follow_ups SET completed_on = $3 WHERE enrollment_id = $1 AND month = $2",
         event.enrollment_id, event.month, event.completed_on,
     )  # fmt: skip
+    if event.working is False:
+        await conn.execute(
+            "UPDATE rm_cases SET not_working_on = $3, not_working_month = $2 "
+            "WHERE enrollment_id = $1 AND (not_working_on IS NULL OR not_working_on <= $3)",
+            event.enrollment_id, event.month, event.completed_on,
+        )  # fmt: skip
 
 
 async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowUpMissedV1]) -> None:
@@ -201,6 +211,13 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
         )
         baseline = await conn.fetchrow("SELECT * FROM rm_case_baselines WHERE enrollment_id = $1", enrollment_id)
     case = dict(row)
+    case["in_work"] = in_work(
+        employment_on=case["employment_on"],
+        employment_month=case["employment_follow_up_month"],
+        not_working_on=case["not_working_on"],
+        not_working_month=case["not_working_month"],
+        employed=case["employment_type"] is not None,
+    )
     case["status"] = _status(case, as_of)
     case["as_of"] = as_of
     case["follow_ups"] = [_follow_up(dict(f), as_of) for f in follow_ups]

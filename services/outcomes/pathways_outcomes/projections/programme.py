@@ -10,7 +10,8 @@ holds. The tables are joined, and stages and outcomes derived, when queried, wit
   > DROPPED_OUT > COMPLETED > IN_TRAINING;
 - outcome of a completed one: COMMUNITY_ENTERPRISE > ENTERPRISE (a founder named when one was
   started, or a participant who joined it since) > the type of the latest employment recorded (by
-  occurred_at, then stream order) > NONE;
+  occurred_at, then stream order), unless a later follow-up was answered "not working" (the domain's
+  ``in_work``, here in SQL) > NONE;
 - region: of the latest transfer (by transferred_on, then stream order), else of the enrollment.
 """
 
@@ -35,11 +36,13 @@ from pathways_contracts.outcomes import (
     EnterpriseKind,
     EnterpriseMemberJoinedV1,
     EnterpriseStartedV1,
+    FollowUpCompletedV1,
     IncomeObservedV1,
 )
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
+from pathways_outcomes.projections import employment_day
 
 STAGES = ("IN_TRAINING", "COMPLETED", "DROPPED_OUT", "WITHDRAWN")
 OUTCOMES = ("WAGE", "SELF_EMPLOYED", "ENTERPRISE", "COMMUNITY_ENTERPRISE", "NONE")
@@ -81,6 +84,11 @@ CREATE TABLE IF NOT EXISTS rm_programme_outcome_facts (
     income_at_month int,
     income_sequence bigint
 );
+ALTER TABLE rm_programme_outcome_facts
+    ADD COLUMN IF NOT EXISTS employment_on date,
+    ADD COLUMN IF NOT EXISTS employment_month int,
+    ADD COLUMN IF NOT EXISTS not_working_on date,
+    ADD COLUMN IF NOT EXISTS not_working_month int;
 CREATE TABLE IF NOT EXISTS rm_programme_enterprises (
     enterprise_id uuid PRIMARY KEY,
     kind text NOT NULL
@@ -187,12 +195,27 @@ async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRec
     event = inbound.event
     await conn.execute(
         "INSERT INTO rm_programme_outcome_facts AS o (enrollment_id, employment_type, employment_at, "
-        "employment_sequence) VALUES ($1, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
-        "employment_type = EXCLUDED.employment_type, "
-        "employment_at = EXCLUDED.employment_at, employment_sequence = EXCLUDED.employment_sequence "
+        "employment_sequence, employment_on, employment_month) VALUES ($1, $2, $3, $4, $5, $6) "
+        "ON CONFLICT (enrollment_id) DO UPDATE SET employment_type = EXCLUDED.employment_type, "
+        "employment_at = EXCLUDED.employment_at, employment_sequence = EXCLUDED.employment_sequence, "
+        "employment_on = EXCLUDED.employment_on, employment_month = EXCLUDED.employment_month "
         "WHERE o.employment_at IS NULL "
         "OR (EXCLUDED.employment_at, EXCLUDED.employment_sequence) >= (o.employment_at, o.employment_sequence)",
         event.enrollment_id, event.employment_type.value, event.occurred_at, inbound.stream_sequence,
+        employment_day(event), event.follow_up_month,
+    )  # fmt: skip
+
+
+async def on_follow_up_completed(conn: asyncpg.Connection, inbound: Inbound[FollowUpCompletedV1]) -> None:
+    event = inbound.event
+    if event.working is not False:
+        return
+    await conn.execute(
+        "INSERT INTO rm_programme_outcome_facts AS o (enrollment_id, not_working_on, not_working_month) "
+        "VALUES ($1, $2, $3) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "not_working_on = EXCLUDED.not_working_on, not_working_month = EXCLUDED.not_working_month "
+        "WHERE o.not_working_on IS NULL OR EXCLUDED.not_working_on >= o.not_working_on",
+        event.enrollment_id, event.completed_on, event.month,
     )  # fmt: skip
 
 
@@ -224,6 +247,7 @@ READ_MODEL = ReadModel(
         EnterpriseStartedV1: on_enterprise_started,
         EnterpriseMemberJoinedV1: on_member_joined,
         EmploymentRecordedV1: on_employment,
+        FollowUpCompletedV1: on_follow_up_completed,
         IncomeObservedV1: on_income,
     },
 )
@@ -251,6 +275,8 @@ WITH facts AS (
         CASE
             WHEN o.in_community_enterprise THEN 'COMMUNITY_ENTERPRISE'
             WHEN o.in_enterprise THEN 'ENTERPRISE'
+            WHEN o.employment_month IS DISTINCT FROM o.not_working_month
+                AND o.employment_on < o.not_working_on THEN 'NONE'
             ELSE COALESCE(o.employment_type, 'NONE')
         END AS outcome
     FROM rm_programme_enrollment_facts e
