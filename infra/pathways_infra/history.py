@@ -580,15 +580,16 @@ def history(
 # --- for people ----------------------------------------------------------------------------------
 
 
-def describe(found: History) -> str:
-    """A header, one line per event, then the state as of the cutoffs."""
+def describe(found: History, *, mark: Callable[[HistoryEvent], str] | None = None) -> str:
+    """A header, one line per event (``mark`` gives each a further mark), then the state as of the cutoffs."""
     lines = [_header(found), ""]
     if found.events:
+        marks = " " if mark is None else "  "
         lines += [
             f"{'HAPPENED (TH)':<19}  {'RECORDED (TH)':<19}  {'SERVICE':<10}  {'AGGREGATE@V':<13}  "
-            f"{'EVENT':<38}  {'PUBLISHED AS':<36}  ACTOR  CORRELATION  CAUSATION  DATA"
+            f"{'EVENT':<37}{marks}  {'PUBLISHED AS':<36}  ACTOR  CORRELATION  CAUSATION  DATA"
         ]
-        lines += [_event_line(e, str(found.participant_id)) for e in found.events]
+        lines += [_event_line(e, str(found.participant_id), "" if mark is None else mark(e)) for e in found.events]
     else:
         lines.append("no events within these cutoffs")
     lines += ["", "State as of the cutoffs:" if _any_cutoff(found.cutoffs) else "State now:"]
@@ -621,8 +622,8 @@ def _thai(moment: datetime) -> str:
     return moment.astimezone(THAI_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _event_line(e: HistoryEvent, participant_id: str) -> str:
-    marks = ("*" if e.shared else " ") + ("↶" if e.backdated else " ")
+def _event_line(e: HistoryEvent, participant_id: str, mark: str = "") -> str:
+    marks = mark + ("*" if e.shared else " ") + ("↶" if e.backdated else " ")
     actor = f"{e.actor_id}/{e.actor_role}" + (f"@{e.actor_unit}" if e.actor_unit else "")
     data = {k: v for k, v in e.data.items() if not (k == "participant_id" and v == participant_id)}
     return (

@@ -7,11 +7,17 @@ import asyncio
 import json
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pathways_infra.operator_cli import database_url, service_name
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client as NatsClient
+
+    from pathways_infra.history import History
+    from pathways_infra.operator_cli import ProgressReport
 
 _DESCRIPTION = """\
 Replay, for audit, everything the three services stored about one participant: every event of
@@ -30,8 +36,16 @@ kept events lead to: the registry entry and each enrollment, training record, ou
 enterprise. An event that happened before an event recorded earlier (recorded after the fact) is
 marked ↶ backdated; the timeline is in happened order unless --order recorded.
 
+--verify checks the stores shown against the digests their streams carry, as `pathways streams
+check` does, and marks each event: ✓ verified (a digest published at or after it matches the chain),
+✗ altered (the span it is in no longer hashes to the digest published for it), ? not yet published
+(recorded after the last digest its relay published). It reads every event of those stores and
+every message of their streams (a progress bar on stderr), so it takes a while on a large programme.
+
 It only reads, in a read-only snapshot of each store: safe while the system runs.
 PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWAYS_DATA_DIR.
+NATS (--verify only): PATHWAYS_NATS_URL (the operator's user), else the embedded server running under
+PATHWAYS_DATA_DIR.
 """
 
 _EPILOG = """\
@@ -40,7 +54,10 @@ DATE_OR_DATETIME: 2025-08-29 (the end of that day in Thailand) or 2025-08-29T17:
 
 exit status: 0 the history was shown (it may be empty within the cutoffs or services chosen),
              1 no stored event concerns the participant, or the id given is the start of several's,
-             2 it could not run (no PostgreSQL to talk to, or the server refused) or its arguments are wrong
+             2 it could not run (no PostgreSQL or, with --verify, no NATS to talk to, or a server refused)
+               or its arguments are wrong,
+             3 with --verify: the history was shown, but a store or stream shown is altered or not an
+               exact copy (`pathways streams check` says how)
 """
 
 
@@ -83,6 +100,11 @@ def add_command(commands: Any) -> None:
         choices=("happened", "recorded"),
         default="happened",
         help="timeline order: when events happened (default) or when they were recorded",
+    )
+    command.add_argument(
+        "--verify",
+        action="store_true",
+        help="check each event shown against the digests its service's stream carries (reads whole stores and streams)",
     )
     command.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     command.set_defaults(run=_run)
@@ -152,11 +174,39 @@ def _run(args: argparse.Namespace) -> int:
     if not found.known:
         print(f"no events concern participant {participant}", file=sys.stderr)
         return 1
+    if args.verify:
+        return _verified(found, args)
     if args.json:
         print(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
     else:
         print(describe(found))
     return 0
+
+
+def _verified(found: History, args: argparse.Namespace) -> int:
+    from pathways_infra.history import describe
+    from pathways_infra.history_verification import MARKS, Verification, summary, verified_dict
+    from pathways_infra.operator_cli import operate, service_database
+    from pathways_infra.stream_audit import StreamAudit, audit_stream
+
+    async def audit_shown(nc: NatsClient, progress: ProgressReport) -> dict[str, StreamAudit]:
+        js = nc.jetstream()
+        return {
+            service: await audit_stream(service, database_url=service_database(service), js=js, on_progress=progress)
+            for service in found.services
+        }
+
+    audits = operate(audit_shown)
+    if audits is None:
+        return 2
+    verification = Verification(audits)
+    if args.json:
+        print(json.dumps(verified_dict(found, verification), indent=2, ensure_ascii=False))
+    else:
+        print(describe(found, mark=lambda event: MARKS[verification.verdict(event)]))
+        print()
+        print(summary(found, verification))
+    return 0 if verification.ok else 3
 
 
 def _not_one_participant(given: str, named: list[UUID]) -> str:

@@ -85,6 +85,8 @@ class LogCheck:
 
     checked: int = 0
     altered: tuple[tuple[int, int], ...] = ()
+    through: int = 0
+    """The last notification a published digest was checked at: the chain is judged up to it."""
 
 
 NOTHING_CHECKED = LogCheck()
@@ -117,7 +119,7 @@ class ChainVerifier:
             self._anchor = notification_id
 
     def result(self) -> LogCheck:
-        return LogCheck(self.checked, tuple(self.altered))
+        return LogCheck(self.checked, tuple(self.altered), self._anchor)
 
 
 @dataclass(frozen=True)

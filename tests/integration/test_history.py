@@ -14,8 +14,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 
 from pathways_infra.database import DatabaseAddress, drop_database
@@ -31,10 +33,11 @@ from pathways_infra.history import (
     select,
 )
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from pathways_infra.stream_audit import store_codec
 from tests.conftest import _empty_streams
 from tests.support.journeys import Enrolled, created, open_project
 from tests.support.outcomes_steps import completed_case
-from tests.support.system import running_system
+from tests.support.system import eventually, running_system
 
 ACTOR = {"X-Actor-Id": "officer-7", "X-Actor-Role": "programme-officer", "X-Actor-Unit": "cdu-chiang-mai"}
 
@@ -102,11 +105,12 @@ async def _read(settings: Settings, participant_id: str) -> list[HistoryEvent]:
     return await read_history(UUID(participant_id), server=server, databases=databases)
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(settings: Settings, *args: str, nats_url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PATHWAYS_DATABASE_URL": settings.database_url or "",
         "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
+        **({} if nats_url is None else {"PATHWAYS_NATS_URL": nats_url}),
     }
     return subprocess.run(
         [sys.executable, "-m", "pathways_infra", "history", *args],
@@ -325,3 +329,61 @@ async def test_services_without_a_database_yet_have_no_events(settings: Settings
     assert await _read(settings, str(uuid4())) == []
     result = await asyncio.to_thread(_cli, settings, str(uuid4()))
     assert result.returncode == 1, result.stdout + result.stderr
+
+
+def _verify(settings: Settings, participant_id: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli(settings, participant_id, "--verify", *args, nats_url=settings.nats_url)
+
+
+async def test_verify_marks_each_event_against_the_published_digests_and_names_an_altered_one(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        participant, _ = await completed_case(system, "TH-47")
+        employment = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "9000"}
+        path = f"/cases/{participant.enrollment_id}/employment"
+        created(await system.client("outcomes").post(path, json=employment))
+
+        async def employment_verified() -> dict[str, Any] | None:
+            shown = await asyncio.to_thread(_verify, settings, participant.participant_id, "--json")
+            document: dict[str, Any] = json.loads(shown.stdout) if shown.returncode == 0 else {}
+            verdicts = {e["event_type"]: e["verification"] for e in document.get("events", [])}
+            return document if verdicts.get("EmploymentRecorded") == "verified" else None
+
+        intact = await eventually(employment_verified, what="the employment published with its digest")
+    completion = _one_events(intact, "TrainingCompleted")
+    assert intact["verification"]["ok"] is True
+    assert intact["verification"]["events"]["altered"] == 0
+    assert completion["verification"] == "verified"
+
+    assert settings.database_url
+    training = DatabaseAddress.parse(settings.database_url).with_database(settings.database_name("training")).url
+    table, _ = await store_codec(training, "training")
+    conn = await asyncpg.connect(training)
+    try:  # a space after the JSON: the event still reads the same, but its bytes no longer hash the same
+        await conn.execute(
+            f"UPDATE \"{table}\" SET state = state || ' '::bytea WHERE notification_id = $1",
+            completion["notification_id"],
+        )
+    finally:
+        await conn.close()
+    tampered = await asyncio.to_thread(_verify, settings, participant.participant_id, "--json")
+    text = await asyncio.to_thread(_verify, settings, participant.participant_id)
+
+    assert tampered.returncode == 3, tampered.stdout + tampered.stderr
+    document = json.loads(tampered.stdout)
+    assert _one_events(document, "TrainingCompleted")["verification"] == "altered"
+    assert _one_events(document, "EmploymentRecorded")["verification"] == "verified"
+    last_of_enrollment = _one_events(document, "TrainingEndNoted")  # private, and no digest published after it yet
+    assert last_of_enrollment["verification"] == "not-yet-published"
+    assert document["verification"]["ok"] is False
+    assert text.returncode == 3
+    [line] = [line for line in text.stdout.splitlines() if "TrainingCompleted " in line]
+    assert "✗" in line.split("TrainingCompleted")[0]
+    assert "training    NOT VERIFIED" in text.stdout
+
+
+def _one_events(document: dict[str, Any], event_type: str) -> dict[str, Any]:
+    [found] = [e for e in document["events"] if e["event_type"] == event_type]
+    assert isinstance(found, dict)
+    return found
