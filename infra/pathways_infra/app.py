@@ -24,6 +24,7 @@ from pathways_infra.idempotency import IDEMPOTENCY_HEADERS, idempotent
 from pathways_infra.lean_routes import make_lean
 from pathways_infra.openapi_errors import document_errors
 from pathways_infra.query_params import refuse_unknown_query_parameters
+from pathways_infra.read_model_versions import StaleReadModel
 from pathways_infra.service import ServiceRuntime
 from pathways_infra.versions import serve_versions
 
@@ -69,8 +70,9 @@ def create_service_app(
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
-        """Liveness, how far the relay and the consumers have got, and whether this replica runs the
-        consumers (one replica of a service does; the others stand by to take over)."""
+        """Liveness, how far the relay and the consumers have got, whether this replica runs the
+        consumers (one replica of a service does; the others stand by to take over), and the read models
+        whose rows from before an upgrade need `pathways read-models rebuild`."""
         relay, guard = runtime.relay, runtime.guard
         return {
             "service": definition.name,
@@ -81,6 +83,7 @@ def create_service_app(
             "consuming": runtime.consuming,
             "guard": None if guard is None else {"name": guard.name, "read": guard.processed, "parked": guard.parked},
             "commands": {"jobs": runtime.runner.jobs, "commits": runtime.runner.commits},
+            "read_models_to_rebuild": _to_rebuild(await runtime.stale_read_models()),
         }
 
     serve_versions(app, lambda: runtime.runner.store.events_table)
@@ -88,3 +91,13 @@ def create_service_app(
     make_lean(app, request_only=[application_of, command_context, idempotent, read_pool])
     refuse_unknown_query_parameters(app)  # around the handlers make_lean installs
     return app
+
+
+def _to_rebuild(stale: list[StaleReadModel] | None) -> dict[str, dict[str, int]] | None:
+    """None: PostgreSQL did not say."""
+    if stale is None:
+        return None
+    return {
+        read_model.name: {"built_by_version": read_model.built_by, "version": read_model.current}
+        for read_model in stale
+    }

@@ -55,9 +55,10 @@ def add_commands(commands: Any) -> None:
     verbs = read_models.add_subparsers(title="read-models commands", metavar="VERB")
     listing = verbs.add_parser(
         "list",
-        help="each service's read models, their tables and source streams",
-        description="Each service's read models, their tables and the streams they are built from. Reads nothing "
-        "from the servers.",
+        help="each service's read models, their versions, tables and source streams",
+        description="Each service's read models, the version of their code, their tables and the streams they are "
+        "built from. Reads nothing from the servers: `pathways status` names the read models whose rows were built "
+        "by an older version and need a rebuild.",
     )
     listing.add_argument("service", nargs="?", choices=SERVICE_NAMES, help="only this service")
     listing.set_defaults(run=_list)
@@ -108,7 +109,10 @@ def _list(args: argparse.Namespace) -> int:
         print(service)
         for read_model in definition_of(service).read_models:
             sources = ", ".join(read_model.sources())
-            print(f"  {read_model.name:<22} from {sources:<32} tables: {', '.join(_tables(read_model.ddl))}")
+            print(
+                f"  {read_model.name:<22} v{read_model.version:<3} from {sources:<32} "
+                f"tables: {', '.join(_tables(read_model.ddl))}"
+            )
     return 0
 
 

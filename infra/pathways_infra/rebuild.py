@@ -34,6 +34,7 @@ from nats.js.errors import NotFoundError
 from pathways_contracts.registry import STREAMS
 from pathways_infra.consumer import READ_MODELS_SWITCH_LOCK, Inbound, MessageRejectedError, ProjectionSink, parse
 from pathways_infra.database import OPERATOR_CONNECT_TIMEOUT_SECONDS
+from pathways_infra.read_model_versions import mark_rebuilt
 from pathways_infra.service import ReadModel, ServiceDefinition
 
 FETCH_BATCH = 500
@@ -293,6 +294,7 @@ async def _switch(
         await conn.execute("DELETE FROM public.inbox WHERE consumer = ANY($1::text[])", names)
         await conn.execute(f'INSERT INTO public.inbox SELECT * FROM "{schema}".inbox')
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await mark_rebuilt(conn, read_model)
     return retired
 
 

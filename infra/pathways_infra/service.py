@@ -36,6 +36,7 @@ from pathways_infra.guard import StreamGuard, retire_full_stream_guard
 from pathways_infra.lease import ConsumersLease, Fence
 from pathways_infra.nats_connection import connection_options
 from pathways_infra.nats_fast_paths import install_nats_fast_paths
+from pathways_infra.read_model_versions import StaleReadModel, note_versions, stale_read_models
 from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
@@ -47,6 +48,9 @@ log = logging.getLogger(__name__)
 CONSUMERS_STANDBY_POLL_SECONDS = 2.0
 SUPERVISOR_FIRST_DELAY_SECONDS = 0.5
 SUPERVISOR_MAX_DELAY_SECONDS = 30.0
+
+
+HEALTH_QUERY_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ReadModel:
     name: str
     ddl: str
     handlers: dict[type[IntegrationEvent], ProjectionHandler]
+    version: int = 1
+    """Raised when rows applied before a change lack what it keeps (see :mod:`pathways_infra.read_model_versions`)."""
 
     def sources(self) -> list[str]:
         return sorted({event.SOURCE_SERVICE for event in self.handlers})
@@ -210,6 +216,8 @@ class ServiceRuntime:
         async with self.pool.acquire() as conn:
             for ddl in [*self.definition.tables, *(read_model.ddl for read_model in self.definition.read_models)]:
                 await conn.execute(ddl)
+            for stale in await note_versions(conn, self.name, self.definition.read_models):
+                log.warning("%s", stale.advice(self.name))
         install_nats_fast_paths()
         self.nc = await nats.connect(
             servers=settings.nats_servers_of(self.name),
@@ -236,6 +244,15 @@ class ServiceRuntime:
             relay = self.relay
             self._tasks.append(self._supervised("relay", lambda: relay.run(self._stop)))
         log.info("%s service started (database %s)", self.name, address.database)
+
+    async def stale_read_models(self) -> list[StaleReadModel] | None:
+        """Read models whose rows from before an upgrade need a rebuild (checked anew: a rebuild may have run);
+        None when PostgreSQL does not answer."""
+        try:
+            async with asyncio.timeout(HEALTH_QUERY_TIMEOUT_SECONDS), self.pool.acquire() as conn:
+                return await stale_read_models(conn, self.definition.read_models)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return None
 
     def _supervised(self, part: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
         """Run a background part until the service stops, starting it again after it fails: a

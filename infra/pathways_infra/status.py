@@ -51,6 +51,7 @@ class ServiceHealth:
     relay_failing: str = ""  # why the relay cannot publish its next batch (it retries)
     consuming: bool | None = None
     error: str = ""
+    read_models_to_rebuild: tuple[str, ...] = ()  # rows from before an upgrade lack what the code keeps
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ async def _health(service: ServiceName, url: str) -> ServiceHealth:
         relay_published=relay.get("published") if relay else None,
         relay_failing=relay.get("failing") or "",
         consuming=body.get("consuming"),
+        read_models_to_rebuild=tuple(body.get("read_models_to_rebuild") or ()),
     )
 
 
@@ -215,7 +217,14 @@ def _service_line(health: ServiceHealth) -> str:
                 f"relay FAILING, retrying ({health.relay_failing}; {health.relay_published:,} published since start)"
             )
     consumers = "runs the consumers" if health.consuming else "consumers on another replica"
-    return f"  {health.service:<11} up    {health.url}  {relay}; {consumers}"
+    line = f"  {health.service:<11} up    {health.url}  {relay}; {consumers}"
+    if health.read_models_to_rebuild:
+        names = " ".join(health.read_models_to_rebuild)
+        line += (
+            f"\n  {'':<11} read models built by an older version: {names} "
+            f"(`pathways read-models rebuild {health.service} {names}`)"
+        )
+    return line
 
 
 def _verdict_detail(status: SystemStatus) -> str:

@@ -21,7 +21,8 @@ The whole system at a glance: how many messages each service's stream holds; how
 durable consumer is (messages not yet delivered, and delivered but not yet acknowledged); what is
 parked on the DLQ and not resolved yet (applied after a replay, parked again, or discarded: see
 'pathways dlq --help'), by the consumer that parked it; and each service's /health (up, its relay
-caught up, whether this replica runs the consumers). It reads counts only: cheap, and safe while
+caught up, whether this replica runs the consumers, and the read models whose rows were built by an
+older version and need 'pathways read-models rebuild'). It reads counts only: cheap, and safe while
 the system runs.
 
 With --wait it polls until every consumer has applied every message and every relay has published

@@ -39,3 +39,12 @@ def test_with_every_service_up_nothing_is_left_uncounted() -> None:
     up = status(enrollment_up=True)
     assert up.relays_unknown == [] and up.healthy
     assert "not counted" not in render(up)
+
+
+def test_read_models_built_by_an_older_version_are_named_with_the_command_that_rebuilds_them() -> None:
+    outcomes = ServiceHealth(
+        service="outcomes", url="http://127.0.0.1:8003", up=True, read_models_to_rebuild=("cases", "programme")
+    )
+    shown = render(SystemStatus(streams={}, consumers=[], parked={}, services=[outcomes]))
+    assert "read models built by an older version: cases programme" in shown
+    assert "`pathways read-models rebuild outcomes cases programme`" in shown

@@ -194,6 +194,8 @@ READ_MODEL = ReadModel(
         CaseClosedV1: on_closed,
         ParticipantEnrolledV1: on_enrolled,
     },
+    # 2: the day of each employment kept, for in_work.
+    version=2,
 )
 
 

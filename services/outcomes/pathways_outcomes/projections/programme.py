@@ -250,6 +250,8 @@ READ_MODEL = ReadModel(
         FollowUpCompletedV1: on_follow_up_completed,
         IncomeObservedV1: on_income,
     },
+    # 2: joiners of enterprises counted in them; a follow-up answered "not working" ends the earlier job.
+    version=2,
 )
 
 # One scan of the enrollments, the other streams' facts joined: per-person figures in one aggregate,

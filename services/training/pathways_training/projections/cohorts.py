@@ -165,6 +165,8 @@ READ_MODEL = ReadModel(
         TrainingDroppedOutV1: on_dropped_out,
         TrainingWithdrawnV1: on_withdrawn,
     },
+    # 2: members who dropped out or were withdrawn keep left_on and left_because (session 16).
+    version=2,
 )
 
 
