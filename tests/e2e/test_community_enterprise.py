@@ -56,7 +56,8 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
         outcomes = system.client("outcomes")
         project = await open_project(system, name="Silk weaving", province_code="TH-32")
         founder, joiner = [await enroll(system, project, birth_year=1979) for _ in range(2)]
-        for member in (founder, joiner):
+        elsewhere = await enroll(system, await open_project(system, name="Silk dyeing", province_code="TH-33"))
+        for member in (founder, joiner, elsewhere):
             await complete_training(system, member)
             await get_json_when_found(outcomes, f"/cases/{member.enrollment_id}")
         start = {
@@ -72,6 +73,7 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
         path = f"/enterprises/{enterprise_id}"
 
         too_few = await outcomes.post(f"{path}/registration", json={"registration_number": "CE-3201-0001"})
+        from_another_project = await outcomes.post(f"{path}/members", json={"enrollment_id": elsewhere.enrollment_id})
         steps = [
             (f"{path}/members", {"enrollment_id": joiner.enrollment_id}),
             (f"{path}/members-count", {"members_count": 8}),
@@ -97,6 +99,8 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
         unknown = await outcomes.post(f"/enterprises/{uuid4()}/products", json={"product": "silk bag"})
     assert too_few.status_code == 409
     assert too_few.json()["rule"] == "community-enterprise-min-members"
+    assert from_another_project.status_code == 409, from_another_project.text
+    assert from_another_project.json()["rule"] == "member-in-enterprises-project"
     assert same_product_again["event_ids"] == []
     assert sorted(operating["enrollment_ids"]) == sorted([founder.enrollment_id, joiner.enrollment_id])
     assert (operating["members_count"], operating["products"]) == (8, ["silk scarf", "silk tote"])

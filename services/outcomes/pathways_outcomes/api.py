@@ -186,7 +186,7 @@ async def start_enterprise(command: StartEnterprise, app: App, context: Context,
 
 @router.post("/enterprises/{enterprise_id}/members", tags=["enterprises"], **ACCEPTED)
 async def join_enterprise(enterprise_id: UUID, command: JoinEnterprise, app: App, context: Context, once: Once) -> Any:
-    """A participant who completed training joins; the members count grows by one."""
+    """A participant who completed training in the enterprise's project joins; the members count grows by one."""
     occurred = happened_on(context, command.joined_on)
     return await once(lambda claim: app.join_enterprise(enterprise_id, command, occurred, idempotency=claim))
 

@@ -155,7 +155,9 @@ class StartEnterprise(_Command):
 
 
 class JoinEnterprise(_Command):
-    enrollment_id: UUID = Field(description="The enrollment of a participant whose training completed.")
+    enrollment_id: UUID = Field(
+        description="The enrollment of a participant whose training completed in the enterprise's project."
+    )
     joined_on: date | None = None
 
 

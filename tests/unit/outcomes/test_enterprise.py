@@ -190,6 +190,33 @@ def test_a_participant_joins_and_the_members_count_grows() -> None:
     )
 
 
+def test_a_participant_of_another_project_does_not_join() -> None:
+    state = given(evolve_enterprise, started())
+    elsewhere = given(evolve_case, replace(scheduled(SECOND), project_id=uuid4()))
+
+    error = then_rejected(
+        lambda: join_enterprise(
+            state, enterprise_id=ENTERPRISE, enrollment_id=SECOND, case=elsewhere, joined_on=STARTED_ON
+        ),
+        rule="member-in-enterprises-project",
+    )
+    assert str(PROJECT) in str(error)
+
+
+def test_a_member_transferred_mid_training_joins_an_enterprise_of_the_project_of_completion() -> None:
+    transferred_to = uuid4()
+    # Enrollment's baseline names the first project; training completed in the one moved to.
+    case = given(evolve_case, baseline(6500, SECOND), replace(scheduled(SECOND), project_id=transferred_to))
+    there = given(evolve_enterprise, replace(started(), project_id=transferred_to))
+    first = given(evolve_enterprise, started())
+
+    assert join_enterprise(there, enterprise_id=ENTERPRISE, enrollment_id=SECOND, case=case, joined_on=STARTED_ON)
+    then_rejected(
+        lambda: join_enterprise(first, enterprise_id=ENTERPRISE, enrollment_id=SECOND, case=case, joined_on=STARTED_ON),
+        rule="member-in-enterprises-project",
+    )
+
+
 def test_the_members_count_is_updated_but_never_below_the_participants() -> None:
     state = given(evolve_enterprise, started())
 

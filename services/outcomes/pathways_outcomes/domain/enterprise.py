@@ -15,6 +15,16 @@ any order among themselves and the status changes. It may start before its parti
 formally ends (a group may form during training), but not before a founder's enrollment, nor may a
 participant join it before theirs (rule ``enterprise-before-enrollment``: an enterprise they were in
 before is where they started from, not an outcome).
+
+One project's enterprise: a community enterprise is formed by the community of a project (its
+curricula are co-designed with that community) and is that project's outcome, so its founders and
+every participant who joins it later are cases of its project (rules ``enterprise-in-founders-project``
+and ``member-in-enterprises-project``); someone from another project counts only in
+``members_count``, as anyone outside the programme does. A case's project is the one outcomes knows:
+the project training completed it in. A participant transferred during training completes in the
+project they moved to, and counts there; a transfer after training completed is not learned here
+(training's record does not move either), so the case stays with the project that trained them and
+does not found or join an enterprise of the project they moved to.
 """
 
 from __future__ import annotations
@@ -165,12 +175,12 @@ def start_enterprise(
     for enrollment_id, case in participant_cases:
         founder = accepting_outcomes(case, enrollment_id, on=started_on)
         _refuse_before_enrollment(founder, started_on, what="started")
-        if founder.project_id != project_id:
-            raise OutcomesRuleError(
-                f"enrollment {enrollment_id} is a case of project {founder.project_id}, not of project {project_id}: "
-                "an enterprise is started in its founders' project",
-                rule="enterprise-in-founders-project",
-            )
+        _refuse_another_project(
+            founder,
+            project_id,
+            rule="enterprise-in-founders-project",
+            why="an enterprise is started in its founders' project",
+        )
     enrollment_ids = tuple(dict.fromkeys(enrollment_id for enrollment_id, _ in participant_cases))
     _check_members_count(members_count, participants=len(enrollment_ids))
     return [
@@ -190,12 +200,18 @@ def start_enterprise(
 def join_enterprise(
     state: Enterprise | None, *, enterprise_id: UUID, enrollment_id: UUID, case: Case | None, joined_on: date
 ) -> list[EnterpriseMemberJoined]:
-    """A participant joins (members count grows by one)."""
+    """A participant of the enterprise's project joins (members count grows by one)."""
     enterprise = _active_on(state, enterprise_id, joined_on)
     if enrollment_id in enterprise.participant_enrollment_ids:
         return []
     member = accepting_outcomes(case, enrollment_id, on=joined_on)
     _refuse_before_enrollment(member, joined_on, what="joined")
+    _refuse_another_project(
+        member,
+        enterprise.project_id,
+        rule="member-in-enterprises-project",
+        why="a participant joins an enterprise of their own project (count others in its members count)",
+    )
     return [EnterpriseMemberJoined(enterprise_id=enterprise_id, enrollment_id=enrollment_id, joined_on=joined_on)]
 
 
@@ -400,6 +416,15 @@ def _refuse_before_enrollment(case: Case, day: date, *, what: str) -> None:
         message=f"enrollment {case.enrollment_id} was enrolled on {case.enrolled_on}; an enterprise {what} on {day}, "
         "before it, is not an outcome of the programme",
     )
+
+
+def _refuse_another_project(case: Case, project_id: UUID, *, rule: str, why: str) -> None:
+    if case.project_id != project_id:
+        raise OutcomesRuleError(
+            f"enrollment {case.enrollment_id} is a case of project {case.project_id} (where its training completed), "
+            f"not of project {project_id}: {why}",
+            rule=rule,
+        )
 
 
 def _check_members_count(members_count: int, *, participants: int) -> None:
