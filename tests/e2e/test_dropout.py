@@ -1,4 +1,5 @@
-"""Dropout across the services: training records it, outcomes refuses outcomes for the case."""
+"""Dropout across the services: training records it, outcomes refuses outcomes for the case, whose view
+shows the dropout, its withdrawal and closure."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Any
 
 from pathways_infra.settings import Settings
 from tests.support import training_steps
-from tests.support.journeys import enroll, in_training, open_project
+from tests.support.journeys import created, enroll, in_training, open_project
+from tests.support.outcomes_steps import case_when
 from tests.support.system import eventually, running_system
 
 
@@ -38,17 +40,52 @@ async def test_a_dropout_closes_training_and_the_case_takes_no_outcome(settings:
 
         refusal = await eventually(refused_for_good, what="outcomes to learn of the dropout")
 
-        async def told_why() -> str | None:
-            error: str = (await outcomes.get(f"/cases/{enrollment_id}")).json()["error"]
-            return error if "dropped out of training" in error else None
-
-        no_case = await eventually(told_why, what="the programme read model to hear of the dropout")
+        case = await case_when(
+            outcomes, enrolled, lambda c: c["training"] == "DROPPED_OUT", what="the case view to show the dropout"
+        )
         completion = await training_steps.complete(system, enrolled)
     assert dropped.status_code == 201, dropped.text
     assert twice.status_code == 409
     assert refusal["rule"] == "training-must-be-completed"
     assert completion.status_code == 409
-    assert "a case opens only when training is completed" in no_case
+    assert (case["status"], case["dropout_reason"], case["follow_ups"]) == ("OPEN", "FAMILY_DUTIES", [])
+    assert case["completed_on"] is None
+
+
+async def test_a_dropouts_case_is_withdrawn_and_closed_and_shows_so_in_no_worklist(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        enrollment, training = system.client("enrollment"), system.client("training")
+        outcomes = system.client("outcomes")
+        project = await open_project(system, name="Rice cracker making", province_code="TH-35")
+        enrolled = await enroll(system, project, birth_year=1975)
+        await in_training(system, enrolled)
+        case_path = f"/cases/{enrolled.enrollment_id}"
+        dropout = {"reason": "MOVED_AWAY", "dropped_out_on": "2025-06-10"}
+        created(await training.post(f"/training-records/{enrolled.enrollment_id}/dropout", json=dropout))
+        withdrawal = {"reason": "MOVED_AWAY", "withdrawn_on": "2025-06-20"}
+        created(await enrollment.post(f"/enrollments/{enrolled.enrollment_id}/withdrawal", json=withdrawal))
+        # Closed only once outcomes knows the withdrawal: a closed case takes no withdrawal after.
+        await case_when(outcomes, enrolled, lambda c: c["withdrawn_on"] is not None, what="the withdrawal shown")
+
+        closure = {"reason": "DROPPED_OUT", "closed_on": "2025-07-01"}
+        closed = await training_steps.accepted_once_known(outcomes, f"{case_path}/closure", closure)
+        case = await case_when(outcomes, enrolled, lambda c: c["status"] == "CLOSED", what="the closure shown")
+        as_of_before = (await outcomes.get(case_path, params={"as_of": "2025-06-30"})).json()
+        worklist = (await outcomes.get("/follow-ups", params={"project_id": project})).json()
+    assert closed["id"] == enrolled.enrollment_id
+    shown = ("training", "dropped_out_on", "dropout_reason", "withdrawn_on", "closed_on", "closure_reason")
+    assert {key: case[key] for key in shown} == {
+        "training": "DROPPED_OUT",
+        "dropped_out_on": "2025-06-10",
+        "dropout_reason": "MOVED_AWAY",
+        "withdrawn_on": "2025-06-20",
+        "closed_on": "2025-07-01",
+        "closure_reason": "DROPPED_OUT",
+    }
+    assert (case["project_id"], case["follow_ups"], case["incomes"]) == (project, [], [])
+    assert case["baseline"]["monthly_income_thb"] == "6500.00"
+    assert as_of_before["status"] == "WITHDRAWN"
+    assert worklist == []
 
 
 async def test_a_member_who_drops_out_leaves_the_cohort_they_were_in(settings: Settings) -> None:

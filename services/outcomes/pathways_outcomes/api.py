@@ -123,7 +123,12 @@ async def get_case(
     The employment columns hold the latest employment recorded. `in_work` says whether the participant is in
     work as far as the case knows: false once a follow-up was answered "not working" after that employment
     (`not_working_on`, `not_working_month`), true again when an employment is observed on or after that day
-    or recorded at that follow-up; null when the case knows neither."""
+    or recorded at that follow-up; null when the case knows neither.
+
+    `training` is COMPLETED, or DROPPED_OUT for a dropout's case: it shows with `dropped_out_on` and
+    `dropout_reason`, its withdrawal and closure, and no follow-ups. An enrollment with no case (still
+    in training, withdrawn during it, screened out) is a 404 that says why.
+    """
     found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
     if found is None:
         raise NotFoundError(

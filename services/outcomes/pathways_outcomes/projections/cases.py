@@ -1,10 +1,14 @@
 """Read model: outcomes cases: follow-ups, employment, income against the baseline, withdrawal, closure.
 
-Fed by the OUTCOMES stream, and by ENROLLMENT for the baseline (its own table: a baseline may come
-before or after the case opens, and a case shows only once its follow-ups are scheduled). Whether a
-follow-up is scheduled, due or overdue depends on the day asked about, so it is worked out when
-queried, by the domain's own rule (turned into due-date bounds to select follow-ups by status across
-cases); the tables keep only facts.
+Fed by the OUTCOMES stream, by ENROLLMENT for the baseline (its own table: a baseline may come
+before or after the case opens), and by TRAINING for dropouts. A case shows once its follow-ups are
+scheduled or training reported it dropped out (a dropout's case has no follow-ups, yet it may be
+withdrawn and closed, and staff who closed it expect to see it). Training's dropout and the
+withdrawal or closure outcomes publishes come by different consumers, in either order: whichever
+comes first makes the row, and a row made by a withdrawal or closure alone has no project and is not
+shown (a case withdrawn during training, say). Whether a follow-up is scheduled, due or overdue
+depends on the day asked about, so it is worked out when queried, by the domain's own rule (turned
+into due-date bounds to select follow-ups by status across cases); the tables keep only facts.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathways_contracts.outcomes import (
     FollowUpsScheduledV1,
     IncomeObservedV1,
 )
+from pathways_contracts.training import TrainingDroppedOutV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
 from pathways_outcomes.domain.case import BASELINE_MONTH, in_work
@@ -86,6 +91,11 @@ CREATE TABLE IF NOT EXISTS rm_case_baselines (
     informal_worker boolean,
     covid_affected boolean
 );
+ALTER TABLE rm_cases
+    ALTER COLUMN project_id DROP NOT NULL,
+    ALTER COLUMN follow_ups_due SET DEFAULT '{}',
+    ADD COLUMN IF NOT EXISTS dropped_out_on date,
+    ADD COLUMN IF NOT EXISTS dropout_reason text;
 """
 
 
@@ -145,20 +155,33 @@ async def on_income(conn: asyncpg.Connection, inbound: Inbound[IncomeObservedV1]
     )  # fmt: skip
 
 
+async def on_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_cases (enrollment_id, participant_id, project_id, dropped_out_on, dropout_reason) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "project_id = EXCLUDED.project_id, dropped_out_on = EXCLUDED.dropped_out_on, "
+        "dropout_reason = EXCLUDED.dropout_reason",
+        event.enrollment_id, event.participant_id, event.project_id, event.dropped_out_on, event.reason,
+    )  # fmt: skip
+
+
 async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[CaseWithdrawnV1]) -> None:
     event = inbound.event
     await conn.execute(
-        f"WITH case_row AS (UPDATE rm_cases SET withdrawn_on = $2 WHERE enrollment_id = $1) {_MISS_OPEN_FOLLOW_UPS}",
-        event.enrollment_id, event.withdrawn_on, MissedReason.WITHDRAWN.value,
+        "WITH case_row AS (INSERT INTO rm_cases (enrollment_id, participant_id, withdrawn_on) VALUES ($1, $4, $2) "
+        f"ON CONFLICT (enrollment_id) DO UPDATE SET withdrawn_on = EXCLUDED.withdrawn_on) {_MISS_OPEN_FOLLOW_UPS}",
+        event.enrollment_id, event.withdrawn_on, MissedReason.WITHDRAWN.value, event.participant_id,
     )  # fmt: skip
 
 
 async def on_closed(conn: asyncpg.Connection, inbound: Inbound[CaseClosedV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "WITH case_row AS (UPDATE rm_cases SET closed_on = $2, closure_reason = $4 WHERE enrollment_id = $1) "
-        f"{_MISS_OPEN_FOLLOW_UPS}",
-        event.enrollment_id, event.closed_on, MissedReason.CASE_CLOSED.value, event.reason,
+        "WITH case_row AS (INSERT INTO rm_cases (enrollment_id, participant_id, closed_on, closure_reason) "
+        "VALUES ($1, $4, $2, $5) ON CONFLICT (enrollment_id) DO UPDATE SET closed_on = EXCLUDED.closed_on, "
+        f"closure_reason = EXCLUDED.closure_reason) {_MISS_OPEN_FOLLOW_UPS}",
+        event.enrollment_id, event.closed_on, MissedReason.CASE_CLOSED.value, event.participant_id, event.reason,
     )  # fmt: skip
 
 
@@ -193,16 +216,20 @@ READ_MODEL = ReadModel(
         CaseWithdrawnV1: on_withdrawn,
         CaseClosedV1: on_closed,
         ParticipantEnrolledV1: on_enrolled,
+        TrainingDroppedOutV1: on_dropped_out,
     },
-    # 2: the day of each employment kept, for in_work.
+    # 2: the day of each employment kept, for in_work; dropouts' cases shown (from TRAINING).
     version=2,
 )
 
 
 async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> dict[str, Any] | None:
-    """The case with its follow-ups' status as of a day, and its incomes against the baseline."""
+    """The case with its follow-ups' status as of a day, and its incomes against the baseline; None while it
+    does not show (training neither completed nor dropped out, as far as this read model knows)."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM rm_cases WHERE enrollment_id = $1", enrollment_id)
+        row = await conn.fetchrow(
+            "SELECT * FROM rm_cases WHERE enrollment_id = $1 AND project_id IS NOT NULL", enrollment_id
+        )
         if row is None:
             return None
         follow_ups = await conn.fetch(
@@ -213,6 +240,7 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
         )
         baseline = await conn.fetchrow("SELECT * FROM rm_case_baselines WHERE enrollment_id = $1", enrollment_id)
     case = dict(row)
+    case["training"] = "COMPLETED" if case["dropped_out_on"] is None else "DROPPED_OUT"
     case["in_work"] = in_work(
         employment_on=case["employment_on"],
         employment_month=case["employment_follow_up_month"],

@@ -353,7 +353,7 @@ def _money(amount: Decimal | None) -> str | None:
 
 async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
     """Why an enrollment has no outcomes case, as far as the programme's facts tell: a case opens when
-    training is completed."""
+    training is completed or dropped out."""
     row = await pool.fetchrow(
         "SELECT e.enrolled, e.screened_out, e.withdrawn_while_enrolled, t.dropped_out, t.withdrawn "
         "FROM rm_programme_enrollment_facts e LEFT JOIN rm_programme_training_facts t USING (enrollment_id) "
@@ -365,10 +365,17 @@ async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
     if not row["enrolled"]:
         return "screened out, never enrolled: only enrolled participants who complete training have a case"
     if row["dropped_out"]:
-        return "dropped out of training: a case opens only when training is completed"
+        # The cases read model learns dropouts by the same consumer: it lacks those from before it did (or parked).
+        return (
+            "dropped out of training, before the case view showed dropouts "
+            "(an operator shows it with: pathways read-models rebuild outcomes cases)"
+        )
     if row["withdrawn_while_enrolled"] or row["withdrawn"]:
-        return "withdrawn before completing training: a case opens only when training is completed"
-    return "still in training (or its completion not heard of yet): its case opens when training is completed"
+        return "withdrawn during training: a case shows once training reported it completed or dropped out"
+    return (
+        "still in training (or its end not heard of yet): its case shows once training reports it completed "
+        "or dropped out"
+    )
 
 
 async def project_known(pool: asyncpg.Pool, project_id: UUID) -> bool:
