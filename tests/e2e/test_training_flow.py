@@ -149,23 +149,35 @@ async def test_a_revision_answers_the_curriculum_version_it_drafted_or_replaced(
         project_id = await open_project(system, name="Ban Na weaving")
         content = {"title": "Weaving", "track": "RESKILL", "competencies": COMPETENCIES, "hours": "60"}
         drafted = await training_steps.accepted_once_known(
-            training, "/curricula", {"project_id": project_id, **content}
+            training, "/curricula", {"project_id": project_id, "drafted_on": "2025-04-05", **content}
         )
         path = f"/curricula/{drafted['id']}"
         co_design = {"version": 1, "community": "Ban Na weavers group", "co_designed_on": "2025-04-10"}
 
-        draft_revised = created(await training.post(f"{path}/revision", json={**content, "hours": "62"}))
+        co_designed_before_draft = await training.post(
+            f"{path}/co-design", json={**co_design, "co_designed_on": "2025-04-04"}
+        )
+        draft_revised = created(
+            await training.post(f"{path}/revision", json={**content, "hours": "62", "revised_on": "2025-04-06"})
+        )
         created(await training.post(f"{path}/co-design", json=co_design))
-        co_designed_revised = created(await training.post(f"{path}/revision", json={**content, "hours": "64"}))
+        revision = {**content, "hours": "64", "revised_on": "2025-04-11"}
+        co_designed_revised = created(await training.post(f"{path}/revision", json=revision))
         approved_too_early = await training.post(f"{path}/approval", json={"version": 1, "approved_on": "2025-04-20"})
-        created(await training.post(f"{path}/co-design", json=co_design))
+        co_designed_before_revision = await training.post(f"{path}/co-design", json=co_design)
+        created(await training.post(f"{path}/co-design", json={**co_design, "co_designed_on": "2025-04-11"}))
         created(await training.post(f"{path}/approval", json={"version": 1, "approved_on": "2025-04-20"}))
         once = {"Idempotency-Key": f"revise-{drafted['id']}"}
         next_version = created(await training.post(f"{path}/revision", json={**content, "hours": "72"}, headers=once))
         replayed = await training.post(f"{path}/revision", json={**content, "hours": "72"}, headers=once)
-        created(await training.post(f"{path}/co-design", json={**co_design, "version": 2}))
-        approved = await training.post(f"{path}/approval", json={"version": 2, "approved_on": "2025-04-20"})
+        created(await training.post(f"{path}/co-design", json={"version": 2, "community": "Ban Na weavers group"}))
+        approved = await training.post(f"{path}/approval", json={"version": 2})  # revised, co-designed today
 
+    assert co_designed_before_draft.status_code == 409
+    assert co_designed_before_draft.json()["rule"] == "co-design-before-draft"
+    assert "2025-04-04" in co_designed_before_draft.json()["error"]
+    assert co_designed_before_revision.status_code == 409, "co-designed again, not before the revision"
+    assert co_designed_before_revision.json()["rule"] == "co-design-before-draft"
     assert (draft_revised["curriculum_version"], draft_revised["version"]) == (1, 2), "the draft is replaced"
     assert (co_designed_revised["curriculum_version"], co_designed_revised["version"]) == (1, 4), "replaced too"
     assert approved_too_early.status_code == 409, "a co-designed version revised must be co-designed again"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import httpx
 
@@ -24,7 +25,9 @@ async def co_designed_upskill_curriculum(system: RunningSystem, project_id: str)
     """An UPSKILL curriculum co-designed with Mae Chaem farmers, not approved."""
     training = system.client("training")
     content = {"title": "Drip irrigation", "track": "UPSKILL", "competencies": ["irrigation"], "hours": "12"}
-    drafted = await accepted_once_known(training, "/curricula", {"project_id": project_id, **content})
+    drafted = await accepted_once_known(
+        training, "/curricula", {"project_id": project_id, "drafted_on": "2025-04-06", **content}
+    )
     co_design = {"version": 1, "community": "Mae Chaem farmers", "co_designed_on": "2025-04-12"}
     created(await training.post(f"/curricula/{drafted['id']}/co-design", json=co_design))
     curriculum_id: str = drafted["id"]
@@ -52,7 +55,7 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
         )
         weaving = await training_steps.approved_curriculum(system, soap)
         irrigation = await co_designed_upskill_curriculum(system, soap)
-        dyeing = await training_steps.approved_curriculum(system, dye)
+        dyeing = await training_steps.approved_curriculum(system, dye, drafted_on=date(2025, 4, 7))
         await revised(system, dyeing)
         running = await training_steps.started_cohort(system, soap, weaving)  # starts 2025-05-12
         await training_steps.hold_session(system, running, FIRST_SESSION_ON, attended=[])

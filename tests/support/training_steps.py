@@ -14,6 +14,7 @@ from tests.support.journeys import Enrolled, created
 from tests.support.system import RunningSystem, eventually
 
 COMPETENCIES = ["weaving", "natural-dyeing", "online-selling"]
+DRAFTED_ON = date(2025, 4, 5)  # curricula are co-designed on 2025-04-10 and approved on 2025-04-20
 STARTS_ON = date(2025, 5, 12)  # a week after the journeys' enrollments
 FIRST_SESSION_ON = date(2025, 5, 13)
 COMPLETED_ON = date(2025, 8, 29)
@@ -43,6 +44,7 @@ async def approved_curriculum(
     attendance_threshold: float = 0.8,
     headers: dict[str, str] | None = None,
     track: str = "RESKILL",
+    drafted_on: date = DRAFTED_ON,
 ) -> str:
     """A curriculum drafted for the project, co-designed with its community and approved (version 1)."""
     training = system.client("training")
@@ -53,6 +55,7 @@ async def approved_curriculum(
         "competencies": COMPETENCIES,
         "hours": "60",
         "attendance_threshold": attendance_threshold,
+        "drafted_on": iso(drafted_on),
     }
     drafted = await accepted_once_known(training, "/curricula", body, headers=headers)
     curriculum_id: str = drafted["id"]

@@ -2,7 +2,7 @@
 through the domain's own decisions phase by phase, on the days the demo driver (pathways_infra.demo.run)
 sends, is accepted from the curricula and cohorts to every dropout, withdrawal and completion.
 
-The driver co-designs and approves each curriculum 45 days before its cohort starts, starts the cohort
+The driver drafts, co-designs and approves each curriculum 45 days before its cohort starts, starts the cohort
 on its planned day, assigns a project's members on the latest of their enrollment days, moves a
 transferring participant to the new cohort on the day the enrollment moves, holds the sessions with
 their attendance, drops out on ``left_on`` (a withdrawal, learned from enrollment, closes the record on
@@ -111,6 +111,7 @@ def _open_project(training: _Training, project: ProjectPlan) -> None:
         track=Track(project.track),
         competencies=["craft skills", "selling online"],
         hours=SESSION_HOURS * SESSIONS_PER_COHORT,
+        drafted_on=designed_on,
         attendance_threshold=0.8,
     )
     training.curricula.decide(

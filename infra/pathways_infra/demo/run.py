@@ -120,12 +120,12 @@ class ProgrammeRun:
     def _cohort(self, project: ProjectPlan) -> Step:
         async def step() -> None:
             n, curriculum = project.index, f"/curricula/{project.curriculum_id}"
+            designed_on = str(project.starts_on - timedelta(days=45))
             draft = {
                 "curriculum_id": str(project.curriculum_id), "project_id": str(project.project_id),
                 "title": project.name, "track": project.track, "competencies": ["craft skills", "selling online"],
-                "hours": str(CURRICULUM_HOURS), "attendance_threshold": 0.8,
+                "hours": str(CURRICULUM_HOURS), "attendance_threshold": 0.8, "drafted_on": designed_on,
             }  # fmt: skip
-            designed_on = str(project.starts_on - timedelta(days=45))
             co_design = {"version": 1, "community": f"community of project {n + 1}", "co_designed_on": designed_on}
             cohort = {
                 "cohort_id": str(project.cohort_id), "project_id": str(project.project_id),

@@ -60,9 +60,11 @@ async def draft_curriculum(command: DraftCurriculum, app: App, context: Context,
     """Draft a curriculum (version 1) for a project; it is then co-designed with the community and approved.
 
     The project must have opened in the enrollment service: until training has heard of it, the draft
-    is refused with a retryable `409 project-must-be-known`.
+    is refused with a retryable `409 project-must-be-known`. `drafted_on` (default today) is the day the
+    co-design may not precede.
     """
-    return await once(lambda claim: app.draft_curriculum(command, context, idempotency=claim))
+    occurred = happened_on(context, command.drafted_on)
+    return await once(lambda claim: app.draft_curriculum(command, occurred, idempotency=claim))
 
 
 @_accepted("/curricula/{curriculum_id}/revision", tags=["curricula"], response_model=CurriculumRevision)
@@ -79,15 +81,23 @@ async def revise_curriculum(
     `curriculum_version` in the answer is the curriculum version the revision drafted or replaced (the
     newest version after it): the one to co-design and approve. `version` is the aggregate's version
     (for `If-Match`), not a curriculum version.
+
+    `revised_on` (default today) is the day the version was drafted anew: not before the newest version
+    was drafted (`409 revision-before-draft`), and its co-design is not before it.
     """
-    return await once(lambda claim: app.revise_curriculum(curriculum_id, command, context, idempotency=claim))
+    occurred = happened_on(context, command.revised_on)
+    return await once(lambda claim: app.revise_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
 
 @_accepted("/curricula/{curriculum_id}/co-design", tags=["curricula"])
 async def co_design_curriculum(
     curriculum_id: UUID, command: CoDesignCurriculum, app: App, context: Context, once: Once
 ) -> Any:
-    """Record that a draft version was co-designed with the community (who, when, which needs assessment)."""
+    """Record that a draft version was co-designed with the community (who, when, which needs assessment).
+
+    Not before the version was drafted (`409 co-design-before-draft`): the draft, or the revision that
+    drafted or last replaced it.
+    """
     occurred = happened_on(context, command.co_designed_on)
     return await once(lambda claim: app.co_design_curriculum(curriculum_id, command, occurred, idempotency=claim))
 

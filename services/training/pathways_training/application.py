@@ -114,10 +114,13 @@ class CurriculumContentFields(_Command):
 class DraftCurriculum(CurriculumContentFields):
     curriculum_id: UUID = Field(default_factory=uuid4)
     project_id: UUID = Field(description="A project opened in the enrollment service.")
+    drafted_on: Day = None
 
 
 class ReviseCurriculum(CurriculumContentFields):
     """The whole content of the revised version (it replaces the draft, or opens the next version)."""
+
+    revised_on: Day = None
 
 
 class CoDesignCurriculum(_Command):
@@ -282,6 +285,7 @@ class TrainingApplication:
                     curriculum_id=command.curriculum_id,
                     project=project,
                     project_id=command.project_id,
+                    drafted_on=command.drafted_on or session.today,
                     **command.content(),
                 ),
                 context,
@@ -301,7 +305,12 @@ class TrainingApplication:
             revised = session.decide(
                 evolve_curriculum,
                 curriculum_id,
-                lambda state: revise_curriculum(state, curriculum_id=curriculum_id, **command.content()),
+                lambda state: revise_curriculum(
+                    state,
+                    curriculum_id=curriculum_id,
+                    revised_on=command.revised_on or session.today,
+                    **command.content(),
+                ),
                 context,
             )
             return CurriculumRevision(

@@ -59,7 +59,10 @@ CONTENT = CurriculumContent(
     hours=Decimal(60),
     attendance_threshold=0.8,
 )
-CURRICULUM_DRAFTED = CurriculumDrafted(curriculum_id=CURRICULUM, project_id=PROJECT, content=CONTENT)
+DRAFTED_ON = date(2024, 1, 5)
+CURRICULUM_DRAFTED = CurriculumDrafted(
+    curriculum_id=CURRICULUM, project_id=PROJECT, content=CONTENT, drafted_on=DRAFTED_ON
+)
 CURRICULUM_CO_DESIGNED = CurriculumCoDesigned(
     curriculum_id=CURRICULUM, version=1, community="Ban Na weavers group", co_designed_on=date(2024, 1, 10)
 )

@@ -12,6 +12,8 @@ import pytest
 
 from pathways_training.domain.curriculum import (
     DEFAULT_ATTENDANCE_THRESHOLD,
+    Curriculum,
+    CurriculumCoDesigned,
     CurriculumContent,
     CurriculumRetired,
     CurriculumRevised,
@@ -33,12 +35,14 @@ from tests.unit.training.given import (
     CURRICULUM_APPROVED,
     CURRICULUM_CO_DESIGNED,
     CURRICULUM_DRAFTED,
+    DRAFTED_ON,
     KNOWN_PROJECT,
     PROJECT,
     given,
     then_rejected,
 )
 
+REVISED_ON = date(2024, 6, 1)
 RETIRED = CurriculumRetired(curriculum_id=CURRICULUM, version=1, retired_on=date(2025, 1, 1))
 
 
@@ -58,7 +62,12 @@ def _content_args(**overrides: Any) -> dict[str, Any]:
 
 def test_drafting_a_curriculum_makes_version_1_a_draft() -> None:
     events = draft_curriculum(
-        None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **_content_args()
+        None,
+        curriculum_id=CURRICULUM,
+        project=KNOWN_PROJECT,
+        project_id=PROJECT,
+        drafted_on=DRAFTED_ON,
+        **_content_args(),
     )
 
     assert events == [CURRICULUM_DRAFTED]
@@ -72,7 +81,9 @@ def test_the_attendance_threshold_defaults_to_80_percent() -> None:
     args = _content_args()
     del args["attendance_threshold"]
 
-    [event] = draft_curriculum(None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **args)
+    [event] = draft_curriculum(
+        None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, drafted_on=DRAFTED_ON, **args
+    )
 
     assert event.content.attendance_threshold == DEFAULT_ATTENDANCE_THRESHOLD == 0.8
 
@@ -82,7 +93,12 @@ def test_a_curriculum_is_drafted_once() -> None:
 
     then_rejected(
         lambda: draft_curriculum(
-            state, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **_content_args()
+            state,
+            curriculum_id=CURRICULUM,
+            project=KNOWN_PROJECT,
+            project_id=PROJECT,
+            drafted_on=DRAFTED_ON,
+            **_content_args(),
         ),
         rule="curriculum-already-exists",
     )
@@ -101,12 +117,20 @@ def test_a_curriculum_is_drafted_once() -> None:
 def test_curriculum_content_is_checked(overrides: dict[str, Any], rule: str) -> None:
     then_rejected(
         lambda: draft_curriculum(
-            None, curriculum_id=CURRICULUM, project=KNOWN_PROJECT, project_id=PROJECT, **_content_args(**overrides)
+            None,
+            curriculum_id=CURRICULUM,
+            project=KNOWN_PROJECT,
+            project_id=PROJECT,
+            drafted_on=DRAFTED_ON,
+            **_content_args(**overrides),
         ),
         rule=rule,
     )
     state = given(evolve_curriculum, CURRICULUM_DRAFTED)
-    then_rejected(lambda: revise_curriculum(state, curriculum_id=CURRICULUM, **_content_args(**overrides)), rule=rule)
+    then_rejected(
+        lambda: revise_curriculum(state, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args(**overrides)),
+        rule=rule,
+    )
 
 
 def test_a_threshold_of_100_percent_is_allowed() -> None:
@@ -115,6 +139,7 @@ def test_a_threshold_of_100_percent_is_allowed() -> None:
         curriculum_id=CURRICULUM,
         project=KNOWN_PROJECT,
         project_id=PROJECT,
+        drafted_on=DRAFTED_ON,
         **_content_args(attendance_threshold=1.0),
     )
     assert event.content.attendance_threshold == 1.0
@@ -137,10 +162,11 @@ def test_revising_a_draft_replaces_its_content_in_the_same_version() -> None:
     events = revise_curriculum(
         state,
         curriculum_id=CURRICULUM,
+        revised_on=REVISED_ON,
         **_content_args(title=UPSKILL.title, track=Track.UPSKILL, hours=Decimal(40), attendance_threshold=0.9),
     )
 
-    assert events == [CurriculumRevised(curriculum_id=CURRICULUM, version=1, content=UPSKILL)]
+    assert events == [CurriculumRevised(curriculum_id=CURRICULUM, version=1, content=UPSKILL, revised_on=REVISED_ON)]
     revised = given(evolve_curriculum, CURRICULUM_DRAFTED, *events)
     assert revised is not None
     assert [v.version for v in revised.versions] == [1]
@@ -150,16 +176,20 @@ def test_revising_a_draft_replaces_its_content_in_the_same_version() -> None:
 def test_revising_with_the_same_content_changes_nothing() -> None:
     state = given(evolve_curriculum, CURRICULUM_DRAFTED)
 
-    assert revise_curriculum(state, curriculum_id=CURRICULUM, **_content_args()) == []
+    assert revise_curriculum(state, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args()) == []
 
 
 def test_revising_a_co_designed_version_makes_it_a_draft_again() -> None:
     state = given(evolve_curriculum, CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED)
 
-    events = revise_curriculum(state, curriculum_id=CURRICULUM, **_content_args(hours=Decimal(72)))
+    events = revise_curriculum(
+        state, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args(hours=Decimal(72))
+    )
 
     assert events == [
-        CurriculumRevised(curriculum_id=CURRICULUM, version=1, content=replace(CONTENT, hours=Decimal(72)))
+        CurriculumRevised(
+            curriculum_id=CURRICULUM, version=1, content=replace(CONTENT, hours=Decimal(72)), revised_on=REVISED_ON
+        )
     ]
     revised = given(evolve_curriculum, CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED, *events)
     assert revised is not None
@@ -175,10 +205,14 @@ def test_revising_an_approved_or_retired_version_opens_the_next_version(
 ) -> None:
     state = given(evolve_curriculum, *history)
 
-    events = revise_curriculum(state, curriculum_id=CURRICULUM, **_content_args(hours=Decimal(72)))
+    events = revise_curriculum(
+        state, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args(hours=Decimal(72))
+    )
 
     assert events == [
-        CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=replace(CONTENT, hours=Decimal(72)))
+        CurriculumRevised(
+            curriculum_id=CURRICULUM, version=2, content=replace(CONTENT, hours=Decimal(72)), revised_on=REVISED_ON
+        )
     ]
     revised = given(evolve_curriculum, *history, *events)
     assert revised is not None
@@ -201,7 +235,7 @@ def test_the_version_a_revision_drafted_or_replaced_is_the_newest_after_it(
 ) -> None:
     state = given(evolve_curriculum, *history)
 
-    events = revise_curriculum(state, curriculum_id=CURRICULUM, **_content_args(hours=hours))
+    events = revise_curriculum(state, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args(hours=hours))
 
     revised = existing_curriculum(given(evolve_curriculum, *history, *events), CURRICULUM)
     assert revised.latest.version == revised_version
@@ -209,7 +243,10 @@ def test_the_version_a_revision_drafted_or_replaced_is_the_newest_after_it(
 
 
 def test_a_curriculum_must_exist_to_be_revised() -> None:
-    then_rejected(lambda: revise_curriculum(None, curriculum_id=CURRICULUM, **_content_args()), rule="must-exist")
+    then_rejected(
+        lambda: revise_curriculum(None, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args()),
+        rule="must-exist",
+    )
     then_rejected(lambda: existing_curriculum(None, CURRICULUM), rule="must-exist")
 
 
@@ -294,6 +331,79 @@ def test_only_an_approved_version_is_retired(history: tuple[object, ...]) -> Non
     )
 
 
+def _co_design_on(state: Curriculum | None, day: date, *, version: int = 1) -> list[CurriculumCoDesigned]:
+    return co_design(
+        state, curriculum_id=CURRICULUM, version=version, community="Ban Na weavers group", co_designed_on=day
+    )
+
+
+def test_a_draft_is_not_co_designed_before_it_was_drafted() -> None:
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED)  # drafted on 2024-01-05
+
+    error = then_rejected(lambda: _co_design_on(state, date(2024, 1, 4)), rule="co-design-before-draft")
+    assert "2024-01-04" in str(error) and "2024-01-05" in str(error)
+
+
+def test_a_draft_is_co_designed_on_the_day_it_was_drafted() -> None:
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED)
+
+    assert _co_design_on(state, DRAFTED_ON) == [replace(CURRICULUM_CO_DESIGNED, co_designed_on=DRAFTED_ON)]
+
+
+def test_a_version_replaced_by_a_revision_is_not_co_designed_before_the_revision() -> None:
+    revised = CurriculumRevised(curriculum_id=CURRICULUM, version=1, content=UPSKILL, revised_on=date(2024, 1, 12))
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED, revised)  # co-designed on 01-10
+
+    then_rejected(lambda: _co_design_on(state, date(2024, 1, 11)), rule="co-design-before-draft")
+    assert _co_design_on(state, date(2024, 1, 12)) != []
+
+
+def test_a_version_opened_by_a_revision_is_not_co_designed_before_the_revision() -> None:
+    v2 = CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=UPSKILL, revised_on=REVISED_ON)
+    state = given(evolve_curriculum, *APPROVED_CURRICULUM, v2)
+
+    error = then_rejected(lambda: _co_design_on(state, date(2024, 5, 31), version=2), rule="co-design-before-draft")
+    assert "version 2" in str(error)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        (replace(CURRICULUM_DRAFTED, drafted_on=None),),
+        (*APPROVED_CURRICULUM, CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=UPSKILL)),
+    ],
+    ids=["draft", "revision"],
+)
+def test_a_version_drafted_before_the_day_was_kept_is_co_designed_on_any_day(history: tuple[object, ...]) -> None:
+    state = given(evolve_curriculum, *history)
+    version = existing_curriculum(state, CURRICULUM).latest.version
+
+    assert _co_design_on(state, date(2020, 1, 1), version=version) != []
+
+
+def test_a_revision_is_not_dated_before_the_newest_version_was_drafted() -> None:
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED)  # drafted on 2024-01-05
+
+    error = then_rejected(
+        lambda: revise_curriculum(
+            state, curriculum_id=CURRICULUM, revised_on=date(2024, 1, 4), **_content_args(hours=Decimal(72))
+        ),
+        rule="revision-before-draft",
+    )
+    assert "2024-01-04" in str(error) and "2024-01-05" in str(error)
+
+
+def test_a_revision_keeps_its_day_as_the_version_drafted_anew() -> None:
+    state = given(evolve_curriculum, CURRICULUM_DRAFTED)
+
+    events = revise_curriculum(
+        state, curriculum_id=CURRICULUM, revised_on=REVISED_ON, **_content_args(hours=Decimal(72))
+    )
+
+    revised = existing_curriculum(given(evolve_curriculum, CURRICULUM_DRAFTED, *events), CURRICULUM)
+    assert revised.latest.drafted_on == REVISED_ON
+
+
 def test_a_version_is_not_approved_before_it_was_co_designed() -> None:
     state = given(evolve_curriculum, CURRICULUM_DRAFTED, CURRICULUM_CO_DESIGNED)  # co-designed on 2024-01-10
 
@@ -331,7 +441,7 @@ def test_a_version_is_retired_on_the_day_it_was_approved() -> None:
 
 
 def test_an_earlier_approved_version_stays_approved_while_the_next_is_drafted() -> None:
-    v2 = CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=UPSKILL)
+    v2 = CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=UPSKILL, revised_on=REVISED_ON)
     state = given(evolve_curriculum, *APPROVED_CURRICULUM, v2)
     assert state is not None
     v1 = state.version(1)

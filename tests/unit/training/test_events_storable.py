@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from uuid import uuid4
@@ -11,7 +12,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from pathways_training.domain.cohort import CohortCancelled, CohortCompleted, CohortPlanned
-from pathways_training.domain.curriculum import CurriculumRetired, CurriculumRevised, Track
+from pathways_training.domain.curriculum import CurriculumDrafted, CurriculumRetired, CurriculumRevised, Track
 from pathways_training.domain.training import (
     AssessmentPhase,
     AssignedToCohort,
@@ -31,6 +32,7 @@ from tests.unit.training.given import (
     COHORT,
     CONTENT,
     CURRICULUM,
+    CURRICULUM_DRAFTED,
     ENROLLMENT,
     PARTICIPANT,
     PROJECT,
@@ -55,7 +57,7 @@ MOVED = TransferredToCohort(
 EVENTS: list[object] = [
     PROJECT_LEARNED,
     *APPROVED_CURRICULUM,
-    CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=CONTENT),
+    CurriculumRevised(curriculum_id=CURRICULUM, version=2, content=CONTENT, revised_on=date(2024, 6, 1)),
     CurriculumRetired(curriculum_id=CURRICULUM, version=1, retired_on=date(2025, 1, 1)),
     cohort_planned(),
     cohort_started(),
@@ -128,6 +130,27 @@ def test_a_record_opened_before_the_enrollment_day_was_kept_still_reads() -> Non
     del stored["enrolled_on"]
 
     assert TypeAdapter(TrainingRecordOpened).validate_python(stored) == RECORD_OPENED
+
+
+REVISED = CurriculumRevised(curriculum_id=CURRICULUM, version=1, content=CONTENT, revised_on=date(2024, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("event", "day", "as_read"),
+    [
+        (CURRICULUM_DRAFTED, "drafted_on", replace(CURRICULUM_DRAFTED, drafted_on=None)),
+        (REVISED, "revised_on", replace(REVISED, revised_on=None)),
+    ],
+    ids=["drafted", "revised"],
+)
+def test_a_draft_or_revision_recorded_before_its_day_was_kept_still_reads(
+    event: CurriculumDrafted | CurriculumRevised, day: str, as_read: CurriculumDrafted | CurriculumRevised
+) -> None:
+    adapter: TypeAdapter[CurriculumDrafted | CurriculumRevised] = TypeAdapter(type(event))
+    stored = adapter.dump_python(event, mode="json")
+    del stored[day]
+
+    assert adapter.validate_python(stored) == as_read
 
 
 def test_a_cohort_planned_before_the_curriculum_approval_day_was_copied_still_reads() -> None:

@@ -52,6 +52,7 @@ def test_a_curriculum_for_a_project_not_known_yet_is_refused_retryably() -> None
             track=Track.RESKILL,
             competencies=["weaving"],
             hours=Decimal(10),
+            drafted_on=date(2024, 1, 5),
         ),
         rule="project-must-be-known",
         retryable=True,

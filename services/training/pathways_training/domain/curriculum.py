@@ -3,8 +3,13 @@
 Each version has its own lifecycle. Only the newest version can be changed: revising a Draft or
 CoDesigned version replaces its content and makes it a Draft again (it has to be co-designed again);
 revising when the newest version is Approved or Retired opens the next version as a Draft. Approved
-versions stay usable by cohorts until they are retired. A version is approved no earlier than the day it
-was co-designed, and retired no earlier than the day it was approved.
+versions stay usable by cohorts until they are retired.
+
+Days keep their order: a version is co-designed no earlier than the day it was drafted (the draft, or
+the revision that drafted or last replaced it), approved no earlier than the day it was co-designed,
+and retired no earlier than the day it was approved; a revision is dated no earlier than the newest
+version was drafted. Drafts and revisions recorded before their day was kept carry none, and nothing
+is checked against it.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class CurriculumDrafted:
     curriculum_id: UUID
     project_id: UUID
     content: CurriculumContent
+    drafted_on: date | None = None  # None in curricula drafted before the day was kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +61,7 @@ class CurriculumRevised:
     curriculum_id: UUID
     version: int
     content: CurriculumContent
+    revised_on: date | None = None  # None in revisions recorded before the day was kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,8 +92,11 @@ CurriculumEvent = CurriculumDrafted | CurriculumRevised | CurriculumCoDesigned |
 
 @dataclass(frozen=True, kw_only=True)
 class CurriculumVersion:
+    """``drafted_on`` is the day its content was drafted: the draft's, or the latest revision's."""
+
     version: int
     content: CurriculumContent
+    drafted_on: date | None = None
     status: CurriculumStatus = CurriculumStatus.DRAFT
     co_designed_with: str | None = None
     co_designed_on: date | None = None
@@ -149,6 +159,7 @@ def draft_curriculum(
     track: Track,
     competencies: Sequence[str],
     hours: Decimal,
+    drafted_on: date,
     attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
 ) -> list[CurriculumDrafted]:
     """A curriculum for a project training has learned of; ``project`` is that project, if known."""
@@ -158,7 +169,9 @@ def draft_curriculum(
     checked = curriculum_content(
         title=title, track=track, competencies=competencies, hours=hours, attendance_threshold=attendance_threshold
     )
-    return [CurriculumDrafted(curriculum_id=curriculum_id, project_id=project_id, content=checked)]
+    return [
+        CurriculumDrafted(curriculum_id=curriculum_id, project_id=project_id, content=checked, drafted_on=drafted_on)
+    ]
 
 
 def revise_curriculum(
@@ -169,6 +182,7 @@ def revise_curriculum(
     track: Track,
     competencies: Sequence[str],
     hours: Decimal,
+    revised_on: date,
     attendance_threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
 ) -> list[CurriculumRevised]:
     existing = existing_curriculum(state, curriculum_id)
@@ -176,11 +190,18 @@ def revise_curriculum(
         title=title, track=track, competencies=competencies, hours=hours, attendance_threshold=attendance_threshold
     )
     latest = existing.latest
-    if latest.status in (CurriculumStatus.DRAFT, CurriculumStatus.CO_DESIGNED):
-        if latest.content == checked:
-            return []
-        return [CurriculumRevised(curriculum_id=curriculum_id, version=latest.version, content=checked)]
-    return [CurriculumRevised(curriculum_id=curriculum_id, version=latest.version + 1, content=checked)]
+    replaces_latest = latest.status in (CurriculumStatus.DRAFT, CurriculumStatus.CO_DESIGNED)
+    if replaces_latest and latest.content == checked:
+        return []
+    refuse_if_before(
+        revised_on,
+        latest.drafted_on,
+        rule="revision-before-draft",
+        what=f"the revision of curriculum {curriculum_id}",
+        after=f"version {latest.version} was drafted",
+    )
+    version = latest.version if replaces_latest else latest.version + 1
+    return [CurriculumRevised(curriculum_id=curriculum_id, version=version, content=checked, revised_on=revised_on)]
 
 
 def co_design(
@@ -192,8 +213,15 @@ def co_design(
     co_designed_on: date,
     needs_assessment_id: UUID | None = None,
 ) -> list[CurriculumCoDesigned]:
-    _version_in(
+    draft = _version_in(
         state, curriculum_id, version, CurriculumStatus.DRAFT, "only a draft is co-designed", "curriculum-must-be-draft"
+    )
+    refuse_if_before(
+        co_designed_on,
+        draft.drafted_on,
+        rule="co-design-before-draft",
+        what=f"the co-design of version {version} of curriculum {curriculum_id}",
+        after="its draft",
     )
     return [
         CurriculumCoDesigned(
@@ -266,10 +294,10 @@ def evolve_curriculum(state: Curriculum | None, event: object) -> Curriculum:
             return Curriculum(
                 curriculum_id=event.curriculum_id,
                 project_id=event.project_id,
-                versions=(CurriculumVersion(version=1, content=event.content),),
+                versions=(CurriculumVersion(version=1, content=event.content, drafted_on=event.drafted_on),),
             )
         case CurriculumRevised() if state is not None:
-            draft = CurriculumVersion(version=event.version, content=event.content)
+            draft = CurriculumVersion(version=event.version, content=event.content, drafted_on=event.revised_on)
             if event.version == state.latest.version:
                 return replace(state, versions=(*state.versions[:-1], draft))
             return replace(state, versions=(*state.versions, draft))
