@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
+
+import httpx
 
 from pathways_infra.settings import Settings
 from tests.support import training_steps
 from tests.support.journeys import enroll, in_training, open_project, register
 from tests.support.system import running_system
+from tests.support.training_steps import FIRST_SESSION_ON, STARTS_ON, iso
 
 
 async def test_a_stale_if_match_is_refused_and_the_current_one_accepted(settings: Settings) -> None:
@@ -92,3 +96,49 @@ async def test_a_record_read_carries_its_version_as_etag_for_the_next_if_match(s
     assert acted.status_code == 201, acted.text
     assert (again.status_code, again.json()["rule"]) == (409, "optimistic-concurrency")
     assert reread.headers["ETag"] == f'"{acted.json()["version"]}"'
+
+
+async def _read_then_act(
+    client: httpx.AsyncClient, record: str, command: str, body: dict[str, Any]
+) -> tuple[httpx.Response, httpx.Response, httpx.Response, httpx.Response]:
+    """Read ``record`` as recorded, act with its ETag, act again with that (now stale) ETag, read again."""
+    read = await client.get(f"{record}/recorded")
+    seen = {"If-Match": read.headers["ETag"]}
+    acted = await client.post(f"{record}/{command}", json=body, headers=seen)
+    stale = await client.post(f"{record}/{command}", json=body, headers=seen)
+    return read, acted, stale, await client.get(f"{record}/recorded")
+
+
+async def test_training_records_read_as_recorded_carry_their_version_as_etag_for_if_match(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        project = await open_project(system, name="Bamboo crafts", province_code="TH-57")
+        enrolled = await enroll(system, project, birth_year=1983)
+        await in_training(system, enrolled)
+        curriculum_id = await training_steps.approved_curriculum(system, project)
+        cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
+        revision = {"title": "Bamboo, revised", "track": "RESKILL", "competencies": ["weaving"], "hours": "40"}
+        session = {"held_on": iso(FIRST_SESSION_ON), "hours": "3"}
+        joining = {"cohort_id": cohort_id, "assigned_on": iso(STARTS_ON)}
+        answers = {
+            "curriculum": await _read_then_act(training, f"/curricula/{curriculum_id}", "revision", revision),
+            "cohort": await _read_then_act(training, f"/cohorts/{cohort_id}", "sessions", session),
+            "record": await _read_then_act(training, f"/training-records/{enrolled.enrollment_id}", "cohort", joining),
+        }
+        read_model = await training.get(f"/cohorts/{cohort_id}")
+        of_another_kind = await training.get(f"/cohorts/{curriculum_id}/recorded")
+        unknown = await training.get(f"/training-records/{uuid4()}/recorded")
+
+    seen_versions = {name: read.headers["ETag"] for name, (read, *_) in answers.items()}
+    assert seen_versions == {"curriculum": '"3"', "cohort": '"2"', "record": '"1"'}, "drafted, co-designed, approved"
+    for name, (read, acted, stale, reread) in answers.items():
+        assert read.status_code == 200, (name, read.text)
+        assert acted.status_code == 201, (name, acted.text)
+        assert (stale.status_code, stale.json()["rule"]) == (409, "optimistic-concurrency"), name
+        assert reread.headers["ETag"] == f'"{acted.json()["version"]}"', name
+    curriculum, cohort, record = (answers[name][3].json() for name in ("curriculum", "cohort", "record"))
+    assert [version["status"] for version in curriculum["versions"]] == ["APPROVED", "DRAFT"]
+    assert [session["held_on"] for session in cohort["sessions"]] == [iso(FIRST_SESSION_ON)]
+    assert (record["cohort_id"], record["status"]) == (cohort_id, "IN_TRAINING")
+    assert read_model.status_code == 200 and "ETag" not in read_model.headers, "a read model may be behind"
+    assert of_another_kind.status_code == unknown.status_code == 404

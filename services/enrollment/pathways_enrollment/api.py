@@ -14,7 +14,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
-from pydantic_core import to_jsonable_python
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
@@ -32,7 +31,7 @@ from pathways_enrollment.domain.project import ProjectStatus, evolve_project
 from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
 from pathways_enrollment.vault import Vault
-from pathways_infra.commands import CommandRunner, Evolver
+from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
 from pathways_infra.idempotency import Once
 from pathways_infra.openapi_errors import Problem
@@ -52,31 +51,6 @@ ProvinceCode = Annotated[str, AfterValidator(normalise_province_iso)]
 RegionFilter = Annotated[Region | None, Query(description=f"One of {', '.join(PROGRAMME_REGIONS.region_ids)}.")]
 ProvinceFilter = Annotated[ProvinceCode | None, Query(description="ISO 3166-2:TH code, e.g. TH-50 (or the bare 50).")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-
-
-AsRecorded: dict[str, Any] = {
-    "responses": {
-        200: {
-            "description": "As recorded in the event store, at its latest version.",
-            "headers": {
-                "ETag": {
-                    "description": 'The version, e.g. "3": send it as If-Match with a command to act only if '
-                    "nothing changed since.",
-                    "schema": {"type": "string"},
-                }
-            },
-        }
-    }
-}
-
-
-async def _current(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> JSONResponse:
-    """The aggregate as recorded, with its version as the ETag: what a command's If-Match names."""
-    runner: CommandRunner = request.app.state.runner
-    state, version = await runner.run(lambda session: session.load(evolve, aggregate_id))
-    if state is None:
-        raise NotFoundError(f"{what} {aggregate_id} is not known")
-    return JSONResponse(content=to_jsonable_python(state), headers={"ETag": f'"{version}"'})
 
 
 # --- career development units ------------------------------------------------------------------
@@ -123,9 +97,9 @@ async def list_units(
     )
 
 
-@router.get("/units/{unit_id}", tags=["units"], **AsRecorded)
+@router.get("/units/{unit_id}", tags=["units"], **AS_RECORDED)
 async def get_unit(unit_id: UUID, request: Request) -> Any:
-    return await _current(request, evolve_unit, unit_id, "career development unit")
+    return await as_recorded(request, evolve_unit, unit_id, "career development unit")
 
 
 # --- projects ----------------------------------------------------------------------------------
@@ -217,9 +191,9 @@ async def list_projects(
     )
 
 
-@router.get("/projects/{project_id}", tags=["projects"], **AsRecorded)
+@router.get("/projects/{project_id}", tags=["projects"], **AS_RECORDED)
 async def get_project(project_id: UUID, request: Request) -> Any:
-    return await _current(request, evolve_project, project_id, "project")
+    return await as_recorded(request, evolve_project, project_id, "project")
 
 
 # --- mentors -----------------------------------------------------------------------------------
@@ -297,9 +271,9 @@ async def list_mentors(
     )
 
 
-@router.get("/mentors/{mentor_id}", tags=["mentors"], **AsRecorded)
+@router.get("/mentors/{mentor_id}", tags=["mentors"], **AS_RECORDED)
 async def get_mentor(mentor_id: UUID, request: Request) -> Any:
-    return await _current(request, evolve_mentor, mentor_id, "mentor")
+    return await as_recorded(request, evolve_mentor, mentor_id, "mentor")
 
 
 # --- participants ------------------------------------------------------------------------------
@@ -379,10 +353,10 @@ async def list_potential_duplicates(
     return await potential_duplicates.list_unresolved(read, limit=limit, offset=offset)
 
 
-@router.get("/participants/{participant_id}", tags=["participants"], **AsRecorded)
+@router.get("/participants/{participant_id}", tags=["participants"], **AS_RECORDED)
 async def get_participant(participant_id: UUID, request: Request) -> Any:
     """The pseudonymous registry entry: status, duplicate flag, consents, erasure. No personal data."""
-    return await _current(request, evolve_participant, participant_id, "participant")
+    return await as_recorded(request, evolve_participant, participant_id, "participant")
 
 
 @router.post("/participants/{participant_id}/personal-data/rectification", tags=["participants"], **Accepted)
@@ -458,10 +432,10 @@ async def withdraw(enrollment_id: UUID, command: c.Withdraw, app: App, context: 
     return await once(lambda claim: app.withdraw(enrollment_id, command, context, claim))
 
 
-@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"], **AsRecorded)
+@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"], **AS_RECORDED)
 async def get_case(enrollment_id: UUID, request: Request) -> Any:
     """The case as recorded: status, placements over time, baseline and screening."""
-    return await _current(request, evolve_enrollment, enrollment_id, "enrollment")
+    return await as_recorded(request, evolve_enrollment, enrollment_id, "enrollment")
 
 
 @router.get("/enrollments/{enrollment_id}", tags=["enrollments"])

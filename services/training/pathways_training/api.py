@@ -1,4 +1,9 @@
-"""Training HTTP API: curricula, cohorts and training records (commands and their read models)."""
+"""Training HTTP API: curricula, cohorts and training records (commands and their read models).
+
+Each curriculum, cohort and training record is also read as recorded in the event store
+(``…/{id}/recorded``), with its version as the ``ETag`` for a command's ``If-Match``; the other reads
+come from read models, which follow the events a moment later and carry no ``ETag``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from enum import Enum
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_training.application import (
@@ -34,9 +40,9 @@ from pathways_training.application import (
     TrainingApplication,
     TransferToCohort,
 )
-from pathways_training.domain.cohort import CohortStatus
-from pathways_training.domain.curriculum import CurriculumStatus, Track
-from pathways_training.domain.training import TrainingStatus
+from pathways_training.domain.cohort import CohortStatus, evolve_cohort
+from pathways_training.domain.curriculum import CurriculumStatus, Track, evolve_curriculum
+from pathways_training.domain.training import TrainingStatus, evolve_record
 from pathways_training.projections import cohorts, curricula, training_records
 
 router = APIRouter()
@@ -124,11 +130,19 @@ async def retire_curriculum(
 
 @router.get("/curricula/{curriculum_id}", tags=["curricula"])
 async def get_curriculum(curriculum_id: UUID, read: ReadPool) -> dict[str, Any]:
-    """A curriculum with all its versions (content, status, co-design, approval, retirement)."""
+    """A curriculum with all its versions (content, status, co-design, approval, retirement), from a read
+    model (no `ETag`: read `/curricula/{id}/recorded` to act with `If-Match`)."""
     found = await curricula.get_curriculum(read, curriculum_id)
     if found is None:
         raise NotFoundError(f"curriculum {curriculum_id} is not known (yet: read models follow the events)")
     return found
+
+
+@router.get("/curricula/{curriculum_id}/recorded", tags=["curricula"], **AS_RECORDED)
+async def get_recorded_curriculum(curriculum_id: UUID, request: Request) -> Any:
+    """The curriculum as recorded, never behind: its versions (content, status, days). Its `ETag` is the
+    version to send as `If-Match` with a command on the curriculum."""
+    return await as_recorded(request, evolve_curriculum, curriculum_id, "curriculum")
 
 
 @router.get("/curricula", tags=["curricula"])
@@ -237,11 +251,20 @@ async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, contex
 async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A cohort: its curriculum, status, the sessions held (with how many attended) and its members.
     A member who left has `left_on` and `left_because`: TRANSFERRED (to another cohort), DROPPED_OUT or
-    WITHDRAWN; `members_count` counts those who have not left."""
+    WITHDRAWN; `members_count` counts those who have not left. From a read model (no `ETag`: read
+    `/cohorts/{id}/recorded` to act with `If-Match`)."""
     found = await cohorts.get_cohort(read, cohort_id)
     if found is None:
         raise NotFoundError(f"cohort {cohort_id} is not known (yet: read models follow the events)")
     return found
+
+
+@router.get("/cohorts/{cohort_id}/recorded", tags=["cohorts"], **AS_RECORDED)
+async def get_recorded_cohort(cohort_id: UUID, request: Request) -> Any:
+    """The cohort as recorded, never behind: status, days, the rules it keeps and the sessions held (its
+    members are on their training records). Its `ETag` is the version to send as `If-Match` with a command
+    on the cohort."""
+    return await as_recorded(request, evolve_cohort, cohort_id, "cohort")
 
 
 @router.get("/cohorts", tags=["cohorts"])
@@ -357,11 +380,19 @@ async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Con
 @router.get("/training-records/{enrollment_id}", tags=["training"])
 async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A participant's training: status, project, cohort, sessions expected and attended, attendance rate,
-    pre/post assessments, completion or dropout."""
+    pre/post assessments, completion or dropout. From a read model (no `ETag`: read
+    `/training-records/{id}/recorded` to act with `If-Match`)."""
     found = await training_records.get_record(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"no training record for enrollment {enrollment_id} (yet: read models follow the events)")
     return found
+
+
+@router.get("/training-records/{enrollment_id}/recorded", tags=["training"], **AS_RECORDED)
+async def get_recorded_training_record(enrollment_id: UUID, request: Request) -> Any:
+    """The training record as recorded, never behind: status, cohort, attendance marks, assessments. Its
+    `ETag` is the version to send as `If-Match` with a command on the record."""
+    return await as_recorded(request, evolve_record, enrollment_id, "training record")
 
 
 @router.get("/training-records", tags=["training"])
