@@ -185,3 +185,44 @@ async def test_a_revision_answers_the_curriculum_version_it_drafted_or_replaced(
     assert next_version["curriculum_version"] == 2, "a revision after approval opens the next version"
     assert replayed.headers.get("Idempotent-Replayed") == "true" and replayed.json() == next_version
     created(approved)
+
+
+async def test_members_left_in_training_when_their_cohort_completes_are_counted_and_finished_later(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        project = await open_project(system, name="Rattan baskets", province_code="TH-52")
+        keen, unsure = [await enroll(system, project, birth_year=year) for year in (1990, 1972)]
+        await in_training(system, keen)
+        await in_training(system, unsure)
+        curriculum_id = await training_steps.approved_curriculum(system, project)
+        cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
+        path = f"/cohorts/{cohort_id}"
+        created(
+            await training.post(f"{path}/members", json={"enrollment_ids": [keen.enrollment_id, unsure.enrollment_id]})
+        )
+        await training_steps.hold_session(system, cohort_id, FIRST_SESSION_ON, attended=[keen, unsure])
+        created(await training.post(f"{path}/completion", json={"completed_on": iso(FIRST_SESSION_ON)}))
+        left_undecided = await when_read(system, path, "status", "COMPLETED")
+
+        completed_later = await training_steps.complete(system, keen)  # dated 2025-08-29, after the cohort's
+        one_left = await when_read(system, path, "members_in_training", 1)
+        dropout = {"reason": "FOUND_WORK", "dropped_out_on": iso(training_steps.COMPLETED_ON)}
+        dropped_later = await training.post(f"/training-records/{unsure.enrollment_id}/dropout", json=dropout)
+        none_left = await when_read(system, path, "members_in_training", 0)
+        listed = (await training.get("/cohorts", params={"project_id": project})).json()
+
+    def standing(cohort: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
+        return {m["enrollment_id"]: (m["training_status"], m["left_because"]) for m in cohort["members"]}
+
+    assert (left_undecided["members_count"], left_undecided["members_in_training"]) == (2, 2)
+    assert standing(left_undecided) == {
+        keen.enrollment_id: ("IN_TRAINING", None),
+        unsure.enrollment_id: ("IN_TRAINING", None),
+    }
+    assert completed_later.status_code == 201, completed_later.text
+    assert standing(one_left)[keen.enrollment_id] == ("COMPLETED", None)
+    assert dropped_later.status_code == 201, dropped_later.text
+    assert standing(none_left)[unsure.enrollment_id] == (None, "DROPPED_OUT")
+    assert [(c["cohort_id"], c["members_count"], c["members_in_training"]) for c in listed] == [(cohort_id, 1, 0)]

@@ -230,7 +230,9 @@ async def complete_cohort(cohort_id: UUID, command: CompleteCohort, app: App, co
     """Record that a cohort in progress finished its training (it must have held a session).
 
     Not before it started (`409 cohort-end-before-start`) nor before its last session
-    (`409 cohort-end-before-last-session`).
+    (`409 cohort-end-before-last-session`). Members still in training stay so: finish each record
+    afterwards (completion, possibly dated later, dropout or cohort transfer); `GET /cohorts/{id}`
+    counts them in `members_in_training` and shows each member's `training_status`.
     """
     occurred = happened_on(context, command.completed_on)
     return await once(lambda claim: app.complete_cohort(cohort_id, command, occurred, idempotency=claim))
@@ -251,7 +253,9 @@ async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, contex
 async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A cohort: its curriculum, status, the sessions held (with how many attended) and its members.
     A member who left has `left_on` and `left_because`: TRANSFERRED (to another cohort), DROPPED_OUT or
-    WITHDRAWN; `members_count` counts those who have not left. From a read model (no `ETag`: read
+    WITHDRAWN; `members_count` counts those who have not left. A member still in it has `training_status`
+    IN_TRAINING or COMPLETED; `members_in_training` counts those still in training (once the cohort is
+    completed, the records staff have yet to finish). From a read model (no `ETag`: read
     `/cohorts/{id}/recorded` to act with `If-Match`)."""
     found = await cohorts.get_cohort(read, cohort_id)
     if found is None:
@@ -276,7 +280,8 @@ async def list_cohorts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    """Cohorts by the day they start, with how many sessions they held and members they have now."""
+    """Cohorts by the day they start, with how many sessions they held, members they have now and, of those,
+    members still in training (`members_in_training`)."""
     return await cohorts.list_cohorts(
         read,
         project_id=project_id,

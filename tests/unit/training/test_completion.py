@@ -19,6 +19,7 @@ from pathways_training.domain.training import (
     complete,
     drop_out,
     evolve_record,
+    record_attendance,
     transfer_to_cohort,
     withdraw_record,
 )
@@ -185,6 +186,50 @@ def test_completion_in_a_completed_cohort_is_fine() -> None:
     done = cohort(*SESSIONS, CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 2, 28)))
 
     assert complete(state, enrollment_id=ENROLLMENT, cohort=done, completed_on=date(2024, 3, 1))
+
+
+# A cohort completes while members are still in training: each of their records can still be finished.
+
+COHORT_DONE = CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 2, 28))
+
+
+def test_a_member_short_of_the_threshold_when_the_cohort_completed_completes_once_attendance_is_corrected() -> None:
+    history = (RECORD_OPENED, assigned(), *present(*SESSIONS[:3]))  # 60% marked when the cohort completed
+    done = cohort(*SESSIONS, COHORT_DONE)
+    then_rejected(
+        lambda: complete(given(evolve_record, *history), enrollment_id=ENROLLMENT, cohort=done),
+        rule="attendance-threshold",
+    )
+
+    marked = record_attendance(
+        given(evolve_record, *history), enrollment_id=ENROLLMENT, cohort=done, session_id=SESSIONS[3].session_id
+    )
+    corrected = given(evolve_record, *history, *marked)
+
+    assert complete(corrected, enrollment_id=ENROLLMENT, cohort=done, completed_on=date(2024, 3, 15))
+
+
+def test_a_member_still_in_training_when_the_cohort_completed_drops_out_after_it() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS[:2]))
+
+    assert drop_out(state, enrollment_id=ENROLLMENT, reason=DropoutReason.LOST_CONTACT, dropped_out_on=date(2024, 4, 1))
+
+
+def test_a_member_still_in_training_when_the_cohort_completed_is_withdrawn_after_it() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    assert withdraw_record(state, enrollment_id=ENROLLMENT, withdrawn_on=date(2024, 4, 1))
+
+
+def test_a_member_still_in_training_when_the_cohort_completed_moves_on_to_another_cohort() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS[:2]))
+    done, next_cohort = cohort(*SESSIONS, COHORT_DONE), cohort(cohort_id=OTHER_COHORT)
+
+    [moved] = transfer_to_cohort(
+        state, enrollment_id=ENROLLMENT, from_cohort=done, to_cohort=next_cohort, transferred_on=date(2024, 3, 1)
+    )
+
+    assert len(moved.sessions_expected_in_previous_cohort) == len(SESSIONS), "attendance history kept"
 
 
 def test_completion_is_measured_against_the_record_s_cohort() -> None:

@@ -8,6 +8,14 @@ for a cohort under way).
 Days keep their order: a cohort starts no earlier than its curriculum version was approved, sessions
 are held from the day it started, and it ends (completed or cancelled) no earlier than its start and
 its last session. It may start earlier or later than planned (``starts_on`` is a plan, and plans move).
+
+A cohort completes while members' training records are still open, and does not wait for them: the
+cohort does not know its members (each record knows its cohort; a command on the cohort would have to
+find them through a read model, which may lag). Their records are finished afterwards as any other:
+completed when attendance meets the threshold (attendance may still be marked or corrected, and the
+completion may be dated after the cohort's), dropped out, withdrawn, or moved to another cohort. A
+cancelled cohort, by contrast, completes no one (its members transfer). ``GET /cohorts/{id}`` counts
+the members still in training (``members_in_training``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Cohort events are ordered per cohort and membership events per participant; each writes its own
 table, so the order between the two does not matter. How many attended a session is counted from
-the training records read model's attendance table when asked.
+the training records read model's attendance table when asked, and where the members still in the
+cohort stand in training (in training, or completed) from its records table.
 """
 
 from __future__ import annotations
@@ -180,26 +181,37 @@ async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | No
         "FROM rm_cohort_sessions s WHERE s.cohort_id = $1 ORDER BY s.held_on, s.session_id",
         cohort_id,
     )
-    members = await pool.fetch(
-        "SELECT enrollment_id, participant_id, joined_on, left_on, left_because FROM rm_cohort_members "
-        "WHERE cohort_id = $1 "
-        "ORDER BY joined_on, enrollment_id",
-        cohort_id,
-    )
+    members = await pool.fetch(_MEMBERS, cohort_id)
     return {
         **dict(row),
         "sessions_held": len(sessions),
         "hours_held": sum((session["hours"] for session in sessions), Decimal(0)),
         "sessions": [dict(session) for session in sessions],
         "members_count": sum(1 for member in members if member["left_on"] is None),
+        "members_in_training": sum(1 for member in members if member["training_status"] == "IN_TRAINING"),
         "members": [dict(member) for member in members],
     }
+
+
+# A member still in the cohort is in training until their record says otherwise (the records read
+# model may not have it yet); one who left has left_because instead.
+_MEMBERS = """
+SELECT m.enrollment_id, m.participant_id, m.joined_on, m.left_on, m.left_because,
+    CASE WHEN m.left_on IS NULL THEN COALESCE(r.status, 'IN_TRAINING') END AS training_status
+FROM rm_cohort_members m
+LEFT JOIN rm_training_records r ON r.enrollment_id = m.enrollment_id
+WHERE m.cohort_id = $1
+ORDER BY m.joined_on, m.enrollment_id
+"""
 
 
 _LIST = """
 SELECT c.*,
     (SELECT count(*) FROM rm_cohort_sessions s WHERE s.cohort_id = c.cohort_id) AS sessions_held,
-    (SELECT count(*) FROM rm_cohort_members m WHERE m.cohort_id = c.cohort_id AND m.left_on IS NULL) AS members_count
+    (SELECT count(*) FROM rm_cohort_members m WHERE m.cohort_id = c.cohort_id AND m.left_on IS NULL) AS members_count,
+    (SELECT count(*) FROM rm_cohort_members m LEFT JOIN rm_training_records r ON r.enrollment_id = m.enrollment_id
+        WHERE m.cohort_id = c.cohort_id AND m.left_on IS NULL AND COALESCE(r.status, 'IN_TRAINING') = 'IN_TRAINING'
+    ) AS members_in_training
 FROM rm_cohorts c
 WHERE ($1::uuid IS NULL OR c.project_id = $1)
     AND ($2::uuid IS NULL OR c.curriculum_id = $2)
@@ -218,6 +230,7 @@ async def list_cohorts(
     limit: int,
     offset: int,
 ) -> list[dict[str, Any]]:
-    """Cohorts by start day, with how many sessions they held and members they have (not the lists)."""
+    """Cohorts by start day, with how many sessions they held, members they have and members still in
+    training (not the lists)."""
     rows = await pool.fetch(_LIST, project_id, curriculum_id, status, limit, offset)
     return [dict(row) for row in rows]
