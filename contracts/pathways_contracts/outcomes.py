@@ -36,7 +36,9 @@ class FollowUpsScheduledV1(_OutcomesEvent):
 
 
 class EmploymentRecordedV1(_OutcomesEvent):
-    """A participant's employment after training was recorded."""
+    """A participant's employment after training was recorded. Each is a fact of its own, never a correction:
+    the case's current employment is the latest *observed* (by ``observed_on``, then stream order), so one
+    observed earlier and typed in later does not replace it."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.employment.recorded"
 
@@ -44,9 +46,13 @@ class EmploymentRecordedV1(_OutcomesEvent):
     employment_type: EmploymentType
     related_to_training: bool
     monthly_income_thb: MonthlyBaht
-    days_to_first_job: int | None = Field(default=None, ge=0)
+    days_to_first_job: int | None = Field(
+        default=None, ge=0, description="From training's completion; the first employment that gives it counts."
+    )
     follow_up_month: FollowUpMonth | None = Field(default=None, description="The follow-up it was learned at.")
-    observed_on: date | None = None
+    observed_on: date | None = Field(
+        default=None, description="When it was observed; null: the day of ``occurred_at`` in Thailand (UTC+7)."
+    )
 
 
 class EnterpriseKind(StrEnum):
@@ -88,8 +94,10 @@ class FollowUpCompletedV1(_OutcomesEvent):
     working: bool | None = Field(
         default=None,
         description="Whether they answered that they were working (true: an ``employment.recorded`` of this "
-        "follow-up follows). False ends, as far as outcomes knows, the employment recorded before it. Null: not "
-        "said (events published before this field).",
+        "follow-up follows). False: the participant is out of work from ``completed_on``, as far as outcomes "
+        "knows, until an ``employment.recorded`` observed on or after that day, or recorded at this same "
+        "follow-up (typed in after the answer); an employment observed before it has ended. Null: not said "
+        "(events published before this field).",
     )
 
 
@@ -102,8 +110,10 @@ class FollowUpMissedV1(_OutcomesEvent):
     month: FollowUpMonth = Field(description="Months after training completion.")
     missed_on: date
     reason: str = Field(
-        description="NO_RESPONSE, REFUSED, UNREACHABLE, MOVED_AWAY (marked by staff), CASE_CLOSED, WITHDRAWN or "
-        "CONSENT_WITHDRAWN. " + OPEN_SET
+        description="NO_RESPONSE, REFUSED, UNREACHABLE, MOVED_AWAY (marked by staff) or CONSENT_WITHDRAWN (the "
+        "participant withdrew consent to be followed up, or had their personal data erased). A ``case.closed`` "
+        "or ``case.withdrawn`` misses the case's unanswered follow-ups itself (CASE_CLOSED, WITHDRAWN), with no "
+        "message here. " + OPEN_SET
     )
 
 
@@ -123,7 +133,9 @@ class IncomeObservedV1(_OutcomesEvent):
 
 
 class CaseWithdrawnV1(_OutcomesEvent):
-    """Outcomes learned the enrollment was withdrawn: no new outcome; open follow-ups are missed (WITHDRAWN)."""
+    """Outcomes learned the enrollment was withdrawn: nothing observed on or after ``withdrawn_on`` is recorded
+    (what was observed before it, typed in later, still is: an ``employment.recorded`` may follow). The case's
+    unanswered follow-ups become missed with reason WITHDRAWN, without a ``followup.missed`` of their own."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.case.withdrawn"
 
@@ -132,7 +144,8 @@ class CaseWithdrawnV1(_OutcomesEvent):
 
 
 class CaseClosedV1(_OutcomesEvent):
-    """A case was closed: no new outcome; open follow-ups are missed (CASE_CLOSED)."""
+    """A case was closed: no new outcome. Its unanswered follow-ups become missed with reason CASE_CLOSED,
+    without a ``followup.missed`` of their own."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.case.closed"
 

@@ -120,7 +120,10 @@ MESSAGE_HEADERS: dict[str, Any] = {
         ACTOR_ROLE: _text("The actor's role, escaped as the actor id."),
         ACTOR_UNIT: _text("The actor's unit, escaped as the actor id, when given."),
         TRACEPARENT: _text("W3C trace context: the correlation id is the trace, the event the span."),
-        LOG_DIGEST: _text("Hex SHA-256 chaining every public event before it: `pathways streams audit` checks it."),
+        LOG_DIGEST: _text(
+            "Hex SHA-256 chaining every event the service stored up to this one, private ones included: "
+            "`pathways streams check` proves the store unaltered with it."
+        ),
         REPUBLISHED: _text("On a message republished from the event store after the stream lost it: when."),
         "Nats-Expected-Last-Sequence": _text(
             "The relay's publish condition, which JetStream keeps: remove it before copying the message into "

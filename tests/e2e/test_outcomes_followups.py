@@ -254,6 +254,26 @@ async def test_a_follow_up_answered_not_working_shows_the_participant_out_of_wor
     assert (totals_now["SELF_EMPLOYED"], totals_now["NONE"]) == (1, 0)
 
 
+async def test_an_employment_observed_earlier_and_typed_in_later_does_not_replace_the_latest(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, _ = await completed_case(system, "TH-57")
+        path = f"/cases/{enrolled.enrollment_id}/employment"
+        job = {"related_to_training": True, "monthly_income_thb": "9000"}
+        latest = job | {"employment_type": "SELF_EMPLOYED", "observed_on": "2025-10-01"}
+        created(await outcomes.post(path, json=latest))
+        typed_in_late = job | {"employment_type": "WAGE", "observed_on": "2025-09-10", "days_to_first_job": 12}
+        created(await outcomes.post(path, json=typed_in_late))
+        case = await case_when(
+            outcomes, enrolled, lambda c: c["days_to_first_job"] == 12, what="the employment typed in late"
+        )
+        totals = (await outcomes.get("/programme/totals")).json()["by_outcome"]
+    assert (case["employment_type"], case["employment_on"]) == ("SELF_EMPLOYED", "2025-10-01")
+    assert (totals["SELF_EMPLOYED"], totals["WAGE"]) == (1, 0), "the totals count the same employment"
+
+
 async def test_worklist_case_and_indicators_as_of_a_day_show_the_follow_ups_as_they_stood_then(
     settings: Settings,
 ) -> None:

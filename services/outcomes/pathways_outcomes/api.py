@@ -120,10 +120,12 @@ async def get_case(
 ) -> dict[str, Any]:
     """The case: follow-ups (SCHEDULED, DUE, OVERDUE, COMPLETED, MISSED), employment, incomes against the baseline.
 
-    The employment columns hold the latest employment recorded. `in_work` says whether the participant is in
-    work as far as the case knows: false once a follow-up was answered "not working" after that employment
-    (`not_working_on`, `not_working_month`), true again when an employment is observed on or after that day
-    or recorded at that follow-up; null when the case knows neither.
+    The employment columns hold the latest employment observed (by `employment_on`, the day it was
+    observed; one observed earlier and typed in later does not replace it), as the programme totals count
+    it. `in_work` says whether the participant is in work as far as the case knows: false once a follow-up
+    was answered "not working" after that employment (`not_working_on`, `not_working_month`), true again
+    when an employment is observed on or after that day or recorded at that follow-up; null when the case
+    knows neither.
 
     `training` is COMPLETED, or DROPPED_OUT for a dropout's case: it shows with `dropped_out_on` and
     `dropout_reason`, its withdrawal and closure, and no follow-ups. An enrollment with no case (still
@@ -286,7 +288,7 @@ async def programme_totals(read: ReadPool) -> dict[str, Any]:
     """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region.
 
     A completed enrollment counts under one outcome, the first that holds: COMMUNITY_ENTERPRISE (it founded
-    or joined one), ENTERPRISE, the type of its latest employment recorded (WAGE or SELF_EMPLOYED) unless a
+    or joined one), ENTERPRISE, the type of its latest employment observed (WAGE or SELF_EMPLOYED) unless a
     follow-up answered "not working" since (see `in_work` on the case), NONE.
     So a participant with a wage job who also founded a community enterprise counts there, not under WAGE;
     `GET /programme/indicators` counts employment and enterprises each on their own."""

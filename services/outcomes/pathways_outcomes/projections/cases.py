@@ -114,11 +114,16 @@ async def on_scheduled(conn: asyncpg.Connection, inbound: Inbound[FollowUpsSched
 async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRecordedV1]) -> None:
     event = inbound.event
     await conn.execute(
+        "UPDATE rm_cases SET days_to_first_job = COALESCE(days_to_first_job, $2) WHERE enrollment_id = $1",
+        event.enrollment_id, event.days_to_first_job,
+    )  # fmt: skip
+    # The latest observed is the case's employment: one observed earlier and typed in later does not replace it.
+    await conn.execute(
         "UPDATE rm_cases SET employment_type = $2, related_to_training = $3, monthly_income_thb = $4, "
-        "days_to_first_job = COALESCE(days_to_first_job, $5), employment_recorded_at = $6, "
-        "employment_follow_up_month = $7, employment_on = $8 WHERE enrollment_id = $1",
+        "employment_recorded_at = $5, employment_follow_up_month = $6, employment_on = $7 "
+        "WHERE enrollment_id = $1 AND (employment_on IS NULL OR employment_on <= $7)",
         event.enrollment_id, event.employment_type.value, event.related_to_training, event.monthly_income_thb,
-        event.days_to_first_job, event.occurred_at, event.follow_up_month, employment_day(event),
+        event.occurred_at, event.follow_up_month, employment_day(event),
     )  # fmt: skip
 
 

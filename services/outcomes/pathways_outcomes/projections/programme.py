@@ -9,9 +9,9 @@ holds. The tables are joined, and stages and outcomes derived, when queried, wit
 - stage of an enrolled enrollment: WITHDRAWN (withdrawn while enrolled, or withdrawn from training)
   > DROPPED_OUT > COMPLETED > IN_TRAINING;
 - outcome of a completed one: COMMUNITY_ENTERPRISE > ENTERPRISE (a founder named when one was
-  started, or a participant who joined it since) > the type of the latest employment recorded (by
-  occurred_at, then stream order), unless a later follow-up was answered "not working" (the domain's
-  ``in_work``, here in SQL) > NONE;
+  started, or a participant who joined it since) > the type of the latest employment observed (by
+  the day it was observed, then stream order; the case view keeps the same one), unless a later
+  follow-up was answered "not working" (the domain's ``in_work``, here in SQL) > NONE;
 - region: of the latest transfer (by transferred_on, then stream order), else of the enrollment.
 """
 
@@ -199,8 +199,8 @@ async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRec
         "ON CONFLICT (enrollment_id) DO UPDATE SET employment_type = EXCLUDED.employment_type, "
         "employment_at = EXCLUDED.employment_at, employment_sequence = EXCLUDED.employment_sequence, "
         "employment_on = EXCLUDED.employment_on, employment_month = EXCLUDED.employment_month "
-        "WHERE o.employment_at IS NULL "
-        "OR (EXCLUDED.employment_at, EXCLUDED.employment_sequence) >= (o.employment_at, o.employment_sequence)",
+        "WHERE o.employment_at IS NULL OR (EXCLUDED.employment_on, EXCLUDED.employment_sequence) "
+        ">= (COALESCE(o.employment_on, (o.employment_at AT TIME ZONE 'Asia/Bangkok')::date), o.employment_sequence)",
         event.enrollment_id, event.employment_type.value, event.occurred_at, inbound.stream_sequence,
         employment_day(event), event.follow_up_month,
     )  # fmt: skip
