@@ -233,6 +233,20 @@ class EnterpriseDissolvedV1(_EnterpriseEvent):
     reason: str
 
 
+class ParticipantErasureNoticeV1(_OutcomesEvent):
+    """The participant's personal data was erased (PDPA §33; enrollment erased it on ``erased_on``).
+
+    Whoever keeps what they learned of this ``participant_id`` where it can be linked back to the person
+    (outcomes events joined with records of their own) must erase it too. Outcomes keeps the pseudonymous
+    journey and the counts, and follows the participant's cases up no more: their unanswered follow-ups
+    come as ``followup.missed`` with reason CONSENT_WITHDRAWN. Published once per participant."""
+
+    SOURCE_SERVICE: ClassVar[str] = "outcomes"
+    SUBJECT: ClassVar[str] = "outcomes.v1.participant.erased"
+
+    erased_on: date
+
+
 EVENTS: tuple[type[IntegrationEvent], ...] = (
     FollowUpsScheduledV1,
     EmploymentRecordedV1,
@@ -250,4 +264,5 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     EnterpriseBeganOperatingV1,
     EnterpriseWentDormantV1,
     EnterpriseDissolvedV1,
+    ParticipantErasureNoticeV1,
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 import nats
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from pathways_enrollment.vault import PersonalData
 from pathways_infra.database import DatabaseAddress
@@ -88,6 +91,27 @@ async def test_after_erasure_no_database_or_stream_holds_the_participants_person
     ]
     assert journey["status"] == "ENROLLED" and journey["participant_id"] == participant_id
     assert case["participant_id"] == participant_id, "the pseudonymous outcome is gone"
+
+
+async def test_integrators_reading_outcomes_are_told_to_erase_what_they_hold(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    async with running_system(settings) as system:
+        participant_id = await _register(system, ARUNEE)
+        erasure = {"erased_on": "2026-02-01"}
+        created(await system.client("enrollment").post(f"/participants/{participant_id}/erasure", json=erasure))
+
+        async def notice() -> dict[str, Any] | None:
+            try:
+                message = await operator_js.get_last_msg("OUTCOMES", "outcomes.v1.participant.erased")
+            except NotFoundError:
+                return None
+            told: dict[str, Any] = json.loads(message.data or b"{}")
+            return told
+
+        told = await eventually(notice, what="the erasure notice on the OUTCOMES stream")
+    assert (told["participant_id"], told["erased_on"]) == (participant_id, "2026-02-01")
+    assert found(json.dumps(told).encode(), secrets_of(ARUNEE)) == []
 
 
 async def _erasure_published(system: RunningSystem, enrolled: Enrolled) -> None:

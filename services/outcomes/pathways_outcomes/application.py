@@ -11,7 +11,12 @@ from uuid import UUID, uuid4
 
 from pydantic import Field, model_validator
 
-from pathways_contracts.enrollment import FollowUpConsentChangedV1, ParticipantEnrolledV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import (
+    FollowUpConsentChangedV1,
+    ParticipantEnrolledV1,
+    ParticipantErasedV1,
+    ParticipantWithdrawnV1,
+)
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.command_model import CommandModel, day_of_fact
 from pathways_infra.commands import CommandContext, CommandRunner, Session
@@ -50,6 +55,7 @@ from pathways_outcomes.domain.enterprise import (
     register_enterprise,
     start_enterprise,
 )
+from pathways_outcomes.domain.erasure import evolve_erasure_notice, note_erasure
 from pathways_outcomes.domain.follow_ups import MissedReason
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
@@ -254,6 +260,17 @@ def note_withdrawn_enrollment(session: Session, inbound: Inbound[ParticipantWith
             project_id=event.project_id,
             withdrawn_on=event.withdrawn_on,
         ),
+        inbound.context(),
+    )
+
+
+def note_participant_erased(session: Session, inbound: Inbound[ParticipantErasedV1]) -> None:
+    """Reaction: an erased participant's notice goes out to integrators, who may hold what outcomes told them."""
+    event = inbound.event
+    session.decide(
+        evolve_erasure_notice,
+        event.participant_id,
+        lambda state: note_erasure(state, participant_id=event.participant_id, erased_on=event.erased_on),
         inbound.context(),
     )
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pathways_contracts import outcomes as contracts
-from pathways_contracts.enrollment import FollowUpConsentChangedV1, ParticipantEnrolledV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import (
+    FollowUpConsentChangedV1,
+    ParticipantEnrolledV1,
+    ParticipantErasedV1,
+    ParticipantWithdrawnV1,
+)
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.app import create_service_app
 from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
@@ -15,6 +20,7 @@ from pathways_outcomes.application import (
     note_dropped_out,
     note_enrollment_baseline,
     note_follow_up_consent_changed,
+    note_participant_erased,
     note_withdrawn_enrollment,
     schedule_after_completion,
 )
@@ -42,6 +48,7 @@ def definition() -> ServiceDefinition:
                     ParticipantEnrolledV1: note_enrollment_baseline,
                     ParticipantWithdrawnV1: note_withdrawn_enrollment,
                     FollowUpConsentChangedV1: note_follow_up_consent_changed,
+                    ParticipantErasedV1: note_participant_erased,
                 },
             ),
         ],

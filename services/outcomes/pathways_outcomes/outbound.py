@@ -33,6 +33,7 @@ from pathways_outcomes.domain.enterprise import (
     EnterpriseWentDormant,
     OnlineSalesChannelOpened,
 )
+from pathways_outcomes.domain.erasure import ErasureNoted
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
@@ -42,6 +43,10 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
         return _case_event(event, occurred_at)
     if isinstance(event, EnterpriseEvent):
         return _enterprise_event(event, occurred_at)
+    if isinstance(event, ErasureNoted):
+        return v1.ParticipantErasureNoticeV1(
+            occurred_at=occurred_at, participant_id=event.participant_id, erased_on=event.erased_on
+        )
     return None
 
 

@@ -23,6 +23,7 @@ from pathways_outcomes.domain.enterprise import (
     EnterpriseWentDormant,
     OnlineSalesChannelOpened,
 )
+from pathways_outcomes.domain.erasure import ErasureNoted
 from pathways_outcomes.domain.follow_ups import MissedReason
 from tests.unit.outcomes.given import (
     ENROLLMENT,
@@ -71,6 +72,7 @@ EVENTS: list[object] = [
     EnterpriseBeganOperating(enterprise_id=E, began_on=DAY),
     EnterpriseWentDormant(enterprise_id=E, dormant_on=DAY),
     EnterpriseDissolved(enterprise_id=E, dissolved_on=DAY, reason="x"),
+    ErasureNoted(participant_id=PARTICIPANT, erased_on=DAY),
 ]
 
 

@@ -33,6 +33,7 @@ SUBJECTS = {
     "EnterpriseBeganOperating": "outcomes.v1.enterprise.began_operating",
     "EnterpriseWentDormant": "outcomes.v1.enterprise.went_dormant",
     "EnterpriseDissolved": "outcomes.v1.enterprise.dissolved",
+    "ErasureNoted": "outcomes.v1.participant.erased",
 }
 
 
