@@ -11,6 +11,7 @@ from pydantic import Field
 
 from pathways_contracts.base import OPEN_SET, IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import MonthlyBaht
+from pathways_contracts.enrollment import ProvinceCode, Region
 
 FollowUpMonth = Literal[3, 6, 12]
 
@@ -233,6 +234,25 @@ class EnterpriseDissolvedV1(_EnterpriseEvent):
     reason: str
 
 
+class ProjectPlaceV1(IntegrationEvent):
+    """Where a project runs, for integrators: outcomes events name a case's project (``project_id`` on
+    ``followups.scheduled`` and ``enterprise.*``) by id alone. Published once per project, when outcomes
+    learns it opened: usually long before any of its cases completes training, but join on ``project_id``
+    whenever it comes. A project's province and region do not change."""
+
+    SOURCE_SERVICE: ClassVar[str] = "outcomes"
+    SUBJECT: ClassVar[str] = "outcomes.v1.project.placed"
+
+    project_id: UUID
+    name: str | None = Field(default=None, description="As the programme names it; absent when not told.")
+    province_code: ProvinceCode
+    region: Region
+    opened_on: date | None = Field(default=None, description="The day it was approved, when told.")
+
+    def partition_key(self) -> UUID:
+        return self.project_id
+
+
 class ParticipantErasureNoticeV1(_OutcomesEvent):
     """The participant's personal data was erased (PDPA §33; enrollment erased it on ``erased_on``).
 
@@ -265,4 +285,5 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     EnterpriseWentDormantV1,
     EnterpriseDissolvedV1,
     ParticipantErasureNoticeV1,
+    ProjectPlaceV1,
 )

@@ -16,6 +16,8 @@ from pathways_contracts.enrollment import (
     ParticipantEnrolledV1,
     ParticipantErasedV1,
     ParticipantWithdrawnV1,
+    ProjectOpenedV1,
+    ProjectProposedV1,
 )
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.command_model import CommandModel, day_of_fact
@@ -57,6 +59,7 @@ from pathways_outcomes.domain.enterprise import (
 )
 from pathways_outcomes.domain.erasure import evolve_erasure_notice, note_erasure
 from pathways_outcomes.domain.follow_ups import MissedReason
+from pathways_outcomes.domain.project_reference import evolve_project_reference, note_project, note_project_name
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Z][A-Z0-9_]*$")]
@@ -259,6 +262,35 @@ def note_withdrawn_enrollment(session: Session, inbound: Inbound[ParticipantWith
             participant_id=event.participant_id,
             project_id=event.project_id,
             withdrawn_on=event.withdrawn_on,
+        ),
+        inbound.context(),
+    )
+
+
+def note_project_proposed(session: Session, inbound: Inbound[ProjectProposedV1]) -> None:
+    """Reaction: the proposal's name is kept for the project's place."""
+    event = inbound.event
+    session.decide(
+        evolve_project_reference,
+        event.project_id,
+        lambda state: note_project_name(state, project_id=event.project_id, name=event.name),
+        inbound.context(),
+    )
+
+
+def note_project_opened(session: Session, inbound: Inbound[ProjectOpenedV1]) -> None:
+    """Reaction: a project's place goes out to integrators, to whom outcomes events name it by id alone."""
+    event = inbound.event
+    session.decide(
+        evolve_project_reference,
+        event.project_id,
+        lambda state: note_project(
+            state,
+            project_id=event.project_id,
+            name=event.name,
+            province_code=event.province_code,
+            region=event.region,
+            opened_on=event.opened_on,
         ),
         inbound.context(),
     )

@@ -10,6 +10,8 @@ from pathways_contracts.enrollment import (
     ParticipantEnrolledV1,
     ParticipantErasedV1,
     ParticipantWithdrawnV1,
+    ProjectOpenedV1,
+    ProjectProposedV1,
 )
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.app import create_service_app
@@ -21,6 +23,8 @@ from pathways_outcomes.application import (
     note_enrollment_baseline,
     note_follow_up_consent_changed,
     note_participant_erased,
+    note_project_opened,
+    note_project_proposed,
     note_withdrawn_enrollment,
     schedule_after_completion,
 )
@@ -49,6 +53,8 @@ def definition() -> ServiceDefinition:
                     ParticipantWithdrawnV1: note_withdrawn_enrollment,
                     FollowUpConsentChangedV1: note_follow_up_consent_changed,
                     ParticipantErasedV1: note_participant_erased,
+                    ProjectOpenedV1: note_project_opened,
+                    ProjectProposedV1: note_project_proposed,
                 },
             ),
         ],

@@ -34,6 +34,7 @@ from pathways_outcomes.domain.enterprise import (
     OnlineSalesChannelOpened,
 )
 from pathways_outcomes.domain.erasure import ErasureNoted
+from pathways_outcomes.domain.project_reference import ProjectNoted
 
 
 def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
@@ -43,6 +44,15 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
         return _case_event(event, occurred_at)
     if isinstance(event, EnterpriseEvent):
         return _enterprise_event(event, occurred_at)
+    if isinstance(event, ProjectNoted):
+        return v1.ProjectPlaceV1(
+            occurred_at=occurred_at,
+            project_id=event.project_id,
+            name=event.name,
+            province_code=event.province_code,
+            region=event.region,
+            opened_on=event.opened_on,
+        )
     if isinstance(event, ErasureNoted):
         return v1.ParticipantErasureNoticeV1(
             occurred_at=occurred_at, participant_id=event.participant_id, erased_on=event.erased_on

@@ -25,6 +25,7 @@ from pathways_outcomes.domain.enterprise import (
 )
 from pathways_outcomes.domain.erasure import ErasureNoted
 from pathways_outcomes.domain.follow_ups import MissedReason
+from pathways_outcomes.domain.project_reference import ProjectNameNoted, ProjectNoted
 from tests.unit.outcomes.given import (
     ENROLLMENT,
     PARTICIPANT,
@@ -73,6 +74,8 @@ EVENTS: list[object] = [
     EnterpriseWentDormant(enterprise_id=E, dormant_on=DAY),
     EnterpriseDissolved(enterprise_id=E, dissolved_on=DAY, reason="x"),
     ErasureNoted(participant_id=PARTICIPANT, erased_on=DAY),
+    ProjectNoted(project_id=PROJECT, name="Nan silverwork", province_code="TH-55", region="NORTH", opened_on=DAY),
+    ProjectNameNoted(project_id=PROJECT, name="Nan silverwork"),
 ]
 
 

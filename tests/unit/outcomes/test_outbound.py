@@ -34,6 +34,8 @@ SUBJECTS = {
     "EnterpriseWentDormant": "outcomes.v1.enterprise.went_dormant",
     "EnterpriseDissolved": "outcomes.v1.enterprise.dissolved",
     "ErasureNoted": "outcomes.v1.participant.erased",
+    "ProjectNoted": "outcomes.v1.project.placed",
+    "ProjectNameNoted": None,
 }
 
 
