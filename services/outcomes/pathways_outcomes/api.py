@@ -355,13 +355,15 @@ GROUPS_DOC = "; ".join(
 async def programme_indicators(
     read: ReadPool,
     region: Annotated[
-        Region | None, Query(description=f"Cases now in this region: {', '.join(PROGRAMME_REGIONS.region_ids)}.")
+        Region | None, Query(description=f"Cases in this region on `as_of`: {', '.join(PROGRAMME_REGIONS.region_ids)}.")
     ] = None,
     province_code: Annotated[
-        ProvinceCode | None, Query(description="Cases now in this province: ISO 3166-2:TH code, e.g. TH-50.")
+        ProvinceCode | None, Query(description="Cases in this province on `as_of`: ISO 3166-2:TH code, e.g. TH-50.")
     ] = None,
-    project_id: Annotated[UUID | None, Query(description="Cases now in this project.")] = None,
-    as_of: Annotated[CalendarDay | None, _day_query("Follow-ups as they stood on this day count")] = None,
+    project_id: Annotated[UUID | None, Query(description="Cases in this project on `as_of`.")] = None,
+    as_of: Annotated[
+        CalendarDay | None, _day_query("Count only what had happened by this day, follow-ups as they stood then")
+    ] = None,
     panel: Annotated[
         bool, Query(description="Employment rates over the same people each round: those who answered all three.")
     ] = False,
@@ -370,16 +372,27 @@ async def programme_indicators(
         Query(description=f"Also give the indicators of each group of the cases. Groups: {GROUPS_DOC}, UNKNOWN."),
     ] = None,
 ) -> IndicatorsAnswer:
-    """Outcome indicators (tracer-study style) of the whole programme, or of the cases now in a region,
-    province and/or project (filters combine; a case transferred counts where it moved to). An unknown
-    `project_id` is a 404.
+    """Outcome indicators (tracer-study style) of the whole programme, or of the cases in a region,
+    province and/or project on `as_of` (filters combine; a case transferred counts where it moved to
+    from the day it moved). An unknown `project_id` is a 404.
 
     The cases are the enrolled participants' enrollments. Each rate gives its `numerator`,
     `denominator` and `value` (null when the denominator is 0); per-follow-up indicators are keyed
     by month after training completion (3, 6, 12). Read models follow the events: a fact recorded
     a moment ago may not show yet.
 
-    - **cases**: enrollments enrolled (whatever happened to them since).
+    Every indicator is as of `as_of` (default today): it counts only what had happened by that day,
+    by the day each fact carries (enrolled, withdrawn, training completed or dropped out, transferred,
+    cohort joined, employment or income observed, enterprise started, member joined, online sales
+    opened; a fact told without a day happened on its `occurred_at`'s day in Thailand), so a report
+    as of the end of a year asked for months later leaves out what happened since. A month's income
+    is its latest observation made by `as_of`; the latest employment, the latest recorded of those
+    observed by then. As of today or later every fact recorded counts (one dated after today, which
+    only an event published by hand or a clock a little ahead can carry, counts from today). On an
+    installation that recorded facts before this was kept, those count as of every day until
+    `pathways read-models rebuild outcomes indicators` reads the streams again.
+
+    - **cases**: enrollments enrolled by `as_of` (whatever happened to them since).
     - **training_completion**: completed / (completed + dropped out + withdrawn before completing);
       cases still in training are left out.
     - **follow_up_completion**: follow-ups completed by `as_of` / follow-ups due by `as_of` (due,
@@ -390,22 +403,21 @@ async def programme_indicators(
       follow-ups. An enterprise's members count as employed only when their follow-up recorded an
       employment (self-employed, say): see `enterprises_started` for enterprises.
 
-    Only the follow-ups follow `as_of`; the other indicators count every fact recorded up to now.
     - **median_income_change_thb**: median of (monthly income observed at that follow-up − baseline)
       over cases with both; the baseline is enrollment's, else an income observed at month 0.
     - **median_days_to_first_job**: median, over cases that reported it, of the days to first job
       given with their first employment that gave one.
     - **employment_related_to_training**: cases whose latest employment is related to the training /
       cases with an employment recorded.
-    - **enterprises_started**: enterprises and community enterprises with at least one participant
-      among the cases.
-    - **online_sales_adoption**: those enterprises that opened an online sales channel / all of them.
+    - **enterprises_started**: enterprises and community enterprises started by `as_of` with at least
+      one participant among the cases (a member by then).
+    - **online_sales_adoption**: those enterprises that opened an online sales channel by `as_of` / all of them.
 
     With `by`, `groups` gives the same indicators for each group of the cases: `sex` (as given at
     registration), `age_band` (the participant's age when registering), `track` (RESKILL or
-    UPSKILL, of the latest cohort the participant was in), `region` or `province_code` (where the
-    case is now), `covid_affected` or `informal_worker` (YES or NO, at baseline). Every group is
-    listed, with cases or not (see `by`); cases whose group is not known (enrolled before it was
+    UPSKILL, of the latest cohort the participant was in by `as_of`), `region` or `province_code`
+    (where the case was on `as_of`), `covid_affected` or `informal_worker` (YES or NO, at baseline).
+    Every group is listed, with cases or not (see `by`); cases whose group is not known (enrolled before it was
     recorded, or never in a cohort) are in `UNKNOWN`, so the groups' `cases` always add up to
     `cases`. An enterprise counts in every group one of its participants is in.
     """

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from pathways_outcomes.domain.case import Case, FollowUpMissed, evolve_case
+from pathways_outcomes.domain.case import BaselineIncomeNoted, Case, FollowUpMissed, evolve_case
 from pathways_outcomes.domain.enterprise import (
     Enterprise,
     EnterpriseKind,
@@ -18,6 +19,7 @@ from pathways_outcomes.domain.indicators import (
     UNKNOWN_GROUP,
     Rate,
     employment_rate,
+    facts_counted_by,
     groups_in_order,
     indicators_by_group,
     programme_indicators,
@@ -126,6 +128,43 @@ def test_follow_ups_not_yet_due_or_answered_later_are_counted_as_they_stood_on_t
     # A answered its 12-month follow-up on 15 January 2025: on 1 May 2024 it was not due, nor answered yet.
     assert indicators.follow_up_completion[12] == Rate(numerator=0, denominator=0)
     assert programme_indicators(CASES, on=ON).follow_up_completion[12] == Rate(numerator=1, denominator=3)
+
+
+def test_facts_after_the_day_counted_by_are_left_out() -> None:
+    """As of 1 May 2024: A's 6- and 12-month jobs and incomes and the online channel (1 June) came later."""
+    later_income = replace(income(3, 9000, A), observed_on=date(2024, 6, 1))  # a correction made in June
+    a = evolve_case(CASES[0], later_income)
+    late = case(
+        BaselineIncomeNoted(
+            enrollment_id=uuid4(), participant_id=PARTICIPANT, project_id=PROJECT, monthly_income_thb=None,
+            enrolled_on=date(2024, 5, 2),
+        ),
+    )  # fmt: skip
+    cases = [a, *CASES[1:], late]
+
+    then = programme_indicators(cases, on=ON, enterprises=ENTERPRISES, facts_by=date(2024, 5, 1))
+    before_enterprises = programme_indicators(cases, on=ON, enterprises=ENTERPRISES, facts_by=date(2024, 4, 30))
+    everything = programme_indicators(cases, on=ON, enterprises=ENTERPRISES)
+
+    assert (then.cases, everything.cases) == (6, 7)
+    assert then.training_completion == everything.training_completion == Rate(numerator=3, denominator=5)
+    assert then.median_income_change_thb == {3: Decimal(250), 6: None, 12: None}  # A's 3-month income before June
+    assert everything.median_income_change_thb == {3: Decimal(1250), 6: Decimal(1500), 12: None}
+    assert then.median_days_to_first_job == 60.0  # B's job carries no day: it counts
+    assert then.employment_related_to_training == Rate(numerator=1, denominator=2)
+    assert then.online_sales_adoption == Rate(numerator=0, denominator=2)
+    assert before_enterprises.enterprises_started == {
+        EnterpriseKind.ENTERPRISE: 0,
+        EnterpriseKind.COMMUNITY_ENTERPRISE: 0,
+    }
+    assert then.follow_up_completion == everything.follow_up_completion, "follow-ups follow `on`"
+
+
+def test_facts_count_by_the_day_asked_about_unless_it_is_today_or_later() -> None:
+    today = date(2026, 6, 30)
+    assert facts_counted_by(date(2025, 12, 31), today) == date(2025, 12, 31)
+    assert facts_counted_by(today, today) is None
+    assert facts_counted_by(date(2027, 1, 1), today) is None
 
 
 def test_the_panel_keeps_the_same_people_each_round() -> None:

@@ -287,6 +287,7 @@ class Case:
     follow_up_consent_withdrawn_on: date | None = None  # while consent is withdrawn: from when
     employments: tuple[EmploymentRecorded, ...] = ()
     incomes: tuple[IncomeObservation, ...] = ()  # the latest observation per month
+    income_observations: tuple[IncomeObservation, ...] = ()  # every observation, corrections too, in order
 
     @property
     def due_dates(self) -> tuple[date, ...]:
@@ -750,7 +751,9 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 source=event.source,
             )
             others = tuple(i for i in state.incomes if i.at_month != event.at_month)
-            return replace(state, incomes=(*others, observation))
+            return replace(
+                state, incomes=(*others, observation), income_observations=(*state.income_observations, observation)
+            )
         case CaseClosed() if state is not None:
             return replace(
                 state,

@@ -147,12 +147,18 @@ class Enterprise:
     registration_number: str | None = None
     online_channels: tuple[str, ...] = ()
     online_sales_since: date | None = None
+    joined_on: tuple[tuple[UUID, date], ...] = ()  # participants who joined after it started, and when
     status_since: date  # the day it took its current status (started: FORMING)
     last_changed_on: date  # the latest day anything happened to it
 
     @property
     def sells_online(self) -> bool:
         return bool(self.online_channels)
+
+    def participants_by(self, day: date | None) -> tuple[UUID, ...]:
+        """Its participants who were members by ``day`` (None: all of them); founders from the day it started."""
+        joined = dict(self.joined_on)
+        return tuple(e for e in self.participant_enrollment_ids if day is None or joined.get(e, self.started_on) <= day)
 
 
 def start_enterprise(
@@ -331,6 +337,7 @@ def evolve_enterprise(state: Enterprise | None, event: object) -> Enterprise:
                 _changed_on(state, event.joined_on),
                 participant_enrollment_ids=(*state.participant_enrollment_ids, event.enrollment_id),
                 members_count=state.members_count + 1,
+                joined_on=(*state.joined_on, (event.enrollment_id, event.joined_on)),
             )
         case EnterpriseMembersCounted() if state is not None:
             return replace(_changed_on(state, event.counted_on), members_count=event.members_count)

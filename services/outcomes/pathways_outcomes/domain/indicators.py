@@ -21,6 +21,17 @@ SQL for the HTTP API, and a test checks that both agree on the same cases.
 - Employment related to training: cases whose latest employment is related / cases with an employment.
 - Enterprises started, by kind; online sales adoption: those selling online / enterprises started.
 
+As of a day (``facts_by``), each indicator counts only what had happened by then, by the day each
+fact carries: the cases enrolled by then, trainings completed or dropped out and withdrawals by then,
+the employments and incomes observed by then (a month's income: its latest observation made by then;
+the latest employment: the latest recorded of those observed by then), enterprises started by then
+with a participant who was a member by then, online sales opened by then. An employment recorded
+without ``observed_on`` happened on its event's ``occurred_at`` (its day in Thailand), which the case
+state does not hold: give it that day, as the read model does; a fact with no day at all counts as
+having happened. Follow-ups are as they stood on ``on``
+(due, answered by then) whatever ``facts_by`` is. :func:`facts_counted_by` says which day the API
+counts facts by.
+
 Broken down by a grouping of the cases (sex, age band, track...), the groups partition the cases:
 each case is in exactly one group, those whose group is not known in ``UNKNOWN_GROUP``, so the
 groups' cases add up to the whole. Each group's indicators are the indicators of its cases; an
@@ -35,7 +46,7 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from pathways_outcomes.domain.case import Case, TrainingResult
+from pathways_outcomes.domain.case import BASELINE_MONTH, Case, EmploymentRecorded, TrainingResult
 from pathways_outcomes.domain.enterprise import Enterprise, EnterpriseKind
 from pathways_outcomes.domain.follow_ups import FOLLOW_UP_MONTHS, FollowUpStatus
 
@@ -63,13 +74,21 @@ class ProgrammeIndicators:
     online_sales_adoption: Rate
 
 
-def training_completion_rate(cases: Sequence[Case]) -> Rate:
-    completed = sum(1 for c in cases if c.training is TrainingResult.COMPLETED)
+def facts_counted_by(on: date, today: date) -> date | None:
+    """The day facts are counted by for indicators as of ``on``: ``on`` itself when it is before today,
+    else none (every fact recorded counts). A fact is recorded only once it happened, so as of today
+    or later everything recorded counts, even a fact dated after today (a clock a little ahead, an
+    event published by hand): it counts from today, never later than it is known."""
+    return on if on < today else None
+
+
+def training_completion_rate(cases: Sequence[Case], *, facts_by: date | None = None) -> Rate:
+    results = [_training_by(c, facts_by) for c in cases]
+    completed = sum(1 for r in results if r is TrainingResult.COMPLETED)
     ended_otherwise = sum(
         1
-        for c in cases
-        if c.training is TrainingResult.DROPPED_OUT
-        or (c.training is TrainingResult.UNKNOWN and c.withdrawn_on is not None)
+        for c, r in zip(cases, results, strict=True)
+        if r is TrainingResult.DROPPED_OUT or (r is TrainingResult.UNKNOWN and _withdrawn_by(c, facts_by))
     )
     return Rate(numerator=completed, denominator=completed + ended_otherwise)
 
@@ -86,44 +105,56 @@ def employment_rate(cases: Sequence[Case], month: int, *, panel: bool = False, o
     return Rate(numerator=sum(1 for c in respondents if c.employed_at(month) is not None), denominator=len(respondents))
 
 
-def median_income_change(cases: Sequence[Case], month: int) -> Decimal | None:
-    changes = [change for c in cases if (change := c.income_change(month)) is not None]
+def median_income_change(cases: Sequence[Case], month: int, *, facts_by: date | None = None) -> Decimal | None:
+    changes = [change for c in cases if (change := _income_change(c, month, facts_by)) is not None]
     return median(changes) if changes else None
 
 
-def median_days_to_first_job(cases: Sequence[Case]) -> float | None:
-    days = [d for c in cases if (d := _days_to_first_job(c)) is not None]
+def median_days_to_first_job(cases: Sequence[Case], *, facts_by: date | None = None) -> float | None:
+    days = [d for c in cases if (d := _days_to_first_job(c, facts_by)) is not None]
     return float(median(days)) if days else None
 
 
-def employment_related_to_training_rate(cases: Sequence[Case]) -> Rate:
-    employed = [e for c in cases if (e := c.employment) is not None]
+def employment_related_to_training_rate(cases: Sequence[Case], *, facts_by: date | None = None) -> Rate:
+    employed = [e for c in cases if (e := _latest_employment(c, facts_by)) is not None]
     return Rate(numerator=sum(1 for e in employed if e.related_to_training), denominator=len(employed))
 
 
-def enterprises_started(enterprises: Sequence[Enterprise], cases: Sequence[Case]) -> dict[EnterpriseKind, int]:
-    started = _relevant(enterprises, cases)
+def enterprises_started(
+    enterprises: Sequence[Enterprise], cases: Sequence[Case], *, facts_by: date | None = None
+) -> dict[EnterpriseKind, int]:
+    started = _relevant(enterprises, cases, facts_by)
     return {kind: sum(1 for e in started if e.kind is kind) for kind in EnterpriseKind}
 
 
-def online_sales_adoption(enterprises: Sequence[Enterprise], cases: Sequence[Case]) -> Rate:
-    started = _relevant(enterprises, cases)
-    return Rate(numerator=sum(1 for e in started if e.sells_online), denominator=len(started))
+def online_sales_adoption(
+    enterprises: Sequence[Enterprise], cases: Sequence[Case], *, facts_by: date | None = None
+) -> Rate:
+    started = _relevant(enterprises, cases, facts_by)
+    online = sum(1 for e in started if e.sells_online and _by(e.online_sales_since, facts_by))
+    return Rate(numerator=online, denominator=len(started))
 
 
 def programme_indicators(
-    cases: Sequence[Case], *, on: date, enterprises: Sequence[Enterprise] = (), panel: bool = False
+    cases: Sequence[Case],
+    *,
+    on: date,
+    enterprises: Sequence[Enterprise] = (),
+    panel: bool = False,
+    facts_by: date | None = None,
 ) -> ProgrammeIndicators:
+    """The indicators of ``cases`` (those enrolled by ``facts_by``), with follow-ups as they stood on ``on``."""
+    cases = [c for c in cases if _by(c.enrolled_on, facts_by)]
     return ProgrammeIndicators(
         cases=len(cases),
-        training_completion=training_completion_rate(cases),
+        training_completion=training_completion_rate(cases, facts_by=facts_by),
         follow_up_completion={m: follow_up_completion_rate(cases, m, on=on) for m in FOLLOW_UP_MONTHS},
         employment={m: employment_rate(cases, m, panel=panel, on=on) for m in FOLLOW_UP_MONTHS},
-        median_income_change_thb={m: median_income_change(cases, m) for m in FOLLOW_UP_MONTHS},
-        median_days_to_first_job=median_days_to_first_job(cases),
-        employment_related_to_training=employment_related_to_training_rate(cases),
-        enterprises_started=enterprises_started(enterprises, cases),
-        online_sales_adoption=online_sales_adoption(enterprises, cases),
+        median_income_change_thb={m: median_income_change(cases, m, facts_by=facts_by) for m in FOLLOW_UP_MONTHS},
+        median_days_to_first_job=median_days_to_first_job(cases, facts_by=facts_by),
+        employment_related_to_training=employment_related_to_training_rate(cases, facts_by=facts_by),
+        enterprises_started=enterprises_started(enterprises, cases, facts_by=facts_by),
+        online_sales_adoption=online_sales_adoption(enterprises, cases, facts_by=facts_by),
     )
 
 
@@ -152,15 +183,16 @@ def indicators_by_group(
     on: date,
     enterprises: Sequence[Enterprise] = (),
     panel: bool = False,
+    facts_by: date | None = None,
 ) -> IndicatorsByGroup:
     """The indicators of the cases and of each group; a case whose ``group_of`` is None is in ``UNKNOWN_GROUP``."""
     group = {c.enrollment_id: group_of(c) or UNKNOWN_GROUP for c in cases}
     names = groups_in_order(known, group.values())
     members = {name: [c for c in cases if group[c.enrollment_id] == name] for name in names}
     return IndicatorsByGroup(
-        overall=programme_indicators(cases, on=on, enterprises=enterprises, panel=panel),
+        overall=programme_indicators(cases, on=on, enterprises=enterprises, panel=panel, facts_by=facts_by),
         groups={
-            name: programme_indicators(of_group, on=on, enterprises=enterprises, panel=panel)
+            name: programme_indicators(of_group, on=on, enterprises=enterprises, panel=panel, facts_by=facts_by)
             for name, of_group in members.items()
         },
     )
@@ -176,10 +208,57 @@ def _panel(cases: Sequence[Case], on: date | None = None) -> list[Case]:
     return [c for c in cases if all(_answered(c, m, on) for m in FOLLOW_UP_MONTHS)]
 
 
-def _days_to_first_job(case: Case) -> int | None:
-    return next((e.days_to_first_job for e in case.employments if e.days_to_first_job is not None), None)
+def _by(day: date | None, facts_by: date | None) -> bool:
+    """Whether a fact of ``day`` (None: a fact with no day) had happened by ``facts_by`` (None: at all)."""
+    return day is None or facts_by is None or day <= facts_by
 
 
-def _relevant(enterprises: Sequence[Enterprise], cases: Sequence[Case]) -> list[Enterprise]:
+def _withdrawn_by(case: Case, facts_by: date | None) -> bool:
+    return case.withdrawn_on is not None and _by(case.withdrawn_on, facts_by)
+
+
+def _training_by(case: Case, facts_by: date | None) -> TrainingResult:
+    if case.training is TrainingResult.COMPLETED and _by(case.completed_on, facts_by):
+        return TrainingResult.COMPLETED
+    if case.training is TrainingResult.DROPPED_OUT and _by(case.dropped_out_on, facts_by):
+        return TrainingResult.DROPPED_OUT
+    return TrainingResult.UNKNOWN
+
+
+def _employments_by(case: Case, facts_by: date | None) -> list[EmploymentRecorded]:
+    return [e for e in case.employments if _by(e.observed_on, facts_by)]
+
+
+def _latest_employment(case: Case, facts_by: date | None) -> EmploymentRecorded | None:
+    employments = _employments_by(case, facts_by)
+    return employments[-1] if employments else None
+
+
+def _days_to_first_job(case: Case, facts_by: date | None) -> int | None:
+    employments = _employments_by(case, facts_by)
+    return next((e.days_to_first_job for e in employments if e.days_to_first_job is not None), None)
+
+
+def _income_at(case: Case, month: int, facts_by: date | None) -> Decimal | None:
+    """The latest observation of the month made by ``facts_by``."""
+    if facts_by is None:
+        return case.income_at(month)
+    observed = [i for i in case.income_observations if i.at_month == month and i.observed_on <= facts_by]
+    return observed[-1].monthly_income_thb if observed else None
+
+
+def _income_change(case: Case, month: int, facts_by: date | None) -> Decimal | None:
+    income = _income_at(case, month, facts_by)
+    baseline = case.baseline_income_thb
+    if baseline is None:
+        baseline = _income_at(case, BASELINE_MONTH, facts_by)
+    return None if income is None or baseline is None else income - baseline
+
+
+def _relevant(enterprises: Sequence[Enterprise], cases: Sequence[Case], facts_by: date | None) -> list[Enterprise]:
     enrollment_ids = {c.enrollment_id for c in cases}
-    return [e for e in enterprises if enrollment_ids.intersection(e.participant_enrollment_ids)]
+    return [
+        e
+        for e in enterprises
+        if _by(e.started_on, facts_by) and enrollment_ids.intersection(e.participants_by(facts_by))
+    ]

@@ -3,14 +3,30 @@
 The indicators and their definitions are ``domain/indicators.py``'s; here they are answered in SQL
 for the whole programme or a slice of it, so that a request reads a few tables instead of every case.
 The cases counted are the enrolled enrollments (applicants never enrolled are not participants); a
-slice is where a case is now: the region, province and project of its latest transfer (by transfer
-day, then stream order), else of its enrollment. An enterprise belongs to a slice when at least
-one of its participants does.
+slice is where a case was on the day asked about: the region, province and project of its latest
+transfer by then (by transfer day, then stream order), else of its enrollment. An enterprise belongs
+to a slice when at least one of its participants (a member by then) does.
+
+As of a day, every indicator counts only what had happened by then, by the day each fact carries
+(``facts_counted_by``): enrolled (``enrolled_on``), withdrawn, completed, dropped out, transferred,
+assigned to or moved between cohorts, employment and income observed (``observed_on``), enterprise
+started, member joined, online sales opened; a fact that carries no day (an enrollment, completion or
+employment told without one) happened on the day of its ``occurred_at`` in Thailand. Follow-ups are
+as they stood that day (due by it, answered by it). As of today or later every fact recorded counts,
+as it always did: the commands refuse days after today, but an event may still carry one (a caller's
+clock a few minutes ahead near midnight, an event published by hand), and it counts from today, not
+from a later day, so that the answer as of today is everything known. Without a day asked about, the
+API asks about today.
 
 Each source stream writes only its own tables, so the three consumers may run in any order
 relative to each other. Within a stream, facts that may be superseded keep their stream sequence
 and give way only to later ones (a case's place, a month's income, the latest employment); the
-first days to a first job keep the earliest. Other facts are flags, set by upserts. Whether an open
+first days to a first job keep the earliest. Other facts are flags, set by upserts, each with the
+earliest day it was told to have happened on; a repeated fact (a redelivery, an event published
+twice) changes nothing. The superseded facts are also kept each as a row of its own with its day and
+sequence (places, tracks, employments, income observations), so that the latest as of a day is
+chosen when queried: a row per fact, keyed by its stream sequence, is written once however often it
+arrives. Answers about today or later read the columns kept on the case, as before. Whether an open
 follow-up is due depends on the day asked about, so it is worked out when queried; follow-ups still
 open when a case was withdrawn or closed count as missed, as the domain marks them.
 
@@ -23,6 +39,15 @@ one). A case whose group no event told (enrolled before these were published, ne
 is in the UNKNOWN group: the groups always add up to the slice. On tables that predate the
 breakdowns their columns are added empty, and facts read before are not read again: those cases
 stay UNKNOWN (even the tracks completions told) until the read model is rebuilt from the streams.
+
+The days and the tables of superseded facts were added later in the same way: on existing tables
+the new columns are empty and the new tables fill from new events only. Facts recorded before count
+as having happened on every day asked about: a flag without its day, and a case's place, track,
+latest employment, first job or month's income when no row of its kind was kept for the case (the
+columns kept on the case answer). A case with such facts recorded both before and after is answered,
+as of a past day, from the rows kept since alone. Indicators as of a past day are exact once
+``pathways read-models rebuild outcomes indicators`` has read the streams again; answers about
+today or later are the same either way.
 """
 
 from __future__ import annotations
@@ -32,6 +57,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -65,6 +91,7 @@ from pathways_contracts.training import (
 )
 from pathways_infra.consumer import Inbound
 from pathways_infra.service import ReadModel
+from pathways_infra.thai_time import thai_day, thai_today
 from pathways_outcomes.domain.case import BASELINE_MONTH
 from pathways_outcomes.domain.enterprise import EnterpriseKind
 from pathways_outcomes.domain.follow_ups import FOLLOW_UP_MONTHS
@@ -73,6 +100,7 @@ from pathways_outcomes.domain.indicators import (
     IndicatorsByGroup,
     ProgrammeIndicators,
     Rate,
+    facts_counted_by,
     groups_in_order,
 )
 
@@ -140,6 +168,47 @@ CREATE TABLE IF NOT EXISTS rm_indicators_enterprise_members (
 );
 CREATE INDEX IF NOT EXISTS rm_indicators_enterprise_members_enrollment
     ON rm_indicators_enterprise_members (enrollment_id);
+-- The day each fact happened, for indicators as of a day (empty on rows from before they were kept).
+ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS enrolled_on date,
+    ADD COLUMN IF NOT EXISTS withdrawn_on date;
+ALTER TABLE rm_indicators_training ADD COLUMN IF NOT EXISTS completed_on date,
+    ADD COLUMN IF NOT EXISTS dropped_out_on date;
+ALTER TABLE rm_indicators_enterprises ADD COLUMN IF NOT EXISTS started_on date,
+    ADD COLUMN IF NOT EXISTS online_on date;
+ALTER TABLE rm_indicators_enterprise_members ADD COLUMN IF NOT EXISTS joined_on date;
+-- Every fact that may be superseded, with its day: the latest as of a day is chosen when queried.
+CREATE TABLE IF NOT EXISTS rm_indicators_places (
+    enrollment_id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    placed_on date NOT NULL,
+    project_id uuid NOT NULL,
+    province_code text NOT NULL,
+    region text NOT NULL,
+    PRIMARY KEY (enrollment_id, sequence)
+);
+CREATE TABLE IF NOT EXISTS rm_indicators_tracks (
+    enrollment_id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    tracked_on date NOT NULL,
+    track text NOT NULL,
+    PRIMARY KEY (enrollment_id, sequence)
+);
+CREATE TABLE IF NOT EXISTS rm_indicators_employments (
+    enrollment_id uuid NOT NULL,
+    sequence bigint NOT NULL,
+    observed_on date NOT NULL,
+    related_to_training boolean NOT NULL,
+    days_to_first_job int,
+    PRIMARY KEY (enrollment_id, sequence)
+);
+CREATE TABLE IF NOT EXISTS rm_indicators_income_observations (
+    enrollment_id uuid NOT NULL,
+    at_month int NOT NULL,
+    sequence bigint NOT NULL,
+    observed_on date NOT NULL,
+    income_thb numeric(12, 2) NOT NULL,
+    PRIMARY KEY (enrollment_id, at_month, sequence)
+);
 """
 
 # Table and column names put into SQL text are these constants, never input.
@@ -158,6 +227,21 @@ async def _set_flag(conn: asyncpg.Connection, table: str, column: str, enrollmen
         f"ON CONFLICT (enrollment_id) DO UPDATE SET {column} = true",
         enrollment_id,
     )
+
+
+async def _set_dated_flag(conn: asyncpg.Connection, table: str, column: str, enrollment_id: UUID, on: date) -> None:
+    """Set ``column`` and keep in ``{column}_on`` the earliest day it was told to have happened on."""
+    await conn.execute(
+        f"INSERT INTO {table} AS t (enrollment_id, {column}, {column}_on) VALUES ($1, true, $2) "
+        f"ON CONFLICT (enrollment_id) DO UPDATE SET {column} = true, "
+        f"{column}_on = LEAST(t.{column}_on, EXCLUDED.{column}_on)",
+        enrollment_id, on,
+    )  # fmt: skip
+
+
+def _day_of(day: date | None, inbound: Inbound[Any]) -> date:
+    """The day a fact happened: the day it carries, else the Thai day of its ``occurred_at``."""
+    return thai_day(inbound.event.occurred_at) if day is None else day
 
 
 async def _set_follow_up_flag(conn: asyncpg.Connection, column: str, enrollment_id: UUID, month: int) -> None:
@@ -182,7 +266,7 @@ async def _place(
     inbound: Inbound[ParticipantEnrolledV1] | Inbound[ParticipantTransferredV1],
     placed_on: date,
 ) -> None:
-    """Keep the case's place if it is later (by day, then stream order) than the one held."""
+    """Keep the case's place if it is later (by day, then stream order) than the one held; and every place."""
     event = inbound.event
     await conn.execute(
         "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, project_id, province_code, region, placed_on, "
@@ -193,20 +277,26 @@ async def _place(
         "OR (EXCLUDED.placed_on, EXCLUDED.placed_sequence) >= (e.placed_on, e.placed_sequence)",
         event.enrollment_id, event.project_id, event.province_code, event.region, placed_on, inbound.stream_sequence,
     )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO rm_indicators_places (enrollment_id, sequence, placed_on, project_id, province_code, region) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        event.enrollment_id, inbound.stream_sequence, placed_on, event.project_id, event.province_code, event.region,
+    )  # fmt: skip
 
 
 async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
     event = inbound.event
     await conn.execute(
         "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, enrolled, baseline_income_thb, sex, age_band, "
-        "covid_affected, informal_worker) VALUES ($1, true, $2, $3, $4, $5, $6) "
+        "covid_affected, informal_worker, enrolled_on) VALUES ($1, true, $2, $3, $4, $5, $6, $7) "
         "ON CONFLICT (enrollment_id) DO UPDATE SET enrolled = true, "
         "baseline_income_thb = EXCLUDED.baseline_income_thb, sex = COALESCE(EXCLUDED.sex, e.sex), "
         "age_band = COALESCE(EXCLUDED.age_band, e.age_band), "
         "covid_affected = COALESCE(EXCLUDED.covid_affected, e.covid_affected), "
-        "informal_worker = COALESCE(EXCLUDED.informal_worker, e.informal_worker)",
+        "informal_worker = COALESCE(EXCLUDED.informal_worker, e.informal_worker), "
+        "enrolled_on = LEAST(e.enrolled_on, EXCLUDED.enrolled_on)",
         event.enrollment_id, event.baseline_monthly_income_thb, event.sex, event.age_band, event.covid_affected,
-        event.informal_worker,
+        event.informal_worker, _day_of(event.enrolled_on, inbound),
     )  # fmt: skip
     await _place(conn, inbound, ENROLLED_PLACE_ON)
 
@@ -216,7 +306,8 @@ async def on_transferred(conn: asyncpg.Connection, inbound: Inbound[ParticipantT
 
 
 async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
-    await _set_flag(conn, ENROLLMENTS, "withdrawn", inbound.event.enrollment_id)
+    event = inbound.event
+    await _set_dated_flag(conn, ENROLLMENTS, "withdrawn", event.enrollment_id, event.withdrawn_on)
 
 
 _LATER_TRACK = (
@@ -227,35 +318,45 @@ _LATER_TRACK = (
 async def _track(
     conn: asyncpg.Connection,
     inbound: Inbound[CohortAssignedV1] | Inbound[CohortTransferredV1] | Inbound[TrainingCompletedV1],
+    tracked_on: date,
     *,
     completed: bool = False,
 ) -> None:
-    """Keep the event's track if it gives one and is later (in stream order) than the one held."""
+    """Keep the event's track if it gives one and is later (in stream order) than the one held; and every track."""
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_indicators_training AS t (enrollment_id, completed, track, track_sequence) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "INSERT INTO rm_indicators_training AS t (enrollment_id, completed, completed_on, track, track_sequence) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE SET "
         "completed = t.completed OR EXCLUDED.completed, "
+        "completed_on = LEAST(t.completed_on, EXCLUDED.completed_on), "
         f"track = CASE WHEN {_LATER_TRACK} THEN EXCLUDED.track ELSE t.track END, "
         f"track_sequence = CASE WHEN {_LATER_TRACK} THEN EXCLUDED.track_sequence ELSE t.track_sequence END",
-        event.enrollment_id, completed, event.track, None if event.track is None else inbound.stream_sequence,
+        event.enrollment_id, completed, tracked_on if completed else None, event.track,
+        None if event.track is None else inbound.stream_sequence,
     )  # fmt: skip
+    if event.track is not None:
+        await conn.execute(
+            "INSERT INTO rm_indicators_tracks (enrollment_id, sequence, tracked_on, track) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING",
+            event.enrollment_id, inbound.stream_sequence, tracked_on, event.track,
+        )  # fmt: skip
 
 
 async def on_cohort_assigned(conn: asyncpg.Connection, inbound: Inbound[CohortAssignedV1]) -> None:
-    await _track(conn, inbound)
+    await _track(conn, inbound, inbound.event.assigned_on)
 
 
 async def on_cohort_transferred(conn: asyncpg.Connection, inbound: Inbound[CohortTransferredV1]) -> None:
-    await _track(conn, inbound)
+    await _track(conn, inbound, inbound.event.transferred_on)
 
 
 async def on_training_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
-    await _track(conn, inbound, completed=True)
+    await _track(conn, inbound, _day_of(inbound.event.completed_on, inbound), completed=True)
 
 
 async def on_training_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
-    await _set_flag(conn, TRAINING, "dropped_out", inbound.event.enrollment_id)
+    event = inbound.event
+    await _set_dated_flag(conn, TRAINING, "dropped_out", event.enrollment_id, event.dropped_out_on)
 
 
 async def on_scheduled(conn: asyncpg.Connection, inbound: Inbound[FollowUpsScheduledV1]) -> None:
@@ -301,6 +402,12 @@ async def on_employment(conn: asyncpg.Connection, inbound: Inbound[EmploymentRec
             "WHERE c.first_job_sequence IS NULL OR EXCLUDED.first_job_sequence <= c.first_job_sequence",
             event.enrollment_id, event.days_to_first_job, inbound.stream_sequence,
         )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO rm_indicators_employments (enrollment_id, sequence, observed_on, related_to_training, "
+        "days_to_first_job) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        event.enrollment_id, inbound.stream_sequence, _day_of(event.observed_on, inbound), event.related_to_training,
+        event.days_to_first_job,
+    )  # fmt: skip
 
 
 async def on_income(conn: asyncpg.Connection, inbound: Inbound[IncomeObservedV1]) -> None:
@@ -311,36 +418,47 @@ async def on_income(conn: asyncpg.Connection, inbound: Inbound[IncomeObservedV1]
         "income_thb = EXCLUDED.income_thb, sequence = EXCLUDED.sequence WHERE EXCLUDED.sequence >= i.sequence",
         event.enrollment_id, event.at_month, event.monthly_income_thb, inbound.stream_sequence,
     )  # fmt: skip
-
-
-async def _add_members(conn: asyncpg.Connection, enterprise_id: UUID, enrollment_ids: list[UUID]) -> None:
     await conn.execute(
-        "INSERT INTO rm_indicators_enterprise_members (enterprise_id, enrollment_id) "
-        "SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
-        enterprise_id, enrollment_ids,
+        "INSERT INTO rm_indicators_income_observations (enrollment_id, at_month, sequence, observed_on, income_thb) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        event.enrollment_id, event.at_month, inbound.stream_sequence, event.observed_on, event.monthly_income_thb,
+    )  # fmt: skip
+
+
+async def _add_members(conn: asyncpg.Connection, enterprise_id: UUID, enrollment_ids: list[UUID], on: date) -> None:
+    """Members, each with the earliest day they were told to be in it."""
+    await conn.execute(
+        "INSERT INTO rm_indicators_enterprise_members AS m (enterprise_id, enrollment_id, joined_on) "
+        "SELECT $1, unnest($2::uuid[]), $3 "
+        "ON CONFLICT (enterprise_id, enrollment_id) DO UPDATE SET joined_on = LEAST(m.joined_on, EXCLUDED.joined_on)",
+        enterprise_id, enrollment_ids, on,
     )  # fmt: skip
 
 
 async def on_enterprise_started(conn: asyncpg.Connection, inbound: Inbound[EnterpriseStartedV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_indicators_enterprises (enterprise_id, kind) VALUES ($1, $2) "
-        "ON CONFLICT (enterprise_id) DO UPDATE SET kind = EXCLUDED.kind",
-        event.enterprise_id, event.kind.value,
+        "INSERT INTO rm_indicators_enterprises AS e (enterprise_id, kind, started_on) VALUES ($1, $2, $3) "
+        "ON CONFLICT (enterprise_id) DO UPDATE SET kind = EXCLUDED.kind, "
+        "started_on = LEAST(e.started_on, EXCLUDED.started_on)",
+        event.enterprise_id, event.kind.value, event.started_on,
     )  # fmt: skip
-    await _add_members(conn, event.enterprise_id, event.enrollment_ids)
+    await _add_members(conn, event.enterprise_id, event.enrollment_ids, event.started_on)
 
 
 async def on_member_joined(conn: asyncpg.Connection, inbound: Inbound[EnterpriseMemberJoinedV1]) -> None:
-    await _add_members(conn, inbound.event.enterprise_id, [inbound.event.enrollment_id])
+    event = inbound.event
+    await _add_members(conn, event.enterprise_id, [event.enrollment_id], event.joined_on)
 
 
 async def on_online_sales_opened(conn: asyncpg.Connection, inbound: Inbound[EnterpriseOnlineSalesOpenedV1]) -> None:
+    event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_indicators_enterprises (enterprise_id, sells_online) VALUES ($1, true) "
-        "ON CONFLICT (enterprise_id) DO UPDATE SET sells_online = true",
-        inbound.event.enterprise_id,
-    )
+        "INSERT INTO rm_indicators_enterprises AS e (enterprise_id, sells_online, online_on) VALUES ($1, true, $2) "
+        "ON CONFLICT (enterprise_id) DO UPDATE SET sells_online = true, "
+        "online_on = LEAST(e.online_on, EXCLUDED.online_on)",
+        event.enterprise_id, event.opened_on,
+    )  # fmt: skip
 
 
 READ_MODEL = ReadModel(
@@ -396,13 +514,19 @@ def _yes_no(column: str) -> str:
     return f"CASE {column} WHEN true THEN 'YES' WHEN false THEN 'NO' END"
 
 
-# The group of a case, in SQL over the slice's tables (e: enrollments, tr: training); constants, never input.
+# A case's place and track as of $4 (the day facts are counted by; NULL: every fact recorded): the latest held
+# by then, else (nothing of it in the history tables, filled only since they were added) the latest recorded.
+_PLACE = "CASE WHEN p.enrollment_id IS NULL THEN e.{column} ELSE p.{column} END"
+_TRACK = "CASE WHEN k.enrollment_id IS NULL THEN tr.track WHEN k.by_then THEN k.track END"
+
+# The group of a case, in SQL over the slice's tables (e: enrollments, p: place, tr and k: training and track);
+# constants, never input.
 _GROUP_OF = {
     Breakdown.SEX: "e.sex",
     Breakdown.AGE_BAND: "e.age_band",
-    Breakdown.TRACK: "tr.track",
-    Breakdown.REGION: "e.region",
-    Breakdown.PROVINCE: "e.province_code",
+    Breakdown.TRACK: _TRACK,
+    Breakdown.REGION: _PLACE.format(column="region"),
+    Breakdown.PROVINCE: _PLACE.format(column="province_code"),
     Breakdown.COVID_AFFECTED: _yes_no("e.covid_affected"),
     Breakdown.INFORMAL_WORKER: _yes_no("e.informal_worker"),
 }
@@ -417,42 +541,105 @@ KNOWN_GROUPS: dict[Breakdown, tuple[str, ...]] = {
     Breakdown.INFORMAL_WORKER: ("YES", "NO"),
 }
 
+
+def _by_then(day: str) -> str:
+    """Whether a fact of that day had happened by $4: always without $4, or without a day (kept before days were)."""
+    return f"COALESCE({day} <= $4, true)"
+
+
+def _latest_by_then(
+    table: str, columns: str, *, key: str = "enrollment_id", day: str, having: str | None = None, first: bool = False
+) -> str:
+    """Per ``key``, of the rows ``having`` it, the latest (in stream order; the first with ``first``) whose day
+    is by $4, with ``by_then`` true, else one with ``by_then`` false. No row without $4: then the columns kept
+    on the case, which follow the same order, answer (and faster)."""
+    order = "sequence" if first else "sequence DESC"
+    where = "$4::date IS NOT NULL" if having is None else f"$4::date IS NOT NULL AND {having}"
+    return (
+        f"SELECT DISTINCT ON ({key}) {key}, {day} <= $4 AS by_then, {columns} FROM {table} "
+        f"WHERE {where} ORDER BY {key}, {day} <= $4 DESC, {order}"
+    )
+
+
+_TRACKS_BY_THEN = _latest_by_then("rm_indicators_tracks", "track", day="tracked_on")
+_LATEST_JOBS_BY_THEN = _latest_by_then("rm_indicators_employments", "related_to_training", day="observed_on")
+_FIRST_JOBS_BY_THEN = _latest_by_then(
+    "rm_indicators_employments",
+    "days_to_first_job",
+    day="observed_on",
+    having="days_to_first_job IS NOT NULL",
+    first=True,
+)
+_INCOMES_BY_THEN = _latest_by_then(
+    "rm_indicators_income_observations", "income_thb", key="enrollment_id, at_month", day="observed_on"
+)
+
+
 # Each query is grouped by the slice's `grp` ({group} filled in from _GROUP_OF or _WHOLE).
-# $1 region, $2 province code, $3 project id; each query adds its own parameters after these.
-_SLICE = """
-WITH slice AS (
-    SELECT e.enrollment_id, e.baseline_income_thb, e.withdrawn, {group} AS grp
+# $1 region, $2 province code, $3 project id, $4 the day facts are counted by (NULL: all of them);
+# each query adds its own parameters after these. A case is in the slice once enrolled, where it was then.
+_SLICE = f"""
+WITH place AS (
+    SELECT DISTINCT ON (enrollment_id) enrollment_id, project_id, province_code, region
+    FROM rm_indicators_places
+    WHERE placed_on <= $4
+    ORDER BY enrollment_id, placed_on DESC, sequence DESC
+),
+track AS ({_TRACKS_BY_THEN}),
+slice AS (
+    SELECT
+        e.enrollment_id,
+        e.baseline_income_thb,
+        e.withdrawn AND {_by_then("e.withdrawn_on")} AS withdrawn,
+        {{group}} AS grp
     FROM rm_indicators_enrollments e
+    LEFT JOIN place p USING (enrollment_id)
     LEFT JOIN rm_indicators_training tr USING (enrollment_id)
-    WHERE e.enrolled
-        AND ($1::text IS NULL OR e.region = $1)
-        AND ($2::text IS NULL OR e.province_code = $2)
-        AND ($3::uuid IS NULL OR e.project_id = $3)
+    LEFT JOIN track k USING (enrollment_id)
+    WHERE e.enrolled AND {_by_then("e.enrolled_on")}
+        AND ($1::text IS NULL OR {_PLACE.format(column="region")} = $1)
+        AND ($2::text IS NULL OR {_PLACE.format(column="province_code")} = $2)
+        AND ($3::uuid IS NULL OR {_PLACE.format(column="project_id")} = $3)
 )"""
 
-_CASES = f"""{_SLICE}
+_COMPLETED = f"t.completed AND {_by_then('t.completed_on')}"
+_DROPPED_OUT = f"t.dropped_out AND {_by_then('t.dropped_out_on')}"
+_CASES = f"""{_SLICE},
+latest_job AS ({_LATEST_JOBS_BY_THEN}),
+first_job AS ({_FIRST_JOBS_BY_THEN}),
+jobs AS (
+    SELECT
+        c.enrollment_id,
+        CASE WHEN l.enrollment_id IS NULL THEN c.related_to_training WHEN l.by_then THEN l.related_to_training END
+            AS related_to_training,
+        CASE WHEN f.enrollment_id IS NULL THEN c.first_job_days WHEN f.by_then THEN f.days_to_first_job END
+            AS first_job_days
+    FROM rm_indicators_cases c
+    LEFT JOIN latest_job l USING (enrollment_id)
+    LEFT JOIN first_job f USING (enrollment_id)
+)
 SELECT
     s.grp,
     count(*) AS cases,
-    count(*) FILTER (WHERE t.completed) AS completed,
-    count(*) FILTER (WHERE t.completed OR t.dropped_out OR s.withdrawn) AS training_over,
-    percentile_cont(0.5) WITHIN GROUP (ORDER BY c.first_job_days) AS median_days_to_first_job,
-    count(c.related_to_training) AS employed,
-    count(*) FILTER (WHERE c.related_to_training) AS related_to_training
+    count(*) FILTER (WHERE {_COMPLETED}) AS completed,
+    count(*) FILTER (WHERE {_COMPLETED} OR {_DROPPED_OUT} OR s.withdrawn) AS training_over,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY j.first_job_days) AS median_days_to_first_job,
+    count(j.related_to_training) AS employed,
+    count(*) FILTER (WHERE j.related_to_training) AS related_to_training
 FROM slice s
 LEFT JOIN rm_indicators_training t USING (enrollment_id)
-LEFT JOIN rm_indicators_cases c USING (enrollment_id)
+LEFT JOIN jobs j USING (enrollment_id)
 GROUP BY s.grp
 """
 
-# $4 the day asked about, $5 how many follow-ups the panel answered (all of them). A follow-up answered
-# after $4 was not answered yet on $4 (rows from before answers were dated count as answered).
+# $5 the day asked about, $6 how many follow-ups the panel answered (all of them). A follow-up answered
+# after $5 was not answered yet on $5 (rows from before answers were dated count as answered).
 _FOLLOW_UPS = f"""{_SLICE},
 answered AS (
     SELECT
         f.*,
-        f.completed AND COALESCE(f.completed_on <= $4, true) AS completed_by,
-        f.missed AND COALESCE(f.missed_on <= $4, true) AS missed_by,
+        f.completed AND COALESCE(f.completed_on <= $5, true) AS completed_by,
+        f.missed AND COALESCE(f.missed_on <= $5, true) AS missed_by,
         f.completed_on IS NULL AND f.missed_on IS NULL AS undated
     FROM rm_indicators_follow_ups f
 ),
@@ -464,13 +651,13 @@ follow_ups AS (
         f.completed_by AS completed,
         f.employed,
         f.completed_by OR f.missed_by OR COALESCE(c.ended AND f.undated, false)
-            OR COALESCE(f.due_on <= $4, false) AS due
+            OR COALESCE(f.due_on <= $5, false) AS due
     FROM slice
     JOIN answered f USING (enrollment_id)
     LEFT JOIN rm_indicators_cases c USING (enrollment_id)
 ),
 panel AS (
-    SELECT enrollment_id FROM follow_ups GROUP BY enrollment_id HAVING count(*) FILTER (WHERE completed) = $5
+    SELECT enrollment_id FROM follow_ups GROUP BY enrollment_id HAVING count(*) FILTER (WHERE completed) = $6
 )
 SELECT
     f.grp,
@@ -485,14 +672,29 @@ LEFT JOIN panel p USING (enrollment_id)
 GROUP BY f.grp, f.month
 """
 
-# percentile_disc at 0.5 and just above gives the two middle values of an even count (the middle one
-# twice of an odd count) from one sort: their mean is the exact median, in numeric.
+# A month's income is its latest observation made by $4. percentile_disc at 0.5 and just above gives the
+# two middle values of an even count (the middle one twice of an odd count) from one sort: their mean is the
+# exact median, in numeric.
 _INCOME_CHANGES = f"""{_SLICE},
+observed AS ({_INCOMES_BY_THEN}),
+incomes AS (
+    SELECT
+        i.enrollment_id,
+        i.at_month,
+        CASE WHEN o.enrollment_id IS NULL THEN i.income_thb WHEN o.by_then THEN o.income_thb END AS income_thb
+    FROM rm_indicators_incomes i
+    LEFT JOIN observed o USING (enrollment_id, at_month)
+),
+with_baseline AS (  -- in one pass: incomes joined to themselves would be scanned again for every case
+    SELECT
+        *,
+        max(income_thb) FILTER (WHERE at_month = {BASELINE_MONTH}) OVER (PARTITION BY enrollment_id) AS baseline
+    FROM incomes
+),
 changes AS (
-    SELECT s.grp, i.at_month AS month, i.income_thb - COALESCE(s.baseline_income_thb, b.income_thb) AS change
+    SELECT s.grp, i.at_month AS month, i.income_thb - COALESCE(s.baseline_income_thb, i.baseline) AS change
     FROM slice s
-    JOIN rm_indicators_incomes i ON i.enrollment_id = s.enrollment_id AND i.at_month <> {BASELINE_MONTH}
-    LEFT JOIN rm_indicators_incomes b ON b.enrollment_id = s.enrollment_id AND b.at_month = {BASELINE_MONTH}
+    JOIN with_baseline i ON i.enrollment_id = s.enrollment_id AND i.at_month <> {BASELINE_MONTH}
 )
 SELECT grp, month, (middles[1] + middles[2]) / 2 AS median
 FROM (
@@ -503,13 +705,14 @@ FROM (
 ) m
 """
 
+# An enterprise started by $4, with a participant among the slice's cases who was a member by then.
 _ENTERPRISES = f"""{_SLICE},
 started AS (
-    SELECT DISTINCT slice.grp, e.enterprise_id, e.kind, e.sells_online
+    SELECT DISTINCT slice.grp, e.enterprise_id, e.kind, e.sells_online AND {_by_then("e.online_on")} AS sells_online
     FROM rm_indicators_enterprises e
     JOIN rm_indicators_enterprise_members m USING (enterprise_id)
     JOIN slice USING (enrollment_id)
-    WHERE e.kind IS NOT NULL
+    WHERE e.kind IS NOT NULL AND {_by_then("e.started_on")} AND {_by_then("m.joined_on")}
 )
 SELECT grp, kind, count(*) AS started, count(*) FILTER (WHERE sells_online) AS online
 FROM started
@@ -559,11 +762,16 @@ async def _fetch(conn: PoolConnectionProxy, of: Slice, group: str, *, on: date) 
     def grouped(query: str) -> str:
         return query.replace("{group}", group)
 
+    # A generic plan cannot tell whether $4 leaves the history tables out: after a few requests PostgreSQL
+    # would settle on one that loops over them for every case, seconds on a few thousand cases.
+    await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+
+    asked = (*of.parameters(), facts_counted_by(on, thai_today()))
     return _Rows(
-        cases=await conn.fetch(grouped(_CASES), *of.parameters()),
-        follow_ups=await conn.fetch(grouped(_FOLLOW_UPS), *of.parameters(), on, len(FOLLOW_UP_MONTHS)),
-        changes=await conn.fetch(grouped(_INCOME_CHANGES), *of.parameters()),
-        enterprises=await conn.fetch(grouped(_ENTERPRISES), *of.parameters()),
+        cases=await conn.fetch(grouped(_CASES), *asked),
+        follow_ups=await conn.fetch(grouped(_FOLLOW_UPS), *asked, on, len(FOLLOW_UP_MONTHS)),
+        changes=await conn.fetch(grouped(_INCOME_CHANGES), *asked),
+        enterprises=await conn.fetch(grouped(_ENTERPRISES), *asked),
     )
 
 
