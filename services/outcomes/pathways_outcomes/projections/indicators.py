@@ -483,6 +483,8 @@ READ_MODEL = ReadModel(
         EnterpriseMemberJoinedV1: on_member_joined,
         EnterpriseOnlineSalesOpenedV1: on_online_sales_opened,
     },
+    # 2: the day of every fact kept, for as_of.
+    version=2,
 )
 
 
