@@ -10,7 +10,7 @@ import httpx
 from pathways_infra.settings import Settings
 from tests.support import training_steps
 from tests.support.journeys import enroll, in_training, open_project, register
-from tests.support.system import running_system
+from tests.support.system import get_json_when_found, running_system
 from tests.support.training_steps import FIRST_SESSION_ON, STARTS_ON, iso
 
 
@@ -125,6 +125,7 @@ async def test_training_records_read_as_recorded_carry_their_version_as_etag_for
             "cohort": await _read_then_act(training, f"/cohorts/{cohort_id}", "sessions", session),
             "record": await _read_then_act(training, f"/training-records/{enrolled.enrollment_id}", "cohort", joining),
         }
+        await get_json_when_found(training, f"/cohorts/{cohort_id}")  # the read model follows the events
         read_model = await training.get(f"/cohorts/{cohort_id}")
         of_another_kind = await training.get(f"/cohorts/{curriculum_id}/recorded")
         unknown = await training.get(f"/training-records/{uuid4()}/recorded")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -218,7 +218,12 @@ async def test_a_later_employment_keeps_the_days_the_case_took_to_its_first_job(
         enrolled, scheduled = await completed_case(system, "TH-37")
         path = f"/cases/{enrolled.enrollment_id}"
         first_job = {"employment_type": "WAGE", "related_to_training": True, "monthly_income_thb": "8000"}
-        created(await outcomes.post(f"{path}/employment", json=first_job | {"days_to_first_job": 30}))
+        found_on = (date.fromisoformat(scheduled["completed_on"]) + timedelta(days=40)).isoformat()
+        created(
+            await outcomes.post(
+                f"{path}/employment", json=first_job | {"days_to_first_job": 30, "observed_on": found_on}
+            )
+        )
         answer = {"completed_on": due_on(scheduled, 3).isoformat(), **first_job, "monthly_income_thb": "9500"}
         created(await outcomes.post(f"{path}/follow-ups/3", json=answer))
         case = await case_when(
