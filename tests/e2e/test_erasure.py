@@ -6,16 +6,14 @@ import json
 from datetime import date
 from typing import Any
 
-import nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from pathways_enrollment.vault import PersonalData
-from pathways_infra.database import DatabaseAddress
-from pathways_infra.settings import SERVICE_NAMES, Settings
+from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
 from tests.support.journeys import BASELINE, CONSENT, Enrolled, complete_training, created, enroll, open_project
-from tests.support.leaks import found, pg_dump, raw_contents, secrets_of, stream_contents
+from tests.support.leaks import everything_stored, found, raw_contents, secrets_of
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
 ARUNEE = PersonalData(
@@ -38,21 +36,6 @@ async def _register(system: RunningSystem, person: PersonalData) -> str:
     return participant_id
 
 
-async def _everything_stored(system: RunningSystem, settings: Settings) -> dict[str, bytes]:
-    assert settings.database_url and settings.nats_url
-    server = DatabaseAddress.parse(settings.database_url)
-    stored: dict[str, bytes] = {}
-    for service in SERVICE_NAMES:
-        stored[f"pg_dump of {service}"] = await pg_dump(server.with_database(settings.database_name(service)))
-        stored[f"tables of {service}"] = (await raw_contents(system.runtime(service).pool))[0]
-    nc = await nats.connect(settings.nats_url)
-    try:
-        stored["every stream"] = await stream_contents(nc.jetstream())
-    finally:
-        await nc.close()
-    return stored
-
-
 async def test_after_erasure_no_database_or_stream_holds_the_participants_personal_data(settings: Settings) -> None:
     async with running_system(settings) as system:
         enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
@@ -69,7 +52,7 @@ async def test_after_erasure_no_database_or_stream_holds_the_participants_person
         again = await enrollment.post(f"/participants/{participant_id}/erasure", json={"erased_on": "2026-02-02"})
         after = await enrollment.get(f"/participants/{participant_id}/personal-data")
         await _erasure_published(system, enrolled)
-        stored = await _everything_stored(system, settings)
+        stored = await everything_stored(system, settings)
         journey = await get_json_when_found(enrollment, f"/enrollments/{enrolled.enrollment_id}")
         case = await get_json_when_found(outcomes, f"/cases/{enrolled.enrollment_id}")
 

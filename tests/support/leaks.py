@@ -7,11 +7,14 @@ import os
 from collections.abc import Iterable
 
 import asyncpg
+import nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from pathways_enrollment.vault import PersonalData
 from pathways_infra.database import DatabaseAddress
+from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
+from tests.support.system import RunningSystem
 
 
 def secrets_of(data: PersonalData) -> list[str]:
@@ -104,3 +107,21 @@ async def stream_contents(js: JetStreamContext) -> bytes:
             chunks += [f"{key}: {value}".encode() for key, value in headers.items()]
             chunks.append(message.data or b"")
     return b"\n".join(chunks)
+
+
+async def everything_stored(
+    system: RunningSystem, settings: Settings, services: tuple[ServiceName, ...] = SERVICE_NAMES
+) -> dict[str, bytes]:
+    """Each service's database (a ``pg_dump``, and every table's raw values) and every stream, by where."""
+    assert settings.database_url and settings.nats_url
+    server = DatabaseAddress.parse(settings.database_url)
+    stored: dict[str, bytes] = {}
+    for service in services:
+        stored[f"pg_dump of {service}"] = await pg_dump(server.with_database(settings.database_name(service)))
+        stored[f"tables of {service}"] = (await raw_contents(system.runtime(service).pool))[0]
+    nc = await nats.connect(settings.nats_url)
+    try:
+        stored["every stream"] = await stream_contents(nc.jetstream())
+    finally:
+        await nc.close()
+    return stored
