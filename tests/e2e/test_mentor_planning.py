@@ -1,16 +1,32 @@
 """A programme officer plans mentors ahead: an assignment from a later day shows on that day's rota,
-not today's, and one that has not begun can be withdrawn."""
+not today's, and one that has not begun can be withdrawn. The rota names each mentor, from a contact kept
+in the vault only, and the contact can be read, corrected and erased."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+import pytest
+
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
 from tests.support.journeys import created
+from tests.support.leaks import everything_stored, found
 from tests.support.system import RunningSystem, eventually, running_system
+
+SOMCHAI = {"full_name": "Somchai Rattanakorn", "phone": "+66 81 234 5678"}
+CORRECTED_PHONE = "089-765-4321"
+SECRETS = [
+    SOMCHAI["full_name"],
+    *SOMCHAI["full_name"].split(),
+    SOMCHAI["phone"],
+    "66812345678",
+    CORRECTED_PHONE,
+    "0897654321",
+]
 
 
 async def _rota(system: RunningSystem, **params: Any) -> list[dict[str, Any]]:
@@ -69,9 +85,73 @@ async def test_an_assignment_planned_ahead_shows_on_its_day_and_can_be_withdrawn
     assert planned.status_code == 201, planned.text
     assert [u["unit_id"] for u in that_day[0]["units"]] == [unit_id]
     assert (no_day.status_code, no_day.json()["fields"][0]["field"]) == (422, "query.on"), no_day.text
-    assert today_rota == [{"id": mentor_id, "status": "ACTIVE", "projects": [], "units": []}]
+    assert today_rota == [{"id": mentor_id, "full_name": None, "status": "ACTIVE", "projects": [], "units": []}]
     assert (visit.status_code, visit.json()["fields"][0]["field"]) == (422, "body.visited_on"), "not yet happened"
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "assignment-ends-before-it-starts")
     assert "withdraws it as never begun" in too_early.json()["error"]
     assert withdrawn.status_code == 201, withdrawn.text
     assert instead.status_code == 201, "a withdrawn plan keeps nobody from the unit"
+
+
+async def _named_on_the_rota(system: RunningSystem, mentor_id: str, name: str | None) -> dict[str, Any]:
+    async def listed() -> dict[str, Any] | None:
+        rota = {m["id"]: m for m in await _rota(system)}
+        found = rota.get(mentor_id)
+        return found if found is not None and found["full_name"] == name else None
+
+    return await eventually(listed, what=f"mentor {mentor_id} on the rota named {name!r}")
+
+
+async def test_a_mentors_contact_is_named_on_the_rota_read_corrected_and_erased_and_never_stored_in_clear(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running_system(settings) as system:
+        client = system.client("enrollment")
+        refused = await client.post(
+            "/mentors", json={"contact": {**SOMCHAI, "national_id": "3-1006-00445-63-5", "address": "Nan"}}
+        )
+        mentor_id = created(await client.post("/mentors", json={"contact": SOMCHAI}))["id"]
+        nameless_id = created(await client.post("/mentors", json={}))["id"]
+        listed = await _named_on_the_rota(system, mentor_id, SOMCHAI["full_name"])
+        nameless = await _named_on_the_rota(system, nameless_id, None)
+        read = await client.get(f"/mentors/{mentor_id}/contact")
+        none_given = await client.get(f"/mentors/{nameless_id}/contact")
+        not_a_participant = await client.get(f"/participants/{mentor_id}/personal-data")
+        first_without_name = await client.post(f"/mentors/{nameless_id}/contact", json={"phone": "0812223333"})
+
+        corrected = await client.post(f"/mentors/{mentor_id}/contact", json={"phone": CORRECTED_PHONE})
+        read_corrected = await client.get(f"/mentors/{mentor_id}/contact")
+        recorded = (await client.get(f"/mentors/{mentor_id}")).json()
+        before = await everything_stored(system, settings)
+
+        erased = await client.post(f"/mentors/{mentor_id}/contact/erasure", json={})
+        again = await client.post(f"/mentors/{mentor_id}/contact/erasure", json={})
+        after = await client.get(f"/mentors/{mentor_id}/contact")
+        given_again = await client.post(f"/mentors/{mentor_id}/contact", json=SOMCHAI)
+        unnamed = await _named_on_the_rota(system, mentor_id, None)
+        after_erasure = await everything_stored(system, settings)
+
+    assert refused.status_code == 422, refused.text
+    assert [f["field"] for f in refused.json()["fields"]] == ["body.contact"]
+    assert "national_id is not kept for mentors" in refused.json()["fields"][0]["message"]
+    assert "Nan" not in refused.text and "3-1006" not in refused.text, "the refused values are not echoed"
+    assert listed["full_name"] == SOMCHAI["full_name"] and "phone" not in listed
+    assert nameless["full_name"] is None
+    assert (read.status_code, read.json()) == (200, SOMCHAI)
+    assert none_given.status_code == 404 and not_a_participant.status_code == 404
+    assert (first_without_name.status_code, first_without_name.json()["rule"]) == (409, "mentor-contact-needs-name")
+    assert corrected.status_code == 201, corrected.text
+    assert read_corrected.json() == {**SOMCHAI, "phone": CORRECTED_PHONE}
+    assert recorded["contact"] == "HELD"
+    for where in ("every stream", "tables of enrollment", "pg_dump of enrollment"):
+        assert found(before[where], SECRETS) == [], f"the mentor's contact in clear in the {where} before the erasure"
+    assert erased.status_code == 201, erased.text
+    assert (again.status_code, again.json()["rule"]) == (409, "mentor-contact-erased")
+    assert after.status_code == 410
+    assert (given_again.status_code, given_again.json()["rule"]) == (409, "mentor-contact-erased")
+    assert unnamed["status"] == "ACTIVE", "the mentor stays; only the contact went"
+    for where, haystack in after_erasure.items():
+        assert found(haystack, SECRETS) == [], f"the mentor's contact left in the {where}"
+    assert mentor_id.encode() in after_erasure["tables of enrollment"], "the pseudonymous mentor is gone"
+    assert found(caplog.text.encode(), SECRETS) == [], "the mentor's contact in the logs"

@@ -456,7 +456,7 @@ async def test_pathways_vault_status_and_rotate(
     assert status_before == 0 and "key generation 1" in before and "erased under these keys: 1  (copies" in before
     assert "live participants: 1" in before
     assert rotated == 0, rotate_output
-    assert "rotated to key generation 2: 1 participants moved; destroyed 1" in rotate_output
+    assert "rotated to key generation 2: 1 participants and mentors' contacts moved; destroyed 1" in rotate_output
     assert status_after == 0 and "key generation 2" in after and "erased under these keys: 0\n" in after
     assert status_without_file == 1 and "no keys file at" in without_file
     assert from_environment == 1 and "PATHWAYS_VAULT_MASTER_KEY" in refusal
@@ -506,3 +506,31 @@ async def test_vault_tables_from_before_key_generations_are_brought_up_to_date(s
         "rows from before key generations are not generation 1, holders"
     )
     assert flagged == str(bob), "the upgraded index does not flag a second registration"
+
+
+async def test_a_rotation_moves_mentors_contacts_too_and_leaves_an_erased_ones_copy_unopenable(
+    settings: Settings,
+) -> None:
+    kept, gone = {"full_name": "Kanya Srisuk", "phone": "0812223333"}, {"full_name": "Prasit Boonmee"}
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment, pool = system.client("enrollment"), system.runtime("enrollment").pool
+        kept_id = created(await enrollment.post("/mentors", json={"contact": kept}))["id"]
+        gone_id = created(await enrollment.post("/mentors", json={"contact": gone}))["id"]
+        [old_keys] = read_keys_file(settings.data_dir / KEYS_FILE)
+        gone_copy = await _stored(pool, UUID(gone_id))
+        created(await enrollment.post(f"/mentors/{gone_id}/contact/erasure", json={}))
+        async with _connection(settings) as conn:
+            before = await generation_status(conn, settings.data_dir / KEYS_FILE)
+
+        rotation = await _rotate(settings)
+
+        [new_keys] = read_keys_file(settings.data_dir / KEYS_FILE)
+        kept_after = await enrollment.get(f"/mentors/{kept_id}/contact")
+        generations = await pool.fetch("SELECT subject, key_generation FROM vault_keys WHERE wrapped_key IS NOT NULL")
+
+    assert (before.live_participants, before.live_mentor_contacts, before.erased_since) == (0, 1, 1)
+    assert _opens(old_keys, UUID(gone_id), gone_copy) == PersonalData(**gone), "the gap rotation closes"
+    assert (rotation.generation, rotation.moved, rotation.destroyed) == (2, 1, (1,))
+    assert _opens(new_keys, UUID(gone_id), gone_copy) is None
+    assert (kept_after.status_code, kept_after.json()) == (200, kept), "a mentor's contact unreadable after"
+    assert [tuple(row) for row in generations] == [("mentor", 2)]

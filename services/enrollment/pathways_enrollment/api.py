@@ -13,7 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
@@ -30,7 +30,7 @@ from pathways_enrollment.domain.participant import evolve_participant
 from pathways_enrollment.domain.project import ProjectStatus, evolve_project
 from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
-from pathways_enrollment.vault import Vault
+from pathways_enrollment.vault import MENTOR, PersonalData, Vault
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
 from pathways_infra.idempotency import Once
@@ -201,6 +201,10 @@ async def get_project(project_id: UUID, request: Request) -> Any:
 
 @router.post("/mentors", tags=["mentors"], **Accepted)
 async def register_mentor(command: c.RegisterMentor, app: App, context: Context, once: Once) -> Any:
+    """Register a mentor, with their contact if given (`contact`: a `full_name`, and a `phone` if any; a national
+    ID, address or date of birth is refused, `422`). The contact is personal data: it is encrypted in the vault
+    under a key of the mentor's own, in the same transaction as the registration's events, and never goes
+    into events, streams or read models (the events say only that a contact was given, and which fields)."""
     return await once(lambda claim: app.register_mentor(command, context, claim))
 
 
@@ -242,6 +246,7 @@ async def log_coaching_visit(
 
 @router.get("/mentors", tags=["mentors"])
 async def list_mentors(
+    request: Request,
     read: ReadPool,
     project_id: Annotated[UUID | None, Query(description="Mentors assigned to this project today.")] = None,
     unit_id: Annotated[
@@ -257,8 +262,10 @@ async def list_mentors(
     offset: Offset = 0,
 ) -> list[mentors.MentorListed]:
     """Mentors with the projects and units they coach today (or `on` a given day); `region` and
-    `province_code` are theirs (a read model)."""
-    return await mentors.list_mentors(
+    `province_code` are theirs (a read model). Each mentor's `full_name` is decrypted from the vault as the
+    page is read (one vault read per page), never copied into the read model: null when no contact was given
+    or it was erased."""
+    listed = await mentors.list_mentors(
         read,
         project_id=project_id,
         unit_id=unit_id,
@@ -269,11 +276,65 @@ async def list_mentors(
         limit=limit,
         offset=offset,
     )
+    vault: Vault = request.app.state.vault
+    contacts = await vault.get_many(read, [m.id for m in listed], MENTOR)
+    return [_named(m, contacts.get(m.id)) for m in listed]
+
+
+def _named(listed: mentors.MentorListed, contact: PersonalData | None) -> mentors.MentorListed:
+    return listed if contact is None else listed.model_copy(update={"full_name": contact.full_name})
 
 
 @router.get("/mentors/{mentor_id}", tags=["mentors"], **AS_RECORDED)
 async def get_mentor(mentor_id: UUID, request: Request) -> Any:
+    """The mentor as recorded: status, assignments, and whether a contact is held (`contact`: NONE, HELD or
+    ERASED; the contact itself is at `/mentors/{id}/contact`)."""
     return await as_recorded(request, evolve_mentor, mentor_id, "mentor")
+
+
+class MentorContactHeld(BaseModel):
+    full_name: str
+    phone: str | None
+
+
+@router.get(
+    "/mentors/{mentor_id}/contact",
+    tags=["mentors"],
+    response_model=MentorContactHeld,
+    responses={410: {"model": Problem, "description": "The mentor's contact was erased: the key is destroyed."}},
+)
+async def get_mentor_contact(mentor_id: UUID, request: Request, read: ReadPool) -> Any:
+    """The mentor's contact, decrypted from the vault; 404 for an unknown mentor or one whose contact was never
+    given, 410 once erased (as `GET /participants/{id}/personal-data`)."""
+    vault: Vault = request.app.state.vault
+    contact = await vault.get(read, mentor_id, MENTOR)
+    if contact is not None:
+        return MentorContactHeld(full_name=contact.full_name, phone=contact.phone)
+    if await vault.is_erased(read, mentor_id, MENTOR):
+        return JSONResponse(status_code=410, content={"error": f"mentor {mentor_id}'s contact was erased"})
+    raise NotFoundError(f"no contact is held for mentor {mentor_id} (an unknown mentor, or none was given)")
+
+
+@router.post("/mentors/{mentor_id}/contact", tags=["mentors"], **Accepted)
+async def give_mentor_contact(
+    mentor_id: UUID, command: c.GiveMentorContact, app: App, context: Context, once: Once
+) -> Any:
+    """Give the mentor's contact, or correct it (PDPA §35), as a participant's personal data is rectified: give
+    only the fields to set; a phone given as null is removed. A mentor without a contact yet needs a
+    `full_name` (`409 mentor-contact-needs-name`); an erased contact is not given again
+    (`409 mentor-contact-erased`). The private event records which fields, never their values."""
+    return await once(lambda claim: app.give_mentor_contact(mentor_id, command, context, claim))
+
+
+@router.post("/mentors/{mentor_id}/contact/erasure", tags=["mentors"], **Accepted)
+async def erase_mentor_contact(
+    mentor_id: UUID, command: c.EraseMentorContact, app: App, context: Context, once: Once
+) -> Any:
+    """Erase the mentor's contact (PDPA §33): its key and record are destroyed and a private event records the
+    erasure (no personal data); afterwards `GET /mentors/{id}/contact` answers 410 and the list shows no name.
+    The mentor, its assignments and visits stay. Nothing is published: no stream ever carried the contact.
+    `erased_on` defaults to today."""
+    return await once(lambda claim: app.erase_mentor_contact(mentor_id, command, context, claim))
 
 
 # --- participants ------------------------------------------------------------------------------

@@ -31,7 +31,15 @@ from pathways_enrollment.domain.screening import (
 )
 from pathways_enrollment.personal_data import PersonalDataInCommands
 from pathways_enrollment.projections import enrollments, potential_duplicates
-from pathways_enrollment.vault import OLDER_GENERATION_REFUSED, Vault, VaultError, VaultKeyring, VaultKeysBehindError
+from pathways_enrollment.vault import (
+    MENTOR,
+    OLDER_GENERATION_REFUSED,
+    PersonalData,
+    Vault,
+    VaultError,
+    VaultKeyring,
+    VaultKeysBehindError,
+)
 from pathways_infra.commands import CommandContext, CommandRunner, ConcurrencyError, Evolver, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted, happened_on
@@ -61,6 +69,11 @@ def on(context: CommandContext, day: date | datetime) -> CommandContext:
 def planned_on(context: CommandContext, day: date) -> CommandContext:
     """A fact on an earlier ``day``; from today on, a plan: what happened is that it was decided, now."""
     return context if day >= thai_today() else on(context, day)
+
+
+def _contact_fields_of(contact: PersonalData | None) -> tuple[str, ...]:
+    """The fields of a mentor's contact that hold something."""
+    return () if contact is None else tuple(f for f in mentor.CONTACT_FIELDS if getattr(contact, f) is not None)
 
 
 def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
@@ -343,13 +356,68 @@ class EnrollmentApplication:
     async def register_mentor(
         self, command: c.RegisterMentor, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        return await self._decide(
-            mentor.evolve_mentor,
-            command.mentor_id,
-            lambda state: mentor.register_mentor(state, mentor_id=command.mentor_id),
-            context,
-            claim,
-        )
+        """Register the mentor; a contact given is stored in the vault in the same transaction as the events."""
+        contact = None if command.contact is None else command.contact.as_personal_data()
+        when = context if command.registered_on is None else on(context, command.registered_on)
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(mentor.evolve_mentor, command.mentor_id)
+            events = mentor.register_mentor(
+                state,
+                mentor_id=command.mentor_id,
+                contact_fields=_contact_fields_of(contact),
+                on=command.registered_on or session.today,
+            )
+            if contact is not None:
+                self._vault.store_mentor_contact(session, command.mentor_id, contact)
+            return CommandAccepted.of(session.append(mentor.evolve_mentor, command.mentor_id, events, when))
+
+        if contact is None:
+            return await self._run(job, claim)
+        return await self._under_current_keys(lambda: self._run(job, claim))
+
+    async def give_mentor_contact(
+        self, mentor_id: UUID, command: c.GiveMentorContact, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Give the mentor's contact, or correct the fields given (as a participant's rectification: the
+        contact held is read first, at the mentor's version then, so two changes at once never lose one
+        another). The event names the fields, never their values; the vault stores the whole contact anew,
+        under a fresh key."""
+        read_at = await self._runner.run(lambda s: s.load(mentor.evolve_mentor, mentor_id)[1])
+        if context.expected_version not in (None, read_at):
+            raise ConcurrencyError(mentor_id, context.expected_version, read_at)
+        held = await self._reader.get(self._pool, mentor_id, MENTOR)
+        corrections = command.corrections()
+        when = replace(context if command.given_on is None else on(context, command.given_on), expected_version=read_at)
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(mentor.evolve_mentor, mentor_id)
+            setting = corrections if held is not None else {k: v for k, v in corrections.items() if v is not None}
+            events = mentor.give_mentor_contact(state, fields=setting, on=command.given_on or session.today)
+            if isinstance(events[0], mentor.MentorContactGiven):
+                self._vault.store_mentor_contact(session, mentor_id, PersonalData(**setting))
+            elif held is None:
+                raise EnrollmentRuleError(f"no contact is held for mentor {mentor_id}", rule="mentor-contact-missing")
+            else:
+                self._vault.replace(session, mentor_id, held.model_copy(update=corrections))
+            return CommandAccepted.of(session.append(mentor.evolve_mentor, mentor_id, events, when))
+
+        return await self._under_current_keys(lambda: self._run(job, claim))
+
+    async def erase_mentor_contact(
+        self, mentor_id: UUID, command: c.EraseMentorContact, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Destroy the contact's key and record, and record the erasure, in one transaction. Nothing is
+        published: no stream ever held the contact, and nobody outside enrollment reads mentors."""
+        when = context if command.erased_on is None else on(context, command.erased_on)
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(mentor.evolve_mentor, mentor_id)
+            events = mentor.erase_mentor_contact(state, erased_on=command.erased_on or session.today)
+            self._vault.erase(session, mentor_id)
+            return CommandAccepted.of(session.append(mentor.evolve_mentor, mentor_id, events, when))
+
+        return await self._run(job, claim)
 
     async def assign_mentor(
         self, mentor_id: UUID, command: c.AssignMentor, context: CommandContext, claim: Claim

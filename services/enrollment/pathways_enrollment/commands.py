@@ -9,10 +9,12 @@ from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from pathways_contracts.reference import age_band_of, normalise_province_iso
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReason
+from pathways_enrollment.domain.mentor import CONTACT_FIELDS, FULL_NAME
 from pathways_enrollment.domain.national_id import normalise_national_id
 from pathways_enrollment.domain.participant import DATE_OF_BIRTH, NATIONAL_ID, RECTIFIABLE, DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
@@ -73,8 +75,95 @@ class AssessCommunityNeeds(Command):
     assessed_on: date
 
 
+_NOT_KEPT_FOR_MENTORS = ("national_id", "address", "date_of_birth")
+
+
+def _refuse_what_is_not_kept_for_mentors(value: Any) -> Any:
+    if isinstance(value, dict):
+        for name in _NOT_KEPT_FOR_MENTORS:
+            if name in value:
+                raise PydanticCustomError(
+                    "not_kept_for_mentors",
+                    "a mentor's contact is a full_name and a phone only: {name} is not kept for mentors",
+                    {"name": name},
+                )
+    return value
+
+
+class MentorContact(Command):
+    """A mentor's contact, kept encrypted in the vault: a full name, and a phone if given. Nothing else of a
+    mentor is kept (a national ID, an address or a date of birth is refused)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    full_name: str = Field(min_length=1, max_length=200, repr=False)
+    phone: str | None = Field(default=None, repr=False, description="9 to 15 digits, with + - ( ) and spaces.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_a_contact(cls, value: Any) -> Any:
+        return _refuse_what_is_not_kept_for_mentors(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_number(cls, value: str | None) -> str | None:
+        return phone_number(value)
+
+    def as_personal_data(self) -> PersonalData:
+        return PersonalData(full_name=self.full_name, phone=self.phone)
+
+
 class RegisterMentor(Command):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     mentor_id: UUID = Field(default_factory=uuid4)
+    contact: MentorContact | None = Field(
+        default=None,
+        description="The mentor's full name and phone, if given: encrypted in the vault under a key of the "
+        "mentor's own, never in events, streams or read models (`GET /mentors` decrypts the name as it lists).",
+    )
+    registered_on: date | None = Field(
+        default=None, description="The day the mentor (and the contact, if given) was registered; default: today."
+    )
+
+
+class GiveMentorContact(Command):
+    """The contact's fields to set, each with its right value; the others stay as they are. A mentor without a
+    contact yet needs a full_name; a phone given as null is removed."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    full_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(default=None, repr=False)
+    phone: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+        default=None, repr=False, description="9 to 15 digits, with + - ( ) and spaces; null removes it."
+    )
+    given_on: date | None = Field(default=None, description="The day it was given or corrected; default: today.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_a_contact(cls, value: Any) -> Any:
+        return _refuse_what_is_not_kept_for_mentors(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_number(cls, value: str | None) -> str | None:
+        return phone_number(value)
+
+    @model_validator(mode="after")
+    def names_what_to_set(self) -> Self:
+        if not self.corrections():
+            raise ValueError(f"give at least one of {', '.join(CONTACT_FIELDS)}")
+        if FULL_NAME in self.model_fields_set and self.full_name is None:
+            raise ValueError("full_name cannot be removed, only corrected")
+        return self
+
+    def corrections(self) -> dict[str, Any]:
+        """The fields given, with their new values (None: remove it)."""
+        return {name: getattr(self, name) for name in CONTACT_FIELDS if name in self.model_fields_set}
+
+
+class EraseMentorContact(Command):
+    erased_on: date | None = Field(default=None, description="The day the contact is erased; default: today.")
 
 
 class AssignMentor(Command):

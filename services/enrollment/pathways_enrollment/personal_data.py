@@ -1,5 +1,7 @@
 """The vault inside commands: the only place personal data is written and erased, with the events.
 
+Participants' personal data and mentors' contacts alike: ``replace`` and ``erase`` work by id on either.
+
 The vault's crypto (``vault.py``) does no I/O; here its rows go through the command's session, so a
 registration stores its personal data exactly when it stores its events, and an erasure destroys the
 key exactly when it records the erasure. Reads happen before a command runs, with :class:`vault.Vault`.
@@ -11,8 +13,12 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from pathways_enrollment.vault import (
+    MENTOR,
+    PARTICIPANT,
     PersonalData,
+    Subject,
     VaultKeyring,
+    VaultKeys,
     encrypt_record,
     national_id_hash,
     new_data_key,
@@ -22,8 +28,8 @@ from pathways_infra.commands import Session
 from pathways_infra.eventstore import BulkInsert
 
 KEYS = BulkInsert(
-    "INSERT INTO vault_keys (participant_id, wrapped_key, key_generation) "
-    "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::int[])"
+    "INSERT INTO vault_keys (participant_id, wrapped_key, key_generation, subject) "
+    "SELECT * FROM unnest(%s::uuid[], %s::bytea[], %s::int[], %s::text[])"
 )
 RECORDS = BulkInsert(
     "INSERT INTO vault_records (participant_id, ciphertext, nonce, key_version) "
@@ -60,14 +66,25 @@ class PersonalDataInCommands:
     def store_new(self, session: Session, participant_id: UUID, data: PersonalData, *, holds_national_id: bool) -> None:
         """Store a new participant's data under a fresh key, and index its national ID: as its holder, or
         (when another registration holds it) so that it can hold it once that one is erased."""
-        keys, data_key = self._keys.current(), new_data_key()
-        record = encrypt_record(data_key, participant_id, data)
-        wrapped = wrap_data_key(keys.master_key, participant_id, data_key)
-        session.also_insert(KEYS, participant_id, wrapped, keys.generation)
-        session.also_insert(RECORDS, participant_id, record.ciphertext, record.nonce, record.key_version)
+        keys = self._store(session, participant_id, data, PARTICIPANT)
         if data.national_id is not None:
             digest = national_id_hash(keys.pepper, data.national_id)
             session.also_insert(NATIONAL_IDS, digest, participant_id, keys.generation, holds_national_id)
+
+    def store_mentor_contact(self, session: Session, mentor_id: UUID, contact: PersonalData) -> None:
+        """Store a mentor's contact under a fresh key of its own. A mentor's national ID is never kept, so
+        nothing is indexed (the command refuses one before it gets here)."""
+        if contact.national_id is not None or contact.address is not None or contact.date_of_birth is not None:
+            raise ValueError("a mentor's contact is a full name and a phone only")
+        self._store(session, mentor_id, contact, MENTOR)
+
+    def _store(self, session: Session, subject_id: UUID, data: PersonalData, subject: Subject) -> VaultKeys:
+        keys, data_key = self._keys.current(), new_data_key()
+        record = encrypt_record(data_key, subject_id, data)
+        wrapped = wrap_data_key(keys.master_key, subject_id, data_key)
+        session.also_insert(KEYS, subject_id, wrapped, keys.generation, subject)
+        session.also_insert(RECORDS, subject_id, record.ciphertext, record.nonce, record.key_version)
+        return keys
 
     def replace(self, session: Session, participant_id: UUID, data: PersonalData) -> None:
         """Store a participant's corrected data under a fresh key: the old record, in a copy made earlier,

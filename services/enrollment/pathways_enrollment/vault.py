@@ -1,6 +1,10 @@
-"""Personal data vault: participants' personal data, encrypted, erasable by destroying a key.
+"""Personal data vault: participants' personal data and mentors' contacts, encrypted, erasable by destroying a key.
 
-Every participant (a random UUID; events carry nothing else) gets a random 256-bit *data key*.
+Every participant (a random UUID; events carry nothing else) gets a random 256-bit *data key*, and so does
+every mentor whose contact is given (a full name and a phone, never a national ID: nothing is indexed
+for them). Each row names its *subject* (``participant`` or ``mentor``), and reads ask for one, so an id
+of the other kind is unknown to them; the column ``participant_id`` holds either kind's id (ids are
+unique across kinds). Rotation moves both alike.
 Their :class:`PersonalData` is stored as one AES-256-GCM record under that key, and the data key
 is stored *wrapped*: AES-256-GCM-encrypted under the *master key* (key-encryption key) from
 configuration. Associated data binds the wrapped key and the record to the participant id (and
@@ -34,7 +38,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, TypeAlias
+from typing import Annotated, Literal, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -57,11 +61,14 @@ from pathways_infra.command_model import IsoDay
 
 __all__ = [
     "KEY_VERSION",
+    "MENTOR",
     "OLDER_GENERATION_REFUSED",
+    "PARTICIPANT",
     "TABLES_DDL",
     "Database",
     "EncryptedRecord",
     "PersonalData",
+    "Subject",
     "Vault",
     "VaultConfigurationError",
     "VaultError",
@@ -88,6 +95,11 @@ _AAD_RECORD = b"pathways.vault.v1\x00personal_data\x00"
 Database: TypeAlias = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 """What the reads accept: a pool, or a connection."""
 
+Subject: TypeAlias = Literal["participant", "mentor"]
+"""Whose record a vault row is: reads of one kind never hand out the other's."""
+PARTICIPANT: Subject = "participant"
+MENTOR: Subject = "mentor"
+
 
 class VaultIntegrityError(VaultError):
     """A wrapped key or record failed authentication: wrong master key, tampering, or rows moved."""
@@ -99,7 +111,7 @@ _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class PersonalData(BaseModel):
-    """A participant's personal data. Only the name is required.
+    """A participant's personal data, or a mentor's contact (full name and phone only). Only the name is required.
 
     ``national_id`` is validated (check digit) and normalised to 13 bare digits. Fields are left
     out of ``repr`` and validation errors do not echo their input, so neither leaks into logs.
@@ -205,6 +217,8 @@ CREATE TABLE IF NOT EXISTS vault_keys (
     CONSTRAINT vault_keys_live_xor_erased CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
 );
 ALTER TABLE vault_keys ADD COLUMN IF NOT EXISTS key_generation int NOT NULL DEFAULT 1;
+ALTER TABLE vault_keys ADD COLUMN IF NOT EXISTS subject text NOT NULL DEFAULT 'participant'
+    CONSTRAINT vault_keys_subject_known CHECK (subject IN ('participant', 'mentor'));
 CREATE TABLE IF NOT EXISTS vault_records (
     participant_id uuid PRIMARY KEY REFERENCES vault_keys (participant_id),
     ciphertext bytea NOT NULL,
@@ -244,7 +258,7 @@ CREATE OR REPLACE TRIGGER vault_national_ids_generation_current
 
 
 class Vault:
-    """Reads participants' personal data. Methods take a pool or a connection.
+    """Reads participants' personal data and mentors' contacts. Methods take a pool or a connection.
 
     Writing and erasing happen in commands, with :class:`~pathways_enrollment.personal_data.PersonalDataInCommands`.
     """
@@ -257,21 +271,37 @@ class Vault:
         (any accepted format; invalid IDs raise)."""
         return [national_id_hash(keys.pepper, national_id) for keys in self._keys.held()]
 
-    async def get(self, db: Database, participant_id: UUID) -> PersonalData | None:
-        """The participant's personal data; ``None`` if never stored or erased.
+    async def get(self, db: Database, participant_id: UUID, subject: Subject = PARTICIPANT) -> PersonalData | None:
+        """The subject's personal data (a mentor's: the contact); ``None`` if never stored, erased, or the id
+        is another kind's.
 
         Raises :class:`VaultIntegrityError` if the stored rows fail authentication.
         """
-        row = await db.fetchrow(
-            "SELECT k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version "
-            "FROM vault_keys k JOIN vault_records r USING (participant_id) WHERE k.participant_id = $1",
-            participant_id,
+        found = await self.get_many(db, [participant_id], subject)
+        return found.get(participant_id)
+
+    async def get_many(
+        self, db: Database, ids: Sequence[UUID], subject: Subject = PARTICIPANT
+    ) -> dict[UUID, PersonalData]:
+        """The personal data held for each of ``ids`` of this kind, in one query (a page of a list);
+        those with none held, erased or of another kind are left out.
+
+        Raises :class:`VaultIntegrityError` if any stored row fails authentication.
+        """
+        rows = await db.fetch(
+            "SELECT k.participant_id, k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version "
+            "FROM vault_keys k JOIN vault_records r USING (participant_id) "
+            "WHERE k.participant_id = ANY($1::uuid[]) AND k.subject = $2 AND k.wrapped_key IS NOT NULL",
+            list(ids),
+            subject,
         )
-        if row is None or row["wrapped_key"] is None:
-            return None
+        return {row["participant_id"]: self._decrypt(row) for row in rows}
+
+    def _decrypt(self, row: asyncpg.Record) -> PersonalData:
+        subject_id: UUID = row["participant_id"]
         record = EncryptedRecord(ciphertext=row["ciphertext"], nonce=row["nonce"], key_version=row["key_version"])
         master_key = self._keys.of(row["key_generation"]).master_key
-        return decrypt_record(unwrap_data_key(master_key, participant_id, row["wrapped_key"]), participant_id, record)
+        return decrypt_record(unwrap_data_key(master_key, subject_id, row["wrapped_key"]), subject_id, record)
 
     async def find_by_national_id_hash(self, db: Database, digests: Sequence[str]) -> UUID | None:
         """The registration holding one of these :meth:`national_id_hashes`, if any (erased ones hold none)."""
@@ -281,8 +311,10 @@ class Vault:
         )
         return participant_id
 
-    async def is_erased(self, db: Database, participant_id: UUID) -> bool:
+    async def is_erased(self, db: Database, participant_id: UUID, subject: Subject = PARTICIPANT) -> bool:
         erased: bool | None = await db.fetchval(
-            "SELECT erased_at IS NOT NULL FROM vault_keys WHERE participant_id = $1", participant_id
+            "SELECT erased_at IS NOT NULL FROM vault_keys WHERE participant_id = $1 AND subject = $2",
+            participant_id,
+            subject,
         )
         return bool(erased)

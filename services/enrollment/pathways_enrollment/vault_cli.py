@@ -18,8 +18,9 @@ _DESCRIPTION = """\
 Erasing a participant destroys their data key in the vault's tables, but copies of the database
 made before (PostgreSQL's WAL, backups) still hold that key, wrapped under the master key.
 Rotating the keys closes this: a new master key and pepper are made, every live participant's
-key and national-ID hash are moved onto them while the services run, and the old ones are
-destroyed. Afterwards nothing can open, in any copy, the data of a participant erased before it.
+key and national-ID hash (and every mentor's contact key) are moved onto them while the services
+run, and the old ones are destroyed. Afterwards nothing can open, in any copy, the data of a
+participant (or a mentor's contact) erased before it.
 
 Backups taken before a rotation can no longer be read for personal data (events, journeys and
 counts stay readable): take a new backup after each rotation. Rotate after erasures, for example
@@ -110,6 +111,7 @@ def _status(_args: argparse.Namespace) -> int:
         )
     print(f"key generation {found.current}, current since {found.since:%Y-%m-%d %H:%M:%S %Z}")
     print(f"live participants: {found.live_participants:,}")
+    print(f"live mentors' contacts: {found.live_mentor_contacts:,}")
     due = "  (copies of the database made before their erasure can still be opened: rotate)"
     print(f"erased under these keys: {found.erased_since:,}" + (due if found.erased_since else ""))
     if found.rows_behind:
@@ -160,7 +162,8 @@ def _rotate(_args: argparse.Namespace) -> int:
         return 2
     verb = "finished the rotation to" if done.resumed else "rotated to"
     destroyed = ", ".join(map(str, done.destroyed)) or "none"
-    print(f"{verb} key generation {done.generation}: {done.moved:,} participants moved; destroyed {destroyed}")
+    moved = f"{done.moved:,} participants and mentors' contacts moved"
+    print(f"{verb} key generation {done.generation}: {moved}; destroyed {destroyed}")
     print("take a new backup now: earlier ones can no longer be read for personal data")
     return 0
 
@@ -170,7 +173,7 @@ async def _rotate_with_progress(conn: Any, path: Path) -> Rotation:
     from pathways_infra.demo.driver import progress_bar
 
     with progress_bar() as progress:
-        task = progress.add_task("participants moved to new keys", total=None)
+        task = progress.add_task("participants and mentors' contacts moved to new keys", total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)

@@ -8,7 +8,8 @@ backup taken earlier still hold it, and the master key opens it. Rotation closes
 2. the database is told the new generation is current: from then on no row can be written under an
    older one (a trigger refuses it), and rows in flight under the old one have committed first;
 3. every live participant's data key is re-wrapped under the new master key, and their national-ID
-   hash recomputed under the new pepper, in batches, alongside running services;
+   hash recomputed under the new pepper, in batches, alongside running services (mentors' contacts
+   are rows of the same tables, without a national ID: their keys are re-wrapped alike);
 4. the older generations are destroyed: dropped from the keys file, whose old bytes are overwritten.
 
 Afterwards no key that opens the wrapped key of a participant erased under the older keys, or tests
@@ -38,6 +39,7 @@ from pathways_enrollment.keyring import (
     write_keys_file,
 )
 from pathways_enrollment.vault import (
+    MENTOR,
     EncryptedRecord,
     VaultIntegrityError,
     decrypt_record,
@@ -62,7 +64,7 @@ WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation <
 """
 
 _BATCH = """
-SELECT k.participant_id, k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version,
+SELECT k.participant_id, k.subject, k.wrapped_key, k.key_generation, r.ciphertext, r.nonce, r.key_version,
        n.key_generation AS hash_generation, n.holder
 FROM vault_keys k LEFT JOIN vault_records r USING (participant_id) LEFT JOIN vault_national_ids n USING (participant_id)
 WHERE k.wrapped_key IS NOT NULL AND (k.key_generation < $1 OR n.key_generation < $1) AND k.participant_id > $3
@@ -80,9 +82,11 @@ class VaultGenerationStatus:
     current: int
     since: datetime
     live_participants: int
-    erased_since: int  # erased under the current keys: copies made before their erasure can still be opened
+    erased_since: int  # erased under the current keys (participants and mentors' contacts): copies made before
+    # their erasure can still be opened
     rows_behind: int  # live rows still under an older generation (an unfinished rotation)
     file_generations: tuple[int, ...]
+    live_mentor_contacts: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ async def generation_status(conn: asyncpg.Connection, path: Path | None) -> Vaul
     # Erased rows keep the generation they were under: those under the current one went to the WAL
     # wrapped by keys that still exist (also those registered while a rotation's new keys settled).
     counts = await conn.fetchrow(
-        "SELECT count(*) FILTER (WHERE wrapped_key IS NOT NULL) AS live, "
+        "SELECT count(*) FILTER (WHERE wrapped_key IS NOT NULL AND subject = 'participant') AS live, "
+        "count(*) FILTER (WHERE wrapped_key IS NOT NULL AND subject = 'mentor') AS live_mentors, "
         "count(*) FILTER (WHERE wrapped_key IS NULL AND key_generation >= $1) AS erased_since FROM vault_keys",
         current["generation"],
     )
@@ -113,6 +118,7 @@ async def generation_status(conn: asyncpg.Connection, path: Path | None) -> Vaul
         current=current["generation"],
         since=current["started_at"],
         live_participants=counts["live"],
+        live_mentor_contacts=counts["live_mentors"],
         erased_since=counts["erased_since"],
         rows_behind=await conn.fetchval(_TO_MOVE, current["generation"]),
         file_generations=() if path is None else tuple(keys.generation for keys in read_keys_file(path)),
@@ -277,11 +283,7 @@ async def _move_batch(
         try:
             data_key = unwrap_data_key(old.master_key, participant_id, row["wrapped_key"])
         except VaultIntegrityError:
-            raise RotationError(
-                f"participant {participant_id}'s key does not open under key generation {old.generation}, which "
-                "opens the others: its row is damaged. Erase the participant (POST /participants/"
-                f"{participant_id}/erasure) and run the rotation again; no key was destroyed"
-            ) from None
+            raise _damaged(row["subject"], participant_id, old.generation) from None
         if old.generation < newest.generation:
             keys_rows.append((participant_id, wrap_data_key(newest.master_key, participant_id, data_key)))
         if row["hash_generation"] is not None and row["hash_generation"] < newest.generation:
@@ -295,6 +297,18 @@ async def _move_batch(
         newest.generation,
     )
     await _rehash(conn, hash_rows, newest.generation)
+
+
+def _damaged(subject: str, subject_id: UUID, generation: int) -> RotationError:
+    who, erasure = (
+        (f"mentor {subject_id}'s contact", f"/mentors/{subject_id}/contact/erasure")
+        if subject == MENTOR
+        else (f"participant {subject_id}", f"/participants/{subject_id}/erasure")
+    )
+    return RotationError(
+        f"{who}'s key does not open under key generation {generation}, which opens the others: its row is "
+        f"damaged. Erase it (POST {erasure}) and run the rotation again; no key was destroyed"
+    )
 
 
 def _national_id_hash_of(row: asyncpg.Record, data_key: bytes, newest: VaultKeys) -> str | None:

@@ -81,6 +81,9 @@ SAMPLES: list[object] = [
     ),
     MentorDeactivated(mentor_id=MENTOR),
     MentorReactivated(mentor_id=MENTOR),
+    mentor.MentorContactGiven(mentor_id=MENTOR, fields=("full_name", "phone"), given_on=date(2025, 1, 2)),
+    mentor.MentorContactRectified(mentor_id=MENTOR, fields=("phone",), rectified_on=date(2025, 3, 2)),
+    mentor.MentorContactErased(mentor_id=MENTOR, erased_on=date(2025, 4, 2)),
     registered(),
     ParticipantFlaggedAsPotentialDuplicate(participant_id=PARTICIPANT, duplicate_of=OTHER_PARTICIPANT),
     ParticipantDuplicateResolved(

@@ -26,6 +26,9 @@ from pathways_enrollment.domain.mentor import (
     MentorAssigned,
     MentorAssignmentEnded,
     MentorCoachingVisitLogged,
+    MentorContactErased,
+    MentorContactGiven,
+    MentorContactRectified,
     MentorDeactivated,
     MentorReactivated,
     MentorRegistered,
@@ -115,6 +118,11 @@ PRIVATE: list[object] = [
     MentorCoachingVisitLogged(
         mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
     ),
+    # A mentor's contact never reaches a stream, and nobody outside enrollment reads mentors: its erasure
+    # has no one to tell.
+    MentorContactGiven(mentor_id=MENTOR, fields=("full_name", "phone"), given_on=date(2025, 1, 2)),
+    MentorContactRectified(mentor_id=MENTOR, fields=("phone",), rectified_on=date(2025, 3, 2)),
+    MentorContactErased(mentor_id=MENTOR, erased_on=date(2025, 4, 2)),
 ]
 
 

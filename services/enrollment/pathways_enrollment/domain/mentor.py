@@ -4,11 +4,18 @@ A mentor is Active or Inactive. Assignments, to a unit or to a project, run from
 last day (both included; open-ended until ended). Coaching visits are logged against an assignment
 and must fall within it, so an assignment cannot end before a visit logged in it. Deactivating a
 mentor ends their open assignments on that day.
-Mentors are identified by id only; their names and contacts live with personal data, not here.
+Mentors are people: their contact (a full name, and a phone if given) is personal data and lives in the
+enrollment service's vault, encrypted under a key of the mentor's own, never in events, streams, read
+models or logs. Here a mentor is its id, and the contact only as facts without values: it was given
+(``MentorContactGiven``, at registration or later), which fields were corrected (``MentorContactRectified``),
+and that it was erased (``MentorContactErased``, its key destroyed). None of the three is published: no
+stream ever held the contact, and nobody outside enrollment reads mentors. An erased contact is not given
+again (the vault keeps a tombstone under the id); the mentor, its assignments and visits stay.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -29,6 +36,20 @@ from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus
 class MentorStatus(StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
+
+
+class ContactStatus(StrEnum):
+    """Whether the vault holds the mentor's contact."""
+
+    NONE = "NONE"  # never given
+    HELD = "HELD"
+    ERASED = "ERASED"
+
+
+FULL_NAME = "full_name"
+PHONE = "phone"
+CONTACT_FIELDS: tuple[str, ...] = (FULL_NAME, PHONE)
+"""A mentor's contact: nothing else of theirs is kept (no national ID, address or date of birth)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +99,32 @@ class MentorReactivated:
     mentor_id: UUID
 
 
+@dataclass(frozen=True, kw_only=True)
+class MentorContactGiven:
+    """The mentor's contact was stored in the vault: which fields, never their values."""
+
+    mentor_id: UUID
+    fields: tuple[str, ...]
+    given_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorContactRectified:
+    """The contact in the vault was corrected (a phone given as null: removed): which fields, never their values."""
+
+    mentor_id: UUID
+    fields: tuple[str, ...]
+    rectified_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentorContactErased:
+    """The contact's key and record were destroyed in the vault."""
+
+    mentor_id: UUID
+    erased_on: date
+
+
 EVENTS: tuple[type, ...] = (
     MentorRegistered,
     MentorAssigned,
@@ -85,6 +132,9 @@ EVENTS: tuple[type, ...] = (
     MentorCoachingVisitLogged,
     MentorDeactivated,
     MentorReactivated,
+    MentorContactGiven,
+    MentorContactRectified,
+    MentorContactErased,
 )
 
 
@@ -125,6 +175,8 @@ class Mentor:
     status: MentorStatus = MentorStatus.ACTIVE
     assignments: tuple[MentorAssignment, ...] = ()
     visit_ids: frozenset[UUID] = frozenset()
+    contact: ContactStatus = ContactStatus.NONE
+    contact_changed_on: date | None = None  # the day it was last given, corrected or erased
 
     @property
     def open_assignments(self) -> tuple[MentorAssignment, ...]:
@@ -153,10 +205,81 @@ def _where(of: MentorAssignment | MentorAssigned) -> _WhereFields:
     return _WhereFields(unit_id=of.unit_id, project_id=of.project_id, province_code=of.province_code, region=of.region)
 
 
-def register_mentor(state: Mentor | None, *, mentor_id: UUID) -> list[MentorRegistered]:
+def register_mentor(
+    state: Mentor | None, *, mentor_id: UUID, contact_fields: Iterable[str] = (), on: date | None = None
+) -> list[MentorRegistered | MentorContactGiven]:
+    """Register the mentor; with ``contact_fields`` (those given, a full name among them), its contact too, ``on``."""
     if state is not None:
         raise EnrollmentRuleError(f"mentor {mentor_id} is already registered", rule="mentor-registered-once")
-    return [MentorRegistered(mentor_id=mentor_id)]
+    registered = MentorRegistered(mentor_id=mentor_id)
+    given = tuple(contact_fields)
+    if not given:
+        return [registered]
+    if on is None:
+        raise ValueError("a contact given at registration needs the day it was given")
+    return [registered, _first_contact(evolve_mentor(None, registered), given, on)]
+
+
+def _contact_fields(fields: Iterable[str]) -> tuple[str, ...]:
+    named = set(fields)
+    if not named or named - set(CONTACT_FIELDS):
+        raise EnrollmentRuleError(
+            f"name at least one of {', '.join(CONTACT_FIELDS)} of a mentor's contact, and nothing else",
+            rule="mentor-contact-what",
+        )
+    return tuple(field for field in CONTACT_FIELDS if field in named)
+
+
+def _refuse_contact_erased(mentor: Mentor, action: str) -> None:
+    if mentor.contact is ContactStatus.ERASED:
+        raise EnrollmentRuleError(
+            f"mentor {mentor.id}'s contact was erased on {mentor.contact_changed_on} and cannot {action}",
+            rule="mentor-contact-erased",
+        )
+
+
+def _refuse_before_last_contact_change(mentor: Mentor, day: date, what: str) -> None:
+    refuse_earlier(
+        day,
+        than=mentor.contact_changed_on,
+        rule="mentor-contact-before-last-change",
+        message=f"mentor {mentor.id}'s contact was last given or corrected on {mentor.contact_changed_on}; "
+        f"it cannot be {what} before, on {day}",
+    )
+
+
+def give_mentor_contact(
+    state: Mentor | None, *, fields: Iterable[str], on: date
+) -> list[MentorContactGiven | MentorContactRectified]:
+    """Give the mentor's contact (none held: a full name is needed) or correct the fields named (one held)."""
+    mentor = require_existing(state, "this mentor")
+    _refuse_contact_erased(mentor, "be given again")
+    given = tuple(fields)
+    if mentor.contact is ContactStatus.HELD:
+        named = _contact_fields(given)
+        _refuse_before_last_contact_change(mentor, on, "corrected")
+        return [MentorContactRectified(mentor_id=mentor.id, fields=named, rectified_on=on)]
+    return [_first_contact(mentor, given, on)]
+
+
+def _first_contact(mentor: Mentor, given: tuple[str, ...], on: date) -> MentorContactGiven:
+    if FULL_NAME not in given:
+        raise EnrollmentRuleError(
+            f"mentor {mentor.id} has no contact yet: give their full_name with it", rule="mentor-contact-needs-name"
+        )
+    return MentorContactGiven(mentor_id=mentor.id, fields=_contact_fields(given), given_on=on)
+
+
+def erase_mentor_contact(state: Mentor | None, *, erased_on: date) -> list[MentorContactErased]:
+    """Erase the contact held (PDPA §33): the vault destroys its key; the mentor and its history stay."""
+    mentor = require_existing(state, "this mentor")
+    _refuse_contact_erased(mentor, "be erased again")
+    if mentor.contact is ContactStatus.NONE:
+        raise EnrollmentRuleError(
+            f"no contact is held for mentor {mentor.id}: there is nothing to erase", rule="mentor-contact-missing"
+        )
+    _refuse_before_last_contact_change(mentor, erased_on, "erased")
+    return [MentorContactErased(mentor_id=mentor.id, erased_on=erased_on)]
 
 
 def _assign(mentor: Mentor, candidate: MentorAssignment) -> list[MentorAssigned]:
@@ -336,4 +459,10 @@ def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
             return replace(state, status=MentorStatus.INACTIVE)
         case MentorReactivated() if state is not None:
             return replace(state, status=MentorStatus.ACTIVE)
+        case MentorContactGiven() if state is not None:
+            return replace(state, contact=ContactStatus.HELD, contact_changed_on=event.given_on)
+        case MentorContactRectified() if state is not None:
+            return replace(state, contact_changed_on=event.rectified_on)
+        case MentorContactErased() if state is not None:
+            return replace(state, contact=ContactStatus.ERASED, contact_changed_on=event.erased_on)
     raise TypeError(f"a mentor does not follow from {type(event).__name__}")

@@ -1,5 +1,8 @@
 """Read model: mentors, their status, and the projects and units they coach, from the ENROLLMENT stream.
 
+No name or phone is kept here (no event carries one): a list's ``full_name`` is decrypted from the vault
+by the API as each page is read.
+
 A mentor's events are ordered per mentor, but a parked and replayed one arrives late: the status
 remembers the stream position of the fact that set it, and only a later fact replaces it; an
 assignment's start and end are upserted by assignment, whichever comes first.
@@ -109,6 +112,11 @@ class Coaching(BaseModel):
 
 class MentorListed(BaseModel):
     id: UUID
+    full_name: str | None = Field(
+        default=None,
+        description="From the mentor's contact, decrypted from the vault as the page is read (never kept in this "
+        "read model); null when no contact was given or it was erased.",
+    )
     status: str = Field(description="ACTIVE or INACTIVE.")
     projects: list[Coaching] = Field(description="The projects the mentor coaches today (or on the day asked).")
     units: list[Coaching] = Field(
