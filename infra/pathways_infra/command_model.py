@@ -37,7 +37,7 @@ from pydantic_core import PydanticCustomError
 from pathways_contracts.decimals import in_plain_notation
 from pathways_infra.thai_time import THAI_TIME, thai_day, thai_midnight
 
-EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2399, 12, 31)  # a later year is taken for a Buddhist-era one
 CLOCK_GRACE = timedelta(minutes=5)
 """How far past this server's clock a moment (or a day's start, Thai time) may be: the caller's may run ahead."""
 
@@ -147,9 +147,27 @@ def _day_as_thai_midnight(value: Any) -> Any:
     return value
 
 
+BUDDHIST_ERA_OFFSET = 543
+BUDDHIST_ERA_FROM = 2400
+"""A year from here on is taken for one in the Buddhist era, as Thai forms write them (2568 = 2025): no day of
+the programme lies centuries ahead, and one taken as written would run 543 years too late."""
+
+
+def refuse_buddhist_era(year: int) -> None:
+    """A Buddhist-era year (2568 for 2025), refused with the year meant."""
+    if year >= BUDDHIST_ERA_FROM:
+        raise PydanticCustomError(
+            "buddhist_era_year",
+            "Input year {year} looks like a Buddhist-era year: give the Common Era year ({year} − 543 = {meant})",
+            {"year": year, "meant": year - BUDDHIST_ERA_OFFSET},
+        )
+
+
 def _check_written_out(value: Any, kind: type[date]) -> None:
     if isinstance(value, date) or value is None:
         return  # built in code, or left out: nothing a caller wrote
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        refuse_buddhist_era(int(value[:4]))
     if kind is datetime:
         if not (isinstance(value, str) and _ISO_DAY.match(value)):
             raise PydanticCustomError(

@@ -293,7 +293,7 @@ async def test_a_projects_lifecycle_steps_carry_their_days_and_keep_their_order(
         too_early = await client.post(f"/projects/{weaving}/activation", json={"on": "2025-03-09"})
         await post(client, f"/projects/{weaving}/activation", {"on": "2025-04-01"})
         active = await listed(system, "/projects", lambda found: bool(found) and found[0]["status"] == "ACTIVE")
-        tomorrow = await client.post(f"/projects/{weaving}/closure", json={"on": "2999-01-01"})
+        tomorrow = await client.post(f"/projects/{weaving}/closure", json={"on": "2399-01-01"})
     assert approved[0]["status_since"] == "2025-03-10"
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "project-step-before-the-last")
     assert "APPROVED since 2025-03-10; it cannot start before, on 2025-03-09" in too_early.json()["error"]

@@ -12,6 +12,7 @@ from typing import Annotated
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
 
+from pathways_enrollment.commands import RegisterParticipant
 from pathways_infra.command_model import CLOCK_GRACE, CalendarDay, CommandModel, IsoDay, MayBeLater, PastDay
 from pathways_infra.thai_time import THAI_TIME, thai_midnight, thai_today
 from pathways_outcomes.application import CompleteFollowUp, RecordEmployment
@@ -38,8 +39,8 @@ class Happened(CommandModel):
     "body",
     [
         {"on": "1900-01-01"},
-        {"on": "2999-12-31"},
-        {"at": "2999-12-31T23:00:00+07:00"},
+        {"on": "2399-12-31"},
+        {"at": "2399-12-31T23:00:00+07:00"},
         {"days": ["2025-01-01", "2025-02-01"]},
         {"at": "2025-08-29T10:00:00Z"},
     ],
@@ -52,12 +53,10 @@ def test_days_within_the_calendar_are_taken(body: dict[str, object]) -> None:
     ("body", "field"),
     [
         ({"on": "1899-12-31"}, "on"),
-        ({"on": "3000-01-01"}, "on"),
         ({"on": "0001-01-01"}, "on"),
-        ({"at": "2999-12-31T23:00:00-05:00"}, "at"),  # 3000-01-01 in UTC
-        ({"at": "9999-12-31T23:00:00-05:00"}, "at"),  # beyond what Python's datetime holds in UTC
+        ({"at": "2399-12-31T23:00:00-05:00"}, "at"),  # 2400-01-01 in UTC
         ({"at": "0001-01-01T00:00:00+05:00"}, "at"),
-        ({"days": ["2025-01-01", "9999-10-15"]}, "days"),
+        ({"days": ["2025-01-01", "1800-10-15"]}, "days"),
     ],
 )
 def test_days_outside_it_are_refused_naming_the_field(body: dict[str, object], field: str) -> None:
@@ -65,7 +64,23 @@ def test_days_outside_it_are_refused_naming_the_field(body: dict[str, object], f
         Dated.model_validate(body)
     [error] = refused.value.errors()
     assert error["loc"] == (field,)
-    assert "between 1900-01-01 and 2999-12-31" in error["msg"]
+    assert "between 1900-01-01 and 2399-12-31" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "meant"),
+    [
+        ({"on": "2568-05-01"}, "on", 2025),  # as Thai forms write years
+        ({"at": "2569-12-31T09:00:00+07:00"}, "at", 2026),
+        ({"days": ["2025-01-01", "9999-10-15"]}, "days", 9456),
+    ],
+)
+def test_a_buddhist_era_year_is_refused_with_the_year_meant(body: dict[str, object], field: str, meant: int) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Dated.model_validate(body)
+    [error] = refused.value.errors()
+    assert error["loc"][0] == field
+    assert "looks like a Buddhist-era year" in error["msg"] and f"= {meant})" in error["msg"]
 
 
 def test_unknown_fields_are_refused() -> None:
@@ -116,10 +131,11 @@ def test_a_day_parameter_is_taken_only_written_out(given: object) -> None:
 
 
 def test_a_calendar_day_parameter_is_within_the_calendar() -> None:
-    for given in ("1899-12-31", "3000-01-01"):
+    for given in ("1899-12-31", "2400-01-01"):
         with pytest.raises(ValidationError):
             TypeAdapter(CalendarDay).validate_python(given)
-    assert TypeAdapter(IsoDay).validate_python("9999-12-31") == date(9999, 12, 31)
+    with pytest.raises(ValidationError, match="Buddhist-era year"):
+        TypeAdapter(IsoDay).validate_python("2568-12-31")
 
 
 class Priced(CommandModel):
@@ -215,3 +231,9 @@ def test_a_session_lasts_at_most_a_day() -> None:
     assert HoldSession.model_validate({"held_on": "2025-06-01", "hours": "24"}).hours == Decimal(24)
     with pytest.raises(ValidationError, match="less than or equal to 24"):
         HoldSession.model_validate({"held_on": "2025-06-01", "hours": "25"})
+
+
+def test_a_buddhist_era_birth_year_is_refused_with_the_year_meant() -> None:
+    body = {"personal_data": {"full_name": "Somsri Jaidee"}, "sex": "F", "birth_year": 2527}
+    with pytest.raises(ValidationError, match=r"Buddhist-era year: give the Common Era year \(2527 − 543 = 1984\)"):
+        RegisterParticipant.model_validate(body)

@@ -19,7 +19,7 @@ from pathways_enrollment.domain.national_id import normalise_national_id
 from pathways_enrollment.domain.participant import DATE_OF_BIRTH, NATIONAL_ID, RECTIFIABLE, DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
-from pathways_infra.command_model import CommandModel, MayBeLater, PastDay
+from pathways_infra.command_model import CommandModel, MayBeLater, PastDay, refuse_buddhist_era
 from pathways_infra.thai_time import thai_today
 
 Baht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
@@ -283,6 +283,13 @@ class RegisterParticipant(Command):
         default=None, description="The day the participant registered (default: today); the age band is taken on it."
     )
     consent: GrantConsent | None = Field(default=None, description="Consent given at registration, if any.")
+
+    @field_validator("birth_year", mode="before")
+    @classmethod
+    def common_era(cls, year: Any) -> Any:
+        if isinstance(year, int) and not isinstance(year, bool):
+            refuse_buddhist_era(year)
+        return year
 
     @field_validator("birth_year")
     @classmethod
