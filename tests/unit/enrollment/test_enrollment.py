@@ -35,6 +35,7 @@ from pathways_enrollment.domain.participant import (
     evolve_participant,
 )
 from pathways_enrollment.domain.project import (
+    ProjectActivated,
     ProjectApproved,
     ProjectClosed,
     ProjectRejected,
@@ -150,6 +151,24 @@ def test_apply_to_an_approved_project_not_yet_started() -> None:
     assert (
         given(evolve_enrollment).when(apply_for_enrollment, **application(project=project(*approved_project()))).events
     )
+
+
+def closed_on(day: date) -> object:
+    opened = [*proposed_project(), *assessed(), ProjectApproved(**at(), on=date(2025, 4, 1))]
+    return project(*opened, ProjectActivated(**at(), on=date(2025, 5, 1)), ProjectClosed(**at(), on=day))
+
+
+def test_a_form_dated_while_the_project_was_open_is_taken_after_it_closed() -> None:
+    """Paper forms are typed in late: what happened while the project was open still counts."""
+    later = given(evolve_enrollment).when(apply_for_enrollment, **application(project=closed_on(date(2025, 7, 1))))
+    assert later.events == [EnrollmentApplied(**case_at(), applied_on=APPLIED_ON)]
+
+
+def test_a_form_dated_on_or_after_the_closing_day_is_refused_naming_it() -> None:
+    error = given(evolve_enrollment).rejects(
+        apply_for_enrollment, rule="project-not-open-for-enrollment", **application(project=closed_on(APPLIED_ON))
+    )
+    assert f"CLOSED since {APPLIED_ON}" in str(error) and f"(not on {APPLIED_ON})" in str(error)
 
 
 def test_a_potential_duplicate_may_apply_while_it_is_checked() -> None:

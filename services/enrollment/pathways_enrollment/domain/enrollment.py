@@ -338,7 +338,7 @@ def apply_for_enrollment(
         )
     _refuse_merged(found)
     refuse_erased(found, "apply")
-    require_open_project(open_project, project_id)
+    require_open_project(open_project, project_id, on=applied_on)
     _require_taking_participants(unit, open_project.unit_id)
     refuse_earlier(
         applied_on,
@@ -423,7 +423,7 @@ def enroll(
             rule="potential-duplicate-unresolved",
             retryable=True,
         )
-    require_open_project(open_project, case.project_id)
+    require_open_project(open_project, case.project_id, on=enrolled_on)
     _require_taking_participants(unit, case.unit_id)
     if case.screening is None or not case.screening.passed:
         raise EnrollmentRuleError(
@@ -511,7 +511,7 @@ def transfer(
         )
     _only_from(case, "transfer", IN_PROGRAMME)
     _require_consent(require_existing(participant, f"participant {case.participant_id}"), transferred_on)
-    target = require_open_project(to_project, to_project_id)
+    target = require_open_project(to_project, to_project_id, on=transferred_on)
     _require_taking_participants(to_unit, to_unit_id or target.unit_id, to="take over an enrollment")
     current = case.placement
     where = _placed(target, unit_id=to_unit_id, since=transferred_on)

@@ -146,17 +146,29 @@ class Project:
     def is_open_for_enrollment(self) -> bool:
         return self.status in OPEN_FOR_ENROLLMENT
 
-
-def require_open_project(project: Project | None, project_id: UUID) -> Project:
-    """The project, if participants may enroll in it now. A project still proposed may be approved later."""
-    found = require_existing(project, f"project {project_id}")
-    if not found.is_open_for_enrollment:
-        raise EnrollmentRuleError(
-            f"project {project_id} is {found.status.value}; participants enroll only while it is APPROVED or ACTIVE",
-            rule="project-not-open-for-enrollment",
-            retryable=found.status == ProjectStatus.PROPOSED,
+    def was_open_on(self, day: date) -> bool:
+        """Open on ``day``, though closed or terminated since: a form from then, typed in after the end."""
+        return (
+            self.status in (ProjectStatus.CLOSED, ProjectStatus.TERMINATED)
+            and self.opened_on is not None
+            and self.status_since is not None
+            and day < self.status_since
         )
-    return found
+
+
+def require_open_project(project: Project | None, project_id: UUID, *, on: date | None = None) -> Project:
+    """The project, if participants may enroll in it: open now, or (``on`` given) on that day, before it
+    closed or was terminated. A project still proposed may be approved later."""
+    found = require_existing(project, f"project {project_id}")
+    if found.is_open_for_enrollment or (on is not None and found.was_open_on(on)):
+        return found
+    since = f" since {found.status_since}" if found.status_since is not None else ""
+    raise EnrollmentRuleError(
+        f"project {project_id} is {found.status.value}{since}; participants enroll only while it is APPROVED or "
+        "ACTIVE" + (f" (not on {on})" if on is not None else ""),
+        rule="project-not-open-for-enrollment",
+        retryable=found.status == ProjectStatus.PROPOSED,
+    )
 
 
 class _ProjectEventFields(TypedDict):
