@@ -12,7 +12,7 @@ from typing import Annotated
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
 
-from pathways_enrollment.commands import RegisterParticipant
+from pathways_enrollment.commands import RegisterParticipant, phone_number
 from pathways_infra.command_model import CLOCK_GRACE, CalendarDay, CommandModel, IsoDay, MayBeLater, PastDay
 from pathways_infra.thai_time import THAI_TIME, thai_midnight, thai_today
 from pathways_outcomes.application import CompleteFollowUp, RecordEmployment
@@ -237,3 +237,9 @@ def test_a_buddhist_era_birth_year_is_refused_with_the_year_meant() -> None:
     body = {"personal_data": {"full_name": "Somsri Jaidee"}, "sex": "F", "birth_year": 2527}
     with pytest.raises(ValidationError, match=r"Buddhist-era year: give the Common Era year \(2527 − 543 = 1984\)"):
         RegisterParticipant.model_validate(body)
+
+
+def test_a_phone_in_thai_digits_is_kept_in_digits_0_to_9_and_other_scripts_are_refused() -> None:
+    assert phone_number("๐๘๑-๒๓๔-๕๖๗๘") == "081-234-5678"
+    with pytest.raises(ValueError, match="9 to 15 digits"):
+        phone_number("٠٨١٢٣٤٥٦٧٨")  # Arabic-Indic digits: not a number Thai staff would dial

@@ -15,7 +15,7 @@ from pathways_contracts.reference import age_band_of, normalise_province_iso
 from pathways_enrollment.domain.consent import ConsentPurpose
 from pathways_enrollment.domain.enrollment import TransferReason, WithdrawalReason
 from pathways_enrollment.domain.mentor import CONTACT_FIELDS, FULL_NAME
-from pathways_enrollment.domain.national_id import normalise_national_id
+from pathways_enrollment.domain.national_id import normalise_national_id, thai_digits_as_arabic
 from pathways_enrollment.domain.participant import DATE_OF_BIRTH, NATIONAL_ID, RECTIFIABLE, DuplicateResolution, Sex
 from pathways_enrollment.domain.screening import EmploymentStatus, age_on
 from pathways_enrollment.vault import PersonalData
@@ -222,11 +222,15 @@ class GivenPersonalData(PersonalData):
         return phone_number(value)
 
 
-_PHONE = re.compile(r"\+?[\d\s()-]*")
+_PHONE = re.compile(r"\+?[0-9\s()-]*")
 
 
 def phone_number(value: str | None) -> str | None:
-    if value is not None and not (_PHONE.fullmatch(value) and 9 <= sum(c.isdigit() for c in value) <= 15):
+    """Kept with digits 0-9: Thai digits (๐-๙) are written as those; other scripts' digits are refused."""
+    if value is None:
+        return None
+    value = thai_digits_as_arabic(value)
+    if not (_PHONE.fullmatch(value) and 9 <= sum(c in "0123456789" for c in value) <= 15):
         raise ValueError("a phone number is 9 to 15 digits, with + - ( ) and spaces at most")
     return value
 

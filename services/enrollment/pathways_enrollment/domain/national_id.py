@@ -3,7 +3,8 @@
 A PIN has 13 digits, shown as ``#-####-#####-##-#``. The last digit is a check digit:
 multiply digits 1-12 by 13, 12, ..., 2, sum to S; the check digit is
 ``(11 - S mod 11) mod 10``.
-A first digit of 0 or 9 is not a citizen PIN and is rejected.
+A first digit of 0 or 9 is not a citizen PIN and is rejected. Thai digits (๐-๙), as Thai forms may
+write it, are read as 0-9.
 
 Error messages never echo the number itself, so they are safe to log (PDPA data
 minimisation).
@@ -21,6 +22,7 @@ __all__ = [
     "format_national_id",
     "is_valid_national_id",
     "normalise_national_id",
+    "thai_digits_as_arabic",
 ]
 
 NATIONAL_ID_LENGTH = 13
@@ -71,14 +73,22 @@ def check_digit(first12: str) -> int:
     return (11 - total % 11) % 10
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def thai_digits_as_arabic(text: str) -> str:
+    """Thai digits (๐-๙), as Thai forms may write an ID or a phone, as 0-9."""
+    return text.translate(THAI_DIGITS)
+
+
 def normalise_national_id(raw: str) -> str:
     """Return the 13 bare digits of a valid citizen PIN.
 
-    Accepts surrounding whitespace and dashes/spaces between digits, e.g.
-    ``"3-1006-00445-63-5"`` or ``"3100600445635"``. Raises
+    Accepts surrounding whitespace, dashes/spaces between digits and Thai digits, e.g.
+    ``"3-1006-00445-63-5"``, ``"3100600445635"`` or ``"๓๑๐๐๖๐๐๔๔๕๖๓๕"``. Raises
     :class:`InvalidNationalIdError` otherwise.
     """
-    digits = "".join(ch for ch in raw.strip() if ch not in _SEPARATORS)
+    digits = "".join(ch for ch in thai_digits_as_arabic(raw).strip() if ch not in _SEPARATORS)
     if not _only_ascii_digits(digits):
         raise InvalidNationalIdError(
             NationalIdErrorReason.NON_DIGIT,
@@ -92,7 +102,8 @@ def normalise_national_id(raw: str) -> str:
     if digits[0] in _NON_CITIZEN_FIRST_DIGITS:
         raise InvalidNationalIdError(
             NationalIdErrorReason.NOT_CITIZEN_PIN,
-            f"first digit {digits[0]} is not a citizen PIN (must be 1-8)",
+            f"first digit {digits[0]} is not a citizen PIN (must be 1-8); register a person without one with no "
+            "national ID (their registrations are then not checked for duplicates)",
         )
     if check_digit(digits[:-1]) != int(digits[-1]):
         raise InvalidNationalIdError(NationalIdErrorReason.BAD_CHECK_DIGIT, "check digit does not match")
