@@ -49,6 +49,7 @@ async def test_a_date_of_birth_given_later_lets_the_case_be_screened_and_the_vau
         held = (await client.get(f"/participants/{person}/personal-data")).json()
         registry = (await client.get(f"/participants/{person}")).json()
     assert unscreenable.status_code == 409 and unscreenable.json()["rule"] == "date-of-birth-required"
+    assert "personal-data/rectification" in unscreenable.json()["error"], "it says how to give the date of birth"
     assert created(corrected)["version"] == 4, "registered, consented, the application noted, corrected"
     assert created(screened)["passed"] is True
     assert held == {

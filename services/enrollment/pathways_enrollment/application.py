@@ -849,7 +849,9 @@ class EnrollmentApplication:
             born = None if person is None else person.date_of_birth
             if born is None:
                 raise EnrollmentRuleError(
-                    f"participant {state.participant_id} has no date of birth in the vault (never given, or erased)",
+                    f"participant {state.participant_id} has no date of birth in the vault (never given, or erased): "
+                    "screening judges age on the screening day, so give it first with POST "
+                    f'/participants/{state.participant_id}/personal-data/rectification {{"date_of_birth": …}}',
                     rule="date-of-birth-required",
                 )
             criteria = EligibilityCriteria() if the_project is None else the_project.eligibility
