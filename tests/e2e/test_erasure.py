@@ -26,14 +26,18 @@ ARUNEE = PersonalData(
 
 
 async def _register(system: RunningSystem, person: PersonalData) -> str:
+    participant_id: str = (await _registration(system, person))["id"]
+    return participant_id
+
+
+async def _registration(system: RunningSystem, person: PersonalData) -> dict[str, Any]:
     body = {
         "personal_data": person.model_dump(mode="json"),
         "sex": "F",
         "registered_on": "2025-05-01",  # aged 41: in the 35-44 band
         "consent": {**CONSENT, "granted_at": "2025-05-01T09:00:00+07:00"},
     }
-    participant_id: str = created(await system.client("enrollment").post("/participants", json=body))["id"]
-    return participant_id
+    return created(await system.client("enrollment").post("/participants", json=body))
 
 
 async def test_after_erasure_no_database_or_stream_holds_the_participants_personal_data(settings: Settings) -> None:
@@ -119,8 +123,9 @@ async def test_a_second_registration_with_the_same_national_id_is_flagged_and_re
     async with running_system(settings, ["enrollment"]) as system:
         enrollment = system.client("enrollment")
         project = await open_project(system)
-        first = await _register(system, ARUNEE)
-        second = await _register(system, ARUNEE.model_copy(update={"phone": "+66 84 555 0100"}))
+        registered = await _registration(system, ARUNEE)
+        again = await _registration(system, ARUNEE.model_copy(update={"phone": "+66 84 555 0100"}))
+        first, second = registered["id"], again["id"]
         flagged = (await enrollment.get(f"/participants/{second}")).json()
         application = {
             "participant_id": second,
@@ -139,6 +144,7 @@ async def test_a_second_registration_with_the_same_national_id_is_flagged_and_re
         )
         original = (await enrollment.get(f"/participants/{first}")).json()
     assert flagged["status"] == "POTENTIAL_DUPLICATE" and flagged["duplicate_of"] == first
+    assert (registered["potential_duplicate_of"], again["potential_duplicate_of"]) == (None, first), "told at the desk"
     assert blocked.status_code == 409
     assert blocked.json() == {**blocked.json(), "rule": "potential-duplicate-unresolved", "retryable": True}
     assert merged.status_code == 201, merged.text

@@ -22,6 +22,7 @@ from pathways_enrollment.application import (
     DuplicateSettled,
     EnrollmentApplication,
     ParticipantErasure,
+    Registration,
     ScreeningAnswer,
 )
 from pathways_enrollment.domain.enrollment import evolve_enrollment
@@ -340,11 +341,12 @@ async def erase_mentor_contact(
 # --- participants ------------------------------------------------------------------------------
 
 
-@router.post("/participants", tags=["participants"], **Accepted)
+@router.post("/participants", tags=["participants"], **{**Accepted, "response_model": Registration})
 async def register_participant(command: c.RegisterParticipant, app: App, context: Context, once: Once) -> Any:
     """Register a participant. Personal data is encrypted in the vault; events carry only a random id.
 
-    A national ID already registered flags the newcomer as a potential duplicate, to be resolved.
+    A national ID already registered flags the newcomer as a potential duplicate, to be resolved: the
+    answer names the registration it may duplicate (`potential_duplicate_of`).
     """
     return await once(lambda claim: app.register_participant(command, context, claim))
 

@@ -47,6 +47,7 @@ from pathways_infra.idempotency import IdempotencyClaim
 from pathways_infra.thai_time import thai_day, thai_today
 
 S = TypeVar("S")
+Answer = TypeVar("Answer", bound=CommandAccepted)
 log = logging.getLogger(__name__)
 ENROLLMENT_IDS = UUID("6f1f8a52-3c8e-4c43-9d8e-2f0a7b1c5e11")
 Claim = IdempotencyClaim | None
@@ -83,6 +84,16 @@ def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
 def besides(context: CommandContext) -> CommandContext:
     """The context for another aggregate a command also changes: the caller's If-Match is not about it."""
     return replace(context, expected_version=None)
+
+
+class Registration(CommandAccepted):
+    """The new registration, and whether it was flagged at once: staff at the desk see it then."""
+
+    potential_duplicate_of: UUID | None = Field(
+        default=None,
+        description="The registration holding the same national ID: this one is flagged as its potential "
+        "duplicate, and cannot enroll until that is resolved (POST /participants/{id}/duplicate-resolution).",
+    )
 
 
 class ScreeningAnswer(CommandAccepted):
@@ -189,7 +200,7 @@ class EnrollmentApplication:
         self._reader = Vault(vault_keys)
         self._pool = pool
 
-    async def _run(self, job: Callable[[Session], CommandAccepted], claim: Claim) -> CommandAccepted:
+    async def _run(self, job: Callable[[Session], Answer], claim: Claim) -> Answer:
         return await self._runner.run(job, idempotent=claim)
 
     async def _decide(
@@ -497,7 +508,7 @@ class EnrollmentApplication:
 
     async def register_participant(
         self, command: c.RegisterParticipant, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
+    ) -> Registration:
         """Personal data into the vault, the pseudonymous registration (flagged if the national ID is known).
 
         The national ID is looked up before the command runs, so lookups run side by side. Two first
@@ -508,7 +519,7 @@ class EnrollmentApplication:
         holder = await self._holder_of(data.national_id)
         when = context if command.registered_on is None else on(context, command.registered_on)
 
-        def job(session: Session) -> CommandAccepted:
+        def job(session: Session) -> Registration:
             participant_id = command.participant_id
             state, _ = session.load(participant.evolve_participant, participant_id)
             flagged_against = participant.flagged_against(
@@ -536,7 +547,7 @@ class EnrollmentApplication:
                     lambda other: participant.note_potential_duplicate(other, duplicate_id=participant_id),
                     besides(when),
                 )
-            return CommandAccepted.of(appended)
+            return Registration(**CommandAccepted.of(appended).model_dump(), potential_duplicate_of=flagged_against)
 
         return await self._under_current_keys(lambda: self._run(job, claim))
 
@@ -591,7 +602,7 @@ class EnrollmentApplication:
 
         return await self._under_current_keys(lambda: self._run(job, claim))
 
-    async def _under_current_keys(self, register: Callable[[], Awaitable[CommandAccepted]]) -> CommandAccepted:
+    async def _under_current_keys(self, register: Callable[[], Awaitable[Answer]]) -> Answer:
         """Vault rows written under keys older than the database's current ones are refused (a rotation
         made newer ones current before this service read them): read the keys file again and retry once."""
         try:
