@@ -127,6 +127,9 @@ async def test_a_second_registration_with_the_same_national_id_is_flagged_and_re
         again = await _registration(system, ARUNEE.model_copy(update={"phone": "+66 84 555 0100"}))
         first, second = registered["id"], again["id"]
         flagged = (await enrollment.get(f"/participants/{second}")).json()
+        looked_up = await enrollment.post("/participants/lookup", json={"national_id": "3-1006-00445-63-5"})
+        nobody = await enrollment.post("/participants/lookup", json={"national_id": "1-1017-00230-70-8"})
+        mistyped = await enrollment.post("/participants/lookup", json={"national_id": "3-1006-00445-63-4"})
         application = {
             "participant_id": second,
             "project_id": project,
@@ -145,6 +148,9 @@ async def test_a_second_registration_with_the_same_national_id_is_flagged_and_re
         original = (await enrollment.get(f"/participants/{first}")).json()
     assert flagged["status"] == "POTENTIAL_DUPLICATE" and flagged["duplicate_of"] == first
     assert (registered["potential_duplicate_of"], again["potential_duplicate_of"]) == (None, first), "told at the desk"
+    assert looked_up.json()["participants"] == [{"id": first, "holder": True}, {"id": second, "holder": False}]
+    assert (nobody.status_code, nobody.json()["participants"]) == (200, [])
+    assert mistyped.status_code == 422 and "3100600445634" not in mistyped.text, "a mistyped ID is not echoed"
     assert blocked.status_code == 409
     assert blocked.json() == {**blocked.json(), "rule": "potential-duplicate-unresolved", "retryable": True}
     assert merged.status_code == 201, merged.text

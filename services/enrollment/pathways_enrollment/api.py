@@ -13,7 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
@@ -27,6 +27,7 @@ from pathways_enrollment.application import (
 )
 from pathways_enrollment.domain.enrollment import evolve_enrollment
 from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
+from pathways_enrollment.domain.national_id import normalise_national_id
 from pathways_enrollment.domain.participant import evolve_participant
 from pathways_enrollment.domain.project import ProjectStatus, evolve_project
 from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
@@ -450,6 +451,30 @@ async def get_personal_data(participant_id: UUID, request: Request, read: ReadPo
     if await vault.is_erased(read, participant_id):
         return JSONResponse(status_code=410, content={"error": f"participant {participant_id} was erased"})
     raise NotFoundError(f"no personal data is held for participant {participant_id}")
+
+
+class NationalIdLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    national_id: str = Field(description="13 digits, any accepted format (dashes, spaces, Thai digits).")
+
+    @field_validator("national_id")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        return normalise_national_id(value)
+
+
+@router.post("/participants/lookup", tags=["participants"])
+async def look_up_participants(body: NationalIdLookup, request: Request, read: ReadPool) -> dict[str, Any]:
+    """Who is registered with a national ID: is the person at the desk registered already? It reads only
+    (no event, no idempotency). A POST, so the ID never lands in a URL or an access log.
+
+    `participants` lists every live registration indexed under it, the one holding the ID first
+    (`holder`), then those flagged as its potential duplicates; empty when nobody is. Erased registrations
+    are not indexed any more."""
+    vault: Vault = request.app.state.vault
+    found = await vault.registered_with(read, body.national_id)
+    return {"participants": [{"id": participant_id, "holder": holder} for participant_id, holder in found]}
 
 
 # --- enrollment cases --------------------------------------------------------------------------

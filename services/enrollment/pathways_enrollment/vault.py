@@ -311,6 +311,16 @@ class Vault:
         )
         return participant_id
 
+    async def registered_with(self, db: Database, national_id: str) -> list[tuple[UUID, bool]]:
+        """Every live registration indexed under this national ID (valid, any accepted format), first the
+        one holding it, then the others by when they were indexed; with whether each holds it."""
+        rows = await db.fetch(
+            "SELECT participant_id, holder FROM vault_national_ids WHERE national_id_hash = ANY($1::text[]) "
+            "ORDER BY holder DESC, indexed_at, participant_id",
+            self.national_id_hashes(national_id),
+        )
+        return [(row["participant_id"], row["holder"]) for row in rows]
+
     async def is_erased(self, db: Database, participant_id: UUID, subject: Subject = PARTICIPANT) -> bool:
         erased: bool | None = await db.fetchval(
             "SELECT erased_at IS NOT NULL FROM vault_keys WHERE participant_id = $1 AND subject = $2",
