@@ -65,6 +65,8 @@ class CommandModel(BaseModel):
     def _days_written_out(cls, value: Any, info: ValidationInfo) -> Any:
         kind = _temporal_fields(cls).get(info.field_name or "")
         if kind is None:
+            if (info.field_name or "") in _decimal_fields(cls):
+                _refuse_thousands_separators(value)
             return value
         for given in value if isinstance(value, list) else [value]:
             _check_written_out(given, kind)
@@ -85,6 +87,19 @@ class CommandModel(BaseModel):
         elif name in _decimal_fields(cls):
             return _in_plain_notation(value)
         return value
+
+
+_WITH_THOUSANDS_SEPARATORS = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+
+
+def _refuse_thousands_separators(value: Any) -> None:
+    """ "450,000" as forms write it: refused saying how to write it, rather than "not a valid decimal"."""
+    if isinstance(value, str) and _WITH_THOUSANDS_SEPARATORS.fullmatch(value.strip()):
+        raise PydanticCustomError(
+            "decimal_thousands_separator",
+            "Input should be written without thousands separators, e.g. {plain}",
+            {"plain": value.strip().replace(",", "")},
+        )
 
 
 def _check_calendar_and_offset(value: Any) -> None:

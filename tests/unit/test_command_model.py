@@ -243,3 +243,20 @@ def test_a_phone_in_thai_digits_is_kept_in_digits_0_to_9_and_other_scripts_are_r
     assert phone_number("๐๘๑-๒๓๔-๕๖๗๘") == "081-234-5678"
     with pytest.raises(ValueError, match="9 to 15 digits"):
         phone_number("٠٨١٢٣٤٥٦٧٨")  # Arabic-Indic digits: not a number Thai staff would dial
+
+
+def test_an_amount_with_thousands_separators_is_refused_saying_how_to_write_it() -> None:
+    with pytest.raises(ValidationError, match=r"without thousands separators, e\.g\. 450000\.50"):
+        Priced.model_validate({"amount": "450,000.50"})
+
+
+@pytest.mark.parametrize("name", ["\u200b", " \u200b ", "-", "123"])
+def test_a_name_without_a_letter_is_refused(name: str) -> None:
+    body = {"personal_data": {"full_name": name}, "sex": "F", "birth_year": 1984}
+    with pytest.raises(ValidationError, match="a name needs at least one letter"):
+        RegisterParticipant.model_validate(body)
+
+
+def test_a_thai_name_is_kept_without_the_invisible_characters_at_its_ends() -> None:
+    body = {"personal_data": {"full_name": "\u200bสมศรี ใจดี\ufeff"}, "sex": "F", "birth_year": 1984}
+    assert RegisterParticipant.model_validate(body).personal_data.full_name == "สมศรี ใจดี"

@@ -109,6 +109,11 @@ class MentorContact(Command):
     def _phone_number(cls, value: str | None) -> str | None:
         return phone_number(value)
 
+    @field_validator("full_name")
+    @classmethod
+    def _readable_name(cls, value: str | None) -> str | None:
+        return readable_name(value)
+
     def as_personal_data(self) -> PersonalData:
         return PersonalData(full_name=self.full_name, phone=self.phone)
 
@@ -148,6 +153,11 @@ class GiveMentorContact(Command):
     @classmethod
     def _phone_number(cls, value: str | None) -> str | None:
         return phone_number(value)
+
+    @field_validator("full_name")
+    @classmethod
+    def _readable_name(cls, value: str | None) -> str | None:
+        return readable_name(value)
 
     @model_validator(mode="after")
     def names_what_to_set(self) -> Self:
@@ -221,6 +231,25 @@ class GivenPersonalData(PersonalData):
     def _phone_number(cls, value: str | None) -> str | None:
         return phone_number(value)
 
+    @field_validator("full_name")
+    @classmethod
+    def _readable_name(cls, value: str) -> str:
+        return readable_name(value) or value
+
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def readable_name(value: str | None) -> str | None:
+    """A name with at least one letter (any script), without invisible characters at its ends (a zero-width
+    space pasted from a chat is no name)."""
+    if value is None:
+        return None
+    value = value.strip().strip(_INVISIBLE).strip()
+    if not any(character.isalpha() for character in value):
+        raise ValueError("a name needs at least one letter")
+    return value
+
 
 _PHONE = re.compile(r"\+?[0-9\s()-]*")
 
@@ -256,6 +285,11 @@ class RectifyPersonalData(Command):
     @classmethod
     def _phone_number(cls, value: str | None) -> str | None:
         return phone_number(value)
+
+    @field_validator("full_name")
+    @classmethod
+    def _readable_name(cls, value: str | None) -> str | None:
+        return readable_name(value)
 
     @field_validator("national_id")
     @classmethod
