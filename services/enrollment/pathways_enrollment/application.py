@@ -145,6 +145,15 @@ def _cases_of(registered: participant.Participant | None, listed: Iterable[UUID]
     return sorted({*listed, *(() if registered is None else registered.cases)})
 
 
+def _other_cases(
+    session: Session, registered: participant.Participant | None, enrollment_id: UUID
+) -> list[case.Enrollment]:
+    """The participant's other cases its registry entry knows (cases opened before it noted them are not)."""
+    cases = () if registered is None else registered.cases
+    loaded = (session.load(case.evolve_enrollment, other)[0] for other in cases if other != enrollment_id)
+    return [other for other in loaded if other is not None]
+
+
 def _on_each_case(
     session: Session,
     cases: Sequence[UUID],
@@ -887,7 +896,12 @@ class EnrollmentApplication:
             open_project = None if state is None else session.load(project.evolve_project, state.project_id)[0]
             runs_it = _unit_of(session, None if state is None else state.unit_id)
             events = case.enroll(
-                state, participant=found, project=open_project, unit=runs_it, enrolled_on=command.enrolled_on
+                state,
+                participant=found,
+                project=open_project,
+                unit=runs_it,
+                enrolled_on=command.enrolled_on,
+                other_cases=_other_cases(session, found, enrollment_id),
             )
             when = on(context, command.enrolled_on)
             return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))

@@ -18,6 +18,8 @@ from pathways_enrollment.domain.enrollment import (
     EnrollmentWithdrawn,
     ParticipantEnrolled,
     ParticipantScreened,
+    TrainingEnd,
+    TrainingEndNoted,
     TransferReason,
     WithdrawalReason,
     apply_for_enrollment,
@@ -581,3 +583,23 @@ def test_no_application_dated_before_the_project_opened_for_enrollment() -> None
     assert f"opened for enrollment on {APPLIED_ON + timedelta(days=1)}" in str(error)
     on_the_day = project(*proposed_project(), *assessed(), ProjectApproved(**at(), on=APPLIED_ON))
     assert given(evolve_enrollment).when(apply_for_enrollment, **application(project=on_the_day)).events
+
+
+def in_training_elsewhere(*, ended_on: date | None = None) -> object:
+    """The participant's case in another project, enrolled on ENROLLED_ON; its training ended on ``ended_on``."""
+    ended = [] if ended_on is None else [TrainingEndNoted(**case_at(), how=TrainingEnd.COMPLETED, ended_on=ended_on)]
+    other = fold(evolve_enrollment, [*enrolled(), *ended])
+    assert other is not None
+    return replace(other, id=uid("case in another project"))
+
+
+def test_a_participant_in_training_in_another_project_is_not_enrolled_again() -> None:
+    error = given(evolve_enrollment, *screened()).rejects(
+        enroll, rule="in-training-elsewhere", **enrollment(other_cases=[in_training_elsewhere()])
+    )
+    assert "transfer that case" in str(error)
+
+
+def test_a_participant_whose_training_elsewhere_ended_takes_another_course() -> None:
+    done = in_training_elsewhere(ended_on=ENROLLED_ON - timedelta(days=1))
+    assert given(evolve_enrollment, *screened()).when(enroll, **enrollment(other_cases=[done])).events

@@ -22,6 +22,7 @@ review of the baseline, and the participant may have left in the meantime.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -403,9 +404,11 @@ def enroll(
     project: Project | None,
     unit: CareerDevelopmentUnit | None,
     enrolled_on: date,
+    other_cases: Sequence[Enrollment] = (),
 ) -> list[ParticipantEnrolled]:
     """Enroll the case's participant: consent valid on ``enrolled_on``, screening passed, project open,
-    and ``unit`` (the case's, which runs it) active."""
+    ``unit`` (the case's, which runs it) active, and not in training in another project on that day
+    (``other_cases``: the participant's other cases; rule ``in-training-elsewhere``)."""
     case = _case(state)
     if case.was_enrolled or case.status in IN_PROGRAMME:
         raise EnrollmentRuleError(
@@ -425,6 +428,7 @@ def enroll(
         )
     require_open_project(open_project, case.project_id, on=enrolled_on)
     _require_taking_participants(unit, case.unit_id)
+    _refuse_in_training_elsewhere(case, other_cases, enrolled_on)
     if case.screening is None or not case.screening.passed:
         raise EnrollmentRuleError(
             f"participant {found.id} has not passed screening for project {open_project.id}",
@@ -466,6 +470,22 @@ def _require_taking_participants(
     """The unit that runs a case takes new ones only while active (a suspended one may be reinstated)."""
     if unit_id is not None:
         require_active_unit(unit, unit_id, to=to)
+
+
+def _refuse_in_training_elsewhere(case: Enrollment, other_cases: Sequence[Enrollment], enrolled_on: date) -> None:
+    """One programme place at a time: a case in training elsewhere on the day moves by a transfer. One whose
+    training ended by then (completed or dropped out) leaves the participant free to take another course."""
+    for other in other_cases:
+        if other.id == case.id or other.status not in IN_PROGRAMME or other.enrolled_on is None:
+            continue
+        ended_by = other.training_ended is not None and other.training_ended.ended_on <= enrolled_on
+        if other.enrolled_on <= enrolled_on and not ended_by:
+            raise EnrollmentRuleError(
+                f"participant {case.participant_id} is in training in project {other.project_id} (enrollment "
+                f"{other.id}, enrolled on {other.enrolled_on}) on {enrolled_on}: transfer that case to project "
+                f"{case.project_id} instead, or enroll here once its training has ended",
+                rule="in-training-elsewhere",
+            )
 
 
 def _refuse_enrolling_before_applying_or_screening(case: Enrollment, screening: Screening, enrolled_on: date) -> None:
