@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from pathways_contracts.reference import age_band_of, normalise_province_iso
@@ -24,6 +24,35 @@ from pathways_infra.thai_time import thai_today
 
 Baht = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Findings = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(min_length=1)]
+
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def readable_name(value: str) -> str:
+    """A name with at least one letter (any script), without invisible characters at its ends (a zero-width
+    space pasted from a chat is no name)."""
+    value = value.strip().strip(_INVISIBLE).strip()
+    if not any(character.isalpha() for character in value):
+        raise ValueError("a name needs at least one letter")
+    return value
+
+
+_PHONE = re.compile(r"\+?[0-9\s()-]*")
+
+
+def phone_number(value: str) -> str:
+    """Kept with digits 0-9: Thai digits (๐-๙) are written as those; other scripts' digits are refused."""
+    value = thai_digits_as_arabic(value)
+    if not (_PHONE.fullmatch(value) and 9 <= sum(c in "0123456789" for c in value) <= 15):
+        raise ValueError("a phone number is 9 to 15 digits, with + - ( ) and spaces at most")
+    return value
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(readable_name)]
+"""A person's name as staff type it: at least one letter."""
+Phone = Annotated[str, StringConstraints(min_length=1), AfterValidator(phone_number)]
+"""A phone number: 9 to 15 digits 0-9 (Thai digits read as those), with + - ( ) and spaces."""
 
 
 class Command(CommandModel):
@@ -96,23 +125,13 @@ class MentorContact(Command):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    full_name: str = Field(min_length=1, max_length=200, repr=False)
-    phone: str | None = Field(default=None, repr=False, description="9 to 15 digits, with + - ( ) and spaces.")
+    full_name: Name = Field(repr=False)
+    phone: Phone | None = Field(default=None, repr=False, description="9 to 15 digits, with + - ( ) and spaces.")
 
     @model_validator(mode="before")
     @classmethod
     def _only_a_contact(cls, value: Any) -> Any:
         return _refuse_what_is_not_kept_for_mentors(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return phone_number(value)
-
-    @field_validator("full_name")
-    @classmethod
-    def _readable_name(cls, value: str | None) -> str | None:
-        return readable_name(value)
 
     def as_personal_data(self) -> PersonalData:
         return PersonalData(full_name=self.full_name, phone=self.phone)
@@ -138,8 +157,8 @@ class GiveMentorContact(Command):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    full_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(default=None, repr=False)
-    phone: Annotated[str, StringConstraints(min_length=1)] | None = Field(
+    full_name: Name | None = Field(default=None, repr=False)
+    phone: Phone | None = Field(
         default=None, repr=False, description="9 to 15 digits, with + - ( ) and spaces; null removes it."
     )
     given_on: date | None = Field(default=None, description="The day it was given or corrected; default: today.")
@@ -148,16 +167,6 @@ class GiveMentorContact(Command):
     @classmethod
     def _only_a_contact(cls, value: Any) -> Any:
         return _refuse_what_is_not_kept_for_mentors(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return phone_number(value)
-
-    @field_validator("full_name")
-    @classmethod
-    def _readable_name(cls, value: str | None) -> str | None:
-        return readable_name(value)
 
     @model_validator(mode="after")
     def names_what_to_set(self) -> Self:
@@ -224,44 +233,9 @@ class GivenPersonalData(PersonalData):
     """Personal data as a registration gives it: a date of birth, if any, from 1900 (as a birth year) and
     not after today (Thai time); a phone number, if any, written with digits (and + - ( ) spaces)."""
 
+    full_name: Name = Field(repr=False)
+    phone: Phone | None = Field(default=None, repr=False)
     date_of_birth: PastDay | None = Field(default=None, repr=False, ge=date(1900, 1, 1))
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return phone_number(value)
-
-    @field_validator("full_name")
-    @classmethod
-    def _readable_name(cls, value: str) -> str:
-        return readable_name(value) or value
-
-
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-
-
-def readable_name(value: str | None) -> str | None:
-    """A name with at least one letter (any script), without invisible characters at its ends (a zero-width
-    space pasted from a chat is no name)."""
-    if value is None:
-        return None
-    value = value.strip().strip(_INVISIBLE).strip()
-    if not any(character.isalpha() for character in value):
-        raise ValueError("a name needs at least one letter")
-    return value
-
-
-_PHONE = re.compile(r"\+?[0-9\s()-]*")
-
-
-def phone_number(value: str | None) -> str | None:
-    """Kept with digits 0-9: Thai digits (๐-๙) are written as those; other scripts' digits are refused."""
-    if value is None:
-        return None
-    value = thai_digits_as_arabic(value)
-    if not (_PHONE.fullmatch(value) and 9 <= sum(c in "0123456789" for c in value) <= 15):
-        raise ValueError("a phone number is 9 to 15 digits, with + - ( ) and spaces at most")
-    return value
 
 
 _Text = Annotated[str, StringConstraints(min_length=1)]
@@ -274,22 +248,12 @@ class RectifyPersonalData(Command):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    full_name: _Text | None = Field(default=None, repr=False)
+    full_name: Name | None = Field(default=None, repr=False)
     national_id: str | None = Field(default=None, repr=False, description="13 digits, with a valid check digit.")
-    phone: _Text | None = Field(default=None, repr=False)
+    phone: Phone | None = Field(default=None, repr=False)
     address: _Text | None = Field(default=None, repr=False)
     date_of_birth: PastDay | None = Field(default=None, repr=False, ge=date(1900, 1, 1))
     rectified_on: date | None = Field(default=None, description="The day the data was corrected; default: today.")
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_number(cls, value: str | None) -> str | None:
-        return phone_number(value)
-
-    @field_validator("full_name")
-    @classmethod
-    def _readable_name(cls, value: str | None) -> str | None:
-        return readable_name(value)
 
     @field_validator("national_id")
     @classmethod
