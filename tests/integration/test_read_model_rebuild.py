@@ -4,9 +4,6 @@ arriving, and the switch loses none of them and applies none twice."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 
 import asyncpg
 import nats
@@ -22,6 +19,7 @@ from pathways_infra.service import ReadModel, ServiceDefinition
 from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
 from pathways_infra.streams import ensure_streams
+from tests.support.cli import run_pathways
 from tests.support.journeys import enroll, open_project
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
@@ -107,17 +105,8 @@ async def test_the_cli_rebuilds_a_read_model_and_can_keep_the_old_tables(
         await eventually(projected, timeout=60, what="the enrollments to be projected")
         await runtime.pool.execute(f"DELETE FROM {FACTS}")
 
-        env = {
-            **os.environ,
-            "PATHWAYS_DATABASE_URL": settings.database_url or "",
-            "PATHWAYS_NATS_URL": settings.nats_url or "",
-            "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
-        }
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "pathways_infra", "read-models", "rebuild", "outcomes", "programme", "--keep-old"],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        rebuild = ("read-models", "rebuild", "outcomes")
+        done = await asyncio.to_thread(run_pathways, settings, *rebuild, "programme", "--keep-old")
         assert done.returncode == 0, done.stdout + done.stderr
         assert "outcomes read model 'programme': rebuilt and switched" in done.stdout
         assert f"{FACTS}" in done.stdout and "30 rows  (was 0)" in done.stdout
@@ -128,11 +117,7 @@ async def test_the_cli_rebuilds_a_read_model_and_can_keep_the_old_tables(
         assert kept is not None and f"old tables kept in schema {kept}" in done.stdout
         assert await _count(runtime.pool, f'SELECT count(*) FROM "{kept}".{FACTS}') == 0
 
-        unknown = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "pathways_infra", "read-models", "rebuild", "outcomes", "programmes"],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+        unknown = await asyncio.to_thread(run_pathways, settings, *rebuild, "programmes")
         assert unknown.returncode == 2
         assert "no read model 'programmes' in outcomes" in unknown.stderr and "programme" in unknown.stderr
 
@@ -240,20 +225,9 @@ async def test_a_rebuild_from_a_stream_that_lost_published_events_is_refused_nam
         last = await eventually(relayed, what="the journey to be published")
         lost = await operator_js.get_msg(stream, last)
         await operator_js.delete_msg(stream, last)
-        env = {
-            **os.environ,
-            "PATHWAYS_DATABASE_URL": settings.database_url or "",
-            "PATHWAYS_NATS_URL": settings.nats_url or "",
-            "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
-        }
-        rebuild = [sys.executable, "-m", "pathways_infra", "read-models", "rebuild", "enrollment", "enrollments"]
-        refused = await asyncio.to_thread(
-            subprocess.run, rebuild, env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        despite = await asyncio.to_thread(
-            subprocess.run, [*rebuild, "--despite-missing"], env=env, capture_output=True, text=True, timeout=120,
-            check=False,
-        )  # fmt: skip
+        rebuild = ("read-models", "rebuild", "enrollment", "enrollments")
+        refused = await asyncio.to_thread(run_pathways, settings, *rebuild)
+        despite = await asyncio.to_thread(run_pathways, settings, *rebuild, "--despite-missing")
     lost_id = (lost.headers or {})["ce-id"].split(":")[1]
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"stream ENROLLMENT lacks 1 events its relay published (notification ids {lost_id})" in refused.stderr

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import subprocess
-import sys
 
 import pytest
 from nats.js import JetStreamContext
 
 from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
+from tests.support.cli import run_pathways
 from tests.support.messages import enrolled_event, publish_event
 from tests.support.system import eventually, running_system
 
@@ -39,7 +37,7 @@ async def test_an_upgrade_names_the_read_models_built_by_an_older_version_until_
     caplog.set_level(logging.WARNING)
     async with running_system(settings, ["outcomes"], relay=False) as system:
         upgraded = (await system.client("outcomes").get("/health")).json()
-        rebuilt = await asyncio.to_thread(_cli, settings, "read-models", "rebuild", "outcomes", "programme")
+        rebuilt = await asyncio.to_thread(run_pathways, settings, "read-models", "rebuild", "outcomes", "programme")
         after_rebuild = (await system.client("outcomes").get("/health")).json()
 
     assert fresh["read_models_to_rebuild"] == {}, "tables started empty are built by the current version"
@@ -51,20 +49,3 @@ async def test_an_upgrade_names_the_read_models_built_by_an_older_version_until_
     assert "run `pathways read-models rebuild outcomes programme`" in caplog.text
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert after_rebuild["read_models_to_rebuild"] == {k: v for k, v in stale.items() if k != "programme"}
-
-
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PATHWAYS_DATABASE_URL": settings.database_url or "",
-        "PATHWAYS_NATS_URL": settings.nats_url or "",
-        "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pathways_infra", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,  # the exit status is what the test looks at
-    )

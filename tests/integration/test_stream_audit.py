@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from pathways_infra.relay import Relay
 from pathways_infra.settings import Settings
 from pathways_infra.stream_audit import StreamAudit, audit_stream, describe
 from pathways_infra.streams import ensure_streams
+from tests.support.cli import run_pathways
 from tests.support.streams import shorten_dedup_window
 
 CASES = 40  # each: a private baseline, then a public enrollment (the even notification ids)
@@ -141,20 +140,7 @@ def _check(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PATHWAYS_DATABASE_URL": settings.database_url or "",
-        "PATHWAYS_NATS_URL": settings.nats_url or "",
-        "PATHWAYS_DATABASE_PREFIX": settings.database_prefix,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pathways_infra", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,  # the exit status is what the tests look at
-    )
+    return run_pathways(settings, *args, timeout=60)
 
 
 async def test_an_intact_stream_passes_and_deleted_messages_are_named_missing(relayed: Relayed) -> None:
