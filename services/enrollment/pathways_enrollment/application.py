@@ -57,9 +57,31 @@ def _unit_of(session: Session, unit_id: UUID | None) -> unit.CareerDevelopmentUn
     return None if unit_id is None else session.load(unit.evolve_unit, unit_id)[0]
 
 
-def enrollment_id_for(participant_id: UUID, project_id: UUID) -> UUID:
-    """One case per participant and project, so a retried application cannot open a second one."""
-    return uuid5(ENROLLMENT_IDS, f"{participant_id}:{project_id}")
+def enrollment_id_for(participant_id: UUID, project_id: UUID, nth: int = 1) -> UUID:
+    """The ``nth`` case of a participant in a project. Derived, so a retried application finds the case it
+    opened (and is refused) instead of opening a second one; a later one after it closed is the next."""
+    name = f"{participant_id}:{project_id}" if nth == 1 else f"{participant_id}:{project_id}:{nth}"
+    return uuid5(ENROLLMENT_IDS, name)
+
+
+def _opened_in(session: Session, participant_id: UUID, project_id: UUID) -> tuple[list[case.Enrollment], UUID]:
+    """The cases the participant applied for in the project, in order, and the id the next one takes."""
+    opened: list[case.Enrollment] = []
+    while (
+        found := session.load(case.evolve_enrollment, enrollment_id_for(participant_id, project_id, len(opened) + 1))[0]
+    ) is not None:
+        opened.append(found)
+    return opened, enrollment_id_for(participant_id, project_id, len(opened) + 1)
+
+
+def _cases_placed_in(
+    session: Session, registered: participant.Participant | None, participant_id: UUID, project_id: UUID
+) -> tuple[list[case.Enrollment], UUID]:
+    """The participant's cases now placed in the project (applied for there, or transferred in), and the
+    id a new application there takes."""
+    opened, next_id = _opened_in(session, participant_id, project_id)
+    known = {c.id: c for c in (*opened, *_other_cases(session, registered, next_id))}
+    return [c for c in known.values() if c.project_id == project_id], next_id
 
 
 def on(context: CommandContext, day: date | datetime) -> CommandContext:
@@ -809,19 +831,20 @@ class EnrollmentApplication:
     # --- enrollment cases ----------------------------------------------------------------------
 
     async def apply(self, command: c.Apply, context: CommandContext, claim: Claim) -> CommandAccepted:
-        enrollment_id = enrollment_id_for(command.participant_id, command.project_id)
-
         def job(session: Session) -> CommandAccepted:
             the_project, _ = session.load(project.evolve_project, command.project_id)
+            person = session.load(participant.evolve_participant, command.participant_id)[0]
+            cases_there, enrollment_id = _cases_placed_in(session, person, command.participant_id, command.project_id)
             events: list[Any] = case.apply_for_enrollment(
-                session.load(case.evolve_enrollment, enrollment_id)[0],
+                None,
                 enrollment_id=enrollment_id,
-                participant=session.load(participant.evolve_participant, command.participant_id)[0],
+                participant=person,
                 participant_id=command.participant_id,
                 project=the_project,
                 project_id=command.project_id,
                 unit=_unit_of(session, the_project.unit_id if the_project else None),
                 applied_on=command.applied_on,
+                cases_in_project=cases_there,
             )
             if command.baseline is not None:
                 applied = case.evolve_enrollment(None, events[0])
@@ -913,12 +936,13 @@ class EnrollmentApplication:
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             state, _ = session.load(case.evolve_enrollment, enrollment_id)
-            other_case = None
-            if state is not None:
-                candidate = enrollment_id_for(state.participant_id, command.to_project_id)
-                other_case = candidate if session.load(case.evolve_enrollment, candidate)[0] is not None else None
             target, _ = session.load(project.evolve_project, command.to_project_id)
             person = None if state is None else session.load(participant.evolve_participant, state.participant_id)[0]
+            cases_there = (
+                []
+                if state is None
+                else _cases_placed_in(session, person, state.participant_id, command.to_project_id)[0]
+            )
             events = case.transfer(
                 state,
                 participant=person,
@@ -928,7 +952,7 @@ class EnrollmentApplication:
                 reason=command.reason,
                 to_unit_id=command.to_unit_id,
                 to_unit=_unit_of(session, command.to_unit_id or (target.unit_id if target else None)),
-                existing_case_in_target_project=other_case,
+                cases_in_target_project=cases_there,
             )
             when = on(context, command.transferred_on)
             return CommandAccepted.of(session.append(case.evolve_enrollment, enrollment_id, events, when))

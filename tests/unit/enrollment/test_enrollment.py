@@ -206,7 +206,11 @@ def test_a_potential_duplicate_may_apply_while_it_is_checked() -> None:
             False,
         ),
         ({"applied_on": date(2025, 5, 29)}, "consent-required", False),
-        ({"existing_case_in_project": uid("case transferred in")}, "enrolled-once-per-project", False),
+        (
+            {"cases_in_project": [fold(evolve_enrollment, [*applied()][:1])], "enrollment_id": uid("new case")},
+            "enrolled-once-per-project",
+            False,
+        ),
     ],
     ids=[
         "unknown-participant",

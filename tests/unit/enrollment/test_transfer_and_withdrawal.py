@@ -11,6 +11,7 @@ import pytest
 
 from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
 from pathways_enrollment.domain.enrollment import (
+    EnrollmentApplied,
     EnrollmentStatus,
     EnrollmentTransferred,
     EnrollmentWithdrawn,
@@ -34,7 +35,6 @@ from pathways_enrollment.domain.unit import (
 )
 from tests.unit.enrollment.facts import (
     APPLIED_ON,
-    CASE,
     ENROLLED_ON,
     OTHER_PROJECT,
     OTHER_PROVINCE,
@@ -76,6 +76,11 @@ TO_OTHER_PROJECT = EnrollmentTransferred(
     reason=TransferReason.RELOCATION,
 )
 TRANSFERRED = [*enrolled(), TO_OTHER_PROJECT]
+ANOTHER_CASE_THERE = [
+    EnrollmentApplied(
+        **{**case_at(OTHER_PROJECT, **OTHER_WHERE), "enrollment_id": uid("another case")}, applied_on=APPLIED_ON
+    )
+]
 
 
 def moving(**overrides: Any) -> dict[str, Any]:
@@ -135,7 +140,7 @@ def test_a_transferred_case_transfers_again_and_back() -> None:
             to_project=SAME_PROJECT_STATE,
             to_project_id=PROJECT,
             transferred_on=date(2025, 9, 1),
-            existing_case_in_target_project=CASE,
+            cases_in_target_project=[fold(evolve_enrollment, TRANSFERRED)],  # itself: not another case
         ),
     )
     assert then.state is not None
@@ -200,7 +205,11 @@ def test_a_transfer_goes_somewhere_else() -> None:
             "unit-not-active",
             True,
         ),
-        ({"existing_case_in_target_project": uid("another case")}, "enrolled-once-per-project", False),
+        (
+            {"cases_in_target_project": [fold(evolve_enrollment, ANOTHER_CASE_THERE)]},
+            "enrolled-once-per-project",
+            False,
+        ),
         ({"transferred_on": date(2025, 6, 1)}, "transfer-before-placement-start", False),
         ({"transferred_on": ENROLLED_ON - timedelta(days=1)}, "transfer-before-enrollment", False),
     ],

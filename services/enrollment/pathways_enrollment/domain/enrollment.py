@@ -8,7 +8,9 @@ where it has been as a list of placements.
 Rules: an application needs valid consent to programme participation (data is collected from then
 on); enrollment needs it again on the enrollment day, plus a passed screening of the current baseline,
 a project open for enrollment (Approved or Active), and a participant who is neither merged nor an
-unresolved potential duplicate. A participant has one case per project. The unit that runs a case
+unresolved potential duplicate. A participant has one open case per project: once their case there is
+withdrawn, or its training ended in a dropout, they may apply to it again, which opens a new case (the
+old one stays, as history); a case that completed training there keeps its place. The unit that runs a case
 (the project's, or the one a transfer names) takes a new one only while Active: an application, an
 enrollment or a transfer in is refused while it is suspended (retryable) or deactivated.
 
@@ -22,7 +24,7 @@ review of the baseline, and the participant may have left in the meantime.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -211,6 +213,7 @@ class Enrollment:
     enrolled_on: date | None = None
     was_enrolled: bool = False
     withdrawal_reason: WithdrawalReason | None = None
+    withdrawn_on: date | None = None
     training_ended: TrainingEndNoted | None = None
     follow_up_consented: bool | None = None  # None: not known (enrolled before it was kept)
     follow_up_consent_until: date | None = None
@@ -326,17 +329,19 @@ def apply_for_enrollment(
     project_id: UUID,
     unit: CareerDevelopmentUnit | None,
     applied_on: date,
-    existing_case_in_project: UUID | None = None,
+    cases_in_project: Sequence[Enrollment] = (),
 ) -> list[EnrollmentApplied]:
-    """Open the case. ``unit``: the project's unit, which would run it; ``existing_case_in_project``:
-    another case of this participant now in this project."""
+    """Open the case. ``unit``: the project's unit, which would run it; ``cases_in_project``: the
+    participant's other cases now placed in this project (one still there refuses a new one)."""
     found = require_existing(participant, f"participant {participant_id}")
     open_project = require_existing(project, f"project {project_id}")
-    if state is not None or existing_case_in_project not in (None, enrollment_id):
+    if state is not None:
         raise EnrollmentRuleError(
-            f"participant {participant_id} already has a case in project {project_id}",
+            f"participant {participant_id} already has case {enrollment_id} in project {project_id}",
             rule="enrolled-once-per-project",
         )
+    others = (other for other in cases_in_project if other.id != enrollment_id)
+    _refuse_second_case_in(project_id, participant_id, others, on=applied_on)
     _refuse_merged(found)
     refuse_erased(found, "apply")
     require_open_project(open_project, project_id, on=applied_on)
@@ -472,6 +477,37 @@ def _require_taking_participants(
         require_active_unit(unit, unit_id, to=to)
 
 
+def _left_on(case: Enrollment) -> date | None:
+    """The day the case gave up its place in its project: withdrawn, or dropped out of training."""
+    if case.status == EnrollmentStatus.WITHDRAWN:
+        return case.withdrawn_on
+    ended = case.training_ended
+    return ended.ended_on if ended is not None and ended.how == TrainingEnd.DROPPED_OUT else None
+
+
+def _refuse_second_case_in(project_id: UUID, participant_id: UUID, cases_there: Iterable[Enrollment], on: date) -> None:
+    """One open case per participant and project: a withdrawn or dropped-out case leaves room for a new one
+    from the day it left."""
+    for other in cases_there:
+        left = _left_on(other)
+        if left is not None:
+            refuse_earlier(
+                on,
+                than=left,
+                rule="new-case-before-earlier-case-left",
+                message=f"participant {participant_id}'s case {other.id} left project {project_id} on {left}; a new "
+                f"case there cannot start before, on {on}",
+            )
+        else:
+            completed = other.training_ended is not None  # not dropped out, or it would have left
+            why = "completed training there" if completed else f"is still open ({other.status.value})"
+            raise EnrollmentRuleError(
+                f"participant {participant_id} already has case {other.id} in project {project_id}, which {why}; "
+                "a new case there is opened only once that one is withdrawn or its training dropped out",
+                rule="enrolled-once-per-project",
+            )
+
+
 def _refuse_in_training_elsewhere(case: Enrollment, other_cases: Sequence[Enrollment], enrolled_on: date) -> None:
     """One programme place at a time: a case in training elsewhere on the day moves by a transfer. One whose
     training ended by then (completed or dropped out) leaves the participant free to take another course."""
@@ -515,14 +551,15 @@ def transfer(
     reason: TransferReason,
     to_unit_id: UUID | None = None,
     to_unit: CareerDevelopmentUnit | None = None,
-    existing_case_in_target_project: UUID | None = None,
+    cases_in_target_project: Sequence[Enrollment] = (),
 ) -> list[EnrollmentTransferred]:
     """Move an enrolled case to another project, or to another unit (``to_unit_id``; default: the project's).
 
     ``participant``: the case's, whose consent to take part must cover the day (the case and what it
     holds go to another unit); ``to_unit``: the unit that would run the case there (``to_unit_id``'s,
     else the project's);
-    ``existing_case_in_target_project``: another case of this participant now in the target project.
+    ``cases_in_target_project``: the participant's cases now placed in the target project (one still there
+    refuses the transfer).
     """
     case = _case(state)
     if case.status == EnrollmentStatus.WITHDRAWN:
@@ -540,12 +577,9 @@ def transfer(
             f"enrollment {case.id} is already with project {current.project_id} and unit {current.unit_id}",
             rule="transfer-to-same-placement",
         )
-    if where.project_id != current.project_id and existing_case_in_target_project not in (None, case.id):
-        raise EnrollmentRuleError(
-            f"participant {case.participant_id} already has a case in project {where.project_id}",
-            rule="enrolled-once-per-project",
-        )
     if where.project_id != current.project_id:
+        others = (other for other in cases_in_target_project if other.id != case.id)
+        _refuse_second_case_in(where.project_id, case.participant_id, others, on=transferred_on)
         _require_baseline_eligible_for(case, target)
         refuse_earlier(
             transferred_on,
@@ -712,7 +746,12 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
             placements = (*state.placements[:-1], left, _placement_of(event, event.transferred_on))
             return replace(state, status=EnrollmentStatus.TRANSFERRED, placements=placements)
         case EnrollmentWithdrawn() if state is not None:
-            return replace(state, status=EnrollmentStatus.WITHDRAWN, withdrawal_reason=event.reason)
+            return replace(
+                state,
+                status=EnrollmentStatus.WITHDRAWN,
+                withdrawal_reason=event.reason,
+                withdrawn_on=event.withdrawn_on,
+            )
         case TrainingEndNoted() if state is not None:
             return replace(state, training_ended=event)
     raise TypeError(f"an enrollment does not follow from {type(event).__name__}")
