@@ -16,11 +16,16 @@ from nats.js import JetStreamContext
 
 from pathways_contracts.base import IntegrationEvent
 from pathways_contracts.enrollment import (
+    ApplicationReceivedV1,
+    ApplicationScreenedInV1,
+    ApplicationScreenedOutV1,
     DuplicateResolvedV1,
     MentorAssignedV1,
     MentorAssignmentEndedV1,
     MentorRegisteredV1,
     MentorStatusChangedV1,
+    ParticipantEnrolledV1,
+    ParticipantTransferredV1,
     PotentialDuplicateFlaggedV1,
     ProjectNeedsAssessmentChangedV1,
     ProjectOpenedV1,
@@ -269,3 +274,103 @@ async def test_a_fact_replayed_late_fills_in_but_never_undoes_a_later_one(settin
     assert batik["mentor_assignments"] == []  # a unit's assignment, not the project's
     assert [(m["id"], m["status"], m["units"]) for m in mentors] == [(str(COACHING), "ACTIVE", [])]  # it ended
     assert worklist == []
+
+
+def case_where(project_id: UUID) -> dict[str, Any]:
+    place = where(project_id)
+    return {key: place[key] for key in ("project_id", "province_code", "region")}
+
+
+def applied(case: UUID, project_id: UUID, on: date) -> ApplicationReceivedV1:
+    return ApplicationReceivedV1(
+        occurred_at=AT, participant_id=uuid4(), enrollment_id=case, unit_id=where(project_id)["unit_id"],
+        applied_on=on, **case_where(project_id),
+    )  # fmt: skip
+
+
+def enrolled(application: ApplicationReceivedV1 | ApplicationScreenedInV1, on: date) -> ParticipantEnrolledV1:
+    return ParticipantEnrolledV1(
+        occurred_at=AT, participant_id=application.participant_id, enrollment_id=application.enrollment_id,
+        unit_id=where(application.project_id)["unit_id"], enrolled_on=on, **case_where(application.project_id),
+    )  # fmt: skip
+
+
+async def listed_with_total(system: RunningSystem, **params: Any) -> tuple[list[UUID], int]:
+    response = await system.client("enrollment").get("/enrollments", params=params)
+    assert response.status_code == 200, response.text
+    return ids(response.json(), "enrollment_id"), int(response.headers["X-Total-Count"])
+
+
+async def test_a_units_cases_by_province_and_days_with_how_many_there_are(settings: Settings) -> None:
+    """Staff of a unit ask for their cases, a province's, those applied for or enrolled between two days, and
+    how many: a case counts where it is now, and a range on a day leaves out the cases without that day."""
+    early, screened_out, in_bangkok, moved = uuid4(), uuid4(), uuid4(), uuid4()
+    early_application = applied(early, WEAVING, date(2025, 5, 2))
+    moved_application = applied(moved, WEAVING, date(2025, 5, 3))
+    bangkok_application = applied(in_bangkok, BATIK, date(2025, 6, 1))
+    # Screened in before applications were published: the row is made without a unit, and enrollment tells it.
+    unpublished = ApplicationScreenedInV1(
+        occurred_at=AT, participant_id=uuid4(), enrollment_id=uuid4(), screened_on=date(2025, 4, 15),
+        **case_where(WEAVING),
+    )  # fmt: skip
+    rejected = applied(screened_out, WEAVING, date(2025, 5, 10))
+    rejection = ApplicationScreenedOutV1(
+        occurred_at=AT, participant_id=rejected.participant_id, enrollment_id=screened_out,
+        screened_on=date(2025, 5, 11), reasons=["income-above-threshold"], **case_where(WEAVING),
+    )  # fmt: skip
+    transfer = ParticipantTransferredV1(
+        occurred_at=AT, participant_id=moved_application.participant_id, enrollment_id=moved,
+        unit_id=BANGKOK_UNIT, from_project_id=WEAVING, from_unit_id=CHIANG_MAI_UNIT, from_province_code="TH-50",
+        from_region="NORTH", transferred_on=date(2025, 7, 1), reason="RELOCATION", **case_where(BATIK),
+    )  # fmt: skip
+    events: list[IntegrationEvent] = [
+        early_application,
+        enrolled(early_application, date(2025, 5, 5)),
+        rejected,
+        rejection,
+        bangkok_application,
+        enrolled(bangkok_application, date(2025, 6, 3)),
+        moved_application,
+        enrolled(moved_application, date(2025, 5, 6)),
+        transfer,
+        unpublished,
+        enrolled(unpublished, date(2025, 4, 20)),
+    ]
+    legacy = unpublished.enrollment_id
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        await publish_in_order(runtime.js, events, event_ids=[f"enrollment:{n}" for n in range(1, len(events) + 1)])
+        await eventually(lambda: caught_up(runtime), what="the read models to catch up")
+        chiang_mai_unit = str(CHIANG_MAI_UNIT)
+        everything = await listed_with_total(system)
+        ours = await listed_with_total(system, unit_id=chiang_mai_unit)
+        bangkok_unit = await listed_with_total(system, unit_id=str(BANGKOK_UNIT))
+        chiang_mai = await listed_with_total(system, province_code="50")
+        bangkok = await listed_with_total(system, province_code="TH-10")
+        central = await listed_with_total(system, region="central")
+        applied_in_may = await listed_with_total(system, applied_from="2025-05-01", applied_to="2025-05-10")
+        enrolled_after = await listed_with_total(system, enrolled_from="2025-05-06", enrolled_to="2025-06-30")
+        enrolled_by = await listed_with_total(system, enrolled_to="2025-05-05")
+        ours_applied = await listed_with_total(system, unit_id=chiang_mai_unit, applied_from="2025-05-01")
+        ours_enrolled = await listed_with_total(system, unit_id=chiang_mai_unit, status="ENROLLED")
+        second_page = await listed_with_total(system, unit_id=chiang_mai_unit, limit=1, offset=1)
+        past_the_end = await listed_with_total(system, unit_id=chiang_mai_unit, offset=10)
+        nobody = await listed_with_total(system, province_code="TH-90")
+        backwards = await system.client("enrollment").get(
+            "/enrollments", params={"applied_from": "2025-05-10", "applied_to": "2025-05-01"}
+        )
+
+    assert everything == ([legacy, early, moved, in_bangkok, screened_out], 5)
+    assert ours == ([legacy, early, screened_out], 3), "the moved case is the Bangkok unit's now"
+    assert bangkok_unit == ([moved, in_bangkok], 2)
+    assert (chiang_mai, bangkok, central) == (ours, bangkok_unit, bangkok_unit)
+    assert applied_in_may == ([early, moved, screened_out], 3), "both days included; no day, not in a range"
+    assert enrolled_after == ([moved, in_bangkok], 2), "enrolled the day before the range: left out"
+    assert enrolled_by == ([legacy, early], 2)
+    assert ours_applied == ([early, screened_out], 2)
+    assert ours_enrolled == ([legacy, early], 2)
+    assert second_page == ([early], 3)
+    assert past_the_end == ([], 3)
+    assert nobody == ([], 0)
+    assert backwards.status_code == 422
+    assert backwards.json()["fields"][0]["field"] == "query.applied_to"

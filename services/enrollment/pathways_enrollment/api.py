@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -34,8 +34,10 @@ from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
 from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
 from pathways_enrollment.vault import MENTOR, PersonalData, Vault
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
+from pathways_infra.command_model import IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
 from pathways_infra.idempotency import Once
+from pathways_infra.listing import LISTED, check_day_range
 from pathways_infra.openapi_errors import Problem
 from pathways_infra.thai_time import thai_today
 
@@ -84,19 +86,22 @@ async def deactivate_unit(unit_id: UUID, command: c.Reason, app: App, context: C
     return await once(lambda claim: app.deactivate_unit(unit_id, command, context, claim))
 
 
-@router.get("/units", tags=["units"])
+@router.get("/units", tags=["units"], **LISTED)
 async def list_units(
     read: ReadPool,
+    response: Response,
     region: RegionFilter = None,
     province_code: ProvinceFilter = None,
     status: UnitStatus | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[units.UnitListed]:
-    """Career development units by name (a read model: a unit registered a moment ago may not show yet)."""
-    return await units.list_units(
+    """Career development units by name (a read model: a unit registered a moment ago may not show yet);
+    `X-Total-Count` says how many match, all pages together."""
+    page = await units.list_units(
         read, region=region, province_code=province_code, status=status, limit=limit, offset=offset
     )
+    return page.answer(response)
 
 
 @router.get("/units/{unit_id}", tags=["units"], **AS_RECORDED)
@@ -168,9 +173,10 @@ async def terminate_project(
     return await once(lambda claim: app.terminate_project(project_id, command, context, claim))
 
 
-@router.get("/projects", tags=["projects"])
+@router.get("/projects", tags=["projects"], **LISTED)
 async def list_projects(
     read: ReadPool,
+    response: Response,
     region: RegionFilter = None,
     province_code: ProvinceFilter = None,
     unit_id: UUID | None = None,
@@ -179,8 +185,9 @@ async def list_projects(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[projects.ProjectListed]:
-    """Projects by name, with their needs assessment's status and their mentors (a read model)."""
-    return await projects.list_projects(
+    """Projects by name, with their needs assessment's status and their mentors (a read model);
+    `X-Total-Count` says how many match, all pages together."""
+    page = await projects.list_projects(
         read,
         region=region,
         province_code=province_code,
@@ -191,6 +198,7 @@ async def list_projects(
         limit=limit,
         offset=offset,
     )
+    return page.answer(response)
 
 
 @router.get("/projects/{project_id}", tags=["projects"], **AS_RECORDED)
@@ -246,10 +254,11 @@ async def log_coaching_visit(
     return await once(lambda claim: app.log_coaching_visit(mentor_id, command, context, claim))
 
 
-@router.get("/mentors", tags=["mentors"])
+@router.get("/mentors", tags=["mentors"], **LISTED)
 async def list_mentors(
     request: Request,
     read: ReadPool,
+    response: Response,
     project_id: Annotated[UUID | None, Query(description="Mentors assigned to this project today.")] = None,
     unit_id: Annotated[
         UUID | None, Query(description="Mentors coaching this unit, or one of its projects, today.")
@@ -266,8 +275,8 @@ async def list_mentors(
     """Mentors with the projects and units they coach today (or `on` a given day); `region` and
     `province_code` are theirs (a read model). Each mentor's `full_name` is decrypted from the vault as the
     page is read (one vault read per page), never copied into the read model: null when no contact was given
-    or it was erased."""
-    listed = await mentors.list_mentors(
+    or it was erased. `X-Total-Count` says how many match, all pages together."""
+    page = await mentors.list_mentors(
         read,
         project_id=project_id,
         unit_id=unit_id,
@@ -279,8 +288,8 @@ async def list_mentors(
         offset=offset,
     )
     vault: Vault = request.app.state.vault
-    contacts = await vault.get_many(read, [m.id for m in listed], MENTOR)
-    return [_named(m, contacts.get(m.id)) for m in listed]
+    contacts = await vault.get_many(read, [m.id for m in page.items], MENTOR)
+    return page.map(lambda m: _named(m, contacts.get(m.id))).answer(response)
 
 
 def _named(listed: mentors.MentorListed, contact: PersonalData | None) -> mentors.MentorListed:
@@ -406,15 +415,17 @@ async def erase_participant(participant_id: UUID, command: c.Erase, app: App, co
     return await once(lambda claim: app.erase_participant(participant_id, command, context, claim))
 
 
-@router.get("/participants/potential-duplicates", tags=["participants"])
+@router.get("/participants/potential-duplicates", tags=["participants"], **LISTED)
 async def list_potential_duplicates(
-    read: ReadPool, limit: Limit = 100, offset: Offset = 0
+    read: ReadPool, response: Response, limit: Limit = 100, offset: Offset = 0
 ) -> list[potential_duplicates.PotentialDuplicateListed]:
     """Registrations flagged as potential duplicates and not yet resolved, oldest first: an officer's worklist.
 
     Pseudonymous ids only; resolve each with `POST /participants/{id}/duplicate-resolution` (a read model).
+    `X-Total-Count` says how many are on it, all pages together.
     """
-    return await potential_duplicates.list_unresolved(read, limit=limit, offset=offset)
+    page = await potential_duplicates.list_unresolved(read, limit=limit, offset=offset)
+    return page.answer(response)
 
 
 @router.get("/participants/{participant_id}", tags=["participants"], **AS_RECORDED)
@@ -534,18 +545,52 @@ async def get_enrollment(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
     return found
 
 
-@router.get("/enrollments", tags=["enrollments"])
+@router.get("/enrollments", tags=["enrollments"], **LISTED)
 async def list_enrollments(
     read: ReadPool,
-    participant_id: UUID | None = None,
-    project_id: UUID | None = None,
-    status: enrollments.ListedStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    response: Response,
+    participant_id: Annotated[UUID | None, Query(description="Only this participant's cases.")] = None,
+    project_id: Annotated[UUID | None, Query(description="Only cases with this project now.")] = None,
+    unit_id: Annotated[UUID | None, Query(description="Only cases with this career development unit now.")] = None,
+    region: Annotated[
+        Region | None, Query(description=f"Only cases in this region now: {', '.join(PROGRAMME_REGIONS.region_ids)}.")
+    ] = None,
+    province_code: Annotated[
+        ProvinceCode | None, Query(description="Only cases in this province now: ISO 3166-2:TH code, e.g. TH-50.")
+    ] = None,
+    status: Annotated[enrollments.ListedStatus | None, Query(description="Only cases in this status.")] = None,
+    applied_from: Annotated[IsoDay | None, Query(description="Only cases applied for on or after this day.")] = None,
+    applied_to: Annotated[IsoDay | None, Query(description="Only cases applied for on or before this day.")] = None,
+    enrolled_from: Annotated[IsoDay | None, Query(description="Only cases enrolled on or after this day.")] = None,
+    enrolled_to: Annotated[IsoDay | None, Query(description="Only cases enrolled on or before this day.")] = None,
+    limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await enrollments.list_enrollments(
-        read, participant_id=participant_id, project_id=project_id, status=status, limit=limit, offset=offset
+    """Enrollment cases from the application on, by the day they were enrolled (cases not enrolled last):
+    APPLIED, SCREENED_IN, SCREENED_OUT, ENROLLED, TRANSFERRED, WITHDRAWN (a read model).
+
+    Filters combine. A case's project, unit, province and region are those it is with now: a transferred case
+    is listed where it moved to. `applied_from`/`applied_to` and `enrolled_from`/`enrolled_to` include both
+    days; a case without the day (not enrolled yet; applied for before applications were published) is left
+    out by a range on it. A range's end before its start is a 422 naming the end. `X-Total-Count` says how many
+    cases match, all pages together.
+    """
+    check_day_range(start=("applied_from", applied_from), end=("applied_to", applied_to))
+    check_day_range(start=("enrolled_from", enrolled_from), end=("enrolled_to", enrolled_to))
+    of = enrollments.EnrollmentFilter(
+        participant_id=participant_id,
+        project_id=project_id,
+        unit_id=unit_id,
+        region=region,
+        province_code=province_code,
+        status=status,
+        applied_from=applied_from,
+        applied_to=applied_to,
+        enrolled_from=enrolled_from,
+        enrolled_to=enrolled_to,
     )
+    page = await enrollments.list_enrollments(read, of, limit=limit, offset=offset)
+    return page.answer(response)
 
 
 def _today() -> date:

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_infra.command_model import CalendarDay, IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
+from pathways_infra.listing import check_day_range
 from pathways_infra.thai_time import thai_today
 from pathways_outcomes.application import (
     AddProduct,
@@ -166,10 +166,7 @@ async def list_follow_ups(
     project the case was in when its training was completed. Read models follow the events: a fact
     recorded a moment ago may not show yet.
     """
-    if due_from is not None and due_to is not None and due_from > due_to:
-        raise RequestValidationError(
-            [{"loc": ("query", "due_to"), "msg": f"{due_to} is before due_from {due_from}", "type": "value_error"}]
-        )
+    check_day_range(start=("due_from", due_from), end=("due_to", due_to))
     await _require_known_project(read, project_id)
     of = cases.FollowUpFilter(
         status=status,

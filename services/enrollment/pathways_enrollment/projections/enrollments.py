@@ -3,6 +3,8 @@ screened in or out, enrolled, moved, withdrawn)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -18,6 +20,7 @@ from pathways_contracts.enrollment import (
     ParticipantWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 
 
@@ -51,6 +54,10 @@ CREATE TABLE IF NOT EXISTS rm_enrollments (
 ALTER TABLE rm_enrollments ADD COLUMN IF NOT EXISTS applied_on date;
 CREATE INDEX IF NOT EXISTS rm_enrollments_participant ON rm_enrollments (participant_id);
 CREATE INDEX IF NOT EXISTS rm_enrollments_project ON rm_enrollments (project_id, status);
+CREATE INDEX IF NOT EXISTS rm_enrollments_unit ON rm_enrollments (unit_id, enrolled_on, enrollment_id);
+CREATE INDEX IF NOT EXISTS rm_enrollments_province ON rm_enrollments (province_code, enrolled_on, enrollment_id);
+CREATE INDEX IF NOT EXISTS rm_enrollments_enrolled_on ON rm_enrollments (enrolled_on, enrollment_id);
+CREATE INDEX IF NOT EXISTS rm_enrollments_applied_on ON rm_enrollments (applied_on);
 """
 
 
@@ -98,7 +105,8 @@ async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnro
     await conn.execute(
         "INSERT INTO rm_enrollments (enrollment_id, participant_id, project_id, unit_id, province_code, region, "
         "status, enrolled_on) VALUES ($1, $2, $3, $4, $5, $6, 'ENROLLED', $7) "
-        "ON CONFLICT (enrollment_id) DO UPDATE SET status = 'ENROLLED', enrolled_on = $7, updated_at = now()",
+        "ON CONFLICT (enrollment_id) DO UPDATE SET status = 'ENROLLED', enrolled_on = $7, "
+        "unit_id = COALESCE(EXCLUDED.unit_id, rm_enrollments.unit_id), updated_at = now()",
         event.enrollment_id, event.participant_id, event.project_id, event.unit_id, event.province_code,
         event.region, event.enrolled_on,
     )  # fmt: skip
@@ -133,6 +141,8 @@ READ_MODEL = ReadModel(
         ParticipantTransferredV1: on_transferred,
         ParticipantWithdrawnV1: on_withdrawn,
     },
+    # 2: the unit of a case heard of first from its screening is kept once it is enrolled (for unit_id).
+    version=2,
 )
 
 
@@ -161,19 +171,45 @@ async def open_applications(pool: asyncpg.Pool, participant_id: UUID) -> list[UU
     return [row["enrollment_id"] for row in rows]
 
 
+@dataclass(frozen=True)
+class EnrollmentFilter:
+    """Which cases a list shows; None: any. Unit, province and region are where the case is now."""
+
+    participant_id: UUID | None = None
+    project_id: UUID | None = None
+    unit_id: UUID | None = None
+    region: str | None = None
+    province_code: str | None = None
+    status: ListedStatus | None = None
+    applied_from: date | None = None
+    applied_to: date | None = None
+    enrolled_from: date | None = None
+    enrolled_to: date | None = None
+
+
 async def list_enrollments(
-    pool: asyncpg.Pool,
-    *,
-    participant_id: UUID | None,
-    project_id: UUID | None,
-    status: ListedStatus | None,
-    limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        "SELECT * FROM rm_enrollments WHERE ($1::uuid IS NULL OR participant_id = $1) "
-        "AND ($2::uuid IS NULL OR project_id = $2) AND ($3::text IS NULL OR status = $3) "
-        "ORDER BY enrolled_on NULLS LAST, enrollment_id LIMIT $4 OFFSET $5",
-        participant_id, project_id, status, limit, offset,
-    )  # fmt: skip
-    return [dict(row) for row in rows]
+    pool: asyncpg.Pool, of: EnrollmentFilter, *, limit: int, offset: int
+) -> Page[dict[str, Any]]:
+    """Cases by the day they were enrolled (those not enrolled last), and how many match in all."""
+    where = Where()
+    where.add("participant_id = {}", of.participant_id)
+    where.add("project_id = {}", of.project_id)
+    where.add("unit_id = {}", of.unit_id)
+    where.add("region = {}", of.region)
+    where.add("province_code = {}", of.province_code)
+    where.add("status = {}", None if of.status is None else of.status.value)
+    where.add("applied_on >= {}", of.applied_from)
+    where.add("applied_on <= {}", of.applied_to)
+    where.add("enrolled_on >= {}", of.enrolled_from)
+    where.add("enrolled_on <= {}", of.enrolled_to)
+    page = await fetch_page(
+        pool,
+        columns="*",
+        source="rm_enrollments",
+        where=where.sql,
+        order_by="enrolled_on NULLS LAST, enrollment_id",
+        args=where.args,
+        limit=limit,
+        offset=offset,
+    )
+    return page.map(dict)

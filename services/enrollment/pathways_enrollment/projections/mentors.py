@@ -23,6 +23,7 @@ from pathways_contracts.enrollment import (
     MentorStatusChangedV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -135,27 +136,33 @@ async def list_mentors(
     limit: int,
     offset: int,
     unit_id: UUID | None = None,
-) -> list[MentorListed]:
+) -> Page[MentorListed]:
     """Mentors with the projects and units they coach on ``on``; the filters are on those assignments
     (``unit_id``: coaching the unit itself, or one of its projects)."""
-    rows = await pool.fetch(
-        "SELECT mentor_id AS id, status FROM rm_mentors m WHERE ($5::text IS NULL OR status = $5) "
-        "AND (($2::uuid IS NULL AND $3::text IS NULL AND $4::text IS NULL AND $8::uuid IS NULL) OR EXISTS ("
+    page = await fetch_page(
+        pool,
+        columns="mentor_id AS id, status",
+        source="rm_mentors m",
+        where="($5::text IS NULL OR status = $5) "
+        "AND (($2::uuid IS NULL AND $3::text IS NULL AND $4::text IS NULL AND $6::uuid IS NULL) OR EXISTS ("
         "SELECT 1 FROM rm_mentor_assignments a WHERE a.mentor_id = m.mentor_id AND "
         f"{_ON_THE_DAY} AND ($2::uuid IS NULL OR a.project_id = $2) "
         "AND ($3::text IS NULL OR a.region = $3) AND ($4::text IS NULL OR a.province_code = $4) "
-        "AND ($8::uuid IS NULL OR a.unit_id = $8))) "
-        "ORDER BY mentor_id LIMIT $6 OFFSET $7",
-        on, project_id, region, province_code, status, limit, offset, unit_id,
-    )  # fmt: skip
-    coaching = await _coaching(pool, [row["id"] for row in rows], on)
-    listed = []
-    for row in rows:
+        "AND ($6::uuid IS NULL OR a.unit_id = $6)))",
+        order_by="mentor_id",
+        args=(on, project_id, region, province_code, status, unit_id),
+        limit=limit,
+        offset=offset,
+    )
+    coaching = await _coaching(pool, [row["id"] for row in page.items], on)
+
+    def listed(row: asyncpg.Record) -> MentorListed:
         now = coaching.get(row["id"], [])
         projects = [c for c in now if c.project_id is not None]
         units = [c for c in now if c.project_id is None]
-        listed.append(MentorListed(id=row["id"], status=row["status"], projects=projects, units=units))
-    return listed
+        return MentorListed(id=row["id"], status=row["status"], projects=projects, units=units)
+
+    return page.map(listed)
 
 
 async def _coaching(pool: asyncpg.Pool, mentor_ids: list[UUID], on: date) -> dict[UUID, list[Coaching]]:

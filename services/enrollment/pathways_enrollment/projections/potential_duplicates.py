@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from pathways_contracts.enrollment import DuplicateResolvedV1, ParticipantErasedV1, PotentialDuplicateFlaggedV1
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -90,15 +91,20 @@ class PotentialDuplicateListed(BaseModel):
     flagged_at: datetime
 
 
-async def list_unresolved(pool: asyncpg.Pool, *, limit: int, offset: int) -> list[PotentialDuplicateListed]:
+async def list_unresolved(pool: asyncpg.Pool, *, limit: int, offset: int) -> Page[PotentialDuplicateListed]:
     """The worklist: flagged and not yet resolved, oldest flag first."""
-    rows = await pool.fetch(
-        "SELECT participant_id, duplicate_of, flagged_at FROM rm_potential_duplicates "
-        "WHERE resolution IS NULL AND flagged_at IS NOT NULL ORDER BY flagged_at, position, participant_id "
-        "LIMIT $1 OFFSET $2",  # flagged the same day (a day given, no moment): in the order they were flagged
-        limit, offset,
-    )  # fmt: skip
-    return [PotentialDuplicateListed.model_validate(dict(row)) for row in rows]
+    page = await fetch_page(
+        pool,
+        columns="participant_id, duplicate_of, flagged_at",
+        source="rm_potential_duplicates",
+        where="resolution IS NULL AND flagged_at IS NOT NULL",
+        # flagged the same day (a day given, no moment): in the order they were flagged
+        order_by="flagged_at, position, participant_id",
+        args=(),
+        limit=limit,
+        offset=offset,
+    )
+    return page.map(lambda row: PotentialDuplicateListed.model_validate(dict(row)))
 
 
 async def flagged_against(pool: asyncpg.Pool, participant_id: UUID) -> list[UUID]:

@@ -25,6 +25,7 @@ from pathways_contracts.enrollment import (
     ProjectStatusChangedV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -193,25 +194,31 @@ async def list_projects(
     on: date,
     limit: int,
     offset: int,
-) -> list[ProjectListed]:
+) -> Page[ProjectListed]:
     """Projects with the mentors assigned to them on ``on`` (``mentor_id`` filters by those) and all assignments."""
-    rows = await pool.fetch(
-        "SELECT project_id AS id, name, unit_id, province_code, region, grant_thb, status, status_since, "
-        "needs_assessment_status, assessed_on FROM rm_projects p WHERE status IS NOT NULL "
+    page = await fetch_page(
+        pool,
+        columns="project_id AS id, name, unit_id, province_code, region, grant_thb, status, status_since, "
+        "needs_assessment_status, assessed_on",
+        source="rm_projects p",
+        where="status IS NOT NULL "
         "AND ($2::text IS NULL OR region = $2) AND ($3::text IS NULL OR province_code = $3) "
         "AND ($4::uuid IS NULL OR unit_id = $4) AND ($5::text IS NULL OR status = $5) "
         "AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM rm_project_mentors a WHERE a.project_id = p.project_id "
-        f"AND a.mentor_id = $6 AND {_ON_THE_DAY})) "
-        "ORDER BY name NULLS LAST, project_id LIMIT $7 OFFSET $8",
-        on, region, province_code, unit_id, status, mentor_id, limit, offset,
-    )  # fmt: skip
-    assignments = await _assignments(pool, [row["id"] for row in rows])
-    listed = []
-    for row in rows:
+        f"AND a.mentor_id = $6 AND {_ON_THE_DAY}))",
+        order_by="name NULLS LAST, project_id",
+        args=(on, region, province_code, unit_id, status, mentor_id),
+        limit=limit,
+        offset=offset,
+    )
+    assignments = await _assignments(pool, [row["id"] for row in page.items])
+
+    def listed(row: asyncpg.Record) -> ProjectListed:
         history = assignments.get(row["id"], [])
         mentor_ids = [a.mentor_id for a in history if a.covers(on)]
-        listed.append(ProjectListed(**dict(row), mentor_ids=mentor_ids, mentor_assignments=history))
-    return listed
+        return ProjectListed(**dict(row), mentor_ids=mentor_ids, mentor_assignments=history)
+
+    return page.map(listed)
 
 
 async def _assignments(pool: asyncpg.Pool, project_ids: list[UUID]) -> dict[UUID, list[MentorAssignmentListed]]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from pathways_contracts.enrollment import UnitRegisteredV1, UnitStatusChangedV1
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -75,11 +76,16 @@ async def list_units(
     status: str | None,
     limit: int,
     offset: int,
-) -> list[UnitListed]:
-    rows = await pool.fetch(
-        "SELECT unit_id AS id, name, province_code, region, status FROM rm_units WHERE name IS NOT NULL "
-        "AND ($1::text IS NULL OR region = $1) AND ($2::text IS NULL OR province_code = $2) "
-        "AND ($3::text IS NULL OR status = $3) ORDER BY name, unit_id LIMIT $4 OFFSET $5",
-        region, province_code, status, limit, offset,
-    )  # fmt: skip
-    return [UnitListed.model_validate(dict(row)) for row in rows]
+) -> Page[UnitListed]:
+    page = await fetch_page(
+        pool,
+        columns="unit_id AS id, name, province_code, region, status",
+        source="rm_units",
+        where="name IS NOT NULL AND ($1::text IS NULL OR region = $1) AND ($2::text IS NULL OR province_code = $2) "
+        "AND ($3::text IS NULL OR status = $3)",
+        order_by="name, unit_id",
+        args=(region, province_code, status),
+        limit=limit,
+        offset=offset,
+    )
+    return page.map(lambda row: UnitListed.model_validate(dict(row)))

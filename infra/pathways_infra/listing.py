@@ -1,0 +1,108 @@
+"""Lists read from read models: a page of rows, how many match in all, and a day range's check.
+
+Lists answer bare JSON arrays, paged with ``limit`` and ``offset``; the number of rows matching the
+filters, all pages together, is in the ``X-Total-Count`` header. A header rather than an envelope
+(``{"items": …, "total": …}``): every client that reads a list as an array keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from fastapi import Response
+from fastapi.exceptions import RequestValidationError
+
+TOTAL_COUNT = "X-Total-Count"
+
+LISTED: dict[str, Any] = {
+    "responses": {
+        200: {
+            "headers": {
+                TOTAL_COUNT: {
+                    "description": "How many rows match the filters, all pages together (`limit` and `offset` "
+                    "aside), counted in the same snapshot as the page.",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            }
+        }
+    }
+}
+"""Route options of a list: its answer's ``X-Total-Count`` header, documented."""
+
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, and how many rows match its filters in all."""
+
+    items: list[T]
+    total: int
+
+    def map(self, convert: Callable[[T], U]) -> Page[U]:
+        return Page([convert(item) for item in self.items], self.total)
+
+    def answer(self, response: Response) -> list[T]:
+        """The page's items, the total told in the answer's ``X-Total-Count`` header."""
+        response.headers[TOTAL_COUNT] = str(self.total)
+        return self.items
+
+
+async def fetch_page(
+    pool: asyncpg.Pool,
+    *,
+    columns: str,
+    source: str,
+    where: str,
+    order_by: str,
+    args: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> Page[asyncpg.Record]:
+    """``SELECT columns FROM source WHERE where ORDER BY order_by`` (``where`` uses ``$1``… of ``args``), one
+    page of it, and how many rows match in all."""
+    limit_at, offset_at = len(args) + 1, len(args) + 2
+    query = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order_by} LIMIT ${limit_at} OFFSET ${offset_at}"
+    # One snapshot for both, so the total counts the rows the page was cut from.
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await conn.fetch(query, *args, limit, offset)
+        if (rows and len(rows) < limit) or (not rows and offset == 0):
+            return Page(rows, offset + len(rows))  # the last page: no need to count
+        total = await conn.fetchval(f"SELECT count(*) FROM {source} WHERE {where}", *args)
+    return Page(rows, int(total))
+
+
+def check_day_range(*, start: tuple[str, date | None], end: tuple[str, date | None]) -> None:
+    """A ``…_from``/``…_to`` pair given the wrong way round is a 422 naming the ``…_to`` parameter."""
+    (start_name, start_day), (end_name, end_day) = start, end
+    if start_day is not None and end_day is not None and start_day > end_day:
+        message = f"{end_day} is before {start_name} {start_day}"
+        raise RequestValidationError([{"loc": ("query", end_name), "msg": message, "type": "value_error"}])
+
+
+class Where:
+    """The conditions of the filters given, and their arguments, numbered as they are added.
+
+    A filter left out is left out of the SQL too (rather than ``$n IS NULL OR …``), so each
+    combination of filters gets a plan of its own that can use the index made for it.
+    """
+
+    def __init__(self) -> None:
+        self._conditions: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, condition: str, value: Any) -> None:
+        """``condition`` names the value ``{}``, e.g. ``"unit_id = {}"``; nothing is added for a value of None."""
+        if value is not None:
+            self.args.append(value)
+            self._conditions.append(condition.format(f"${len(self.args)}"))
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self._conditions) or "TRUE"

@@ -1,0 +1,159 @@
+"""The enrollment service's lists: which filters they take, what they refuse, and the total they tell.
+
+The real app, in process, without servers: a stand-in pool records the SQL each list sends and answers
+with the rows it is given, so the tests see the filters reach the query as conditions of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from types import SimpleNamespace
+from typing import Any, cast
+from uuid import uuid4
+
+import asyncpg
+import httpx
+import pytest
+
+from pathways_infra.listing import TOTAL_COUNT, Page, Where, fetch_page
+from pathways_infra.services import build_app, build_runtime
+from pathways_infra.settings import Settings
+
+
+class RecordingPool:
+    """Answers every page with ``rows`` and every count with ``total``; keeps the queries sent."""
+
+    def __init__(self, rows: list[dict[str, Any]] | None = None, total: int = 0) -> None:
+        self.rows, self.total = rows or [], total
+        self.sent: list[tuple[str, tuple[Any, ...]]] = []
+        self.transactions: list[dict[str, Any]] = []
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[RecordingPool]:
+        yield self
+
+    @asynccontextmanager
+    async def transaction(self, **options: Any) -> AsyncIterator[None]:
+        self.transactions.append(options)
+        yield
+
+    async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
+        self.sent.append((query, args))
+        return self.rows
+
+    async def fetchval(self, query: str, *args: Any) -> int:
+        self.sent.append((query, args))
+        return self.total
+
+    def as_pool(self) -> asyncpg.Pool:
+        return cast(asyncpg.Pool, self)
+
+
+@asynccontextmanager
+async def enrollment(pool: RecordingPool) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(build_runtime("enrollment", Settings()))
+    app.state.application = SimpleNamespace()
+    app.state.pool = pool
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+def refused(answer: httpx.Response) -> dict[str, Any]:
+    assert answer.status_code == 422, answer.text
+    [field] = answer.json()["fields"]
+    assert isinstance(field, dict)
+    return field
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [("applied_from", "applied_to"), ("enrolled_from", "enrolled_to")]
+)  # fmt: skip
+async def test_a_day_range_ending_before_it_starts_is_refused_naming_its_end(start: str, end: str) -> None:
+    pool = RecordingPool()
+    async with enrollment(pool) as client:
+        answer = await client.get("/enrollments", params={start: "2025-06-01", end: "2025-05-31"})
+    field = refused(answer)
+    assert field["field"] == f"query.{end}"
+    assert field["message"] == f"2025-05-31 is before {start} 2025-06-01"
+    assert pool.sent == [], "refused before any query"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("province_code", "TH-99", "TH-99"),
+        ("province_code", "Chiang Mai", "Chiang Mai"),
+        ("region", "MIDWEST", "MIDWEST"),
+        ("unit_id", "unit-7", "UUID"),
+        ("applied_from", "2025-5-1", "YYYY-MM-DD"),
+        ("enrolled_to", "2568-05-01", "2025"),  # a Buddhist-era year names the Common Era one meant
+        ("status", "ACTIVE", "ENROLLED"),
+    ],
+)
+async def test_an_unknown_province_region_unit_or_day_is_refused_naming_the_parameter(
+    name: str, value: str, said: str
+) -> None:
+    pool = RecordingPool()
+    async with enrollment(pool) as client:
+        answer = await client.get("/enrollments", params={name: value})
+    field = refused(answer)
+    assert field["field"] == f"query.{name}"
+    assert said in field["message"]
+    assert pool.sent == []
+
+
+async def test_each_filter_given_is_a_condition_of_the_query_and_the_total_is_counted_in_the_same_snapshot() -> None:
+    unit = uuid4()
+    pool = RecordingPool(rows=[{"enrollment_id": uuid4()}, {"enrollment_id": uuid4()}], total=57)
+    params = {"unit_id": str(unit), "province_code": "50", "region": "north", "status": "ENROLLED"}
+    days = {"applied_from": "2025-05-01", "applied_to": "2025-05-01", "enrolled_from": "2025-05-01"}
+    async with enrollment(pool) as client:
+        answer = await client.get("/enrollments", params=params | days | {"limit": 2, "offset": 4})
+
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()) == 2
+    assert answer.headers[TOTAL_COUNT] == "57"
+    (page, page_args), (count, count_args) = pool.sent
+    assert page.startswith("SELECT * FROM rm_enrollments WHERE unit_id = $1 AND region = $2 AND province_code = $3 ")
+    assert "status = $4 AND applied_on >= $5 AND applied_on <= $6 AND enrolled_on >= $7 ORDER BY" in page
+    assert "enrolled_to" not in page and "enrolled_on <= " not in page, "a filter not given is not in the SQL"
+    assert page.endswith("LIMIT $8 OFFSET $9")
+    day = date(2025, 5, 1)
+    assert page_args == (unit, "NORTH", "TH-50", "ENROLLED", day, day, day, 2, 4)
+    assert count.startswith("SELECT count(*) FROM rm_enrollments WHERE unit_id = $1 AND region = $2")
+    assert count_args == page_args[:-2]
+    assert pool.transactions == [{"isolation": "repeatable_read", "readonly": True}]
+
+
+async def test_every_list_of_the_enrollment_service_tells_its_total() -> None:
+    for path in ("/units", "/projects", "/mentors", "/participants/potential-duplicates", "/enrollments"):
+        async with enrollment(RecordingPool()) as client:
+            answer = await client.get(path)
+        assert (answer.status_code, answer.json(), answer.headers[TOTAL_COUNT]) == (200, [], "0"), path
+
+
+async def one_page(pool: RecordingPool, *, where: Where, limit: int, offset: int) -> Page[asyncpg.Record]:
+    return await fetch_page(
+        pool.as_pool(), columns="*", source="t", where=where.sql, order_by="n", args=where.args, limit=limit,
+        offset=offset,
+    )  # fmt: skip
+
+
+async def test_a_page_shorter_than_the_limit_is_the_last_one_and_tells_the_total_without_counting() -> None:
+    where = Where()
+    where.add("unit_id = {}", None)
+    assert (where.sql, where.args) == ("TRUE", [])
+
+    last = RecordingPool(rows=[{"n": 1}, {"n": 2}], total=999)
+    page = await one_page(last, where=where, limit=5, offset=10)
+    assert (len(page.items), page.total, len(last.sent)) == (2, 12, 1)
+
+    beyond = RecordingPool(rows=[], total=12)
+    page = await one_page(beyond, where=Where(), limit=5, offset=50)
+    assert (page.items, page.total, len(beyond.sent)) == ([], 12, 2), "past the end: counted, not taken as 50"
+
+    empty = RecordingPool(rows=[], total=999)
+    page = await one_page(empty, where=Where(), limit=5, offset=0)
+    assert (page.total, len(empty.sent)) == (0, 1)
