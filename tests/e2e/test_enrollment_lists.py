@@ -299,3 +299,71 @@ async def test_a_projects_lifecycle_steps_carry_their_days_and_keep_their_order(
     assert "APPROVED since 2025-03-10; it cannot start before, on 2025-03-09" in too_early.json()["error"]
     assert active[0]["status_since"] == "2025-04-01"
     assert tomorrow.status_code == 422, "a step is a fact: never dated after today"
+
+
+async def with_total(system: RunningSystem, path: str, **params: Any) -> tuple[Listed, int]:
+    response = await system.client("enrollment").get(path, params=params)
+    assert response.status_code == 200, response.text
+    body: Listed = response.json()
+    return body, int(response.headers["X-Total-Count"])
+
+
+async def test_a_units_staff_list_their_cases_between_two_days_and_see_how_many_there_are(settings: Settings) -> None:
+    """Intake staff of the Chiang Mai unit ask for their unit's cases applied for in May, their province's, and
+    how many there are, without paging through the Songkhla unit's or June's."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        weaving = await open_project(system, name="Weaving co-op", province_code="TH-50")
+        batik = await open_project(system, name="Batik studio", province_code="TH-90")
+        opened = await listed(system, "/projects", lambda found: len(found) == 2)
+        unit_of = {p["id"]: p["unit_id"] for p in opened}
+        cases: dict[str, str] = {}
+        for case, project_id, applied_on in [
+            ("may", weaving, "2025-05-02"),
+            ("end_of_may", weaving, "2025-05-31"),
+            ("june", weaving, "2025-06-02"),
+            ("songkhla", batik, "2025-05-20"),
+        ]:
+            application = {"participant_id": await register(system), "project_id": project_id, "applied_on": applied_on}
+            cases[case] = await post(client, "/enrollments", {**application, "baseline": BASELINE})
+        await post(client, f"/enrollments/{cases['may']}/screening", {"screened_on": "2025-05-03"})
+        await post(client, f"/enrollments/{cases['may']}/enrollment", {"enrolled_on": "2025-05-05"})
+        everything = await listed(
+            system, "/enrollments", lambda found: len(found) == 4 and found[0]["status"] == "ENROLLED"
+        )
+        ours = unit_of[weaving]
+        in_may = {"applied_from": "2025-05-01", "applied_to": "2025-05-31"}
+        ours_in_may = await with_total(system, "/enrollments", unit_id=ours, **in_may)
+        first_of_them = await with_total(system, "/enrollments", unit_id=ours, **in_may, limit=1)
+        our_province = await with_total(system, "/enrollments", province_code="50")
+        southern = await with_total(system, "/enrollments", region="SOUTH")
+        ours_enrolled = await with_total(system, "/enrollments", unit_id=ours, enrolled_from="2025-05-05")
+        all_in_may = await with_total(system, "/enrollments", **in_may)
+        our_units = await with_total(system, "/units", province_code="TH-50")
+        first_project = await with_total(system, "/projects", limit=1)
+        reversed_range = {"enrolled_from": "2025-06-01", "enrolled_to": "2025-05-01"}
+        backwards = await client.get("/enrollments", params=reversed_range)
+        nowhere = await client.get("/enrollments", params={"province_code": "TH-99"})
+
+    def case_ids(listed: tuple[Listed, int]) -> tuple[str, set[str], int]:
+        """The first case (enrolled cases come first), every case, and the total."""
+        found = ids(listed[0], "enrollment_id")
+        return found[0], set(found), listed[1]
+
+    may, end_of_may, june, songkhla = cases["may"], cases["end_of_may"], cases["june"], cases["songkhla"]
+    assert everything[0]["enrollment_id"] == may
+    assert case_ids(ours_in_may) == (may, {may, end_of_may}, 2), "June's and Songkhla's left out"
+    assert case_ids(first_of_them) == (may, {may}, 2), "one page, and how many in all"
+    assert case_ids(our_province) == (may, {may, end_of_may, june}, 3)
+    assert case_ids(southern) == (songkhla, {songkhla}, 1)
+    assert case_ids(ours_enrolled) == (may, {may}, 1)
+    assert case_ids(all_in_may) == (may, {may, end_of_may, songkhla}, 3)
+    assert {e["unit_id"] for e in ours_in_may[0]} == {ours}
+    assert (ids(our_units[0]), our_units[1]) == ([unit_of[weaving]], 1)
+    assert (len(first_project[0]), first_project[1]) == (1, 2)
+    assert backwards.status_code == 422
+    [refused] = backwards.json()["fields"]
+    assert refused["field"] == "query.enrolled_to"
+    assert refused["message"] == "2025-05-01 is before enrolled_from 2025-06-01"
+    assert nowhere.status_code == 422
+    assert nowhere.json()["fields"][0]["field"] == "query.province_code"
