@@ -7,7 +7,7 @@ curriculum) and cohorts (``training.v1.cohort.*``; ordered per cohort).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, ClassVar
 from uuid import UUID
@@ -243,6 +243,9 @@ class TrainingSessionHeldV1(_CohortEvent):
     session_id: UUID
     held_on: date
     hours: Hours
+    starts_at: time | None = Field(
+        default=None, description="When the session began, on the unit's clock (Thai time, no offset), if given."
+    )
 
 
 class CohortCompletedV1(_CohortEvent):

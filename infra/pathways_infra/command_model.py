@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, get_args, get_origin
 
@@ -152,6 +152,23 @@ PastDay = Annotated[date, BeforeValidator(iso_day), AfterValidator(not_later_tha
 CalendarDay = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY), BeforeValidator(iso_day)]
 """An ``IsoDay`` within the calendar. (The bounds come before the validator: after it, OpenAPI would
 show them as unknown keywords.)"""
+
+
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def clock_time(value: Any) -> Any:
+    """A time of day only as ``HH:MM`` text (or a ``time`` already): pydantic's lax mode would take a
+    number as seconds after midnight, and a time with a UTC offset is no time on the unit's clock."""
+    if isinstance(value, time) or value is None:
+        return value
+    if not (isinstance(value, str) and _CLOCK_TIME.fullmatch(value.strip())):
+        raise PydanticCustomError("clock_time", "Input should be a time of day written HH:MM, e.g. 09:30")
+    return value.strip()
+
+
+ClockTime = Annotated[time, BeforeValidator(clock_time)]
+"""A time of day on the clock where something happened (Thai time), given as ``HH:MM``."""
 
 
 def _day_as_thai_midnight(value: Any) -> Any:

@@ -226,3 +226,33 @@ async def test_members_left_in_training_when_their_cohort_completes_are_counted_
     assert dropped_later.status_code == 201, dropped_later.text
     assert standing(none_left)[unsure.enrollment_id] == (None, "DROPPED_OUT")
     assert [(c["cohort_id"], c["members_count"], c["members_in_training"]) for c in listed] == [(cohort_id, 1, 0)]
+
+
+async def test_a_session_typed_in_twice_is_refused_naming_the_first_while_a_retry_gets_the_first_answer(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        project = await open_project(system, name="Silk weaving", province_code="TH-32")
+        curriculum_id = await training_steps.approved_curriculum(system, project)
+        cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
+        path = f"/cohorts/{cohort_id}/sessions"
+        session = {"held_on": iso(FIRST_SESSION_ON), "hours": "3"}
+        first = created(await training.post(path, json=session, headers={"Idempotency-Key": "register-page-1"}))
+        retried = await training.post(path, json=session, headers={"Idempotency-Key": "register-page-1"})
+        typed_again = await training.post(path, json=session, headers={"Idempotency-Key": "register-page-1-again"})
+        afternoon = created(await training.post(path, json={**session, "starts_at": "13:30"}))
+        afternoon_again = await training.post(path, json={**session, "hours": "2.5", "starts_at": "13:30"})
+        cohort = await when_read(system, f"/cohorts/{cohort_id}", "sessions_held", 2)
+
+    assert retried.headers["Idempotent-Replayed"] == "true" and retried.json() == first
+    assert typed_again.status_code == 409
+    assert typed_again.json()["rule"] == "session-duplicate"
+    assert first["session_id"] in typed_again.json()["error"]
+    assert afternoon_again.status_code == 409
+    assert afternoon_again.json()["rule"] == "session-duplicate"
+    assert afternoon["session_id"] in afternoon_again.json()["error"]
+    assert {s["session_id"]: s["starts_at"] for s in cohort["sessions"]} == {
+        first["session_id"]: None,
+        afternoon["session_id"]: "13:30:00",
+    }

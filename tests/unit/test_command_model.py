@@ -5,7 +5,7 @@ notation."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -231,6 +231,15 @@ def test_a_session_lasts_at_most_a_day() -> None:
     assert HoldSession.model_validate({"held_on": "2025-06-01", "hours": "24"}).hours == Decimal(24)
     with pytest.raises(ValidationError, match="less than or equal to 24"):
         HoldSession.model_validate({"held_on": "2025-06-01", "hours": "25"})
+
+
+def test_a_session_start_time_is_taken_only_as_hh_mm_on_the_units_clock() -> None:
+    session = {"held_on": "2025-05-13", "hours": "3"}
+    assert HoldSession.model_validate(session | {"starts_at": "13:30"}).starts_at == time(13, 30)
+    assert HoldSession.model_validate(session).starts_at is None
+    for given in ("9:30", "13:30:00", "13:30+07:00", 48600, "25:00"):
+        with pytest.raises(ValidationError, match="written HH:MM"):
+            HoldSession.model_validate(session | {"starts_at": given})
 
 
 def test_a_buddhist_era_birth_year_is_refused_with_the_year_meant() -> None:

@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from pydantic import Field, model_validator
 
-from pathways_infra.command_model import CommandModel, MayBeLater, day_of_fact
+from pathways_infra.command_model import ClockTime, CommandModel, MayBeLater, day_of_fact
 from pathways_infra.commands import Appended, CommandContext, CommandRunner, Job, Session
 from pathways_infra.decisions import decide
 from pathways_infra.http import CommandAccepted
@@ -161,6 +161,13 @@ class HoldSession(_Command):
     session_id: UUID = Field(default_factory=uuid4)
     held_on: date = Field(description="The day the session was held (not before the cohort started).")
     hours: Decimal = Field(gt=0, le=24, max_digits=5, decimal_places=2, description="Hours the session lasted.")
+    starts_at: ClockTime | None = Field(
+        default=None,
+        description=(
+            "When the session began, HH:MM on the unit's clock. Tells apart two sessions held the same day: "
+            "without it, a second session that day of the same length is refused as the first recorded twice."
+        ),
+    )
     attended: list[UUID] = Field(
         default_factory=list,
         max_length=5000,
@@ -451,6 +458,7 @@ class TrainingApplication:
                     session_id=command.session_id,
                     held_on=command.held_on,
                     hours=command.hours,
+                    starts_at=command.starts_at,
                 ),
                 context,
             )

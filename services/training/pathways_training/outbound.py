@@ -236,6 +236,7 @@ def _cohort_event(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 session_id=event.session_id,
                 held_on=event.held_on,
                 hours=event.hours,
+                starts_at=event.starts_at,
             )
         case CohortCompleted():
             return CohortCompletedV1(

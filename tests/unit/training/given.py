@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -95,8 +95,17 @@ def cohort_started(cohort_id: UUID = COHORT, started_on: date = date(2024, 2, 1)
     return CohortStarted(cohort_id=cohort_id, started_on=started_on)
 
 
-def session_held(held_on: date, *, cohort_id: UUID = COHORT, session_id: UUID | None = None) -> TrainingSessionHeld:
-    return TrainingSessionHeld(cohort_id=cohort_id, session_id=session_id or uuid4(), held_on=held_on, hours=Decimal(3))
+def session_held(
+    held_on: date,
+    *,
+    cohort_id: UUID = COHORT,
+    session_id: UUID | None = None,
+    hours: Decimal = Decimal(3),
+    starts_at: time | None = None,
+) -> TrainingSessionHeld:
+    return TrainingSessionHeld(
+        cohort_id=cohort_id, session_id=session_id or uuid4(), held_on=held_on, hours=hours, starts_at=starts_at
+    )
 
 
 RECORD_OPENED = TrainingRecordOpened(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT)

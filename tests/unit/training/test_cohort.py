@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 
 from pathways_training.domain.cohort import (
+    Cohort,
     CohortCancelled,
     CohortCompleted,
     CohortStatus,
@@ -224,6 +225,91 @@ def test_a_session_is_not_held_before_the_cohort_started() -> None:
         lambda: hold_session(state, cohort_id=COHORT, session_id=uuid4(), held_on=date(2024, 1, 31), hours=Decimal(3)),
         rule="session-before-cohort-start",
     )
+
+
+# --- a session recorded twice ---
+
+DAY = date(2024, 2, 3)
+MORNING, AFTERNOON = time(9), time(13, 30)
+
+
+def _hold_on(
+    state: Cohort | None, held_on: date = DAY, *, hours: str = "3", starts_at: time | None = None
+) -> list[TrainingSessionHeld]:
+    """A new session (a new id, as a request without one gets)."""
+    return hold_session(
+        state, cohort_id=COHORT, session_id=uuid4(), held_on=held_on, hours=Decimal(hours), starts_at=starts_at
+    )
+
+
+@pytest.mark.parametrize(
+    ("held", "when"),
+    [
+        ({"starts_at": MORNING}, {"starts_at": AFTERNOON}),  # morning and afternoon, as long as each other
+        ({}, {"hours": "2"}),  # neither gave a start time, but they lasted differently
+        ({}, {"starts_at": AFTERNOON}),  # the first was recorded without its start time: cannot be told the same
+        ({"starts_at": MORNING}, {}),
+    ],
+    ids=["other-start-time", "other-length-no-start-times", "start-time-after-none", "none-after-start-time"],
+)
+def test_a_second_session_the_same_day_is_held_when_something_tells_it_apart(
+    held: dict[str, Any], when: dict[str, Any]
+) -> None:
+    first = session_held(DAY, **held)
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    events = _hold_on(state, **when)
+
+    assert [e.held_on for e in events] == [DAY]
+    after = given(evolve_cohort, cohort_planned(), cohort_started(), first, *events)
+    assert after is not None
+    assert after.sessions_held() == {first.session_id, events[0].session_id}
+
+
+def test_sessions_at_the_same_time_on_other_days_are_held() -> None:
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), session_held(DAY, starts_at=MORNING))
+
+    assert _hold_on(state, date(2024, 2, 10), starts_at=MORNING)
+
+
+def test_a_session_recorded_again_without_start_times_is_refused_naming_the_session_held() -> None:
+    first = session_held(DAY)  # three hours, no start time
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    error = then_rejected(lambda: _hold_on(state), rule="session-duplicate")
+
+    assert f"already held session {first.session_id} on 2024-02-03" in str(error)
+    assert f"mark its attendance on session {first.session_id}" in str(error)
+    assert "start time (starts_at)" in str(error)
+
+
+def test_a_session_starting_when_one_already_did_that_day_is_refused_whatever_its_length() -> None:
+    first = session_held(DAY, starts_at=MORNING, hours=Decimal(3))
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), session_held(DAY, starts_at=AFTERNOON), first)
+
+    error = then_rejected(lambda: _hold_on(state, hours="3.5", starts_at=MORNING), rule="session-duplicate")
+
+    assert f"already held session {first.session_id} on 2024-02-03, starting at 09:00" in str(error)
+
+
+def test_a_retry_naming_the_session_held_is_refused_as_already_held_not_as_a_duplicate() -> None:
+    """The same request sent again (without an Idempotency-Key) names the same session id."""
+    first = session_held(DAY)
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    then_rejected(
+        lambda: hold_session(state, cohort_id=COHORT, session_id=first.session_id, held_on=DAY, hours=Decimal(3)),
+        rule="session-already-held",
+    )
+
+
+def test_a_history_holding_a_session_recorded_twice_before_the_rule_still_folds() -> None:
+    twice = (session_held(DAY), session_held(DAY))
+
+    cohort = given(evolve_cohort, cohort_planned(), cohort_started(), *twice)
+
+    assert cohort is not None
+    assert cohort.sessions_held() == {s.session_id for s in twice}
 
 
 # --- completing and cancelling ---

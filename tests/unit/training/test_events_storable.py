@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from uuid import uuid4
 
@@ -62,6 +62,7 @@ EVENTS: list[object] = [
     cohort_planned(),
     cohort_started(),
     session_held(date(2024, 2, 5)),
+    session_held(date(2024, 2, 5), starts_at=time(13, 30)),
     CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 4, 1)),
     CohortCancelled(cohort_id=COHORT, cancelled_on=date(2024, 4, 1), reason="flood"),
     RECORD_OPENED,

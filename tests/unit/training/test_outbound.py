@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from uuid import uuid4
 
@@ -15,6 +15,7 @@ from pathways_contracts.training import (
     CohortTransferredV1,
     SkillsAssessedV1,
     TrainingCompletedV1,
+    TrainingSessionHeldV1,
 )
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
 from pathways_training.domain.project import ProjectLearned
@@ -27,7 +28,7 @@ from pathways_training.domain.training import (
     TransferredToCohort,
 )
 from pathways_training.outbound import translate
-from tests.unit.training.given import COHORT, ENROLLMENT, PARTICIPANT
+from tests.unit.training.given import COHORT, ENROLLMENT, PARTICIPANT, session_held
 from tests.unit.training.test_events_storable import EVENTS as DOMAIN_EVENTS
 
 OCCURRED = datetime(2024, 4, 1, 9, tzinfo=UTC)
@@ -53,6 +54,16 @@ def test_a_domain_event_is_published_as_a_contract_event(event: object) -> None:
     assert type(published) in EVENTS
     assert published.occurred_at == OCCURRED
     assert type(published).model_validate_json(published.model_dump_json()) == published
+
+
+def test_a_session_is_published_with_its_start_time_when_one_was_given() -> None:
+    with_time = translate(recorded(session_held(date(2024, 2, 5), starts_at=time(13, 30))))
+    without = translate(recorded(session_held(date(2024, 2, 5))))
+
+    assert isinstance(with_time, TrainingSessionHeldV1)
+    assert isinstance(without, TrainingSessionHeldV1)
+    assert with_time.model_dump(mode="json")["starts_at"] == "13:30:00"
+    assert without.starts_at is None
 
 
 def test_what_training_learned_of_projects_stays_private() -> None:

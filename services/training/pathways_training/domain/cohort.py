@@ -9,6 +9,14 @@ Days keep their order: a cohort starts no earlier than its curriculum version wa
 are held from the day it started, and it ends (completed or cancelled) no earlier than its start and
 its last session. It may start earlier or later than planned (``starts_on`` is a plan, and plans move).
 
+A session is not recorded twice. Every member is expected at every session, so a session typed in
+twice (a paper register entered by two members of staff) splits its attendance and lowers everyone's
+rate against the completion threshold. A second session on the same day is often real (a morning
+and an afternoon), so what tells sessions apart is their start time (``starts_at``, optional): two
+sessions that day with the same start time are one (a cohort holds one session at a time), and so
+are two with neither a start time nor a different length. A session with a start time is told apart
+from one recorded without, as the older one cannot be given its start time afterwards.
+
 A cohort completes while members' training records are still open, and does not wait for them: the
 cohort does not know its members (each record knows its cohort; a command on the cohort would have to
 find them through a read model, which may lag). Their records are finished afterwards as any other:
@@ -22,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
@@ -67,6 +75,7 @@ class TrainingSessionHeld:
     session_id: UUID
     held_on: date
     hours: Decimal
+    starts_at: time | None = None  # None when not given, and in sessions recorded before it was kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +99,15 @@ class HeldSession:
     session_id: UUID
     held_on: date
     hours: Decimal
+    starts_at: time | None = None
+
+    def is_recorded_again_by(self, *, held_on: date, starts_at: time | None, hours: Decimal) -> bool:
+        """Whether a session held on ``held_on`` (from ``starts_at``, lasting ``hours``) is this one."""
+        if held_on != self.held_on:
+            return False
+        if starts_at is not None and self.starts_at is not None:
+            return starts_at == self.starts_at
+        return starts_at is None and self.starts_at is None and hours == self.hours
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +200,13 @@ def start_cohort(state: Cohort | None, *, cohort_id: UUID, started_on: date) -> 
 
 
 def hold_session(
-    state: Cohort | None, *, cohort_id: UUID, session_id: UUID, held_on: date, hours: Decimal
+    state: Cohort | None,
+    *,
+    cohort_id: UUID,
+    session_id: UUID,
+    held_on: date,
+    hours: Decimal,
+    starts_at: time | None = None,
 ) -> list[TrainingSessionHeld]:
     cohort = _in_progress(state, cohort_id)
     if cohort.session(session_id) is not None:
@@ -198,7 +222,32 @@ def hold_session(
         what=f"session {session_id}",
         after=f"the start of cohort {cohort_id}",
     )
-    return [TrainingSessionHeld(cohort_id=cohort_id, session_id=session_id, held_on=held_on, hours=hours)]
+    _refuse_duplicate(cohort, held_on=held_on, starts_at=starts_at, hours=hours)
+    return [
+        TrainingSessionHeld(
+            cohort_id=cohort_id, session_id=session_id, held_on=held_on, hours=hours, starts_at=starts_at
+        )
+    ]
+
+
+def _refuse_duplicate(cohort: Cohort, *, held_on: date, starts_at: time | None, hours: Decimal) -> None:
+    same = next(
+        (s for s in cohort.sessions if s.is_recorded_again_by(held_on=held_on, starts_at=starts_at, hours=hours)),
+        None,
+    )
+    if same is None:
+        return
+    if starts_at is not None:
+        held = f"starting at {starts_at.isoformat(timespec='minutes')} (a cohort holds one session at a time)"
+        other = "starts at another time"
+    else:
+        held = f"lasting {same.hours} hours, without a start time"
+        other = "is told apart by its start time (starts_at)"
+    raise TrainingRuleError(
+        f"cohort {cohort.cohort_id} already held session {same.session_id} on {held_on}, {held}: if this is "
+        f"that session, mark its attendance on session {same.session_id}; a different session that day {other}",
+        rule="session-duplicate",
+    )
 
 
 def complete_cohort(state: Cohort | None, *, cohort_id: UUID, completed_on: date) -> list[CohortCompleted]:
@@ -234,7 +283,9 @@ def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
         case CohortStarted() if state is not None:
             return replace(state, status=CohortStatus.IN_PROGRESS, started_on=event.started_on)
         case TrainingSessionHeld() if state is not None:
-            held = HeldSession(session_id=event.session_id, held_on=event.held_on, hours=event.hours)
+            held = HeldSession(
+                session_id=event.session_id, held_on=event.held_on, hours=event.hours, starts_at=event.starts_at
+            )
             return replace(state, sessions=(*state.sessions, held))
         case CohortCompleted() if state is not None:
             return replace(state, status=CohortStatus.COMPLETED, ended_on=event.completed_on)

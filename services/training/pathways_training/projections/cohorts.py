@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS rm_cohort_members (
     PRIMARY KEY (cohort_id, enrollment_id)
 );
 ALTER TABLE rm_cohort_members ADD COLUMN IF NOT EXISTS left_because text;
+-- No rebuild for it: sessions held before the start time was kept have none in their events either.
+ALTER TABLE rm_cohort_sessions ADD COLUMN IF NOT EXISTS starts_at time;
 """
 
 
@@ -89,9 +91,9 @@ async def on_started(conn: asyncpg.Connection, inbound: Inbound[CohortStartedV1]
 async def on_session_held(conn: asyncpg.Connection, inbound: Inbound[TrainingSessionHeldV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_cohort_sessions (cohort_id, session_id, held_on, hours) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING",
-        event.cohort_id, event.session_id, event.held_on, event.hours,
+        "INSERT INTO rm_cohort_sessions (cohort_id, session_id, held_on, hours, starts_at) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        event.cohort_id, event.session_id, event.held_on, event.hours, event.starts_at,
     )  # fmt: skip
 
 
@@ -176,9 +178,9 @@ async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | No
     if row is None:
         return None
     sessions = await pool.fetch(
-        "SELECT s.session_id, s.held_on, s.hours, "
+        "SELECT s.session_id, s.held_on, s.starts_at, s.hours, "
         "(SELECT count(*) FROM rm_training_attendance a WHERE a.session_id = s.session_id AND a.attended) AS attended "
-        "FROM rm_cohort_sessions s WHERE s.cohort_id = $1 ORDER BY s.held_on, s.session_id",
+        "FROM rm_cohort_sessions s WHERE s.cohort_id = $1 ORDER BY s.held_on, s.starts_at, s.session_id",
         cohort_id,
     )
     members = await pool.fetch(_MEMBERS, cohort_id)
