@@ -1,7 +1,12 @@
-"""Writes (or checks) the committed contract documents: JSON Schemas and one AsyncAPI 3.0 file per service."""
+"""Writes (or checks) the committed contract documents: JSON Schemas and one AsyncAPI 3.0 file per service.
+
+In an AsyncAPI 3.0 document, an operation's ``action`` is from the service's side: ``send`` for an event
+it publishes, ``receive`` for one it consumes.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,7 @@ from pathways_contracts.envelope import (
     SPEC_VERSION,
     TRACEPARENT,
 )
+from pathways_contracts.registry import STREAMS, event_type_for
 from pathways_contracts.schemas import rendered_schemas
 from pathways_infra.log_digest import LOG_DIGEST
 from pathways_infra.outbound_message import REPUBLISHED
@@ -39,32 +45,103 @@ def asyncapi_document(service: ServiceName) -> str:
         broker,
         title=f"Pathways {service} service",
         version="1.0.0",
-        description=f"{definition.description} Integration events carry CloudEvents 1.0 attributes in NATS headers.",
+        description=(
+            f"{definition.description} Operations say what the service does: `send`, the events it publishes "
+            "(its contract: read them from its stream); `receive`, the events of other services it consumes "
+            "(each publisher's own document is the reference for them). Integration events carry CloudEvents 1.0 "
+            "attributes in NATS headers."
+        ),
         schema_version="3.0.0",
     )
-    document = _with_pathways_headers(_without_replays(json.loads(spec.to_specification().to_json())))
+    consumers = {consumer.name: consumer.subjects for consumer in runtime.consumers}
+    document = _sends_and_receives(service, json.loads(spec.to_specification().to_json()), consumers)
+    document = _with_pathways_headers(document)
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _without_replays(document: dict[str, Any]) -> dict[str, Any]:
-    """The channels an operator's DLQ replays reach the service on (``replay.<consumer>.>``, on the REPLAY
-    stream) are the service's own plumbing, not a contract: integrators neither publish nor read there."""
-    replays = {name for name, channel in document["channels"].items() if channel["address"].startswith("replay.")}
-    refs = {f"#/channels/{name}" for name in replays}
-    document["channels"] = {name: c for name, c in document["channels"].items() if name not in replays}
-    document["operations"] = {
-        name: op for name, op in document["operations"].items() if unquote(op["channel"]["$ref"]) not in refs
+def _sends_and_receives(
+    service: ServiceName, document: dict[str, Any], consumers: dict[str, list[str]]
+) -> dict[str, Any]:
+    """One channel per subject, with one operation: ``send`` for an event the service publishes,
+    ``receive`` for one of another service's it consumes, each naming its event's message.
+
+    FastStream's own document has a channel per publisher and per subscriber: a subject the service
+    publishes and its read models consume would be both sent and received, and a consumed event's
+    message would have no schema. Left out: the service's read models of its own events and the
+    channels of operators' DLQ replays (``replay.<consumer>.>``): its plumbing, not its contract.
+    """
+    sent: set[str] = set()
+    received: set[str] = set()
+    for operation in document["operations"].values():
+        address = document["channels"][unquote(operation["channel"]["$ref"]).split("/")[-1]]["address"]
+        if operation["action"] == "send":
+            sent.add(address)
+        elif not address.startswith("replay.") and service != event_type_for(address).SOURCE_SERVICE:
+            received.add(address)
+    consumed_by = {
+        address: sorted(name for name, subjects in consumers.items() if address in subjects) for address in received
     }
-    document["components"]["messages"] = {
-        name: m for name, m in document["components"]["messages"].items() if name.rsplit(":", 1)[0] not in replays
-    }
-    referenced = json.dumps(document)
-    document["components"]["schemas"] = {
-        name: schema
-        for name, schema in document["components"].get("schemas", {}).items()
-        if f'"#/components/schemas/{name}"' in referenced
-    }
+    if unnamed := [address for address, names in consumed_by.items() if not names]:
+        raise LookupError(f"{service} subscribes to {unnamed} through no durable consumer it knows")
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for address in sorted(sent | received):
+        event = event_type_for(address)
+        name = event.__name__
+        about = inspect.cleandoc(event.__doc__ or "")
+        channels[address] = {
+            "address": address,
+            "description": about,
+            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+            "bindings": {"nats": {"bindingVersion": "custom", "subject": address}},
+            "servers": [{"$ref": f"#/servers/{server}"} for server in document["servers"]],
+        }
+        reference = {
+            "channel": {"$ref": f"#/channels/{address}"},
+            "messages": [{"$ref": f"#/channels/{address}/messages/{name}"}],
+        }
+        stream = STREAMS[event.SOURCE_SERVICE].name
+        if address in sent:
+            operations[f"send{name}"] = {
+                "action": "send",
+                "title": f"{service} publishes {address}",
+                "summary": f"Published by the {service} service on stream {stream}. {_WHO_READS[service]}",
+                **reference,
+            }
+        else:
+            durable = ", ".join(consumed_by[address])
+            operations[f"receive{name}"] = {
+                "action": "receive",
+                "title": f"{service} consumes {address}",
+                "summary": (
+                    f"Consumed by the {service} service from stream {stream} (durable consumer {durable}); "
+                    f"the {event.SOURCE_SERVICE} service publishes it and its document describes it."
+                ),
+                **reference,
+            }
+        messages[name] = {
+            "name": name,
+            "title": address,
+            "summary": about.split("\n\n")[0],
+            "payload": {"$ref": f"#/components/schemas/{name}"},
+        }
+        schema = event.model_json_schema(mode="validation", ref_template="#/components/schemas/{model}")
+        schemas |= schema.pop("$defs", {})
+        schemas[name] = schema
+    document["channels"] = channels
+    document["operations"] = operations
+    document["components"]["messages"] = messages
+    document["components"]["schemas"] = schemas
     return document
+
+
+_WHO_READS: dict[str, str] = {
+    "enrollment": "For the other Pathways services: integrators' NATS users read OUTCOMES only.",
+    "training": "For the other Pathways services: integrators' NATS users read OUTCOMES only.",
+    "outcomes": "Integrators read it there through a durable consumer of their own (README, Integrating).",
+}
 
 
 def _with_pathways_headers(document: dict[str, Any]) -> dict[str, Any]:
