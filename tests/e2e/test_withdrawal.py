@@ -8,7 +8,8 @@ from typing import Any
 
 from pathways_infra.settings import Settings
 from tests.support import training_steps
-from tests.support.journeys import Enrolled, complete_training, enroll, in_training, open_project
+from tests.support.journeys import Enrolled, complete_training, created, enroll, in_training, open_project
+from tests.support.outcomes_steps import case_when
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 from tests.support.training_steps import COMPLETED_ON
 
@@ -37,12 +38,50 @@ async def test_a_withdrawn_case_closes_training_and_refuses_completion(settings:
         await eventually(lambda: status(f"/enrollments/{enrollment_id}", enrollment, "WITHDRAWN"), what="withdrawn")
         await eventually(lambda: status(f"/training-records/{enrollment_id}", training, "WITHDRAWN"), what="closed")
         completion = await training_steps.complete(system, enrolled)
-        case = await system.client("outcomes").get(f"/cases/{enrollment_id}")
+        case = await case_when(
+            system.client("outcomes"), enrolled, lambda c: c["withdrawn_on"] is not None, what="the withdrawn case"
+        )
     assert withdrawn.status_code == 201, withdrawn.text
     assert again.status_code == 409
     assert completion.status_code == 409
     assert "withdrawn" in completion.json()["rule"]
-    assert case.status_code == 404, "a withdrawn case never completed training, so outcomes has no case for it"
+    assert (case["training"], case["follow_ups"]) == ("WITHDRAWN", []), "withdrawn before training completed"
+
+
+async def test_a_case_withdrawn_during_training_and_closed_shows_its_withdrawal_and_closure(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        project = await open_project(system, name="Silk weaving", province_code="TH-30")
+        enrolled = await enroll(system, project, birth_year=1983)
+        await in_training(system, enrolled)
+        case_path = f"/cases/{enrolled.enrollment_id}"
+        withdrawal = {"reason": "MOVED_AWAY", "withdrawn_on": "2025-06-20"}
+        created(await enrollment.post(f"/enrollments/{enrolled.enrollment_id}/withdrawal", json=withdrawal))
+        withdrawn = await case_when(outcomes, enrolled, lambda c: c["withdrawn_on"] is not None, what="the withdrawal")
+
+        closure = {"reason": "WITHDRAWN", "closed_on": "2025-07-01"}
+        closed = await training_steps.accepted_once_known(outcomes, f"{case_path}/closure", closure)
+        case = await case_when(outcomes, enrolled, lambda c: c["status"] == "CLOSED", what="the closure shown")
+        as_of_before = (await outcomes.get(case_path, params={"as_of": "2025-06-30"})).json()
+        worklist = (await outcomes.get("/follow-ups", params={"project_id": project})).json()
+    assert closed["id"] == enrolled.enrollment_id
+    assert (withdrawn["status"], withdrawn["closed_on"]) == ("WITHDRAWN", None), "shown once withdrawn"
+    shown = ("project_id", "training", "completed_on", "dropped_out_on", "withdrawn_on", "closed_on", "closure_reason")
+    assert {key: case[key] for key in shown} == {
+        "project_id": project,
+        "training": "WITHDRAWN",
+        "completed_on": None,
+        "dropped_out_on": None,
+        "withdrawn_on": "2025-06-20",
+        "closed_on": "2025-07-01",
+        "closure_reason": "WITHDRAWN",
+    }
+    assert (case["follow_ups"], case["incomes"]) == ([], [])
+    assert case["baseline"]["monthly_income_thb"] == "6500.00"
+    assert as_of_before["status"] == "WITHDRAWN"
+    assert worklist == []
 
 
 async def test_a_withdrawal_dated_before_the_completion_training_reported_is_refused(settings: Settings) -> None:

@@ -1,8 +1,8 @@
 """A dropout's case view, whichever the cases read model hears first: training's dropout, or outcomes'
-withdrawal and closure of the case.
+withdrawal and closure of the case; and the view of a case enrollment withdrew during training.
 
-Hand-written contract events are published straight onto OUTCOMES, then TRAINING; only the outcomes
-service runs.
+Hand-written contract events are published straight onto OUTCOMES, ENROLLMENT and TRAINING; only the
+outcomes service runs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathways_contracts.training import TrainingDroppedOutV1
 from pathways_infra.settings import Settings
 from tests.integration.test_programme_totals import caught_up
 from tests.support.messages import publish_all
-from tests.support.stream_cases import Case, Project
+from tests.support.stream_cases import Case, Project, withdrawn
 from tests.support.system import eventually, running_system
 
 NAN = Project("TH-55", "NORTH")
@@ -34,21 +34,19 @@ def withdrawn_and_closed(case: Case, reason: str) -> list[IntegrationEvent]:
 async def test_a_dropouts_case_shows_the_withdrawal_and_closure_heard_before_the_dropout(
     settings: Settings, operator_js: JetStreamContext
 ) -> None:
-    dropout, withdrawn_in_training = Case(NAN), Case(NAN)
+    dropout = Case(NAN)
     dropped = TrainingDroppedOutV1(
         **dropout.ids(), project_id=NAN.project_id, reason="HEALTH", dropped_out_on=DROPPED_OUT_ON
     )
     async with running_system(settings, ["outcomes"], relay=False) as system:
         runtime, outcomes = system.runtime("outcomes"), system.client("outcomes")
         await publish_all(operator_js, withdrawn_and_closed(dropout, "DROPPED_OUT"))
-        await publish_all(operator_js, withdrawn_and_closed(withdrawn_in_training, "WITHDRAWN"))
         await eventually(lambda: caught_up(runtime), what="the outcomes events applied")
         before = await outcomes.get(f"/cases/{dropout.enrollment_id}")
 
         await publish_all(operator_js, [dropped])
         await eventually(lambda: caught_up(runtime), what="the dropout applied")
         case = (await outcomes.get(f"/cases/{dropout.enrollment_id}")).json()
-        no_case = await outcomes.get(f"/cases/{withdrawn_in_training.enrollment_id}")
         worklist = (await outcomes.get("/follow-ups")).json()
     assert before.status_code == 404, "nothing shows before training's dropout is heard of"
     shown = ("project_id", "training", "dropped_out_on", "withdrawn_on", "closed_on", "closure_reason", "status")
@@ -62,5 +60,42 @@ async def test_a_dropouts_case_shows_the_withdrawal_and_closure_heard_before_the
         "status": "CLOSED",
     }
     assert case["follow_ups"] == []
-    assert no_case.status_code == 404, "a case withdrawn during training has no case view"
+    assert worklist == []
+
+
+async def test_a_case_withdrawn_during_training_shows_once_both_withdrawals_are_heard_in_either_order(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    enrollment_first, outcomes_first, applicant = Case(NAN), Case(NAN), Case(NAN)
+    async with running_system(settings, ["outcomes"], relay=False) as system:
+        runtime, outcomes = system.runtime("outcomes"), system.client("outcomes")
+        await publish_all(operator_js, [withdrawn(enrollment_first, was_enrolled=True, on=WITHDRAWN_ON)])
+        await publish_all(operator_js, withdrawn_and_closed(outcomes_first, "WITHDRAWN"))
+        await publish_all(operator_js, withdrawn_and_closed(applicant, "WITHDRAWN"))
+        await publish_all(operator_js, [withdrawn(applicant, was_enrolled=False, on=WITHDRAWN_ON)])
+        await eventually(lambda: caught_up(runtime), what="the first halves applied")
+        before = [await outcomes.get(f"/cases/{case.enrollment_id}") for case in (enrollment_first, outcomes_first)]
+
+        await publish_all(operator_js, withdrawn_and_closed(enrollment_first, "WITHDRAWN"))
+        await publish_all(operator_js, [withdrawn(outcomes_first, was_enrolled=True, on=WITHDRAWN_ON)])
+        await eventually(lambda: caught_up(runtime), what="the second halves applied")
+        shown = [
+            (await outcomes.get(f"/cases/{case.enrollment_id}")).json() for case in (enrollment_first, outcomes_first)
+        ]
+        not_a_case = await outcomes.get(f"/cases/{applicant.enrollment_id}")
+        worklist = (await outcomes.get("/follow-ups")).json()
+    assert [answer.status_code for answer in before] == [404, 404], "one withdrawal alone shows nothing"
+    keys = ("project_id", "training", "completed_on", "dropped_out_on", "withdrawn_on", "closed_on", "status")
+    expected = {
+        "project_id": str(NAN.project_id),
+        "training": "WITHDRAWN",
+        "completed_on": None,
+        "dropped_out_on": None,
+        "withdrawn_on": WITHDRAWN_ON.isoformat(),
+        "closed_on": CLOSED_ON.isoformat(),
+        "status": "CLOSED",
+    }
+    assert [{key: case[key] for key in keys} for case in shown] == [expected, expected]
+    assert [(case["closure_reason"], case["follow_ups"]) for case in shown] == [("WITHDRAWN", [])] * 2
+    assert not_a_case.status_code == 404, "an applicant withdrawn before enrollment has no case view"
     assert worklist == []

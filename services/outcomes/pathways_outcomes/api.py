@@ -127,9 +127,10 @@ async def get_case(
     when an employment is observed on or after that day or recorded at that follow-up; null when the case
     knows neither.
 
-    `training` is COMPLETED, or DROPPED_OUT for a dropout's case: it shows with `dropped_out_on` and
-    `dropout_reason`, its withdrawal and closure, and no follow-ups. An enrollment with no case (still
-    in training, withdrawn during it, screened out) is a 404 that says why.
+    `training` is COMPLETED, DROPPED_OUT for a dropout's case (it shows with `dropped_out_on` and
+    `dropout_reason`), or WITHDRAWN for a case enrollment withdrew before training ended: these two show
+    their withdrawal and closure, and no follow-ups. An enrollment with no case (still in training,
+    screened out) is a 404 that says why.
     """
     found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
     if found is None:

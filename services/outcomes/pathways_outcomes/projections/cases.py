@@ -1,12 +1,15 @@
 """Read model: outcomes cases: follow-ups, employment, income against the baseline, withdrawal, closure.
 
 Fed by the OUTCOMES stream, by ENROLLMENT for the baseline (its own table: a baseline may come
-before or after the case opens), and by TRAINING for dropouts. A case shows once its follow-ups are
-scheduled or training reported it dropped out (a dropout's case has no follow-ups, yet it may be
-withdrawn and closed, and staff who closed it expect to see it). Training's dropout and the
-withdrawal or closure outcomes publishes come by different consumers, in either order: whichever
-comes first makes the row, and a row made by a withdrawal or closure alone has no project and is not
-shown (a case withdrawn during training, say). Whether a follow-up is scheduled, due or overdue
+before or after the case opens) and for the project of a case withdrawn while enrolled, and by TRAINING
+for dropouts. A case shows once its follow-ups are scheduled, training reported it dropped out, or
+outcomes recorded the withdrawal of an enrolled case (a dropout's case, or one withdrawn during
+training, has no follow-ups, yet it may be withdrawn and closed, and staff who closed it expect to see
+it). Enrollment's withdrawal, training's dropout and what outcomes publishes come by different
+consumers, in any order: whichever comes first makes the row. Outcomes' withdrawal and closure name
+no project, and outcomes withdraws applicants who never enrolled too, so a row they make alone is not
+shown; enrollment's withdrawal of an enrolled case gives the project (the follow-ups' scheduling or
+training's dropout, when heard, names the one training ended in). Whether a follow-up is scheduled, due or overdue
 depends on the day asked about, so it is worked out when queried, by the domain's own rule (turned
 into due-date bounds to select follow-ups by status across cases); the tables keep only facts.
 """
@@ -21,7 +24,7 @@ from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1
+from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.outcomes import (
     CaseClosedV1,
     CaseWithdrawnV1,
@@ -104,7 +107,9 @@ async def on_scheduled(conn: asyncpg.Connection, inbound: Inbound[FollowUpsSched
     months = list(FOLLOW_UP_MONTHS[: len(event.due_dates)])
     await conn.execute(
         "WITH opened AS (INSERT INTO rm_cases (enrollment_id, participant_id, project_id, follow_ups_due, "
-        "completed_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO NOTHING) "
+        "completed_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "project_id = EXCLUDED.project_id, follow_ups_due = EXCLUDED.follow_ups_due, "
+        "completed_on = EXCLUDED.completed_on) "
         "INSERT INTO rm_case_follow_ups (enrollment_id, month, due_on) SELECT $1, month, due_on "
         "FROM unnest($6::int[], $4::date[]) AS f (month, due_on) ON CONFLICT (enrollment_id, month) DO NOTHING",
         event.enrollment_id, event.participant_id, event.project_id, event.due_dates, event.completed_on, months,
@@ -190,6 +195,17 @@ async def on_closed(conn: asyncpg.Connection, inbound: Inbound[CaseClosedV1]) ->
     )  # fmt: skip
 
 
+async def on_enrollment_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWithdrawnV1]) -> None:
+    event = inbound.event
+    if not event.was_enrolled:  # an applicant withdrawn before enrollment never had a case to show
+        return
+    await conn.execute(
+        "INSERT INTO rm_cases (enrollment_id, participant_id, project_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (enrollment_id) DO UPDATE SET project_id = COALESCE(rm_cases.project_id, EXCLUDED.project_id)",
+        event.enrollment_id, event.participant_id, event.project_id,
+    )  # fmt: skip
+
+
 # Follow-ups unanswered when a case is withdrawn or closed are missed: $1 enrollment, $2 day, $3 reason.
 _MISS_OPEN_FOLLOW_UPS = (
     "UPDATE rm_case_follow_ups SET missed_on = $2, missed_reason = $3 "
@@ -221,20 +237,21 @@ READ_MODEL = ReadModel(
         CaseWithdrawnV1: on_withdrawn,
         CaseClosedV1: on_closed,
         ParticipantEnrolledV1: on_enrolled,
+        ParticipantWithdrawnV1: on_enrollment_withdrawn,
         TrainingDroppedOutV1: on_dropped_out,
     },
     # 2: the day of each employment kept, for in_work; dropouts' cases shown (from TRAINING).
-    version=2,
+    # 3: cases withdrawn during training shown (their project from ENROLLMENT's withdrawal).
+    version=3,
 )
 
 
 async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> dict[str, Any] | None:
     """The case with its follow-ups' status as of a day, and its incomes against the baseline; None while it
-    does not show (training neither completed nor dropped out, as far as this read model knows)."""
+    does not show (training neither completed nor dropped out, nor the enrolled case withdrawn, as far as
+    this read model knows)."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT * FROM rm_cases WHERE enrollment_id = $1 AND project_id IS NOT NULL", enrollment_id
-        )
+        row = await conn.fetchrow(_SHOWN_CASE, enrollment_id)
         if row is None:
             return None
         follow_ups = await conn.fetch(
@@ -245,7 +262,7 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
         )
         baseline = await conn.fetchrow("SELECT * FROM rm_case_baselines WHERE enrollment_id = $1", enrollment_id)
     case = dict(row)
-    case["training"] = "COMPLETED" if case["dropped_out_on"] is None else "DROPPED_OUT"
+    case["training"] = _training(case)
     case["in_work"] = in_work(
         employment_on=case["employment_on"],
         employment_month=case["employment_follow_up_month"],
@@ -259,6 +276,21 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
     case["baseline"] = _baseline(baseline)
     case["incomes"] = _incomes([dict(i) for i in incomes], baseline)
     return case
+
+
+# Enrollment's withdrawal alone gives a project, not a withdrawal outcomes recorded: shown once that comes too.
+_SHOWN_CASE = """
+SELECT * FROM rm_cases
+WHERE enrollment_id = $1 AND project_id IS NOT NULL
+    AND (follow_ups_due <> '{}' OR dropped_out_on IS NOT NULL OR withdrawn_on IS NOT NULL)
+"""
+
+
+def _training(case: dict[str, Any]) -> str:
+    """How training ended as far as the case knows: withdrawn, when neither completed nor dropped out."""
+    if case["dropped_out_on"] is not None:
+        return "DROPPED_OUT"
+    return "COMPLETED" if case["follow_ups_due"] else "WITHDRAWN"
 
 
 @dataclass(frozen=True, kw_only=True)

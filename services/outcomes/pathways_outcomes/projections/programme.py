@@ -352,8 +352,8 @@ def _money(amount: Decimal | None) -> str | None:
 
 
 async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
-    """Why an enrollment has no outcomes case, as far as the programme's facts tell: a case opens when
-    training is completed or dropped out."""
+    """Why an enrollment has no outcomes case, as far as the programme's facts tell: a case shows when
+    training is completed or dropped out, or the enrolled case is withdrawn."""
     row = await pool.fetchrow(
         "SELECT e.enrolled, e.screened_out, e.withdrawn_while_enrolled, t.dropped_out, t.withdrawn "
         "FROM rm_programme_enrollment_facts e LEFT JOIN rm_programme_training_facts t USING (enrollment_id) "
@@ -371,10 +371,15 @@ async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
             "(an operator shows it with: pathways read-models rebuild outcomes cases)"
         )
     if row["withdrawn_while_enrolled"] or row["withdrawn"]:
-        return "withdrawn during training: a case shows once training reported it completed or dropped out"
+        # The cases read model learns these withdrawals by the same consumer: it lacks those from before it did.
+        return (
+            "withdrawn during training: its case shows once outcomes has recorded enrollment's withdrawal (one "
+            "withdrawn before the case view showed these, an operator shows with: "
+            "pathways read-models rebuild outcomes cases)"
+        )
     return (
         "still in training (or its end not heard of yet): its case shows once training reports it completed "
-        "or dropped out"
+        "or dropped out, or enrollment withdraws it"
     )
 
 
