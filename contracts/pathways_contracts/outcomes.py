@@ -155,6 +155,21 @@ class CaseClosedV1(_OutcomesEvent):
     reason: str = Field(description="FOLLOW_UP_FINISHED, LOST_CONTACT, WITHDRAWN, DROPPED_OUT or OTHER. " + OPEN_SET)
 
 
+class FollowUpConsentRestoredV1(_OutcomesEvent):
+    """The participant gave consent to be followed up again (enrollment recorded it on ``restored_on``) after
+    withdrawing it or after its last day had passed: the case takes outcomes again, observed up to
+    ``valid_until`` if the consent ends. Follow-ups missed for want of it (``followup.missed`` with reason
+    CONSENT_WITHDRAWN) stay missed, unless an answer given before the withdrawal is typed in (a
+    ``followup.completed``). It may come for a case whose follow-ups are not scheduled yet (consent
+    withdrawn and given again during training). Published once per restoration."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.case.follow_up_consent_restored"
+
+    enrollment_id: UUID
+    restored_on: date
+    valid_until: date | None = Field(default=None, description="The last day the consent covers; null: no end.")
+
+
 class _EnterpriseEvent(IntegrationEvent):
     SOURCE_SERVICE: ClassVar[str] = "outcomes"
 
@@ -286,4 +301,5 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     EnterpriseDissolvedV1,
     ParticipantErasureNoticeV1,
     ProjectPlaceV1,
+    FollowUpConsentRestoredV1,
 )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import nats
+from nats.aio.msg import Msg
 
+from pathways_infra.embedded import ServerUrls
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
 from tests.support.journeys import Enrolled, created
+from tests.support.messages import INTEGRATOR
 from tests.support.outcomes_steps import case_when, completed_case, due_on, follow_ups
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
@@ -190,6 +196,49 @@ async def test_after_the_last_day_consent_to_be_followed_up_covers_no_outcome_is
     assert f"until {until}" in refused.json()["error"]
     assert renewed.json()["follow_up_consent_told"] == [enrolled.enrollment_id], renewed.text
     assert accepted.status_code == 201
+
+
+async def test_integrators_reading_outcomes_see_consent_to_be_followed_up_given_again(
+    settings: Settings, server_urls: ServerUrls
+) -> None:
+    async with running_system(settings) as system:
+        enrollment = system.client("enrollment")
+        enrolled, _, consents = await _completed_case_and_its_consents(system, "TH-38")
+        purposes = {"purposes": ["outcome-follow-up"]}
+        created(
+            await enrollment.post(
+                f"{consents}/withdrawal", json=purposes | {"withdrawn_at": "2025-09-01T10:00:00+07:00"}
+            )
+        )
+        again = {"notice_version": "2025-01", "granted_at": "2025-09-10T10:00:00+07:00", "valid_until": "2026-09-30"}
+        created(await enrollment.post(consents, json=purposes | again))
+        # An integrator's own user where the embedded NATS gives one; the operator's on a server of its own.
+        integrator = await nats.connect(server_urls.nats_integrator_urls.get(INTEGRATOR, settings.nats_url or ""))
+        try:
+            read = await integrator.jetstream().pull_subscribe("outcomes.v1.>", durable=INTEGRATOR, stream="OUTCOMES")
+            seen: list[Msg] = []
+
+            async def restored() -> Msg | None:
+                with contextlib.suppress(nats.errors.TimeoutError):
+                    seen.extend(await read.fetch(20, timeout=0.5))
+                return next((m for m in seen if m.subject == "outcomes.v1.case.follow_up_consent_restored"), None)
+
+            told = await eventually(restored, what="consent given again, on the OUTCOMES stream")
+            for message in seen:
+                await message.ack()
+        finally:
+            await integrator.close()
+    body = json.loads(told.data)
+    assert (body["enrollment_id"], body["participant_id"]) == (enrolled.enrollment_id, enrolled.participant_id)
+    assert (body["restored_on"], body["valid_until"]) == ("2025-09-10", "2026-09-30")
+    assert (
+        told.headers is not None
+        and told.headers["ce-type"] == "org.pathways.outcomes.case.follow_up_consent_restored.v1"
+    )
+    before = [
+        json.loads(m.data).get("reason") for m in seen[: seen.index(told)] if m.subject.endswith("followup.missed")
+    ]
+    assert before == ["CONSENT_WITHDRAWN"] * 3, "the withdrawal it ends reached integrators first"
 
 
 async def _completed_case_and_its_consents(

@@ -1,7 +1,8 @@
 """Domain events → integration events for the outcomes service (what integrators receive).
 
 Facts learned from other services (a baseline, a completion or dropout) are theirs to publish; only
-what they change here is told again (a withdrawn case stops its follow-ups).
+what they change here is told again (a withdrawn case stops its follow-ups; consent to be followed up
+given again lets it take outcomes again).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathways_outcomes.domain.case import (
     EmploymentRecorded,
     EnrollmentWithdrawalNoted,
     FollowUpCompleted,
+    FollowUpConsentNoted,
     FollowUpMissed,
     FollowUpsScheduled,
     IncomeObserved,
@@ -118,6 +120,14 @@ def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | N
                 participant_id=event.participant_id,
                 enrollment_id=event.enrollment_id,
                 withdrawn_on=event.withdrawn_on,
+            )
+        case FollowUpConsentNoted(restored=True):
+            return v1.FollowUpConsentRestoredV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                restored_on=event.noted_on,
+                valid_until=event.valid_until,
             )
         case CaseClosed():
             return v1.CaseClosedV1(

@@ -10,7 +10,12 @@ from uuid import uuid4
 import pytest
 from pydantic import TypeAdapter
 
-from pathways_outcomes.domain.case import EmploymentRecorded, FollowUpMissed, TrainingCompletionNoted
+from pathways_outcomes.domain.case import (
+    EmploymentRecorded,
+    FollowUpConsentNoted,
+    FollowUpMissed,
+    TrainingCompletionNoted,
+)
 from pathways_outcomes.domain.enterprise import (
     EnterpriseBeganOperating,
     EnterpriseDissolved,
@@ -54,6 +59,15 @@ EVENTS: list[object] = [
     ),
     employed(3),
     income(3, 7250),
+    FollowUpConsentNoted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        project_id=PROJECT,
+        consented=True,
+        noted_on=DAY,
+        valid_until=DAY,
+        restored=True,
+    ),
     closed(),
     EnterpriseStarted(
         enterprise_id=E,
@@ -101,3 +115,16 @@ def test_an_employment_stored_before_the_new_fields_still_reads() -> None:
     event = TypeAdapter(EmploymentRecorded).validate_python(old)
 
     assert (event.monthly_income_thb, event.follow_up_month, event.observed_on) == (Decimal("9500.00"), None, None)
+
+
+def test_a_consent_noted_before_restorations_were_kept_reads_as_not_restored() -> None:
+    old = {
+        "enrollment_id": str(ENROLLMENT),
+        "participant_id": str(PARTICIPANT),
+        "project_id": str(PROJECT),
+        "consented": True,
+        "noted_on": "2024-06-01",
+        "valid_until": None,
+    }
+
+    assert TypeAdapter(FollowUpConsentNoted).validate_python(old).restored is False

@@ -40,8 +40,8 @@ JOB: dict[str, Any] = {
 }
 
 
-def noted(consented: bool, on: date = WITHDRAWN_ON) -> FollowUpConsentNoted:
-    return FollowUpConsentNoted(**IDS, consented=consented, noted_on=on)
+def noted(consented: bool, on: date = WITHDRAWN_ON, *, restored: bool = False) -> FollowUpConsentNoted:
+    return FollowUpConsentNoted(**IDS, consented=consented, noted_on=on, restored=restored)
 
 
 def missed(month: int, on: date = WITHDRAWN_ON) -> FollowUpMissed:
@@ -66,7 +66,7 @@ def test_consent_given_again_lets_outcomes_be_recorded_and_leaves_what_was_misse
     history = [scheduled(), noted(False), missed(3), missed(6), missed(12)]
     again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=WITHDRAWN_ON)
 
-    assert again == [noted(True)]
+    assert again == [noted(True, restored=True)], "restored: integrators are told"
     state = given(evolve_case, *history, *again)
     assert state is not None and all(f.missed_reason is MissedReason.CONSENT_WITHDRAWN for f in state.follow_ups)
     assert record_employment(state, enrollment_id=ENROLLMENT, **JOB)
@@ -105,7 +105,28 @@ def test_after_the_last_day_consent_covers_no_outcome_is_recorded_until_it_is_gi
         rule="follow-up-consent-expired",
     )
     renewed = note_follow_up_consent(state, **IDS, consented=True, noted_on=DUE[6])
-    assert renewed == [FollowUpConsentNoted(**IDS, consented=True, noted_on=DUE[6])], "no end any more"
+    assert renewed == [FollowUpConsentNoted(**IDS, consented=True, noted_on=DUE[6], restored=True)], "no end any more"
     after = given(evolve_case, scheduled(), *told, *renewed)
     assert complete_follow_up(after, enrollment_id=ENROLLMENT, month=6, completed_on=DUE[6])
     assert note_follow_up_consent(after, **IDS, consented=True, noted_on=DUE[6]) == [], "told once"
+
+
+def test_consent_given_again_while_in_training_is_restored_before_any_follow_up() -> None:
+    withdrawn = note_follow_up_consent(None, **IDS, consented=False, noted_on=COMPLETED_ON - timedelta(days=9))
+
+    again = note_follow_up_consent(given(evolve_case, *withdrawn), **IDS, consented=True, noted_on=COMPLETED_ON)
+
+    assert again == [noted(True, COMPLETED_ON, restored=True)]
+
+
+def test_an_end_told_at_enrollment_or_moved_before_it_passed_restores_nothing() -> None:
+    until = DUE[6] - timedelta(days=1)
+    at_enrollment = note_follow_up_consent(None, **IDS, consented=True, noted_on=COMPLETED_ON, valid_until=until)
+    state = given(evolve_case, scheduled(), *at_enrollment)
+
+    moved = note_follow_up_consent(state, **IDS, consented=True, noted_on=until, valid_until=DUE[12])
+
+    assert at_enrollment == [FollowUpConsentNoted(**IDS, consented=True, noted_on=COMPLETED_ON, valid_until=until)]
+    assert moved == [FollowUpConsentNoted(**IDS, consented=True, noted_on=until, valid_until=DUE[12])], (
+        "given again on its last day: it had not ended, so outcomes never stopped"
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
+from pathways_contracts.outcomes import FollowUpConsentRestoredV1
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
+from pathways_outcomes.domain.case import FollowUpConsentNoted
 from pathways_outcomes.outbound import translate
 from tests.unit.outcomes.given import baseline, dropped
 from tests.unit.outcomes.test_events_storable import EVENTS
@@ -19,6 +22,7 @@ SUBJECTS = {
     "TrainingDropoutNoted": None,
     "EnrollmentWithdrawalNoted": "outcomes.v1.case.withdrawn",
     "BaselineIncomeNoted": None,
+    "FollowUpConsentNoted": "outcomes.v1.case.follow_up_consent_restored",
     "FollowUpCompleted": "outcomes.v1.followup.completed",
     "FollowUpMissed": "outcomes.v1.followup.missed",
     "EmploymentRecorded": "outcomes.v1.employment.recorded",
@@ -56,3 +60,23 @@ def test_each_domain_event_goes_out_on_its_subject_or_not_at_all(event: object) 
 def test_facts_learned_from_enrollment_and_training_are_not_published_again() -> None:
     assert translate(recorded(baseline(6500))) is None
     assert translate(recorded(dropped())) is None
+
+
+def test_only_consent_given_again_after_it_stopped_is_told_to_integrators() -> None:
+    ids: dict[str, Any] = {"enrollment_id": uuid4(), "participant_id": uuid4(), "project_id": uuid4()}
+    day, until = date(2025, 9, 10), date(2026, 9, 30)
+    withdrawn = FollowUpConsentNoted(**ids, consented=False, noted_on=day)
+    with_an_end = FollowUpConsentNoted(**ids, consented=True, noted_on=day, valid_until=until)
+    restored = FollowUpConsentNoted(**ids, consented=True, noted_on=day, valid_until=until, restored=True)
+
+    told = translate(recorded(restored))
+
+    assert translate(recorded(withdrawn)) is None, "integrators learn it from the follow-ups it misses"
+    assert translate(recorded(with_an_end)) is None
+    assert told == FollowUpConsentRestoredV1(
+        occurred_at=AT,
+        participant_id=ids["participant_id"],
+        enrollment_id=ids["enrollment_id"],
+        restored_on=day,
+        valid_until=until,
+    )

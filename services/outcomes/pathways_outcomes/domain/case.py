@@ -201,7 +201,8 @@ class FollowUpMissed:
 @dataclass(frozen=True, kw_only=True)
 class FollowUpConsentNoted:
     """Enrollment told whether the participant consents to be followed up (withdrawn, or given again), and
-    the last day that consent covers (``valid_until``; None: no end)."""
+    the last day that consent covers (``valid_until``; None: no end). ``restored``: given again after it was
+    withdrawn or had ended, so the case takes outcomes again (False in events noted before it was kept)."""
 
     enrollment_id: UUID
     participant_id: UUID
@@ -209,6 +210,7 @@ class FollowUpConsentNoted:
     consented: bool
     noted_on: date
     valid_until: date | None = None
+    restored: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -427,7 +429,8 @@ def note_follow_up_consent(
     """Reaction to enrollment telling whether the participant consents to be followed up (the case is
     created if need be). Withdrawn: each open follow-up is missed (CONSENT_WITHDRAWN) and no new outcome
     is recorded; given again: outcomes are recorded again (follow-ups missed stay missed), up to the
-    consent's last day (``valid_until``), if it ends."""
+    consent's last day (``valid_until``), if it ends. Given again after it was withdrawn, or after its
+    last day had passed, it is noted as restored (integrators are told)."""
     until = valid_until if consented else None
     known = (state.follow_up_consented, state.follow_up_consent_until) if state is not None else (True, None)
     if known == (consented, until):
@@ -439,10 +442,17 @@ def note_follow_up_consent(
         consented=consented,
         noted_on=noted_on,
         valid_until=until,
+        restored=consented and state is not None and _follow_up_consent_stopped(state, noted_on),
     )
     if consented or state is None:
         return [noted]
     return [noted, *_missed_for_want_of_consent(state, noted_on)]
+
+
+def _follow_up_consent_stopped(case: Case, day: date) -> bool:
+    """Whether, on ``day``, the case took no outcome for want of consent: withdrawn, or past its last day."""
+    until = case.follow_up_consent_until
+    return not case.follow_up_consented or (until is not None and day > until)
 
 
 def _missed_for_want_of_consent(case: Case, day: date) -> list[FollowUpMissed]:
