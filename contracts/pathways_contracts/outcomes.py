@@ -155,6 +155,19 @@ class CaseClosedV1(_OutcomesEvent):
     reason: str = Field(description="FOLLOW_UP_FINISHED, LOST_CONTACT, WITHDRAWN, DROPPED_OUT or OTHER. " + OPEN_SET)
 
 
+class FollowUpConsentWithdrawnV1(_OutcomesEvent):
+    """The participant withdrew consent to be followed up (enrollment recorded it on ``withdrawn_on``): from
+    that day the case takes no outcome until a ``case.follow_up_consent_restored``. Its unanswered
+    follow-ups are missed (``followup.missed`` with reason CONSENT_WITHDRAWN, right after this message);
+    a case still in training has none yet, so this message is all that tells it. Published once per
+    withdrawal."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.case.follow_up_consent_withdrawn"
+
+    enrollment_id: UUID
+    withdrawn_on: date
+
+
 class FollowUpConsentRestoredV1(_OutcomesEvent):
     """The participant gave consent to be followed up again (enrollment recorded it on ``restored_on``) after
     withdrawing it or after its last day had passed: the case takes outcomes again, observed up to
@@ -302,4 +315,5 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     ParticipantErasureNoticeV1,
     ProjectPlaceV1,
     FollowUpConsentRestoredV1,
+    FollowUpConsentWithdrawnV1,
 )

@@ -236,9 +236,13 @@ async def test_integrators_reading_outcomes_see_consent_to_be_followed_up_given_
         and told.headers["ce-type"] == "org.pathways.outcomes.case.follow_up_consent_restored.v1"
     )
     before = [
-        json.loads(m.data).get("reason") for m in seen[: seen.index(told)] if m.subject.endswith("followup.missed")
+        (m.subject.rpartition(".")[2], json.loads(m.data).get("reason") or json.loads(m.data).get("withdrawn_on"))
+        for m in seen[: seen.index(told)]
+        if m.subject.endswith(("followup.missed", "follow_up_consent_withdrawn"))
     ]
-    assert before == ["CONSENT_WITHDRAWN"] * 3, "the withdrawal it ends reached integrators first"
+    assert before == [("follow_up_consent_withdrawn", "2025-09-01")] + [("missed", "CONSENT_WITHDRAWN")] * 3, (
+        "the withdrawal it ends reached integrators first, then the follow-ups it missed"
+    )
 
 
 async def _completed_case_and_its_consents(

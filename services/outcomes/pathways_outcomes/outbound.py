@@ -2,7 +2,7 @@
 
 Facts learned from other services (a baseline, a completion or dropout) are theirs to publish; only
 what they change here is told again (a withdrawn case stops its follow-ups; consent to be followed up
-given again lets it take outcomes again).
+withdrawn stops its outcomes, and given again lets it take them again).
 """
 
 from __future__ import annotations
@@ -128,6 +128,13 @@ def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | N
                 enrollment_id=event.enrollment_id,
                 restored_on=event.noted_on,
                 valid_until=event.valid_until,
+            )
+        case FollowUpConsentNoted(consented=False):
+            return v1.FollowUpConsentWithdrawnV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                withdrawn_on=event.noted_on,
             )
         case CaseClosed():
             return v1.CaseClosedV1(

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from pathways_contracts.outcomes import FollowUpConsentRestoredV1
+from pathways_contracts.outcomes import FollowUpConsentRestoredV1, FollowUpConsentWithdrawnV1
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
 from pathways_outcomes.domain.case import FollowUpConsentNoted
 from pathways_outcomes.outbound import translate
@@ -22,7 +22,7 @@ SUBJECTS = {
     "TrainingDropoutNoted": None,
     "EnrollmentWithdrawalNoted": "outcomes.v1.case.withdrawn",
     "BaselineIncomeNoted": None,
-    "FollowUpConsentNoted": "outcomes.v1.case.follow_up_consent_restored",
+    "FollowUpConsentNoted": "outcomes.v1.case.follow_up_consent_restored",  # the sample is a restoration
     "FollowUpCompleted": "outcomes.v1.followup.completed",
     "FollowUpMissed": "outcomes.v1.followup.missed",
     "EmploymentRecorded": "outcomes.v1.employment.recorded",
@@ -62,7 +62,7 @@ def test_facts_learned_from_enrollment_and_training_are_not_published_again() ->
     assert translate(recorded(dropped())) is None
 
 
-def test_only_consent_given_again_after_it_stopped_is_told_to_integrators() -> None:
+def test_consent_withdrawn_and_given_again_after_it_stopped_is_told_to_integrators() -> None:
     ids: dict[str, Any] = {"enrollment_id": uuid4(), "participant_id": uuid4(), "project_id": uuid4()}
     day, until = date(2025, 9, 10), date(2026, 9, 30)
     withdrawn = FollowUpConsentNoted(**ids, consented=False, noted_on=day)
@@ -71,7 +71,12 @@ def test_only_consent_given_again_after_it_stopped_is_told_to_integrators() -> N
 
     told = translate(recorded(restored))
 
-    assert translate(recorded(withdrawn)) is None, "integrators learn it from the follow-ups it misses"
+    assert translate(recorded(withdrawn)) == FollowUpConsentWithdrawnV1(
+        occurred_at=AT,
+        participant_id=ids["participant_id"],
+        enrollment_id=ids["enrollment_id"],
+        withdrawn_on=day,
+    ), "a case still in training has no follow-up to miss: only this tells integrators"
     assert translate(recorded(with_an_end)) is None
     assert told == FollowUpConsentRestoredV1(
         occurred_at=AT,
