@@ -282,7 +282,9 @@ class RegisterParticipant(Command):
     sex: Sex
     birth_year: int | None = Field(default=None, ge=1900, le=2100, description="Needed when no date of birth.")
     registered_on: date | None = Field(
-        default=None, description="The day the participant registered (default: today); the age band is taken on it."
+        default=None,
+        description="The day the participant registered (default: today); the age band is taken on it. A day "
+        "left out or mistyped is corrected with POST /participants/{id}/registration-day/correction.",
     )
     consent: GrantConsent | None = Field(default=None, description="Consent given at registration, if any.")
 
@@ -319,6 +321,23 @@ class RegisterParticipant(Command):
         turning = day.year - int(self.birth_year or 0)  # the age reached this year; one less before the birthday
         bands = {age_band_of(turning - 1), age_band_of(turning)}
         return bands.pop() if len(bands) == 1 else None
+
+
+class CorrectRegistrationDay(Command):
+    """The day the participant really registered, where the one recorded is wrong (left out at registration, it
+    was dated the day the form was typed in). Not after today, nor a Buddhist-era year, as every day a command
+    says something happened on."""
+
+    registered_on: date = Field(
+        description="The right day: not after any of the participant's applications, nor after a correction of "
+        "their personal data. The age band is taken on it again (from the date of birth held, if any)."
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the day is corrected, e.g. the paper form's date. Free text, "
+        "kept in the event: write no name, phone or ID here.",
+    )
 
 
 class ResolveDuplicate(Command):

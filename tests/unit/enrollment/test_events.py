@@ -113,6 +113,13 @@ SAMPLES: list[object] = [
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=uid("u")),
     participant.PotentialDuplicateNoted(participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT),
     participant.ApplicationNoted(participant_id=PARTICIPANT, enrollment_id=uid("case")),
+    participant.RegistrationDayCorrected(
+        participant_id=PARTICIPANT,
+        registered_on=date(2025, 5, 2),
+        previous_registered_on=date(2025, 6, 20),
+        reason="paper form",
+        age_band="35-44",
+    ),
     participant.PotentialDuplicateSettled(
         participant_id=OTHER_PARTICIPANT, duplicate_id=PARTICIPANT, outcome=participant.DuplicateOutcome.ERASED
     ),

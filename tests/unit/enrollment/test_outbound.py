@@ -37,6 +37,7 @@ from pathways_enrollment.domain.participant import (
     DuplicateResolution,
     ParticipantDuplicateResolved,
     ParticipantFlaggedAsPotentialDuplicate,
+    RegistrationDayCorrected,
     Sex,
 )
 from pathways_enrollment.domain.project import ProjectClosed, ProjectRejected, ProjectTerminated
@@ -115,6 +116,10 @@ PRIVATE: list[object] = [
         participant_id=PARTICIPANT, purposes=(ConsentPurpose.OUTCOME_FOLLOW_UP,), withdrawn_at=CONSENTED_AT
     ),
     enrolled()[1],  # the baseline: its figures are published with the enrollment, not before
+    # Nobody outside enrollment reads the registration day: its correction has no one to tell.
+    RegistrationDayCorrected(
+        participant_id=PARTICIPANT, registered_on=date(2025, 5, 2), previous_registered_on=None, reason="paper form"
+    ),
     MentorCoachingVisitLogged(
         mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
     ),

@@ -17,12 +17,20 @@ flagged, never resolved, is not erased with it: the national ID matching does no
 person, and an erasure cannot be undone. The erasure names it instead, for a person to erase it too or
 declare it someone else.
 
+A registration day recorded wrong (left out, so dated the day staff typed the form in) is corrected with
+``RegistrationDayCorrected``, which keeps the day it replaces. The corrected day is held to what the
+registration itself is held to: no later than the application day of any of the participant's cases, nor than
+a correction of their personal data (neither is dated before the registration). Consent is not compared with
+it: PDPA asks for consent before or at collection, so one granted before the registration day is as it should
+be, and a registration takes consent granted earlier than its day; a consent granted later is no reason to
+refuse either. Merged and erased registrations are final; their days are not corrected.
+
 Consent (PDPA) is recorded on the participant: see ``consent.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -38,7 +46,7 @@ from pathways_enrollment.domain.consent import (
     with_grant,
     with_withdrawal,
 )
-from pathways_enrollment.domain.errors import EnrollmentRuleError, refuse_earlier, require_existing
+from pathways_enrollment.domain.errors import EnrollmentRuleError, refuse_earlier, require_existing, require_reason
 from pathways_enrollment.domain.national_id import is_valid_national_id
 
 
@@ -88,6 +96,19 @@ class PersonalDataRectified:
     participant_id: UUID
     fields: tuple[str, ...]
     rectified_on: date
+    age_band: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistrationDayCorrected:
+    """The participant registered on ``registered_on``, not on ``previous_registered_on`` as recorded until then
+    (None: registered before the day was kept). ``age_band``: of the participant's age on the corrected day
+    (None if not known)."""
+
+    participant_id: UUID
+    registered_on: date
+    previous_registered_on: date | None
+    reason: str
     age_band: str | None = None
 
 
@@ -145,6 +166,7 @@ EVENTS: tuple[type, ...] = (
     ParticipantRegistered,
     ApplicationNoted,
     PersonalDataRectified,
+    RegistrationDayCorrected,
     ParticipantErased,
     ParticipantFlaggedAsPotentialDuplicate,
     ParticipantDuplicateResolved,
@@ -170,6 +192,7 @@ class Participant:
     potential_duplicates: tuple[UUID, ...] = ()  # registrations flagged as duplicates of this one, unresolved
     merged_registrations: tuple[UUID, ...] = ()  # registrations merged into this one
     cases: tuple[UUID, ...] = ()  # cases opened since the registry notes them (see ApplicationNoted)
+    rectified_on: date | None = None  # the latest day its personal data was corrected
 
     @property
     def erased(self) -> bool:
@@ -434,6 +457,55 @@ def _refuse_in_a_duplicate_check(participant: Participant) -> None:
         )
 
 
+def correct_registration_day(
+    state: Participant | None,
+    *,
+    registered_on: date,
+    reason: str,
+    age_band: str | None,
+    applications: Mapping[UUID, date],
+) -> list[RegistrationDayCorrected]:
+    """Correct the day the participant registered; the same day again records nothing (a retry, say).
+
+    ``applications``: the application day of each of the participant's cases, by case. ``age_band``: of the
+    participant's age on ``registered_on``, worked out by the caller (the domain never sees a date of birth);
+    the band told so far when it cannot be worked out."""
+    participant = require_existing(state, "this participant")
+    refuse_erased(participant, "have its registration day corrected")
+    if participant.merged_into is not None:
+        raise EnrollmentRuleError(
+            f"participant {participant.id} was merged into {participant.merged_into}: the registration that stays "
+            "is the person's, correct the day there",
+            rule="participant-merged",
+        )
+    why = require_reason(reason, action="correct a registration day")
+    if registered_on == participant.registered_on:
+        return []
+    if applications:
+        first_case, first_day = min(applications.items(), key=lambda item: (item[1], item[0]))
+        if registered_on > first_day:
+            raise EnrollmentRuleError(
+                f"participant {participant.id} applied on {first_day} (case {first_case}); they cannot have "
+                f"registered later, on {registered_on}",
+                rule="registered-after-application",
+            )
+    if participant.rectified_on is not None and registered_on > participant.rectified_on:
+        raise EnrollmentRuleError(
+            f"participant {participant.id}'s personal data was corrected on {participant.rectified_on}; they cannot "
+            f"have registered later, on {registered_on}",
+            rule="registered-after-rectification",
+        )
+    return [
+        RegistrationDayCorrected(
+            participant_id=participant.id,
+            registered_on=registered_on,
+            previous_registered_on=participant.registered_on,
+            reason=why,
+            age_band=age_band,
+        )
+    ]
+
+
 def refuse_erased(participant: Participant, action: str) -> None:
     if participant.erased_on is not None:
         raise EnrollmentRuleError(
@@ -510,7 +582,11 @@ def evolve_participant(state: Participant | None, event: object) -> Participant:
                 registered_on=event.registered_on,
             )
         case PersonalDataRectified() if state is not None:
-            return replace(state, age_band=event.age_band) if DATE_OF_BIRTH in event.fields else state
+            band = event.age_band if DATE_OF_BIRTH in event.fields else state.age_band
+            latest = max(event.rectified_on, state.rectified_on or event.rectified_on)
+            return replace(state, age_band=band, rectified_on=latest)
+        case RegistrationDayCorrected() if state is not None:
+            return replace(state, registered_on=event.registered_on, age_band=event.age_band)
         case ParticipantFlaggedAsPotentialDuplicate() if state is not None:
             return replace(state, status=ParticipantStatus.POTENTIAL_DUPLICATE, duplicate_of=event.duplicate_of)
         case ParticipantDuplicateResolved(resolution=DuplicateResolution.MERGED) if state is not None:
