@@ -448,6 +448,25 @@ async def rectify_personal_data(
     return await once(lambda claim: app.rectify_personal_data(participant_id, command, context, claim))
 
 
+@router.post("/participants/{participant_id}/registration-day/correction", tags=["participants"], **Accepted)
+async def correct_registration_day(
+    participant_id: UUID, command: c.CorrectRegistrationDay, app: App, context: Context, once: Once
+) -> Any:
+    """Correct the day the participant registered (`registered_on`), with a `reason`: a registration sent without
+    one is dated the day it was recorded, and every later step dated before that day is refused
+    (`applied-before-registration`). A private event keeps the corrected day and the one it replaces; nothing is
+    published, and no read model holds the day. The age band is taken on the corrected day again (from the date
+    of birth held; without one the band stays), for enrollments from then on (published ones keep theirs).
+
+    The corrected day is no later than any of the participant's applications (`409 registered-after-application`,
+    naming the case), than a correction of their personal data (`409 registered-after-rectification`) or before
+    their date of birth (`409 registered-before-birth`); consent given earlier is no obstacle (consent comes before
+    or at collection). A day after today or a Buddhist-era year is a `422`, as for any day. The day already
+    recorded records nothing (an answer without `event_ids`). An erased or merged participant's day is not
+    corrected (`409 participant-erased`, `participant-merged`). Takes `If-Match` and `Idempotency-Key`."""
+    return await once(lambda claim: app.correct_registration_day(participant_id, command, context, claim))
+
+
 @router.get(
     "/participants/{participant_id}/personal-data",
     tags=["participants"],

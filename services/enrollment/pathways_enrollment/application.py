@@ -633,6 +633,49 @@ class EnrollmentApplication:
 
         return await self._under_current_keys(lambda: self._run(job, claim))
 
+    async def correct_registration_day(
+        self, participant_id: UUID, command: c.CorrectRegistrationDay, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Correct the day the participant registered, and the age band taken on it (from the date of birth in
+        the vault; without one, the band told stays: a birth year alone is not kept).
+
+        The date of birth is read before the command runs, at the participant's version then (as a
+        rectification reads it), and the command acts only at that version (or the caller's If-Match): a date
+        of birth corrected in between makes this a retryable 409, never a band of the old one. The cases are
+        those the registry knows, read in the job, with those the enrollments read model lists (opened before
+        the registry noted them), each judged by its own history. The correction happened on the corrected
+        day, as the registration it corrects did: "as it happened", the participant was registered from then on.
+        """
+        read_at = await self._runner.run(lambda s: s.load(participant.evolve_participant, participant_id)[1])
+        listed = await enrollments.cases_of(self._pool, participant_id)
+        held = await self._reader.get(self._pool, participant_id) if read_at else None
+        born = None if held is None else held.date_of_birth
+        day = command.registered_on
+        # A stale If-Match fails in the job, not before it: a retry whose first attempt succeeded then gets the
+        # first answer.
+        expected = read_at if context.expected_version is None else context.expected_version
+        when = replace(on(context, day), expected_version=expected)
+
+        def job(session: Session) -> CommandAccepted:
+            state, _ = session.load(participant.evolve_participant, participant_id)
+            loaded = (session.load(case.evolve_enrollment, each)[0] for each in _cases_of(state, listed))
+            applications = {
+                found.id: found.applied_on for found in loaded if found and found.participant_id == participant_id
+            }
+            told = None if state is None else state.age_band
+            band = told if born is None or born > day else age_band_of(age_on(born, day))
+            events = participant.correct_registration_day(
+                state, registered_on=day, reason=command.reason, age_band=band, applications=applications
+            )
+            if events and born is not None and born > day:
+                raise EnrollmentRuleError(
+                    f"participant {participant_id} was born on {born}; they cannot have registered before, on {day}",
+                    rule="registered-before-birth",
+                )
+            return CommandAccepted.of(session.append(participant.evolve_participant, participant_id, events, when))
+
+        return await self._run(job, claim)
+
     async def _under_current_keys(self, register: Callable[[], Awaitable[Answer]]) -> Answer:
         """Vault rows written under keys older than the database's current ones are refused (a rotation
         made newer ones current before this service read them): read the keys file again and retry once."""

@@ -161,6 +161,14 @@ async def cases_in_programme(pool: asyncpg.Pool, participant_id: UUID) -> list[U
     return [row["enrollment_id"] for row in rows]
 
 
+async def cases_of(pool: asyncpg.Pool, participant_id: UUID) -> list[UUID]:
+    """Every case of the participant, whatever its status, as far as the read model has got."""
+    rows = await pool.fetch(
+        "SELECT enrollment_id FROM rm_enrollments WHERE participant_id = $1 ORDER BY enrollment_id", participant_id
+    )
+    return [row["enrollment_id"] for row in rows]
+
+
 async def open_applications(pool: asyncpg.Pool, participant_id: UUID) -> list[UUID]:
     """The participant's cases applied for and neither enrolled nor withdrawn, as far as the read model has got."""
     rows = await pool.fetch(
