@@ -416,6 +416,13 @@ def _rectified(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
         facts["age_band"] = data["age_band"]
 
 
+def _registration_day(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """A corrected registration day replaces the one recorded, and the band taken on it."""
+    facts["registered_on"] = data.get("registered_on")
+    if data.get("age_band") is not None:
+        facts["age_band"] = data["age_band"]
+
+
 def _enterprise_started(unit: _Unit, data: Mapping[str, Any]) -> None:
     unit.stage = "forming"
     unit.facts.update(name=data.get("name"), kind=data.get("kind"), members_count=data.get("members_count"))
@@ -448,7 +455,8 @@ _FIRST_STAGE = {
 
 _FOLDS: dict[str, tuple[str, Fold]] = {
     # enrollment: the registry entry
-    "ParticipantRegistered": _stage(_PARTICIPANT, "registered", "age_band", "sex"),
+    "ParticipantRegistered": _stage(_PARTICIPANT, "registered", "age_band", "sex", "registered_on"),
+    "RegistrationDayCorrected": _fact(_PARTICIPANT, _registration_day),
     "ConsentGranted": (_PARTICIPANT, lambda unit, data: _consent_stage(unit, data, granted=True)),
     "ConsentWithdrawn": (_PARTICIPANT, lambda unit, data: _consent_stage(unit, data, granted=False)),
     "ParticipantFlaggedAsPotentialDuplicate": (_PARTICIPANT, _duplicate),

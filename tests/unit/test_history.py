@@ -16,6 +16,7 @@ from pathways_enrollment.domain.enrollment import EnrollmentApplied, Participant
 from pathways_enrollment.domain.participant import (
     ParticipantFlaggedAsPotentialDuplicate,
     ParticipantRegistered,
+    RegistrationDayCorrected,
     Sex,
 )
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
@@ -375,6 +376,31 @@ def test_as_recorded_before_the_completion_training_is_not_completed_and_outcome
     assert stage == "in a cohort"
     assert facts["sessions_attended"] == 1
     assert not [s for s in summarise(known, P) if s.service == "outcomes"]
+
+
+def test_a_corrected_registration_day_shows_as_it_happened_from_the_corrected_day() -> None:
+    """Registered without a day on 20 May (so dated then), corrected on 25 May to 2 May, the day it happened."""
+    first = ParticipantRegistered(
+        participant_id=PARTICIPANT, sex=Sex.FEMALE, age_band="35-44", registered_on=date(2025, 5, 20)
+    )
+    corrected = RegistrationDayCorrected(
+        participant_id=PARTICIPANT,
+        registered_on=date(2025, 5, 2),
+        previous_registered_on=date(2025, 5, 20),
+        reason="paper form",
+        age_band="35-44",
+    )
+    events = [
+        stored("enrollment", first, occurred=at(20), aggregate=PARTICIPANT),
+        stored("enrollment", corrected, occurred=at(2), recorded=at(25), aggregate=PARTICIPANT, version=2),
+    ]
+    assert stage_of(events, "participant")[1]["registered_on"] == "2025-05-02"
+    assert stage_of(events[:1], "participant")[1]["registered_on"] == "2025-05-20"
+    as_it_happened = within(events, Cutoffs(happened_by=at(10)))
+    assert stage_of(as_it_happened, "participant") == (
+        "registered",
+        {"registered_on": "2025-05-02", "age_band": "35-44"},
+    )
 
 
 def test_an_absence_corrected_to_presence_counts_once_and_screening_out_shows() -> None:
