@@ -64,16 +64,30 @@ async def fetch_page(
     args: Sequence[Any],
     limit: int,
     offset: int,
+    joined: str = "",
+    after: tuple[str, Any] | None = None,
 ) -> Page[asyncpg.Record]:
-    """``SELECT columns FROM source WHERE where ORDER BY order_by`` (``where`` uses ``$1``… of ``args``), one
-    page of it, and how many rows match in all."""
-    limit_at, offset_at = len(args) + 1, len(args) + 2
-    query = f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {order_by} LIMIT ${limit_at} OFFSET ${offset_at}"
+    """``SELECT columns FROM source joined WHERE where ORDER BY order_by`` (``where`` uses ``$1``… of ``args``),
+    one page of it, and how many rows match in all.
+
+    ``joined`` adds columns to each row and never adds or removes rows (e.g. a ``CROSS JOIN LATERAL`` of an
+    aggregate): the count leaves it out. ``after`` is keyset paging, a condition naming its value ``{}`` (e.g.
+    ``("id > {}", last_id)``): it cuts the page, not the total, which counts every page.
+    """
+    cut, page_args, keyset = where, list(args), False
+    if after is not None and after[1] is not None:
+        condition, key = after
+        page_args.append(key)
+        cut, keyset = f"({where}) AND {condition.format(f'${len(page_args)}')}", True
+    rows_from = f"{source} {joined}" if joined else source
+    limit_at, offset_at = len(page_args) + 1, len(page_args) + 2
+    query = f"SELECT {columns} FROM {rows_from} WHERE {cut} ORDER BY {order_by} LIMIT ${limit_at} OFFSET ${offset_at}"
     # One snapshot for both, so the total counts the rows the page was cut from.
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(query, *args, limit, offset)
-        if (rows and len(rows) < limit) or (not rows and offset == 0):
-            return Page(rows, offset + len(rows))  # the last page: no need to count
+        rows = await conn.fetch(query, *page_args, limit, offset)
+        # Without a keyset, a short page is the last one: no need to count. After a key, earlier rows count too.
+        if not keyset and ((rows and len(rows) < limit) or (not rows and offset == 0)):
+            return Page(rows, offset + len(rows))
         total = await conn.fetchval(f"SELECT count(*) FROM {source} WHERE {where}", *args)
     return Page(rows, int(total))
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -18,45 +17,12 @@ import httpx
 import pytest
 
 from pathways_infra.listing import TOTAL_COUNT, Page, Where, fetch_page
-from pathways_infra.services import build_app, build_runtime
-from pathways_infra.settings import Settings
-
-
-class RecordingPool:
-    """Answers every page with ``rows`` and every count with ``total``; keeps the queries sent."""
-
-    def __init__(self, rows: list[dict[str, Any]] | None = None, total: int = 0) -> None:
-        self.rows, self.total = rows or [], total
-        self.sent: list[tuple[str, tuple[Any, ...]]] = []
-        self.transactions: list[dict[str, Any]] = []
-
-    @asynccontextmanager
-    async def acquire(self) -> AsyncIterator[RecordingPool]:
-        yield self
-
-    @asynccontextmanager
-    async def transaction(self, **options: Any) -> AsyncIterator[None]:
-        self.transactions.append(options)
-        yield
-
-    async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
-        self.sent.append((query, args))
-        return self.rows
-
-    async def fetchval(self, query: str, *args: Any) -> int:
-        self.sent.append((query, args))
-        return self.total
-
-    def as_pool(self) -> asyncpg.Pool:
-        return cast(asyncpg.Pool, self)
+from tests.support.recording_pool import RecordingPool, in_process
 
 
 @asynccontextmanager
 async def enrollment(pool: RecordingPool) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(build_runtime("enrollment", Settings()))
-    app.state.application = SimpleNamespace()
-    app.state.pool = pool
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with in_process("enrollment", pool) as client:
         yield client
 
 

@@ -72,3 +72,18 @@ def test_every_command_documents_that_an_idempotency_key_may_not_be_empty(servic
         if "post" in ops and path not in LOOKUPS:
             [key] = [p for p in ops["post"]["parameters"] if p["name"] == "Idempotency-Key"]
             assert key["schema"]["minLength"] == 1, path
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_list_documents_how_many_rows_match_in_its_total_count_header(service: ServiceName) -> None:
+    lists = [
+        (path, operation["responses"]["200"])
+        for path, ops in _openapi(service)["paths"].items()
+        for method, operation in ops.items()
+        if method == "get"
+        and operation["responses"]["200"].get("content", {}).get("application/json", {}).get("schema", {}).get("type")
+        == "array"
+    ]
+    assert lists
+    for path, answer in lists:
+        assert answer["headers"]["X-Total-Count"]["schema"] == {"type": "integer", "minimum": 0}, path

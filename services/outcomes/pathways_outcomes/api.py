@@ -9,14 +9,14 @@ from enum import IntEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_infra.command_model import CalendarDay, IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
-from pathways_infra.listing import check_day_range
+from pathways_infra.listing import LISTED, check_day_range
 from pathways_infra.thai_time import thai_today
 from pathways_outcomes.application import (
     AddProduct,
@@ -146,9 +146,10 @@ async def _require_known_project(read: ReadPool, project_id: UUID | None) -> Non
         raise NotFoundError(f"project {project_id} is not known here (yet: read models follow the events)")
 
 
-@router.get("/follow-ups", tags=["outcomes"])
+@router.get("/follow-ups", tags=["outcomes"], **LISTED)
 async def list_follow_ups(
     read: ReadPool,
+    response: Response,
     as_of: Annotated[CalendarDay | None, _day_query("Statuses (the follow-up's and its case's) as of this day")] = None,
     status: Annotated[FollowUpStatus | None, Query(description="Only follow-ups in this status on `as_of`.")] = None,
     project_id: Annotated[UUID | None, Query(description="Only cases of this project.")] = None,
@@ -165,7 +166,7 @@ async def list_follow_ups(
     yet). An unknown `project_id` is a 404. Those unanswered when their case was withdrawn or closed
     are MISSED (reason WITHDRAWN or CASE_CLOSED): they are no longer work to do. `project_id` is the
     project the case was in when its training was completed. Read models follow the events: a fact
-    recorded a moment ago may not show yet.
+    recorded a moment ago may not show yet. `X-Total-Count` says how many follow-ups match, all pages together.
     """
     check_day_range(start=("due_from", due_from), end=("due_to", due_to))
     await _require_known_project(read, project_id)
@@ -176,7 +177,8 @@ async def list_follow_ups(
         due_from=due_from,
         due_to=due_to,
     )
-    return await cases.list_follow_ups(read, of, as_of=as_of or thai_today(), limit=limit, offset=offset)
+    page = await cases.list_follow_ups(read, of, as_of=as_of or thai_today(), limit=limit, offset=offset)
+    return page.answer(response)
 
 
 # --- enterprises ---
@@ -259,16 +261,19 @@ async def get_enterprise(enterprise_id: UUID, read: ReadPool) -> dict[str, Any]:
     return found
 
 
-@router.get("/enterprises", tags=["enterprises"])
+@router.get("/enterprises", tags=["enterprises"], **LISTED)
 async def list_enterprises(
     read: ReadPool,
+    response: Response,
     project_id: UUID | None = None,
     kind: EnterpriseKind | None = None,
     status: EnterpriseStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return await enterprises.list_enterprises(
+    """Enterprises by the day they started (a read model); `X-Total-Count` says how many match, all pages
+    together."""
+    page = await enterprises.list_enterprises(
         read,
         project_id=project_id,
         kind=None if kind is None else kind.value,
@@ -276,6 +281,7 @@ async def list_enterprises(
         limit=limit,
         offset=offset,
     )
+    return page.answer(response)
 
 
 # --- programme ---

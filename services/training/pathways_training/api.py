@@ -12,11 +12,12 @@ from enum import Enum
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
+from pathways_infra.listing import LISTED
 from pathways_training.application import (
     ApproveCurriculum,
     AssessSkills,
@@ -145,9 +146,10 @@ async def get_recorded_curriculum(curriculum_id: UUID, request: Request) -> Any:
     return await as_recorded(request, evolve_curriculum, curriculum_id, "curriculum")
 
 
-@router.get("/curricula", tags=["curricula"])
+@router.get("/curricula", tags=["curricula"], **LISTED)
 async def list_curricula(
     read: ReadPool,
+    response: Response,
     project_id: Annotated[UUID | None, Query(description="Only curricula of this project.")] = None,
     status: Annotated[
         CurriculumStatus | None, Query(description="Only curricula with a version in this status.")
@@ -168,9 +170,10 @@ async def list_curricula(
 
     `status`, `track` and `community` (matched in any case) select curricula with one version
     matching all of those given: a curriculum whose newest version is a draft is still listed under
-    APPROVED while an earlier version is approved (its `status` is its newest version's).
+    APPROVED while an earlier version is approved (its `status` is its newest version's). `X-Total-Count`
+    says how many match, all pages together.
     """
-    return await curricula.list_curricula(
+    page = await curricula.list_curricula(
         read,
         project_id=project_id,
         status=None if status is None else status.value,
@@ -179,6 +182,7 @@ async def list_curricula(
         limit=limit,
         offset=offset,
     )
+    return page.answer(response)
 
 
 # --- cohorts ---
@@ -272,9 +276,10 @@ async def get_recorded_cohort(cohort_id: UUID, request: Request) -> Any:
     return await as_recorded(request, evolve_cohort, cohort_id, "cohort")
 
 
-@router.get("/cohorts", tags=["cohorts"])
+@router.get("/cohorts", tags=["cohorts"], **LISTED)
 async def list_cohorts(
     read: ReadPool,
+    response: Response,
     project_id: Annotated[UUID | None, Query(description="Only cohorts of this project.")] = None,
     curriculum_id: Annotated[UUID | None, Query(description="Only cohorts following this curriculum.")] = None,
     status: Annotated[CohortStatus | None, Query(description="Only cohorts in this status.")] = None,
@@ -282,8 +287,8 @@ async def list_cohorts(
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Cohorts by the day they start, with how many sessions they held, members they have now and, of those,
-    members still in training (`members_in_training`)."""
-    return await cohorts.list_cohorts(
+    members still in training (`members_in_training`); `X-Total-Count` says how many match, all pages together."""
+    page = await cohorts.list_cohorts(
         read,
         project_id=project_id,
         curriculum_id=curriculum_id,
@@ -291,6 +296,7 @@ async def list_cohorts(
         limit=limit,
         offset=offset,
     )
+    return page.answer(response)
 
 
 # --- training records (id = enrollment id) ---
@@ -401,9 +407,10 @@ async def get_recorded_training_record(enrollment_id: UUID, request: Request) ->
     return await as_recorded(request, evolve_record, enrollment_id, "training record")
 
 
-@router.get("/training-records", tags=["training"])
+@router.get("/training-records", tags=["training"], **LISTED)
 async def list_training_records(
     read: ReadPool,
+    response: Response,
     project_id: Annotated[UUID | None, Query(description="Only records of this project.")] = None,
     cohort_id: Annotated[UUID | None, Query(description="Only records of participants now in this cohort.")] = None,
     status: Annotated[TrainingStatus | None, Query(description="Only records in this status.")] = None,
@@ -417,9 +424,10 @@ async def list_training_records(
     """Training records ordered by enrollment id, filtered by project, cohort and status.
 
     Page with `limit` and `offset`, as every list does; or, over many pages, with `after` (the last
-    enrollment id of the previous page), which stays quick however deep the page.
+    enrollment id of the previous page), which stays quick however deep the page. `X-Total-Count` says how
+    many records match the filters, all pages together (those before `after` too).
     """
-    return await training_records.list_records(
+    page = await training_records.list_records(
         read,
         training_records.RecordFilter(
             project_id=project_id, cohort_id=cohort_id, status=status and status.value, after=after
@@ -427,3 +435,4 @@ async def list_training_records(
         limit=limit,
         offset=offset,
     )
+    return page.answer(response)

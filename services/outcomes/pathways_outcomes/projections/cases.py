@@ -36,6 +36,7 @@ from pathways_contracts.outcomes import (
 )
 from pathways_contracts.training import TrainingDroppedOutV1
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 from pathways_outcomes.domain.case import BASELINE_MONTH, in_work
 from pathways_outcomes.domain.follow_ups import (
@@ -304,30 +305,25 @@ class FollowUpFilter:
     due_to: date | None = None
 
 
-# $1 answered by $8: COMPLETED, MISSED, OPEN (neither) or NULL (any); $2 and $3 the due dates' bounds.
-_FOLLOW_UPS = """
-SELECT f.*, c.participant_id, c.project_id, c.withdrawn_on, c.closed_on
-FROM rm_case_follow_ups f
-JOIN rm_cases c USING (enrollment_id)
-WHERE ($1::text IS NULL
-        OR ($1 = 'COMPLETED' AND f.completed_on <= $8)
-        OR ($1 = 'MISSED' AND (f.completed_on IS NULL OR f.completed_on > $8) AND f.missed_on <= $8)
-        OR ($1 = 'OPEN' AND (f.completed_on IS NULL OR f.completed_on > $8)
-            AND (f.missed_on IS NULL OR f.missed_on > $8)))
-    AND ($2::date IS NULL OR f.due_on >= $2)
-    AND ($3::date IS NULL OR f.due_on <= $3)
-    AND ($4::uuid IS NULL OR c.project_id = $4)
-    AND ($5::int IS NULL OR f.month = $5)
-ORDER BY f.due_on, f.enrollment_id, f.month
-LIMIT $6 OFFSET $7
+# $1 answered by $6: COMPLETED, MISSED, OPEN (neither) or NULL (any); $2 and $3 the due dates' bounds.
+_FOLLOW_UPS_LISTED = """
+($1::text IS NULL
+    OR ($1 = 'COMPLETED' AND f.completed_on <= $6)
+    OR ($1 = 'MISSED' AND (f.completed_on IS NULL OR f.completed_on > $6) AND f.missed_on <= $6)
+    OR ($1 = 'OPEN' AND (f.completed_on IS NULL OR f.completed_on > $6)
+        AND (f.missed_on IS NULL OR f.missed_on > $6)))
+AND ($2::date IS NULL OR f.due_on >= $2)
+AND ($3::date IS NULL OR f.due_on <= $3)
+AND ($4::uuid IS NULL OR c.project_id = $4)
+AND ($5::int IS NULL OR f.month = $5)
 """
 
 
 async def list_follow_ups(
     pool: asyncpg.Pool, of: FollowUpFilter, *, as_of: date, limit: int, offset: int
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Follow-ups across cases by due date, each with its status as it stood on a day (answers given later
-    are not known yet on it).
+    are not known yet on it), and how many match in all.
 
     A withdrawn or closed case's follow-ups left unanswered are missed (as the domain marks them),
     so they never show as work to do.
@@ -337,8 +333,17 @@ async def list_follow_ups(
         selection = selecting(of.status, as_of)
         answered = "OPEN" if selection.answered is None else selection.answered.value
         due_from, due_to = _latest(selection.due_from, due_from), _earliest(selection.due_to, due_to)
-    rows = await pool.fetch(_FOLLOW_UPS, answered, due_from, due_to, of.project_id, of.month, limit, offset, as_of)
-    return [_worklist_entry(dict(row), as_of) for row in rows]
+    page = await fetch_page(
+        pool,
+        columns="f.*, c.participant_id, c.project_id, c.withdrawn_on, c.closed_on",
+        source="rm_case_follow_ups f JOIN rm_cases c USING (enrollment_id)",
+        where=_FOLLOW_UPS_LISTED,
+        order_by="f.due_on, f.enrollment_id, f.month",
+        args=(answered, due_from, due_to, of.project_id, of.month, as_of),
+        limit=limit,
+        offset=offset,
+    )
+    return page.map(lambda row: _worklist_entry(dict(row), as_of))
 
 
 def _worklist_entry(row: dict[str, Any], as_of: date) -> dict[str, Any]:

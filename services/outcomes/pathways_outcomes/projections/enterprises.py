@@ -23,6 +23,7 @@ from pathways_contracts.outcomes import (
     EnterpriseWentDormantV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -148,13 +149,23 @@ async def get_enterprise(pool: asyncpg.Pool, enterprise_id: UUID) -> dict[str, A
 
 async def list_enterprises(
     pool: asyncpg.Pool, *, project_id: UUID | None, kind: str | None, status: str | None, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        "SELECT * FROM rm_enterprises WHERE ($1::uuid IS NULL OR project_id = $1) AND ($2::text IS NULL OR kind = $2) "
-        "AND ($3::text IS NULL OR status = $3) ORDER BY started_on, enterprise_id LIMIT $4 OFFSET $5",
-        project_id, kind, status, limit, offset,
-    )  # fmt: skip
-    return [_shown(row) for row in rows]
+) -> Page[dict[str, Any]]:
+    """Enterprises by the day they started, and how many match in all."""
+    where = Where()
+    where.add("project_id = {}", project_id)
+    where.add("kind = {}", kind)
+    where.add("status = {}", status)
+    page = await fetch_page(
+        pool,
+        columns="*",
+        source="rm_enterprises",
+        where=where.sql,
+        order_by="started_on, enterprise_id",
+        args=where.args,
+        limit=limit,
+        offset=offset,
+    )
+    return page.map(_shown)
 
 
 def _shown(row: asyncpg.Record) -> dict[str, Any]:

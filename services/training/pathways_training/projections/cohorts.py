@@ -27,6 +27,7 @@ from pathways_contracts.training import (
     TrainingWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -207,19 +208,12 @@ ORDER BY m.joined_on, m.enrollment_id
 """
 
 
-_LIST = """
-SELECT c.*,
+_COLUMNS = """c.*,
     (SELECT count(*) FROM rm_cohort_sessions s WHERE s.cohort_id = c.cohort_id) AS sessions_held,
     (SELECT count(*) FROM rm_cohort_members m WHERE m.cohort_id = c.cohort_id AND m.left_on IS NULL) AS members_count,
     (SELECT count(*) FROM rm_cohort_members m LEFT JOIN rm_training_records r ON r.enrollment_id = m.enrollment_id
         WHERE m.cohort_id = c.cohort_id AND m.left_on IS NULL AND COALESCE(r.status, 'IN_TRAINING') = 'IN_TRAINING'
     ) AS members_in_training
-FROM rm_cohorts c
-WHERE ($1::uuid IS NULL OR c.project_id = $1)
-    AND ($2::uuid IS NULL OR c.curriculum_id = $2)
-    AND ($3::text IS NULL OR c.status = $3)
-ORDER BY c.starts_on, c.cohort_id
-LIMIT $4 OFFSET $5
 """
 
 
@@ -231,8 +225,21 @@ async def list_cohorts(
     status: str | None,
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
+) -> Page[dict[str, Any]]:
     """Cohorts by start day, with how many sessions they held, members they have and members still in
-    training (not the lists)."""
-    rows = await pool.fetch(_LIST, project_id, curriculum_id, status, limit, offset)
-    return [dict(row) for row in rows]
+    training (not the lists), and how many match in all."""
+    where = Where()
+    where.add("c.project_id = {}", project_id)
+    where.add("c.curriculum_id = {}", curriculum_id)
+    where.add("c.status = {}", status)
+    page = await fetch_page(
+        pool,
+        columns=_COLUMNS,
+        source="rm_cohorts c",
+        where=where.sql,
+        order_by="c.starts_on, c.cohort_id",
+        args=where.args,
+        limit=limit,
+        offset=offset,
+    )
+    return page.map(dict)

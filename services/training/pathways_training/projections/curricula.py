@@ -16,6 +16,7 @@ from pathways_contracts.training import (
     CurriculumRevisedV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -129,18 +130,15 @@ async def get_curriculum(pool: asyncpg.Pool, curriculum_id: UUID) -> dict[str, A
 
 
 # A curriculum is listed when one of its versions matches every filter given (None: any).
-_LIST = """
-SELECT c.* FROM rm_curricula c
-WHERE ($1::uuid IS NULL OR c.project_id = $1)
-    AND EXISTS (
-        SELECT 1 FROM rm_curriculum_versions v
-        WHERE v.curriculum_id = c.curriculum_id
-            AND ($2::text IS NULL OR v.status = $2)
-            AND ($3::text IS NULL OR v.track = $3)
-            AND ($4::text IS NULL OR strpos(lower(v.co_designed_with), lower($4)) > 0)
-    )
-ORDER BY c.drafted_at, c.curriculum_id
-LIMIT $5 OFFSET $6
+_LISTED = """
+($1::uuid IS NULL OR c.project_id = $1)
+AND EXISTS (
+    SELECT 1 FROM rm_curriculum_versions v
+    WHERE v.curriculum_id = c.curriculum_id
+        AND ($2::text IS NULL OR v.status = $2)
+        AND ($3::text IS NULL OR v.track = $3)
+        AND ($4::text IS NULL OR strpos(lower(v.co_designed_with), lower($4)) > 0)
+)
 """
 
 
@@ -153,14 +151,23 @@ async def list_curricula(
     community: str | None,
     limit: int,
     offset: int,
-) -> list[dict[str, Any]]:
-    """Curricula in the order drafted, each as ``get_curriculum`` shows it.
+) -> Page[dict[str, Any]]:
+    """Curricula in the order drafted, each as ``get_curriculum`` shows it, and how many match in all.
 
     ``status``, ``track`` and ``community`` (part of the name of the community it was co-designed
     with, in any case) select curricula with a version matching all of them.
     """
-    rows = await pool.fetch(_LIST, project_id, status, track, community, limit, offset)
-    return await _with_versions(pool, rows)
+    page = await fetch_page(
+        pool,
+        columns="c.*",
+        source="rm_curricula c",
+        where=_LISTED,
+        order_by="c.drafted_at, c.curriculum_id",
+        args=(project_id, status, track, community),
+        limit=limit,
+        offset=offset,
+    )
+    return Page(await _with_versions(pool, page.items), page.total)
 
 
 async def _with_versions(pool: asyncpg.Pool, curricula: list[asyncpg.Record]) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from pathways_contracts.training import (
     TrainingWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 from pathways_infra.thai_time import thai_day
 
@@ -171,12 +172,12 @@ READ_MODEL = ReadModel(
     },
 )
 
-# Sessions expected: kept from previous cohorts, plus the current cohort's from joining until closing.
-_RECORDS = """
-SELECT r.enrollment_id, r.participant_id, r.project_id, r.status, r.cohort_id, r.joined_on, r.attendance_rate,
+_COLUMNS = """r.enrollment_id, r.participant_id, r.project_id, r.status, r.cohort_id, r.joined_on, r.attendance_rate,
        r.opened_at, r.completed_on, r.dropout_reason, r.closed_on,
-       sessions.expected AS sessions_expected, sessions.attended AS sessions_attended
-FROM rm_training_records r
+       sessions.expected AS sessions_expected, sessions.attended AS sessions_attended"""
+
+# Sessions expected: kept from previous cohorts, plus the current cohort's from joining until closing.
+_SESSIONS = """
 CROSS JOIN LATERAL (
     SELECT count(*) AS expected, count(*) FILTER (WHERE a.attended) AS attended
     FROM (
@@ -192,7 +193,9 @@ CROSS JOIN LATERAL (
 
 
 async def get_record(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] | None:
-    row = await pool.fetchrow(f"{_RECORDS} WHERE r.enrollment_id = $1", enrollment_id)
+    row = await pool.fetchrow(
+        f"SELECT {_COLUMNS} FROM rm_training_records r {_SESSIONS} WHERE r.enrollment_id = $1", enrollment_id
+    )
     if row is None:
         return None
     [record] = await _with_assessments(pool, [row])
@@ -209,14 +212,25 @@ class RecordFilter:
     after: UUID | None = None
 
 
-async def list_records(pool: asyncpg.Pool, where: RecordFilter, *, limit: int, offset: int) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        f"{_RECORDS} WHERE ($1::uuid IS NULL OR r.project_id = $1) AND ($2::uuid IS NULL OR r.cohort_id = $2) "
-        "AND ($3::text IS NULL OR r.status = $3) AND ($4::uuid IS NULL OR r.enrollment_id > $4) "
-        "ORDER BY r.enrollment_id LIMIT $5 OFFSET $6",
-        where.project_id, where.cohort_id, where.status, where.after, limit, offset,
-    )  # fmt: skip
-    return await _with_assessments(pool, rows)
+async def list_records(pool: asyncpg.Pool, of: RecordFilter, *, limit: int, offset: int) -> Page[dict[str, Any]]:
+    """Records by enrollment id, and how many match in all (``after`` aside: it only says where the page starts)."""
+    where = Where()
+    where.add("r.project_id = {}", of.project_id)
+    where.add("r.cohort_id = {}", of.cohort_id)
+    where.add("r.status = {}", of.status)
+    page = await fetch_page(
+        pool,
+        columns=_COLUMNS,
+        source="rm_training_records r",
+        joined=_SESSIONS,
+        where=where.sql,
+        order_by="r.enrollment_id",
+        args=where.args,
+        after=("r.enrollment_id > {}", of.after),
+        limit=limit,
+        offset=offset,
+    )
+    return Page(await _with_assessments(pool, page.items), page.total)
 
 
 async def _with_assessments(pool: asyncpg.Pool, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
