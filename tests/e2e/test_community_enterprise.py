@@ -56,7 +56,8 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
         outcomes = system.client("outcomes")
         project = await open_project(system, name="Silk weaving", province_code="TH-32")
         founder, joiner = [await enroll(system, project, birth_year=1979) for _ in range(2)]
-        elsewhere = await enroll(system, await open_project(system, name="Silk dyeing", province_code="TH-33"))
+        dyeing = await open_project(system, name="Silk dyeing", province_code="TH-33")
+        elsewhere = await enroll(system, dyeing)
         for member in (founder, joiner, elsewhere):
             await complete_training(system, member)
             await get_json_when_found(outcomes, f"/cases/{member.enrollment_id}")
@@ -93,6 +94,17 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
             return found if found.get("status") == status and len(found["enrollment_ids"]) == 2 else None
 
         operating = await eventually(lambda: shown_when("OPERATING"), what="the enterprise operating again")
+        solo = {"kind": "ENTERPRISE", "name": "Sisaket dye shop", "project_id": dyeing, "members_count": 1}
+        shop = created(await outcomes.post("/enterprises", json={**solo, "enrollment_ids": [elsewhere.enrollment_id]}))
+        await get_json_when_found(outcomes, f"/enterprises/{shop['id']}")
+        asked: dict[str, dict[str, str | int]] = {
+            "first": {"limit": 1},
+            "second": {"limit": 1, "offset": 1},
+            "silk weaving's": {"project_id": project},
+            "operating community enterprises": {"kind": "COMMUNITY_ENTERPRISE", "status": "OPERATING"},
+            "dissolved": {"status": "DISSOLVED"},
+        }
+        lists = {name: await outcomes.get("/enterprises", params=params) for name, params in asked.items()}
         created(await outcomes.post(f"{path}/dissolution", json={"reason": "MEMBERS_LEFT"}))
         dissolved = await eventually(lambda: shown_when("DISSOLVED"), what="the enterprise dissolved")
         after = await outcomes.post(f"{path}/products", json={"product": "silk bag"})
@@ -111,6 +123,16 @@ async def test_a_community_enterprise_grows_registers_sells_online_operates_and_
     )
     assert (operating["registration_number"], operating["registered_on"]) == ("CE-3201-0001", "2025-11-15")
     assert dissolved["dissolution_reason"] == "MEMBERS_LEFT"
+    assert {
+        name: ([e["enterprise_id"] for e in answer.json()], answer.headers["X-Total-Count"])
+        for name, answer in lists.items()
+    } == {
+        "first": ([enterprise_id], "2"),  # by the day they started: the shop started today
+        "second": ([shop["id"]], "2"),
+        "silk weaving's": ([enterprise_id], "1"),
+        "operating community enterprises": ([enterprise_id], "1"),
+        "dissolved": ([], "0"),
+    }
     assert after.status_code == 409
     assert after.json()["rule"] == "enterprise-dissolved"
     assert unknown.status_code == 404

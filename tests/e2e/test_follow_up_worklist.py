@@ -25,6 +25,13 @@ async def worklist(outcomes: httpx.AsyncClient, **params: Any) -> list[dict[str,
     return rows
 
 
+async def total(outcomes: httpx.AsyncClient, **params: Any) -> tuple[int, int]:
+    """How many follow-ups the page holds, and how many match in all (``X-Total-Count``)."""
+    response = await outcomes.get("/follow-ups", params={k: str(v) for k, v in params.items()})
+    assert response.status_code == 200, response.text
+    return len(response.json()), int(response.headers["X-Total-Count"])
+
+
 def named(rows: list[dict[str, Any]], names: dict[str, str], field: str = "status") -> Named:
     return {(names[r["enrollment_id"]], r["month"]): r[field] for r in rows}
 
@@ -65,6 +72,16 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
         await eventually(settled, what="the answer, the missed follow-up and the withdrawal")
         everything = await worklist(outcomes, as_of=three + timedelta(days=10))
         pages = [await worklist(outcomes, as_of=three + timedelta(days=10), limit=5, offset=o) for o in (0, 5, 10)]
+        totals = {
+            name: await total(outcomes, **params)
+            for name, params in {
+                "every page": {"as_of": three + timedelta(days=10), "limit": 5, "offset": 5},
+                "first due": {"status": "DUE", "as_of": three + timedelta(days=10), "limit": 1},
+                "overdue, second page": {"status": "OVERDUE", "as_of": FAR_FUTURE, "limit": 3, "offset": 3},
+                "soap's sixes": {"project_id": soap, "month": 6, "limit": 1},
+                "none missed yet": {"status": "MISSED", "as_of": three - timedelta(days=1)},
+            }.items()
+        }
         d_three = [
             (await worklist(outcomes, project_id=dye, month=3, as_of=day))[0]["status"]
             for day in (three - timedelta(days=1), three, three + timedelta(days=29), three + timedelta(days=30))
@@ -85,6 +102,13 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
     assert order == sorted(order)
     assert [r for page in pages for r in page] == everything
     assert [len(page) for page in pages] == [5, 5, 2]
+    assert totals == {
+        "every page": (5, 12),
+        "first due": (1, 2),
+        "overdue, second page": (3, 7),
+        "soap's sixes": (1, 3),
+        "none missed yet": (0, 0),
+    }, "(rows on the page, X-Total-Count)"
     waiting_row = next(r for r in everything if r["enrollment_id"] == waiting.enrollment_id and r["month"] == 3)
     assert waiting_row == {
         "enrollment_id": waiting.enrollment_id,

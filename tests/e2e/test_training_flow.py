@@ -72,13 +72,16 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         cohort = await when_read(system, f"/cohorts/{cohort_id}", "sessions_held", 5)
         curriculum = await when_read(system, f"/curricula/{curriculum_id}", "status", "APPROVED")
         listed = (await training.get("/training-records", params={"cohort_id": cohort_id})).json()
-        pages = [
-            (
-                await training.get("/training-records", params={"cohort_id": cohort_id, "limit": 1, "offset": offset})
-            ).json()
+        paged = [
+            await training.get("/training-records", params={"cohort_id": cohort_id, "limit": 1, "offset": offset})
             for offset in (0, 1, 2)
         ]
-        still_training = (await training.get("/training-records", params={"status": "IN_TRAINING"})).json()
+        pages = [page.json() for page in paged]
+        after_the_first = await training.get(
+            "/training-records", params={"cohort_id": cohort_id, "after": listed[0]["enrollment_id"]}
+        )
+        in_training_now = await training.get("/training-records", params={"status": "IN_TRAINING"})
+        still_training = in_training_now.json()
         no_case = await system.client("outcomes").get(f"/cases/{busy.enrollment_id}")
 
     assert joined["assigned"] == 2
@@ -112,6 +115,10 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         [listed[1]["enrollment_id"]],
         [],
     ], "paged by offset, as every list is"
+    assert [page.headers["X-Total-Count"] for page in paged] == ["2", "2", "2"], "how many in all, on every page"
+    assert [record["enrollment_id"] for record in after_the_first.json()] == [listed[1]["enrollment_id"]]
+    assert after_the_first.headers["X-Total-Count"] == "2", "after a key, the records before it count too"
+    assert in_training_now.headers["X-Total-Count"] == "1"
     assert [record["enrollment_id"] for record in still_training] == [busy.enrollment_id]
 
 

@@ -1,4 +1,5 @@
-"""Curricula and cohorts listed for a unit's staff: filtered by project, status, track, community; paged."""
+"""Curricula and cohorts listed for a unit's staff: filtered by project, status, track, community; paged, with
+how many match in all (``X-Total-Count``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from tests.support.system import RunningSystem, eventually, running_system
 from tests.support.training_steps import COMPETENCIES, FIRST_SESSION_ON, accepted_once_known
 
 
-async def listed(training: httpx.AsyncClient, path: str, key: str, **params: str) -> list[str]:
-    """The ids (``key``) a list endpoint answers, in its order."""
+async def listed(training: httpx.AsyncClient, path: str, key: str, **params: str) -> tuple[list[str], int]:
+    """The ids (``key``) a list endpoint answers, in its order, and how many match in all (``X-Total-Count``)."""
     response = await training.get(path, params=params)
     assert response.status_code == 200, response.text
-    return [item[key] for item in response.json()]
+    return [item[key] for item in response.json()], int(response.headers["X-Total-Count"])
 
 
 async def co_designed_upskill_curriculum(system: RunningSystem, project_id: str) -> str:
@@ -84,6 +85,8 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
                 "weavers": {"community": "WEAVERS"},
                 "mae chaem": {"community": "mae chaem", "project_id": soap},
                 "page 2": {"limit": "2", "offset": "2"},
+                "first of the approved": {"status": "APPROVED", "limit": "1"},
+                "past the end": {"offset": "5"},
             }.items()
         }
         cohorts = {
@@ -94,6 +97,7 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
                 "planned in soap": {"status": "PLANNED", "project_id": soap},
                 "on dyeing": {"curriculum_id": dyeing},
                 "page 2": {"limit": "1", "offset": "1"},
+                "first planned": {"status": "PLANNED", "limit": "1"},
             }.items()
         }
         hours_held = {
@@ -112,24 +116,27 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
         ]
 
     assert hours_held == {running: "3", later: "0"}, "one type, with sessions or without"
-    assert curricula == {
-        "soap": [weaving, irrigation],
-        "approved": [weaving, dyeing],  # dyeing's version 1 is approved, its newest a draft
-        "co-designed": [irrigation],
-        "upskill": [irrigation],
-        "approved upskill": [],
-        "weavers": [weaving, dyeing],
-        "mae chaem": [irrigation],
-        "page 2": [dyeing],
+    assert curricula == {  # the page, and how many match all pages together
+        "soap": ([weaving, irrigation], 2),
+        "approved": ([weaving, dyeing], 2),  # dyeing's version 1 is approved, its newest a draft
+        "co-designed": ([irrigation], 1),
+        "upskill": ([irrigation], 1),
+        "approved upskill": ([], 0),
+        "weavers": ([weaving, dyeing], 2),
+        "mae chaem": ([irrigation], 1),
+        "page 2": ([dyeing], 3),
+        "first of the approved": ([weaving], 2),
+        "past the end": ([], 3),
     }
     assert listed_dyeing == [one_dyeing]
     assert (one_dyeing["status"], one_dyeing["latest_version"]) == ("DRAFT", 2)
     assert cohorts == {
-        "all": [running, elsewhere, later],  # by the day they start
-        "in progress": [running],
-        "planned in soap": [later],
-        "on dyeing": [elsewhere],
-        "page 2": [elsewhere],
+        "all": ([running, elsewhere, later], 3),  # by the day they start
+        "in progress": ([running], 1),
+        "planned in soap": ([later], 1),
+        "on dyeing": ([elsewhere], 1),
+        "page 2": ([elsewhere], 3),
+        "first planned": ([elsewhere], 2),
     }
     assert [(c["cohort_id"], c["status"], c["members_count"]) for c in in_soap] == [
         (running, "IN_PROGRESS", 0),
