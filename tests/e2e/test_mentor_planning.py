@@ -1,6 +1,6 @@
 """A programme officer plans mentors ahead: an assignment from a later day shows on that day's rota,
-not today's, and one that has not begun can be withdrawn. The rota names each mentor, from a contact kept
-in the vault only, and the contact can be read, corrected and erased."""
+not today's, and one that has not begun can be withdrawn. The rota and the project list name each mentor,
+from a contact kept in the vault only, and the contact can be read, corrected and erased."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
-from tests.support.journeys import created
+from tests.support.journeys import created, open_project
 from tests.support.leaks import everything_stored, found
 from tests.support.system import RunningSystem, eventually, running_system
 
@@ -155,3 +155,42 @@ async def test_a_mentors_contact_is_named_on_the_rota_read_corrected_and_erased_
         assert found(haystack, SECRETS) == [], f"the mentor's contact left in the {where}"
     assert mentor_id.encode() in after_erasure["tables of enrollment"], "the pseudonymous mentor is gone"
     assert found(caplog.text.encode(), SECRETS) == [], "the mentor's contact in the logs"
+
+
+async def test_the_project_list_names_each_mentor_from_the_vault_until_the_contact_is_erased(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        weaving = await open_project(system, name="Weaving co-op", province_code="TH-50")
+        rice = await open_project(system, name="Rice mill", province_code="TH-51")
+        somchai = created(await client.post("/mentors", json={"contact": SOMCHAI}))["id"]
+        nameless = created(await client.post("/mentors", json={}))["id"]
+        today = {"from_date": thai_today().isoformat()}
+        for mentor_id in (somchai, nameless):
+            created(await client.post(f"/mentors/{mentor_id}/assignments", json={"project_id": weaving, **today}))
+
+        async def both_on_weaving() -> dict[str, Any] | None:
+            found = {p["id"]: p for p in (await client.get("/projects")).json()}
+            return found if len(found.get(weaving, {}).get("mentors", [])) == 2 else None
+
+        listed = await eventually(both_on_weaving, what="both mentors on the weaving project")
+        first_page = await client.get("/projects", params={"limit": 1})
+        erased = await client.post(f"/mentors/{somchai}/contact/erasure", json={})
+        after_erasure = {p["id"]: p for p in (await client.get("/projects")).json()}
+
+    def names(project: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str | None]]:
+        """Each mentor's name, today's and in the assignments."""
+        now = {m["id"]: m["full_name"] for m in project["mentors"]}
+        assigned = {a["mentor_id"]: a["full_name"] for a in project["mentor_assignments"]}
+        return now, assigned
+
+    named = {somchai: SOMCHAI["full_name"], nameless: None}
+    assert names(listed[weaving]) == (named, named)
+    assert sorted(m["id"] for m in listed[weaving]["mentors"]) == sorted(listed[weaving]["mentor_ids"])
+    assert SOMCHAI["phone"] not in str(listed[weaving]), "a name only"
+    assert (listed[rice]["mentors"], listed[rice]["mentor_assignments"]) == ([], [])
+    assert ([p["name"] for p in first_page.json()], first_page.headers["X-Total-Count"]) == (["Rice mill"], "2")
+    assert erased.status_code == 201, erased.text
+    unnamed = {somchai: None, nameless: None}
+    assert names(after_erasure[weaving]) == (unnamed, unnamed), "read from the vault on each list: gone at once"

@@ -175,6 +175,7 @@ async def terminate_project(
 
 @router.get("/projects", tags=["projects"], **LISTED)
 async def list_projects(
+    request: Request,
     read: ReadPool,
     response: Response,
     region: RegionFilter = None,
@@ -186,7 +187,11 @@ async def list_projects(
     offset: Offset = 0,
 ) -> list[projects.ProjectListed]:
     """Projects by name, with their needs assessment's status and their mentors (a read model);
-    `X-Total-Count` says how many match, all pages together."""
+    `X-Total-Count` says how many match, all pages together.
+
+    Each mentor's `full_name` (in `mentors`, today's, and in `mentor_assignments`) is decrypted from the vault
+    as the page is read (one vault read per page), never copied into the read model: null when no contact was
+    given or it was erased."""
     page = await projects.list_projects(
         read,
         region=region,
@@ -198,7 +203,20 @@ async def list_projects(
         limit=limit,
         offset=offset,
     )
-    return page.answer(response)
+    vault: Vault = request.app.state.vault
+    mentor_ids = sorted({a.mentor_id for project in page.items for a in project.mentor_assignments})
+    contacts = await vault.get_many(read, mentor_ids, MENTOR)
+    return page.map(lambda project: _mentors_named(project, contacts)).answer(response)
+
+
+def _mentors_named(listed: projects.ProjectListed, contacts: dict[UUID, PersonalData]) -> projects.ProjectListed:
+    def full_name(mentor_id: UUID) -> str | None:
+        contact = contacts.get(mentor_id)
+        return None if contact is None else contact.full_name
+
+    mentors = [m.model_copy(update={"full_name": full_name(m.id)}) for m in listed.mentors]
+    history = [a.model_copy(update={"full_name": full_name(a.mentor_id)}) for a in listed.mentor_assignments]
+    return listed.model_copy(update={"mentors": mentors, "mentor_assignments": history})
 
 
 @router.get("/projects/{project_id}", tags=["projects"], **AS_RECORDED)

@@ -156,14 +156,26 @@ READ_MODEL = ReadModel(
 _ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"
 
 
+_NAMED = (
+    "From the mentor's contact, decrypted from the vault as the page is read (never kept in this read model); "
+    "null when no contact was given or it was erased."
+)
+
+
 class MentorAssignmentListed(BaseModel):
     assignment_id: UUID
     mentor_id: UUID
+    full_name: str | None = Field(default=None, description=f"The mentor's. {_NAMED}")
     from_date: date
     to_date: date | None = Field(description="The last day (included); null while open-ended.")
 
     def covers(self, day: date) -> bool:
         return self.from_date <= day and (self.to_date is None or day <= self.to_date)
+
+
+class ProjectMentor(BaseModel):
+    id: UUID
+    full_name: str | None = Field(default=None, description=_NAMED)
 
 
 class ProjectListed(BaseModel):
@@ -180,6 +192,7 @@ class ProjectListed(BaseModel):
     needs_assessment_status: str | None = Field(description="DRAFTED, VALIDATED, or null before any draft.")
     assessed_on: date | None = Field(description="The day of the latest draft of the needs assessment.")
     mentor_ids: list[UUID] = Field(description="The mentors assigned to the project today.")
+    mentors: list[ProjectMentor] = Field(description="The same mentors as `mentor_ids`, in its order, named.")
     mentor_assignments: list[MentorAssignmentListed] = Field(description="Every assignment, past ones included.")
 
 
@@ -216,7 +229,8 @@ async def list_projects(
     def listed(row: asyncpg.Record) -> ProjectListed:
         history = assignments.get(row["id"], [])
         mentor_ids = [a.mentor_id for a in history if a.covers(on)]
-        return ProjectListed(**dict(row), mentor_ids=mentor_ids, mentor_assignments=history)
+        mentors = [ProjectMentor(id=mentor_id) for mentor_id in mentor_ids]
+        return ProjectListed(**dict(row), mentor_ids=mentor_ids, mentors=mentors, mentor_assignments=history)
 
     return page.map(listed)
 
