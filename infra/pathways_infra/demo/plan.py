@@ -28,6 +28,7 @@ ARTICLE_PROVINCES = 51
 ARTICLE_PARTICIPANTS = 14_414
 SESSIONS_PER_COHORT = 5
 SESSION_HOURS = Decimal("6")
+SESSION_STARTS_AT = "09:00"  # one session a week, in the morning: a start time tells sessions of one day apart
 FIRST_START = date(2021, 7, 1)
 
 _FIRST_NAMES = ("Somchai", "Somsri", "Malee", "Boonmee", "Arunee", "Prasert", "Kanya", "Wichai", "Nittaya",

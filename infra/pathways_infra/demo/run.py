@@ -14,6 +14,7 @@ from pathways_infra.demo.driver import Driver
 from pathways_infra.demo.plan import (
     OPENS_BEFORE_START,
     SESSION_HOURS,
+    SESSION_STARTS_AT,
     SESSIONS_PER_COHORT,
     Fate,
     JourneyPlan,
@@ -234,7 +235,8 @@ class ProgrammeRun:
                 attended = [self._case(j) for j in members if j.sessions_attended > number]
                 session = {
                     "session_id": str(uuid5(DEMO_IDS, f"{project.cohort_id}:{number}")),
-                    "held_on": str(held_on), "hours": str(SESSION_HOURS), "attended": attended,
+                    "held_on": str(held_on), "starts_at": SESSION_STARTS_AT, "hours": str(SESSION_HOURS),
+                    "attended": attended,
                 }  # fmt: skip
                 path = f"/cohorts/{project.cohort_id}/sessions"
                 await self.d.send(self.d.command("training", path, session, f"session-{project.index}-{number}"))
