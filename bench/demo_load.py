@@ -133,7 +133,8 @@ async def run_demo(urls: ServerUrls, data_dir: Path, participants: int, concurre
         before = {s: cpu_seconds(c.pid) for s, c in zip(SERVICE_NAMES, children, strict=True)}
         busy_before, client_before = machine_busy_seconds(), time.process_time()
         servers_before = server_processes(SERVERS)
-        summary = await load(programme, {s: ("127.0.0.1", p) for s, p in ports.items()}, concurrency)
+        addresses: dict[str, tuple[str, int]] = {s: ("127.0.0.1", p) for s, p in ports.items()}
+        summary = await load(programme, addresses, concurrency, streams_url=urls.nats_url)
         after = {s: cpu_seconds(c.pid) for s, c in zip(SERVICE_NAMES, children, strict=True)}
         cpu: dict[str, float] = {s: after[s] - before[s] for s in SERVICE_NAMES}
         cpu["demo client"] = time.process_time() - client_before
@@ -176,6 +177,7 @@ def _print_run(run: DemoRun, raw: float, raw_connections: int, concurrency: int)
     row("time to load the demo", f"{summary['load_seconds']:9.1f} s")
     row("time until every read model caught up (totals match)", f"{summary['caught_up_seconds']:9.1f} s")
     row("programme totals match the generator", str(summary["totals_match"]))
+    row("every consumer applied every message", str(summary["every_message_applied"]))
     for phase, seconds in summary["phases"].items():
         row(f"  phase: {phase}", f"{seconds:9.1f} s")
     row("  commands with the highest p99: p50 / p99 (count)", "")

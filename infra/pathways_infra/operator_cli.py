@@ -230,7 +230,8 @@ def _operator() -> str:
         return "unknown"
 
 
-def _nats_url() -> str:
+def nats_url() -> str:
+    """The configured NATS, else the embedded one if it is running (never started from here)."""
     from pathways_infra.embedded import EmbeddedNats
 
     return _server_url(Settings().nats_url, EmbeddedNats, "NATS", "PATHWAYS_NATS_URL")
@@ -279,7 +280,7 @@ def _with_nats(action: Callable[[NatsClient], Awaitable[T]]) -> T:
     async def run() -> T:
         from pathways_infra.nats_auth import redacted
 
-        url = _nats_url()
+        url = nats_url()
         try:
             nc = await nats.connect(url, **_FAIL_FAST)
         except (OSError, nats.errors.Error) as error:

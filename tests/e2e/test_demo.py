@@ -46,7 +46,8 @@ async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[
         addresses: dict[str, tuple[str, int]] = {
             s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
         }
-        summary = await load(plan_programme(1, **scale), addresses, concurrency=48)
+        summary = await load(plan_programme(1, **scale), addresses, concurrency=48, streams_url=settings.nats_url)
+        assert summary["every_message_applied"] is True
         completed = summary["expected"]["by_stage"]["COMPLETED"]
 
         async def indicators() -> dict[str, Any] | None:
@@ -105,6 +106,7 @@ async def test_pathways_demo_seed_1_on_pathways_up_is_counted_exactly_at_the_art
         14_414, 194, 51, 4,
     )  # fmt: skip
     assert summary["totals_match"]
+    assert summary["every_message_applied"] is True, "the demo waits for every consumer, not the totals alone"
     assert summary["reported"] == {**summary["reported"], **expected}
     assert expected == expected_totals(plan_programme(1))
     after = json.loads(status.stdout)
