@@ -299,7 +299,12 @@ async def test_a_follow_up_answered_not_working_shows_the_participant_out_of_wor
         six = due_on(scheduled, 6)
         not_working = {"completed_on": six.isoformat(), "monthly_income_thb": "3000"}
         created(await outcomes.post(f"{path}/follow-ups/6", json=not_working))
-        out_of_work = await case_when(outcomes, enrolled, lambda c: c["in_work"] is False, what="out of work at 6")
+        out_of_work = await case_when(
+            outcomes,
+            enrolled,
+            lambda c: c["in_work"] is False and (c["latest_income"] or {}).get("at_month") == 6,
+            what="out of work at 6, with the income then",
+        )
         totals_then = (await outcomes.get("/programme/totals")).json()["by_outcome"]
         new_job = job | {"employment_type": "SELF_EMPLOYED", "observed_on": (six + timedelta(days=20)).isoformat()}
         created(await outcomes.post(f"{path}/employment", json=new_job))
@@ -307,6 +312,8 @@ async def test_a_follow_up_answered_not_working_shows_the_participant_out_of_wor
         totals_now = (await outcomes.get("/programme/totals")).json()["by_outcome"]
     assert (out_of_work["not_working_month"], out_of_work["not_working_on"]) == (6, six.isoformat())
     assert out_of_work["employment_type"] == "WAGE", "the job found at 3 months stays recorded"
+    assert out_of_work["monthly_income_thb"] == "9000.00", "as history, the job's income"
+    assert out_of_work["latest_income"]["monthly_income_thb"] == "3000.00", "what they earn now"
     assert (totals_then["WAGE"], totals_then["NONE"]) == (0, 1)
     assert back_in_work["employment_type"] == "SELF_EMPLOYED"
     assert (totals_now["SELF_EMPLOYED"], totals_now["NONE"]) == (1, 0)

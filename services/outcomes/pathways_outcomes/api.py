@@ -125,7 +125,9 @@ async def get_case(
     it. `in_work` says whether the participant is in work as far as the case knows: false once a follow-up
     was answered "not working" after that employment (`not_working_on`, `not_working_month`), true again
     when an employment is observed on or after that day or recorded at that follow-up; null when the case
-    knows neither.
+    knows neither. The employment columns still describe that job when `in_work` is false (it is history,
+    with its days to a first job); what the participant earns now is `latest_income`: the income observed
+    last since training (by `observed_on`), with its change from the baseline, null before any.
 
     `training` is COMPLETED, DROPPED_OUT for a dropout's case (it shows with `dropped_out_on` and
     `dropout_reason`), or WITHDRAWN for a case enrollment withdrew before training ended: these two show

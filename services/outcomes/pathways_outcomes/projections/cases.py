@@ -276,7 +276,15 @@ async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> d
     case["follow_ups"] = [_follow_up(dict(f), as_of) for f in follow_ups]
     case["baseline"] = _baseline(baseline)
     case["incomes"] = _incomes([dict(i) for i in incomes], baseline)
+    case["latest_income"] = _latest_income(case["incomes"])
     return case
+
+
+def _latest_income(incomes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The income observed last since training (the baseline month aside): what the participant earns now,
+    as far as the case knows, whether or not the job in the employment columns still holds."""
+    since_training = [income for income in incomes if income["at_month"] != BASELINE_MONTH]
+    return max(since_training, key=lambda income: (income["observed_on"], income["at_month"]), default=None)
 
 
 # Enrollment's withdrawal alone gives a project, not a withdrawal outcomes recorded: shown once that comes too.
