@@ -211,6 +211,29 @@ class ParticipantEnrolledV1(_EnrollmentEvent):
     )
 
 
+class BaselineCorrectedV1(_EnrollmentEvent):
+    """The baseline of an enrolled case was corrected (a mistake found after enrollment, such as a monthly
+    income typed 45000 for 4500): from now on it replaces the baseline ``enrollment.v1.participant.enrolled``
+    carried, for whatever is measured against it. The participant stays enrolled: screening is not run
+    again. Each correction carries the whole baseline; the latest (in stream order) is the case's.
+    Why it was corrected stays with enrollment.
+    """
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.participant.baseline_corrected"
+
+    enrollment_id: UUID
+    project_id: UUID = Field(description="The project the case is with now.")
+    province_code: ProvinceCode
+    region: Region
+    corrected_on: date
+    baseline_employment_status: str = Field(
+        description="EMPLOYED, SELF_EMPLOYED, UNEMPLOYED or NOT_IN_LABOUR_FORCE at baseline."
+    )
+    baseline_monthly_income_thb: MonthlyBaht
+    informal_worker: bool
+    covid_affected: bool
+
+
 class ApplicationReceivedV1(_EnrollmentEvent):
     """A registered participant, with consent, applied to a project: the case is open, not yet screened.
 
@@ -346,6 +369,7 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
     FollowUpConsentChangedV1,
+    BaselineCorrectedV1,
     ParticipantErasedV1,
     ProjectProposedV1,
     ProjectStatusChangedV1,

@@ -409,6 +409,14 @@ def _baseline(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
     facts["baseline_income_thb"] = data.get("monthly_income_thb")
 
 
+def _baseline_corrected(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """The day and the corrected income (the reason, free text, stays in the event)."""
+    facts["baseline_corrected_on"] = data.get("corrected_on")
+    profile = data.get("profile")
+    income = profile.get("monthly_income_thb") if isinstance(profile, Mapping) else data.get("monthly_income_thb")
+    facts["baseline_income_thb"] = income
+
+
 def _rectified(facts: dict[str, Any], data: Mapping[str, Any]) -> None:
     """Which fields were corrected (never their values); a corrected date of birth may change the band."""
     facts["corrected"] = sorted({*facts.get("corrected", ()), *data.get("fields", ())})
@@ -468,6 +476,7 @@ _FOLDS: dict[str, tuple[str, Fold]] = {
     "BaselineProfileRecorded": _stage(_CASE, "applied"),
     "ParticipantScreened": (_CASE, _screened),
     "ParticipantEnrolled": _stage(_CASE, "enrolled", "project_id", "enrolled_on"),
+    "BaselineCorrected": _fact(_CASE, _baseline_corrected),
     "EnrollmentTransferred": (_CASE, _moved),
     "EnrollmentWithdrawn": (_CASE, _withdrawn_case),
     # training: a record
@@ -482,6 +491,7 @@ _FOLDS: dict[str, tuple[str, Fold]] = {
     "TrainingRecordWithdrawn": _stage(_RECORD, "withdrawn", "withdrawn_on"),
     # outcomes: a case
     "BaselineIncomeNoted": _fact(_OUTCOMES, _baseline),
+    "BaselineCorrectionNoted": _fact(_OUTCOMES, _baseline_corrected),
     "FollowUpsScheduled": (_OUTCOMES, _scheduled),
     "TrainingCompletionNoted": _stage(_OUTCOMES, "withdrawn, training completed", "completed_on"),
     "TrainingDropoutNoted": _stage(_OUTCOMES, "dropped out", "dropped_out_on"),

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_iso
 from pathways_enrollment import commands as c
 from pathways_enrollment.application import (
+    BaselineCorrection,
     ConsentChange,
     DuplicateSettled,
     EnrollmentApplication,
@@ -536,7 +537,29 @@ async def apply(command: c.Apply, app: App, context: Context, once: Once) -> Any
 
 @router.post("/enrollments/{enrollment_id}/baseline", tags=["enrollments"], **Accepted)
 async def record_baseline(enrollment_id: UUID, command: c.Baseline, app: App, context: Context, once: Once) -> Any:
+    """Record the baseline profile before enrollment; recorded again, it replaces the last one and calls for a
+    new screening. Once the case is enrolled, correct it with `POST /enrollments/{id}/baseline-correction`."""
     return await once(lambda claim: app.record_baseline(enrollment_id, command, context, claim))
+
+
+@router.post(
+    "/enrollments/{enrollment_id}/baseline-correction",
+    tags=["enrollments"],
+    **{**Accepted, "response_model": BaselineCorrection},
+)
+async def correct_baseline(
+    enrollment_id: UUID, command: c.CorrectBaseline, app: App, context: Context, once: Once
+) -> Any:
+    """Correct the baseline of an enrolled (or transferred) case, e.g. a monthly income typed 45000 for 4500;
+    not of a withdrawn case, nor before enrollment (record the baseline again then). The corrected baseline
+    replaces the old one for everything measured against it from then on (outcomes' income against the
+    baseline, programme totals and indicators; `enrollment.v1.participant.baseline_corrected`).
+
+    Screening is not run again: the participant was admitted on what was known then and stays enrolled.
+    When the corrected baseline misses the project's income or target-group criteria, it is recorded all
+    the same and the answer names them in `would_have_failed_screening`, for staff to review. The `reason`
+    is kept by enrollment, never published."""
+    return await once(lambda claim: app.correct_baseline(enrollment_id, command, context, claim))
 
 
 @router.post(

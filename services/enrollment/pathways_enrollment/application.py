@@ -100,7 +100,7 @@ def _contact_fields_of(contact: PersonalData | None) -> tuple[str, ...]:
 
 
 def baseline_profile(baseline: c.Baseline) -> BaselineProfile:
-    return BaselineProfile(**baseline.model_dump())
+    return BaselineProfile(**baseline.model_dump(include=set(c.Baseline.model_fields)))
 
 
 def besides(context: CommandContext) -> CommandContext:
@@ -124,6 +124,17 @@ class ScreeningAnswer(CommandAccepted):
     passed: bool
     reasons: list[str] = Field(
         default_factory=list, description="Each criterion missed: below-working-age, income-above-threshold, ..."
+    )
+
+
+class BaselineCorrection(CommandAccepted):
+    """The case's new version, and the criteria the corrected baseline would have failed at screening."""
+
+    would_have_failed_screening: list[str] = Field(
+        default_factory=list,
+        description="The project's criteria the corrected baseline misses (income-above-threshold, "
+        "not-in-target-group); empty when it meets them. The correction is recorded all the same: screening is "
+        "not run again, the participant stays enrolled.",
     )
 
 
@@ -912,6 +923,31 @@ class EnrollmentApplication:
             context,
             claim,
         )
+
+    async def correct_baseline(
+        self, enrollment_id: UUID, command: c.CorrectBaseline, context: CommandContext, claim: Claim
+    ) -> BaselineCorrection:
+        day = command.corrected_on or thai_today()
+
+        def job(session: Session) -> BaselineCorrection:
+            state, _ = session.load(case.evolve_enrollment, enrollment_id)
+            the_project = None if state is None else session.load(project.evolve_project, state.project_id)[0]
+            criteria = EligibilityCriteria() if the_project is None else the_project.eligibility
+            events = case.correct_baseline(
+                state,
+                profile=baseline_profile(command),
+                reason=command.reason,
+                corrected_on=day,
+                criteria=criteria,
+            )
+            appended = session.append(case.evolve_enrollment, enrollment_id, events, on(context, day))
+            [corrected] = events
+            return BaselineCorrection(
+                **CommandAccepted.of(appended).model_dump(),
+                would_have_failed_screening=[miss.value for miss in corrected.would_have_failed_screening],
+            )
+
+        return await self._run(job, claim)
 
     async def screen(
         self, enrollment_id: UUID, command: c.Screen, context: CommandContext, claim: Claim

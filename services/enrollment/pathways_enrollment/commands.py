@@ -361,6 +361,18 @@ class Baseline(Command):
     covid_affected: bool
 
 
+class CorrectBaseline(Baseline):
+    """The whole corrected baseline (every field, as when it was recorded), and why it is corrected."""
+
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why it is corrected (e.g. monthly income typed 45000 for 4500); kept by enrollment, never "
+        "published.",
+    )
+    corrected_on: date | None = Field(default=None, description="The day it was corrected; default: today.")
+
+
 class Apply(Command):
     participant_id: UUID
     project_id: UUID

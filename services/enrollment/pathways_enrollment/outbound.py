@@ -1,6 +1,7 @@
 """Domain events → integration events. The only place enrollment decides what it tells the world.
 
-Participants' registrations, consents and coaching visits stay private; of the registry, only a
+Participants' registrations, consents and coaching visits stay private (and why a baseline was
+corrected: free text, which may name someone); of the registry, only a
 potential duplicate and its resolution are told (rare, and pseudonymous). An enrollment tells the
 participant's sex and age band (for equity breakdowns), never a date of birth or birth year.
 """
@@ -16,6 +17,7 @@ from pathways_contracts.enrollment import (
     ApplicationReceivedV1,
     ApplicationScreenedInV1,
     ApplicationScreenedOutV1,
+    BaselineCorrectedV1,
     DuplicateResolvedV1,
     FollowUpConsentChangedV1,
     MentorAssignedV1,
@@ -36,6 +38,7 @@ from pathways_contracts.enrollment import (
 )
 from pathways_enrollment.domain import mentor, participant, project, unit
 from pathways_enrollment.domain.enrollment import (
+    BaselineCorrected,
     CaseEvent,
     EnrollmentApplied,
     EnrollmentTransferred,
@@ -116,6 +119,15 @@ def translate(recorded: RecordedEvent) -> IntegrationEvent | None:
                 consented=event.consented,
                 changed_on=event.changed_on,
                 valid_until=event.valid_until,
+            )
+        case BaselineCorrected():
+            return BaselineCorrectedV1(
+                **_placed(event, occurred_at),
+                corrected_on=event.corrected_on,
+                baseline_employment_status=event.profile.employment_status.value,
+                baseline_monthly_income_thb=event.profile.monthly_income_thb,
+                informal_worker=event.profile.informal_worker,
+                covid_affected=event.profile.covid_affected,
             )
         case ParticipantErased():
             return ParticipantErasedV1(

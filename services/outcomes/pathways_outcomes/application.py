@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from pydantic import Field, model_validator
 
 from pathways_contracts.enrollment import (
+    BaselineCorrectedV1,
     FollowUpConsentChangedV1,
     ParticipantEnrolledV1,
     ParticipantErasedV1,
@@ -35,6 +36,7 @@ from pathways_outcomes.domain.case import (
     complete_follow_up,
     evolve_case,
     mark_follow_up_missed,
+    note_baseline_correction,
     note_baseline_income,
     note_dropout,
     note_follow_up_consent,
@@ -341,6 +343,28 @@ def note_enrollment_baseline(session: Session, inbound: Inbound[ParticipantEnrol
             noted_on=noted_on,
             valid_until=event.follow_up_consent_until,
         )
+
+
+def note_baseline_corrected(session: Session, inbound: Inbound[BaselineCorrectedV1]) -> None:
+    """Reaction: enrollment corrected the baseline after enrollment; incomes are compared with the corrected
+    one from now on."""
+    event = inbound.event
+    session.decide(
+        evolve_case,
+        event.enrollment_id,
+        lambda state: note_baseline_correction(
+            state,
+            enrollment_id=event.enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            monthly_income_thb=event.baseline_monthly_income_thb,
+            employment_status=event.baseline_employment_status,
+            informal_worker=event.informal_worker,
+            covid_affected=event.covid_affected,
+            corrected_on=event.corrected_on,
+        ),
+        inbound.context(),
+    )
 
 
 def note_follow_up_consent_changed(session: Session, inbound: Inbound[FollowUpConsentChangedV1]) -> None:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from pathways_contracts import outcomes as contracts
 from pathways_contracts.enrollment import (
+    BaselineCorrectedV1,
     FollowUpConsentChangedV1,
     ParticipantEnrolledV1,
     ParticipantErasedV1,
@@ -19,6 +20,7 @@ from pathways_infra.service import Reaction, ServiceDefinition, ServiceRuntime
 from pathways_outcomes import api
 from pathways_outcomes.application import (
     OutcomesApplication,
+    note_baseline_corrected,
     note_dropped_out,
     note_enrollment_baseline,
     note_follow_up_consent_changed,
@@ -50,6 +52,7 @@ def definition() -> ServiceDefinition:
                 source_service="enrollment",
                 handlers={
                     ParticipantEnrolledV1: note_enrollment_baseline,
+                    BaselineCorrectedV1: note_baseline_corrected,
                     ParticipantWithdrawnV1: note_withdrawn_enrollment,
                     FollowUpConsentChangedV1: note_follow_up_consent_changed,
                     ParticipantErasedV1: note_participant_erased,

@@ -42,6 +42,7 @@ from pathways_enrollment.domain.project import (
     ProjectRejected,
     ProjectTerminated,
 )
+from pathways_enrollment.domain.screening import ScreeningReason
 from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitDeactivated,
     CareerDevelopmentUnitReinstated,
@@ -106,6 +107,13 @@ SAMPLES: list[object] = [
     EnrollmentWithdrawn(**case_at(), reason=WithdrawalReason.OTHER, withdrawn_on=date(2025, 9, 1), was_enrolled=True),
     enrollment.TrainingEndNoted(**case_at(), how=enrollment.TrainingEnd.COMPLETED, ended_on=date(2025, 9, 15)),
     enrollment.FollowUpConsentChanged(**case_at(), consented=False, changed_on=date(2025, 9, 20)),
+    enrollment.BaselineCorrected(
+        **case_at(),
+        profile=enrolled()[1].profile,  # type: ignore[attr-defined]
+        reason="income typed 45000 for 4500",
+        corrected_on=date(2025, 9, 21),
+        would_have_failed_screening=(ScreeningReason.INCOME_ABOVE_THRESHOLD,),
+    ),
     participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1)),
     participant.PersonalDataRectified(
         participant_id=PARTICIPANT, fields=("phone", "date_of_birth"), rectified_on=date(2025, 9, 1), age_band="25-34"

@@ -11,6 +11,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from pathways_outcomes.domain.case import (
+    BaselineCorrectionNoted,
     EmploymentRecorded,
     FollowUpConsentNoted,
     FollowUpMissed,
@@ -53,6 +54,16 @@ EVENTS: list[object] = [
     dropped(),
     withdrawn(),
     baseline(6500),
+    BaselineCorrectionNoted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        project_id=PROJECT,
+        monthly_income_thb=Decimal("4500.00"),
+        employment_status="SELF_EMPLOYED",
+        informal_worker=True,
+        covid_affected=False,
+        corrected_on=DAY,
+    ),
     follow_up_completed(3),
     FollowUpMissed(
         enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=6, missed_on=DAY, reason=MissedReason.NO_RESPONSE

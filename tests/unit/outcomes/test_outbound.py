@@ -23,6 +23,7 @@ SUBJECTS = {
     "EnrollmentWithdrawalNoted": "outcomes.v1.case.withdrawn",
     "BaselineIncomeNoted": None,
     "FollowUpConsentNoted": "outcomes.v1.case.follow_up_consent_restored",  # the sample is a restoration
+    "BaselineCorrectionNoted": None,
     "FollowUpCompleted": "outcomes.v1.followup.completed",
     "FollowUpMissed": "outcomes.v1.followup.missed",
     "EmploymentRecorded": "outcomes.v1.employment.recorded",

@@ -20,6 +20,15 @@ case not before its enrollment, nor before the case came to where it is (its las
 before the day training reported it completed or dropped out (training had it there until then). The
 same day is fine. A withdrawal may come before a screening recorded on a later day: screening is a desk
 review of the baseline, and the participant may have left in the meantime.
+
+The baseline is recorded (again, as often as needed) before enrollment; each time it calls for a new
+screening. Once the case is enrolled (or transferred), a mistake in it is corrected instead: the
+corrected baseline is what outcomes measure against from then on, but screening is not run again (the
+participant was admitted on what was known then, and a typing mistake found later does not take their
+place away). A corrected baseline that would have missed the project's income or target-group criteria
+is still accepted, the criteria it misses kept with it (``would_have_failed_screening``) for staff to
+see. A withdrawn case's baseline is not corrected: nothing is measured against it any more. Nor is a
+correction dated before the enrollment.
 """
 
 from __future__ import annotations
@@ -163,6 +172,18 @@ class FollowUpConsentChanged(CaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BaselineCorrected(CaseEvent):
+    """The baseline of an enrolled case, corrected (a mistake found after enrollment): ``profile`` replaces
+    the one the case was enrolled on. Screening is not run again; ``would_have_failed_screening`` keeps the
+    criteria of the case's project the corrected baseline misses (income, target group), if any."""
+
+    profile: BaselineProfile
+    reason: str
+    corrected_on: date
+    would_have_failed_screening: tuple[ScreeningReason, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainingEndNoted(CaseEvent):
     """The training service reported the case's training over (private: training told it already)."""
 
@@ -179,6 +200,7 @@ EVENTS: tuple[type, ...] = (
     EnrollmentWithdrawn,
     TrainingEndNoted,
     FollowUpConsentChanged,
+    BaselineCorrected,
 )
 
 
@@ -373,6 +395,51 @@ def record_baseline(state: Enrollment | None, *, profile: BaselineProfile) -> li
             rule="baseline-only-before-enrollment",
         )
     return [BaselineProfileRecorded(**_case_event_fields(case), profile=check_profile(profile))]
+
+
+def correct_baseline(
+    state: Enrollment | None,
+    *,
+    profile: BaselineProfile,
+    reason: str,
+    corrected_on: date,
+    criteria: EligibilityCriteria,
+) -> list[BaselineCorrected]:
+    """Correct the baseline of a case in the programme (enrolled or transferred). ``criteria``: those of
+    the project the case is with now, which the corrected baseline is judged against, not screened on."""
+    case = _case(state)
+    if case.status == EnrollmentStatus.WITHDRAWN:
+        raise EnrollmentRuleError(
+            f"enrollment {case.id} is withdrawn: its baseline is no longer corrected",
+            rule="withdrawn-case-baseline-fixed",
+        )
+    if case.status in BEFORE_ENROLLMENT:
+        raise EnrollmentRuleError(
+            f"enrollment {case.id} is not enrolled yet ({case.status.value}): record its baseline again instead, "
+            "and screen it",
+            rule="baseline-correction-after-enrollment",
+        )
+    checked = check_profile(profile)
+    if checked == case.baseline:
+        raise EnrollmentRuleError(
+            f"the baseline of enrollment {case.id} is already that one", rule="baseline-correction-changes-nothing"
+        )
+    refuse_earlier(
+        corrected_on,
+        than=case.enrolled_on,
+        rule="baseline-corrected-before-enrollment",
+        message=f"enrollment {case.id} was enrolled on {case.enrolled_on}; its baseline cannot be corrected before, "
+        f"on {corrected_on}",
+    )
+    return [
+        BaselineCorrected(
+            **_case_event_fields(case),
+            profile=checked,
+            reason=reason,
+            corrected_on=corrected_on,
+            would_have_failed_screening=baseline_misses(checked, criteria),
+        )
+    ]
 
 
 def screen(
@@ -738,6 +805,8 @@ def evolve_enrollment(state: Enrollment | None, event: object) -> Enrollment:
             return replace(state, follow_up_consented=event.consented, follow_up_consent_until=event.valid_until)
         case BaselineProfileRecorded() if state is not None:
             return replace(state, status=EnrollmentStatus.APPLIED, baseline=event.profile, screening=None)
+        case BaselineCorrected() if state is not None:
+            return replace(state, baseline=event.profile)
         case ParticipantScreened() if state is not None:
             screening = Screening(screened_on=event.screened_on, passed=event.passed, reasons=event.reasons)
             return replace(state, status=EnrollmentStatus.SCREENED, screening=screening)

@@ -25,7 +25,11 @@ Decisions:
 - **Baseline**: the enrollment service's baseline (income, employment status, informal work,
   COVID-19 impact; learned from its events, before or after the case opens) is the one compared
   against. A baseline observation (month 0) may be recorded here only while enrollment has not
-  reported an income (rule ``baseline-from-enrollment``); a later enrollment baseline wins.
+  reported an income (rule ``baseline-from-enrollment``); a later enrollment baseline wins. A baseline
+  enrollment corrects after enrollment (``BaselineCorrectionNoted``) replaces it from then on: incomes
+  are compared with the corrected one (each observation keeps, as recorded, the baseline known when it
+  was observed). An enrollment's baseline told again after a correction (a message republished) does not
+  undo it, nor does an earlier correction told again after a later one.
 - Outcomes at a follow-up (employment, income) need that follow-up completed first. An income
   observed without naming its month belongs to the latest completed follow-up. Each observation
   carries the baseline it is compared with, as known when observed.
@@ -71,6 +75,7 @@ __all__ = [
     "BASELINE_MONTH",
     "FOLLOW_UP_MONTHS",
     "RESERVED_MISSED_REASONS",
+    "BaselineCorrectionNoted",
     "BaselineIncomeNoted",
     "Case",
     "CaseClosed",
@@ -96,6 +101,7 @@ __all__ = [
     "evolve_case",
     "in_work",
     "mark_follow_up_missed",
+    "note_baseline_correction",
     "note_baseline_income",
     "note_dropout",
     "note_follow_up_consent",
@@ -181,6 +187,20 @@ class BaselineIncomeNoted:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BaselineCorrectionNoted:
+    """Enrollment corrected the case's baseline after enrollment: it replaces the one noted before."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    monthly_income_thb: Decimal
+    employment_status: str
+    informal_worker: bool
+    covid_affected: bool
+    corrected_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class FollowUpCompleted:
     enrollment_id: UUID
     participant_id: UUID
@@ -250,6 +270,7 @@ CaseEvent = (
     | TrainingDropoutNoted
     | EnrollmentWithdrawalNoted
     | BaselineIncomeNoted
+    | BaselineCorrectionNoted
     | FollowUpConsentNoted
     | FollowUpCompleted
     | FollowUpMissed
@@ -284,6 +305,7 @@ class Case:
     informal_worker: bool | None = None
     covid_affected: bool | None = None
     enrolled_on: date | None = None  # as learned from enrollment
+    baseline_corrected_on: date | None = None  # the day of the latest correction enrollment told, if any
     follow_up_consented: bool = True  # as learned from enrollment: False, nobody follows the case up
     follow_up_consent_until: date | None = None  # as learned from enrollment: after it, no outcome is recorded
     follow_up_consent_withdrawn_on: date | None = None  # while consent is withdrawn: from when
@@ -541,11 +563,47 @@ def note_baseline_income(
         return []
     if state is not None and _baseline_of(state) == _baseline_of(noted):
         return []
+    if state is not None and state.baseline_corrected_on is not None and enrolled_on in (None, state.enrolled_on):
+        return []  # told again (republished) after a correction, which stands: nothing new
+    return [noted]
+
+
+def note_baseline_correction(
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    participant_id: UUID,
+    project_id: UUID,
+    monthly_income_thb: Decimal,
+    employment_status: str,
+    informal_worker: bool,
+    covid_affected: bool,
+    corrected_on: date,
+) -> list[BaselineCorrectionNoted]:
+    """Reaction to enrollment correcting the baseline after enrollment: the case compares incomes with the
+    corrected one from now on (kept on the case, created if need be, closed or not: the closed case's
+    figures are measured against it too). Told the same again, or a correction older than the one kept,
+    nothing is noted."""
+    noted = BaselineCorrectionNoted(
+        enrollment_id=enrollment_id,
+        participant_id=participant_id,
+        project_id=project_id,
+        monthly_income_thb=monthly_income_thb,
+        employment_status=employment_status,
+        informal_worker=informal_worker,
+        covid_affected=covid_affected,
+        corrected_on=corrected_on,
+    )
+    if state is not None and state.baseline_corrected_on is not None:
+        if corrected_on < state.baseline_corrected_on:
+            return []
+        if _baseline_of(state)[:4] == _baseline_of(noted)[:4]:
+            return []
     return [noted]
 
 
 def _baseline_of(
-    source: Case | BaselineIncomeNoted,
+    source: Case | BaselineIncomeNoted | BaselineCorrectionNoted,
 ) -> tuple[Decimal | None, str | None, bool | None, bool | None, date | None]:
     if isinstance(source, Case):
         return (
@@ -560,7 +618,7 @@ def _baseline_of(
         source.employment_status,
         source.informal_worker,
         source.covid_affected,
-        source.enrolled_on,
+        source.enrolled_on if isinstance(source, BaselineIncomeNoted) else None,
     )
 
 
@@ -738,15 +796,8 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 follow_up_consent_until=event.valid_until,
                 follow_up_consent_withdrawn_on=None if event.consented else event.noted_on,
             )
-        case BaselineIncomeNoted():
-            return replace(
-                _case(state, event),
-                baseline_income_thb=event.monthly_income_thb,
-                baseline_employment_status=event.employment_status,
-                informal_worker=event.informal_worker,
-                covid_affected=event.covid_affected,
-                enrolled_on=event.enrolled_on or _case(state, event).enrolled_on,
-            )
+        case BaselineIncomeNoted() | BaselineCorrectionNoted():
+            return _with_baseline(_case(state, event), event)
         case FollowUpCompleted() if state is not None:
             return _with_follow_up(state, event.month, completed_on=event.completed_on)
         case FollowUpMissed() if state is not None:
@@ -772,6 +823,29 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 follow_ups=_miss_open(state.follow_ups, event.closed_on, MissedReason.CASE_CLOSED),
             )
     raise TypeError(f"a case does not follow from {type(event).__name__} at {state}")
+
+
+def _with_baseline(case: Case, event: BaselineIncomeNoted | BaselineCorrectionNoted) -> Case:
+    if isinstance(event, BaselineCorrectionNoted):
+        return replace(
+            case,
+            baseline_income_thb=event.monthly_income_thb,
+            baseline_employment_status=event.employment_status,
+            informal_worker=event.informal_worker,
+            covid_affected=event.covid_affected,
+            baseline_corrected_on=event.corrected_on,
+        )
+    enrolled_on = event.enrolled_on or case.enrolled_on
+    if case.baseline_corrected_on is not None:  # the correction stands over the enrollment's baseline
+        return replace(case, enrolled_on=enrolled_on)
+    return replace(
+        case,
+        baseline_income_thb=event.monthly_income_thb,
+        baseline_employment_status=event.employment_status,
+        informal_worker=event.informal_worker,
+        covid_affected=event.covid_affected,
+        enrolled_on=enrolled_on,
+    )
 
 
 def _open_case(state: Case | None, enrollment_id: UUID) -> Case:
@@ -946,6 +1020,7 @@ def _case(
     | TrainingDropoutNoted
     | EnrollmentWithdrawalNoted
     | BaselineIncomeNoted
+    | BaselineCorrectionNoted
     | FollowUpConsentNoted,
 ) -> Case:
     """The case, or a new one for the participant's enrollment when ``event`` is the first heard of it."""

@@ -1,17 +1,19 @@
 """Read model: outcomes cases: follow-ups, employment, income against the baseline, withdrawal, closure.
 
-Fed by the OUTCOMES stream, by ENROLLMENT for the baseline (its own table: a baseline may come
-before or after the case opens) and for the project of a case withdrawn while enrolled, and by TRAINING
-for dropouts. A case shows once its follow-ups are scheduled, training reported it dropped out, or
-outcomes recorded the withdrawal of an enrolled case (a dropout's case, or one withdrawn during
-training, has no follow-ups, yet it may be withdrawn and closed, and staff who closed it expect to see
-it). Enrollment's withdrawal, training's dropout and what outcomes publishes come by different
-consumers, in any order: whichever comes first makes the row. Outcomes' withdrawal and closure name
-no project, and outcomes withdraws applicants who never enrolled too, so a row they make alone is not
-shown; enrollment's withdrawal of an enrolled case gives the project (the follow-ups' scheduling or
-training's dropout, when heard, names the one training ended in). Whether a follow-up is scheduled, due or overdue
-depends on the day asked about, so it is worked out when queried, by the domain's own rule (turned
-into due-date bounds to select follow-ups by status across cases); the tables keep only facts.
+Fed by the OUTCOMES stream; by ENROLLMENT for the baseline (its own table: a baseline may come before or
+after the case opens; a correction after enrollment replaces it, and the enrollment's baseline told again
+after a correction, say republished, does not undo it) and for the project of a case withdrawn while
+enrolled; and by TRAINING for dropouts. A case shows once its follow-ups are scheduled, training
+reported it dropped out, or outcomes recorded the withdrawal of an enrolled case (a dropout's case, or
+one withdrawn during training, has no follow-ups, yet it may be withdrawn and closed, and staff who
+closed it expect to see it). Enrollment's withdrawal, training's dropout and what outcomes publishes
+come by different consumers, in any order: whichever comes first makes the row. Outcomes' withdrawal and
+closure name no project, and outcomes withdraws applicants who never enrolled too, so a row they make
+alone is not shown; enrollment's withdrawal of an enrolled case gives the project (the follow-ups'
+scheduling or training's dropout, when heard, names the one training ended in). Whether a follow-up is
+scheduled, due or overdue depends on the day asked about, so it is worked out when queried, by the
+domain's own rule (turned into due-date bounds to select follow-ups by status across cases); the tables
+keep only facts.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from uuid import UUID
 
 import asyncpg
 
-from pathways_contracts.enrollment import ParticipantEnrolledV1, ParticipantWithdrawnV1
+from pathways_contracts.enrollment import BaselineCorrectedV1, ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.outcomes import (
     CaseClosedV1,
     CaseWithdrawnV1,
@@ -100,6 +102,7 @@ ALTER TABLE rm_cases
     ALTER COLUMN follow_ups_due SET DEFAULT '{}',
     ADD COLUMN IF NOT EXISTS dropped_out_on date,
     ADD COLUMN IF NOT EXISTS dropout_reason text;
+ALTER TABLE rm_case_baselines ADD COLUMN IF NOT EXISTS corrected_on date;
 """
 
 
@@ -220,9 +223,24 @@ async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnro
         "INSERT INTO rm_case_baselines (enrollment_id, monthly_income_thb, employment_status, informal_worker, "
         "covid_affected) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE SET "
         "monthly_income_thb = EXCLUDED.monthly_income_thb, employment_status = EXCLUDED.employment_status, "
-        "informal_worker = EXCLUDED.informal_worker, covid_affected = EXCLUDED.covid_affected",
+        "informal_worker = EXCLUDED.informal_worker, covid_affected = EXCLUDED.covid_affected "
+        "WHERE rm_case_baselines.corrected_on IS NULL",
         event.enrollment_id, event.baseline_monthly_income_thb, event.baseline_employment_status,
         event.informal_worker, event.covid_affected,
+    )  # fmt: skip
+
+
+async def on_baseline_corrected(conn: asyncpg.Connection, inbound: Inbound[BaselineCorrectedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_case_baselines AS b (enrollment_id, monthly_income_thb, employment_status, informal_worker, "
+        "covid_affected, corrected_on) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "monthly_income_thb = EXCLUDED.monthly_income_thb, employment_status = EXCLUDED.employment_status, "
+        "informal_worker = EXCLUDED.informal_worker, covid_affected = EXCLUDED.covid_affected, "
+        "corrected_on = EXCLUDED.corrected_on "
+        "WHERE b.corrected_on IS NULL OR b.corrected_on <= EXCLUDED.corrected_on",
+        event.enrollment_id, event.baseline_monthly_income_thb, event.baseline_employment_status,
+        event.informal_worker, event.covid_affected, event.corrected_on,
     )  # fmt: skip
 
 
@@ -239,11 +257,14 @@ READ_MODEL = ReadModel(
         CaseClosedV1: on_closed,
         ParticipantEnrolledV1: on_enrolled,
         ParticipantWithdrawnV1: on_enrollment_withdrawn,
+        BaselineCorrectedV1: on_baseline_corrected,
         TrainingDroppedOutV1: on_dropped_out,
     },
     # 2: the day of each employment kept, for in_work; dropouts' cases shown (from TRAINING).
     # 3: cases withdrawn during training shown (their project from ENROLLMENT's withdrawal).
-    version=3,
+    # 4: a baseline is the latest one corrected after enrollment, if any (rows built before may hold the
+    #    enrollment's, had a correction been published before this version read it).
+    version=4,
 )
 
 

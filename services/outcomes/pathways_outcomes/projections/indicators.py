@@ -33,6 +33,10 @@ open when a case was withdrawn or closed count as missed, as the domain marks th
 This module is its own read model, not more columns on the programme totals: new durable consumers
 start from stream sequence 1, so it fills in from the streams' whole history on a running system.
 
+A baseline corrected after enrollment replaces the enrollment's for every day asked about, earlier ones
+too: it corrects what the participant's situation was when they applied, which did not change on the
+day of the correction (what was recorded when is in the event stores, not here).
+
 Breakdowns group the cases of a slice by the participant's sex or age band (from their enrollment)
 or by their training track (the latest cohort assignment, cohort transfer or completion that gives
 one). A case whose group no event told (enrolled before these were published, never in a cohort)
@@ -65,6 +69,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from pathways_contracts.enrollment import (
     SEXES,
+    BaselineCorrectedV1,
     ParticipantEnrolledV1,
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
@@ -120,6 +125,7 @@ CREATE TABLE IF NOT EXISTS rm_indicators_enrollments (
 );
 ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS covid_affected boolean;
 ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS informal_worker boolean;
+ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS baseline_corrected_on date;
 CREATE TABLE IF NOT EXISTS rm_indicators_training (
     enrollment_id uuid PRIMARY KEY,
     completed boolean NOT NULL DEFAULT false,
@@ -290,15 +296,31 @@ async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnro
         "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, enrolled, baseline_income_thb, sex, age_band, "
         "covid_affected, informal_worker, enrolled_on) VALUES ($1, true, $2, $3, $4, $5, $6, $7) "
         "ON CONFLICT (enrollment_id) DO UPDATE SET enrolled = true, "
-        "baseline_income_thb = EXCLUDED.baseline_income_thb, sex = COALESCE(EXCLUDED.sex, e.sex), "
+        "baseline_income_thb = CASE WHEN e.baseline_corrected_on IS NULL THEN EXCLUDED.baseline_income_thb "
+        "ELSE e.baseline_income_thb END, sex = COALESCE(EXCLUDED.sex, e.sex), "
         "age_band = COALESCE(EXCLUDED.age_band, e.age_band), "
-        "covid_affected = COALESCE(EXCLUDED.covid_affected, e.covid_affected), "
-        "informal_worker = COALESCE(EXCLUDED.informal_worker, e.informal_worker), "
+        "covid_affected = CASE WHEN e.baseline_corrected_on IS NULL "
+        "THEN COALESCE(EXCLUDED.covid_affected, e.covid_affected) ELSE e.covid_affected END, "
+        "informal_worker = CASE WHEN e.baseline_corrected_on IS NULL "
+        "THEN COALESCE(EXCLUDED.informal_worker, e.informal_worker) ELSE e.informal_worker END, "
         "enrolled_on = LEAST(e.enrolled_on, EXCLUDED.enrolled_on)",
         event.enrollment_id, event.baseline_monthly_income_thb, event.sex, event.age_band, event.covid_affected,
         event.informal_worker, _day_of(event.enrolled_on, inbound),
     )  # fmt: skip
     await _place(conn, inbound, ENROLLED_PLACE_ON)
+
+
+async def on_baseline_corrected(conn: asyncpg.Connection, inbound: Inbound[BaselineCorrectedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, baseline_income_thb, covid_affected, "
+        "informal_worker, baseline_corrected_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (enrollment_id) DO UPDATE "
+        "SET baseline_income_thb = EXCLUDED.baseline_income_thb, covid_affected = EXCLUDED.covid_affected, "
+        "informal_worker = EXCLUDED.informal_worker, baseline_corrected_on = EXCLUDED.baseline_corrected_on "
+        "WHERE e.baseline_corrected_on IS NULL OR e.baseline_corrected_on <= EXCLUDED.baseline_corrected_on",
+        event.enrollment_id, event.baseline_monthly_income_thb, event.covid_affected, event.informal_worker,
+        event.corrected_on,
+    )  # fmt: skip
 
 
 async def on_transferred(conn: asyncpg.Connection, inbound: Inbound[ParticipantTransferredV1]) -> None:
@@ -466,6 +488,7 @@ READ_MODEL = ReadModel(
     ddl=DDL,
     handlers={
         ParticipantEnrolledV1: on_enrolled,
+        BaselineCorrectedV1: on_baseline_corrected,
         ParticipantTransferredV1: on_transferred,
         ParticipantWithdrawnV1: on_withdrawn,
         TrainingCompletedV1: on_training_completed,
@@ -484,7 +507,8 @@ READ_MODEL = ReadModel(
         EnterpriseOnlineSalesOpenedV1: on_online_sales_opened,
     },
     # 2: the day of every fact kept, for as_of.
-    version=2,
+    # 3: the baseline (income, COVID-19, informal work) is the latest one corrected after enrollment, if any.
+    version=3,
 )
 
 

@@ -12,7 +12,9 @@ holds. The tables are joined, and stages and outcomes derived, when queried, wit
   started, or a participant who joined it since) > the type of the latest employment observed (by
   the day it was observed, then stream order; the case view keeps the same one), unless a later
   follow-up was answered "not working" (the domain's ``in_work``, here in SQL) > NONE;
-- region: of the latest transfer (by transferred_on, then stream order), else of the enrollment.
+- region: of the latest transfer (by transferred_on, then stream order), else of the enrollment;
+- baseline income: of the latest correction after enrollment (by its day, then stream order), else of
+  the enrollment (told again after a correction, it does not undo it).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import asyncpg
 
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
+    BaselineCorrectedV1,
     ParticipantEnrolledV1,
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
@@ -89,6 +92,7 @@ ALTER TABLE rm_programme_outcome_facts
     ADD COLUMN IF NOT EXISTS employment_month int,
     ADD COLUMN IF NOT EXISTS not_working_on date,
     ADD COLUMN IF NOT EXISTS not_working_month int;
+ALTER TABLE rm_programme_enrollment_facts ADD COLUMN IF NOT EXISTS baseline_corrected_on date;
 CREATE TABLE IF NOT EXISTS rm_programme_enterprises (
     enterprise_id uuid PRIMARY KEY,
     kind text NOT NULL
@@ -127,8 +131,21 @@ async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnro
         "INSERT INTO rm_programme_enrollment_facts (enrollment_id, enrolled, participant_id, enrolled_region, "
         "baseline_monthly_income_thb) VALUES ($1, true, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
         "enrolled = true, participant_id = EXCLUDED.participant_id, enrolled_region = EXCLUDED.enrolled_region, "
-        "baseline_monthly_income_thb = EXCLUDED.baseline_monthly_income_thb",
+        f"baseline_monthly_income_thb = CASE WHEN {ENROLLMENT_FACTS}.baseline_corrected_on IS NULL "
+        f"THEN EXCLUDED.baseline_monthly_income_thb ELSE {ENROLLMENT_FACTS}.baseline_monthly_income_thb END",
         event.enrollment_id, event.participant_id, event.region, event.baseline_monthly_income_thb,
+    )  # fmt: skip
+
+
+async def on_baseline_corrected(conn: asyncpg.Connection, inbound: Inbound[BaselineCorrectedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_programme_enrollment_facts AS f (enrollment_id, participant_id, baseline_monthly_income_thb, "
+        "baseline_corrected_on) VALUES ($1, $2, $3, $4) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "baseline_monthly_income_thb = EXCLUDED.baseline_monthly_income_thb, "
+        "baseline_corrected_on = EXCLUDED.baseline_corrected_on "
+        "WHERE f.baseline_corrected_on IS NULL OR f.baseline_corrected_on <= EXCLUDED.baseline_corrected_on",
+        event.enrollment_id, event.participant_id, event.baseline_monthly_income_thb, event.corrected_on,
     )  # fmt: skip
 
 
@@ -238,6 +255,7 @@ READ_MODEL = ReadModel(
     handlers={
         ProjectOpenedV1: on_project_opened,
         ParticipantEnrolledV1: on_enrolled,
+        BaselineCorrectedV1: on_baseline_corrected,
         ApplicationScreenedOutV1: on_screened_out,
         ParticipantTransferredV1: on_transferred,
         ParticipantWithdrawnV1: on_withdrawn,
@@ -251,7 +269,8 @@ READ_MODEL = ReadModel(
         IncomeObservedV1: on_income,
     },
     # 2: joiners of enterprises counted in them; a follow-up answered "not working" ends the earlier job.
-    version=2,
+    # 3: the baseline is the latest one corrected after enrollment, if any.
+    version=3,
 )
 
 # One scan of the enrollments, the other streams' facts joined: per-person figures in one aggregate,
