@@ -88,13 +88,20 @@ async def enroll(
     headers: dict[str, str] | None = None,
     participant_id: str | None = None,
     registered_on: str | None = "2025-05-01",
+    baseline: dict[str, Any] | None = None,
 ) -> Enrolled:
-    """Register a participant (unless given), apply with a baseline, pass screening, enroll."""
+    """Register a participant (unless given), apply with a baseline (``BASELINE`` unless given), pass
+    screening, enroll."""
     enrollment = system.client("enrollment")
     person = participant_id or await register(
         system, sex=sex, birth_year=birth_year, headers=headers, registered_on=registered_on
     )
-    application = {"participant_id": person, "project_id": project_id, "applied_on": "2025-05-02", "baseline": BASELINE}
+    application = {
+        "participant_id": person,
+        "project_id": project_id,
+        "applied_on": "2025-05-02",
+        "baseline": baseline or BASELINE,
+    }
     case_id: str = created(await enrollment.post("/enrollments", json=application, headers=headers))["id"]
     screening = await enrollment.post(
         f"/enrollments/{case_id}/screening", json={"screened_on": "2025-05-03"}, headers=headers

@@ -391,7 +391,10 @@ def record_baseline(state: Enrollment | None, *, profile: BaselineProfile) -> li
     case = _case(state)
     if case.status not in BEFORE_ENROLLMENT:
         raise EnrollmentRuleError(
-            f"the baseline of enrollment {case.id} is fixed once the case is {case.status.value}",
+            f"the baseline of enrollment {case.id} is fixed once the case is {case.status.value}"
+            + (
+                "" if case.status == EnrollmentStatus.WITHDRAWN else ": correct it instead (screening is not run again)"
+            ),
             rule="baseline-only-before-enrollment",
         )
     return [BaselineProfileRecorded(**_case_event_fields(case), profile=check_profile(profile))]
