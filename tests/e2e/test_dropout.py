@@ -116,3 +116,30 @@ async def test_a_member_who_drops_out_leaves_the_cohort_they_were_in(settings: S
         staying.enrollment_id: (None, None),
         leaving.enrollment_id: (training_steps.iso(training_steps.FIRST_SESSION_ON), "DROPPED_OUT"),
     }
+
+
+async def test_enrollment_lists_a_units_dropouts_as_training_reported_them(settings: Settings) -> None:
+    """A mentor asks the enrollment service for a project's dropouts: the cases stay ENROLLED (still in the
+    programme), and say how their training ended."""
+    async with running_system(settings) as system:
+        enrollment, training = system.client("enrollment"), system.client("training")
+        project = await open_project(system, name="Herbal soap", province_code="TH-36")
+        leaving, staying = await enroll(system, project, birth_year=1990), await enroll(system, project)
+        for enrolled in (leaving, staying):
+            await in_training(system, enrolled)
+        dropout = {"reason": "HEALTH", "dropped_out_on": "2025-06-20"}
+        created(await training.post(f"/training-records/{leaving.enrollment_id}/dropout", json=dropout))
+        wanted = {"project_id": project, "training_ended": "DROPPED_OUT"}
+
+        async def listed() -> list[dict[str, Any]] | None:
+            found: list[dict[str, Any]] = (await enrollment.get("/enrollments", params=wanted)).json()
+            return found or None
+
+        dropouts = await eventually(listed, what="the dropout in the enrollment list")
+        everyone = await enrollment.get("/enrollments", params={"project_id": project})
+        wrong_value = await enrollment.get("/enrollments", params={"training_ended": "FINISHED"})
+    assert [case["enrollment_id"] for case in dropouts] == [leaving.enrollment_id]
+    assert (dropouts[0]["status"], dropouts[0]["training_ended_on"]) == ("ENROLLED", "2025-06-20")
+    by_case = {case["enrollment_id"]: case["training_ended"] for case in everyone.json()}
+    assert by_case == {leaving.enrollment_id: "DROPPED_OUT", staying.enrollment_id: None}
+    assert wrong_value.status_code == 422 and "training_ended" in wrong_value.text

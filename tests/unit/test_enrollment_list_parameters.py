@@ -74,6 +74,7 @@ async def test_each_filter_given_is_a_condition_of_the_query_and_the_total_is_co
     unit = uuid4()
     pool = RecordingPool(rows=[{"enrollment_id": uuid4()}, {"enrollment_id": uuid4()}], total=57)
     params = {"unit_id": str(unit), "province_code": "50", "region": "north", "status": "ENROLLED"}
+    params |= {"training_ended": "DROPPED_OUT"}
     days = {"applied_from": "2025-05-01", "applied_to": "2025-05-01", "enrolled_from": "2025-05-01"}
     async with enrollment(pool) as client:
         answer = await client.get("/enrollments", params=params | days | {"limit": 2, "offset": 4})
@@ -82,13 +83,16 @@ async def test_each_filter_given_is_a_condition_of_the_query_and_the_total_is_co
     assert len(answer.json()) == 2
     assert answer.headers[TOTAL_COUNT] == "57"
     (page, page_args), (count, count_args) = pool.sent
-    assert page.startswith("SELECT * FROM rm_enrollments WHERE unit_id = $1 AND region = $2 AND province_code = $3 ")
-    assert "status = $4 AND applied_on >= $5 AND applied_on <= $6 AND enrolled_on >= $7 ORDER BY" in page
+    cases = "rm_enrollments LEFT JOIN rm_enrollment_training_ends USING (enrollment_id)"
+    assert page.startswith(f"SELECT * FROM {cases} WHERE unit_id = $1 AND region = $2 AND province_code = $3 ")
+    assert (
+        "status = $4 AND applied_on >= $5 AND applied_on <= $6 AND enrolled_on >= $7 AND training_ended = $8 " in page
+    )
     assert "enrolled_to" not in page and "enrolled_on <= " not in page, "a filter not given is not in the SQL"
-    assert page.endswith("LIMIT $8 OFFSET $9")
+    assert page.endswith("LIMIT $9 OFFSET $10")
     day = date(2025, 5, 1)
-    assert page_args == (unit, "NORTH", "TH-50", "ENROLLED", day, day, day, 2, 4)
-    assert count.startswith("SELECT count(*) FROM rm_enrollments WHERE unit_id = $1 AND region = $2")
+    assert page_args == (unit, "NORTH", "TH-50", "ENROLLED", day, day, day, "DROPPED_OUT", 2, 4)
+    assert count.startswith(f"SELECT count(*) FROM {cases} WHERE unit_id = $1 AND region = $2")
     assert count_args == page_args[:-2]
     assert pool.transactions == [{"isolation": "repeatable_read", "readonly": True}]
 

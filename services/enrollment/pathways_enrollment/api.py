@@ -623,6 +623,10 @@ async def list_enrollments(
     applied_to: Annotated[IsoDay | None, Query(description="Only cases applied for on or before this day.")] = None,
     enrolled_from: Annotated[IsoDay | None, Query(description="Only cases enrolled on or after this day.")] = None,
     enrolled_to: Annotated[IsoDay | None, Query(description="Only cases enrolled on or before this day.")] = None,
+    training_ended: Annotated[
+        enrollments.TrainingEnded | None,
+        Query(description="Only cases whose training ended so, as the training service reported it."),
+    ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
@@ -634,6 +638,10 @@ async def list_enrollments(
     days; a case without the day (not enrolled yet; applied for before applications were published) is left
     out by a range on it. A range's end before its start is a 422 naming the end. `X-Total-Count` says how many
     cases match, all pages together.
+
+    `training_ended` (`COMPLETED`, `DROPPED_OUT`; null while training goes on or before it began) and
+    `training_ended_on` say how the case's training ended, as the training service reported it: the status
+    stays ENROLLED (or TRANSFERRED) after it, since the case is still in the programme.
     """
     check_day_range(start=("applied_from", applied_from), end=("applied_to", applied_to))
     check_day_range(start=("enrolled_from", enrolled_from), end=("enrolled_to", enrolled_to))
@@ -648,6 +656,7 @@ async def list_enrollments(
         applied_to=applied_to,
         enrolled_from=enrolled_from,
         enrolled_to=enrolled_to,
+        training_ended=training_ended,
     )
     page = await enrollments.list_enrollments(read, of, limit=limit, offset=offset)
     return page.answer(response)

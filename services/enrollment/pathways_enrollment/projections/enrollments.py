@@ -1,5 +1,8 @@
 """Read model: enrollment cases as published on the ENROLLMENT stream, from the application on (applied,
-screened in or out, enrolled, moved, withdrawn)."""
+screened in or out, enrolled, moved, withdrawn), and how their training ended, from the TRAINING stream.
+
+Training's completion or dropout comes by another consumer than the case, so it may come first: it is
+kept in a table of its own, joined when read."""
 
 from __future__ import annotations
 
@@ -19,9 +22,18 @@ from pathways_contracts.enrollment import (
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
 )
+from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.consumer import Inbound
 from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
+from pathways_infra.thai_time import thai_day
+
+
+class TrainingEnded(StrEnum):
+    """How training ended for a case, as training reported it."""
+
+    COMPLETED = "COMPLETED"
+    DROPPED_OUT = "DROPPED_OUT"
 
 
 class ListedStatus(StrEnum):
@@ -58,6 +70,11 @@ CREATE INDEX IF NOT EXISTS rm_enrollments_unit ON rm_enrollments (unit_id, enrol
 CREATE INDEX IF NOT EXISTS rm_enrollments_province ON rm_enrollments (province_code, enrolled_on, enrollment_id);
 CREATE INDEX IF NOT EXISTS rm_enrollments_enrolled_on ON rm_enrollments (enrolled_on, enrollment_id);
 CREATE INDEX IF NOT EXISTS rm_enrollments_applied_on ON rm_enrollments (applied_on);
+CREATE TABLE IF NOT EXISTS rm_enrollment_training_ends (
+    enrollment_id uuid PRIMARY KEY,
+    training_ended text NOT NULL,
+    training_ended_on date NOT NULL
+);
 """
 
 
@@ -130,6 +147,26 @@ async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[ParticipantWit
     )  # fmt: skip
 
 
+async def on_training_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingCompletedV1]) -> None:
+    event = inbound.event
+    ended_on = event.completed_on or thai_day(event.occurred_at)  # null in completions told before it was kept
+    await _training_ended(conn, event.enrollment_id, TrainingEnded.COMPLETED, ended_on)
+
+
+async def on_training_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
+    event = inbound.event
+    await _training_ended(conn, event.enrollment_id, TrainingEnded.DROPPED_OUT, event.dropped_out_on)
+
+
+async def _training_ended(conn: asyncpg.Connection, enrollment_id: UUID, how: TrainingEnded, on: date) -> None:
+    await conn.execute(
+        "INSERT INTO rm_enrollment_training_ends (enrollment_id, training_ended, training_ended_on) "
+        "VALUES ($1, $2, $3) ON CONFLICT (enrollment_id) DO UPDATE SET training_ended = EXCLUDED.training_ended, "
+        "training_ended_on = EXCLUDED.training_ended_on",
+        enrollment_id, how.value, on,
+    )  # fmt: skip
+
+
 READ_MODEL = ReadModel(
     name="enrollments",
     ddl=DDL,
@@ -140,14 +177,20 @@ READ_MODEL = ReadModel(
         ParticipantEnrolledV1: on_enrolled,
         ParticipantTransferredV1: on_transferred,
         ParticipantWithdrawnV1: on_withdrawn,
+        TrainingCompletedV1: on_training_completed,
+        TrainingDroppedOutV1: on_training_dropped_out,
     },
     # 2: the unit of a case heard of first from its screening is kept once it is enrolled (for unit_id).
-    version=2,
+    # 3: how training ended, from TRAINING (for training_ended).
+    version=3,
 )
 
 
+_WITH_TRAINING_ENDS = "rm_enrollments LEFT JOIN rm_enrollment_training_ends USING (enrollment_id)"
+
+
 async def get_enrollment(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM rm_enrollments WHERE enrollment_id = $1", enrollment_id)
+    row = await pool.fetchrow(f"SELECT * FROM {_WITH_TRAINING_ENDS} WHERE enrollment_id = $1", enrollment_id)
     return dict(row) if row else None
 
 
@@ -193,6 +236,7 @@ class EnrollmentFilter:
     applied_to: date | None = None
     enrolled_from: date | None = None
     enrolled_to: date | None = None
+    training_ended: TrainingEnded | None = None
 
 
 async def list_enrollments(
@@ -210,10 +254,11 @@ async def list_enrollments(
     where.add("applied_on <= {}", of.applied_to)
     where.add("enrolled_on >= {}", of.enrolled_from)
     where.add("enrolled_on <= {}", of.enrolled_to)
+    where.add("training_ended = {}", None if of.training_ended is None else of.training_ended.value)
     page = await fetch_page(
         pool,
         columns="*",
-        source="rm_enrollments",
+        source=_WITH_TRAINING_ENDS,
         where=where.sql,
         order_by="enrolled_on NULLS LAST, enrollment_id",
         args=where.args,
