@@ -158,6 +158,27 @@ class MentorAssignmentEndedV1(_MentorEvent):
     to_date: date
 
 
+class MentorCoachingVisitLoggedV1(_MentorEvent):
+    """A mentor visited, under one of their assignments, the project (``project_id`` set) or career development
+    unit it names, on ``visited_on``. One a day per assignment. Visits logged before this event was published
+    reach the stream only if republished from the event store (``pathways streams republish enrollment``)."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.mentor.coaching_visit_logged"
+
+    visit_id: UUID
+    assignment_id: UUID
+    unit_id: UUID | None = None
+    project_id: UUID | None = None
+    province_code: ProvinceCode
+    region: Region
+    visited_on: date
+    notes: str | None = Field(
+        default=None,
+        description="What the mentor found and what was agreed: free text as the mentor wrote it (no personal data "
+        "is asked for there, but none is filtered out). Absent when none was written.",
+    )
+
+
 class ParticipantEnrolledV1(_EnrollmentEvent):
     """A screened participant, with consent, was enrolled in a project.
 
@@ -380,6 +401,7 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     MentorStatusChangedV1,
     MentorAssignedV1,
     MentorAssignmentEndedV1,
+    MentorCoachingVisitLoggedV1,
     PotentialDuplicateFlaggedV1,
     DuplicateResolvedV1,
 )

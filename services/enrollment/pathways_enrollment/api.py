@@ -19,6 +19,7 @@ from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_i
 from pathways_enrollment import commands as c
 from pathways_enrollment.application import (
     BaselineCorrection,
+    CoachingVisitLogged,
     ConsentChange,
     DuplicateSettled,
     EnrollmentApplication,
@@ -32,7 +33,14 @@ from pathways_enrollment.domain.national_id import normalise_national_id
 from pathways_enrollment.domain.participant import evolve_participant
 from pathways_enrollment.domain.project import ProjectStatus, evolve_project
 from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
-from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
+from pathways_enrollment.projections import (
+    coaching_visits,
+    enrollments,
+    mentors,
+    potential_duplicates,
+    projects,
+    units,
+)
 from pathways_enrollment.vault import MENTOR, PersonalData, Vault
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.command_model import IsoDay
@@ -266,11 +274,43 @@ async def reactivate_mentor(mentor_id: UUID, app: App, context: Context, once: O
     return await once(lambda claim: app.reactivate_mentor(mentor_id, context, claim))
 
 
-@router.post("/mentors/{mentor_id}/coaching-visits", tags=["mentors"], **Accepted)
+@router.post(
+    "/mentors/{mentor_id}/coaching-visits", tags=["mentors"], **{**Accepted, "response_model": CoachingVisitLogged}
+)
 async def log_coaching_visit(
     mentor_id: UUID, command: c.LogCoachingVisit, app: App, context: Context, once: Once
 ) -> Any:
+    """Log a coaching visit to the project or unit of one of the mentor's assignments, on a day it covers, with
+    `notes` (what was found and agreed) if any. The answer's `visit_id` is the new visit's (`id` stays the
+    mentor's). One visit a day per assignment: a second is a `409 coaching-visit-duplicate` naming the visit
+    logged (a retry with the same `Idempotency-Key` gets the first answer instead). The notes are published as
+    written on `enrollment.v1.mentor.coaching_visit_logged`, as a reason is: write no participant's name, phone
+    or ID there. `GET /mentors/{id}/coaching-visits` lists the visits."""
     return await once(lambda claim: app.log_coaching_visit(mentor_id, command, context, claim))
+
+
+@router.get("/mentors/{mentor_id}/coaching-visits", tags=["mentors"], **LISTED)
+async def list_coaching_visits(
+    mentor_id: UUID,
+    read: ReadPool,
+    response: Response,
+    visited_from: Annotated[IsoDay | None, Query(description="Only visits on or after this day.")] = None,
+    visited_to: Annotated[IsoDay | None, Query(description="Only visits on or before this day.")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[coaching_visits.CoachingVisitListed]:
+    """The mentor's coaching visits by day (a read model), for a month's report: `visited_from` and
+    `visited_to` include both days (an end before the start is a `422` naming it). Each names its assignment
+    and the project or unit visited, with its notes. A mentor the read model does not know (yet) is a `404`.
+    Visits logged before visits were published are listed once `pathways streams republish enrollment` has sent
+    them. `X-Total-Count` says how many match, all pages together."""
+    check_day_range(start=("visited_from", visited_from), end=("visited_to", visited_to))
+    if not await coaching_visits.mentor_known(read, mentor_id):
+        raise NotFoundError(f"mentor {mentor_id} is not known (yet: read models follow the events)")
+    page = await coaching_visits.list_coaching_visits(
+        read, mentor_id=mentor_id, visited_from=visited_from, visited_to=visited_to, limit=limit, offset=offset
+    )
+    return page.answer(response)
 
 
 @router.get("/mentors", tags=["mentors"], **LISTED)

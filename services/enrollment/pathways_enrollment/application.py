@@ -118,6 +118,12 @@ class Registration(CommandAccepted):
     )
 
 
+class CoachingVisitLogged(CommandAccepted):
+    """The mentor's new version (``id`` is the mentor's), and the visit logged."""
+
+    visit_id: UUID = Field(description="The new visit's id (the one given, or one made for it).")
+
+
 class ScreeningAnswer(CommandAccepted):
     """The case's new version, and what the screening found."""
 
@@ -535,16 +541,25 @@ class EnrollmentApplication:
 
     async def log_coaching_visit(
         self, mentor_id: UUID, command: c.LogCoachingVisit, context: CommandContext, claim: Claim
-    ) -> CommandAccepted:
-        return await self._decide(
-            mentor.evolve_mentor,
-            mentor_id,
-            lambda state: mentor.log_coaching_visit(
-                state, visit_id=command.visit_id, assignment_id=command.assignment_id, visited_on=command.visited_on
-            ),
-            on(context, command.visited_on),
-            claim,
-        )
+    ) -> CoachingVisitLogged:
+        def job(session: Session) -> CoachingVisitLogged:
+            appended = session.decide(
+                mentor.evolve_mentor,
+                mentor_id,
+                lambda state: mentor.log_coaching_visit(
+                    state,
+                    visit_id=command.visit_id,
+                    assignment_id=command.assignment_id,
+                    visited_on=command.visited_on,
+                    notes=command.notes,
+                ),
+                on(context, command.visited_on),
+            )
+            accepted = CommandAccepted.of(appended)
+            # Built in the job, so an Idempotency-Key's stored answer names the visit too.
+            return CoachingVisitLogged(**accepted.model_dump(), visit_id=command.visit_id)
+
+        return await self._run(job, claim)
 
     # --- participants --------------------------------------------------------------------------
 

@@ -213,8 +213,13 @@ class DeactivateMentor(Command):
 
 class LogCoachingVisit(Command):
     visit_id: UUID = Field(default_factory=uuid4)
-    assignment_id: UUID
-    visited_on: date
+    assignment_id: UUID = Field(description="The assignment visited under: its unit or project is the one visited.")
+    visited_on: date = Field(description="One visit a day per assignment: a second is a 409 coaching-visit-duplicate.")
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = Field(
+        default=None,
+        description="What was found and what was agreed. Free text, published as written (in "
+        "`enrollment.v1.mentor.coaching_visit_logged`): write no participant's name, phone or ID here.",
+    )
 
 
 class GrantConsent(Command):

@@ -11,7 +11,7 @@ from pathways_enrollment import api
 from pathways_enrollment.application import EnrollmentApplication
 from pathways_enrollment.domain.errors import EnrollmentRuleError
 from pathways_enrollment.outbound import translate
-from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects, units
+from pathways_enrollment.projections import coaching_visits, enrollments, mentors, potential_duplicates, projects, units
 from pathways_enrollment.reactions import note_completion, note_dropout
 from pathways_enrollment.vault import TABLES_DDL, Vault, VaultKeyring, VaultKeysBehindError
 from pathways_infra.app import create_service_app
@@ -28,6 +28,7 @@ def definition() -> ServiceDefinition:
             units.READ_MODEL,
             projects.READ_MODEL,
             mentors.READ_MODEL,
+            coaching_visits.READ_MODEL,
             potential_duplicates.READ_MODEL,
         ],
         tables=[TABLES_DDL],

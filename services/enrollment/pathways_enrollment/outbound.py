@@ -1,7 +1,7 @@
 """Domain events → integration events. The only place enrollment decides what it tells the world.
 
-Participants' registrations, consents and coaching visits stay private (and why a baseline was
-corrected: free text, which may name someone); of the registry, only a
+Participants' registrations and consents stay private, and so do mentors' contacts and why a baseline was
+corrected (free text about one participant, which may name them); of the registry, only a
 potential duplicate and its resolution are told (rare, and pseudonymous). An enrollment tells the
 participant's sex and age band (for equity breakdowns), never a date of birth or birth year.
 """
@@ -22,6 +22,7 @@ from pathways_contracts.enrollment import (
     FollowUpConsentChangedV1,
     MentorAssignedV1,
     MentorAssignmentEndedV1,
+    MentorCoachingVisitLoggedV1,
     MentorRegisteredV1,
     MentorStatusChangedV1,
     ParticipantEnrolledV1,
@@ -234,6 +235,19 @@ def _mentor(event: object, occurred_at: datetime) -> IntegrationEvent | None:
                 mentor_id=event.mentor_id,
                 assignment_id=event.assignment_id,
                 to_date=event.to_date,
+            )
+        case mentor.MentorCoachingVisitLogged():
+            return MentorCoachingVisitLoggedV1(
+                occurred_at=occurred_at,
+                mentor_id=event.mentor_id,
+                visit_id=event.visit_id,
+                assignment_id=event.assignment_id,
+                unit_id=event.unit_id,
+                project_id=event.project_id,
+                province_code=event.province_code,
+                region=event.region,
+                visited_on=event.visited_on,
+                notes=event.notes,
             )
         case mentor.MentorDeactivated() | mentor.MentorReactivated():
             return MentorStatusChangedV1(

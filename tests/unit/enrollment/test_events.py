@@ -78,7 +78,12 @@ SAMPLES: list[object] = [
     MentorAssigned(mentor_id=MENTOR, assignment_id=uid("a"), from_date=date(2025, 1, 1), **at()),
     MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=uid("a"), to_date=date(2025, 2, 1)),
     MentorCoachingVisitLogged(
-        mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
+        mentor_id=MENTOR,
+        visit_id=uid("v"),
+        assignment_id=uid("a"),
+        visited_on=date(2025, 1, 9),
+        notes="Agreed: a price list for the market stall.",
+        **at(),
     ),
     MentorDeactivated(mentor_id=MENTOR),
     MentorReactivated(mentor_id=MENTOR),
@@ -195,11 +200,25 @@ def test_decimals_stay_exact() -> None:
             {"participant_id": str(PARTICIPANT), "erased_on": "2025-10-01"},
             participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=None),
         ),
+        (
+            MentorCoachingVisitLogged,
+            {
+                **{key: str(value) for key, value in at().items()},
+                "mentor_id": str(MENTOR),
+                "visit_id": str(uid("v")),
+                "assignment_id": str(uid("a")),
+                "visited_on": "2025-01-09",
+            },
+            MentorCoachingVisitLogged(
+                mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
+            ),
+        ),
     ],
     ids=[
         "participant-registered-with-a-birth-year-no-longer-read",
         "participant-enrolled-without-sex-or-age-band",
         "participant-erased-before-merged-registrations-were-erased-with-it",
+        "coaching-visit-logged-before-notes-were-kept",
     ],
 )
 def test_events_stored_before_the_richer_domain_still_read(

@@ -239,7 +239,7 @@ def test_ending_an_assignment_that_breaks_a_rule(
     )
 
 
-def visit(visit_id: UUID, visited_on: date) -> MentorCoachingVisitLogged:
+def visit(visit_id: UUID, visited_on: date, notes: str | None = None) -> MentorCoachingVisitLogged:
     return MentorCoachingVisitLogged(
         mentor_id=MENTOR,
         visit_id=visit_id,
@@ -249,6 +249,7 @@ def visit(visit_id: UUID, visited_on: date) -> MentorCoachingVisitLogged:
         province_code=PROVINCE,
         region=REGION,
         visited_on=visited_on,
+        notes=notes,
     )
 
 
@@ -271,6 +272,38 @@ def test_a_coaching_visit_is_logged_once() -> None:
     given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).rejects(
         log_coaching_visit, rule="coaching-visit-logged-once", visit_id=VISIT, assignment_id=A1, visited_on=FEB
     )
+
+
+def test_a_coaching_visit_keeps_its_notes() -> None:
+    notes = "Bookkeeping behind by two months; agreed: the unit's treasurer catches up before the next visit."
+    then = given(evolve_mentor, *ASSIGNED).when(
+        log_coaching_visit, visit_id=VISIT, assignment_id=A1, visited_on=FEB, notes=notes
+    )
+    assert then.events == [visit(VISIT, FEB, notes)]
+
+
+def test_a_second_visit_under_an_assignment_on_the_same_day_is_a_duplicate() -> None:
+    error = given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).rejects(
+        log_coaching_visit, rule="coaching-visit-duplicate", visit_id=uid("visit 2"), assignment_id=A1, visited_on=FEB
+    )
+    assert str(VISIT) in str(error)
+
+
+def test_visits_under_an_assignment_on_other_days_are_not_duplicates() -> None:
+    then = given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).when(
+        log_coaching_visit, visit_id=uid("visit 2"), assignment_id=A1, visited_on=MAR
+    )
+    assert then.events == [visit(uid("visit 2"), MAR)]
+    assert then.state is not None and [v.visited_on for v in then.state.assignment(A1).visits] == [FEB, MAR]
+
+
+def test_visits_on_the_same_day_under_other_assignments_are_not_duplicates() -> None:
+    then = given(evolve_mentor, *ASSIGNED, TO_PROJECT, visit(VISIT, FEB)).when(
+        log_coaching_visit, visit_id=uid("visit 2"), assignment_id=A2, visited_on=FEB
+    )
+    assert then.events == [
+        MentorCoachingVisitLogged(mentor_id=MENTOR, visit_id=uid("visit 2"), assignment_id=A2, visited_on=FEB, **at())
+    ]
 
 
 # Visits may be logged out of order: the latest of them counts, not the last logged.

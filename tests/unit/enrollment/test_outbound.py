@@ -14,6 +14,7 @@ from pathways_contracts.enrollment import (
     ApplicationScreenedInV1,
     ApplicationScreenedOutV1,
     MentorAssignedV1,
+    MentorCoachingVisitLoggedV1,
     ParticipantEnrolledV1,
     ProjectNeedsAssessmentChangedV1,
     ProjectProposedV1,
@@ -96,6 +97,12 @@ PUBLISHED: list[tuple[object, str]] = [
         MentorAssignmentEnded(mentor_id=MENTOR, assignment_id=uid("a"), to_date=date(2025, 2, 1)),
         "enrollment.v1.mentor.assignment_ended",
     ),
+    (
+        MentorCoachingVisitLogged(
+            mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
+        ),
+        "enrollment.v1.mentor.coaching_visit_logged",
+    ),
     (MentorDeactivated(mentor_id=MENTOR), "enrollment.v1.mentor.status_changed"),
     (MentorReactivated(mentor_id=MENTOR), "enrollment.v1.mentor.status_changed"),
     (
@@ -119,9 +126,6 @@ PRIVATE: list[object] = [
     # Nobody outside enrollment reads the registration day: its correction has no one to tell.
     RegistrationDayCorrected(
         participant_id=PARTICIPANT, registered_on=date(2025, 5, 2), previous_registered_on=None, reason="paper form"
-    ),
-    MentorCoachingVisitLogged(
-        mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), **at()
     ),
     # A mentor's contact never reaches a stream, and nobody outside enrollment reads mentors: its erasure
     # has no one to tell.
@@ -214,3 +218,21 @@ def test_an_enrollment_tells_the_participants_sex_and_age_band_and_nothing_older
     assert (told.sex, told.age_band) == ("X", "15-24")
     assert (before_bands.sex, before_bands.age_band) == (None, None)
     assert not {"birth_year", "date_of_birth"} & set(told.model_dump())
+
+
+def test_a_coaching_visit_tells_where_and_its_notes_as_written() -> None:
+    notes = "Found: stock kept at home. Agreed: a shared store room by March."
+    logged = MentorCoachingVisitLogged(
+        mentor_id=MENTOR, visit_id=uid("v"), assignment_id=uid("a"), visited_on=date(2025, 1, 9), notes=notes, **at()
+    )
+    told = published(logged)
+    assert isinstance(told, MentorCoachingVisitLoggedV1)
+    assert (told.visit_id, told.assignment_id, told.unit_id, told.region, told.visited_on, told.notes) == (
+        uid("v"),
+        uid("a"),
+        UNIT,
+        "NORTH",
+        date(2025, 1, 9),
+        notes,
+    )
+    assert told.partition_key() == MENTOR

@@ -2,8 +2,9 @@
 
 A mentor is Active or Inactive. Assignments, to a unit or to a project, run from a first day to a
 last day (both included; open-ended until ended). Coaching visits are logged against an assignment
-and must fall within it, so an assignment cannot end before a visit logged in it. Deactivating a
-mentor ends their open assignments on that day.
+and must fall within it, so an assignment cannot end before a visit logged in it; one visit a day per
+assignment (a second is a duplicate, typed in twice). A visit's notes (what was found and agreed) are
+free text, published as written like a reason. Deactivating a mentor ends their open assignments on that day.
 Mentors are people: their contact (a full name, and a phone if given) is personal data and lives in the
 enrollment service's vault, encrypted under a key of the mentor's own, never in events, streams, read
 models or logs. Here a mentor is its id, and the contact only as facts without values: it was given
@@ -87,6 +88,7 @@ class MentorCoachingVisitLogged:
     province_code: str
     region: str
     visited_on: date
+    notes: str | None = None  # findings and agreed actions; absent from visits logged before notes were kept
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +141,12 @@ EVENTS: tuple[type, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
+class LoggedVisit:
+    id: UUID
+    visited_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class MentorAssignment:
     id: UUID
     unit_id: UUID | None
@@ -148,6 +156,10 @@ class MentorAssignment:
     from_date: date
     to_date: date | None = None
     last_visit_on: date | None = None
+    visits: tuple[LoggedVisit, ...] = ()
+
+    def visit_on(self, day: date) -> LoggedVisit | None:
+        return next((visit for visit in self.visits if visit.visited_on == day), None)
 
     @property
     def target(self) -> tuple[str, UUID | None]:
@@ -387,7 +399,7 @@ def end_mentor_assignment(state: Mentor | None, *, assignment_id: UUID, to_date:
 
 
 def log_coaching_visit(
-    state: Mentor | None, *, visit_id: UUID, assignment_id: UUID, visited_on: date
+    state: Mentor | None, *, visit_id: UUID, assignment_id: UUID, visited_on: date, notes: str | None = None
 ) -> list[MentorCoachingVisitLogged]:
     mentor = require_existing(state, "this mentor")
     if visit_id in mentor.visit_ids:
@@ -399,6 +411,12 @@ def log_coaching_visit(
             f"mentor {mentor.id} was not assigned to {kind} {target_id} on {visited_on}",
             rule="visit-outside-assignment",
         )
+    logged = assignment.visit_on(visited_on)
+    if logged is not None:
+        raise EnrollmentRuleError(
+            f"coaching visit {logged.id} is already logged in assignment {assignment.id} on {visited_on}",
+            rule="coaching-visit-duplicate",
+        )
     return [
         MentorCoachingVisitLogged(
             mentor_id=mentor.id,
@@ -406,6 +424,7 @@ def log_coaching_visit(
             assignment_id=assignment.id,
             **_where(assignment),
             visited_on=visited_on,
+            notes=notes,
         )
     ]
 
@@ -433,9 +452,11 @@ def reactivate_mentor(state: Mentor | None) -> list[MentorReactivated]:
     return [MentorReactivated(mentor_id=mentor.id)]
 
 
-def _with_visit(assignment: MentorAssignment, visited_on: date) -> MentorAssignment:
+def _with_visit(assignment: MentorAssignment, event: MentorCoachingVisitLogged) -> MentorAssignment:
+    visited_on = event.visited_on
     last = visited_on if assignment.last_visit_on is None else max(assignment.last_visit_on, visited_on)
-    return replace(assignment, last_visit_on=last)
+    visits = (*assignment.visits, LoggedVisit(id=event.visit_id, visited_on=visited_on))
+    return replace(assignment, last_visit_on=last, visits=visits)
 
 
 def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
@@ -451,9 +472,7 @@ def evolve_mentor(state: Mentor | None, event: object) -> Mentor:
             )
             return replace(state, assignments=assignments)
         case MentorCoachingVisitLogged() if state is not None:
-            assignments = tuple(
-                _with_visit(a, event.visited_on) if a.id == event.assignment_id else a for a in state.assignments
-            )
+            assignments = tuple(_with_visit(a, event) if a.id == event.assignment_id else a for a in state.assignments)
             return replace(state, visit_ids=state.visit_ids | {event.visit_id}, assignments=assignments)
         case MentorDeactivated() if state is not None:
             return replace(state, status=MentorStatus.INACTIVE)
