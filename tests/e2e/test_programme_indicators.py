@@ -52,7 +52,7 @@ from tests.support.journeys import Enrolled, complete_training, created, enroll,
 from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
 
 PATH = "/programme/indicators"
-ECHOED = ("as_of", "region", "province_code", "project_id", "panel", "by")
+ECHOED = ("as_of", "region", "province_code", "project_id", "unit_id", "panel", "by")
 BEFORE_TWELVE_MONTHS_DUE = date(2026, 8, 28)
 REGISTERED_ON = "2025-05-01"  # the day everyone's age band is taken on
 
@@ -126,6 +126,8 @@ NOBODY = {
 class Programme:
     chiang_mai: str
     bangkok: str
+    chiang_mai_unit: str  # each project is run by a unit of its own
+    bangkok_unit: str
     answered_all: Enrolled
     lost_after_six: Enrolled
     dropped: Enrolled
@@ -146,6 +148,8 @@ class Programme:
             indicators.Breakdown.TRACK: ["RESKILL", "RESKILL", None, "UPSKILL", None, None],
             indicators.Breakdown.REGION: ["NORTH", "NORTH", "NORTH", "CENTRAL", "CENTRAL", "CENTRAL"],
             indicators.Breakdown.PROVINCE: ["TH-50", "TH-50", "TH-50", "TH-10", "TH-10", "TH-10"],
+            indicators.Breakdown.PROJECT: [*([self.chiang_mai] * 3), *([self.bangkok] * 3)],  # moved: where it went
+            indicators.Breakdown.UNIT: [*([self.chiang_mai_unit] * 3), *([self.bangkok_unit] * 3)],
             indicators.Breakdown.COVID_AFFECTED: ["YES"] * 6,  # every baseline says so
             indicators.Breakdown.INFORMAL_WORKER: ["YES"] * 6,
         }
@@ -271,6 +275,12 @@ async def moved_in_training(system: RunningSystem, origin: str, destination: str
     return enrolled
 
 
+async def unit_of(system: RunningSystem, project_id: str) -> str:
+    project = (await system.client("enrollment").get(f"/projects/{project_id}")).json()
+    unit_id: str = project["unit_id"]
+    return unit_id
+
+
 async def drive(system: RunningSystem) -> Programme:
     chiang_mai = await open_project(system, name="Herbal soap", province_code="TH-50")
     bangkok = await open_project(system, name="Gift boxes", province_code="TH-10")
@@ -283,6 +293,8 @@ async def drive(system: RunningSystem) -> Programme:
     return Programme(
         chiang_mai=chiang_mai,
         bangkok=bangkok,
+        chiang_mai_unit=await unit_of(system, chiang_mai),
+        bangkok_unit=await unit_of(system, bangkok),
         answered_all=answered_all,
         lost_after_six=lost_after_six,
         dropped=await dropped_out(system, chiang_mai),
@@ -307,13 +319,15 @@ async def settled(outcomes: httpx.AsyncClient, expected: dict[str, Any], **param
     return last
 
 
-async def settled_groups(outcomes: httpx.AsyncClient, by: str, expected: dict[str, int]) -> dict[str, Any]:
+async def settled_groups(
+    outcomes: httpx.AsyncClient, by: str, expected: dict[str, int], **params: Any
+) -> dict[str, Any]:
     """The breakdown once its groups hold the cases expected, else the last answer."""
     last: dict[str, Any] = {}
 
     async def probe() -> dict[str, Any] | None:
         nonlocal last
-        last = (await outcomes.get(PATH, params={"by": by})).json()
+        last = (await outcomes.get(PATH, params={"by": by, **params})).json()
         return last if cases_by_group(last) == expected else None
 
     with contextlib.suppress(AssertionError):
@@ -378,6 +392,7 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
         bangkok = await settled(outcomes, CENTRAL, project_id=programme.bangkok)
         nobody = await settled(outcomes, NOBODY, project_id=programme.chiang_mai, region="CENTRAL")
         broken_down = {name: await settled_groups(outcomes, name, expected) for name, expected in CASES_BY.items()}
+        by_place = await broken_down_by_project_and_unit(outcomes, programme)
 
         pool, everyone = system.runtime("outcomes").pool, programme.enrollments
         in_chiang_mai = [programme.answered_all, programme.lost_after_six, programme.dropped]
@@ -395,7 +410,14 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
         ]
         compared_by_group = [await both_ways(system, programme, by, on=today) for by in indicators.Breakdown]
     assert indicators_in(whole) == WHOLE
-    nothing_else = {"region": None, "province_code": None, "project_id": None, "panel": False, "by": None}
+    nothing_else = {
+        "region": None,
+        "province_code": None,
+        "project_id": None,
+        "unit_id": None,
+        "panel": False,
+        "by": None,
+    }
     asked = {"as_of": today.isoformat(), **nothing_else}
     assert {key: whole[key] for key in ECHOED} == asked
     assert indicators_in(before_twelve) == BEFORE_TWELVE_MONTHS
@@ -413,6 +435,63 @@ async def test_indicators_of_the_programme_and_of_its_slices_count_what_happened
     assert whole["groups"] is None
     for grouped_in_sql, grouped_by_the_domain in compared_by_group:
         assert grouped_in_sql == grouped_by_the_domain
+    assert_by_project_and_unit(programme, by_place)
+
+
+async def broken_down_by_project_and_unit(outcomes: httpx.AsyncClient, programme: Programme) -> dict[str, Any]:
+    """Slices by unit and by several projects or units at once, and the breakdowns by project and by unit."""
+    both_projects = {"project_id": [programme.chiang_mai, programme.bangkok]}
+    both_units = {"unit_id": [programme.bangkok_unit, programme.chiang_mai_unit]}
+    by_project = {programme.chiang_mai: 3, programme.bangkok: 3, "UNKNOWN": 0}
+    by_unit = {programme.chiang_mai_unit: 3, programme.bangkok_unit: 3, "UNKNOWN": 0}
+    return {
+        "chiang_mai_unit": await settled(outcomes, CHIANG_MAI, unit_id=programme.chiang_mai_unit),
+        "bangkok_unit": await settled(outcomes, CENTRAL, unit_id=programme.bangkok_unit),
+        "both_projects": await settled(outcomes, WHOLE, **both_projects),
+        "both_units": await settled(outcomes, WHOLE, **both_units),
+        "both_units_before_twelve": await settled(
+            outcomes, BEFORE_TWELVE_MONTHS, **both_units, as_of=BEFORE_TWELVE_MONTHS_DUE.isoformat()
+        ),
+        "unit_and_other_project": await settled(
+            outcomes, NOBODY, unit_id=programme.chiang_mai_unit, project_id=programme.bangkok
+        ),
+        "by_project": await settled_groups(outcomes, "project_id", by_project),
+        "by_unit": await settled_groups(outcomes, "unit_id", by_unit),
+        "by_unit_of_one_project": await settled_groups(
+            outcomes, "unit_id", {programme.bangkok_unit: 3, "UNKNOWN": 0}, project_id=programme.bangkok
+        ),
+        "by_project_in_the_north": await settled_groups(
+            outcomes, "project_id", {programme.chiang_mai: 3, "UNKNOWN": 0}, region="NORTH"
+        ),
+        "unknown": await outcomes.get(PATH, params={"unit_id": [programme.bangkok_unit, programme.chiang_mai]}),
+    }
+
+
+def assert_by_project_and_unit(programme: Programme, answers: dict[str, Any]) -> None:
+    assert indicators_in(answers["chiang_mai_unit"]) == CHIANG_MAI
+    assert answers["chiang_mai_unit"]["unit_id"] == [programme.chiang_mai_unit]
+    assert indicators_in(answers["bangkok_unit"]) == CENTRAL  # moved counts where it moved to
+    assert indicators_in(answers["both_projects"]) == WHOLE  # medians of both projects' cases together
+    assert answers["both_projects"]["project_id"] == [programme.chiang_mai, programme.bangkok]
+    assert indicators_in(answers["both_units"]) == WHOLE
+    assert indicators_in(answers["both_units_before_twelve"]) == BEFORE_TWELVE_MONTHS
+    assert indicators_in(answers["unit_and_other_project"]) == NOBODY
+    by_project, by_unit = answers["by_project"], answers["by_unit"]
+    for answer, chiang_mai, bangkok in (
+        (by_project, programme.chiang_mai, programme.bangkok),
+        (by_unit, programme.chiang_mai_unit, programme.bangkok_unit),
+    ):
+        assert indicators_in(answer) == WHOLE
+        assert sum(group["cases"] for group in answer["groups"].values()) == answer["cases"]
+        assert indicators_in(answer["groups"][chiang_mai]) == CHIANG_MAI
+        assert indicators_in(answer["groups"][bangkok]) == CENTRAL
+        assert indicators_in(answer["groups"]["UNKNOWN"]) == NOBODY
+    assert cases_by_group(answers["by_unit_of_one_project"]) == {programme.bangkok_unit: 3, "UNKNOWN": 0}
+    assert cases_by_group(answers["by_project_in_the_north"]) == {programme.chiang_mai: 3, "UNKNOWN": 0}
+    unknown = answers["unknown"]
+    assert unknown.status_code == 404, unknown.text
+    assert f"unit {programme.chiang_mai} is not known here" in unknown.json()["error"]  # a project's id, not a unit's
+    assert programme.bangkok_unit not in unknown.json()["error"]
 
 
 async def test_an_unknown_province_region_or_breakdown_is_refused_naming_the_parameter(settings: Settings) -> None:

@@ -215,7 +215,7 @@ def indicators_in(answer: dict[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in answer.items()
-        if key not in ("as_of", "region", "province_code", "project_id", "panel", "by", "groups")
+        if key not in ("as_of", "region", "province_code", "project_id", "unit_id", "panel", "by", "groups")
     }
 
 

@@ -45,6 +45,7 @@ from pathways_contracts.training import (
     TrainingDroppedOutV1,
 )
 from pathways_infra.settings import Settings
+from pathways_outcomes.projections import indicators
 from tests.integration.test_programme_indicators import caught_up, indicators_in
 from tests.support.indicators import per_month, rate
 from tests.support.messages import publish_all
@@ -56,7 +57,12 @@ C_ENROLLED_AT = datetime(2026, 1, 9, 20, 0, tzinfo=UTC)  # 2026-01-10 03:00 in T
 D_EMPLOYED_AT = datetime(2026, 1, 15, 3, 0, tzinfo=UTC)
 DUE = [date(2025, 9, 1), date(2025, 12, 1), date(2026, 6, 1)]
 
-CHIANG_MAI, BANGKOK, KHON_KAEN = Project("TH-50", "NORTH"), Project("TH-10", "CENTRAL"), Project("TH-40", "NORTHEAST")
+CHIANG_MAI_UNIT, KHON_KAEN_UNIT = uuid4(), uuid4()
+CHIANG_MAI, BANGKOK, KHON_KAEN = (
+    Project("TH-50", "NORTH", CHIANG_MAI_UNIT),
+    Project("TH-10", "CENTRAL"),  # told without a unit: its cases are in no unit's slice, and UNKNOWN by unit
+    Project("TH-40", "NORTHEAST", KHON_KAEN_UNIT),
+)
 A, B, C, D = Case(CHIANG_MAI), Case(BANGKOK), Case(BANGKOK), Case(CHIANG_MAI)
 RESKILL_COHORT, UPSKILL_COHORT = uuid4(), uuid4()
 
@@ -170,6 +176,7 @@ def enrolled(case: Case, on: date | None, **more: Any) -> ParticipantEnrolledV1:
     return ParticipantEnrolledV1(
         **{**case.ids(), **more},
         project_id=case.project.project_id,
+        unit_id=case.project.unit_id,
         province_code=case.project.province_code,
         region=case.project.region,
         enrolled_on=on,
@@ -213,6 +220,26 @@ async def test_indicators_as_of_a_day_leave_out_what_happened_after_it(
         north = {day: await asked(as_of=day.isoformat(), region="NORTH") for day in (YEAR_END, LATER)}
         by_track = {day: await asked(as_of=day.isoformat(), by="track") for day in (YEAR_END, LATER)}
         by_region = {day: await asked(as_of=day.isoformat(), by="region") for day in (YEAR_END, LATER)}
+        # Read from the read model: this test publishes no project.opened, so the API knows no unit.
+        pool = runtime.pool
+        by_unit = {
+            day: await indicators.indicators_by_group(pool, indicators.Slice(), indicators.Breakdown.UNIT, on=day)
+            for day in (YEAR_END, LATER)
+        }
+        by_project = {
+            day: await indicators.indicators_by_group(pool, indicators.Slice(), indicators.Breakdown.PROJECT, on=day)
+            for day in (YEAR_END, LATER)
+        }
+        in_both_units = {
+            day: await indicators.programme_indicators(
+                pool, indicators.Slice(unit_ids=(CHIANG_MAI_UNIT, KHON_KAEN_UNIT)), on=day
+            )
+            for day in (YEAR_END, LATER)
+        }
+        in_khon_kaen_unit = {
+            day: await indicators.programme_indicators(pool, indicators.Slice(unit_ids=(KHON_KAEN_UNIT,)), on=day)
+            for day in (YEAR_END, LATER)
+        }
     assert indicators_in(year_end) == AT_YEAR_END
     assert indicators_in(later) == AT_LATER
     assert indicators_in(today) == AT_LATER, "as of today, every fact recorded counts"
@@ -230,6 +257,17 @@ async def test_indicators_as_of_a_day_leave_out_what_happened_after_it(
     for day, whole in ((YEAR_END, AT_YEAR_END), (LATER, AT_LATER)):
         assert indicators_in(by_track[day]) == whole
         assert sum(found["cases"] for found in by_region[day]["groups"].values()) == whole["cases"]
+    cm, kk = str(CHIANG_MAI_UNIT), str(KHON_KAEN_UNIT)
+    assert {name: found.cases for name, found in by_unit[YEAR_END].groups.items()} == {cm: 2, "UNKNOWN": 1}
+    assert {name: found.cases for name, found in by_unit[LATER].groups.items()} == {cm: 1, kk: 1, "UNKNOWN": 2}
+    assert {name: found.cases for name, found in by_project[LATER].groups.items()} == {
+        str(CHIANG_MAI.project_id): 1, str(KHON_KAEN.project_id): 1, str(BANGKOK.project_id): 2, "UNKNOWN": 0,
+    }  # fmt: skip
+    assert [in_both_units[YEAR_END].cases, in_both_units[LATER].cases] == [2, 2], "A moved between the two units"
+    assert [in_khon_kaen_unit[YEAR_END].cases, in_khon_kaen_unit[LATER].cases] == [0, 1], "A moved in February"
+    for day in (YEAR_END, LATER):
+        assert by_unit[day].groups["UNKNOWN"].cases == cases_by_group(by_region[day])["CENTRAL"]  # Bangkok's
+        assert sum(found.cases for found in by_project[day].groups.values()) == by_project[day].overall.cases
 
 
 def cases_by_group(answer: dict[str, Any]) -> dict[str, int]:

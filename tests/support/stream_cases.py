@@ -16,6 +16,7 @@ AT = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 class Project:
     province_code: str
     region: str
+    unit_id: UUID | None = None  # the unit running it (none: told without one)
     project_id: UUID = field(default_factory=uuid4)
 
 
@@ -33,9 +34,11 @@ def transferred(case: Case, to: Project, on: date) -> ParticipantTransferredV1:
     return ParticipantTransferredV1(
         **case.ids(),
         project_id=to.project_id,
+        unit_id=to.unit_id,
         province_code=to.province_code,
         region=to.region,
         from_project_id=case.project.project_id,
+        from_unit_id=case.project.unit_id,
         from_province_code=case.project.province_code,
         from_region=case.project.region,
         transferred_on=on,

@@ -322,7 +322,8 @@ class IndicatorsAsked(BaseModel):
     as_of: date
     region: str | None
     province_code: str | None
-    project_id: UUID | None
+    project_id: list[UUID] | None = Field(description="The projects asked about, each once; null: none asked.")
+    unit_id: list[UUID] | None = Field(description="The units asked about, each once; null: none asked.")
     panel: bool
     by: indicators.Breakdown | None
 
@@ -351,10 +352,23 @@ class IndicatorsAnswer(Indicators, IndicatorsAsked):
     )
 
 
+_GROUPS_NAMED = {
+    indicators.Breakdown.PROVINCE: "each province's ISO code",
+    indicators.Breakdown.PROJECT: "each project's id (those with cases, and those asked about)",
+    indicators.Breakdown.UNIT: "each career development unit's id (those with cases, and those asked about)",
+}
 GROUPS_DOC = "; ".join(
-    f"`{by.value}`: " + ("each province's ISO code" if by is indicators.Breakdown.PROVINCE else ", ".join(groups))
-    for by, groups in indicators.KNOWN_GROUPS.items()
+    f"`{by.value}`: " + _GROUPS_NAMED.get(by, ", ".join(groups)) for by, groups in indicators.KNOWN_GROUPS.items()
 )
+
+
+async def _require_known(read: ReadPool, project_ids: list[UUID], unit_ids: list[UUID]) -> None:
+    """Every mistyped project or unit id is named in a 404, not answered with an empty report."""
+    unknown = [f"project {one}" for one in await programme.unknown_projects(read, project_ids)] if project_ids else []
+    unknown += [f"unit {one}" for one in await programme.unknown_units(read, unit_ids)] if unit_ids else []
+    if unknown:
+        verb = "is" if len(unknown) == 1 else "are"
+        raise NotFoundError(f"{', '.join(unknown)} {verb} not known here (yet: read models follow the events)")
 
 
 @router.get("/programme/indicators", tags=["programme"])
@@ -366,7 +380,17 @@ async def programme_indicators(
     province_code: Annotated[
         ProvinceCode | None, Query(description="Cases in this province on `as_of`: ISO 3166-2:TH code, e.g. TH-50.")
     ] = None,
-    project_id: Annotated[UUID | None, Query(description="Cases in this project on `as_of`.")] = None,
+    project_id: Annotated[
+        list[UUID] | None,
+        Query(description="Cases in this project on `as_of`; repeat it for the cases in any of several projects."),
+    ] = None,
+    unit_id: Annotated[
+        list[UUID] | None,
+        Query(
+            description="Cases in a project of this career development unit on `as_of`; repeat it for the cases "
+            "of any of several units."
+        ),
+    ] = None,
     as_of: Annotated[
         CalendarDay | None, _day_query("Count only what had happened by this day, follow-ups as they stood then")
     ] = None,
@@ -379,8 +403,11 @@ async def programme_indicators(
     ] = None,
 ) -> IndicatorsAnswer:
     """Outcome indicators (tracer-study style) of the whole programme, or of the cases in a region,
-    province and/or project on `as_of` (filters combine; a case transferred counts where it moved to
-    from the day it moved). An unknown `project_id` is a 404.
+    province, project and/or unit on `as_of` (filters combine; a case transferred counts where it moved to
+    from the day it moved). `project_id` and `unit_id` may each be repeated: the cases of any of the
+    projects (units) given, so that medians are those of all their cases together. An unknown
+    `project_id` or `unit_id` is a 404 naming each one not known (a unit is known once a project it
+    runs has opened).
 
     The cases are the enrolled participants' enrollments. Each rate gives its `numerator`,
     `denominator` and `value` (null when the denominator is 0); per-follow-up indicators are keyed
@@ -421,17 +448,28 @@ async def programme_indicators(
 
     With `by`, `groups` gives the same indicators for each group of the cases: `sex` (as given at
     registration), `age_band` (the participant's age when registering), `track` (RESKILL or
-    UPSKILL, of the latest cohort the participant was in by `as_of`), `region` or `province_code`
-    (where the case was on `as_of`), `covid_affected` or `informal_worker` (YES or NO, at baseline).
-    Every group is listed, with cases or not (see `by`); cases whose group is not known (enrolled before it was
-    recorded, or never in a cohort) are in `UNKNOWN`, so the groups' `cases` always add up to
-    `cases`. An enterprise counts in every group one of its participants is in.
+    UPSKILL, of the latest cohort the participant was in by `as_of`), `region`, `province_code`,
+    `project_id` or `unit_id` (where the case was on `as_of`), `covid_affected` or `informal_worker`
+    (YES or NO, at baseline). Every group is listed, with cases or not (see `by`), except that projects
+    and units are listed when they have cases in the slice or were asked about; cases whose group is
+    not known (enrolled before it was recorded, never in a cohort, or in a project run by no unit) are
+    in `UNKNOWN`, so the groups' `cases` always add up to `cases`. An enterprise counts in every group
+    one of its participants is in.
     """
     day = as_of or thai_today()
-    await _require_known_project(read, project_id)
-    of = indicators.Slice(region=region, province_code=province_code, project_id=project_id)
+    project_ids, unit_ids = list(dict.fromkeys(project_id or ())), list(dict.fromkeys(unit_id or ()))
+    await _require_known(read, project_ids, unit_ids)
+    of = indicators.Slice(
+        region=region, province_code=province_code, project_ids=tuple(project_ids), unit_ids=tuple(unit_ids)
+    )
     asked = IndicatorsAsked(
-        as_of=day, region=region, province_code=province_code, project_id=project_id, panel=panel, by=by
+        as_of=day,
+        region=region,
+        province_code=province_code,
+        project_id=project_ids or None,
+        unit_id=unit_ids or None,
+        panel=panel,
+        by=by,
     )
     if by is None:
         found = await indicators.programme_indicators(read, of, on=day, panel=panel)

@@ -3,9 +3,10 @@
 The indicators and their definitions are ``domain/indicators.py``'s; here they are answered in SQL
 for the whole programme or a slice of it, so that a request reads a few tables instead of every case.
 The cases counted are the enrolled enrollments (applicants never enrolled are not participants); a
-slice is where a case was on the day asked about: the region, province and project of its latest
-transfer by then (by transfer day, then stream order), else of its enrollment. An enterprise belongs
-to a slice when at least one of its participants (a member by then) does.
+slice is where a case was on the day asked about: the region, province, project and unit of its latest
+transfer by then (by transfer day, then stream order), else of its enrollment. A slice may name several
+projects and several units: the cases in any of them, so that medians are over all of them together.
+An enterprise belongs to a slice when at least one of its participants (a member by then) does.
 
 As of a day, every indicator counts only what had happened by then, by the day each fact carries
 (``facts_counted_by``): enrolled (``enrolled_on``), withdrawn, completed, dropped out, transferred,
@@ -37,12 +38,13 @@ A baseline corrected after enrollment replaces the enrollment's for every day as
 too: it corrects what the participant's situation was when they applied, which did not change on the
 day of the correction (what was recorded when is in the event stores, not here).
 
-Breakdowns group the cases of a slice by the participant's sex or age band (from their enrollment)
-or by their training track (the latest cohort assignment, cohort transfer or completion that gives
-one). A case whose group no event told (enrolled before these were published, never in a cohort)
-is in the UNKNOWN group: the groups always add up to the slice. On tables that predate the
-breakdowns their columns are added empty, and facts read before are not read again: those cases
-stay UNKNOWN (even the tracks completions told) until the read model is rebuilt from the streams.
+Breakdowns group the cases of a slice by their place (region, province, project, unit), by the
+participant's sex or age band (from their enrollment) or by their training track (the latest cohort
+assignment, cohort transfer or completion that gives one). A case whose group no event told (enrolled
+before these were published, never in a cohort) is in the UNKNOWN group: the groups always add up to the
+slice. On tables that predate the breakdowns their columns are added empty, and facts read before are
+not read again: those cases stay UNKNOWN (even the tracks completions told) until the read model is
+rebuilt from the streams.
 
 The days and the tables of superseded facts were added later in the same way: on existing tables
 the new columns are empty and the new tables fill from new events only. Facts recorded before count
@@ -52,6 +54,10 @@ columns kept on the case answer). A case with such facts recorded both before an
 as of a past day, from the rows kept since alone. Indicators as of a past day are exact once
 ``pathways read-models rebuild outcomes indicators`` has read the streams again; answers about
 today or later are the same either way.
+
+The unit of each place came later still (version 3), the same way: a place kept before has none, so
+its case is in no unit's slice and UNKNOWN by unit until the rebuild. A case whose project is run by
+no unit is UNKNOWN by unit for good.
 """
 
 from __future__ import annotations
@@ -215,6 +221,9 @@ CREATE TABLE IF NOT EXISTS rm_indicators_income_observations (
     income_thb numeric(12, 2) NOT NULL,
     PRIMARY KEY (enrollment_id, at_month, sequence)
 );
+-- The career development unit of a case's place (none: its project has no unit, or told before units were kept).
+ALTER TABLE rm_indicators_enrollments ADD COLUMN IF NOT EXISTS unit_id uuid;
+ALTER TABLE rm_indicators_places ADD COLUMN IF NOT EXISTS unit_id uuid;
 """
 
 # Table and column names put into SQL text are these constants, never input.
@@ -275,18 +284,20 @@ async def _place(
     """Keep the case's place if it is later (by day, then stream order) than the one held; and every place."""
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, project_id, province_code, region, placed_on, "
-        "placed_sequence) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO UPDATE SET "
-        "project_id = EXCLUDED.project_id, province_code = EXCLUDED.province_code, region = EXCLUDED.region, "
-        "placed_on = EXCLUDED.placed_on, placed_sequence = EXCLUDED.placed_sequence "
+        "INSERT INTO rm_indicators_enrollments AS e (enrollment_id, project_id, unit_id, province_code, region, "
+        "placed_on, placed_sequence) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (enrollment_id) DO UPDATE SET "
+        "project_id = EXCLUDED.project_id, unit_id = EXCLUDED.unit_id, province_code = EXCLUDED.province_code, "
+        "region = EXCLUDED.region, placed_on = EXCLUDED.placed_on, placed_sequence = EXCLUDED.placed_sequence "
         "WHERE e.placed_on IS NULL "
         "OR (EXCLUDED.placed_on, EXCLUDED.placed_sequence) >= (e.placed_on, e.placed_sequence)",
-        event.enrollment_id, event.project_id, event.province_code, event.region, placed_on, inbound.stream_sequence,
+        event.enrollment_id, event.project_id, event.unit_id, event.province_code, event.region, placed_on,
+        inbound.stream_sequence,
     )  # fmt: skip
     await conn.execute(
-        "INSERT INTO rm_indicators_places (enrollment_id, sequence, placed_on, project_id, province_code, region) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        event.enrollment_id, inbound.stream_sequence, placed_on, event.project_id, event.province_code, event.region,
+        "INSERT INTO rm_indicators_places (enrollment_id, sequence, placed_on, project_id, unit_id, province_code, "
+        "region) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        event.enrollment_id, inbound.stream_sequence, placed_on, event.project_id, event.unit_id,
+        event.province_code, event.region,
     )  # fmt: skip
 
 
@@ -508,20 +519,23 @@ READ_MODEL = ReadModel(
     },
     # 2: the day of every fact kept, for as_of.
     # 3: the baseline (income, COVID-19, informal work) is the latest one corrected after enrollment, if any.
-    version=3,
+    # 4: the unit of every place.
+    version=4,
 )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Slice:
-    """Which cases are reported on: those (now) in the region, province and project given; all when None."""
+    """Which cases are reported on: those (on the day asked about) in the region and province given, and in
+    any of the projects and any of the units given; all when None or none."""
 
     region: str | None = None
     province_code: str | None = None
-    project_id: UUID | None = None
+    project_ids: tuple[UUID, ...] = ()
+    unit_ids: tuple[UUID, ...] = ()
 
-    def parameters(self) -> tuple[str | None, str | None, UUID | None]:
-        return self.region, self.province_code, self.project_id
+    def parameters(self) -> tuple[str | None, str | None, list[UUID] | None, list[UUID] | None]:
+        return self.region, self.province_code, list(self.project_ids) or None, list(self.unit_ids) or None
 
 
 class Breakdown(StrEnum):
@@ -532,6 +546,8 @@ class Breakdown(StrEnum):
     TRACK = "track"
     REGION = "region"
     PROVINCE = "province_code"
+    PROJECT = "project_id"
+    UNIT = "unit_id"
     COVID_AFFECTED = "covid_affected"
     INFORMAL_WORKER = "informal_worker"
 
@@ -540,7 +556,7 @@ def _yes_no(column: str) -> str:
     return f"CASE {column} WHEN true THEN 'YES' WHEN false THEN 'NO' END"
 
 
-# A case's place and track as of $4 (the day facts are counted by; NULL: every fact recorded): the latest held
+# A case's place and track as of $5 (the day facts are counted by; NULL: every fact recorded): the latest held
 # by then, else (nothing of it in the history tables, filled only since they were added) the latest recorded.
 _PLACE = "CASE WHEN p.enrollment_id IS NULL THEN e.{column} ELSE p.{column} END"
 _TRACK = "CASE WHEN k.enrollment_id IS NULL THEN tr.track WHEN k.by_then THEN k.track END"
@@ -553,6 +569,8 @@ _GROUP_OF = {
     Breakdown.TRACK: _TRACK,
     Breakdown.REGION: _PLACE.format(column="region"),
     Breakdown.PROVINCE: _PLACE.format(column="province_code"),
+    Breakdown.PROJECT: f"({_PLACE.format(column='project_id')})::text",
+    Breakdown.UNIT: f"({_PLACE.format(column='unit_id')})::text",
     Breakdown.COVID_AFFECTED: _yes_no("e.covid_affected"),
     Breakdown.INFORMAL_WORKER: _yes_no("e.informal_worker"),
 }
@@ -563,27 +581,29 @@ KNOWN_GROUPS: dict[Breakdown, tuple[str, ...]] = {
     Breakdown.TRACK: TRACKS,
     Breakdown.REGION: PROGRAMME_REGIONS.region_ids,
     Breakdown.PROVINCE: tuple(province.iso for province in PROVINCES),
+    Breakdown.PROJECT: (),  # those with cases in the slice, and those asked about (see indicators_by_group)
+    Breakdown.UNIT: (),
     Breakdown.COVID_AFFECTED: ("YES", "NO"),
     Breakdown.INFORMAL_WORKER: ("YES", "NO"),
 }
 
 
 def _by_then(day: str) -> str:
-    """Whether a fact of that day had happened by $4: always without $4, or without a day (kept before days were)."""
-    return f"COALESCE({day} <= $4, true)"
+    """Whether a fact of that day had happened by $5: always without $5, or without a day (kept before days were)."""
+    return f"COALESCE({day} <= $5, true)"
 
 
 def _latest_by_then(
     table: str, columns: str, *, key: str = "enrollment_id", day: str, having: str | None = None, first: bool = False
 ) -> str:
     """Per ``key``, of the rows ``having`` it, the latest (in stream order; the first with ``first``) whose day
-    is by $4, with ``by_then`` true, else one with ``by_then`` false. No row without $4: then the columns kept
+    is by $5, with ``by_then`` true, else one with ``by_then`` false. No row without $5: then the columns kept
     on the case, which follow the same order, answer (and faster)."""
     order = "sequence" if first else "sequence DESC"
-    where = "$4::date IS NOT NULL" if having is None else f"$4::date IS NOT NULL AND {having}"
+    where = "$5::date IS NOT NULL" if having is None else f"$5::date IS NOT NULL AND {having}"
     return (
-        f"SELECT DISTINCT ON ({key}) {key}, {day} <= $4 AS by_then, {columns} FROM {table} "
-        f"WHERE {where} ORDER BY {key}, {day} <= $4 DESC, {order}"
+        f"SELECT DISTINCT ON ({key}) {key}, {day} <= $5 AS by_then, {columns} FROM {table} "
+        f"WHERE {where} ORDER BY {key}, {day} <= $5 DESC, {order}"
     )
 
 
@@ -602,13 +622,13 @@ _INCOMES_BY_THEN = _latest_by_then(
 
 
 # Each query is grouped by the slice's `grp` ({group} filled in from _GROUP_OF or _WHOLE).
-# $1 region, $2 province code, $3 project id, $4 the day facts are counted by (NULL: all of them);
-# each query adds its own parameters after these. A case is in the slice once enrolled, where it was then.
+# $1 region, $2 province code, $3 project ids, $4 unit ids (NULL: any), $5 the day facts are counted by (NULL: all
+# of them); each query adds its own parameters after these. A case is in the slice once enrolled, where it was then.
 _SLICE = f"""
 WITH place AS (
-    SELECT DISTINCT ON (enrollment_id) enrollment_id, project_id, province_code, region
+    SELECT DISTINCT ON (enrollment_id) enrollment_id, project_id, unit_id, province_code, region
     FROM rm_indicators_places
-    WHERE placed_on <= $4
+    WHERE placed_on <= $5
     ORDER BY enrollment_id, placed_on DESC, sequence DESC
 ),
 track AS ({_TRACKS_BY_THEN}),
@@ -625,7 +645,8 @@ slice AS (
     WHERE e.enrolled AND {_by_then("e.enrolled_on")}
         AND ($1::text IS NULL OR {_PLACE.format(column="region")} = $1)
         AND ($2::text IS NULL OR {_PLACE.format(column="province_code")} = $2)
-        AND ($3::uuid IS NULL OR {_PLACE.format(column="project_id")} = $3)
+        AND ($3::uuid[] IS NULL OR {_PLACE.format(column="project_id")} = ANY($3))
+        AND ($4::uuid[] IS NULL OR {_PLACE.format(column="unit_id")} = ANY($4))
 )"""
 
 _COMPLETED = f"t.completed AND {_by_then('t.completed_on')}"
@@ -658,14 +679,14 @@ LEFT JOIN jobs j USING (enrollment_id)
 GROUP BY s.grp
 """
 
-# $5 the day asked about, $6 how many follow-ups the panel answered (all of them). A follow-up answered
-# after $5 was not answered yet on $5 (rows from before answers were dated count as answered).
+# $6 the day asked about, $7 how many follow-ups the panel answered (all of them). A follow-up answered
+# after $6 was not answered yet on $6 (rows from before answers were dated count as answered).
 _FOLLOW_UPS = f"""{_SLICE},
 answered AS (
     SELECT
         f.*,
-        f.completed AND COALESCE(f.completed_on <= $5, true) AS completed_by,
-        f.missed AND COALESCE(f.missed_on <= $5, true) AS missed_by,
+        f.completed AND COALESCE(f.completed_on <= $6, true) AS completed_by,
+        f.missed AND COALESCE(f.missed_on <= $6, true) AS missed_by,
         f.completed_on IS NULL AND f.missed_on IS NULL AS undated
     FROM rm_indicators_follow_ups f
 ),
@@ -677,13 +698,13 @@ follow_ups AS (
         f.completed_by AS completed,
         f.employed,
         f.completed_by OR f.missed_by OR COALESCE(c.ended AND f.undated, false)
-            OR COALESCE(f.due_on <= $5, false) AS due
+            OR COALESCE(f.due_on <= $6, false) AS due
     FROM slice
     JOIN answered f USING (enrollment_id)
     LEFT JOIN rm_indicators_cases c USING (enrollment_id)
 ),
 panel AS (
-    SELECT enrollment_id FROM follow_ups GROUP BY enrollment_id HAVING count(*) FILTER (WHERE completed) = $6
+    SELECT enrollment_id FROM follow_ups GROUP BY enrollment_id HAVING count(*) FILTER (WHERE completed) = $7
 )
 SELECT
     f.grp,
@@ -698,7 +719,7 @@ LEFT JOIN panel p USING (enrollment_id)
 GROUP BY f.grp, f.month
 """
 
-# A month's income is its latest observation made by $4. percentile_disc at 0.5 and just above gives the
+# A month's income is its latest observation made by $5. percentile_disc at 0.5 and just above gives the
 # two middle values of an even count (the middle one twice of an odd count) from one sort: their mean is the
 # exact median, in numeric.
 _INCOME_CHANGES = f"""{_SLICE},
@@ -731,7 +752,7 @@ FROM (
 ) m
 """
 
-# An enterprise started by $4, with a participant among the slice's cases who was a member by then.
+# An enterprise started by $5, with a participant among the slice's cases who was a member by then.
 _ENTERPRISES = f"""{_SLICE},
 started AS (
     SELECT DISTINCT slice.grp, e.enterprise_id, e.kind, e.sells_online AND {_by_then("e.online_on")} AS sells_online
@@ -755,11 +776,16 @@ class _Rows:
     changes: list[asyncpg.Record]
     enterprises: list[asyncpg.Record]
 
-    def of(self, group: str | None) -> _Rows:
-        def mine(rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
-            return [row for row in rows if row["grp"] == group]
+    def by_group(self) -> dict[str | None, _Rows]:
+        """Each group's rows, in one pass (a breakdown by project has some 200 groups)."""
+        grouped: dict[str | None, _Rows] = {}
+        for kind in ("cases", "follow_ups", "changes", "enterprises"):
+            for row in getattr(self, kind):
+                getattr(grouped.setdefault(row["grp"], _Rows([], [], [], [])), kind).append(row)
+        return grouped
 
-        return _Rows(mine(self.cases), mine(self.follow_ups), mine(self.changes), mine(self.enterprises))
+
+_NONE = _Rows([], [], [], [])  # a group with no case
 
 
 async def programme_indicators(pool: asyncpg.Pool, of: Slice, *, on: date, panel: bool = False) -> ProgrammeIndicators:
@@ -777,18 +803,26 @@ async def indicators_by_group(
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         whole = await _fetch(conn, of, _WHOLE, on=on)
         grouped = await _fetch(conn, of, group, on=on)
-    names = groups_in_order(KNOWN_GROUPS[by], (row["grp"] for row in grouped.cases))
+    names = groups_in_order(known_groups(by, of), (row["grp"] for row in grouped.cases))
+    by_group = grouped.by_group()
     return IndicatorsByGroup(
         overall=_indicators(whole, panel=panel),
-        groups={name: _indicators(grouped.of(name), panel=panel) for name in names},
+        groups={name: _indicators(by_group.get(name, _NONE), panel=panel) for name in names},
     )
+
+
+def known_groups(by: Breakdown, of: Slice) -> tuple[str, ...]:
+    """The groups listed even with no case: every one there is, or (projects and units, too many to list
+    every one) those the slice asked about."""
+    asked = {Breakdown.PROJECT: of.project_ids, Breakdown.UNIT: of.unit_ids}.get(by, ())
+    return KNOWN_GROUPS[by] + tuple(str(one) for one in asked)
 
 
 async def _fetch(conn: PoolConnectionProxy, of: Slice, group: str, *, on: date) -> _Rows:
     def grouped(query: str) -> str:
         return query.replace("{group}", group)
 
-    # A generic plan cannot tell whether $4 leaves the history tables out: after a few requests PostgreSQL
+    # A generic plan cannot tell whether $5 leaves the history tables out: after a few requests PostgreSQL
     # would settle on one that loops over them for every case, seconds on a few thousand cases.
     await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
 

@@ -20,6 +20,7 @@ holds. The tables are joined, and stages and outcomes derived, when queried, wit
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -93,6 +94,9 @@ ALTER TABLE rm_programme_outcome_facts
     ADD COLUMN IF NOT EXISTS not_working_on date,
     ADD COLUMN IF NOT EXISTS not_working_month int;
 ALTER TABLE rm_programme_enrollment_facts ADD COLUMN IF NOT EXISTS baseline_corrected_on date;
+-- The unit running the project (none: it has none, or it opened before units were kept here).
+ALTER TABLE rm_programme_projects ADD COLUMN IF NOT EXISTS unit_id uuid;
+CREATE INDEX IF NOT EXISTS rm_programme_projects_unit ON rm_programme_projects (unit_id);
 CREATE TABLE IF NOT EXISTS rm_programme_enterprises (
     enterprise_id uuid PRIMARY KEY,
     kind text NOT NULL
@@ -119,9 +123,10 @@ async def _set_flag(conn: asyncpg.Connection, table: str, column: str, enrollmen
 async def on_project_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOpenedV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_programme_projects (project_id, province_code, region) VALUES ($1, $2, $3) "
-        "ON CONFLICT (project_id) DO UPDATE SET province_code = EXCLUDED.province_code, region = EXCLUDED.region",
-        event.project_id, event.province_code, event.region,
+        "INSERT INTO rm_programme_projects AS p (project_id, province_code, region, unit_id) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (project_id) DO UPDATE SET province_code = EXCLUDED.province_code, region = EXCLUDED.region, "
+        "unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id)",
+        event.project_id, event.province_code, event.region, event.unit_id,
     )  # fmt: skip
 
 
@@ -270,7 +275,8 @@ READ_MODEL = ReadModel(
     },
     # 2: joiners of enterprises counted in them; a follow-up answered "not working" ends the earlier job.
     # 3: the baseline is the latest one corrected after enrollment, if any.
-    version=3,
+    # 4: the unit of each project, so that the indicators know which units there are.
+    version=4,
 )
 
 # One scan of the enrollments, the other streams' facts joined: per-person figures in one aggregate,
@@ -407,3 +413,23 @@ async def project_known(pool: asyncpg.Pool, project_id: UUID) -> bool:
     return bool(
         await pool.fetchval("SELECT EXISTS (SELECT 1 FROM rm_programme_projects WHERE project_id = $1)", project_id)
     )
+
+
+async def unknown_projects(pool: asyncpg.Pool, project_ids: Sequence[UUID]) -> list[UUID]:
+    """Those of the projects outcomes has not heard opened, in the order given."""
+    known = await pool.fetch(
+        "SELECT project_id FROM rm_programme_projects WHERE project_id = ANY($1::uuid[])", list(project_ids)
+    )
+    return _not_in(project_ids, {row["project_id"] for row in known})
+
+
+async def unknown_units(pool: asyncpg.Pool, unit_ids: Sequence[UUID]) -> list[UUID]:
+    """Those of the units no project opened is run by (every unit cases can be in runs one), in the order given."""
+    known = await pool.fetch(
+        "SELECT DISTINCT unit_id FROM rm_programme_projects WHERE unit_id = ANY($1::uuid[])", list(unit_ids)
+    )
+    return _not_in(unit_ids, {row["unit_id"] for row in known})
+
+
+def _not_in(ids: Sequence[UUID], known: set[UUID]) -> list[UUID]:
+    return [one for one in dict.fromkeys(ids) if one not in known]
