@@ -117,6 +117,10 @@ class Where:
             self.args.append(value)
             self._conditions.append(condition.format(f"${len(self.args)}"))
 
+    def require(self, condition: str) -> None:
+        """A condition without a value, e.g. ``"at_risk"``: the planner sees it as written (a partial index's)."""
+        self._conditions.append(condition)
+
     @property
     def sql(self) -> str:
         return " AND ".join(self._conditions) or "TRUE"

@@ -1,16 +1,20 @@
 """Curricula and cohorts listed for a unit's staff: filtered by project, status, track, community; paged, with
-how many match in all (``X-Total-Count``)."""
+how many match in all (``X-Total-Count``). Training records at risk of not completing, for a mentor: each with
+its cohort's threshold, listed with ``at_risk``, counted on their cohort."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import httpx
+import pytest
 
 from pathways_infra.settings import Settings
 from tests.support import training_steps
-from tests.support.journeys import created, open_project
+from tests.support.cli import run_pathways
+from tests.support.journeys import Enrolled, created, enroll, in_training, open_project
 from tests.support.system import RunningSystem, eventually, running_system
 from tests.support.training_steps import COMPETENCIES, FIRST_SESSION_ON, accepted_once_known
 
@@ -145,3 +149,132 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
     for field, response in refused:
         assert response.status_code == 422, response.text
         assert [f["field"] for f in response.json()["fields"]] == [field]
+
+
+async def test_a_mentor_lists_who_attends_below_their_cohort_threshold(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        soap, dye = await asyncio.gather(
+            open_project(system, name="Herbal soap", province_code="TH-50"),
+            open_project(system, name="Indigo dye", province_code="TH-47"),
+        )
+        people = [await enroll(system, soap) for _ in range(6)] + [await enroll(system, dye)]
+        full, edge, low, absent, gone, loner, elsewhere = people
+        for enrolled in people:
+            await in_training(system, enrolled)
+        weaving = await training_steps.approved_curriculum(system, soap)  # completion needs 80%
+        dyeing = await training_steps.approved_curriculum(system, dye, attendance_threshold=0.75)
+        cohort = await training_steps.started_cohort(system, soap, weaving)
+        other = await training_steps.started_cohort(system, dye, dyeing)
+        unstarted = await planned_cohort(system, soap, weaving, "2025-09-01")
+        members = {"enrollment_ids": [e.enrollment_id for e in (full, edge, low, absent, gone)]}
+        created(await training.post(f"/cohorts/{cohort}/members", json=members))
+        created(await training.post(f"/cohorts/{other}/members", json={"enrollment_ids": [elsewhere.enrollment_id]}))
+        attended: dict[int, list[Enrolled]] = {  # 5 sessions: full 5, edge 4 (80%), low 3, absent 0, gone 1
+            0: [full, edge, low, gone],
+            1: [full, edge, low],
+            2: [full, edge, low],
+            3: [full, edge],
+            4: [full],
+        }
+        for week, present in attended.items():
+            await training_steps.hold_session(
+                system, cohort, FIRST_SESSION_ON + timedelta(weeks=week), attended=present
+            )
+        await training_steps.hold_session(system, other, FIRST_SESSION_ON, attended=[])
+        dropout = {"reason": "FAMILY_DUTIES", "dropped_out_on": "2025-06-20"}
+        created(await training.post(f"/training-records/{gone.enrollment_id}/dropout", json=dropout))
+
+        at_risk = sorted([low.enrollment_id, absent.enrollment_id, elsewhere.enrollment_id])
+
+        async def caught_up() -> bool | None:
+            records = {r["enrollment_id"]: r for r in (await training.get("/training-records")).json()}
+            settled = records.get(gone.enrollment_id, {}).get("status") == "DROPPED_OUT"
+            listed_at_risk = (await listed(training, "/training-records", "enrollment_id", at_risk="true"))[0]
+            return (settled and listed_at_risk == at_risk) or None
+
+        await eventually(caught_up, what="the records at risk in the read model")
+        lists = {
+            name: await listed(training, "/training-records", "enrollment_id", **params)
+            for name, params in {
+                "at risk": {"at_risk": "true"},
+                "at risk in the cohort": {"at_risk": "true", "cohort_id": cohort},
+                "at risk in soap": {"at_risk": "true", "project_id": soap},
+                "at risk in dye": {"at_risk": "true", "project_id": dye},
+                "first page at risk": {"at_risk": "true", "limit": "1"},
+                "at risk after the first": {"at_risk": "true", "after": at_risk[0]},
+                "not at risk in the cohort": {"at_risk": "false", "cohort_id": cohort},
+                "in training, not at risk, in the cohort": {
+                    "at_risk": "false",
+                    "cohort_id": cohort,
+                    "status": "IN_TRAINING",
+                },
+            }.items()
+        }
+        records = {r["enrollment_id"]: r for r in (await training.get("/training-records")).json()}
+        one = {e.enrollment_id: (await training.get(f"/training-records/{e.enrollment_id}")).json() for e in people}
+        cohorts_listed = {c["cohort_id"]: c for c in (await training.get("/cohorts")).json()}
+        cohorts_read = {k: (await training.get(f"/cohorts/{k}")).json() for k in (cohort, other, unstarted)}
+        refused = await training.get("/training-records", params={"at_risk": "maybe"})
+        rebuild = ("read-models", "rebuild", "training", "training-records")
+        rebuilt = await asyncio.to_thread(run_pathways, settings, *rebuild)
+        at_risk_rebuilt = await listed(training, "/training-records", "enrollment_id", at_risk="true")
+        records_rebuilt = {r["enrollment_id"]: r for r in (await training.get("/training-records")).json()}
+        cohorts_rebuilt = {c["cohort_id"]: c for c in (await training.get("/cohorts")).json()}
+
+    def ids(*enrolled: Enrolled) -> list[str]:
+        return sorted(e.enrollment_id for e in enrolled)
+
+    assert lists == {
+        "at risk": (at_risk, 3),
+        "at risk in the cohort": (ids(low, absent), 2),
+        "at risk in soap": (ids(low, absent), 2),
+        "at risk in dye": ([elsewhere.enrollment_id], 1),
+        "first page at risk": (at_risk[:1], 3),
+        "at risk after the first": (at_risk[1:], 3),
+        "not at risk in the cohort": (ids(full, edge, gone), 3),  # on the threshold is not below it; a dropout
+        "in training, not at risk, in the cohort": (ids(full, edge), 2),
+    }
+    assert one == records, "a record reads the same alone and listed"
+    assert {e.enrollment_id: records[e.enrollment_id]["attendance_rate"] for e in people} == {
+        full.enrollment_id: 1.0,
+        edge.enrollment_id: 0.8,
+        low.enrollment_id: 0.6,
+        absent.enrollment_id: 0.0,
+        gone.enrollment_id: 0.2,
+        loner.enrollment_id: None,
+        elsewhere.enrollment_id: 0.0,
+    }
+    flags = {
+        e.enrollment_id: (records[e.enrollment_id]["attendance_threshold"], records[e.enrollment_id]["at_risk"])
+        for e in people
+    }
+    assert flags == {
+        full.enrollment_id: (0.8, False),
+        edge.enrollment_id: (0.8, False),
+        low.enrollment_id: (0.8, True),
+        absent.enrollment_id: (0.8, True),
+        gone.enrollment_id: (0.8, False),  # no longer in training
+        loner.enrollment_id: (None, False),  # in no cohort
+        elsewhere.enrollment_id: (0.75, True),
+    }
+    assert "can_still_complete" not in records[low.enrollment_id], "not computable from what is known"
+    figures = {
+        k: (c["attendance_threshold"], c["members_in_training"], c["mean_attendance_rate"], c["members_at_risk"])
+        for k, c in cohorts_read.items()
+    }
+    assert figures == {
+        cohort: (0.8, 4, pytest.approx((1.0 + 0.8 + 0.6 + 0.0) / 4), 2),
+        other: (0.75, 1, 0.0, 1),
+        unstarted: (0.8, 0, None, 0),
+    }
+    assert {k: figures_of(c) for k, c in cohorts_listed.items()} == {k: figures_of(c) for k, c in cohorts_read.items()}
+    assert refused.status_code == 422, refused.text
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "rm_training_record_sessions" in rebuilt.stdout, "the read model's own copy of the sessions, rebuilt"
+    assert (at_risk_rebuilt, records_rebuilt) == ((at_risk, 3), records), "rebuilt from the stream, the same"
+    assert {k: figures_of(c) for k, c in cohorts_rebuilt.items()} == {k: figures_of(c) for k, c in cohorts_read.items()}
+
+
+def figures_of(cohort: dict[str, Any]) -> tuple[object, ...]:
+    return (cohort["mean_attendance_rate"], cohort["members_at_risk"], cohort["attendance_threshold"])

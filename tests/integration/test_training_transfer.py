@@ -93,7 +93,14 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
         before = await training.post(f"/training-records/{case.enrollment_id}/cohort-transfer", json=transfer)
         await publish_event(js, transferred(case, second_project), event_id="enrollment:4")
         moved = await accepted_once_known(training, f"/training-records/{case.enrollment_id}/cohort-transfer", transfer)
-        await hold_session(system, second_cohort, date(2025, 5, 22), attended=[case])
+        missed = await hold_session(system, second_cohort, date(2025, 5, 22), attended=[])
+        await record_where(system, case.enrollment_id, "cohort_id", second_cohort)
+        await record_where(system, case.enrollment_id, "sessions_expected", 3)
+        at_risk = await training.get("/training-records", params={"cohort_id": second_cohort, "at_risk": "true"})
+        new_cohort = await get_json_when_found(training, f"/cohorts/{second_cohort}")
+        created(await training.post(f"/training-records/{case.enrollment_id}/attendance", json={"session_id": missed}))
+        await record_where(system, case.enrollment_id, "at_risk", False)  # the mark corrected
+        no_longer = await training.get("/training-records", params={"cohort_id": second_cohort, "at_risk": "true"})
         completion = await training.post(
             f"/training-records/{case.enrollment_id}/completion", json={"completed_on": "2025-08-29"}
         )
@@ -110,5 +117,8 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
     assert record["project_id"] == str(second_project)
     assert record["cohort_id"] == second_cohort
     assert (record["sessions_expected"], record["sessions_attended"], record["attendance_rate"]) == (3, 3, 1.0)
+    assert [r["enrollment_id"] for r in at_risk.json()] == [case.enrollment_id], "2 of 3, across cohorts: below 80%"
+    assert (new_cohort["members_at_risk"], round(new_cohort["mean_attendance_rate"], 4)) == (1, 0.6667)
+    assert (no_longer.json(), no_longer.headers["X-Total-Count"]) == ([], "0")
     [member] = old_cohort["members"]
     assert (member["enrollment_id"], member["left_on"]) == (case.enrollment_id, iso(TRANSFERRED_ON))

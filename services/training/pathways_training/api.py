@@ -260,7 +260,10 @@ async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     A member who left has `left_on` and `left_because`: TRANSFERRED (to another cohort), DROPPED_OUT or
     WITHDRAWN; `members_count` counts those who have not left. A member still in it has `training_status`
     IN_TRAINING or COMPLETED; `members_in_training` counts those still in training (once the cohort is
-    completed, the records staff have yet to finish). From a read model (no `ETag`: read
+    completed, the records staff have yet to finish). Of the members in training (by their training
+    records), `mean_attendance_rate` is their mean attendance rate (`null` until a session was expected of
+    one) and `members_at_risk` how many attend below the cohort's `attendance_threshold` (listed by
+    `GET /training-records?cohort_id={id}&at_risk=true`). From a read model (no `ETag`: read
     `/cohorts/{id}/recorded` to act with `If-Match`)."""
     found = await cohorts.get_cohort(read, cohort_id)
     if found is None:
@@ -287,7 +290,9 @@ async def list_cohorts(
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Cohorts by the day they start, with how many sessions they held, members they have now and, of those,
-    members still in training (`members_in_training`); `X-Total-Count` says how many match, all pages together."""
+    members still in training (`members_in_training`), their mean attendance rate (`mean_attendance_rate`)
+    and how many attend below the cohort's `attendance_threshold` (`members_at_risk`), as on
+    `GET /cohorts/{id}`; `X-Total-Count` says how many match, all pages together."""
     page = await cohorts.list_cohorts(
         read,
         project_id=project_id,
@@ -393,7 +398,13 @@ async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Con
 async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A participant's training: status, project, cohort, sessions expected and attended, attendance rate,
     pre/post assessments, completion or dropout. From a read model (no `ETag`: read
-    `/training-records/{id}/recorded` to act with `If-Match`)."""
+    `/training-records/{id}/recorded` to act with `If-Match`).
+
+    `attendance_threshold` is the current cohort's (the curriculum's, default 0.8; `null` outside a cohort):
+    completion needs `attendance_rate` at or above it. `at_risk` is true for a record IN_TRAINING whose rate
+    is below it (`false` before any session was expected of it). Whether the threshold can still be reached
+    is not said: attendance counts sessions, and neither the curriculum (which plans hours, not sessions)
+    nor the cohort says how many sessions are still to come."""
     found = await training_records.get_record(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"no training record for enrollment {enrollment_id} (yet: read models follow the events)")
@@ -414,6 +425,13 @@ async def list_training_records(
     project_id: Annotated[UUID | None, Query(description="Only records of this project.")] = None,
     cohort_id: Annotated[UUID | None, Query(description="Only records of participants now in this cohort.")] = None,
     status: Annotated[TrainingStatus | None, Query(description="Only records in this status.")] = None,
+    at_risk: Annotated[
+        bool | None,
+        Query(
+            description="`true`: only records in training attending below their cohort's threshold "
+            "(`at_risk`); `false`: only the others."
+        ),
+    ] = None,
     after: Annotated[
         UUID | None,
         Query(description="Only records after this enrollment id (keyset paging: the previous page's last)."),
@@ -421,7 +439,9 @@ async def list_training_records(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    """Training records ordered by enrollment id, filtered by project, cohort and status.
+    """Training records ordered by enrollment id, filtered by project, cohort, status and `at_risk`
+    (combinable): `?cohort_id=…&at_risk=true` is who in a cohort would now be refused completion. Each
+    record is as `GET /training-records/{id}` shows it, with `attendance_threshold` and `at_risk`.
 
     Page with `limit` and `offset`, as every list does; or, over many pages, with `after` (the last
     enrollment id of the previous page), which stays quick however deep the page. `X-Total-Count` says how
@@ -430,7 +450,7 @@ async def list_training_records(
     page = await training_records.list_records(
         read,
         training_records.RecordFilter(
-            project_id=project_id, cohort_id=cohort_id, status=status and status.value, after=after
+            project_id=project_id, cohort_id=cohort_id, status=status and status.value, at_risk=at_risk, after=after
         ),
         limit=limit,
         offset=offset,

@@ -6,6 +6,12 @@ they joined (until the record closed); sessions come from the cohorts read model
 
 A phase's assessment may come in parts (each scoring competencies not scored before): the phase shows
 every part's scores, and the day of its first part, as the domain dates it.
+
+A record in training is *at risk* when its attendance rate is below its cohort's threshold: completion
+would be refused. So that lists can filter on it without counting every record's attendance, each row
+keeps its counts and its cohort's threshold, measured again by every event that changes them, from
+tables of this read model's own (the cohorts' thresholds and sessions: their events may be applied
+before or after a member's, and a rebuild of this read model must not wait on the cohorts read model).
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ import asyncpg
 from pathways_contracts.training import (
     AttendanceRecordedV1,
     CohortAssignedV1,
+    CohortPlannedV1,
     CohortTransferredV1,
     SkillsAssessedV1,
     TrainingCompletedV1,
     TrainingDroppedOutV1,
     TrainingOpenedV1,
     TrainingProjectChangedV1,
+    TrainingSessionHeldV1,
     TrainingWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
@@ -55,6 +63,30 @@ CREATE INDEX IF NOT EXISTS rm_training_records_participant ON rm_training_record
 CREATE INDEX IF NOT EXISTS rm_training_records_project ON rm_training_records (project_id, enrollment_id);
 CREATE INDEX IF NOT EXISTS rm_training_records_cohort ON rm_training_records (cohort_id, enrollment_id);
 
+-- Measured by the handlers (see _MEASURE); at_risk as the domain refuses completion: rate < threshold,
+-- the rate divided out as the domain's float is (7/25 is not below 0.28, though 0.28 * 25 is above 7).
+ALTER TABLE rm_training_records
+    ADD COLUMN IF NOT EXISTS attendance_threshold double precision,
+    ADD COLUMN IF NOT EXISTS expected_count int NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS attended_count int NOT NULL DEFAULT 0;
+ALTER TABLE rm_training_records ADD COLUMN IF NOT EXISTS at_risk boolean GENERATED ALWAYS AS (
+    COALESCE(status = 'IN_TRAINING' AND expected_count > 0
+        AND attended_count::double precision / expected_count < attendance_threshold, false)
+) STORED;
+CREATE INDEX IF NOT EXISTS rm_training_records_at_risk ON rm_training_records (enrollment_id) WHERE at_risk;
+
+CREATE TABLE IF NOT EXISTS rm_training_record_cohorts (
+    cohort_id uuid PRIMARY KEY,
+    attendance_threshold double precision NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rm_training_record_sessions (
+    cohort_id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    held_on date NOT NULL,
+    PRIMARY KEY (cohort_id, session_id)
+);
+
 CREATE TABLE IF NOT EXISTS rm_training_attendance (
     enrollment_id uuid NOT NULL,
     session_id uuid NOT NULL,
@@ -73,6 +105,56 @@ CREATE TABLE IF NOT EXISTS rm_training_assessments (
     PRIMARY KEY (enrollment_id, phase, competency)
 );
 """
+
+
+# The sessions a record is expected at, as the lists show them (_SESSIONS), but from this read model's
+# own sessions table; and its current cohort's threshold.
+_MEASURE = """
+UPDATE rm_training_records r
+SET (expected_count, attended_count) = (
+        SELECT count(*), count(*) FILTER (WHERE a.attended)
+        FROM (
+            SELECT unnest(r.previous_sessions_expected) AS session_id
+            UNION
+            SELECT s.session_id FROM rm_training_record_sessions s
+            WHERE s.cohort_id = r.cohort_id AND s.held_on >= r.joined_on
+              AND (r.closed_on IS NULL OR s.held_on <= r.closed_on)
+        ) expected
+        LEFT JOIN rm_training_attendance a ON a.enrollment_id = r.enrollment_id AND a.session_id = expected.session_id
+    ),
+    attendance_threshold = (
+        SELECT c.attendance_threshold FROM rm_training_record_cohorts c WHERE c.cohort_id = r.cohort_id
+    )
+WHERE {}
+"""
+
+
+async def _measure(conn: asyncpg.Connection, enrollment_id: UUID) -> None:
+    await conn.execute(_MEASURE.format("r.enrollment_id = $1"), enrollment_id)
+
+
+async def _measure_cohort(conn: asyncpg.Connection, cohort_id: UUID) -> None:
+    await conn.execute(_MEASURE.format("r.cohort_id = $1"), cohort_id)
+
+
+async def on_cohort_planned(conn: asyncpg.Connection, inbound: Inbound[CohortPlannedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_training_record_cohorts (cohort_id, attendance_threshold) VALUES ($1, $2) "
+        "ON CONFLICT (cohort_id) DO NOTHING",
+        event.cohort_id, event.attendance_threshold,
+    )  # fmt: skip
+    await _measure_cohort(conn, event.cohort_id)
+
+
+async def on_session_held(conn: asyncpg.Connection, inbound: Inbound[TrainingSessionHeldV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_training_record_sessions (cohort_id, session_id, held_on) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        event.cohort_id, event.session_id, event.held_on,
+    )  # fmt: skip
+    await _measure_cohort(conn, event.cohort_id)
 
 
 async def on_opened(conn: asyncpg.Connection, inbound: Inbound[TrainingOpenedV1]) -> None:
@@ -97,6 +179,7 @@ async def on_cohort_assigned(conn: asyncpg.Connection, inbound: Inbound[CohortAs
         "UPDATE rm_training_records SET cohort_id = $2, joined_on = $3 WHERE enrollment_id = $1",
         event.enrollment_id, event.cohort_id, event.assigned_on,
     )  # fmt: skip
+    await _measure(conn, event.enrollment_id)
 
 
 async def on_cohort_transferred(conn: asyncpg.Connection, inbound: Inbound[CohortTransferredV1]) -> None:
@@ -106,6 +189,7 @@ async def on_cohort_transferred(conn: asyncpg.Connection, inbound: Inbound[Cohor
         "previous_sessions_expected = previous_sessions_expected || $4::uuid[] WHERE enrollment_id = $1",
         event.enrollment_id, event.to_cohort_id, event.transferred_on, event.sessions_expected_in_previous_cohort,
     )  # fmt: skip
+    await _measure(conn, event.enrollment_id)
 
 
 async def on_attendance(conn: asyncpg.Connection, inbound: Inbound[AttendanceRecordedV1]) -> None:
@@ -115,6 +199,7 @@ async def on_attendance(conn: asyncpg.Connection, inbound: Inbound[AttendanceRec
         "ON CONFLICT (enrollment_id, session_id) DO UPDATE SET attended = EXCLUDED.attended",
         event.enrollment_id, event.session_id, event.cohort_id, event.attended,
     )  # fmt: skip
+    await _measure(conn, event.enrollment_id)
 
 
 async def on_assessed(conn: asyncpg.Connection, inbound: Inbound[SkillsAssessedV1]) -> None:
@@ -137,6 +222,7 @@ async def on_completed(conn: asyncpg.Connection, inbound: Inbound[TrainingComple
         "completed_on = $4, closed_on = $4 WHERE enrollment_id = $1",
         event.enrollment_id, event.attendance_rate, event.occurred_at, completed_on,
     )  # fmt: skip
+    await _measure(conn, event.enrollment_id)
 
 
 async def on_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDroppedOutV1]) -> None:
@@ -146,6 +232,7 @@ async def on_dropped_out(conn: asyncpg.Connection, inbound: Inbound[TrainingDrop
         "WHERE enrollment_id = $1",
         event.enrollment_id, event.reason, event.dropped_out_on,
     )  # fmt: skip
+    await _measure(conn, event.enrollment_id)
 
 
 async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdrawnV1]) -> None:
@@ -154,12 +241,15 @@ async def on_withdrawn(conn: asyncpg.Connection, inbound: Inbound[TrainingWithdr
         "UPDATE rm_training_records SET status = 'WITHDRAWN', closed_on = $2 WHERE enrollment_id = $1",
         event.enrollment_id, event.withdrawn_on,
     )  # fmt: skip
+    await _measure(conn, event.enrollment_id)
 
 
 READ_MODEL = ReadModel(
     name="training-records",
     ddl=DDL,
     handlers={
+        CohortPlannedV1: on_cohort_planned,
+        TrainingSessionHeldV1: on_session_held,
         TrainingOpenedV1: on_opened,
         TrainingProjectChangedV1: on_project_changed,
         CohortAssignedV1: on_cohort_assigned,
@@ -170,10 +260,12 @@ READ_MODEL = ReadModel(
         TrainingWithdrawnV1: on_withdrawn,
         TrainingDroppedOutV1: on_dropped_out,
     },
+    # 2: each record keeps its cohort's attendance threshold and its counts, so at_risk can be filtered on.
+    version=2,
 )
 
 _COLUMNS = """r.enrollment_id, r.participant_id, r.project_id, r.status, r.cohort_id, r.joined_on, r.attendance_rate,
-       r.opened_at, r.completed_on, r.dropout_reason, r.closed_on,
+       r.opened_at, r.completed_on, r.dropout_reason, r.closed_on, r.attendance_threshold,
        sessions.expected AS sessions_expected, sessions.attended AS sessions_attended"""
 
 # Sessions expected: kept from previous cohorts, plus the current cohort's from joining until closing.
@@ -209,6 +301,7 @@ class RecordFilter:
     project_id: UUID | None = None
     cohort_id: UUID | None = None
     status: str | None = None
+    at_risk: bool | None = None
     after: UUID | None = None
 
 
@@ -218,6 +311,8 @@ async def list_records(pool: asyncpg.Pool, of: RecordFilter, *, limit: int, offs
     where.add("r.project_id = {}", of.project_id)
     where.add("r.cohort_id = {}", of.cohort_id)
     where.add("r.status = {}", of.status)
+    if of.at_risk is not None:  # a literal, so the plan can use the partial index on at_risk
+        where.require("r.at_risk" if of.at_risk else "NOT r.at_risk")
     page = await fetch_page(
         pool,
         columns=_COLUMNS,
@@ -254,5 +349,17 @@ def _record(row: asyncpg.Record, assessments: dict[str, dict[str, Any]]) -> dict
     expected, attended = record["sessions_expected"], record["sessions_attended"]
     if record["status"] != "COMPLETED":  # once completed, the rate measured at completion stands
         record["attendance_rate"] = attended / expected if expected else None
+    record["at_risk"] = at_risk(record["status"], record["attendance_rate"], record["attendance_threshold"])
     record["assessments"] = assessments
     return record
+
+
+def at_risk(status: str, attendance_rate: float | None, threshold: float | None) -> bool:
+    """Whether a record in training attends below its cohort's threshold, so that completion would be
+    refused (as the domain refuses it: rate < threshold); never before a session was expected of it."""
+    return (
+        status == "IN_TRAINING"
+        and attendance_rate is not None
+        and threshold is not None
+        and attendance_rate < threshold
+    )
