@@ -75,6 +75,10 @@ async def _screened_cases(client: LeanClient, count: int) -> list[str]:
     await client.post(f"/units/{unit}/activation", {})
     proposal = {"name": "Bench", "province_code": "TH-50", "unit_id": unit, "grant_thb": "100000"}
     project = await _created(client, "/projects", proposal)
+    needs = {"problems": ["low income"], "community_capital": ["crafts"], "opportunities": ["online market"],
+             "assessed_on": "2025-04-01"}  # fmt: skip
+    await client.post(f"/projects/{project}/needs-assessment", needs)
+    await client.post(f"/projects/{project}/needs-assessment/validation", {})
     await client.post(f"/projects/{project}/approval", {})
     consent = {"purposes": ["programme-participation"], "notice_version": "1", "granted_at": "2025-05-01T00:00:00Z"}
     baseline = {

@@ -78,6 +78,8 @@ async def test_officers_list_units_projects_and_mentors_by_region_province_and_s
         await post(client, f"/projects/{weaving}/needs-assessment", NEEDS)
         await post(client, f"/projects/{weaving}/needs-assessment/validation")
         await post(client, f"/projects/{batik}/needs-assessment", NEEDS)
+        await post(client, f"/projects/{batik}/needs-assessment/validation")
+        await post(client, f"/projects/{rice}/needs-assessment", NEEDS)
         for step in ("approval", "activation"):
             await post(client, f"/projects/{weaving}/{step}")
         await post(client, f"/projects/{batik}/approval")
@@ -124,8 +126,8 @@ async def test_officers_list_units_projects_and_mentors_by_region_province_and_s
     assert [p["name"] for p in projects] == ["Batik studio", "Rice mill", "Weaving co-op"]
     assert {p: (by_id[p]["status"], by_id[p]["needs_assessment_status"]) for p in by_id} == {
         weaving: ("ACTIVE", "VALIDATED"),
-        batik: ("TERMINATED", "DRAFTED"),
-        rice: ("PROPOSED", None),
+        batik: ("TERMINATED", "VALIDATED"),
+        rice: ("PROPOSED", "DRAFTED"),
     }
     assert (by_id[weaving]["unit_id"], by_id[weaving]["region"], by_id[weaving]["grant_thb"]) == (
         chiang_mai,
@@ -284,16 +286,25 @@ async def test_a_projects_lifecycle_steps_carry_their_days_and_keep_their_order(
     async with running_system(settings, ["enrollment"]) as system:
         client = system.client("enrollment")
         chiang_mai = await unit(client, "CDU Chiang Mai", "TH-50")
-        await post(client, f"/units/{chiang_mai}/activation")
         weaving = await project(client, "Weaving co-op", chiang_mai, "TH-50")
+        refused = [await client.post(f"/projects/{weaving}/approval", json={"on": "2025-03-10"})]
         await post(client, f"/projects/{weaving}/needs-assessment", NEEDS)
+        refused.append(await client.post(f"/projects/{weaving}/approval", json={"on": "2025-03-10"}))
         await post(client, f"/projects/{weaving}/needs-assessment/validation")
+        refused.append(await client.post(f"/projects/{weaving}/approval", json={"on": "2025-03-10"}))
+        await post(client, f"/units/{chiang_mai}/activation")
         await post(client, f"/projects/{weaving}/approval", {"on": "2025-03-10"})
         approved = await listed(system, "/projects", lambda found: bool(found) and found[0]["status"] == "APPROVED")
         too_early = await client.post(f"/projects/{weaving}/activation", json={"on": "2025-03-09"})
         await post(client, f"/projects/{weaving}/activation", {"on": "2025-04-01"})
         active = await listed(system, "/projects", lambda found: bool(found) and found[0]["status"] == "ACTIVE")
         tomorrow = await client.post(f"/projects/{weaving}/closure", json={"on": "2399-01-01"})
+    assert [(r.status_code, r.json()["rule"], r.json().get("retryable", False)) for r in refused] == [
+        (409, "needs-assessment-required", False),  # none yet
+        (409, "needs-assessment-required", False),  # drafted, not validated
+        (409, "unit-not-active", True),  # the unit that takes its applications is only registered
+    ]
+    assert "validated community needs assessment before it is approved" in refused[0].json()["error"]
     assert approved[0]["status_since"] == "2025-03-10"
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "project-step-before-the-last")
     assert "APPROVED since 2025-03-10; it cannot start before, on 2025-03-09" in too_early.json()["error"]

@@ -28,12 +28,19 @@ def created(response: httpx.Response) -> dict[str, Any]:
 
 
 PROJECT_OPENED_ON = "2025-04-01"  # before the journeys' registrations and applications
+NEEDS_ASSESSMENT = {
+    "problems": ["informal workers lost income in COVID-19"],
+    "community_capital": ["hand-loom skills"],
+    "opportunities": ["online craft market"],
+    "assessed_on": "2025-03-01",
+}
 
 
 async def open_project(
     system: RunningSystem, *, name: str = "Community weaving", province_code: str = "TH-50", **extra: Any
 ) -> str:
-    """A project open for enrollment: its unit registered and active, the proposal approved."""
+    """A project open for enrollment: its unit registered and active, its needs assessment validated, the
+    proposal approved."""
     enrollment = system.client("enrollment")
     unit = created(
         await enrollment.post("/units", json={"name": f"CDU {province_code}", "province_code": province_code})
@@ -41,6 +48,8 @@ async def open_project(
     created(await enrollment.post(f"/units/{unit['id']}/activation"))
     proposal = {"name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000", **extra}
     project_id: str = created(await enrollment.post("/projects", json=proposal))["id"]
+    created(await enrollment.post(f"/projects/{project_id}/needs-assessment", json=NEEDS_ASSESSMENT))
+    created(await enrollment.post(f"/projects/{project_id}/needs-assessment/validation"))
     created(await enrollment.post(f"/projects/{project_id}/approval", json={"on": PROJECT_OPENED_ON}))
     return project_id
 

@@ -145,7 +145,9 @@ async def approve_project(
     project_id: UUID, app: App, context: Context, once: Once, command: c.ProjectStep | None = None
 ) -> Any:
     """Approve the proposal (on `on`, default today; the body may be left out): the project opens for
-    enrollment (published as enrollment.v1.project.opened)."""
+    enrollment (published as enrollment.v1.project.opened). Needs a validated needs assessment
+    (`409 needs-assessment-required`) and an active unit (`409 unit-not-active`, retryable while the unit is
+    registered or suspended)."""
     return await once(lambda claim: app.approve_project(project_id, command, context, claim))
 
 

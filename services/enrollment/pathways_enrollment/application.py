@@ -348,9 +348,10 @@ class EnrollmentApplication:
     async def approve_project(
         self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        return await self._project_step(
-            project_id, command, context, claim, lambda _, state, day: project.approve_project(state, on=day)
-        )
+        def approve(session: Session, state: project.Project | None, day: date) -> Sequence[Any]:
+            return project.approve_project(state, unit=self._unit_running(session, state), on=day)
+
+        return await self._project_step(project_id, command, context, claim, approve)
 
     async def reject_project(
         self, project_id: UUID, command: c.ProjectStepWithReason, context: CommandContext, claim: Claim
@@ -367,9 +368,7 @@ class EnrollmentApplication:
         self, project_id: UUID, command: c.ProjectStep | None, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
         def activate(session: Session, state: project.Project | None, day: date) -> Sequence[Any]:
-            runs_it = None if state is None else state.unit_id
-            unit_state = None if runs_it is None else session.load(unit.evolve_unit, runs_it)[0]
-            return project.activate_project(state, unit=unit_state, on=day)
+            return project.activate_project(state, unit=self._unit_running(session, state), on=day)
 
         return await self._project_step(project_id, command, context, claim, activate)
 
@@ -409,6 +408,11 @@ class EnrollmentApplication:
             return CommandAccepted.of(session.append(project.evolve_project, project_id, events, when))
 
         return await self._run(job, claim)
+
+    @staticmethod
+    def _unit_running(session: Session, state: project.Project | None) -> unit.CareerDevelopmentUnit | None:
+        runs_it = None if state is None else state.unit_id
+        return None if runs_it is None else session.load(unit.evolve_unit, runs_it)[0]
 
     # --- mentors -------------------------------------------------------------------------------
 

@@ -131,10 +131,37 @@ def test_a_project_is_proposed_once() -> None:
     given(evolve_project, *PROPOSED).rejects(propose_project, rule="project-registered-once", **propose())
 
 
-def test_approve_a_proposed_project() -> None:
-    then = given(evolve_project, *PROPOSED).when(approve_project, on=DAY)
+ASSESSED = [*PROPOSED, *assessed()]
+
+
+def test_approve_a_proposed_project_with_a_validated_assessment_and_an_active_unit() -> None:
+    then = given(evolve_project, *ASSESSED).when(approve_project, unit=ACTIVE_UNIT, on=DAY)
     assert then.events == [ProjectApproved(**at(), on=DAY)]
     assert then.state is not None and then.state.is_open_for_enrollment
+
+
+@pytest.mark.parametrize("history", [PROPOSED, [*PROPOSED, assessed()[0]]], ids=["no-assessment", "draft-only"])
+def test_a_project_is_approved_only_from_a_validated_needs_assessment(history: list[object]) -> None:
+    error = given(evolve_project, *history).rejects(
+        approve_project, rule="needs-assessment-required", retryable=False, unit=ACTIVE_UNIT, on=DAY
+    )
+    assert "validated community needs assessment before it is approved" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("unit", "rule", "retryable"),
+    [
+        (None, "must-exist", False),
+        (REGISTERED_UNIT, "unit-not-active", True),
+        (SUSPENDED_UNIT, "unit-not-active", True),
+        (DEACTIVATED_UNIT, "unit-not-active", False),
+    ],
+    ids=["unknown", "registered", "suspended", "deactivated"],
+)
+def test_a_project_is_approved_only_with_an_active_unit(unit: object, rule: str, retryable: bool) -> None:
+    error = given(evolve_project, *ASSESSED).rejects(approve_project, rule=rule, retryable=retryable, unit=unit, on=DAY)
+    if rule == "unit-not-active":
+        assert "it must be ACTIVE to approve its project" in str(error)
 
 
 def test_reject_a_proposed_project_with_a_reason() -> None:
@@ -165,8 +192,8 @@ def test_terminate_an_approved_or_active_project(history: list[object]) -> None:
 @pytest.mark.parametrize(
     ("history", "decision", "command"),
     [
-        (APPROVED, approve_project, {"on": DAY}),
-        (REJECTED, approve_project, {"on": DAY}),
+        (APPROVED, approve_project, {"unit": ACTIVE_UNIT, "on": DAY}),
+        (REJECTED, approve_project, {"unit": ACTIVE_UNIT, "on": DAY}),
         (APPROVED, reject_project, {"reason": "late", "on": DAY}),
         (PROPOSED, activate_project, {"unit": ACTIVE_UNIT, "on": DAY}),
         (ACTIVE, activate_project, {"unit": ACTIVE_UNIT, "on": DAY}),
@@ -174,7 +201,7 @@ def test_terminate_an_approved_or_active_project(history: list[object]) -> None:
         (CLOSED, close_project, {"on": DAY}),
         (PROPOSED, terminate_project, {"reason": "x", "on": DAY}),
         (CLOSED, terminate_project, {"reason": "x", "on": DAY}),
-        (TERMINATED, approve_project, {"on": DAY}),
+        (TERMINATED, approve_project, {"unit": ACTIVE_UNIT, "on": DAY}),
     ],
     ids=[
         "approve-approved",
@@ -308,7 +335,11 @@ def test_nothing_to_validate_without_an_assessment() -> None:
 
 @pytest.mark.parametrize(
     ("decision", "command"),
-    [(approve_project, {"on": DAY}), (close_project, {"on": DAY}), (validate_needs_assessment, {})],
+    [
+        (approve_project, {"unit": ACTIVE_UNIT, "on": DAY}),
+        (close_project, {"on": DAY}),
+        (validate_needs_assessment, {}),
+    ],
 )
 def test_commands_for_an_unknown_project(decision: Decide, command: dict[str, Any]) -> None:
     given(evolve_project).rejects(decision, rule="must-exist", **command)

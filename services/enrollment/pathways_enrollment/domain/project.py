@@ -3,7 +3,8 @@
 Lifecycle: Proposed → Approved → Active → Closed; a proposal may be Rejected, an approved or active
 project Terminated. A project starts from its area's problems and the community's capital: its
 community needs assessment (problems, community capital, opportunities) is drafted, then validated,
-and must be validated before the project becomes active. Participants may enroll while the project
+and must be validated before the project is approved (projects approved earlier: before it becomes
+active); its unit must be active to approve it, as applications go to it. Participants may enroll while the project
 is Approved or Active.
 
 Mentors' assignments to projects are facts of the Mentor aggregate (one writer per fact).
@@ -244,8 +245,21 @@ def _not_before_the_last_step(p: Project, on: date, action: str) -> None:
     )
 
 
-def approve_project(state: Project | None, *, on: date) -> list[ProjectApproved]:
+def _require_validated_assessment(p: Project, *, to: str) -> None:
+    if p.needs_assessment is None or not p.needs_assessment.validated:
+        raise EnrollmentRuleError(
+            f"project {p.id} needs a validated community needs assessment before it {to}",
+            rule="needs-assessment-required",
+        )
+
+
+def approve_project(state: Project | None, *, unit: CareerDevelopmentUnit | None, on: date) -> list[ProjectApproved]:
+    """Open the proposal for enrollment: its curriculum is co-designed from the community's needs, so the
+    assessment is validated first; and its unit, which takes the applications, is active."""
     p = _transition(state, "approve", (ProjectStatus.PROPOSED,))
+    _require_validated_assessment(p, to="is approved")
+    if p.unit_id is not None:
+        require_active_unit(unit, p.unit_id, to="approve its project")
     return [ProjectApproved(**_event_fields(p), on=on)]
 
 
@@ -258,11 +272,8 @@ def activate_project(state: Project | None, *, unit: CareerDevelopmentUnit | Non
     """Start the project: approved, its needs assessment validated, and its unit active."""
     p = _transition(state, "activate", (ProjectStatus.APPROVED,))
     _not_before_the_last_step(p, on, "start")
-    if p.needs_assessment is None or not p.needs_assessment.validated:
-        raise EnrollmentRuleError(
-            f"project {p.id} needs a validated community needs assessment before it starts",
-            rule="needs-assessment-required",
-        )
+    # Approval checks this too, but projects approved before it did may lack one.
+    _require_validated_assessment(p, to="starts")
     if p.unit_id is not None:
         require_active_unit(unit, p.unit_id, to="start a project")
     return [ProjectActivated(**_event_fields(p), on=on)]
