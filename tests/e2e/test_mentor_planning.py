@@ -85,7 +85,9 @@ async def test_an_assignment_planned_ahead_shows_on_its_day_and_can_be_withdrawn
     assert planned.status_code == 201, planned.text
     assert [u["unit_id"] for u in that_day[0]["units"]] == [unit_id]
     assert (no_day.status_code, no_day.json()["fields"][0]["field"]) == (422, "query.on"), no_day.text
-    assert today_rota == [{"id": mentor_id, "full_name": None, "status": "ACTIVE", "projects": [], "units": []}]
+    assert today_rota == [
+        {"id": mentor_id, "via": None, "full_name": None, "status": "ACTIVE", "projects": [], "units": []}
+    ]
     assert (visit.status_code, visit.json()["fields"][0]["field"]) == (422, "body.visited_on"), "not yet happened"
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "assignment-ends-before-it-starts")
     assert "withdraws it as never begun" in too_early.json()["error"]
@@ -194,3 +196,58 @@ async def test_the_project_list_names_each_mentor_from_the_vault_until_the_conta
     assert erased.status_code == 201, erased.text
     unnamed = {somchai: None, nameless: None}
     assert names(after_erasure[weaving]) == (unnamed, unnamed), "read from the vault on each list: gone at once"
+
+
+ANONG = {"full_name": "Anong Srisuk"}
+
+
+async def test_a_mentor_assigned_to_units_coaches_their_projects_in_both_directions(settings: Settings) -> None:
+    """Anong coaches three northern units: she sees their open projects as hers, and each project lists her
+    (via its UNIT) beside Somchai, assigned to one project itself; a project that was rejected is nobody's."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        weaving = await open_project(system, name="Weaving co-op", province_code="TH-50")
+        rice = await open_project(system, name="Rice mill", province_code="TH-51")
+        units = [(await client.get(f"/projects/{p}")).json()["unit_id"] for p in (weaving, rice)]
+        lampang = created(await client.post("/units", json={"name": "CDU Lampang", "province_code": "TH-52"}))["id"]
+        proposal = {"name": "Tea garden", "province_code": "TH-52", "unit_id": lampang, "grant_thb": "300000"}
+        tea = created(await client.post("/projects", json=proposal))["id"]
+        created(await client.post(f"/projects/{tea}/rejection", json={"reason": "outside the programme"}))
+        anong = created(await client.post("/mentors", json={"contact": ANONG}))["id"]
+        somchai = created(await client.post("/mentors", json={"contact": SOMCHAI}))["id"]
+        for unit_id in (*units, lampang):
+            assignment = {"unit_id": unit_id, "from_date": "2025-01-01"}
+            created(await client.post(f"/mentors/{anong}/assignments", json=assignment))
+        for target in ({"project_id": weaving}, {"unit_id": units[0]}):  # both ways: listed once, as PROJECT
+            created(await client.post(f"/mentors/{somchai}/assignments", json={**target, "from_date": "2025-04-01"}))
+
+        async def hers() -> list[dict[str, Any]] | None:
+            found: list[dict[str, Any]] = (await client.get("/projects", params={"mentor_id": anong})).json()
+            return found if len(found) == 2 and all(len(p["mentors"]) >= 1 for p in found) else None
+
+        async def on_weaving() -> list[dict[str, Any]] | None:
+            found: list[dict[str, Any]] = (await client.get("/mentors", params={"project_id": weaving})).json()
+            return found if len(found) == 2 else None
+
+        anongs = await eventually(hers, what="the projects of Anong's units listed as hers")
+        weavings = await eventually(on_weaving, what="Anong and Somchai on the weaving project")
+        somchais = (await client.get("/projects", params={"mentor_id": somchai})).json()
+        on_tea = await client.get("/mentors", params={"project_id": tea})
+        all_projects = {p["id"]: p for p in (await client.get("/projects")).json()}
+
+    assert [p["id"] for p in anongs] == [rice, weaving], "by name; the rejected tea garden is not coached"
+    assert [p["id"] for p in somchais] == [weaving], "Somchai's unit assignment is the weaving unit's"
+    weaving_listed = all_projects[weaving]
+    assert weaving_listed["mentors"] == [
+        {"id": somchai, "full_name": SOMCHAI["full_name"], "via": "PROJECT"},
+        {"id": anong, "full_name": ANONG["full_name"], "via": "UNIT"},
+    ]
+    assert weaving_listed["mentor_ids"] == [somchai, anong], "every mentor coaching it today"
+    assert [a["mentor_id"] for a in weaving_listed["mentor_assignments"]] == [somchai], "the project's own"
+    assert all_projects[rice]["mentors"] == [{"id": anong, "full_name": ANONG["full_name"], "via": "UNIT"}]
+    assert (all_projects[tea]["mentor_ids"], all_projects[tea]["status"]) == ([], "REJECTED")
+    assert {m["id"]: (m["via"], m["full_name"]) for m in weavings} == {
+        anong: ("UNIT", ANONG["full_name"]),
+        somchai: ("PROJECT", SOMCHAI["full_name"]),
+    }
+    assert on_tea.status_code == 200 and on_tea.json() == []

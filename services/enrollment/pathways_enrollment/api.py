@@ -192,13 +192,18 @@ async def list_projects(
     region: RegionFilter = None,
     province_code: ProvinceFilter = None,
     unit_id: UUID | None = None,
-    mentor_id: Annotated[UUID | None, Query(description="Projects this mentor is assigned to today.")] = None,
+    mentor_id: Annotated[
+        UUID | None, Query(description="Projects this mentor coaches today: assigned to them, or to their unit.")
+    ] = None,
     status: ProjectStatus | None = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[projects.ProjectListed]:
     """Projects by name, with their needs assessment's status and their mentors (a read model);
     `X-Total-Count` says how many match, all pages together.
+
+    A project's mentors (`mentor_ids`, `mentors`) are all those coaching it today: assigned to the project
+    (`via`: PROJECT), then those assigned to its unit while the project has not ended (`via`: UNIT).
 
     Each mentor's `full_name` (in `mentors`, today's, and in `mentor_assignments`) is decrypted from the vault
     as the page is read (one vault read per page), never copied into the read model: null when no contact was
@@ -215,7 +220,10 @@ async def list_projects(
         offset=offset,
     )
     vault: Vault = request.app.state.vault
-    mentor_ids = sorted({a.mentor_id for project in page.items for a in project.mentor_assignments})
+    mentor_ids = sorted(
+        {a.mentor_id for project in page.items for a in project.mentor_assignments}
+        | {m.id for project in page.items for m in project.mentors}
+    )
     contacts = await vault.get_many(read, mentor_ids, MENTOR)
     return page.map(lambda project: _mentors_named(project, contacts)).answer(response)
 
@@ -320,7 +328,13 @@ async def list_mentors(
     request: Request,
     read: ReadPool,
     response: Response,
-    project_id: Annotated[UUID | None, Query(description="Mentors assigned to this project today.")] = None,
+    project_id: Annotated[
+        UUID | None,
+        Query(
+            description="Mentors coaching this project today: assigned to it, or to its unit while the project has "
+            "not ended (each says which, `via`)."
+        ),
+    ] = None,
     unit_id: Annotated[
         UUID | None, Query(description="Mentors coaching this unit, or one of its projects, today.")
     ] = None,

@@ -1,5 +1,9 @@
 """Read model: mentors, their status, and the projects and units they coach, from the ENROLLMENT stream.
 
+A mentor assigned to a career development unit coaches its projects too, while they have not ended (as the
+projects read model says): asked for a project's mentors, those of its unit are found through the project's
+unit and status, kept here from the project's events.
+
 No name or phone is kept here (no event carries one): a list's ``full_name`` is decrypted from the vault
 by the API as each page is read.
 
@@ -11,6 +15,7 @@ assignment's start and end are upserted by assignment, whichever comes first.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
@@ -21,6 +26,9 @@ from pathways_contracts.enrollment import (
     MentorAssignmentEndedV1,
     MentorRegisteredV1,
     MentorStatusChangedV1,
+    ProjectOpenedV1,
+    ProjectProposedV1,
+    ProjectStatusChangedV1,
 )
 from pathways_infra.consumer import Inbound
 from pathways_infra.listing import Page, fetch_page
@@ -44,6 +52,13 @@ CREATE TABLE IF NOT EXISTS rm_mentor_assignments (
     to_date date
 );
 CREATE INDEX IF NOT EXISTS rm_mentor_assignments_mentor ON rm_mentor_assignments (mentor_id);
+
+CREATE TABLE IF NOT EXISTS rm_mentor_projects (
+    project_id uuid PRIMARY KEY,
+    unit_id uuid,
+    ended boolean NOT NULL DEFAULT false,
+    ended_position bigint NOT NULL DEFAULT 0
+);
 """
 
 _STATUS = """
@@ -84,6 +99,25 @@ async def on_assignment_ended(conn: asyncpg.Connection, inbound: Inbound[MentorA
     )  # fmt: skip
 
 
+_PROJECT = """
+INSERT INTO rm_mentor_projects AS p (project_id, unit_id, ended, ended_position) VALUES ($1, $2, $3, $4)
+ON CONFLICT (project_id) DO UPDATE SET unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id),
+    ended = CASE WHEN EXCLUDED.ended_position > p.ended_position THEN EXCLUDED.ended ELSE p.ended END,
+    ended_position = GREATEST(EXCLUDED.ended_position, p.ended_position)
+"""
+_ENDED = frozenset({"CLOSED", "REJECTED", "TERMINATED"})
+
+
+async def on_project(conn: asyncpg.Connection, inbound: Inbound[ProjectProposedV1] | Inbound[ProjectOpenedV1]) -> None:
+    # Position 0: the project's status facts, arriving in any order, decide whether it ended.
+    await conn.execute(_PROJECT, inbound.event.project_id, inbound.event.unit_id, False, 0)
+
+
+async def on_project_status_changed(conn: asyncpg.Connection, inbound: Inbound[ProjectStatusChangedV1]) -> None:
+    event = inbound.event
+    await conn.execute(_PROJECT, event.project_id, event.unit_id, event.status in _ENDED, inbound.stream_sequence)
+
+
 READ_MODEL = ReadModel(
     name="mentors",
     ddl=DDL,
@@ -92,7 +126,12 @@ READ_MODEL = ReadModel(
         MentorStatusChangedV1: on_status_changed,
         MentorAssignedV1: on_assigned,
         MentorAssignmentEndedV1: on_assignment_ended,
+        ProjectProposedV1: on_project,
+        ProjectOpenedV1: on_project,
+        ProjectStatusChangedV1: on_project_status_changed,
     },
+    # 2: projects' units and ends are kept, so a project's mentors include its unit's (rows before lack them).
+    version=2,
 )
 
 # Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
@@ -113,6 +152,11 @@ class Coaching(BaseModel):
 
 class MentorListed(BaseModel):
     id: UUID
+    via: Literal["PROJECT", "UNIT"] | None = Field(
+        default=None,
+        description="Asked for a `project_id`: PROJECT when the mentor is assigned to it, UNIT when to its career "
+        "development unit (one assigned both ways is PROJECT); null otherwise.",
+    )
     full_name: str | None = Field(
         default=None,
         description="From the mentor's contact, decrypted from the vault as the page is read (never kept in this "
@@ -138,15 +182,19 @@ async def list_mentors(
     unit_id: UUID | None = None,
 ) -> Page[MentorListed]:
     """Mentors with the projects and units they coach on ``on``; the filters are on those assignments
-    (``unit_id``: coaching the unit itself, or one of its projects)."""
+    (``unit_id``: coaching the unit itself, or one of its projects; ``project_id``: the project itself, or its
+    unit while the project has not ended)."""
     page = await fetch_page(
         pool,
-        columns="mentor_id AS id, status",
+        columns="mentor_id AS id, status, CASE WHEN $2::uuid IS NULL THEN NULL "
+        f"WHEN EXISTS (SELECT 1 FROM rm_mentor_assignments a WHERE a.mentor_id = m.mentor_id AND {_ON_THE_DAY} "
+        "AND a.project_id = $2) THEN 'PROJECT' ELSE 'UNIT' END AS via",
         source="rm_mentors m",
         where="($5::text IS NULL OR status = $5) "
         "AND (($2::uuid IS NULL AND $3::text IS NULL AND $4::text IS NULL AND $6::uuid IS NULL) OR EXISTS ("
         "SELECT 1 FROM rm_mentor_assignments a WHERE a.mentor_id = m.mentor_id AND "
-        f"{_ON_THE_DAY} AND ($2::uuid IS NULL OR a.project_id = $2) "
+        f"{_ON_THE_DAY} AND ($2::uuid IS NULL OR a.project_id = $2 OR (a.project_id IS NULL AND a.unit_id = ("
+        "SELECT unit_id FROM rm_mentor_projects WHERE project_id = $2 AND NOT ended))) "
         "AND ($3::text IS NULL OR a.region = $3) AND ($4::text IS NULL OR a.province_code = $4) "
         "AND ($6::uuid IS NULL OR a.unit_id = $6)))",
         order_by="mentor_id",
@@ -160,7 +208,7 @@ async def list_mentors(
         now = coaching.get(row["id"], [])
         projects = [c for c in now if c.project_id is not None]
         units = [c for c in now if c.project_id is None]
-        return MentorListed(id=row["id"], status=row["status"], projects=projects, units=units)
+        return MentorListed(id=row["id"], via=row["via"], status=row["status"], projects=projects, units=units)
 
     return page.map(listed)
 

@@ -1,8 +1,11 @@
-"""Read model: projects, their status and needs assessment, and the mentors assigned to them.
+"""Read model: projects, their status and needs assessment, and the mentors coaching them.
+
+A mentor coaches a project when assigned to it, or to its career development unit while the project has not
+ended (a unit's mentor coaches what the unit runs; one that is closed, rejected or terminated is no longer run).
 
 Project events are ordered per project and mentor events per mentor, so the two arrive in any order
-relative to each other: assignments have their own table, keyed by assignment, and are joined when
-asked. Every project event says where the project is, so any of them makes its row; a status (and
+relative to each other: assignments (to projects and to units) have their own table, keyed by assignment,
+and are joined when asked. Every project event says where the project is, so any of them makes its row; a status (and
 the needs assessment's) remembers the stream position of the fact that set it, and only a later
 fact replaces it (a parked and replayed event arrives late).
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
@@ -53,6 +57,8 @@ CREATE TABLE IF NOT EXISTS rm_project_mentors (
     to_date date
 );
 CREATE INDEX IF NOT EXISTS rm_project_mentors_project ON rm_project_mentors (project_id);
+ALTER TABLE rm_project_mentors ADD COLUMN IF NOT EXISTS unit_id uuid;
+CREATE INDEX IF NOT EXISTS rm_project_mentors_unit ON rm_project_mentors (unit_id) WHERE project_id IS NULL;
 """
 
 _UPSERT = """
@@ -123,14 +129,15 @@ async def on_needs_assessment_changed(
 async def on_mentor_assigned(conn: asyncpg.Connection, inbound: Inbound[MentorAssignedV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_project_mentors (assignment_id, mentor_id, project_id, from_date) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (assignment_id) DO UPDATE SET project_id = EXCLUDED.project_id, from_date = EXCLUDED.from_date",
-        event.assignment_id, event.mentor_id, event.project_id, event.from_date,
+        "INSERT INTO rm_project_mentors (assignment_id, mentor_id, project_id, unit_id, from_date) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (assignment_id) DO UPDATE SET project_id = EXCLUDED.project_id, "
+        "unit_id = EXCLUDED.unit_id, from_date = EXCLUDED.from_date",
+        event.assignment_id, event.mentor_id, event.project_id, event.unit_id, event.from_date,
     )  # fmt: skip
 
 
 async def on_mentor_assignment_ended(conn: asyncpg.Connection, inbound: Inbound[MentorAssignmentEndedV1]) -> None:
-    # Unit assignments end here too (the event does not say which kind): their rows have no project.
+    # Unit assignments end here too (the event does not say which kind): their rows have no project_id.
     event = inbound.event
     await conn.execute(
         "INSERT INTO rm_project_mentors (assignment_id, mentor_id, to_date) VALUES ($1, $2, $3) "
@@ -150,10 +157,18 @@ READ_MODEL = ReadModel(
         MentorAssignedV1: on_mentor_assigned,
         MentorAssignmentEndedV1: on_mentor_assignment_ended,
     },
+    # 2: unit assignments keep their unit, so a unit's mentors coach its projects (rows before lack it).
+    version=2,
 )
 
 # Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
 _ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"
+_ENDED = ("CLOSED", "REJECTED", "TERMINATED")
+# The assignment a coaches the project p: assigned to it, or to its unit while it has not ended.
+_COACHES = (
+    "(a.project_id = p.project_id OR (a.project_id IS NULL AND a.unit_id = p.unit_id "
+    "AND p.status NOT IN ('CLOSED', 'REJECTED', 'TERMINATED')))"
+)
 
 
 _NAMED = (
@@ -173,9 +188,16 @@ class MentorAssignmentListed(BaseModel):
         return self.from_date <= day and (self.to_date is None or day <= self.to_date)
 
 
+Via = Literal["PROJECT", "UNIT"]
+
+
 class ProjectMentor(BaseModel):
     id: UUID
     full_name: str | None = Field(default=None, description=_NAMED)
+    via: Via = Field(
+        description="PROJECT: assigned to the project; UNIT: assigned to the project's career development unit "
+        "(one assigned both ways is PROJECT)."
+    )
 
 
 class ProjectListed(BaseModel):
@@ -191,9 +213,17 @@ class ProjectListed(BaseModel):
     )
     needs_assessment_status: str | None = Field(description="DRAFTED, VALIDATED, or null before any draft.")
     assessed_on: date | None = Field(description="The day of the latest draft of the needs assessment.")
-    mentor_ids: list[UUID] = Field(description="The mentors assigned to the project today.")
-    mentors: list[ProjectMentor] = Field(description="The same mentors as `mentor_ids`, in its order, named.")
-    mentor_assignments: list[MentorAssignmentListed] = Field(description="Every assignment, past ones included.")
+    mentor_ids: list[UUID] = Field(
+        description="Every mentor coaching the project today: assigned to it, then those assigned to its unit "
+        "(while the project has not ended: not CLOSED, REJECTED or TERMINATED)."
+    )
+    mentors: list[ProjectMentor] = Field(
+        description="The same mentors as `mentor_ids`, in its order, named, each saying how it coaches (`via`)."
+    )
+    mentor_assignments: list[MentorAssignmentListed] = Field(
+        description="Every assignment to the project itself, past ones included (its unit's are the mentors' own: "
+        "`GET /mentors?unit_id=`)."
+    )
 
 
 async def list_projects(
@@ -208,7 +238,8 @@ async def list_projects(
     limit: int,
     offset: int,
 ) -> Page[ProjectListed]:
-    """Projects with the mentors assigned to them on ``on`` (``mentor_id`` filters by those) and all assignments."""
+    """Projects with the mentors coaching them on ``on`` (``mentor_id`` filters by those: assigned to the project
+    or to its unit) and all assignments to the project itself."""
     page = await fetch_page(
         pool,
         columns="project_id AS id, name, unit_id, province_code, region, grant_thb, status, status_since, "
@@ -217,22 +248,45 @@ async def list_projects(
         where="status IS NOT NULL "
         "AND ($2::text IS NULL OR region = $2) AND ($3::text IS NULL OR province_code = $3) "
         "AND ($4::uuid IS NULL OR unit_id = $4) AND ($5::text IS NULL OR status = $5) "
-        "AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM rm_project_mentors a WHERE a.project_id = p.project_id "
-        f"AND a.mentor_id = $6 AND {_ON_THE_DAY}))",
+        "AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM rm_project_mentors a WHERE a.mentor_id = $6 "
+        f"AND a.from_date IS NOT NULL AND {_ON_THE_DAY} AND {_COACHES}))",
         order_by="name NULLS LAST, project_id",
         args=(on, region, province_code, unit_id, status, mentor_id),
         limit=limit,
         offset=offset,
     )
     assignments = await _assignments(pool, [row["id"] for row in page.items])
+    coaching_units = await _unit_mentors(
+        pool, [row["unit_id"] for row in page.items if row["unit_id"] is not None and row["status"] not in _ENDED], on
+    )
 
     def listed(row: asyncpg.Record) -> ProjectListed:
         history = assignments.get(row["id"], [])
-        mentor_ids = [a.mentor_id for a in history if a.covers(on)]
-        mentors = [ProjectMentor(id=mentor_id) for mentor_id in mentor_ids]
-        return ProjectListed(**dict(row), mentor_ids=mentor_ids, mentors=mentors, mentor_assignments=history)
+        mentors: dict[UUID, ProjectMentor] = {}
+        for a in history:
+            if a.covers(on):
+                mentors.setdefault(a.mentor_id, ProjectMentor(id=a.mentor_id, via="PROJECT"))
+        if row["status"] not in _ENDED:
+            for unit_mentor in coaching_units.get(row["unit_id"], []):
+                mentors.setdefault(unit_mentor, ProjectMentor(id=unit_mentor, via="UNIT"))
+        return ProjectListed(
+            **dict(row), mentor_ids=list(mentors), mentors=list(mentors.values()), mentor_assignments=history
+        )
 
     return page.map(listed)
+
+
+async def _unit_mentors(pool: asyncpg.Pool, unit_ids: list[UUID], on: date) -> dict[UUID, list[UUID]]:
+    """The mentors assigned on ``on`` to each of these units, in the order they were assigned."""
+    rows = await pool.fetch(
+        "SELECT unit_id, mentor_id FROM rm_project_mentors a WHERE project_id IS NULL AND unit_id = ANY($2::uuid[]) "
+        f"AND from_date IS NOT NULL AND {_ON_THE_DAY} ORDER BY from_date, assignment_id",
+        on, unit_ids,
+    )  # fmt: skip
+    found: dict[UUID, list[UUID]] = {}
+    for row in rows:
+        found.setdefault(row["unit_id"], []).append(row["mentor_id"])
+    return found
 
 
 async def _assignments(pool: asyncpg.Pool, project_ids: list[UUID]) -> dict[UUID, list[MentorAssignmentListed]]:
