@@ -66,6 +66,7 @@ class ProjectProposedV1(_ProjectEvent):
 
     name: str
     grant_thb: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2), PLAIN_NOTATION]
+    proposed_on: date | None = Field(default=None, description="The day it was proposed; absent in earlier events.")
 
 
 class ProjectStatusChangedV1(_ProjectEvent):
@@ -75,6 +76,11 @@ class ProjectStatusChangedV1(_ProjectEvent):
 
     status: str = Field(description="The project's status from now on: ACTIVE, REJECTED, CLOSED or TERMINATED.")
     changed_on: date | None = Field(default=None, description="The day of the step; absent in earlier events.")
+    reason: str | None = Field(
+        default=None,
+        description="Why it was REJECTED or TERMINATED, as the programme officer gave it (about the project, never "
+        "a person's data); absent for the other statuses and in earlier events.",
+    )
 
 
 class ProjectNeedsAssessmentChangedV1(_ProjectEvent):

@@ -384,6 +384,45 @@ async def test_a_mistyped_project_is_a_404_not_an_empty_report(settings: Setting
         assert f"project {unknown} is not known here" in answer.json()["error"]
 
 
+async def test_a_rejected_project_is_a_404_that_says_it_was_rejected_and_why(settings: Settings) -> None:
+    """A programme officer asks outcomes about a project that was rejected: the answer says so, with the day
+    and the reason, instead of asking to wait for events that never come; enrollment shows the same."""
+    async with running_system(settings, ["enrollment", "outcomes"]) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        unit = created(await enrollment.post("/units", json={"name": "CDU Lampang", "province_code": "TH-52"}))
+        proposal = {"name": "Tea garden", "province_code": "TH-52", "unit_id": unit["id"],
+                    "grant_thb": "300000", "proposed_on": "2025-02-20"}  # fmt: skip
+        tea = created(await enrollment.post("/projects", json=proposal))["id"]
+        as_proposed = (await enrollment.get(f"/projects/{tea}")).json()
+        rejection = {"reason": "outside the programme", "on": "2025-03-10"}
+        created(await enrollment.post(f"/projects/{tea}/rejection", json=rejection))
+        as_rejected = (await enrollment.get(f"/projects/{tea}")).json()
+
+        async def rejected_follow_ups() -> httpx.Response | None:
+            answer = await outcomes.get("/follow-ups", params={"project_id": tea})
+            return answer if "rejected" in answer.text else None
+
+        follow_ups = await eventually(rejected_follow_ups, what="outcomes to hear the rejection")
+        indicators = await outcomes.get("/programme/indicators", params={"project_id": tea})
+        listed = await eventually(
+            lambda: _listed_project(enrollment, tea), what="the rejected project on the enrollment list"
+        )
+    assert (as_proposed["status"], as_proposed["status_since"]) == ("PROPOSED", "2025-02-20")
+    assert (as_rejected["status"], as_rejected["status_since"]) == ("REJECTED", "2025-03-10")
+    assert as_rejected["rejection_reason"] == "outside the programme"
+    for answer in (follow_ups, indicators):
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["error"] == (
+            f"project {tea} was rejected on 2025-03-10: outside the programme; it never opened, so it has no cases"
+        )
+    assert (listed["status"], listed["status_since"]) == ("REJECTED", "2025-03-10")
+
+
+async def _listed_project(enrollment: httpx.AsyncClient, project_id: str) -> dict[str, Any] | None:
+    found = [p for p in (await enrollment.get("/projects")).json() if p["id"] == project_id]
+    return found[0] if found and found[0]["status"] == "REJECTED" else None
+
+
 async def test_a_follow_up_answered_before_the_withdrawal_is_recorded_when_typed_in_later(settings: Settings) -> None:
     async with running_system(settings) as system:
         outcomes = system.client("outcomes")

@@ -87,6 +87,7 @@ class ProgrammeRun:
             proposal = {
                 "project_id": str(project.project_id), "name": project.name, "province_code": project.province_code,
                 "unit_id": str(project.unit_id), "grant_thb": "450000",
+                "proposed_on": str(project.starts_on - timedelta(days=60)),
             }  # fmt: skip
             needs = {
                 "problems": ["informal workers lost income in COVID-19"],

@@ -123,7 +123,8 @@ async def get_unit(unit_id: UUID, request: Request) -> Any:
 
 @router.post("/projects", tags=["projects"], **Accepted)
 async def propose_project(command: c.ProposeProject, app: App, context: Context, once: Once) -> Any:
-    """Propose a project: a grant for a career development unit in one province."""
+    """Propose a project: a grant for a career development unit in one province, on `proposed_on` (default
+    today)."""
     return await once(lambda claim: app.propose_project(command, context, claim))
 
 
@@ -240,6 +241,8 @@ def _mentors_named(listed: projects.ProjectListed, contacts: dict[UUID, Personal
 
 @router.get("/projects/{project_id}", tags=["projects"], **AS_RECORDED)
 async def get_project(project_id: UUID, request: Request) -> Any:
+    """The project as recorded: its status and `status_since` (the day of the step that set it, or of the
+    proposal while PROPOSED), needs assessment, and a rejected project's `rejection_reason`."""
     return await as_recorded(request, evolve_project, project_id, "project")
 
 

@@ -305,6 +305,7 @@ class EnrollmentApplication:
         self, command: c.ProposeProject, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
         province = province_by_iso(command.province_code)
+        when = context if command.proposed_on is None else on(context, command.proposed_on)
 
         def job(session: Session) -> CommandAccepted:
             runs_it, _ = session.load(unit.evolve_unit, command.unit_id)
@@ -317,9 +318,10 @@ class EnrollmentApplication:
                 unit=runs_it,
                 unit_id=command.unit_id,
                 grant_thb=command.grant_thb,
+                on=command.proposed_on or session.today,
                 income_threshold_thb=command.income_threshold_thb or DEFAULT_INCOME_THRESHOLD_THB,
             )
-            return CommandAccepted.of(session.append(project.evolve_project, command.project_id, events, context))
+            return CommandAccepted.of(session.append(project.evolve_project, command.project_id, events, when))
 
         return await self._run(job, claim)
 

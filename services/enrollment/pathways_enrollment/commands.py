@@ -95,6 +95,7 @@ class ProposeProject(ProvinceCommand):
     income_threshold_thb: Decimal | None = Field(
         default=None, gt=0, max_digits=12, decimal_places=2, description="Screening threshold; default 15,000."
     )
+    proposed_on: date | None = Field(default=None, description="The day it was proposed; default: today.")
 
 
 class AssessCommunityNeeds(Command):

@@ -201,7 +201,7 @@ def _project(event: project.ProjectEvent, occurred_at: datetime) -> IntegrationE
     )
     match event:
         case project.ProjectProposed():
-            return ProjectProposedV1(**where, name=event.name, grant_thb=event.grant_thb)
+            return ProjectProposedV1(**where, name=event.name, grant_thb=event.grant_thb, proposed_on=event.on)
         case project.CommunityNeedsAssessed():
             return ProjectNeedsAssessmentChangedV1(
                 **where, needs_assessment_status="DRAFTED", assessed_on=event.assessed_on
@@ -210,7 +210,8 @@ def _project(event: project.ProjectEvent, occurred_at: datetime) -> IntegrationE
             return ProjectNeedsAssessmentChangedV1(**where, needs_assessment_status="VALIDATED")
         case project.ProjectStep():
             status = project.STATUS_AFTER[type(event)]
-            return ProjectStatusChangedV1(**where, status=status.value, changed_on=event.on)
+            reason = event.reason if isinstance(event, project.ProjectRejected | project.ProjectTerminated) else None
+            return ProjectStatusChangedV1(**where, status=status.value, changed_on=event.on, reason=reason)
     return None
 
 

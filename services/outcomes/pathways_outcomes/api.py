@@ -143,9 +143,9 @@ async def get_case(
 
 
 async def _require_known_project(read: ReadPool, project_id: UUID | None) -> None:
-    """A mistyped project id is a 404, not an empty report."""
+    """A mistyped project id is a 404, not an empty report; a rejected project's says it was rejected, and why."""
     if project_id is not None and not await programme.project_known(read, project_id):
-        raise NotFoundError(f"project {project_id} is not known here (yet: read models follow the events)")
+        raise NotFoundError(await programme.why_project_unknown(read, project_id))
 
 
 @router.get("/follow-ups", tags=["outcomes"], **LISTED)
@@ -165,10 +165,11 @@ async def list_follow_ups(
 
     A follow-up is SCHEDULED before its due date, DUE from it, OVERDUE 30 days after it, or
     COMPLETED or MISSED from the day it was answered (as of an earlier day, the answer is not known
-    yet). An unknown `project_id` is a 404. Those unanswered when their case was withdrawn or closed
-    are MISSED (reason WITHDRAWN or CASE_CLOSED): they are no longer work to do. `project_id` is the
-    project the case was in when its training was completed. Read models follow the events: a fact
-    recorded a moment ago may not show yet. `X-Total-Count` says how many follow-ups match, all pages together.
+    yet). An unknown `project_id` is a 404 (a rejected project's says so, with its day and reason). Those
+    unanswered when their case was withdrawn or closed are MISSED (reason WITHDRAWN or CASE_CLOSED): they are
+    no longer work to do. `project_id` is the project the case was in when its training was completed. Read
+    models follow the events: a fact recorded a moment ago may not show yet. `X-Total-Count` says how many
+    follow-ups match, all pages together.
     """
     check_day_range(start=("due_from", due_from), end=("due_to", due_to))
     await _require_known_project(read, project_id)
@@ -364,8 +365,11 @@ GROUPS_DOC = "; ".join(
 
 async def _require_known(read: ReadPool, project_ids: list[UUID], unit_ids: list[UUID]) -> None:
     """Every mistyped project or unit id is named in a 404, not answered with an empty report."""
-    unknown = [f"project {one}" for one in await programme.unknown_projects(read, project_ids)] if project_ids else []
-    unknown += [f"unit {one}" for one in await programme.unknown_units(read, unit_ids)] if unit_ids else []
+    projects = await programme.unknown_projects(read, project_ids) if project_ids else []
+    units = await programme.unknown_units(read, unit_ids) if unit_ids else []
+    if len(projects) == 1 and not units:  # a rejected project's 404 says so
+        raise NotFoundError(await programme.why_project_unknown(read, projects[0]))
+    unknown = [f"project {one}" for one in projects] + [f"unit {one}" for one in units]
     if unknown:
         verb = "is" if len(unknown) == 1 else "are"
         raise NotFoundError(f"{', '.join(unknown)} {verb} not known here (yet: read models follow the events)")
@@ -407,7 +411,7 @@ async def programme_indicators(
     from the day it moved). `project_id` and `unit_id` may each be repeated: the cases of any of the
     projects (units) given, so that medians are those of all their cases together. An unknown
     `project_id` or `unit_id` is a 404 naming each one not known (a unit is known once a project it
-    runs has opened).
+    runs has opened; a rejected project's says so, with its day and reason).
 
     The cases are the enrolled participants' enrollments. Each rate gives its `numerator`,
     `denominator` and `value` (null when the denominator is 0); per-follow-up indicators are keyed

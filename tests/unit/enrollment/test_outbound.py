@@ -41,7 +41,7 @@ from pathways_enrollment.domain.participant import (
     RegistrationDayCorrected,
     Sex,
 )
-from pathways_enrollment.domain.project import ProjectClosed, ProjectRejected, ProjectTerminated
+from pathways_enrollment.domain.project import ProjectClosed, ProjectProposed, ProjectRejected, ProjectTerminated
 from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitDeactivated,
     CareerDevelopmentUnitReinstated,
@@ -60,6 +60,7 @@ from tests.unit.enrollment.facts import (
     at,
     consented,
     enrolled,
+    proposed_project,
     registered,
     uid,
 )
@@ -191,7 +192,23 @@ def test_status_changes_name_the_domains_status() -> None:
     ]
     closed = published(ProjectClosed(**at()))
     assert isinstance(closed, ProjectStatusChangedV1)
-    assert closed.status == "CLOSED"
+    assert (closed.status, closed.reason) == ("CLOSED", None)
+
+
+def test_a_rejection_or_termination_tells_its_reason_and_a_proposal_its_day() -> None:
+    rejected = published(ProjectRejected(**at(), reason="outside the programme", on=date(2025, 3, 10)))
+    terminated = published(ProjectTerminated(**at(), reason="grant withdrawn"))
+    assert isinstance(rejected, ProjectStatusChangedV1) and isinstance(terminated, ProjectStatusChangedV1)
+    assert (rejected.status, rejected.changed_on, rejected.reason) == (
+        "REJECTED",
+        date(2025, 3, 10),
+        "outside the programme",
+    )
+    assert (terminated.status, terminated.reason) == ("TERMINATED", "grant withdrawn")
+    proposed = proposed_project()[0]
+    assert isinstance(proposed, ProjectProposed)
+    proposal = published(replace(proposed, on=date(2025, 3, 1)))
+    assert isinstance(proposal, ProjectProposedV1) and proposal.proposed_on == date(2025, 3, 1)
 
 
 def test_a_proposal_and_an_assignment_say_where() -> None:

@@ -73,6 +73,7 @@ def propose(**overrides: Any) -> dict[str, Any]:
         "unit": ACTIVE_UNIT,
         "unit_id": UNIT,
         "grant_thb": Decimal("450000"),
+        "on": DAY,
     }
     return {**command, **overrides}
 
@@ -81,11 +82,11 @@ def test_propose_a_project_with_the_default_income_threshold() -> None:
     then = given(evolve_project).when(propose_project, **propose())
     assert then.events == [
         ProjectProposed(
-            **at(), name="Weaving co-op", grant_thb=Decimal("450000"), income_threshold_thb=Decimal("15000")
+            **at(), name="Weaving co-op", grant_thb=Decimal("450000"), income_threshold_thb=Decimal("15000"), on=DAY
         )
     ]
     assert then.state is not None
-    assert then.state.status == ProjectStatus.PROPOSED
+    assert (then.state.status, then.state.status_since) == (ProjectStatus.PROPOSED, DAY)
     assert then.state.eligibility == EligibilityCriteria(income_threshold_thb=Decimal("15000"))
 
 
@@ -167,7 +168,9 @@ def test_a_project_is_approved_only_with_an_active_unit(unit: object, rule: str,
 def test_reject_a_proposed_project_with_a_reason() -> None:
     then = given(evolve_project, *PROPOSED).when(reject_project, reason="outside the programme", on=DAY)
     assert then.events == [ProjectRejected(**at(), reason="outside the programme", on=DAY)]
-    assert then.state is not None and then.state.status == ProjectStatus.REJECTED
+    assert then.state is not None
+    assert (then.state.status, then.state.status_since) == (ProjectStatus.REJECTED, DAY)
+    assert then.state.rejection_reason == "outside the programme"
 
 
 def test_activate_an_approved_project_with_a_validated_assessment_and_an_active_unit() -> None:

@@ -31,6 +31,10 @@ class KnownIds(RecordingPool):
             return [{column: one} for one in args[0] if one in known]
         return []
 
+    async def fetchrow(self, query: str, *args: Any) -> dict[str, Any] | None:
+        self.sent.append((query, args))
+        return None  # no project was rejected
+
     async def execute(self, query: str, *args: Any) -> str:
         self.sent.append((query, args))
         return ""

@@ -59,6 +59,7 @@ class ProjectProposed(ProjectEvent):
     name: str
     grant_thb: Decimal
     income_threshold_thb: Decimal
+    on: date | None = None  # the day it was proposed (None in events recorded before it was kept)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,7 +141,8 @@ class Project:
     grant_thb: Decimal | None = None
     eligibility: EligibilityCriteria = field(default_factory=EligibilityCriteria)
     needs_assessment: CommunityNeedsAssessment | None = None
-    status_since: date | None = None  # the day of the step that set the status, when it was given
+    status_since: date | None = None  # the day of the step that set the status (or of the proposal), when told
+    rejection_reason: str | None = None
     opened_on: date | None = None  # the day it was approved (opened for enrollment), when it was given
 
     @property
@@ -164,6 +166,8 @@ def require_open_project(project: Project | None, project_id: UUID, *, on: date 
     if found.is_open_for_enrollment or (on is not None and found.was_open_on(on)):
         return found
     since = f" since {found.status_since}" if found.status_since is not None else ""
+    if found.rejection_reason is not None:
+        since += f" ({found.rejection_reason}; it never opened)"
     raise EnrollmentRuleError(
         f"project {project_id} is {found.status.value}{since}; participants enroll only while it is APPROVED or "
         "ACTIVE" + (f" (not on {on})" if on is not None else ""),
@@ -204,6 +208,7 @@ def propose_project(
     unit: CareerDevelopmentUnit | None,
     unit_id: UUID,
     grant_thb: Decimal,
+    on: date,
     income_threshold_thb: Decimal = DEFAULT_INCOME_THRESHOLD_THB,
 ) -> list[ProjectProposed]:
     if state is not None:
@@ -232,6 +237,7 @@ def propose_project(
             name=name.strip(),
             grant_thb=grant_thb,
             income_threshold_thb=income_threshold_thb,
+            on=on,
         )
     ]
 
@@ -366,7 +372,10 @@ def evolve_project(state: Project | None, event: object) -> Project:
                 unit_id=event.unit_id,
                 grant_thb=event.grant_thb,
                 eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),
+                status_since=event.on,
             )
+        case ProjectRejected() if state is not None:
+            return replace(state, status=ProjectStatus.REJECTED, status_since=event.on, rejection_reason=event.reason)
         case ProjectApproved() if state is not None:
             return replace(state, status=STATUS_AFTER[type(event)], status_since=event.on, opened_on=event.on)
         case ProjectStep() if state is not None:

@@ -96,7 +96,10 @@ async def _upsert(
 
 async def on_proposed(conn: asyncpg.Connection, inbound: Inbound[ProjectProposedV1]) -> None:
     event = inbound.event
-    await _upsert(conn, event, inbound.stream_sequence, status="PROPOSED", name=event.name, grant_thb=event.grant_thb)
+    await _upsert(
+        conn, event, inbound.stream_sequence, status="PROPOSED", name=event.name, grant_thb=event.grant_thb,
+        since=event.proposed_on,
+    )  # fmt: skip
 
 
 async def on_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOpenedV1]) -> None:
@@ -209,7 +212,9 @@ class ProjectListed(BaseModel):
     grant_thb: Decimal | None
     status: str = Field(description="PROPOSED, APPROVED, ACTIVE, CLOSED, REJECTED or TERMINATED.")
     status_since: date | None = Field(
-        default=None, description="The day of the step that set the status (null: proposed, or not told)."
+        default=None,
+        description="The day of the step that set the status, or of the proposal while PROPOSED (null: not told, "
+        "as in events from before it was).",
     )
     needs_assessment_status: str | None = Field(description="DRAFTED, VALIDATED, or null before any draft.")
     assessed_on: date | None = Field(description="The day of the latest draft of the needs assessment.")

@@ -34,6 +34,7 @@ from pathways_contracts.enrollment import (
     ParticipantTransferredV1,
     ParticipantWithdrawnV1,
     ProjectOpenedV1,
+    ProjectStatusChangedV1,
 )
 from pathways_contracts.outcomes import (
     EmploymentRecordedV1,
@@ -56,6 +57,11 @@ CREATE TABLE IF NOT EXISTS rm_programme_projects (
     project_id uuid PRIMARY KEY,
     province_code text NOT NULL,
     region text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rm_programme_rejected_projects (
+    project_id uuid PRIMARY KEY,
+    rejected_on date,
+    reason text
 );
 CREATE TABLE IF NOT EXISTS rm_programme_enrollment_facts (
     enrollment_id uuid PRIMARY KEY,
@@ -128,6 +134,17 @@ async def on_project_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOp
         "unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id)",
         event.project_id, event.province_code, event.region, event.unit_id,
     )  # fmt: skip
+
+
+async def on_project_status_changed(conn: asyncpg.Connection, inbound: Inbound[ProjectStatusChangedV1]) -> None:
+    # Only a rejection is kept: a project rejected never opens, so outcomes can say why it has nothing of it.
+    event = inbound.event
+    if event.status == "REJECTED":
+        await conn.execute(
+            "INSERT INTO rm_programme_rejected_projects (project_id, rejected_on, reason) VALUES ($1, $2, $3) "
+            "ON CONFLICT (project_id) DO NOTHING",
+            event.project_id, event.changed_on, event.reason,
+        )  # fmt: skip
 
 
 async def on_enrolled(conn: asyncpg.Connection, inbound: Inbound[ParticipantEnrolledV1]) -> None:
@@ -259,6 +276,7 @@ READ_MODEL = ReadModel(
     ddl=DDL,
     handlers={
         ProjectOpenedV1: on_project_opened,
+        ProjectStatusChangedV1: on_project_status_changed,
         ParticipantEnrolledV1: on_enrolled,
         BaselineCorrectedV1: on_baseline_corrected,
         ApplicationScreenedOutV1: on_screened_out,
@@ -276,7 +294,8 @@ READ_MODEL = ReadModel(
     # 2: joiners of enterprises counted in them; a follow-up answered "not working" ends the earlier job.
     # 3: the baseline is the latest one corrected after enrollment, if any.
     # 4: the unit of each project, so that the indicators know which units there are.
-    version=4,
+    # 5: rejected projects kept, so a 404 for one says it was rejected (rows before lack them).
+    version=5,
 )
 
 # One scan of the enrollments, the other streams' facts joined: per-person figures in one aggregate,
@@ -433,3 +452,15 @@ async def unknown_units(pool: asyncpg.Pool, unit_ids: Sequence[UUID]) -> list[UU
 
 def _not_in(ids: Sequence[UUID], known: set[UUID]) -> list[UUID]:
     return [one for one in dict.fromkeys(ids) if one not in known]
+
+
+async def why_project_unknown(pool: asyncpg.Pool, project_id: UUID) -> str:
+    """Why outcomes knows nothing of a project it never heard open: rejected, or not heard of (yet)."""
+    rejected = await pool.fetchrow(
+        "SELECT rejected_on, reason FROM rm_programme_rejected_projects WHERE project_id = $1", project_id
+    )
+    if rejected is None:
+        return f"project {project_id} is not known here (yet: read models follow the events)"
+    day = "" if rejected["rejected_on"] is None else f" on {rejected['rejected_on']}"
+    reason = "" if rejected["reason"] is None else f": {rejected['reason']}"
+    return f"project {project_id} was rejected{day}{reason}; it never opened, so it has no cases"
