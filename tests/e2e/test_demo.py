@@ -46,8 +46,12 @@ async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[
         addresses: dict[str, tuple[str, int]] = {
             s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
         }
-        summary = await load(plan_programme(1, **scale), addresses, concurrency=48, streams_url=settings.nats_url)
+        programme = plan_programme(1, **scale)
+        summary = await load(programme, addresses, concurrency=48, streams_url=settings.nats_url)
         assert summary["every_message_applied"] is True
+        first = programme.projects[0]
+        project = (await system.client("enrollment").get(f"/projects/{first.project_id}")).json()
+        assert (project["status"], project["status_since"]) == ("ACTIVE", str(first.starts_on)), "dated as planned"
         completed = summary["expected"]["by_stage"]["COMPLETED"]
 
         async def indicators() -> dict[str, Any] | None:

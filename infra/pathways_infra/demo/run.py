@@ -100,7 +100,8 @@ class ProgrammeRun:
             await self.d.send(self.d.command("enrollment", f"{path}/needs-assessment/validation", {}, f"valid-{n}"))
             opened = {"on": str(project.starts_on - OPENS_BEFORE_START)}  # before its first applications
             await self.d.send(self.d.command("enrollment", f"{path}/approval", opened, f"approve-{n}"))
-            await self.d.send(self.d.command("enrollment", f"{path}/activation", {}, f"activate-{n}"))
+            started = {"on": str(project.starts_on)}  # active from its training's start, not the day the demo runs
+            await self.d.send(self.d.command("enrollment", f"{path}/activation", started, f"activate-{n}"))
 
         return step
 
