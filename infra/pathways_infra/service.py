@@ -67,6 +67,10 @@ class ReadModel:
     handlers: dict[type[IntegrationEvent], ProjectionHandler]
     version: int = 1
     """Raised when rows applied before a change lack what it keeps (see :mod:`pathways_infra.read_model_versions`)."""
+    first_source: str | None = None
+    """The one source it read before it read others (None: it read them all from the start): its events
+    keep the name they were tracked by then, so inbox rows, parked messages and the per-read-model
+    consumer an upgrade retires are still found under it."""
 
     def sources(self) -> list[str]:
         return sorted({event.SOURCE_SERVICE for event in self.handlers})
@@ -74,7 +78,9 @@ class ReadModel:
     def tracking_name(self, service: str, source: str) -> str:
         """Its name in the inbox for events of ``source``: the durable consumer's name when each read
         model had its own, so inbox rows written then still count."""
-        return f"{service}-{self.name}" if len(self.sources()) == 1 else f"{service}-{self.name}-from-{source}"
+        if len(self.sources()) == 1 or source == self.first_source:
+            return f"{service}-{self.name}"
+        return f"{service}-{self.name}-from-{source}"
 
     def handlers_from(self, source: str) -> dict[type[IntegrationEvent], ProjectionHandler]:
         return {event: handler for event, handler in self.handlers.items() if source == event.SOURCE_SERVICE}

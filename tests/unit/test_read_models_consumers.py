@@ -33,6 +33,18 @@ def test_outcomes_read_models_share_one_consumer_per_stream_and_keep_their_inbox
     assert "outcomes-enterprises" in groups["outcomes-read-models-from-outcomes"].members
 
 
+def test_a_read_model_that_takes_a_second_source_keeps_its_first_sources_inbox_name() -> None:
+    """The enrollments read model read ENROLLMENT alone, then TRAINING too: its inbox rows, parked messages and
+    the old per-read-model consumer an upgrade retires are found under the name they had."""
+    from pathways_enrollment.main import definition as enrollment
+
+    groups = {group.name: group for group in read_models_consumers("enrollment", enrollment().read_models)}
+
+    assert "enrollment-enrollments" in groups["enrollment-read-models-from-enrollment"].members
+    assert sorted(groups["enrollment-read-models-from-training"].members) == ["enrollment-enrollments-from-training"]
+    assert ("ENROLLMENT", "enrollment-enrollments") in retired_consumers(enrollment())
+
+
 def test_messages_replayed_to_a_read_models_old_consumer_reach_the_shared_one() -> None:
     group = read_models_consumers("outcomes", definition().read_models)[0]
     never_used = cast(Any, None)  # reading its configuration touches neither the pool nor NATS

@@ -183,6 +183,7 @@ READ_MODEL = ReadModel(
     # 2: the unit of a case heard of first from its screening is kept once it is enrolled (for unit_id).
     # 3: how training ended, from TRAINING (for training_ended).
     version=3,
+    first_source="enrollment",
 )
 
 
