@@ -63,6 +63,10 @@ WHOLE = {
     "follow_up_completion": per_month(rate(2, 3), rate(2, 3), rate(1, 3)),
     "employment": per_month(rate(1, 2), rate(2, 2), rate(1, 1)),
     "median_income_change_thb": per_month("1000.00", "1750.00", "3500.00"),
+    # answered_all rose each time (9,000, 9,500, 10,000); lost_after_six fell to 6,000, then rose to 7,000
+    "income_rose": per_month(rate(1, 2), rate(2, 2), rate(1, 1)),
+    "median_baseline_income_thb": per_month("6500.00", "6500.00", "6500.00"),
+    "median_income_thb": per_month("7500.00", "8250.00", "10000.00"),
     "median_days_to_first_job": 60.0,  # 21 (the first given), 60 and 150
     "employment_related_to_training": rate(1, 3),  # the latest employment of each
     "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 1},
@@ -75,6 +79,9 @@ BEFORE_TWELVE_MONTHS = {  # as of the day before the 12-month follow-ups were du
     "follow_up_completion": per_month(rate(2, 3), rate(2, 3), rate(0, 1)),
     "employment": per_month(rate(1, 2), rate(2, 2), rate(0, 0)),
     "median_income_change_thb": per_month("1000.00", "1750.00", None),
+    "income_rose": per_month(rate(1, 2), rate(2, 2), rate(0, 0)),
+    "median_baseline_income_thb": per_month("6500.00", "6500.00", None),
+    "median_income_thb": per_month("7500.00", "8250.00", None),
     "median_days_to_first_job": 85.5,  # 21 and 150: self_employed's job was recorded today
     "employment_related_to_training": rate(1, 2),  # answered_all's 6-month job; self_employed's not yet
     "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 0},  # the community one started today
@@ -87,6 +94,9 @@ CHIANG_MAI = {
     "follow_up_completion": per_month(rate(2, 2), rate(2, 2), rate(1, 2)),
     "employment": per_month(rate(1, 2), rate(2, 2), rate(1, 1)),
     "median_income_change_thb": per_month("1000.00", "1750.00", "3500.00"),
+    "income_rose": per_month(rate(1, 2), rate(2, 2), rate(1, 1)),
+    "median_baseline_income_thb": per_month("6500.00", "6500.00", "6500.00"),
+    "median_income_thb": per_month("7500.00", "8250.00", "10000.00"),
     "median_days_to_first_job": 85.5,
     "employment_related_to_training": rate(1, 2),
     "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 1},
@@ -98,6 +108,9 @@ CENTRAL = {
     "follow_up_completion": per_month(rate(0, 1), rate(0, 1), rate(0, 1)),
     "employment": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
     "median_income_change_thb": per_month(None, None, None),
+    "income_rose": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
+    "median_baseline_income_thb": per_month(None, None, None),
+    "median_income_thb": per_month(None, None, None),
     "median_days_to_first_job": 60.0,
     "employment_related_to_training": rate(0, 1),
     "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 0},
@@ -115,6 +128,9 @@ NOBODY = {
     "follow_up_completion": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
     "employment": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
     "median_income_change_thb": per_month(None, None, None),
+    "income_rose": per_month(rate(0, 0), rate(0, 0), rate(0, 0)),
+    "median_baseline_income_thb": per_month(None, None, None),
+    "median_income_thb": per_month(None, None, None),
     "median_days_to_first_job": None,
     "employment_related_to_training": rate(0, 0),
     "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 0},

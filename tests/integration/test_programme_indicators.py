@@ -76,6 +76,9 @@ WHOLE = {
     "follow_up_completion": per_month(rate(2, 2), rate(0, 1), rate(0, 1)),  # A's left open at closure: missed
     "employment": per_month(rate(1, 2), rate(0, 0), rate(0, 0)),
     "median_income_change_thb": per_month("1550.00", None, None),  # 2,600 and 500
+    "income_rose": per_month(rate(2, 2), rate(0, 0), rate(0, 0)),  # A 5,000 to 7,600, B 4,000 to 4,500
+    "median_baseline_income_thb": per_month("4500.00", None, None),  # 4,000 and 5,000
+    "median_income_thb": per_month("6050.00", None, None),  # 4,500 and 7,600
     "median_days_to_first_job": 30.0,
     "employment_related_to_training": rate(1, 1),
     "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 1},
@@ -87,6 +90,9 @@ NORTHEAST = {
     "follow_up_completion": per_month(rate(1, 1), rate(0, 0), rate(0, 0)),
     "employment": per_month(rate(0, 1), rate(0, 0), rate(0, 0)),
     "median_income_change_thb": per_month("500.00", None, None),
+    "income_rose": per_month(rate(1, 1), rate(0, 0), rate(0, 0)),
+    "median_baseline_income_thb": per_month("4000.00", None, None),  # observed at month 0
+    "median_income_thb": per_month("4500.00", None, None),
     "median_days_to_first_job": None,
     "employment_related_to_training": rate(0, 0),
     "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 0},

@@ -13,8 +13,9 @@ service runs. The report is as of the end of 2025 (``YEAR_END``), asked for long
   2026-01-20.
 - C (Bangkok): enrolled in 2026, its event carrying no day: the day is that of its ``occurred_at`` in
   Thailand (2026-01-10, still the 9th in UTC). In an UPSKILL cohort, withdrawn on 2026-03-01.
-- D (Chiang Mai): enrolled 2025-04-01, completed RESKILL on 2025-08-01; a job (its event carrying no
-  day: 2026-01-15 in Thailand) after 45 days; started an enterprise on 2026-02-01.
+- D (Chiang Mai, baseline 6,000): enrolled 2025-04-01, completed RESKILL on 2025-08-01; a job (its event
+  carrying no day: 2026-01-15 in Thailand) after 45 days; started an enterprise on 2026-02-01. Its 3-month
+  income, 6,000 on 2025-11-01 (as at baseline: not a rise), was corrected to 5,500 on 2026-01-15 (fell).
 """
 
 from __future__ import annotations
@@ -65,13 +66,17 @@ CHIANG_MAI, BANGKOK, KHON_KAEN = (
 )
 A, B, C, D = Case(CHIANG_MAI), Case(BANGKOK), Case(BANGKOK), Case(CHIANG_MAI)
 RESKILL_COHORT, UPSKILL_COHORT = uuid4(), uuid4()
+BASELINES = {A: Decimal(5000), D: Decimal(6000)}
 
 AT_YEAR_END = {
     "cases": 3,  # C not enrolled yet
     "training_completion": rate(2, 2),  # B still in training
     "follow_up_completion": per_month(rate(1, 1), rate(0, 1), rate(0, 0)),
     "employment": per_month(rate(1, 1), rate(0, 0), rate(0, 0)),
-    "median_income_change_thb": per_month("1000.00", None, None),  # the 3-month income before its correction
+    "median_income_change_thb": per_month("500.00", None, None),  # A's 3-month income before its correction; D's
+    "income_rose": per_month(rate(1, 2), rate(0, 0), rate(0, 0)),  # A 5,000 to 6,000; D stayed at 6,000
+    "median_baseline_income_thb": per_month("5500.00", None, None),  # 5,000 and 6,000
+    "median_income_thb": per_month("6000.00", None, None),
     "median_days_to_first_job": 30.0,
     "employment_related_to_training": rate(0, 1),  # A's job then
     "enterprises_started": {"ENTERPRISE": 0, "COMMUNITY_ENTERPRISE": 1},
@@ -82,7 +87,10 @@ AT_LATER = {
     "training_completion": rate(2, 4),  # B dropped out, C withdrawn
     "follow_up_completion": per_month(rate(1, 1), rate(1, 1), rate(0, 1)),
     "employment": per_month(rate(1, 1), rate(1, 1), rate(0, 0)),
-    "median_income_change_thb": per_month("1200.00", "2000.00", None),
+    "median_income_change_thb": per_month("350.00", "2000.00", None),  # 1,200 and -500; A alone at 6 months
+    "income_rose": per_month(rate(1, 2), rate(1, 1), rate(0, 0)),  # A to 6,200; D fell to 5,500
+    "median_baseline_income_thb": per_month("5500.00", "5000.00", None),
+    "median_income_thb": per_month("5850.00", "7000.00", None),  # 5,500 and 6,200; A's 7,000
     "median_days_to_first_job": 37.5,  # 30 and 45
     "employment_related_to_training": rate(1, 2),
     "enterprises_started": {"ENTERPRISE": 1, "COMMUNITY_ENTERPRISE": 1},
@@ -90,8 +98,8 @@ AT_LATER = {
 }
 
 
-def income(at_month: int, amount: int, on: date) -> IncomeObservedV1:
-    return IncomeObservedV1(**A.ids(), at_month=at_month, monthly_income_thb=Decimal(amount), observed_on=on)
+def income(at_month: int, amount: int, on: date, case: Case = A) -> IncomeObservedV1:
+    return IncomeObservedV1(**case.ids(), at_month=at_month, monthly_income_thb=Decimal(amount), observed_on=on)
 
 
 def job(case: Case, *, related: bool, **more: Any) -> EmploymentRecordedV1:
@@ -132,6 +140,8 @@ def outcomes_stream() -> list[IntegrationEvent]:
         income(3, 6000, date(2025, 9, 2)),
         community,
         job(D, related=False, days_to_first_job=45, occurred_at=D_EMPLOYED_AT),
+        income(3, 6000, date(2025, 11, 1), D),
+        income(3, 5500, date(2026, 1, 15), D),
         income(3, 6200, date(2026, 2, 1)),  # corrected in 2026: the 2025 report keeps the first figure
         shop,
         EnterpriseOnlineSalesOpenedV1(
@@ -180,7 +190,7 @@ def enrolled(case: Case, on: date | None, **more: Any) -> ParticipantEnrolledV1:
         province_code=case.project.province_code,
         region=case.project.region,
         enrolled_on=on,
-        baseline_monthly_income_thb=Decimal(5000) if case is A else None,
+        baseline_monthly_income_thb=BASELINES.get(case),
     )
 
 

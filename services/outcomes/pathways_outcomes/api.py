@@ -339,6 +339,9 @@ class Indicators(BaseModel):
     follow_up_completion: dict[int, RateAnswer]
     employment: dict[int, RateAnswer]
     median_income_change_thb: dict[int, Baht | None]
+    income_rose: dict[int, RateAnswer]
+    median_baseline_income_thb: dict[int, Baht | None]
+    median_income_thb: dict[int, Baht | None]
     median_days_to_first_job: float | None
     employment_related_to_training: RateAnswer
     enterprises_started: dict[EnterpriseKind, int]
@@ -438,10 +441,18 @@ async def programme_indicators(
     - **employment**: cases with an employment (wage or self-employed) recorded at that follow-up /
       cases that completed it by `as_of`. With `panel=true`, only cases that completed all three
       follow-ups. An enterprise's members count as employed only when their follow-up recorded an
-      employment (self-employed, say): see `enterprises_started` for enterprises.
+      employment (self-employed, say): see `enterprises_started` for enterprises. Its denominator is
+      only those who answered: how many that is of those due (follow-ups are scheduled when training
+      completes, so of the completers whose follow-up was due) is `follow_up_completion` of the same
+      month, whose numerator is this denominator (without `panel`).
 
     - **median_income_change_thb**: median of (monthly income observed at that follow-up − baseline)
       over cases with both; the baseline is enrollment's, else an income observed at month 0.
+    - **income_rose**: of those same cases (with both), those whose income at that follow-up is above
+      their baseline (an income equal to the baseline did not rise).
+    - **median_baseline_income_thb**, **median_income_thb**: the median baseline and the median income
+      at that follow-up of those same cases: the same people as the median change, so the two levels
+      compare (the median change is not, in general, their difference).
     - **median_days_to_first_job**: median, over cases that reported it, of the days to first job
       given with their first employment that gave one.
     - **employment_related_to_training**: cases whose latest employment is related to the training /

@@ -115,6 +115,14 @@ def test_programme_indicators() -> None:
         12: Rate(numerator=1, denominator=1),
     }
     assert indicators.median_income_change_thb == {3: Decimal(250), 6: Decimal(1500), 12: None}
+    # A rose (6,500 to 7,000), B stayed (6,000); F's baseline has no income beside it, so it is left out
+    assert indicators.income_rose == {
+        3: Rate(numerator=1, denominator=2),
+        6: Rate(numerator=1, denominator=1),
+        12: Rate(numerator=0, denominator=0),
+    }
+    assert indicators.median_baseline_income_thb == {3: Decimal(6250), 6: Decimal(6500), 12: None}
+    assert indicators.median_income_thb == {3: Decimal(6500), 6: Decimal(8000), 12: None}
     assert indicators.median_days_to_first_job == 60.0
     assert indicators.employment_related_to_training == Rate(numerator=1, denominator=2)
     assert indicators.enterprises_started == {EnterpriseKind.ENTERPRISE: 1, EnterpriseKind.COMMUNITY_ENTERPRISE: 1}
@@ -160,6 +168,38 @@ def test_facts_after_the_day_counted_by_are_left_out() -> None:
     assert then.follow_up_completion == everything.follow_up_completion, "follow-ups follow `on`"
 
 
+def no_baseline(enrollment_id: UUID) -> BaselineIncomeNoted:
+    return BaselineIncomeNoted(
+        enrollment_id=enrollment_id, participant_id=PARTICIPANT, project_id=PROJECT, monthly_income_thb=None
+    )
+
+
+def test_income_rose_and_the_medians_are_over_the_cases_with_both_a_baseline_and_the_income() -> None:
+    rose, fell, stayed, only_baseline, month_zero = (uuid4() for _ in range(5))
+    cases = [
+        case(baseline(5000, rose), income(3, 6000, rose)),  # +1,000
+        case(baseline(7000, fell), income(3, 6500, fell), replace(income(3, 7500, fell), observed_on=date(2024, 6, 1))),
+        case(baseline(6000, stayed), income(3, 6000, stayed)),  # 0: not a rise
+        case(baseline(9000, only_baseline)),  # no income at 3 months: in none of them
+        case(no_baseline(month_zero), income(0, 4000, month_zero), income(3, 4500, month_zero)),  # month 0's: +500
+    ]
+
+    then = programme_indicators(cases, on=ON, facts_by=date(2024, 5, 1))  # fell's correction to 7,500 came later
+    everything = programme_indicators(cases, on=ON)
+    before_any = programme_indicators(cases, on=ON, facts_by=date(2024, 4, 14))  # 3-month incomes: 15 April
+
+    assert then.income_rose[3] == Rate(numerator=2, denominator=4)  # rose and month_zero
+    assert then.median_baseline_income_thb[3] == Decimal(5500)  # 4,000 5,000 | 6,000 7,000 (not only_baseline's)
+    assert then.median_income_thb[3] == Decimal(6000)  # 4,500 6,000 | 6,000 6,500
+    assert then.median_income_change_thb[3] == Decimal(250)  # -500 0 | 500 1,000: not 6,000 − 5,500
+    assert everything.income_rose[3] == Rate(numerator=3, denominator=4)  # fell's corrected income rose
+    assert everything.median_income_thb[3] == Decimal(6000)  # 4,500 6,000 | 6,000 7,500
+    assert everything.median_income_change_thb[3] == Decimal(500)  # 0 500 | 500 1,000
+    assert before_any.income_rose[3] == Rate(numerator=0, denominator=0)
+    assert (before_any.median_baseline_income_thb[3], before_any.median_income_thb[3]) == (None, None)
+    assert everything.income_rose[6] == Rate(numerator=0, denominator=0)
+
+
 def test_facts_count_by_the_day_asked_about_unless_it_is_today_or_later() -> None:
     today = date(2026, 6, 30)
     assert facts_counted_by(date(2025, 12, 31), today) == date(2025, 12, 31)
@@ -176,6 +216,8 @@ def test_rates_keep_numerator_and_denominator_and_have_no_value_when_empty() -> 
     assert training_completion_rate([]).value is None
     empty = programme_indicators([], on=ON)
     assert empty.median_income_change_thb == {3: None, 6: None, 12: None}
+    assert empty.income_rose == {m: Rate(numerator=0, denominator=0) for m in (3, 6, 12)}
+    assert empty.median_baseline_income_thb == empty.median_income_thb == {3: None, 6: None, 12: None}
     assert empty.median_days_to_first_job is None
     assert empty.enterprises_started == {EnterpriseKind.ENTERPRISE: 0, EnterpriseKind.COMMUNITY_ENTERPRISE: 0}
 

@@ -15,7 +15,9 @@ SQL for the HTTP API, and a test checks that both agree on the same cases.
   m-month follow-up was completed. ``panel=True`` keeps the same people each round: only cases
   that completed all three follow-ups.
 - Income change at m months: median of (income at m months − baseline), over cases with both; the
-  baseline is enrollment's, else an income observed at month 0.
+  baseline is enrollment's, else an income observed at month 0. Over the same cases: the share whose
+  income at m months is above their baseline (income rose), the median baseline and the median income
+  at m months (two medians of the same people, not a baseline of everyone beside an income of some).
 - Days to first job: median, over cases that gave one, of the days to first job of their first
   employment that gave it.
 - Employment related to training: cases whose latest employment is related / cases with an employment.
@@ -68,6 +70,9 @@ class ProgrammeIndicators:
     follow_up_completion: dict[int, Rate]
     employment: dict[int, Rate]
     median_income_change_thb: dict[int, Decimal | None]
+    income_rose: dict[int, Rate]
+    median_baseline_income_thb: dict[int, Decimal | None]
+    median_income_thb: dict[int, Decimal | None]
     median_days_to_first_job: float | None
     employment_related_to_training: Rate
     enterprises_started: dict[EnterpriseKind, int]
@@ -106,8 +111,26 @@ def employment_rate(cases: Sequence[Case], month: int, *, panel: bool = False, o
 
 
 def median_income_change(cases: Sequence[Case], month: int, *, facts_by: date | None = None) -> Decimal | None:
-    changes = [change for c in cases if (change := _income_change(c, month, facts_by)) is not None]
+    changes = [income - baseline for baseline, income in _incomes_against_baseline(cases, month, facts_by)]
     return median(changes) if changes else None
+
+
+def income_rose_rate(cases: Sequence[Case], month: int, *, facts_by: date | None = None) -> Rate:
+    """Of the cases with both a baseline and an income at ``month``, those whose income is above the baseline."""
+    pairs = _incomes_against_baseline(cases, month, facts_by)
+    return Rate(numerator=sum(1 for baseline, income in pairs if income > baseline), denominator=len(pairs))
+
+
+def median_baseline_income(cases: Sequence[Case], month: int, *, facts_by: date | None = None) -> Decimal | None:
+    """The median baseline of the cases with both a baseline and an income at ``month``."""
+    baselines = [baseline for baseline, _ in _incomes_against_baseline(cases, month, facts_by)]
+    return median(baselines) if baselines else None
+
+
+def median_income(cases: Sequence[Case], month: int, *, facts_by: date | None = None) -> Decimal | None:
+    """The median income at ``month`` of the cases with both a baseline and an income then."""
+    incomes = [income for _, income in _incomes_against_baseline(cases, month, facts_by)]
+    return median(incomes) if incomes else None
 
 
 def median_days_to_first_job(cases: Sequence[Case], *, facts_by: date | None = None) -> float | None:
@@ -151,6 +174,9 @@ def programme_indicators(
         follow_up_completion={m: follow_up_completion_rate(cases, m, on=on) for m in FOLLOW_UP_MONTHS},
         employment={m: employment_rate(cases, m, panel=panel, on=on) for m in FOLLOW_UP_MONTHS},
         median_income_change_thb={m: median_income_change(cases, m, facts_by=facts_by) for m in FOLLOW_UP_MONTHS},
+        income_rose={m: income_rose_rate(cases, m, facts_by=facts_by) for m in FOLLOW_UP_MONTHS},
+        median_baseline_income_thb={m: median_baseline_income(cases, m, facts_by=facts_by) for m in FOLLOW_UP_MONTHS},
+        median_income_thb={m: median_income(cases, m, facts_by=facts_by) for m in FOLLOW_UP_MONTHS},
         median_days_to_first_job=median_days_to_first_job(cases, facts_by=facts_by),
         employment_related_to_training=employment_related_to_training_rate(cases, facts_by=facts_by),
         enterprises_started=enterprises_started(enterprises, cases, facts_by=facts_by),
@@ -247,12 +273,19 @@ def _income_at(case: Case, month: int, facts_by: date | None) -> Decimal | None:
     return observed[-1].monthly_income_thb if observed else None
 
 
-def _income_change(case: Case, month: int, facts_by: date | None) -> Decimal | None:
+def _income_against_baseline(case: Case, month: int, facts_by: date | None) -> tuple[Decimal, Decimal] | None:
+    """(baseline, income at ``month``) when the case has both."""
     income = _income_at(case, month, facts_by)
     baseline = case.baseline_income_thb
     if baseline is None:
         baseline = _income_at(case, BASELINE_MONTH, facts_by)
-    return None if income is None or baseline is None else income - baseline
+    return None if income is None or baseline is None else (baseline, income)
+
+
+def _incomes_against_baseline(
+    cases: Sequence[Case], month: int, facts_by: date | None
+) -> list[tuple[Decimal, Decimal]]:
+    return [pair for c in cases if (pair := _income_against_baseline(c, month, facts_by)) is not None]
 
 
 def _relevant(enterprises: Sequence[Enterprise], cases: Sequence[Case], facts_by: date | None) -> list[Enterprise]:

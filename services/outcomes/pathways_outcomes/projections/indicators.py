@@ -721,7 +721,8 @@ GROUP BY f.grp, f.month
 
 # A month's income is its latest observation made by $5. percentile_disc at 0.5 and just above gives the
 # two middle values of an even count (the middle one twice of an odd count) from one sort: their mean is the
-# exact median, in numeric.
+# exact median, in numeric. The rate and the three medians are over the same cases: those with both a
+# baseline and the month's income.
 _INCOME_CHANGES = f"""{_SLICE},
 observed AS ({_INCOMES_BY_THEN}),
 incomes AS (
@@ -739,15 +740,29 @@ with_baseline AS (  -- in one pass: incomes joined to themselves would be scanne
     FROM incomes
 ),
 changes AS (
-    SELECT s.grp, i.at_month AS month, i.income_thb - COALESCE(s.baseline_income_thb, i.baseline) AS change
+    SELECT s.grp, i.at_month AS month, COALESCE(s.baseline_income_thb, i.baseline) AS baseline, i.income_thb
     FROM slice s
     JOIN with_baseline i ON i.enrollment_id = s.enrollment_id AND i.at_month <> {BASELINE_MONTH}
 )
-SELECT grp, month, (middles[1] + middles[2]) / 2 AS median
+SELECT
+    grp,
+    month,
+    with_both,
+    rose,
+    (changes[1] + changes[2]) / 2 AS median,
+    (baselines[1] + baselines[2]) / 2 AS median_baseline,
+    (incomes[1] + incomes[2]) / 2 AS median_income
 FROM (
-    SELECT grp, month, percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY change) AS middles
+    SELECT
+        grp,
+        month,
+        count(*) AS with_both,
+        count(*) FILTER (WHERE income_thb > baseline) AS rose,
+        percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY income_thb - baseline) AS changes,
+        percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY baseline) AS baselines,
+        percentile_disc(ARRAY[0.5, 0.5000000001]) WITHIN GROUP (ORDER BY income_thb) AS incomes
     FROM changes
-    WHERE change IS NOT NULL
+    WHERE baseline IS NOT NULL AND income_thb IS NOT NULL
     GROUP BY grp, month
 ) m
 """
@@ -839,13 +854,17 @@ def _indicators(rows: _Rows, *, panel: bool) -> ProgrammeIndicators:
     """The indicators of one group's rows (none: a group, or a slice, with no case)."""
     cases = rows.cases[0] if rows.cases else None
     by_month = {row["month"]: row for row in rows.follow_ups}
+    by_income_month = {row["month"]: row for row in rows.changes}
     respondents, employed = ("panel_completed", "panel_employed") if panel else ("completed", "employed")
     return ProgrammeIndicators(
         cases=_count(cases, "cases"),
         training_completion=Rate(numerator=_count(cases, "completed"), denominator=_count(cases, "training_over")),
         follow_up_completion={m: _rate(by_month.get(m), "completed", "due") for m in FOLLOW_UP_MONTHS},
         employment={m: _rate(by_month.get(m), employed, respondents) for m in FOLLOW_UP_MONTHS},
-        median_income_change_thb=_medians(rows.changes),
+        median_income_change_thb=_medians(rows.changes, "median"),
+        income_rose={m: _rate(by_income_month.get(m), "rose", "with_both") for m in FOLLOW_UP_MONTHS},
+        median_baseline_income_thb=_medians(rows.changes, "median_baseline"),
+        median_income_thb=_medians(rows.changes, "median_income"),
         median_days_to_first_job=None if cases is None else cases["median_days_to_first_job"],
         employment_related_to_training=Rate(
             numerator=_count(cases, "related_to_training"), denominator=_count(cases, "employed")
@@ -863,13 +882,13 @@ def _count(row: asyncpg.Record | None, column: str) -> int:
 
 
 def _rate(row: asyncpg.Record | None, numerator: str, denominator: str) -> Rate:
-    if row is None:  # no follow-up of that month in the slice
+    if row is None:  # nothing of that month in the slice
         return Rate(numerator=0, denominator=0)
     return Rate(numerator=row[numerator], denominator=row[denominator])
 
 
-def _medians(rows: Sequence[asyncpg.Record]) -> dict[int, Decimal | None]:
-    found: dict[int, Decimal] = {row["month"]: row["median"] for row in rows}
+def _medians(rows: Sequence[asyncpg.Record], column: str) -> dict[int, Decimal | None]:
+    found: dict[int, Decimal] = {row["month"]: row[column] for row in rows}
     return {month: found.get(month) for month in FOLLOW_UP_MONTHS}
 
 
