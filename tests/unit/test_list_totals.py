@@ -1,7 +1,9 @@
-"""The training and outcomes services' lists tell how many rows match, and keyset paging counts every page."""
+"""The training and outcomes services' lists tell how many rows match, and keyset paging counts every page;
+a period's filters (the days records completed or closed, follow-ups were answered or missed) reach the query."""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -73,3 +75,75 @@ async def test_keyset_paging_cuts_the_page_but_not_the_total_and_a_join_is_left_
     )  # fmt: skip
     [(query, query_args)] = from_the_start.sent
     assert (query, query_args, page.total) == ("SELECT * FROM t WHERE TRUE ORDER BY id LIMIT $1 OFFSET $2", (10, 0), 1)
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "start", "end"),
+    [
+        ("training", "/training-records", "completed_from", "completed_to"),
+        ("training", "/training-records", "closed_from", "closed_to"),
+        ("outcomes", "/follow-ups", "completed_from", "completed_to"),
+        ("outcomes", "/follow-ups", "missed_from", "missed_to"),
+    ],
+)
+async def test_a_period_ending_before_it_starts_is_refused_naming_its_end(
+    service: ServiceName, path: str, start: str, end: str
+) -> None:
+    pool = RecordingPool()
+    async with in_process(service, pool) as client:
+        answer = await client.get(path, params={start: "2026-03-01", end: "2026-02-28"})
+        bad_day = await client.get(path, params={start: "2026-3-1"})
+    assert answer.status_code == 422, answer.text
+    assert [(f["field"], f["message"]) for f in answer.json()["fields"]] == [
+        (f"query.{end}", f"2026-02-28 is before {start} 2026-03-01")
+    ]
+    assert bad_day.status_code == 422 and [f["field"] for f in bad_day.json()["fields"]] == [f"query.{start}"]
+    assert pool.sent == [], "refused before any query"
+
+
+async def test_the_training_records_of_a_period_are_conditions_of_the_page_and_of_its_count() -> None:
+    pool = RecordingPool(rows=[], total=4)
+    params = {"status": "DROPPED_OUT", "closed_from": "2026-03-01", "closed_to": "2026-03-31", "offset": "10"}
+    async with in_process("training", pool) as client:
+        answer = await client.get("/training-records", params=params)
+    assert answer.headers[TOTAL_COUNT] == "4"
+    (page, page_args), (count, count_args), _assessments = pool.sent
+    assert "WHERE r.status = $1 AND r.closed_on >= $2 AND r.closed_on <= $3 ORDER BY" in page
+    assert "completed_on >=" not in page and "completed_on <=" not in page, "a filter not given is not in the SQL"
+    assert page_args == ("DROPPED_OUT", date(2026, 3, 1), date(2026, 3, 31), 500, 10)
+    assert (count, count_args) == (
+        "SELECT count(*) FROM rm_training_records r WHERE r.status = $1 AND r.closed_on >= $2 AND r.closed_on <= $3",
+        page_args[:3],
+    )
+
+    completed = RecordingPool(rows=[], total=0)
+    async with in_process("training", completed) as client:
+        await client.get("/training-records", params={"completed_from": "2026-03-01"})
+    [(page, page_args), _assessments] = completed.sent
+    assert "WHERE r.completed_on >= $1 ORDER BY" in page and page_args[0] == date(2026, 3, 1)
+
+
+async def test_follow_ups_answered_or_missed_in_a_period_are_those_known_on_as_of() -> None:
+    march, march_end, as_of = date(2026, 3, 1), date(2026, 3, 31), date(2026, 3, 20)
+    answered = RecordingPool(rows=[], total=2)
+    params = {"completed_from": "2026-03-01", "completed_to": "2026-03-31", "as_of": "2026-03-20", "offset": "5"}
+    async with in_process("outcomes", answered) as client:
+        answer = await client.get("/follow-ups", params=params)
+    assert answer.headers[TOTAL_COUNT] == "2"
+    (page, page_args), (count, count_args) = answered.sent
+    assert "WHERE f.completed_on >= $1 AND f.completed_on <= $2 ORDER BY" in page
+    assert "due_on >=" not in page and "missed_on" not in page, "a filter not given is not in the SQL"
+    assert page_args == (march, as_of, 100, 5), "answers after as_of are not known yet"
+    assert count.endswith("WHERE f.completed_on >= $1 AND f.completed_on <= $2") and count_args == page_args[:2]
+
+    missed = RecordingPool(rows=[], total=0)
+    params = {"missed_to": "2026-03-31", "month": "3", "status": "MISSED", "due_to": "2026-03-15"}
+    async with in_process("outcomes", missed) as client:
+        await client.get("/follow-ups", params=params | {"as_of": "2026-04-30"})
+    [(page, page_args)] = missed.sent
+    assert (
+        "WHERE (f.completed_on IS NULL OR f.completed_on > $1) AND f.missed_on <= $1 AND f.due_on <= $2 "
+        "AND f.month = $3 AND f.missed_on <= $4 AND (f.completed_on IS NULL OR f.completed_on > $5) ORDER BY"
+    ) in page
+    assert "missed_on >=" not in page
+    assert page_args == (date(2026, 4, 30), date(2026, 3, 15), 3, march_end, date(2026, 4, 30), 100, 0)

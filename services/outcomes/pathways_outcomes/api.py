@@ -158,6 +158,18 @@ async def list_follow_ups(
     month: Annotated[FollowUpMonth | None, Query(description="Only the 3-, 6- or 12-month follow-ups.")] = None,
     due_from: Annotated[IsoDay | None, Query(description="Only follow-ups due on or after this day.")] = None,
     due_to: Annotated[IsoDay | None, Query(description="Only follow-ups due on or before this day.")] = None,
+    completed_from: Annotated[
+        IsoDay | None, Query(description="Only follow-ups answered on or after this day (by `as_of`).")
+    ] = None,
+    completed_to: Annotated[
+        IsoDay | None, Query(description="Only follow-ups answered on or before this day (by `as_of`).")
+    ] = None,
+    missed_from: Annotated[
+        IsoDay | None, Query(description="Only follow-ups marked missed on or after this day (by `as_of`).")
+    ] = None,
+    missed_to: Annotated[
+        IsoDay | None, Query(description="Only follow-ups marked missed on or before this day (by `as_of`).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
@@ -170,8 +182,17 @@ async def list_follow_ups(
     no longer work to do. `project_id` is the project the case was in when its training was completed. Read
     models follow the events: a fact recorded a moment ago may not show yet. `X-Total-Count` says how many
     follow-ups match, all pages together.
+
+    What happened in a period: `completed_from`/`completed_to` by `completed_on`, the day a follow-up was
+    answered (each COMPLETED); `missed_from`/`missed_to` by `missed_on`, the day it was marked missed (by staff,
+    or when its case was withdrawn or closed), of those MISSED (one found answered before that day, the answer
+    typed in later, is COMPLETED and counts by its answer's day). Both are of answers known on `as_of`, as the
+    rows show them: a day after `as_of` matches nothing yet. Combinable with every filter, `due_from`/`due_to`
+    too; both bounds are included, and a range whose end is before its start is a 422 naming the end.
     """
     check_day_range(start=("due_from", due_from), end=("due_to", due_to))
+    check_day_range(start=("completed_from", completed_from), end=("completed_to", completed_to))
+    check_day_range(start=("missed_from", missed_from), end=("missed_to", missed_to))
     await _require_known_project(read, project_id)
     of = cases.FollowUpFilter(
         status=status,
@@ -179,6 +200,10 @@ async def list_follow_ups(
         month=None if month is None else int(month),
         due_from=due_from,
         due_to=due_to,
+        completed_from=completed_from,
+        completed_to=completed_to,
+        missed_from=missed_from,
+        missed_to=missed_to,
     )
     page = await cases.list_follow_ups(read, of, as_of=as_of or thai_today(), limit=limit, offset=offset)
     return page.answer(response)

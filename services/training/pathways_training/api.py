@@ -15,9 +15,10 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
+from pathways_infra.command_model import IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
-from pathways_infra.listing import LISTED
+from pathways_infra.listing import LISTED, check_day_range
 from pathways_training.application import (
     ApproveCurriculum,
     AssessSkills,
@@ -432,6 +433,20 @@ async def list_training_records(
             "(`at_risk`); `false`: only the others."
         ),
     ] = None,
+    completed_from: Annotated[
+        IsoDay | None, Query(description="Only records whose training completed on or after this day.")
+    ] = None,
+    completed_to: Annotated[
+        IsoDay | None, Query(description="Only records whose training completed on or before this day.")
+    ] = None,
+    closed_from: Annotated[
+        IsoDay | None,
+        Query(description="Only records closed (completed, dropped out or withdrawn) on or after this day."),
+    ] = None,
+    closed_to: Annotated[
+        IsoDay | None,
+        Query(description="Only records closed (completed, dropped out or withdrawn) on or before this day."),
+    ] = None,
     after: Annotated[
         UUID | None,
         Query(description="Only records after this enrollment id (keyset paging: the previous page's last)."),
@@ -443,15 +458,31 @@ async def list_training_records(
     (combinable): `?cohort_id=…&at_risk=true` is who in a cohort would now be refused completion. Each
     record is as `GET /training-records/{id}` shows it, with `attendance_threshold` and `at_risk`.
 
+    A period's records: `completed_from`/`completed_to` by `completed_on`, the day training completed;
+    `closed_from`/`closed_to` by `closed_on`, the day the record closed however it did (completed, dropped out or
+    withdrawn: with `status=DROPPED_OUT`, the month's dropouts). Both bounds are included; a range whose end
+    is before its start is a 422 naming the end.
+
     Page with `limit` and `offset`, as every list does; or, over many pages, with `after` (the last
     enrollment id of the previous page), which stays quick however deep the page. `X-Total-Count` says how
     many records match the filters, all pages together (those before `after` too).
     """
+    check_day_range(start=("completed_from", completed_from), end=("completed_to", completed_to))
+    check_day_range(start=("closed_from", closed_from), end=("closed_to", closed_to))
+    of = training_records.RecordFilter(
+        project_id=project_id,
+        cohort_id=cohort_id,
+        status=status and status.value,
+        at_risk=at_risk,
+        completed_from=completed_from,
+        completed_to=completed_to,
+        closed_from=closed_from,
+        closed_to=closed_to,
+        after=after,
+    )
     page = await training_records.list_records(
         read,
-        training_records.RecordFilter(
-            project_id=project_id, cohort_id=cohort_id, status=status and status.value, at_risk=at_risk, after=after
-        ),
+        of,
         limit=limit,
         offset=offset,
     )

@@ -38,7 +38,7 @@ from pathways_contracts.outcomes import (
 )
 from pathways_contracts.training import TrainingDroppedOutV1
 from pathways_infra.consumer import Inbound
-from pathways_infra.listing import Page, fetch_page
+from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 from pathways_outcomes.domain.case import BASELINE_MONTH, in_work
 from pathways_outcomes.domain.follow_ups import (
@@ -81,6 +81,11 @@ CREATE TABLE IF NOT EXISTS rm_case_follow_ups (
     PRIMARY KEY (enrollment_id, month)
 );
 CREATE INDEX IF NOT EXISTS rm_case_follow_ups_worklist ON rm_case_follow_ups (due_on, enrollment_id, month);
+-- Period reports (answered or missed in a month) read a month's follow-ups, not every case's three.
+CREATE INDEX IF NOT EXISTS rm_case_follow_ups_completed_on ON rm_case_follow_ups (completed_on)
+    WHERE completed_on IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rm_case_follow_ups_missed_on ON rm_case_follow_ups (missed_on)
+    WHERE missed_on IS NOT NULL;
 CREATE INDEX IF NOT EXISTS rm_cases_project ON rm_cases (project_id);
 CREATE TABLE IF NOT EXISTS rm_case_incomes (
     enrollment_id uuid NOT NULL,
@@ -325,27 +330,28 @@ def _training(case: dict[str, Any]) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class FollowUpFilter:
-    """Which follow-ups a worklist shows; None: any."""
+    """Which follow-ups a worklist shows; None: any. Days' bounds are inclusive: ``due_…`` of the due date,
+    ``completed_…`` of the day it was answered, ``missed_…`` of the day it was marked missed."""
 
     status: FollowUpStatus | None = None
     project_id: UUID | None = None
     month: int | None = None
     due_from: date | None = None
     due_to: date | None = None
+    completed_from: date | None = None
+    completed_to: date | None = None
+    missed_from: date | None = None
+    missed_to: date | None = None
 
 
-# $1 answered by $6: COMPLETED, MISSED, OPEN (neither) or NULL (any); $2 and $3 the due dates' bounds.
-_FOLLOW_UPS_LISTED = """
-($1::text IS NULL
-    OR ($1 = 'COMPLETED' AND f.completed_on <= $6)
-    OR ($1 = 'MISSED' AND (f.completed_on IS NULL OR f.completed_on > $6) AND f.missed_on <= $6)
-    OR ($1 = 'OPEN' AND (f.completed_on IS NULL OR f.completed_on > $6)
-        AND (f.missed_on IS NULL OR f.missed_on > $6)))
-AND ($2::date IS NULL OR f.due_on >= $2)
-AND ($3::date IS NULL OR f.due_on <= $3)
-AND ($4::uuid IS NULL OR c.project_id = $4)
-AND ($5::int IS NULL OR f.month = $5)
-"""
+# Whether a follow-up had been answered by the day asked about ({0}): an answer given later is not known yet.
+_NOT_COMPLETED_BY = "(f.completed_on IS NULL OR f.completed_on > {0})"
+_NOT_MISSED_BY = "(f.missed_on IS NULL OR f.missed_on > {0})"
+_ANSWERED_BY = {
+    FollowUpStatus.COMPLETED: "f.completed_on <= {0}",
+    FollowUpStatus.MISSED: f"{_NOT_COMPLETED_BY} AND f.missed_on <= {{0}}",
+    None: f"{_NOT_COMPLETED_BY} AND {_NOT_MISSED_BY}",
+}
 
 
 async def list_follow_ups(
@@ -355,20 +361,34 @@ async def list_follow_ups(
     are not known yet on it), and how many match in all.
 
     A withdrawn or closed case's follow-ups left unanswered are missed (as the domain marks them),
-    so they never show as work to do.
+    so they never show as work to do. Listed by the day answered (COMPLETED) or missed (MISSED), a follow-up
+    is one with that status on ``as_of``.
     """
-    answered, due_from, due_to = None, of.due_from, of.due_to
+    where = Where()
+    due_from, due_to = of.due_from, of.due_to
     if of.status is not None:
         selection = selecting(of.status, as_of)
-        answered = "OPEN" if selection.answered is None else selection.answered.value
+        where.add(_ANSWERED_BY[selection.answered], as_of)
         due_from, due_to = _latest(selection.due_from, due_from), _earliest(selection.due_to, due_to)
+    where.add("f.due_on >= {}", due_from)
+    where.add("f.due_on <= {}", due_to)
+    where.add("c.project_id = {}", of.project_id)
+    where.add("f.month = {}", of.month)
+    if of.completed_from is not None or of.completed_to is not None:
+        where.add("f.completed_on >= {}", of.completed_from)
+        where.add("f.completed_on <= {}", _earliest(of.completed_to, as_of))
+    if of.missed_from is not None or of.missed_to is not None:
+        where.add("f.missed_on >= {}", of.missed_from)
+        where.add("f.missed_on <= {}", _earliest(of.missed_to, as_of))
+        # Missed as the status says: an answer given before the miss and typed in later makes it COMPLETED.
+        where.add(_NOT_COMPLETED_BY, as_of)
     page = await fetch_page(
         pool,
         columns="f.*, c.participant_id, c.project_id, c.withdrawn_on, c.closed_on",
         source="rm_case_follow_ups f JOIN rm_cases c USING (enrollment_id)",
-        where=_FOLLOW_UPS_LISTED,
+        where=where.sql,
         order_by="f.due_on, f.enrollment_id, f.month",
-        args=(answered, due_from, due_to, of.project_id, of.month, as_of),
+        args=where.args,
         limit=limit,
         offset=offset,
     )
