@@ -32,6 +32,12 @@ async def total(outcomes: httpx.AsyncClient, **params: Any) -> tuple[int, int]:
     return len(response.json()), int(response.headers["X-Total-Count"])
 
 
+def month_of(day: date) -> tuple[date, date]:
+    """The first and last days of the day's month."""
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
 def named(rows: list[dict[str, Any]], names: dict[str, str], field: str = "status") -> Named:
     return {(names[r["enrollment_id"]], r["month"]): r[field] for r in rows}
 
@@ -96,6 +102,25 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
         missed_by_then = await worklist(outcomes, status="MISSED", as_of=three + timedelta(days=10))
         sixes = await worklist(outcomes, due_from=six, due_to=six)
         overdue_by_then = await worklist(outcomes, status="OVERDUE", as_of=FAR_FUTURE, due_to=three)
+        answered_in, missed_in = month_of(three + timedelta(days=2)), month_of(three + timedelta(days=6))
+        this_month = month_of(thai_today())
+        asked: dict[str, dict[str, Any]] = {
+            "answered in a's month": {"completed_from": answered_in[0], "completed_to": answered_in[1]},
+            "answered before a's day": {"completed_to": three + timedelta(days=1)},
+            "missed in u's month": {"missed_from": missed_in[0], "missed_to": missed_in[1]},
+            "missed this month": {"missed_from": this_month[0], "missed_to": this_month[1]},
+            "missed in u's month, as of before": {
+                "missed_from": missed_in[0],
+                "missed_to": missed_in[1],
+                "as_of": three + timedelta(days=5),
+            },
+            "missed since u's month, fourth page of one": {"missed_from": missed_in[0], "limit": 1, "offset": 3},
+            "missed threes this month": {"missed_from": this_month[0], "due_to": three},
+        }
+        periods = {
+            name: (named(await worklist(outcomes, **params), names), (await total(outcomes, **params))[1])
+            for name, params in asked.items()
+        }
 
     assert len(everything) == 12
     order = [(r["due_on"], r["enrollment_id"], r["month"]) for r in everything]
@@ -138,6 +163,15 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
     assert named(missed_by_then, names, "missed_reason") == {("u", 3): "UNREACHABLE"}
     assert set(named(sixes, names)) == {("a", 6), ("u", 6), ("w", 6), ("d", 6)}
     assert named(overdue_by_then, names) == {("d", 3): "OVERDUE"}
+    assert periods == {
+        "answered in a's month": ({("a", 3): "COMPLETED"}, 1),
+        "answered before a's day": ({}, 0),
+        "missed in u's month": ({("u", 3): "MISSED"}, 1),
+        "missed this month": (dict.fromkeys([("w", 3), ("w", 6), ("w", 12)], "MISSED"), 3),
+        "missed in u's month, as of before": ({}, 0),
+        "missed since u's month, fourth page of one": ({("w", 12): "MISSED"}, 4),
+        "missed threes this month": ({("w", 3): "MISSED"}, 1),
+    }, "(follow-ups listed, X-Total-Count)"
 
 
 async def test_bad_worklist_filters_get_422_naming_the_parameter(settings: Settings) -> None:
@@ -152,6 +186,9 @@ async def test_bad_worklist_filters_get_422_naming_the_parameter(settings: Setti
                 ("query.as_of", {"as_of": "0001-01-01", "status": "DUE"}),  # before any programme
                 ("query.project_id", {"project_id": "soap"}),
                 ("query.due_to", {"due_from": "2026-03-01", "due_to": "2026-02-01"}),
+                ("query.completed_to", {"completed_from": "2026-03-01", "completed_to": "2026-02-28"}),
+                ("query.missed_to", {"missed_from": "2026-03-01", "missed_to": "2026-02-28"}),
+                ("query.missed_from", {"missed_from": "March"}),
                 ("query.limit", {"limit": "0"}),
             ]
         ]

@@ -1,6 +1,6 @@
 """Curricula and cohorts listed for a unit's staff: filtered by project, status, track, community; paged, with
 how many match in all (``X-Total-Count``). Training records at risk of not completing, for a mentor: each with
-its cohort's threshold, listed with ``at_risk``, counted on their cohort."""
+its cohort's threshold, listed with ``at_risk``, counted on their cohort. Records completed or closed in a month."""
 
 from __future__ import annotations
 
@@ -278,3 +278,73 @@ async def test_a_mentor_lists_who_attends_below_their_cohort_threshold(settings:
 
 def figures_of(cohort: dict[str, Any]) -> tuple[object, ...]:
     return (cohort["mean_attendance_rate"], cohort["members_at_risk"], cohort["attendance_threshold"])
+
+
+async def test_records_completed_or_closed_in_a_month_are_listed_by_those_days(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        soap = await open_project(system, name="Herbal soap", province_code="TH-50")
+        people = [await enroll(system, soap) for _ in range(4)]
+        july, august, dropped, still = people
+        for enrolled in people:
+            await in_training(system, enrolled)
+        weaving = await training_steps.approved_curriculum(system, soap)
+        cohort = await training_steps.started_cohort(system, soap, weaving)
+        created(
+            await training.post(
+                f"/cohorts/{cohort}/members", json={"enrollment_ids": [e.enrollment_id for e in people]}
+            )
+        )
+        await training_steps.hold_session(system, cohort, FIRST_SESSION_ON, attended=[july, august, still])
+        for enrolled, day in ((july, "2025-07-15"), (august, "2025-08-29")):
+            path = f"/training-records/{enrolled.enrollment_id}/completion"
+            created(await training.post(path, json={"completed_on": day}))
+        dropout = {"reason": "FAMILY_DUTIES", "dropped_out_on": "2025-06-20"}
+        created(await training.post(f"/training-records/{dropped.enrollment_id}/dropout", json=dropout))
+
+        async def caught_up() -> bool | None:
+            records = {r["enrollment_id"]: r["status"] for r in (await training.get("/training-records")).json()}
+            ended = [records.get(e.enrollment_id) for e in (july, august, dropped)]
+            return ended == ["COMPLETED", "COMPLETED", "DROPPED_OUT"] or None
+
+        await eventually(caught_up, what="the completions and the dropout in the read model")
+        lists = {
+            name: await listed(training, "/training-records", "enrollment_id", **params)
+            for name, params in {
+                "completed in July": {"completed_from": "2025-07-01", "completed_to": "2025-07-31"},
+                "completed in August": {"completed_from": "2025-08-01", "completed_to": "2025-08-31"},
+                "completed from July, first page": {"completed_from": "2025-07-01", "limit": "1"},
+                "completed by June": {"completed_to": "2025-06-30"},
+                "closed in June": {"closed_from": "2025-06-01", "closed_to": "2025-06-30"},
+                "completions closed in June": {
+                    "closed_from": "2025-06-01",
+                    "closed_to": "2025-06-30",
+                    "status": "COMPLETED",
+                },
+                "closed by July": {"closed_to": "2025-07-31", "project_id": soap},
+                "closed in August in the cohort": {
+                    "closed_from": "2025-08-01",
+                    "closed_to": "2025-08-31",
+                    "cohort_id": cohort,
+                },
+            }.items()
+        }
+        reversed_range = await training.get(
+            "/training-records", params={"closed_from": "2025-07-01", "closed_to": "2025-06-30"}
+        )
+
+    def ids(*enrolled: Enrolled) -> list[str]:
+        return sorted(e.enrollment_id for e in enrolled)
+
+    assert lists == {
+        "completed in July": ([july.enrollment_id], 1),
+        "completed in August": ([august.enrollment_id], 1),
+        "completed from July, first page": (ids(july, august)[:1], 2),
+        "completed by June": ([], 0),
+        "closed in June": ([dropped.enrollment_id], 1),
+        "completions closed in June": ([], 0),
+        "closed by July": (ids(dropped, july), 2),
+        "closed in August in the cohort": ([august.enrollment_id], 1),
+    }, "(ids listed, X-Total-Count)"
+    assert reversed_range.status_code == 422
+    assert [f["field"] for f in reversed_range.json()["fields"]] == ["query.closed_to"]
