@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from pathways_contracts.base import OPEN_SET, IntegrationEvent, ParticipantEvent
 from pathways_contracts.decimals import PLAIN_NOTATION
@@ -24,6 +24,14 @@ AttendanceThreshold = Annotated[
     float, Field(gt=0, le=1, description="Share of sessions a participant must attend to complete, 0 to 1.")
 ]
 Score = Annotated[Decimal, Field(ge=0, le=100, description="Score from 0 to 100."), PLAIN_NOTATION]
+
+
+ClockTime = Annotated[
+    time,
+    PlainSerializer(lambda moment: moment.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+]
+"""A time of day as ``HH:MM``, as commands take it (no seconds, no offset)."""
 
 
 class _TrainingEvent(ParticipantEvent):
@@ -243,8 +251,8 @@ class TrainingSessionHeldV1(_CohortEvent):
     session_id: UUID
     held_on: date
     hours: Hours
-    starts_at: time | None = Field(
-        default=None, description="When the session began, on the unit's clock (Thai time, no offset), if given."
+    starts_at: ClockTime | None = Field(
+        default=None, description="When the session began, HH:MM on the unit's clock (Thai time, no offset), if given."
     )
 
 

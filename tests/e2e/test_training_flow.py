@@ -261,5 +261,5 @@ async def test_a_session_typed_in_twice_is_refused_naming_the_first_while_a_retr
     assert afternoon["session_id"] in afternoon_again.json()["error"]
     assert {s["session_id"]: s["starts_at"] for s in cohort["sessions"]} == {
         first["session_id"]: None,
-        afternoon["session_id"]: "13:30:00",
+        afternoon["session_id"]: "13:30",
     }

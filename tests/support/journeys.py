@@ -27,6 +27,7 @@ def created(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+PROJECT_PROPOSED_ON = "2025-02-01"
 PROJECT_OPENED_ON = "2025-04-01"  # before the journeys' registrations and applications
 NEEDS_ASSESSMENT = {
     "problems": ["informal workers lost income in COVID-19"],
@@ -46,7 +47,10 @@ async def open_project(
         await enrollment.post("/units", json={"name": f"CDU {province_code}", "province_code": province_code})
     )
     created(await enrollment.post(f"/units/{unit['id']}/activation"))
-    proposal = {"name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000", **extra}
+    proposal = {
+        "name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000",
+        "proposed_on": PROJECT_PROPOSED_ON, **extra,
+    }  # fmt: skip
     project_id: str = created(await enrollment.post("/projects", json=proposal))["id"]
     created(await enrollment.post(f"/projects/{project_id}/needs-assessment", json=NEEDS_ASSESSMENT))
     created(await enrollment.post(f"/projects/{project_id}/needs-assessment/validation"))

@@ -77,11 +77,11 @@ def _opened_in(session: Session, participant_id: UUID, project_id: UUID) -> tupl
 def _cases_placed_in(
     session: Session, registered: participant.Participant | None, participant_id: UUID, project_id: UUID
 ) -> tuple[list[case.Enrollment], UUID]:
-    """The participant's cases now placed in the project (applied for there, or transferred in), and the
-    id a new application there takes."""
+    """The participant's cases that are or were placed in the project (applied for there, or transferred in
+    or out), and the id a new application there takes."""
     opened, next_id = _opened_in(session, participant_id, project_id)
     known = {c.id: c for c in (*opened, *_other_cases(session, registered, next_id))}
-    return [c for c in known.values() if c.project_id == project_id], next_id
+    return [c for c in known.values() if any(p.project_id == project_id for p in c.placements)], next_id
 
 
 def on(context: CommandContext, day: date | datetime) -> CommandContext:

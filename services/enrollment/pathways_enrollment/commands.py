@@ -216,11 +216,17 @@ class LogCoachingVisit(Command):
     visit_id: UUID = Field(default_factory=uuid4)
     assignment_id: UUID = Field(description="The assignment visited under: its unit or project is the one visited.")
     visited_on: date = Field(description="One visit a day per assignment: a second is a 409 coaching-visit-duplicate.")
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = Field(
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
         default=None,
-        description="What was found and what was agreed. Free text, published as written (in "
+        description="What was found and what was agreed (blank: none). Free text, published as written (in "
         "`enrollment.v1.mentor.coaching_visit_logged`): write no participant's name, phone or ID here.",
     )
+
+    @field_validator("notes")
+    @classmethod
+    def _blank_is_none(cls, notes: str | None) -> str | None:
+        """A form's empty notes box means no notes, not a refusal."""
+        return notes or None
 
 
 class GrantConsent(Command):

@@ -131,8 +131,8 @@ async def get_case(
 
     `training` is COMPLETED, DROPPED_OUT for a dropout's case (it shows with `dropped_out_on` and
     `dropout_reason`), or WITHDRAWN for a case enrollment withdrew before training ended: these two show
-    their withdrawal and closure, and no follow-ups. An enrollment with no case (still in training,
-    screened out) is a 404 that says why.
+    their withdrawal, their closure once staff closed them (`closed_on`, `closure_reason`), and no
+    follow-ups. An enrollment with no case (still in training, screened out) is a 404 that says why.
     """
     found = await cases.get_case(read, enrollment_id, as_of=as_of or thai_today())
     if found is None:

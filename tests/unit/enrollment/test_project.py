@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -370,3 +371,19 @@ def test_a_step_is_not_dated_before_the_step_that_set_the_status() -> None:
 
 def test_a_step_recorded_before_days_were_kept_constrains_nothing() -> None:
     assert given(evolve_project, *ACTIVE).when(close_project, on=date(2020, 1, 1)).events
+
+
+@pytest.mark.parametrize(
+    ("decide", "command"),
+    [(approve_project, {"unit": ACTIVE_UNIT}), (reject_project, {"reason": "outside the programme"})],
+    ids=["approval", "rejection"],
+)
+def test_a_proposal_is_not_approved_or_rejected_before_the_day_it_was_proposed(
+    decide: Decide, command: dict[str, Any]
+) -> None:
+    proposed_later = [replace(cast(ProjectProposed, PROPOSED[0]), on=date(2025, 6, 1)), *assessed()]
+    error = given(evolve_project, *proposed_later).rejects(
+        decide, rule="project-step-before-the-last", **command, on=date(2025, 4, 1)
+    )
+    assert "PROPOSED since 2025-06-01" in str(error)
+    given(evolve_project, *proposed_later).when(decide, **command, on=date(2025, 6, 1))  # the same day is fine

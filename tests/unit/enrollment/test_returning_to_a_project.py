@@ -39,6 +39,7 @@ from tests.unit.enrollment.facts import (
     case_at,
     consenting_participant,
     enrolled,
+    screened,
     uid,
 )
 from tests.unit.enrollment.given import fold, given
@@ -113,8 +114,9 @@ def test_no_new_case_dated_before_the_earlier_one_left(earlier: Enrollment) -> N
         (earlier_case(*applied()), "is still open (APPLIED)"),
         (earlier_case(*enrolled()), "is still open (ENROLLED)"),
         (training_ended(TrainingEnd.COMPLETED), "completed training there"),
+        (earlier_case(*screened(passed=False)), "is still open (SCREENED_OUT): withdraw it first"),
     ],
-    ids=["applied", "enrolled", "completed"],
+    ids=["applied", "enrolled", "completed", "screened-out"],
 )
 def test_no_second_case_while_one_holds_its_place_in_the_project(earlier: Enrollment, said: str) -> None:
     refused = given(evolve_enrollment).rejects(
@@ -166,3 +168,23 @@ def test_an_earlier_case_that_left_does_not_stop_a_transfer_back_into_the_projec
     given(evolve_enrollment, *enrolled_elsewhere).rejects(
         transfer, rule="enrolled-once-per-project", **move, cases_in_target_project=[earlier_case(*enrolled())]
     )
+
+
+def test_a_case_transferred_out_of_the_project_frees_it_from_the_day_it_moved() -> None:
+    moved = EnrollmentTransferred(
+        **case_at(OTHER_PROJECT),
+        from_project_id=PROJECT,
+        from_unit_id=UNIT,
+        from_province_code="TH-50",
+        from_region="NORTH",
+        transferred_on=LEFT_ON,
+        reason=TransferReason.RELOCATION,
+    )
+    moved_away = earlier_case(*enrolled(), moved)
+    given(evolve_enrollment).when(apply_for_enrollment, **application_again(moved_away, applied_on=LEFT_ON))
+    refused = given(evolve_enrollment).rejects(
+        apply_for_enrollment,
+        rule="new-case-before-earlier-case-left",
+        **application_again(moved_away, applied_on=date(2025, 6, 20)),
+    )
+    assert f"case {CASE} left project {PROJECT} on 2025-07-01" in str(refused)

@@ -62,7 +62,7 @@ def test_a_session_is_published_with_its_start_time_when_one_was_given() -> None
 
     assert isinstance(with_time, TrainingSessionHeldV1)
     assert isinstance(without, TrainingSessionHeldV1)
-    assert with_time.model_dump(mode="json")["starts_at"] == "13:30:00"
+    assert with_time.model_dump(mode="json")["starts_at"] == "13:30"
     assert without.starts_at is None
 
 

@@ -555,11 +555,16 @@ def _left_on(case: Enrollment) -> date | None:
     return ended.ended_on if ended is not None and ended.how == TrainingEnd.DROPPED_OUT else None
 
 
+def _moved_out_of(case: Enrollment, project_id: UUID) -> date | None:
+    """The day the case last left the project by a transfer (it is placed elsewhere now)."""
+    return max((p.until for p in case.placements if p.project_id == project_id and p.until is not None), default=None)
+
+
 def _refuse_second_case_in(project_id: UUID, participant_id: UUID, cases_there: Iterable[Enrollment], on: date) -> None:
     """One open case per participant and project: a withdrawn or dropped-out case leaves room for a new one
-    from the day it left."""
+    from the day it left, and so does one transferred to another project from the day it moved."""
     for other in cases_there:
-        left = _left_on(other)
+        left = _left_on(other) if other.project_id == project_id else _moved_out_of(other, project_id)
         if left is not None:
             refuse_earlier(
                 on,
@@ -569,13 +574,24 @@ def _refuse_second_case_in(project_id: UUID, participant_id: UUID, cases_there: 
                 f"case there cannot start before, on {on}",
             )
         else:
-            completed = other.training_ended is not None  # not dropped out, or it would have left
-            why = "completed training there" if completed else f"is still open ({other.status.value})"
             raise EnrollmentRuleError(
-                f"participant {participant_id} already has case {other.id} in project {project_id}, which {why}; "
-                "a new case there is opened only once that one is withdrawn or its training dropped out",
+                f"participant {participant_id} already has case {other.id} in project {project_id}, "
+                f"{_what_keeps_it_there(other)}",
                 rule="enrolled-once-per-project",
             )
+
+
+def _what_keeps_it_there(case: Enrollment) -> str:
+    """Why a case holds its place, and what would free it, in the words the lists use."""
+    if case.training_ended is not None:  # not dropped out, or it would have left
+        return "which completed training there: a case that completed training keeps its place"
+    status = case.status.value
+    if case.status == EnrollmentStatus.SCREENED and case.screening is not None:
+        status = "SCREENED_IN" if case.screening.passed else "SCREENED_OUT"
+    way = f"withdraw it first (POST /enrollments/{case.id}/withdrawal)"
+    if status == "SCREENED_OUT":
+        way += ", or record its baseline again for a new screening"
+    return f"which is still open ({status}): {way}; a dropout's or a withdrawn case's place is free again"
 
 
 def _refuse_in_training_elsewhere(case: Enrollment, other_cases: Sequence[Enrollment], enrolled_on: date) -> None:

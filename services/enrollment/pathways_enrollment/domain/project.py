@@ -263,6 +263,7 @@ def approve_project(state: Project | None, *, unit: CareerDevelopmentUnit | None
     """Open the proposal for enrollment: its curriculum is co-designed from the community's needs, so the
     assessment is validated first; and its unit, which takes the applications, is active."""
     p = _transition(state, "approve", (ProjectStatus.PROPOSED,))
+    _not_before_the_last_step(p, on, "be approved")
     _require_validated_assessment(p, to="is approved")
     if p.unit_id is not None:
         require_active_unit(unit, p.unit_id, to="approve its project")
@@ -271,6 +272,7 @@ def approve_project(state: Project | None, *, unit: CareerDevelopmentUnit | None
 
 def reject_project(state: Project | None, *, reason: str, on: date) -> list[ProjectRejected]:
     p = _transition(state, "reject", (ProjectStatus.PROPOSED,))
+    _not_before_the_last_step(p, on, "be rejected")
     return [ProjectRejected(**_event_fields(p), reason=require_reason(reason, action="reject a project"), on=on)]
 
 

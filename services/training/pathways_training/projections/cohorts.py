@@ -195,7 +195,7 @@ async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | No
     if row is None:
         return None
     sessions = await pool.fetch(
-        "SELECT s.session_id, s.held_on, s.starts_at, s.hours, "
+        "SELECT s.session_id, s.held_on, to_char(s.starts_at, 'HH24:MI') AS starts_at, s.hours, "
         "(SELECT count(*) FROM rm_training_attendance a WHERE a.session_id = s.session_id AND a.attended) AS attended "
         "FROM rm_cohort_sessions s WHERE s.cohort_id = $1 ORDER BY s.held_on, s.starts_at, s.session_id",
         cohort_id,
