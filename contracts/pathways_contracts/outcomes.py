@@ -172,15 +172,26 @@ class FollowUpConsentRestoredV1(_OutcomesEvent):
     """The participant gave consent to be followed up again (enrollment recorded it on ``restored_on``) after
     withdrawing it or after its last day had passed: the case takes outcomes again, observed up to
     ``valid_until`` if the consent ends. Follow-ups missed for want of it (``followup.missed`` with reason
-    CONSENT_WITHDRAWN) stay missed, unless an answer given before the withdrawal is typed in (a
-    ``followup.completed``). It may come for a case whose follow-ups are not scheduled yet (consent
-    withdrawn and given again during training). Published once per restoration."""
+    CONSENT_WITHDRAWN) and due on or after ``restored_on`` are open again (``follow_ups_reopened``, with no
+    ``followup.missed`` or other message of their own): each may be completed, or missed, again. Those due
+    before ``restored_on`` stay missed, unless an answer given before the withdrawal is typed in (a
+    ``followup.completed``), as do those missed for another reason. It may come for a case whose follow-ups
+    are not scheduled yet (consent withdrawn and given again during training). Published once per
+    restoration."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.case.follow_up_consent_restored"
 
     enrollment_id: UUID
     restored_on: date
     valid_until: date | None = Field(default=None, description="The last day the consent covers; null: no end.")
+    follow_ups_reopened: list[FollowUpMonth] | None = Field(
+        default=None,
+        description="The months of the follow-ups open again from ``restored_on``: missed for want of consent "
+        "(``followup.missed`` with reason CONSENT_WITHDRAWN) and due on or after ``restored_on``. A consumer "
+        "undoes those misses: each follow-up is scheduled, due or overdue by its due day again, until a "
+        "``followup.completed`` or ``followup.missed`` answers it. Empty: none. Null: not said (published "
+        "before this field; the follow-ups missed then stayed missed).",
+    )
 
 
 class _EnterpriseEvent(IntegrationEvent):

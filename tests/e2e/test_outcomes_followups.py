@@ -12,8 +12,12 @@ from uuid import uuid4
 import httpx
 import nats
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 
+from pathways_infra.database import DatabaseAddress
 from pathways_infra.embedded import ServerUrls
+from pathways_infra.rebuild import rebuild_read_model
+from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
 from tests.support.journeys import Enrolled, created
@@ -167,6 +171,86 @@ async def test_without_consent_to_be_followed_up_nobody_follows_the_case_up_unti
     assert accepted.status_code == 201
 
 
+async def test_consent_given_again_reopens_the_follow_ups_not_yet_due_and_the_indicators_count_them_so(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    async with running_system(settings) as system:
+        enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
+        enrolled, scheduled, consents = await _completed_case_and_its_consents(system, "TH-37")
+        three, six = due_on(scheduled, 3), due_on(scheduled, 6)
+        withdrawn_on, restored_on = three + timedelta(days=5), three + timedelta(days=7)
+        purposes = {"purposes": ["outcome-follow-up"]}
+        created(
+            await enrollment.post(
+                f"{consents}/withdrawal", json=purposes | {"withdrawn_at": f"{withdrawn_on}T10:00:00+07:00"}
+            )
+        )
+        await case_when(
+            outcomes,
+            enrolled,
+            lambda c: all(f["status"] == "MISSED" for f in c["follow_ups"]),
+            what="every follow-up missed for want of consent",
+        )
+        given_again = {"notice_version": "2025-01", "granted_at": f"{restored_on}T10:00:00+07:00"}
+        created(await enrollment.post(consents, json=purposes | given_again))
+        reopened = await case_when(
+            outcomes,
+            enrolled,
+            lambda c: follow_ups(c)[6]["status"] != "MISSED",
+            what="the follow-ups due after consent was given again, open again",
+            as_of=restored_on,
+        )
+        on_the_day = (await outcomes.get(f"/cases/{enrolled.enrollment_id}", params={"as_of": str(six)})).json()
+        path = f"/cases/{enrolled.enrollment_id}/follow-ups"
+
+        async def completion(day: date, month: int) -> dict[str, int]:
+            params = {"project_id": enrolled.project_id, "as_of": str(day)}
+            rate: dict[str, int] = (await outcomes.get("/programme/indicators", params=params)).json()[
+                "follow_up_completion"
+            ][str(month)]
+            return rate
+
+        async def six_not_due_yet() -> dict[str, int] | None:
+            rate = await completion(restored_on, 6)
+            return rate if rate["denominator"] == 0 else None
+
+        not_due_yet = await eventually(six_not_due_yet, what="the indicators to count the 6-month one unanswered")
+        three_missed = await completion(restored_on, 3)
+        late = await outcomes.post(f"{path}/3", json={"completed_on": str(restored_on)})
+        answered = await outcomes.post(f"{path}/6", json={"completed_on": str(six)})
+
+        async def six_completed() -> dict[str, int] | None:
+            rate = await completion(six, 6)
+            return rate if rate["numerator"] == 1 else None
+
+        completed = await eventually(six_completed, what="the indicators to count the 6-month one answered")
+
+        async def views() -> list[Any]:
+            case = await outcomes.get(f"/cases/{enrolled.enrollment_id}", params={"as_of": str(six)})
+            rates = [await completion(day, m) for day in (restored_on, six) for m in (3, 6, 12)]
+            return [case.json()["follow_ups"], rates]
+
+        live = await views()
+        database = DatabaseAddress.parse(settings.database_url or "").with_database(settings.database_name("outcomes"))
+        for read_model in definition_of("outcomes").read_models:
+            if read_model.name in ("cases", "indicators"):
+                await rebuild_read_model(
+                    definition_of("outcomes"), read_model, database_url=database.url, js=operator_js
+                )
+        rebuilt = await views()
+    before = follow_ups(reopened)
+    assert (before[3]["status"], before[3]["missed_reason"]) == ("MISSED", "CONSENT_WITHDRAWN"), "due before"
+    assert (before[6]["status"], before[6]["missed_on"], before[6]["missed_reason"]) == ("SCHEDULED", None, None)
+    assert before[12]["status"] == "SCHEDULED"
+    assert follow_ups(on_the_day)[6]["status"] == "DUE"
+    assert late.status_code == 409 and late.json()["rule"] == "follow-up-missed", late.text
+    assert answered.status_code == 201, answered.text
+    assert (not_due_yet["numerator"], not_due_yet["denominator"]) == (0, 0), "not due yet, not missed"
+    assert (three_missed["numerator"], three_missed["denominator"]) == (0, 1), "the 3-month one stays missed"
+    assert (completed["numerator"], completed["denominator"]) == (1, 1)
+    assert rebuilt == live, "rebuilt from the streams, the read models undo the same misses"
+
+
 async def test_after_the_last_day_consent_to_be_followed_up_covers_no_outcome_is_recorded_until_renewed(
     settings: Settings,
 ) -> None:
@@ -203,7 +287,7 @@ async def test_integrators_reading_outcomes_see_consent_to_be_followed_up_given_
 ) -> None:
     async with running_system(settings) as system:
         enrollment = system.client("enrollment")
-        enrolled, _, consents = await _completed_case_and_its_consents(system, "TH-38")
+        enrolled, scheduled, consents = await _completed_case_and_its_consents(system, "TH-38")
         purposes = {"purposes": ["outcome-follow-up"]}
         created(
             await enrollment.post(
@@ -231,6 +315,9 @@ async def test_integrators_reading_outcomes_see_consent_to_be_followed_up_given_
     body = json.loads(told.data)
     assert (body["enrollment_id"], body["participant_id"]) == (enrolled.enrollment_id, enrolled.participant_id)
     assert (body["restored_on"], body["valid_until"]) == ("2025-09-10", "2026-09-30")
+    assert body["follow_ups_reopened"] == [m for m in (3, 6, 12) if due_on(scheduled, m) >= date(2025, 9, 10)], (
+        "the follow-ups missed for want of consent and due from that day on are open again"
+    )
     assert (
         told.headers is not None
         and told.headers["ce-type"] == "org.pathways.outcomes.case.follow_up_consent_restored.v1"

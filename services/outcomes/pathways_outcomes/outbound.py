@@ -128,6 +128,7 @@ def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | N
                 enrollment_id=event.enrollment_id,
                 restored_on=event.noted_on,
                 valid_until=event.valid_until,
+                follow_ups_reopened=list(event.reopened_months),
             )
         case FollowUpConsentNoted(consented=False):
             return v1.FollowUpConsentWithdrawnV1(

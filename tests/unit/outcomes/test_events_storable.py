@@ -78,6 +78,7 @@ EVENTS: list[object] = [
         noted_on=DAY,
         valid_until=DAY,
         restored=True,
+        reopened_months=(6, 12),
     ),
     closed(),
     EnterpriseStarted(
@@ -138,4 +139,5 @@ def test_a_consent_noted_before_restorations_were_kept_reads_as_not_restored() -
         "valid_until": None,
     }
 
-    assert TypeAdapter(FollowUpConsentNoted).validate_python(old).restored is False
+    noted = TypeAdapter(FollowUpConsentNoted).validate_python(old)
+    assert (noted.restored, noted.reopened_months) == (False, ())

@@ -8,22 +8,25 @@ from decimal import Decimal
 from typing import Any
 
 from pathways_outcomes.domain.case import (
+    ClosureReason,
     EmploymentType,
     FollowUpConsentNoted,
     FollowUpMissed,
     complete_follow_up,
     evolve_case,
+    mark_follow_up_missed,
     note_follow_up_consent,
     record_employment,
     schedule_follow_ups,
 )
-from pathways_outcomes.domain.follow_ups import MissedReason
+from pathways_outcomes.domain.follow_ups import FollowUpStatus, MissedReason
 from tests.unit.outcomes.given import (
     COMPLETED_ON,
     DUE,
     ENROLLMENT,
     PARTICIPANT,
     PROJECT,
+    closed,
     follow_up_completed,
     given,
     scheduled,
@@ -40,8 +43,10 @@ JOB: dict[str, Any] = {
 }
 
 
-def noted(consented: bool, on: date = WITHDRAWN_ON, *, restored: bool = False) -> FollowUpConsentNoted:
-    return FollowUpConsentNoted(**IDS, consented=consented, noted_on=on, restored=restored)
+def noted(
+    consented: bool, on: date = WITHDRAWN_ON, *, restored: bool = False, reopened: tuple[int, ...] = ()
+) -> FollowUpConsentNoted:
+    return FollowUpConsentNoted(**IDS, consented=consented, noted_on=on, restored=restored, reopened_months=reopened)
 
 
 def missed(month: int, on: date = WITHDRAWN_ON) -> FollowUpMissed:
@@ -62,14 +67,88 @@ def test_withdrawn_consent_misses_the_open_follow_ups_and_no_outcome_is_recorded
     assert note_follow_up_consent(after, **IDS, consented=False, noted_on=WITHDRAWN_ON) == [], "told once"
 
 
-def test_consent_given_again_lets_outcomes_be_recorded_and_leaves_what_was_missed() -> None:
+def test_consent_given_again_lets_outcomes_be_recorded_and_reopens_the_follow_ups_not_yet_due() -> None:
     history = [scheduled(), noted(False), missed(3), missed(6), missed(12)]
     again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=WITHDRAWN_ON)
 
-    assert again == [noted(True, restored=True)], "restored: integrators are told"
+    assert again == [noted(True, restored=True, reopened=(6, 12))], "restored: integrators are told which reopen"
     state = given(evolve_case, *history, *again)
-    assert state is not None and all(f.missed_reason is MissedReason.CONSENT_WITHDRAWN for f in state.follow_ups)
+    assert state is not None
+    assert state.follow_up_statuses(WITHDRAWN_ON) == {
+        3: FollowUpStatus.MISSED,
+        6: FollowUpStatus.SCHEDULED,
+        12: FollowUpStatus.SCHEDULED,
+    }
     assert record_employment(state, enrollment_id=ENROLLMENT, **JOB)
+
+
+def test_follow_ups_missed_for_want_of_consent_and_due_on_or_after_the_restore_day_are_answered_again() -> None:
+    withdrawn_on = COMPLETED_ON + timedelta(days=10)
+    history = [scheduled(), noted(False, withdrawn_on), missed(3, withdrawn_on), missed(6, withdrawn_on)]
+    history += [missed(12, withdrawn_on)]
+
+    again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=DUE[3])
+
+    assert again == [noted(True, DUE[3], restored=True, reopened=(3, 6, 12))], "due on the restore day: reopened"
+    state = given(evolve_case, *history, *again)
+    assert complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=DUE[3])
+    then_rejected(
+        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=6, completed_on=DUE[3]),
+        rule="follow-up-not-yet-due",
+    )
+    assert mark_follow_up_missed(
+        state, enrollment_id=ENROLLMENT, month=6, missed_on=DUE[6], reason=MissedReason.NO_RESPONSE
+    ), "open again: it may be missed again, for a reason of staff's"
+
+
+def test_follow_ups_due_before_consent_was_given_again_stay_missed() -> None:
+    history = [scheduled(), noted(False, COMPLETED_ON), missed(3, COMPLETED_ON), missed(6, COMPLETED_ON)]
+    history += [missed(12, COMPLETED_ON)]
+    restored_on = DUE[6] + timedelta(days=1)
+
+    again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=restored_on)
+
+    assert again == [noted(True, restored_on, restored=True, reopened=(12,))]
+    state = given(evolve_case, *history, *again)
+    then_rejected(
+        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=6, completed_on=restored_on),
+        rule="follow-up-missed",
+    )
+
+
+def test_a_follow_up_staff_marked_missed_is_not_reopened_when_consent_is_given_again() -> None:
+    lost = FollowUpMissed(
+        enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=3, missed_on=DUE[3], reason=MissedReason.UNREACHABLE
+    )
+    history = [scheduled(), lost, noted(False), missed(6), missed(12)]
+
+    again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=WITHDRAWN_ON)
+
+    assert again == [noted(True, restored=True, reopened=(6, 12))]
+    state = given(evolve_case, *history, *again)
+    assert state is not None and state.follow_up_statuses(WITHDRAWN_ON)[3] is FollowUpStatus.MISSED
+
+
+def test_consent_given_again_after_its_last_day_passed_reopens_the_same_way() -> None:
+    until = DUE[3] - timedelta(days=1)
+    ended = note_follow_up_consent(
+        given(evolve_case, scheduled()), **IDS, consented=True, noted_on=COMPLETED_ON, valid_until=until
+    )
+    history = [scheduled(), *ended, noted(False, DUE[3]), missed(3, DUE[3]), missed(6, DUE[3]), missed(12, DUE[3])]
+
+    again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=DUE[6])
+
+    assert again == [noted(True, DUE[6], restored=True, reopened=(6, 12))], "the 3-month one was due before"
+    state = given(evolve_case, *history, *again)
+    assert complete_follow_up(state, enrollment_id=ENROLLMENT, month=6, completed_on=DUE[6])
+
+
+def test_consent_given_again_reopens_nothing_in_a_closed_case() -> None:
+    history = [scheduled(), noted(False), missed(6), missed(12), closed(on=WITHDRAWN_ON, reason=ClosureReason.OTHER)]
+
+    again = note_follow_up_consent(given(evolve_case, *history), **IDS, consented=True, noted_on=WITHDRAWN_ON)
+
+    assert again == [noted(True, restored=True)], "a closed case takes no outcome whatever the consent"
 
 
 def test_a_completion_learned_after_consent_was_withdrawn_schedules_follow_ups_missed_at_once() -> None:

@@ -68,7 +68,9 @@ def test_consent_withdrawn_and_given_again_after_it_stopped_is_told_to_integrato
     day, until = date(2025, 9, 10), date(2026, 9, 30)
     withdrawn = FollowUpConsentNoted(**ids, consented=False, noted_on=day)
     with_an_end = FollowUpConsentNoted(**ids, consented=True, noted_on=day, valid_until=until)
-    restored = FollowUpConsentNoted(**ids, consented=True, noted_on=day, valid_until=until, restored=True)
+    restored = FollowUpConsentNoted(
+        **ids, consented=True, noted_on=day, valid_until=until, restored=True, reopened_months=(6, 12)
+    )
 
     told = translate(recorded(restored))
 
@@ -85,4 +87,5 @@ def test_consent_withdrawn_and_given_again_after_it_stopped_is_told_to_integrato
         enrollment_id=ids["enrollment_id"],
         restored_on=day,
         valid_until=until,
-    )
+        follow_ups_reopened=[6, 12],
+    ), "the follow-ups open again are named"

@@ -12,7 +12,9 @@ Decisions:
   missed (reason WITHDRAWN) and no outcome observed on or after the withdrawal day is accepted (rule
   ``case-withdrawn``). A completion learned after the withdrawal is kept (``TrainingCompletionNoted``)
   without scheduling follow-ups. The same holds from the day consent to be followed up is withdrawn
-  (rule ``follow-up-consent-withdrawn``).
+  (rule ``follow-up-consent-withdrawn``). Consent given again (restored) opens again the follow-ups missed
+  for want of it (CONSENT_WITHDRAWN) that are due on or after that day, in a case neither withdrawn nor
+  closed: they are answered as if never missed. Those due before stay missed, as do those missed otherwise.
 - **Late data entry.** What was observed before a withdrawal, before consent was withdrawn, or before
   a follow-up was marked missed, may still be recorded (answers are often collected on paper and typed
   in later): an answer dated before the day a follow-up was marked missed completes it, and the
@@ -222,7 +224,9 @@ class FollowUpMissed:
 class FollowUpConsentNoted:
     """Enrollment told whether the participant consents to be followed up (withdrawn, or given again), and
     the last day that consent covers (``valid_until``; None: no end). ``restored``: given again after it was
-    withdrawn or had ended, so the case takes outcomes again (False in events noted before it was kept)."""
+    withdrawn or had ended, so the case takes outcomes again (False in events noted before it was kept).
+    ``reopened_months``: when restored, the follow-ups missed for want of consent (CONSENT_WITHDRAWN) and due
+    on or after ``noted_on``, open again from then on (empty in events noted before they were reopened)."""
 
     enrollment_id: UUID
     participant_id: UUID
@@ -231,6 +235,7 @@ class FollowUpConsentNoted:
     noted_on: date
     valid_until: date | None = None
     restored: bool = False
+    reopened_months: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -450,13 +455,16 @@ def note_follow_up_consent(
 ) -> list[FollowUpConsentNoted | FollowUpMissed]:
     """Reaction to enrollment telling whether the participant consents to be followed up (the case is
     created if need be). Withdrawn: each open follow-up is missed (CONSENT_WITHDRAWN) and no new outcome
-    is recorded; given again: outcomes are recorded again (follow-ups missed stay missed), up to the
-    consent's last day (``valid_until``), if it ends. Given again after it was withdrawn, or after its
-    last day had passed, it is noted as restored (integrators are told)."""
+    is recorded; given again: outcomes are recorded again, up to the consent's last day (``valid_until``),
+    if it ends. Given again after it was withdrawn, or after its last day had passed, it is noted as
+    restored (integrators are told), and the follow-ups missed for want of consent that are due on or
+    after that day are open again (``reopened_months``); those due before it stay missed, as do those
+    missed for another reason."""
     until = valid_until if consented else None
     known = (state.follow_up_consented, state.follow_up_consent_until) if state is not None else (True, None)
     if known == (consented, until):
         return []
+    restored = consented and state is not None and _follow_up_consent_stopped(state, noted_on)
     noted = FollowUpConsentNoted(
         enrollment_id=enrollment_id,
         participant_id=participant_id,
@@ -464,7 +472,8 @@ def note_follow_up_consent(
         consented=consented,
         noted_on=noted_on,
         valid_until=until,
-        restored=consented and state is not None and _follow_up_consent_stopped(state, noted_on),
+        restored=restored,
+        reopened_months=_reopened_by_consent(state, noted_on) if restored and state is not None else (),
     )
     if consented or state is None:
         return [noted]
@@ -475,6 +484,21 @@ def _follow_up_consent_stopped(case: Case, day: date) -> bool:
     """Whether, on ``day``, the case took no outcome for want of consent: withdrawn, or past its last day."""
     until = case.follow_up_consent_until
     return not case.follow_up_consented or (until is not None and day > until)
+
+
+def _reopened_by_consent(case: Case, day: date) -> tuple[int, ...]:
+    """The months of the follow-ups consent given again on ``day`` opens again: missed for want of it and due
+    on or after ``day``, in a case neither withdrawn nor closed (those take no outcome whatever the consent)."""
+    if case.withdrawn_on is not None or case.closed_on is not None:
+        return ()
+    return tuple(
+        f.month
+        for f in case.follow_ups
+        if f.completed_on is None
+        and f.missed_on is not None
+        and f.missed_reason is MissedReason.CONSENT_WITHDRAWN
+        and f.due_on >= day
+    )
 
 
 def _missed_for_want_of_consent(case: Case, day: date) -> list[FollowUpMissed]:
@@ -795,6 +819,10 @@ def evolve_case(state: Case | None, event: object) -> Case:
                 follow_up_consented=event.consented,
                 follow_up_consent_until=event.valid_until,
                 follow_up_consent_withdrawn_on=None if event.consented else event.noted_on,
+                follow_ups=tuple(
+                    replace(f, missed_on=None, missed_reason=None) if f.month in event.reopened_months else f
+                    for f in case.follow_ups
+                ),
             )
         case BaselineIncomeNoted() | BaselineCorrectionNoted():
             return _with_baseline(_case(state, event), event)

@@ -13,7 +13,8 @@ alone is not shown; enrollment's withdrawal of an enrolled case gives the projec
 scheduling or training's dropout, when heard, names the one training ended in). Whether a follow-up is
 scheduled, due or overdue depends on the day asked about, so it is worked out when queried, by the
 domain's own rule (turned into due-date bounds to select follow-ups by status across cases); the tables
-keep only facts.
+keep only facts. A follow-up that consent given again opens again (``follow_ups_reopened`` of
+``case.follow_up_consent_restored``) has its miss undone, as the domain does.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathways_contracts.outcomes import (
     CaseWithdrawnV1,
     EmploymentRecordedV1,
     FollowUpCompletedV1,
+    FollowUpConsentRestoredV1,
     FollowUpMissedV1,
     FollowUpsScheduledV1,
     IncomeObservedV1,
@@ -163,6 +165,18 @@ async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowU
     )  # fmt: skip
 
 
+async def on_follow_up_consent_restored(conn: asyncpg.Connection, inbound: Inbound[FollowUpConsentRestoredV1]) -> None:
+    """The follow-ups consent given again opens again are no longer missed (their misses, for want of it, undone)."""
+    event = inbound.event
+    if not event.follow_ups_reopened:
+        return
+    await conn.execute(
+        "UPDATE rm_case_follow_ups SET missed_on = NULL, missed_reason = NULL "
+        "WHERE enrollment_id = $1 AND month = ANY($2::int[]) AND completed_on IS NULL",
+        event.enrollment_id, list(event.follow_ups_reopened),
+    )  # fmt: skip
+
+
 async def on_income(conn: asyncpg.Connection, inbound: Inbound[IncomeObservedV1]) -> None:
     event = inbound.event
     await conn.execute(
@@ -257,6 +271,7 @@ READ_MODEL = ReadModel(
         EmploymentRecordedV1: on_employment,
         FollowUpCompletedV1: on_follow_up_completed,
         FollowUpMissedV1: on_follow_up_missed,
+        FollowUpConsentRestoredV1: on_follow_up_consent_restored,
         IncomeObservedV1: on_income,
         CaseWithdrawnV1: on_withdrawn,
         CaseClosedV1: on_closed,

@@ -29,7 +29,9 @@ sequence (places, tracks, employments, income observations), so that the latest 
 chosen when queried: a row per fact, keyed by its stream sequence, is written once however often it
 arrives. Answers about today or later read the columns kept on the case, as before. Whether an open
 follow-up is due depends on the day asked about, so it is worked out when queried; follow-ups still
-open when a case was withdrawn or closed count as missed, as the domain marks them.
+open when a case was withdrawn or closed count as missed, as the domain marks them. Follow-ups that consent
+given again opens again (``case.follow_up_consent_restored``, ``follow_ups_reopened``) are missed no more, on
+any day asked about: the day they were missed is not kept once undone.
 
 This module is its own read model, not more columns on the programme totals: new durable consumers
 start from stream sequence 1, so it fills in from the streams' whole history on a running system.
@@ -88,6 +90,7 @@ from pathways_contracts.outcomes import (
     EnterpriseOnlineSalesOpenedV1,
     EnterpriseStartedV1,
     FollowUpCompletedV1,
+    FollowUpConsentRestoredV1,
     FollowUpMissedV1,
     FollowUpsScheduledV1,
     IncomeObservedV1,
@@ -412,6 +415,17 @@ async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowU
     await _answer_follow_up(conn, "missed", event.enrollment_id, event.month, event.missed_on)
 
 
+async def on_follow_up_consent_restored(conn: asyncpg.Connection, inbound: Inbound[FollowUpConsentRestoredV1]) -> None:
+    """The follow-ups consent given again opens again are no longer missed: due by their due day again."""
+    event = inbound.event
+    if not event.follow_ups_reopened:
+        return
+    await conn.execute(
+        f"UPDATE {FOLLOW_UPS} SET missed = false, missed_on = NULL WHERE enrollment_id = $1 AND month = ANY($2::int[])",
+        event.enrollment_id, list(event.follow_ups_reopened),
+    )  # fmt: skip
+
+
 async def on_case_ended(conn: asyncpg.Connection, inbound: Inbound[CaseWithdrawnV1] | Inbound[CaseClosedV1]) -> None:
     await _set_flag(conn, CASES, "ended", inbound.event.enrollment_id)
 
@@ -509,6 +523,7 @@ READ_MODEL = ReadModel(
         FollowUpsScheduledV1: on_scheduled,
         FollowUpCompletedV1: on_follow_up_completed,
         FollowUpMissedV1: on_follow_up_missed,
+        FollowUpConsentRestoredV1: on_follow_up_consent_restored,
         CaseWithdrawnV1: on_case_ended,
         CaseClosedV1: on_case_ended,
         EmploymentRecordedV1: on_employment,
