@@ -213,7 +213,8 @@ async def hold_session(cohort_id: UUID, command: HoldSession, app: App, context:
     `attended` lists the enrollment ids of the members present; members not listed were absent. If any
     listed participant is not in the cohort (or the session breaks a rule) nothing is recorded. `If-Match`
     applies to the cohort. A session the cohort already held, recorded again, is `409 session-duplicate`,
-    naming it: one that day with the same `starts_at`, or, without start times, of the same length.
+    naming it: one that day whose time overlaps it (from `starts_at` for its `hours`), or, without start
+    times, of the same length.
     """
     occurred = happened_on(context, command.held_on)
     return await once(lambda claim: app.hold_session(cohort_id, command, occurred, idempotency=claim))

@@ -431,3 +431,24 @@ def test_sessions_held_filters_by_day() -> None:
 
     assert cohort.sessions_held(from_day=date(2024, 3, 1)) == {late.session_id}
     assert cohort.sessions_held(before=date(2024, 3, 1)) == {early.session_id}
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "hours", "overlaps"),
+    [
+        (time(10, 0), "3", True),  # starts during the 09:00 session of three hours
+        (time(8, 0), "1.5", True),  # ends during it
+        (time(8, 0), "1", False),  # ends as it starts
+        (time(12, 0), "3", False),  # starts as it ends
+    ],
+    ids=["starts-inside", "ends-inside", "ends-as-it-starts", "starts-as-it-ends"],
+)
+def test_a_session_overlapping_one_held_that_day_is_refused(starts_at: time, hours: str, overlaps: bool) -> None:
+    first = session_held(DAY, starts_at=MORNING, hours=Decimal(3))
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    if not overlaps:
+        assert _hold_on(state, hours=hours, starts_at=starts_at)
+        return
+    error = then_rejected(lambda: _hold_on(state, hours=hours, starts_at=starts_at), rule="session-duplicate")
+    assert f"starting at 09:00 for 3 hours, which one from {starts_at.isoformat(timespec='minutes')}" in str(error)

@@ -105,9 +105,20 @@ class HeldSession:
         """Whether a session held on ``held_on`` (from ``starts_at``, lasting ``hours``) is this one."""
         if held_on != self.held_on:
             return False
-        if starts_at is not None and self.starts_at is not None:
-            return starts_at == self.starts_at
+        if starts_at is not None and self.starts_at is not None:  # a cohort holds one session at a time
+            return _minute_of(starts_at) < _ends_at(self.starts_at, self.hours) and _minute_of(
+                self.starts_at
+            ) < _ends_at(starts_at, hours)
         return starts_at is None and self.starts_at is None and hours == self.hours
+
+
+def _minute_of(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _ends_at(starts_at: time, hours: Decimal) -> Decimal:
+    """The minute of the day a session starting at ``starts_at`` and lasting ``hours`` ends (may pass midnight)."""
+    return _minute_of(starts_at) + hours * 60
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,9 +248,12 @@ def _refuse_duplicate(cohort: Cohort, *, held_on: date, starts_at: time | None, 
     )
     if same is None:
         return
-    if starts_at is not None:
-        held = f"starting at {starts_at.isoformat(timespec='minutes')} (a cohort holds one session at a time)"
-        other = "starts at another time"
+    if starts_at is not None and same.starts_at is not None:
+        held = (
+            f"starting at {same.starts_at.isoformat(timespec='minutes')} for {same.hours} hours, which one from "
+            f"{starts_at.isoformat(timespec='minutes')} for {hours} hours overlaps (one session at a time)"
+        )
+        other = "starts once that one has ended"
     else:
         held = f"lasting {same.hours} hours, without a start time"
         other = "is told apart by its start time (starts_at)"
