@@ -224,11 +224,16 @@ async def test_consent_given_again_reopens_the_follow_ups_not_yet_due_and_the_in
             return rate if rate["numerator"] == 1 else None
 
         completed = await eventually(six_completed, what="the indicators to count the 6-month one answered")
+        between = withdrawn_on + timedelta(days=1)  # consent withdrawn, not yet given again
+        missed_then = await outcomes.get(
+            "/follow-ups", params={"status": "MISSED", "project_id": enrolled.project_id, "as_of": str(between)}
+        )
 
         async def views() -> list[Any]:
             case = await outcomes.get(f"/cases/{enrolled.enrollment_id}", params={"as_of": str(six)})
-            rates = [await completion(day, m) for day in (restored_on, six) for m in (3, 6, 12)]
-            return [case.json()["follow_ups"], rates]
+            case_then = await outcomes.get(f"/cases/{enrolled.enrollment_id}", params={"as_of": str(between)})
+            rates = [await completion(day, m) for day in (between, restored_on, six) for m in (3, 6, 12)]
+            return [case.json()["follow_ups"], case_then.json()["follow_ups"], rates]
 
         live = await views()
         database = DatabaseAddress.parse(settings.database_url or "").with_database(settings.database_name("outcomes"))
@@ -249,6 +254,13 @@ async def test_consent_given_again_reopens_the_follow_ups_not_yet_due_and_the_in
     assert (three_missed["numerator"], three_missed["denominator"]) == (0, 1), "the 3-month one stays missed"
     assert (completed["numerator"], completed["denominator"]) == (1, 1)
     assert rebuilt == live, "rebuilt from the streams, the read models undo the same misses"
+    then = {f["month"]: f for f in live[1]}
+    assert [(then[m]["status"], then[m]["missed_reason"]) for m in (3, 6, 12)] == [
+        ("MISSED", "CONSENT_WITHDRAWN")
+    ] * 3, "as of a day before consent was given again, every follow-up was missed"
+    assert [f["month"] for f in missed_then.json()] == [3, 6, 12], missed_then.text
+    six_then = live[2][1]
+    assert (six_then["numerator"], six_then["denominator"]) == (0, 1), "missed then, so due and unanswered then"
 
 
 async def test_after_the_last_day_consent_to_be_followed_up_covers_no_outcome_is_recorded_until_renewed(

@@ -14,7 +14,8 @@ scheduling or training's dropout, when heard, names the one training ended in). 
 scheduled, due or overdue depends on the day asked about, so it is worked out when queried, by the
 domain's own rule (turned into due-date bounds to select follow-ups by status across cases); the tables
 keep only facts. A follow-up that consent given again opens again (``follow_ups_reopened`` of
-``case.follow_up_consent_restored``) has its miss undone, as the domain does.
+``case.follow_up_consent_restored``) has its miss undone, as the domain does, from the day consent was given
+again (``missed_until``): as of an earlier day it is still missed (version 5).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ CREATE TABLE IF NOT EXISTS rm_case_follow_ups (
     missed_reason text,
     PRIMARY KEY (enrollment_id, month)
 );
+ALTER TABLE rm_case_follow_ups ADD COLUMN IF NOT EXISTS missed_until date;
 CREATE INDEX IF NOT EXISTS rm_case_follow_ups_worklist ON rm_case_follow_ups (due_on, enrollment_id, month);
 -- Period reports (answered or missed in a month) read a month's follow-ups, not every case's three.
 CREATE INDEX IF NOT EXISTS rm_case_follow_ups_completed_on ON rm_case_follow_ups (completed_on)
@@ -160,20 +162,22 @@ async def on_follow_up_completed(conn: asyncpg.Connection, inbound: Inbound[Foll
 async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowUpMissedV1]) -> None:
     event = inbound.event
     await conn.execute(
-        "UPDATE rm_case_follow_ups SET missed_on = $3, missed_reason = $4 WHERE enrollment_id = $1 AND month = $2",
+        "UPDATE rm_case_follow_ups SET missed_on = $3, missed_reason = $4, missed_until = NULL "
+        "WHERE enrollment_id = $1 AND month = $2",
         event.enrollment_id, event.month, event.missed_on, event.reason,
     )  # fmt: skip
 
 
 async def on_follow_up_consent_restored(conn: asyncpg.Connection, inbound: Inbound[FollowUpConsentRestoredV1]) -> None:
-    """The follow-ups consent given again opens again are no longer missed (their misses, for want of it, undone)."""
+    """The follow-ups consent given again opens again are no longer missed from ``restored_on`` (their misses,
+    for want of it, undone from that day)."""
     event = inbound.event
     if not event.follow_ups_reopened:
         return
     await conn.execute(
-        "UPDATE rm_case_follow_ups SET missed_on = NULL, missed_reason = NULL "
-        "WHERE enrollment_id = $1 AND month = ANY($2::int[]) AND completed_on IS NULL",
-        event.enrollment_id, list(event.follow_ups_reopened),
+        "UPDATE rm_case_follow_ups SET missed_until = $3 "
+        "WHERE enrollment_id = $1 AND month = ANY($2::int[]) AND completed_on IS NULL AND missed_on IS NOT NULL",
+        event.enrollment_id, list(event.follow_ups_reopened), event.restored_on,
     )  # fmt: skip
 
 
@@ -231,8 +235,8 @@ async def on_enrollment_withdrawn(conn: asyncpg.Connection, inbound: Inbound[Par
 
 # Follow-ups unanswered when a case is withdrawn or closed are missed: $1 enrollment, $2 day, $3 reason.
 _MISS_OPEN_FOLLOW_UPS = (
-    "UPDATE rm_case_follow_ups SET missed_on = $2, missed_reason = $3 "
-    "WHERE enrollment_id = $1 AND completed_on IS NULL AND missed_on IS NULL"
+    "UPDATE rm_case_follow_ups SET missed_on = $2, missed_reason = $3, missed_until = NULL "
+    "WHERE enrollment_id = $1 AND completed_on IS NULL AND (missed_on IS NULL OR missed_until IS NOT NULL)"
 )
 
 
@@ -284,7 +288,8 @@ READ_MODEL = ReadModel(
     # 3: cases withdrawn during training shown (their project from ENROLLMENT's withdrawal).
     # 4: a baseline is the latest one corrected after enrollment, if any (rows built before may hold the
     #    enrollment's, had a correction been published before this version read it).
-    version=4,
+    # 5: a follow-up consent given again opened again stays missed as of the days before (missed_until).
+    version=5,
 )
 
 
@@ -361,10 +366,12 @@ class FollowUpFilter:
 
 # Whether a follow-up had been answered by the day asked about ({0}): an answer given later is not known yet.
 _NOT_COMPLETED_BY = "(f.completed_on IS NULL OR f.completed_on > {0})"
-_NOT_MISSED_BY = "(f.missed_on IS NULL OR f.missed_on > {0})"
+# A miss undone (consent given again) is a miss only before ``missed_until``.
+_MISSED_BY = "(f.missed_on <= {0} AND (f.missed_until IS NULL OR f.missed_until > {0}))"
+_NOT_MISSED_BY = "(f.missed_on IS NULL OR f.missed_on > {0} OR f.missed_until <= {0})"
 _ANSWERED_BY = {
     FollowUpStatus.COMPLETED: "f.completed_on <= {0}",
-    FollowUpStatus.MISSED: f"{_NOT_COMPLETED_BY} AND f.missed_on <= {{0}}",
+    FollowUpStatus.MISSED: f"{_NOT_COMPLETED_BY} AND {_MISSED_BY}",
     None: f"{_NOT_COMPLETED_BY} AND {_NOT_MISSED_BY}",
 }
 
@@ -395,8 +402,10 @@ async def list_follow_ups(
     if of.missed_from is not None or of.missed_to is not None:
         where.add("f.missed_on >= {}", of.missed_from)
         where.add("f.missed_on <= {}", _earliest(of.missed_to, as_of))
-        # Missed as the status says: an answer given before the miss and typed in later makes it COMPLETED.
+        # Missed as the status says: an answer given before the miss and typed in later makes it COMPLETED,
+        # and consent given again by then undoes it.
         where.add(_NOT_COMPLETED_BY, as_of)
+        where.add("(f.missed_until IS NULL OR f.missed_until > {})", as_of)
     page = await fetch_page(
         pool,
         columns="f.*, c.participant_id, c.project_id, c.withdrawn_on, c.closed_on",
@@ -438,12 +447,13 @@ def _status(case: dict[str, Any], as_of: date) -> str:
 
 
 def _follow_up(row: dict[str, Any], as_of: date) -> dict[str, Any]:
+    undone = _by(row["missed_until"], as_of)
     follow_up = FollowUp(
         month=row["month"],
         due_on=row["due_on"],
         completed_on=row["completed_on"],
-        missed_on=row["missed_on"],
-        missed_reason=MissedReason(row["missed_reason"]) if row["missed_reason"] else None,
+        missed_on=None if undone else row["missed_on"],
+        missed_reason=MissedReason(row["missed_reason"]) if row["missed_reason"] and not undone else None,
     )
     missed = _by(follow_up.missed_on, as_of)
     return {

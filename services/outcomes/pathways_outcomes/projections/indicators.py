@@ -30,8 +30,9 @@ chosen when queried: a row per fact, keyed by its stream sequence, is written on
 arrives. Answers about today or later read the columns kept on the case, as before. Whether an open
 follow-up is due depends on the day asked about, so it is worked out when queried; follow-ups still
 open when a case was withdrawn or closed count as missed, as the domain marks them. Follow-ups that consent
-given again opens again (``case.follow_up_consent_restored``, ``follow_ups_reopened``) are missed no more, on
-any day asked about: the day they were missed is not kept once undone.
+given again opens again (``case.follow_up_consent_restored``, ``follow_ups_reopened``) are missed no more from
+the day it was given again (``missed_until``): as of a day between the withdrawal and that day they are
+missed, as they stood then (version 5; before, a reopened follow-up was not missed on any day).
 
 This module is its own read model, not more columns on the programme totals: new durable consumers
 start from stream sequence 1, so it fills in from the streams' whole history on a running system.
@@ -164,6 +165,7 @@ CREATE TABLE IF NOT EXISTS rm_indicators_follow_ups (
 );
 ALTER TABLE rm_indicators_follow_ups ADD COLUMN IF NOT EXISTS completed_on date;
 ALTER TABLE rm_indicators_follow_ups ADD COLUMN IF NOT EXISTS missed_on date;
+ALTER TABLE rm_indicators_follow_ups ADD COLUMN IF NOT EXISTS missed_until date;
 CREATE TABLE IF NOT EXISTS rm_indicators_incomes (
     enrollment_id uuid NOT NULL,
     at_month int NOT NULL,
@@ -272,9 +274,11 @@ async def _set_follow_up_flag(conn: asyncpg.Connection, column: str, enrollment_
 
 async def _answer_follow_up(conn: asyncpg.Connection, how: str, enrollment_id: UUID, month: int, on: date) -> None:
     """``how``: completed or missed, on the day it was (so that indicators as of an earlier day leave it out)."""
+    # A new miss is open-ended: the window of one undone before is not kept.
+    also = ", missed_until = NULL" if how == "missed" else ""
     await conn.execute(
         f"INSERT INTO {FOLLOW_UPS} (enrollment_id, month, {how}, {how}_on) VALUES ($1, $2, true, $3) "
-        f"ON CONFLICT (enrollment_id, month) DO UPDATE SET {how} = true, {how}_on = EXCLUDED.{how}_on",
+        f"ON CONFLICT (enrollment_id, month) DO UPDATE SET {how} = true, {how}_on = EXCLUDED.{how}_on{also}",
         enrollment_id, month, on,
     )  # fmt: skip
 
@@ -416,13 +420,15 @@ async def on_follow_up_missed(conn: asyncpg.Connection, inbound: Inbound[FollowU
 
 
 async def on_follow_up_consent_restored(conn: asyncpg.Connection, inbound: Inbound[FollowUpConsentRestoredV1]) -> None:
-    """The follow-ups consent given again opens again are no longer missed: due by their due day again."""
+    """The follow-ups consent given again opens again are no longer missed from ``restored_on``: due by their due
+    day again; as of an earlier day they stay missed from the day they were."""
     event = inbound.event
     if not event.follow_ups_reopened:
         return
     await conn.execute(
-        f"UPDATE {FOLLOW_UPS} SET missed = false, missed_on = NULL WHERE enrollment_id = $1 AND month = ANY($2::int[])",
-        event.enrollment_id, list(event.follow_ups_reopened),
+        f"UPDATE {FOLLOW_UPS} SET missed = false, missed_until = $3 "
+        "WHERE enrollment_id = $1 AND month = ANY($2::int[])",
+        event.enrollment_id, list(event.follow_ups_reopened), event.restored_on,
     )  # fmt: skip
 
 
@@ -535,7 +541,8 @@ READ_MODEL = ReadModel(
     # 2: the day of every fact kept, for as_of.
     # 3: the baseline (income, COVID-19, informal work) is the latest one corrected after enrollment, if any.
     # 4: the unit of every place.
-    version=4,
+    # 5: a follow-up consent given again opened again stays missed as of the days before (missed_until).
+    version=5,
 )
 
 
@@ -701,8 +708,9 @@ answered AS (
     SELECT
         f.*,
         f.completed AND COALESCE(f.completed_on <= $6, true) AS completed_by,
-        f.missed AND COALESCE(f.missed_on <= $6, true) AS missed_by,
-        f.completed_on IS NULL AND f.missed_on IS NULL AS undated
+        f.missed AND COALESCE(f.missed_on <= $6, true)
+            OR COALESCE(f.missed_on <= $6 AND f.missed_until > $6, false) AS missed_by,
+        f.completed_on IS NULL AND (f.missed_on IS NULL OR f.missed_until IS NOT NULL) AS undated
     FROM rm_indicators_follow_ups f
 ),
 follow_ups AS (
