@@ -60,6 +60,12 @@ async def read_pool(request: Request) -> asyncpg.Pool:
     return pool
 
 
+async def events_table(request: Request) -> str:
+    """The service's events table, for queries of what only the event store holds (which aggregates it has)."""
+    table: str = request.app.state.runner.store.events_table
+    return table
+
+
 async def application_of(request: Request) -> Any:
     """The service's application object (one method per command)."""
     return request.app.state.application
@@ -253,4 +259,5 @@ def install_error_handlers(app: FastAPI, domain_errors: Sequence[type[Exception]
 
 
 ReadPool = Annotated[asyncpg.Pool, Depends(read_pool)]
+EventsTable = Annotated[str, Depends(events_table)]
 Context = Annotated[CommandContext, Depends(command_context)]

@@ -70,7 +70,13 @@ def _answer(description: str, model: type[BaseModel]) -> dict[str, Any]:
 
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
     answers: dict[str, dict[str, Any]] = {}
-    if method == "post" or any(p.get("in") == "path" for p in operation.get("parameters", [])):
+    parameters = operation.get("parameters", [])
+    in_path = any(p.get("in") == "path" for p in parameters)
+    filters = ", ".join(f"`{p['name']}`" for p in parameters if p.get("in") == "query" and _is_id_filter(p))
+    if filters:
+        where = f"in the path or given as {filters}" if in_path else f"given as {filters}"
+        answers["404"] = _answer(f"An unknown id, {where}: each one unknown is named, with what it is.", NotFound)
+    elif method == "post" or in_path:
         answers["404"] = _answer("An unknown id.", NotFound)
     if method == "post":
         answers["409"] = _answer("A rule broken; the rule is named.", BrokenRule)
@@ -83,6 +89,15 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, d
     if path != "/health":  # reads no database
         answers["503"] = _answer("The database connection was lost; retry (a Retry-After header says when).", Problem)
     return answers
+
+
+def _is_id_filter(parameter: dict[str, Any]) -> bool:
+    """A query parameter naming something by its id (``project_id``, …): an unknown one is a 404 (``after``, a
+    place in a list's order, is not one)."""
+    schema = parameter.get("schema", {})
+    shapes = [schema, *schema.get("anyOf", [])]
+    uuids = [shape.get("items", shape).get("format") == "uuid" for shape in shapes]
+    return parameter["name"].endswith("_id") and any(uuids)
 
 
 _MALFORMED = (

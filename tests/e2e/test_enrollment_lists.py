@@ -14,7 +14,7 @@ import httpx
 
 from pathways_infra.settings import Settings
 from tests.support.journeys import BASELINE, created, open_project, register
-from tests.support.system import RunningSystem, eventually, running_system
+from tests.support.system import RunningSystem, eventually, listed_once_known, running_system
 
 NEEDS = {
     "problems": ["low farm income"],
@@ -168,6 +168,48 @@ async def test_unknown_regions_provinces_and_statuses_are_refused_naming_the_par
     assert "MIDWEST" in answers[("/units", "region")].json()["fields"][0]["message"]
     assert "TH-99" in answers[("/projects", "province_code")].json()["fields"][0]["message"]
     assert paging.status_code == 422
+
+
+async def test_an_unknown_id_is_a_404_naming_it_and_a_known_one_with_nothing_to_list_an_empty_list(
+    settings: Settings,
+) -> None:
+    """Staff who mistype an id are told which id and what it was taken for, never shown an empty list that reads
+    as "nothing there"; a unit, project, mentor or participant with nothing to list yet is an empty list."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        quiet_unit = await unit(client, "CDU Lampang", "TH-52")  # runs no project
+        tea = await project(client, "Tea garden", await unit(client, "CDU Phrae", "TH-54"), "TH-54")  # no one in it
+        mentor = await post(client, "/mentors")  # coaches nothing yet
+        participant = await register(system)  # has applied nowhere yet
+        filters = [
+            ("/projects", "unit_id", "unit", quiet_unit),
+            ("/projects", "mentor_id", "mentor", mentor),
+            ("/mentors", "project_id", "project", tea),
+            ("/mentors", "unit_id", "unit", quiet_unit),
+            ("/enrollments", "participant_id", "participant", participant),
+            ("/enrollments", "project_id", "project", tea),
+            ("/enrollments", "unit_id", "unit", quiet_unit),
+        ]
+        empty = [await listed_once_known(client, path, **{name: known}) for path, name, _, known in filters]
+        visits = await listed_once_known(client, f"/mentors/{mentor}/coaching-visits")
+        unknown = str(uuid4())
+        mistyped = [await client.get(path, params={name: unknown}) for path, name, _, _ in filters]
+        no_such_mentor = await client.get(f"/mentors/{unknown}/coaching-visits")
+        several = await client.get(
+            "/enrollments", params={"participant_id": unknown, "project_id": tea, "unit_id": tea}
+        )  # a project's id given as a unit's
+
+    for answer in [*empty, visits]:
+        assert (answer.status_code, answer.json(), answer.headers["X-Total-Count"]) == (200, [], "0"), answer.url
+    yet = " (yet: read models follow the events)"
+    for (path, name, kind, _), answer in zip(filters, mistyped, strict=True):
+        assert answer.status_code == 404, (path, name, answer.text)
+        said = f"{kind} {unknown} is not known here" + ("" if kind == "participant" else yet)
+        assert answer.json()["error"] == said, (path, name)
+    assert no_such_mentor.status_code == 404
+    assert no_such_mentor.json()["error"] == f"mentor {unknown} is not known here{yet}"
+    assert several.status_code == 404
+    assert several.json()["error"] == f"participant {unknown}, unit {tea} are not known here{yet}"
 
 
 async def test_potential_duplicates_stay_on_the_worklist_until_resolved(settings: Settings) -> None:

@@ -20,10 +20,10 @@ from pathways_infra.rebuild import rebuild_read_model
 from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
-from tests.support.journeys import Enrolled, created
+from tests.support.journeys import Enrolled, created, open_project
 from tests.support.messages import INTEGRATOR
 from tests.support.outcomes_steps import case_when, completed_case, due_on, follow_ups
-from tests.support.system import RunningSystem, eventually, get_json_when_found, running_system
+from tests.support.system import RunningSystem, eventually, get_json_when_found, listed_once_known, running_system
 
 
 async def test_follow_ups_record_income_against_the_baseline_then_the_case_closes(settings: Settings) -> None:
@@ -471,16 +471,24 @@ async def test_worklist_case_and_indicators_as_of_a_day_show_the_follow_ups_as_t
 
 
 async def test_a_mistyped_project_is_a_404_not_an_empty_report(settings: Settings) -> None:
-    async with running_system(settings, ["outcomes"]) as system:
+    """A project outcomes heard open, with no case or enterprise yet, is an empty list; one it never heard of is a
+    404 naming it, whichever list or report is asked."""
+    async with running_system(settings, ["enrollment", "outcomes"]) as system:
         outcomes = system.client("outcomes")
+        opened = await open_project(system, name="Tea garden", province_code="TH-52")
+        nothing_yet = [
+            await listed_once_known(outcomes, path, project_id=opened) for path in ("/follow-ups", "/enterprises")
+        ]
         unknown = str(uuid4())
         answers = [
-            await outcomes.get("/programme/indicators", params={"project_id": unknown}),
-            await outcomes.get("/follow-ups", params={"project_id": unknown}),
+            await outcomes.get(path, params={"project_id": unknown})
+            for path in ("/programme/indicators", "/follow-ups", "/enterprises")
         ]
+    for listed in nothing_yet:
+        assert (listed.status_code, listed.json(), listed.headers["X-Total-Count"]) == (200, [], "0"), listed.url
     for answer in answers:
         assert answer.status_code == 404, answer.text
-        assert f"project {unknown} is not known here" in answer.json()["error"]
+        assert answer.json()["error"] == f"project {unknown} is not known here (yet: read models follow the events)"
 
 
 async def test_a_rejected_project_is_a_404_that_says_it_was_rejected_and_why(settings: Settings) -> None:
@@ -503,13 +511,14 @@ async def test_a_rejected_project_is_a_404_that_says_it_was_rejected_and_why(set
 
         follow_ups = await eventually(rejected_follow_ups, what="outcomes to hear the rejection")
         indicators = await outcomes.get("/programme/indicators", params={"project_id": tea})
+        enterprises = await outcomes.get("/enterprises", params={"project_id": tea})
         listed = await eventually(
             lambda: _listed_project(enrollment, tea), what="the rejected project on the enrollment list"
         )
     assert (as_proposed["status"], as_proposed["status_since"]) == ("PROPOSED", "2025-02-20")
     assert (as_rejected["status"], as_rejected["status_since"]) == ("REJECTED", "2025-03-10")
     assert as_rejected["rejection_reason"] == "outside the programme"
-    for answer in (follow_ups, indicators):
+    for answer in (follow_ups, indicators, enterprises):
         assert answer.status_code == 404, answer.text
         assert answer.json()["error"] == (
             f"project {tea} was rejected on 2025-03-10: outside the programme; it never opened, so it has no cases"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from pathways_infra.settings import Settings
 from tests.support import training_steps
 from tests.support.cli import run_pathways
 from tests.support.journeys import Enrolled, created, enroll, in_training, open_project
-from tests.support.system import RunningSystem, eventually, running_system
+from tests.support.system import RunningSystem, eventually, listed_once_known, running_system
 from tests.support.training_steps import COMPETENCIES, FIRST_SESSION_ON, accepted_once_known
 
 
@@ -149,6 +150,50 @@ async def test_curricula_and_cohorts_are_listed_with_filters_and_pages(settings:
     for field, response in refused:
         assert response.status_code == 422, response.text
         assert [f["field"] for f in response.json()["fields"]] == [field]
+
+
+async def test_an_unknown_id_is_a_404_naming_it_and_a_known_one_with_nothing_to_list_an_empty_list(
+    settings: Settings,
+) -> None:
+    """A unit's staff who mistype a project, curriculum or cohort id are told which id and what it was taken for;
+    a project training knows with nothing in it yet, a curriculum no cohort follows and a cohort nobody is in
+    are empty lists."""
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        training = system.client("training")
+        project = await open_project(system, name="Herbal soap", province_code="TH-50")
+        nothing_yet = [
+            await listed_once_known(training, path, project_id=project)
+            for path in ("/curricula", "/cohorts", "/training-records")
+        ]  # training heard the project open: known, with nothing in it
+        curriculum = await training_steps.approved_curriculum(system, project)
+        unfollowed = await listed_once_known(training, "/cohorts", curriculum_id=curriculum)
+        cohort = await planned_cohort(system, project, curriculum, "2025-06-01")
+        unattended = await listed_once_known(training, "/training-records", cohort_id=cohort)
+        unknown = str(uuid4())
+        filters = [
+            ("/curricula", "project_id"),
+            ("/cohorts", "project_id"),
+            ("/cohorts", "curriculum_id"),
+            ("/training-records", "project_id"),
+            ("/training-records", "cohort_id"),
+        ]
+        mistyped = [await training.get(path, params={name: unknown}) for path, name in filters]
+        several = await training.get("/cohorts", params={"project_id": unknown, "curriculum_id": project})
+        from_anywhere = await training.get("/training-records", params={"after": unknown})
+
+    for answer in [*nothing_yet, unfollowed, unattended]:
+        assert (answer.status_code, answer.json(), answer.headers["X-Total-Count"]) == (200, [], "0"), answer.url
+    not_heard = "training hears of a project once it opens in the enrollment service"
+    for (path, name), answer in zip(filters, mistyped, strict=True):
+        assert answer.status_code == 404, (path, name, answer.text)
+        kind = name.removesuffix("_id")
+        yet = not_heard if kind == "project" else "read models follow the events"
+        assert answer.json()["error"] == f"{kind} {unknown} is not known here (yet: {yet})", (path, name)
+    assert several.status_code == 404, "a project's id given as a curriculum's"
+    assert several.json()["error"] == (
+        f"project {unknown}, curriculum {project} are not known here (yet: {not_heard}; read models follow the events)"
+    )
+    assert from_anywhere.status_code == 200, "`after` is a place in the order, not a filter"
 
 
 async def test_a_mentor_lists_who_attends_below_their_cohort_threshold(settings: Settings) -> None:

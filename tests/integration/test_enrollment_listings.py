@@ -324,6 +324,7 @@ async def test_a_units_cases_by_province_and_days_with_how_many_there_are(settin
         from_region="NORTH", transferred_on=date(2025, 7, 1), reason="RELOCATION", **case_where(BATIK),
     )  # fmt: skip
     events: list[IntegrationEvent] = [
+        *unit_stream(),  # the units asked about are known, as they are once registered
         early_application,
         enrolled(early_application, date(2025, 5, 5)),
         rejected,

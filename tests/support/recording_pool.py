@@ -6,10 +6,11 @@ reach the query and what total the answer tells.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any, cast
+from uuid import UUID
 
 import asyncpg
 import httpx
@@ -19,10 +20,11 @@ from pathways_infra.settings import ServiceName, Settings
 
 
 class RecordingPool:
-    """Answers every page with ``rows`` and every count with ``total``; keeps the queries sent."""
+    """Answers every page with ``rows`` and every count with ``total``, knows the ids in ``known`` (of any kind);
+    keeps the queries sent."""
 
-    def __init__(self, rows: list[dict[str, Any]] | None = None, total: int = 0) -> None:
-        self.rows, self.total = rows or [], total
+    def __init__(self, rows: list[dict[str, Any]] | None = None, total: int = 0, known: Iterable[UUID] = ()) -> None:
+        self.rows, self.total, self.known = rows or [], total, frozenset(known)
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
         self.transactions: list[dict[str, Any]] = []
 
@@ -37,6 +39,8 @@ class RecordingPool:
 
     async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
         self.sent.append((query, args))
+        if is_known_ids_lookup(query):
+            return [{"asked": n, "id": one} for n, ids in enumerate(args) for one in ids if one in self.known]
         return self.rows
 
     async def fetchval(self, query: str, *args: Any) -> int:
@@ -47,11 +51,17 @@ class RecordingPool:
         return cast(asyncpg.Pool, self)
 
 
+def is_known_ids_lookup(query: str) -> bool:
+    """Whether the query asks which of a request's ids the service knows (one branch per kind, ids in ``$n``)."""
+    return query.startswith("SELECT 0 AS asked, known.id FROM (")
+
+
 @asynccontextmanager
 async def in_process(service: ServiceName, pool: RecordingPool) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the service's real app, reading from ``pool``; no command reaches an application."""
     app = build_app(build_runtime(service, Settings()))
     app.state.application = SimpleNamespace()
     app.state.pool = pool
+    app.state.runner = SimpleNamespace(store=SimpleNamespace(events_table=f"{service}_events"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         yield client

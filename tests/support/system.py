@@ -114,3 +114,14 @@ async def get_json_when_found(client: httpx.AsyncClient, path: str, *, timeout: 
         return body
 
     return await eventually(probe, timeout=timeout, what=f"GET {path}")
+
+
+async def listed_once_known(client: httpx.AsyncClient, path: str, **params: str) -> httpx.Response:
+    """A list's answer once the service knows the ids it is filtered by (read models follow the events: until
+    then, a 404 naming them)."""
+
+    async def probe() -> httpx.Response | None:
+        response = await client.get(path, params=params)
+        return None if response.status_code == 404 else response
+
+    return await eventually(probe, what=f"GET {path} {params} once its ids are known")

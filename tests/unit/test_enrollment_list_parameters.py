@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from pathways_infra.listing import TOTAL_COUNT, Page, Where, fetch_page
-from tests.support.recording_pool import RecordingPool, in_process
+from tests.support.recording_pool import RecordingPool, in_process, is_known_ids_lookup
 
 
 @asynccontextmanager
@@ -72,7 +72,7 @@ async def test_an_unknown_province_region_unit_or_day_is_refused_naming_the_para
 
 async def test_each_filter_given_is_a_condition_of_the_query_and_the_total_is_counted_in_the_same_snapshot() -> None:
     unit = uuid4()
-    pool = RecordingPool(rows=[{"enrollment_id": uuid4()}, {"enrollment_id": uuid4()}], total=57)
+    pool = RecordingPool(rows=[{"enrollment_id": uuid4()}, {"enrollment_id": uuid4()}], total=57, known=[unit])
     params = {"unit_id": str(unit), "province_code": "50", "region": "north", "status": "ENROLLED"}
     params |= {"training_ended": "DROPPED_OUT"}
     days = {"applied_from": "2025-05-01", "applied_to": "2025-05-01", "enrolled_from": "2025-05-01"}
@@ -82,7 +82,8 @@ async def test_each_filter_given_is_a_condition_of_the_query_and_the_total_is_co
     assert answer.status_code == 200, answer.text
     assert len(answer.json()) == 2
     assert answer.headers[TOTAL_COUNT] == "57"
-    (page, page_args), (count, count_args) = pool.sent
+    (lookup, lookup_args), (page, page_args), (count, count_args) = pool.sent
+    assert is_known_ids_lookup(lookup) and lookup_args == ([unit],), "the unit looked up once, before the page"
     cases = "rm_enrollments LEFT JOIN rm_enrollment_training_ends USING (enrollment_id)"
     assert page.startswith(f"SELECT * FROM {cases} WHERE unit_id = $1 AND region = $2 AND province_code = $3 ")
     assert (
@@ -127,3 +128,23 @@ async def test_a_page_shorter_than_the_limit_is_the_last_one_and_tells_the_total
     empty = RecordingPool(rows=[], total=999)
     page = await one_page(empty, where=Where(), limit=5, offset=0)
     assert (page.total, len(empty.sent)) == (0, 1)
+
+
+async def test_every_id_a_list_is_filtered_by_is_looked_up_in_one_query_and_each_unknown_one_named() -> None:
+    participant, project, unit = uuid4(), uuid4(), uuid4()
+    pool = RecordingPool(known=[project])
+    params = {"participant_id": str(participant), "project_id": str(project), "unit_id": str(unit)}
+    async with enrollment(pool) as client:
+        answer = await client.get("/enrollments", params=params)
+        unfiltered = await client.get("/enrollments", params={"status": "ENROLLED"})
+
+    assert answer.status_code == 404, answer.text
+    assert answer.json() == {
+        "error": f"participant {participant}, unit {unit} are not known here (yet: read models follow the events)"
+    }
+    [(lookup, args), *_unfiltered_page] = pool.sent
+    assert is_known_ids_lookup(lookup) and args == ([participant], [project], [unit]), "one query, no page"
+    assert lookup.count(" UNION ALL ") == 2
+    assert 'FROM "enrollment_events"' in lookup and "ParticipantRegistered'" in lookup, "the registry's own record"
+    assert unfiltered.status_code == 200
+    assert not any(is_known_ids_lookup(query) for query, _ in pool.sent[1:]), "no id given: nothing looked up"

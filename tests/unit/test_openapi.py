@@ -13,6 +13,13 @@ LOOKUPS = frozenset({"/participants/lookup"})
 """Queries sent as a POST, so that what they look up (a national ID) is never in a URL: no command headers."""
 
 
+FILTERED_BY_ID = frozenset(
+    {"/projects", "/mentors", "/enrollments", "/curricula", "/cohorts", "/training-records", "/follow-ups"}
+    | {"/enterprises", "/programme/indicators"}
+)
+"""Queries taking an id as a filter: an unknown one is a 404 naming it."""
+
+
 def _openapi(service: ServiceName) -> dict[str, Any]:
     return build_app(build_runtime(service, Settings())).openapi()
 
@@ -58,7 +65,7 @@ def test_every_operation_documents_the_errors_it_answers_with_the_bodies_sent(se
                 expected |= {"415": "Problem"}  # a body that is not JSON
             if method == "post":
                 expected |= {"404": "NotFound", "409": "BrokenRule", "413": "Problem"}
-            elif "{" in path:
+            elif "{" in path or path in FILTERED_BY_ID:
                 expected |= {"404": "NotFound"}
             if path.endswith(("/personal-data", "/contact")) and method == "get":
                 expected |= {"410": "Problem"}  # erased
@@ -87,3 +94,15 @@ def test_every_list_documents_how_many_rows_match_in_its_total_count_header(serv
     assert lists
     for path, answer in lists:
         assert answer["headers"]["X-Total-Count"]["schema"] == {"type": "integer", "minimum": 0}, path
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_a_404_for_an_unknown_filter_names_the_parameters_that_take_ids(service: ServiceName) -> None:
+    for path, ops in _openapi(service)["paths"].items():
+        if path in FILTERED_BY_ID:
+            operation = ops["get"]
+            ids = [p["name"] for p in operation["parameters"] if p["in"] == "query" and p["name"].endswith("_id")]
+            assert ids, path
+            described = operation["responses"]["404"]["description"]
+            assert all(f"`{name}`" in described for name in ids), (path, described)
+            assert "`after`" not in described, "a place in the order, not a filter"

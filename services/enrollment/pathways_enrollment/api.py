@@ -30,7 +30,7 @@ from pathways_enrollment.application import (
 from pathways_enrollment.domain.enrollment import evolve_enrollment
 from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
 from pathways_enrollment.domain.national_id import normalise_national_id
-from pathways_enrollment.domain.participant import evolve_participant
+from pathways_enrollment.domain.participant import ParticipantRegistered, evolve_participant
 from pathways_enrollment.domain.project import ProjectStatus, evolve_project
 from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
 from pathways_enrollment.projections import (
@@ -44,8 +44,17 @@ from pathways_enrollment.projections import (
 from pathways_enrollment.vault import MENTOR, PersonalData, Vault
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.command_model import IsoDay
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of
+from pathways_infra.http import (
+    CommandAccepted,
+    Context,
+    EventsTable,
+    NotFoundError,
+    Offset,
+    ReadPool,
+    application_of,
+)
 from pathways_infra.idempotency import Once
+from pathways_infra.known_ids import Known, recorded, require_known
 from pathways_infra.listing import LISTED, check_day_range
 from pathways_infra.openapi_errors import Problem
 from pathways_infra.thai_time import thai_today
@@ -192,7 +201,7 @@ async def list_projects(
     response: Response,
     region: RegionFilter = None,
     province_code: ProvinceFilter = None,
-    unit_id: UUID | None = None,
+    unit_id: Annotated[UUID | None, Query(description="Projects of this career development unit.")] = None,
     mentor_id: Annotated[
         UUID | None, Query(description="Projects this mentor coaches today: assigned to them, or to their unit.")
     ] = None,
@@ -201,7 +210,8 @@ async def list_projects(
     offset: Offset = 0,
 ) -> list[projects.ProjectListed]:
     """Projects by name, with their needs assessment's status and their mentors (a read model);
-    `X-Total-Count` says how many match, all pages together.
+    `X-Total-Count` says how many match, all pages together. An unknown `unit_id` or `mentor_id` is a 404
+    naming it.
 
     A project's mentors (`mentor_ids`, `mentors`) are all those coaching it today: assigned to the project
     (`via`: PROJECT), then those assigned to its unit while the project has not ended (`via`: UNIT).
@@ -209,6 +219,7 @@ async def list_projects(
     Each mentor's `full_name` (in `mentors`, today's, and in `mentor_assignments`) is decrypted from the vault
     as the page is read (one vault read per page), never copied into the read model: null when no contact was
     given or it was erased."""
+    await require_known(read, (units.KNOWN, unit_id), (mentors.KNOWN, mentor_id))
     page = await projects.list_projects(
         read,
         region=region,
@@ -314,12 +325,12 @@ async def list_coaching_visits(
 ) -> list[coaching_visits.CoachingVisitListed]:
     """The mentor's coaching visits by day (a read model), for a month's report: `visited_from` and
     `visited_to` include both days (an end before the start is a `422` naming it). Each names its assignment
-    and the project or unit visited, with its notes. A mentor the read model does not know (yet) is a `404`.
+    and the project or unit visited, with its notes. A mentor the read model does not know (yet) is a `404`
+    naming it.
     Visits logged before visits were published are listed once `pathways streams republish enrollment` has sent
     them. `X-Total-Count` says how many match, all pages together."""
     check_day_range(start=("visited_from", visited_from), end=("visited_to", visited_to))
-    if not await coaching_visits.mentor_known(read, mentor_id):
-        raise NotFoundError(f"mentor {mentor_id} is not known (yet: read models follow the events)")
+    await require_known(read, (mentors.KNOWN, mentor_id))
     page = await coaching_visits.list_coaching_visits(
         read, mentor_id=mentor_id, visited_from=visited_from, visited_to=visited_to, limit=limit, offset=offset
     )
@@ -353,7 +364,9 @@ async def list_mentors(
     """Mentors with the projects and units they coach today (or `on` a given day); `region` and
     `province_code` are theirs (a read model). Each mentor's `full_name` is decrypted from the vault as the
     page is read (one vault read per page), never copied into the read model: null when no contact was given
-    or it was erased. `X-Total-Count` says how many match, all pages together."""
+    or it was erased. `X-Total-Count` says how many match, all pages together. An unknown `project_id` or
+    `unit_id` is a 404 naming it."""
+    await require_known(read, (projects.KNOWN, project_id), (units.KNOWN, unit_id))
     page = await mentors.list_mentors(
         read,
         project_id=project_id,
@@ -667,6 +680,7 @@ async def get_enrollment(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
 @router.get("/enrollments", tags=["enrollments"], **LISTED)
 async def list_enrollments(
     read: ReadPool,
+    events: EventsTable,
     response: Response,
     participant_id: Annotated[UUID | None, Query(description="Only this participant's cases.")] = None,
     project_id: Annotated[UUID | None, Query(description="Only cases with this project now.")] = None,
@@ -695,8 +709,9 @@ async def list_enrollments(
     Filters combine. A case's project, unit, province and region are those it is with now: a transferred case
     is listed where it moved to. `applied_from`/`applied_to` and `enrolled_from`/`enrolled_to` include both
     days; a case without the day (not enrolled yet; applied for before applications were published) is left
-    out by a range on it. A range's end before its start is a 422 naming the end. `X-Total-Count` says how many
-    cases match, all pages together.
+    out by a range on it. A range's end before its start is a 422 naming the end. An unknown `participant_id`,
+    `project_id` or `unit_id` is a 404 naming each one. `X-Total-Count` says how many cases match, all pages
+    together.
 
     `training_ended` (`COMPLETED`, `DROPPED_OUT`; null while training goes on or before it began) and
     `training_ended_on` say how the case's training ended, as the training service reported it: the status
@@ -704,6 +719,12 @@ async def list_enrollments(
     """
     check_day_range(start=("applied_from", applied_from), end=("applied_to", applied_to))
     check_day_range(start=("enrolled_from", enrolled_from), end=("enrolled_to", enrolled_to))
+    await require_known(
+        read,
+        (_registered_participants(events), participant_id),
+        (projects.KNOWN, project_id),
+        (units.KNOWN, unit_id),
+    )
     of = enrollments.EnrollmentFilter(
         participant_id=participant_id,
         project_id=project_id,
@@ -719,6 +740,11 @@ async def list_enrollments(
     )
     page = await enrollments.list_enrollments(read, of, limit=limit, offset=offset)
     return page.answer(response)
+
+
+def _registered_participants(events_table: str) -> Known:
+    # The registry has no read model: a participant is known from their registration, in the event store.
+    return recorded("participant", ParticipantRegistered, events_table)
 
 
 def _today() -> date:

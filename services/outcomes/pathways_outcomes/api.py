@@ -16,6 +16,7 @@ from pathways_contracts.reference import PROGRAMME_REGIONS, normalise_province_i
 from pathways_infra.command_model import CalendarDay, IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
+from pathways_infra.known_ids import require_known
 from pathways_infra.listing import LISTED, check_day_range
 from pathways_infra.thai_time import thai_today
 from pathways_outcomes.application import (
@@ -142,12 +143,6 @@ async def get_case(
     return found
 
 
-async def _require_known_project(read: ReadPool, project_id: UUID | None) -> None:
-    """A mistyped project id is a 404, not an empty report; a rejected project's says it was rejected, and why."""
-    if project_id is not None and not await programme.project_known(read, project_id):
-        raise NotFoundError(await programme.why_project_unknown(read, project_id))
-
-
 @router.get("/follow-ups", tags=["outcomes"], **LISTED)
 async def list_follow_ups(
     read: ReadPool,
@@ -193,7 +188,7 @@ async def list_follow_ups(
     check_day_range(start=("due_from", due_from), end=("due_to", due_to))
     check_day_range(start=("completed_from", completed_from), end=("completed_to", completed_to))
     check_day_range(start=("missed_from", missed_from), end=("missed_to", missed_to))
-    await _require_known_project(read, project_id)
+    await require_known(read, (programme.KNOWN_PROJECTS, project_id))
     of = cases.FollowUpFilter(
         status=status,
         project_id=project_id,
@@ -293,14 +288,15 @@ async def get_enterprise(enterprise_id: UUID, read: ReadPool) -> dict[str, Any]:
 async def list_enterprises(
     read: ReadPool,
     response: Response,
-    project_id: UUID | None = None,
+    project_id: Annotated[UUID | None, Query(description="Only enterprises of this project.")] = None,
     kind: EnterpriseKind | None = None,
     status: EnterpriseStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Enterprises by the day they started (a read model); `X-Total-Count` says how many match, all pages
-    together."""
+    together. An unknown `project_id` is a 404 (a rejected project's says so, with its day and reason)."""
+    await require_known(read, (programme.KNOWN_PROJECTS, project_id))
     page = await enterprises.list_enterprises(
         read,
         project_id=project_id,
@@ -389,18 +385,6 @@ _GROUPS_NAMED = {
 GROUPS_DOC = "; ".join(
     f"`{by.value}`: " + _GROUPS_NAMED.get(by, ", ".join(groups)) for by, groups in indicators.KNOWN_GROUPS.items()
 )
-
-
-async def _require_known(read: ReadPool, project_ids: list[UUID], unit_ids: list[UUID]) -> None:
-    """Every mistyped project or unit id is named in a 404, not answered with an empty report."""
-    projects = await programme.unknown_projects(read, project_ids) if project_ids else []
-    units = await programme.unknown_units(read, unit_ids) if unit_ids else []
-    if len(projects) == 1 and not units:  # a rejected project's 404 says so
-        raise NotFoundError(await programme.why_project_unknown(read, projects[0]))
-    unknown = [f"project {one}" for one in projects] + [f"unit {one}" for one in units]
-    if unknown:
-        verb = "is" if len(unknown) == 1 else "are"
-        raise NotFoundError(f"{', '.join(unknown)} {verb} not known here (yet: read models follow the events)")
 
 
 @router.get("/programme/indicators", tags=["programme"])
@@ -498,7 +482,7 @@ async def programme_indicators(
     """
     day = as_of or thai_today()
     project_ids, unit_ids = list(dict.fromkeys(project_id or ())), list(dict.fromkeys(unit_id or ()))
-    await _require_known(read, project_ids, unit_ids)
+    await require_known(read, (programme.KNOWN_PROJECTS, project_ids), (programme.KNOWN_UNITS, unit_ids))
     of = indicators.Slice(
         region=region, province_code=province_code, project_ids=tuple(project_ids), unit_ids=tuple(unit_ids)
     )

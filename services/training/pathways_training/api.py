@@ -16,8 +16,18 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pathways_infra.as_recorded import AS_RECORDED, as_recorded
 from pathways_infra.command_model import IsoDay
-from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
+from pathways_infra.http import (
+    CommandAccepted,
+    Context,
+    EventsTable,
+    NotFoundError,
+    Offset,
+    ReadPool,
+    application_of,
+    happened_on,
+)
 from pathways_infra.idempotency import Once
+from pathways_infra.known_ids import Known, recorded, require_known
 from pathways_infra.listing import LISTED, check_day_range
 from pathways_training.application import (
     ApproveCurriculum,
@@ -44,6 +54,7 @@ from pathways_training.application import (
 )
 from pathways_training.domain.cohort import CohortStatus, evolve_cohort
 from pathways_training.domain.curriculum import CurriculumStatus, Track, evolve_curriculum
+from pathways_training.domain.project import ProjectLearned
 from pathways_training.domain.training import TrainingStatus, evolve_record
 from pathways_training.projections import cohorts, curricula, training_records
 
@@ -58,6 +69,12 @@ def _accepted(
 ) -> Callable[[Endpoint], Endpoint]:
     """A command's route: 201 with what the command recorded."""
     return router.post(path, status_code=201, tags=tags, response_model=response_model)
+
+
+def _known_projects(events_table: str) -> Known:
+    # No read model holds projects: training learns each, as it opens, into its own event store.
+    heard = "training hears of a project once it opens in the enrollment service"
+    return recorded("project", ProjectLearned, events_table, not_yet=heard)
 
 
 # --- curricula ---
@@ -150,6 +167,7 @@ async def get_recorded_curriculum(curriculum_id: UUID, request: Request) -> Any:
 @router.get("/curricula", tags=["curricula"], **LISTED)
 async def list_curricula(
     read: ReadPool,
+    events: EventsTable,
     response: Response,
     project_id: Annotated[UUID | None, Query(description="Only curricula of this project.")] = None,
     status: Annotated[
@@ -172,8 +190,9 @@ async def list_curricula(
     `status`, `track` and `community` (matched in any case) select curricula with one version
     matching all of those given: a curriculum whose newest version is a draft is still listed under
     APPROVED while an earlier version is approved (its `status` is its newest version's). `X-Total-Count`
-    says how many match, all pages together.
+    says how many match, all pages together. An unknown `project_id` is a 404 naming it.
     """
+    await require_known(read, (_known_projects(events), project_id))
     page = await curricula.list_curricula(
         read,
         project_id=project_id,
@@ -284,6 +303,7 @@ async def get_recorded_cohort(cohort_id: UUID, request: Request) -> Any:
 @router.get("/cohorts", tags=["cohorts"], **LISTED)
 async def list_cohorts(
     read: ReadPool,
+    events: EventsTable,
     response: Response,
     project_id: Annotated[UUID | None, Query(description="Only cohorts of this project.")] = None,
     curriculum_id: Annotated[UUID | None, Query(description="Only cohorts following this curriculum.")] = None,
@@ -294,7 +314,9 @@ async def list_cohorts(
     """Cohorts by the day they start, with how many sessions they held, members they have now and, of those,
     members still in training (`members_in_training`), their mean attendance rate (`mean_attendance_rate`)
     and how many attend below the cohort's `attendance_threshold` (`members_at_risk`), as on
-    `GET /cohorts/{id}`; `X-Total-Count` says how many match, all pages together."""
+    `GET /cohorts/{id}`; `X-Total-Count` says how many match, all pages together. An unknown `project_id` or
+    `curriculum_id` is a 404 naming each one."""
+    await require_known(read, (_known_projects(events), project_id), (curricula.KNOWN, curriculum_id))
     page = await cohorts.list_cohorts(
         read,
         project_id=project_id,
@@ -423,6 +445,7 @@ async def get_recorded_training_record(enrollment_id: UUID, request: Request) ->
 @router.get("/training-records", tags=["training"], **LISTED)
 async def list_training_records(
     read: ReadPool,
+    events: EventsTable,
     response: Response,
     project_id: Annotated[UUID | None, Query(description="Only records of this project.")] = None,
     cohort_id: Annotated[UUID | None, Query(description="Only records of participants now in this cohort.")] = None,
@@ -467,9 +490,13 @@ async def list_training_records(
     Page with `limit` and `offset`, as every list does; or, over many pages, with `after` (the last
     enrollment id of the previous page), which stays quick however deep the page. `X-Total-Count` says how
     many records match the filters, all pages together (those before `after` too).
+
+    An unknown `project_id` or `cohort_id` is a 404 naming each one (`after` is a place in the order, not a
+    filter: any id is one).
     """
     check_day_range(start=("completed_from", completed_from), end=("completed_to", completed_to))
     check_day_range(start=("closed_from", closed_from), end=("closed_to", closed_to))
+    await require_known(read, (_known_projects(events), project_id), (cohorts.KNOWN, cohort_id))
     of = training_records.RecordFilter(
         project_id=project_id,
         cohort_id=cohort_id,

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from tests.support.recording_pool import RecordingPool, in_process
+from tests.support.recording_pool import RecordingPool, in_process, is_known_ids_lookup
 
 PATH = "/programme/indicators"
 
@@ -26,9 +26,11 @@ class KnownIds(RecordingPool):
 
     async def fetch(self, query: str, *args: Any) -> list[dict[str, Any]]:
         self.sent.append((query, args))
-        if "FROM rm_programme_projects" in query:
-            column, known = ("unit_id", self.units) if "unit_id = ANY" in query else ("project_id", self.projects)
-            return [{column: one} for one in args[0] if one in known]
+        if is_known_ids_lookup(query):
+            kinds = [
+                self.units if "unit_id = ANY" in branch else self.projects for branch in query.split(" UNION ALL ")
+            ]
+            return [{"asked": n, "id": one} for n, ids in enumerate(args) for one in ids if one in kinds[n]]
         return []
 
     async def fetchrow(self, query: str, *args: Any) -> dict[str, Any] | None:

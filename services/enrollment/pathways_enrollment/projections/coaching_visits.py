@@ -66,11 +66,6 @@ class CoachingVisitListed(BaseModel):
     notes: str | None = Field(description="What was found and agreed, as written; null when none was written.")
 
 
-async def mentor_known(pool: asyncpg.Pool, mentor_id: UUID) -> bool:
-    """Whether the mentors read model has the mentor (read models follow the events a moment later)."""
-    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM rm_mentors WHERE mentor_id = $1)", mentor_id))
-
-
 async def list_coaching_visits(
     pool: asyncpg.Pool,
     *,

@@ -31,6 +31,7 @@ from pathways_contracts.enrollment import (
     ProjectStatusChangedV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
@@ -133,6 +134,9 @@ READ_MODEL = ReadModel(
     # 2: projects' units and ends are kept, so a project's mentors include its unit's (rows before lack them).
     version=2,
 )
+
+KNOWN = Known(kind="mentor", query="SELECT mentor_id FROM rm_mentors WHERE mentor_id = ANY({ids})")
+"""The mentors a list may be filtered by, or whose visits it lists."""
 
 # Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
 _ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"

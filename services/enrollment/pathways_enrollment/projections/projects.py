@@ -29,6 +29,7 @@ from pathways_contracts.enrollment import (
     ProjectStatusChangedV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
@@ -163,6 +164,9 @@ READ_MODEL = ReadModel(
     # 2: unit assignments keep their unit, so a unit's mentors coach its projects (rows before lack it).
     version=2,
 )
+
+KNOWN = Known(kind="project", query="SELECT project_id FROM rm_projects WHERE project_id = ANY({ids})")
+"""The projects a list may be filtered by: proposed ones too, whatever became of them."""
 
 # Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
 _ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from pathways_contracts.enrollment import UnitRegisteredV1, UnitStatusChangedV1
 from pathways_infra.consumer import Inbound
+from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
@@ -58,6 +59,9 @@ READ_MODEL = ReadModel(
     ddl=DDL,
     handlers={UnitRegisteredV1: on_registered, UnitStatusChangedV1: on_status_changed},
 )
+
+KNOWN = Known(kind="unit", query="SELECT unit_id FROM rm_units WHERE unit_id = ANY({ids})")
+"""The career development units a list may be filtered by."""
 
 
 class UnitListed(BaseModel):

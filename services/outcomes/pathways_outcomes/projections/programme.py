@@ -20,7 +20,6 @@ holds. The tables are joined, and stages and outcomes derived, when queried, wit
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -46,6 +45,7 @@ from pathways_contracts.outcomes import (
 )
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1, TrainingWithdrawnV1
 from pathways_infra.consumer import Inbound
+from pathways_infra.known_ids import Known
 from pathways_infra.service import ReadModel
 from pathways_outcomes.projections import employment_day
 
@@ -427,40 +427,24 @@ async def why_no_case(pool: asyncpg.Pool, enrollment_id: UUID) -> str:
     )
 
 
-async def project_known(pool: asyncpg.Pool, project_id: UUID) -> bool:
-    """Whether outcomes has heard the project opened (every project cases can be in did)."""
-    return bool(
-        await pool.fetchval("SELECT EXISTS (SELECT 1 FROM rm_programme_projects WHERE project_id = $1)", project_id)
-    )
-
-
-async def unknown_projects(pool: asyncpg.Pool, project_ids: Sequence[UUID]) -> list[UUID]:
-    """Those of the projects outcomes has not heard opened, in the order given."""
-    known = await pool.fetch(
-        "SELECT project_id FROM rm_programme_projects WHERE project_id = ANY($1::uuid[])", list(project_ids)
-    )
-    return _not_in(project_ids, {row["project_id"] for row in known})
-
-
-async def unknown_units(pool: asyncpg.Pool, unit_ids: Sequence[UUID]) -> list[UUID]:
-    """Those of the units no project opened is run by (every unit cases can be in runs one), in the order given."""
-    known = await pool.fetch(
-        "SELECT DISTINCT unit_id FROM rm_programme_projects WHERE unit_id = ANY($1::uuid[])", list(unit_ids)
-    )
-    return _not_in(unit_ids, {row["unit_id"] for row in known})
-
-
-def _not_in(ids: Sequence[UUID], known: set[UUID]) -> list[UUID]:
-    return [one for one in dict.fromkeys(ids) if one not in known]
-
-
-async def why_project_unknown(pool: asyncpg.Pool, project_id: UUID) -> str:
-    """Why outcomes knows nothing of a project it never heard open: rejected, or not heard of (yet)."""
+async def _rejection(pool: asyncpg.Pool, project_id: UUID) -> str | None:
+    """Why outcomes never heard a project open, when it did hear why: it was rejected (None otherwise)."""
     rejected = await pool.fetchrow(
         "SELECT rejected_on, reason FROM rm_programme_rejected_projects WHERE project_id = $1", project_id
     )
     if rejected is None:
-        return f"project {project_id} is not known here (yet: read models follow the events)"
+        return None
     day = "" if rejected["rejected_on"] is None else f" on {rejected['rejected_on']}"
     reason = "" if rejected["reason"] is None else f": {rejected['reason']}"
     return f"project {project_id} was rejected{day}{reason}; it never opened, so it has no cases"
+
+
+KNOWN_PROJECTS = Known(
+    kind="project",
+    query="SELECT project_id FROM rm_programme_projects WHERE project_id = ANY({ids})",
+    explain=_rejection,
+)
+"""The projects outcomes heard open (every project cases can be in did); a rejected one's 404 says so, and why."""
+
+KNOWN_UNITS = Known(kind="unit", query="SELECT DISTINCT unit_id FROM rm_programme_projects WHERE unit_id = ANY({ids})")
+"""The units running a project outcomes heard open (every unit cases can be in runs one)."""

@@ -27,6 +27,7 @@ from pathways_contracts.training import (
     TrainingWithdrawnV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 
@@ -172,6 +173,9 @@ READ_MODEL = ReadModel(
     # 2: members who dropped out or were withdrawn keep left_on and left_because (session 16).
     version=2,
 )
+
+KNOWN = Known(kind="cohort", query="SELECT cohort_id FROM rm_cohorts WHERE cohort_id = ANY({ids})")
+"""The cohorts a list may be filtered by."""
 
 
 # Members in training by their records (those GET /training-records?cohort_id=…&status=IN_TRAINING lists);

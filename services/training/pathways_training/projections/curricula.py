@@ -16,6 +16,7 @@ from pathways_contracts.training import (
     CurriculumRevisedV1,
 )
 from pathways_infra.consumer import Inbound
+from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
 
@@ -118,6 +119,9 @@ READ_MODEL = ReadModel(
         CurriculumRetiredV1: on_retired,
     },
 )
+
+KNOWN = Known(kind="curriculum", query="SELECT curriculum_id FROM rm_curricula WHERE curriculum_id = ANY({ids})")
+"""The curricula a list may be filtered by."""
 
 
 async def get_curriculum(pool: asyncpg.Pool, curriculum_id: UUID) -> dict[str, Any] | None:
