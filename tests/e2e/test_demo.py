@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from typing import Any
 
 import nats
 import pytest
 
 from pathways_infra.demo.cli import load
-from pathways_infra.demo.plan import expected_groups, expected_totals, plan_programme
+from pathways_infra.demo.plan import WORKING, expected_follow_ups, expected_groups, expected_totals, plan_programme
 from pathways_infra.settings import SERVICE_NAMES, Settings
 from tests.support.leaks import stream_contents
 from tests.support.processes import pathways_up, run_pathways
-from tests.support.system import eventually, running_system
+from tests.support.system import running_system
 
 
 def test_the_plan_is_deterministic_for_a_seed_and_differs_between_seeds() -> None:
@@ -40,8 +41,8 @@ BREAKDOWNS = ("sex", "age_band", "track")
 
 
 async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[str, Any], bytes]:
-    """The demo's summary, the programme indicators (by each breakdown) once they count every follow-up,
-    and every stream's contents."""
+    """The demo's summary (once every message is applied), the programme indicators (by each breakdown too),
+    the follow-up worklist's missed ones (under ``missed``), and every stream's contents."""
     async with running_system(settings) as system:
         addresses: dict[str, tuple[str, int]] = {
             s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
@@ -52,13 +53,11 @@ async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[
         first = programme.projects[0]
         project = (await system.client("enrollment").get(f"/projects/{first.project_id}")).json()
         assert (project["status"], project["status_since"]) == ("ACTIVE", str(first.starts_on)), "dated as planned"
-        completed = summary["expected"]["by_stage"]["COMPLETED"]
-
-        async def indicators() -> dict[str, Any] | None:
-            answer: dict[str, Any] = (await system.client("outcomes").get("/programme/indicators")).json()
-            return answer if answer["follow_up_completion"]["3"]["numerator"] == completed else None
-
-        found = await eventually(indicators, timeout=120, what="indicators to count every follow-up")
+        found: dict[str, Any] = (await system.client("outcomes").get("/programme/indicators")).json()
+        worklist = await system.client("outcomes").get("/follow-ups", params={"status": "MISSED", "limit": 500})
+        assert int(worklist.headers["x-total-count"]) == len(worklist.json()) < 500
+        found["missed"] = worklist.json()
+        found["overdue"] = (await system.client("outcomes").get("/follow-ups", params={"status": "OVERDUE"})).json()
         assert settings.nats_url
         nc = await nats.connect(settings.nats_url)
         try:
@@ -75,13 +74,32 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
     summary, indicators, streams = await _demo(settings, participants=240, projects=12, provinces=8)
     assert summary["reported"] == {**summary["reported"], **summary["expected"]}
     assert summary["totals_match"]
-    by_outcome, completed = summary["expected"]["by_outcome"], summary["expected"]["by_stage"]["COMPLETED"]
-    working = by_outcome["WAGE"] + by_outcome["SELF_EMPLOYED"]
+    assert summary["expected"] == expected_totals(plan) | expected_follow_ups(plan)
+    assert [phase for phase in summary["phases"] if "follow-ups" in phase] == [
+        "3-month follow-ups", "6-month follow-ups", "12-month follow-ups",
+    ]  # fmt: skip
+    completed = summary["expected"]["by_stage"]["COMPLETED"]
+    working_at_three = sum(1 for j in plan.completers if j.outcome in WORKING)
     assert indicators["employment"]["3"] == {
-        "numerator": working,
+        "numerator": working_at_three,
         "denominator": completed,
-        "value": working / completed,
+        "value": working_at_three / completed,
     }
+    for month in ("6", "12"):  # what an officer sees of the later rounds: answered by most, not all
+        answered = indicators["follow_up_completion"][month]
+        assert answered["denominator"] == completed and 0.7 * completed < answered["numerator"] < completed, month
+        assert indicators["employment"][month]["denominator"] == answered["numerator"]
+        assert indicators["median_income_change_thb"][month] is not None
+    assert indicators["overdue"] == [], "every follow-up of the demo is answered or missed: none is left to do"
+    missed = Counter((f["month"], f["missed_reason"]) for f in indicators["missed"])
+    stopped = [j for j in plan.completers if j.follow_up_consent_withdrawn_at is not None]
+    planned_missed = Counter(
+        (f.month, "CONSENT_WITHDRAWN" if f.missed_on is None else f.reply.value)
+        for j in plan.completers
+        for f in j.follow_ups
+        if f.answer is None
+    )
+    assert stopped and missed == planned_missed, "missed as planned: by staff, or for want of consent"
     planned = expected_groups(plan)
     for by in BREAKDOWNS:
         cases = {group: found["cases"] for group, found in indicators[by]["groups"].items()}
@@ -94,7 +112,7 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
     assert not [secret for secret in sorted(personal) if secret.encode() in streams], "personal data in a stream"
 
 
-@pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 116,000 HTTP commands
+@pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 142,000 HTTP commands
 @pytest.mark.skipif(os.environ.get("PATHWAYS_SKIP_FULL_DEMO") == "1", reason="PATHWAYS_SKIP_FULL_DEMO=1")
 async def test_pathways_demo_seed_1_on_pathways_up_is_counted_exactly_at_the_articles_scale(settings: Settings) -> None:
     """What a user types: `pathways up`, then `pathways demo --seed 1` (each service its own process, as
@@ -112,6 +130,7 @@ async def test_pathways_demo_seed_1_on_pathways_up_is_counted_exactly_at_the_art
     assert summary["totals_match"]
     assert summary["every_message_applied"] is True, "the demo waits for every consumer, not the totals alone"
     assert summary["reported"] == {**summary["reported"], **expected}
-    assert expected == expected_totals(plan_programme(1))
+    planned = plan_programme(1)
+    assert expected == expected_totals(planned) | expected_follow_ups(planned)
     after = json.loads(status.stdout)
     assert after["healthy"] and after["parked"] == {}, after

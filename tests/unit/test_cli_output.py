@@ -28,6 +28,7 @@ def test_the_relay_command_says_what_it_does(capsys: pytest.CaptureFixture[str])
         (("servers",), "--data-dir DATA_DIR where embedded servers keep their data"),
         (("demo",), "--projects PROJECTS projects, each run by a unit (default 194)"),
         (("demo",), "--provinces PROVINCES provinces the projects are in"),
+        (("demo",), "--follow-up-months MONTHS the follow-up rounds to load, comma-separated, of 3, 6 and 12"),
     ],
 )
 def test_options_say_what_they_set(capsys: pytest.CaptureFixture[str], command: tuple[str], option_help: str) -> None:

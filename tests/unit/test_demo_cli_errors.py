@@ -149,7 +149,7 @@ async def test_waiting_for_the_read_models_says_what_it_waits_for(
     assert reported == services.totals
     err = capsys.readouterr().err
     assert (
-        "waiting for the outcomes service's totals to catch up: participants 12 of 20, by_stage · COMPLETED 2 of 9"
+        "waiting for the outcomes service's totals and indicators: participants 12 of 20, by_stage · COMPLETED 2 of 9"
         in err
     )
     assert "gave up waiting after 1 s; still different: participants 12 of 20" in err

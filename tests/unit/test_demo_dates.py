@@ -145,9 +145,15 @@ def test_every_journey_of_the_demo_is_accepted_by_the_enrollment_domain(seed: in
 
 
 def test_the_demo_never_dates_anything_after_today() -> None:
-    """Commands refuse days of what happened after today: the demo's latest, a 3-month follow-up answered 92 days
-    after training ended (``demo/run.py``), and every date of birth, are long past."""
+    """Commands refuse days of what happened after today, and the indicators count a follow-up due by the day
+    asked (default today): the demo's latest days, a 12-month follow-up answered or marked missed some weeks
+    after it was due, or consent withdrawn before it, and every date of birth, are long past."""
     programme = plan_programme(1)
-    latest = max(journey.current_project.ends_on for journey in programme.journeys) + timedelta(days=92)
-    assert latest < thai_today() - timedelta(days=365), latest
+    follow_ups = [planned for journey in programme.journeys for planned in journey.follow_ups]
+    days = [planned.due_on for planned in follow_ups]
+    days += [planned.missed_on for planned in follow_ups if planned.missed_on is not None]
+    days += [planned.answer.on for planned in follow_ups if planned.answer is not None]
+    days += [j.follow_up_consent_withdrawn_at.date() for j in programme.journeys if j.follow_up_consent_withdrawn_at]
+    assert max(journey.current_project.ends_on for journey in programme.journeys) < max(days)
+    assert max(days) < thai_today() - timedelta(days=365), max(days)
     assert max(journey.person.date_of_birth for journey in programme.journeys) < thai_today()

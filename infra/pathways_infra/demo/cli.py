@@ -22,13 +22,16 @@ from pathways_infra.demo.plan import (
     ARTICLE_PROJECTS,
     ARTICLE_PROVINCES,
     Programme,
+    expected_follow_ups,
     expected_totals,
+    follow_up_figures_key,
     plan_programme,
 )
 from pathways_infra.demo.run import ProgrammeRun
 from pathways_infra.http_client import LeanClient
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 from pathways_infra.status import read_status
+from pathways_outcomes.domain.follow_ups import FOLLOW_UP_MONTHS
 
 CATCH_UP_SECONDS = 600.0
 WAITING_NOTE_SECONDS = 5.0  # how often the wait for the read models says what it still waits for
@@ -50,9 +53,11 @@ def add_command(commands: Any) -> None:
         description=(
             "Generates 194 projects run by career development units in 51 provinces across 4 regions and "
             "14,414 participants with realistic journeys (screen-outs, dropouts, transfers, withdrawals, "
-            "employment, self-employment, enterprises, community enterprises, income at baseline and at "
-            "follow-up), deterministic for a seed, and sends it to the services started by `pathways up`. "
-            "Then it waits until the outcomes service's programme totals show exactly what was generated. "
+            "employment, self-employment, enterprises, community enterprises, income at baseline and at the "
+            "3-, 6- and 12-month follow-ups, where some are missed, some withdraw consent to be followed up "
+            "and some lose or find work), deterministic for a seed, and sends it to the services started by "
+            "`pathways up`. Then it waits until the outcomes service's programme totals, and its indicators at "
+            "each follow-up, show exactly what was generated. "
             "It refuses a system that already holds other data, whose totals could never match. "
             "Safe to run again with the same options: every command carries an idempotency key, so an "
             "interrupted run continues."
@@ -78,6 +83,15 @@ def add_command(commands: Any) -> None:
         help=f"provinces the projects are in, at least 4 and at most --projects (default {ARTICLE_PROVINCES})",
     )
     demo.add_argument(
+        "--follow-up-months",
+        type=follow_up_months,
+        default=FOLLOW_UP_MONTHS,
+        metavar="MONTHS",
+        help="the follow-up rounds to load, comma-separated, of 3, 6 and 12 (default 3,6,12); e.g. 3 for a "
+        "shorter run. The others stay due and unanswered. The same seed gives the same answers in each round, "
+        "whichever are loaded",
+    )
+    demo.add_argument(
         "--host", default="127.0.0.1", help="where the services listen (default 127.0.0.1; ports from PATHWAYS_*_PORT)"
     )
     demo.add_argument("--concurrency", type=positive_int, default=96, help="commands in flight at once (default 96)")
@@ -85,11 +99,21 @@ def add_command(commands: Any) -> None:
     demo.set_defaults(run=run_demo)
 
 
+def follow_up_months(text: str) -> tuple[int, ...]:
+    """``3``, ``3,6`` or ``3,6,12``: the rounds asked for, in order, each once."""
+    allowed = ", ".join(map(str, FOLLOW_UP_MONTHS))
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and int(part) in FOLLOW_UP_MONTHS for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: follow-ups are at {allowed} months; give some of them, "
+                                         "comma-separated (e.g. 3 or 3,6,12)")  # fmt: skip
+    return tuple(sorted({int(part) for part in parts}))
+
+
 def run_demo(args: argparse.Namespace) -> int:
     try:
         programme = plan_programme(
             args.seed, participants=args.participants, projects=args.projects, provinces=args.provinces
-        )
+        ).with_follow_up_months(args.follow_up_months)
     except ValueError as error:
         print(f"pathways demo: error: {error}", file=sys.stderr)
         return 2
@@ -132,11 +156,12 @@ async def load(
     *,
     streams_url: str | None = None,
 ) -> dict[str, Any]:
-    """Send the whole programme, then wait for the programme totals to match and, given ``streams_url``
-    (NATS with the operator's rights), for every consumer to apply every message; the figures of the run.
+    """Send the whole programme, then wait for the programme totals and the programme's indicators at each
+    follow-up to match and, given ``streams_url`` (NATS with the operator's rights), for every consumer to
+    apply every message; the figures of the run.
 
-    The totals come from a few of the outcomes service's read models: they can match while other read
-    models (income observed, enrollment's and training's own) are still applying what was sent."""
+    The figures come from a few of the outcomes service's read models: they can match while other read
+    models (enrollment's and training's own) are still applying what was sent."""
     stats = Stats()
     clients = {service: LeanClient(host, port, connections=concurrency) for service, (host, port) in addresses.items()}
     for client in clients.values():
@@ -147,7 +172,7 @@ async def load(
             driver = Driver(clients, progress, stats, run_id=programme.run_id, concurrency=concurrency)
             await ProgrammeRun(driver, programme).everything()
         loaded = time.perf_counter() - stats.started
-        expected = expected_totals(programme)
+        expected = expected_totals(programme) | expected_follow_ups(programme)
         reported = await _caught_up(clients["outcomes"], expected)
         all_applied = None
         if streams_url is not None and _matches(expected, reported):
@@ -182,6 +207,42 @@ def _matches(expected: dict[str, Any], reported: dict[str, Any] | None) -> bool:
 async def _totals(outcomes: LeanClient) -> dict[str, Any] | None:
     response = await outcomes.get("/programme/totals")
     return response.json() if response.status_code == 200 else None
+
+
+async def _reported(outcomes: LeanClient, expected: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The programme totals and, once they match, the indicators at each follow-up, named as the expected
+    figures are: the indicators' queries cost more, so they are not asked while the totals still differ."""
+    totals = await _totals(outcomes)
+    counted = {key: value for key, value in expected.items() if key not in _FOLLOW_UP_KEYS}
+    if not _matches(counted, totals):
+        return totals
+    assert totals is not None
+    everyone = await outcomes.get("/programme/indicators")
+    panel = await outcomes.get("/programme/indicators?panel=true")
+    if everyone.status_code != 200 or panel.status_code != 200:
+        return totals
+    return totals | _follow_up_figures(everyone.json(), panel.json())
+
+
+_FOLLOW_UP_KEYS = frozenset(follow_up_figures_key(month) for month in FOLLOW_UP_MONTHS)
+
+
+def _follow_up_figures(everyone: Mapping[str, Any], panel: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Of the whole programme's indicators (and those with ``panel=true``), the figures each round is checked by."""
+    figures = {}
+    for month in map(str, FOLLOW_UP_MONTHS):
+        completion, employment = everyone["follow_up_completion"][month], everyone["employment"][month]
+        figures[follow_up_figures_key(int(month))] = {
+            "due": completion["denominator"],
+            "completed": completion["numerator"],
+            "employed": employment["numerator"],
+            "panel": panel["employment"][month]["denominator"],
+            "employed_in_panel": panel["employment"][month]["numerator"],
+            "income_rose": everyone["income_rose"][month]["numerator"],
+            "median_income_change_thb": everyone["median_income_change_thb"][month],
+            "median_income_thb": everyone["median_income_thb"][month],
+        }
+    return figures
 
 
 async def _refuse_other_data(clients: Mapping[str, LeanClient], programme: Programme) -> None:
@@ -223,11 +284,11 @@ async def _caught_up(outcomes: LeanClient, expected: dict[str, Any]) -> dict[str
     next_note = time.monotonic() + WAITING_NOTE_SECONDS
     reported: dict[str, Any] | None = None
     while time.monotonic() < deadline:
-        reported = await _totals(outcomes)
+        reported = await _reported(outcomes, expected)
         if _matches(expected, reported):
             return reported
         if time.monotonic() >= next_note:
-            _say(f"waiting for the outcomes service's totals to catch up: {_awaited(expected, reported)}")
+            _say(f"waiting for the outcomes service's totals and indicators: {_awaited(expected, reported)}")
             next_note += WAITING_NOTE_SECONDS
         await asyncio.sleep(0.5)
     _say(f"gave up waiting after {CATCH_UP_SECONDS:.0f} s; still different: {_awaited(expected, reported)}")
@@ -303,7 +364,8 @@ def _print(summary: dict[str, Any]) -> None:
         f"commands/s (p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms, {summary['retries']:,} retries while "
         f"events travelled); {_caught_up_said(summary)} after {summary['caught_up_seconds']} s."
     )
-    console.print("[green]Totals match.[/green]" if summary["totals_match"] else "[red]Totals do NOT match.[/red]")
+    matched = "[green]Totals and follow-up indicators match.[/green]"
+    console.print(matched if summary["totals_match"] else "[red]Totals or follow-up indicators do NOT match.[/red]")
 
 
 def _caught_up_said(summary: Mapping[str, Any]) -> str:
@@ -316,4 +378,6 @@ def _caught_up_said(summary: Mapping[str, Any]) -> str:
 
 
 def _count(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else "—"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "—" if value is None else str(value)

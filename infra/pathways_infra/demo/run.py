@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -16,11 +16,13 @@ from pathways_infra.demo.plan import (
     SESSION_HOURS,
     SESSION_STARTS_AT,
     SESSIONS_PER_COHORT,
+    Answer,
     Fate,
     JourneyPlan,
     Outcome,
     Programme,
     ProjectPlan,
+    Reply,
     community_enterprises,
 )
 
@@ -63,7 +65,10 @@ class ProgrammeRun:
         groups = community_enterprises(self.p)
         await self.d.phase("community enterprises", [self._community_enterprise(pid, js) for pid, js in groups.items()],
                            total=len(groups))  # fmt: skip
-        await self.d.phase("3-month follow-ups", [self._follow_up(j) for j in completing], total=len(completing))
+        for month in self.p.follow_up_months:
+            asked = [j for j in completing if self._asked(j, month)]
+            await self.d.phase(f"{month}-month follow-ups", [self._follow_up(j, month) for j in asked],
+                               total=len(asked))  # fmt: skip
 
     # --- projects ----------------------------------------------------------------------------
 
@@ -312,17 +317,47 @@ class ProgrammeRun:
 
         return step
 
-    def _follow_up(self, journey: JourneyPlan) -> Step:
+    def _asked(self, journey: JourneyPlan, month: int) -> bool:
+        """Whether the round has something to send for the journey: an answer, a miss, or the withdrawal of
+        consent that stops it (the rounds after that have nothing: outcomes marks them missed itself)."""
+        planned = journey.follow_up(month)
+        if planned is None:
+            return False
+        return planned.reply is not Reply.CONSENT_WITHDRAWN or self.p.consent_withdrawn_in(journey) == month
+
+    def _follow_up(self, journey: JourneyPlan, month: int) -> Step:
+        planned = journey.follow_up(month)
+        assert planned is not None
+
         async def step() -> None:
-            case = self._case(journey)
-            income = journey.income_after_thb or journey.person.monthly_income_thb
-            answer: dict[str, Any] = {"completed_on": str(journey.current_project.ends_on + timedelta(days=92)),
-                                      "monthly_income_thb": str(income)}  # fmt: skip
-            if journey.outcome in (Outcome.WAGE, Outcome.SELF_EMPLOYED):
-                assert journey.outcome is not None
-                # Still in the job found after training: what the employment indicator at 3 months counts.
-                answer |= {"employment_type": journey.outcome.value, "related_to_training": True}
-            path = f"/cases/{case}/follow-ups/3"
-            await self.d.send(self.d.command("outcomes", path, answer, f"follow-up-3-{case}", waits=True))
+            if planned.answer is not None:
+                await self._answer(journey, month, planned.answer)
+            elif planned.missed_on is not None:
+                await self._miss(journey, month, planned.reply, planned.missed_on)
+            else:
+                await self._withdraw_follow_up_consent(journey)
 
         return step
+
+    async def _answer(self, journey: JourneyPlan, month: int, answer: Answer) -> None:
+        case = self._case(journey)
+        body: dict[str, Any] = {"completed_on": str(answer.on), "monthly_income_thb": str(answer.monthly_income_thb)}
+        if answer.employment_type is not None:
+            # In work: what the employment indicator of that round counts.
+            body |= {"employment_type": answer.employment_type.value, "related_to_training": answer.related_to_training}
+        path = f"/cases/{case}/follow-ups/{month}"
+        await self.d.send(self.d.command("outcomes", path, body, f"follow-up-{month}-{case}", waits=True))
+
+    async def _miss(self, journey: JourneyPlan, month: int, reason: Reply, missed_on: date) -> None:
+        case = self._case(journey)
+        body = {"reason": reason.value, "missed_on": str(missed_on)}
+        path = f"/cases/{case}/follow-ups/{month}/missed"
+        await self.d.send(self.d.command("outcomes", path, body, f"follow-up-{month}-missed-{case}", waits=True))
+
+    async def _withdraw_follow_up_consent(self, journey: JourneyPlan) -> None:
+        """Enrollment tells outcomes, which marks every open follow-up of the case missed and takes no more."""
+        pid, withdrawn_at = journey.person.participant_id, journey.follow_up_consent_withdrawn_at
+        assert withdrawn_at is not None
+        body = {"purposes": ["outcome-follow-up"], "withdrawn_at": withdrawn_at.isoformat()}
+        path = f"/participants/{pid}/consents/withdrawal"
+        await self.d.send(self.d.command("enrollment", path, body, f"follow-up-consent-off-{pid}"))
