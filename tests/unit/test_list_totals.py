@@ -142,8 +142,11 @@ async def test_follow_ups_answered_or_missed_in_a_period_are_those_known_on_as_o
         await client.get("/follow-ups", params=params | {"as_of": "2026-04-30"})
     [(page, page_args)] = missed.sent
     assert (
-        "WHERE (f.completed_on IS NULL OR f.completed_on > $1) AND f.missed_on <= $1 AND f.due_on <= $2 "
-        "AND f.month = $3 AND f.missed_on <= $4 AND (f.completed_on IS NULL OR f.completed_on > $5) ORDER BY"
-    ) in page
+        "WHERE (f.completed_on IS NULL OR f.completed_on > $1) "
+        "AND (f.missed_on <= $1 AND (f.missed_until IS NULL OR f.missed_until > $1)) AND f.due_on <= $2 "
+        "AND f.month = $3 AND f.missed_on <= $4 AND (f.completed_on IS NULL OR f.completed_on > $5) "
+        "AND (f.missed_until IS NULL OR f.missed_until > $6) ORDER BY"
+    ) in page, "missed on as_of: not by a miss consent given again had undone by then"
     assert "missed_on >=" not in page
-    assert page_args == (date(2026, 4, 30), date(2026, 3, 15), 3, march_end, date(2026, 4, 30), 100, 0)
+    as_of = date(2026, 4, 30)
+    assert page_args == (as_of, date(2026, 3, 15), 3, march_end, as_of, as_of, 100, 0)
