@@ -92,6 +92,18 @@ class ProjectNeedsAssessmentChangedV1(_ProjectEvent):
     assessed_on: date | None = Field(default=None, description="The day of the draft; absent on validation.")
 
 
+class ProjectRenamedV1(_ProjectEvent):
+    """A project was renamed (a name mistyped at its proposal, or changed since): from ``renamed_on`` on it is
+    called ``name``. Renames of one project come in the order of their days; the latest is its name. An ended
+    project (closed, rejected or terminated) is not renamed."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.project.renamed"
+
+    name: str
+    previous_name: str = Field(description="The name it had until then.")
+    renamed_on: date
+
+
 class _UnitEvent(IntegrationEvent):
     SOURCE_SERVICE: ClassVar[str] = "enrollment"
 
@@ -109,6 +121,19 @@ class UnitRegisteredV1(_UnitEvent):
     name: str
     province_code: ProvinceCode
     region: Region
+    registered_on: date | None = Field(default=None, description="The day it was registered; absent in earlier events.")
+
+
+class UnitRenamedV1(_UnitEvent):
+    """A career development unit was renamed (a name mistyped at its registration, or changed since): from
+    ``renamed_on`` on it is called ``name``. Renames of one unit come in the order of their days; the latest is
+    its name. A deactivated unit is not renamed."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.unit.renamed"
+
+    name: str
+    previous_name: str = Field(description="The name it had until then.")
+    renamed_on: date
 
 
 class UnitStatusChangedV1(_UnitEvent):
@@ -401,8 +426,10 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     ProjectProposedV1,
     ProjectStatusChangedV1,
     ProjectNeedsAssessmentChangedV1,
+    ProjectRenamedV1,
     UnitRegisteredV1,
     UnitStatusChangedV1,
+    UnitRenamedV1,
     MentorRegisteredV1,
     MentorStatusChangedV1,
     MentorAssignedV1,

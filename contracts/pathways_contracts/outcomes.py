@@ -275,9 +275,10 @@ class EnterpriseDissolvedV1(_EnterpriseEvent):
 
 class ProjectPlaceV1(IntegrationEvent):
     """Where a project runs, for integrators: outcomes events name a case's project (``project_id`` on
-    ``followups.scheduled`` and ``enterprise.*``) by id alone. Published once per project, when outcomes
-    learns it opened: usually long before any of its cases completes training, but join on ``project_id``
-    whenever it comes. A project's province and region do not change."""
+    ``followups.scheduled`` and ``enterprise.*``) by id alone. Published when outcomes learns it opened:
+    usually long before any of its cases completes training, but join on ``project_id`` whenever it comes.
+    A project's province and region do not change; its name may: a project renamed after it opened is
+    published again with its new name (the latest message of a project is its place now)."""
 
     SOURCE_SERVICE: ClassVar[str] = "outcomes"
     SUBJECT: ClassVar[str] = "outcomes.v1.project.placed"

@@ -496,7 +496,8 @@ async def test_a_rejected_project_is_a_404_that_says_it_was_rejected_and_why(set
     and the reason, instead of asking to wait for events that never come; enrollment shows the same."""
     async with running_system(settings, ["enrollment", "outcomes"]) as system:
         enrollment, outcomes = system.client("enrollment"), system.client("outcomes")
-        unit = created(await enrollment.post("/units", json={"name": "CDU Lampang", "province_code": "TH-52"}))
+        lampang = {"name": "CDU Lampang", "province_code": "TH-52", "registered_on": "2025-02-01"}
+        unit = created(await enrollment.post("/units", json=lampang))
         proposal = {"name": "Tea garden", "province_code": "TH-52", "unit_id": unit["id"],
                     "grant_thb": "300000", "proposed_on": "2025-02-20"}  # fmt: skip
         tea = created(await enrollment.post("/projects", json=proposal))["id"]

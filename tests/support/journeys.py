@@ -27,6 +27,7 @@ def created(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+UNIT_REGISTERED_ON = "2025-01-15"  # before its projects are proposed
 PROJECT_PROPOSED_ON = "2025-02-01"
 PROJECT_OPENED_ON = "2025-04-01"  # before the journeys' registrations and applications
 NEEDS_ASSESSMENT = {
@@ -43,9 +44,8 @@ async def open_project(
     """A project open for enrollment: its unit registered and active, its needs assessment validated, the
     proposal approved."""
     enrollment = system.client("enrollment")
-    unit = created(
-        await enrollment.post("/units", json={"name": f"CDU {province_code}", "province_code": province_code})
-    )
+    registration = {"name": f"CDU {province_code}", "province_code": province_code, "registered_on": UNIT_REGISTERED_ON}
+    unit = created(await enrollment.post("/units", json=registration))
     created(await enrollment.post(f"/units/{unit['id']}/activation"))
     proposal = {
         "name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000",

@@ -29,6 +29,7 @@ from pathways_infra.demo.plan import (
 Step = Callable[[], Awaitable[None]]
 DEMO_IDS = UUID("3f6f5f0e-8d7c-4d0b-a3a5-5d1c2e9b7a10")
 CURRICULUM_HOURS = SESSION_HOURS * SESSIONS_PER_COHORT
+PROPOSED_BEFORE_START = timedelta(days=60)  # a project (and its unit, registered that day) before its cohort starts
 
 
 class ProgrammeRun:
@@ -78,6 +79,7 @@ class ProgrammeRun:
                 "unit_id": str(project.unit_id),
                 "name": f"CDU {project.index + 1}",
                 "province_code": project.province_code,
+                "registered_on": str(project.starts_on - PROPOSED_BEFORE_START),  # no later than its proposal
             }
             await self.d.send(self.d.command("enrollment", "/units", unit, f"unit-{project.index}"))
             await self.d.send(
@@ -92,13 +94,13 @@ class ProgrammeRun:
             proposal = {
                 "project_id": str(project.project_id), "name": project.name, "province_code": project.province_code,
                 "unit_id": str(project.unit_id), "grant_thb": "450000",
-                "proposed_on": str(project.starts_on - timedelta(days=60)),
+                "proposed_on": str(project.starts_on - PROPOSED_BEFORE_START),
             }  # fmt: skip
             needs = {
                 "problems": ["informal workers lost income in COVID-19"],
                 "community_capital": ["local crafts", "community savings group"],
                 "opportunities": ["online markets", "community tourism"],
-                "assessed_on": str(project.starts_on - timedelta(days=60)),
+                "assessed_on": str(project.starts_on - PROPOSED_BEFORE_START),
             }
             await self.d.send(self.d.command("enrollment", "/projects", proposal, f"project-{n}"))
             await self.d.send(self.d.command("enrollment", f"{path}/needs-assessment", needs, f"needs-{n}"))

@@ -80,8 +80,23 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 @router.post("/units", tags=["units"], **Accepted)
 async def register_unit(command: c.RegisterUnit, app: App, context: Context, once: Once) -> Any:
-    """Register a career development unit (it runs projects in its province)."""
+    """Register a career development unit (it runs projects in its province) on `registered_on` (default today):
+    a project is proposed for it on that day or later (`409 proposed-before-unit-registered`), so a unit typed in
+    late needs its `registered_on`."""
     return await once(lambda claim: app.register_unit(command, context, claim))
+
+
+@router.post("/units/{unit_id}/name", tags=["units"], **Accepted)
+async def rename_unit(unit_id: UUID, command: c.Rename, app: App, context: Context, once: Once) -> Any:
+    """Rename the unit from `renamed_on` (default today) on: a name mistyped at registration, or one the unit
+    changed. `GET /units/{id}` keeps the names it had in `earlier_names` (each with `named_on` and `renamed_on`);
+    `GET /units` lists it by its new name; published as `enrollment.v1.unit.renamed`.
+
+    Refused (`409`, naming the rule): the name it has already (`name-unchanged`), a deactivated unit
+    (`deactivated-unit-cannot-be-renamed`), a day before its registration (`renamed-before-registration`; units
+    registered before the day was kept have none) or before its last rename (`renamed-before-last-rename`). A
+    blank name is a `422`. Takes `If-Match` and `Idempotency-Key`."""
+    return await once(lambda claim: app.rename_unit(unit_id, command, context, claim))
 
 
 @router.post("/units/{unit_id}/activation", tags=["units"], **Accepted)
@@ -124,6 +139,9 @@ async def list_units(
 
 @router.get("/units/{unit_id}", tags=["units"], **AS_RECORDED)
 async def get_unit(unit_id: UUID, request: Request) -> Any:
+    """The unit as recorded: its status, `registered_on` (null for units registered before it was kept), and the
+    names it had before its current one (`earlier_names`, oldest first, each held from `named_on` until
+    `renamed_on`)."""
     return await as_recorded(request, evolve_unit, unit_id, "career development unit")
 
 
@@ -133,7 +151,7 @@ async def get_unit(unit_id: UUID, request: Request) -> Any:
 @router.post("/projects", tags=["projects"], **Accepted)
 async def propose_project(command: c.ProposeProject, app: App, context: Context, once: Once) -> Any:
     """Propose a project: a grant for a career development unit in one province, on `proposed_on` (default
-    today)."""
+    today), not before the unit was registered (`409 proposed-before-unit-registered`)."""
     return await once(lambda claim: app.propose_project(command, context, claim))
 
 
@@ -192,6 +210,20 @@ async def terminate_project(
 ) -> Any:
     """End the project early, with a reason, on `on` (default today; not before its last step)."""
     return await once(lambda claim: app.terminate_project(project_id, command, context, claim))
+
+
+@router.post("/projects/{project_id}/name", tags=["projects"], **Accepted)
+async def rename_project(project_id: UUID, command: c.Rename, app: App, context: Context, once: Once) -> Any:
+    """Rename the project from `renamed_on` (default today) on: a name mistyped at its proposal, or one changed
+    since. `GET /projects/{id}` keeps the names it had in `earlier_names` (each with `named_on` and `renamed_on`);
+    `GET /projects` lists it by its new name; published as `enrollment.v1.project.renamed`, and outcomes passes
+    the new name on to integrators (`outcomes.v1.project.placed`).
+
+    Refused (`409`, naming the rule): the name it has already (`name-unchanged`), a project that ended, closed,
+    rejected or terminated (`ended-project-cannot-be-renamed`), a day before its proposal
+    (`renamed-before-proposal`; projects proposed before the day was kept have none) or before its last rename
+    (`renamed-before-last-rename`). A blank name is a `422`. Takes `If-Match` and `Idempotency-Key`."""
+    return await once(lambda claim: app.rename_project(project_id, command, context, claim))
 
 
 @router.get("/projects", tags=["projects"], **LISTED)
@@ -253,7 +285,9 @@ def _mentors_named(listed: projects.ProjectListed, contacts: dict[UUID, Personal
 @router.get("/projects/{project_id}", tags=["projects"], **AS_RECORDED)
 async def get_project(project_id: UUID, request: Request) -> Any:
     """The project as recorded: its status and `status_since` (the day of the step that set it, or of the
-    proposal while PROPOSED), needs assessment, and a rejected project's `rejection_reason`."""
+    proposal while PROPOSED), `proposed_on`, needs assessment, a rejected project's `rejection_reason`, and the
+    names it had before its current one (`earlier_names`, oldest first, each held from `named_on` until
+    `renamed_on`)."""
     return await as_recorded(request, evolve_project, project_id, "project")
 
 

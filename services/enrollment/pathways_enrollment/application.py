@@ -265,19 +265,25 @@ class EnrollmentApplication:
 
     async def register_unit(self, command: c.RegisterUnit, context: CommandContext, claim: Claim) -> CommandAccepted:
         province = province_by_iso(command.province_code)
-        return await self._decide(
-            unit.evolve_unit,
-            command.unit_id,
-            lambda state: unit.register_unit(
-                state,
+        when = context if command.registered_on is None else on(context, command.registered_on)
+
+        def job(session: Session) -> CommandAccepted:
+            events = unit.register_unit(
+                session.load(unit.evolve_unit, command.unit_id)[0],
                 unit_id=command.unit_id,
                 name=command.name,
                 province_code=province.iso,
                 region=region_of(province.iso),
-            ),
-            context,
-            claim,
-        )
+                on=command.registered_on or session.today,
+            )
+            return CommandAccepted.of(session.append(unit.evolve_unit, command.unit_id, events, when))
+
+        return await self._run(job, claim)
+
+    async def rename_unit(
+        self, unit_id: UUID, command: c.Rename, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._rename(unit.evolve_unit, unit.rename_unit, unit_id, command, context, claim)
 
     async def activate_unit(self, unit_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
         return await self._decide(unit.evolve_unit, unit_id, unit.activate_unit, context, claim)
@@ -410,6 +416,28 @@ class EnrollmentApplication:
             return CommandAccepted.of(session.append(project.evolve_project, project_id, events, when))
 
         return await self._run(job, claim)
+
+    async def rename_project(
+        self, project_id: UUID, command: c.Rename, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        return await self._rename(project.evolve_project, project.rename_project, project_id, command, context, claim)
+
+    async def _rename(
+        self,
+        evolve: Evolver[S],
+        rename: Callable[..., Sequence[Any]],
+        aggregate_id: UUID,
+        command: c.Rename,
+        context: CommandContext,
+        claim: Claim,
+    ) -> CommandAccepted:
+        """A unit's or project's rename, on the day given (the event's time is that day's start) or today."""
+        when = context if command.renamed_on is None else on(context, command.renamed_on)
+
+        def renaming(session: Session) -> Callable[[S | None], Sequence[Any]]:
+            return partial(rename, name=command.name, renamed_on=command.renamed_on or session.today)
+
+        return await decide(self._runner, evolve, aggregate_id, renaming, when, claim)
 
     @staticmethod
     def _unit_running(session: Session, state: project.Project | None) -> unit.CareerDevelopmentUnit | None:

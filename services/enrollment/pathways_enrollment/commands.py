@@ -68,9 +68,28 @@ class ProvinceCommand(Command):
         return normalise_province_iso(code)
 
 
+OrganisationName = Annotated[str, Field(min_length=1, max_length=200)]
+"""A unit's or project's name: blank is refused (text is stripped)."""
+
+
 class RegisterUnit(ProvinceCommand):
     unit_id: UUID = Field(default_factory=uuid4)
-    name: str = Field(min_length=1, max_length=200)
+    name: OrganisationName
+    registered_on: date | None = Field(
+        default=None,
+        description="The day the unit was registered; default: today. Its projects are proposed on that day or later.",
+    )
+
+
+class Rename(Command):
+    """A unit's or project's new name, from a day on."""
+
+    name: OrganisationName = Field(description="The new name: not the one it has.")
+    renamed_on: date | None = Field(
+        default=None,
+        description="The day the new name took effect; default: today. Not before the registration (a unit's) or "
+        "the proposal (a project's), nor before its last rename.",
+    )
 
 
 class Reason(Command):
@@ -89,13 +108,15 @@ class ProjectStepWithReason(ProjectStep, Reason):
 
 class ProposeProject(ProvinceCommand):
     project_id: UUID = Field(default_factory=uuid4)
-    name: str = Field(min_length=1, max_length=200)
+    name: OrganisationName
     unit_id: UUID = Field(description="The career development unit that runs the project.")
     grant_thb: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     income_threshold_thb: Decimal | None = Field(
         default=None, gt=0, max_digits=12, decimal_places=2, description="Screening threshold; default 15,000."
     )
-    proposed_on: date | None = Field(default=None, description="The day it was proposed; default: today.")
+    proposed_on: date | None = Field(
+        default=None, description="The day it was proposed; default: today. Not before its unit was registered."
+    )
 
 
 class AssessCommunityNeeds(Command):

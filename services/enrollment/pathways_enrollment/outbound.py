@@ -33,8 +33,10 @@ from pathways_contracts.enrollment import (
     ProjectNeedsAssessmentChangedV1,
     ProjectOpenedV1,
     ProjectProposedV1,
+    ProjectRenamedV1,
     ProjectStatusChangedV1,
     UnitRegisteredV1,
+    UnitRenamedV1,
     UnitStatusChangedV1,
 )
 from pathways_enrollment.domain import mentor, participant, project, unit
@@ -171,6 +173,15 @@ def _organisation(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 name=event.name,
                 province_code=event.province_code,
                 region=event.region,
+                registered_on=event.registered_on,
+            )
+        case unit.CareerDevelopmentUnitRenamed():
+            return UnitRenamedV1(
+                occurred_at=occurred_at,
+                unit_id=event.unit_id,
+                name=event.name,
+                previous_name=event.previous_name,
+                renamed_on=event.renamed_on,
             )
         case (
             unit.CareerDevelopmentUnitActivated()
@@ -208,6 +219,10 @@ def _project(event: project.ProjectEvent, occurred_at: datetime) -> IntegrationE
             )
         case project.CommunityNeedsAssessmentValidated():
             return ProjectNeedsAssessmentChangedV1(**where, needs_assessment_status="VALIDATED")
+        case project.ProjectRenamed():
+            return ProjectRenamedV1(
+                **where, name=event.name, previous_name=event.previous_name, renamed_on=event.renamed_on
+            )
         case project.ProjectStep():
             status = project.STATUS_AFTER[type(event)]
             reason = event.reason if isinstance(event, project.ProjectRejected | project.ProjectTerminated) else None

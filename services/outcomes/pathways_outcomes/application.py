@@ -19,6 +19,7 @@ from pathways_contracts.enrollment import (
     ParticipantWithdrawnV1,
     ProjectOpenedV1,
     ProjectProposedV1,
+    ProjectRenamedV1,
 )
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.command_model import CommandModel, day_of_fact
@@ -61,7 +62,12 @@ from pathways_outcomes.domain.enterprise import (
 )
 from pathways_outcomes.domain.erasure import evolve_erasure_notice, note_erasure
 from pathways_outcomes.domain.follow_ups import MissedReason
-from pathways_outcomes.domain.project_reference import evolve_project_reference, note_project, note_project_name
+from pathways_outcomes.domain.project_reference import (
+    evolve_project_reference,
+    note_new_project_name,
+    note_project,
+    note_project_name,
+)
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Z][A-Z0-9_]*$")]
@@ -294,6 +300,17 @@ def note_project_opened(session: Session, inbound: Inbound[ProjectOpenedV1]) -> 
             region=event.region,
             opened_on=event.opened_on,
         ),
+        inbound.context(),
+    )
+
+
+def note_project_renamed(session: Session, inbound: Inbound[ProjectRenamedV1]) -> None:
+    """Reaction: integrators learn a project's new name with its place (at once if it opened, else when it does)."""
+    event = inbound.event
+    session.decide(
+        evolve_project_reference,
+        event.project_id,
+        lambda state: note_new_project_name(state, project_id=event.project_id, name=event.name),
         inbound.context(),
     )
 

@@ -13,6 +13,7 @@ from pathways_contracts.enrollment import (
     ParticipantWithdrawnV1,
     ProjectOpenedV1,
     ProjectProposedV1,
+    ProjectRenamedV1,
 )
 from pathways_contracts.training import TrainingCompletedV1, TrainingDroppedOutV1
 from pathways_infra.app import create_service_app
@@ -27,6 +28,7 @@ from pathways_outcomes.application import (
     note_participant_erased,
     note_project_opened,
     note_project_proposed,
+    note_project_renamed,
     note_withdrawn_enrollment,
     schedule_after_completion,
 )
@@ -58,6 +60,7 @@ def definition() -> ServiceDefinition:
                     ParticipantErasedV1: note_participant_erased,
                     ProjectOpenedV1: note_project_opened,
                     ProjectProposedV1: note_project_proposed,
+                    ProjectRenamedV1: note_project_renamed,
                 },
             ),
         ],

@@ -55,9 +55,12 @@ AGE_BAND = "35-44"  # of someone born on BORN, registering in 2025
 NOTICE = "privacy-notice-2025-01"
 
 
-def unit_registered(unit_id: UUID = UNIT, province_code: str = PROVINCE, region: str = REGION) -> object:
+def unit_registered(
+    unit_id: UUID = UNIT, province_code: str = PROVINCE, region: str = REGION, registered_on: date | None = None
+) -> object:
+    """A unit's registration; without ``registered_on``, as recorded before the day was kept."""
     return CareerDevelopmentUnitRegistered(
-        unit_id=unit_id, name="Mae Chaem CDU", province_code=province_code, region=region
+        unit_id=unit_id, name="Mae Chaem CDU", province_code=province_code, region=region, registered_on=registered_on
     )
 
 

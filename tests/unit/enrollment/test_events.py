@@ -70,7 +70,13 @@ SAMPLES: list[object] = [
     CareerDevelopmentUnitSuspended(unit_id=UNIT, reason="audit"),
     CareerDevelopmentUnitReinstated(unit_id=UNIT),
     CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="dissolved"),
+    unit.CareerDevelopmentUnitRenamed(
+        unit_id=UNIT, name="Mae Chaem Weavers CDU", previous_name="Mae Chaem CDU", renamed_on=date(2025, 2, 1)
+    ),
     *active_project(),
+    project.ProjectRenamed(
+        **at(), name="Weaving co-op of Ban Na", previous_name="Weaving co-op", renamed_on=date(2025, 4, 1)
+    ),
     ProjectRejected(**at(), reason="x"),
     ProjectClosed(**at()),
     ProjectTerminated(**at(), reason="x"),
@@ -201,6 +207,13 @@ def test_decimals_stay_exact() -> None:
             participant.ParticipantErased(participant_id=PARTICIPANT, erased_on=date(2025, 10, 1), merged_into=None),
         ),
         (
+            unit.CareerDevelopmentUnitRegistered,
+            {"unit_id": str(UNIT), "name": "Mae Chaem CDU", "province_code": "TH-50", "region": "NORTH"},
+            unit.CareerDevelopmentUnitRegistered(
+                unit_id=UNIT, name="Mae Chaem CDU", province_code="TH-50", region="NORTH", registered_on=None
+            ),
+        ),
+        (
             MentorCoachingVisitLogged,
             {
                 **{key: str(value) for key, value in at().items()},
@@ -218,6 +231,7 @@ def test_decimals_stay_exact() -> None:
         "participant-registered-with-a-birth-year-no-longer-read",
         "participant-enrolled-without-sex-or-age-band",
         "participant-erased-before-merged-registrations-were-erased-with-it",
+        "unit-registered-before-its-day-was-kept",
         "coaching-visit-logged-before-notes-were-kept",
     ],
 )
@@ -252,7 +266,11 @@ def test_no_event_carries_personal_data() -> None:
     personal = {
         "name", "first_name", "last_name", "national_id", "phone", "address", "date_of_birth", "birth_year",
     }  # fmt: skip
-    for event_type in ALL_EVENTS - {unit.CareerDevelopmentUnitRegistered, project.ProjectProposed}:
+    organisations_named = {
+        unit.CareerDevelopmentUnitRegistered, unit.CareerDevelopmentUnitRenamed, project.ProjectProposed,
+        project.ProjectRenamed,
+    }  # fmt: skip
+    for event_type in ALL_EVENTS - organisations_named:
         assert not personal & {f.name for f in dataclasses.fields(event_type)}, event_type.__name__
 
 

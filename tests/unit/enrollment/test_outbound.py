@@ -18,7 +18,10 @@ from pathways_contracts.enrollment import (
     ParticipantEnrolledV1,
     ProjectNeedsAssessmentChangedV1,
     ProjectProposedV1,
+    ProjectRenamedV1,
     ProjectStatusChangedV1,
+    UnitRegisteredV1,
+    UnitRenamedV1,
     UnitStatusChangedV1,
 )
 from pathways_enrollment.domain.consent import ConsentPurpose, ConsentWithdrawn
@@ -41,10 +44,17 @@ from pathways_enrollment.domain.participant import (
     RegistrationDayCorrected,
     Sex,
 )
-from pathways_enrollment.domain.project import ProjectClosed, ProjectProposed, ProjectRejected, ProjectTerminated
+from pathways_enrollment.domain.project import (
+    ProjectClosed,
+    ProjectProposed,
+    ProjectRejected,
+    ProjectRenamed,
+    ProjectTerminated,
+)
 from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitDeactivated,
     CareerDevelopmentUnitReinstated,
+    CareerDevelopmentUnitRenamed,
     CareerDevelopmentUnitSuspended,
 )
 from pathways_enrollment.outbound import translate
@@ -63,11 +73,18 @@ from tests.unit.enrollment.facts import (
     proposed_project,
     registered,
     uid,
+    unit_registered,
 )
 from tests.unit.enrollment.facts import screened as screened_facts
 
 OCCURRED_AT = datetime(2025, 6, 9, 3, 0, tzinfo=UTC)
 ASSIGNED = MentorAssigned(mentor_id=MENTOR, assignment_id=uid("a"), from_date=date(2025, 1, 1), **at())
+UNIT_RENAMED = CareerDevelopmentUnitRenamed(
+    unit_id=UNIT, name="Mae Chaem Weavers CDU", previous_name="Mae Chaem CDU", renamed_on=date(2025, 2, 1)
+)
+PROJECT_RENAMED = ProjectRenamed(
+    **at(), name="Ban Na weaving co-op", previous_name="Weaving co-op", renamed_on=date(2025, 6, 1)
+)
 
 PUBLISHED: list[tuple[object, str]] = [
     *zip(
@@ -92,6 +109,8 @@ PUBLISHED: list[tuple[object, str]] = [
     (ProjectRejected(**at(), reason="x"), "enrollment.v1.project.status_changed"),
     (ProjectClosed(**at()), "enrollment.v1.project.status_changed"),
     (ProjectTerminated(**at(), reason="x"), "enrollment.v1.project.status_changed"),
+    (UNIT_RENAMED, "enrollment.v1.unit.renamed"),
+    (PROJECT_RENAMED, "enrollment.v1.project.renamed"),
     (MentorRegistered(mentor_id=MENTOR), "enrollment.v1.mentor.registered"),
     (ASSIGNED, "enrollment.v1.mentor.assigned"),
     (
@@ -209,6 +228,34 @@ def test_a_rejection_or_termination_tells_its_reason_and_a_proposal_its_day() ->
     assert isinstance(proposed, ProjectProposed)
     proposal = published(replace(proposed, on=date(2025, 3, 1)))
     assert isinstance(proposal, ProjectProposedV1) and proposal.proposed_on == date(2025, 3, 1)
+
+
+def test_a_unit_tells_the_day_it_was_registered_and_renames_tell_both_names_and_the_day() -> None:
+    registration = published(unit_registered(registered_on=date(2025, 1, 15)))
+    before_days = published(unit_registered())
+    assert isinstance(registration, UnitRegisteredV1) and isinstance(before_days, UnitRegisteredV1)
+    assert (registration.name, registration.registered_on, before_days.registered_on) == (
+        "Mae Chaem CDU",
+        date(2025, 1, 15),
+        None,
+    )
+    unit_renamed = published(UNIT_RENAMED)
+    assert isinstance(unit_renamed, UnitRenamedV1)
+    assert (unit_renamed.name, unit_renamed.previous_name, unit_renamed.renamed_on) == (
+        "Mae Chaem Weavers CDU",
+        "Mae Chaem CDU",
+        date(2025, 2, 1),
+    )
+    assert unit_renamed.partition_key() == UNIT
+    project_renamed = published(PROJECT_RENAMED)
+    assert isinstance(project_renamed, ProjectRenamedV1)
+    assert (project_renamed.name, project_renamed.previous_name, project_renamed.renamed_on) == (
+        "Ban Na weaving co-op",
+        "Weaving co-op",
+        date(2025, 6, 1),
+    )
+    assert (project_renamed.unit_id, project_renamed.province_code, project_renamed.region) == (UNIT, "TH-50", "NORTH")
+    assert project_renamed.partition_key() == PROJECT_RENAMED.project_id
 
 
 def test_a_proposal_and_an_assignment_say_where() -> None:

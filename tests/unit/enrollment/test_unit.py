@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -29,25 +30,43 @@ SUSPENDED = [*ACTIVE, CareerDevelopmentUnitSuspended(unit_id=UNIT, reason="audit
 DEACTIVATED = [*REGISTERED, CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="dissolved")]
 
 
-def test_a_unit_is_registered_with_its_province() -> None:
+REGISTERED_ON = date(2025, 1, 15)
+
+
+def test_a_unit_is_registered_with_its_province_on_its_day() -> None:
     then = given(evolve_unit).when(
-        register_unit, unit_id=UNIT, name=" Mae Chaem CDU ", province_code=PROVINCE, region=REGION
+        register_unit, unit_id=UNIT, name=" Mae Chaem CDU ", province_code=PROVINCE, region=REGION, on=REGISTERED_ON
     )
     assert then.events == [
-        CareerDevelopmentUnitRegistered(unit_id=UNIT, name="Mae Chaem CDU", province_code=PROVINCE, region=REGION)
+        CareerDevelopmentUnitRegistered(
+            unit_id=UNIT, name="Mae Chaem CDU", province_code=PROVINCE, region=REGION, registered_on=REGISTERED_ON
+        )
     ]
-    assert then.state is not None and then.state.status == UnitStatus.REGISTERED
+    assert then.state is not None
+    assert (then.state.status, then.state.registered_on) == (UnitStatus.REGISTERED, REGISTERED_ON)
 
 
 def test_a_unit_is_registered_once() -> None:
     given(evolve_unit, *REGISTERED).rejects(
-        register_unit, rule="unit-registered-once", unit_id=UNIT, name="x", province_code=PROVINCE, region=REGION
+        register_unit,
+        rule="unit-registered-once",
+        unit_id=UNIT,
+        name="x",
+        province_code=PROVINCE,
+        region=REGION,
+        on=REGISTERED_ON,
     )
 
 
 def test_a_unit_needs_a_name() -> None:
     given(evolve_unit).rejects(
-        register_unit, rule="name-required", unit_id=UNIT, name="  ", province_code=PROVINCE, region=REGION
+        register_unit,
+        rule="name-required",
+        unit_id=UNIT,
+        name="  ",
+        province_code=PROVINCE,
+        region=REGION,
+        on=REGISTERED_ON,
     )
 
 

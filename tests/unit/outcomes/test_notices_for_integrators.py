@@ -1,4 +1,5 @@
-"""Notices for integrators, who read OUTCOMES only: an erasure and a project's place, each once."""
+"""Notices for integrators, who read OUTCOMES only: an erasure once, and a project's place once, and again
+under a new name when the project is renamed after it opened."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathways_outcomes.domain.project_reference import (
     ProjectNoted,
     ProjectReference,
     evolve_project_reference,
+    note_new_project_name,
     note_project,
     note_project_name,
 )
@@ -55,3 +57,34 @@ def test_a_project_s_place_carries_the_name_it_was_proposed_under() -> None:
 
     assert [p.name for p in placed] == ["Nan silverwork"]
     assert note_project_name(state, project_id=project, name="Nan silverwork") == [], "told again: nothing new"
+
+
+def test_a_project_renamed_before_it_opened_is_placed_under_its_new_name() -> None:
+    project = uuid4()
+    proposed = evolve_project_reference(None, note_project_name(None, project_id=project, name="Nan silverwrok")[0])
+    renamed = note_new_project_name(proposed, project_id=project, name="Nan silverwork")
+    state = evolve_project_reference(proposed, renamed[0])
+
+    placed = note_project(state, project_id=project, name=None, province_code="TH-55", region="NORTH", opened_on=None)
+
+    assert [p.name for p in placed] == ["Nan silverwork"]
+
+
+def test_a_project_renamed_after_it_opened_is_placed_again_under_its_new_name() -> None:
+    project = uuid4()
+    placed = note_project(
+        None, project_id=project, name="Nan silverwrok", province_code="TH-55", region="NORTH", opened_on=ERASED_ON
+    )
+    state = evolve_project_reference(None, placed[0])
+
+    renamed = note_new_project_name(state, project_id=project, name="Nan silverwork")
+    told_again = note_new_project_name(
+        evolve_project_reference(state, renamed[0]), project_id=project, name="Nan silverwork"
+    )
+
+    assert renamed == [
+        ProjectNoted(
+            project_id=project, name="Nan silverwork", province_code="TH-55", region="NORTH", opened_on=ERASED_ON
+        )
+    ]
+    assert told_again == [], "the name it has: nothing new"

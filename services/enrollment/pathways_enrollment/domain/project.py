@@ -27,8 +27,14 @@ from pathways_enrollment.domain.errors import (
     require_existing,
     require_reason,
 )
+from pathways_enrollment.domain.names import EarlierName, a_new_name, after_rename, refuse_renaming_before
 from pathways_enrollment.domain.screening import DEFAULT_INCOME_THRESHOLD_THB, EligibilityCriteria
-from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus, require_active_unit
+from pathways_enrollment.domain.unit import (
+    CareerDevelopmentUnit,
+    UnitStatus,
+    refuse_before_registration,
+    require_active_unit,
+)
 
 
 class ProjectStatus(StrEnum):
@@ -109,6 +115,13 @@ class CommunityNeedsAssessmentValidated(ProjectEvent):
     pass
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProjectRenamed(ProjectEvent):
+    name: str
+    previous_name: str
+    renamed_on: date
+
+
 EVENTS: tuple[type, ...] = (
     ProjectProposed,
     ProjectApproved,
@@ -118,6 +131,7 @@ EVENTS: tuple[type, ...] = (
     ProjectTerminated,
     CommunityNeedsAssessed,
     CommunityNeedsAssessmentValidated,
+    ProjectRenamed,
 )
 
 
@@ -144,6 +158,8 @@ class Project:
     status_since: date | None = None  # the day of the step that set the status (or of the proposal), when told
     rejection_reason: str | None = None
     opened_on: date | None = None  # the day it was approved (opened for enrollment), when it was given
+    proposed_on: date | None = None  # None for projects proposed before the day was kept
+    earlier_names: tuple[EarlierName, ...] = ()
 
     @property
     def is_open_for_enrollment(self) -> bool:
@@ -222,6 +238,7 @@ def propose_project(
             rule="unit-cannot-propose-projects",
             retryable=found.status == UnitStatus.SUSPENDED,
         )
+    refuse_before_registration(found, on, action="propose a project", rule="proposed-before-unit-registered")
     if not grant_thb.is_finite() or grant_thb <= 0:
         raise EnrollmentRuleError("the grant must be a positive amount of baht", rule="grant-amount-positive")
     if not income_threshold_thb.is_finite() or income_threshold_thb <= 0:
@@ -300,6 +317,21 @@ def terminate_project(state: Project | None, *, reason: str, on: date) -> list[P
     return [ProjectTerminated(**_event_fields(p), reason=reason, on=on)]
 
 
+def rename_project(state: Project | None, *, name: str, renamed_on: date) -> list[ProjectRenamed]:
+    """Rename the project from ``renamed_on`` on, until it ends; the name it had is kept among its earlier names."""
+    p = require_existing(state, "this project")
+    what = f"project {p.id}"
+    if p.status in ENDED:
+        since = f" since {p.status_since}" if p.status_since is not None else ""
+        raise EnrollmentRuleError(
+            f"{what} is {p.status.value}{since}: an ended project keeps the name it ended with",
+            rule="ended-project-cannot-be-renamed",
+        )
+    new_name = a_new_name(name, current=p.name, what=what)
+    refuse_renaming_before(renamed_on, first_day=p.proposed_on, earlier=p.earlier_names, what=what, first="proposal")
+    return [ProjectRenamed(**_event_fields(p), name=new_name, previous_name=p.name, renamed_on=renamed_on)]
+
+
 def _findings(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(item.strip() for item in items if item.strip())
 
@@ -375,7 +407,13 @@ def evolve_project(state: Project | None, event: object) -> Project:
                 grant_thb=event.grant_thb,
                 eligibility=EligibilityCriteria(income_threshold_thb=event.income_threshold_thb),
                 status_since=event.on,
+                proposed_on=event.on,
             )
+        case ProjectRenamed() if state is not None:
+            earlier = after_rename(
+                state.earlier_names, first_day=state.proposed_on, name=state.name, renamed_on=event.renamed_on
+            )
+            return replace(state, name=event.name, earlier_names=earlier)
         case ProjectRejected() if state is not None:
             return replace(state, status=ProjectStatus.REJECTED, status_since=event.on, rejection_reason=event.reason)
         case ProjectApproved() if state is not None:

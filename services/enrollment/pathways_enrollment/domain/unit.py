@@ -1,20 +1,25 @@
 """Career development units: the local organisations that run projects.
 
-Lifecycle: Registered → Active ⇄ Suspended, and Deactivated (final) from any of them.
+Lifecycle: Registered → Active ⇄ Suspended, and Deactivated (final) from any of them. A unit is registered on
+a day (``registered_on``; units registered before it was kept have none), and may be renamed from a day on
+while it is not deactivated (see ``names.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
 from pathways_enrollment.domain.errors import (
     EnrollmentRuleError,
     TransitionNotAllowedError,
+    refuse_earlier,
     require_existing,
     require_reason,
 )
+from pathways_enrollment.domain.names import EarlierName, a_new_name, after_rename, refuse_renaming_before
 
 
 class UnitStatus(StrEnum):
@@ -30,6 +35,15 @@ class CareerDevelopmentUnitRegistered:
     name: str
     province_code: str
     region: str
+    registered_on: date | None = None  # None in events recorded before it was kept
+
+
+@dataclass(frozen=True, kw_only=True)
+class CareerDevelopmentUnitRenamed:
+    unit_id: UUID
+    name: str
+    previous_name: str
+    renamed_on: date
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +74,7 @@ EVENTS: tuple[type, ...] = (
     CareerDevelopmentUnitSuspended,
     CareerDevelopmentUnitReinstated,
     CareerDevelopmentUnitDeactivated,
+    CareerDevelopmentUnitRenamed,
 )
 
 
@@ -70,6 +85,8 @@ class CareerDevelopmentUnit:
     province_code: str
     region: str
     status: UnitStatus
+    registered_on: date | None = None  # None for units registered before the day was kept
+    earlier_names: tuple[EarlierName, ...] = ()
 
     @property
     def is_active(self) -> bool:
@@ -88,6 +105,18 @@ def require_active_unit(unit: CareerDevelopmentUnit | None, unit_id: UUID, *, to
     return found
 
 
+def refuse_before_registration(unit: CareerDevelopmentUnit, day: date, *, action: str, rule: str) -> None:
+    """Refuse what the unit would do on ``day``, before it was registered (registered before the day was kept:
+    nothing is refused)."""
+    refuse_earlier(
+        day,
+        than=unit.registered_on,
+        rule=rule,
+        message=f"career development unit {unit.id} was registered on {unit.registered_on}; it cannot {action} "
+        f"before, on {day}",
+    )
+
+
 def _transition(
     state: CareerDevelopmentUnit | None, action: str, allowed_from: tuple[UnitStatus, ...]
 ) -> CareerDevelopmentUnit:
@@ -98,7 +127,7 @@ def _transition(
 
 
 def register_unit(
-    state: CareerDevelopmentUnit | None, *, unit_id: UUID, name: str, province_code: str, region: str
+    state: CareerDevelopmentUnit | None, *, unit_id: UUID, name: str, province_code: str, region: str, on: date
 ) -> list[CareerDevelopmentUnitRegistered]:
     if state is not None:
         raise EnrollmentRuleError(
@@ -107,7 +136,29 @@ def register_unit(
     if not name.strip():
         raise EnrollmentRuleError("a career development unit needs a name", rule="name-required")
     return [
-        CareerDevelopmentUnitRegistered(unit_id=unit_id, name=name.strip(), province_code=province_code, region=region)
+        CareerDevelopmentUnitRegistered(
+            unit_id=unit_id, name=name.strip(), province_code=province_code, region=region, registered_on=on
+        )
+    ]
+
+
+def rename_unit(
+    state: CareerDevelopmentUnit | None, *, name: str, renamed_on: date
+) -> list[CareerDevelopmentUnitRenamed]:
+    """Rename the unit from ``renamed_on`` on; the name it had is kept among its earlier names."""
+    unit = require_existing(state, "this career development unit")
+    what = f"career development unit {unit.id}"
+    if unit.status == UnitStatus.DEACTIVATED:
+        raise EnrollmentRuleError(
+            f"{what} is DEACTIVATED: a deactivated unit keeps the name it ended with",
+            rule="deactivated-unit-cannot-be-renamed",
+        )
+    new_name = a_new_name(name, current=unit.name, what=what)
+    refuse_renaming_before(
+        renamed_on, first_day=unit.registered_on, earlier=unit.earlier_names, what=what, first="registration"
+    )
+    return [
+        CareerDevelopmentUnitRenamed(unit_id=unit.id, name=new_name, previous_name=unit.name, renamed_on=renamed_on)
     ]
 
 
@@ -142,7 +193,13 @@ def evolve_unit(state: CareerDevelopmentUnit | None, event: object) -> CareerDev
                 province_code=event.province_code,
                 region=event.region,
                 status=UnitStatus.REGISTERED,
+                registered_on=event.registered_on,
             )
+        case CareerDevelopmentUnitRenamed() if state is not None:
+            earlier = after_rename(
+                state.earlier_names, first_day=state.registered_on, name=state.name, renamed_on=event.renamed_on
+            )
+            return replace(state, name=event.name, earlier_names=earlier)
         case CareerDevelopmentUnitActivated() | CareerDevelopmentUnitReinstated() if state is not None:
             return replace(state, status=UnitStatus.ACTIVE)
         case CareerDevelopmentUnitSuspended() if state is not None:

@@ -6,8 +6,8 @@ ended (a unit's mentor coaches what the unit runs; one that is closed, rejected 
 Project events are ordered per project and mentor events per mentor, so the two arrive in any order
 relative to each other: assignments (to projects and to units) have their own table, keyed by assignment,
 and are joined when asked. Every project event says where the project is, so any of them makes its row; a status (and
-the needs assessment's) remembers the stream position of the fact that set it, and only a later
-fact replaces it (a parked and replayed event arrives late).
+the needs assessment's, and the name) remembers the stream position of the fact that set it, and only a later
+fact replaces it (a parked and replayed event arrives late: a proposal replayed after a rename leaves the new name).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathways_contracts.enrollment import (
     ProjectNeedsAssessmentChangedV1,
     ProjectOpenedV1,
     ProjectProposedV1,
+    ProjectRenamedV1,
     ProjectStatusChangedV1,
 )
 from pathways_infra.consumer import Inbound
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS rm_projects (
     assessed_on date
 );
 ALTER TABLE rm_projects ADD COLUMN IF NOT EXISTS status_since date;
+ALTER TABLE rm_projects ADD COLUMN IF NOT EXISTS name_position bigint NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS rm_projects_by_name ON rm_projects (name, project_id);
 
 CREATE TABLE IF NOT EXISTS rm_project_mentors (
@@ -64,13 +66,14 @@ CREATE INDEX IF NOT EXISTS rm_project_mentors_unit ON rm_project_mentors (unit_i
 
 _UPSERT = """
 INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, name, grant_thb, status, status_position,
-    status_since)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    status_since, name_position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5::text IS NULL THEN 0 ELSE $8 END)
 ON CONFLICT (project_id) DO UPDATE SET
     unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id),
     province_code = EXCLUDED.province_code,
     region = EXCLUDED.region,
-    name = COALESCE(EXCLUDED.name, p.name),
+    name = CASE WHEN EXCLUDED.name_position > p.name_position THEN EXCLUDED.name ELSE p.name END,
+    name_position = GREATEST(EXCLUDED.name_position, p.name_position),
     grant_thb = COALESCE(EXCLUDED.grant_thb, p.grant_thb),
     status = CASE WHEN EXCLUDED.status_position > p.status_position THEN EXCLUDED.status ELSE p.status END,
     status_since = CASE WHEN EXCLUDED.status_position > p.status_position THEN EXCLUDED.status_since
@@ -111,6 +114,17 @@ async def on_opened(conn: asyncpg.Connection, inbound: Inbound[ProjectOpenedV1])
 async def on_status_changed(conn: asyncpg.Connection, inbound: Inbound[ProjectStatusChangedV1]) -> None:
     event = inbound.event
     await _upsert(conn, event, inbound.stream_sequence, status=event.status, since=event.changed_on)
+
+
+async def on_renamed(conn: asyncpg.Connection, inbound: Inbound[ProjectRenamedV1]) -> None:
+    event = inbound.event
+    await conn.execute(
+        "INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, name, name_position) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id) DO UPDATE SET "
+        "name = EXCLUDED.name, name_position = EXCLUDED.name_position "
+        "WHERE EXCLUDED.name_position > p.name_position",
+        event.project_id, event.unit_id, event.province_code, event.region, event.name, inbound.stream_sequence,
+    )  # fmt: skip
 
 
 async def on_needs_assessment_changed(
@@ -158,11 +172,13 @@ READ_MODEL = ReadModel(
         ProjectOpenedV1: on_opened,
         ProjectStatusChangedV1: on_status_changed,
         ProjectNeedsAssessmentChangedV1: on_needs_assessment_changed,
+        ProjectRenamedV1: on_renamed,
         MentorAssignedV1: on_mentor_assigned,
         MentorAssignmentEndedV1: on_mentor_assignment_ended,
     },
     # 2: unit assignments keep their unit, so a unit's mentors coach its projects (rows before lack it).
-    version=2,
+    # 3: renames (a name remembers the position of the fact that set it).
+    version=3,
 )
 
 KNOWN = Known(kind="project", query="SELECT project_id FROM rm_projects WHERE project_id = ANY({ids})")
