@@ -30,8 +30,10 @@ from pathways_contracts.enrollment import (
     ProjectNeedsAssessmentChangedV1,
     ProjectOpenedV1,
     ProjectProposedV1,
+    ProjectRenamedV1,
     ProjectStatusChangedV1,
     UnitRegisteredV1,
+    UnitRenamedV1,
     UnitStatusChangedV1,
 )
 from pathways_contracts.registry import STREAMS
@@ -274,6 +276,43 @@ async def test_a_fact_replayed_late_fills_in_but_never_undoes_a_later_one(settin
     assert batik["mentor_assignments"] == []  # a unit's assignment, not the project's
     assert [(m["id"], m["status"], m["units"]) for m in mentors] == [(str(COACHING), "ACTIVE", [])]  # it ended
     assert worklist == []
+
+
+async def test_a_registration_or_proposal_replayed_late_leaves_the_name_a_later_rename_gave(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        later = [
+            MentorRegisteredV1(occurred_at=AT, mentor_id=COACHING),  # sequence 1: the late facts' place
+            UnitRenamedV1(
+                occurred_at=AT, unit_id=BANGKOK_UNIT, name="CDU Krung Thep", previous_name="CDU Bangkok",
+                renamed_on=date(2025, 3, 1),
+            ),
+            ProjectRenamedV1(
+                **where(BATIK), name="Batik studio of Bangkok", previous_name="Batik studio",
+                renamed_on=date(2025, 3, 1),
+            ),
+        ]  # fmt: skip
+        await publish_in_order(runtime.js, later, event_ids=[f"enrollment:{n}" for n in range(1, len(later) + 1)])
+        await eventually(lambda: caught_up(runtime), what="the read models to catch up")
+        assert await get(system, "/units") == [], "a unit is listed once its registration is known"
+        assert await get(system, "/projects") == [], "a project is listed once its status is known"
+        registration = UnitRegisteredV1(
+            occurred_at=AT, unit_id=BANGKOK_UNIT, name="CDU Bangkok", province_code="TH-10", region="CENTRAL",
+            registered_on=date(2025, 1, 15),
+        )  # fmt: skip
+        proposal = ProjectProposedV1(**where(BATIK), name="Batik studio", grant_thb=Decimal("300000"))
+        async with as_operator(settings) as operator:
+            await replay_late(operator, "enrollment-units", registration, as_if_at=1)
+            await replay_late(operator, "enrollment-projects", proposal, as_if_at=1)
+        await eventually(lambda: caught_up(runtime), what="the replays to be projected")
+        units = await get(system, "/units")
+        projects = await get(system, "/projects")
+    assert [(u["name"], u["status"], u["registered_on"]) for u in units] == [
+        ("CDU Krung Thep", "REGISTERED", "2025-01-15")
+    ]
+    assert [(p["name"], p["status"], p["grant_thb"]) for p in projects] == [
+        ("Batik studio of Bangkok", "PROPOSED", "300000.00")
+    ]
 
 
 def case_where(project_id: UUID) -> dict[str, Any]:

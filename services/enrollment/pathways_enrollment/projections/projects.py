@@ -67,7 +67,7 @@ CREATE INDEX IF NOT EXISTS rm_project_mentors_unit ON rm_project_mentors (unit_i
 _UPSERT = """
 INSERT INTO rm_projects AS p (project_id, unit_id, province_code, region, name, grant_thb, status, status_position,
     status_since, name_position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5::text IS NULL THEN 0 ELSE $8 END)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (project_id) DO UPDATE SET
     unit_id = COALESCE(EXCLUDED.unit_id, p.unit_id),
     province_code = EXCLUDED.province_code,
@@ -92,9 +92,10 @@ async def _upsert(
     grant_thb: Decimal | None = None,
     since: date | None = None,
 ) -> None:
+    # A fact that does not name the project gives its name position 0, which replaces no name.
     await conn.execute(
         _UPSERT, event.project_id, event.unit_id, event.province_code, event.region, name, grant_thb, status, position,
-        since,
+        since, 0 if name is None else position,
     )  # fmt: skip
 
 
