@@ -37,6 +37,8 @@ async def listed(system: RunningSystem, path: str, until: Callable[[Listed], boo
 
     async def probe() -> Listed | None:
         response = await system.client("enrollment").get(path, params=params)
+        if response.status_code == 404 and "(yet:" in response.text:
+            return None  # a filter's id the read models have not heard of yet: asked again, it is found
         assert response.status_code == 200, response.text
         body: Listed = response.json()
         return body if until(body) else None
