@@ -20,8 +20,17 @@ from pathways_contracts.decimals import PLAIN_NOTATION
 TRACKS: tuple[str, ...] = ("RESKILL", "UPSKILL")
 Track = Annotated[str, Field(description="RESKILL (new skills for new work) or UPSKILL (better skills, new context).")]
 Hours = Annotated[Decimal, Field(gt=0, description="Hours of training."), PLAIN_NOTATION]
+AttendedHours = Annotated[Decimal, Field(ge=0, description="Hours of training attended."), PLAIN_NOTATION]
 AttendanceThreshold = Annotated[
-    float, Field(gt=0, le=1, description="Share of sessions a participant must attend to complete, 0 to 1.")
+    float,
+    Field(
+        gt=0,
+        le=1,
+        description=(
+            "Share a participant must attend to complete, 0 to 1: of the curriculum's hours, and of the hours of "
+            "the sessions they were expected at (of sessions, before 2026-12-08)."
+        ),
+    ),
 ]
 Score = Annotated[Decimal, Field(ge=0, le=100, description="Score from 0 to 100."), PLAIN_NOTATION]
 
@@ -54,11 +63,32 @@ class TrainingCompletedV1(_TrainingEvent):
 
     enrollment_id: UUID
     project_id: UUID
-    attendance_rate: float = Field(ge=0, le=1, description="Share of sessions attended, 0 to 1.")
+    attendance_rate: float = Field(
+        ge=0,
+        le=1,
+        description=(
+            "Share attended, 0 to 1. In a cohort, of the hours of the sessions the participant was expected at, "
+            "across cohort transfers (of the sessions, in messages published before 2026-12-08); outside a cohort, "
+            "as reported."
+        ),
+    )
     completed_on: date | None = Field(default=None, description="The day training ended; follow-ups count from it.")
     cohort_id: UUID | None = None
     curriculum_id: UUID | None = None
     track: str | None = Field(default=None, description="RESKILL or UPSKILL, from the cohort's curriculum.")
+    hours_attended: AttendedHours | None = Field(
+        default=None,
+        description=(
+            "Hours of the sessions attended, across cohort transfers (absent outside a cohort and in older messages)."
+        ),
+    )
+    curriculum_hours: Hours | None = Field(
+        default=None,
+        description=(
+            "The hours of the curriculum version followed by the cohort the participant completed in; completion "
+            "needed the curriculum's attendance threshold of them (absent outside a cohort and in older messages)."
+        ),
+    )
 
 
 class TrainingWithdrawnV1(_TrainingEvent):

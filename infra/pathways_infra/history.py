@@ -486,7 +486,9 @@ _FOLDS: dict[str, tuple[str, Fold]] = {
     "TransferredToCohort": (_RECORD, _in_cohort),
     "AttendanceRecorded": _fact(_RECORD, _attendance),
     "SkillsAssessed": _fact(_RECORD, _assessed),
-    "TrainingCompleted": _stage(_RECORD, "completed", "attendance_rate", "completed_on"),
+    "TrainingCompleted": _stage(
+        _RECORD, "completed", "attendance_rate", "hours_attended", "curriculum_hours", "completed_on"
+    ),
     "ParticipantDroppedOut": _stage(_RECORD, "dropped out", "reason", "dropped_out_on"),
     "TrainingRecordWithdrawn": _stage(_RECORD, "withdrawn", "withdrawn_on"),
     # outcomes: a case

@@ -1,15 +1,21 @@
 """Training end to end: a co-designed curriculum, a cohort, sessions with attendance, assessments, completion.
 
-Attendance is measured from the sessions held: one participant attends enough and completes (and reaches
-outcomes); the other is refused completion below the curriculum's threshold.
+Attendance is measured in hours from the sessions held: one participant attends enough and completes (and
+reaches outcomes); the other is refused completion below the curriculum's threshold of its hours. Attending
+every session held so far is not enough before the curriculum's hours were attended.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from pathways_contracts.training import TrainingCompletedV1
 from pathways_infra.settings import Settings
 from tests.support import training_steps
 from tests.support.journeys import Enrolled, created, enroll, in_training, open_project
@@ -51,7 +57,7 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         await in_training(system, keen)
         await in_training(system, busy)
 
-        curriculum_id = await training_steps.approved_curriculum(system, project)
+        curriculum_id = await training_steps.approved_curriculum(system, project, hours="15")  # five sessions
         cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
         members = {"enrollment_ids": [keen.enrollment_id, busy.enrollment_id]}  # join when the cohort started
         joined = created(await training.post(f"/cohorts/{cohort_id}/members", json=members))
@@ -59,7 +65,7 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         await assess(system, keen, "PRE", 40, competencies=COMPETENCIES[:1])  # the rest scored later
         await assess(system, keen, "PRE", 40, competencies=COMPETENCIES[1:], on=FIRST_SESSION_ON)
         for week, day in enumerate(SESSION_DAYS):
-            present = [keen] if week in (1, 3) else [keen, busy]  # busy misses two of five: 60% < 80%
+            present = [keen] if week in (1, 3) else [keen, busy]  # busy misses 6 of 15 hours: 9 < 12 needed
             await training_steps.hold_session(system, cohort_id, day, attended=present)
         await assess(system, keen, "POST", 75)
 
@@ -87,8 +93,8 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
     assert joined["assigned"] == 2
     assert completed.status_code == 201, completed.text
     assert refused.status_code == 409
-    assert refused.json()["rule"] == "attendance-threshold"
-    assert "60%" in refused.json()["error"]
+    assert refused.json()["rule"] == "curriculum-hours-not-met"
+    assert refused.json()["error"] == "attended 9 of the 12 hours needed (80% of the curriculum's 15 hours)"
     assert not refused.json().get("retryable")
     assert case["enrollment_id"] == keen.enrollment_id
     assert no_case.status_code == 404
@@ -106,6 +112,13 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         3,
         0.6,
     )
+    assert {field: busy_record[field] for field in HOURS} == {
+        "hours_expected": "15",
+        "hours_attended": "9",
+        "curriculum_hours": "15",
+        "hours_needed": "12",
+        "at_risk": True,
+    }
     assert [session["attended"] for session in cohort["sessions"]] == [2, 1, 2, 1, 2]
     assert (cohort["status"], cohort["members_count"], cohort["track"]) == ("IN_PROGRESS", 2, "RESKILL")
     assert (curriculum["latest_version"], curriculum["versions"][0]["co_designed_with"]) == (1, "Ban Na weavers group")
@@ -120,6 +133,60 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
     assert after_the_first.headers["X-Total-Count"] == "2", "after a key, the records before it count too"
     assert in_training_now.headers["X-Total-Count"] == "1"
     assert [record["enrollment_id"] for record in still_training] == [busy.enrollment_id]
+
+
+HOURS = ("hours_expected", "hours_attended", "curriculum_hours", "hours_needed", "at_risk")
+
+
+async def test_every_session_so_far_does_not_complete_before_the_curriculum_s_hours_were_attended(
+    settings: Settings, operator_js: JetStreamContext
+) -> None:
+    async with running_system(settings, ["enrollment", "training"]) as system:
+        project = await open_project(system, name="Bamboo furniture", province_code="TH-57")
+        early = await enroll(system, project, birth_year=1988)
+        await in_training(system, early)
+        cohort_id = await training_steps.started_cohort(
+            system,
+            project,
+            await training_steps.approved_curriculum(system, project),  # 60 hours
+        )
+        record_path = f"/training-records/{early.enrollment_id}"
+        await training_steps.accepted_once_known(
+            system.client("training"), f"{record_path}/cohort", {"cohort_id": cohort_id, "assigned_on": iso(STARTS_ON)}
+        )
+        weeks = [FIRST_SESSION_ON + timedelta(weeks=week) for week in range(9)]
+        for day in weeks[:2]:
+            await training_steps.hold_session(system, cohort_id, day, attended=[early])
+        too_early = await training_steps.complete(system, early)
+        two_sessions_in = await when_read(system, record_path, "sessions_expected", 2)
+        for day in weeks[2:]:  # seven six-hour days: 6 + 42 = 48 hours, 80% of 60
+            await training_steps.hold_session(system, cohort_id, day, attended=[early], hours="6")
+        completed = await training_steps.complete(system, early)
+
+        async def published() -> dict[str, Any] | None:
+            try:
+                message = await operator_js.get_last_msg("TRAINING", TrainingCompletedV1.SUBJECT)
+            except NotFoundError:
+                return None
+            body: dict[str, Any] = json.loads(message.data or b"{}")
+            return body
+
+        told = await eventually(published, what="the completion on the TRAINING stream")
+
+    assert too_early.status_code == 409
+    assert too_early.json()["rule"] == "curriculum-hours-not-met"
+    assert too_early.json()["error"] == "attended 6 of the 48 hours needed (80% of the curriculum's 60 hours)"
+    assert two_sessions_in["attendance_rate"] == 1.0
+    assert {field: two_sessions_in[field] for field in HOURS} == {
+        "hours_expected": "6",
+        "hours_attended": "6",
+        "curriculum_hours": "60",
+        "hours_needed": "48",
+        "at_risk": False,
+    }, "every hour held so far: not at risk, though 42 hours short"
+    assert completed.status_code == 201, completed.text
+    assert (told["enrollment_id"], told["attendance_rate"]) == (early.enrollment_id, 1.0)
+    assert (told["hours_attended"], told["curriculum_hours"]) == ("48", "60")
 
 
 async def test_unknown_projects_cohorts_and_records_are_refused_clearly(settings: Settings) -> None:
@@ -203,7 +270,7 @@ async def test_members_left_in_training_when_their_cohort_completes_are_counted_
         keen, unsure = [await enroll(system, project, birth_year=year) for year in (1990, 1972)]
         await in_training(system, keen)
         await in_training(system, unsure)
-        curriculum_id = await training_steps.approved_curriculum(system, project)
+        curriculum_id = await training_steps.approved_curriculum(system, project, hours="3")  # the one session
         cohort_id = await training_steps.started_cohort(system, project, curriculum_id)
         path = f"/cohorts/{cohort_id}"
         created(

@@ -45,15 +45,18 @@ async def approved_curriculum(
     headers: dict[str, str] | None = None,
     track: str = "RESKILL",
     drafted_on: date = DRAFTED_ON,
+    hours: str = "60",
 ) -> str:
-    """A curriculum drafted for the project, co-designed with its community and approved (version 1)."""
+    """A curriculum drafted for the project, co-designed with its community and approved (version 1).
+
+    Completion needs ``attendance_threshold`` of its ``hours`` attended: 48 of 60, sixteen three-hour sessions."""
     training = system.client("training")
     body = {
         "project_id": project_id,
         "title": "Community weaving for online markets",
         "track": track,
         "competencies": COMPETENCIES,
-        "hours": "60",
+        "hours": hours,
         "attendance_threshold": attendance_threshold,
         "drafted_on": iso(drafted_on),
     }
@@ -89,9 +92,10 @@ async def hold_session(
     *,
     attended: list[Enrolled],
     headers: dict[str, str] | None = None,
+    hours: str = "3",
 ) -> str:
-    """A three-hour session of the cohort, attended by ``attended``; its id."""
-    body = {"held_on": iso(held_on), "hours": "3", "attended": [e.enrollment_id for e in attended]}
+    """A session of the cohort (three hours unless told), attended by ``attended``; its id."""
+    body = {"held_on": iso(held_on), "hours": hours, "attended": [e.enrollment_id for e in attended]}
     held = created(await system.client("training").post(f"/cohorts/{cohort_id}/sessions", json=body, headers=headers))
     session_id: str = held["session_id"]
     return session_id
@@ -100,9 +104,10 @@ async def hold_session(
 async def ready_to_complete(
     system: RunningSystem, enrolled: Enrolled, *, headers: dict[str, str] | None = None, track: str = "RESKILL"
 ) -> int:
-    """Take an enrolled participant through a cohort's only session; the training record's version."""
+    """Take an enrolled participant through the only session of a cohort on a three-hour curriculum (all of it);
+    the training record's version."""
     training = system.client("training")
-    curriculum_id = await approved_curriculum(system, enrolled.project_id, headers=headers, track=track)
+    curriculum_id = await approved_curriculum(system, enrolled.project_id, headers=headers, track=track, hours="3")
     cohort_id = await started_cohort(system, enrolled.project_id, curriculum_id, headers=headers)
     record = f"/training-records/{enrolled.enrollment_id}"
     joining = {"cohort_id": cohort_id, "assigned_on": iso(STARTS_ON)}

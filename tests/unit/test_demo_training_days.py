@@ -19,7 +19,15 @@ from uuid import UUID, uuid5
 
 import pytest
 
-from pathways_infra.demo.plan import SESSION_HOURS, SESSIONS_PER_COHORT, Fate, JourneyPlan, ProjectPlan, plan_programme
+from pathways_infra.demo.plan import (
+    ATTENDANCE_THRESHOLD,
+    CURRICULUM_HOURS,
+    SESSION_HOURS,
+    Fate,
+    JourneyPlan,
+    ProjectPlan,
+    plan_programme,
+)
 from pathways_training.domain.cohort import Cohort, evolve_cohort, hold_session, plan_cohort, start_cohort
 from pathways_training.domain.curriculum import (
     Curriculum,
@@ -37,6 +45,7 @@ from pathways_training.domain.training import (
     complete,
     drop_out,
     evolve_record,
+    hours_needed,
     note_enrollment_transfer,
     open_record,
     record_attendance,
@@ -110,9 +119,9 @@ def _open_project(training: _Training, project: ProjectPlan) -> None:
         title=project.name,
         track=Track(project.track),
         competencies=["craft skills", "selling online"],
-        hours=SESSION_HOURS * SESSIONS_PER_COHORT,
+        hours=CURRICULUM_HOURS,
         drafted_on=designed_on,
-        attendance_threshold=0.8,
+        attendance_threshold=ATTENDANCE_THRESHOLD,
     )
     training.curricula.decide(
         curriculum_id, co_design, curriculum_id=curriculum_id, version=1, community="them", co_designed_on=designed_on
@@ -256,3 +265,14 @@ def test_every_journey_of_the_demo_is_accepted_by_the_training_domain(seed: int)
     programme = plan_programme(seed, participants=600, projects=40, provinces=12)
     assert _kinds(programme.enrolled) == {(moved, fate) for moved in (False, True) for fate in Fate}
     _play(programme.projects, programme.enrolled)
+
+
+def test_every_completer_of_the_article_scale_demo_attends_the_curriculum_s_hours() -> None:
+    """Completion needs the curriculum's threshold of its hours: the sessions each cohort holds add up to the
+    curriculum's hours, and every planned completer attends enough of them (every dropout fewer)."""
+    programme = plan_programme(1)  # the demo's default
+    needed = hours_needed(ATTENDANCE_THRESHOLD, CURRICULUM_HOURS)
+
+    assert {len(project.session_days) * SESSION_HOURS for project in programme.projects} == {CURRICULUM_HOURS}
+    attended = {(j.fate, j.sessions_attended * SESSION_HOURS >= needed) for j in programme.enrolled}
+    assert attended == {(Fate.COMPLETED, True), (Fate.DROPPED_OUT, False), (Fate.WITHDRAWN, False)}

@@ -34,6 +34,8 @@ ARTICLE_PROVINCES = 51
 ARTICLE_PARTICIPANTS = 14_414
 SESSIONS_PER_COHORT = 5
 SESSION_HOURS = Decimal("6")
+CURRICULUM_HOURS = SESSION_HOURS * SESSIONS_PER_COHORT  # what the sessions add up to: a completer attends 80% of it
+ATTENDANCE_THRESHOLD = 0.8
 SESSION_STARTS_AT = "09:00"  # one session a week, in the morning: a start time tells sessions of one day apart
 FIRST_START = date(2021, 7, 1)
 

@@ -12,10 +12,11 @@ from uuid import UUID, uuid5
 
 from pathways_infra.demo.driver import Driver
 from pathways_infra.demo.plan import (
+    ATTENDANCE_THRESHOLD,
+    CURRICULUM_HOURS,
     OPENS_BEFORE_START,
     SESSION_HOURS,
     SESSION_STARTS_AT,
-    SESSIONS_PER_COHORT,
     Answer,
     Fate,
     JourneyPlan,
@@ -28,7 +29,6 @@ from pathways_infra.demo.plan import (
 
 Step = Callable[[], Awaitable[None]]
 DEMO_IDS = UUID("3f6f5f0e-8d7c-4d0b-a3a5-5d1c2e9b7a10")
-CURRICULUM_HOURS = SESSION_HOURS * SESSIONS_PER_COHORT
 PROPOSED_BEFORE_START = timedelta(days=60)  # a project (and its unit, registered that day) before its cohort starts
 
 
@@ -134,7 +134,7 @@ class ProgrammeRun:
             draft = {
                 "curriculum_id": str(project.curriculum_id), "project_id": str(project.project_id),
                 "title": project.name, "track": project.track, "competencies": ["craft skills", "selling online"],
-                "hours": str(CURRICULUM_HOURS), "attendance_threshold": 0.8, "drafted_on": designed_on,
+                "hours": str(CURRICULUM_HOURS), "attendance_threshold": ATTENDANCE_THRESHOLD, "drafted_on": designed_on,
             }  # fmt: skip
             co_design = {"version": 1, "community": f"community of project {n + 1}", "co_designed_on": designed_on}
             cohort = {

@@ -55,6 +55,7 @@ from pathways_training.domain.training import (
     current_cohort_id,
     default_joining_day,
     drop_out,
+    earlier_cohort_ids,
     evolve_record,
     record_attendance,
     transfer_to_cohort,
@@ -98,7 +99,10 @@ class CurriculumContentFields(_Command):
         default=DEFAULT_ATTENDANCE_THRESHOLD,
         gt=0,
         le=1,
-        description="Share of its sessions a participant must attend to complete; 0.8 unless given.",
+        description=(
+            "Share of the hours a participant must attend to complete, of the curriculum's hours and of the hours "
+            "of the sessions they were expected at; 0.8 unless given."
+        ),
     )
 
     def content(self) -> dict[str, Any]:
@@ -226,8 +230,9 @@ class CompleteTraining(_Command):
         ge=0,
         le=1,
         description=(
-            "Only for a participant in no cohort (the first release's flow). In a cohort, attendance is "
-            "measured from the sessions held and checked against the curriculum's threshold."
+            "Only for a participant in no cohort (the first release's flow). In a cohort, the hours attended are "
+            "counted from the sessions held and must reach the curriculum's threshold of its hours and of the "
+            "hours held for the participant."
         ),
     )
     occurred_at: datetime | None = Field(default=None, description="When training ended; defaults to the day's start.")
@@ -628,11 +633,13 @@ class TrainingApplication:
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
             record, _ = session.load(evolve_record, enrollment_id)
+            cohort = _cohort_of(session, record)
             events = complete(
                 record,
                 enrollment_id=enrollment_id,
                 attendance_rate=command.attendance_rate,
-                cohort=_cohort_of(session, record),
+                cohort=None if cohort is None else _with_curriculum_hours(session, cohort),
+                earlier_cohorts=[] if record is None else [_cohort(session, c) for c in earlier_cohort_ids(record)],
                 completed_on=command.completed_on or session.today,
             )
             return CommandAccepted.of(session.append(evolve_record, enrollment_id, events, context))
@@ -664,6 +671,16 @@ def _cohort_of(session: Session, record: TrainingRecord | None) -> Cohort | None
     if record is None or record.cohort_id is None:
         return None
     return _cohort(session, record.cohort_id)
+
+
+def _with_curriculum_hours(session: Session, cohort: Cohort) -> Cohort:
+    """The cohort with its curriculum's hours: those planned before they were copied read them from the version
+    they follow (approved, so its content no longer changes)."""
+    if cohort.curriculum_hours is not None:
+        return cohort
+    curriculum, _ = session.load(evolve_curriculum, cohort.curriculum_id)
+    version = None if curriculum is None else curriculum.version(cohort.curriculum_version)
+    return cohort if version is None else replace(cohort, curriculum_hours=version.content.hours)
 
 
 def _record_in_cohort(session: Session, enrollment_id: UUID) -> tuple[TrainingRecord | None, Cohort]:

@@ -140,6 +140,8 @@ def _record_ending(event: object, occurred_at: datetime) -> IntegrationEvent | N
                 cohort_id=event.cohort_id,
                 curriculum_id=event.curriculum_id,
                 track=_track(event.track),
+                hours_attended=event.hours_attended,
+                curriculum_hours=event.curriculum_hours,
             )
         case ParticipantDroppedOut():
             return TrainingDroppedOutV1(

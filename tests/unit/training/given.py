@@ -77,6 +77,7 @@ def cohort_planned(
     attendance_threshold: float = 0.8,
     track: Track | None = Track.RESKILL,
     curriculum_approved_on: date | None = CURRICULUM_APPROVED.approved_on,
+    curriculum_hours: Decimal | None = CONTENT.hours,
 ) -> CohortPlanned:
     return CohortPlanned(
         cohort_id=cohort_id,
@@ -88,6 +89,7 @@ def cohort_planned(
         starts_on=date(2024, 2, 1),
         track=track,
         curriculum_approved_on=curriculum_approved_on,
+        curriculum_hours=curriculum_hours,
     )
 
 

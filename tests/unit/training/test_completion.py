@@ -1,8 +1,10 @@
-"""Training record endings: completion (attendance threshold), dropout, withdrawal learned from enrollment."""
+"""Training record endings: completion (the curriculum's hours and the attendance threshold), dropout, withdrawal
+learned from enrollment."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -44,7 +46,8 @@ from tests.unit.training.given import (
     transferred_to_other_cohort,
 )
 
-SESSIONS = [session_held(date(2024, 2, day)) for day in (5, 6, 7, 8, 9)]
+SESSIONS = [session_held(date(2024, 2, day)) for day in (5, 6, 7, 8, 9)]  # three hours each
+SESSIONS_HOURS = Decimal(15)
 COMPLETED = TrainingCompleted(
     enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, project_id=PROJECT, attendance_rate=0.92
 )
@@ -60,13 +63,18 @@ WITHDRAWN = TrainingRecordWithdrawn(
 )
 
 
-def cohort(*events: object, threshold: float = 0.8, cohort_id: Any = COHORT, project_id: Any = PROJECT) -> Cohort:
-    state = given(
-        evolve_cohort,
-        cohort_planned(cohort_id, project_id=project_id, attendance_threshold=threshold),
-        cohort_started(cohort_id),
-        *events,
+def cohort(
+    *events: object,
+    threshold: float = 0.8,
+    cohort_id: Any = COHORT,
+    project_id: Any = PROJECT,
+    curriculum_hours: Decimal | None = SESSIONS_HOURS,
+) -> Cohort:
+    """A started cohort; its curriculum plans the hours of SESSIONS unless told otherwise."""
+    planned = cohort_planned(
+        cohort_id, project_id=project_id, attendance_threshold=threshold, curriculum_hours=curriculum_hours
     )
+    state = given(evolve_cohort, planned, cohort_started(cohort_id), *events)
     assert state is not None
     return state
 
@@ -102,6 +110,8 @@ def test_attendance_at_the_threshold_completes_training() -> None:
             completed_on=date(2024, 3, 1),
             curriculum_id=CURRICULUM,
             track=Track.RESKILL,
+            hours_attended=Decimal(12),
+            curriculum_hours=SESSIONS_HOURS,
         )
     ]
     record = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS[:4]), *events)
@@ -113,14 +123,18 @@ def test_attendance_at_the_threshold_completes_training() -> None:
     )
 
 
-def test_attendance_below_the_threshold_does_not_complete() -> None:
+def test_attendance_below_the_threshold_of_the_hours_held_does_not_complete_though_past_the_curriculum_s() -> None:
     state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS[:3]))
+    ran_past_its_plan = cohort(*SESSIONS, curriculum_hours=Decimal(6))  # 9 hours attended, 4.8 planned
 
     error = then_rejected(
-        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 3, 1)),
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=ran_past_its_plan, completed_on=date(2024, 3, 1)),
         rule="attendance-threshold",
     )
-    assert "60%" in str(error)
+    assert str(error) == (
+        "attendance 60% is below the curriculum's threshold of 80%: attended 9 of the 15 hours of sessions held "
+        "for the participant, 12 needed"
+    )
 
 
 def test_the_threshold_is_the_cohort_s_curriculum_threshold() -> None:
@@ -136,8 +150,17 @@ def test_sessions_held_before_joining_do_not_count() -> None:
     late = assigned(assigned_on=date(2024, 2, 7))  # misses the sessions of 5 and 6 February
     state = given(evolve_record, RECORD_OPENED, late, *present(*SESSIONS[2:]))
 
-    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 3, 1))
-    assert event.attendance_rate == 1.0
+    [event] = complete(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=cohort(*SESSIONS, curriculum_hours=Decimal(9)),
+        completed_on=date(2024, 3, 1),
+    )
+    assert (event.attendance_rate, event.hours_attended) == (1.0, Decimal(9))
+    then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS), completed_on=date(2024, 3, 1)),
+        rule="curriculum-hours-not-met",
+    )
 
 
 def test_attendance_counts_across_a_transfer() -> None:
@@ -157,9 +180,129 @@ def test_attendance_counts_across_a_transfer() -> None:
         state,
         enrollment_id=ENROLLMENT,
         cohort=cohort(*moved_sessions, cohort_id=OTHER_COHORT),
+        earlier_cohorts=[cohort(*SESSIONS)],
         completed_on=date(2024, 3, 1),
     )
-    assert (event.attendance_rate, event.cohort_id) == (0.8, OTHER_COHORT)
+    assert (event.attendance_rate, event.hours_attended, event.cohort_id) == (0.8, Decimal(24), OTHER_COHORT)
+
+
+# --- completion in a cohort: the curriculum's hours, not only the sessions held so far ---
+
+SIXTY_HOURS = Decimal(60)  # the curriculum's plan: ten six-hour days
+FORTY_EIGHT = Decimal(48)  # 80% of them
+DAYS = [session_held(date(2024, 2, day), hours=Decimal(6)) for day in range(5, 15)]
+MOVED_DAYS = [session_held(date(2024, 2, day), cohort_id=OTHER_COHORT, hours=Decimal(6)) for day in range(15, 20)]
+
+
+def test_every_session_held_so_far_is_not_enough_before_the_curriculum_s_hours_were_attended() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(SESSIONS[0], SESSIONS[1]))
+    two_sessions_in = cohort(SESSIONS[0], SESSIONS[1], curriculum_hours=SIXTY_HOURS)  # 100% of what was held
+
+    then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=two_sessions_in, completed_on=date(2024, 2, 6)),
+        rule="curriculum-hours-not-met",
+    )
+
+
+def test_the_refusal_says_how_many_hours_were_attended_and_how_many_are_needed() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(SESSIONS[0], SESSIONS[1]))
+
+    sixty = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS, curriculum_hours=SIXTY_HOURS)),
+        rule="curriculum-hours-not-met",
+    )
+    thirty = then_rejected(
+        lambda: complete(
+            state, enrollment_id=ENROLLMENT, cohort=cohort(*SESSIONS, threshold=0.75, curriculum_hours=Decimal(30))
+        ),
+        rule="curriculum-hours-not-met",
+    )
+
+    assert str(sixty) == "attended 6 of the 48 hours needed (80% of the curriculum's 60 hours)"
+    assert str(thirty) == "attended 6 of the 22.5 hours needed (75% of the curriculum's 30 hours)"
+
+
+def test_exactly_the_threshold_of_the_curriculum_s_hours_completes() -> None:
+    eight_days = given(evolve_record, RECORD_OPENED, assigned(), *present(*DAYS[:8]))
+
+    [all_held] = complete(eight_days, enrollment_id=ENROLLMENT, cohort=cohort(*DAYS, curriculum_hours=SIXTY_HOURS))
+    [so_far] = complete(eight_days, enrollment_id=ENROLLMENT, cohort=cohort(*DAYS[:8], curriculum_hours=SIXTY_HOURS))
+
+    assert (all_held.attendance_rate, all_held.hours_attended, all_held.curriculum_hours) == (
+        0.8,
+        FORTY_EIGHT,
+        SIXTY_HOURS,
+    )
+    assert (so_far.attendance_rate, so_far.hours_attended) == (1.0, FORTY_EIGHT), (
+        "every hour held so far, 48 of 60 planned"
+    )
+
+
+def test_half_an_hour_short_of_the_threshold_of_the_curriculum_s_hours_does_not_complete() -> None:
+    shorter = session_held(date(2024, 2, 13), hours=Decimal("5.5"))
+    held = [*DAYS[:7], shorter]
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*held))
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=cohort(*held, curriculum_hours=SIXTY_HOURS)),
+        rule="curriculum-hours-not-met",
+    )
+    assert str(error).startswith("attended 47.5 of the 48 hours needed")
+
+
+def test_hours_count_not_sessions() -> None:
+    day, evening, another_evening = (
+        session_held(date(2024, 2, 5), hours=Decimal(6)),
+        session_held(date(2024, 2, 6), hours=Decimal(1)),
+        session_held(date(2024, 2, 7), hours=Decimal(1)),
+    )
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(day))  # one session of three
+    held = cohort(day, evening, another_evening, threshold=0.75, curriculum_hours=Decimal(8))
+
+    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=held)
+
+    assert (event.attendance_rate, event.hours_attended) == (0.75, Decimal(6))
+
+
+def test_the_curriculum_s_hours_are_attended_across_a_transfer() -> None:
+    first = cohort(*DAYS[:5], curriculum_hours=SIXTY_HOURS)
+    history = (RECORD_OPENED, assigned(), *present(*DAYS[:5]), transferred_to_other_cohort(*DAYS[:5]))
+    second = cohort(*MOVED_DAYS, cohort_id=OTHER_COHORT, curriculum_hours=SIXTY_HOURS)
+    # 30 hours in the first cohort; 18 or 12 of the second's 30
+    three_days_on = given(evolve_record, *history, *present(*MOVED_DAYS[:3], cohort_id=OTHER_COHORT))
+    two_days_on = given(evolve_record, *history, *present(*MOVED_DAYS[:2], cohort_id=OTHER_COHORT))
+
+    [event] = complete(three_days_on, enrollment_id=ENROLLMENT, cohort=second, earlier_cohorts=[first])
+    error = then_rejected(
+        lambda: complete(two_days_on, enrollment_id=ENROLLMENT, cohort=second, earlier_cohorts=[first]),
+        rule="curriculum-hours-not-met",
+    )
+
+    assert (event.hours_attended, event.curriculum_hours, event.cohort_id) == (Decimal(48), SIXTY_HOURS, OTHER_COHORT)
+    assert str(error).startswith("attended 42 of the 48 hours needed")
+
+
+def test_the_curriculum_s_hours_are_those_of_the_cohort_completed_in() -> None:
+    thirty_hours = cohort(*DAYS[:5], curriculum_hours=Decimal(30))
+    history = (RECORD_OPENED, assigned(), *present(*DAYS[:5]), transferred_to_other_cohort(*DAYS[:5]))
+    state = given(evolve_record, *history)  # every hour of a 30-hour curriculum, then moved on
+
+    then_rejected(
+        lambda: complete(
+            state,
+            enrollment_id=ENROLLMENT,
+            cohort=cohort(cohort_id=OTHER_COHORT, curriculum_hours=SIXTY_HOURS),
+            earlier_cohorts=[thirty_hours],
+        ),
+        rule="curriculum-hours-not-met",
+    )
+    [event] = complete(
+        state,
+        enrollment_id=ENROLLMENT,
+        cohort=cohort(cohort_id=OTHER_COHORT, curriculum_hours=Decimal(24)),
+        earlier_cohorts=[thirty_hours],
+    )
+    assert (event.hours_attended, event.curriculum_hours) == (Decimal(30), Decimal(24))
 
 
 def test_a_cohort_that_held_no_session_for_the_participant_completes_no_one() -> None:
@@ -194,11 +337,11 @@ COHORT_DONE = CohortCompleted(cohort_id=COHORT, completed_on=date(2024, 2, 28))
 
 
 def test_a_member_short_of_the_threshold_when_the_cohort_completed_completes_once_attendance_is_corrected() -> None:
-    history = (RECORD_OPENED, assigned(), *present(*SESSIONS[:3]))  # 60% marked when the cohort completed
+    history = (RECORD_OPENED, assigned(), *present(*SESSIONS[:3]))  # 9 of 15 hours marked when it completed
     done = cohort(*SESSIONS, COHORT_DONE)
     then_rejected(
         lambda: complete(given(evolve_record, *history), enrollment_id=ENROLLMENT, cohort=done),
-        rule="attendance-threshold",
+        rule="curriculum-hours-not-met",
     )
 
     marked = record_attendance(
@@ -357,7 +500,9 @@ def test_completion_may_be_on_the_day_of_the_last_session_attended_before_later_
 def test_completion_may_be_on_the_day_of_the_only_session() -> None:
     state = given(evolve_record, RECORD_OPENED, assigned(), *present(SESSIONS[0]))
 
-    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=cohort(SESSIONS[0]), completed_on=date(2024, 2, 5))
+    only = cohort(SESSIONS[0], curriculum_hours=Decimal(3))
+
+    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=only, completed_on=date(2024, 2, 5))
 
     assert event.completed_on == date(2024, 2, 5)
 
@@ -365,13 +510,17 @@ def test_completion_may_be_on_the_day_of_the_only_session() -> None:
 def test_after_a_transfer_training_began_in_the_earlier_cohort() -> None:
     transfer = transferred_to_other_cohort(*SESSIONS)
     state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS), transfer)
-    new_cohort = cohort(cohort_id=OTHER_COHORT)  # no session held yet
+    new_cohort, earlier = cohort(cohort_id=OTHER_COHORT), [cohort(*SESSIONS)]  # no session held yet in the new one
 
-    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=new_cohort, completed_on=date(2024, 2, 10))
+    [event] = complete(
+        state, enrollment_id=ENROLLMENT, cohort=new_cohort, earlier_cohorts=earlier, completed_on=date(2024, 2, 10)
+    )
 
     assert (event.attendance_rate, event.completed_on) == (1.0, date(2024, 2, 10))
     then_rejected(
-        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=new_cohort, completed_on=date(2024, 2, 9)),
+        lambda: complete(
+            state, enrollment_id=ENROLLMENT, cohort=new_cohort, earlier_cohorts=earlier, completed_on=date(2024, 2, 9)
+        ),
         rule="training-end-before-joining",
     )
 
@@ -396,17 +545,20 @@ def test_moved_to_a_cohort_of_the_new_project_training_completes_there() -> None
     early = session_held(date(2024, 2, 1))  # the enrollment moved on 2 February; SESSIONS ran 5-9 February
     in_old_project = (RECORD_OPENED, assigned(), *present(early), ENROLLMENT_MOVED)
     new_sessions = [session_held(date(2024, 2, day), cohort_id=OTHER_COHORT) for day in (12, 13)]
-    new = cohort(*new_sessions, cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT)
+    new = cohort(*new_sessions, cohort_id=OTHER_COHORT, project_id=OTHER_PROJECT, curriculum_hours=Decimal(9))
+    old = cohort(early, *SESSIONS)
     [moved] = transfer_to_cohort(
         given(evolve_record, *in_old_project),
         enrollment_id=ENROLLMENT,
-        from_cohort=cohort(early, *SESSIONS),
+        from_cohort=old,
         to_cohort=new,
         transferred_on=date(2024, 2, 10),
     )
     state = given(evolve_record, *in_old_project, moved, *present(*new_sessions, cohort_id=OTHER_COHORT))
 
-    [event] = complete(state, enrollment_id=ENROLLMENT, cohort=new, completed_on=date(2024, 3, 1))
+    [event] = complete(
+        state, enrollment_id=ENROLLMENT, cohort=new, earlier_cohorts=[old], completed_on=date(2024, 3, 1)
+    )
 
     # not expected at the old cohort's sessions held after the move: it took no attendance at them
     assert (event.project_id, event.cohort_id, event.attendance_rate) == (OTHER_PROJECT, OTHER_COHORT, 1.0)

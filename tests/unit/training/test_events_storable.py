@@ -96,6 +96,8 @@ EVENTS: list[object] = [
         completed_on=date(2024, 4, 1),
         curriculum_id=CURRICULUM,
         track=Track.UPSKILL,
+        hours_attended=Decimal("50.5"),
+        curriculum_hours=Decimal(60),
     ),
     ParticipantDroppedOut(
         enrollment_id=ENROLLMENT,
@@ -123,7 +125,14 @@ def test_a_completion_stored_before_the_new_fields_still_reads() -> None:
 
     event = TypeAdapter(TrainingCompleted).validate_python(old | {"attendance_rate": 0.9})
 
-    assert (event.cohort_id, event.completed_on) == (None, None)
+    assert (event.cohort_id, event.completed_on, event.hours_attended, event.curriculum_hours) == (None,) * 4
+
+
+def test_a_cohort_planned_before_the_curriculum_s_hours_were_copied_still_reads() -> None:
+    stored = TypeAdapter(CohortPlanned).dump_python(cohort_planned(), mode="json")
+    del stored["curriculum_hours"]
+
+    assert TypeAdapter(CohortPlanned).validate_python(stored).curriculum_hours is None
 
 
 def test_a_record_opened_before_the_enrollment_day_was_kept_still_reads() -> None:

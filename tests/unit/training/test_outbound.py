@@ -84,6 +84,16 @@ def test_a_completion_tells_its_day_cohort_curriculum_and_track() -> None:
     )
 
 
+def test_a_completion_tells_the_hours_attended_and_the_curriculum_s_hours() -> None:
+    [completed] = [event for event in DOMAIN_EVENTS if isinstance(event, TrainingCompleted)]
+
+    published = translate(recorded(completed))
+
+    assert isinstance(published, TrainingCompletedV1)
+    body = published.model_dump(mode="json")
+    assert (body["hours_attended"], body["curriculum_hours"]) == ("50.5", "60")
+
+
 def test_a_planned_cohort_tells_its_track() -> None:
     [planned] = [translate(recorded(e)) for e in DOMAIN_EVENTS if type(e).__name__ == "CohortPlanned"]
 

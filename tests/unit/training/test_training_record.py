@@ -28,6 +28,7 @@ from pathways_training.domain.training import (
     assign_to_cohort,
     current_cohort_id,
     default_joining_day,
+    earlier_cohort_ids,
     evolve_record,
     expected_sessions,
     measured_attendance,
@@ -410,7 +411,11 @@ def test_a_transfer_moves_the_record_to_another_cohort_keeping_its_attendance() 
     assert record.attendance[S1.session_id] is True
     # expected: S1, S2 (old cohort, before the transfer) and O2 (new cohort, from the transfer): 2 of 3 attended
     assert expected_sessions(record, new) == {S1.session_id, S2.session_id, O2.session_id}
-    assert measured_attendance(record, new) == pytest.approx(2 / 3)
+    assert earlier_cohort_ids(record) == [COHORT]
+    attendance = measured_attendance(record, new, [old])
+    assert attendance is not None
+    assert (attendance.hours_attended, attendance.hours_expected) == (Decimal(6), Decimal(9))
+    assert attendance.rate == pytest.approx(2 / 3)
 
 
 def test_transferring_to_the_current_cohort_changes_nothing() -> None:

@@ -1,9 +1,9 @@
 """A cohort follows one approved curriculum version: Planned → InProgress → Completed / Cancelled.
 
 The cohort keeps what its participants' training records are measured against: the sessions held
-(date, hours), the curriculum's competencies and its attendance threshold (copied from the approved
+(date, hours), the curriculum's competencies, hours and attendance threshold (copied from the approved
 version when the cohort is planned, so a later revision of the curriculum does not change the rules
-for a cohort under way).
+for a cohort under way; cohorts planned before the hours were copied take them from that version).
 
 Days keep their order: a cohort starts no earlier than its curriculum version was approved, sessions
 are held from the day it started, and it ends (completed or cancelled) no earlier than its start and
@@ -61,6 +61,7 @@ class CohortPlanned:
     starts_on: date
     track: Track | None = None  # None in cohorts planned before the track was copied
     curriculum_approved_on: date | None = None  # None in cohorts planned before the approval day was copied
+    curriculum_hours: Decimal | None = None  # None in cohorts planned before the curriculum's hours were copied
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +138,7 @@ class Cohort:
     ended_on: date | None = None
     cancellation_reason: str | None = None
     curriculum_approved_on: date | None = None
+    curriculum_hours: Decimal | None = None
 
     def session(self, session_id: UUID) -> HeldSession | None:
         return next((s for s in self.sessions if s.session_id == session_id), None)
@@ -192,6 +194,7 @@ def plan_cohort(
             starts_on=starts_on,
             track=version.content.track,
             curriculum_approved_on=version.approved_on,
+            curriculum_hours=version.content.hours,
         )
     ]
 
@@ -293,6 +296,7 @@ def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
                 starts_on=event.starts_on,
                 track=event.track,
                 curriculum_approved_on=event.curriculum_approved_on,
+                curriculum_hours=event.curriculum_hours,
             )
         case CohortStarted() if state is not None:
             return replace(state, status=CohortStatus.IN_PROGRESS, started_on=event.started_on)

@@ -2,14 +2,20 @@
 
 The record is opened when the enrollment service reports an enrollment, joins a cohort, keeps the
 attendance per session and the pre/post skill assessments (a phase may be scored in parts, each
-competency once), and ends in one of three ways: completed (attendance over the sessions it was
-expected at meets the cohort's curriculum threshold), dropped out (with a reason), or withdrawn
-(learned from the enrollment service). A closed record takes no further change.
+competency once), and ends in one of three ways: completed (see below), dropped out (with a reason),
+or withdrawn (learned from the enrollment service). A closed record takes no further change.
 
 Attendance is measured per *stint* in a cohort: the sessions a participant is expected at are those
 its cohort held from the day they joined. A transfer to another cohort ends the stint (keeping the
 sessions held there before the transfer day, and the attendance at them) and starts one in the new
 cohort from the transfer day, so the attendance history travels with the record.
+
+Attendance counts hours, as sessions last any number of them. Completion in a cohort needs the hours
+attended (across transfers) to reach the curriculum's threshold (80% unless it says otherwise) of
+both the curriculum's hours, as planned for the cohort the participant completes in, and the hours of
+the sessions they were expected at. The first keeps a participant from completing after the first
+few sessions at a full rate; the second from completing having missed much of a cohort that ran past
+its plan. Whichever is on more hours is the one that binds, and the refusal names it.
 
 Rules that depend on another service are checked against what this service has learned from its
 events; a command that arrives before the event it depends on is refused with a retryable error.
@@ -30,10 +36,10 @@ session of the current cohort they attended. A day that older events do not carr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import TypedDict
 from uuid import UUID
@@ -47,6 +53,7 @@ __all__ = [
     "MAX_SCORE",
     "AssessmentPhase",
     "AssignedToCohort",
+    "Attendance",
     "AttendanceRecorded",
     "CohortStint",
     "CompetencyScore",
@@ -68,8 +75,11 @@ __all__ = [
     "current_cohort_id",
     "default_joining_day",
     "drop_out",
+    "earlier_cohort_ids",
     "evolve_record",
     "expected_sessions",
+    "falls_short",
+    "hours_needed",
     "measured_attendance",
     "note_enrollment_transfer",
     "open_record",
@@ -175,6 +185,10 @@ class SkillsAssessed:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingCompleted:
+    """``attendance_rate`` is of hours in a cohort (of sessions in completions recorded before hours counted),
+    and reported outside one. The hours are None outside a cohort and in completions recorded before they
+    were kept; ``curriculum_hours`` also for a cohort that did not know them."""
+
     enrollment_id: UUID
     participant_id: UUID
     project_id: UUID
@@ -183,6 +197,8 @@ class TrainingCompleted:
     completed_on: date | None = None
     curriculum_id: UUID | None = None
     track: Track | None = None
+    hours_attended: Decimal | None = None
+    curriculum_hours: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,13 +280,63 @@ def expected_sessions(state: TrainingRecord, cohort: Cohort | None) -> frozenset
     return expected
 
 
-def measured_attendance(state: TrainingRecord, cohort: Cohort | None) -> float | None:
-    """Share of expected sessions attended (across transfers), or None when no session was held."""
+@dataclass(frozen=True, kw_only=True)
+class Attendance:
+    """Hours of the sessions a participant was expected at (across transfers), and of those they attended."""
+
+    hours_expected: Decimal
+    hours_attended: Decimal
+
+    @property
+    def rate(self) -> float:
+        """Share of the hours expected that were attended."""
+        return float(self.hours_attended / self.hours_expected)
+
+
+def earlier_cohort_ids(state: TrainingRecord) -> list[UUID]:
+    """The cohorts the participant left having been expected at sessions there: their hours count too."""
+    return list(dict.fromkeys(stint.cohort_id for stint in state.past_stints if stint.expected_sessions))
+
+
+def measured_attendance(
+    state: TrainingRecord, cohort: Cohort | None, earlier_cohorts: Sequence[Cohort] = ()
+) -> Attendance | None:
+    """Hours expected and attended across transfers, or None when no session was held for the participant.
+
+    ``earlier_cohorts`` are those :func:`earlier_cohort_ids` names, which held the sessions of the record's
+    past stints.
+    """
     expected = expected_sessions(state, cohort)
     if not expected:
         return None
-    attended = sum(1 for session_id in expected if state.attendance.get(session_id, False))
-    return attended / len(expected)
+    hours = _hours_of(expected, [*([] if cohort is None else [cohort]), *earlier_cohorts])
+    return Attendance(
+        hours_expected=sum(hours.values(), Decimal(0)),
+        hours_attended=sum((h for s, h in hours.items() if state.attendance.get(s, False)), Decimal(0)),
+    )
+
+
+def _hours_of(sessions: frozenset[UUID], cohorts: Iterable[Cohort]) -> dict[UUID, Decimal]:
+    hours = {held.session_id: held.hours for c in cohorts for held in c.sessions if held.session_id in sessions}
+    if missing := sessions - hours.keys():
+        raise ValueError(f"no cohort given held sessions {sorted(map(str, missing))}: pass the cohorts that did")
+    return hours
+
+
+def hours_needed(threshold: float, hours: Decimal) -> Decimal:
+    """The hours of attendance a threshold asks of ``hours`` (0.8 of 60: 48, exactly)."""
+    return _share(threshold) * hours
+
+
+def falls_short(hours_attended: Decimal, hours: Decimal, threshold: float) -> bool:
+    """Whether attendance is below the threshold's share of ``hours`` (exactly at it is not)."""
+    return hours_attended < hours_needed(threshold, hours)
+
+
+def _share(threshold: float) -> Decimal:
+    # The share as it was written (0.8, not the float's 0.8000000000000000444), so 48 of 60 hours meets
+    # 80%; to 15 significant digits, as PostgreSQL turns a double into a numeric (training-records' at_risk).
+    return Decimal(f"{threshold:.15g}")
 
 
 def current_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID) -> UUID:
@@ -529,58 +595,27 @@ def complete(
     enrollment_id: UUID,
     attendance_rate: float | None = None,
     cohort: Cohort | None = None,
+    earlier_cohorts: Sequence[Cohort] = (),
     threshold: float = DEFAULT_ATTENDANCE_THRESHOLD,
     completed_on: date | None = None,
 ) -> list[TrainingCompleted]:
-    """Complete training if attendance meets the threshold.
+    """Complete training if attendance meets the curriculum's hours and threshold.
 
-    A record in a cohort is measured against that cohort: pass ``cohort`` and no ``attendance_rate``
-    (it is computed over the sessions held, across transfers, against the curriculum's threshold).
-    A record never assigned to a cohort (the first release's flow) takes a reported
-    ``attendance_rate`` and ``threshold``.
+    A record in a cohort is measured against that cohort: pass ``cohort`` (with its curriculum's hours),
+    the cohorts :func:`earlier_cohort_ids` names as ``earlier_cohorts``, and no ``attendance_rate`` (the
+    hours attended are counted across transfers). A record never assigned to a cohort (the first
+    release's flow) takes a reported ``attendance_rate`` and ``threshold``.
     """
     record = _known(state, enrollment_id)
     if record.status is TrainingStatus.COMPLETED:
         raise TrainingRuleError(f"training of enrollment {enrollment_id} is already completed", rule="complete-once")
     _check_not_closed(record)
     if record.cohort_id is None:
-        if cohort is not None:
-            _check_current_cohort(record, cohort)  # refuses: the record is in no cohort
-        if attendance_rate is None:
-            raise TrainingRuleError(
-                f"enrollment {enrollment_id} is in no cohort: its attendance rate must be reported",
-                rule="attendance-rate-required",
-            )
-        rate = attendance_rate
+        rate = _reported_rate(record, cohort, attendance_rate, threshold)
+        attendance = None
     else:
-        if cohort is None:
-            raise TrainingRuleError(
-                f"enrollment {enrollment_id} is in cohort {record.cohort_id}: completion is measured against it",
-                rule="not-in-this-cohort",
-            )
-        _check_current_cohort(record, cohort)
-        _refuse_cohort_of_another_project(record, cohort, what="completion")
-        if attendance_rate is not None:
-            raise TrainingRuleError(
-                "the attendance rate of a participant in a cohort is computed from the sessions, not reported",
-                rule="attendance-is-computed",
-            )
-        if cohort.status is CohortStatus.CANCELLED:
-            raise TrainingRuleError(
-                f"cohort {cohort.cohort_id} was cancelled; transfer the participant to another cohort",
-                rule="cohort-cancelled",
-            )
-        computed = measured_attendance(record, cohort)
-        if computed is None:
-            raise TrainingRuleError(
-                f"no session was held for enrollment {enrollment_id} to attend", rule="no-sessions-held"
-            )
-        rate, threshold = computed, cohort.attendance_threshold
-    if rate < threshold:
-        raise TrainingRuleError(
-            f"attendance {rate:.0%} is below the curriculum's threshold of {threshold:.0%}",
-            rule="attendance-threshold",
-        )
+        attendance = _measured_in_cohort(record, cohort, earlier_cohorts, attendance_rate)
+        rate = attendance.rate
     if completed_on is not None:
         _refuse_completion_before_training(record, cohort, completed_on)
     return [
@@ -592,8 +627,94 @@ def complete(
             completed_on=completed_on,
             curriculum_id=None if cohort is None else cohort.curriculum_id,
             track=None if cohort is None else cohort.track,
+            hours_attended=None if attendance is None else attendance.hours_attended,
+            curriculum_hours=None if cohort is None else cohort.curriculum_hours,
         )
     ]
+
+
+def _reported_rate(
+    record: TrainingRecord, cohort: Cohort | None, attendance_rate: float | None, threshold: float
+) -> float:
+    """The first release's flow: a record in no cohort completes on the rate reported for it."""
+    if cohort is not None:
+        _check_current_cohort(record, cohort)  # refuses: the record is in no cohort
+    if attendance_rate is None:
+        raise TrainingRuleError(
+            f"enrollment {record.enrollment_id} is in no cohort: its attendance rate must be reported",
+            rule="attendance-rate-required",
+        )
+    if attendance_rate < threshold:
+        raise TrainingRuleError(
+            f"attendance {attendance_rate:.0%} is below the curriculum's threshold of {threshold:.0%}",
+            rule="attendance-threshold",
+        )
+    return attendance_rate
+
+
+def _measured_in_cohort(
+    record: TrainingRecord, cohort: Cohort | None, earlier_cohorts: Sequence[Cohort], attendance_rate: float | None
+) -> Attendance:
+    """The attendance of a record in ``cohort``, which must meet its curriculum's hours and threshold."""
+    if cohort is None:
+        raise TrainingRuleError(
+            f"enrollment {record.enrollment_id} is in cohort {record.cohort_id}: completion is measured against it",
+            rule="not-in-this-cohort",
+        )
+    _check_current_cohort(record, cohort)
+    _refuse_cohort_of_another_project(record, cohort, what="completion")
+    if attendance_rate is not None:
+        raise TrainingRuleError(
+            "the attendance rate of a participant in a cohort is computed from the sessions, not reported",
+            rule="attendance-is-computed",
+        )
+    if cohort.status is CohortStatus.CANCELLED:
+        raise TrainingRuleError(
+            f"cohort {cohort.cohort_id} was cancelled; transfer the participant to another cohort",
+            rule="cohort-cancelled",
+        )
+    attendance = measured_attendance(record, cohort, earlier_cohorts)
+    if attendance is None:
+        raise TrainingRuleError(
+            f"no session was held for enrollment {record.enrollment_id} to attend", rule="no-sessions-held"
+        )
+    _refuse_attendance_short(attendance, cohort)
+    return attendance
+
+
+def _refuse_attendance_short(attendance: Attendance, cohort: Cohort) -> None:
+    """The hours attended must reach the threshold's share of the curriculum's hours and of the hours expected.
+
+    Only the rule on more hours is checked: meeting it meets the other. A cohort that does not know its
+    curriculum's hours (the application gives them to those planned before they were copied) is measured
+    on the hours expected only.
+    """
+    threshold, planned = cohort.attendance_threshold, cohort.curriculum_hours
+    attended, expected = attendance.hours_attended, attendance.hours_expected
+    if planned is not None and planned >= expected:
+        if falls_short(attended, planned, threshold):
+            raise TrainingRuleError(
+                f"attended {_plain(attended)} of the {_plain(hours_needed(threshold, planned))} hours needed "
+                f"({_percent(_share(threshold))} of the curriculum's {_plain(planned)} hours)",
+                rule="curriculum-hours-not-met",
+            )
+    elif falls_short(attended, expected, threshold):
+        raise TrainingRuleError(
+            f"attendance {_percent(attended / expected)} is below the curriculum's threshold of "
+            f"{_percent(_share(threshold))}: attended {_plain(attended)} of the {_plain(expected)} hours of sessions "
+            f"held for the participant, {_plain(hours_needed(threshold, expected))} needed",
+            rule="attendance-threshold",
+        )
+
+
+def _plain(hours: Decimal) -> str:
+    """Hours as people write them: 48, not 48.0 or 4.8E+1."""
+    return f"{hours.normalize():f}"
+
+
+def _percent(share: Decimal) -> str:
+    # Rounded down, so a share just below a threshold never reads as the threshold itself.
+    return f"{_plain((share * 100).quantize(Decimal('0.1'), rounding=ROUND_DOWN))}%"
 
 
 def drop_out(

@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS rm_cohort_members (
 ALTER TABLE rm_cohort_members ADD COLUMN IF NOT EXISTS left_because text;
 -- No rebuild for it: sessions held before the start time was kept have none in their events either.
 ALTER TABLE rm_cohort_sessions ADD COLUMN IF NOT EXISTS starts_at time;
+-- The training records read model finds the hours of sessions of cohorts a participant left by their id.
+CREATE INDEX IF NOT EXISTS rm_cohort_sessions_session ON rm_cohort_sessions (session_id);
 """
 
 
@@ -178,13 +180,14 @@ KNOWN = Known(kind="cohort", query="SELECT cohort_id FROM rm_cohorts WHERE cohor
 """The cohorts a list may be filtered by."""
 
 
-# Members in training by their records (those GET /training-records?cohort_id=…&status=IN_TRAINING lists);
-# one not yet expected at a session has no rate, and is not in the mean. Nor is one not yet measured
-# against a threshold: a record from before the records read model kept its counts has only part of them.
+# Members in training by their records (those GET /training-records?cohort_id=…&status=IN_TRAINING lists),
+# their rates of hours as the records read model keeps them; one not yet expected at a session has no
+# rate, and is not in the mean. Nor is one not yet measured against a threshold: a record from before the
+# records read model kept its hours has only part of them.
 _ATTENDANCE = """
 CROSS JOIN LATERAL (
-    SELECT avg(r.attended_count::double precision / r.expected_count)
-            FILTER (WHERE r.expected_count > 0 AND r.attendance_threshold IS NOT NULL) AS mean_attendance_rate,
+    SELECT avg((r.attended_hours / r.expected_hours)::double precision)
+            FILTER (WHERE r.expected_hours > 0 AND r.attendance_threshold IS NOT NULL) AS mean_attendance_rate,
         count(*) FILTER (WHERE r.at_risk) AS members_at_risk
     FROM rm_training_records r
     WHERE r.cohort_id = c.cohort_id AND r.status = 'IN_TRAINING'

@@ -2,16 +2,19 @@
 
 Attendance is shown as the domain measures it: the sessions a participant was expected at are those
 of previous cohorts they were expected at (kept on transfer) and those their cohort held from the day
-they joined (until the record closed); sessions come from the cohorts read model's table.
+they joined (until the record closed); sessions come from the cohorts read model's table. The rate is
+of hours (sessions last any number of them), and ``hours_needed`` what completion asks now: the
+threshold's share of the curriculum's hours or, once more hours were held for the participant, of those.
 
 A phase's assessment may come in parts (each scoring competencies not scored before): the phase shows
 every part's scores, and the day of its first part, as the domain dates it.
 
-A record in training is *at risk* when its attendance rate is below its cohort's threshold: completion
-would be refused. So that lists can filter on it without counting every record's attendance, each row
-keeps its counts and its cohort's threshold, measured again by every event that changes them, from
-tables of this read model's own (the cohorts' thresholds and sessions: their events may be applied
-before or after a member's, and a rebuild of this read model must not wait on the cohorts read model).
+A record in training is *at risk* when the hours it attended are below its cohort's threshold of the
+hours held for it: at that pace it will not reach the curriculum's hours either. So that lists can
+filter on it without adding up every record's attendance, each row keeps its hours and its cohort's
+threshold, measured again by every event that changes them, from tables of this read model's own (the
+cohorts' thresholds and sessions: their events may be applied before or after a member's, and a
+rebuild of this read model must not wait on the cohorts read model).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +45,7 @@ from pathways_infra.consumer import Inbound
 from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 from pathways_infra.thai_time import thai_day
+from pathways_training.domain.training import falls_short, hours_needed
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_training_records (
@@ -69,17 +74,28 @@ CREATE INDEX IF NOT EXISTS rm_training_records_completed_on ON rm_training_recor
 CREATE INDEX IF NOT EXISTS rm_training_records_closed_on ON rm_training_records (closed_on)
     WHERE closed_on IS NOT NULL;
 
--- Measured by the handlers (see _MEASURE); at_risk as the domain refuses completion: rate < threshold,
--- the rate divided out as the domain's float is (7/25 is not below 0.28, though 0.28 * 25 is above 7).
+-- Tables of version 2 counted sessions; at_risk is of hours since version 3 (its index goes with it).
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = current_schema()
+               AND table_name = 'rm_training_records' AND column_name = 'expected_count') THEN
+        ALTER TABLE rm_training_records DROP COLUMN at_risk, DROP COLUMN expected_count, DROP COLUMN attended_count;
+    END IF;
+END $$;
+-- Measured by the handlers (see _MEASURE); at_risk as the domain's falls_short: below the threshold's
+-- share of the hours expected, compared exactly (48 of 60 hours meets 80%).
 ALTER TABLE rm_training_records
     ADD COLUMN IF NOT EXISTS attendance_threshold double precision,
-    ADD COLUMN IF NOT EXISTS expected_count int NOT NULL DEFAULT 0,
-    ADD COLUMN IF NOT EXISTS attended_count int NOT NULL DEFAULT 0;
+    ADD COLUMN IF NOT EXISTS expected_hours numeric NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS attended_hours numeric NOT NULL DEFAULT 0;
 ALTER TABLE rm_training_records ADD COLUMN IF NOT EXISTS at_risk boolean GENERATED ALWAYS AS (
-    COALESCE(status = 'IN_TRAINING' AND expected_count > 0
-        AND attended_count::double precision / expected_count < attendance_threshold, false)
+    COALESCE(status = 'IN_TRAINING' AND expected_hours > 0
+        AND attended_hours < attendance_threshold::numeric * expected_hours, false)
 ) STORED;
 CREATE INDEX IF NOT EXISTS rm_training_records_at_risk ON rm_training_records (enrollment_id) WHERE at_risk;
+-- A session held is measured for those expected at it in a cohort they left too (see on_session_held).
+CREATE INDEX IF NOT EXISTS rm_training_records_previous_sessions ON rm_training_records
+    USING gin (previous_sessions_expected);
 
 CREATE TABLE IF NOT EXISTS rm_training_record_cohorts (
     cohort_id uuid PRIMARY KEY,
@@ -92,6 +108,9 @@ CREATE TABLE IF NOT EXISTS rm_training_record_sessions (
     held_on date NOT NULL,
     PRIMARY KEY (cohort_id, session_id)
 );
+-- Null in rows of version 2 (until the rebuild).
+ALTER TABLE rm_training_record_sessions ADD COLUMN IF NOT EXISTS hours numeric;
+CREATE INDEX IF NOT EXISTS rm_training_record_sessions_session ON rm_training_record_sessions (session_id);
 
 CREATE TABLE IF NOT EXISTS rm_training_attendance (
     enrollment_id uuid NOT NULL,
@@ -113,16 +132,18 @@ CREATE TABLE IF NOT EXISTS rm_training_assessments (
 """
 
 
-# The sessions a record is expected at, as the lists show them (_SESSIONS), but from this read model's
-# own sessions table; and its current cohort's threshold.
+# The hours of the sessions a record is expected at, as the lists show them (_SESSIONS), but from this
+# read model's own sessions table (a session not applied yet counts once it is); and its current
+# cohort's threshold.
 _MEASURE = """
 UPDATE rm_training_records r
-SET (expected_count, attended_count) = (
-        SELECT count(*), count(*) FILTER (WHERE a.attended)
+SET (expected_hours, attended_hours) = (
+        SELECT COALESCE(sum(expected.hours), 0), COALESCE(sum(expected.hours) FILTER (WHERE a.attended), 0)
         FROM (
-            SELECT unnest(r.previous_sessions_expected) AS session_id
+            SELECT s.session_id, s.hours FROM rm_training_record_sessions s
+            WHERE s.session_id = ANY(r.previous_sessions_expected)
             UNION
-            SELECT s.session_id FROM rm_training_record_sessions s
+            SELECT s.session_id, s.hours FROM rm_training_record_sessions s
             WHERE s.cohort_id = r.cohort_id AND s.held_on >= r.joined_on
               AND (r.closed_on IS NULL OR s.held_on <= r.closed_on)
         ) expected
@@ -154,13 +175,18 @@ async def on_cohort_planned(conn: asyncpg.Connection, inbound: Inbound[CohortPla
 
 
 async def on_session_held(conn: asyncpg.Connection, inbound: Inbound[TrainingSessionHeldV1]) -> None:
+    """Measured for the cohort's members, and for those who left it expected at the session (their transfer
+    may have been applied first)."""
     event = inbound.event
     await conn.execute(
-        "INSERT INTO rm_training_record_sessions (cohort_id, session_id, held_on) VALUES ($1, $2, $3) "
+        "INSERT INTO rm_training_record_sessions (cohort_id, session_id, held_on, hours) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT DO NOTHING",
-        event.cohort_id, event.session_id, event.held_on,
+        event.cohort_id, event.session_id, event.held_on, event.hours,
     )  # fmt: skip
-    await _measure_cohort(conn, event.cohort_id)
+    await conn.execute(
+        _MEASURE.format("r.cohort_id = $1 OR r.previous_sessions_expected @> ARRAY[$2::uuid]"),
+        event.cohort_id, event.session_id,
+    )  # fmt: skip
 
 
 async def on_opened(conn: asyncpg.Connection, inbound: Inbound[TrainingOpenedV1]) -> None:
@@ -267,21 +293,31 @@ READ_MODEL = ReadModel(
         TrainingDroppedOutV1: on_dropped_out,
     },
     # 2: each record keeps its cohort's attendance threshold and its counts, so at_risk can be filtered on.
-    version=2,
+    # 3: attendance in hours: each record keeps the hours expected and attended, and sessions their hours.
+    version=3,
 )
 
+# The curriculum's hours are of the version the record's cohort follows (read from the curricula read model).
 _COLUMNS = """r.enrollment_id, r.participant_id, r.project_id, r.status, r.cohort_id, r.joined_on, r.attendance_rate,
        r.opened_at, r.completed_on, r.dropout_reason, r.closed_on, r.attendance_threshold,
-       sessions.expected AS sessions_expected, sessions.attended AS sessions_attended"""
+       sessions.expected AS sessions_expected, sessions.attended AS sessions_attended,
+       sessions.hours_expected, sessions.hours_attended,
+       (SELECT v.hours FROM rm_cohorts c JOIN rm_curriculum_versions v
+            ON v.curriculum_id = c.curriculum_id AND v.version = c.curriculum_version
+        WHERE c.cohort_id = r.cohort_id) AS curriculum_hours"""
 
-# Sessions expected: kept from previous cohorts, plus the current cohort's from joining until closing.
+# Sessions expected: kept from previous cohorts, plus the current cohort's from joining until closing; a
+# previous cohort's session counts before its hours are known (hours_expected then leaves it out).
 _SESSIONS = """
 CROSS JOIN LATERAL (
-    SELECT count(*) AS expected, count(*) FILTER (WHERE a.attended) AS attended
+    SELECT count(*) AS expected, count(*) FILTER (WHERE a.attended) AS attended,
+        COALESCE(sum(expected.hours), 0) AS hours_expected,
+        COALESCE(sum(expected.hours) FILTER (WHERE a.attended), 0) AS hours_attended
     FROM (
-        SELECT unnest(r.previous_sessions_expected) AS session_id
+        SELECT p.session_id, s.hours FROM unnest(r.previous_sessions_expected) AS p (session_id)
+        LEFT JOIN rm_cohort_sessions s ON s.session_id = p.session_id
         UNION
-        SELECT s.session_id FROM rm_cohort_sessions s
+        SELECT s.session_id, s.hours FROM rm_cohort_sessions s
         WHERE s.cohort_id = r.cohort_id AND s.held_on >= r.joined_on
           AND (r.closed_on IS NULL OR s.held_on <= r.closed_on)
     ) expected
@@ -362,20 +398,33 @@ async def _with_assessments(pool: asyncpg.Pool, rows: list[asyncpg.Record]) -> l
 
 def _record(row: asyncpg.Record, assessments: dict[str, dict[str, Any]]) -> dict[str, Any]:
     record = dict(row)
-    expected, attended = record["sessions_expected"], record["sessions_attended"]
+    expected, attended = record["hours_expected"], record["hours_attended"]
+    threshold, planned = record["attendance_threshold"], record["curriculum_hours"]
     if record["status"] != "COMPLETED":  # once completed, the rate measured at completion stands
-        record["attendance_rate"] = attended / expected if expected else None
-    record["at_risk"] = at_risk(record["status"], record["attendance_rate"], record["attendance_threshold"])
-    record["assessments"] = assessments
+        record["attendance_rate"] = float(attended / expected) if expected else None
+    record["at_risk"] = at_risk(record["status"], attended, expected, threshold)
+    needed = None if threshold is None or planned is None else hours_needed(threshold, max(planned, expected))
+    record.update(
+        hours_expected=_plain(expected),
+        hours_attended=_plain(attended),
+        curriculum_hours=None if planned is None else _plain(planned),
+        hours_needed=None if needed is None else _plain(needed),
+        assessments=assessments,
+    )
     return record
 
 
-def at_risk(status: str, attendance_rate: float | None, threshold: float | None) -> bool:
-    """Whether a record in training attends below its cohort's threshold, so that completion would be
-    refused (as the domain refuses it: rate < threshold); never before a session was expected of it."""
+def at_risk(status: str, hours_attended: Decimal, hours_expected: Decimal, threshold: float | None) -> bool:
+    """Whether a record in training attended less than its cohort's threshold of the hours held for it (as
+    the domain refuses completion on them); never before a session was expected of it."""
     return (
         status == "IN_TRAINING"
-        and attendance_rate is not None
+        and hours_expected > 0
         and threshold is not None
-        and attendance_rate < threshold
+        and falls_short(hours_attended, hours_expected, threshold)
     )
+
+
+def _plain(hours: Decimal) -> Decimal:
+    """48, not 48.0: hours as they were given (numeric sums and products keep every decimal place)."""
+    return Decimal(f"{hours.normalize():f}")
