@@ -215,16 +215,17 @@ async def test_a_mentor_lists_who_attends_below_their_cohort_threshold(settings:
         members = {"enrollment_ids": [e.enrollment_id for e in (full, edge, low, absent, gone)]}
         created(await training.post(f"/cohorts/{cohort}/members", json=members))
         created(await training.post(f"/cohorts/{other}/members", json={"enrollment_ids": [elsewhere.enrollment_id]}))
-        attended: dict[int, list[Enrolled]] = {  # 5 sessions: full 5, edge 4 (80%), low 3, absent 0, gone 1
-            0: [full, edge, low, gone],
-            1: [full, edge, low],
-            2: [full, edge, low],
-            3: [full, edge],
-            4: [full],
+        # 12.5 hours in 5 sessions: full all, edge 10 (80%), low 9 (72%: 3 sessions of 5), absent 0, gone 3
+        attended: dict[int, tuple[str, list[Enrolled]]] = {
+            0: ("3", [full, edge, low, gone]),
+            1: ("3", [full, edge, low]),
+            2: ("3", [full, edge, low]),
+            3: ("1", [full, edge]),
+            4: ("2.5", [full]),
         }
-        for week, present in attended.items():
+        for week, (hours, present) in attended.items():
             await training_steps.hold_session(
-                system, cohort, FIRST_SESSION_ON + timedelta(weeks=week), attended=present
+                system, cohort, FIRST_SESSION_ON + timedelta(weeks=week), attended=present, hours=hours
             )
         await training_steps.hold_session(system, other, FIRST_SESSION_ON, attended=[])
         dropout = {"reason": "FAMILY_DUTIES", "dropped_out_on": "2025-06-20"}
@@ -284,11 +285,19 @@ async def test_a_mentor_lists_who_attends_below_their_cohort_threshold(settings:
     assert {e.enrollment_id: records[e.enrollment_id]["attendance_rate"] for e in people} == {
         full.enrollment_id: 1.0,
         edge.enrollment_id: 0.8,
-        low.enrollment_id: 0.6,
+        low.enrollment_id: 0.72,
         absent.enrollment_id: 0.0,
-        gone.enrollment_id: 0.2,
+        gone.enrollment_id: 0.24,
         loner.enrollment_id: None,
         elsewhere.enrollment_id: 0.0,
+    }, "rates of hours, not of sessions"
+    shown = ("sessions_attended", "hours_attended", "hours_expected", "curriculum_hours", "hours_needed")
+    assert {field: records[low.enrollment_id][field] for field in shown} == {
+        "sessions_attended": 3,
+        "hours_attended": "9",
+        "hours_expected": "12.5",
+        "curriculum_hours": "60",
+        "hours_needed": "48",
     }
     flags = {
         e.enrollment_id: (records[e.enrollment_id]["attendance_threshold"], records[e.enrollment_id]["at_risk"])
@@ -309,7 +318,7 @@ async def test_a_mentor_lists_who_attends_below_their_cohort_threshold(settings:
         for k, c in cohorts_read.items()
     }
     assert figures == {
-        cohort: (0.8, 4, pytest.approx((1.0 + 0.8 + 0.6 + 0.0) / 4), 2),
+        cohort: (0.8, 4, pytest.approx((1.0 + 0.8 + 0.72 + 0.0) / 4), 2),
         other: (0.75, 1, 0.0, 1),
         unstarted: (0.8, 0, None, 0),
     }
@@ -333,7 +342,7 @@ async def test_records_completed_or_closed_in_a_month_are_listed_by_those_days(s
         july, august, dropped, still = people
         for enrolled in people:
             await in_training(system, enrolled)
-        weaving = await training_steps.approved_curriculum(system, soap)
+        weaving = await training_steps.approved_curriculum(system, soap, hours="3")  # the one session
         cohort = await training_steps.started_cohort(system, soap, weaving)
         created(
             await training.post(

@@ -1,5 +1,6 @@
 """Transfer mid-training: the case moves to another project, training moves the record to a cohort
-there, and the attendance history travels with it; outcomes follow the case to its new project."""
+there, and the attendance history travels with it (its hours count towards the new cohort's
+curriculum); outcomes follow the case to its new project."""
 
 from __future__ import annotations
 
@@ -22,15 +23,16 @@ async def test_a_participant_transferred_mid_training_completes_in_the_new_proje
         origin = await open_project(system, name="Nan weaving", province_code="TH-55")
         destination = await open_project(system, name="Bangkok online shops", province_code="TH-10")
         cohorts = {}
-        for project in (origin, destination):
-            cohorts[project] = await started_cohort(system, project, await approved_curriculum(system, project))
+        for project, hours in ((origin, "60"), (destination, "15")):
+            curriculum = await approved_curriculum(system, project, hours=hours)
+            cohorts[project] = await started_cohort(system, project, curriculum)
         moving = await enroll(system, origin)
         staying = await enroll(system, origin)
         for enrolled in (moving, staying):
             await in_training(system, enrolled)
             body = {"cohort_id": cohorts[origin], "assigned_on": "2025-05-12"}
             await accepted_once_known(training, f"/training-records/{enrolled.enrollment_id}/cohort", body)
-        await hold_session(system, cohorts[origin], date(2025, 5, 13), attended=[moving, staying])
+        await hold_session(system, cohorts[origin], date(2025, 5, 13), attended=[moving, staying], hours="6")
 
         transfer = {"to_project_id": destination, "transferred_on": "2025-05-20", "reason": "RELOCATION"}
         moved = await enrollment.post(f"/enrollments/{moving.enrollment_id}/transfer", json=transfer)
@@ -47,6 +49,7 @@ async def test_a_participant_transferred_mid_training_completes_in_the_new_proje
         cohort_move = {"to_cohort_id": cohorts[destination], "transferred_on": "2025-05-20"}
         created(await training.post(f"{record_path}/cohort-transfer", json=cohort_move))
         await hold_session(system, cohorts[destination], date(2025, 5, 21), attended=[moving])
+        short = await training.post(f"{record_path}/completion", json={"completed_on": iso(date(2025, 5, 21))})
         await hold_session(system, cohorts[destination], date(2025, 5, 28), attended=[moving])
         completed = await training.post(f"{record_path}/completion", json={"completed_on": iso(date(2025, 6, 30))})
 
@@ -66,8 +69,11 @@ async def test_a_participant_transferred_mid_training_completes_in_the_new_proje
 
     assert moved.status_code == 201, moved.text
     assert same_place.status_code == 409 and same_place.json()["rule"] == "transfer-to-same-placement"
+    assert (short.status_code, short.json()["rule"]) == (409, "curriculum-hours-not-met")
+    assert short.json()["error"] == "attended 9 of the 12 hours needed (80% of the curriculum's 15 hours)"
     assert completed.status_code == 201, completed.text
     assert (record["sessions_attended"], record["sessions_expected"]) == (3, 3), "attendance did not travel"
+    assert (record["hours_attended"], record["curriculum_hours"]) == ("12", "15"), "6 hours before the move, 6 after"
     assert case["project_id"] == destination
     assert listed["project_id"] == destination and listed["province_code"] == "TH-10"
     assert [p["project_id"] for p in history["placements"]] == [origin, destination]
@@ -82,8 +88,9 @@ async def test_after_a_project_transfer_the_old_cohort_takes_no_attendance_or_co
         origin = await open_project(system, name="Nan weaving", province_code="TH-55")
         destination = await open_project(system, name="Bangkok online shops", province_code="TH-10")
         cohorts = {}
-        for project in (origin, destination):
-            cohorts[project] = await started_cohort(system, project, await approved_curriculum(system, project))
+        for project, hours in ((origin, "60"), (destination, "6")):  # three hours in each cohort
+            curriculum = await approved_curriculum(system, project, hours=hours)
+            cohorts[project] = await started_cohort(system, project, curriculum)
         moving = await enroll(system, origin)
         await in_training(system, moving)
         record_path = f"/training-records/{moving.enrollment_id}"

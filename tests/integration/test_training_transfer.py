@@ -77,8 +77,8 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
         first_cohort = await started_cohort(
             system, str(first_project), await approved_curriculum(system, str(first_project))
         )
-        second_cohort = await started_cohort(
-            system, str(second_project), await approved_curriculum(system, str(second_project))
+        second_cohort = await started_cohort(  # on a curriculum of the 9 hours held for the participant
+            system, str(second_project), await approved_curriculum(system, str(second_project), hours="9")
         )
         await record_where(system, case.enrollment_id, "status", "IN_TRAINING")
         too_early = {"cohort_id": first_cohort, "assigned_on": "2025-05-04"}  # the day before the enrollment
@@ -117,6 +117,7 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
     assert record["project_id"] == str(second_project)
     assert record["cohort_id"] == second_cohort
     assert (record["sessions_expected"], record["sessions_attended"], record["attendance_rate"]) == (3, 3, 1.0)
+    assert (record["hours_attended"], record["curriculum_hours"]) == ("9", "9"), "6 of them in the first cohort"
     assert [r["enrollment_id"] for r in at_risk.json()] == [case.enrollment_id], "2 of 3, across cohorts: below 80%"
     assert (new_cohort["members_at_risk"], round(new_cohort["mean_attendance_rate"], 4)) == (1, 0.6667)
     assert (no_longer.json(), no_longer.headers["X-Total-Count"]) == ([], "0")

@@ -282,8 +282,8 @@ async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     WITHDRAWN; `members_count` counts those who have not left. A member still in it has `training_status`
     IN_TRAINING or COMPLETED; `members_in_training` counts those still in training (once the cohort is
     completed, the records staff have yet to finish). Of the members in training (by their training
-    records), `mean_attendance_rate` is their mean attendance rate (`null` until a session was expected of
-    one) and `members_at_risk` how many attend below the cohort's `attendance_threshold` (listed by
+    records), `mean_attendance_rate` is their mean attendance rate, of hours (`null` until a session was
+    expected of one) and `members_at_risk` how many attend below the cohort's `attendance_threshold` (listed by
     `GET /training-records?cohort_id={id}&at_risk=true`). From a read model (no `ETag`: read
     `/cohorts/{id}/recorded` to act with `If-Match`)."""
     found = await cohorts.get_cohort(read, cohort_id)
@@ -394,8 +394,10 @@ async def complete_training(
 ) -> Any:
     """Record that the participant completed training.
 
-    In a cohort, attendance is measured over the sessions they were expected at (across cohort transfers)
-    and must meet the curriculum's threshold, else `409 attendance-threshold`. It is not before the
+    In a cohort, the hours attended (across cohort transfers) must reach the curriculum's threshold of the
+    curriculum's hours, else `409 curriculum-hours-not-met`, and of the hours of the sessions the participant
+    was expected at, else `409 attendance-threshold` (of the two, the refusal names the one on more hours,
+    with the hours attended and needed). It is not before the
     enrollment (`409 training-end-before-enrollment`), joining the current cohort
     (`409 training-end-before-joining`), the first session the participant was expected at there
     (`409 completion-before-first-session`), or the last session there they attended
@@ -420,15 +422,16 @@ async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Con
 
 @router.get("/training-records/{enrollment_id}", tags=["training"])
 async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
-    """A participant's training: status, project, cohort, sessions expected and attended, attendance rate,
-    pre/post assessments, completion or dropout. From a read model (no `ETag`: read
-    `/training-records/{id}/recorded` to act with `If-Match`).
+    """A participant's training: status, project, cohort, sessions and hours expected and attended,
+    attendance rate (of hours), pre/post assessments, completion or dropout. From a read model (no `ETag`:
+    read `/training-records/{id}/recorded` to act with `If-Match`).
 
     `attendance_threshold` is the current cohort's (the curriculum's, default 0.8; `null` outside a cohort):
-    completion needs `attendance_rate` at or above it. `at_risk` is true for a record IN_TRAINING whose rate
-    is below it (`false` before any session was expected of it). Whether the threshold can still be reached
-    is not said: attendance counts sessions, and neither the curriculum (which plans hours, not sessions)
-    nor the cohort says how many sessions are still to come."""
+    completion needs the hours attended at or above it of the cohort's `curriculum_hours` and of
+    `hours_expected`; `hours_needed` is the larger (`null` outside a cohort). `at_risk` is true for a record
+    IN_TRAINING whose `attendance_rate` is below it (`false` before any session was expected of it). Whether
+    the curriculum's hours can still be reached is not said: the cohort does not say how many hours are still
+    to come."""
     found = await training_records.get_record(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"no training record for enrollment {enrollment_id} (yet: read models follow the events)")
@@ -453,8 +456,8 @@ async def list_training_records(
     at_risk: Annotated[
         bool | None,
         Query(
-            description="`true`: only records in training attending below their cohort's threshold "
-            "(`at_risk`); `false`: only the others."
+            description="`true`: only records in training attending below their cohort's threshold of the "
+            "hours held for them (`at_risk`); `false`: only the others."
         ),
     ] = None,
     completed_from: Annotated[
@@ -479,7 +482,8 @@ async def list_training_records(
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """Training records ordered by enrollment id, filtered by project, cohort, status and `at_risk`
-    (combinable): `?cohort_id=…&at_risk=true` is who in a cohort would now be refused completion. Each
+    (combinable): `?cohort_id=…&at_risk=true` is who in a cohort attends below the threshold of the hours
+    held for them, and would be refused completion whatever the curriculum's hours. Each
     record is as `GET /training-records/{id}` shows it, with `attendance_threshold` and `at_risk`.
 
     A period's records: `completed_from`/`completed_to` by `completed_on`, the day training completed;

@@ -20,10 +20,10 @@ from one recorded without, as the older one cannot be given its start time after
 A cohort completes while members' training records are still open, and does not wait for them: the
 cohort does not know its members (each record knows its cohort; a command on the cohort would have to
 find them through a read model, which may lag). Their records are finished afterwards as any other:
-completed when attendance meets the threshold (attendance may still be marked or corrected, and the
-completion may be dated after the cohort's), dropped out, withdrawn, or moved to another cohort. A
-cancelled cohort, by contrast, completes no one (its members transfer). ``GET /cohorts/{id}`` counts
-the members still in training (``members_in_training``).
+completed when attendance meets the curriculum's hours and threshold (attendance may still be marked or
+corrected, and the completion may be dated after the cohort's), dropped out, withdrawn, or moved to
+another cohort. A cancelled cohort, by contrast, completes no one (its members transfer).
+``GET /cohorts/{id}`` counts the members still in training (``members_in_training``).
 """
 
 from __future__ import annotations
