@@ -32,6 +32,7 @@ from pathways_training.domain.cohort import (
     hold_session,
     plan_cohort,
     start_cohort,
+    with_curriculum_hours,
 )
 from pathways_training.domain.curriculum import (
     DEFAULT_ATTENDANCE_THRESHOLD,
@@ -674,13 +675,11 @@ def _cohort_of(session: Session, record: TrainingRecord | None) -> Cohort | None
 
 
 def _with_curriculum_hours(session: Session, cohort: Cohort) -> Cohort:
-    """The cohort with its curriculum's hours: those planned before they were copied read them from the version
-    they follow (approved, so its content no longer changes)."""
+    """The cohort with its curriculum's hours, read from the curriculum only for cohorts planned before they
+    were copied onto them."""
     if cohort.curriculum_hours is not None:
         return cohort
-    curriculum, _ = session.load(evolve_curriculum, cohort.curriculum_id)
-    version = None if curriculum is None else curriculum.version(cohort.curriculum_version)
-    return cohort if version is None else replace(cohort, curriculum_hours=version.content.hours)
+    return with_curriculum_hours(cohort, session.load(evolve_curriculum, cohort.curriculum_id)[0])
 
 
 def _record_in_cohort(session: Session, enrollment_id: UUID) -> tuple[TrainingRecord | None, Cohort]:

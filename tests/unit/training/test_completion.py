@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from pathways_training.domain.cohort import Cohort, CohortCancelled, CohortCompleted, evolve_cohort
-from pathways_training.domain.curriculum import Track
+from pathways_training.domain.cohort import (
+    Cohort,
+    CohortCancelled,
+    CohortCompleted,
+    evolve_cohort,
+    with_curriculum_hours,
+)
+from pathways_training.domain.curriculum import Track, evolve_curriculum
 from pathways_training.domain.training import (
     AttendanceRecorded,
     DropoutReason,
@@ -26,6 +32,7 @@ from pathways_training.domain.training import (
     withdraw_record,
 )
 from tests.unit.training.given import (
+    APPROVED_CURRICULUM,
     COHORT,
     CURRICULUM,
     ENROLLED_ON,
@@ -303,6 +310,18 @@ def test_the_curriculum_s_hours_are_those_of_the_cohort_completed_in() -> None:
         earlier_cohorts=[thirty_hours],
     )
     assert (event.hours_attended, event.curriculum_hours) == (Decimal(30), Decimal(24))
+
+
+def test_a_cohort_planned_before_it_kept_its_curriculum_s_hours_is_held_to_those_of_the_version_it_follows() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), *present(*SESSIONS))  # every one of 15 hours held
+    planned_before = cohort(*SESSIONS, curriculum_hours=None)
+    curriculum = given(evolve_curriculum, *APPROVED_CURRICULUM)  # version 1: 60 hours
+
+    error = then_rejected(
+        lambda: complete(state, enrollment_id=ENROLLMENT, cohort=with_curriculum_hours(planned_before, curriculum)),
+        rule="curriculum-hours-not-met",
+    )
+    assert str(error) == "attended 15 of the 48 hours needed (80% of the curriculum's 60 hours)"
 
 
 def test_a_cohort_that_held_no_session_for_the_participant_completes_no_one() -> None:

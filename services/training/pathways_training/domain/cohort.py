@@ -314,6 +314,15 @@ def evolve_cohort(state: Cohort | None, event: object) -> Cohort:
     raise TypeError(f"a cohort does not follow from {type(event).__name__} at {state}")
 
 
+def with_curriculum_hours(cohort: Cohort, curriculum: Curriculum | None) -> Cohort:
+    """The cohort knowing its curriculum's hours: one planned before they were copied takes those of the
+    version it follows (approved, so its content no longer changes)."""
+    version = None if curriculum is None else curriculum.version(cohort.curriculum_version)
+    if cohort.curriculum_hours is not None or version is None:
+        return cohort
+    return replace(cohort, curriculum_hours=version.content.hours)
+
+
 def existing_cohort(state: Cohort | None, cohort_id: UUID) -> Cohort:
     """The cohort, which must exist (commands on a training record name one)."""
     if state is None:
