@@ -136,6 +136,20 @@ class UnitRenamedV1(_UnitEvent):
     renamed_on: date
 
 
+class UnitRegistrationDayCorrectedV1(_UnitEvent):
+    """A career development unit's registration day was recorded wrong (left out, so dated the day it was typed
+    in, or mistyped): it was registered on ``registered_on``. It replaces ``registered_on`` of
+    ``enrollment.v1.unit.registered`` and of any earlier correction; the latest is the unit's day. The day is no
+    later than any of the unit's projects' proposals. A deactivated unit's day is not corrected."""
+
+    SUBJECT: ClassVar[str] = "enrollment.v1.unit.registration_day_corrected"
+
+    registered_on: date
+    previous_registered_on: date | None = Field(
+        default=None, description="The day recorded until then; absent for a unit registered before it was kept."
+    )
+
+
 class UnitStatusChangedV1(_UnitEvent):
     """A career development unit was activated, suspended, reinstated or deactivated."""
 
@@ -430,6 +444,7 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     UnitRegisteredV1,
     UnitStatusChangedV1,
     UnitRenamedV1,
+    UnitRegistrationDayCorrectedV1,
     MentorRegisteredV1,
     MentorStatusChangedV1,
     MentorAssignedV1,

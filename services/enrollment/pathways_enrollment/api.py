@@ -82,8 +82,29 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 async def register_unit(command: c.RegisterUnit, app: App, context: Context, once: Once) -> Any:
     """Register a career development unit (it runs projects in its province) on `registered_on` (default today):
     a project is proposed for it on that day or later (`409 proposed-before-unit-registered`), so a unit typed in
-    late needs its `registered_on`."""
+    late needs its `registered_on` (one left out or mistyped is corrected with
+    `POST /units/{id}/registration-day/correction`)."""
     return await once(lambda claim: app.register_unit(command, context, claim))
+
+
+@router.post("/units/{unit_id}/registration-day/correction", tags=["units"], **Accepted)
+async def correct_unit_registration_day(
+    unit_id: UUID, command: c.CorrectUnitRegistrationDay, app: App, context: Context, once: Once
+) -> Any:
+    """Correct the day the unit was registered (`registered_on`), with a `reason`: a unit registered without one
+    is dated the day it was recorded, and a project proposed before that day is refused
+    (`proposed-before-unit-registered`). A unit registered before the day was kept is given one. `GET /units/{id}`
+    and `GET /units` show the corrected day, and its first earlier name is held from it; published as
+    `enrollment.v1.unit.registration_day_corrected` (the day and the one it replaces; the reason stays in the
+    event store).
+
+    The corrected day is no later than any of the unit's projects (`409 registered-after-proposal`, naming the
+    project: from its proposal's day, or for one proposed before that day was kept, its first dated step or
+    rename) or than its first rename (`409 registered-after-rename`). A day after today or a Buddhist-era year is
+    a `422`, as for any day. The day already recorded records nothing (an answer without `event_ids`). A
+    deactivated unit keeps its day (`409 deactivated-unit-cannot-be-corrected`). Takes `If-Match` and
+    `Idempotency-Key`."""
+    return await once(lambda claim: app.correct_unit_registration_day(unit_id, command, context, claim))
 
 
 @router.post("/units/{unit_id}/name", tags=["units"], **Accepted)
@@ -139,9 +160,9 @@ async def list_units(
 
 @router.get("/units/{unit_id}", tags=["units"], **AS_RECORDED)
 async def get_unit(unit_id: UUID, request: Request) -> Any:
-    """The unit as recorded: its status, `registered_on` (null for units registered before it was kept), and the
+    """The unit as recorded: its status, `registered_on` (null for units registered before it was kept), the
     names it had before its current one (`earlier_names`, oldest first, each held from `named_on` until
-    `renamed_on`)."""
+    `renamed_on`), and `projects`: those proposed for it since units note them (by id, in the order proposed)."""
     return await as_recorded(request, evolve_unit, unit_id, "career development unit")
 
 
@@ -151,7 +172,9 @@ async def get_unit(unit_id: UUID, request: Request) -> Any:
 @router.post("/projects", tags=["projects"], **Accepted)
 async def propose_project(command: c.ProposeProject, app: App, context: Context, once: Once) -> Any:
     """Propose a project: a grant for a career development unit in one province, on `proposed_on` (default
-    today), not before the unit was registered (`409 proposed-before-unit-registered`)."""
+    today), not before the unit was registered (`409 proposed-before-unit-registered`; a unit registered earlier
+    than recorded has its day corrected first, `POST /units/{id}/registration-day/correction`). The unit notes the
+    project (its version goes up by one)."""
     return await once(lambda claim: app.propose_project(command, context, claim))
 
 

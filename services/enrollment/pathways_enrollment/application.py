@@ -30,7 +30,7 @@ from pathways_enrollment.domain.screening import (
     age_on,
 )
 from pathways_enrollment.personal_data import PersonalDataInCommands
-from pathways_enrollment.projections import enrollments, potential_duplicates
+from pathways_enrollment.projections import enrollments, potential_duplicates, projects
 from pathways_enrollment.vault import (
     MENTOR,
     OLDER_GENERATION_REFUSED,
@@ -177,11 +177,28 @@ def _flagged_against(events: Iterable[object]) -> UUID | None:
     return next(flags, None)
 
 
+def _noted_and_listed(noted: Iterable[UUID], listed: Iterable[UUID]) -> list[UUID]:
+    """What an aggregate noted of its own (a participant's cases, a unit's projects), with what a read model
+    ``listed`` of it: the only record of those from before it noted them. Each is judged by its own history,
+    so one listed that has moved on since is left as it is."""
+    return sorted({*listed, *noted})
+
+
 def _cases_of(registered: participant.Participant | None, listed: Iterable[UUID]) -> list[UUID]:
-    """The participant's cases: those its registry entry knows, and those the enrollments read model
-    ``listed`` (the only record of cases opened before the registry noted them). Each case is judged by
-    its own history, so one listed that has moved on since is left as it is."""
-    return sorted({*listed, *(() if registered is None else registered.cases)})
+    """The participant's cases: those its registry entry knows, and those the enrollments read model listed."""
+    return _noted_and_listed(() if registered is None else registered.cases, listed)
+
+
+def _project_days(
+    session: Session, runs_them: unit.CareerDevelopmentUnit | None, listed: Iterable[UUID]
+) -> dict[UUID, date]:
+    """The day each of the unit's projects dates from (see ``Project.dates_from``): those it noted, and those the
+    projects read model listed for it (proposed before units noted them); projects with no day are left out."""
+    if runs_them is None:
+        return {}
+    loaded = (session.load(project.evolve_project, each)[0] for each in _noted_and_listed(runs_them.projects, listed))
+    days = {found.id: found.dates_from for found in loaded if found is not None and found.unit_id == runs_them.id}
+    return {project_id: day for project_id, day in days.items() if day is not None}
 
 
 def _other_cases(
@@ -285,6 +302,24 @@ class EnrollmentApplication:
     ) -> CommandAccepted:
         return await self._rename(unit.evolve_unit, unit.rename_unit, unit_id, command, context, claim)
 
+    async def correct_unit_registration_day(
+        self, unit_id: UUID, command: c.CorrectUnitRegistrationDay, context: CommandContext, claim: Claim
+    ) -> CommandAccepted:
+        """Correct the day the unit was registered, held to the days its projects date from: those the unit noted
+        (read in the job, with the proposal's transaction, so none proposed in between is missed) and those the
+        projects read model lists for it (proposed before units noted them), each judged by its own history. The
+        correction happened on the corrected day, as the registration it corrects did: "as it happened", the unit
+        was registered from then on."""
+        listed = await projects.projects_of(self._pool, unit_id)
+        day = command.registered_on
+
+        def correcting(session: Session) -> Callable[[unit.CareerDevelopmentUnit | None], Sequence[Any]]:
+            return lambda state: unit.correct_registration_day(
+                state, registered_on=day, reason=command.reason, projects=_project_days(session, state, listed)
+            )
+
+        return await decide(self._runner, unit.evolve_unit, unit_id, correcting, on(context, day), claim)
+
     async def activate_unit(self, unit_id: UUID, context: CommandContext, claim: Claim) -> CommandAccepted:
         return await self._decide(unit.evolve_unit, unit_id, unit.activate_unit, context, claim)
 
@@ -327,7 +362,10 @@ class EnrollmentApplication:
                 on=command.proposed_on or session.today,
                 income_threshold_thb=command.income_threshold_thb or DEFAULT_INCOME_THRESHOLD_THB,
             )
-            return CommandAccepted.of(session.append(project.evolve_project, command.project_id, events, when))
+            accepted = CommandAccepted.of(session.append(project.evolve_project, command.project_id, events, when))
+            note = partial(unit.note_project_proposal, project_id=command.project_id)
+            session.decide(unit.evolve_unit, command.unit_id, note, besides(when))
+            return accepted
 
         return await self._run(job, claim)
 

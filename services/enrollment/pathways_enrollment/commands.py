@@ -77,7 +77,8 @@ class RegisterUnit(ProvinceCommand):
     name: OrganisationName
     registered_on: date | None = Field(
         default=None,
-        description="The day the unit was registered; default: today. Its projects are proposed on that day or later.",
+        description="The day the unit was registered; default: today. Its projects are proposed on that day or later. "
+        "A day left out or mistyped is corrected with POST /units/{id}/registration-day/correction.",
     )
 
 
@@ -356,6 +357,17 @@ class RegisterParticipant(Command):
         return bands.pop() if len(bands) == 1 else None
 
 
+CorrectionReason = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=500,
+        description="Why the day is corrected, e.g. the paper form's date. Free text, "
+        "kept in the event: write no name, phone or ID here.",
+    ),
+]
+
+
 class CorrectRegistrationDay(Command):
     """The day the participant really registered, where the one recorded is wrong (left out at registration, it
     was dated the day the form was typed in). Not after today, nor a Buddhist-era year, as every day a command
@@ -365,12 +377,19 @@ class CorrectRegistrationDay(Command):
         description="The right day: not after any of the participant's applications, nor after a correction of "
         "their personal data. The age band is taken on it again (from the date of birth held, if any)."
     )
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="Why the day is corrected, e.g. the paper form's date. Free text, "
-        "kept in the event: write no name, phone or ID here.",
+    reason: CorrectionReason
+
+
+class CorrectUnitRegistrationDay(Command):
+    """The day the career development unit really was registered, where the one recorded is wrong (left out at
+    registration, it was dated the day it was typed in). Not after today, nor a Buddhist-era year, as every day
+    a command says something happened on."""
+
+    registered_on: date = Field(
+        description="The right day: not after the proposal of any of the unit's projects, nor after its first "
+        "rename. Its projects are proposed on it or later."
     )
+    reason: CorrectionReason
 
 
 class ResolveDuplicate(Command):

@@ -3,7 +3,8 @@
 Participants' registrations and consents stay private, and so do mentors' contacts and why a baseline was
 corrected (free text about one participant, which may name them); of the registry, only a
 potential duplicate and its resolution are told (rare, and pseudonymous). An enrollment tells the
-participant's sex and age band (for equity breakdowns), never a date of birth or birth year.
+participant's sex and age band (for equity breakdowns), never a date of birth or birth year. A unit's note of a
+project proposed for it stays private too: the proposal is told.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from pathways_contracts.enrollment import (
     ProjectRenamedV1,
     ProjectStatusChangedV1,
     UnitRegisteredV1,
+    UnitRegistrationDayCorrectedV1,
     UnitRenamedV1,
     UnitStatusChangedV1,
 )
@@ -182,6 +184,13 @@ def _organisation(event: object, occurred_at: datetime) -> IntegrationEvent | No
                 name=event.name,
                 previous_name=event.previous_name,
                 renamed_on=event.renamed_on,
+            )
+        case unit.CareerDevelopmentUnitRegistrationDayCorrected():
+            return UnitRegistrationDayCorrectedV1(
+                occurred_at=occurred_at,
+                unit_id=event.unit_id,
+                registered_on=event.registered_on,
+                previous_registered_on=event.previous_registered_on,
             )
         case (
             unit.CareerDevelopmentUnitActivated()

@@ -73,6 +73,10 @@ SAMPLES: list[object] = [
     unit.CareerDevelopmentUnitRenamed(
         unit_id=UNIT, name="Mae Chaem Weavers CDU", previous_name="Mae Chaem CDU", renamed_on=date(2025, 2, 1)
     ),
+    unit.CareerDevelopmentUnitRegistrationDayCorrected(
+        unit_id=UNIT, registered_on=date(2024, 11, 1), previous_registered_on=None, reason="charter dated 1 Nov 2024"
+    ),
+    unit.ProjectProposalNoted(unit_id=UNIT, project_id=uid("project")),
     *active_project(),
     project.ProjectRenamed(
         **at(), name="Weaving co-op of Ban Na", previous_name="Weaving co-op", renamed_on=date(2025, 4, 1)

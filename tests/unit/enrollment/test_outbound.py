@@ -21,6 +21,7 @@ from pathways_contracts.enrollment import (
     ProjectRenamedV1,
     ProjectStatusChangedV1,
     UnitRegisteredV1,
+    UnitRegistrationDayCorrectedV1,
     UnitRenamedV1,
     UnitStatusChangedV1,
 )
@@ -53,9 +54,11 @@ from pathways_enrollment.domain.project import (
 )
 from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitDeactivated,
+    CareerDevelopmentUnitRegistrationDayCorrected,
     CareerDevelopmentUnitReinstated,
     CareerDevelopmentUnitRenamed,
     CareerDevelopmentUnitSuspended,
+    ProjectProposalNoted,
 )
 from pathways_enrollment.outbound import translate
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
@@ -81,6 +84,9 @@ OCCURRED_AT = datetime(2025, 6, 9, 3, 0, tzinfo=UTC)
 ASSIGNED = MentorAssigned(mentor_id=MENTOR, assignment_id=uid("a"), from_date=date(2025, 1, 1), **at())
 UNIT_RENAMED = CareerDevelopmentUnitRenamed(
     unit_id=UNIT, name="Mae Chaem Weavers CDU", previous_name="Mae Chaem CDU", renamed_on=date(2025, 2, 1)
+)
+UNIT_DAY_CORRECTED = CareerDevelopmentUnitRegistrationDayCorrected(
+    unit_id=UNIT, registered_on=date(2024, 11, 1), previous_registered_on=date(2025, 6, 20), reason="charter"
 )
 PROJECT_RENAMED = ProjectRenamed(
     **at(), name="Ban Na weaving co-op", previous_name="Weaving co-op", renamed_on=date(2025, 6, 1)
@@ -110,6 +116,7 @@ PUBLISHED: list[tuple[object, str]] = [
     (ProjectClosed(**at()), "enrollment.v1.project.status_changed"),
     (ProjectTerminated(**at(), reason="x"), "enrollment.v1.project.status_changed"),
     (UNIT_RENAMED, "enrollment.v1.unit.renamed"),
+    (UNIT_DAY_CORRECTED, "enrollment.v1.unit.registration_day_corrected"),
     (PROJECT_RENAMED, "enrollment.v1.project.renamed"),
     (MentorRegistered(mentor_id=MENTOR), "enrollment.v1.mentor.registered"),
     (ASSIGNED, "enrollment.v1.mentor.assigned"),
@@ -147,6 +154,8 @@ PRIVATE: list[object] = [
     RegistrationDayCorrected(
         participant_id=PARTICIPANT, registered_on=date(2025, 5, 2), previous_registered_on=None, reason="paper form"
     ),
+    # The proposal is told; the unit noting it is how the unit knows its projects, nothing new.
+    ProjectProposalNoted(unit_id=UNIT, project_id=uid("project")),
     # A mentor's contact never reaches a stream, and nobody outside enrollment reads mentors: its erasure
     # has no one to tell.
     MentorContactGiven(mentor_id=MENTOR, fields=("full_name", "phone"), given_on=date(2025, 1, 2)),
@@ -256,6 +265,20 @@ def test_a_unit_tells_the_day_it_was_registered_and_renames_tell_both_names_and_
     )
     assert (project_renamed.unit_id, project_renamed.province_code, project_renamed.region) == (UNIT, "TH-50", "NORTH")
     assert project_renamed.partition_key() == PROJECT_RENAMED.project_id
+
+
+def test_a_corrected_unit_registration_day_tells_the_day_and_the_one_it_replaces_but_not_why() -> None:
+    corrected = published(UNIT_DAY_CORRECTED)
+    assert isinstance(corrected, UnitRegistrationDayCorrectedV1)
+    assert (corrected.unit_id, corrected.registered_on, corrected.previous_registered_on) == (
+        UNIT,
+        date(2024, 11, 1),
+        date(2025, 6, 20),
+    )
+    assert "reason" not in corrected.model_dump()
+    assert corrected.partition_key() == UNIT
+    given_a_day = published(replace(UNIT_DAY_CORRECTED, previous_registered_on=None))
+    assert isinstance(given_a_day, UnitRegistrationDayCorrectedV1) and given_a_day.previous_registered_on is None
 
 
 def test_a_proposal_and_an_assignment_say_where() -> None:

@@ -70,6 +70,12 @@ def refuse_earlier(day: date, *, than: date | None, rule: str, message: str) -> 
         raise EnrollmentRuleError(message, rule=rule)
 
 
+def refuse_later(day: date, *, than: date | None, rule: str, message: str) -> None:
+    """Refuse a day after one it must not follow (``than``; None: nothing to compare). The same day is fine."""
+    if than is not None and day > than:
+        raise EnrollmentRuleError(message, rule=rule)
+
+
 def require_existing(state: T | None, what: str) -> T:
     """The aggregate a command is for, or :class:`UnknownAggregateError` when it was never registered."""
     if state is None:

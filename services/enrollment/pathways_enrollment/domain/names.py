@@ -8,7 +8,7 @@ last (or before the registration or proposal) would leave two names for the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from pathways_enrollment.domain.errors import EnrollmentRuleError, refuse_earlier
@@ -67,3 +67,11 @@ def after_rename(
     """The earlier names once the current one, ``name``, is renamed on ``renamed_on``."""
     left = EarlierName(name=name, named_on=named_since(first_day, earlier), renamed_on=renamed_on)
     return (*earlier, left)
+
+
+def first_named_on(earlier: tuple[EarlierName, ...], first_day: date) -> tuple[EarlierName, ...]:
+    """The earlier names once the registration or proposal is known to be on ``first_day``: the first name was
+    held from then."""
+    if not earlier:
+        return earlier
+    return (replace(earlier[0], named_on=first_day), *earlier[1:])

@@ -18,12 +18,13 @@ person, and an erasure cannot be undone. The erasure names it instead, for a per
 declare it someone else.
 
 A registration day recorded wrong (left out, so dated the day staff typed the form in) is corrected with
-``RegistrationDayCorrected``, which keeps the day it replaces. The corrected day is held to what the
-registration itself is held to: no later than the application day of any of the participant's cases, nor than
-a correction of their personal data (neither is dated before the registration). Consent is not compared with
-it: PDPA asks for consent before or at collection, so one granted before the registration day is as it should
-be, and a registration takes consent granted earlier than its day; a consent granted later is no reason to
-refuse either. Merged and erased registrations are final; their days are not corrected.
+``RegistrationDayCorrected``, which keeps the day it replaces (see ``registration_day.py``). The corrected day
+is held to what the registration itself is held to: no later than the application day of any of the
+participant's cases, nor than a correction of their personal data (neither is dated before the registration).
+Consent is not compared with it: PDPA asks for consent before or at collection, so one granted before the
+registration day is as it should be, and a registration takes consent granted earlier than its day; a consent
+granted later is no reason to refuse either. Merged and erased registrations are final; their days are not
+corrected.
 
 Consent (PDPA) is recorded on the participant: see ``consent.py``.
 """
@@ -46,8 +47,14 @@ from pathways_enrollment.domain.consent import (
     with_grant,
     with_withdrawal,
 )
-from pathways_enrollment.domain.errors import EnrollmentRuleError, refuse_earlier, require_existing, require_reason
+from pathways_enrollment.domain.errors import (
+    EnrollmentRuleError,
+    refuse_earlier,
+    refuse_later,
+    require_existing,
+)
 from pathways_enrollment.domain.national_id import is_valid_national_id
+from pathways_enrollment.domain.registration_day import reason_for_correcting, refuse_registered_after_any
 
 
 class Sex(StrEnum):
@@ -478,23 +485,23 @@ def correct_registration_day(
             "is the person's, correct the day there",
             rule="participant-merged",
         )
-    why = require_reason(reason, action="correct a registration day")
+    why = reason_for_correcting(reason)
     if registered_on == participant.registered_on:
         return []
-    if applications:
-        first_case, first_day = min(applications.items(), key=lambda item: (item[1], item[0]))
-        if registered_on > first_day:
-            raise EnrollmentRuleError(
-                f"participant {participant.id} applied on {first_day} (case {first_case}); they cannot have "
-                f"registered later, on {registered_on}",
-                rule="registered-after-application",
-            )
-    if participant.rectified_on is not None and registered_on > participant.rectified_on:
-        raise EnrollmentRuleError(
-            f"participant {participant.id}'s personal data was corrected on {participant.rectified_on}; they cannot "
-            f"have registered later, on {registered_on}",
-            rule="registered-after-rectification",
-        )
+    refuse_registered_after_any(
+        registered_on,
+        applications,
+        rule="registered-after-application",
+        message=lambda case, applied_on: f"participant {participant.id} applied on {applied_on} (case {case}); they "
+        f"cannot have registered later, on {registered_on}",
+    )
+    refuse_later(
+        registered_on,
+        than=participant.rectified_on,
+        rule="registered-after-rectification",
+        message=f"participant {participant.id}'s personal data was corrected on {participant.rectified_on}; they "
+        f"cannot have registered later, on {registered_on}",
+    )
     return [
         RegistrationDayCorrected(
             participant_id=participant.id,

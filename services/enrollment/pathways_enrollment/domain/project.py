@@ -165,6 +165,15 @@ class Project:
     def is_open_for_enrollment(self) -> bool:
         return self.status in OPEN_FOR_ENROLLMENT
 
+    @property
+    def dates_from(self) -> date | None:
+        """The first day the project is known to have existed on: its proposal's; for one proposed before that
+        day was kept, the earliest day of a step or rename it had (None: nothing about it is dated)."""
+        if self.proposed_on is not None:
+            return self.proposed_on
+        first_renamed_on = self.earlier_names[0].renamed_on if self.earlier_names else None
+        return min((d for d in (self.opened_on, self.status_since, first_renamed_on) if d is not None), default=None)
+
     def was_open_on(self, day: date) -> bool:
         """Open on ``day``, though closed or terminated since: a form from then, typed in after the end."""
         return (

@@ -3,10 +3,21 @@
 Lifecycle: Registered → Active ⇄ Suspended, and Deactivated (final) from any of them. A unit is registered on
 a day (``registered_on``; units registered before it was kept have none), and may be renamed from a day on
 while it is not deactivated (see ``names.py``).
+
+Its projects are proposed on its registration day or later, and the unit notes each one proposed for it
+(``ProjectProposalNoted``, in the proposal's transaction: a correction of the day and a proposal never pass
+each other). A registration day recorded wrong (left out, so dated the day staff typed it in, or mistyped) is
+corrected with ``CareerDevelopmentUnitRegistrationDayCorrected``, which keeps the day it replaces (see
+``registration_day.py``). The corrected day is held to what the registration itself is held to: no later than
+any of its projects (each from its proposal's day; one proposed before that day was kept, from its first dated
+step or rename), nor than its first rename. Mentors' assignments to the unit are not held to its registration
+day, so they do not hold the correction either. A deactivated unit is final, as an erased or merged participant
+is: it keeps its day, as it keeps its name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -16,10 +27,18 @@ from pathways_enrollment.domain.errors import (
     EnrollmentRuleError,
     TransitionNotAllowedError,
     refuse_earlier,
+    refuse_later,
     require_existing,
     require_reason,
 )
-from pathways_enrollment.domain.names import EarlierName, a_new_name, after_rename, refuse_renaming_before
+from pathways_enrollment.domain.names import (
+    EarlierName,
+    a_new_name,
+    after_rename,
+    first_named_on,
+    refuse_renaming_before,
+)
+from pathways_enrollment.domain.registration_day import reason_for_correcting, refuse_registered_after_any
 
 
 class UnitStatus(StrEnum):
@@ -44,6 +63,25 @@ class CareerDevelopmentUnitRenamed:
     name: str
     previous_name: str
     renamed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CareerDevelopmentUnitRegistrationDayCorrected:
+    """The unit was registered on ``registered_on``, not on ``previous_registered_on`` as recorded until then
+    (None: registered before the day was kept)."""
+
+    unit_id: UUID
+    registered_on: date
+    previous_registered_on: date | None
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectProposalNoted:
+    """On the unit: a project was proposed for it (``project_id``)."""
+
+    unit_id: UUID
+    project_id: UUID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +113,8 @@ EVENTS: tuple[type, ...] = (
     CareerDevelopmentUnitReinstated,
     CareerDevelopmentUnitDeactivated,
     CareerDevelopmentUnitRenamed,
+    CareerDevelopmentUnitRegistrationDayCorrected,
+    ProjectProposalNoted,
 )
 
 
@@ -87,6 +127,7 @@ class CareerDevelopmentUnit:
     status: UnitStatus
     registered_on: date | None = None  # None for units registered before the day was kept
     earlier_names: tuple[EarlierName, ...] = ()
+    projects: tuple[UUID, ...] = ()  # projects proposed since the unit notes them (see ProjectProposalNoted)
 
     @property
     def is_active(self) -> bool:
@@ -113,7 +154,8 @@ def refuse_before_registration(unit: CareerDevelopmentUnit, day: date, *, action
         than=unit.registered_on,
         rule=rule,
         message=f"career development unit {unit.id} was registered on {unit.registered_on}; it cannot {action} "
-        f"before, on {day}",
+        f"before, on {day}. If it was registered earlier, correct its registration day first "
+        f"(POST /units/{unit.id}/registration-day/correction)",
     )
 
 
@@ -162,6 +204,52 @@ def rename_unit(
     ]
 
 
+def note_project_proposal(state: CareerDevelopmentUnit | None, *, project_id: UUID) -> list[ProjectProposalNoted]:
+    """The unit knows each project proposed for it, once."""
+    unit = require_existing(state, "this career development unit")
+    if project_id in unit.projects:
+        return []
+    return [ProjectProposalNoted(unit_id=unit.id, project_id=project_id)]
+
+
+def correct_registration_day(
+    state: CareerDevelopmentUnit | None, *, registered_on: date, reason: str, projects: Mapping[UUID, date]
+) -> list[CareerDevelopmentUnitRegistrationDayCorrected]:
+    """Correct the day the unit was registered; the same day again records nothing (a retry, say).
+
+    ``projects``: the day each of the unit's projects dates from (its proposal's, or for one proposed before
+    that day was kept, its first dated step or rename), by project; those with no day are left out."""
+    unit = require_existing(state, "this career development unit")
+    what = f"career development unit {unit.id}"
+    if unit.status == UnitStatus.DEACTIVATED:
+        raise EnrollmentRuleError(
+            f"{what} is DEACTIVATED: a deactivated unit keeps the registration day it ended with",
+            rule="deactivated-unit-cannot-be-corrected",
+        )
+    why = reason_for_correcting(reason)
+    if registered_on == unit.registered_on:
+        return []
+    refuse_registered_after_any(
+        registered_on,
+        projects,
+        rule="registered-after-proposal",
+        message=lambda project, since: f"project {project} of {what} dates from {since}; the unit cannot have been "
+        f"registered later, on {registered_on}",
+    )
+    first_renamed_on = unit.earlier_names[0].renamed_on if unit.earlier_names else None
+    refuse_later(
+        registered_on,
+        than=first_renamed_on,
+        rule="registered-after-rename",
+        message=f"{what} was renamed on {first_renamed_on}; it cannot have been registered later, on {registered_on}",
+    )
+    return [
+        CareerDevelopmentUnitRegistrationDayCorrected(
+            unit_id=unit.id, registered_on=registered_on, previous_registered_on=unit.registered_on, reason=why
+        )
+    ]
+
+
 def activate_unit(state: CareerDevelopmentUnit | None) -> list[CareerDevelopmentUnitActivated]:
     unit = _transition(state, "activate", (UnitStatus.REGISTERED,))
     return [CareerDevelopmentUnitActivated(unit_id=unit.id)]
@@ -200,6 +288,14 @@ def evolve_unit(state: CareerDevelopmentUnit | None, event: object) -> CareerDev
                 state.earlier_names, first_day=state.registered_on, name=state.name, renamed_on=event.renamed_on
             )
             return replace(state, name=event.name, earlier_names=earlier)
+        case CareerDevelopmentUnitRegistrationDayCorrected() if state is not None:
+            return replace(
+                state,
+                registered_on=event.registered_on,
+                earlier_names=first_named_on(state.earlier_names, event.registered_on),
+            )
+        case ProjectProposalNoted() if state is not None:
+            return replace(state, projects=(*state.projects, event.project_id))
         case CareerDevelopmentUnitActivated() | CareerDevelopmentUnitReinstated() if state is not None:
             return replace(state, status=UnitStatus.ACTIVE)
         case CareerDevelopmentUnitSuspended() if state is not None:

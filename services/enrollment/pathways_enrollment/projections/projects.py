@@ -185,6 +185,13 @@ READ_MODEL = ReadModel(
 KNOWN = Known(kind="project", query="SELECT project_id FROM rm_projects WHERE project_id = ANY({ids})")
 """The projects a list may be filtered by: proposed ones too, whatever became of them."""
 
+
+async def projects_of(pool: asyncpg.Pool, unit_id: UUID) -> list[UUID]:
+    """Every project the unit runs, whatever its status, as far as the read model has got."""
+    rows = await pool.fetch("SELECT project_id FROM rm_projects WHERE unit_id = $1 ORDER BY project_id", unit_id)
+    return [row["project_id"] for row in rows]
+
+
 # Assigned on the day $1, both ends included (as the domain's MentorAssignment.covers).
 _ON_THE_DAY = "a.from_date <= $1 AND (a.to_date IS NULL OR a.to_date >= $1)"
 _ENDED = ("CLOSED", "REJECTED", "TERMINATED")

@@ -1,9 +1,10 @@
-"""Read model: career development units, their names and status, from the ENROLLMENT stream.
+"""Read model: career development units, their names, registration days and status, from the ENROLLMENT stream.
 
-A unit's events are ordered per unit, but a parked and replayed one arrives late: its status and its name
-each remember the stream position of the fact that set them, and only a later fact replaces them (a
-registration replayed after a rename leaves the new name). A status change or rename seen before the
-registration keeps a row without a province, left out of lists until it comes.
+A unit's events are ordered per unit, but a parked and replayed one arrives late: its status, its name and its
+registration day each remember the stream position of the fact that set them, and only a later fact replaces
+them (a registration replayed after a rename leaves the new name, and after a correction the corrected day). A
+status change, rename or correction seen before the registration keeps a row without a province, left out of
+lists until it comes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, Field
 
-from pathways_contracts.enrollment import UnitRegisteredV1, UnitRenamedV1, UnitStatusChangedV1
+from pathways_contracts.enrollment import (
+    UnitRegisteredV1,
+    UnitRegistrationDayCorrectedV1,
+    UnitRenamedV1,
+    UnitStatusChangedV1,
+)
 from pathways_infra.consumer import Inbound
 from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
@@ -32,19 +38,23 @@ CREATE TABLE IF NOT EXISTS rm_units (
 CREATE INDEX IF NOT EXISTS rm_units_by_name ON rm_units (name, unit_id);
 ALTER TABLE rm_units ADD COLUMN IF NOT EXISTS registered_on date;
 ALTER TABLE rm_units ADD COLUMN IF NOT EXISTS name_position bigint NOT NULL DEFAULT 0;
+ALTER TABLE rm_units ADD COLUMN IF NOT EXISTS registered_on_position bigint NOT NULL DEFAULT 0;
 """
 
-# Facts that do not set the name (or the status) give it position 0, which replaces nothing.
+# Facts that do not set the name (or the status, or the registration day) give it position 0, which replaces
+# nothing.
 _UPSERT = """
 INSERT INTO rm_units AS u (unit_id, name, province_code, region, status, status_position, registered_on,
-    name_position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    name_position, registered_on_position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (unit_id) DO UPDATE SET
     name = CASE WHEN EXCLUDED.name_position > u.name_position THEN EXCLUDED.name ELSE u.name END,
     name_position = GREATEST(EXCLUDED.name_position, u.name_position),
     province_code = COALESCE(EXCLUDED.province_code, u.province_code),
     region = COALESCE(EXCLUDED.region, u.region),
-    registered_on = COALESCE(EXCLUDED.registered_on, u.registered_on),
+    registered_on = CASE WHEN EXCLUDED.registered_on_position > u.registered_on_position THEN EXCLUDED.registered_on
+        ELSE u.registered_on END,
+    registered_on_position = GREATEST(EXCLUDED.registered_on_position, u.registered_on_position),
     status = CASE WHEN EXCLUDED.status_position > u.status_position THEN EXCLUDED.status ELSE u.status END,
     status_position = GREATEST(EXCLUDED.status_position, u.status_position)
 """
@@ -54,27 +64,44 @@ async def on_registered(conn: asyncpg.Connection, inbound: Inbound[UnitRegistere
     event, position = inbound.event, inbound.stream_sequence
     await conn.execute(
         _UPSERT, event.unit_id, event.name, event.province_code, event.region, "REGISTERED", position,
-        event.registered_on, position,
+        event.registered_on, position, position,
     )  # fmt: skip
 
 
 async def on_status_changed(conn: asyncpg.Connection, inbound: Inbound[UnitStatusChangedV1]) -> None:
     event = inbound.event
-    await conn.execute(_UPSERT, event.unit_id, None, None, None, event.status, inbound.stream_sequence, None, 0)
+    await conn.execute(_UPSERT, event.unit_id, None, None, None, event.status, inbound.stream_sequence, None, 0, 0)
 
 
 async def on_renamed(conn: asyncpg.Connection, inbound: Inbound[UnitRenamedV1]) -> None:
     # Seen before the registration, the row is REGISTERED as of position 0, until a status fact comes.
     event = inbound.event
-    await conn.execute(_UPSERT, event.unit_id, event.name, None, None, "REGISTERED", 0, None, inbound.stream_sequence)
+    await conn.execute(
+        _UPSERT, event.unit_id, event.name, None, None, "REGISTERED", 0, None, inbound.stream_sequence, 0
+    )
+
+
+async def on_registration_day_corrected(
+    conn: asyncpg.Connection, inbound: Inbound[UnitRegistrationDayCorrectedV1]
+) -> None:
+    event = inbound.event
+    await conn.execute(
+        _UPSERT, event.unit_id, None, None, None, "REGISTERED", 0, event.registered_on, 0, inbound.stream_sequence
+    )
 
 
 READ_MODEL = ReadModel(
     name="units",
     ddl=DDL,
-    handlers={UnitRegisteredV1: on_registered, UnitStatusChangedV1: on_status_changed, UnitRenamedV1: on_renamed},
+    handlers={
+        UnitRegisteredV1: on_registered,
+        UnitStatusChangedV1: on_status_changed,
+        UnitRenamedV1: on_renamed,
+        UnitRegistrationDayCorrectedV1: on_registration_day_corrected,
+    },
     # 2: the registration day, and renames (a name remembers the position of the fact that set it).
-    version=2,
+    # 3: corrected registration days (the day remembers the position of the fact that set it).
+    version=3,
 )
 
 KNOWN = Known(kind="unit", query="SELECT unit_id FROM rm_units WHERE unit_id = ANY({ids})")
@@ -88,7 +115,8 @@ class UnitListed(BaseModel):
     region: str
     status: str = Field(description="REGISTERED, ACTIVE, SUSPENDED or DEACTIVATED.")
     registered_on: date | None = Field(
-        description="The day it was registered (null: registered before the day was kept)."
+        description="The day it was registered, as last corrected (null: registered before the day was kept, and "
+        "never corrected)."
     )
 
 
