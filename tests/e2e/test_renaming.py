@@ -87,7 +87,7 @@ async def test_a_unit_and_a_project_renamed_show_their_new_names_and_keep_the_ol
     assert refused(before_registration)["rule"] == "renamed-before-registration"
     assert refused(stale)["rule"] == "optimistic-concurrency"
     first = created(unit_renamed)
-    assert (first["version"], len(first["event_ids"])) == (3, 1), "registered, activated, renamed"
+    assert (first["version"], len(first["event_ids"])) == (4, 1), "registered, activated, its project noted, renamed"
     assert replayed.headers.get("Idempotent-Replayed") == "true" and replayed.json() == first
     assert refused(unchanged)["rule"] == "name-unchanged"
     created(project_renamed)

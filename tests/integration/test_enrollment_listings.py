@@ -33,6 +33,7 @@ from pathways_contracts.enrollment import (
     ProjectRenamedV1,
     ProjectStatusChangedV1,
     UnitRegisteredV1,
+    UnitRegistrationDayCorrectedV1,
     UnitRenamedV1,
     UnitStatusChangedV1,
 )
@@ -313,6 +314,31 @@ async def test_a_registration_or_proposal_replayed_late_leaves_the_name_a_later_
     assert [(p["name"], p["status"], p["grant_thb"]) for p in projects] == [
         ("Batik studio of Bangkok", "PROPOSED", "300000.00")
     ]
+
+
+async def test_a_registration_replayed_late_leaves_the_day_a_later_correction_gave(settings: Settings) -> None:
+    async with running_system(settings, ["enrollment"], relay=False) as system:
+        runtime = system.runtime("enrollment")
+        later = [
+            MentorRegisteredV1(occurred_at=AT, mentor_id=COACHING),  # sequence 1: the late registration's place
+            UnitRegistrationDayCorrectedV1(
+                occurred_at=AT, unit_id=BANGKOK_UNIT, registered_on=date(2024, 11, 1),
+                previous_registered_on=date(2025, 1, 15),
+            ),
+            UnitStatusChangedV1(occurred_at=AT, unit_id=BANGKOK_UNIT, status="ACTIVE"),
+        ]  # fmt: skip
+        await publish_in_order(runtime.js, later, event_ids=[f"enrollment:{n}" for n in range(1, len(later) + 1)])
+        await eventually(lambda: caught_up(runtime), what="the read models to catch up")
+        assert await get(system, "/units") == [], "a unit is listed once its registration is known"
+        registration = UnitRegisteredV1(
+            occurred_at=AT, unit_id=BANGKOK_UNIT, name="CDU Bangkok", province_code="TH-10", region="CENTRAL",
+            registered_on=date(2025, 1, 15),
+        )  # fmt: skip
+        async with as_operator(settings) as operator:
+            await replay_late(operator, "enrollment-units", registration, as_if_at=1)
+        await eventually(lambda: caught_up(runtime), what="the replay to be projected")
+        units = await get(system, "/units")
+    assert [(u["name"], u["status"], u["registered_on"]) for u in units] == [("CDU Bangkok", "ACTIVE", "2024-11-01")]
 
 
 def case_where(project_id: UUID) -> dict[str, Any]:
