@@ -32,10 +32,13 @@ async def test_a_project_proposed_a_moment_ago_holds_the_correction(settings: Se
         unit = {"name": "CDU Nan", "province_code": "TH-55", "registered_on": "2025-01-15"}
         unit_id = created(await client.post("/units", json=unit))["id"]
         proposal = {"name": "Silverwork", "province_code": "TH-55", "unit_id": unit_id, "grant_thb": "300000"}
-        project_id = created(await client.post("/projects", json={**proposal, "proposed_on": "2025-02-01"}))["id"]
+        proposed = created(await client.post("/projects", json={**proposal, "proposed_on": "2025-02-01"}))
+        project_id = proposed["id"]
+        noted = (await client.get(f"/units/{unit_id}")).json()["projects"]
         listed = (await client.get("/projects")).json()
         too_late = await correct(client, unit_id, "2025-02-02")
     assert listed == [], "the read model heard of the project: this test would not show what it is for"
+    assert (len(proposed["event_ids"]), noted) == (2, [project_id]), "the proposal and its note on the unit"
     assert too_late.status_code == 409, too_late.text
     assert too_late.json()["rule"] == "registered-after-proposal"
     assert f"project {project_id}" in too_late.json()["error"]

@@ -174,7 +174,7 @@ async def propose_project(command: c.ProposeProject, app: App, context: Context,
     """Propose a project: a grant for a career development unit in one province, on `proposed_on` (default
     today), not before the unit was registered (`409 proposed-before-unit-registered`; a unit registered earlier
     than recorded has its day corrected first, `POST /units/{id}/registration-day/correction`). The unit notes the
-    project (its version goes up by one)."""
+    project (its version goes up by one; `event_ids` are the proposal's and the note's)."""
     return await once(lambda claim: app.propose_project(command, context, claim))
 
 

@@ -364,7 +364,7 @@ class EnrollmentApplication:
             )
             accepted = CommandAccepted.of(session.append(project.evolve_project, command.project_id, events, when))
             note = partial(unit.note_project_proposal, project_id=command.project_id)
-            session.decide(unit.evolve_unit, command.unit_id, note, besides(when))
+            accepted.event_ids += session.decide(unit.evolve_unit, command.unit_id, note, besides(when)).event_ids
             return accepted
 
         return await self._run(job, claim)
