@@ -34,7 +34,7 @@ correction dated before the enrollment.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -229,15 +229,24 @@ class Enrollment:
     participant_id: UUID
     status: EnrollmentStatus
     applied_on: date
-    placements: tuple[Placement, ...]
+    placements: tuple[Placement, ...] = field(metadata={"description": "Where the case belonged, over time."})
     baseline: BaselineProfile | None = None
     screening: Screening | None = None
     enrolled_on: date | None = None
-    was_enrolled: bool = False
+    was_enrolled: bool = field(
+        default=False, metadata={"description": "Enrolled at some time, withdrawn since or not."}
+    )
     withdrawal_reason: WithdrawalReason | None = None
     withdrawn_on: date | None = None
-    training_ended: TrainingEndNoted | None = None
-    follow_up_consented: bool | None = None  # None: not known (enrolled before it was kept)
+    training_ended: TrainingEndNoted | None = field(
+        default=None, metadata={"description": "How training ended, as the training service reported it."}
+    )
+    follow_up_consented: bool | None = field(
+        default=None,
+        metadata={
+            "description": "Consent to be followed up after training; null: not known (enrolled before it was kept)."
+        },
+    )
     follow_up_consent_until: date | None = None
 
     @property

@@ -17,7 +17,7 @@ again (the vault keeps a tombstone under the id); the mentor, its assignments an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypedDict
@@ -154,9 +154,12 @@ class MentorAssignment:
     province_code: str
     region: str
     from_date: date
-    to_date: date | None = None
+    to_date: date | None = field(
+        default=None,
+        metadata={"description": "The last day (included); null while open-ended. Before from_date: withdrawn."},
+    )
     last_visit_on: date | None = None
-    visits: tuple[LoggedVisit, ...] = ()
+    visits: tuple[LoggedVisit, ...] = field(default=(), metadata={"description": "Coaching visits logged under it."})
 
     def visit_on(self, day: date) -> LoggedVisit | None:
         return next((visit for visit in self.visits if visit.visited_on == day), None)
@@ -186,9 +189,14 @@ class Mentor:
     id: UUID
     status: MentorStatus = MentorStatus.ACTIVE
     assignments: tuple[MentorAssignment, ...] = ()
-    visit_ids: frozenset[UUID] = frozenset()
-    contact: ContactStatus = ContactStatus.NONE
-    contact_changed_on: date | None = None  # the day it was last given, corrected or erased
+    visit_ids: frozenset[UUID] = field(default=frozenset(), metadata={"description": "Every coaching visit logged."})
+    contact: ContactStatus = field(
+        default=ContactStatus.NONE,
+        metadata={"description": "Whether the vault holds the contact: NONE (never given), HELD or ERASED."},
+    )
+    contact_changed_on: date | None = field(
+        default=None, metadata={"description": "The day the contact was last given, corrected or erased."}
+    )
 
     @property
     def open_assignments(self) -> tuple[MentorAssignment, ...]:

@@ -32,7 +32,7 @@ Consent (PDPA) is recorded on the participant: see ``consent.py``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
@@ -188,18 +188,33 @@ EVENTS: tuple[type, ...] = (
 class Participant:
     id: UUID
     sex: Sex
-    age_band: str | None = None
-    national_id_hash: str | None = None
+    age_band: str | None = field(
+        default=None, metadata={"description": "Of the age on the registration day; null when not known."}
+    )
+    national_id_hash: str | None = field(
+        default=None,
+        metadata={"description": "The keyed hash of the national ID, where one was recorded; never the ID."},
+    )
     registered_on: date | None = None
     status: ParticipantStatus = ParticipantStatus.REGISTERED
-    duplicate_of: UUID | None = None
+    duplicate_of: UUID | None = field(
+        default=None, metadata={"description": "The registration this one may duplicate (it held the national ID)."}
+    )
     merged_into: UUID | None = None
     consents: tuple[Consent, ...] = ()
     erased_on: date | None = None
-    potential_duplicates: tuple[UUID, ...] = ()  # registrations flagged as duplicates of this one, unresolved
-    merged_registrations: tuple[UUID, ...] = ()  # registrations merged into this one
-    cases: tuple[UUID, ...] = ()  # cases opened since the registry notes them (see ApplicationNoted)
-    rectified_on: date | None = None  # the latest day its personal data was corrected
+    potential_duplicates: tuple[UUID, ...] = field(
+        default=(), metadata={"description": "Registrations flagged as duplicates of this one, unresolved."}
+    )
+    merged_registrations: tuple[UUID, ...] = field(
+        default=(), metadata={"description": "Registrations merged into this one."}
+    )
+    cases: tuple[UUID, ...] = field(
+        default=(), metadata={"description": "Enrollment cases opened since the registry notes them."}
+    )
+    rectified_on: date | None = field(
+        default=None, metadata={"description": "The latest day its personal data was corrected."}
+    )
 
     @property
     def erased(self) -> bool:

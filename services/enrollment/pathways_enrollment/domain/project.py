@@ -155,11 +155,20 @@ class Project:
     grant_thb: Decimal | None = None
     eligibility: EligibilityCriteria = field(default_factory=EligibilityCriteria)
     needs_assessment: CommunityNeedsAssessment | None = None
-    status_since: date | None = None  # the day of the step that set the status (or of the proposal), when told
+    status_since: date | None = field(
+        default=None,
+        metadata={"description": "The day of the step that set the status (or of the proposal), when told."},
+    )
     rejection_reason: str | None = None
-    opened_on: date | None = None  # the day it was approved (opened for enrollment), when it was given
-    proposed_on: date | None = None  # None for projects proposed before the day was kept
-    earlier_names: tuple[EarlierName, ...] = ()
+    opened_on: date | None = field(
+        default=None, metadata={"description": "The day it was approved (opened for enrollment), when told."}
+    )
+    proposed_on: date | None = field(
+        default=None, metadata={"description": "The day it was proposed; null for projects proposed before it was kept."}
+    )
+    earlier_names: tuple[EarlierName, ...] = field(
+        default=(), metadata={"description": "The names it had before, each with the days it held it, oldest first."}
+    )
 
     @property
     def is_open_for_enrollment(self) -> bool:

@@ -29,7 +29,7 @@ another cohort. A cancelled cohort, by contrast, completes no one (its members t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
@@ -129,7 +129,7 @@ class Cohort:
     curriculum_id: UUID
     curriculum_version: int
     competencies: tuple[str, ...]
-    attendance_threshold: float
+    attendance_threshold: float = field(metadata={"description": "The attendance rate completion needs, 0 to 1."})
     starts_on: date
     track: Track | None = None
     status: CohortStatus = CohortStatus.PLANNED

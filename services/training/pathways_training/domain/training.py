@@ -260,8 +260,12 @@ class TrainingRecord:
     attendance_rate: float | None = None
     cohort_id: UUID | None = None
     joined_on: date | None = None
-    past_stints: tuple[CohortStint, ...] = ()
-    attendance: Mapping[UUID, bool] = field(default_factory=dict)
+    past_stints: tuple[CohortStint, ...] = field(
+        default=(), metadata={"description": "The cohorts the participant left, and the sessions expected there."}
+    )
+    attendance: Mapping[UUID, bool] = field(
+        default_factory=dict, metadata={"description": "Whether the participant attended, by session id."}
+    )
     assessments: Mapping[AssessmentPhase, tuple[CompetencyScore, ...]] = field(default_factory=dict)
     completed_on: date | None = None
     dropout_reason: DropoutReason | None = None
