@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, Field
 
 from pathways_contracts.reference import UnknownProvinceError
 from pathways_infra.body_limit import BodyLimit, RequestBodyTooLargeError, body_too_large
@@ -22,6 +23,7 @@ from pathways_infra.http import (
 )
 from pathways_infra.idempotency import IDEMPOTENCY_HEADERS, idempotent
 from pathways_infra.lean_routes import make_lean
+from pathways_infra.openapi_answers import answered_as, document_answers
 from pathways_infra.openapi_errors import document_errors
 from pathways_infra.query_params import refuse_unknown_query_parameters
 from pathways_infra.read_model_versions import StaleReadModel
@@ -67,8 +69,9 @@ def create_service_app(
     app.include_router(router)
     document_headers(app, {command_context: COMMAND_HEADERS, idempotent: IDEMPOTENCY_HEADERS})
     document_errors(app)
+    document_answers(app)
 
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], **answered_as(Health))
     async def health() -> dict[str, Any]:
         """Liveness, how far the relay and the consumers have got, whether this replica runs the
         consumers (one replica of a service does; the others stand by to take over), and the read models
@@ -91,6 +94,50 @@ def create_service_app(
     make_lean(app, request_only=[application_of, command_context, idempotent, read_pool])
     refuse_unknown_query_parameters(app)  # around the handlers make_lean installs
     return app
+
+
+class RelayProgress(BaseModel):
+    published: int = Field(description="Events published since the service started.")
+    caught_up: bool = Field(description="Whether it has published every event stored so far.")
+    failing: str = Field(description="Why the last batch could not be published; empty once one is.")
+
+
+class ConsumerProgress(BaseModel):
+    processed: int = Field(description="Messages applied since the service started.")
+    parked: int = Field(description="Messages parked on the DLQ stream since the service started.")
+
+
+class GuardProgress(BaseModel):
+    name: str
+    read: int = Field(
+        description="Messages it read since the service started: on subjects no contract knows, or replayed to it."
+    )
+    parked: int = Field(description="Of those, the messages it parked on the DLQ stream.")
+
+
+class CommandProgress(BaseModel):
+    jobs: int = Field(description="Commands run since the service started.")
+    commits: int = Field(description="Transactions they were committed in (group commit: several to one).")
+
+
+class ReadModelToRebuild(BaseModel):
+    built_by_version: int = Field(description="The read model's version that built its rows.")
+    version: int = Field(description="This code's version of it.")
+
+
+class Health(BaseModel):
+    """What ``GET /health`` answers."""
+
+    service: str
+    relay: RelayProgress | None = Field(description="Null where this replica runs no relay (yet).")
+    consumers: dict[str, ConsumerProgress] = Field(description="By consumer name.")
+    consuming: bool = Field(description="Whether this replica runs the consumers (one replica does).")
+    guard: GuardProgress | None = Field(description="The stream guard's; null where this replica runs none (yet).")
+    commands: CommandProgress
+    read_models_to_rebuild: dict[str, ReadModelToRebuild] | None = Field(
+        description="By read model name: those needing `pathways read-models rebuild`; null when PostgreSQL did "
+        "not answer."
+    )
 
 
 def _to_rebuild(stale: list[StaleReadModel] | None) -> dict[str, dict[str, int]] | None:

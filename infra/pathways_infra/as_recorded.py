@@ -17,22 +17,21 @@ from pydantic_core import to_jsonable_python
 
 from pathways_infra.commands import CommandRunner, Evolver
 from pathways_infra.http import NotFoundError
+from pathways_infra.openapi_answers import answered_as
 
-AS_RECORDED: dict[str, Any] = {
-    "responses": {
-        200: {
-            "description": "As recorded in the event store, at its latest version.",
-            "headers": {
-                "ETag": {
-                    "description": 'The version, e.g. "3": send it as If-Match with a command to act only if '
-                    "nothing changed since.",
-                    "schema": {"type": "string"},
-                }
-            },
-        }
+_ETAG = {
+    "ETag": {
+        "description": 'The version, e.g. "3": send it as If-Match with a command to act only if nothing changed '
+        "since.",
+        "schema": {"type": "string"},
     }
 }
-"""The OpenAPI answer of a read as recorded: pass as ``**AS_RECORDED`` to the route's decorator."""
+
+
+def recorded(state: type[Any]) -> dict[str, Any]:
+    """Route options of a read as recorded: its body documented as the domain's ``state`` (the dataclass its
+    evolve function builds: the shape cannot drift from it), with the ``ETag`` header."""
+    return answered_as(state, description="As recorded in the event store, at its latest version.", headers=_ETAG)
 
 
 async def as_recorded(request: Request, evolve: Evolver[Any], aggregate_id: UUID, what: str) -> JSONResponse:

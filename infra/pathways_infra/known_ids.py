@@ -44,7 +44,7 @@ Asked = tuple[Known, UUID | Sequence[UUID] | None]
 """A kind and the ids of it a request gives: one, several, or none (a filter left out)."""
 
 
-def recorded(kind: str, first_event: type, events_table: str, *, not_yet: str | None = None) -> Known:
+def known_from_events(kind: str, first_event: type, events_table: str, *, not_yet: str | None = None) -> Known:
     """Ids of the aggregates of one kind in this service's event store, told by their first event: an id of
     another kind of record is not one of them."""
     return Known(

@@ -7,7 +7,7 @@ filters, all pages together, is in the ``X-Total-Count`` header. A header rather
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -16,22 +16,26 @@ import asyncpg
 from fastapi import Response
 from fastapi.exceptions import RequestValidationError
 
+from pathways_infra.openapi_answers import answered_as
+
 TOTAL_COUNT = "X-Total-Count"
 
-LISTED: dict[str, Any] = {
-    "responses": {
-        200: {
-            "headers": {
-                TOTAL_COUNT: {
-                    "description": "How many rows match the filters, all pages together (`limit` and `offset` "
-                    "aside), counted in the same snapshot as the page.",
-                    "schema": {"type": "integer", "minimum": 0},
-                }
-            }
-        }
+TOTAL_COUNT_HEADER: dict[str, Any] = {
+    TOTAL_COUNT: {
+        "description": "How many rows match the filters, all pages together (`limit` and `offset` aside), counted "
+        "in the same snapshot as the page.",
+        "schema": {"type": "integer", "minimum": 0},
     }
 }
-"""Route options of a list: its answer's ``X-Total-Count`` header, documented."""
+
+LISTED: dict[str, Any] = {"responses": {200: {"headers": TOTAL_COUNT_HEADER}}}
+"""Route options of a list whose items' model is the route's own: its answer's ``X-Total-Count`` header, documented."""
+
+
+def listed(item: Any, *, more: Mapping[int | str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Route options of a list answered as plain rows: each documented as ``item`` (nothing validated), and the
+    ``X-Total-Count`` header; ``more`` answers by status."""
+    return answered_as(list[item], headers=TOTAL_COUNT_HEADER, more=more)
 
 
 T = TypeVar("T")

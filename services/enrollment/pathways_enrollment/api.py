@@ -27,12 +27,12 @@ from pathways_enrollment.application import (
     Registration,
     ScreeningAnswer,
 )
-from pathways_enrollment.domain.enrollment import evolve_enrollment
-from pathways_enrollment.domain.mentor import MentorStatus, evolve_mentor
+from pathways_enrollment.domain.enrollment import Enrollment, evolve_enrollment
+from pathways_enrollment.domain.mentor import Mentor, MentorStatus, evolve_mentor
 from pathways_enrollment.domain.national_id import normalise_national_id
-from pathways_enrollment.domain.participant import ParticipantRegistered, evolve_participant
-from pathways_enrollment.domain.project import ProjectStatus, evolve_project
-from pathways_enrollment.domain.unit import UnitStatus, evolve_unit
+from pathways_enrollment.domain.participant import Participant, ParticipantRegistered, evolve_participant
+from pathways_enrollment.domain.project import Project, ProjectStatus, evolve_project
+from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus, evolve_unit
 from pathways_enrollment.projections import (
     coaching_visits,
     enrollments,
@@ -42,7 +42,7 @@ from pathways_enrollment.projections import (
     units,
 )
 from pathways_enrollment.vault import MENTOR, PersonalData, Vault
-from pathways_infra.as_recorded import AS_RECORDED, as_recorded
+from pathways_infra.as_recorded import as_recorded, recorded
 from pathways_infra.command_model import IsoDay
 from pathways_infra.http import (
     CommandAccepted,
@@ -54,8 +54,9 @@ from pathways_infra.http import (
     application_of,
 )
 from pathways_infra.idempotency import Once
-from pathways_infra.known_ids import Known, recorded, require_known
-from pathways_infra.listing import LISTED, check_day_range
+from pathways_infra.known_ids import Known, known_from_events, require_known
+from pathways_infra.listing import LISTED, check_day_range, listed
+from pathways_infra.openapi_answers import answered_as
 from pathways_infra.openapi_errors import Problem
 from pathways_infra.thai_time import thai_today
 
@@ -158,7 +159,7 @@ async def list_units(
     return page.answer(response)
 
 
-@router.get("/units/{unit_id}", tags=["units"], **AS_RECORDED)
+@router.get("/units/{unit_id}", tags=["units"], **recorded(CareerDevelopmentUnit))
 async def get_unit(unit_id: UUID, request: Request) -> Any:
     """The unit as recorded: its status, `registered_on` (null for units registered before it was kept), the
     names it had before its current one (`earlier_names`, oldest first, each held from `named_on` until
@@ -305,7 +306,7 @@ def _mentors_named(listed: projects.ProjectListed, contacts: dict[UUID, Personal
     return listed.model_copy(update={"mentors": mentors, "mentor_assignments": history})
 
 
-@router.get("/projects/{project_id}", tags=["projects"], **AS_RECORDED)
+@router.get("/projects/{project_id}", tags=["projects"], **recorded(Project))
 async def get_project(project_id: UUID, request: Request) -> Any:
     """The project as recorded: its status and `status_since` (the day of the step that set it, or of the
     proposal while PROPOSED), `proposed_on`, needs assessment, a rejected project's `rejection_reason`, and the
@@ -444,7 +445,7 @@ def _named(listed: mentors.MentorListed, contact: PersonalData | None) -> mentor
     return listed if contact is None else listed.model_copy(update={"full_name": contact.full_name})
 
 
-@router.get("/mentors/{mentor_id}", tags=["mentors"], **AS_RECORDED)
+@router.get("/mentors/{mentor_id}", tags=["mentors"], **recorded(Mentor))
 async def get_mentor(mentor_id: UUID, request: Request) -> Any:
     """The mentor as recorded: status, assignments, and whether a contact is held (`contact`: NONE, HELD or
     ERASED; the contact itself is at `/mentors/{id}/contact`)."""
@@ -576,7 +577,7 @@ async def list_potential_duplicates(
     return page.answer(response)
 
 
-@router.get("/participants/{participant_id}", tags=["participants"], **AS_RECORDED)
+@router.get("/participants/{participant_id}", tags=["participants"], **recorded(Participant))
 async def get_participant(participant_id: UUID, request: Request) -> Any:
     """The pseudonymous registry entry: status, duplicate flag, consents, erasure. No personal data."""
     return await as_recorded(request, evolve_participant, participant_id, "participant")
@@ -618,7 +619,10 @@ async def correct_registration_day(
 @router.get(
     "/participants/{participant_id}/personal-data",
     tags=["participants"],
-    responses={410: {"model": Problem, "description": "The participant was erased: the key is destroyed."}},
+    **answered_as(
+        PersonalData,
+        more={410: {"model": Problem, "description": "The participant was erased: the key is destroyed."}},
+    ),
 )
 async def get_personal_data(participant_id: UUID, request: Request, read: ReadPool) -> Any:
     """The participant's personal data, decrypted from the vault; 410 once erased."""
@@ -720,21 +724,23 @@ async def withdraw(enrollment_id: UUID, command: c.Withdraw, app: App, context: 
     return await once(lambda claim: app.withdraw(enrollment_id, command, context, claim))
 
 
-@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"], **AS_RECORDED)
+@router.get("/enrollments/{enrollment_id}/case", tags=["enrollments"], **recorded(Enrollment))
 async def get_case(enrollment_id: UUID, request: Request) -> Any:
     """The case as recorded: status, placements over time, baseline and screening."""
     return await as_recorded(request, evolve_enrollment, enrollment_id, "enrollment")
 
 
-@router.get("/enrollments/{enrollment_id}", tags=["enrollments"])
+@router.get("/enrollments/{enrollment_id}", tags=["enrollments"], **answered_as(enrollments.EnrollmentListed))
 async def get_enrollment(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
+    """The case as the enrollments read model holds it (a moment behind the events), as `GET /enrollments` lists
+    it."""
     found = await enrollments.get_enrollment(read, enrollment_id)
     if found is None:
         raise NotFoundError(f"enrollment {enrollment_id} is not known (yet: read models follow the events)")
     return found
 
 
-@router.get("/enrollments", tags=["enrollments"], **LISTED)
+@router.get("/enrollments", tags=["enrollments"], **listed(enrollments.EnrollmentListed))
 async def list_enrollments(
     read: ReadPool,
     events: EventsTable,
@@ -801,7 +807,7 @@ async def list_enrollments(
 
 def _registered_participants(events_table: str) -> Known:
     # The registry has no read model: a participant is known from their registration, in the event store.
-    return recorded("participant", ParticipantRegistered, events_table)
+    return known_from_events("participant", ParticipantRegistered, events_table)
 
 
 def _today() -> date:

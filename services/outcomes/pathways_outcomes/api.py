@@ -17,7 +17,8 @@ from pathways_infra.command_model import CalendarDay, IsoDay
 from pathways_infra.http import CommandAccepted, Context, NotFoundError, Offset, ReadPool, application_of, happened_on
 from pathways_infra.idempotency import Once
 from pathways_infra.known_ids import require_known
-from pathways_infra.listing import LISTED, check_day_range
+from pathways_infra.listing import check_day_range, listed
+from pathways_infra.openapi_answers import answered_as
 from pathways_infra.thai_time import thai_today
 from pathways_outcomes.application import (
     AddProduct,
@@ -113,7 +114,7 @@ async def close_case(enrollment_id: UUID, command: CloseCase, app: App, context:
     return await once(lambda claim: app.close_case(enrollment_id, command, occurred, idempotency=claim))
 
 
-@router.get("/cases/{enrollment_id}", tags=["outcomes"])
+@router.get("/cases/{enrollment_id}", tags=["outcomes"], **answered_as(cases.CaseShown))
 async def get_case(
     enrollment_id: UUID,
     read: ReadPool,
@@ -143,7 +144,7 @@ async def get_case(
     return found
 
 
-@router.get("/follow-ups", tags=["outcomes"], **LISTED)
+@router.get("/follow-ups", tags=["outcomes"], **listed(cases.FollowUpOnWorklist))
 async def list_follow_ups(
     read: ReadPool,
     response: Response,
@@ -276,15 +277,16 @@ async def dissolve_enterprise(
     return await once(lambda claim: app.dissolve_enterprise(enterprise_id, command, occurred, idempotency=claim))
 
 
-@router.get("/enterprises/{enterprise_id}", tags=["enterprises"])
+@router.get("/enterprises/{enterprise_id}", tags=["enterprises"], **answered_as(enterprises.EnterpriseShown))
 async def get_enterprise(enterprise_id: UUID, read: ReadPool) -> dict[str, Any]:
+    """The enterprise: its members, products, online sales channels and status (a read model)."""
     found = await enterprises.get_enterprise(read, enterprise_id)
     if found is None:
         raise NotFoundError(f"enterprise {enterprise_id} is not known (yet: read models follow the events)")
     return found
 
 
-@router.get("/enterprises", tags=["enterprises"], **LISTED)
+@router.get("/enterprises", tags=["enterprises"], **listed(enterprises.EnterpriseShown))
 async def list_enterprises(
     read: ReadPool,
     response: Response,
@@ -311,7 +313,7 @@ async def list_enterprises(
 # --- programme ---
 
 
-@router.get("/programme/totals", tags=["programme"])
+@router.get("/programme/totals", tags=["programme"], **answered_as(programme.ProgrammeTotals))
 async def programme_totals(read: ReadPool) -> dict[str, Any]:
     """Participants, enrollments, projects, provinces and regions; enrollments by stage, outcome and region.
 

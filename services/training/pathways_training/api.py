@@ -14,7 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from pathways_infra.as_recorded import AS_RECORDED, as_recorded
+from pathways_infra.as_recorded import as_recorded, recorded
 from pathways_infra.command_model import IsoDay
 from pathways_infra.http import (
     CommandAccepted,
@@ -27,8 +27,9 @@ from pathways_infra.http import (
     happened_on,
 )
 from pathways_infra.idempotency import Once
-from pathways_infra.known_ids import Known, recorded, require_known
-from pathways_infra.listing import LISTED, check_day_range
+from pathways_infra.known_ids import Known, known_from_events, require_known
+from pathways_infra.listing import check_day_range, listed
+from pathways_infra.openapi_answers import answered_as
 from pathways_training.application import (
     ApproveCurriculum,
     AssessSkills,
@@ -52,10 +53,10 @@ from pathways_training.application import (
     TrainingApplication,
     TransferToCohort,
 )
-from pathways_training.domain.cohort import CohortStatus, evolve_cohort
-from pathways_training.domain.curriculum import CurriculumStatus, Track, evolve_curriculum
+from pathways_training.domain.cohort import Cohort, CohortStatus, evolve_cohort
+from pathways_training.domain.curriculum import Curriculum, CurriculumStatus, Track, evolve_curriculum
 from pathways_training.domain.project import ProjectLearned
-from pathways_training.domain.training import TrainingStatus, evolve_record
+from pathways_training.domain.training import TrainingRecord, TrainingStatus, evolve_record
 from pathways_training.projections import cohorts, curricula, training_records
 
 router = APIRouter()
@@ -74,7 +75,7 @@ def _accepted(
 def _known_projects(events_table: str) -> Known:
     # No read model holds projects: training learns each, as it opens, into its own event store.
     heard = "training hears of a project once it opens in the enrollment service"
-    return recorded("project", ProjectLearned, events_table, not_yet=heard)
+    return known_from_events("project", ProjectLearned, events_table, not_yet=heard)
 
 
 # --- curricula ---
@@ -147,7 +148,7 @@ async def retire_curriculum(
     return await once(lambda claim: app.retire_curriculum(curriculum_id, command, occurred, idempotency=claim))
 
 
-@router.get("/curricula/{curriculum_id}", tags=["curricula"])
+@router.get("/curricula/{curriculum_id}", tags=["curricula"], **answered_as(curricula.CurriculumShown))
 async def get_curriculum(curriculum_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A curriculum with all its versions (content, status, co-design, approval, retirement), from a read
     model (no `ETag`: read `/curricula/{id}/recorded` to act with `If-Match`)."""
@@ -157,14 +158,14 @@ async def get_curriculum(curriculum_id: UUID, read: ReadPool) -> dict[str, Any]:
     return found
 
 
-@router.get("/curricula/{curriculum_id}/recorded", tags=["curricula"], **AS_RECORDED)
+@router.get("/curricula/{curriculum_id}/recorded", tags=["curricula"], **recorded(Curriculum))
 async def get_recorded_curriculum(curriculum_id: UUID, request: Request) -> Any:
     """The curriculum as recorded, never behind: its versions (content, status, days). Its `ETag` is the
     version to send as `If-Match` with a command on the curriculum."""
     return await as_recorded(request, evolve_curriculum, curriculum_id, "curriculum")
 
 
-@router.get("/curricula", tags=["curricula"], **LISTED)
+@router.get("/curricula", tags=["curricula"], **listed(curricula.CurriculumShown))
 async def list_curricula(
     read: ReadPool,
     events: EventsTable,
@@ -275,7 +276,7 @@ async def cancel_cohort(cohort_id: UUID, command: CancelCohort, app: App, contex
     return await once(lambda claim: app.cancel_cohort(cohort_id, command, occurred, idempotency=claim))
 
 
-@router.get("/cohorts/{cohort_id}", tags=["cohorts"])
+@router.get("/cohorts/{cohort_id}", tags=["cohorts"], **answered_as(cohorts.CohortShown))
 async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A cohort: its curriculum, status, the sessions held (with how many attended) and its members.
     A member who left has `left_on` and `left_because`: TRANSFERRED (to another cohort), DROPPED_OUT or
@@ -292,7 +293,7 @@ async def get_cohort(cohort_id: UUID, read: ReadPool) -> dict[str, Any]:
     return found
 
 
-@router.get("/cohorts/{cohort_id}/recorded", tags=["cohorts"], **AS_RECORDED)
+@router.get("/cohorts/{cohort_id}/recorded", tags=["cohorts"], **recorded(Cohort))
 async def get_recorded_cohort(cohort_id: UUID, request: Request) -> Any:
     """The cohort as recorded, never behind: status, days, the rules it keeps and the sessions held (its
     members are on their training records). Its `ETag` is the version to send as `If-Match` with a command
@@ -300,7 +301,7 @@ async def get_recorded_cohort(cohort_id: UUID, request: Request) -> Any:
     return await as_recorded(request, evolve_cohort, cohort_id, "cohort")
 
 
-@router.get("/cohorts", tags=["cohorts"], **LISTED)
+@router.get("/cohorts", tags=["cohorts"], **listed(cohorts.CohortListed))
 async def list_cohorts(
     read: ReadPool,
     events: EventsTable,
@@ -420,7 +421,7 @@ async def drop_out(enrollment_id: UUID, command: DropOut, app: App, context: Con
     return await once(lambda claim: app.drop_out(enrollment_id, command, occurred, idempotency=claim))
 
 
-@router.get("/training-records/{enrollment_id}", tags=["training"])
+@router.get("/training-records/{enrollment_id}", tags=["training"], **answered_as(training_records.TrainingRecordShown))
 async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, Any]:
     """A participant's training: status, project, cohort, sessions and hours expected and attended,
     attendance rate (of hours), pre/post assessments, completion or dropout. From a read model (no `ETag`:
@@ -438,14 +439,14 @@ async def get_training_record(enrollment_id: UUID, read: ReadPool) -> dict[str, 
     return found
 
 
-@router.get("/training-records/{enrollment_id}/recorded", tags=["training"], **AS_RECORDED)
+@router.get("/training-records/{enrollment_id}/recorded", tags=["training"], **recorded(TrainingRecord))
 async def get_recorded_training_record(enrollment_id: UUID, request: Request) -> Any:
     """The training record as recorded, never behind: status, cohort, attendance marks, assessments. Its
     `ETag` is the version to send as `If-Match` with a command on the record."""
     return await as_recorded(request, evolve_record, enrollment_id, "training record")
 
 
-@router.get("/training-records", tags=["training"], **LISTED)
+@router.get("/training-records", tags=["training"], **listed(training_records.TrainingRecordShown))
 async def list_training_records(
     read: ReadPool,
     events: EventsTable,

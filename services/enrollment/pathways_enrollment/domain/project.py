@@ -164,7 +164,7 @@ class Project:
         default=None, metadata={"description": "The day it was approved (opened for enrollment), when told."}
     )
     proposed_on: date | None = field(
-        default=None, metadata={"description": "The day it was proposed; null for projects proposed before it was kept."}
+        default=None, metadata={"description": "The day it was proposed; null: proposed before the day was kept."}
     )
     earlier_names: tuple[EarlierName, ...] = field(
         default=(), metadata={"description": "The names it had before, each with the days it held it, oldest first."}

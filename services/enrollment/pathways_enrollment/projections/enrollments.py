@@ -7,13 +7,15 @@ kept in a table of its own, joined when read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
+from pathways_contracts.base import OPEN_SET
 from pathways_contracts.enrollment import (
     ApplicationReceivedV1,
     ApplicationScreenedInV1,
@@ -190,7 +192,36 @@ READ_MODEL = ReadModel(
 _WITH_TRAINING_ENDS = "rm_enrollments LEFT JOIN rm_enrollment_training_ends USING (enrollment_id)"
 
 
+class EnrollmentListed(BaseModel):
+    """An enrollment case as ``get_enrollment`` and ``list_enrollments`` show it."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID = Field(description="The project the case is with now (where it moved to, once transferred).")
+    unit_id: UUID | None = Field(description="The career development unit the case is with now, when known.")
+    province_code: str = Field(description="The province the case is in now (ISO 3166-2:TH).")
+    region: str = Field(description="The region the case is in now.")
+    status: ListedStatus
+    enrolled_on: date | None = Field(description="Null until enrolled.")
+    screened_out_reasons: list[str] | None = Field(
+        description="While SCREENED_OUT, the criteria missed: below-working-age, above-working-age, "
+        f"income-above-threshold or not-in-target-group. {OPEN_SET} Null otherwise."
+    )
+    transfers: int = Field(description="How many times the case moved to another project.")
+    withdrawal_reason: str | None = Field(
+        description="Once WITHDRAWN: PARTICIPANT_REQUEST, CONSENT_WITHDRAWN, FOUND_EMPLOYMENT, MOVED_AWAY, "
+        f"NOT_ELIGIBLE, DUPLICATE or OTHER. {OPEN_SET}"
+    )
+    updated_at: datetime = Field(description="When this read model last changed the case.")
+    applied_on: date | None = Field(description="Null for a case applied for before applications were published.")
+    training_ended: TrainingEnded | None = Field(
+        description="How the case's training ended, as the training service reported it; null while it goes on."
+    )
+    training_ended_on: date | None
+
+
 async def get_enrollment(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] | None:
+    """The case as ``EnrollmentListed`` documents it."""
     row = await pool.fetchrow(f"SELECT * FROM {_WITH_TRAINING_ENDS} WHERE enrollment_id = $1", enrollment_id)
     return dict(row) if row else None
 

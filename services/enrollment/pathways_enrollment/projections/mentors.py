@@ -15,7 +15,7 @@ assignment's start and end are upserted by assignment, whichever comes first.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
@@ -30,9 +30,11 @@ from pathways_contracts.enrollment import (
     ProjectProposedV1,
     ProjectStatusChangedV1,
 )
+from pathways_enrollment.domain.mentor import MentorStatus
 from pathways_infra.consumer import Inbound
 from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
+from pathways_infra.openapi_answers import valued_as
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -166,7 +168,7 @@ class MentorListed(BaseModel):
         description="From the mentor's contact, decrypted from the vault as the page is read (never kept in this "
         "read model); null when no contact was given or it was erased.",
     )
-    status: str = Field(description="ACTIVE or INACTIVE.")
+    status: Annotated[str, valued_as(MentorStatus)]
     projects: list[Coaching] = Field(description="The projects the mentor coaches today (or on the day asked).")
     units: list[Coaching] = Field(
         description="The career development units the mentor coaches today (or on the day asked)."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
@@ -29,9 +29,11 @@ from pathways_contracts.enrollment import (
     ProjectRenamedV1,
     ProjectStatusChangedV1,
 )
+from pathways_enrollment.domain.project import ProjectStatus
 from pathways_infra.consumer import Inbound
 from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
+from pathways_infra.openapi_answers import valued_as
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -238,13 +240,15 @@ class ProjectListed(BaseModel):
     province_code: str
     region: str
     grant_thb: Decimal | None
-    status: str = Field(description="PROPOSED, APPROVED, ACTIVE, CLOSED, REJECTED or TERMINATED.")
+    status: Annotated[str, valued_as(ProjectStatus)]
     status_since: date | None = Field(
         default=None,
         description="The day of the step that set the status, or of the proposal while PROPOSED (null: not told, "
         "as in events from before it was).",
     )
-    needs_assessment_status: str | None = Field(description="DRAFTED, VALIDATED, or null before any draft.")
+    needs_assessment_status: Annotated[str, valued_as(("DRAFTED", "VALIDATED"))] | None = Field(
+        description="Null before any draft."
+    )
     assessed_on: date | None = Field(description="The day of the latest draft of the needs assessment.")
     mentor_ids: list[UUID] = Field(
         description="Every mentor coaching the project today: assigned to it, then those assigned to its unit "

@@ -10,6 +10,7 @@ lists until it comes.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
@@ -21,9 +22,11 @@ from pathways_contracts.enrollment import (
     UnitRenamedV1,
     UnitStatusChangedV1,
 )
+from pathways_enrollment.domain.unit import UnitStatus
 from pathways_infra.consumer import Inbound
 from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
+from pathways_infra.openapi_answers import valued_as
 from pathways_infra.service import ReadModel
 
 DDL = """
@@ -113,7 +116,7 @@ class UnitListed(BaseModel):
     name: str
     province_code: str
     region: str
-    status: str = Field(description="REGISTERED, ACTIVE, SUSPENDED or DEACTIVATED.")
+    status: Annotated[str, valued_as(UnitStatus)]
     registered_on: date | None = Field(
         description="The day it was registered, as last corrected (null: registered before the day was kept, and "
         "never corrected)."

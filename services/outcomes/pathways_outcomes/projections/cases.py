@@ -21,18 +21,21 @@ again (``missed_until``): as of an earlier day it is still missed (version 5).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
+from pathways_contracts.base import OPEN_SET
 from pathways_contracts.enrollment import BaselineCorrectedV1, ParticipantEnrolledV1, ParticipantWithdrawnV1
 from pathways_contracts.outcomes import (
     CaseClosedV1,
     CaseWithdrawnV1,
     EmploymentRecordedV1,
+    EmploymentType,
     FollowUpCompletedV1,
     FollowUpConsentRestoredV1,
     FollowUpMissedV1,
@@ -293,10 +296,95 @@ READ_MODEL = ReadModel(
 )
 
 
+CaseStatus = Literal["OPEN", "WITHDRAWN", "CLOSED"]
+HowTrainingEnded = Literal["COMPLETED", "DROPPED_OUT", "WITHDRAWN"]
+
+
+class FollowUpShown(BaseModel):
+    month: Literal[3, 6, 12] = Field(description="Months after training completed.")
+    due_on: date
+    status: FollowUpStatus = Field(description="As of the day asked about (`as_of`).")
+    completed_on: date | None = Field(description="The day it was answered, if by `as_of`.")
+    missed_on: date | None = Field(description="The day it was marked missed, if by `as_of`.")
+    missed_reason: MissedReason | None
+
+
+class FollowUpOnWorklist(FollowUpShown):
+    """A follow-up as ``list_follow_ups`` shows it: with its case."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID = Field(description="The project the case was in when its training was completed.")
+    case_status: CaseStatus = Field(description="The case's, as of `as_of`.")
+
+
+class BaselineShown(BaseModel):
+    """The baseline enrollment recorded (the latest correction's, once corrected), as published."""
+
+    monthly_income_thb: Decimal | None
+    employment_status: str | None = Field(
+        description="EMPLOYED, SELF_EMPLOYED, UNEMPLOYED or NOT_IN_LABOUR_FORCE (null in enrollments published "
+        "before it was)."
+    )
+    informal_worker: bool | None
+    covid_affected: bool | None
+
+
+class IncomeShown(BaseModel):
+    at_month: Literal[0, 3, 6, 12] = Field(description="0 (baseline), or the follow-up's month.")
+    monthly_income_thb: Decimal
+    observed_on: date
+    source: str | None = Field(description="How it was learned: SELF_REPORTED, EMPLOYER, ...")
+    baseline_monthly_income_thb: Decimal | None = Field(
+        description="The baseline it is compared with: enrollment's, else an income observed at month 0."
+    )
+    change_from_baseline_thb: Decimal | None = Field(description="Null without a baseline, and at month 0.")
+
+
+class CaseShown(BaseModel):
+    """A case as ``get_case`` shows it."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID = Field(description="The project training ended in (or the case was withdrawn from).")
+    follow_ups_due: list[date] = Field(description="The follow-ups' due days, as scheduled; empty for none.")
+    employment_type: EmploymentType | None = Field(description="The latest employment observed (by `employment_on`).")
+    related_to_training: bool | None
+    monthly_income_thb: Decimal | None = Field(description="The latest employment's.")
+    days_to_first_job: int | None = Field(description="As given with the first employment that gave it.")
+    employment_recorded_at: datetime | None = Field(description="When the latest employment was recorded.")
+    completed_on: date | None = Field(description="The day training was completed.")
+    employment_follow_up_month: int | None = Field(description="The follow-up the latest employment was told at.")
+    withdrawn_on: date | None
+    closed_on: date | None
+    closure_reason: str | None = Field(
+        description=f"FOLLOW_UP_FINISHED, LOST_CONTACT, WITHDRAWN, DROPPED_OUT or OTHER. {OPEN_SET}"
+    )
+    employment_on: date | None = Field(description="The day the latest employment was observed.")
+    not_working_on: date | None = Field(description='The day of the latest follow-up answered "not working".')
+    not_working_month: int | None = Field(description="That follow-up's month.")
+    dropped_out_on: date | None
+    dropout_reason: str | None = Field(
+        description=f"FOUND_WORK, HEALTH, FAMILY_DUTIES, MOVED_AWAY, LOST_CONTACT, NOT_SUITABLE or OTHER. {OPEN_SET}"
+    )
+    training: HowTrainingEnded = Field(description="How training ended as far as the case knows.")
+    in_work: bool | None = Field(
+        description="Whether the participant is in work as far as the case knows; null when it knows neither."
+    )
+    status: CaseStatus = Field(description="As of `as_of`.")
+    as_of: date = Field(description="The day the statuses are as of.")
+    follow_ups: list[FollowUpShown] = Field(description="By month.")
+    baseline: BaselineShown | None = Field(description="Null until enrollment's baseline is heard of.")
+    incomes: list[IncomeShown] = Field(description="By month.")
+    latest_income: IncomeShown | None = Field(
+        description="The income observed last since training (month 0 aside); null before any."
+    )
+
+
 async def get_case(pool: asyncpg.Pool, enrollment_id: UUID, *, as_of: date) -> dict[str, Any] | None:
-    """The case with its follow-ups' status as of a day, and its incomes against the baseline; None while it
-    does not show (training neither completed nor dropped out, nor the enrolled case withdrawn, as far as
-    this read model knows)."""
+    """The case with its follow-ups' status as of a day, and its incomes against the baseline (``CaseShown``);
+    None while it does not show (training neither completed nor dropped out, nor the enrolled case withdrawn,
+    as far as this read model knows)."""
     async with pool.acquire() as conn:
         row = await conn.fetchrow(_SHOWN_CASE, enrollment_id)
         if row is None:
@@ -341,7 +429,7 @@ WHERE enrollment_id = $1 AND project_id IS NOT NULL
 """
 
 
-def _training(case: dict[str, Any]) -> str:
+def _training(case: dict[str, Any]) -> HowTrainingEnded:
     """How training ended as far as the case knows: withdrawn, when neither completed nor dropped out."""
     if case["dropped_out_on"] is not None:
         return "DROPPED_OUT"
@@ -437,7 +525,7 @@ def _earliest(*days: date | None) -> date | None:
     return min((day for day in days if day is not None), default=None)
 
 
-def _status(case: dict[str, Any], as_of: date) -> str:
+def _status(case: dict[str, Any], as_of: date) -> CaseStatus:
     """The case's status as it stood on ``as_of``: closed or withdrawn from that day on."""
     if _by(case["closed_on"], as_of):
         return "CLOSED"

@@ -6,10 +6,12 @@ DORMANT, DISSOLVED). Each update is idempotent: a member or product already list
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
 from pathways_contracts.outcomes import (
     EnterpriseBeganOperatingV1,
@@ -25,6 +27,7 @@ from pathways_contracts.outcomes import (
 from pathways_infra.consumer import Inbound
 from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
+from pathways_outcomes.domain.enterprise import EnterpriseKind, EnterpriseStatus
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_enterprises (
@@ -142,7 +145,29 @@ READ_MODEL = ReadModel(
 )
 
 
+class EnterpriseShown(BaseModel):
+    """An enterprise as ``get_enterprise`` and ``list_enterprises`` show it."""
+
+    enterprise_id: UUID
+    kind: EnterpriseKind
+    name: str
+    project_id: UUID
+    enrollment_ids: list[UUID] = Field(description="The participants' enrollments among its members.")
+    members_count: int = Field(description="All its members, participants of the programme or not.")
+    products: list[str]
+    started_on: date
+    status: EnterpriseStatus
+    registration_number: str | None
+    registered_on: date | None
+    online_channels: list[str] = Field(description="The online sales channels it opened; empty for none.")
+    online_sales_since: date | None = Field(description="The day it opened its first online sales channel.")
+    dissolved_on: date | None
+    dissolution_reason: str | None
+    sells_online: bool = Field(description="Whether it opened an online sales channel.")
+
+
 async def get_enterprise(pool: asyncpg.Pool, enterprise_id: UUID) -> dict[str, Any] | None:
+    """The enterprise as ``EnterpriseShown`` documents it."""
     row = await pool.fetchrow("SELECT * FROM rm_enterprises WHERE enterprise_id = $1", enterprise_id)
     return _shown(row) if row else None
 

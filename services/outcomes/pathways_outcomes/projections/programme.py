@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
 from pathways_contracts.enrollment import (
     ApplicationScreenedOutV1,
@@ -49,8 +50,10 @@ from pathways_infra.known_ids import Known
 from pathways_infra.service import ReadModel
 from pathways_outcomes.projections import employment_day
 
-STAGES = ("IN_TRAINING", "COMPLETED", "DROPPED_OUT", "WITHDRAWN")
-OUTCOMES = ("WAGE", "SELF_EMPLOYED", "ENTERPRISE", "COMMUNITY_ENTERPRISE", "NONE")
+Stage = Literal["IN_TRAINING", "COMPLETED", "DROPPED_OUT", "WITHDRAWN"]
+Outcome = Literal["WAGE", "SELF_EMPLOYED", "ENTERPRISE", "COMMUNITY_ENTERPRISE", "NONE"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_programme_projects (
@@ -368,8 +371,39 @@ FROM people
 """
 
 
+class IncomeTotals(BaseModel):
+    baseline_median_thb: Decimal | None = Field(description="The median baseline income of the enrollments with one.")
+    latest_median_thb: Decimal | None = Field(
+        description="The median of the latest income observed of each enrollment with one."
+    )
+    with_baseline: int = Field(description="Enrollments with a baseline income.")
+    with_income_observed: int = Field(description="Enrollments with an income observed.")
+
+
+class ProgrammeTotals(BaseModel):
+    """What ``totals`` answers."""
+
+    participants: int = Field(description="Participants enrolled (once each, however many enrollments).")
+    enrollments: int = Field(description="Enrollments enrolled.")
+    projects: int = Field(description="Projects opened.")
+    provinces: int = Field(description="Provinces with a project opened.")
+    regions: int = Field(description="Regions with a project opened.")
+    screened_out: int = Field(description="Applications screened out and never enrolled.")
+    transferred: int = Field(description="Enrollments transferred to another project.")
+    by_stage: dict[Stage, int] = Field(description="Enrollments by stage; every stage is always there.")
+    by_outcome: dict[Outcome, int] = Field(
+        description="Completed enrollments by outcome (the first that holds, in the order listed); every outcome "
+        "is always there."
+    )
+    by_region: dict[str, int] = Field(
+        description="Enrollments by the region they are in now; regions with none left out."
+    )
+    income: IncomeTotals
+
+
 async def totals(pool: asyncpg.Pool) -> dict[str, Any]:
-    """Programme totals, as the module docstring defines them; every stage and outcome is always present."""
+    """Programme totals (``ProgrammeTotals``), as the module docstring defines them; every stage and outcome is
+    always present."""
     (row,) = await pool.fetch(_TOTALS)  # an aggregate: always one row
     return {
         **{key: row[key] for key in ("participants", "enrollments", "projects", "provinces", "regions")},

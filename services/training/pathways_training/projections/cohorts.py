@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
 from pathways_contracts.training import (
     CohortAssignedV1,
@@ -30,6 +31,9 @@ from pathways_infra.consumer import Inbound
 from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
+from pathways_training.domain.cohort import CohortStatus
+from pathways_training.domain.curriculum import Track
+from pathways_training.domain.training import TrainingStatus
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_cohorts (
@@ -195,7 +199,62 @@ CROSS JOIN LATERAL (
 """
 
 
+class CohortListed(BaseModel):
+    """A cohort as ``list_cohorts`` shows it."""
+
+    cohort_id: UUID
+    project_id: UUID
+    curriculum_id: UUID
+    curriculum_version: int
+    track: Track | None = Field(description="The curriculum version's; null for cohorts planned before it was kept.")
+    competencies: list[str]
+    attendance_threshold: float = Field(description="The attendance rate completion needs, from 0 to 1.")
+    starts_on: date
+    status: CohortStatus
+    started_on: date | None
+    ended_on: date | None = Field(description="The day it was completed or cancelled.")
+    cancellation_reason: str | None
+    sessions_held: int
+    members_count: int = Field(description="Members who have not left.")
+    members_in_training: int = Field(description="Of those, the members whose training record is IN_TRAINING.")
+    mean_attendance_rate: float | None = Field(
+        description="The mean attendance rate of the members in training; null until a session was expected of one."
+    )
+    members_at_risk: int = Field(description="Members in training attending below `attendance_threshold`.")
+
+
+class CohortSession(BaseModel):
+    session_id: UUID
+    held_on: date
+    starts_at: str | None = Field(description="HH:MM on the unit's clock, when given.", examples=["09:00"])
+    hours: Decimal
+    attended: int = Field(description="How many members attended.")
+
+
+class CohortMember(BaseModel):
+    enrollment_id: UUID
+    participant_id: UUID
+    joined_on: date
+    left_on: date | None
+    left_because: Literal["TRANSFERRED", "DROPPED_OUT", "WITHDRAWN"] | None = Field(
+        description="Why the member left (TRANSFERRED: to another cohort); null while in the cohort."
+    )
+    training_status: TrainingStatus | None = Field(
+        description="While in the cohort, their training record's status (IN_TRAINING until it says otherwise); "
+        "null once they left."
+    )
+
+
+class CohortShown(CohortListed):
+    """A cohort as ``get_cohort`` shows it: as listed, with its sessions and members."""
+
+    hours_held: Decimal = Field(description="The hours of the sessions held, together.")
+    sessions: list[CohortSession] = Field(description="By day and start time.")
+    members: list[CohortMember] = Field(description="Everyone who joined, by the day they joined, those who left too.")
+
+
 async def get_cohort(pool: asyncpg.Pool, cohort_id: UUID) -> dict[str, Any] | None:
+    """The cohort as ``CohortShown`` documents it."""
     row = await pool.fetchrow(
         f"SELECT c.*, attendance.* FROM rm_cohorts c {_ATTENDANCE} WHERE c.cohort_id = $1", cohort_id
     )

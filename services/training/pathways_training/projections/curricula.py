@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
 from pathways_contracts.training import (
     CurriculumApprovedV1,
@@ -19,6 +22,7 @@ from pathways_infra.consumer import Inbound
 from pathways_infra.known_ids import Known
 from pathways_infra.listing import Page, fetch_page
 from pathways_infra.service import ReadModel
+from pathways_training.domain.curriculum import CurriculumStatus, Track
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_curricula (
@@ -124,8 +128,36 @@ KNOWN = Known(kind="curriculum", query="SELECT curriculum_id FROM rm_curricula W
 """The curricula a list may be filtered by."""
 
 
+class CurriculumVersionShown(BaseModel):
+    version: int
+    title: str
+    track: Track
+    competencies: list[str]
+    hours: Decimal = Field(description="Hours of training planned.")
+    attendance_threshold: float = Field(description="The attendance rate completion needs, from 0 to 1.")
+    status: CurriculumStatus
+    co_designed_with: str | None = Field(description="The community it was co-designed with; null before.")
+    co_designed_on: date | None
+    needs_assessment_id: UUID | None = Field(description="The needs assessment the co-design answered, if named.")
+    approved_on: date | None
+    retired_on: date | None
+
+
+class CurriculumShown(BaseModel):
+    """A curriculum as ``get_curriculum`` and ``list_curricula`` show it."""
+
+    curriculum_id: UUID
+    project_id: UUID
+    drafted_at: datetime = Field(description="When the first draft was recorded.")
+    latest_version: int = Field(description="The newest version's number; `title`, `track` and `status` are its.")
+    title: str
+    track: Track
+    status: CurriculumStatus
+    versions: list[CurriculumVersionShown] = Field(description="Every version, the first first.")
+
+
 async def get_curriculum(pool: asyncpg.Pool, curriculum_id: UUID) -> dict[str, Any] | None:
-    """The curriculum, its newest version's title, track and status, and every version."""
+    """The curriculum, its newest version's title, track and status, and every version (``CurriculumShown``)."""
     curriculum = await pool.fetchrow("SELECT * FROM rm_curricula WHERE curriculum_id = $1", curriculum_id)
     if curriculum is None:
         return None

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+from pydantic import BaseModel, Field
 
+from pathways_contracts.base import OPEN_SET
 from pathways_contracts.training import (
     AttendanceRecordedV1,
     CohortAssignedV1,
@@ -45,7 +47,7 @@ from pathways_infra.consumer import Inbound
 from pathways_infra.listing import Page, Where, fetch_page
 from pathways_infra.service import ReadModel
 from pathways_infra.thai_time import thai_day
-from pathways_training.domain.training import falls_short, hours_needed
+from pathways_training.domain.training import AssessmentPhase, TrainingStatus, falls_short, hours_needed
 
 DDL = """
 CREATE TABLE IF NOT EXISTS rm_training_records (
@@ -326,7 +328,42 @@ CROSS JOIN LATERAL (
 """
 
 
+class PhaseAssessment(BaseModel):
+    assessed_on: date = Field(description="The day of its first part (a phase may be assessed in parts).")
+    scores: dict[str, float] = Field(description="The score (0 to 100) of each competency assessed, by name.")
+
+
+class TrainingRecordShown(BaseModel):
+    """A training record as ``get_record`` and ``list_records`` show it."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    status: TrainingStatus
+    cohort_id: UUID | None = Field(description="The cohort the participant is in now; null before one.")
+    joined_on: date | None = Field(description="The day they joined that cohort.")
+    attendance_rate: float | None = Field(
+        description="Sessions attended / sessions expected (as measured at completion, once COMPLETED); null "
+        "before a session was expected."
+    )
+    opened_at: datetime = Field(description="When the record was opened.")
+    completed_on: date | None
+    dropout_reason: str | None = Field(
+        description="Once DROPPED_OUT: FOUND_WORK, HEALTH, FAMILY_DUTIES, MOVED_AWAY, LOST_CONTACT, NOT_SUITABLE or "
+        f"OTHER. {OPEN_SET}"
+    )
+    closed_on: date | None = Field(description="The day it completed, dropped out or was withdrawn.")
+    attendance_threshold: float | None = Field(
+        description="The current cohort's: completion needs `attendance_rate` at or above it; null outside a cohort."
+    )
+    sessions_expected: int
+    sessions_attended: int
+    at_risk: bool = Field(description="IN_TRAINING and attending below `attendance_threshold`.")
+    assessments: dict[AssessmentPhase, PhaseAssessment] = Field(description="By phase, those assessed.")
+
+
 async def get_record(pool: asyncpg.Pool, enrollment_id: UUID) -> dict[str, Any] | None:
+    """The record as ``TrainingRecordShown`` documents it."""
     row = await pool.fetchrow(
         f"SELECT {_COLUMNS} FROM rm_training_records r {_SESSIONS} WHERE r.enrollment_id = $1", enrollment_id
     )
