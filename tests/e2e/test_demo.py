@@ -13,6 +13,7 @@ import pytest
 from pathways_infra.demo.cli import load
 from pathways_infra.demo.plan import WORKING, expected_follow_ups, expected_groups, expected_totals, plan_programme
 from pathways_infra.settings import SERVICE_NAMES, Settings
+from tests.support.documented_answers import DocumentedAnswers, every_query_read
 from tests.support.leaks import stream_contents
 from tests.support.processes import pathways_up, run_pathways
 from tests.support.system import running_system
@@ -40,9 +41,10 @@ def test_the_article_scale_plan() -> None:
 BREAKDOWNS = ("sex", "age_band", "track")
 
 
-async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[str, Any], bytes, DocumentedAnswers]:
     """The demo's summary (once every message is applied), the programme indicators (by each breakdown too),
-    the follow-up worklist's missed ones (under ``missed``), and every stream's contents."""
+    the follow-up worklist's missed ones (under ``missed``), every stream's contents, and every query then read
+    (with a few records the demo lacks added), each answer checked against its service's OpenAPI document."""
     async with running_system(settings) as system:
         addresses: dict[str, tuple[str, int]] = {
             s: ("127.0.0.1", int(system.client(s).base_url.port or 0)) for s in SERVICE_NAMES
@@ -66,12 +68,15 @@ async def _demo(settings: Settings, **scale: int) -> tuple[dict[str, Any], dict[
             await nc.close()
         for by in BREAKDOWNS:
             found[by] = (await system.client("outcomes").get("/programme/indicators", params={"by": by})).json()
-        return summary, found, streams
+        answers = await every_query_read(system, programme)
+        return summary, found, streams, answers
 
 
-async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> None:
+async def test_a_small_demo_programme_is_counted_exactly_and_every_query_answers_as_documented(
+    settings: Settings,
+) -> None:
     plan = plan_programme(1, participants=240, projects=12, provinces=8)
-    summary, indicators, streams = await _demo(settings, participants=240, projects=12, provinces=8)
+    summary, indicators, streams, answers = await _demo(settings, participants=240, projects=12, provinces=8)
     assert summary["reported"] == {**summary["reported"], **summary["expected"]}
     assert summary["totals_match"]
     assert summary["expected"] == expected_totals(plan) | expected_follow_ups(plan)
@@ -110,6 +115,9 @@ async def test_a_small_demo_programme_is_counted_exactly(settings: Settings) -> 
     personal = {*(part for p in people for part in p.full_name.split()), *(p.national_id for p in people)}
     personal |= {p.phone for p in people}
     assert not [secret for secret in sorted(personal) if secret.encode() in streams], "personal data in a stream"
+    unlike = "\n".join(answers.mismatches[:40])
+    assert not answers.mismatches, f"{len(answers.mismatches)} answers unlike the OpenAPI documents say:\n{unlike}"
+    assert answers.unchecked() == [], "documented answers no request got"
 
 
 @pytest.mark.timeout(1800)  # about 14,414 participants' journeys and some 142,000 HTTP commands

@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from pathways_infra.services import build_app, build_runtime
 from pathways_infra.settings import SERVICE_NAMES, ServiceName, Settings
 
 LOOKUPS = frozenset({"/participants/lookup"})
 """Queries sent as a POST, so that what they look up (a national ID) is never in a URL: no command headers."""
+
+
+def _app(service: ServiceName) -> FastAPI:
+    return build_app(build_runtime(service, Settings()))
 
 
 FILTERED_BY_ID = frozenset(
@@ -21,7 +27,7 @@ FILTERED_BY_ID = frozenset(
 
 
 def _openapi(service: ServiceName) -> dict[str, Any]:
-    return build_app(build_runtime(service, Settings())).openapi()
+    return _app(service).openapi()
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -105,3 +111,48 @@ def test_a_404_for_an_unknown_filter_names_the_parameters_that_take_ids(service:
             assert ids, path
             described = operation["responses"]["404"]["description"]
             assert all(f"`{name}`" in described for name in ids), (path, described)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_query_documents_the_body_it_answers_field_by_field(service: ServiceName) -> None:
+    """What an integrator generates a client from: each GET's 200 body typed all the way down (no free-form
+    object, no value of any type), every field of every object in it required (each is always sent, null when
+    it has no value). tests/e2e/test_demo.py holds the real answers to these schemas."""
+    app = _app(service)
+    document = app.openapi()
+    queries = {route.path for route in app.routes if isinstance(route, APIRoute) and route.include_in_schema
+               and "GET" in route.methods}  # fmt: skip
+    assert queries == {path for path, operations in document["paths"].items() if "get" in operations}
+    components = document["components"]["schemas"]
+    for path in sorted(queries):
+        answer = document["paths"][path]["get"]["responses"]["200"]
+        schema = answer["content"]["application/json"]["schema"]
+        assert _vague_parts(schema, components, at="$") == [], f"GET {path}"
+
+
+def _vague_parts(
+    schema: dict[str, Any], components: dict[str, Any], *, at: str, seen: frozenset[str] = frozenset()
+) -> list[str]:
+    """Where ``schema`` does not say what a value is, or leaves out whether an object's field is there."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return [] if name in seen else _vague_parts(components[name], components, at=name, seen=seen | {name})
+    if "anyOf" in schema:
+        return [part for option in schema["anyOf"] for part in _vague_parts(option, components, at=at, seen=seen)]
+    if "enum" in schema or "const" in schema:
+        return []
+    kind = schema.get("type")
+    if kind == "array":
+        return _vague_parts(schema.get("items", {}), components, at=f"{at}[]", seen=seen)
+    if kind == "object" and "properties" in schema:
+        properties: dict[str, Any] = schema["properties"]
+        optional = sorted(set(properties) - set(schema.get("required", [])))
+        vague = [f"{at}: {', '.join(optional)} not required"] if optional else []
+        for name, field in properties.items():
+            vague += _vague_parts(field, components, at=f"{at}.{name}", seen=seen)
+        return vague
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        return _vague_parts(schema["additionalProperties"], components, at=f"{at}{{}}", seen=seen)
+    if kind in ("string", "integer", "number", "boolean", "null"):
+        return []
+    return [f"{at}: no shape ({schema})"]
