@@ -288,7 +288,7 @@ async def _read_outcomes(answers: DocumentedAnswers, added: Additions) -> None:
 
 async def _read_errors(answers: DocumentedAnswers) -> None:
     """Each query with an id in its path asked of an unknown id and of a malformed one; each other with a query
-    parameter it does not take, and those that check a project's id, of an unknown one."""
+    parameter it does not take; and each of a query's id filters given an unknown id."""
     for service, document in answers.documents.items():
         for template, operations in document["paths"].items():
             if "get" not in operations:
@@ -301,8 +301,17 @@ async def _read_errors(answers: DocumentedAnswers) -> None:
                 await answers.get(service, template, status=422, **malformed)
             else:
                 await answers.get(service, template, status=422, params={"no_such_parameter": "1"})
-    for template in ("/follow-ups", "/programme/indicators"):
-        await answers.get("outcomes", template, status=404, params={"project_id": str(uuid4())})
+            for name in _id_filters(operations["get"]):
+                await answers.get(service, template, status=404, params={name: str(uuid4())})
+
+
+def _id_filters(operation: dict[str, Any]) -> list[str]:
+    """The query parameters naming something by its id (``project_id``, …): an unknown one is a 404."""
+    return [
+        parameter["name"]
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["name"].endswith("_id")
+    ]
 
 
 async def _read_erased(answers: DocumentedAnswers, added: Additions) -> None:

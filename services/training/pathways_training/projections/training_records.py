@@ -343,8 +343,8 @@ class TrainingRecordShown(BaseModel):
     cohort_id: UUID | None = Field(description="The cohort the participant is in now; null before one.")
     joined_on: date | None = Field(description="The day they joined that cohort.")
     attendance_rate: float | None = Field(
-        description="Sessions attended / sessions expected (as measured at completion, once COMPLETED); null "
-        "before a session was expected."
+        description="Hours attended / hours of the sessions expected (as measured at completion, once COMPLETED; "
+        "of sessions in completions recorded before hours counted); null before a session was expected."
     )
     opened_at: datetime = Field(description="When the record was opened.")
     completed_on: date | None
@@ -358,6 +358,16 @@ class TrainingRecordShown(BaseModel):
     )
     sessions_expected: int
     sessions_attended: int
+    hours_expected: Decimal = Field(description="Hours of the sessions the participant was expected at.")
+    hours_attended: Decimal = Field(description="Hours of those sessions they attended.")
+    curriculum_hours: Decimal | None = Field(
+        description="The hours of the curriculum version the current cohort follows; null outside a cohort, or "
+        "for a cohort that did not know them."
+    )
+    hours_needed: Decimal | None = Field(
+        description="What completion asks now: `attendance_threshold` of `curriculum_hours` or, once more hours "
+        "were held for the participant, of `hours_expected`; null when either is unknown."
+    )
     at_risk: bool = Field(description="IN_TRAINING and attending below `attendance_threshold`.")
     assessments: dict[AssessmentPhase, PhaseAssessment] = Field(description="By phase, those assessed.")
 
