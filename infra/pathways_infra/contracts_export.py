@@ -184,7 +184,11 @@ MESSAGE_HEADERS: dict[str, Any] = {
             "When it happened (occurred_at), RFC 3339 with its offset. A day given without a moment is that day's "
             "start in Thai time, so events may share it: order by the stream sequence (or ce-id's number)."
         ),
-        "ce-subject": _text("The partition key: the participant's pseudonymous id; the enterprise's on enterprise.*."),
+        "ce-subject": _text(
+            "The partition key, the id of what the event is about (its events keep their order): the participant's "
+            "pseudonymous id on a participant's or a case's events; the project's on project.*, the enterprise's on "
+            "enterprise.*, and so for units, mentors, cohorts and curricula."
+        ),
         "ce-datacontenttype": {"const": "application/json"},
         EVENT_ID: _text("The event's UUID, unique across installations and kept by a republish: deduplicate on it."),
         CORRELATION_ID: _text("UUID of the request, or chain of events, this one came from."),
