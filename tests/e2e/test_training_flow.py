@@ -315,17 +315,27 @@ async def test_a_session_typed_in_twice_is_refused_naming_the_first_while_a_retr
         first = created(await training.post(path, json=session, headers={"Idempotency-Key": "register-page-1"}))
         retried = await training.post(path, json=session, headers={"Idempotency-Key": "register-page-1"})
         typed_again = await training.post(path, json=session, headers={"Idempotency-Key": "register-page-1-again"})
-        afternoon = created(await training.post(path, json={**session, "starts_at": "13:30"}))
+        typed_again_with_its_time = await training.post(path, json={**session, "starts_at": "09:00"})
+        afternoon_session = {**session, "starts_at": "13:30", "distinct_from": [first["session_id"]]}
+        afternoon = created(await training.post(path, json=afternoon_session))
         afternoon_again = await training.post(path, json={**session, "hours": "2.5", "starts_at": "13:30"})
+        evening_without_its_time = await training.post(path, json={**session, "hours": "2"})
         cohort = await when_read(system, f"/cohorts/{cohort_id}", "sessions_held", 2)
 
     assert retried.headers["Idempotent-Replayed"] == "true" and retried.json() == first
     assert typed_again.status_code == 409
     assert typed_again.json()["rule"] == "session-duplicate"
     assert first["session_id"] in typed_again.json()["error"]
+    assert typed_again_with_its_time.status_code == 409, "the start time forgotten the first time"
+    assert typed_again_with_its_time.json()["rule"] == "session-duplicate"
+    assert f"names session {first['session_id']} in distinct_from" in typed_again_with_its_time.json()["error"]
     assert afternoon_again.status_code == 409
     assert afternoon_again.json()["rule"] == "session-duplicate"
     assert afternoon["session_id"] in afternoon_again.json()["error"]
+    assert evening_without_its_time.status_code == 409
+    assert evening_without_its_time.json()["rule"] == "session-start-time-needed"
+    assert f"session {afternoon['session_id']} starting at 13:30" in evening_without_its_time.json()["error"]
+    assert "needs its start time (starts_at)" in evening_without_its_time.json()["error"]
     assert {s["session_id"]: s["starts_at"] for s in cohort["sessions"]} == {
         first["session_id"]: None,
         afternoon["session_id"]: "13:30",

@@ -233,8 +233,10 @@ async def hold_session(cohort_id: UUID, command: HoldSession, app: App, context:
     `attended` lists the enrollment ids of the members present; members not listed were absent. If any
     listed participant is not in the cohort (or the session breaks a rule) nothing is recorded. `If-Match`
     applies to the cohort. A session the cohort already held, recorded again, is `409 session-duplicate`,
-    naming it: one that day whose time overlaps it (from `starts_at` for its `hours`), or, without start
-    times, of the same length.
+    naming it: one that day whose time overlaps it (from `starts_at` for its `hours`), or, where either has
+    no start time, of the same length (unless `distinct_from` names that one: it was recorded without a start
+    time, so only staff can tell it apart). On a day with a session recorded with its start time, one without
+    is `409 session-start-time-needed`, naming the sessions held that day.
     """
     occurred = happened_on(context, command.held_on)
     return await once(lambda claim: app.hold_session(cohort_id, command, occurred, idempotency=claim))

@@ -170,7 +170,17 @@ class HoldSession(_Command):
         default=None,
         description=(
             "When the session began, HH:MM on the unit's clock. Tells apart two sessions held the same day: "
-            "without it, a second session that day of the same length is refused as the first recorded twice."
+            "without it, a second session that day of the same length is refused as the first recorded twice, "
+            "and so is any session on a day with one recorded with its start time."
+        ),
+    )
+    distinct_from: list[UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "Sessions held the same day without a start time that this one is not, as staff know: one recorded "
+            "without its start time cannot be given it afterwards, so a session of the same length that day is "
+            "otherwise refused as that one recorded twice."
         ),
     )
     attended: list[UUID] = Field(
@@ -465,6 +475,7 @@ class TrainingApplication:
                     held_on=command.held_on,
                     hours=command.hours,
                     starts_at=command.starts_at,
+                    distinct_from=frozenset(command.distinct_from),
                 ),
                 context,
             )

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -234,12 +234,26 @@ MORNING, AFTERNOON = time(9), time(13, 30)
 
 
 def _hold_on(
-    state: Cohort | None, held_on: date = DAY, *, hours: str = "3", starts_at: time | None = None
+    state: Cohort | None,
+    held_on: date = DAY,
+    *,
+    hours: str = "3",
+    starts_at: time | None = None,
+    distinct_from: frozenset[UUID] = frozenset(),
 ) -> list[TrainingSessionHeld]:
     """A new session (a new id, as a request without one gets)."""
     return hold_session(
-        state, cohort_id=COHORT, session_id=uuid4(), held_on=held_on, hours=Decimal(hours), starts_at=starts_at
+        state,
+        cohort_id=COHORT,
+        session_id=uuid4(),
+        held_on=held_on,
+        hours=Decimal(hours),
+        starts_at=starts_at,
+        distinct_from=distinct_from,
     )
+
+
+UNTIMED = uuid4()  # a session held without a start time, which staff may name as not the new one
 
 
 @pytest.mark.parametrize(
@@ -247,10 +261,10 @@ def _hold_on(
     [
         ({"starts_at": MORNING}, {"starts_at": AFTERNOON}),  # morning and afternoon, as long as each other
         ({}, {"hours": "2"}),  # neither gave a start time, but they lasted differently
-        ({}, {"starts_at": AFTERNOON}),  # the first was recorded without its start time: cannot be told the same
-        ({"starts_at": MORNING}, {}),
+        ({}, {"starts_at": AFTERNOON, "hours": "2"}),  # the first has no start time; their lengths differ
+        ({"session_id": UNTIMED}, {"starts_at": AFTERNOON, "distinct_from": frozenset({UNTIMED})}),
     ],
-    ids=["other-start-time", "other-length-no-start-times", "start-time-after-none", "none-after-start-time"],
+    ids=["other-start-time", "other-length-no-start-times", "start-time-after-none-other-length", "named-apart"],
 )
 def test_a_second_session_the_same_day_is_held_when_something_tells_it_apart(
     held: dict[str, Any], when: dict[str, Any]
@@ -280,7 +294,53 @@ def test_a_session_recorded_again_without_start_times_is_refused_naming_the_sess
 
     assert f"already held session {first.session_id} on 2024-02-03" in str(error)
     assert f"mark its attendance on session {first.session_id}" in str(error)
-    assert "start time (starts_at)" in str(error)
+    assert f"start time (starts_at), and names session {first.session_id} in distinct_from" in str(error)
+
+
+def test_a_session_typed_again_with_its_start_time_after_once_without_is_refused_naming_the_first() -> None:
+    first = session_held(DAY)  # three hours, the start time forgotten
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    error = then_rejected(lambda: _hold_on(state, starts_at=MORNING), rule="session-duplicate")
+
+    assert f"already held session {first.session_id} on 2024-02-03, lasting 3 hours, without a start time" in str(error)
+    assert f"mark its attendance on session {first.session_id}" in str(error)
+    assert f"a different session that day names session {first.session_id} in distinct_from" in str(error)
+
+
+@pytest.mark.parametrize("hours", ["3", "2"], ids=["as-long", "of-another-length"])
+def test_a_session_without_its_start_time_on_a_day_with_a_timed_one_is_refused_asking_for_it(hours: str) -> None:
+    first = session_held(DAY, starts_at=MORNING, hours=Decimal(3))
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    error = then_rejected(lambda: _hold_on(state, hours=hours), rule="session-start-time-needed")
+
+    assert f"already held session {first.session_id} starting at 09:00 for 3 hours on 2024-02-03" in str(error)
+    assert "if this is that session, mark its attendance on it" in str(error)
+    assert "needs its start time (starts_at)" in str(error)
+
+
+def test_asking_for_a_start_time_names_every_session_held_that_day() -> None:
+    untimed, timed = session_held(DAY, hours=Decimal(2)), session_held(DAY, starts_at=AFTERNOON)
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), untimed, timed)
+
+    error = then_rejected(lambda: _hold_on(state, hours="4"), rule="session-start-time-needed")
+
+    assert (
+        f"session {untimed.session_id} lasting 2 hours, without a start time and "
+        f"session {timed.session_id} starting at 13:30 for 3 hours on 2024-02-03"
+    ) in str(error)
+    assert "if this is one of them" in str(error)
+
+
+def test_naming_a_session_apart_does_not_excuse_an_overlap() -> None:
+    first = session_held(DAY, starts_at=MORNING)
+    state = given(evolve_cohort, cohort_planned(), cohort_started(), first)
+
+    then_rejected(
+        lambda: _hold_on(state, starts_at=time(10), distinct_from=frozenset({first.session_id})),
+        rule="session-duplicate",
+    )
 
 
 def test_a_session_starting_when_one_already_did_that_day_is_refused_whatever_its_length() -> None:

@@ -10,12 +10,15 @@ are held from the day it started, and it ends (completed or cancelled) no earlie
 its last session. It may start earlier or later than planned (``starts_on`` is a plan, and plans move).
 
 A session is not recorded twice. Every member is expected at every session, so a session typed in
-twice (a paper register entered by two members of staff) splits its attendance and lowers everyone's
-rate against the completion threshold. A second session on the same day is often real (a morning
-and an afternoon), so what tells sessions apart is their start time (``starts_at``, optional): two
-sessions that day with the same start time are one (a cohort holds one session at a time), and so
-are two with neither a start time nor a different length. A session with a start time is told apart
-from one recorded without, as the older one cannot be given its start time afterwards.
+twice (a paper register entered by two members of staff, one forgetting the start time) splits its
+attendance and lowers everyone's rate against the completion threshold. A second session on the same
+day is often real (a morning and an afternoon), so what tells sessions apart is their start time
+(``starts_at``, optional): two sessions that day whose times overlap are one (a cohort holds one session
+at a time). Where either has no start time, only their length can tell them apart: of the same length,
+they are taken for one. A session without a start time is refused on a day that has one with a start
+time (it can be given its own, and then be checked against it). A session already recorded without one
+cannot be given it afterwards, so a different session of the same length that day names it as not
+itself (``distinct_from``): only staff can tell.
 
 A cohort completes while members' training records are still open, and does not wait for them: the
 cohort does not know its members (each record knows its cohort; a command on the cohort would have to
@@ -28,7 +31,7 @@ another cohort. A cancelled cohort, by contrast, completes no one (its members t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 from decimal import Decimal
@@ -103,14 +106,24 @@ class HeldSession:
     starts_at: time | None = None
 
     def is_recorded_again_by(self, *, held_on: date, starts_at: time | None, hours: Decimal) -> bool:
-        """Whether a session held on ``held_on`` (from ``starts_at``, lasting ``hours``) is this one."""
+        """Whether a session held on ``held_on`` (from ``starts_at``, lasting ``hours``) is this one, as far as
+        can be told: with both start times, whether their times overlap (a cohort holds one session at a time);
+        with either missing, whether they last as long."""
         if held_on != self.held_on:
             return False
-        if starts_at is not None and self.starts_at is not None:  # a cohort holds one session at a time
-            return _minute_of(starts_at) < _ends_at(self.starts_at, self.hours) and _minute_of(
-                self.starts_at
-            ) < _ends_at(starts_at, hours)
-        return starts_at is None and self.starts_at is None and hours == self.hours
+        if starts_at is None or self.starts_at is None:
+            return hours == self.hours
+        begins, ends = _minute_of(starts_at), _ends_at(starts_at, hours)
+        return begins < _ends_at(self.starts_at, self.hours) and _minute_of(self.starts_at) < ends
+
+    def described(self) -> str:
+        if self.starts_at is None:
+            return f"session {self.session_id} lasting {self.hours} hours, without a start time"
+        return f"session {self.session_id} starting at {_clock(self.starts_at)} for {self.hours} hours"
+
+
+def _clock(moment: time) -> str:
+    return moment.isoformat(timespec="minutes")
 
 
 def _minute_of(moment: time) -> int:
@@ -221,7 +234,9 @@ def hold_session(
     held_on: date,
     hours: Decimal,
     starts_at: time | None = None,
+    distinct_from: Collection[UUID] = (),
 ) -> list[TrainingSessionHeld]:
+    """Hold a session; ``distinct_from`` names sessions held that day without a start time that it is not."""
     cohort = _in_progress(state, cohort_id)
     if cohort.session(session_id) is not None:
         raise TrainingRuleError(f"session {session_id} was already held", rule="session-already-held")
@@ -236,7 +251,10 @@ def hold_session(
         what=f"session {session_id}",
         after=f"the start of cohort {cohort_id}",
     )
-    _refuse_duplicate(cohort, held_on=held_on, starts_at=starts_at, hours=hours)
+    that_day = tuple(s for s in cohort.sessions if s.held_on == held_on)
+    if starts_at is None and any(s.starts_at is not None for s in that_day):
+        raise _start_time_needed(cohort, held_on, that_day)
+    _refuse_duplicate(cohort, that_day, held_on=held_on, starts_at=starts_at, hours=hours, distinct_from=distinct_from)
     return [
         TrainingSessionHeld(
             cohort_id=cohort_id, session_id=session_id, held_on=held_on, hours=hours, starts_at=starts_at
@@ -244,22 +262,48 @@ def hold_session(
     ]
 
 
-def _refuse_duplicate(cohort: Cohort, *, held_on: date, starts_at: time | None, hours: Decimal) -> None:
+def _start_time_needed(cohort: Cohort, held_on: date, that_day: tuple[HeldSession, ...]) -> TrainingRuleError:
+    """Without its start time, a session could not be checked against those held that day with theirs."""
+    held = " and ".join(s.described() for s in that_day)
+    which = "that session, mark its attendance on it" if len(that_day) == 1 else "one of them, mark attendance on it"
+    return TrainingRuleError(
+        f"cohort {cohort.cohort_id} already held {held} on {held_on}: if this is {which}; a different session "
+        "that day needs its start time (starts_at), so that the two can be told apart",
+        rule="session-start-time-needed",
+    )
+
+
+def _refuse_duplicate(
+    cohort: Cohort,
+    that_day: tuple[HeldSession, ...],
+    *,
+    held_on: date,
+    starts_at: time | None,
+    hours: Decimal,
+    distinct_from: Collection[UUID],
+) -> None:
     same = next(
-        (s for s in cohort.sessions if s.is_recorded_again_by(held_on=held_on, starts_at=starts_at, hours=hours)),
+        (
+            s
+            for s in that_day
+            if s.is_recorded_again_by(held_on=held_on, starts_at=starts_at, hours=hours)
+            and not (s.starts_at is None and s.session_id in distinct_from)
+        ),
         None,
     )
     if same is None:
         return
     if starts_at is not None and same.starts_at is not None:
         held = (
-            f"starting at {same.starts_at.isoformat(timespec='minutes')} for {same.hours} hours, which one from "
-            f"{starts_at.isoformat(timespec='minutes')} for {hours} hours overlaps (one session at a time)"
+            f"starting at {_clock(same.starts_at)} for {same.hours} hours, which one from "
+            f"{_clock(starts_at)} for {hours} hours overlaps (one session at a time)"
         )
         other = "starts once that one has ended"
     else:
-        held = f"lasting {same.hours} hours, without a start time"
-        other = "is told apart by its start time (starts_at)"
+        held = f"lasting {same.hours} hours, without a start time (which it cannot be given now)"
+        other = f"names session {same.session_id} in distinct_from"
+        if starts_at is None:
+            other = f"is told apart by its start time (starts_at), and {other}"
     raise TrainingRuleError(
         f"cohort {cohort.cohort_id} already held session {same.session_id} on {held_on}, {held}: if this is "
         f"that session, mark its attendance on session {same.session_id}; a different session that day {other}",
