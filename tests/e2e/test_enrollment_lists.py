@@ -58,7 +58,7 @@ def ids(items: Listed, key: str = "id") -> list[str]:
 
 
 async def unit(client: httpx.AsyncClient, name: str, province_code: str) -> str:
-    return await post(client, "/units", {"name": name, "province_code": province_code, "registered_on": "2025-01-15"})
+    return await post(client, "/units", {"name": name, "province_code": province_code, "registered_on": "2024-06-01"})
 
 
 async def project(client: httpx.AsyncClient, name: str, unit_id: str, province_code: str) -> str:

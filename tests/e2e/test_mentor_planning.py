@@ -13,7 +13,7 @@ import pytest
 
 from pathways_infra.settings import Settings
 from pathways_infra.thai_time import thai_today
-from tests.support.journeys import created, open_project
+from tests.support.journeys import UNIT_REGISTERED_ON, created, open_project
 from tests.support.leaks import everything_stored, found
 from tests.support.system import RunningSystem, eventually, running_system
 
@@ -209,14 +209,15 @@ async def test_a_mentor_assigned_to_units_coaches_their_projects_in_both_directi
         weaving = await open_project(system, name="Weaving co-op", province_code="TH-50")
         rice = await open_project(system, name="Rice mill", province_code="TH-51")
         units = [(await client.get(f"/projects/{p}")).json()["unit_id"] for p in (weaving, rice)]
-        lampang = created(await client.post("/units", json={"name": "CDU Lampang", "province_code": "TH-52"}))["id"]
+        registration = {"name": "CDU Lampang", "province_code": "TH-52", "registered_on": UNIT_REGISTERED_ON}
+        lampang = created(await client.post("/units", json=registration))["id"]
         proposal = {"name": "Tea garden", "province_code": "TH-52", "unit_id": lampang, "grant_thb": "300000"}
         tea = created(await client.post("/projects", json=proposal))["id"]
         created(await client.post(f"/projects/{tea}/rejection", json={"reason": "outside the programme"}))
         anong = created(await client.post("/mentors", json={"contact": ANONG}))["id"]
         somchai = created(await client.post("/mentors", json={"contact": SOMCHAI}))["id"]
         for unit_id in (*units, lampang):
-            assignment = {"unit_id": unit_id, "from_date": "2025-01-01"}
+            assignment = {"unit_id": unit_id, "from_date": UNIT_REGISTERED_ON}
             created(await client.post(f"/mentors/{anong}/assignments", json=assignment))
         for target in ({"project_id": weaving}, {"unit_id": units[0]}):  # both ways: listed once, as PROJECT
             created(await client.post(f"/mentors/{somchai}/assignments", json={**target, "from_date": "2025-04-01"}))

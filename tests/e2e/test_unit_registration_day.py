@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from nats.js import JetStreamContext
@@ -93,6 +94,35 @@ async def test_a_unit_registered_without_its_day_has_it_corrected_and_then_takes
         str(thai_today()),
     )
     assert "reason" not in message, "why stays in the event store"
+
+
+async def test_mentors_are_not_assigned_nor_visit_before_the_unit_was_registered(settings: Settings) -> None:
+    """The unit typed in without its day: a mentor's assignment from earlier is refused until the day is corrected.
+    The day then turns out mistyped, a month too early, and is corrected to a later one: a visit under the
+    assignment dated before it is refused, naming the day and the way to correct it."""
+    async with running_system(settings, ["enrollment"]) as system:
+        client = system.client("enrollment")
+        unit_id = created(await client.post("/units", json={"name": "CDU Nan", "province_code": "TH-55"}))["id"]
+        mentor = f"/mentors/{created(await client.post('/mentors', json={}))['id']}"
+        assignment_id = str(uuid4())
+        assignment = {"assignment_id": assignment_id, "unit_id": unit_id, "from_date": "2024-11-15"}
+        too_early = await client.post(f"{mentor}/assignments", json=assignment)
+        created(await correct(client, unit_id, ON_PAPER))
+        created(await client.post(f"{mentor}/assignments", json=assignment))
+        created(await correct(client, unit_id, "2024-12-01"))
+        visit = {"assignment_id": assignment_id, "visited_on": "2024-11-20"}
+        visit_too_early = await client.post(f"{mentor}/coaching-visits", json=visit)
+        visited = await client.post(f"{mentor}/coaching-visits", json={**visit, "visited_on": "2024-12-01"})
+
+    assigning = refused(too_early)
+    assert assigning["rule"] == "assigned-before-unit-registered"
+    assert f"registered on {thai_today()}; it cannot have a mentor assigned before, on 2024-11-15" in assigning["error"]
+    assert f"POST /units/{unit_id}/registration-day/correction" in assigning["error"], "the refusal names the way out"
+    visiting = refused(visit_too_early)
+    assert visiting["rule"] == "visited-before-unit-registered"
+    assert "registered on 2024-12-01; it cannot have a coaching visit before, on 2024-11-20" in visiting["error"]
+    assert f"POST /units/{unit_id}/registration-day/correction" in visiting["error"]
+    assert visited.status_code == 201, visited.text
 
 
 async def test_a_deactivated_unit_keeps_its_registration_day(settings: Settings) -> None:

@@ -331,7 +331,9 @@ async def register_mentor(command: c.RegisterMentor, app: App, context: Context,
 async def assign_mentor(mentor_id: UUID, command: c.AssignMentor, app: App, context: Context, once: Once) -> Any:
     """Assign the mentor to coach a unit or a project from a date (assignments over time are kept).
     A later date plans the assignment ahead: `GET /mentors?on=<that day>` shows it, and ending it on
-    the day before it begins withdraws it."""
+    the day before it begins withdraws it. Not from before the unit's registration day, whether to the
+    unit or to one of its projects (`409 assigned-before-unit-registered`: a day recorded wrong is corrected
+    with `POST /units/{id}/registration-day/correction`); a project may have a mentor from before its proposal."""
     return await once(lambda claim: app.assign_mentor(mentor_id, command, context, claim))
 
 
@@ -365,7 +367,9 @@ async def log_coaching_visit(
     """Log a coaching visit to the project or unit of one of the mentor's assignments, on a day it covers, with
     `notes` (what was found and agreed) if any. The answer's `visit_id` is the new visit's (`id` stays the
     mentor's). One visit a day per assignment: a second is a `409 coaching-visit-duplicate` naming the visit
-    logged (a retry with the same `Idempotency-Key` gets the first answer instead). The notes are published as
+    logged (a retry with the same `Idempotency-Key` gets the first answer instead). Not dated before the unit's
+    registration day, whether the visit is to the unit or to one of its projects
+    (`409 visited-before-unit-registered`). The notes are published as
     written on `enrollment.v1.mentor.coaching_visit_logged`, as a reason is: write no participant's name, phone
     or ID there. `GET /mentors/{id}/coaching-visits` lists the visits."""
     return await once(lambda claim: app.log_coaching_visit(mentor_id, command, context, claim))

@@ -57,6 +57,15 @@ def _unit_of(session: Session, unit_id: UUID | None) -> unit.CareerDevelopmentUn
     return None if unit_id is None else session.load(unit.evolve_unit, unit_id)[0]
 
 
+def _unit_visited(
+    session: Session, coaching: mentor.Mentor | None, assignment_id: UUID
+) -> unit.CareerDevelopmentUnit | None:
+    """The unit a visit under the assignment is to (its own, or its project's); None while the assignment is not
+    the mentor's, which the decision refuses."""
+    assignment = None if coaching is None else next((a for a in coaching.assignments if a.id == assignment_id), None)
+    return _unit_of(session, None if assignment is None else assignment.unit_id)
+
+
 def enrollment_id_for(participant_id: UUID, project_id: UUID, nth: int = 1) -> UUID:
     """The ``nth`` case of a participant in a project. Derived, so a retried application finds the case it
     opened (and is refused) instead of opening a second one; a later one after it closed is the next."""
@@ -565,11 +574,13 @@ class EnrollmentApplication:
                 )
             else:
                 assert command.project_id is not None  # the command's validator guarantees one target
+                coached, _ = session.load(project.evolve_project, command.project_id)
                 events = mentor.assign_mentor_to_project(
                     state,
                     assignment_id=command.assignment_id,
-                    project=session.load(project.evolve_project, command.project_id)[0],
+                    project=coached,
                     project_id=command.project_id,
+                    unit=_unit_of(session, None if coached is None else coached.unit_id),
                     from_date=command.from_date,
                 )
             return CommandAccepted.of(
@@ -615,6 +626,7 @@ class EnrollmentApplication:
         self, mentor_id: UUID, command: c.LogCoachingVisit, context: CommandContext, claim: Claim
     ) -> CoachingVisitLogged:
         def job(session: Session) -> CoachingVisitLogged:
+            visited = _unit_visited(session, session.load(mentor.evolve_mentor, mentor_id)[0], command.assignment_id)
             appended = session.decide(
                 mentor.evolve_mentor,
                 mentor_id,
@@ -623,6 +635,7 @@ class EnrollmentApplication:
                     visit_id=command.visit_id,
                     assignment_id=command.assignment_id,
                     visited_on=command.visited_on,
+                    unit=visited,
                     notes=command.notes,
                 ),
                 on(context, command.visited_on),

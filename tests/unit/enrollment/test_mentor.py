@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -25,8 +26,19 @@ from pathways_enrollment.domain.mentor import (
     reactivate_mentor,
     register_mentor,
 )
-from pathways_enrollment.domain.project import ProjectClosed, ProjectRejected, ProjectTerminated, evolve_project
-from pathways_enrollment.domain.unit import CareerDevelopmentUnitDeactivated, evolve_unit
+from pathways_enrollment.domain.project import (
+    ProjectClosed,
+    ProjectProposed,
+    ProjectRejected,
+    ProjectTerminated,
+    evolve_project,
+)
+from pathways_enrollment.domain.unit import (
+    CareerDevelopmentUnit,
+    CareerDevelopmentUnitActivated,
+    CareerDevelopmentUnitDeactivated,
+    evolve_unit,
+)
 from tests.unit.enrollment.facts import (
     MENTOR,
     OTHER_PROVINCE,
@@ -72,7 +84,14 @@ def to_unit(**overrides: Any) -> dict[str, Any]:
 
 
 def to_project(**overrides: Any) -> dict[str, Any]:
-    return {"assignment_id": A2, "project": PROJECT_STATE, "project_id": PROJECT, "from_date": FEB, **overrides}
+    return {
+        "assignment_id": A2,
+        "project": PROJECT_STATE,
+        "project_id": PROJECT,
+        "unit": UNIT_STATE,
+        "from_date": FEB,
+        **overrides,
+    }
 
 
 def test_register_a_mentor() -> None:
@@ -256,7 +275,7 @@ def visit(visit_id: UUID, visited_on: date, notes: str | None = None) -> MentorC
 @pytest.mark.parametrize("visited_on", [JAN, FEB, MAR], ids=["first-day", "during", "last-day"])
 def test_log_a_coaching_visit_within_the_assignment(visited_on: date) -> None:
     then = given(evolve_mentor, *ENDED).when(
-        log_coaching_visit, visit_id=VISIT, assignment_id=A1, visited_on=visited_on
+        log_coaching_visit, unit=UNIT_STATE, visit_id=VISIT, assignment_id=A1, visited_on=visited_on
     )
     assert then.events == [visit(VISIT, visited_on)]
 
@@ -264,34 +283,49 @@ def test_log_a_coaching_visit_within_the_assignment(visited_on: date) -> None:
 @pytest.mark.parametrize("visited_on", [date(2024, 12, 31), date(2025, 3, 2)], ids=["before", "after"])
 def test_a_coaching_visit_falls_within_an_assignment(visited_on: date) -> None:
     given(evolve_mentor, *ENDED).rejects(
-        log_coaching_visit, rule="visit-outside-assignment", visit_id=VISIT, assignment_id=A1, visited_on=visited_on
+        log_coaching_visit,
+        rule="visit-outside-assignment",
+        unit=UNIT_STATE,
+        visit_id=VISIT,
+        assignment_id=A1,
+        visited_on=visited_on,
     )
 
 
 def test_a_coaching_visit_is_logged_once() -> None:
     given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).rejects(
-        log_coaching_visit, rule="coaching-visit-logged-once", visit_id=VISIT, assignment_id=A1, visited_on=FEB
+        log_coaching_visit,
+        rule="coaching-visit-logged-once",
+        unit=UNIT_STATE,
+        visit_id=VISIT,
+        assignment_id=A1,
+        visited_on=FEB,
     )
 
 
 def test_a_coaching_visit_keeps_its_notes() -> None:
     notes = "Bookkeeping behind by two months; agreed: the unit's treasurer catches up before the next visit."
     then = given(evolve_mentor, *ASSIGNED).when(
-        log_coaching_visit, visit_id=VISIT, assignment_id=A1, visited_on=FEB, notes=notes
+        log_coaching_visit, unit=UNIT_STATE, visit_id=VISIT, assignment_id=A1, visited_on=FEB, notes=notes
     )
     assert then.events == [visit(VISIT, FEB, notes)]
 
 
 def test_a_second_visit_under_an_assignment_on_the_same_day_is_a_duplicate() -> None:
     error = given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).rejects(
-        log_coaching_visit, rule="coaching-visit-duplicate", visit_id=uid("visit 2"), assignment_id=A1, visited_on=FEB
+        log_coaching_visit,
+        rule="coaching-visit-duplicate",
+        unit=UNIT_STATE,
+        visit_id=uid("visit 2"),
+        assignment_id=A1,
+        visited_on=FEB,
     )
     assert str(VISIT) in str(error)
 
 
 def test_visits_under_an_assignment_on_other_days_are_not_duplicates() -> None:
     then = given(evolve_mentor, *ASSIGNED, visit(VISIT, FEB)).when(
-        log_coaching_visit, visit_id=uid("visit 2"), assignment_id=A1, visited_on=MAR
+        log_coaching_visit, unit=UNIT_STATE, visit_id=uid("visit 2"), assignment_id=A1, visited_on=MAR
     )
     assert then.events == [visit(uid("visit 2"), MAR)]
     assert then.state is not None and [v.visited_on for v in then.state.assignment(A1).visits] == [FEB, MAR]
@@ -299,11 +333,90 @@ def test_visits_under_an_assignment_on_other_days_are_not_duplicates() -> None:
 
 def test_visits_on_the_same_day_under_other_assignments_are_not_duplicates() -> None:
     then = given(evolve_mentor, *ASSIGNED, TO_PROJECT, visit(VISIT, FEB)).when(
-        log_coaching_visit, visit_id=uid("visit 2"), assignment_id=A2, visited_on=FEB
+        log_coaching_visit, unit=UNIT_STATE, visit_id=uid("visit 2"), assignment_id=A2, visited_on=FEB
     )
     assert then.events == [
         MentorCoachingVisitLogged(mentor_id=MENTOR, visit_id=uid("visit 2"), assignment_id=A2, visited_on=FEB, **at())
     ]
+
+
+# --- not before the unit was registered ---
+
+REGISTERED_ON = date(2025, 1, 15)
+
+
+def unit_registered_on(day: date) -> CareerDevelopmentUnit | None:
+    return fold(evolve_unit, [unit_registered(registered_on=day), CareerDevelopmentUnitActivated(unit_id=UNIT)])
+
+
+@pytest.mark.parametrize(
+    ("decision", "command", "refused"),
+    [
+        (assign_mentor_to_unit, to_unit(unit=unit_registered_on(REGISTERED_ON)), "have a mentor assigned"),
+        (
+            assign_mentor_to_project,
+            to_project(unit=unit_registered_on(REGISTERED_ON), from_date=JAN),
+            f"have a mentor assigned to its project {PROJECT}",
+        ),
+    ],
+    ids=["to-the-unit", "to-its-project"],
+)
+def test_a_mentor_is_not_assigned_from_before_the_unit_was_registered(
+    decision: Decide, command: dict[str, Any], refused: str
+) -> None:
+    error = given(evolve_mentor, *REGISTERED).rejects(decision, rule="assigned-before-unit-registered", **command)
+
+    message = str(error)
+    registered = f"career development unit {UNIT} was registered on 2025-01-15"
+    assert f"{registered}; it cannot {refused} before, on 2025-01-01" in message
+    assert f"correct its registration day first (POST /units/{UNIT}/registration-day/correction)" in message
+
+
+@pytest.mark.parametrize(
+    ("decision", "command"),
+    [
+        (assign_mentor_to_unit, to_unit(unit=unit_registered_on(JAN))),
+        (assign_mentor_to_project, to_project(unit=unit_registered_on(JAN), from_date=JAN)),
+        (assign_mentor_to_unit, to_unit(from_date=date(2001, 1, 1))),  # registered before the day was kept
+    ],
+    ids=["unit-on-its-registration-day", "project-on-its-unit-s-registration-day", "unit-without-a-day"],
+)
+def test_a_mentor_is_assigned_from_the_unit_s_registration_day_or_any_day_when_it_has_none(
+    decision: Decide, command: dict[str, Any]
+) -> None:
+    assert given(evolve_mentor, *REGISTERED).when(decision, **command).events
+
+
+def test_a_mentor_may_be_assigned_to_a_project_from_before_its_proposal_to_prepare_it() -> None:
+    [proposal] = proposed_project()
+    assert isinstance(proposal, ProjectProposed)
+    proposed_in_march = fold(evolve_project, [replace(proposal, on=MAR)])
+    command = to_project(project=proposed_in_march, unit=unit_registered_on(REGISTERED_ON), from_date=FEB)
+
+    then = given(evolve_mentor, *REGISTERED).when(assign_mentor_to_project, **command)
+
+    assert then.events == [TO_PROJECT]
+
+
+@pytest.mark.parametrize(
+    ("history", "assignment_id", "naming"),
+    [(ASSIGNED, A1, ""), ([*REGISTERED, TO_PROJECT], A2, f" to its project {PROJECT}")],
+    ids=["unit", "project"],
+)
+def test_a_visit_under_an_assignment_begun_before_the_unit_s_registration_day_is_not_dated_before_it(
+    history: list[object], assignment_id: UUID, naming: str
+) -> None:
+    """As when the unit's day was corrected to a later one after the assignment began."""
+    registered_in_march = unit_registered_on(MAR)
+    visit_on: dict[str, Any] = {"unit": registered_in_march, "visit_id": VISIT, "assignment_id": assignment_id}
+
+    error = given(evolve_mentor, *history).rejects(
+        log_coaching_visit, rule="visited-before-unit-registered", **visit_on, visited_on=date(2025, 2, 20)
+    )
+
+    assert f"was registered on 2025-03-01; it cannot have a coaching visit{naming} before, on 2025-02-20" in str(error)
+    assert f"POST /units/{UNIT}/registration-day/correction" in str(error)
+    assert given(evolve_mentor, *history).when(log_coaching_visit, **visit_on, visited_on=MAR).events
 
 
 # Visits may be logged out of order: the latest of them counts, not the last logged.
@@ -328,7 +441,12 @@ def test_an_assignment_may_end_on_the_day_of_its_last_visit() -> None:
 
 def test_a_coaching_visit_names_an_assignment_of_the_mentor() -> None:
     given(evolve_mentor, *ASSIGNED).rejects(
-        log_coaching_visit, rule="assignment-not-found", visit_id=VISIT, assignment_id=A2, visited_on=FEB
+        log_coaching_visit,
+        rule="assignment-not-found",
+        unit=UNIT_STATE,
+        visit_id=VISIT,
+        assignment_id=A2,
+        visited_on=FEB,
     )
 
 
@@ -371,7 +489,7 @@ def test_mentor_transitions_that_are_not_allowed() -> None:
         (reactivate_mentor, {}),
         (deactivate_mentor, {"on": APR}),
         (assign_mentor_to_unit, to_unit()),
-        (log_coaching_visit, {"visit_id": VISIT, "assignment_id": A1, "visited_on": FEB}),
+        (log_coaching_visit, {"unit": UNIT_STATE, "visit_id": VISIT, "assignment_id": A1, "visited_on": FEB}),
     ],
     ids=["reactivate", "deactivate", "assign", "visit"],
 )

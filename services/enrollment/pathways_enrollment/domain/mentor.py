@@ -5,6 +5,14 @@ last day (both included; open-ended until ended). Coaching visits are logged aga
 and must fall within it, so an assignment cannot end before a visit logged in it; one visit a day per
 assignment (a second is a duplicate, typed in twice). A visit's notes (what was found and agreed) are
 free text, published as written like a reason. Deactivating a mentor ends their open assignments on that day.
+
+Neither an assignment nor a visit is dated before the unit was registered, whether it is to the unit or to
+one of its projects (a unit registered before the day was kept refuses nothing). Visits are checked too, as an
+assignment may still begin earlier: one recorded before this rule, or one whose unit's registration day was
+corrected to a later one since. A project's proposal day does not bound its assignments: the work that leads
+to a proposal comes before it (a mentor may be assigned to a project to prepare it), that day cannot be
+corrected, and the unit's registration day, which can, bounds it already.
+
 Mentors are people: their contact (a full name, and a phone if given) is personal data and lives in the
 enrollment service's vault, encrypted under a key of the mentor's own, never in events, streams, read
 models or logs. Here a mentor is its id, and the contact only as facts without values: it was given
@@ -31,7 +39,7 @@ from pathways_enrollment.domain.errors import (
 )
 from pathways_enrollment.domain.project import ENDED as PROJECT_ENDED
 from pathways_enrollment.domain.project import Project
-from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus
+from pathways_enrollment.domain.unit import CareerDevelopmentUnit, UnitStatus, refuse_before_registration
 
 
 class MentorStatus(StrEnum):
@@ -339,6 +347,9 @@ def assign_mentor_to_unit(
     found = require_existing(unit, f"career development unit {unit_id}")
     if found.status == UnitStatus.DEACTIVATED:
         raise _target_ended(f"career development unit {unit_id}", "deactivated")
+    refuse_before_registration(
+        found, from_date, action="have a mentor assigned", rule="assigned-before-unit-registered"
+    )
     return _assign(
         mentor,
         MentorAssignment(
@@ -358,12 +369,21 @@ def assign_mentor_to_project(
     assignment_id: UUID,
     project: Project | None,
     project_id: UUID,
+    unit: CareerDevelopmentUnit | None,
     from_date: date,
 ) -> list[MentorAssigned]:
+    """``unit``: the project's (None for a project without one)."""
     mentor = require_existing(state, "this mentor")
     found = require_existing(project, f"project {project_id}")
     if found.status in PROJECT_ENDED:
         raise _target_ended(f"project {project_id}", found.status.value)
+    if unit is not None:
+        refuse_before_registration(
+            unit,
+            from_date,
+            action=f"have a mentor assigned to its project {project_id}",
+            rule="assigned-before-unit-registered",
+        )
     return _assign(
         mentor,
         MentorAssignment(
@@ -407,8 +427,15 @@ def end_mentor_assignment(state: Mentor | None, *, assignment_id: UUID, to_date:
 
 
 def log_coaching_visit(
-    state: Mentor | None, *, visit_id: UUID, assignment_id: UUID, visited_on: date, notes: str | None = None
+    state: Mentor | None,
+    *,
+    visit_id: UUID,
+    assignment_id: UUID,
+    visited_on: date,
+    unit: CareerDevelopmentUnit | None,
+    notes: str | None = None,
 ) -> list[MentorCoachingVisitLogged]:
+    """``unit``: the one the assignment is to, or its project's (None when it names none)."""
     mentor = require_existing(state, "this mentor")
     if visit_id in mentor.visit_ids:
         raise EnrollmentRuleError(f"coaching visit {visit_id} is already logged", rule="coaching-visit-logged-once")
@@ -418,6 +445,11 @@ def log_coaching_visit(
         raise EnrollmentRuleError(
             f"mentor {mentor.id} was not assigned to {kind} {target_id} on {visited_on}",
             rule="visit-outside-assignment",
+        )
+    if unit is not None:
+        to_project = "" if assignment.project_id is None else f" to its project {assignment.project_id}"
+        refuse_before_registration(
+            unit, visited_on, action=f"have a coaching visit{to_project}", rule="visited-before-unit-registered"
         )
     logged = assignment.visit_on(visited_on)
     if logged is not None:

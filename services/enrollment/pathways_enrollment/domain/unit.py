@@ -10,9 +10,10 @@ each other). A registration day recorded wrong (left out, so dated the day staff
 corrected with ``CareerDevelopmentUnitRegistrationDayCorrected``, which keeps the day it replaces (see
 ``registration_day.py``). The corrected day is held to what the registration itself is held to: no later than
 any of its projects (each from its proposal's day; one proposed before that day was kept, from its first dated
-step or rename), nor than its first rename. Mentors' assignments to the unit are not held to its registration
-day, so they do not hold the correction either. A deactivated unit is final, as an erased or merged participant
-is: it keeps its day, as it keeps its name.
+step or rename), nor than its first rename. Mentors' assignments to the unit or its projects, and their coaching
+visits, are not dated before its registration day (see ``mentor.py``); the correction is not held to them, as the
+unit does not know its mentors' assignments (they are the mentors' facts). A deactivated unit is final, as an
+erased or merged participant is: it keeps its day, as it keeps its name.
 """
 
 from __future__ import annotations
