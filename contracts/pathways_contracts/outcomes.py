@@ -307,6 +307,40 @@ class ParticipantErasureNoticeV1(_OutcomesEvent):
     erased_on: date
 
 
+class CaseBaselineCorrectedV1(_OutcomesEvent):
+    """Enrollment corrected the case's baseline after enrollment (a mistake found later, such as a monthly
+    income typed 45000 for 4500), and outcomes measures the case against it from now on: it replaces the
+    ``baseline_monthly_income_thb`` of every ``income.observed`` of the case, earlier ones too (they carry the
+    baseline known when observed). Told for a case whose follow-ups were scheduled (training completed); one
+    corrected before then needs no message: its ``income.observed`` carry the corrected baseline. The
+    latest, in stream order, is the case's baseline."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.case.baseline_corrected"
+
+    enrollment_id: UUID
+    baseline_monthly_income_thb: MonthlyBaht = Field(description="The corrected baseline monthly income.")
+    corrected_on: date
+
+
+class CaseTransferredV1(_OutcomesEvent):
+    """Enrollment moved the case to another project (``project_id``, in ``province_code`` and ``region``):
+    the programme counts it there from now on, though its follow-ups and outcomes carry on as before (its
+    ``followups.scheduled`` and any enterprise name the project training completed it in). Told for a case
+    whose follow-ups were scheduled (training completed), and right after ``followups.scheduled`` when a
+    transfer heard before moved the case elsewhere than the project it names; a transfer while in training
+    needs no message otherwise: the follow-ups name the project it completed in. The latest, in stream order,
+    is where the case is."""
+
+    SUBJECT: ClassVar[str] = "outcomes.v1.case.transferred"
+
+    enrollment_id: UUID
+    project_id: UUID = Field(description="The project the case is with from now on.")
+    province_code: ProvinceCode
+    region: Region
+    from_project_id: UUID = Field(description="The project it moved from.")
+    transferred_on: date
+
+
 EVENTS: tuple[type[IntegrationEvent], ...] = (
     FollowUpsScheduledV1,
     EmploymentRecordedV1,
@@ -328,4 +362,6 @@ EVENTS: tuple[type[IntegrationEvent], ...] = (
     ProjectPlaceV1,
     FollowUpConsentRestoredV1,
     FollowUpConsentWithdrawnV1,
+    CaseBaselineCorrectedV1,
+    CaseTransferredV1,
 )

@@ -16,6 +16,7 @@ from pathways_contracts.enrollment import (
     FollowUpConsentChangedV1,
     ParticipantEnrolledV1,
     ParticipantErasedV1,
+    ParticipantTransferredV1,
     ParticipantWithdrawnV1,
     ProjectOpenedV1,
     ProjectProposedV1,
@@ -41,6 +42,7 @@ from pathways_outcomes.domain.case import (
     note_baseline_income,
     note_dropout,
     note_follow_up_consent,
+    note_transfer,
     note_withdrawal,
     observe_income,
     record_employment,
@@ -379,6 +381,27 @@ def note_baseline_corrected(session: Session, inbound: Inbound[BaselineCorrected
             informal_worker=event.informal_worker,
             covid_affected=event.covid_affected,
             corrected_on=event.corrected_on,
+        ),
+        inbound.context(),
+    )
+
+
+def note_transferred(session: Session, inbound: Inbound[ParticipantTransferredV1]) -> None:
+    """Reaction: the programme counts a transferred case where it moved; integrators, who count it by the project
+    outcomes events name, are told once the case has opened."""
+    event = inbound.event
+    session.decide(
+        evolve_case,
+        event.enrollment_id,
+        lambda state: note_transfer(
+            state,
+            enrollment_id=event.enrollment_id,
+            participant_id=event.participant_id,
+            project_id=event.project_id,
+            province_code=event.province_code,
+            region=event.region,
+            from_project_id=event.from_project_id,
+            transferred_on=event.transferred_on,
         ),
         inbound.context(),
     )

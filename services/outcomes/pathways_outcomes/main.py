@@ -10,6 +10,7 @@ from pathways_contracts.enrollment import (
     FollowUpConsentChangedV1,
     ParticipantEnrolledV1,
     ParticipantErasedV1,
+    ParticipantTransferredV1,
     ParticipantWithdrawnV1,
     ProjectOpenedV1,
     ProjectProposedV1,
@@ -29,6 +30,7 @@ from pathways_outcomes.application import (
     note_project_opened,
     note_project_proposed,
     note_project_renamed,
+    note_transferred,
     note_withdrawn_enrollment,
     schedule_after_completion,
 )
@@ -55,6 +57,7 @@ def definition() -> ServiceDefinition:
                 handlers={
                     ParticipantEnrolledV1: note_enrollment_baseline,
                     BaselineCorrectedV1: note_baseline_corrected,
+                    ParticipantTransferredV1: note_transferred,
                     ParticipantWithdrawnV1: note_withdrawn_enrollment,
                     FollowUpConsentChangedV1: note_follow_up_consent_changed,
                     ParticipantErasedV1: note_participant_erased,

@@ -2,7 +2,8 @@
 
 Facts learned from other services (a baseline, a completion or dropout) are theirs to publish; only
 what they change here is told again (a withdrawn case stops its follow-ups; consent to be followed up
-withdrawn stops its outcomes, and given again lets it take them again).
+withdrawn stops its outcomes, and given again lets it take them again; a baseline corrected or a transfer
+to another project, of a case integrators know, changes how they measure or where they count it).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from pathways_contracts import outcomes as v1
 from pathways_contracts.base import IntegrationEvent
 from pathways_infra.eventstore import RecordedEvent
 from pathways_outcomes.domain.case import (
+    BaselineCorrectionNoted,
     CaseClosed,
     CaseEvent,
+    CaseTransferNoted,
     EmploymentRecorded,
     EnrollmentWithdrawalNoted,
     FollowUpCompleted,
@@ -136,6 +139,25 @@ def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | N
                 participant_id=event.participant_id,
                 enrollment_id=event.enrollment_id,
                 withdrawn_on=event.noted_on,
+            )
+        case BaselineCorrectionNoted(told=True):
+            return v1.CaseBaselineCorrectedV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                baseline_monthly_income_thb=event.monthly_income_thb,
+                corrected_on=event.corrected_on,
+            )
+        case CaseTransferNoted(told=True):
+            return v1.CaseTransferredV1(
+                occurred_at=occurred_at,
+                participant_id=event.participant_id,
+                enrollment_id=event.enrollment_id,
+                project_id=event.project_id,
+                province_code=event.province_code,
+                region=event.region,
+                from_project_id=event.from_project_id,
+                transferred_on=event.transferred_on,
             )
         case CaseClosed():
             return v1.CaseClosedV1(

@@ -41,7 +41,8 @@ def correction(amount: int = 4500, on: date = CORRECTED_ON, **overrides: Any) ->
 
 
 def corrected(amount: int = 4500, on: date = CORRECTED_ON, **overrides: Any) -> BaselineCorrectionNoted:
-    return BaselineCorrectionNoted(**correction(amount, on, **overrides))
+    """A correction of HISTORY's case, which had opened: told to integrators."""
+    return BaselineCorrectionNoted(**correction(amount, on, **overrides), told=True)
 
 
 HISTORY = (TYPED, scheduled(), follow_up_completed(3), income(3, 6000, baseline=45000))

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from pathways_outcomes.domain.case import (
     BaselineCorrectionNoted,
+    CaseTransferNoted,
     EmploymentRecorded,
     FollowUpConsentNoted,
     FollowUpMissed,
@@ -63,6 +64,16 @@ EVENTS: list[object] = [
         informal_worker=True,
         covid_affected=False,
         corrected_on=DAY,
+    ),
+    CaseTransferNoted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        project_id=uuid4(),
+        province_code="TH-10",
+        region="CENTRAL",
+        from_project_id=PROJECT,
+        transferred_on=DAY,
+        told=True,
     ),
     follow_up_completed(3),
     FollowUpMissed(
@@ -141,3 +152,18 @@ def test_a_consent_noted_before_restorations_were_kept_reads_as_not_restored() -
 
     noted = TypeAdapter(FollowUpConsentNoted).validate_python(old)
     assert (noted.restored, noted.reopened_months) == (False, ())
+
+
+def test_a_correction_noted_before_corrections_were_told_reads_as_untold() -> None:
+    old = {
+        "enrollment_id": str(ENROLLMENT),
+        "participant_id": str(PARTICIPANT),
+        "project_id": str(PROJECT),
+        "monthly_income_thb": "4500.00",
+        "employment_status": "SELF_EMPLOYED",
+        "informal_worker": True,
+        "covid_affected": False,
+        "corrected_on": "2024-06-01",
+    }
+
+    assert TypeAdapter(BaselineCorrectionNoted).validate_python(old).told is False, "republished, it stays untold"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from pathways_contracts.outcomes import FollowUpConsentRestoredV1, FollowUpConsentWithdrawnV1
+from pathways_contracts.outcomes import (
+    CaseBaselineCorrectedV1,
+    CaseTransferredV1,
+    FollowUpConsentRestoredV1,
+    FollowUpConsentWithdrawnV1,
+)
 from pathways_infra.eventstore import Actor, EventMetadata, RecordedEvent
-from pathways_outcomes.domain.case import FollowUpConsentNoted
+from pathways_outcomes.domain.case import BaselineCorrectionNoted, CaseTransferNoted, FollowUpConsentNoted
 from pathways_outcomes.outbound import translate
 from tests.unit.outcomes.given import baseline, dropped
 from tests.unit.outcomes.test_events_storable import EVENTS
@@ -23,7 +30,8 @@ SUBJECTS = {
     "EnrollmentWithdrawalNoted": "outcomes.v1.case.withdrawn",
     "BaselineIncomeNoted": None,
     "FollowUpConsentNoted": "outcomes.v1.case.follow_up_consent_restored",  # the sample is a restoration
-    "BaselineCorrectionNoted": None,
+    "BaselineCorrectionNoted": None,  # the sample was heard in training: not told
+    "CaseTransferNoted": "outcomes.v1.case.transferred",  # the sample is told
     "FollowUpCompleted": "outcomes.v1.followup.completed",
     "FollowUpMissed": "outcomes.v1.followup.missed",
     "EmploymentRecorded": "outcomes.v1.employment.recorded",
@@ -89,3 +97,26 @@ def test_consent_withdrawn_and_given_again_after_it_stopped_is_told_to_integrato
         valid_until=until,
         follow_ups_reopened=[6, 12],
     ), "the follow-ups open again are named"
+
+
+def test_a_baseline_corrected_or_a_transfer_of_an_opened_case_is_told_without_the_rest_of_the_baseline() -> None:
+    ids: dict[str, Any] = {"enrollment_id": uuid4(), "participant_id": uuid4()}
+    day, moved_to, moved_from = date(2025, 9, 10), uuid4(), uuid4()
+    profile: dict[str, Any] = {"employment_status": "UNEMPLOYED", "informal_worker": True, "covid_affected": True}
+    corrected = BaselineCorrectionNoted(
+        **ids, project_id=moved_from, monthly_income_thb=Decimal(4500), corrected_on=day, **profile
+    )
+    transferred = CaseTransferNoted(
+        **ids, project_id=moved_to, province_code="TH-10", region="CENTRAL", from_project_id=moved_from,
+        transferred_on=day,
+    )  # fmt: skip
+
+    assert translate(recorded(corrected)) is None, "heard before the case opened: its incomes carry it"
+    assert translate(recorded(transferred)) is None
+    assert translate(recorded(replace(corrected, told=True))) == CaseBaselineCorrectedV1(
+        occurred_at=AT, **ids, baseline_monthly_income_thb=Decimal(4500), corrected_on=day
+    )
+    assert translate(recorded(replace(transferred, told=True))) == CaseTransferredV1(
+        occurred_at=AT, **ids, project_id=moved_to, province_code="TH-10", region="CENTRAL",
+        from_project_id=moved_from, transferred_on=day,
+    )  # fmt: skip

@@ -32,6 +32,16 @@ Decisions:
   are compared with the corrected one (each observation keeps, as recorded, the baseline known when it
   was observed). An enrollment's baseline told again after a correction (a message republished) does not
   undo it, nor does an earlier correction told again after a later one.
+- **Told to integrators once the case opens.** Integrators read OUTCOMES only, and know a case from the
+  moment its training completion opens it here (``followups.scheduled`` names its project; its
+  ``income.observed`` carry its baseline). A baseline correction or a transfer to another project
+  (``CaseTransferNoted``) learned from then on is noted ``told`` and published, so that they place and
+  measure the case as the programme's totals and indicators do. One learned before is kept on the case
+  (created if need be, as other early news is) and not told: what outcomes publishes later already says
+  it (incomes carry the corrected baseline), except a transfer to another project than the one training
+  completes the case in (heard before the completion, though it may have happened after), told right
+  after the case opens. A transfer older than the one kept, or to where the latest already moved the case
+  (told again), or to another unit of the same project (no place integrators know changes), is not noted.
 - Outcomes at a follow-up (employment, income) need that follow-up completed first. An income
   observed without naming its month belongs to the latest completed follow-up. Each observation
   carries the baseline it is compared with, as known when observed.
@@ -82,6 +92,7 @@ __all__ = [
     "Case",
     "CaseClosed",
     "CaseEvent",
+    "CaseTransferNoted",
     "ClosureReason",
     "EmploymentRecorded",
     "EmploymentType",
@@ -107,6 +118,7 @@ __all__ = [
     "note_baseline_income",
     "note_dropout",
     "note_follow_up_consent",
+    "note_transfer",
     "note_withdrawal",
     "observe_income",
     "record_employment",
@@ -200,6 +212,23 @@ class BaselineCorrectionNoted:
     informal_worker: bool
     covid_affected: bool
     corrected_on: date
+    told: bool = False  # published to integrators: the case had opened (False in events noted before)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseTransferNoted:
+    """Enrollment moved the case to another project (``project_id``, in ``province_code`` and ``region``).
+    The case stays with the project training completed it in (enterprises are that project's); this is
+    where the programme counts it, and tells integrators (``told``) once the case has opened."""
+
+    enrollment_id: UUID
+    participant_id: UUID
+    project_id: UUID
+    province_code: str
+    region: str
+    from_project_id: UUID
+    transferred_on: date
+    told: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,6 +305,7 @@ CaseEvent = (
     | EnrollmentWithdrawalNoted
     | BaselineIncomeNoted
     | BaselineCorrectionNoted
+    | CaseTransferNoted
     | FollowUpConsentNoted
     | FollowUpCompleted
     | FollowUpMissed
@@ -311,6 +341,7 @@ class Case:
     covid_affected: bool | None = None
     enrolled_on: date | None = None  # as learned from enrollment
     baseline_corrected_on: date | None = None  # the day of the latest correction enrollment told, if any
+    latest_transfer: CaseTransferNoted | None = None  # to another project, by its day then order heard
     follow_up_consented: bool = True  # as learned from enrollment: False, nobody follows the case up
     follow_up_consent_until: date | None = None  # as learned from enrollment: after it, no outcome is recorded
     follow_up_consent_withdrawn_on: date | None = None  # while consent is withdrawn: from when
@@ -411,8 +442,9 @@ def _refuse_from(since: date | None, on: date | None, *, rule: str, what: str, a
 
 def schedule_follow_ups(
     state: Case | None, *, enrollment_id: UUID, participant_id: UUID, project_id: UUID, completed_on: date
-) -> list[FollowUpsScheduled | TrainingCompletionNoted | FollowUpMissed]:
-    """Reaction to a training completion: schedule the follow-ups (idempotent)."""
+) -> list[FollowUpsScheduled | TrainingCompletionNoted | FollowUpMissed | CaseTransferNoted]:
+    """Reaction to a training completion: schedule the follow-ups (idempotent). A transfer to another project
+    than training's, heard before, is told with them."""
     if state is not None:
         if state.training is TrainingResult.COMPLETED:
             return []  # completion was heard of before: scheduling is idempotent
@@ -422,14 +454,13 @@ def schedule_follow_ups(
                 rule="completion-after-dropout",
             )
         if state.withdrawn_on is not None:
-            return [
-                TrainingCompletionNoted(
-                    enrollment_id=enrollment_id,
-                    participant_id=participant_id,
-                    project_id=project_id,
-                    completed_on=completed_on,
-                )
-            ]
+            noted = TrainingCompletionNoted(
+                enrollment_id=enrollment_id,
+                participant_id=participant_id,
+                project_id=project_id,
+                completed_on=completed_on,
+            )
+            return [noted, *_transfer_told_on_opening(state, project_id)]
     scheduled = FollowUpsScheduled(
         enrollment_id=enrollment_id,
         participant_id=participant_id,
@@ -437,10 +468,20 @@ def schedule_follow_ups(
         completed_on=completed_on,
         due_dates=due_dates(completed_on),
     )
+    told = _transfer_told_on_opening(state, project_id)
     if state is not None and not state.follow_up_consented:
         # Scheduled and missed at once, so that every reader counts them the one way.
-        return [scheduled, *_missed_for_want_of_consent(evolve_case(state, scheduled), completed_on)]
-    return [scheduled]
+        return [scheduled, *told, *_missed_for_want_of_consent(evolve_case(state, scheduled), completed_on)]
+    return [scheduled, *told]
+
+
+def _transfer_told_on_opening(state: Case | None, training_project_id: UUID) -> list[CaseTransferNoted]:
+    """The latest transfer heard before the case opened, when it moved the case elsewhere than the project
+    ``followups.scheduled`` names: integrators would otherwise place the case where it no longer is."""
+    transfer = state.latest_transfer if state is not None else None
+    if transfer is None or transfer.project_id == training_project_id:
+        return []
+    return [replace(transfer, told=True)]
 
 
 def note_follow_up_consent(
@@ -623,7 +664,49 @@ def note_baseline_correction(
             return []
         if _baseline_of(state)[:4] == _baseline_of(noted)[:4]:
             return []
-    return [noted]
+    return [replace(noted, told=_opened(state))]
+
+
+def note_transfer(
+    state: Case | None,
+    *,
+    enrollment_id: UUID,
+    participant_id: UUID,
+    project_id: UUID,
+    province_code: str,
+    region: str,
+    from_project_id: UUID,
+    transferred_on: date,
+) -> list[CaseTransferNoted]:
+    """Reaction to enrollment moving the case to another project: kept on the case (created if need be, closed
+    or not: the programme counts it where it moved), and told to integrators once the case has opened. A
+    transfer older than the latest kept, or to where the latest moved the case on the same day (told again),
+    or within the same project (another unit), is not noted."""
+    if project_id == from_project_id:
+        return []
+    latest = state.latest_transfer if state is not None else None
+    if latest is not None:
+        if transferred_on < latest.transferred_on:
+            return []
+        if transferred_on == latest.transferred_on and project_id == latest.project_id:
+            return []
+    return [
+        CaseTransferNoted(
+            enrollment_id=enrollment_id,
+            participant_id=participant_id,
+            project_id=project_id,
+            province_code=province_code,
+            region=region,
+            from_project_id=from_project_id,
+            transferred_on=transferred_on,
+            told=_opened(state),
+        )
+    ]
+
+
+def _opened(state: Case | None) -> bool:
+    """Whether integrators know the case: its training completion opened it here."""
+    return state is not None and state.training is TrainingResult.COMPLETED
 
 
 def _baseline_of(
@@ -826,6 +909,8 @@ def evolve_case(state: Case | None, event: object) -> Case:
             )
         case BaselineIncomeNoted() | BaselineCorrectionNoted():
             return _with_baseline(_case(state, event), event)
+        case CaseTransferNoted():
+            return replace(_case(state, event), latest_transfer=event)
         case FollowUpCompleted() if state is not None:
             return _with_follow_up(state, event.month, completed_on=event.completed_on)
         case FollowUpMissed() if state is not None:
@@ -1049,6 +1134,7 @@ def _case(
     | EnrollmentWithdrawalNoted
     | BaselineIncomeNoted
     | BaselineCorrectionNoted
+    | CaseTransferNoted
     | FollowUpConsentNoted,
 ) -> Case:
     """The case, or a new one for the participant's enrollment when ``event`` is the first heard of it."""
