@@ -313,12 +313,16 @@ class CaseBaselineCorrectedV1(_OutcomesEvent):
     ``baseline_monthly_income_thb`` of every ``income.observed`` of the case, earlier ones too (they carry the
     baseline known when observed). Told for a case whose follow-ups were scheduled (training completed); one
     corrected before then needs no message: its ``income.observed`` carry the corrected baseline. The
-    latest, in stream order, is the case's baseline."""
+    latest, in stream order, is the case's baseline. Besides the income, it carries what the programme's
+    indicators group income figures by; the rest of the baseline, and why it was corrected, stay with
+    enrollment."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.case.baseline_corrected"
 
     enrollment_id: UUID
     baseline_monthly_income_thb: MonthlyBaht = Field(description="The corrected baseline monthly income.")
+    informal_worker: bool = Field(description="An informal worker at baseline, as corrected.")
+    covid_affected: bool = Field(description="Affected by COVID-19 at baseline, as corrected.")
     corrected_on: date
 
 

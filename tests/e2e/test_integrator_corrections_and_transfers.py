@@ -125,6 +125,8 @@ async def test_an_integrator_learns_a_completed_case_s_corrected_baseline_and_it
         "participant_id": mistyped.participant_id,
         "enrollment_id": mistyped.enrollment_id,
         "baseline_monthly_income_thb": corrected.body["baseline_monthly_income_thb"],
+        "informal_worker": True,
+        "covid_affected": True,
         "corrected_on": corrected.body["corrected_on"],
     }, "no more than that: the rest of the baseline, and why it was corrected, stay with enrollment"
     assert Decimal(corrected.body["baseline_monthly_income_thb"]) == 4500

@@ -146,6 +146,8 @@ def _case_event(event: CaseEvent, occurred_at: datetime) -> IntegrationEvent | N
                 participant_id=event.participant_id,
                 enrollment_id=event.enrollment_id,
                 baseline_monthly_income_thb=event.monthly_income_thb,
+                informal_worker=event.informal_worker,
+                covid_affected=event.covid_affected,
                 corrected_on=event.corrected_on,
             )
         case CaseTransferNoted(told=True):

@@ -99,7 +99,7 @@ def test_consent_withdrawn_and_given_again_after_it_stopped_is_told_to_integrato
     ), "the follow-ups open again are named"
 
 
-def test_a_baseline_corrected_or_a_transfer_of_an_opened_case_is_told_without_the_rest_of_the_baseline() -> None:
+def test_a_baseline_corrected_or_a_transfer_of_an_opened_case_is_told() -> None:
     ids: dict[str, Any] = {"enrollment_id": uuid4(), "participant_id": uuid4()}
     day, moved_to, moved_from = date(2025, 9, 10), uuid4(), uuid4()
     profile: dict[str, Any] = {"employment_status": "UNEMPLOYED", "informal_worker": True, "covid_affected": True}
@@ -114,8 +114,13 @@ def test_a_baseline_corrected_or_a_transfer_of_an_opened_case_is_told_without_th
     assert translate(recorded(corrected)) is None, "heard before the case opened: its incomes carry it"
     assert translate(recorded(transferred)) is None
     assert translate(recorded(replace(corrected, told=True))) == CaseBaselineCorrectedV1(
-        occurred_at=AT, **ids, baseline_monthly_income_thb=Decimal(4500), corrected_on=day
-    )
+        occurred_at=AT,
+        **ids,
+        baseline_monthly_income_thb=Decimal(4500),
+        informal_worker=True,
+        covid_affected=True,
+        corrected_on=day,
+    ), "what the indicators group incomes by, and no employment status"
     assert translate(recorded(replace(transferred, told=True))) == CaseTransferredV1(
         occurred_at=AT, **ids, project_id=moved_to, province_code="TH-10", region="CENTRAL",
         from_project_id=moved_from, transferred_on=day,
