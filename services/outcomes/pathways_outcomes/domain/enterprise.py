@@ -22,9 +22,10 @@ every participant who joins it later are cases of its project (rules ``enterpris
 and ``member-in-enterprises-project``); someone from another project counts only in
 ``members_count``, as anyone outside the programme does. A case's project is the one outcomes knows:
 the project training completed it in. A participant transferred during training completes in the
-project they moved to, and counts there; a transfer after training completed is not learned here
-(training's record does not move either), so the case stays with the project that trained them and
-does not found or join an enterprise of the project they moved to.
+project they moved to, and counts there; a transfer after training completed is noted on the case for
+the programme's figures and integrators (``CaseTransferNoted``), but training's record does not move,
+so the case stays with the project that trained them and does not found or join an enterprise of the
+project they moved to.
 """
 
 from __future__ import annotations
