@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -281,16 +282,24 @@ def _with_nats(action: Callable[[NatsClient], Awaitable[T]]) -> T:
         from pathways_infra.nats_auth import redacted
 
         url = nats_url()
+        started = time.monotonic()
         try:
             nc = await nats.connect(url, **_FAIL_FAST)
         except (OSError, nats.errors.Error) as error:
-            raise SystemExit(f"cannot reach NATS at {redacted(url)}: {type(error).__name__}: {error}") from None
+            reason = _unreachable_reason(error, time.monotonic() - started)
+            raise SystemExit(f"cannot reach NATS at {redacted(url)}: {reason}") from None
         try:
             return await action(nc)
         finally:
             await nc.close()
 
     return asyncio.run(run())
+
+
+def _unreachable_reason(error: Exception, waited: float) -> str:
+    if isinstance(error, TimeoutError):  # asyncio's says nothing: no message at all
+        return f"timed out: no answer within {waited:.1f}s (a server that is hung, or a network that drops packets)"
+    return f"{type(error).__name__}: {error}"
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -600,8 +609,11 @@ async def _no_report(_error: Exception) -> None:
     """Connection errors end the check with one line; nats-py would print a traceback per attempt."""
 
 
+NATS_CONNECT_TIMEOUT_SECONDS = 2  # nats-py's default, for each attempt: a server that accepts and never answers
+
 # nats-py retries a first connection 60 times, 2 s apart, before it gives up: the check gives up in seconds.
 _FAIL_FAST: dict[str, Any] = {
+    "connect_timeout": NATS_CONNECT_TIMEOUT_SECONDS,
     "allow_reconnect": False,
     "max_reconnect_attempts": 2,
     "reconnect_time_wait": 1.0,

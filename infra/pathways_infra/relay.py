@@ -140,6 +140,7 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set. Waits as a standby while another relay holds the lock."""
+        self.caught_up.clear()  # until this run has published everything again
         conn = await asyncpg.connect(self._database_url, server_settings=self._application)
         try:
             await conn.execute(POSITION_TABLE_DDL)

@@ -41,6 +41,7 @@ from pathways_infra.relay import Relay
 from pathways_infra.relay_encoding import Translator
 from pathways_infra.settings import ServiceName, Settings
 from pathways_infra.streams import await_streams
+from pathways_infra.supervision import FailureLog, described
 from pathways_infra.waiting import wait_until
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 CONSUMERS_STANDBY_POLL_SECONDS = 2.0
 SUPERVISOR_FIRST_DELAY_SECONDS = 0.5
 SUPERVISOR_MAX_DELAY_SECONDS = 30.0
+SUPERVISOR_STEADY_SECONDS = 10.0
 
 
 HEALTH_QUERY_TIMEOUT_SECONDS = 2.0
@@ -248,7 +250,7 @@ class ServiceRuntime:
         if self.run_relay:
             self.relay = self.build_relay(address.url)
             relay = self.relay
-            self._tasks.append(self._supervised("relay", lambda: relay.run(self._stop)))
+            self._tasks.append(self._supervised("relay", lambda: relay.run(self._stop), relay.caught_up.wait))
         log.info("%s service started (database %s)", self.name, address.database)
 
     async def stale_read_models(self) -> list[StaleReadModel] | None:
@@ -260,23 +262,50 @@ class ServiceRuntime:
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             return None
 
-    def _supervised(self, part: str, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    def _supervised(
+        self, part: str, run: Callable[[], Awaitable[None]], working: Callable[[], Awaitable[object]] | None = None
+    ) -> asyncio.Task[None]:
         """Run a background part until the service stops, starting it again after it fails: a
-        PostgreSQL or NATS restart must not leave the service without its relay (or guard, or standby)."""
+        PostgreSQL or NATS restart must not leave the service without its relay (or guard, or standby).
+        ``working``: done once a run shows the part works again (by default: it ran
+        ``SUPERVISOR_STEADY_SECONDS`` without failing), when its recovery is logged."""
+        failures = FailureLog(f"{self.name}: the {part}")
 
         async def supervise() -> None:
-            failures = 0
+            attempts = 0
             while not self._stop.is_set():
                 try:
-                    await run()
+                    await self._watched(run(), working, failures)
                     return
-                except Exception:
-                    failures += 1
-                    delay = min(SUPERVISOR_FIRST_DELAY_SECONDS * 2 ** (failures - 1), SUPERVISOR_MAX_DELAY_SECONDS)
-                    log.exception("%s: the %s failed; starting it again in %.1fs", self.name, part, delay)
+                except Exception as error:
+                    if self._stop.is_set():  # its connections closed under it as the service stops
+                        log.info("%s: the %s ended as the service stopped (%s)", self.name, part, described(error))
+                        return
+                    attempts += 1
+                    delay = min(SUPERVISOR_FIRST_DELAY_SECONDS * 2 ** (attempts - 1), SUPERVISOR_MAX_DELAY_SECONDS)
+                    failures.failed(error, delay)
                     await wait_until(self._stop, timeout=delay)
 
         return asyncio.create_task(supervise(), name=f"{part}-{self.name}")
+
+    @staticmethod
+    async def _watched(
+        run: Awaitable[None], working: Callable[[], Awaitable[object]] | None, failures: FailureLog
+    ) -> None:
+        """``run``, logging the part's recovery once ``working`` says so while it runs."""
+        if not failures.failing:
+            await run
+            return
+
+        async def recovery() -> None:
+            await (working() if working is not None else asyncio.sleep(SUPERVISOR_STEADY_SECONDS))
+            failures.recovered()
+
+        watcher = asyncio.create_task(recovery())
+        try:
+            await run
+        finally:
+            watcher.cancel()
 
     async def _run_consumers(self, *, took_over: bool = False) -> None:
         """Run the consumers while this replica holds their lease; stand by while another replica does.
@@ -355,7 +384,9 @@ class ServiceRuntime:
             settings.nats_servers_of(self.name) or "nats://localhost:4222",
             logger=logging.getLogger(f"faststream.{self.name}"),
             log_level=logging.DEBUG,
-            **connection_options(settings, f"pathways-{self.name}-consumers", closing=lambda: not self.consuming),
+            **connection_options(
+                settings, f"pathways-{self.name}-consumers", closing=lambda: not self.consuming, quiet=True
+            ),
         )
         if not self.consumers:
             self.consumers = self._build_consumers()
