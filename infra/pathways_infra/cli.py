@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
@@ -52,8 +52,21 @@ def _run(argv: Sequence[str] | None) -> int:
     return int(args.run(args) or 0)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """Leftover arguments are refused by the innermost command that saw them, with its own usage:
+    argparse otherwise hands them up to ``pathways``, whose usage says nothing of the command's options."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
         prog="pathways",
         description=(
             "Pathways: case management for community-based reskill/upskill programmes. Three event-sourced "

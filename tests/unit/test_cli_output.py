@@ -3,12 +3,14 @@ and a quiet exit when its reader goes away (`pathways status --json | head`)."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
-from pathways_infra.cli import main
+from pathways_infra.cli import build_parser, main
 
 
 def _help(capsys: pytest.CaptureFixture[str], *command: str) -> str:
@@ -53,3 +55,48 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command: list[str], st
     stderr = pathways.stderr.read().decode()
     assert pathways.wait(timeout=60) == status, stderr
     assert stderr == ""
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command and verb as typed (`dlq list`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*path, name)
+                yield from _commands(sub, (*path, name))
+
+
+def _parser_of(command: tuple[str, ...]) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in command:
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return parser
+
+
+_VALUES = {"service": "enrollment", "participant": "0b8e8c4e-7f6b-4d5e-9b0a-1c2d3e4f5a6b"}  # where "1" will not do
+
+
+def _what_it_needs(parser: argparse.ArgumentParser) -> list[str]:
+    """Its positionals and required options, each given a value it takes."""
+    given: list[str] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) or action.nargs in ("?", "*", 0):
+            continue
+        value = str(next(iter(action.choices))) if action.choices else _VALUES.get(action.dest, "1")
+        if not action.option_strings:
+            given.append(value)
+        elif action.required:
+            given += [action.option_strings[0], value]
+    return given
+
+
+@pytest.mark.parametrize("command", list(_commands(build_parser())), ids=" ".join)
+def test_a_mistyped_option_is_refused_with_the_commands_own_usage(
+    capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*command, *_what_it_needs(_parser_of(command)), "--no-such-option"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: pathways {' '.join(command)} "), err
+    assert f"pathways {' '.join(command)}: error: unrecognized arguments: --no-such-option" in err
