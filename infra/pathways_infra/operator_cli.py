@@ -76,6 +76,14 @@ _DLQ_EPILOG = """\
 exit status: 0 done, 1 refused (no such entry, nothing to send back, resolved already),
              2 it could not run (no NATS to talk to) or its arguments are wrong
 """
+_DLQ_SHOW_EPILOG = """\
+exit status: 0 shown (resolved or not), 1 no message is parked at that sequence,
+             2 it could not run (no NATS to talk to) or its arguments are wrong
+"""
+_DLQ_DISCARD_EPILOG = """\
+exit status: 0 every one discarded, 1 some refused (no such entry, resolved already; the others
+               are discarded), 2 it could not run (no NATS to talk to) or its arguments are wrong
+"""
 _DLQ_LIST_EPILOG = """\
 exit status: 0 listed (perhaps nothing), 2 it could not run (no NATS to talk to) or its arguments are wrong
 """
@@ -211,6 +219,7 @@ def _add_dlq_commands(commands: Any) -> None:
     listing.set_defaults(run=_list)
     show_description = "Show one parked message as JSON: headers (error, origin), body, and how it was resolved."
     show = verb("show", "show one parked message: headers, error, body and resolutions", show_description)
+    show.epilog = _DLQ_SHOW_EPILOG
     show.add_argument("sequence", type=dlq_sequence, help="its sequence in the DLQ stream (first column of 'list')")
     show.set_defaults(run=_show)
     replay = verb("replay", "send parked messages back to the consumer that parked them", _REPLAY_DESCRIPTION)
@@ -218,6 +227,7 @@ def _add_dlq_commands(commands: Any) -> None:
     replay.add_argument("--by", default=_operator(), help="who sends it back, for the record (default: %(default)s)")
     replay.set_defaults(run=_replay)
     discard = verb("discard", "resolve parked messages without applying them, saying why", _DISCARD_DESCRIPTION)
+    discard.epilog = _DLQ_DISCARD_EPILOG
     discard.add_argument("sequence", type=dlq_sequence, nargs="+", help="sequences in the DLQ stream")
     discard.add_argument("--reason", required=True, type=reason_text, help="why it is not to be applied (kept with it)")
     discard.add_argument("--by", default=_operator(), help="who decided, for the record (default: %(default)s)")

@@ -100,3 +100,9 @@ def test_a_mistyped_option_is_refused_with_the_commands_own_usage(
     err = capsys.readouterr().err
     assert err.startswith(f"usage: pathways {' '.join(command)} "), err
     assert f"pathways {' '.join(command)}: error: unrecognized arguments: --no-such-option" in err
+
+
+def test_dlq_show_says_its_own_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    shown = _help(capsys, "dlq", "show")
+    assert "0 shown (resolved or not), 1 no message is parked at that sequence" in shown
+    assert "nothing to send back" not in shown  # that is replay's

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -161,11 +161,17 @@ def _rotate(_args: argparse.Namespace) -> int:
     if done is None:
         return 2
     verb = "finished the rotation to" if done.resumed else "rotated to"
-    destroyed = ", ".join(map(str, done.destroyed)) or "none"
     moved = f"{done.moved:,} participants and mentors' contacts moved"
-    print(f"{verb} key generation {done.generation}: {moved}; destroyed {destroyed}")
+    print(f"{verb} key generation {done.generation}: {moved}; {_destroyed(done.destroyed)}")
     print("take a new backup now: earlier ones can no longer be read for personal data")
     return 0
+
+
+def _destroyed(generations: Sequence[int]) -> str:
+    if not generations:
+        return "no key generation destroyed"
+    plural = "s" if len(generations) > 1 else ""
+    return f"destroyed key generation{plural} {', '.join(map(str, generations))}"
 
 
 async def _rotate_with_progress(conn: Any, path: Path) -> Rotation:
