@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RawStreamMsg
+from nats.js.api import RawStreamMsg
 from nats.js.errors import BadRequestError, NotFoundError
 
 from pathways_contracts.registry import DLQ_STREAM, REPLAY_STREAM, STREAMS
@@ -28,7 +28,7 @@ from pathways_infra.consumer import (
     fits_a_message,
     without_publish_conditions,
 )
-from pathways_infra.resolutions import Resolution, ResolutionKind, last_sequence, read_resolutions, record
+from pathways_infra.resolutions import Resolution, ResolutionKind, last_sequence, read_all, read_resolutions, record
 
 # Where a parked message comes from: a service's stream, or (parked before replays named their
 # event's own stream) the replay stream, which only operators write to. Never the DLQ itself.
@@ -107,22 +107,10 @@ async def _all_entries(js: JetStreamContext, consumer: str | None) -> list[Parke
         await js.stream_info(DLQ_STREAM)
     except NotFoundError:  # no consumer has parked anything yet, so the stream was never made
         return []
-    subscription = await js.pull_subscribe(
-        subject,
-        stream=DLQ_STREAM,
-        config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
-    )
-    parked: list[ParkedMessage] = []
-    try:
-        while True:
-            try:
-                batch = await subscription.fetch(500, timeout=0.5)
-            except TimeoutError:  # nats-py 2.16 raises its own subclass or, between its two requests, asyncio's
-                break
-            parked += [ParkedMessage.of(m.metadata.sequence.stream, m.subject, m.headers, m.data) for m in batch]
-    finally:
-        await subscription.unsubscribe()
-    return parked
+    return [
+        ParkedMessage.of(m.metadata.sequence.stream, m.subject, m.headers, m.data)
+        for m in await read_all(js, DLQ_STREAM, subject)
+    ]
 
 
 async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
@@ -133,7 +121,7 @@ async def get_parked(js: JetStreamContext, sequence: int) -> ParkedMessage:
             f"no message is parked at DLQ sequence {sequence} ('pathways dlq list' shows them)"
         ) from None
     parked = ParkedMessage.of(sequence, message.subject, message.headers, message.data or b"")
-    resolutions = await read_resolutions(js)
+    resolutions = await read_resolutions(js, of=(parked.consumer, sequence))  # not all: one discard of many
     return replace(parked, resolutions=tuple(resolutions.get((parked.consumer, sequence), ())))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import nats
@@ -419,7 +420,7 @@ def _replay(args: argparse.Namespace) -> int:
         )
 
     refusals = (NotParkedError, NotReplayableError, AlreadyResolvedError)
-    return _each_on_the_dlq(args.sequence, replay_one, refusals=refusals)
+    return _each_on_the_dlq(args.sequence, replay_one, refusals=refusals, doing="sending back")
 
 
 def _discard(args: argparse.Namespace) -> int:
@@ -429,7 +430,11 @@ def _discard(args: argparse.Namespace) -> int:
         resolution = await discard(js, sequence, reason=args.reason, by=args.by)
         return f"DLQ #{resolution.dlq_sequence} {resolution.describe()}"
 
-    return _each_on_the_dlq(args.sequence, discard_one, refusals=(NotParkedError, AlreadyResolvedError))
+    refusals = (NotParkedError, AlreadyResolvedError)
+    return _each_on_the_dlq(args.sequence, discard_one, refusals=refusals, doing="discarding")
+
+
+PROGRESS_FROM = 20  # entries acted on at once from which a progress bar shows on stderr
 
 
 def _each_on_the_dlq(
@@ -437,6 +442,7 @@ def _each_on_the_dlq(
     act: Callable[[JetStreamContext, int], Awaitable[str]],
     *,
     refusals: tuple[type[Exception], ...],
+    doing: str,
 ) -> int:
     """Act on each entry in turn, saying what became of it as it goes: a refusal of one does not
     stop the others, and what was done before an outage is said before it is. 0, 1 if any was
@@ -444,18 +450,33 @@ def _each_on_the_dlq(
 
     async def each(js: JetStreamContext) -> bool:
         refused = False
-        for sequence in sequences:
-            try:
-                print(await act(js, sequence), flush=True)
-            except refusals as error:
-                print(error, file=sys.stderr, flush=True)
-                refused = True
+        with _progress(doing, len(sequences)) as advance:
+            for sequence in sequences:
+                try:
+                    print(await act(js, sequence), flush=True)
+                except refusals as error:
+                    print(error, file=sys.stderr, flush=True)
+                    refused = True
+                advance()
         return refused
 
     refused = _on_the_dlq(each)
     if refused is None:
         return 2
     return 1 if refused else 0
+
+
+@contextlib.contextmanager
+def _progress(what: str, total: int) -> Iterator[Callable[[], None]]:
+    """A function to call after each of ``total`` steps, which moves a progress bar when there are many."""
+    if total < PROGRESS_FROM:
+        yield lambda: None
+        return
+    from pathways_infra.demo.driver import progress_bar
+
+    with progress_bar() as progress:
+        task = progress.add_task(what, total=total)
+        yield lambda: progress.advance(task)
 
 
 def _on_the_dlq(action: Callable[[JetStreamContext], Awaitable[T]]) -> T | None:

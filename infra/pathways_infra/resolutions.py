@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
@@ -30,6 +31,8 @@ from nats.js.errors import NotFoundError
 from pathways_contracts.registry import RESOLUTIONS_STREAM
 
 RESOLUTION_SUBJECT = "dlq-resolution"
+FETCH_BATCH = 500
+FETCH_TIMEOUT_SECONDS = 5.0  # only reached when messages the server counted are gone before they came
 
 log = logging.getLogger(__name__)
 
@@ -121,33 +124,47 @@ async def resolved_counts(js: JetStreamContext) -> Counter[str]:
     return Counter(entry[0] for entry in entries if entry is not None)
 
 
-async def read_resolutions(js: JetStreamContext) -> dict[tuple[str, int], list[Resolution]]:
-    """Every resolution, oldest first, by (consumer, DLQ sequence) as its subject names them."""
+async def read_resolutions(
+    js: JetStreamContext, *, of: tuple[str, int] | None = None
+) -> dict[tuple[str, int], list[Resolution]]:
+    """Every resolution, oldest first, by (consumer, DLQ sequence) as its subject names them; with
+    ``of``, only that entry's."""
     try:
         await js.stream_info(RESOLUTIONS_STREAM)
     except NotFoundError:
         return {}
+    subject = resolution_subject(*of) if of else f"{RESOLUTION_SUBJECT}.>"
+    found: dict[tuple[str, int], list[Resolution]] = {}
+    for message in await read_all(js, RESOLUTIONS_STREAM, subject):
+        key = _entry_of(message.subject)
+        if key is None:
+            log.warning("%s names no DLQ entry (its last token is not a sequence): ignored", message.subject)
+            continue
+        found.setdefault(key, []).append(_readable(key, message.data))
+    return found
+
+
+async def read_all(js: JetStreamContext, stream: str, subject: str) -> list[Msg]:
+    """Every message ``stream`` holds on ``subject`` now, through an ephemeral consumer. It stops when the
+    server says none is left rather than after a fetch times out, which made each call idle half a second."""
     subscription = await js.pull_subscribe(
-        f"{RESOLUTION_SUBJECT}.>",
-        stream=RESOLUTIONS_STREAM,
+        subject,
+        stream=stream,
         config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
     )
-    found: dict[tuple[str, int], list[Resolution]] = {}
+    messages: list[Msg] = []
     try:
-        while True:
+        pending = (await subscription.consumer_info()).num_pending or 0
+        while pending:
             try:
-                batch = await subscription.fetch(500, timeout=0.5)
+                batch = await subscription.fetch(min(pending, FETCH_BATCH), timeout=FETCH_TIMEOUT_SECONDS)
             except TimeoutError:  # nats-py raises its own subclass or, between its two requests, asyncio's
-                break
-            for message in batch:
-                key = _entry_of(message.subject)
-                if key is None:
-                    log.warning("%s names no DLQ entry (its last token is not a sequence): ignored", message.subject)
-                    continue
-                found.setdefault(key, []).append(_readable(key, message.data))
+                break  # removed meanwhile (limits, a purge): what was read is all there is
+            messages += batch
+            pending = batch[-1].metadata.num_pending
     finally:
         await subscription.unsubscribe()
-    return found
+    return messages
 
 
 def _entry_of(subject: str) -> tuple[str, int] | None:

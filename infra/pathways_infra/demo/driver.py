@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -143,4 +144,6 @@ def progress_bar() -> Progress:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=Console(stderr=True),
+        # Lines printed meanwhile go above the bar only when both share a terminal: else into stderr they'd go.
+        redirect_stdout=sys.stdout.isatty(),
     )
