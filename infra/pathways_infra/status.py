@@ -67,7 +67,11 @@ class SystemStatus:
 
     @property
     def caught_up(self) -> bool:
-        """Every consumer has applied every message, and every running relay has published everything."""
+        """Every consumer has applied every message its stream holds, and every running relay has published
+        everything. A consumer's backlog is JetStream's to count, so a down service's consumers count too,
+        and what they have not applied keeps this false; a down service's relay is what nobody can count
+        (``relays_unknown``). So it is what ``--wait`` can wait for, never a word that the system is well:
+        ``healthy`` is false while any service is down."""
         relays = all(s.relay_caught_up is not False for s in self.services if s.up)
         return relays and not self.missing and all(consumer.behind == 0 for consumer in self.consumers)
 
@@ -190,8 +194,7 @@ def render(status: SystemStatus) -> str:
     lines += [f"  {name:<54} {count:>8,}" for name, count in status.parked.items()]
     lines += ["", "services"]
     lines += [_service_line(s) for s in status.services]
-    verdict = "healthy" if status.healthy else ("caught up" if status.caught_up else "catching up")
-    lines += ["", f"{verdict}: " + _verdict_detail(status)]
+    lines += ["", _verdict(status)]
     if status.relays_unknown and status.caught_up:
         lines.append(
             f"  (not counted: what {', '.join(status.relays_unknown)} recorded and has not published yet; "
@@ -227,15 +230,16 @@ def _service_line(health: ServiceHealth) -> str:
     return line
 
 
-def _verdict_detail(status: SystemStatus) -> str:
+def _verdict(status: SystemStatus) -> str:
+    """Services down first: an operator reads the first word, and "caught up" there would hide them."""
     behind = sum(c.behind for c in status.consumers)
-    down = [s.service for s in status.services if not s.up]
     parts = [f"{behind:,} messages not yet applied", f"{sum(status.parked.values()):,} parked"]
     if status.missing:
         parts.append(f"{len(status.missing)} consumers missing")
-    if down:
-        parts.append(f"down: {', '.join(down)}")
-    return ", ".join(parts)
+    if down := status.relays_unknown:
+        return f"DOWN: {', '.join(down)}; " + ", ".join(parts)
+    verdict = "healthy" if status.healthy else ("caught up" if status.caught_up else "catching up")
+    return f"{verdict}: " + ", ".join(parts)
 
 
 def service_urls(settings: Settings) -> dict[ServiceName, str]:

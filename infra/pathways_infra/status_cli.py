@@ -30,6 +30,12 @@ everything, for example after loading data and before reading the read models. A
 is down is not waited for: what it recorded and has not published yet cannot be seen from here
 (it is published when the service starts again), and the report names it under relays_unknown.
 
+The last line is the verdict. It starts with DOWN and the services that do not answer when any
+do not; else healthy, caught up (nothing left to apply, but something parked or a consumer
+missing) or catching up. In --json, caught_up means what --wait waits for: no consumer, a down
+service's included, has messages left to apply, and every running relay has published all; it
+says nothing of a down service's relay (relays_unknown), and healthy is false while one is down.
+
 NATS: PATHWAYS_NATS_URL, else the embedded server running under PATHWAYS_DATA_DIR. Services: on
 PATHWAYS_HTTP_HOST and their PATHWAYS_<SERVICE>_PORT.
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathways_infra.status import ConsumerLag, ServiceHealth, SystemStatus, render
 
 
@@ -48,3 +50,24 @@ def test_read_models_built_by_an_older_version_are_named_with_the_command_that_r
     shown = render(SystemStatus(streams={}, consumers=[], parked={}, services=[outcomes]))
     assert "read models built by an older version: cases programme" in shown
     assert "`pathways read-models rebuild outcomes cases programme`" in shown
+
+
+def test_with_services_down_the_verdict_leads_with_them_not_with_caught_up() -> None:
+    down = status(enrollment_up=False)
+    down = replace(
+        down,
+        services=[replace(s, up=False) for s in down.services],
+        parked={"outcomes-from-enrollment": 2},
+    )
+    verdict = render(down).split("\n\n")[-1].splitlines()[0]
+    assert verdict == "DOWN: enrollment, training; 0 messages not yet applied, 2 parked"
+    assert not any(line.startswith("caught up") for line in render(down).splitlines())
+    assert down.as_dict()["healthy"] is False and down.as_dict()["relays_unknown"] == ["enrollment", "training"]
+
+
+def test_a_down_services_consumer_with_a_backlog_is_not_caught_up() -> None:
+    behind = ConsumerLag(stream="ENROLLMENT", name="training-from-enrollment", waiting=3, in_flight=0, redelivered=0)
+    down = replace(status(enrollment_up=True), consumers=[behind])
+    down = replace(down, services=[replace(s, up=s.service != "training") for s in down.services])
+    assert not down.caught_up and not down.as_dict()["caught_up"]
+    assert render(down).splitlines()[-1] == "DOWN: training; 3 messages not yet applied, 0 parked"
