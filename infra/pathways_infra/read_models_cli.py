@@ -24,9 +24,13 @@ Use it when a read model went wrong, or after a change to a read model's handler
 existing rows should reflect. It first checks each stream it reads against its service's event store
 (as 'pathways streams check' does): a stream that lacks events the relay published (deleted, or lost
 in a crash) would leave them out of the rebuilt tables, so the rebuild refuses, naming them, until
-they are republished ('pathways streams republish SERVICE'), unless --despite-missing. Its
-handlers must succeed on every event: if one fails, the rebuild stops, says on which message, and
-leaves the live tables as they were.
+they are republished ('pathways streams republish SERVICE'), unless --despite-missing.
+
+A message no handler can read (a subject no contract knows, a body that is not JSON or not the
+event its subject names, a bad envelope: published by hand, say) is skipped, as the live consumers
+park it, and the report names each one with its stream, sequence and why (ten, then how many
+more; --json lists all). A handler that fails on a readable event stops the rebuild instead: it
+says on which message and leaves the live tables as they were.
 
 PostgreSQL: PATHWAYS_DATABASE_URL, else the embedded server running under PATHWAYS_DATA_DIR.
 NATS: PATHWAYS_NATS_URL, else the embedded server running there.

@@ -21,7 +21,7 @@ import contextlib
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,23 @@ FETCH_TIMEOUT_SECONDS = 5.0
 ProgressReport = Callable[[str, int, int], None]
 
 
+SKIPPED_SHOWN = 10  # unreadable messages named one a line; the rest counted
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A message no handler could read (unknown subject, not JSON, not the event its subject names):
+    the rebuild goes on without it, as the live consumers park it and go on."""
+
+    stream: str
+    sequence: int
+    subject: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.stream} #{self.sequence} ({self.subject}): {self.reason}"
+
+
 class RebuildError(RuntimeError):
     """The rebuild stopped before the switch; the live tables are untouched."""
 
@@ -54,11 +71,15 @@ class Rebuilt:
     service: str
     read_model: str
     applied: int = 0  # messages put through the read model's handlers
-    unreadable: int = 0  # messages no handler could parse (the live consumer parks these too)
+    skipped: list[Skipped] = field(default_factory=list)  # unreadable messages, left out
     read_through: dict[str, int] = field(default_factory=dict)  # stream → last sequence read
     rows: dict[str, tuple[int | None, int]] = field(default_factory=dict)  # table → (rows before, rows after)
     retired_to: str | None = None  # where the old tables were kept, if they were
     seconds: float = 0.0
+
+    @property
+    def unreadable(self) -> int:
+        return len(self.skipped)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +87,7 @@ class Rebuilt:
             "read_model": self.read_model,
             "applied": self.applied,
             "unreadable": self.unreadable,
+            "skipped": [asdict(skipped) for skipped in self.skipped],
             "read_through": self.read_through,
             "rows": {table: {"before": before, "after": after} for table, (before, after) in self.rows.items()},
             "old_tables_kept_in": self.retired_to,
@@ -231,8 +253,9 @@ class _Source:
         for msg in batch:
             try:
                 parsed.append(parse(msg))
-            except MessageRejectedError:
-                rebuilt.unreadable += 1
+            except MessageRejectedError as error:
+                position = msg.metadata.sequence.stream
+                rebuilt.skipped.append(Skipped(self.stream, position, msg.subject, str(error)))
         rebuilt.applied += len(parsed)
         self.last = batch[-1].metadata.sequence.stream
         rebuilt.read_through[self.stream] = self.last
@@ -306,13 +329,24 @@ async def _rows(conn: asyncpg.Connection, schema: str, table: str) -> int | None
 
 def describe(rebuilt: Rebuilt) -> str:
     read = ", ".join(f"{stream} #1-#{last:,}" for stream, last in rebuilt.read_through.items()) or "nothing"
-    unreadable = f", {rebuilt.unreadable:,} unreadable (skipped)" if rebuilt.unreadable else ""
+    unreadable = f", {rebuilt.unreadable:,} unreadable (skipped: see below)" if rebuilt.unreadable else ""
     lines = [
         f"{rebuilt.service} read model {rebuilt.read_model!r}: rebuilt and switched in {rebuilt.seconds:.1f}s",
         f"  read {read}: {rebuilt.applied:,} events{unreadable}",
+        *_skipped_lines(rebuilt.skipped),
     ]
     for table, (before, after) in rebuilt.rows.items():
         was = "new table" if before is None else f"was {before:,}"
         lines.append(f"  {table:<36} {after:>10,} rows  ({was})")
     lines.append(f"  old tables kept in schema {rebuilt.retired_to}" if rebuilt.retired_to else "  old tables dropped")
     return "\n".join(lines)
+
+
+def _skipped_lines(skipped: Sequence[Skipped]) -> list[str]:
+    if not skipped:
+        return []
+    lines = ["  skipped as unreadable (live consumers park such messages on the DLQ):"]
+    lines += [f"    {one.describe()}" for one in skipped[:SKIPPED_SHOWN]]
+    if len(skipped) > SKIPPED_SHOWN:
+        lines.append(f"    and {len(skipped) - SKIPPED_SHOWN:,} more (--json lists every one)")
+    return lines

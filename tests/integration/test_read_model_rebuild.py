@@ -14,14 +14,14 @@ from pathways_contracts.enrollment import ParticipantEnrolledV1
 from pathways_contracts.registry import STREAMS
 from pathways_infra.consumer import Inbound
 from pathways_infra.database import DatabaseAddress, ensure_database
-from pathways_infra.rebuild import RebuildError, rebuild_read_model
+from pathways_infra.rebuild import RebuildError, describe, rebuild_read_model
 from pathways_infra.service import ReadModel, ServiceDefinition
 from pathways_infra.services import definition_of
 from pathways_infra.settings import Settings
 from pathways_infra.streams import ensure_streams
 from tests.support.cli import run_pathways
 from tests.support.journeys import enroll, open_project
-from tests.support.messages import enrolled_event, publish_event
+from tests.support.messages import enrolled_event, publish_event, publish_raw
 from tests.support.system import eventually, running_system
 
 FACTS = "rm_programme_enrollment_facts"
@@ -179,6 +179,33 @@ async def test_a_failing_handler_stops_the_rebuild_naming_the_message_and_leaves
         assert await js.consumers_info("ENROLLMENT") == []
     finally:
         await nc.close()
+
+
+async def test_unreadable_messages_are_skipped_and_each_is_named_with_why(settings: Settings) -> None:
+    """Foreign messages an operator published by hand: the rebuild goes on without them, and says which."""
+    assert settings.nats_url
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        database_url = await _probe_database(settings, js)
+        subject = ParticipantEnrolledV1.SUBJECT
+        await publish_event(js, enrolled_event(), event_id="enrollment:1")
+        not_json = await publish_raw(js, subject, b"not json at all", event_id="hand:1")
+        invalid = await publish_raw(js, subject, {"not": "an enrollment"}, event_id="hand:2")
+        await publish_event(js, enrolled_event(), event_id="enrollment:2")
+        rebuilt = await rebuild_read_model(DEFINITION, PROBE, database_url=database_url, js=js)
+    finally:
+        await nc.close()
+
+    assert rebuilt.applied == 2 and rebuilt.rows["rm_probe"] == (1, 2)
+    assert [(s.stream, s.sequence) for s in rebuilt.skipped] == [("ENROLLMENT", not_json), ("ENROLLMENT", invalid)]
+    assert "Invalid JSON" in rebuilt.skipped[0].reason
+    assert "body does not match ParticipantEnrolledV1" in rebuilt.skipped[1].reason
+    said = describe(rebuilt)
+    assert "2 events, 2 unreadable (skipped: see below)" in said
+    assert f"    ENROLLMENT #{not_json} ({subject}): body does not match" in said
+    assert f"    ENROLLMENT #{invalid} ({subject}): body does not match" in said
+    assert rebuilt.as_dict()["skipped"][1]["sequence"] == invalid
 
 
 async def test_a_second_rebuild_of_the_same_read_model_is_refused_and_the_first_finishes(settings: Settings) -> None:

@@ -1,0 +1,33 @@
+"""What `pathways read-models rebuild` says of the messages it skipped: each named, a long list capped."""
+
+from __future__ import annotations
+
+from pathways_infra.rebuild import SKIPPED_SHOWN, Rebuilt, Skipped, describe
+
+SUBJECT = "enrollment.v1.participant.enrolled"
+
+
+def _rebuilt(skipped: int) -> Rebuilt:
+    rebuilt = Rebuilt("outcomes", "programme", applied=2_827, read_through={"ENROLLMENT": 1_027})
+    rebuilt.skipped = [Skipped("ENROLLMENT", 1_000 + n, SUBJECT, "bad envelope: no ce-id") for n in range(skipped)]
+    return rebuilt
+
+
+def test_each_skipped_message_is_named_with_its_stream_sequence_and_why() -> None:
+    said = describe(_rebuilt(2))
+    assert "2,827 events, 2 unreadable (skipped: see below)" in said
+    assert f"    ENROLLMENT #1000 ({SUBJECT}): bad envelope: no ce-id" in said
+    assert f"    ENROLLMENT #1001 ({SUBJECT}): bad envelope: no ce-id" in said
+    assert "more" not in said
+
+
+def test_a_long_list_of_skipped_messages_is_capped_and_counted() -> None:
+    said = describe(_rebuilt(SKIPPED_SHOWN + 5)).splitlines()
+    named = [line for line in said if line.startswith("    ENROLLMENT #")]
+    assert len(named) == SKIPPED_SHOWN
+    assert "    and 5 more (--json lists every one)" in said
+    assert len(_rebuilt(SKIPPED_SHOWN + 5).as_dict()["skipped"]) == SKIPPED_SHOWN + 5
+
+
+def test_nothing_is_said_of_skipping_when_every_message_was_read() -> None:
+    assert "unreadable" not in describe(_rebuilt(0)) and "skipped" not in describe(_rebuilt(0))
