@@ -76,7 +76,11 @@ def add_commands(commands: Any) -> None:
     rebuild.add_argument("service", choices=SERVICE_NAMES, metavar="SERVICE", help=", ".join(SERVICE_NAMES))
     rebuild.add_argument("read_model", nargs="*", metavar="READ_MODEL", help="read models to rebuild (see 'list')")
     rebuild.add_argument("--all", action="store_true", help="every read model of the service, one after another")
-    rebuild.add_argument("--keep-old", action="store_true", help="keep the old tables (schema retired_<name>_<time>)")
+    rebuild.add_argument(
+        "--keep-old",
+        action="store_true",
+        help="keep the old tables in schema retired_<name>_<time> until you DROP SCHEMA it (README says how)",
+    )
     rebuild.add_argument("--json", action="store_true", help="print a JSON document on stdout instead of text")
     rebuild.add_argument(
         "--despite-missing",

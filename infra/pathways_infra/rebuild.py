@@ -6,10 +6,10 @@
    model's own handlers. Live traffic meanwhile keeps reading and updating the old tables.
 3. The switch, in one transaction: the read models' switch lock is taken exclusively (every live
    transaction on read-model tables holds it shared, so none is half done), the new tables catch up
-   with what the streams received meanwhile, the old tables move to ``retired_<name>_<time>``, the
-   new ones to ``public``, and the read model's inbox rows are replaced by the rebuild's. Live
-   consumers then go on with the new tables; whatever they deliver that the rebuild applied is
-   skipped by the inbox, so nothing is applied twice or lost.
+   with what the streams received meanwhile, the old tables move to ``retired_<name>_<time>``
+   (:func:`retired_schema`), the new ones to ``public``, and the read model's inbox rows are
+   replaced by the rebuild's. Live consumers then go on with the new tables; whatever they deliver
+   that the rebuild applied is skipped by the inbox, so nothing is applied twice or lost.
 
 The old tables are dropped after the switch unless kept. If anything fails before the switch, the
 rebuild's schema is dropped and the live tables are as they were.
@@ -18,6 +18,7 @@ rebuild's schema is dropped and the live tables are as they were.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -300,7 +301,7 @@ async def _switch(
     rebuilt: Rebuilt,
 ) -> str:
     """Catch up and swap the tables and inbox rows in one transaction; returns where the old ones went."""
-    retired = f"retired_{read_model.name}_{datetime.now(UTC):%Y%m%d%H%M%S}"
+    retired = retired_schema(read_model.name, datetime.now(UTC))
     names = list(tracking_names(rebuilt.service, read_model).values())
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1::bigint)", READ_MODELS_SWITCH_LOCK)
@@ -319,6 +320,12 @@ async def _switch(
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await mark_rebuilt(conn, read_model)
     return retired
+
+
+def retired_schema(read_model: str, at: datetime) -> str:
+    """Where ``--keep-old`` keeps a read model's old tables: a name SQL takes unquoted, so that dropping it
+    is a plain ``DROP SCHEMA retired_training_records_20261208004845 CASCADE``."""
+    return f"retired_{re.sub(r'[^a-z0-9_]', '_', read_model.lower())}_{at:%Y%m%d%H%M%S}"
 
 
 async def _rows(conn: asyncpg.Connection, schema: str, table: str) -> int | None:

@@ -1,8 +1,12 @@
-"""What `pathways read-models rebuild` says of the messages it skipped: each named, a long list capped."""
+"""What `pathways read-models rebuild` says of the messages it skipped (each named, a long list capped), and
+where it keeps old tables."""
 
 from __future__ import annotations
 
-from pathways_infra.rebuild import SKIPPED_SHOWN, Rebuilt, Skipped, describe
+import re
+from datetime import UTC, datetime
+
+from pathways_infra.rebuild import SKIPPED_SHOWN, Rebuilt, Skipped, describe, retired_schema
 
 SUBJECT = "enrollment.v1.participant.enrolled"
 
@@ -31,3 +35,9 @@ def test_a_long_list_of_skipped_messages_is_capped_and_counted() -> None:
 
 def test_nothing_is_said_of_skipping_when_every_message_was_read() -> None:
     assert "unreadable" not in describe(_rebuilt(0)) and "skipped" not in describe(_rebuilt(0))
+
+
+def test_old_tables_are_kept_in_a_schema_sql_takes_without_quotes() -> None:
+    kept = retired_schema("training-records", datetime(2026, 12, 8, 0, 48, 45, tzinfo=UTC))
+    assert kept == "retired_training_records_20261208004845"
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", kept), "an unquoted PostgreSQL identifier"
