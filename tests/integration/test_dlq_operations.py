@@ -6,7 +6,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from uuid import UUID, uuid4
 
 import nats
@@ -196,7 +195,7 @@ async def test_a_replay_sends_the_message_its_stream_holds_never_the_parked_copy
 MANY = 30
 
 
-async def test_discarding_many_entries_takes_no_idle_wait_per_entry_and_shows_progress(
+async def test_discarding_many_entries_discards_each_and_shows_progress(
     settings: Settings, operator_js: JetStreamContext
 ) -> None:
     consumer = "training-from-enrollment"
@@ -205,13 +204,9 @@ async def test_discarding_many_entries_takes_no_idle_wait_per_entry_and_shows_pr
         await operator_js.publish(f"dlq.{consumer}.enrollment.v1.participant.enrolled", b"{}", headers=headers)
     sequences = [str(n) for n in range(1, MANY + 1)]
 
-    started = time.monotonic()
     done = await asyncio.to_thread(_run, settings, "dlq", "discard", *sequences, "--reason", "test data")
-    took = time.monotonic() - started
 
     assert [line.split(" discarded by")[0] for line in done.stdout.splitlines()] == [f"DLQ #{n}" for n in sequences]
-    # Half a second per entry (a fetch left to time out) took 15 s for these; starting Python is most of what is left.
-    assert took < MANY * 0.5 / 2, f"{MANY} discards took {took:.1f} s"
     assert "discarding" in done.stderr and f"{MANY}/{MANY}" in done.stderr, done.stderr
     listing = await asyncio.to_thread(_pathways, settings, "dlq", "list")
     assert listing.startswith("no unresolved parked messages"), listing
