@@ -98,8 +98,10 @@ async def test_a_unit_registered_without_its_day_has_it_corrected_and_then_takes
 
 async def test_mentors_are_not_assigned_nor_visit_before_the_unit_was_registered(settings: Settings) -> None:
     """The unit typed in without its day: a mentor's assignment from earlier is refused until the day is corrected.
-    The day then turns out mistyped, a month too early, and is corrected to a later one: a visit under the
-    assignment dated before it is refused, naming the day and the way to correct it."""
+    The day then turns out mistyped, a month too early, but the mentor's assignment to the unit begins before the
+    later day: the correction is refused, naming the assignment, until the assignment, which never took place, is
+    withdrawn. An assignment to one of the unit's projects does not hold the correction back (the unit does not
+    know it), and a visit under it dated before the corrected day is refused, naming the day and the way out."""
     async with running_system(settings, ["enrollment"]) as system:
         client = system.client("enrollment")
         unit_id = created(await client.post("/units", json={"name": "CDU Nan", "province_code": "TH-55"}))["id"]
@@ -108,9 +110,18 @@ async def test_mentors_are_not_assigned_nor_visit_before_the_unit_was_registered
         assignment = {"assignment_id": assignment_id, "unit_id": unit_id, "from_date": "2024-11-15"}
         too_early = await client.post(f"{mentor}/assignments", json=assignment)
         created(await correct(client, unit_id, ON_PAPER))
-        created(await client.post(f"{mentor}/assignments", json=assignment))
-        created(await correct(client, unit_id, "2024-12-01"))
-        visit = {"assignment_id": assignment_id, "visited_on": "2024-11-20"}
+        assigned = created(await client.post(f"{mentor}/assignments", json=assignment))
+        noted = (await client.get(f"/units/{unit_id}")).json()
+        after_the_assignment = await correct(client, unit_id, "2024-12-01")
+        withdrawal = {"to_date": "2024-11-14"}
+        created(await client.post(f"{mentor}/assignments/{assignment_id}/end", json=withdrawal))
+        proposal = {"name": "Nan weaving", "province_code": "TH-55", "unit_id": unit_id, "grant_thb": "300000"}
+        project_id = created(await client.post("/projects", json={**proposal, "proposed_on": "2024-12-15"}))["id"]
+        coaching_id = str(uuid4())
+        coaching = {"assignment_id": coaching_id, "project_id": project_id, "from_date": "2024-11-15"}
+        created(await client.post(f"{mentor}/assignments", json=coaching))
+        later = created(await correct(client, unit_id, "2024-12-01"))
+        visit = {"assignment_id": coaching_id, "visited_on": "2024-11-20"}
         visit_too_early = await client.post(f"{mentor}/coaching-visits", json=visit)
         visited = await client.post(f"{mentor}/coaching-visits", json={**visit, "visited_on": "2024-12-01"})
 
@@ -118,9 +129,21 @@ async def test_mentors_are_not_assigned_nor_visit_before_the_unit_was_registered
     assert assigning["rule"] == "assigned-before-unit-registered"
     assert f"registered on {thai_today()}; it cannot have a mentor assigned before, on 2024-11-15" in assigning["error"]
     assert f"POST /units/{unit_id}/registration-day/correction" in assigning["error"], "the refusal names the way out"
+    assert len(assigned["event_ids"]) == 2, "the assignment, and the unit noting it"
+    assert [a["assignment_id"] for a in noted["mentor_assignments"]] == [assignment_id]
+    held_back = refused(after_the_assignment)
+    assert held_back["rule"] == "registered-after-mentor-assignment"
+    assert (
+        f"mentor assignment {assignment_id} to career development unit {unit_id} begins on 2024-11-15"
+        in (held_back["error"])
+    )
+    assert len(later["event_ids"]) == 1, "withdrawn, the assignment holds the day back no more"
     visiting = refused(visit_too_early)
     assert visiting["rule"] == "visited-before-unit-registered"
-    assert "registered on 2024-12-01; it cannot have a coaching visit before, on 2024-11-20" in visiting["error"]
+    assert (
+        f"registered on 2024-12-01; it cannot have a coaching visit to its project {project_id} before, on 2024-11-20"
+        in visiting["error"]
+    )
     assert f"POST /units/{unit_id}/registration-day/correction" in visiting["error"]
     assert visited.status_code == 201, visited.text
 

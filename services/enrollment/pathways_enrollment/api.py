@@ -101,7 +101,9 @@ async def correct_unit_registration_day(
 
     The corrected day is no later than any of the unit's projects (`409 registered-after-proposal`, naming the
     project: from its proposal's day, or for one proposed before that day was kept, its first dated step or
-    rename) or than its first rename (`409 registered-after-rename`). A day after today or a Buddhist-era year is
+    rename), than the first day of any mentor's assignment to the unit itself
+    (`409 registered-after-mentor-assignment`, naming the assignment; one withdrawn before it began is left out),
+    or than its first rename (`409 registered-after-rename`). A day after today or a Buddhist-era year is
     a `422`, as for any day. The day already recorded records nothing (an answer without `event_ids`). A
     deactivated unit keeps its day (`409 deactivated-unit-cannot-be-corrected`). Takes `If-Match` and
     `Idempotency-Key`."""
@@ -163,7 +165,8 @@ async def list_units(
 async def get_unit(unit_id: UUID, request: Request) -> Any:
     """The unit as recorded: its status, `registered_on` (null for units registered before it was kept), the
     names it had before its current one (`earlier_names`, oldest first, each held from `named_on` until
-    `renamed_on`), and `projects`: those proposed for it since units note them (by id, in the order proposed)."""
+    `renamed_on`), `projects`: those proposed for it since units note them (by id, in the order proposed), and
+    `mentor_assignments`: the mentors' assignments to it since units note them (in the order assigned)."""
     return await as_recorded(request, evolve_unit, unit_id, "career development unit")
 
 
@@ -333,7 +336,9 @@ async def assign_mentor(mentor_id: UUID, command: c.AssignMentor, app: App, cont
     A later date plans the assignment ahead: `GET /mentors?on=<that day>` shows it, and ending it on
     the day before it begins withdraws it. Not from before the unit's registration day, whether to the
     unit or to one of its projects (`409 assigned-before-unit-registered`: a day recorded wrong is corrected
-    with `POST /units/{id}/registration-day/correction`); a project may have a mentor from before its proposal."""
+    with `POST /units/{id}/registration-day/correction`); a project may have a mentor from before its proposal.
+    Assigned to a unit, the unit notes the assignment in the same transaction (its note is among `event_ids`, and
+    its version goes up), so a correction of its registration day never passes it."""
     return await once(lambda claim: app.assign_mentor(mentor_id, command, context, claim))
 
 

@@ -30,7 +30,7 @@ from pathways_enrollment.domain.screening import (
     age_on,
 )
 from pathways_enrollment.personal_data import PersonalDataInCommands
-from pathways_enrollment.projections import enrollments, potential_duplicates, projects
+from pathways_enrollment.projections import enrollments, mentors, potential_duplicates, projects
 from pathways_enrollment.vault import (
     MENTOR,
     OLDER_GENERATION_REFUSED,
@@ -210,6 +210,24 @@ def _project_days(
     return {project_id: day for project_id, day in days.items() if day is not None}
 
 
+def _assignment_days(
+    session: Session, coached: unit.CareerDevelopmentUnit | None, listed: Iterable[tuple[UUID, UUID]]
+) -> dict[UUID, date]:
+    """The first day of each mentor's assignment to the unit: those it noted, and those the mentors read model
+    listed for it (assigned before units noted them), each judged by its mentor's history; withdrawn ones (ended
+    before they began) are left out."""
+    if coached is None:
+        return {}
+    noted = ((each.mentor_id, each.assignment_id) for each in coached.mentor_assignments)
+    days: dict[UUID, date] = {}
+    for mentor_id, assignment_id in sorted({*noted, *listed}):
+        coaching, _ = session.load(mentor.evolve_mentor, mentor_id)
+        found = None if coaching is None else next((a for a in coaching.assignments if a.id == assignment_id), None)
+        if found is not None and found.target == ("unit", coached.id) and not found.withdrawn:
+            days[assignment_id] = found.from_date
+    return days
+
+
 def _other_cases(
     session: Session, registered: participant.Participant | None, enrollment_id: UUID
 ) -> list[case.Enrollment]:
@@ -314,17 +332,22 @@ class EnrollmentApplication:
     async def correct_unit_registration_day(
         self, unit_id: UUID, command: c.CorrectUnitRegistrationDay, context: CommandContext, claim: Claim
     ) -> CommandAccepted:
-        """Correct the day the unit was registered, held to the days its projects date from: those the unit noted
-        (read in the job, with the proposal's transaction, so none proposed in between is missed) and those the
-        projects read model lists for it (proposed before units noted them), each judged by its own history. The
-        correction happened on the corrected day, as the registration it corrects did: "as it happened", the unit
-        was registered from then on."""
+        """Correct the day the unit was registered, held to the days its projects date from and to the first days
+        of its mentors' assignments: those the unit noted (read in the job, with the proposal's or assignment's
+        transaction, so none made in between is missed) and those the projects and mentors read models list for it
+        (made before units noted them), each judged by its own history. The correction happened on the corrected
+        day, as the registration it corrects did: "as it happened", the unit was registered from then on."""
         listed = await projects.projects_of(self._pool, unit_id)
+        assigned = await mentors.assignments_to_unit(self._pool, unit_id)
         day = command.registered_on
 
         def correcting(session: Session) -> Callable[[unit.CareerDevelopmentUnit | None], Sequence[Any]]:
             return lambda state: unit.correct_registration_day(
-                state, registered_on=day, reason=command.reason, projects=_project_days(session, state, listed)
+                state,
+                registered_on=day,
+                reason=command.reason,
+                projects=_project_days(session, state, listed),
+                mentor_assignments=_assignment_days(session, state, assigned),
             )
 
         return await decide(self._runner, unit.evolve_unit, unit_id, correcting, on(context, day), claim)
@@ -583,9 +606,12 @@ class EnrollmentApplication:
                     unit=_unit_of(session, None if coached is None else coached.unit_id),
                     from_date=command.from_date,
                 )
-            return CommandAccepted.of(
-                session.append(mentor.evolve_mentor, mentor_id, events, planned_on(context, command.from_date))
-            )
+            when = planned_on(context, command.from_date)
+            accepted = CommandAccepted.of(session.append(mentor.evolve_mentor, mentor_id, events, when))
+            if command.unit_id is not None:
+                note = partial(unit.note_mentor_assignment, mentor_id=mentor_id, assignment_id=command.assignment_id)
+                accepted.event_ids += session.decide(unit.evolve_unit, command.unit_id, note, besides(when)).event_ids
+            return accepted
 
         return await self._run(job, claim)
 

@@ -77,6 +77,7 @@ SAMPLES: list[object] = [
         unit_id=UNIT, registered_on=date(2024, 11, 1), previous_registered_on=None, reason="charter dated 1 Nov 2024"
     ),
     unit.ProjectProposalNoted(unit_id=UNIT, project_id=uid("project")),
+    unit.MentorAssignmentNoted(unit_id=UNIT, mentor_id=MENTOR, assignment_id=uid("a")),
     *active_project(),
     project.ProjectRenamed(
         **at(), name="Weaving co-op of Ban Na", previous_name="Weaving co-op", renamed_on=date(2025, 4, 1)

@@ -58,6 +58,7 @@ from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitReinstated,
     CareerDevelopmentUnitRenamed,
     CareerDevelopmentUnitSuspended,
+    MentorAssignmentNoted,
     ProjectProposalNoted,
 )
 from pathways_enrollment.outbound import translate
@@ -156,6 +157,8 @@ PRIVATE: list[object] = [
     ),
     # The proposal is told; the unit noting it is how the unit knows its projects, nothing new.
     ProjectProposalNoted(unit_id=UNIT, project_id=uid("project")),
+    # The assignment is told; the unit noting it is how the unit knows its mentors' assignments, nothing new.
+    MentorAssignmentNoted(unit_id=UNIT, mentor_id=MENTOR, assignment_id=uid("assignment")),
     # A mentor's contact never reaches a stream, and nobody outside enrollment reads mentors: its erasure
     # has no one to tell.
     MentorContactGiven(mentor_id=MENTOR, fields=("full_name", "phone"), given_on=date(2025, 1, 2)),

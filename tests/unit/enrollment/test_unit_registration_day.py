@@ -1,6 +1,6 @@
 """A unit is registered on a day; its projects are proposed on that day or later. Units registered before the
 day was kept have none, and then nothing is refused. A day recorded wrong (left out, so dated the day it was
-typed in) is corrected, no later than the unit's projects and its first rename."""
+typed in) is corrected, no later than the unit's projects, its mentors' assignments and its first rename."""
 
 from __future__ import annotations
 
@@ -30,12 +30,16 @@ from pathways_enrollment.domain.unit import (
     CareerDevelopmentUnitRegistrationDayCorrected,
     CareerDevelopmentUnitRenamed,
     CareerDevelopmentUnitSuspended,
+    MentorAssignmentNoted,
+    NotedAssignment,
     ProjectProposalNoted,
     correct_registration_day,
     evolve_unit,
+    note_mentor_assignment,
     note_project_proposal,
 )
 from tests.unit.enrollment.facts import (
+    MENTOR,
     OTHER_PROJECT,
     PROJECT,
     PROVINCE,
@@ -124,6 +128,22 @@ def test_the_unit_notes_each_project_proposed_for_it_once() -> None:
     assert given(evolve_unit, *noted).when(note_project_proposal, project_id=PROJECT).events == []
 
 
+ASSIGNMENT = uid("assignment")
+OTHER_ASSIGNMENT = uid("other assignment")
+
+
+def test_the_unit_notes_each_mentor_assigned_to_it_once() -> None:
+    then = given(evolve_unit, *WITH_ITS_DAY).when(note_mentor_assignment, mentor_id=MENTOR, assignment_id=ASSIGNMENT)
+    assert then.events == [MentorAssignmentNoted(unit_id=UNIT, mentor_id=MENTOR, assignment_id=ASSIGNMENT)]
+    assert then.state is not None
+    assert then.state.mentor_assignments == (NotedAssignment(mentor_id=MENTOR, assignment_id=ASSIGNMENT),)
+    noted = [*WITH_ITS_DAY, *then.events]
+    again = given(evolve_unit, *noted).when(note_mentor_assignment, mentor_id=MENTOR, assignment_id=ASSIGNMENT)
+    assert again.events == []
+    another = given(evolve_unit, *noted).when(note_mentor_assignment, mentor_id=MENTOR, assignment_id=OTHER_ASSIGNMENT)
+    assert another.state is not None and len(another.state.mentor_assignments) == 2
+
+
 def test_a_project_dates_from_its_proposal_or_without_one_from_its_first_dated_step_or_rename() -> None:
     proposed = cast(ProjectProposed, proposed_project()[0])
     with_its_day = fold_project([replace(proposed, on=date(2025, 2, 1)), ProjectApproved(**at(), on=TODAY)])
@@ -143,7 +163,7 @@ def test_a_project_dates_from_its_proposal_or_without_one_from_its_first_dated_s
 
 
 def correction(**overrides: Any) -> dict[str, Any]:
-    command: dict[str, Any] = {"registered_on": ON_PAPER, "reason": REASON, "projects": {}}
+    command: dict[str, Any] = {"registered_on": ON_PAPER, "reason": REASON, "projects": {}, "mentor_assignments": {}}
     return {**command, **overrides}
 
 
@@ -184,11 +204,13 @@ def test_a_suspended_unit_has_its_day_corrected() -> None:
     assert len(given(evolve_unit, *suspended).when(correct_registration_day, **correction()).events) == 1
 
 
-def test_the_day_may_move_later_up_to_the_first_project_and_the_first_rename() -> None:
+def test_the_day_may_move_later_up_to_the_first_project_assignment_and_rename() -> None:
     early = [unit_registered(registered_on=date(2024, 1, 1)), FIRST_RENAME]
     projects = {PROJECT: date(2025, 3, 1), OTHER_PROJECT: date(2025, 5, 1)}
+    assignments = {ASSIGNMENT: date(2025, 3, 1), OTHER_ASSIGNMENT: date(2025, 4, 1)}
     then = given(evolve_unit, *early).when(
-        correct_registration_day, **correction(registered_on=date(2025, 3, 1), projects=projects)
+        correct_registration_day,
+        **correction(registered_on=date(2025, 3, 1), projects=projects, mentor_assignments=assignments),
     )
     assert then.state is not None and then.state.registered_on == date(2025, 3, 1)
 
@@ -211,10 +233,12 @@ DEACTIVATED = CareerDevelopmentUnitDeactivated(unit_id=UNIT, reason="dissolved")
         (TYPED_IN_TODAY, {"reason": "  "}, "reason-required"),
         (TYPED_IN_TODAY, {"projects": {PROJECT: date(2024, 10, 31), OTHER_PROJECT: date(2025, 6, 1)}},
          "registered-after-proposal"),
+        (TYPED_IN_TODAY, {"mentor_assignments": {ASSIGNMENT: date(2024, 10, 31), OTHER_ASSIGNMENT: date(2025, 6, 1)}},
+         "registered-after-mentor-assignment"),
         ([unit_registered(registered_on=date(2024, 1, 1)), FIRST_RENAME], {"registered_on": date(2025, 3, 2)},
          "registered-after-rename"),
     ],
-    ids=["deactivated", "no-reason", "after-a-project", "after-its-first-rename"],
+    ids=["deactivated", "no-reason", "after-a-project", "after-a-mentor-assignment", "after-its-first-rename"],
 )  # fmt: skip
 def test_a_correction_that_breaks_a_rule(history: list[object], command: dict[str, Any], rule: str) -> None:
     given(evolve_unit, *history).rejects(correct_registration_day, rule=rule, **correction(**command))
@@ -232,9 +256,25 @@ def test_the_refusal_names_the_first_project_and_both_days() -> None:
     assert "cannot have been registered later, on 2025-02-02" in str(refused)
 
 
-def test_a_correction_on_the_day_of_a_project_or_of_the_first_rename_is_fine() -> None:
+def test_the_refusal_names_the_first_mentor_assignment_and_both_days() -> None:
+    assignments = {
+        uid("assignment 2"): date(2025, 3, 1),
+        ASSIGNMENT: date(2025, 2, 1),
+        OTHER_ASSIGNMENT: date(2025, 2, 1),
+    }
+    refused = given(evolve_unit, *TYPED_IN_TODAY).rejects(
+        correct_registration_day,
+        rule="registered-after-mentor-assignment",
+        **correction(registered_on=date(2025, 2, 2), mentor_assignments=assignments),
+    )
+    first = min(ASSIGNMENT, OTHER_ASSIGNMENT)
+    assert f"mentor assignment {first} to career development unit {UNIT} begins on 2025-02-01" in str(refused)
+    assert "cannot have been registered later, on 2025-02-02" in str(refused)
+
+
+def test_a_correction_on_the_day_of_a_project_an_assignment_or_the_first_rename_is_fine() -> None:
     then = given(evolve_unit, *TYPED_IN_TODAY, replace(FIRST_RENAME, renamed_on=ON_PAPER)).when(
-        correct_registration_day, **correction(projects={PROJECT: ON_PAPER})
+        correct_registration_day, **correction(projects={PROJECT: ON_PAPER}, mentor_assignments={ASSIGNMENT: ON_PAPER})
     )
     assert len(then.events) == 1
 

@@ -8,8 +8,9 @@ free text, published as written like a reason. Deactivating a mentor ends their 
 
 Neither an assignment nor a visit is dated before the unit was registered, whether it is to the unit or to
 one of its projects (a unit registered before the day was kept refuses nothing). Visits are checked too, as an
-assignment may still begin earlier: one recorded before this rule, or one whose unit's registration day was
-corrected to a later one since. A project's proposal day does not bound its assignments: the work that leads
+assignment may still begin earlier: one recorded before this rule, or one to a project whose unit's registration
+day was corrected to a later one since (a correction is held to the assignments to the unit itself, not to those to
+its projects). A project's proposal day does not bound its assignments: the work that leads
 to a proposal comes before it (a mentor may be assigned to a project to prepare it), that day cannot be
 corrected, and the unit's registration day, which can, bounds it already.
 

@@ -11,9 +11,12 @@ corrected with ``CareerDevelopmentUnitRegistrationDayCorrected``, which keeps th
 ``registration_day.py``). The corrected day is held to what the registration itself is held to: no later than
 any of its projects (each from its proposal's day; one proposed before that day was kept, from its first dated
 step or rename), nor than its first rename. Mentors' assignments to the unit or its projects, and their coaching
-visits, are not dated before its registration day (see ``mentor.py``); the correction is not held to them, as the
-unit does not know its mentors' assignments (they are the mentors' facts). A deactivated unit is final, as an
-erased or merged participant is: it keeps its day, as it keeps its name.
+visits, are not dated before its registration day (see ``mentor.py``). The unit notes each mentor assigned to it
+(``MentorAssignmentNoted``, in the assignment's transaction, as it notes proposals), and the corrected day is no
+later than the first day of any of those assignments still standing (one withdrawn before it began covers no day).
+It is not held to assignments to its projects, which it does not know: those may begin before a day corrected
+later, and their visits before that day are refused. A deactivated unit is final, as an erased or merged
+participant is: it keeps its day, as it keeps its name.
 """
 
 from __future__ import annotations
@@ -86,6 +89,21 @@ class ProjectProposalNoted:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MentorAssignmentNoted:
+    """On the unit: mentor ``mentor_id`` was assigned to it (``assignment_id``)."""
+
+    unit_id: UUID
+    mentor_id: UUID
+    assignment_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotedAssignment:
+    mentor_id: UUID
+    assignment_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
 class CareerDevelopmentUnitActivated:
     unit_id: UUID
 
@@ -116,6 +134,7 @@ EVENTS: tuple[type, ...] = (
     CareerDevelopmentUnitRenamed,
     CareerDevelopmentUnitRegistrationDayCorrected,
     ProjectProposalNoted,
+    MentorAssignmentNoted,
 )
 
 
@@ -129,6 +148,7 @@ class CareerDevelopmentUnit:
     registered_on: date | None = None  # None for units registered before the day was kept
     earlier_names: tuple[EarlierName, ...] = ()
     projects: tuple[UUID, ...] = ()  # projects proposed since the unit notes them (see ProjectProposalNoted)
+    mentor_assignments: tuple[NotedAssignment, ...] = ()  # since the unit notes them (see MentorAssignmentNoted)
 
     @property
     def is_active(self) -> bool:
@@ -213,13 +233,31 @@ def note_project_proposal(state: CareerDevelopmentUnit | None, *, project_id: UU
     return [ProjectProposalNoted(unit_id=unit.id, project_id=project_id)]
 
 
+def note_mentor_assignment(
+    state: CareerDevelopmentUnit | None, *, mentor_id: UUID, assignment_id: UUID
+) -> list[MentorAssignmentNoted]:
+    """The unit knows each mentor's assignment to it, once."""
+    unit = require_existing(state, "this career development unit")
+    noted = NotedAssignment(mentor_id=mentor_id, assignment_id=assignment_id)
+    if noted in unit.mentor_assignments:
+        return []
+    return [MentorAssignmentNoted(unit_id=unit.id, mentor_id=mentor_id, assignment_id=assignment_id)]
+
+
 def correct_registration_day(
-    state: CareerDevelopmentUnit | None, *, registered_on: date, reason: str, projects: Mapping[UUID, date]
+    state: CareerDevelopmentUnit | None,
+    *,
+    registered_on: date,
+    reason: str,
+    projects: Mapping[UUID, date],
+    mentor_assignments: Mapping[UUID, date],
 ) -> list[CareerDevelopmentUnitRegistrationDayCorrected]:
     """Correct the day the unit was registered; the same day again records nothing (a retry, say).
 
     ``projects``: the day each of the unit's projects dates from (its proposal's, or for one proposed before
-    that day was kept, its first dated step or rename), by project; those with no day are left out."""
+    that day was kept, its first dated step or rename), by project; those with no day are left out.
+    ``mentor_assignments``: the first day of each mentor's assignment to the unit, by assignment; those
+    withdrawn before they began are left out."""
     unit = require_existing(state, "this career development unit")
     what = f"career development unit {unit.id}"
     if unit.status == UnitStatus.DEACTIVATED:
@@ -236,6 +274,14 @@ def correct_registration_day(
         rule="registered-after-proposal",
         message=lambda project, since: f"project {project} of {what} dates from {since}; the unit cannot have been "
         f"registered later, on {registered_on}",
+    )
+    refuse_registered_after_any(
+        registered_on,
+        mentor_assignments,
+        rule="registered-after-mentor-assignment",
+        message=lambda assignment, since: f"mentor assignment {assignment} to {what} begins on {since}; the unit "
+        f"cannot have been registered later, on {registered_on}. End it the day before it begins to withdraw it "
+        f"first, if it never took place",
     )
     first_renamed_on = unit.earlier_names[0].renamed_on if unit.earlier_names else None
     refuse_later(
@@ -297,6 +343,9 @@ def evolve_unit(state: CareerDevelopmentUnit | None, event: object) -> CareerDev
             )
         case ProjectProposalNoted() if state is not None:
             return replace(state, projects=(*state.projects, event.project_id))
+        case MentorAssignmentNoted() if state is not None:
+            noted = NotedAssignment(mentor_id=event.mentor_id, assignment_id=event.assignment_id)
+            return replace(state, mentor_assignments=(*state.mentor_assignments, noted))
         case CareerDevelopmentUnitActivated() | CareerDevelopmentUnitReinstated() if state is not None:
             return replace(state, status=UnitStatus.ACTIVE)
         case CareerDevelopmentUnitSuspended() if state is not None:

@@ -137,6 +137,18 @@ READ_MODEL = ReadModel(
     version=2,
 )
 
+
+async def assignments_to_unit(pool: asyncpg.Pool, unit_id: UUID) -> list[tuple[UUID, UUID]]:
+    """Every assignment to the unit itself (not to its projects), as (mentor, assignment), whatever its dates,
+    as far as the read model has got."""
+    rows = await pool.fetch(
+        "SELECT mentor_id, assignment_id FROM rm_mentor_assignments WHERE unit_id = $1 AND project_id IS NULL "
+        "ORDER BY assignment_id",
+        unit_id,
+    )
+    return [(row["mentor_id"], row["assignment_id"]) for row in rows]
+
+
 KNOWN = Known(kind="mentor", query="SELECT mentor_id FROM rm_mentors WHERE mentor_id = ANY({ids})")
 """The mentors a list may be filtered by, or whose visits it lists."""
 
