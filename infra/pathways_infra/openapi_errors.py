@@ -68,6 +68,14 @@ def _answer(description: str, model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the same request again.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
 def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
     answers: dict[str, dict[str, Any]] = {}
     parameters = operation.get("parameters", [])
@@ -86,8 +94,9 @@ def _errors_of(path: str, method: str, operation: dict[str, Any]) -> dict[str, d
             "The body was sent as something else than JSON (Content-Type: application/json).", Problem
         )
     answers["422"] = _answer(_MALFORMED, InvalidRequest)
-    if path != "/health":  # reads no database
-        answers["503"] = _answer("The database connection was lost; retry (a Retry-After header says when).", Problem)
+    if path != "/health":  # answers without PostgreSQL (read_models_to_rebuild is then null)
+        lost = _answer("The database connection was lost; retry (the Retry-After header says when).", Problem)
+        answers["503"] = {**lost, "headers": _RETRY_AFTER}
     return answers
 
 

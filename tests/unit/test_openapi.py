@@ -57,6 +57,22 @@ def test_queries_take_no_command_headers_and_the_docs_say_actors_are_unauthentic
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_503_declares_the_retry_after_header_it_is_sent_with(service: ServiceName) -> None:
+    answers = [
+        (method, path, operation["responses"]["503"])
+        for path, ops in _openapi(service)["paths"].items()
+        for method, operation in ops.items()
+        if "503" in operation["responses"]
+    ]
+    assert answers, "no operation documents a 503: this test would show nothing"
+    for method, path, answer in answers:
+        assert answer.get("headers", {}).get("Retry-After", {}).get("schema") == {"type": "integer", "minimum": 0}, (
+            method,
+            path,
+        )
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_every_operation_documents_the_errors_it_answers_with_the_bodies_sent(service: ServiceName) -> None:
     document = _openapi(service)
     schemas = document["components"]["schemas"]
