@@ -9,9 +9,13 @@ from __future__ import annotations
 import logging
 import sys
 
-# FastStream's own word on a NATS outage, which the services already give in one line as it starts and ends
-# (pathways_infra.nats_connection); the first also carries a traceback.
-_LIBRARY_OUTAGE_LINES = ("Connection broken with", "Connection reestablished")
+# Libraries' own word on an outage the services already give in one line as it starts and ends, by logger:
+# FastStream's on NATS (pathways_infra.nats_connection; the first also carries a traceback), and asyncpg's pool
+# on PostgreSQL (pathways_infra.supervision), with a traceback each time it retries.
+_LIBRARY_OUTAGE_LINES: dict[str, tuple[str, ...]] = {
+    "faststream": ("Connection broken with", "Connection reestablished"),
+    "asyncpg.pool": ("Failed to restore the pool connection floor",),
+}
 
 
 def configure_logging(level: str, role: str) -> None:
@@ -36,15 +40,23 @@ def _route_through_root(name: str) -> None:
 
 
 class DemoteOutageLines(logging.Filter):
-    """FastStream's lines on a NATS outage become DEBUG lines, without traceback: kept only when debugging."""
+    """Libraries' lines on a NATS or PostgreSQL outage become DEBUG lines, without traceback: kept only when
+    debugging."""
 
     def __init__(self, *, debugging: bool) -> None:
         super().__init__()
         self.debugging = debugging
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith("faststream") or not str(record.msg).startswith(_LIBRARY_OUTAGE_LINES):
+        if not _is_library_outage_line(record):
             return True
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         record.exc_info, record.exc_text = None, None
         return self.debugging
+
+
+def _is_library_outage_line(record: logging.LogRecord) -> bool:
+    return any(
+        record.name.startswith(library) and str(record.msg).startswith(lines)
+        for library, lines in _LIBRARY_OUTAGE_LINES.items()
+    )

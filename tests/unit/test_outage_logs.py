@@ -62,6 +62,37 @@ def test_faststreams_own_outage_lines_are_left_to_the_services_one_line(log_outp
     assert "[enrollment] faststream.enrollment: a handler failed" in said
 
 
+def _refused() -> ConnectionRefusedError:
+    try:
+        raise ConnectionRefusedError(111, "Connect call failed")
+    except ConnectionRefusedError as error:
+        return error
+
+
+def test_asyncpgs_own_pool_retries_are_left_to_the_services_one_line(log_output: io.StringIO) -> None:
+    pool_logger = logging.getLogger("asyncpg.pool")  # asyncpg's own, as its pool retries while PostgreSQL is down
+    for _ in range(3):
+        pool_logger.warning("Failed to restore the pool connection floor; retrying", exc_info=_refused())
+    pool_logger.warning("Pool.close() is taking over 60 seconds to complete.")
+
+    said = log_output.getvalue()
+    assert "Failed to restore the pool connection floor" not in said and "Traceback" not in said
+    assert "WARNING [enrollment] asyncpg.pool: Pool.close() is taking over 60 seconds to complete." in said
+
+
+def test_when_debugging_asyncpgs_pool_retry_is_one_debug_line_without_traceback(
+    log_output: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stderr", log_output)  # as the fixture did: pytest's capture has since taken it back
+    configure_logging("DEBUG", "enrollment")
+    logging.getLogger("asyncpg.pool").warning(
+        "Failed to restore the pool connection floor; retrying", exc_info=_refused()
+    )
+    [said] = [line for line in log_output.getvalue().splitlines() if "asyncpg.pool" in line]
+    assert said.endswith("DEBUG   [enrollment] asyncpg.pool: Failed to restore the pool connection floor; retrying")
+    assert "Traceback" not in log_output.getvalue()
+
+
 async def test_a_nats_outage_is_one_line_as_it_starts_and_one_as_it_ends(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     service = connection_options(Settings(), "pathways-enrollment", closing=lambda: False)
