@@ -84,6 +84,7 @@ async def test_a_broken_rule_is_409_naming_the_rule(settings: Settings) -> None:
     assert no_consent.json()["rule"] == "consent-required"
     assert unscreened.status_code == 409
     assert unscreened.json()["rule"] == "passed-screening-required"
+    assert f"enrollment {unscreened_id} has no baseline yet" in unscreened.json()["error"]
     for answer in (second, no_consent, unscreened):  # as the OpenAPI documents say
         BrokenRule.model_validate_json(answer.content)
     NotFound.model_validate_json(unknown.content)

@@ -40,10 +40,19 @@ async def test_a_screening_answers_whether_it_passed_and_what_it_missed(settings
             case = created(await enrollment.post("/enrollments", json=application | {"baseline": baseline}))
             screening = {"screened_on": "2025-05-03"}
             answers.append(await enrollment.post(f"/enrollments/{case['id']}/screening", json=screening))
+        refused = await enrollment.post(f"/enrollments/{case['id']}/enrollment", json={"enrolled_on": "2025-05-04"})
     passed, failed = (answer.json() for answer in answers)
     assert (passed["passed"], passed["reasons"]) == (True, [])
     assert (failed["passed"], failed["reasons"]) == (False, ["income-above-threshold"])
     assert failed["version"] == 3 and len(failed["event_ids"]) == 1
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["rule"] == "passed-screening-required"
+    assert refused.json()["error"] == (
+        f"enrollment {case['id']} was screened out of project {project_id} on 2025-05-03 (income-above-threshold); "
+        "if that came from a mistake in the data, record its baseline again "
+        f"(POST /enrollments/{case['id']}/baseline), "
+        f"then screen it again (POST /enrollments/{case['id']}/screening)"
+    )
 
 
 async def test_implausible_personal_data_is_refused_naming_the_field(settings: Settings) -> None:

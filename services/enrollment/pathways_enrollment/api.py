@@ -717,7 +717,9 @@ async def screen(enrollment_id: UUID, command: c.Screen, app: App, context: Cont
 
 @router.post("/enrollments/{enrollment_id}/enrollment", tags=["enrollments"], **Accepted)
 async def enroll(enrollment_id: UUID, command: c.Enroll, app: App, context: Context, once: Once) -> Any:
-    """Enroll a screened case; needs valid consent on the day and a passed screening."""
+    """Enroll a screened case; needs valid consent on the day and a passed screening. A case screened out is
+    refused (`409 passed-screening-required`) naming the day and each criterion it missed, and the way on when
+    the data was wrong: record its baseline again, or rectify the date of birth, then screen it again."""
     return await once(lambda claim: app.enroll(enrollment_id, command, context, claim))
 
 

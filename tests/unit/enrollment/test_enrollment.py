@@ -468,6 +468,46 @@ def test_enrollments_that_break_a_rule(
     given(evolve_enrollment, *history).rejects(enroll, rule=rule, retryable=retryable, **enrollment(**overrides))
 
 
+def test_a_screened_out_case_is_refused_naming_the_case_what_it_missed_and_how_to_screen_again() -> None:
+    error = given(evolve_enrollment, *screened(passed=False)).rejects(
+        enroll, rule="passed-screening-required", **enrollment()
+    )
+    message = str(error)
+    assert f"enrollment {CASE} was screened out of project {PROJECT} on {SCREENED_ON} (income-above-threshold)" in (
+        message
+    )
+    assert f"record its baseline again (POST /enrollments/{CASE}/baseline)" in message
+    assert f"then screen it again (POST /enrollments/{CASE}/screening)" in message
+    assert "date of birth" not in message, "income is not a matter of the date of birth"
+
+
+def test_a_case_screened_out_on_age_is_told_to_rectify_the_date_of_birth() -> None:
+    too_young = ParticipantScreened(
+        **case_at(),
+        screened_on=SCREENED_ON,
+        passed=False,
+        reasons=(ScreeningReason.BELOW_WORKING_AGE,),
+        income_threshold_thb=Decimal("15000"),
+    )
+    message = str(
+        given(evolve_enrollment, *with_baseline(), too_young).rejects(
+            enroll, rule="passed-screening-required", **enrollment()
+        )
+    )
+    assert "(below-working-age)" in message
+    rectify = f"POST /participants/{PARTICIPANT}/personal-data/rectification"
+    assert f"rectify the participant's date of birth ({rectify})" in message
+    assert "record its baseline again" not in message, "the baseline holds no age"
+
+
+def test_a_case_not_screened_on_its_current_baseline_is_told_to_screen_it() -> None:
+    rerecorded = [*screened(), BaselineProfileRecorded(**case_at(), profile=profile())]
+    refused = given(evolve_enrollment, *rerecorded).rejects(enroll, rule="passed-screening-required", **enrollment())
+    message = str(refused)
+    assert f"enrollment {CASE} has not been screened for project {PROJECT} on its current baseline" in message
+    assert f"screen it (POST /enrollments/{CASE}/screening)" in message
+
+
 def test_enrollment_is_not_dated_before_the_screening_it_passed() -> None:
     error = given(evolve_enrollment, *screened()).rejects(
         enroll, rule="enrolled-before-screening", **enrollment(enrolled_on=APPLIED_ON)

@@ -514,10 +514,7 @@ def enroll(
     _require_taking_participants(unit, case.unit_id)
     _refuse_in_training_elsewhere(case, other_cases, enrolled_on)
     if case.screening is None or not case.screening.passed:
-        raise EnrollmentRuleError(
-            f"participant {found.id} has not passed screening for project {open_project.id}",
-            rule="passed-screening-required",
-        )
+        raise EnrollmentRuleError(_not_screened_in(case), rule="passed-screening-required")
     _refuse_enrolling_before_applying_or_screening(case, case.screening, enrolled_on)
     notice_version = _require_consent(found, enrolled_on)
     follow_up_consented, follow_up_consent_until = _follow_up_consent(found, enrolled_on)
@@ -534,6 +531,45 @@ def enroll(
             follow_up_consent_until=follow_up_consent_until,
         )
     ]
+
+
+_AGE_REASONS = (ScreeningReason.BELOW_WORKING_AGE, ScreeningReason.ABOVE_WORKING_AGE)
+
+
+def _not_screened_in(case: Enrollment) -> str:
+    """Why the case cannot enroll for want of a passed screening, and the way on: staff act on this answer."""
+    screen_it = f"POST /enrollments/{case.id}/screening"
+    record_baseline = f"POST /enrollments/{case.id}/baseline"
+    if case.baseline is None:
+        return (
+            f"enrollment {case.id} has no baseline yet and was not screened for project {case.project_id}: "
+            f"record its baseline ({record_baseline}), then screen it ({screen_it})"
+        )
+    if case.screening is None:
+        return (
+            f"enrollment {case.id} has not been screened for project {case.project_id} on its current baseline: "
+            f"screen it ({screen_it})"
+        )
+    missed = ", ".join(reason.value for reason in case.screening.reasons)
+    return (
+        f"enrollment {case.id} was screened out of project {case.project_id} on {case.screening.screened_on} "
+        f"({missed}); if that came from a mistake in the data, {_how_to_correct(case, case.screening.reasons)}, "
+        f"then screen it again ({screen_it})"
+    )
+
+
+def _how_to_correct(case: Enrollment, missed: tuple[ScreeningReason, ...]) -> str:
+    """Before enrollment the baseline is recorded again, not corrected (a correction is for enrolled cases);
+    age comes from the date of birth in the vault, which only a rectification changes."""
+    ways = []
+    if any(reason not in _AGE_REASONS for reason in missed):
+        ways.append(f"record its baseline again (POST /enrollments/{case.id}/baseline)")
+    if any(reason in _AGE_REASONS for reason in missed):
+        ways.append(
+            "rectify the participant's date of birth "
+            f"(POST /participants/{case.participant_id}/personal-data/rectification)"
+        )
+    return " and ".join(ways)
 
 
 def _require_baseline_eligible_for(case: Enrollment, target: Project) -> None:
