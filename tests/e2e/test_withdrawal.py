@@ -145,3 +145,42 @@ async def test_withdrawing_consent_to_take_part_withdraws_the_case_and_closes_tr
     assert len(answer.json()["event_ids"]) == 2, "the consent withdrawal and the case's"
     assert case["withdrawal_reason"] == "CONSENT_WITHDRAWN"
     assert transfer.status_code == 409
+
+
+async def test_consent_to_take_part_given_again_names_the_cases_that_stay_withdrawn_and_how_to_apply_anew(
+    settings: Settings,
+) -> None:
+    async with running_system(settings, ["enrollment"]) as system:
+        enrollment = system.client("enrollment")
+        project = await open_project(system, name="Bamboo furniture", province_code="TH-65")
+        enrolled = await enroll(system, project, sex="M", birth_year=1979)
+        consents = f"/participants/{enrolled.participant_id}/consents"
+        created(
+            await enrollment.post(
+                f"{consents}/withdrawal",
+                json={"purposes": ["programme-participation"], "withdrawn_at": "2025-06-01T10:00:00+07:00"},
+            )
+        )
+        given_again = await enrollment.post(
+            consents,
+            json={
+                "purposes": ["programme-participation"],
+                "notice_version": "2025-01",
+                "granted_at": "2025-06-10T09:00:00+07:00",
+            },
+        )
+
+        async def listed_withdrawn() -> dict[str, Any] | None:
+            found: dict[str, Any] = (await enrollment.get(f"/enrollments/{enrolled.enrollment_id}")).json()
+            return found if found.get("status") == "WITHDRAWN" else None
+
+        case = await eventually(listed_withdrawn, what="the case listed withdrawn")
+        application = {"participant_id": enrolled.participant_id, "project_id": project, "applied_on": "2025-06-10"}
+        applied_anew = await enrollment.post("/enrollments", json=application)
+    assert given_again.status_code == 201, given_again.text
+    assert given_again.json()["cases_still_withdrawn"] == [enrolled.enrollment_id]
+    assert given_again.json()["cases_withdrawn"] == []
+    assert "applies to the project again (POST /enrollments)" in given_again.json()["taking_part_again"]
+    assert (case["status"], case["withdrawal_reason"]) == ("WITHDRAWN", "CONSENT_WITHDRAWN")
+    assert applied_anew.status_code == 201, applied_anew.text
+    assert applied_anew.json()["id"] != enrolled.enrollment_id, "the way back is a new case"

@@ -524,7 +524,10 @@ async def register_participant(command: c.RegisterParticipant, app: App, context
 )
 async def grant_consent(participant_id: UUID, command: c.GrantConsent, app: App, context: Context, once: Once) -> Any:
     """Grant consent for some purposes. Consent to be followed up (`outcome-follow-up`) given again is told
-    on each of the participant's cases in the programme (`follow_up_consent_told`): outcomes follows them up again."""
+    on each of the participant's cases in the programme (`follow_up_consent_told`): outcomes follows them up again.
+    Consent to take part (`programme-participation`) given again does not reopen the cases withdrawn when it was
+    withdrawn (a withdrawn case is final): the answer names them (`cases_still_withdrawn`) and says how to take part
+    again (`taking_part_again`): apply to the project again (`POST /enrollments`), which opens a new case."""
     return await once(lambda claim: app.grant_consent(participant_id, command, context, claim))
 
 

@@ -164,6 +164,15 @@ class ConsentChange(CommandAccepted):
         default_factory=list,
         description="Cases in the programme that told outcomes the participant may, or may no longer, be followed up",
     )
+    cases_still_withdrawn: list[UUID] = Field(
+        default_factory=list,
+        description="Consent to take part given again: the participant's cases withdrawn when they withdrew it "
+        "(reason CONSENT_WITHDRAWN), which stay withdrawn (a withdrawal is final)",
+    )
+    taking_part_again: str | None = Field(
+        default=None,
+        description="When cases stay withdrawn: how the participant takes part again (a new application)",
+    )
 
 
 def _tell_follow_up_consent(
@@ -196,6 +205,12 @@ def _noted_and_listed(noted: Iterable[UUID], listed: Iterable[UUID]) -> list[UUI
 def _cases_of(registered: participant.Participant | None, listed: Iterable[UUID]) -> list[UUID]:
     """The participant's cases: those its registry entry knows, and those the enrollments read model listed."""
     return _noted_and_listed(() if registered is None else registered.cases, listed)
+
+
+def _left_for_want_of_consent(session: Session, cases: Iterable[UUID]) -> list[UUID]:
+    """The cases withdrawn when the participant withdrew consent to take part: they stay so (see
+    ``enrollment.left_for_want_of_consent``), and the answer says it rather than letting staff assume otherwise."""
+    return [each for each in cases if case.left_for_want_of_consent(session.load(case.evolve_enrollment, each)[0])]
 
 
 def _project_days(
@@ -851,6 +866,8 @@ class EnrollmentApplication:
         """Grant consent; consent to be followed up, given again or with another end, is told on each case in
         the programme (outcomes follows it up again, until the consent's last day)."""
         listed = await self._cases_if(ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes, participant_id)
+        rejoins = ConsentPurpose.PROGRAMME_PARTICIPATION in command.purposes
+        every_case = await enrollments.cases_of(self._pool, participant_id) if rejoins else []
         when = on(context, command.granted_at)
 
         def job(session: Session) -> ConsentChange:
@@ -858,6 +875,9 @@ class EnrollmentApplication:
             events = participant.grant_consent(state, **command.model_dump())
             appended = session.append(participant.evolve_participant, participant_id, events, when)
             change = ConsentChange.of(appended)
+            if rejoins:
+                change.cases_still_withdrawn = _left_for_want_of_consent(session, _cases_of(state, every_case))
+                change.taking_part_again = case.TAKING_PART_AGAIN if change.cases_still_withdrawn else None
             if ConsentPurpose.OUTCOME_FOLLOW_UP in command.purposes:
                 day = thai_day(command.granted_at)
                 change.follow_up_consent_told, told = _tell_follow_up_consent(

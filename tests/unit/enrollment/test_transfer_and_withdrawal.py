@@ -20,6 +20,7 @@ from pathways_enrollment.domain.enrollment import (
     TransferReason,
     WithdrawalReason,
     evolve_enrollment,
+    left_for_want_of_consent,
     note_follow_up_consent,
     transfer,
     withdraw,
@@ -404,6 +405,18 @@ def test_a_case_in_the_programme_is_withdrawn_with_consent_to_take_part() -> Non
 def test_a_case_not_in_the_programme_is_left_as_it_is_when_consent_is_withdrawn(history: list[object]) -> None:
     then = given(evolve_enrollment, *history).when(withdraw_for_want_of_consent, withdrawn_on=date(2025, 7, 1))
     assert then.events == []
+
+
+def test_a_case_withdrawn_with_consent_to_take_part_stays_withdrawn_when_consent_is_given_again() -> None:
+    left = given(evolve_enrollment, *enrolled()).when(withdraw_for_want_of_consent, withdrawn_on=date(2025, 7, 1))
+    assert left_for_want_of_consent(left.state)
+
+
+@pytest.mark.parametrize(
+    "history", [enrolled(), [*enrolled(), withdrawn()]], ids=["in-the-programme", "withdrawn-for-another-reason"]
+)
+def test_only_a_case_withdrawn_with_consent_is_named_as_staying_withdrawn(history: list[object]) -> None:
+    assert not left_for_want_of_consent(given(evolve_enrollment, *history).state)
 
 
 @pytest.mark.parametrize(

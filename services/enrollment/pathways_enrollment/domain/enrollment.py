@@ -778,6 +778,22 @@ def withdraw_for_want_of_consent(state: Enrollment | None, *, withdrawn_on: date
     return withdraw(case, reason=WithdrawalReason.CONSENT_WITHDRAWN, withdrawn_on=day)
 
 
+TAKING_PART_AGAIN = (
+    "a withdrawn case is final: consent given again does not reopen it; to take part again, the participant "
+    "applies to the project again (POST /enrollments), which opens a new case, screened and enrolled anew"
+)
+
+
+def left_for_want_of_consent(state: Enrollment | None) -> bool:
+    """Withdrawn when the participant withdrew consent to take part. It stays withdrawn when consent is given
+    again (a withdrawal is final: training and outcomes have closed the case); the person applies anew."""
+    return (
+        state is not None
+        and state.status == EnrollmentStatus.WITHDRAWN
+        and state.withdrawal_reason == WithdrawalReason.CONSENT_WITHDRAWN
+    )
+
+
 def withdraw_as_duplicate(state: Enrollment | None, *, withdrawn_on: date) -> list[EnrollmentWithdrawn]:
     """The case's participant was merged into another registration of the same person: an application still
     open (never enrolled: a potential duplicate cannot enroll) is withdrawn with it (reason DUPLICATE), for
