@@ -67,13 +67,29 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         for week, day in enumerate(SESSION_DAYS):
             present = [keen] if week in (1, 3) else [keen, busy]  # busy misses 6 of 15 hours: 9 < 12 needed
             await training_steps.hold_session(system, cohort_id, day, attended=present)
-        await assess(system, keen, "POST", 75)
+        await assess(system, keen, "POST", 75, competencies=COMPETENCIES[:1])  # the rest scored after completing
 
         completed = await training_steps.complete(system, keen)
         refused = await training_steps.complete(system, busy)
+        after_completion = f"/training-records/{keen.enrollment_id}/assessments"
+        post_scores = dict.fromkeys(COMPETENCIES[1:], 75)
+        mistyped = await training.post(
+            after_completion, json={"phase": "POST", "scores": {COMPETENCIES[1]: 750}, "assessed_on": iso(STARTS_ON)}
+        )
+        late_pre = await training.post(
+            after_completion, json={"phase": "PRE", "scores": post_scores, "assessed_on": iso(STARTS_ON)}
+        )
+        late_post = await training.post(
+            after_completion, json={"phase": "POST", "scores": post_scores, "assessed_on": iso(STARTS_ON)}
+        )
 
         case = await get_json_when_found(system.client("outcomes"), f"/cases/{keen.enrollment_id}")
         keen_record = await when_read(system, f"/training-records/{keen.enrollment_id}", "status", "COMPLETED")
+        assessed = {
+            "PRE": {"scores": dict.fromkeys(COMPETENCIES, 40.0), "assessed_on": iso(STARTS_ON)},
+            "POST": {"scores": dict.fromkeys(COMPETENCIES, 75.0), "assessed_on": iso(STARTS_ON)},
+        }
+        assessed_later = await when_read(system, f"/training-records/{keen.enrollment_id}", "assessments", assessed)
         busy_record = await when_read(system, f"/training-records/{busy.enrollment_id}", "sessions_expected", 5)
         cohort = await when_read(system, f"/cohorts/{cohort_id}", "sessions_held", 5)
         curriculum = await when_read(system, f"/curricula/{curriculum_id}", "status", "APPROVED")
@@ -106,7 +122,11 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         "scores": dict.fromkeys(COMPETENCIES, 40.0),
         "assessed_on": iso(STARTS_ON),
     }, "a pre-assessment in two parts, dated by the first"
-    assert keen_record["assessments"]["POST"]["scores"] == dict.fromkeys(COMPETENCIES, 75.0)
+    assert keen_record["assessments"]["POST"]["scores"]["weaving"] == 75.0
+    created(late_post)
+    assert assessed_later["status"] == "COMPLETED", "the rest of the POST scored after completing"
+    assert (mistyped.status_code, mistyped.json()["rule"]) == (409, "score-out-of-range"), "about the score"
+    assert (late_pre.status_code, late_pre.json()["rule"]) == (409, "training-already-completed")
     assert (busy_record["status"], busy_record["sessions_attended"], busy_record["attendance_rate"]) == (
         "IN_TRAINING",
         3,

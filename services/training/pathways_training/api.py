@@ -385,7 +385,10 @@ async def assess_skills(enrollment_id: UUID, command: AssessSkills, app: App, co
     first part of the pre-training one (`409 post-assessment-before-pre`) nor before joining the
     current cohort (`409 post-assessment-before-joining`). After the enrollment was transferred to another
     project, a post-training assessment waits until the participant is moved to a cohort of that project
-    (`409 cohort-of-another-project`).
+    (`409 cohort-of-another-project`). Once training is completed, a post-training assessment (or a part
+    of it) may still be recorded, in the cohort completed in; a pre-training one is refused
+    (`409 training-already-completed`). A score outside 0 to 100 is `409 score-out-of-range`, whatever
+    the record's state.
     """
     occurred = happened_on(context, command.assessed_on)
     return await once(lambda claim: app.assess_skills(enrollment_id, command, occurred, idempotency=claim))

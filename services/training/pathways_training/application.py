@@ -51,6 +51,7 @@ from pathways_training.domain.training import (
     DropoutReason,
     TrainingRecord,
     assess_skills,
+    assessed_cohort_id,
     assign_to_cohort,
     complete,
     current_cohort_id,
@@ -623,7 +624,8 @@ class TrainingApplication:
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
-            record, cohort = _record_in_cohort(session, enrollment_id)
+            record, _ = session.load(evolve_record, enrollment_id)
+            cohort = _cohort(session, assessed_cohort_id(record, enrollment_id=enrollment_id))
             events = assess_skills(
                 record,
                 enrollment_id=enrollment_id,

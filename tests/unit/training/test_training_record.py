@@ -25,6 +25,7 @@ from pathways_training.domain.training import (
     TrainingStatus,
     TransferredToCohort,
     assess_skills,
+    assessed_cohort_id,
     assign_to_cohort,
     current_cohort_id,
     default_joining_day,
@@ -937,6 +938,41 @@ def test_a_post_assessment_may_be_recorded_once_training_is_completed() -> None:
     [event] = _post_on(state, date(2024, 4, 30))
 
     assert event.phase is AssessmentPhase.POST
+
+
+def test_a_completed_record_is_assessed_in_the_cohort_it_completed_in() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE, COMPLETED)
+
+    assert assessed_cohort_id(state, enrollment_id=ENROLLMENT) == COHORT
+
+
+@pytest.mark.parametrize(("ending", "rule"), CLOSING)
+def test_a_closed_record_in_no_cohort_is_refused_for_having_ended(ending: object, rule: str) -> None:
+    state = given(evolve_record, RECORD_OPENED, ending)
+
+    then_rejected(lambda: assessed_cohort_id(state, enrollment_id=ENROLLMENT), rule=rule)
+
+
+def test_a_record_in_no_cohort_is_assessed_in_none() -> None:
+    then_rejected(
+        lambda: assessed_cohort_id(given(evolve_record, RECORD_OPENED), enrollment_id=ENROLLMENT),
+        rule="not-in-a-cohort",
+    )
+    then_rejected(
+        lambda: assessed_cohort_id(None, enrollment_id=ENROLLMENT), rule="enrollment-must-be-known", retryable=True
+    )
+
+
+@pytest.mark.parametrize("ended", [(), (COMPLETED,), (DROPPED,), (WITHDRAWN,)], ids=["open", *dict(CLOSING).values()])
+@pytest.mark.parametrize("phase", list(AssessmentPhase))
+def test_a_score_outside_0_to_100_is_refused_for_the_score_whatever_the_record_s_state(
+    ended: tuple[object, ...], phase: AssessmentPhase
+) -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned(), PRE, *ended)
+
+    error = then_rejected(lambda: _assess(state, phase, date(2024, 4, 30), weaving=750), rule="score-out-of-range")
+
+    assert str(error) == "scores for weaving are outside 0 to 100"
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 The record is opened when the enrollment service reports an enrollment, joins a cohort, keeps the
 attendance per session and the pre/post skill assessments (a phase may be scored in parts, each
 competency once), and ends in one of three ways: completed (see below), dropped out (with a reason),
-or withdrawn (learned from the enrollment service). A closed record takes no further change.
+or withdrawn (learned from the enrollment service). A closed record takes no further change but
+the post-training assessment of a completed one, often scored or entered after the last session.
 
 Attendance is measured per *stint* in a cohort: the sessions a participant is expected at are those
 its cohort held from the day they joined. A transfer to another cohort ends the stint (keeping the
@@ -70,6 +71,7 @@ __all__ = [
     "TrainingStatus",
     "TransferredToCohort",
     "assess_skills",
+    "assessed_cohort_id",
     "assign_to_cohort",
     "complete",
     "current_cohort_id",
@@ -343,13 +345,28 @@ def _share(threshold: float) -> Decimal:
     return Decimal(f"{threshold:.15g}")
 
 
+def assessed_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID) -> UUID:
+    """The cohort a record's assessments are made in: the one it is in, also once training is completed
+    (a post-training assessment may follow the completion; :func:`assess_skills` says what a closed
+    record still takes)."""
+    record = _known(state, enrollment_id)
+    if record.cohort_id is None:
+        _check_not_closed(record)
+        raise _not_in_a_cohort(enrollment_id)
+    return record.cohort_id
+
+
+def _not_in_a_cohort(enrollment_id: UUID) -> TrainingRuleError:
+    return TrainingRuleError(
+        f"enrollment {enrollment_id} is in no cohort; assign it to one first", rule="not-in-a-cohort"
+    )
+
+
 def current_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID) -> UUID:
     """The cohort an open record is in: attendance, assessments and transfers are measured against it."""
     record = _open(state, enrollment_id)
     if record.cohort_id is None:
-        raise TrainingRuleError(
-            f"enrollment {enrollment_id} is in no cohort; assign it to one first", rule="not-in-a-cohort"
-        )
+        raise _not_in_a_cohort(enrollment_id)
     return record.cohort_id
 
 
@@ -518,22 +535,16 @@ def assess_skills(
     completed (it is often scored, or entered, after the last session); nothing is assessed after a
     dropout or a withdrawal."""
     record = _known(state, enrollment_id)
+    _refuse_scores_out_of_range(scores)  # whatever the record's state: the scores themselves are wrong
     if not (phase is AssessmentPhase.POST and record.status is TrainingStatus.COMPLETED):
         _check_not_closed(record)
     _check_current_cohort(record, cohort)
     if phase is AssessmentPhase.POST:
         _refuse_cohort_of_another_project(record, cohort, what="a post-training assessment")
-    if not scores:
-        raise TrainingRuleError("an assessment scores at least one competency", rule="scores-required")
     unknown = sorted(set(scores) - set(cohort.competencies))
     if unknown:
         raise TrainingRuleError(
             f"{', '.join(unknown)} not among the curriculum's competencies", rule="unknown-competency"
-        )
-    out_of_range = sorted(name for name, score in scores.items() if not 0 <= score <= MAX_SCORE)
-    if out_of_range:
-        raise TrainingRuleError(
-            f"scores for {', '.join(out_of_range)} are outside 0 to {MAX_SCORE}", rule="score-out-of-range"
         )
     _refuse_scoring_again(record, phase, scores)
     refuse_if_before(
@@ -560,6 +571,16 @@ def assess_skills(
             assessed_on=assessed_on,
         )
     ]
+
+
+def _refuse_scores_out_of_range(scores: Mapping[str, Decimal]) -> None:
+    if not scores:
+        raise TrainingRuleError("an assessment scores at least one competency", rule="scores-required")
+    out_of_range = sorted(name for name, score in scores.items() if not 0 <= score <= MAX_SCORE)
+    if out_of_range:
+        raise TrainingRuleError(
+            f"scores for {', '.join(out_of_range)} are outside 0 to {MAX_SCORE}", rule="score-out-of-range"
+        )
 
 
 def _refuse_scoring_again(record: TrainingRecord, phase: AssessmentPhase, scores: Mapping[str, Decimal]) -> None:
