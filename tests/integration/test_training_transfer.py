@@ -85,9 +85,9 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
         before_enrollment = await training.post(f"/training-records/{case.enrollment_id}/cohort", json=too_early)
         joining = {"cohort_id": first_cohort, "assigned_on": "2025-05-12"}
         await accepted_once_known(training, f"/training-records/{case.enrollment_id}/cohort", joining)
-        for day in (13, 14):
-            await hold_session(system, first_cohort, date(2025, 5, day), attended=[case])
-        await hold_session(system, first_cohort, date(2025, 5, 21), attended=[])  # after leaving: not expected
+        await hold_session(system, first_cohort, date(2025, 5, 13), attended=[case])
+        unmarked = await hold_session(system, first_cohort, date(2025, 5, 14), attended=[])  # present, on paper
+        after_leaving = await hold_session(system, first_cohort, date(2025, 5, 21), attended=[])  # not expected
 
         transfer = {"to_cohort_id": second_cohort, "transferred_on": iso(TRANSFERRED_ON)}
         before = await training.post(f"/training-records/{case.enrollment_id}/cohort-transfer", json=transfer)
@@ -98,7 +98,10 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
         await record_where(system, case.enrollment_id, "sessions_expected", 3)
         at_risk = await training.get("/training-records", params={"cohort_id": second_cohort, "at_risk": "true"})
         new_cohort = await get_json_when_found(training, f"/cohorts/{second_cohort}")
-        created(await training.post(f"/training-records/{case.enrollment_id}/attendance", json={"session_id": missed}))
+        attendance = f"/training-records/{case.enrollment_id}/attendance"
+        late = await training.post(attendance, json={"session_id": unmarked})  # of the cohort it left
+        not_expected = await training.post(attendance, json={"session_id": after_leaving})
+        created(await training.post(attendance, json={"session_id": missed}))
         await record_where(system, case.enrollment_id, "at_risk", False)  # the mark corrected
         no_longer = await training.get("/training-records", params={"cohort_id": second_cohort, "at_risk": "true"})
         completion = await training.post(
@@ -118,8 +121,15 @@ async def test_a_transferred_enrollment_moves_cohort_and_keeps_its_attendance(
     assert record["cohort_id"] == second_cohort
     assert (record["sessions_expected"], record["sessions_attended"], record["attendance_rate"]) == (3, 3, 1.0)
     assert (record["hours_attended"], record["curriculum_hours"]) == ("9", "9"), "6 of them in the first cohort"
-    assert [r["enrollment_id"] for r in at_risk.json()] == [case.enrollment_id], "2 of 3, across cohorts: below 80%"
-    assert (new_cohort["members_at_risk"], round(new_cohort["mean_attendance_rate"], 4)) == (1, 0.6667)
+    assert [r["enrollment_id"] for r in at_risk.json()] == [case.enrollment_id], "1 of 3, across cohorts: below 80%"
+    assert (new_cohort["members_at_risk"], round(new_cohort["mean_attendance_rate"], 4)) == (1, 0.3333)
+    created(late)
+    assert not_expected.status_code == 409, "held in the first cohort after the participant left it"
+    assert not_expected.json()["rule"] == "session-must-be-held"
+    assert not_expected.json()["error"] == (
+        f"cohort {second_cohort} has held no session {after_leaving}, nor was it one enrollment "
+        f"{case.enrollment_id} was expected at in an earlier cohort ({first_cohort})"
+    )
     assert (no_longer.json(), no_longer.headers["X-Total-Count"]) == ([], "0")
     [member] = old_cohort["members"]
     assert (member["enrollment_id"], member["left_on"]) == (case.enrollment_id, iso(TRANSFERRED_ON))

@@ -370,7 +370,8 @@ async def record_attendance(
 
     After the enrollment was transferred to another project, a cohort of the old project takes no mark for
     a session held from the transfer day (`409 cohort-of-another-project`): move the participant to a
-    cohort of their project first (`POST /training-records/{id}/cohort-transfer`).
+    cohort of their project first (`POST /training-records/{id}/cohort-transfer`). A session of a cohort
+    the participant left by a cohort transfer, held while they were in it, may still be marked (it counts).
     """
     return await once(lambda claim: app.record_attendance(enrollment_id, command, context, idempotency=claim))
 

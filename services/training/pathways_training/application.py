@@ -53,6 +53,7 @@ from pathways_training.domain.training import (
     assess_skills,
     assessed_cohort_id,
     assign_to_cohort,
+    attendance_cohort_id,
     complete,
     current_cohort_id,
     default_joining_day,
@@ -604,11 +605,12 @@ class TrainingApplication:
         idempotency: IdempotencyClaim | None = None,
     ) -> CommandAccepted:
         def job(session: Session) -> CommandAccepted:
-            record, cohort = _record_in_cohort(session, enrollment_id)
+            record, _ = session.load(evolve_record, enrollment_id)
+            cohort_id = attendance_cohort_id(record, enrollment_id=enrollment_id, session_id=command.session_id)
             events = record_attendance(
                 record,
                 enrollment_id=enrollment_id,
-                cohort=cohort,
+                cohort=_cohort(session, cohort_id),
                 session_id=command.session_id,
                 attended=command.attended,
             )
@@ -696,7 +698,7 @@ def _with_curriculum_hours(session: Session, cohort: Cohort) -> Cohort:
 
 
 def _record_in_cohort(session: Session, enrollment_id: UUID) -> tuple[TrainingRecord | None, Cohort]:
-    """An open record and the cohort it is in (its attendance and assessments are measured against it)."""
+    """An open record and the cohort it is in (a cohort transfer moves it from there)."""
     record, _ = session.load(evolve_record, enrollment_id)
     return record, _cohort(session, current_cohort_id(record, enrollment_id=enrollment_id))
 

@@ -27,6 +27,7 @@ from pathways_training.domain.training import (
     assess_skills,
     assessed_cohort_id,
     assign_to_cohort,
+    attendance_cohort_id,
     current_cohort_id,
     default_joining_day,
     earlier_cohort_ids,
@@ -1079,3 +1080,84 @@ def test_a_record_in_the_old_project_s_cohort_moves_to_a_cohort_of_its_new_proje
         assessed_on=date(2024, 2, 20),
     )
     assert post.cohort_id == OTHER_COHORT
+
+
+# --- attendance at an earlier cohort's sessions, after a cohort transfer ---
+
+LEFT_COHORT_ON = date(2024, 2, 10)  # transferred_to_other_cohort: COHORT to OTHER_COHORT
+HELD_AFTER_LEAVING = session_held(date(2024, 2, 12))
+MOVED_ON = (RECORD_OPENED, assigned(), transferred_to_other_cohort(S1))  # expected at S1 in COHORT
+
+
+def test_a_session_of_the_earlier_cohort_held_before_the_transfer_is_marked_in_that_cohort() -> None:
+    state = given(evolve_record, *MOVED_ON)
+
+    assert attendance_cohort_id(state, enrollment_id=ENROLLMENT, session_id=S1.session_id) == COHORT
+    assert attendance_cohort_id(state, enrollment_id=ENROLLMENT, session_id=O2.session_id) == OTHER_COHORT
+
+
+def test_a_session_of_the_earlier_cohort_held_before_the_transfer_may_be_marked_late_and_counts() -> None:
+    state = given(evolve_record, *MOVED_ON)
+    old, new = cohort(S1, HELD_AFTER_LEAVING), cohort(O2, cohort_id=OTHER_COHORT)
+
+    events = record_attendance(state, enrollment_id=ENROLLMENT, cohort=old, session_id=S1.session_id)
+
+    assert events == [attended(S1)]
+    marked = given(evolve_record, *MOVED_ON, *events)
+    assert marked is not None
+    attendance = measured_attendance(marked, new, [old])
+    assert attendance is not None
+    assert (attendance.hours_attended, attendance.hours_expected) == (Decimal(3), Decimal(6))
+
+
+def test_a_session_of_the_earlier_cohort_held_after_the_transfer_is_refused_naming_both_cohorts() -> None:
+    state = given(evolve_record, *MOVED_ON)
+    new = cohort(O2, cohort_id=OTHER_COHORT)
+    asked = attendance_cohort_id(state, enrollment_id=ENROLLMENT, session_id=HELD_AFTER_LEAVING.session_id)
+
+    error = then_rejected(
+        lambda: record_attendance(
+            state, enrollment_id=ENROLLMENT, cohort=new, session_id=HELD_AFTER_LEAVING.session_id
+        ),
+        rule="session-must-be-held",
+    )
+
+    assert asked == OTHER_COHORT
+    assert str(error) == (
+        f"cohort {OTHER_COHORT} has held no session {HELD_AFTER_LEAVING.session_id}, nor was it one enrollment "
+        f"{ENROLLMENT} was expected at in an earlier cohort ({COHORT})"
+    )
+    then_rejected(
+        lambda: record_attendance(
+            state,
+            enrollment_id=ENROLLMENT,
+            cohort=cohort(S1, HELD_AFTER_LEAVING),
+            session_id=HELD_AFTER_LEAVING.session_id,
+        ),
+        rule="not-in-this-cohort",
+    )
+
+
+def test_a_session_no_cohort_held_is_refused_naming_the_cohort_the_record_is_in() -> None:
+    error = then_rejected(
+        lambda: record_attendance(
+            given(evolve_record, RECORD_OPENED, assigned()),
+            enrollment_id=ENROLLMENT,
+            cohort=cohort(S1),
+            session_id=O1.session_id,
+        ),
+        rule="session-must-be-held",
+    )
+
+    assert str(error) == f"cohort {COHORT} has held no session {O1.session_id}"
+
+
+@pytest.mark.parametrize(("ending", "rule"), CLOSING)
+def test_a_closed_record_takes_no_late_mark_at_an_earlier_cohort_s_session(ending: object, rule: str) -> None:
+    state = given(evolve_record, *MOVED_ON, ending)
+
+    then_rejected(lambda: attendance_cohort_id(state, enrollment_id=ENROLLMENT, session_id=S1.session_id), rule=rule)
+    then_rejected(
+        lambda: record_attendance(state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id),
+        rule=rule,
+    )

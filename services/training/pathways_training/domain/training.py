@@ -9,7 +9,8 @@ the post-training assessment of a completed one, often scored or entered after t
 Attendance is measured per *stint* in a cohort: the sessions a participant is expected at are those
 its cohort held from the day they joined. A transfer to another cohort ends the stint (keeping the
 sessions held there before the transfer day, and the attendance at them) and starts one in the new
-cohort from the transfer day, so the attendance history travels with the record.
+cohort from the transfer day, so the attendance history travels with the record. The sessions of a
+past stint may still be marked (late, or corrected), in the cohort that held them: they count.
 
 Attendance counts hours, as sessions last any number of them. Completion in a cohort needs the hours
 attended (across transfers) to reach the curriculum's threshold (80% unless it says otherwise) of
@@ -73,6 +74,7 @@ __all__ = [
     "assess_skills",
     "assessed_cohort_id",
     "assign_to_cohort",
+    "attendance_cohort_id",
     "complete",
     "current_cohort_id",
     "default_joining_day",
@@ -356,6 +358,18 @@ def assessed_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID) -> 
     return record.cohort_id
 
 
+def attendance_cohort_id(state: TrainingRecord | None, *, enrollment_id: UUID, session_id: UUID) -> UUID:
+    """The cohort attendance at ``session_id`` is marked in: an earlier cohort's, for a session the
+    participant was expected at there (kept on transfer, so it may still be marked late), else the current one."""
+    record = _open(state, enrollment_id)
+    stint = _stint_expecting(record, session_id)
+    return current_cohort_id(record, enrollment_id=enrollment_id) if stint is None else stint.cohort_id
+
+
+def _stint_expecting(record: TrainingRecord, session_id: UUID) -> CohortStint | None:
+    return next((stint for stint in record.past_stints if session_id in stint.expected_sessions), None)
+
+
 def _not_in_a_cohort(enrollment_id: UUID) -> TrainingRuleError:
     return TrainingRuleError(
         f"enrollment {enrollment_id} is in no cohort; assign it to one first", rule="not-in-a-cohort"
@@ -494,12 +508,14 @@ def record_attendance(
 ) -> list[AttendanceRecorded]:
     """Mark a participant present or absent at a session; marking again corrects the earlier mark."""
     record = _open(state, enrollment_id)
+    stint = _stint_expecting(record, session_id)
+    if stint is not None and stint.cohort_id == cohort.cohort_id and cohort.session(session_id) is not None:
+        # A session of an earlier cohort the participant was expected at: it counts, so it may be marked late.
+        return _marked(record, cohort, session_id, attended)
     _check_current_cohort(record, cohort)
     session = cohort.session(session_id)
     if session is None:
-        raise TrainingRuleError(
-            f"cohort {cohort.cohort_id} has held no session {session_id}", rule="session-must-be-held"
-        )
+        raise _session_not_held(record, cohort, session_id)
     if record.in_project_since is not None and session.held_on >= record.in_project_since:
         _refuse_cohort_of_another_project(record, cohort, what=f"attendance at session {session_id}")
     if record.joined_on is not None and session.held_on < record.joined_on:
@@ -507,16 +523,35 @@ def record_attendance(
             f"session {session_id} on {session.held_on} was before the participant joined on {record.joined_on}",
             rule="session-before-joining",
         )
+    return _marked(record, cohort, session_id, attended)
+
+
+def _marked(record: TrainingRecord, cohort: Cohort, session_id: UUID, attended: bool) -> list[AttendanceRecorded]:
     if record.attendance.get(session_id) == attended:
         return []
     return [
         AttendanceRecorded(
-            **_ids(enrollment_id, record),
+            **_ids(record.enrollment_id, record),
             cohort_id=cohort.cohort_id,
             session_id=session_id,
             attended=attended,
         )
     ]
+
+
+def _session_not_held(record: TrainingRecord, cohort: Cohort, session_id: UUID) -> TrainingRuleError:
+    earlier = earlier_cohort_ids(record)
+    also = (
+        ""
+        if not earlier
+        else (
+            f", nor was it one enrollment {record.enrollment_id} was expected at in an earlier cohort "
+            f"({', '.join(map(str, earlier))})"
+        )
+    )
+    return TrainingRuleError(
+        f"cohort {cohort.cohort_id} has held no session {session_id}{also}", rule="session-must-be-held"
+    )
 
 
 def assess_skills(
