@@ -68,6 +68,10 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
             present = [keen] if week in (1, 3) else [keen, busy]  # busy misses 6 of 15 hours: 9 < 12 needed
             await training_steps.hold_session(system, cohort_id, day, attended=present)
         await assess(system, keen, "POST", 75, competencies=COMPETENCIES[:1])  # the rest scored after completing
+        misnamed = await training.post(  # capitalised as on a paper form (the trailing space is stripped)
+            f"/training-records/{keen.enrollment_id}/assessments",
+            json={"phase": "POST", "scores": {"Weaving ": 75}, "assessed_on": iso(STARTS_ON)},
+        )
 
         completed = await training_steps.complete(system, keen)
         refused = await training_steps.complete(system, busy)
@@ -82,6 +86,13 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
         late_post = await training.post(
             after_completion, json={"phase": "POST", "scores": post_scores, "assessed_on": iso(STARTS_ON)}
         )
+        with_a_finished_member = {
+            "session_id": str(uuid4()),
+            "held_on": iso(SESSION_DAYS[-1] + timedelta(days=1)),
+            "hours": "3",
+            "attended": [busy.enrollment_id, keen.enrollment_id],
+        }
+        refused_session = await training.post(f"/cohorts/{cohort_id}/sessions", json=with_a_finished_member)
 
         case = await get_json_when_found(system.client("outcomes"), f"/cases/{keen.enrollment_id}")
         keen_record = await when_read(system, f"/training-records/{keen.enrollment_id}", "status", "COMPLETED")
@@ -124,9 +135,19 @@ async def test_a_cohort_trains_and_attendance_decides_completion(settings: Setti
     }, "a pre-assessment in two parts, dated by the first"
     assert keen_record["assessments"]["POST"]["scores"]["weaving"] == 75.0
     created(late_post)
+    assert (refused_session.status_code, refused_session.json()["rule"]) == (409, "training-already-completed")
+    assert refused_session.json()["error"] == (
+        f"session {with_a_finished_member['session_id']} was not recorded, nor anyone's attendance at it: training "
+        f"of enrollment {keen.enrollment_id} is completed (remove {keen.enrollment_id} from attended to record the "
+        "session and the others' attendance)"
+    )
     assert assessed_later["status"] == "COMPLETED", "the rest of the POST scored after completing"
     assert (mistyped.status_code, mistyped.json()["rule"]) == (409, "score-out-of-range"), "about the score"
     assert (late_pre.status_code, late_pre.json()["rule"]) == (409, "training-already-completed")
+    assert (misnamed.status_code, misnamed.json()["rule"]) == (409, "unknown-competency")
+    assert misnamed.json()["error"].startswith(
+        f"'Weaving' is not among the curriculum's competencies ({', '.join(map(repr, COMPETENCIES))})"
+    )
     assert (busy_record["status"], busy_record["sessions_attended"], busy_record["attendance_rate"]) == (
         "IN_TRAINING",
         3,

@@ -50,6 +50,7 @@ from pathways_training.domain.training import (
     AssessmentPhase,
     DropoutReason,
     TrainingRecord,
+    TrainingRuleError,
     assess_skills,
     assessed_cohort_id,
     assign_to_cohort,
@@ -61,6 +62,7 @@ from pathways_training.domain.training import (
     earlier_cohort_ids,
     evolve_record,
     record_attendance,
+    session_refused_for,
     transfer_to_cohort,
 )
 
@@ -728,9 +730,12 @@ def _assign(
 def _mark_present(
     session: Session, enrollment_id: UUID, cohort: Cohort, session_id: UUID, context: CommandContext
 ) -> Appended[TrainingRecord]:
-    return session.decide(
-        evolve_record,
-        enrollment_id,
-        lambda record: record_attendance(record, enrollment_id=enrollment_id, cohort=cohort, session_id=session_id),
-        context,
-    )
+    try:
+        return session.decide(
+            evolve_record,
+            enrollment_id,
+            lambda record: record_attendance(record, enrollment_id=enrollment_id, cohort=cohort, session_id=session_id),
+            context,
+        )
+    except TrainingRuleError as refused:
+        raise session_refused_for(refused, session_id=session_id, enrollment_id=enrollment_id) from refused

@@ -37,6 +37,7 @@ from pathways_training.domain.training import (
     note_enrollment_transfer,
     open_record,
     record_attendance,
+    session_refused_for,
     transfer_to_cohort,
 )
 from tests.unit.training.given import (
@@ -973,7 +974,28 @@ def test_a_score_outside_0_to_100_is_refused_for_the_score_whatever_the_record_s
 
     error = then_rejected(lambda: _assess(state, phase, date(2024, 4, 30), weaving=750), rule="score-out-of-range")
 
-    assert str(error) == "scores for weaving are outside 0 to 100"
+    assert str(error) == "scores for 'weaving' are outside 0 to 100"
+
+
+def test_a_competency_not_in_the_curriculum_is_quoted_as_given_and_the_curriculum_s_are_listed() -> None:
+    state = given(evolve_record, RECORD_OPENED, assigned())
+
+    error = then_rejected(
+        lambda: assess_skills(
+            state,
+            enrollment_id=ENROLLMENT,
+            cohort=cohort(),
+            phase=AssessmentPhase.PRE,
+            scores={"Weaving ": Decimal(80)},
+            assessed_on=date(2024, 2, 1),
+        ),
+        rule="unknown-competency",
+    )
+
+    assert str(error) == (
+        "'Weaving ' is not among the curriculum's competencies ('weaving', 'natural-dyeing', 'online-selling'); "
+        "a competency is named exactly as the curriculum does"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1161,3 +1183,36 @@ def test_a_closed_record_takes_no_late_mark_at_an_earlier_cohort_s_session(endin
         lambda: record_attendance(state, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id),
         rule=rule,
     )
+
+
+# --- a session held with someone whose mark is refused ---
+
+
+def test_a_session_refused_for_one_member_says_it_was_not_recorded_and_to_remove_that_member() -> None:
+    dropped = given(evolve_record, RECORD_OPENED, assigned(), DROPPED)
+    refused = then_rejected(
+        lambda: record_attendance(dropped, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id),
+        rule="training-dropped-out",
+    )
+
+    error = session_refused_for(refused, session_id=S1.session_id, enrollment_id=ENROLLMENT)
+
+    assert (error.rule, error.retryable) == ("training-dropped-out", False)
+    assert str(error) == (
+        f"session {S1.session_id} was not recorded, nor anyone's attendance at it: enrollment {ENROLLMENT} dropped "
+        f"out of training (remove {ENROLLMENT} from attended to record the session and the others' attendance)"
+    )
+
+
+def test_a_session_refused_for_a_member_training_does_not_know_yet_may_be_retried() -> None:
+    refused = then_rejected(
+        lambda: record_attendance(None, enrollment_id=ENROLLMENT, cohort=cohort(S1), session_id=S1.session_id),
+        rule="enrollment-must-be-known",
+        retryable=True,
+    )
+
+    error = session_refused_for(refused, session_id=S1.session_id, enrollment_id=ENROLLMENT)
+
+    assert (error.rule, error.retryable) == ("enrollment-must-be-known", True)
+    assert str(error).startswith(f"session {S1.session_id} was not recorded")
+    assert str(error).endswith("(retry once training knows it, or hold the session without it)")

@@ -88,6 +88,7 @@ __all__ = [
     "note_enrollment_transfer",
     "open_record",
     "record_attendance",
+    "session_refused_for",
     "transfer_to_cohort",
     "withdraw_record",
 ]
@@ -554,6 +555,24 @@ def _session_not_held(record: TrainingRecord, cohort: Cohort, session_id: UUID) 
     )
 
 
+def session_refused_for(refused: TrainingRuleError, *, session_id: UUID, enrollment_id: UUID) -> TrainingRuleError:
+    """The refusal of a session held with ``enrollment_id`` among those present, whose mark ``refused``.
+
+    The session and its marks are recorded together or not at all, so one member's refusal refuses the
+    whole session: it says so, and how to record it.
+    """
+    how = (
+        "retry once training knows it, or hold the session without it"
+        if refused.retryable
+        else f"remove {enrollment_id} from attended to record the session and the others' attendance"
+    )
+    return TrainingRuleError(
+        f"session {session_id} was not recorded, nor anyone's attendance at it: {refused} ({how})",
+        rule=refused.rule,
+        retryable=refused.retryable,
+    )
+
+
 def assess_skills(
     state: TrainingRecord | None,
     *,
@@ -579,7 +598,9 @@ def assess_skills(
     unknown = sorted(set(scores) - set(cohort.competencies))
     if unknown:
         raise TrainingRuleError(
-            f"{', '.join(unknown)} not among the curriculum's competencies", rule="unknown-competency"
+            f"{_quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the curriculum's competencies "
+            f"({_quoted(cohort.competencies)}); a competency is named exactly as the curriculum does",
+            rule="unknown-competency",
         )
     _refuse_scoring_again(record, phase, scores)
     refuse_if_before(
@@ -614,8 +635,13 @@ def _refuse_scores_out_of_range(scores: Mapping[str, Decimal]) -> None:
     out_of_range = sorted(name for name, score in scores.items() if not 0 <= score <= MAX_SCORE)
     if out_of_range:
         raise TrainingRuleError(
-            f"scores for {', '.join(out_of_range)} are outside 0 to {MAX_SCORE}", rule="score-out-of-range"
+            f"scores for {_quoted(out_of_range)} are outside 0 to {MAX_SCORE}", rule="score-out-of-range"
         )
+
+
+def _quoted(names: Iterable[str]) -> str:
+    # As given, quoted: a competency typed with a stray space or capital shows it.
+    return ", ".join(map(repr, names))
 
 
 def _refuse_scoring_again(record: TrainingRecord, phase: AssessmentPhase, scores: Mapping[str, Decimal]) -> None:
