@@ -555,3 +555,28 @@ async def test_a_follow_up_answered_before_the_withdrawal_is_recorded_when_typed
     assert late.status_code == 201, late.text
     assert follow_ups(case)[6]["status"] == "MISSED" and follow_ups(case)[6]["missed_reason"] == "WITHDRAWN"
     assert [(i["at_month"], Decimal(i["monthly_income_thb"])) for i in case["incomes"]] == [(3, Decimal(8800))]
+
+
+async def test_an_answer_typed_in_under_a_follow_up_whose_round_is_over_is_refused_for_the_later_one(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-50")
+        path = f"/cases/{enrolled.enrollment_id}"
+        called_on = due_on(scheduled, 6) + timedelta(days=1)
+
+        wrong_month = await outcomes.post(f"{path}/follow-ups/3", json={"completed_on": called_on.isoformat()})
+        missed_too_late = await outcomes.post(
+            f"{path}/follow-ups/3/missed", json={"reason": "NO_RESPONSE", "missed_on": called_on.isoformat()}
+        )
+        right_month = await outcomes.post(f"{path}/follow-ups/6", json={"completed_on": called_on.isoformat()})
+        case = await case_when(
+            outcomes, enrolled, lambda c: follow_ups(c)[6]["status"] == "COMPLETED", what="the 6-month answer"
+        )
+    assert wrong_month.status_code == 409 and wrong_month.json()["rule"] == "follow-up-round-over", wrong_month.text
+    said = wrong_month.json()["error"]
+    assert str(due_on(scheduled, 3)) in said and str(due_on(scheduled, 6)) in said and "6-month" in said
+    assert missed_too_late.status_code == 409 and missed_too_late.json()["rule"] == "follow-up-round-over"
+    assert right_month.status_code == 201, right_month.text
+    assert follow_ups(case)[3]["status"] != "COMPLETED", "the answer is not counted at the 3-month follow-up"

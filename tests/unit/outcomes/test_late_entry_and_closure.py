@@ -149,6 +149,56 @@ def test_a_missed_follow_up_is_not_marked_missed_again_on_an_earlier_day() -> No
     )
 
 
+# --- a follow-up's round ends when the next one falls due ---------------------------------------------
+
+
+def test_an_answer_given_once_the_next_follow_up_is_due_is_refused_at_the_earlier_month() -> None:
+    state = given(evolve_case, scheduled())
+
+    error = then_rejected(
+        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=DUE[6] + timedelta(days=1)),
+        rule="follow-up-round-over",
+    )
+    assert str(DUE[3]) in str(error) and str(DUE[6]) in str(error), "both due days are named"
+    assert "recorded as the 6-month follow-up" in str(error)
+    assert complete_follow_up(state, enrollment_id=ENROLLMENT, month=6, completed_on=DUE[6] + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("month", "next_month"), [(3, 6), (6, 12)])
+def test_a_follow_up_is_neither_answered_nor_missed_from_the_day_the_next_one_is_due(
+    month: int, next_month: int
+) -> None:
+    state = given(evolve_case, scheduled())
+
+    then_rejected(
+        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=month, completed_on=DUE[next_month]),
+        rule="follow-up-round-over",
+    )
+    then_rejected(
+        lambda: mark_follow_up_missed(state, enrollment_id=ENROLLMENT, month=month, missed_on=DUE[next_month]),
+        rule="follow-up-round-over",
+    )
+
+
+def test_an_answer_given_the_day_before_the_next_follow_up_is_due_is_recorded_even_when_typed_in_after_it() -> None:
+    day_before = DUE[6] - timedelta(days=1)
+    state = given(evolve_case, scheduled(), completed(6, DUE[6] + timedelta(days=10)))
+
+    assert complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=day_before) == [
+        completed(3, day_before)
+    ]
+    assert mark_follow_up_missed(state, enrollment_id=ENROLLMENT, month=3, missed_on=day_before)
+
+
+def test_the_12_month_follow_up_has_no_later_round_to_end_it() -> None:
+    state = given(evolve_case, scheduled())
+    years_later = DUE[12] + timedelta(days=400)
+
+    assert complete_follow_up(state, enrollment_id=ENROLLMENT, month=12, completed_on=years_later) == [
+        completed(12, years_later)
+    ]
+
+
 # --- the days to a first job -------------------------------------------------------------------------
 
 

@@ -48,10 +48,12 @@ Decisions:
 - Staff mark a follow-up missed for a reason of theirs; WITHDRAWN and CASE_CLOSED are the case's own
   (rule ``missed-reason-reserved``).
 - **Days in order.** A follow-up is answered (completed or missed) from its due day on (rule
-  ``follow-up-not-yet-due``); what it found (an employment or an income at that follow-up) is
-  observed from its due day on too (rule ``observed-before-follow-up-due``), though possibly before
-  the follow-up itself is recorded as answered (an employer's payslip may come first). A case closes
-  no earlier than the latest day it knows of: training's end, a withdrawal, an answered follow-up,
+  ``follow-up-not-yet-due``) and before the next one falls due (rule ``follow-up-round-over``: the 3-month
+  one before the 6-month due day, the 6-month one before the 12-month due day; the 12-month one has no end).
+  The rule is on the day of the answer, not on the day it is typed in. What a follow-up found (an employment
+  or an income at that follow-up) is observed from its due day on too (rule ``observed-before-follow-up-due``),
+  though possibly before the follow-up itself is recorded as answered (an employer's payslip may come first).
+  A case closes no earlier than the latest day it knows of: training's end, a withdrawal, an answered follow-up,
   an observation (rule ``closed-before-last-fact``). An employment recorded outside a follow-up may
   be observed before training completed (a participant may find work while still in training), but
   not before the enrollment day learned from enrollment (rule ``employment-before-enrollment``: a job
@@ -1015,7 +1017,25 @@ def _answerable(case: Case, month: int, *, day: date, completing: bool = False) 
         raise OutcomesRuleError(
             f"the {month}-month follow-up is due on {follow_up.due_on}, not on {day}", rule="follow-up-not-yet-due"
         )
+    _check_round_not_over(case, follow_up, day)
     return follow_up
+
+
+def _check_round_not_over(case: Case, follow_up: FollowUp, day: date) -> None:
+    """A follow-up's round ends when the next one falls due: what is learned from then on (typed in under the
+    wrong month, most likely) answers the next one, and would otherwise leave it open or answer it twice."""
+    later = [f for f in case.follow_ups if f.month > follow_up.month]
+    if not later:
+        return
+    next_round = min(later, key=lambda f: f.month)
+    if day < next_round.due_on:
+        return
+    raise OutcomesRuleError(
+        f"the {follow_up.month}-month follow-up was due on {follow_up.due_on} and its round ended when the "
+        f"{next_round.month}-month follow-up fell due on {next_round.due_on}: what was learned on {day} is "
+        f"recorded as the {next_round.month}-month follow-up",
+        rule="follow-up-round-over",
+    )
 
 
 def _completed_follow_up(case: Case, month: int) -> FollowUp:
