@@ -84,8 +84,10 @@ class FollowUpCompletedV1(_OutcomesEvent):
     """A participant answered a follow-up (3, 6 or 12 months after completing training).
 
     It may come after a ``followup.missed`` of the same follow-up: an answer given before the follow-up
-    was marked missed (or before the case was withdrawn), typed in later. The completion then stands in
-    place of the miss."""
+    was marked missed (or before the case was withdrawn), typed in later; or, after a miss staff recorded
+    (``NO_RESPONSE``, ``REFUSED``, ``UNREACHABLE``, ``MOVED_AWAY``), an answer the participant gave later
+    (``completed_on`` after ``missed_on``, before the next follow-up was due). The completion then stands in
+    place of the miss from ``completed_on``: as of a day before it, the follow-up was missed."""
 
     SUBJECT: ClassVar[str] = "outcomes.v1.followup.completed"
 

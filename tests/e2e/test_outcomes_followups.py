@@ -580,3 +580,43 @@ async def test_an_answer_typed_in_under_a_follow_up_whose_round_is_over_is_refus
     assert missed_too_late.status_code == 409 and missed_too_late.json()["rule"] == "follow-up-round-over"
     assert right_month.status_code == 201, right_month.text
     assert follow_ups(case)[3]["status"] != "COMPLETED", "the answer is not counted at the 3-month follow-up"
+
+
+async def test_a_participant_who_calls_back_after_staff_marked_the_follow_up_missed_completes_it(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-50")
+        path = f"/cases/{enrolled.enrollment_id}"
+        missed_on = due_on(scheduled, 3) + timedelta(days=35)
+        called_back_on = missed_on + timedelta(days=7)
+        missed = {"reason": "NO_RESPONSE", "missed_on": missed_on.isoformat()}
+        created(await outcomes.post(f"{path}/follow-ups/3/missed", json=missed))
+
+        answered = await outcomes.post(
+            f"{path}/follow-ups/3", json={"completed_on": called_back_on.isoformat(), "monthly_income_thb": "8500"}
+        )
+        await case_when(outcomes, enrolled, lambda c: follow_ups(c)[3]["status"] == "COMPLETED", what="the answer")
+        between, answer_day = missed_on + timedelta(days=1), called_back_on
+
+        async def as_of(day: date) -> tuple[str, str, dict[str, int]]:
+            params = {"project_id": enrolled.project_id, "as_of": str(day)}
+            case = (await outcomes.get(path, params={"as_of": str(day)})).json()
+            listed = (await outcomes.get("/follow-ups", params=params | {"month": 3})).json()
+            rate = (await outcomes.get("/programme/indicators", params=params)).json()["follow_up_completion"]["3"]
+            return follow_ups(case)[3]["status"], listed[0]["status"], rate
+
+        async def indicators_caught_up() -> tuple[str, str, dict[str, int]] | None:
+            seen = await as_of(answer_day)
+            return seen if seen[2]["numerator"] == 1 else None
+
+        then_completed = await eventually(indicators_caught_up, what="the indicators to count the answer")
+        then_missed = await as_of(between)
+    assert answered.status_code == 201, answered.text
+    case_status, worklist_status, rate = then_missed
+    assert (case_status, worklist_status) == ("MISSED", "MISSED"), "between the miss and the answer"
+    assert (rate["numerator"], rate["denominator"]) == (0, 1)
+    case_status, worklist_status, rate = then_completed
+    assert (case_status, worklist_status) == ("COMPLETED", "COMPLETED"), "from the answer's day"
+    assert (rate["numerator"], rate["denominator"]) == (1, 1)

@@ -253,14 +253,10 @@ def test_a_follow_up_is_not_marked_missed_before_it_is_due() -> None:
     )
 
 
-def test_a_missed_follow_up_is_neither_completed_nor_missed_again() -> None:
+def test_a_missed_follow_up_is_not_missed_again() -> None:
     missed = FollowUpMissed(enrollment_id=ENROLLMENT, participant_id=PARTICIPANT, month=3, missed_on=date(2024, 6, 1))
     state = given(evolve_case, scheduled(), missed)
 
-    then_rejected(
-        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=date(2024, 6, 2)),
-        rule="follow-up-missed",
-    )
     then_rejected(
         lambda: mark_follow_up_missed(state, enrollment_id=ENROLLMENT, month=3, missed_on=date(2024, 6, 2)),
         rule="follow-up-missed",

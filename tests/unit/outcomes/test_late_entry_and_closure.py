@@ -128,15 +128,61 @@ def test_an_answer_given_before_staff_marked_the_follow_up_missed_completes_it()
     assert events == [completed(3, marked_on - timedelta(days=1))]
 
 
-def test_an_answer_given_once_the_follow_up_was_marked_missed_is_refused() -> None:
+@pytest.mark.parametrize(
+    "reason", [MissedReason.NO_RESPONSE, MissedReason.REFUSED, MissedReason.UNREACHABLE, MissedReason.MOVED_AWAY]
+)
+def test_an_answer_given_after_staff_marked_the_follow_up_missed_stands_in_place_of_the_miss(
+    reason: MissedReason,
+) -> None:
     marked_on = DUE[3] + timedelta(days=40)
-    state = given(evolve_case, scheduled(), missed(3, marked_on))
+    called_back_on = marked_on + timedelta(days=7)
+    state = given(evolve_case, scheduled(), missed(3, marked_on, reason))
+
+    events = complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=called_back_on)
+
+    assert events == [completed(3, called_back_on)]
+    case = given(evolve_case, scheduled(), missed(3, marked_on, reason), *events)
+    assert case is not None and case.follow_up_statuses(called_back_on)[3] is FollowUpStatus.COMPLETED
+
+
+def test_an_answer_given_after_a_staff_miss_is_refused_once_the_case_was_withdrawn() -> None:
+    marked_on = DUE[3] + timedelta(days=40)
+    state = given(evolve_case, scheduled(), missed(3, marked_on), withdrawn(on=marked_on + timedelta(days=20)))
 
     error = then_rejected(
         lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=marked_on),
         rule="follow-up-missed",
     )
-    assert f"marked missed on {marked_on}" in str(error)
+    assert f"marked missed on {marked_on}" in str(error) and "given before then" in str(error)
+
+
+def test_an_answer_given_after_a_staff_miss_is_refused_once_the_next_follow_up_is_due() -> None:
+    state = given(evolve_case, scheduled(), missed(3, DUE[3] + timedelta(days=40)))
+
+    then_rejected(
+        lambda: complete_follow_up(state, enrollment_id=ENROLLMENT, month=3, completed_on=DUE[6]),
+        rule="follow-up-round-over",
+    )
+
+
+def test_an_answer_given_after_a_miss_for_want_of_consent_is_refused_when_consent_is_given_again() -> None:
+    history = [scheduled(), consent_withdrawn(), missed(3, WITHDRAWN_ON, MissedReason.CONSENT_WITHDRAWN)]
+    restored = FollowUpConsentNoted(
+        enrollment_id=ENROLLMENT,
+        participant_id=PARTICIPANT,
+        project_id=PROJECT,
+        consented=True,
+        noted_on=WITHDRAWN_ON + timedelta(days=5),
+        restored=True,
+    )
+    state = given(evolve_case, *history, restored)
+
+    then_rejected(
+        lambda: complete_follow_up(
+            state, enrollment_id=ENROLLMENT, month=3, completed_on=WITHDRAWN_ON + timedelta(days=6)
+        ),
+        rule="follow-up-missed",
+    )
 
 
 def test_a_missed_follow_up_is_not_marked_missed_again_on_an_earlier_day() -> None:

@@ -19,6 +19,11 @@ Decisions:
   a follow-up was marked missed, may still be recorded (answers are often collected on paper and typed
   in later): an answer dated before the day a follow-up was marked missed completes it, and the
   completion stands in place of the miss.
+- **A late answer after staff gave up.** A follow-up staff marked missed (NO_RESPONSE, REFUSED,
+  UNREACHABLE, MOVED_AWAY) is completed by an answer given after the miss too (the participant calls
+  back), in a case neither withdrawn nor closed and before the next follow-up is due: the completion
+  stands in place of the miss from the answer's day (as of a day between, the follow-up was missed). A
+  miss of the case's own (WITHDRAWN, CASE_CLOSED, CONSENT_WITHDRAWN) takes only an answer given before it.
 - **A closed case** accepts no new outcome (rule ``case-closed``); follow-ups still open when it is
   closed become missed (reason CASE_CLOSED). The reason must fit the case (rule
   ``closure-reason-does-not-fit``): FOLLOW_UP_FINISHED and LOST_CONTACT a case whose training completed
@@ -129,6 +134,7 @@ __all__ = [
 
 BASELINE_MONTH = 0  # an income observation "at month 0" is the baseline
 RESERVED_MISSED_REASONS = frozenset({MissedReason.CASE_CLOSED, MissedReason.WITHDRAWN, MissedReason.CONSENT_WITHDRAWN})
+_STAFF_MISSED_REASONS = frozenset(MissedReason) - RESERVED_MISSED_REASONS
 
 
 class EmploymentType(StrEnum):
@@ -1002,15 +1008,15 @@ def _follow_up(case: Case, month: int) -> FollowUp:
 
 def _answerable(case: Case, month: int, *, day: date, completing: bool = False) -> FollowUp:
     """A follow-up that can be completed or marked missed on ``day``: due or overdue. When ``completing``,
-    also one marked missed after ``day``: the answer was given before the miss was recorded."""
+    also a missed one the answer stands in place of (:func:`_answer_replaces_miss`)."""
     follow_up = _follow_up(case, month)
     if follow_up.completed_on is not None:
         raise OutcomesRuleError(f"the {month}-month follow-up is already completed", rule="follow-up-completed-once")
     missed_on = follow_up.missed_on
-    if missed_on is not None and not (completing and day < missed_on):
+    if missed_on is not None and not (completing and _answer_replaces_miss(case, follow_up, missed_on, day)):
         raise OutcomesRuleError(
-            f"the {month}-month follow-up was marked missed on {missed_on}; only an answer given before then "
-            "may still be recorded",
+            f"the {month}-month follow-up was marked missed on {missed_on} ({follow_up.missed_reason}); only an "
+            "answer given before then may still be recorded",
             rule="follow-up-missed",
         )
     if day < follow_up.due_on:
@@ -1019,6 +1025,15 @@ def _answerable(case: Case, month: int, *, day: date, completing: bool = False) 
         )
     _check_round_not_over(case, follow_up, day)
     return follow_up
+
+
+def _answer_replaces_miss(case: Case, follow_up: FollowUp, missed_on: date, day: date) -> bool:
+    """Whether an answer given on ``day`` stands in place of the miss: given before it was recorded (typed in
+    later), or given after staff gave up on reaching the participant (who called back) in a case still followed
+    up. A miss of the case's own (withdrawn, closed, consent withdrawn) is a decision no answer undoes."""
+    if day < missed_on:
+        return True
+    return follow_up.missed_reason in _STAFF_MISSED_REASONS and case.withdrawn_on is None
 
 
 def _check_round_not_over(case: Case, follow_up: FollowUp, day: date) -> None:
