@@ -620,3 +620,25 @@ async def test_a_participant_who_calls_back_after_staff_marked_the_follow_up_mis
     case_status, worklist_status, rate = then_completed
     assert (case_status, worklist_status) == ("COMPLETED", "COMPLETED"), "from the answer's day"
     assert (rate["numerator"], rate["denominator"]) == (1, 1)
+
+
+async def test_a_follow_up_answer_with_an_employment_left_incomplete_names_the_field_to_add(
+    settings: Settings,
+) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        enrolled, scheduled = await completed_case(system, "TH-50")
+        answer = {"completed_on": due_on(scheduled, 3).isoformat(), "employment_type": "WAGE"}
+
+        refused = await outcomes.post(
+            f"/cases/{enrolled.enrollment_id}/follow-ups/3", json=answer | {"monthly_income_thb": "9000"}
+        )
+        answered = await outcomes.post(
+            f"/cases/{enrolled.enrollment_id}/follow-ups/3",
+            json=answer | {"monthly_income_thb": "9000", "related_to_training": False},
+        )
+    assert refused.status_code == 422, refused.text
+    assert [(f["field"], f["message"]) for f in refused.json()["fields"]] == [
+        ("body.related_to_training", "related_to_training is required with employment_type")
+    ]
+    assert answered.status_code == 201, answered.text

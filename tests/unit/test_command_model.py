@@ -218,6 +218,26 @@ def test_a_moment_alone_gives_the_fact_its_thai_day_and_a_day_that_disagrees_is_
         CompleteTraining.model_validate({"completed_on": "2025-06-20", "occurred_at": late_evening})
 
 
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"monthly_income_thb": "9000"}, ["related_to_training"]),
+        ({"related_to_training": True}, ["monthly_income_thb"]),
+        ({}, ["related_to_training", "monthly_income_thb"]),
+    ],
+)
+def test_a_follow_up_answer_with_an_employment_names_only_the_fields_it_left_out(
+    given: dict[str, object], missing: list[str]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        CompleteFollowUp.model_validate({"employment_type": "WAGE", **given})
+
+    assert [error["loc"] for error in refused.value.errors()] == [(name,) for name in missing]
+    assert all(
+        error["msg"] == f"{error['loc'][0]} is required with employment_type" for error in refused.value.errors()
+    )
+
+
 def test_text_is_stripped_so_a_name_of_spaces_is_refused() -> None:
     class Named(CommandModel):
         name: str = Field(min_length=1)

@@ -9,7 +9,8 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pathways_contracts.enrollment import (
     BaselineCorrectedV1,
@@ -128,13 +129,33 @@ class CompleteFollowUp(_Command):
 
     @model_validator(mode="after")
     def _employment_is_complete(self) -> Self:
-        if self.employment_type is not None and (self.related_to_training is None or self.monthly_income_thb is None):
-            raise ValueError("employment_type needs related_to_training and monthly_income_thb")
+        if self.employment_type is not None:
+            missing = [name for name in _EMPLOYMENT_NEEDS if getattr(self, name) is None]
+            if missing:
+                raise _missing_with_employment_type(type(self).__name__, missing)
         if self.employment_type is None and (
             self.related_to_training is not None or self.days_to_first_job is not None
         ):
             raise ValueError("related_to_training and days_to_first_job describe an employment: give employment_type")
         return self
+
+
+_EMPLOYMENT_NEEDS = ("related_to_training", "monthly_income_thb")
+
+
+def _missing_with_employment_type(title: str, missing: list[str]) -> ValidationError:
+    """Each field left out, at its own place: the caller is told what to add, not what was already given."""
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("missing", "{field} is required with employment_type", {"field": name}),
+                loc=(name,),
+                input=None,
+            )
+            for name in missing
+        ],
+    )
 
 
 class MissFollowUp(_Command):
