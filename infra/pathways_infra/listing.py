@@ -121,6 +121,25 @@ class Where:
             self.args.append(value)
             self._conditions.append(condition.format(f"${len(self.args)}"))
 
+    def add_any(self, alternatives: Sequence[Sequence[tuple[str, Any]]]) -> None:
+        """Rows meeting any one of ``alternatives``, each the conditions (as ``add`` takes them, a value of None
+        leaving its condition out) it meets all of; nothing is added for no alternatives. One alternative's
+        conditions are added as ``add`` adds them, so its plan is that of those filters given one by one."""
+        if len(alternatives) == 1:
+            for condition, value in alternatives[0]:
+                self.add(condition, value)
+            return
+        met = [self._all_of(conditions) for conditions in alternatives]
+        if met:
+            self._conditions.append("(" + " OR ".join(f"({conditions})" for conditions in met) + ")")
+
+    def _all_of(self, conditions: Sequence[tuple[str, Any]]) -> str:
+        given = [(condition, value) for condition, value in conditions if value is not None]
+        for _, value in given:
+            self.args.append(value)
+        first = len(self.args) - len(given) + 1
+        return " AND ".join(condition.format(f"${first + n}") for n, (condition, _) in enumerate(given)) or "TRUE"
+
     def require(self, condition: str) -> None:
         """A condition without a value, e.g. ``"at_risk"``: the planner sees it as written (a partial index's)."""
         self._conditions.append(condition)

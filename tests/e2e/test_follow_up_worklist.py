@@ -18,8 +18,13 @@ FAR_FUTURE = date(2030, 1, 1)  # every follow-up still open is overdue by then
 Named = dict[tuple[str, int], Any]  # (participant's name in the test, month) → a field of the follow-up
 
 
+def as_query(params: dict[str, Any]) -> dict[str, str | list[str]]:
+    """Each value as text; a list is a parameter repeated."""
+    return {k: [str(one) for one in v] if isinstance(v, list) else str(v) for k, v in params.items()}
+
+
 async def worklist(outcomes: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
-    response = await outcomes.get("/follow-ups", params={k: str(v) for k, v in params.items()})
+    response = await outcomes.get("/follow-ups", params=as_query(params))
     assert response.status_code == 200, response.text
     rows: list[dict[str, Any]] = response.json()
     return rows
@@ -27,7 +32,7 @@ async def worklist(outcomes: httpx.AsyncClient, **params: Any) -> list[dict[str,
 
 async def total(outcomes: httpx.AsyncClient, **params: Any) -> tuple[int, int]:
     """How many follow-ups the page holds, and how many match in all (``X-Total-Count``)."""
-    response = await outcomes.get("/follow-ups", params={k: str(v) for k, v in params.items()})
+    response = await outcomes.get("/follow-ups", params=as_query(params))
     assert response.status_code == 200, response.text
     return len(response.json()), int(response.headers["X-Total-Count"])
 
@@ -177,21 +182,21 @@ async def test_the_worklist_shows_each_follow_up_s_status_as_of_a_day(settings: 
 async def test_bad_worklist_filters_get_422_naming_the_parameter(settings: Settings) -> None:
     async with running_system(settings, ["outcomes"]) as system:
         outcomes = system.client("outcomes")
-        answers = [
-            (field, await outcomes.get("/follow-ups", params=params))
-            for field, params in [
-                ("query.status", {"status": "LATE"}),
-                ("query.month", {"month": "4"}),
-                ("query.as_of", {"as_of": "next week"}),
-                ("query.as_of", {"as_of": "0001-01-01", "status": "DUE"}),  # before any programme
-                ("query.project_id", {"project_id": "soap"}),
-                ("query.due_to", {"due_from": "2026-03-01", "due_to": "2026-02-01"}),
-                ("query.completed_to", {"completed_from": "2026-03-01", "completed_to": "2026-02-28"}),
-                ("query.missed_to", {"missed_from": "2026-03-01", "missed_to": "2026-02-28"}),
-                ("query.missed_from", {"missed_from": "March"}),
-                ("query.limit", {"limit": "0"}),
-            ]
+        asked: list[tuple[str, dict[str, str | list[str]]]] = [
+            ("query.status.0", {"status": "LATE"}),  # repeatable: which one is named by its place
+            ("query.status.1", {"status": ["DUE", "LATE"]}),
+            ("query.unit_id.0", {"unit_id": "the north"}),
+            ("query.month", {"month": "4"}),
+            ("query.as_of", {"as_of": "next week"}),
+            ("query.as_of", {"as_of": "0001-01-01", "status": "DUE"}),  # before any programme
+            ("query.project_id", {"project_id": "soap"}),
+            ("query.due_to", {"due_from": "2026-03-01", "due_to": "2026-02-01"}),
+            ("query.completed_to", {"completed_from": "2026-03-01", "completed_to": "2026-02-28"}),
+            ("query.missed_to", {"missed_from": "2026-03-01", "missed_to": "2026-02-28"}),
+            ("query.missed_from", {"missed_from": "March"}),
+            ("query.limit", {"limit": "0"}),
         ]
+        answers = [(field, await outcomes.get("/follow-ups", params=params)) for field, params in asked]
         nothing_yet = await outcomes.get("/follow-ups", params={"status": "DUE"})
 
     for field, response in answers:
@@ -200,3 +205,65 @@ async def test_bad_worklist_filters_get_422_naming_the_parameter(settings: Setti
     status_message = answers[0][1].json()["fields"][0]["message"]
     assert all(status in status_message for status in ("SCHEDULED", "DUE", "OVERDUE", "COMPLETED", "MISSED"))
     assert (nothing_yet.status_code, nothing_yet.json()) == (200, [])
+
+
+async def unit_of(system: RunningSystem, project_id: str) -> str:
+    unit_id: str = (await system.client("enrollment").get(f"/projects/{project_id}")).json()["unit_id"]
+    return unit_id
+
+
+async def test_a_unit_s_worklist_holds_the_follow_ups_of_each_project_it_runs(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        soap = await open_project(system, name="Herbal soap", province_code="TH-50")
+        ours = await unit_of(system, soap)
+        silk, dye = await asyncio.gather(
+            open_project(system, name="Silk weaving", province_code="TH-50", unit_id=ours),
+            open_project(system, name="Indigo dye", province_code="TH-47"),
+        )
+        theirs = await unit_of(system, dye)
+        cases = await asyncio.gather(*(completed_case(system, project_id=p) for p in (soap, silk, dye)))
+        (in_soap, scheduled), (in_silk, _), (in_dye, _) = cases
+        names = {enrolled.enrollment_id: name for name, (enrolled, _) in zip("sid", cases, strict=True)}
+        three, six = due_on(scheduled, 3), due_on(scheduled, 6)
+        answered = {"completed_on": (three + timedelta(days=2)).isoformat()}
+        created(await outcomes.post(f"/cases/{in_soap.enrollment_id}/follow-ups/3", json=answered))
+
+        async def answer_shown() -> list[dict[str, Any]] | None:
+            rows = await worklist(outcomes, status="COMPLETED", unit_id=ours)
+            return rows or None
+
+        await eventually(answer_shown, what="soap's answer")
+        calls_to_make = {"status": ["DUE", "OVERDUE"], "as_of": six + timedelta(days=10)}
+        ours_to_call = await worklist(outcomes, unit_id=ours, **calls_to_make)
+        both_units = await worklist(outcomes, unit_id=[ours, theirs], **calls_to_make)
+        ours_in_silk = await worklist(outcomes, unit_id=ours, project_id=silk, **calls_to_make)
+        ours_overdue = await total(outcomes, unit_id=ours, status="OVERDUE", as_of=six + timedelta(days=10))
+        theirs_everything = await total(outcomes, unit_id=theirs)
+
+    # As of ten days after the 6-month follow-ups were due: the 3-month ones are overdue (soap's was answered).
+    assert named(ours_to_call, names) == {("s", 6): "DUE", ("i", 3): "OVERDUE", ("i", 6): "DUE"}
+    assert named(both_units, names) == named(ours_to_call, names) | {("d", 3): "OVERDUE", ("d", 6): "DUE"}
+    assert named(ours_in_silk, names) == {("i", 3): "OVERDUE", ("i", 6): "DUE"}
+    assert ours_overdue == (1, 1)
+    assert theirs_everything == (3, 3), "the dye case's three follow-ups, none of our unit's"
+    assert in_silk.enrollment_id in {r["enrollment_id"] for r in ours_to_call}
+    assert in_dye.enrollment_id not in {r["enrollment_id"] for r in ours_to_call}
+
+
+async def test_an_unknown_unit_is_a_404_naming_it(settings: Settings) -> None:
+    async with running_system(settings) as system:
+        outcomes = system.client("outcomes")
+        soap = await open_project(system, name="Herbal soap", province_code="TH-50")
+        ours = await unit_of(system, soap)
+
+        async def unit_known() -> list[dict[str, Any]] | None:
+            response = await outcomes.get("/follow-ups", params={"unit_id": ours})
+            return [] if response.status_code == 200 else None
+
+        await eventually(unit_known, what="the project's unit known to outcomes")
+        unknown = await outcomes.get("/follow-ups", params={"unit_id": [ours, soap], "status": ["DUE", "OVERDUE"]})
+
+    assert unknown.status_code == 404, unknown.text
+    assert f"unit {soap} is not known here" in unknown.json()["error"]  # a project's id, not a unit's
+    assert ours not in unknown.json()["error"]

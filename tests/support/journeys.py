@@ -39,16 +39,24 @@ NEEDS_ASSESSMENT = {
 
 
 async def open_project(
-    system: RunningSystem, *, name: str = "Community weaving", province_code: str = "TH-50", **extra: Any
+    system: RunningSystem,
+    *,
+    name: str = "Community weaving",
+    province_code: str = "TH-50",
+    unit_id: str | None = None,
+    **extra: Any,
 ) -> str:
-    """A project open for enrollment: its unit registered and active, its needs assessment validated, the
-    proposal approved."""
+    """A project open for enrollment: its unit (a new one unless given) registered and active, its needs
+    assessment validated, the proposal approved."""
     enrollment = system.client("enrollment")
-    registration = {"name": f"CDU {province_code}", "province_code": province_code, "registered_on": UNIT_REGISTERED_ON}
-    unit = created(await enrollment.post("/units", json=registration))
-    created(await enrollment.post(f"/units/{unit['id']}/activation"))
+    if unit_id is None:
+        registration = {
+            "name": f"CDU {province_code}", "province_code": province_code, "registered_on": UNIT_REGISTERED_ON
+        }  # fmt: skip
+        unit_id = created(await enrollment.post("/units", json=registration))["id"]
+        created(await enrollment.post(f"/units/{unit_id}/activation"))
     proposal = {
-        "name": name, "province_code": province_code, "unit_id": unit["id"], "grant_thb": "450000",
+        "name": name, "province_code": province_code, "unit_id": unit_id, "grant_thb": "450000",
         "proposed_on": PROJECT_PROPOSED_ON, **extra,
     }  # fmt: skip
     project_id: str = created(await enrollment.post("/projects", json=proposal))["id"]

@@ -150,3 +150,19 @@ async def test_follow_ups_answered_or_missed_in_a_period_are_those_known_on_as_o
     assert "missed_on >=" not in page
     as_of = date(2026, 4, 30)
     assert page_args == (as_of, date(2026, 3, 15), 3, march_end, as_of, as_of, 100, 0)
+
+
+async def test_follow_ups_in_any_of_several_statuses_are_one_query_of_each_status_s_due_dates() -> None:
+    calls = RecordingPool(rows=[], total=0)
+    params: dict[str, str | list[str]] = {"status": ["DUE", "OVERDUE", "DUE"], "as_of": "2026-04-30"}
+    async with in_process("outcomes", calls) as client:
+        answer = await client.get("/follow-ups", params=params)
+    assert answer.status_code == 200
+    [(page, page_args)] = calls.sent
+    not_answered = "(f.completed_on IS NULL OR f.completed_on > {0}) AND (f.missed_on IS NULL OR f.missed_on > {0} OR "
+    assert (
+        f"WHERE (({not_answered.format('$1')}f.missed_until <= $1) AND f.due_on >= $2 AND f.due_on <= $3) OR "
+        f"({not_answered.format('$4')}f.missed_until <= $4) AND f.due_on <= $5)) ORDER BY"
+    ) in page, "DUE or OVERDUE, each by its own due dates; DUE asked twice is asked once"
+    as_of = date(2026, 4, 30)
+    assert page_args == (as_of, date(2026, 4, 1), as_of, as_of, date(2026, 3, 31), 100, 0)

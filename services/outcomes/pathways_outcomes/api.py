@@ -149,8 +149,18 @@ async def list_follow_ups(
     read: ReadPool,
     response: Response,
     as_of: Annotated[CalendarDay | None, _day_query("Statuses (the follow-up's and its case's) as of this day")] = None,
-    status: Annotated[FollowUpStatus | None, Query(description="Only follow-ups in this status on `as_of`.")] = None,
+    status: Annotated[
+        list[FollowUpStatus] | None,
+        Query(description="Only follow-ups in this status on `as_of`; repeat it for those in any of several."),
+    ] = None,
     project_id: Annotated[UUID | None, Query(description="Only cases of this project.")] = None,
+    unit_id: Annotated[
+        list[UUID] | None,
+        Query(
+            description="Only cases of a project this career development unit runs; repeat it for those of any "
+            "of several units."
+        ),
+    ] = None,
     month: Annotated[FollowUpMonth | None, Query(description="Only the 3-, 6- or 12-month follow-ups.")] = None,
     due_from: Annotated[IsoDay | None, Query(description="Only follow-ups due on or after this day.")] = None,
     due_to: Annotated[IsoDay | None, Query(description="Only follow-ups due on or before this day.")] = None,
@@ -173,11 +183,14 @@ async def list_follow_ups(
 
     A follow-up is SCHEDULED before its due date, DUE from it, OVERDUE 30 days after it, or
     COMPLETED or MISSED from the day it was answered (as of an earlier day, the answer is not known
-    yet). An unknown `project_id` is a 404 (a rejected project's says so, with its day and reason). Those
-    unanswered when their case was withdrawn or closed are MISSED (reason WITHDRAWN or CASE_CLOSED): they are
-    no longer work to do. `project_id` is the project the case was in when its training was completed. Read
-    models follow the events: a fact recorded a moment ago may not show yet. `X-Total-Count` says how many
-    follow-ups match, all pages together.
+    yet). Those unanswered when their case was withdrawn or closed are MISSED (reason WITHDRAWN or
+    CASE_CLOSED): they are no longer work to do. `project_id` is the project the case was in when its training
+    was completed; `unit_id` selects the cases of the projects a unit runs, by that same project. `status` and
+    `unit_id` may be repeated: `status=DUE&status=OVERDUE&unit_id=…` is a unit's calls to make, those of any of
+    the statuses (units) given. An unknown `project_id` or `unit_id` is a 404 naming each one not known (a
+    unit is known once a project it runs has opened; a rejected project's says so, with its day and reason).
+    Read models follow the events: a fact recorded a moment ago may not show yet. `X-Total-Count` says how
+    many follow-ups match, all pages together.
 
     What happened in a period: `completed_from`/`completed_to` by `completed_on`, the day a follow-up was
     answered (each COMPLETED); `missed_from`/`missed_to` by `missed_on`, the day it was marked missed (by staff,
@@ -189,10 +202,11 @@ async def list_follow_ups(
     check_day_range(start=("due_from", due_from), end=("due_to", due_to))
     check_day_range(start=("completed_from", completed_from), end=("completed_to", completed_to))
     check_day_range(start=("missed_from", missed_from), end=("missed_to", missed_to))
-    await require_known(read, (programme.KNOWN_PROJECTS, project_id))
+    await require_known(read, (programme.KNOWN_PROJECTS, project_id), (programme.KNOWN_UNITS, unit_id))
     of = cases.FollowUpFilter(
-        status=status,
+        statuses=tuple(status or ()),
         project_id=project_id,
+        unit_ids=tuple(unit_id or ()),
         month=None if month is None else int(month),
         due_from=due_from,
         due_to=due_to,

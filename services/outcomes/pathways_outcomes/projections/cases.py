@@ -441,8 +441,11 @@ class FollowUpFilter:
     """Which follow-ups a worklist shows; None: any. Days' bounds are inclusive: ``due_…`` of the due date,
     ``completed_…`` of the day it was answered, ``missed_…`` of the day it was marked missed."""
 
-    status: FollowUpStatus | None = None
+    statuses: tuple[FollowUpStatus, ...] = ()
+    """Any of these; none: any status."""
     project_id: UUID | None = None
+    unit_ids: tuple[UUID, ...] = ()
+    """The cases of a project any of these units runs; none: any unit."""
     month: int | None = None
     due_from: date | None = None
     due_to: date | None = None
@@ -464,6 +467,11 @@ _ANSWERED_BY = {
 }
 
 
+# A unit's cases are those of the projects it runs, as the programme read model knows them (the same table
+# tells which units are known), each side by its index; ``project_id`` is the project training ended in.
+_OF_UNITS = "c.project_id IN (SELECT project_id FROM rm_programme_projects WHERE unit_id = ANY({}))"
+
+
 async def list_follow_ups(
     pool: asyncpg.Pool, of: FollowUpFilter, *, as_of: date, limit: int, offset: int
 ) -> Page[dict[str, Any]]:
@@ -475,14 +483,11 @@ async def list_follow_ups(
     is one with that status on ``as_of``.
     """
     where = Where()
-    due_from, due_to = of.due_from, of.due_to
-    if of.status is not None:
-        selection = selecting(of.status, as_of)
-        where.add(_ANSWERED_BY[selection.answered], as_of)
-        due_from, due_to = _latest(selection.due_from, due_from), _earliest(selection.due_to, due_to)
-    where.add("f.due_on >= {}", due_from)
-    where.add("f.due_on <= {}", due_to)
+    where.add_any([_in_status(status, as_of) for status in dict.fromkeys(of.statuses)])
+    where.add("f.due_on >= {}", of.due_from)
+    where.add("f.due_on <= {}", of.due_to)
     where.add("c.project_id = {}", of.project_id)
+    where.add(_OF_UNITS, list(of.unit_ids) or None)
     where.add("f.month = {}", of.month)
     if of.completed_from is not None or of.completed_to is not None:
         where.add("f.completed_on >= {}", of.completed_from)
@@ -507,6 +512,16 @@ async def list_follow_ups(
     return page.map(lambda row: _worklist_entry(dict(row), as_of))
 
 
+def _in_status(status: FollowUpStatus, as_of: date) -> list[tuple[str, Any]]:
+    """The conditions (for ``Where.add_any``) of the follow-ups in ``status`` on ``as_of``."""
+    selection = selecting(status, as_of)
+    return [
+        (_ANSWERED_BY[selection.answered], as_of),
+        ("f.due_on >= {}", selection.due_from),
+        ("f.due_on <= {}", selection.due_to),
+    ]
+
+
 def _worklist_entry(row: dict[str, Any], as_of: date) -> dict[str, Any]:
     return {
         "enrollment_id": row["enrollment_id"],
@@ -515,10 +530,6 @@ def _worklist_entry(row: dict[str, Any], as_of: date) -> dict[str, Any]:
         **_follow_up(row, as_of),
         "case_status": _status(row, as_of),
     }
-
-
-def _latest(*days: date | None) -> date | None:
-    return max((day for day in days if day is not None), default=None)
 
 
 def _earliest(*days: date | None) -> date | None:
